@@ -1,0 +1,220 @@
+/** Peregrine's database access: the only package that imports the Prisma client. */
+export { createDb, createPgPool, type Db, getDb } from './client.js';
+export { DbError, type DbErrorCode } from './errors.js';
+export type {
+  ActivationAction,
+  AlertStatus,
+  OverrideKind,
+  Priority,
+  Role,
+  SourceKind,
+  VersionStatus,
+} from './generated/prisma/enums.js';
+export { type Actor, type AuditEntry, recordAudit } from './repos/audit.js';
+export {
+  completeFirstRunSetup,
+  DEFAULT_ENVIRONMENTS,
+  DEMO_ORGANIZATION_SLUG,
+  type EnvironmentDto,
+  ensureDefaultEnvironments,
+  getMembershipRole,
+  listEnvironments,
+  listMemberships,
+  type MembershipDto,
+  needsFirstRunSetup,
+  type OrganizationDto,
+  slugify,
+} from './repos/organizations.js';
+export {
+  activateVersion,
+  createRuleSetVersion,
+  type NewVersionInput,
+  type RuleFileInput,
+  type VersionDto,
+} from './repos/rule-sets.js';
+export { type DemoSeedInput, type DemoSeedResult, seedDemo } from './repos/seed.js';
+export { type DashboardBasics, getDashboardBasics } from './repos/web-dashboard.js';
+export { pingDatabase } from './repos/web-health.js';
+export { listOrganizationMembers, type OrganizationMember } from './repos/web-membership.js';
+export { deleteUserWithoutMemberships } from './repos/web-setup.js';
+export {
+  type CloudSourceDto,
+  createCloudSource,
+  findCloudSourceByTokenHash,
+  getCloudSource,
+  listEnabledCloudSources,
+  type NewCloudSourceInput,
+  recordCloudSourceActivity,
+  saveCloudSourceCursor,
+} from './repos/sources-ingest.js';
+export {
+  decryptSourceSecrets,
+  encryptSourceSecrets,
+  generateSourceToken,
+  hashSourceToken,
+  parseSecretKey,
+  SOURCE_TOKEN_PREFIX,
+  type SourceSecrets,
+} from './repos/sources-secrets.js';
+export {
+  findSensorByKey,
+  getSensorStatus,
+  hashSensorKey,
+  type RegisteredSensor,
+  recordSensorHeartbeat,
+  registerSensor,
+  revokeSensor,
+  type SensorHeartbeatInput,
+  type SensorIdentity,
+  type SensorStatus,
+} from './repos/collector-sensors.js';
+export {
+  type ActiveRuleSet,
+  type EnvironmentRules,
+  getRulesStamps,
+  listIngestingEnvironmentIds,
+  loadEnvironmentRules,
+  type OverrideDto,
+  setEnvironmentOverride,
+} from './repos/collector-rules.js';
+export {
+  type AlertInput,
+  type AlertRowDto,
+  type CollectorStore,
+  countRawEvents,
+  createCollectorStore,
+  getEnvironmentAlertStats,
+  listEnvironmentAlerts,
+  type RawEventInput,
+  type StoreBatchInput,
+  type StoreBatchResult,
+  type StoredAlert,
+} from './repos/collector-store.js';
+export { consumeRateLimit, type RateLimitDecision } from './repos/web-rate-limit.js';
+export {
+  ALERT_PRIORITIES,
+  ALERT_STATUSES,
+  type AlertFilter,
+  alertWhere,
+  decodeAlertCursor,
+  encodeAlertCursor,
+} from './repos/web-alerts-filter.js';
+export {
+  type AlertListPage,
+  type AlertListRow,
+  countAlerts,
+  getAlertFacets,
+  getAlertsByIds,
+  listAlerts,
+} from './repos/web-alerts-list.js';
+export {
+  type AlertActivityDto,
+  type AlertDetail,
+  type AlertGroupSummary,
+  type AlertNoteDto,
+  getAlertDetail,
+  getRelatedAlerts,
+  type RelatedAlert,
+  type RelatedAlerts,
+} from './repos/web-alerts-detail.js';
+export {
+  addAlertNote,
+  TRIAGE_BATCH_SIZE,
+  type TriageChange,
+  type TriageResult,
+  type TriageTarget,
+  triageAlerts,
+} from './repos/web-alerts-triage.js';
+export {
+  type AlertGroupFilter,
+  type AlertGroupRow,
+  listAlertGroups,
+  OPEN_COUNT_CAP,
+} from './repos/web-alerts-groups.js';
+export {
+  type AlertDashboard,
+  type DashboardBucket,
+  type DashboardCount,
+  getAlertDashboard,
+} from './repos/web-alerts-dashboard.js';
+export {
+  createSavedView,
+  deleteSavedView,
+  listSavedViews,
+  type SavedViewDto,
+} from './repos/web-alerts-views.js';
+export {
+  createRuleSet,
+  getRuleSet,
+  getRuleSetVersion,
+  listRuleSets,
+  listRuleSetVersions,
+  type RuleSetDto,
+  type RuleSetListItem,
+  type RuleSetVersionDetail,
+  type RuleSetVersionListItem,
+} from './repos/web-rules-sets.js';
+export {
+  type ActivationHistoryItem,
+  type EnvironmentActivation,
+  getOrganizationEnvironment,
+  listActivationHistory,
+  listEnvironmentActivations,
+} from './repos/web-rules-activations.js';
+export {
+  deleteEnvironmentOverride,
+  type EnvironmentOverrideRow,
+  listEnvironmentOverrides,
+  type OverrideKey,
+  saveEnvironmentOverride,
+} from './repos/web-rules-overrides.js';
+export {
+  acceptInvitation,
+  changeMemberRole,
+  createInvitation,
+  findInvitationByTokenHash,
+  type InvitationDto,
+  type InvitationLookup,
+  type InvitationStatus,
+  listInvitations,
+  normalizeEmail,
+  removeMember,
+  revokeInvitation,
+} from './repos/web-admin-members.js';
+export {
+  API_KEY_PREFIX,
+  type ApiKeyDto,
+  type ApiKeyPrincipal,
+  authenticateApiKey,
+  createApiKey,
+  hashApiKey,
+  listApiKeys,
+  revokeApiKey,
+} from './repos/web-admin-api-keys.js';
+export {
+  type AuditActorDto,
+  type AuditEntryDto,
+  type AuditFacets,
+  type AuditFilter,
+  type AuditPage,
+  decodeAuditCursor,
+  encodeAuditCursor,
+  getAuditFacets,
+  listAuditEntries,
+  recordAuditEntry,
+} from './repos/web-admin-audit.js';
+export {
+  listOrganizationSensors,
+  revokeOrganizationSensor,
+  type SensorListItem,
+} from './repos/web-admin-sensors.js';
+export {
+  auditCloudSourceCreated,
+  type CloudSourceListItem,
+  deleteOrganizationCloudSource,
+  getOrganizationCloudSource,
+  listOrganizationCloudSources,
+  rotateCloudSourceToken,
+  updateOrganizationCloudSource,
+} from './repos/web-admin-sources.js';
+export { SourceLeases } from './repos/sources-leases.js';

@@ -1,0 +1,337 @@
+import pg from 'pg';
+import type { Db } from '../client.js';
+import type { Priority } from '../generated/prisma/enums.js';
+
+/** One alert to store (already evaluated and keyed by the collector). */
+export interface AlertInput {
+  rule: string;
+  priority: Priority;
+  source: string;
+  output: string;
+  outputFields: Record<string, unknown>;
+  tags: string[];
+  hostname: string | null;
+  eventTime: Date;
+  dedupKey: string;
+  /** Identity of the producing event: (environment, ingestKey, rule) is stored at most once. */
+  ingestKey: string;
+}
+
+/** One raw event kept for backtesting. */
+export interface RawEventInput {
+  source: string;
+  eventTime: Date;
+  payload: unknown;
+}
+
+/** A batch of work committed in one transaction. */
+export interface StoreBatchInput {
+  organizationId: string;
+  environmentId: string;
+  sensorId?: string;
+  cloudSourceId?: string;
+  /** Sensor batches: recorded in ingest_batches in the same transaction (needs sensorId). */
+  batchId?: string;
+  eventCount: number;
+  alerts: AlertInput[];
+  rawEvents?: RawEventInput[];
+}
+
+/** An alert as committed (only newly inserted ones; re-delivered ones are left out). */
+export interface StoredAlert extends AlertInput {
+  id: string;
+  groupId: string;
+  organizationId: string;
+  environmentId: string;
+  sensorId: string | null;
+  cloudSourceId: string | null;
+  createdAt: Date;
+}
+
+export type StoreBatchResult =
+  | { duplicate: true }
+  | { duplicate: false; stored: StoredAlert[]; skipped: number };
+
+/** The collector's write path: plain SQL over a pg pool, one statement (and commit) per call. */
+export interface CollectorStore {
+  storeBatch(input: StoreBatchInput): Promise<StoreBatchResult>;
+  /**
+   * Several batches of one organisation and environment in one statement (results in order):
+   * callers coalesce batches that arrive while a statement runs, so hot alert-group rows are
+   * locked once per statement instead of once per batch.
+   */
+  storeBatches(inputs: readonly StoreBatchInput[]): Promise<StoreBatchResult[]>;
+  /** True when the sensor batch was already committed. */
+  isBatchSeen(sensorId: string, batchId: string): Promise<boolean>;
+  /** Deletes raw events received before `before`, at most `limit` rows per call; returns the count. */
+  pruneRawEvents(before: Date, limit?: number): Promise<number>;
+  /** Forgets sensor batch ids received before `before` (past any sensor's resend horizon). */
+  pruneIngestBatches(before: Date, limit?: number): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** Opens the collector's write path on its own pool. */
+export function createCollectorStore(url: string, options: { max?: number } = {}): CollectorStore {
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 8 });
+  // An idle client's error (server restart) must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+  return {
+    storeBatch: async (input) => (await storeBatches(pool, [input]))[0]!,
+    storeBatches: (inputs) => storeBatches(pool, inputs),
+    async isBatchSeen(sensorId, batchId) {
+      // Batches split in transit are stored as `<batchId>/<part>/<parts>`: a range scan on the
+      // primary key finds them ('0' sorts right after '/').
+      const r = await pool.query(
+        `SELECT 1 FROM ingest_batches WHERE "sensorId" = $1::uuid
+           AND ("batchId" = $2 OR ("batchId" > $2 || '/' AND "batchId" < $2 || '0')) LIMIT 1`,
+        [sensorId, batchId],
+      );
+      return (r.rowCount ?? 0) > 0;
+    },
+    async pruneRawEvents(before, limit = 10_000) {
+      const r = await pool.query(
+        `DELETE FROM raw_events WHERE id IN
+           (SELECT id FROM raw_events WHERE "receivedAt" < $1 ORDER BY "receivedAt" LIMIT $2)`,
+        [before, limit],
+      );
+      return r.rowCount ?? 0;
+    },
+    async pruneIngestBatches(before, limit = 10_000) {
+      const r = await pool.query(
+        `DELETE FROM ingest_batches WHERE ctid IN
+           (SELECT ctid FROM ingest_batches WHERE "receivedAt" < $1 LIMIT $2)`,
+        [before, limit],
+      );
+      return r.rowCount ?? 0;
+    },
+    close: () => pool.end(),
+  };
+}
+
+/**
+ * Several batches of one environment in one statement (one round trip, one commit):
+ * data-modifying CTEs record the sensor batch ids, insert the alerts and the raw events, then
+ * upsert the alert groups with the count of the alerts really inserted. Rows of a sensor batch
+ * whose id is already recorded are left out, so a re-sent batch changes nothing; an alert whose
+ * (environment, ingestKey, rule) is already stored is skipped by the unique index and not counted,
+ * so re-delivered events never inflate a group.
+ *
+ * Groups are upserted last so their rows (hot: every batch of an environment touches the same
+ * few) stay locked only for the end of the statement and the commit, and several statements of one
+ * environment can run at once. That needs each alert's group id before the group is written: an
+ * existing group's id, else one derived from (environment, dedupKey), which the upsert then uses.
+ */
+const STORE_BATCHES_SQL = `
+WITH b AS (
+  INSERT INTO ingest_batches ("sensorId", "batchId", "eventCount", "alertCount")
+  SELECT x.s::uuid, x.b, x.e, x.a FROM jsonb_to_recordset($3::jsonb) AS x(s text, b text, e int, a int)
+  ON CONFLICT DO NOTHING RETURNING "sensorId"::text AS s, "batchId" AS b
+), input AS (
+  SELECT t.*
+  FROM jsonb_to_recordset($4::jsonb)
+       AS t(r text, p text, s text, o text, f jsonb, tg text[], h text, et timestamptz, k text, ik text,
+            n bigint, sid text, cid text, b text)
+  WHERE t.b IS NULL OR EXISTS (SELECT 1 FROM b WHERE b.s = t.sid AND b.b = t.b)
+), keys AS (
+  SELECT k, min(r) AS r, min(p) AS p, min(s) AS s FROM input GROUP BY k
+), ids AS (
+  SELECT keys.*, coalesce(e.id, md5($2::text || ':' || keys.k)::uuid) AS id
+  FROM keys LEFT JOIN alert_groups e ON e."environmentId" = $2::uuid AND e."dedupKey" = keys.k
+), ins AS (
+  INSERT INTO alerts ("organizationId", "environmentId", rule, priority, source, output, "outputFields",
+                      tags, hostname, "eventTime", "sensorId", "cloudSourceId", "dedupKey", "groupId", "ingestKey")
+  SELECT $1::uuid, $2::uuid, t.r, t.p::"Priority", t.s, t.o, t.f, coalesce(t.tg, '{}'), t.h, t.et,
+         t.sid::uuid, t.cid::uuid, t.k, ids.id, t.ik
+  FROM input t JOIN ids ON ids.k = t.k
+  ORDER BY t.n
+  ON CONFLICT ("environmentId", "ingestKey", rule) DO NOTHING
+  RETURNING id, "ingestKey", rule, "groupId", "createdAt", "dedupKey", "eventTime", output
+), counted AS (
+  SELECT "dedupKey" AS k, count(*) AS c, min("eventTime") AS f, max("eventTime") AS l,
+         (array_agg(output ORDER BY "eventTime" DESC, id DESC))[1] AS o
+  FROM ins GROUP BY "dedupKey"
+), g AS (
+  INSERT INTO alert_groups (id, "organizationId", "environmentId", "dedupKey", rule, priority, source,
+                            count, "firstSeenAt", "lastSeenAt", "lastOutput")
+  SELECT ids.id, $1::uuid, $2::uuid, c.k, ids.r, ids.p::"Priority", ids.s, c.c, c.f, c.l, c.o
+  FROM counted c JOIN ids ON ids.k = c.k
+  ORDER BY c.k
+  ON CONFLICT ("environmentId", "dedupKey") DO UPDATE SET
+    count = alert_groups.count + EXCLUDED.count,
+    "firstSeenAt" = LEAST(alert_groups."firstSeenAt", EXCLUDED."firstSeenAt"),
+    "lastSeenAt" = GREATEST(alert_groups."lastSeenAt", EXCLUDED."lastSeenAt"),
+    "lastOutput" = CASE WHEN EXCLUDED."lastSeenAt" >= alert_groups."lastSeenAt"
+                        THEN EXCLUDED."lastOutput" ELSE alert_groups."lastOutput" END
+  RETURNING 1
+), raw AS (
+  INSERT INTO raw_events ("organizationId", "environmentId", source, "cloudSourceId", "sensorId", "eventTime", payload)
+  SELECT $1::uuid, $2::uuid, x.s, x.cid::uuid, x.sid::uuid, x.et, x.p
+  FROM jsonb_to_recordset($5::jsonb) AS x(s text, et timestamptz, p jsonb, sid text, cid text, b text)
+  WHERE x.b IS NULL OR EXISTS (SELECT 1 FROM b WHERE b.s = x.sid AND b.b = x.b)
+)
+SELECT coalesce((SELECT json_agg(json_build_object('s', s, 'b', b)) FROM b), '[]'::json) AS fresh,
+       coalesce((SELECT json_agg(json_build_object('id', id::text, 'ik', "ingestKey", 'r', rule,
+                                                   'g', "groupId"::text, 'c', "createdAt"))
+                 FROM ins), '[]'::json) AS rows`;
+
+interface InsertedRow {
+  id: string;
+  ik: string;
+  r: string;
+  g: string;
+  c: string;
+}
+
+const batchKey = (sensorId: string, batchId: string) => `${sensorId}\u0000${batchId}`;
+
+/**
+ * Stores batches of one organisation and environment together. Results are in input order; a
+ * sensor batch id that appears twice in `inputs` (or was stored before) is a duplicate after its
+ * first occurrence.
+ */
+async function storeBatches(pool: pg.Pool, inputs: readonly StoreBatchInput[]): Promise<StoreBatchResult[]> {
+  const first = inputs[0];
+  if (!first) return [];
+  const batches: { s: string; b: string; e: number; a: number }[] = [];
+  const alerts: Record<string, unknown>[] = [];
+  const raw: Record<string, unknown>[] = [];
+  const seen = new Set<string>();
+  const repeated = new Set<number>();
+  // Which input an inserted (ingestKey, rule) belongs to: the first one that carries it.
+  const owner = new Map<string, { input: number; alert: AlertInput }>();
+  inputs.forEach((input, i) => {
+    if (input.organizationId !== first.organizationId || input.environmentId !== first.environmentId) {
+      throw new Error('storeBatches: all batches must belong to one environment');
+    }
+    if (input.batchId !== undefined) {
+      if (!input.sensorId) throw new Error('storeBatch: batchId needs sensorId');
+      const key = batchKey(input.sensorId, input.batchId);
+      if (seen.has(key)) {
+        repeated.add(i);
+        return;
+      }
+      seen.add(key);
+      batches.push({ s: input.sensorId, b: input.batchId, e: input.eventCount, a: input.alerts.length });
+    }
+    const tag = { sid: input.sensorId ?? null, cid: input.cloudSourceId ?? null, b: input.batchId ?? null };
+    for (const a of input.alerts) {
+      const k = `${a.ingestKey}\u0000${a.rule}`;
+      if (!owner.has(k)) owner.set(k, { input: i, alert: a });
+      // JSON documents instead of one array parameter per column: one native JSON.stringify here
+      // and one jsonb parse in Postgres, instead of escaping every element of many arrays in JS.
+      alerts.push({
+        n: alerts.length,
+        r: a.rule,
+        p: a.priority,
+        s: a.source,
+        o: a.output,
+        f: a.outputFields,
+        tg: a.tags,
+        h: a.hostname,
+        et: a.eventTime.toISOString(),
+        k: a.dedupKey,
+        ik: a.ingestKey,
+        ...tag,
+      });
+    }
+    for (const e of input.rawEvents ?? [])
+      raw.push({ s: e.source, et: e.eventTime.toISOString(), p: e.payload, ...tag });
+  });
+  // Named: each connection parses and plans the statement once instead of once per call.
+  const r = await pool.query<{ fresh: { s: string; b: string }[]; rows: InsertedRow[] }>({
+    name: 'peregrine-store-batches-v5',
+    text: STORE_BATCHES_SQL,
+    values: [
+      first.organizationId,
+      first.environmentId,
+      JSON.stringify(batches),
+      JSON.stringify(alerts),
+      JSON.stringify(raw),
+    ],
+  });
+  const row = r.rows[0]!;
+  const fresh = new Set(row.fresh.map((f) => batchKey(f.s, f.b)));
+  const stored: StoredAlert[][] = inputs.map(() => []);
+  for (const x of row.rows) {
+    const o = owner.get(`${x.ik}\u0000${x.r}`);
+    if (!o) continue;
+    const input = inputs[o.input]!;
+    stored[o.input]!.push({
+      ...o.alert,
+      id: x.id,
+      groupId: x.g,
+      organizationId: input.organizationId,
+      environmentId: input.environmentId,
+      sensorId: input.sensorId ?? null,
+      cloudSourceId: input.cloudSourceId ?? null,
+      createdAt: new Date(x.c),
+    });
+  }
+  return inputs.map((input, i) => {
+    if (repeated.has(i)) return { duplicate: true };
+    if (input.batchId !== undefined && !fresh.has(batchKey(input.sensorId!, input.batchId))) {
+      return { duplicate: true };
+    }
+    const mine = stored[i]!;
+    return { duplicate: false, stored: mine, skipped: input.alerts.length - mine.length };
+  });
+}
+
+/** An alert row as read back (tests, benchmark verification). */
+export interface AlertRowDto {
+  id: string;
+  rule: string;
+  priority: Priority;
+  ingestKey: string | null;
+  dedupKey: string;
+  groupId: string | null;
+  sensorId: string | null;
+  hostname: string | null;
+  outputFields: unknown;
+}
+
+/** The newest alerts of an environment (id descending). */
+export async function listEnvironmentAlerts(
+  db: Db,
+  environmentId: string,
+  limit = 1000,
+): Promise<AlertRowDto[]> {
+  const rows = await db.prisma.alert.findMany({
+    where: { environmentId },
+    orderBy: { id: 'desc' },
+    take: limit,
+    select: {
+      id: true,
+      rule: true,
+      priority: true,
+      ingestKey: true,
+      dedupKey: true,
+      groupId: true,
+      sensorId: true,
+      hostname: true,
+      outputFields: true,
+    },
+  });
+  return rows.map((r) => ({ ...r, id: r.id.toString() }));
+}
+
+/** Alert counts of an environment: total and per group (dedupKey -> count, first/last seen). */
+export async function getEnvironmentAlertStats(
+  db: Db,
+  environmentId: string,
+): Promise<{ alerts: number; groups: { dedupKey: string; rule: string; count: number }[] }> {
+  const [alerts, groups] = await Promise.all([
+    db.prisma.alert.count({ where: { environmentId } }),
+    db.prisma.alertGroup.findMany({
+      where: { environmentId },
+      select: { dedupKey: true, rule: true, count: true },
+      orderBy: { dedupKey: 'asc' },
+    }),
+  ]);
+  return { alerts, groups: groups.map((g) => ({ ...g, count: Number(g.count) })) };
+}
+
+/** Raw events of an environment (count), for retention checks. */
+export async function countRawEvents(db: Db, environmentId: string): Promise<number> {
+  return db.prisma.rawEvent.count({ where: { environmentId } });
+}

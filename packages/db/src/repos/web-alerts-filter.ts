@@ -1,0 +1,144 @@
+import { Prisma } from '../generated/prisma/client.js';
+import type { AlertStatus, Priority } from '../generated/prisma/enums.js';
+
+/** Falco priorities, most severe first: the order of the `Priority` enum in Postgres. */
+export const ALERT_PRIORITIES: readonly Priority[] = [
+  'emergency',
+  'alert',
+  'critical',
+  'error',
+  'warning',
+  'notice',
+  'informational',
+  'debug',
+];
+
+/** Triage statuses in workflow order. */
+export const ALERT_STATUSES: readonly AlertStatus[] = ['open', 'acknowledged', 'resolved', 'false_positive'];
+
+/**
+ * Which alerts of one organisation to act on. Every list is OR inside, AND across fields (like
+ * falcosidekick-ui's API); `tags` is the exception: an alert must carry every tag given.
+ */
+export interface AlertFilter {
+  organizationId: string;
+  /** Empty or absent: every environment of the organisation. */
+  environmentIds?: string[] | undefined;
+  /** `gte`: at least this severe (Falco's `minimumpriority`); `eq`: exactly this one. */
+  priority?: { op: 'gte' | 'eq'; value: Priority } | undefined;
+  rules?: string[] | undefined;
+  sources?: string[] | undefined;
+  tags?: string[] | undefined;
+  hostnames?: string[] | undefined;
+  statuses?: AlertStatus[] | undefined;
+  /** User ids; `null` in the list stands for "unassigned". */
+  assignees?: (string | null)[] | undefined;
+  /** Inclusive lower and exclusive upper bound on the event time. */
+  from?: Date | undefined;
+  to?: Date | undefined;
+  /** Case-insensitive substring of the output. */
+  text?: string | undefined;
+  /** Output field equalities (`k8s.ns.name = prod`), all of which must hold. */
+  fields?: { key: string; value: string }[] | undefined;
+  groupId?: string | undefined;
+}
+
+/** Escapes LIKE's wildcards so user text matches literally. */
+function likePattern(text: string): string {
+  return `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * A JSON value as the user typed it may be stored as a string or, for numeric fields such as
+ * `proc.pid`, as a number or boolean: containment must try each shape it could have.
+ */
+function fieldShapes(key: string, value: string): string[] {
+  const shapes = [JSON.stringify({ [key]: value })];
+  if (/^-?\d+(\.\d+)?$/.test(value)) shapes.push(JSON.stringify({ [key]: Number(value) }));
+  if (value === 'true' || value === 'false') shapes.push(JSON.stringify({ [key]: value === 'true' }));
+  if (value === 'null') shapes.push(JSON.stringify({ [key]: null }));
+  return shapes;
+}
+
+/**
+ * The WHERE clause of a filter over table alias `a`. Each condition is written so that an index
+ * serves it: btree on (environmentId|organizationId, eventTime, id), the jsonb_path_ops GIN index
+ * for `@>` on output fields, the GIN index on tags, the trigram index on output.
+ */
+export function alertWhere(filter: AlertFilter): Prisma.Sql {
+  const parts: Prisma.Sql[] = [Prisma.sql`a."organizationId" = ${filter.organizationId}::uuid`];
+  if (filter.environmentIds?.length) {
+    parts.push(
+      filter.environmentIds.length === 1
+        ? Prisma.sql`a."environmentId" = ${filter.environmentIds[0]}::uuid`
+        : Prisma.sql`a."environmentId" = ANY(${filter.environmentIds}::uuid[])`,
+    );
+  }
+  if (filter.priority) {
+    const op = filter.priority.op === 'eq' ? Prisma.raw('=') : Prisma.raw('<=');
+    parts.push(Prisma.sql`a.priority ${op} ${filter.priority.value}::"Priority"`);
+  }
+  const oneOf = (column: Prisma.Sql, values: string[] | undefined, type: Prisma.Sql) => {
+    if (!values?.length) return;
+    // A single value as `=`: the planner then walks (environmentId, column, eventTime) in order.
+    parts.push(
+      values.length === 1
+        ? Prisma.sql`${column} = ${values[0]}::${type}`
+        : Prisma.sql`${column} = ANY(${values}::${type}[])`,
+    );
+  };
+  oneOf(Prisma.sql`a.rule`, filter.rules, Prisma.raw('text'));
+  oneOf(Prisma.sql`a.source`, filter.sources, Prisma.raw('text'));
+  if (filter.tags?.length) parts.push(Prisma.sql`a.tags @> ${filter.tags}::text[]`);
+  oneOf(Prisma.sql`a.hostname`, filter.hostnames, Prisma.raw('text'));
+  oneOf(Prisma.sql`a.status`, filter.statuses, Prisma.raw('"AlertStatus"'));
+  if (filter.assignees?.length) {
+    const ids = filter.assignees.filter((id): id is string => id !== null);
+    const unassigned = filter.assignees.includes(null);
+    const ors: Prisma.Sql[] = [];
+    if (ids.length) ors.push(Prisma.sql`a."assigneeId" = ANY(${ids}::text[])`);
+    if (unassigned) ors.push(Prisma.sql`a."assigneeId" IS NULL`);
+    parts.push(Prisma.sql`(${Prisma.join(ors, ' OR ')})`);
+  }
+  if (filter.from) parts.push(Prisma.sql`a."eventTime" >= ${filter.from}`);
+  if (filter.to) parts.push(Prisma.sql`a."eventTime" < ${filter.to}`);
+  if (filter.text) parts.push(Prisma.sql`a.output ILIKE ${likePattern(filter.text)}`);
+  for (const field of filter.fields ?? []) {
+    const shapes = fieldShapes(field.key, field.value).map(
+      (s) => Prisma.sql`a."outputFields" @> ${s}::jsonb`,
+    );
+    parts.push(
+      shapes.length === 1 ? (shapes[0] as Prisma.Sql) : Prisma.sql`(${Prisma.join(shapes, ' OR ')})`,
+    );
+  }
+  if (filter.groupId) parts.push(Prisma.sql`a."groupId" = ${filter.groupId}::uuid`);
+  return Prisma.join(parts, ' AND ');
+}
+
+/**
+ * Keyset cursor: the last row's event time as Postgres prints it (microseconds, which a JS Date
+ * would truncate and so skip or repeat rows) and its id. Opaque to clients.
+ */
+export function encodeAlertCursor(eventTimeText: string, id: string): string {
+  return Buffer.from(JSON.stringify([eventTimeText, id])).toString('base64url');
+}
+
+/** The cursor's parts, or null when it was not produced by `encodeAlertCursor`. */
+export function decodeAlertCursor(cursor: string): { eventTime: string; id: string } | null {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      typeof value[0] === 'string' &&
+      !Number.isNaN(Date.parse(value[0])) &&
+      typeof value[1] === 'string' &&
+      /^\d{1,19}$/.test(value[1])
+    ) {
+      return { eventTime: value[0], id: value[1] };
+    }
+  } catch {
+    // fall through: not one of ours
+  }
+  return null;
+}

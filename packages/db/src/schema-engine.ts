@@ -1,0 +1,95 @@
+import { readFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import path from 'node:path';
+import { PrismaPg } from '@prisma/adapter-pg';
+import { bindMigrationAwareSqlAdapterFactory } from '@prisma/driver-adapter-utils';
+import type { SchemaEngine } from '@prisma/schema-engine-wasm/schema_engine_bg';
+
+type WasmBindings = typeof import('@prisma/schema-engine-wasm/schema_engine_bg');
+
+let bindings: Promise<WasmBindings> | undefined;
+
+/** The part of the WebAssembly global we use (Node has it; the ES lib typings do not declare it). */
+interface WasmGlobal {
+  instantiate(
+    bytes: Uint8Array,
+    imports: Record<string, unknown>,
+  ): Promise<{ instance: { exports: Record<string, unknown> } }>;
+}
+const WebAssembly = (globalThis as unknown as { WebAssembly: WasmGlobal }).WebAssembly;
+
+/**
+ * Loads Prisma's schema engine (WebAssembly build). The package imports its `.wasm` as an ES
+ * module, which Node 20 cannot do, so the module is instantiated by hand once per process.
+ */
+function loadBindings(): Promise<WasmBindings> {
+  bindings ??= (async () => {
+    const require = createRequire(import.meta.url);
+    const bgPath = require.resolve('@prisma/schema-engine-wasm/schema_engine_bg');
+    const bg = (await import('@prisma/schema-engine-wasm/schema_engine_bg')) as WasmBindings;
+    const wasm = await readFile(path.join(path.dirname(bgPath), 'schema_engine_bg.wasm'));
+    const { instance } = await WebAssembly.instantiate(wasm, { './schema_engine_bg.js': bg });
+    bg.__wbg_set_wasm(instance.exports as never);
+    (instance.exports.__wbindgen_start as () => void)();
+    return bg;
+  })();
+  return bindings;
+}
+
+/** A schema engine connected to one database; `dispose()` closes its connections. */
+export interface ConnectedSchemaEngine {
+  engine: SchemaEngine;
+  dispose(): Promise<void>;
+}
+
+interface ScriptAdapter {
+  executeScript(script: string): Promise<void>;
+  underlyingDriver(): unknown;
+}
+
+/**
+ * The pg adapter runs a migration script split at every `;`, which breaks dollar-quoted function
+ * bodies (trigger functions) and any literal containing `;`. Send the script whole instead: a
+ * query without parameters goes over the simple query protocol, which runs all its statements in
+ * one implicit transaction, so a failing migration also leaves nothing half-applied.
+ */
+function wholeScripts<T extends ScriptAdapter>(adapter: T): T {
+  const driver = adapter.underlyingDriver() as { query(sql: string): Promise<unknown> };
+  const mapError = (adapter as unknown as { onError?: (error: unknown) => never }).onError?.bind(adapter);
+  adapter.executeScript = async (script: string) => {
+    try {
+      await driver.query(script);
+    } catch (error) {
+      if (mapError) mapError(error);
+      throw error;
+    }
+  };
+  return adapter;
+}
+
+class WholeScriptPrismaPg extends PrismaPg {
+  override async connect() {
+    return wholeScripts(await super.connect());
+  }
+  override async connectToShadowDb() {
+    return wholeScripts(await super.connectToShadowDb());
+  }
+}
+
+/** Opens Prisma's schema engine on `databaseUrl` through the pg driver adapter. */
+export async function openSchemaEngine(
+  databaseUrl: string,
+  datamodels: Array<[string, string]> | undefined,
+  log: (line: string) => void = () => {},
+): Promise<ConnectedSchemaEngine> {
+  const bg = await loadBindings();
+  const factory = new WholeScriptPrismaPg({ connectionString: databaseUrl });
+  const adapter = bindMigrationAwareSqlAdapterFactory(factory);
+  const engine = await bg.SchemaEngine.new({ datamodels }, (line: string) => log(line), adapter);
+  return {
+    engine,
+    async dispose() {
+      engine.free();
+    },
+  };
+}

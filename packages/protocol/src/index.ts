@@ -1,0 +1,4 @@
+export * from './sensor-api.js';
+export * from './sensor-event.js';
+export * from './realtime.js';
+export * from './realtime-token.js';

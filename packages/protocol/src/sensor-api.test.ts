@@ -1,0 +1,63 @@
+import { describe, expect, it } from 'vitest';
+import {
+  SENSOR_API_PATHS,
+  SensorConfigSchema,
+  SensorEventBatchResponseSchema,
+  SensorEventBatchSchema,
+  SensorHeartbeatSchema,
+} from './sensor-api.js';
+
+describe('sensor API schemas', () => {
+  it('names the three endpoints', () => {
+    expect(SENSOR_API_PATHS).toEqual({
+      events: '/v1/sensor/events',
+      heartbeat: '/v1/sensor/heartbeat',
+      config: '/v1/sensor/config',
+    });
+  });
+
+  it('validates a batch and its acknowledgement', () => {
+    const batch = {
+      sensorId: 's-1',
+      batchId: 's-1-00000001',
+      seq: 1,
+      events: [{ ts: '1', type: 'procexit', dir: '<', args: [], proc: { pid: 9, name: 'sh' } }],
+    };
+    expect(SensorEventBatchSchema.parse(batch).events).toHaveLength(1);
+    expect(SensorEventBatchSchema.safeParse({ ...batch, batchId: '' }).success).toBe(false);
+    expect(
+      SensorEventBatchResponseSchema.parse({
+        accepted: 1,
+        duplicate: false,
+        rejected: [{ index: 0, error: 'x' }],
+      }).rejected[0]?.index,
+    ).toBe(0);
+  });
+
+  it('requires every drop cause in a heartbeat', () => {
+    const heartbeat = {
+      sensorId: 's-1',
+      version: '0.1.0',
+      backend: 'ebpf',
+      hostname: 'h',
+      kernel: '6.1.0',
+      startedAt: new Date(0).toISOString(),
+      sentAt: new Date(1000).toISOString(),
+      rulesVersion: null,
+      rates: { captured: 10, shipped: 9, filtered: 1 },
+      totals: { captured: 100, shipped: 90, filtered: 10 },
+      drops: { kernel: 0, parse: 0, queue: 0, spool: 0, rejected: 0 },
+      queueDepth: 0,
+      spool: { bytes: 0, batches: 0 },
+    };
+    expect(SensorHeartbeatSchema.parse(heartbeat).backend).toBe('ebpf');
+    expect(SensorHeartbeatSchema.safeParse({ ...heartbeat, drops: { kernel: 0 } }).success).toBe(false);
+  });
+
+  it('treats null eventTypes as all types', () => {
+    expect(SensorConfigSchema.parse({ rulesVersion: 'v1', eventTypes: null }).eventTypes).toBeNull();
+    expect(SensorConfigSchema.parse({ rulesVersion: 'v1', eventTypes: ['execve'] }).eventTypes).toEqual([
+      'execve',
+    ]);
+  });
+});

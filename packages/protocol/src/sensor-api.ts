@@ -1,0 +1,148 @@
+import { z } from 'zod';
+import { SyscallEventSchema } from './sensor-event.js';
+
+/**
+ * The sensor <-> collector HTTP API. Every request carries `Authorization: Bearer <sensor key>`;
+ * a bad or missing key is 401 with an `SensorApiError` body.
+ *
+ * - `POST /v1/sensor/events`: body is gzip-compressed JSON (`Content-Encoding: gzip`,
+ *   `Content-Type: application/json`) matching `SensorEventBatchSchema`. Answers 200 with
+ *   `SensorEventBatchResponseSchema`; 401 bad key; 413 body too large (the sensor splits and
+ *   resends); 429 or 503 with `Retry-After` (seconds) for backpressure; any 5xx is retried.
+ *   Resending a `batchId` the collector has already accepted answers 200 with `duplicate: true`
+ *   and `accepted: 0`, so at-least-once delivery never stores an event twice.
+ * - `POST /v1/sensor/heartbeat`: JSON `SensorHeartbeatSchema`, answers `SensorHeartbeatResponseSchema`.
+ * - `GET /v1/sensor/config`: answers `SensorConfigSchema`.
+ */
+
+/** Paths of the sensor API on the collector. */
+export const SENSOR_API_PATHS = {
+  events: '/v1/sensor/events',
+  heartbeat: '/v1/sensor/heartbeat',
+  config: '/v1/sensor/config',
+} as const;
+
+/** Largest decompressed batch body the collector must accept (bytes); larger may be 413. */
+export const SENSOR_MAX_BATCH_BYTES = 8 * 1024 * 1024;
+
+/** Stable identifier of a sensor (assigned at registration, or the host's machine id). */
+export const SensorIdSchema = z.string().min(1).max(200);
+
+/** A batch of events shipped to `POST /v1/sensor/events`. */
+export const SensorEventBatchSchema = z.object({
+  sensorId: SensorIdSchema,
+  /** Unique per batch and stable across resends: the collector deduplicates on it. */
+  batchId: z.string().min(1).max(100),
+  /** Per-sensor batch sequence number, increasing from 1 (gaps mean dropped batches). */
+  seq: z.number().int().nonnegative(),
+  events: z.array(SyscallEventSchema),
+});
+
+/** One event the collector refused (it keeps the others). */
+export const SensorRejectedEventSchema = z.object({
+  index: z.number().int().nonnegative(),
+  error: z.string(),
+});
+
+/** The collector's acknowledgement of a batch; only after it may the sensor forget the batch. */
+export const SensorEventBatchResponseSchema = z.object({
+  /** Events stored from this request (0 for a duplicate). */
+  accepted: z.number().int().nonnegative(),
+  /** True when this batchId had already been accepted. */
+  duplicate: z.boolean(),
+  rejected: z.array(SensorRejectedEventSchema),
+});
+
+/** Capture backends the sensor can run. */
+export const SensorBackendSchema = z.enum(['ebpf', 'procfs']);
+
+/** Why events were dropped; each cause has its own counter. */
+export const SensorDropCauseSchema = z.enum([
+  /** The kernel/bpftrace ring buffer overflowed (bpftrace "Lost N events"). */
+  'kernel',
+  /** The capture output could not be parsed. */
+  'parse',
+  /** The in-memory queue was full. */
+  'queue',
+  /** The on-disk spool exceeded its byte bound; oldest batches were discarded. */
+  'spool',
+  /** The collector rejected events (validation) or answered a non-retryable failure. */
+  'rejected',
+]);
+
+/** Drop counters since the sensor started, by cause. */
+export const SensorDropCountersSchema = z.record(SensorDropCauseSchema, z.number().int().nonnegative());
+
+/** Periodic heartbeat, `POST /v1/sensor/heartbeat`. */
+export const SensorHeartbeatSchema = z.object({
+  sensorId: SensorIdSchema,
+  /** peregrine-sensor version. */
+  version: z.string(),
+  backend: SensorBackendSchema,
+  hostname: z.string(),
+  /** `uname -r`. */
+  kernel: z.string(),
+  /** Sensor start, ISO-8601. */
+  startedAt: z.string(),
+  /** Heartbeat time, ISO-8601. */
+  sentAt: z.string(),
+  /** Rules version of the config the sensor is applying (null before the first config pull). */
+  rulesVersion: z.string().nullable(),
+  /** Events per second over the last heartbeat interval. */
+  rates: z.object({
+    captured: z.number().nonnegative(),
+    shipped: z.number().nonnegative(),
+    filtered: z.number().nonnegative(),
+  }),
+  /** Totals since start. */
+  totals: z.object({
+    captured: z.number().int().nonnegative(),
+    shipped: z.number().int().nonnegative(),
+    filtered: z.number().int().nonnegative(),
+  }),
+  drops: SensorDropCountersSchema,
+  /** Events waiting in the in-memory queue. */
+  queueDepth: z.number().int().nonnegative(),
+  /** Bytes and batches waiting in the on-disk spool. */
+  spool: z.object({ bytes: z.number().int().nonnegative(), batches: z.number().int().nonnegative() }),
+});
+
+/** Answer to a heartbeat. */
+export const SensorHeartbeatResponseSchema = z.object({
+  ok: z.literal(true),
+  /** Current rules version; when it differs from the sensor's, the sensor pulls the config. */
+  rulesVersion: z.string().nullable().optional(),
+});
+
+/** Configuration the sensor pulls from `GET /v1/sensor/config`. */
+export const SensorConfigSchema = z.object({
+  rulesVersion: z.string(),
+  /** Event types the environment's rules can match; null = ship all. */
+  eventTypes: z.array(z.string()).nullable(),
+});
+
+/** Error body for 4xx/5xx answers of the sensor API. */
+export const SensorApiErrorSchema = z.object({
+  error: z.object({ code: z.string(), message: z.string() }),
+});
+
+/** A batch of events on the wire. */
+export type SensorEventBatch = z.infer<typeof SensorEventBatchSchema>;
+/** One rejected event of a batch. */
+export type SensorRejectedEvent = z.infer<typeof SensorRejectedEventSchema>;
+/** Acknowledgement of a batch. */
+export type SensorEventBatchResponse = z.infer<typeof SensorEventBatchResponseSchema>;
+/** A capture backend name. */
+export type SensorBackend = z.infer<typeof SensorBackendSchema>;
+/** A drop cause. */
+export type SensorDropCause = z.infer<typeof SensorDropCauseSchema>;
+/** Drop counters by cause. */
+export type SensorDropCounters = z.infer<typeof SensorDropCountersSchema>;
+/** A heartbeat. */
+export type SensorHeartbeat = z.infer<typeof SensorHeartbeatSchema>;
+/** Answer to a heartbeat. */
+export type SensorHeartbeatResponse = z.infer<typeof SensorHeartbeatResponseSchema>;
+/** Sensor configuration pulled from the collector. */
+export type SensorConfig = z.infer<typeof SensorConfigSchema>;
+/** Error body of the sensor API. */
+export type SensorApiError = z.infer<typeof SensorApiErrorSchema>;
