@@ -1,0 +1,138 @@
+/**
+ * `peregrine replay -r RULES... EVENTS.ndjson`: Falco replaying a capture. Each line of the
+ * events file is one event; alerts print as Falco's text lines (or JSON objects with --json),
+ * then Falco's end summary (events detected, counts by severity, by rule).
+ */
+import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+import {
+  type Alert,
+  AlertStats,
+  builtinSources,
+  load,
+  type LoadResult,
+  parsePriority,
+  type RuleSet,
+  toJson,
+} from '@peregrine/engine';
+import { parseArgs, UsageError } from '../args.js';
+import { detectSource } from '../detect-source.js';
+import type { CliEnv } from '../env.js';
+import { readRulesFiles } from '../read-rules.js';
+import type { Io } from './validate-rules.js';
+
+export const REPLAY_USAGE = `usage: peregrine replay -r RULES [-r RULES...] [options] EVENTS.ndjson|-
+  -r, --rules PATH        rules file or directory (repeatable, loaded in order)
+  --json                  print alerts as Falco JSON objects
+  --source NAME           source of events that do not name one and are not recognised
+                          (default: syscall)
+  --rule-matching MODE    first (default) or all
+  --min-priority P        skip rules less severe than P (e.g. warning)
+  --iso8601               ISO-8601 UTC times in the text line
+  -D PATTERN              disable rules whose name contains PATTERN (repeatable)
+  -T TAG                  disable rules with TAG (repeatable)
+  -t TAG                  enable only rules with TAG (repeatable)`;
+
+function alertJson(a: Alert): string {
+  return toJson({
+    hostname: a.hostname,
+    output: a.output,
+    output_fields: a.output_fields,
+    priority: a.priority,
+    rule: a.rule,
+    source: a.source,
+    tags: a.tags,
+    time: a.time,
+  });
+}
+
+function selectRules(ruleset: RuleSet, opts: Map<string, string[]>): RuleSet {
+  let rs = ruleset;
+  const only = opts.get('-t');
+  if (only) rs = rs.cleared().withEnabled({ tags: only }, true);
+  for (const name of opts.get('-D') ?? []) rs = rs.withEnabled({ name }, false);
+  const tags = opts.get('-T');
+  if (tags) rs = rs.withEnabled({ tags }, false);
+  return rs;
+}
+
+function printLoadProblems(result: LoadResult, io: Io): void {
+  for (const d of result.diagnostics) {
+    const p = d.range.start;
+    const item = d.itemName ? ` ${d.itemType} '${d.itemName}'` : '';
+    io.err(
+      `${d.severity === 'error' ? 'Error' : 'Warning'}: ${d.range.file}:${p.line}:${p.col}:${item}: ${d.code}: ${d.message}\n`,
+    );
+  }
+}
+
+export async function replayEvents(argv: readonly string[], io: Io, env: CliEnv): Promise<number> {
+  const args = parseArgs(
+    argv,
+    {
+      '--rules': { value: true, repeat: true },
+      '--json': { value: false },
+      '--source': { value: true },
+      '--rule-matching': { value: true },
+      '--min-priority': { value: true },
+      '--iso8601': { value: false },
+      '-D': { value: true, repeat: true },
+      '-T': { value: true, repeat: true },
+      '-t': { value: true, repeat: true },
+    },
+    { '-r': '--rules' },
+  );
+  const rulesPaths = args.options.get('--rules') ?? [];
+  if (rulesPaths.length === 0 || args.positionals.length !== 1) throw new UsageError(REPLAY_USAGE);
+  const matching = args.options.get('--rule-matching')?.[0] ?? 'first';
+  if (matching !== 'first' && matching !== 'all')
+    throw new UsageError(`--rule-matching must be first or all`);
+  const minPriority = args.options.get('--min-priority')?.[0];
+  if (minPriority !== undefined && !parsePriority(minPriority))
+    throw new UsageError(`invalid priority ${minPriority}`);
+
+  const files = await readRulesFiles(rulesPaths);
+  const result = load(files, {
+    ruleMatching: matching,
+    hostname: env.hostname,
+    timeFormatIso8601: args.flags.has('--iso8601'),
+    ...(minPriority ? { minPriority } : {}),
+  });
+  printLoadProblems(result, io);
+  if (!result.ok) {
+    io.err('Error: rules could not be loaded; see the errors above.\n');
+    return 1;
+  }
+  const ruleset = selectRules(result.ruleset, args.options);
+  const order = new Map(ruleset.rules.map((r, i) => [r.name, i]));
+  const sourceNames = new Set(builtinSources().map((s) => s.name));
+  const defaultSource = args.options.get('--source')?.[0] ?? 'syscall';
+  if (!sourceNames.has(defaultSource)) throw new UsageError(`unknown source ${defaultSource}`);
+  const json = args.flags.has('--json');
+  const stats = new AlertStats();
+
+  const input = args.positionals[0] === '-' ? process.stdin : createReadStream(args.positionals[0]!, 'utf8');
+  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
+  let lineNo = 0;
+  let bad = 0;
+  for await (const line of lines) {
+    lineNo++;
+    if (line.trim() === '') continue;
+    let event: unknown;
+    try {
+      event = JSON.parse(line);
+    } catch {
+      bad++;
+      io.err(`Warning: ${args.positionals[0]}:${lineNo}: not a JSON object, skipped\n`);
+      continue;
+    }
+    const source = detectSource(event, sourceNames, defaultSource);
+    for (const a of ruleset.evaluate(event, source)) {
+      stats.add(a, order.get(a.rule));
+      io.out(json ? `${alertJson(a)}\n` : `${a.output}\n`);
+    }
+  }
+  io.out(stats.format());
+  if (bad) io.err(`${bad} malformed event line(s) skipped\n`);
+  return 0;
+}

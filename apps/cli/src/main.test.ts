@@ -1,0 +1,179 @@
+/** Runs the built `peregrine` binary for real (the package's test script builds it first). */
+import { execFile } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { describe, expect, it } from 'vitest';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const BIN = resolve(HERE, '../dist/main.js');
+const RULES = resolve(HERE, '../../../packages/engine/rules');
+const UPSTREAM = resolve(HERE, '../../../../shared/falco/rules/falco_rules.yaml');
+const run = promisify(execFile);
+
+async function peregrine(args: string[], env: Record<string, string> = {}) {
+  try {
+    const r = await run(process.execPath, [BIN, ...args], { env: { ...process.env, TZ: 'UTC', ...env } });
+    return { code: 0, stdout: r.stdout, stderr: r.stderr };
+  } catch (e) {
+    const x = e as { code: number; stdout: string; stderr: string };
+    return { code: x.code, stdout: x.stdout, stderr: x.stderr };
+  }
+}
+
+const dir = mkdtempSync(join(tmpdir(), 'peregrine-cli-'));
+function file(name: string, content: string): string {
+  const p = join(dir, name);
+  writeFileSync(p, content);
+  return p;
+}
+
+const shellEvent = {
+  source: 'syscall',
+  ts: '1470327477881781397',
+  type: 'execve',
+  dir: '<',
+  res: 0,
+  args: [],
+  proc: {
+    pid: 4321,
+    name: 'bash',
+    exe: 'bash',
+    args: [],
+    uid: 0,
+    user: 'root',
+    ancestors: [{ pid: 900, name: 'runc' }],
+  },
+  container: { id: '8e93d7f8f7aa1b2c3d4e5f60718293a4b5c6d7e8f90a1b2c3d4e5f60718293a4', name: 'nginx' },
+};
+const benignEvent = { ...shellEvent, container: undefined, proc: { ...shellEvent.proc, name: 'ls' } };
+const events = file(
+  'events.ndjson',
+  `${JSON.stringify(shellEvent)}\n${JSON.stringify(benignEvent)}\n\n${JSON.stringify(shellEvent)}\n`,
+);
+
+// Each test spawns node; allow for shared, busy CI machines.
+describe('peregrine rules validate', { timeout: 30_000 }, () => {
+  it('accepts Peregrine default rules and the upstream falco_rules.yaml', async () => {
+    const r = await peregrine(['rules', 'validate', RULES, UPSTREAM]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Validating rules file(s):');
+    expect(r.stdout).toMatch(/falco_rules\.yaml: Ok\n?/);
+  });
+
+  it('prints errors with Falco codes, context and a caret snippet, and exits 1', async () => {
+    const bad = file(
+      'bad.yaml',
+      '- rule: r\n  desc: d\n  condition: evt.type = open and\n  output: o\n  priority: WARNING\n',
+    );
+    const r = await peregrine(['rules', 'validate', bad]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(`${bad}: Invalid`);
+    expect(r.stdout).toContain('1 Errors:');
+    expect(r.stdout).toContain("rule 'r'");
+    expect(r.stdout).toContain('LOAD_ERR_COMPILE_CONDITION (Error compiling condition):');
+    expect(r.stdout).toMatch(/------\n {2}condition: evt\.type = open and\n\s*\^\n------/);
+  });
+
+  it('prints warnings and stays successful', async () => {
+    const warn = file('warn.yaml', '- macro: unused\n  condition: proc.name = x\n');
+    const r = await peregrine(['rules', 'validate', warn]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`${warn}: Ok, with warnings`);
+    expect(r.stdout).not.toContain('LOAD_UNUSED_MACRO');
+    // -v prints the warnings themselves (on stderr, as Falco does).
+    const v = await peregrine(['rules', 'validate', '-v', warn]);
+    expect(v.code).toBe(0);
+    expect(v.stderr).toContain('1 Warnings:');
+    expect(v.stderr).toContain(
+      'LOAD_UNUSED_MACRO (Unused macro): Macro not referred to by any other rule/macro',
+    );
+  });
+
+  it('--json prints falco_load_results', async () => {
+    const bad = file('bad2.yaml', '- list: l\n');
+    const r = await peregrine(['rules', 'validate', '--json', bad]);
+    expect(r.code).toBe(1);
+    const doc = JSON.parse(r.stdout);
+    expect(doc.falco_load_results[0].successful).toBe(false);
+    expect(doc.falco_load_results[0].errors[0].code).toBe('LOAD_ERR_YAML_VALIDATE');
+    expect(doc.falco_load_results[0].errors[0].message).toBe("Item has no mapping for key 'items'");
+    expect(doc.falco_load_results[0].errors[0].context.locations[1].item_type).toBe('list');
+  });
+
+  it('reports unreadable files with exit 1 and usage errors with exit 2', async () => {
+    expect((await peregrine(['rules', 'validate', join(dir, 'missing.yaml')])).code).toBe(1);
+    expect((await peregrine(['rules', 'validate'])).code).toBe(2);
+    expect((await peregrine(['frobnicate'])).code).toBe(2);
+  });
+});
+
+describe('peregrine replay', { timeout: 30_000 }, () => {
+  it('prints Falco text alerts and the end summary', async () => {
+    const r = await peregrine(['replay', '-r', RULES, events]);
+    expect(r.code).toBe(0);
+    const lines = r.stdout.split('\n');
+    expect(lines[0]).toBe(
+      '16:17:57.881781397: Warning shell in a container (user=root container_id=8e93d7f8f7aa container_name=nginx shell=bash parent=runc cmdline=bash)',
+    );
+    expect(r.stdout).toContain(
+      'Events detected: 2\nRule counts by severity:\n   WARNING: 2\nTriggered rules by rule name:\n   shell_in_container: 2\n',
+    );
+  });
+
+  it('--json prints Falco JSON alerts with sorted keys', async () => {
+    const r = await peregrine(['replay', '--json', '--iso8601', '-r', RULES, events], {
+      FALCO_HOSTNAME: 'test-host',
+    });
+    expect(r.code).toBe(0);
+    const first = r.stdout.split('\n')[0]!;
+    const alert = JSON.parse(first);
+    expect(Object.keys(alert)).toEqual([
+      'hostname',
+      'output',
+      'output_fields',
+      'priority',
+      'rule',
+      'source',
+      'tags',
+      'time',
+    ]);
+    expect(alert.hostname).toBe('test-host');
+    expect(alert.time).toBe('2016-08-04T16:17:57.881781397Z');
+    expect(alert.output.startsWith('2016-08-04T16:17:57.881781397+0000: Warning shell in a container')).toBe(
+      true,
+    );
+    expect(alert.output_fields['container.id']).toBe('8e93d7f8f7aa');
+  });
+
+  it('replays cloud events with --source', async () => {
+    const okta = file(
+      'okta.ndjson',
+      `${JSON.stringify({ eventType: 'user.session.start', actor: { displayName: 'Eve' }, client: { ipAddress: '198.51.100.4', geographicalContext: { country: 'atlantis' } }, published: '2026-11-23T10:00:00.000Z' })}\n`,
+    );
+    const r = await peregrine(['replay', '--source', 'okta', '--iso8601', '-r', RULES, okta]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe(
+      '2026-11-23T10:00:00.000000000+0000: Notice A user logged in OKTA from a suspicious country (user=Eve, ip=198.51.100.4, country=atlantis)',
+    );
+    expect(r.stdout).toContain('   NOTICE: 1\n');
+    expect((await peregrine(['replay', '--source', 'nope', '-r', RULES, okta])).code).toBe(2);
+  });
+
+  it('honours -D to disable rules', async () => {
+    const r = await peregrine(['replay', '-r', RULES, '-D', 'shell_in', events]);
+    expect(r.stdout).toContain('Events detected: 0');
+  });
+
+  it('exits 1 when the rules do not load', async () => {
+    const bad = file(
+      'bad3.yaml',
+      '- rule: r\n  desc: d\n  condition: proc.nobody = x\n  output: o\n  priority: WARNING\n',
+    );
+    const r = await peregrine(['replay', '-r', bad, events]);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('LOAD_ERR_COMPILE_CONDITION');
+  });
+});

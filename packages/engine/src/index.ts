@@ -1,0 +1,97 @@
+/**
+ * @peregrine/engine: the Falco rules language in pure TypeScript (no I/O): rules-file loader,
+ * condition compiler, field registry and event sources, runtime and output formatting.
+ */
+
+// ---- Condition language (src/condition) and fields/sources (src/fields, src/sources) ----
+export * from './condition/index.js';
+/** fnmatch-style glob matcher (`glob`/`iglob`, rule-name globs). */
+export { compileGlob } from './condition/index.js';
+export * from './fields/index.js';
+/** The structured syscall event the sensor ships and the `syscall` source reads. */
+export type * from './events/syscall-event.js';
+
+// ---- Loading ----
+/** Load rules files in order into an immutable RuleSet, with Falco's diagnostics. */
+export { load, type FileResult, type LoadOptions, type LoadResult, type RulesFile } from './rules/load.js';
+/** Names of Peregrine's default rule files (`@peregrine/engine/rules/<name>`), in load order. */
+export { DEFAULT_RULE_FILES } from './rules/default-rule-files.js';
+/** Every built-in event source (syscall, k8s_audit, github, okta, aws_cloudtrail, gcp_auditlog, json). */
+export { builtinSources } from './rules/default-sources.js';
+/** Diagnostics as data: codes, severities, Falco item-type context chain and exact ranges. */
+export {
+  codeDescription,
+  type Diagnostic,
+  type DiagnosticCode,
+  ERROR_CODES,
+  type ErrorCode,
+  type ItemType,
+  type Location,
+  type Position,
+  type Range as SourceRange,
+  WARNING_CODES,
+  type WarningCode,
+} from './rules/diagnostics.js';
+/** Falco priorities: names, numeric severity and parsing (case-insensitive, `info` alias). */
+export { PRIORITIES, type Priority, parsePriority, priorityValue } from './rules/priority.js';
+/** The engine version rules are checked against (`required_engine_version`). */
+export { ENGINE_VERSION, formatSemver, type Semver } from './rules/version.js';
+/** Plugin requirement checks and the plugins Peregrine provides itself (`container`). */
+export {
+  BUILTIN_PLUGINS,
+  checkPluginRequirements,
+  type LoadedPlugin,
+  type PluginCheck,
+} from './rules/plugins.js';
+/** A compiled rule and Falco's `append_output` entries. */
+export type { CompiledList, CompiledMacro, CompiledRule, ExtraOutput } from './rules/compile.js';
+/** Falco's advisory schema status of a file. */
+export type { SchemaStatus } from './rules/schema.js';
+/** Parse a rules file into YAML nodes with literal scalars and ranges (editor tooling). */
+export { parseYamlFile, type YamlFile, type YNode } from './rules/yaml.js';
+
+// ---- Runtime ----
+/** The immutable, evaluable rule set, its alerts and runtime options. */
+export {
+  type Alert,
+  DEFAULT_RUNTIME_OPTIONS,
+  formatAlertTime,
+  formatLineTime,
+  matchesWildcard,
+  type RuleSelector,
+  RuleSet,
+  type RuntimeOptions,
+} from './rules/ruleset.js';
+
+// ---- Views for the console ----
+/** Rule summaries, per-rule diffs between two loaded versions, environment overrides. */
+export {
+  diffRuleSets,
+  type EnvironmentOverrides,
+  loadWithOverrides,
+  OVERRIDES_FILE,
+  overridesFile,
+  type RuleChange,
+  type RuleChangeKind,
+  type RuleSetDiff,
+  type RuleSummary,
+  summarizeRule,
+  summarizeRules,
+} from './rules/summary.js';
+/** A version's stored verdict: valid/draft status, flat diagnostics and counts. */
+export { judgeRuleFiles, type RuleVerdict, type VerdictDiagnostic } from './rules/verdict.js';
+/** Falco's `-V` text/JSON renderings of load results and the end-of-run alert summary. */
+export { AlertStats, formatFileResult, loadResultsJson, snippet } from './rules/format.js';
+
+// ---- Output formatting ----
+/** Compile and render output format strings (`%field`, `%Nfield`, transformers). */
+export {
+  compileOutput,
+  OutputFormatError,
+  type OutputPart,
+  type OutputToken,
+  renderOutput,
+  renderOutputFields,
+} from './output/format.js';
+/** Value rendering (text and typed JSON) and Falco-style JSON serialisation (sorted keys). */
+export { type JsonValue, renderJson, renderText, toJson } from './output/render.js';

@@ -1,0 +1,566 @@
+/**
+ * Compilation of a collected rule set (spec §1.14): list->list expansion, textual list
+ * substitution, macro parsing and AST substitution with Falco's visibility rules, exception
+ * expansion, output and condition compilation, event-type indexing, unused-item warnings.
+ * Only the first compile error is reported; compilation stops there.
+ */
+import type { Expr } from '../condition/ast.js';
+import { ConditionError } from '../condition/errors.js';
+import { resolveOutputTransformer } from '../condition/output-transformer.js';
+import { parseCondition } from '../condition/parser.js';
+import { printCondition } from '../condition/printer.js';
+import { collectFields, MacroCycleError, substituteMacros, walk } from '../condition/walk.js';
+import type { SourceDef } from '../fields/types.js';
+import { compileOutput, OutputFormatError, type OutputPart, outputFieldNames } from '../output/format.js';
+import type { Collector } from './collector.js';
+import { compileFilter } from './condition-bridge.js';
+import { type Context, type Diagnostic, RuleLoadError } from './diagnostics.js';
+import { eventTypeCodes } from './evttypes.js';
+import type { ExceptionInfo, ListInfo, MacroInfo, RuleInfo } from './model.js';
+import { type Priority, priorityValue } from './priority.js';
+import { appendText, plainText, type SourceText, textRange } from './source-text.js';
+import {
+  concat,
+  ExceptionShapeError,
+  exceptionClause,
+  type MappedText,
+  mapped,
+  originOf,
+  substituteList,
+  tagged,
+} from './text-subst.js';
+
+/** Falco's `append_output` entry: extra text (and fields) added to matching rules' outputs. */
+export interface ExtraOutput {
+  /** Text appended with one space (`evt.type=%evt.type`). */
+  format?: string;
+  /** Extra output_fields: key -> field expression (`%evt.type` style without `%`, or a literal). */
+  fields?: Record<string, string>;
+  /** Only rules of this source (empty = all). */
+  source?: string;
+  /** Only rules having all of these tags. */
+  tags?: string[];
+  /** Only this rule. */
+  rule?: string;
+}
+
+export interface CompileOptions {
+  sources: ReadonlyMap<string, SourceDef>;
+  extraOutputs: readonly ExtraOutput[];
+  /** Threshold of the "too many evt.type values" warning. */
+  maxEventTypes: number;
+}
+
+/** A rule ready for evaluation. */
+export interface CompiledRule {
+  name: string;
+  desc: string;
+  source: string;
+  priority: Priority;
+  tags: readonly string[];
+  enabled: boolean;
+  /** Position in first-definition order (evaluation order). */
+  index: number;
+  /** Final condition text (after appends and exceptions, before list substitution). */
+  condition: string;
+  /** The expanded condition printed in Falco's AST form (Falco's "compiled condition"). */
+  compiledCondition: string;
+  output: string;
+  outputParts: readonly OutputPart[];
+  /** Extra output_fields from `append_output` entries: key -> compiled parts. */
+  extraFields: readonly { key: string; parts: readonly OutputPart[] }[];
+  filter: (event: unknown) => boolean;
+  /** Event codes the rule is indexed under (syscall source); undefined when the source has no table. */
+  eventCodes: readonly number[] | undefined;
+  /** Event names of `eventCodes` (unique, sorted); undefined = all events of the source. */
+  eventTypes: readonly string[] | undefined;
+  warnEvttypes: boolean;
+  skipIfUnknownFilter: boolean;
+  capture: boolean;
+  captureDuration: number;
+  exceptionNames: readonly string[];
+  /** Where the rule was (first) defined. */
+  ctx: Context;
+}
+
+export interface CompiledMacro {
+  name: string;
+  condition: string;
+  used: boolean;
+  ast: Expr | undefined;
+}
+
+export interface CompiledList {
+  name: string;
+  items: readonly string[];
+  used: boolean;
+}
+
+export interface CompileResult {
+  ok: boolean;
+  rules: CompiledRule[];
+  macros: CompiledMacro[];
+  lists: CompiledList[];
+}
+
+const DEPRECATED_FIELDS = [
+  'evt.dir',
+  'evt.latency',
+  'evt.latency.s',
+  'evt.latency.ns',
+  'evt.latency.human',
+  'evt.wait_latency',
+];
+const UNKNOWN_FILTER_MARKERS = [
+  'nonexistent field',
+  'invalid formatting token',
+  'unknown event type',
+  'unknown filter:',
+];
+const NA_OPS = new Set(['=', '==', '!=', 'in', 'intersects', 'pmatch']);
+
+/** Falco's parser depth for rule conditions. */
+const RULE_MAX_DEPTH = 1000;
+
+interface ListState {
+  info: ListInfo;
+  items: string[];
+  used: boolean;
+}
+
+class Compilation {
+  private readonly lists: ListState[];
+  private readonly listByName = new Map<string, ListState>();
+  private readonly macroAst = new Map<string, Expr>();
+  private readonly macroUsed = new Set<string>();
+
+  constructor(
+    private readonly col: Collector,
+    private readonly opts: CompileOptions,
+    private readonly report: (d: Diagnostic) => void,
+  ) {
+    this.lists = col.lists.ordered.map((info) => ({ info, items: [], used: false }));
+    for (const l of this.lists) this.listByName.set(l.info.name, l);
+  }
+
+  run(): CompileResult {
+    const rules: CompiledRule[] = [];
+    let ok = true;
+    try {
+      this.compileLists();
+      this.compileMacros();
+      for (const r of this.col.rules.ordered) {
+        const c = this.compileRule(r);
+        if (c) rules.push(c);
+      }
+    } catch (e) {
+      if (!(e instanceof RuleLoadError)) throw e;
+      this.report(e.toDiagnostic());
+      ok = false;
+    }
+    if (ok) {
+      for (const m of this.col.macros.ordered) {
+        if (!this.macroUsed.has(m.name)) {
+          this.report(m.ctx.diagnostic('LOAD_UNUSED_MACRO', 'Macro not referred to by any other rule/macro'));
+        }
+      }
+      for (const l of this.lists) {
+        if (!l.used)
+          this.report(
+            l.info.ctx.diagnostic('LOAD_UNUSED_LIST', 'List not referred to by any other rule/macro'),
+          );
+      }
+    }
+    return {
+      ok,
+      rules,
+      macros: this.col.macros.ordered.map((m) => ({
+        name: m.name,
+        condition: m.cond.text,
+        used: this.macroUsed.has(m.name),
+        ast: this.macroAst.get(m.name),
+      })),
+      lists: this.lists.map((l) => ({ name: l.info.name, items: l.items, used: l.used })),
+    };
+  }
+
+  /** list -> list: items naming a list defined (first) before this list's latest change expand one level. */
+  private compileLists(): void {
+    for (const l of this.lists) {
+      const out: string[] = [];
+      for (const item of l.info.items) {
+        const ref = this.listByName.get(item);
+        if (ref && ref.info.index < l.info.visibility) {
+          out.push(...ref.info.items);
+          ref.used = true;
+        } else {
+          out.push(item);
+        }
+      }
+      l.items = out;
+    }
+  }
+
+  private substituteLists(text: MappedText): MappedText {
+    let m = text;
+    for (const l of this.lists) {
+      if (!m.text.includes(l.info.name)) continue;
+      const next = substituteList(m, l.info.name, l.items);
+      if (next !== m) l.used = true;
+      m = next;
+    }
+    return m;
+  }
+
+  /** Context of a position inside a condition (Falco's "condition expression" location). */
+  private exprCtx(
+    parent: Context,
+    st: SourceText,
+    m: MappedText,
+    start: number,
+    end: number,
+    exceptions?: readonly ExceptionInfo[],
+  ): Context {
+    // Text built from exception k carries origin -2 - k: point at that exception.
+    const tag = m.origin[Math.min(start, m.origin.length - 1)] ?? -1;
+    const ex = tag <= -2 ? exceptions?.[-2 - tag] : undefined;
+    if (ex) return ex.ctx.child('condition expression', '', ex.ctx.last.range);
+    const o = originOf(m, start);
+    const oe = Math.max(o, originOf(m, Math.max(start, end - 1)) + 1);
+    const range = o >= 0 ? textRange(st, o, oe) : undefined;
+    return parent.child('condition expression', '', range ?? parent.last.range);
+  }
+
+  private parse(text: MappedText, st: SourceText, ctx: Context, exceptions?: readonly ExceptionInfo[]): Expr {
+    try {
+      return parseCondition(text.text, { maxDepth: RULE_MAX_DEPTH });
+    } catch (e) {
+      if (e instanceof ConditionError) {
+        throw new RuleLoadError(
+          'LOAD_ERR_COMPILE_CONDITION',
+          e.message,
+          this.exprCtx(ctx, st, text, e.range.start, e.range.end, exceptions),
+        );
+      }
+      throw e;
+    }
+  }
+
+  /** Macro-reference check and AST substitution with visibility `visibility` (Infinity = all). */
+  private resolveMacros(
+    ast: Expr,
+    visibility: number,
+    st: SourceText,
+    m: MappedText,
+    ctx: Context,
+    owner: string,
+  ): Expr {
+    const visible = (name: string): MacroInfo | undefined => {
+      const info = this.col.macros.get(name);
+      return info && info.index < visibility && this.macroAst.has(name) ? info : undefined;
+    };
+    walk(ast, (n) => {
+      if (n.kind === 'identifier' && !visible(n.name)) {
+        throw new RuleLoadError(
+          'LOAD_ERR_VALIDATE',
+          `Undefined macro '${n.name}' used in filter.`,
+          this.exprCtx(ctx, st, m, n.pos.idx, n.end),
+        );
+      }
+      return undefined;
+    });
+    try {
+      const expanded = substituteMacros(ast, (name) => {
+        if (!visible(name)) return undefined;
+        this.macroUsed.add(name);
+        return this.macroAst.get(name);
+      });
+      // A macro used through another macro must be visible to the referrer too (Falco resolves
+      // the whole expansion against the referrer's macro table).
+      walk(expanded, (n) => {
+        if (n.kind === 'identifier') {
+          throw new RuleLoadError('LOAD_ERR_VALIDATE', `Undefined macro '${n.name}' used in filter.`, ctx);
+        }
+        return undefined;
+      });
+      return expanded;
+    } catch (e) {
+      if (e instanceof MacroCycleError) {
+        throw new RuleLoadError(
+          'LOAD_ERR_VALIDATE',
+          `reference loop in macro '${e.path[e.path.length - 1] ?? owner}'`,
+          ctx,
+        );
+      }
+      throw e;
+    }
+  }
+
+  private compileMacros(): void {
+    const parsed: { m: MacroInfo; ast: Expr; text: MappedText }[] = [];
+    for (const m of this.col.macros.ordered) {
+      const text = this.substituteLists(mapped(m.cond.text));
+      const ast = this.parse(text, m.cond, m.condCtx);
+      this.macroAst.set(m.name, ast);
+      parsed.push({ m, ast, text });
+    }
+    // Only references are checked here (macros are parsed, not type-checked): a macro may use
+    // macros first defined before its latest change.
+    for (const { m, ast, text } of parsed) {
+      this.resolveMacros(ast, m.visibility, m.cond, text, m.condCtx, m.name);
+    }
+  }
+
+  private warnDeprecated(
+    fields: Iterable<string>,
+    ctx: Context,
+    where: 'condition' | 'output',
+    at?: (field: string) => Context | undefined,
+  ): void {
+    const seen = new Set<string>();
+    for (const f of fields) {
+      if (DEPRECATED_FIELDS.includes(f) && !seen.has(f)) {
+        seen.add(f);
+        this.report(
+          (at?.(f) ?? ctx).diagnostic(
+            'LOAD_DEPRECATED_ITEM',
+            `usage of deprecated field '${f}' has been detected in the rule ${where}`,
+          ),
+        );
+      }
+    }
+  }
+
+  private buildOutput(r: RuleInfo): { text: SourceText; extraFields: { key: string; value: string }[] } {
+    let text = r.output;
+    const extraFields: { key: string; value: string }[] = [];
+    for (const x of this.opts.extraOutputs) {
+      if (x.source && x.source !== r.source) continue;
+      if (x.rule && x.rule !== r.name) continue;
+      if (x.tags && !x.tags.every((t) => r.tags.includes(t))) continue;
+      if (x.format) text = appendText(text, plainText(x.format));
+      for (const [key, value] of Object.entries(x.fields ?? {})) extraFields.push({ key, value });
+    }
+    if (text.text.includes('%container.info')) {
+      this.report(
+        r.outputCtx.diagnostic(
+          'LOAD_DEPRECATED_ITEM',
+          '%container.info is deprecated and has been removed from the output: use explicit container fields instead',
+        ),
+      );
+      text = { ...text, text: text.text.replaceAll('%container.info', '') };
+    }
+    return { text, extraFields };
+  }
+
+  /** Report a compile problem: a LOAD_UNKNOWN_FILTER warning (rule dropped) or an error. */
+  private unknownOrError(
+    r: RuleInfo,
+    code: 'LOAD_ERR_COMPILE_CONDITION' | 'LOAD_ERR_COMPILE_OUTPUT',
+    message: string,
+    ctx: Context,
+  ): void {
+    if (r.skipIfUnknownFilter && UNKNOWN_FILTER_MARKERS.some((k) => message.includes(k))) {
+      this.report(ctx.diagnostic('LOAD_UNKNOWN_FILTER', message));
+      return;
+    }
+    throw new RuleLoadError(code, message, ctx);
+  }
+
+  private compileRule(r: RuleInfo): CompiledRule | undefined {
+    if (r.unknownSource) return undefined;
+    const source = this.opts.sources.get(r.source);
+    if (!source) return undefined;
+
+    // 1. Condition text with exceptions.
+    let cond: MappedText = mapped(r.cond.text);
+    if (r.exceptions.length > 0) {
+      cond = concat('(', cond, ')');
+      for (const ex of r.exceptions) {
+        let clause: string;
+        try {
+          clause = exceptionClause(ex);
+        } catch (e) {
+          if (e instanceof ExceptionShapeError)
+            throw new RuleLoadError('LOAD_ERR_VALIDATE', e.message, ex.ctx);
+          throw e;
+        }
+        if (clause) cond = concat(cond, ' and not ', tagged(clause, -2 - r.exceptions.indexOf(ex)));
+      }
+    }
+    const conditionText = cond.text;
+
+    // 2-3. Output.
+    const { text: outText, extraFields: extraFieldTexts } = this.buildOutput(r);
+    let outputParts: OutputPart[];
+    try {
+      outputParts = compileOutput(outText.text, source, resolveOutputTransformer);
+    } catch (e) {
+      if (!(e instanceof OutputFormatError)) throw e;
+      const range = textRange(outText, e.offset, e.offset + 1);
+      const ctx = r.outputCtx.child('rule output expression', '', range ?? r.outputCtx.last.range);
+      this.unknownOrError(r, 'LOAD_ERR_COMPILE_OUTPUT', e.message, ctx);
+      return undefined;
+    }
+    this.warnDeprecated(outputFieldNames(outputParts), r.outputCtx, 'output');
+    const extraFields: { key: string; parts: OutputPart[] }[] = [];
+    for (const f of extraFieldTexts) {
+      try {
+        extraFields.push({ key: f.key, parts: compileOutput(f.value, source, resolveOutputTransformer) });
+      } catch (e) {
+        if (!(e instanceof OutputFormatError)) throw e;
+        this.unknownOrError(r, 'LOAD_ERR_COMPILE_OUTPUT', e.message, r.outputCtx);
+        return undefined;
+      }
+    }
+
+    // 4. Lists, parse, macros.
+    const substituted = this.substituteLists(cond);
+    const ast = this.parse(substituted, r.cond, r.condCtx, r.exceptions);
+    const expanded = this.resolveMacros(
+      ast,
+      Number.POSITIVE_INFINITY,
+      r.cond,
+      substituted,
+      r.condCtx,
+      r.name,
+    );
+
+    // 5. Falco's warning pass, then compile.
+    this.warningPass(expanded, r, (field) => {
+      // Point at the field when the rule's own text uses it (not only a macro it expands).
+      const own = collectFields(ast).find((f) => f.name === field);
+      return own ? this.exprCtx(r.condCtx, r.cond, substituted, own.pos.idx, own.end) : undefined;
+    });
+    let compiled: ReturnType<typeof compileFilter>;
+    try {
+      compiled = compileFilter(expanded, source);
+    } catch (e) {
+      if (!(e instanceof ConditionError)) throw e;
+      // Errors inside expanded macros carry macro-text offsets: only map the ranges of the
+      // rule's own nodes.
+      const own = ownSpans(ast).has(`${e.range.start}:${e.range.end}`);
+      const ctx = own
+        ? this.exprCtx(r.condCtx, r.cond, substituted, e.range.start, e.range.end, r.exceptions)
+        : r.condCtx;
+      this.unknownOrError(r, 'LOAD_ERR_COMPILE_CONDITION', e.message, ctx);
+      return undefined;
+    }
+    for (const w of compiled.warnings) {
+      const own = ownSpans(ast).has(`${w.start}:${w.end}`);
+      const ctx = own
+        ? this.exprCtx(r.condCtx, r.cond, substituted, w.start, w.end, r.exceptions)
+        : r.condCtx;
+      this.report(ctx.diagnostic('LOAD_COMPILE_CONDITION', w.message));
+    }
+
+    // 6. Event types.
+    let eventCodes: number[] | undefined;
+    let eventTypes: string[] | undefined;
+    if (source.allEventTypeCodes && source.eventTypeCodes) {
+      const table = { all: source.allEventTypeCodes, codesOf: (n: string) => source.eventTypeCodes!(n) };
+      eventCodes = eventTypeCodes(expanded, table);
+      if (eventCodes.length > this.opts.maxEventTypes && r.warnEvttypes) {
+        this.report(
+          r.ctx.diagnostic(
+            'LOAD_NO_EVTTYPE',
+            'Rule matches too many evt.type values. This has a significant performance penalty.',
+          ),
+        );
+      }
+      if (eventCodes.length < source.allEventTypeCodes.length && source.eventTypeName) {
+        const names = new Set<string>();
+        for (const c of eventCodes) {
+          const n = source.eventTypeName(c);
+          if (n) names.add(n);
+        }
+        eventTypes = [...names].sort();
+      }
+    }
+
+    return {
+      name: r.name,
+      desc: r.desc,
+      source: r.source,
+      priority: r.priority,
+      tags: r.tags,
+      enabled: r.enabled,
+      index: r.index,
+      condition: conditionText,
+      compiledCondition: printCondition(expanded),
+      output: outText.text,
+      outputParts,
+      extraFields,
+      filter: compiled.filter,
+      eventCodes,
+      eventTypes,
+      warnEvttypes: r.warnEvttypes,
+      skipIfUnknownFilter: r.skipIfUnknownFilter,
+      capture: r.capture,
+      captureDuration: r.captureDuration,
+      exceptionNames: r.exceptions.map((e) => e.name),
+      ctx: r.ctx,
+    };
+  }
+
+  /** Falco's own condition warnings: `<NA>` comparisons on plugin JSON fields, deprecated fields. */
+  private warningPass(ast: Expr, r: RuleInfo, at: (field: string) => Context | undefined): void {
+    let unsafeNa = false;
+    walk(ast, (n) => {
+      if (
+        n.kind === 'binary' &&
+        n.left.kind === 'field' &&
+        (n.left.name.startsWith('ka.') || n.left.name.startsWith('jevt.')) &&
+        NA_OPS.has(n.op) &&
+        ((n.right.kind === 'value' && n.right.value === '<NA>') ||
+          (n.right.kind === 'list' && n.right.values.includes('<NA>')))
+      ) {
+        unsafeNa = true;
+      }
+      return undefined;
+    });
+    if (unsafeNa) {
+      this.report(
+        r.condCtx.diagnostic(
+          'LOAD_UNSAFE_NA_CHECK',
+          "Comparing a field value with <NA> is unsafe and can lead to unpredictable behavior of the rule condition. If you need to check for the existence of a field, consider using the 'exists' operator instead.",
+        ),
+      );
+    }
+    this.warnDeprecated(
+      collectFields(ast).map((f) => f.name),
+      r.condCtx,
+      'condition',
+      at,
+    );
+  }
+}
+
+/** True when `offset` falls inside a node of the rule's own (pre-substitution) AST. */
+/**
+ * Spans (`start:end`) of the nodes of the rule's own AST (before macro substitution). A compile
+ * error or warning whose range is one of them points into the rule's text; otherwise it comes
+ * from an expanded macro, whose offsets are relative to the macro's text.
+ */
+function ownSpans(ast: Expr): Set<string> {
+  const spans = new Set<string>();
+  walk(ast, (n) => {
+    if (n.kind !== 'identifier') spans.add(`${n.pos.idx}:${n.end}`);
+    return undefined;
+  });
+  return spans;
+}
+
+/** Compile everything collected so far. Reports diagnostics through `report`. */
+export function compileCollection(
+  col: Collector,
+  opts: CompileOptions,
+  report: (d: Diagnostic) => void,
+): CompileResult {
+  return new Compilation(col, opts, report).run();
+}
+
+/** True when `p` is at least as severe as `min`. */
+export function meetsPriority(p: Priority, min: Priority): boolean {
+  return priorityValue(p) <= priorityValue(min);
+}
