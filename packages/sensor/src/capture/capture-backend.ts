@@ -1,0 +1,33 @@
+import type { SensorBackend } from '@peregrine/protocol';
+import type { RawEvent } from './bpftrace-records.js';
+
+/** Counters a backend keeps about what it could not deliver. */
+export interface CaptureCounters {
+  /** Events the kernel reported lost (ring buffer full). */
+  lost: number;
+  /** Output records that could not be parsed or were incomplete. */
+  malformed: number;
+}
+
+/** A source of raw syscall events. */
+export interface CaptureBackend {
+  readonly name: SensorBackend;
+  readonly counters: CaptureCounters;
+  /** Starts capturing; resolves once events flow (the probes are attached / the first scan is done). */
+  start(sink: (event: RawEvent) => void): Promise<void>;
+  /** Stops capturing; idempotent. */
+  stop(): Promise<void>;
+  /** Called once if the backend dies on its own after start (e.g. bpftrace exits). */
+  onFatal?: (error: Error) => void;
+}
+
+/** A coded capture error. */
+export class CaptureError extends Error {
+  constructor(
+    readonly code: 'not-root' | 'no-bpftrace' | 'no-btf' | 'attach-failed' | 'exited',
+    message: string,
+  ) {
+    super(message);
+    this.name = 'CaptureError';
+  }
+}

@@ -1,0 +1,84 @@
+#!/usr/bin/env node
+import { availableSyscalls } from './capture/bpftrace-backend.js';
+import { generateBpftraceProgram } from './capture/bpftrace-program.js';
+import { ConfigError, loadConfig, type SensorConfig, USAGE } from './env.js';
+import { createLogger, type Logger } from './logger.js';
+import { Sensor, SENSOR_VERSION } from './sensor.js';
+import { SensorStats } from './sensor-stats.js';
+import { BatchShipper } from './ship/batch-shipper.js';
+import { CollectorClient } from './ship/collector-client.js';
+import { DiskSpool } from './ship/disk-spool.js';
+import { RetryingTransport } from './ship/retrying-transport.js';
+import { HttpEventTransport } from './ship/transport.js';
+import { runStandalone } from './standalone.js';
+
+/** Runs the shipping sensor until SIGTERM/SIGINT; resolves with the exit status. */
+async function runShipping(config: SensorConfig, log: Logger): Promise<number> {
+  const endpoint = { url: config.collectorUrl!, key: config.sensorKey! };
+  const stats = new SensorStats();
+  const spool = new DiskSpool(config.spoolDir, config.spoolMaxBytes);
+  if (spool.count > 0)
+    log.info(`replaying ${spool.count} spooled batches (${spool.bytes} bytes) from ${config.spoolDir}`);
+  const transport = new RetryingTransport(new HttpEventTransport(endpoint));
+  const shipper = new BatchShipper(transport, spool, stats, {
+    sensorId: config.sensorId,
+    maxQueueSize: config.queueSize,
+    maxBatchSize: config.batchSize,
+    flushIntervalMs: config.flushIntervalMs,
+    onError: (message) => log.warn(message),
+  });
+  const sensor = new Sensor({ config, log, sink: shipper, client: new CollectorClient(endpoint), stats });
+  let resolveExit: (code: number) => void = () => {};
+  const exit = new Promise<number>((resolve) => {
+    resolveExit = resolve;
+  });
+  const stop = async (code: number, why: string) => {
+    log.info(`${why}: stopping (flush deadline ${config.shutdownDeadlineMs} ms)`);
+    // Stop waiting between retries once the deadline is near; the spool keeps what is left.
+    const abort = setTimeout(() => transport.abort(), Math.max(0, config.shutdownDeadlineMs - 500));
+    abort.unref();
+    await sensor.stop();
+    sensor.syncCaptureDrops();
+    log.info(
+      `stopped: captured ${stats.captured}, shipped ${stats.shipped}, filtered ${stats.filtered}, drops ${JSON.stringify(stats.drops)}, spooled batches ${spool.count}`,
+    );
+    resolveExit(code);
+  };
+  process.once('SIGTERM', () => void stop(0, 'SIGTERM'));
+  process.once('SIGINT', () => void stop(0, 'SIGINT'));
+  await sensor.start((error) => void stop(1, `capture died: ${error.message}`));
+  log.info(`peregrine-sensor ${SENSOR_VERSION} shipping to ${config.collectorUrl} as ${config.sensorId}`);
+  return exit;
+}
+
+async function main(): Promise<number> {
+  let config: SensorConfig | 'help';
+  try {
+    config = loadConfig(process.argv.slice(2), process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`peregrine-sensor: ${error.message}\n`);
+      return 2;
+    }
+    throw error;
+  }
+  if (config === 'help') {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (config.printProgram) {
+    process.stdout.write(generateBpftraceProgram({ available: availableSyscalls(), sensorPid: 0 }));
+    return 0;
+  }
+  const log = createLogger(config.logLevel);
+  try {
+    return config.mode === 'standalone' ? await runStandalone(config, log) : await runShipping(config, log);
+  } catch (error) {
+    log.error((error as Error).message);
+    return 1;
+  }
+}
+
+process.exitCode = await main();
+// Timers are unref()'d and bpftrace is gone by now; exit explicitly in case a socket lingers.
+setImmediate(() => process.exit(process.exitCode));

@@ -1,0 +1,218 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { realpathSync } from 'node:fs';
+import { afterEach, describe, expect, it } from 'vitest';
+import { RuntimeNamedCgroup } from '../testing/cgroup-sandbox.js';
+import type { RawEvent } from '../capture/bpftrace-records.js';
+import { Enricher } from './enricher.js';
+import { LruCache } from './lru-cache.js';
+import { normalizePath, ProcessTable } from './process-table.js';
+import { parseStat, readProcess } from './procfs.js';
+import { parseIdFile, UserDb } from './user-db.js';
+
+const children: ChildProcess[] = [];
+afterEach(() => {
+  for (const c of children.splice(0)) c.kill('SIGKILL');
+});
+
+function sleeper(args: string[] = ['30'], options: { cwd?: string; detached?: boolean } = {}): ChildProcess {
+  const child = spawn('/bin/sleep', args, { stdio: 'ignore', ...options });
+  children.push(child);
+  return child;
+}
+
+async function settled(pid: number): Promise<void> {
+  // Until the exec has happened, /proc shows the forked node image.
+  for (let i = 0; i < 100 && readProcess(pid)?.name !== 'sleep'; i++)
+    await new Promise((r) => setTimeout(r, 10));
+}
+
+function raw(type: string, pid: number, extra: Partial<RawEvent> = {}): RawEvent {
+  return {
+    type,
+    monoNs: process.hrtime.bigint(),
+    cpu: 0,
+    pid,
+    tid: pid,
+    ppid: process.pid,
+    euid: 0,
+    egid: 0,
+    ret: 0,
+    ints: {},
+    strs: {},
+    comm: 'sleep',
+    ...extra,
+  };
+}
+
+describe('procfs parsing', () => {
+  it('parses stat with a comm containing spaces and parentheses', () => {
+    const stat = parseStat('42 (we) ird (x)) S 1 42 42 34816 42 4194560 0 0 0 0 0 0 0 0 20 0 1 0 987 0 0');
+    expect(stat).toEqual({ name: 'we) ird (x)', ppid: 1, pgid: 42, sid: 42, tty: 34816, startTicks: 987 });
+  });
+
+  it('parses passwd-style files', () => {
+    expect(
+      parseIdFile('root:x:0:0:root:/root:/bin/bash\n# c\nnobody:x:65534:65534::/:/usr/sbin/nologin\nbad\n'),
+    ).toEqual(
+      new Map([
+        [0, 'root'],
+        [65534, 'nobody'],
+      ]),
+    );
+    expect(new UserDb().userName(0)).toBe('root');
+  });
+});
+
+describe('normalizePath', () => {
+  it.each([
+    ['/etc/shadow', '/etc/shadow'],
+    ['/', '/'],
+    ['/tmp//a/./b/../c', '/tmp/a/c'],
+    ['/a/.hidden', '/a/.hidden'],
+    ['/a/b/', '/a/b'],
+    ['/../..', '/'],
+  ])('%s -> %s', (input, expected) => {
+    expect(normalizePath(input)).toBe(expected);
+  });
+});
+
+describe('LruCache', () => {
+  it('evicts the least recently used entry at the bound', () => {
+    const lru = new LruCache<number, string>(2);
+    lru.set(1, 'a').set(2, 'b');
+    lru.get(1);
+    lru.set(3, 'c');
+    expect([lru.has(1), lru.has(2), lru.has(3)]).toEqual([true, false, true]);
+    expect(lru.evictions).toBe(1);
+  });
+});
+
+describe('Enricher against the real /proc', () => {
+  it('fills the process, its ancestors, user and session fields from a live process', async () => {
+    // Detached: the child leads its own session and process group, so the session fields
+    // are known whatever session the test runner itself was started in (under CI it can be 0).
+    const child = sleeper(['30', '1'], { cwd: '/tmp', detached: true });
+    await settled(child.pid!);
+    const enricher = new Enricher({ hostname: 'node-test' });
+    const event = enricher.enrich(
+      raw('openat', child.pid!, {
+        ints: { dirfd: '-100', flags: '0', mode: '0' },
+        strs: { name: 'relative.txt' },
+        ret: 5,
+      }),
+    );
+    expect(event.hostname).toBe('node-test');
+    expect(event.proc).toMatchObject({
+      pid: child.pid,
+      ppid: process.pid,
+      name: 'sleep',
+      exe: '/bin/sleep',
+      args: ['30', '1'],
+      cwd: `${realpathSync('/tmp')}/`,
+      uid: 0,
+      user: 'root',
+      group: 'root',
+    });
+    expect(event.proc.exepath).toBe(realpathSync('/bin/sleep'));
+    expect(event.proc.ancestors?.[0]).toMatchObject({
+      pid: process.pid,
+      exepath: realpathSync(process.execPath),
+    });
+    expect(event.proc.ancestors?.[0]?.args).toBeDefined();
+    expect(event.proc.sid).toBe(child.pid);
+    expect(event.proc.pgid).toBe(child.pid);
+    expect(event.proc.startTs).toMatch(/^\d{19}$/);
+    expect(Math.abs(Number(BigInt(event.proc.startTs!) / 1_000_000n) - Date.now())).toBeLessThan(60_000);
+    expect(event.proc.capEffective).toContain('CAP_SYS_ADMIN');
+    // A relative path resolves against the process's cwd.
+    expect(event.fd).toMatchObject({
+      num: 5,
+      type: 'file',
+      name: `${realpathSync('/tmp')}/relative.txt`,
+      nameraw: 'relative.txt',
+    });
+    expect(event.args).toEqual([
+      ['fd', '5'],
+      ['dirfd', 'AT_FDCWD'],
+      ['name', 'relative.txt'],
+      ['flags', 'O_RDONLY'],
+      ['mode', '0'],
+    ]);
+    expect(event.container).toBeUndefined();
+  });
+
+  it('keeps what an exec carried after the process is gone, and forgets it at exit', async () => {
+    const enricher = new Enricher();
+    const ghost = 2 ** 22 - 7;
+    const argvHex = [...Buffer.from('cat\0/etc/shadow\0')]
+      .map((b) => `\\x${b.toString(16).padStart(2, '0')}`)
+      .join('');
+    const exec = enricher.enrich(
+      raw('execve', ghost, {
+        comm: 'cat',
+        strs: { filename: '/usr/bin/cat', argv: argvHex },
+        ints: { ttyIndex: '0', ttyMajor: '136', ttyMinor: '0', loginuid: '1000', argLen: '16' },
+      }),
+    );
+    expect(exec.proc).toMatchObject({
+      pid: ghost,
+      name: 'cat',
+      exe: 'cat',
+      exepath: '/usr/bin/cat',
+      args: ['/etc/shadow'],
+      tty: 34816,
+      loginuid: 1000,
+    });
+    expect(exec.args.slice(0, 3)).toEqual([
+      ['res', '0'],
+      ['exe', 'cat'],
+      ['args', '/etc/shadow'],
+    ]);
+    const open = enricher.enrich(
+      raw('openat', ghost, {
+        comm: 'cat',
+        ints: { dirfd: '-100', flags: '524288', mode: '0' },
+        strs: { name: '/etc/shadow' },
+        ret: 3,
+      }),
+    );
+    expect(open.proc.args).toEqual(['/etc/shadow']);
+    expect(open.proc.ancestors?.[0]?.pid).toBe(process.pid);
+    expect(enricher.processes.peek(ghost)).toBeDefined();
+    enricher.enrich(raw('procexit', ghost, { comm: 'cat', ints: { status: '256' } }));
+    expect(enricher.processes.peek(ghost)).toBeUndefined();
+  });
+
+  it('bounds the process table', async () => {
+    const table = new ProcessTable({ maxEntries: 2 });
+    const pids = [sleeper(), sleeper(), sleeper()].map((c) => c.pid!);
+    for (const pid of pids) table.get(pid);
+    expect(table.size).toBe(2);
+  });
+});
+
+describe.skipIf(process.getuid?.() !== 0)('simulated container (runtime-named cgroup)', () => {
+  it('derives container.id and runtime from /proc/PID/cgroup', async () => {
+    const id = randomBytes(32).toString('hex');
+    const cgroup = RuntimeNamedCgroup.create(id);
+    expect(cgroup, 'no writable cgroup hierarchy').toBeDefined();
+    const child = sleeper();
+    try {
+      await settled(child.pid!);
+      cgroup!.add(child.pid!);
+      const event = new Enricher().enrich(
+        raw('openat', child.pid!, {
+          ints: { dirfd: '-100', flags: '0', mode: '0' },
+          strs: { name: '/etc/passwd' },
+          ret: 3,
+        }),
+      );
+      expect(event.container).toMatchObject({ id, type: 'docker' });
+    } finally {
+      child.kill('SIGKILL');
+      await new Promise((r) => child.once('exit', r));
+      cgroup!.remove();
+    }
+  });
+});

@@ -1,0 +1,169 @@
+import { readFileSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { parseArgs } from 'node:util';
+import { z } from 'zod';
+
+/**
+ * The sensor's whole configuration: environment variables, overridden by command-line flags.
+ * Nothing else in the sensor reads process.env. `.env.example` in this package lists every variable.
+ */
+const EnvSchema = z.object({
+  PEREGRINE_COLLECTOR_URL: z.url().optional(),
+  PEREGRINE_SENSOR_KEY: z.string().min(1).optional(),
+  PEREGRINE_SENSOR_ID: z.string().min(1).max(200).optional(),
+  PEREGRINE_BACKEND: z.enum(['auto', 'ebpf', 'procfs']).default('auto'),
+  PEREGRINE_SPOOL_DIR: z.string().default('/var/lib/peregrine-sensor/spool'),
+  PEREGRINE_SPOOL_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(256 * 1024 * 1024),
+  PEREGRINE_QUEUE_SIZE: z.coerce.number().int().positive().default(100_000),
+  PEREGRINE_BATCH_SIZE: z.coerce.number().int().positive().default(2000),
+  PEREGRINE_FLUSH_INTERVAL_MS: z.coerce.number().int().positive().default(1000),
+  PEREGRINE_HEARTBEAT_INTERVAL_S: z.coerce.number().positive().default(30),
+  PEREGRINE_SHUTDOWN_DEADLINE_MS: z.coerce.number().int().positive().default(5000),
+  PEREGRINE_PROCFS_INTERVAL_MS: z.coerce.number().int().positive().default(500),
+  // bpftrace (perf) requires a power of two.
+  PEREGRINE_RING_PAGES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .refine((n) => (n & (n - 1)) === 0, 'must be a power of two')
+    .default(2048),
+  PEREGRINE_MAX_PROCESSES: z.coerce.number().int().positive().default(16_384),
+  PEREGRINE_LOG_LEVEL: z.enum(['error', 'warn', 'info', 'debug']).default('info'),
+});
+
+/** Validated sensor configuration. */
+export interface SensorConfig {
+  mode: 'ship' | 'standalone';
+  collectorUrl?: string;
+  sensorKey?: string;
+  sensorId: string;
+  backend: 'auto' | 'ebpf' | 'procfs';
+  spoolDir: string;
+  spoolMaxBytes: number;
+  queueSize: number;
+  batchSize: number;
+  flushIntervalMs: number;
+  heartbeatIntervalMs: number;
+  shutdownDeadlineMs: number;
+  procfsIntervalMs: number;
+  ringPages: number;
+  maxProcesses: number;
+  logLevel: 'error' | 'warn' | 'info' | 'debug';
+  /** Standalone: rules files (`-r`, repeatable). */
+  rulesFiles: string[];
+  /** Standalone: run for this many seconds then print the summary (`-M`); 0 = until a signal. */
+  durationSeconds: number;
+  /** Standalone: emit alerts as JSON lines. */
+  jsonOutput: boolean;
+  /** Print the generated bpftrace program and exit. */
+  printProgram: boolean;
+}
+
+/** A coded configuration error (exit status 2). */
+export class ConfigError extends Error {
+  readonly code = 'config';
+}
+
+export const USAGE = `Usage: peregrine-sensor [options]
+
+Ships kernel events to a Peregrine collector, or with -r evaluates rules locally like Falco.
+
+  -r, --rules FILE          standalone mode: load a Falco rules file (repeatable)
+  -M, --duration SECONDS    standalone: stop after SECONDS and print the summary
+      --json                standalone: print alerts as JSON lines
+      --collector URL       collector base URL        (PEREGRINE_COLLECTOR_URL)
+      --key KEY             sensor key                (PEREGRINE_SENSOR_KEY)
+      --sensor-id ID        sensor id                 (PEREGRINE_SENSOR_ID, default machine-id)
+      --backend NAME        auto | ebpf | procfs      (PEREGRINE_BACKEND, default auto)
+      --spool-dir DIR       on-disk spool             (PEREGRINE_SPOOL_DIR)
+      --print-program       print the generated bpftrace program and exit
+  -h, --help                this text
+`;
+
+function machineId(): string {
+  try {
+    const id = readFileSync('/etc/machine-id', 'utf8').trim();
+    if (id) return id;
+  } catch {
+    // Containers often lack /etc/machine-id; the host name is the next best stable id.
+  }
+  return hostname();
+}
+
+/** Parses flags and environment into a config; throws ConfigError with a readable message. */
+export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): SensorConfig | 'help' {
+  let flags: ReturnType<typeof parseFlags>;
+  try {
+    flags = parseFlags(argv);
+  } catch (error) {
+    throw new ConfigError(`${(error as Error).message}\n\n${USAGE}`);
+  }
+  if (flags.values.help) return 'help';
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    throw new ConfigError(
+      `invalid environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  }
+  const e = parsed.data;
+  const v = flags.values;
+  const rulesFiles = v.rules ?? [];
+  const backend = v.backend ?? e.PEREGRINE_BACKEND;
+  if (!['auto', 'ebpf', 'procfs'].includes(backend))
+    throw new ConfigError(`--backend must be auto, ebpf or procfs`);
+  const duration = v.duration === undefined ? 0 : Number(v.duration);
+  if (!Number.isFinite(duration) || duration < 0) throw new ConfigError('-M needs a number of seconds');
+  const config: SensorConfig = {
+    mode: rulesFiles.length > 0 ? 'standalone' : 'ship',
+    sensorId: v['sensor-id'] ?? e.PEREGRINE_SENSOR_ID ?? machineId(),
+    backend: backend as SensorConfig['backend'],
+    spoolDir: v['spool-dir'] ?? e.PEREGRINE_SPOOL_DIR,
+    spoolMaxBytes: e.PEREGRINE_SPOOL_MAX_BYTES,
+    queueSize: e.PEREGRINE_QUEUE_SIZE,
+    batchSize: e.PEREGRINE_BATCH_SIZE,
+    flushIntervalMs: e.PEREGRINE_FLUSH_INTERVAL_MS,
+    heartbeatIntervalMs: e.PEREGRINE_HEARTBEAT_INTERVAL_S * 1000,
+    shutdownDeadlineMs: e.PEREGRINE_SHUTDOWN_DEADLINE_MS,
+    procfsIntervalMs: e.PEREGRINE_PROCFS_INTERVAL_MS,
+    ringPages: e.PEREGRINE_RING_PAGES,
+    maxProcesses: e.PEREGRINE_MAX_PROCESSES,
+    logLevel: e.PEREGRINE_LOG_LEVEL,
+    rulesFiles,
+    durationSeconds: duration,
+    jsonOutput: v.json ?? false,
+    printProgram: v['print-program'] ?? false,
+  };
+  const url = v.collector ?? e.PEREGRINE_COLLECTOR_URL;
+  const key = v.key ?? e.PEREGRINE_SENSOR_KEY;
+  if (url) config.collectorUrl = url;
+  if (key) config.sensorKey = key;
+  if (config.mode === 'ship' && !config.printProgram && (!config.collectorUrl || !config.sensorKey)) {
+    throw new ConfigError(
+      'shipping needs PEREGRINE_COLLECTOR_URL and PEREGRINE_SENSOR_KEY (or --collector/--key); use -r rules.yaml for standalone mode',
+    );
+  }
+  return config;
+}
+
+function parseFlags(argv: string[]) {
+  return parseArgs({
+    args: argv,
+    strict: true,
+    options: {
+      rules: { type: 'string', short: 'r', multiple: true },
+      duration: { type: 'string', short: 'M' },
+      json: { type: 'boolean' },
+      collector: { type: 'string' },
+      key: { type: 'string' },
+      'sensor-id': { type: 'string' },
+      backend: { type: 'string' },
+      'spool-dir': { type: 'string' },
+      'print-program': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  });
+}

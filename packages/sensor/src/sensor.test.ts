@@ -1,0 +1,164 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CollectorPeer } from '../test/collector-peer.js';
+import { ebpfUnavailableReason } from './capture/bpftrace-backend.js';
+import type { SensorConfig } from './env.js';
+import { createLogger } from './logger.js';
+import { Sensor } from './sensor.js';
+import { SensorStats } from './sensor-stats.js';
+import { BatchShipper } from './ship/batch-shipper.js';
+import { CollectorClient } from './ship/collector-client.js';
+import { DiskSpool } from './ship/disk-spool.js';
+import { RetryingTransport } from './ship/retrying-transport.js';
+import { HttpEventTransport } from './ship/transport.js';
+
+async function until(check: () => boolean, timeoutMs: number): Promise<void> {
+  const started = Date.now();
+  while (!check()) {
+    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+function run(command: string, args: string[]): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(command, args, { stdio: 'ignore' });
+    child.on('error', reject);
+    child.on('exit', () => resolve(child.pid ?? -1));
+  });
+}
+
+describe('Sensor shipping to a collector peer', () => {
+  let peer: CollectorPeer;
+  let dir: string;
+  let sensor: Sensor | undefined;
+
+  beforeEach(async () => {
+    peer = new CollectorPeer();
+    await peer.start();
+    dir = mkdtempSync(join(tmpdir(), 'peregrine-sensor-'));
+  });
+
+  afterEach(async () => {
+    await sensor?.stop();
+    sensor = undefined;
+    await peer.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function build(backend: SensorConfig['backend']) {
+    const config: SensorConfig = {
+      mode: 'ship',
+      collectorUrl: peer.url,
+      sensorKey: peer.key,
+      sensorId: 'sensor-test',
+      backend,
+      spoolDir: join(dir, 'spool'),
+      spoolMaxBytes: 64 * 1024 * 1024,
+      queueSize: 200_000,
+      batchSize: 500,
+      flushIntervalMs: 100,
+      heartbeatIntervalMs: 200,
+      shutdownDeadlineMs: 3000,
+      procfsIntervalMs: 100,
+      ringPages: 1024,
+      maxProcesses: 4096,
+      logLevel: 'error',
+      rulesFiles: [],
+      durationSeconds: 0,
+      jsonOutput: false,
+      printProgram: false,
+    };
+    const endpoint = { url: peer.url, key: peer.key, timeoutMs: 2000 };
+    const stats = new SensorStats();
+    const spool = new DiskSpool(config.spoolDir, config.spoolMaxBytes);
+    const transport = new RetryingTransport(new HttpEventTransport(endpoint), {
+      maxAttempts: 2,
+      initialBackoffMs: 50,
+      maxBackoffMs: 100,
+    });
+    const shipper = new BatchShipper(transport, spool, stats, {
+      sensorId: config.sensorId,
+      maxQueueSize: config.queueSize,
+      maxBatchSize: config.batchSize,
+      flushIntervalMs: config.flushIntervalMs,
+      maxPauseMs: 300,
+    });
+    sensor = new Sensor({
+      config,
+      log: createLogger('error'),
+      sink: shipper,
+      client: new CollectorClient(endpoint),
+      stats,
+    });
+    return { sensor, stats, spool };
+  }
+
+  it('pulls the config, pre-filters event types, heartbeats, and follows a rules change', async () => {
+    peer.config = { rulesVersion: 'r1', eventTypes: ['execve'] };
+    const { sensor, stats } = build('procfs');
+    await sensor.start();
+    expect(sensor.backend?.name).toBe('procfs');
+    const pid = await new Promise<number>((resolve) => {
+      const child = spawn('/bin/sleep', ['1'], { stdio: 'ignore' });
+      resolve(child.pid!);
+    });
+    await until(() => peer.events.some((e) => e.type === 'execve' && e.proc.pid === pid), 5000);
+    await until(() => peer.heartbeats.length > 0, 3000);
+    const hb = peer.heartbeats.at(-1)!;
+    expect(hb).toMatchObject({
+      sensorId: 'sensor-test',
+      backend: 'procfs',
+      rulesVersion: 'r1',
+      version: '0.1.0',
+    });
+    expect(hb.drops).toEqual({ kernel: 0, parse: 0, queue: 0, spool: 0, rejected: 0 });
+    // The process exits within a second: its procexit is captured but filtered out.
+    await until(() => stats.filtered > 0, 5000);
+    expect(peer.events.every((e) => e.type === 'execve')).toBe(true);
+    peer.config = { rulesVersion: 'r2', eventTypes: null };
+    await until(() => sensor.filter.types === null, 3000);
+  }, 20_000);
+
+  it.skipIf(ebpfUnavailableReason() !== undefined)(
+    'restarts kernel capture when new rules need event types it does not trace (eBPF)',
+    async () => {
+      peer.config = { rulesVersion: 'r1', eventTypes: ['execve'] };
+      const { sensor } = build('ebpf');
+      await sensor.start();
+      const first = sensor.backend;
+      peer.config = { rulesVersion: 'r2', eventTypes: ['execve', 'openat'] };
+      await until(() => sensor.backend !== first, 60_000);
+      const file = join(dir, 'after-restart');
+      await run('/bin/sh', ['-c', `: > ${file}`]);
+      await until(() => peer.events.some((e) => e.type === 'openat' && e.fd?.name === file), 10_000);
+    },
+    120_000,
+  );
+
+  it.skipIf(ebpfUnavailableReason() !== undefined)(
+    'loses no event of a burst while the collector is away (eBPF)',
+    async () => {
+      const { sensor, stats, spool } = build('ebpf');
+      await sensor.start();
+      expect(sensor.backend?.name).toBe('ebpf');
+      await peer.stop();
+      const files = Array.from({ length: 200 }, (_, n) => join(dir, `burst-${n}`));
+      // One shell, 200 creates: each is an openat with O_CREAT on a unique path.
+      await run('/bin/sh', ['-c', files.map((f) => `: > ${f}`).join('; ')]);
+      await until(() => spool.count > 0, 5000);
+      await new Promise((r) => setTimeout(r, 1500));
+      await peer.start();
+      await until(() => files.every((f) => peer.events.some((e) => e.fd?.name === f)), 15_000);
+      const names = peer.events
+        .filter((e) => e.fd?.name?.startsWith(join(dir, 'burst-')))
+        .map((e) => e.fd?.name);
+      expect(names).toEqual(files);
+      expect(stats.drops.queue + stats.drops.spool + stats.drops.kernel).toBe(0);
+    },
+    120_000,
+  );
+});

@@ -1,0 +1,288 @@
+import { release } from 'node:os';
+import type { SensorConfig as CollectorConfig, SensorHeartbeat, WireSyscallEvent } from '@peregrine/protocol';
+import { BpftraceBackend, ebpfUnavailableReason } from './capture/bpftrace-backend.js';
+import type { RawEvent } from './capture/bpftrace-records.js';
+import type { CaptureBackend } from './capture/capture-backend.js';
+import { SYSCALL_SPECS } from './capture/syscall-specs.js';
+import { ProcfsBackend } from './capture/procfs-backend.js';
+import { Enricher } from './enrich/enricher.js';
+import type { SensorConfig } from './env.js';
+import type { Logger } from './logger.js';
+import { SensorStats } from './sensor-stats.js';
+import type { CollectorClient } from './ship/collector-client.js';
+
+/** peregrine-sensor's version (heartbeats and logs). */
+export const SENSOR_VERSION = '0.1.0';
+
+/** Where enriched, filtered events go: the shipper, or the local engine in standalone mode. */
+export interface EventSink {
+  offer(event: WireSyscallEvent): void;
+  /** Flushes within the deadline; idempotent. */
+  shutdown(deadlineMs: number): Promise<void>;
+  readonly queueDepth: number;
+  readonly spool?: { bytes: number; count: number };
+}
+
+/** Event types the eBPF program can trace. */
+const TRACEABLE: ReadonlySet<string> = new Set([...SYSCALL_SPECS.map((spec) => spec.name), 'procexit']);
+
+/** Types that feed the process table: enriched even when not shipped. */
+const TREE_TYPES = new Set(['execve', 'execveat', 'procfs-exec', 'procexit']);
+
+/** The collector-provided pre-filter: ship only the event types the rules can match. */
+export class EventTypeFilter {
+  #types: ReadonlySet<string> | null = null;
+
+  /** null = everything. */
+  set(types: readonly string[] | null): void {
+    this.#types = types ? new Set(types) : null;
+  }
+
+  get types(): ReadonlySet<string> | null {
+    return this.#types;
+  }
+
+  accepts(type: string): boolean {
+    return this.#types === null || this.#types.has(type === 'procfs-exec' ? 'execve' : type);
+  }
+}
+
+/** Starts the best backend: eBPF when allowed and working, else /proc polling. Logs which and why. */
+export async function startBackend(
+  config: Pick<SensorConfig, 'backend' | 'procfsIntervalMs' | 'ringPages'>,
+  sink: (event: RawEvent) => void,
+  log: Logger,
+  eventTypes?: ReadonlySet<string>,
+): Promise<CaptureBackend> {
+  if (config.backend !== 'procfs') {
+    const reason = ebpfUnavailableReason();
+    if (!reason) {
+      const backend = new BpftraceBackend({
+        eventTypes,
+        ringPages: config.ringPages,
+        onStderr: (line) => log.debug(`bpftrace: ${line}`),
+      });
+      try {
+        await backend.start(sink);
+        log.info('capture backend: ebpf (bpftrace)');
+        return backend;
+      } catch (error) {
+        await backend.stop();
+        if (config.backend === 'ebpf') throw error;
+        log.warn(`eBPF capture failed (${(error as Error).message}); falling back to /proc polling`);
+      }
+    } else if (config.backend === 'ebpf') {
+      throw reason;
+    } else {
+      log.warn(`eBPF capture unavailable (${reason.message}); falling back to /proc polling`);
+    }
+  }
+  const backend = new ProcfsBackend({ intervalMs: config.procfsIntervalMs });
+  await backend.start(sink);
+  log.info(`capture backend: procfs (polling every ${config.procfsIntervalMs} ms; sees process starts only)`);
+  return backend;
+}
+
+/** Options of a sensor instance. */
+export interface SensorOptions {
+  config: SensorConfig;
+  log: Logger;
+  sink: EventSink;
+  /** Heartbeats and config pulls; absent in standalone mode. */
+  client?: CollectorClient;
+  enricher?: Enricher;
+  stats?: SensorStats;
+}
+
+/** capture -> enrich -> pre-filter -> sink, plus heartbeats and config pulls. */
+export class Sensor {
+  readonly stats: SensorStats;
+  readonly filter = new EventTypeFilter();
+  readonly enricher: Enricher;
+  readonly startedAt = new Date();
+  readonly #options: SensorOptions;
+  #backend: CaptureBackend | undefined;
+  #heartbeat: NodeJS.Timeout | undefined;
+  #rulesVersion: string | null = null;
+  #last = { at: Date.now(), captured: 0, shipped: 0, filtered: 0 };
+  #stopping: Promise<void> | undefined;
+  /** Event types the running eBPF program traces; null = all it can. */
+  #traced: ReadonlySet<string> | null = null;
+  #onFatal: ((error: Error) => void) | undefined;
+  /** Counters of backends replaced by a restart, so drop totals never go backwards. */
+  readonly #retired = { lost: 0, malformed: 0 };
+
+  constructor(options: SensorOptions) {
+    this.#options = options;
+    this.stats = options.stats ?? new SensorStats();
+    this.enricher = options.enricher ?? new Enricher({ maxProcesses: options.config.maxProcesses });
+  }
+
+  get backend(): CaptureBackend | undefined {
+    return this.#backend;
+  }
+
+  /** Pulls the config (when shipping), starts capture and the heartbeat. */
+  async start(onFatal?: (error: Error) => void): Promise<void> {
+    const { client, log } = this.#options;
+    if (client)
+      await this.#pullConfig().catch((error: Error) =>
+        log.warn(`config pull failed: ${error.message}; shipping all event types`),
+      );
+    const types = this.filter.types ?? undefined;
+    this.#backend = await startBackend(this.#options.config, (raw) => this.#onRaw(raw), log, types);
+    this.#traced = this.filter.types;
+    this.#onFatal = onFatal;
+    if (onFatal) this.#backend.onFatal = onFatal;
+    const sockets = this.enricher.containers.availableSockets();
+    log.info(
+      sockets.length > 0
+        ? `container metadata from ${sockets.join(', ')}`
+        : 'no container runtime socket found: containers are identified from cgroups only (id, runtime, pod uid)',
+    );
+    if (client) {
+      this.#heartbeat = setInterval(
+        () => void this.#sendHeartbeat(),
+        this.#options.config.heartbeatIntervalMs,
+      );
+      this.#heartbeat.unref();
+    }
+  }
+
+  #onRaw(raw: RawEvent): void {
+    this.stats.captured++;
+    const wanted = this.filter.accepts(raw.type);
+    if (!wanted && !TREE_TYPES.has(raw.type)) {
+      this.stats.filtered++;
+      return;
+    }
+    let event: WireSyscallEvent;
+    try {
+      event = this.enricher.enrich(raw);
+    } catch (error) {
+      this.stats.drop('parse');
+      this.#options.log.debug(`cannot enrich ${raw.type} of pid ${raw.pid}: ${(error as Error).message}`);
+      return;
+    }
+    if (!wanted) {
+      this.stats.filtered++;
+      return;
+    }
+    this.#options.sink.offer(event);
+  }
+
+  /** Copies the backend's own counters into the drop counters. */
+  syncCaptureDrops(): void {
+    if (!this.#backend) return;
+    this.stats.drops.kernel = this.#retired.lost + this.#backend.counters.lost;
+    this.stats.drops.parse = Math.max(
+      this.stats.drops.parse,
+      this.#retired.malformed + this.#backend.counters.malformed,
+    );
+  }
+
+  /**
+   * When the rules now need event types the running kernel program does not trace, restarts
+   * capture with the wider set. Events during the restart (a few seconds of attaching) are not
+   * seen, as with Falco's own restart on a rules change.
+   */
+  async #retrace(): Promise<void> {
+    const old = this.#backend;
+    const traced = this.#traced;
+    if (!old || old.name !== 'ebpf' || traced === null || this.#stopping) return;
+    const wanted = this.filter.types;
+    const missing =
+      wanted === null
+        ? [...TRACEABLE].filter((t) => !traced.has(t))
+        : [...wanted].filter((t) => TRACEABLE.has(t) && !traced.has(t));
+    if (missing.length === 0) return;
+    const { config, log } = this.#options;
+    log.info(`rules need ${missing.join(',')}, not traced: restarting capture`);
+    old.onFatal = undefined;
+    await old.stop();
+    this.#retired.lost += old.counters.lost;
+    this.#retired.malformed += old.counters.malformed;
+    const next = await startBackend(config, (raw) => this.#onRaw(raw), log, wanted ?? undefined);
+    this.#backend = next;
+    this.#traced = wanted;
+    if (this.#onFatal) next.onFatal = this.#onFatal;
+    if (this.#stopping) await next.stop();
+  }
+
+  async #pullConfig(): Promise<CollectorConfig | undefined> {
+    const client = this.#options.client;
+    if (!client) return undefined;
+    const config = await client.fetchConfig();
+    this.filter.set(config.eventTypes);
+    if (config.rulesVersion !== this.#rulesVersion) {
+      this.#options.log.info(
+        `rules ${config.rulesVersion}: shipping ${config.eventTypes ? config.eventTypes.join(',') : 'all event types'}`,
+      );
+    }
+    this.#rulesVersion = config.rulesVersion;
+    return config;
+  }
+
+  /** The heartbeat body for now (rates over the time since the previous one). */
+  heartbeat(): SensorHeartbeat {
+    this.syncCaptureDrops();
+    const now = Date.now();
+    const seconds = Math.max(0.001, (now - this.#last.at) / 1000);
+    const rate = (total: number, previous: number) => Math.round(((total - previous) / seconds) * 10) / 10;
+    const hb: SensorHeartbeat = {
+      sensorId: this.#options.config.sensorId,
+      version: SENSOR_VERSION,
+      backend: this.#backend?.name ?? 'procfs',
+      hostname: this.enricher.hostname,
+      kernel: release(),
+      startedAt: this.startedAt.toISOString(),
+      sentAt: new Date(now).toISOString(),
+      rulesVersion: this.#rulesVersion,
+      rates: {
+        captured: rate(this.stats.captured, this.#last.captured),
+        shipped: rate(this.stats.shipped, this.#last.shipped),
+        filtered: rate(this.stats.filtered, this.#last.filtered),
+      },
+      totals: { captured: this.stats.captured, shipped: this.stats.shipped, filtered: this.stats.filtered },
+      drops: { ...this.stats.drops },
+      queueDepth: this.#options.sink.queueDepth,
+      spool: { bytes: this.#options.sink.spool?.bytes ?? 0, batches: this.#options.sink.spool?.count ?? 0 },
+    };
+    this.#last = {
+      at: now,
+      captured: this.stats.captured,
+      shipped: this.stats.shipped,
+      filtered: this.stats.filtered,
+    };
+    return hb;
+  }
+
+  async #sendHeartbeat(): Promise<void> {
+    const client = this.#options.client;
+    if (!client) return;
+    try {
+      const answer = await client.heartbeat(this.heartbeat());
+      if (answer.rulesVersion !== undefined && answer.rulesVersion !== this.#rulesVersion) {
+        await this.#pullConfig();
+        await this.#retrace();
+      }
+    } catch (error) {
+      this.#options.log.warn(`heartbeat failed: ${(error as Error).message}`);
+    }
+  }
+
+  /** Stops capture, sends a last heartbeat, flushes the sink within the deadline. Idempotent. */
+  stop(): Promise<void> {
+    this.#stopping ??= (async () => {
+      clearInterval(this.#heartbeat);
+      await this.#backend?.stop();
+      this.syncCaptureDrops();
+      await this.#options.sink.shutdown(this.#options.config.shutdownDeadlineMs);
+      // A last heartbeat with the final counters, but never one that holds up the exit.
+      if (this.#options.client) {
+        await Promise.race([this.#sendHeartbeat(), new Promise((r) => setTimeout(r, 1000).unref())]);
+      }
+    })();
+    return this.#stopping;
+  }
+}

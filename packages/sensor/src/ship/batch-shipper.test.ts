@@ -1,0 +1,247 @@
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { WireSyscallEvent } from '@peregrine/protocol';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { CollectorPeer } from '../../test/collector-peer.js';
+import { SensorStats } from '../sensor-stats.js';
+import { BatchShipper, type ShipperOptions, serializeEvents } from './batch-shipper.js';
+import { DiskSpool } from './disk-spool.js';
+import { backoffDelay, DEFAULT_RETRY_POLICY, RetryingTransport } from './retrying-transport.js';
+import { HttpEventTransport } from './transport.js';
+
+function event(n: number): WireSyscallEvent {
+  return {
+    ts: String(1_700_000_000_000_000_000n + BigInt(n)),
+    num: n,
+    type: 'openat',
+    dir: '<',
+    res: 3,
+    args: [['name', `/tmp/${n}`]],
+    proc: { pid: 100, name: 'cat' },
+  };
+}
+
+async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
+  const started = Date.now();
+  while (!check()) {
+    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('BatchShipper against a collector peer over HTTP', () => {
+  let peer: CollectorPeer;
+  let dir: string;
+  const shippers: BatchShipper[] = [];
+
+  beforeEach(async () => {
+    peer = new CollectorPeer();
+    await peer.start();
+    dir = mkdtempSync(join(tmpdir(), 'peregrine-spool-'));
+  });
+
+  afterEach(async () => {
+    await Promise.all(shippers.splice(0).map((s) => s.shutdown(200)));
+    await peer.stop();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  function make(
+    options: Partial<ShipperOptions> & { attempts?: number; key?: string; spoolBytes?: number } = {},
+  ) {
+    const stats = new SensorStats();
+    const spool = new DiskSpool(join(dir, 'spool'), options.spoolBytes ?? 10 * 1024 * 1024);
+    const transport = new RetryingTransport(
+      new HttpEventTransport({ url: peer.url, key: options.key ?? peer.key, timeoutMs: 2000 }),
+      {
+        maxAttempts: options.attempts ?? 2,
+        initialBackoffMs: 10,
+        maxBackoffMs: 50,
+      },
+    );
+    const shipper = new BatchShipper(transport, spool, stats, {
+      sensorId: 'node-a',
+      maxQueueSize: 1000,
+      maxBatchSize: 10,
+      flushIntervalMs: 60_000,
+      maxPauseMs: 100,
+      ...options,
+    });
+    shippers.push(shipper);
+    return { shipper, stats, spool, transport };
+  }
+
+  it('sends full batches eagerly and the rest on flush, in order, gzip-compressed', async () => {
+    const { shipper, stats } = make();
+    for (let n = 1; n <= 25; n++) shipper.offer(event(n));
+    await until(() => peer.batches.length === 2);
+    expect(peer.batches.map((b) => b.events.length)).toEqual([10, 10]);
+    await shipper.forceFlush();
+    expect(peer.events.map((e) => e.num)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
+    expect(peer.batches.map((b) => b.seq)).toEqual([1, 2, 3]);
+    expect(new Set(peer.batches.map((b) => b.batchId)).size).toBe(3);
+    expect(stats.shipped).toBe(25);
+  });
+
+  it('flushes a partial batch from the timer', async () => {
+    const { shipper } = make({ flushIntervalMs: 50 });
+    shipper.offer(event(1));
+    await until(() => peer.events.length === 1, 2000);
+  });
+
+  it('counts queue overflow as drops instead of blocking', () => {
+    const { shipper, stats } = make({ maxQueueSize: 5, maxBatchSize: 100 });
+    const accepted = Array.from({ length: 8 }, (_, n) => shipper.offer(event(n)));
+    expect(accepted.filter(Boolean)).toHaveLength(5);
+    expect(stats.drops.queue).toBe(3);
+    expect(shipper.queueDepth).toBe(5);
+  });
+
+  it('honours Retry-After on 429', async () => {
+    const { shipper } = make({ attempts: 3 });
+    peer.faults.push({ kind: 'status', status: 429, retryAfter: '1' });
+    for (let n = 1; n <= 10; n++) shipper.offer(event(n));
+    await until(() => peer.events.length === 10, 5000);
+    const posts = peer.requests.filter((r) => r.path === '/v1/sensor/events');
+    expect(posts.map((r) => r.status)).toEqual([429, 200]);
+    expect(posts[1]!.at - posts[0]!.at).toBeGreaterThanOrEqual(950);
+  });
+
+  it('spools while the collector is away and replays in order when it returns, losing nothing', async () => {
+    const { shipper, spool, stats } = make();
+    await peer.stop();
+    for (let n = 1; n <= 35; n++) shipper.offer(event(n));
+    await shipper.forceFlush();
+    await until(() => spool.count === 4);
+    expect(peer.events).toHaveLength(0);
+    await peer.start();
+    await until(() => peer.events.length === 35, 5000);
+    // The peer records a batch before the shipper has read the answer and removed its spool file.
+    await until(() => stats.shipped === 35 && spool.count === 0, 5000).catch(() => undefined);
+    expect(peer.events.map((e) => e.num)).toEqual(Array.from({ length: 35 }, (_, i) => i + 1));
+    expect(spool.count).toBe(0);
+    expect(readdirSync(join(dir, 'spool'))).toEqual([]);
+    expect(stats.shipped).toBe(35);
+    expect(stats.totalDrops()).toBe(0);
+  });
+
+  it('keeps batchIds across a sensor restart and replays the spool of the previous run', async () => {
+    const first = make();
+    await peer.stop();
+    for (let n = 1; n <= 20; n++) first.shipper.offer(event(n));
+    await first.shipper.shutdown(300);
+    const spooledIds = readdirSync(join(dir, 'spool')).map((f) =>
+      f.split('_').slice(3).join('_').replace(/\.gz$/, ''),
+    );
+    expect(spooledIds).toHaveLength(2);
+    await peer.start();
+    const second = make();
+    await until(() => peer.events.length === 20, 5000);
+    expect(peer.batches.map((b) => b.batchId)).toEqual(spooledIds);
+    // The new run continues the sequence after the spooled batches.
+    second.shipper.offer(event(21));
+    await second.shipper.forceFlush();
+    expect(peer.batches.at(-1)?.seq).toBe(3);
+  });
+
+  it('is at-least-once when an acknowledgement is lost: the resend is deduplicated by batchId', async () => {
+    const { shipper, stats } = make({ attempts: 3 });
+    peer.faults.push({ kind: 'lose-ack' });
+    for (let n = 1; n <= 10; n++) shipper.offer(event(n));
+    await until(() => peer.requests.filter((r) => r.status === 200).length === 1, 5000);
+    // The peer records its answer before the shipper has read it: wait for the shipper's side too.
+    await until(() => stats.shipped === 10, 5000).catch(() => undefined);
+    expect(peer.events).toHaveLength(10);
+    expect(peer.requests.map((r) => r.status)).toEqual([500, 200]);
+    expect(peer.batches).toHaveLength(1);
+    expect(stats.shipped).toBe(10);
+  });
+
+  it('does not retry a refused key and counts the events as rejected', async () => {
+    const { shipper, stats, spool } = make({ key: 'wrong' });
+    for (let n = 1; n <= 10; n++) shipper.offer(event(n));
+    await until(() => stats.drops.rejected === 10);
+    expect(peer.requests).toHaveLength(1);
+    expect(spool.count).toBe(0);
+  });
+
+  it('splits a batch the collector finds too large', async () => {
+    const { shipper } = make();
+    peer.maxBodyBytes = 1200;
+    for (let n = 1; n <= 10; n++) shipper.offer(event(n));
+    await until(() => peer.events.length === 10, 5000);
+    expect(peer.requests.some((r) => r.status === 413)).toBe(true);
+    expect(peer.events.map((e) => e.num)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+  });
+
+  it('bounds the spool by bytes, dropping the oldest batches and counting their events', async () => {
+    await peer.stop();
+    const { shipper, spool, stats } = make({ spoolBytes: 700 });
+    for (let n = 1; n <= 50; n++) shipper.offer(event(n));
+    await shipper.forceFlush();
+    expect(spool.bytes).toBeLessThanOrEqual(700);
+    expect(stats.drops.spool).toBeGreaterThan(0);
+    expect(stats.drops.spool + spool.count * 10).toBe(50);
+    await peer.start();
+    await until(() => spool.count === 0, 5000);
+    // What survived is the newest events, still in order.
+    const nums = peer.events.map((e) => e.num ?? 0);
+    expect(nums).toEqual([...nums].sort((a, b) => a - b));
+    expect(nums.at(-1)).toBe(50);
+  });
+
+  it('shuts down within its deadline against a hung collector and keeps the batch on disk', async () => {
+    const { shipper, spool } = make();
+    peer.faults.push({ kind: 'hang' });
+    for (let n = 1; n <= 10; n++) shipper.offer(event(n));
+    await until(() => peer.requests.length === 0 && shipper.queueDepth === 0);
+    shipper.offer(event(11));
+    const started = Date.now();
+    await Promise.all([shipper.shutdown(300), shipper.shutdown(300)]);
+    expect(Date.now() - started).toBeLessThan(1500);
+    expect(spool.count).toBe(2);
+    expect(shipper.offer(event(12))).toBe(false);
+  });
+});
+
+describe('backoffDelay', () => {
+  it('grows exponentially within the jitter band and honours a larger Retry-After', () => {
+    const policy = { ...DEFAULT_RETRY_POLICY, initialBackoffMs: 100, maxBackoffMs: 1000, jitter: 0.2 };
+    expect(backoffDelay(policy, 1, undefined, () => 0)).toBe(80);
+    expect(backoffDelay(policy, 1, undefined, () => 1)).toBe(120);
+    expect(backoffDelay(policy, 3, undefined, () => 0.5)).toBe(400);
+    expect(backoffDelay(policy, 10, undefined, () => 0.5)).toBe(1000);
+    expect(backoffDelay(policy, 1, 5000, () => 0.5)).toBe(5000);
+  });
+});
+
+describe('serializeEvents', () => {
+  it('produces the same JSON values as JSON.stringify, sharing repeated proc objects', () => {
+    const proc = { pid: 7, name: 'sh', args: ['-c', 'a\tb'], ancestors: [{ pid: 1, name: 'init' }] };
+    const events: WireSyscallEvent[] = [
+      { ...event(1), proc },
+      { ...event(2), proc, res: undefined },
+      {
+        ...event(3),
+        args: [
+          ['name', '/x"y\\z\n\u0001'],
+          ['bad', 'lone \ud800 surrogate'],
+          ['uni', 'héllo ✓'],
+        ],
+        fd: {
+          num: 3,
+          type: 'ipv4',
+          name: '1.2.3.4:5->6.7.8.9:10',
+          cport: 5,
+          isClient: true,
+          connected: false,
+          ino: undefined,
+        },
+        container: { id: 'a'.repeat(64), privileged: false, mounts: [] },
+        k8s: { podName: 'p', labels: { 'app.kubernetes.io/name': 'x' } },
+      },
+    ];
+    expect(JSON.parse(`[${serializeEvents(events)}]`)).toEqual(JSON.parse(JSON.stringify(events)));
+  });
+});
