@@ -1,0 +1,157 @@
+import { type CollectorStore, createCollectorStore, createDb, type Db } from '@peregrine/db';
+import { createAdapter } from '@socket.io/redis-adapter';
+import type { FastifyInstance } from 'fastify';
+import { createClient } from 'redis';
+import type { Env } from './env.js';
+import { buildServer } from './http/server.js';
+import { INGEST_MODULES } from './ingest/modules.js';
+import type { IngestContext, IngestModule } from './ingest/register.js';
+import { type CollectorMetrics, createMetrics } from './ops/metrics.js';
+import { AdmittingPipeline } from './pipeline/local-pipeline.js';
+import { NatsWorkQueue } from './pipeline/nats.js';
+import { type AlertPublisher, BatchProcessor } from './pipeline/processor.js';
+import { RetentionPruner } from './pipeline/retention.js';
+import { RulesCache } from './pipeline/rules-cache.js';
+import { StoreWriter } from './pipeline/store-writer.js';
+import { RealtimeServer } from './realtime/server.js';
+
+/** A running (or ready to run) collector: everything main.ts and the tests need. */
+export interface Collector {
+  app: FastifyInstance;
+  db: Db;
+  store: CollectorStore;
+  rules: RulesCache;
+  pipeline: AdmittingPipeline;
+  processor: BatchProcessor;
+  metrics: CollectorMetrics;
+  realtime: RealtimeServer;
+  retention: RetentionPruner;
+  /** Listens on COLLECTOR_HOST:COLLECTOR_PORT and starts background work; returns the base URL. */
+  start(): Promise<string>;
+  /** Drains in-flight batches and closes everything (idempotent). */
+  stop(): Promise<void>;
+}
+
+/** Options for tests and the benchmark. */
+export interface CollectorOptions {
+  modules?: readonly IngestModule[];
+  /** Default metrics (process CPU, memory...) are off in tests that build many collectors. */
+  defaultMetrics?: boolean;
+}
+
+/** Composition: env -> database, rules cache, pipeline (local or JetStream), socket.io, HTTP routes. */
+export async function createCollector(env: Env, options: CollectorOptions = {}): Promise<Collector> {
+  const metrics = createMetrics({ defaults: options.defaultMetrics ?? true });
+  const db = createDb(env.DATABASE_URL, { max: 4 });
+  const store = createCollectorStore(env.DATABASE_URL, { max: env.DB_POOL_MAX });
+  let accepting = false;
+  const app = buildServer({
+    logLevel: env.LOG_LEVEL,
+    metrics,
+    checkDatabase: async () => {
+      await db.prisma.$queryRaw`SELECT 1`;
+    },
+    isAccepting: () => accepting,
+  });
+  const log = app.log;
+  const rules = new RulesCache(db, { pollMs: env.RULES_POLL_MS, log, metrics });
+  if (!env.PEREGRINE_SECRET_KEY)
+    log.warn('PEREGRINE_SECRET_KEY is not set: the realtime stream refuses every client');
+  const realtime = new RealtimeServer(app.server, {
+    // Without a configured secret no token can verify (a random secret nobody knows).
+    secret: env.PEREGRINE_SECRET_KEY ?? crypto.randomUUID() + crypto.randomUUID(),
+    corsOrigins: env.COLLECTOR_CORS_ORIGINS.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    log,
+    metrics,
+  });
+  let redis: { pub: { close(): Promise<void> }; sub: { close(): Promise<void> } } | undefined;
+  if (env.REDIS_URL) {
+    const pub = createClient({ url: env.REDIS_URL });
+    const sub = pub.duplicate();
+    pub.on('error', (err) => log.warn({ err }, 'redis (publish) error'));
+    sub.on('error', (err) => log.warn({ err }, 'redis (subscribe) error'));
+    await Promise.all([pub.connect(), sub.connect()]);
+    realtime.io.adapter(createAdapter(pub, sub));
+    redis = { pub, sub };
+  }
+  const publisher: AlertPublisher = realtime;
+  const processor = new BatchProcessor({ rules, writer: new StoreWriter(store), publisher, metrics, log });
+  let nats: NatsWorkQueue | undefined;
+  if (env.NATS_URL) {
+    nats = new NatsWorkQueue({
+      url: env.NATS_URL,
+      stream: env.NATS_STREAM,
+      consumer: env.NATS_CONSUMER,
+      concurrency: env.COLLECTOR_CONCURRENCY,
+      log,
+      metrics,
+    });
+    await nats.connect();
+  }
+  const queue = nats;
+  const pipeline = new AdmittingPipeline(
+    queue ? (item) => queue.publish(item) : (item) => processor.process(item),
+    { maxInFlight: env.COLLECTOR_MAX_IN_FLIGHT, retryAfterSeconds: 1 },
+    metrics,
+  );
+  const retention = new RetentionPruner(store, {
+    rawEventDays: env.RAW_EVENT_RETENTION_DAYS,
+    ingestBatchDays: env.INGEST_BATCH_RETENTION_DAYS,
+    intervalMs: 10 * 60 * 1000,
+    log,
+  });
+  const modules = options.modules ?? INGEST_MODULES;
+  const ctx: IngestContext = { env, db, pipeline, metrics, log, rules, store };
+  for (const m of modules) await m.register(app, ctx);
+
+  let stopped: Promise<void> | undefined;
+  const collector: Collector = {
+    app,
+    db,
+    store,
+    rules,
+    pipeline,
+    processor,
+    metrics,
+    realtime,
+    retention,
+    async start() {
+      // Compile before listening: the first batches are not held up by a compilation.
+      await rules.warm();
+      const url = await app.listen({ host: env.COLLECTOR_HOST, port: env.COLLECTOR_PORT });
+      rules.start();
+      retention.start();
+      if (queue) await queue.startConsuming(processor);
+      for (const m of modules) await m.start?.(ctx);
+      accepting = true;
+      log.info({ url, nats: Boolean(queue), redis: Boolean(redis) }, 'collector started');
+      return url.replace('0.0.0.0', '127.0.0.1');
+    },
+    stop() {
+      stopped ??= (async () => {
+        accepting = false;
+        for (const m of modules) {
+          try {
+            await m.stop?.();
+          } catch (err) {
+            log.warn({ err, module: m.name }, 'ingest module stop failed');
+          }
+        }
+        await pipeline.drain();
+        if (queue) await queue.close();
+        rules.stop();
+        await retention.stop();
+        await realtime.close();
+        await app.close();
+        if (redis) await Promise.allSettled([redis.pub.close(), redis.sub.close()]);
+        await store.close();
+        await db.close();
+        log.info('collector stopped');
+      })();
+      return stopped;
+    },
+  };
+  return collector;
+}

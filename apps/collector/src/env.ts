@@ -1,0 +1,55 @@
+import { z } from 'zod';
+
+/** The collector's configuration: the only place that reads process.env. */
+const EnvSchema = z.object({
+  DATABASE_URL: z.string().url({ message: 'DATABASE_URL must be a postgresql:// URL' }),
+  COLLECTOR_HOST: z.string().default('0.0.0.0'),
+  /** 2801 is falcosidekick's port: a Falco fleet moves by changing only the host. */
+  COLLECTOR_PORT: z.coerce.number().int().min(0).max(65535).default(2801),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Seconds to drain in-flight batches on SIGTERM before exiting. */
+  SHUTDOWN_GRACE_SECONDS: z.coerce.number().positive().default(10),
+  /** With it, ingest publishes to a JetStream work queue that every collector consumes. */
+  NATS_URL: z.string().optional(),
+  NATS_STREAM: z
+    .string()
+    .regex(/^[\w-]+$/)
+    .default('PEREGRINE_INGEST'),
+  NATS_CONSUMER: z
+    .string()
+    .regex(/^[\w-]+$/)
+    .default('collector'),
+  /** With it, socket.io shares rooms across collectors through Redis pub/sub. */
+  REDIS_URL: z.string().optional(),
+  /**
+   * Shared with the web app: signs the console's realtime tokens (and encrypts source secrets).
+   * Without it the socket.io stream refuses every client.
+   */
+  PEREGRINE_SECRET_KEY: z.string().min(16).optional(),
+  /** Browser origins allowed to open the socket.io stream, comma-separated (default: any). */
+  COLLECTOR_CORS_ORIGINS: z.string().default(''),
+  /** Events accepted and not yet committed before ingest answers 429. */
+  COLLECTOR_MAX_IN_FLIGHT: z.coerce.number().int().positive().default(50_000),
+  /** Batches processed at once (database round trips overlap with evaluation). */
+  COLLECTOR_CONCURRENCY: z.coerce.number().int().positive().default(4),
+  /** How often rules version stamps are checked for activations and overrides (ms). */
+  RULES_POLL_MS: z.coerce.number().int().positive().default(1000),
+  /** Raw cloud-source events older than this are pruned. */
+  RAW_EVENT_RETENTION_DAYS: z.coerce.number().positive().default(30),
+  /** Sensor batch ids are remembered this long (re-sent batches older than that are re-evaluated). */
+  INGEST_BATCH_RETENTION_DAYS: z.coerce.number().positive().default(7),
+  /** Postgres connections of the write path. */
+  DB_POOL_MAX: z.coerce.number().int().positive().default(8),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+/** Validates the environment once; throws a readable error listing every bad variable. */
+export function loadEnv(source: Record<string, string | undefined> = process.env): Env {
+  const parsed = EnvSchema.safeParse(source);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid collector configuration:\n${lines.join('\n')}`);
+  }
+  return parsed.data;
+}

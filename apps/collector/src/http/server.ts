@@ -1,0 +1,110 @@
+import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify';
+import type { CollectorMetrics } from '../ops/metrics.js';
+import { UnknownEnvironmentError } from '../pipeline/rules-cache.js';
+import { BackpressureError } from '../pipeline/types.js';
+import { CollectorError, errorBody } from './errors.js';
+
+/** What the HTTP layer needs from the rest of the collector. */
+export interface ServerDeps {
+  logLevel: string;
+  /** Resolves when the database answers; rejects with the reason otherwise. */
+  checkDatabase(): Promise<void>;
+  /** False while starting or draining. */
+  isAccepting(): boolean;
+  /** Prometheus metrics (served on /metrics, and rejects are counted here). */
+  metrics?: CollectorMetrics;
+  /** Largest request body after decompression, bytes (default 10 MiB). */
+  bodyLimit?: number;
+}
+
+/** Maps Fastify's own client-error codes to the collector's codes and metric reasons. */
+const FASTIFY_CODES: Record<string, { code: CollectorError['code']; message?: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'BODY_TOO_LARGE', message: 'request body is too large' },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'INVALID_BODY', message: 'unsupported Content-Type' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'INVALID_BODY', message: 'request body is empty' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'INVALID_JSON' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'INVALID_BODY' },
+  INVALID_BODY: { code: 'INVALID_BODY', message: 'request body could not be decompressed' },
+};
+
+/**
+ * Builds the collector's HTTP server: health, readiness, metrics, and one error handler that maps
+ * every coded error to its status and `{ error: { code, message } }` body. Ingest modules add
+ * their routes through `src/ingest/modules.ts` (see `IngestModule` in src/ingest/register.ts) and
+ * mark each route with `config: { source: '<name>' }` so rejects are counted per source.
+ */
+export function buildServer(deps: ServerDeps): FastifyInstance {
+  const app = Fastify({
+    logger: { level: deps.logLevel },
+    bodyLimit: deps.bodyLimit ?? 10 * 1024 * 1024,
+    // Per-request lines would drown the log at ingest rates; modules log what matters.
+    logController: new LogController({ disableRequestLogging: true }),
+  });
+
+  app.setErrorHandler((err: FastifyError | Error, req, reply) => {
+    const source = String((req.routeOptions.config as { source?: string } | undefined)?.source ?? 'http');
+    let code: CollectorError['code'];
+    let status: number;
+    let message = err.message;
+    if (err instanceof CollectorError) {
+      code = err.code;
+      status = err.status;
+      if (err.retryAfterSeconds !== undefined)
+        void reply.header('retry-after', String(err.retryAfterSeconds));
+    } else if (err instanceof UnknownEnvironmentError) {
+      code = 'UNKNOWN_SOURCE';
+      status = 404;
+    } else if (err instanceof BackpressureError) {
+      code = 'BUSY';
+      status = 429;
+      void reply.header('retry-after', String(err.retryAfterSeconds));
+    } else {
+      const mapped = FASTIFY_CODES[(err as FastifyError).code ?? ''];
+      const s = (err as FastifyError).statusCode;
+      if (mapped) {
+        code = mapped.code;
+        status = mapped.code === 'BODY_TOO_LARGE' ? 413 : 400;
+        message = mapped.message ?? message;
+      } else if (err instanceof SyntaxError || (s !== undefined && s >= 400 && s < 500)) {
+        code = err instanceof SyntaxError ? 'INVALID_JSON' : 'INVALID_BODY';
+        status = s ?? 400;
+      } else {
+        code = 'INTERNAL';
+        status = 500;
+        message = 'internal error';
+        req.log.error({ err, url: req.url }, 'request failed');
+      }
+    }
+    deps.metrics?.rejects.inc({ source, reason: code.toLowerCase() });
+    return reply.code(status).send(errorBody(code, message));
+  });
+
+  app.setNotFoundHandler((req, reply) => {
+    deps.metrics?.rejects.inc({ source: 'http', reason: 'unknown_source' });
+    return reply
+      .code(404)
+      .send(errorBody('UNKNOWN_SOURCE', `no ingest endpoint at ${req.method} ${req.url}`));
+  });
+
+  app.get('/healthz', async () => ({ ok: true }));
+
+  app.get('/readyz', async (_req, reply) => {
+    if (!deps.isAccepting()) return reply.code(503).send({ ok: false, reason: 'draining' });
+    try {
+      await deps.checkDatabase();
+      return { ok: true };
+    } catch (err) {
+      return reply.code(503).send({ ok: false, reason: `database: ${(err as Error).message}` });
+    }
+  });
+
+  if (deps.metrics) {
+    const { registry } = deps.metrics;
+    app.get('/metrics', async (_req, reply) => {
+      void reply.header('content-type', registry.contentType);
+      return registry.metrics();
+    });
+  }
+
+  return app;
+}

@@ -1,0 +1,81 @@
+import { createHash } from 'node:crypto';
+import { gunzipSync } from 'node:zlib';
+import type { IngestEvent } from '../pipeline/types.js';
+import { exceedsDepth, isRecord, nsToDate, pluginEvent, rfc3339ToNs } from './shared/plugin-event.js';
+
+export const CLOUDTRAIL_SOURCE = 'aws_cloudtrail';
+
+/** Largest decompressed log file read (CloudTrail files are a few MB at most). */
+export const MAX_LOG_FILE_BYTES = 256 * 1024 * 1024;
+
+/** Keys (or file names) CloudTrail log files have; digests and other objects are skipped. */
+export function isLogFileName(key: string): boolean {
+  return key.endsWith('.json') || key.endsWith('.json.gz');
+}
+
+export class LogFileError extends Error {
+  constructor(
+    readonly file: string,
+    message: string,
+  ) {
+    super(`${file}: ${message}`);
+    this.name = 'LogFileError';
+  }
+}
+
+export interface DecodedLogFile {
+  events: IngestEvent[];
+  /** Records refused (no eventTime/eventType, not an object). */
+  rejected: number;
+  /** Records skipped on purpose (CloudTrail Insights events, as Falco's plugin does). */
+  skipped: number;
+}
+
+/**
+ * A CloudTrail log file (`{"Records":[...]}`, gzipped when the bytes start with gzip's magic)
+ * -> one `aws_cloudtrail` event per record, keyed by `eventID` and timed by `eventTime`.
+ */
+export function decodeLogFile(file: string, bytes: Uint8Array): DecodedLogFile {
+  let text: string;
+  try {
+    const raw = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const gz = raw.length >= 2 && raw[0] === 0x1f && raw[1] === 0x8b;
+    text = (gz ? gunzipSync(raw, { maxOutputLength: MAX_LOG_FILE_BYTES }) : raw).toString('utf8');
+  } catch (err) {
+    throw new LogFileError(file, `cannot decompress: ${(err as Error).message}`);
+  }
+  let doc: unknown;
+  try {
+    doc = JSON.parse(text);
+  } catch (err) {
+    throw new LogFileError(file, `not JSON: ${(err as Error).message}`);
+  }
+  if (!isRecord(doc) || !Array.isArray(doc.Records)) throw new LogFileError(file, 'no Records array');
+  const out: DecodedLogFile = { events: [], rejected: 0, skipped: 0 };
+  for (const record of doc.Records) {
+    if (!isRecord(record) || exceedsDepth(record)) {
+      out.rejected++;
+      continue;
+    }
+    const ts = rfc3339ToNs(record.eventTime);
+    if (ts === undefined || typeof record.eventType !== 'string') {
+      out.rejected++;
+      continue;
+    }
+    if (record.eventType === 'AwsCloudTrailInsight') {
+      out.skipped++;
+      continue;
+    }
+    const ingestKey =
+      typeof record.eventID === 'string' && record.eventID !== ''
+        ? record.eventID
+        : `sha256:${createHash('sha256').update(JSON.stringify(record)).digest('hex')}`;
+    out.events.push({
+      source: CLOUDTRAIL_SOURCE,
+      event: pluginEvent(record, ts),
+      ingestKey,
+      eventTime: nsToDate(ts),
+    });
+  }
+  return out;
+}

@@ -1,0 +1,298 @@
+import { readdir, readFile } from 'node:fs/promises';
+import { join, relative, sep } from 'node:path';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { SourceLeases } from '@peregrine/db';
+import { z } from 'zod';
+import type { IngestContext, IngestModule } from './register.js';
+import { CLOUDTRAIL_SOURCE, decodeLogFile, isLogFileName, LogFileError } from './cloudtrail-records.js';
+import { isRecord } from './shared/plugin-event.js';
+import { CursorKeeper, PollSupervisor, type SourcePoller } from './shared/poll-loop.js';
+import type { ResolvedSource } from './shared/source-store.js';
+import { type CloudIngestDeps, noteActivity, submitCloudEvents } from './shared/submit.js';
+import { dbIngestDeps } from './shared/wiring.js';
+
+/**
+ * AWS CloudTrail log files, polled from an S3 bucket (AWS SDK v3, any S3-compatible endpoint) or
+ * read from a local folder.
+ *
+ * S3 mode lists each configured prefix with `StartAfter` = the last key handled under it, reads
+ * every new `.json`/`.json.gz` object, submits its records and only then saves that key as the
+ * cursor, so a restart continues after the last durable file. Keys under one prefix are handled in
+ * S3's (lexicographic) order, which is chronological within one CloudTrail region folder
+ * (`AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/…_<YYYYMMDDTHHmmZ>_…`): list one prefix per
+ * region. A prefix ending in `/CloudTrail/` is expanded to its region folders automatically;
+ * any other prefix that spans several regions or accounts should be split into `prefixes`, since
+ * a new file sorting before the last key of its prefix would be passed over. A file that cannot be read (corrupt gzip, not JSON)
+ * is recorded as the source's error and passed over, so one bad object cannot stall the trail.
+ *
+ * Folder mode does the same over a directory tree (file paths relative to `path`, sorted).
+ *
+ * Config: `mode` (`s3` | `folder`), `bucket`, `prefix` or `prefixes[]`, `region` (us-east-1),
+ * `endpoint` + `forcePathStyle` (S3-compatible servers), `pollIntervalSeconds` (60),
+ * `maxFilesPerPoll` (500), `path` (folder mode). Secrets (optional; otherwise the SDK's default
+ * credential chain): `accessKeyId`, `secretAccessKey`, `sessionToken`.
+ */
+
+const CHUNK = 1000;
+
+const ConfigSchema = z.discriminatedUnion('mode', [
+  z.object({
+    mode: z.literal('s3'),
+    bucket: z.string().min(1),
+    prefix: z.string().optional(),
+    prefixes: z.array(z.string()).min(1).optional(),
+    region: z.string().default('us-east-1'),
+    endpoint: z.url().optional(),
+    forcePathStyle: z.boolean().default(false),
+    pollIntervalSeconds: z.number().positive().default(60),
+    maxFilesPerPoll: z.number().int().positive().default(500),
+  }),
+  z.object({
+    mode: z.literal('folder'),
+    path: z.string().min(1),
+    pollIntervalSeconds: z.number().positive().default(60),
+    maxFilesPerPoll: z.number().int().positive().default(500),
+  }),
+]);
+
+type CloudTrailConfig = z.infer<typeof ConfigSchema>;
+
+/** S3: last key per prefix; folder: last relative path. */
+interface TrailCursor {
+  lastKeys?: Record<string, string>;
+  lastFile?: string;
+}
+
+export class CloudTrailConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'CloudTrailConfigError';
+  }
+}
+
+export function parseCloudTrailConfig(config: Record<string, unknown>): CloudTrailConfig {
+  const withMode = { mode: 's3', ...config };
+  const parsed = ConfigSchema.safeParse(withMode);
+  if (!parsed.success) {
+    throw new CloudTrailConfigError(
+      `invalid CloudTrail configuration: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`,
+    );
+  }
+  return parsed.data;
+}
+
+abstract class TrailPoller implements SourcePoller {
+  protected readonly cursor: CursorKeeper<TrailCursor>;
+
+  constructor(
+    protected readonly source: ResolvedSource,
+    protected readonly deps: CloudIngestDeps,
+  ) {
+    const saved = isRecord(source.cursor) ? (source.cursor as TrailCursor) : null;
+    this.cursor = new CursorKeeper(deps.sources, source.id, saved, source.cursorUpdatedAt);
+  }
+
+  abstract poll(signal: AbortSignal): Promise<{ delayMs: number }>;
+
+  /** Decodes and submits one file; unreadable files are reported and passed over (returns false). */
+  protected async handleFile(name: string, bytes: Uint8Array): Promise<boolean> {
+    let decoded: ReturnType<typeof decodeLogFile>;
+    try {
+      decoded = decodeLogFile(name, bytes);
+    } catch (err) {
+      if (!(err instanceof LogFileError)) throw err;
+      this.deps.metrics.rejects.inc({ source: CLOUDTRAIL_SOURCE, reason: 'bad_log_file' });
+      await noteActivity(this.deps, this.source, { error: err.message });
+      return false;
+    }
+    if (decoded.rejected > 0) {
+      this.deps.metrics.rejects.inc({ source: CLOUDTRAIL_SOURCE, reason: 'invalid_event' }, decoded.rejected);
+    }
+    for (let i = 0; i < decoded.events.length; i += CHUNK) {
+      await submitCloudEvents(this.deps, this.source, CLOUDTRAIL_SOURCE, decoded.events.slice(i, i + CHUNK));
+    }
+    return true;
+  }
+}
+
+/** Polls S3 prefixes of one CloudTrail source. */
+export class S3TrailPoller extends TrailPoller {
+  private readonly config: Extract<CloudTrailConfig, { mode: 's3' }>;
+  private readonly client: S3Client;
+
+  constructor(source: ResolvedSource, deps: CloudIngestDeps) {
+    super(source, deps);
+    const config = parseCloudTrailConfig(source.config);
+    if (config.mode !== 's3') throw new CloudTrailConfigError('not an S3 source');
+    this.config = config;
+    const { accessKeyId, secretAccessKey, sessionToken } = source.secrets;
+    if (source.secretsError) throw new CloudTrailConfigError(source.secretsError);
+    this.client = new S3Client({
+      region: config.region,
+      forcePathStyle: config.forcePathStyle,
+      ...(config.endpoint ? { endpoint: config.endpoint } : {}),
+      ...(accessKeyId && secretAccessKey
+        ? { credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } }
+        : {}),
+      maxAttempts: 3,
+    });
+  }
+
+  /**
+   * The listing streams: each configured prefix, with a `…/CloudTrail/` prefix expanded to its
+   * region folders (found with the `/` delimiter), because keys sort chronologically only
+   * within one region.
+   */
+  private async streams(signal: AbortSignal): Promise<string[]> {
+    const out: string[] = [];
+    for (const prefix of this.config.prefixes ?? [this.config.prefix ?? '']) {
+      if (!/(?:^|\/)CloudTrail\/$/.test(prefix)) {
+        out.push(prefix);
+        continue;
+      }
+      let token: string | undefined;
+      do {
+        const page = await this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.config.bucket,
+            Prefix: prefix,
+            Delimiter: '/',
+            ...(token ? { ContinuationToken: token } : {}),
+          }),
+          { abortSignal: signal },
+        );
+        for (const p of page.CommonPrefixes ?? []) if (p.Prefix) out.push(p.Prefix);
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+    }
+    return out;
+  }
+
+  async poll(signal: AbortSignal): Promise<{ delayMs: number }> {
+    let budget = this.config.maxFilesPerPoll;
+    for (const prefix of await this.streams(signal)) {
+      let token: string | undefined;
+      do {
+        if (signal.aborted || budget <= 0) return { delayMs: 0 };
+        const startAfter = this.cursor.cursor?.lastKeys?.[prefix];
+        const page = await this.client.send(
+          new ListObjectsV2Command({
+            Bucket: this.config.bucket,
+            Prefix: prefix,
+            ...(token ? { ContinuationToken: token } : startAfter ? { StartAfter: startAfter } : {}),
+            MaxKeys: Math.min(1000, budget),
+          }),
+          { abortSignal: signal },
+        );
+        for (const object of page.Contents ?? []) {
+          const key = object.Key;
+          if (!key) continue;
+          if (signal.aborted || budget <= 0) return { delayMs: 0 };
+          // Other objects (digests, markers) never become the cursor: one sorting after the log
+          // files of the stream would hide every later log file from the listing.
+          if (!isLogFileName(key)) continue;
+          budget--;
+          const res = await this.client.send(new GetObjectCommand({ Bucket: this.config.bucket, Key: key }), {
+            abortSignal: signal,
+          });
+          const bytes = await res.Body?.transformToByteArray();
+          await this.handleFile(key, bytes ?? new Uint8Array());
+          // Durable (or deliberately passed over): the next listing starts after this key.
+          await this.advance(prefix, key);
+        }
+        token = page.IsTruncated ? page.NextContinuationToken : undefined;
+      } while (token);
+    }
+    return { delayMs: this.config.pollIntervalSeconds * 1000 };
+  }
+
+  private async advance(prefix: string, key: string): Promise<void> {
+    const lastKeys = { ...(this.cursor.cursor?.lastKeys ?? {}), [prefix]: key };
+    await this.cursor.save({ ...this.cursor.cursor, lastKeys });
+  }
+
+  close(): void {
+    this.client.destroy();
+  }
+}
+
+async function listFiles(root: string): Promise<string[]> {
+  const out: string[] = [];
+  const walk = async (dir: string) => {
+    for (const entry of await readdir(dir, { withFileTypes: true })) {
+      const full = join(dir, entry.name);
+      if (entry.isDirectory()) await walk(full);
+      else if (entry.isFile() && isLogFileName(entry.name))
+        out.push(relative(root, full).split(sep).join('/'));
+    }
+  };
+  await walk(root);
+  return out.sort();
+}
+
+/** Reads new log files from a local folder tree (an S3 sync target, a test fixture). */
+export class FolderTrailPoller extends TrailPoller {
+  private readonly config: Extract<CloudTrailConfig, { mode: 'folder' }>;
+
+  constructor(source: ResolvedSource, deps: CloudIngestDeps) {
+    super(source, deps);
+    const config = parseCloudTrailConfig(source.config);
+    if (config.mode !== 'folder') throw new CloudTrailConfigError('not a folder source');
+    this.config = config;
+  }
+
+  async poll(signal: AbortSignal): Promise<{ delayMs: number }> {
+    const last = this.cursor.cursor?.lastFile;
+    const files = (await listFiles(this.config.path)).filter((f) => last === undefined || f > last);
+    for (const file of files.slice(0, this.config.maxFilesPerPoll)) {
+      if (signal.aborted) return { delayMs: 0 };
+      await this.handleFile(file, await readFile(join(this.config.path, file)));
+      await this.cursor.save({ ...this.cursor.cursor, lastFile: file });
+    }
+    return {
+      delayMs: files.length > this.config.maxFilesPerPoll ? 0 : this.config.pollIntervalSeconds * 1000,
+    };
+  }
+}
+
+/** The poller for a source's mode. */
+export function createTrailPoller(source: ResolvedSource, deps: CloudIngestDeps): SourcePoller {
+  return parseCloudTrailConfig(source.config).mode === 'folder'
+    ? new FolderTrailPoller(source, deps)
+    : new S3TrailPoller(source, deps);
+}
+
+/** The module entry for src/ingest/modules.ts: one poller per enabled CloudTrail source. */
+export function cloudTrailIngest(options: { refreshMs?: number } = {}): IngestModule {
+  // INGEST_MODULES is one list per process while tests run several collectors in it.
+  const running = new Set<{ supervisor: PollSupervisor; leases: SourceLeases }>();
+  return {
+    name: 'cloudtrail',
+    register: () => {},
+    start: async (ctx: IngestContext) => {
+      const deps = dbIngestDeps(ctx);
+      // One poller per source across all collectors sharing the database.
+      const leases = new SourceLeases(ctx.env.DATABASE_URL);
+      const supervisor = new PollSupervisor({
+        leases,
+        kind: 'aws_cloudtrail',
+        sources: deps.sources,
+        log: ctx.log,
+        create: (source) => createTrailPoller(source, deps),
+        ...(options.refreshMs ? { refreshMs: options.refreshMs } : {}),
+      });
+      running.add({ supervisor, leases });
+      supervisor.start();
+    },
+    stop: async () => {
+      const all = [...running];
+      running.clear();
+      await Promise.all(
+        all.map(async ({ supervisor, leases }) => {
+          await supervisor.stop();
+          await leases.close();
+        }),
+      );
+    },
+  };
+}

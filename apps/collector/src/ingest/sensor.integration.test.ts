@@ -1,0 +1,260 @@
+import { request } from 'node:http';
+import { gzipSync } from 'node:zlib';
+import {
+  getEnvironmentAlertStats,
+  getSensorStatus,
+  listEnvironmentAlerts,
+  registerSensor,
+  revokeSensor,
+} from '@peregrine/db';
+import type { SensorConfig } from '@peregrine/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Collector } from '../app.js';
+import { connectConsole, createWorld, postBatch, syscallEvent, type World } from '../testing/world.js';
+
+let world: World;
+let collector: Collector;
+let base: string;
+
+beforeAll(async () => {
+  world = await createWorld('sensor_stream');
+  collector = await world.collector();
+  base = await collector.start();
+});
+
+afterAll(async () => {
+  await collector?.stop();
+  await world?.close();
+});
+
+describe('sensor stream', () => {
+  it('stores alerts of a gzip batch, pushes them live, and recognises a re-sent batch', async () => {
+    const client = await connectConsole(base, {
+      organizationId: world.organizationId,
+      environmentIds: [world.environmentId],
+    });
+    const batch = {
+      sensorId: 'machine-1',
+      batchId: 'b-1',
+      seq: 1,
+      events: [
+        syscallEvent('execve', 'bash'),
+        syscallEvent('execve', 'ls'),
+        syscallEvent('openat', 'cat', { fd: '/etc/shadow' }),
+        syscallEvent('execve', 'bash'),
+      ],
+    };
+    const first = await postBatch(base, world.sensor.apiKey, batch);
+    expect(first.status).toBe(200);
+    expect(first.body).toEqual({ accepted: 4, duplicate: false, rejected: [] });
+
+    const alerts = await listEnvironmentAlerts(world.db, world.environmentId);
+    expect(alerts.map((a) => a.rule).sort()).toEqual([
+      'Sensitive file opened',
+      'Shell spawned',
+      'Shell spawned',
+    ]);
+    expect(alerts.every((a) => a.sensorId === world.sensor.sensorId)).toBe(true);
+    expect(alerts.find((a) => a.rule === 'Sensitive file opened')?.priority).toBe('error');
+    // The two shells differ only in pid: one group with count 2.
+    const stats = await getEnvironmentAlertStats(world.db, world.environmentId);
+    expect(stats.groups.map((g) => [g.rule, g.count]).sort()).toEqual([
+      ['Sensitive file opened', 1],
+      ['Shell spawned', 2],
+    ]);
+
+    await client.waitFor(3);
+    const pushed = client.alerts.flatMap((p) => p.alerts);
+    expect(pushed.map((a) => a.rule).sort()).toEqual([
+      'Sensitive file opened',
+      'Shell spawned',
+      'Shell spawned',
+    ]);
+    expect(client.alerts[0]!.environmentId).toBe(world.environmentId);
+    expect(pushed[0]!.receivedAt).toBeGreaterThan(Date.now() - 60_000);
+
+    const again = await postBatch(base, world.sensor.apiKey, batch);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual({ accepted: 0, duplicate: true, rejected: [] });
+    expect((await getEnvironmentAlertStats(world.db, world.environmentId)).alerts).toBe(3);
+    client.socket.disconnect();
+  });
+
+  it('rejects a bad event alone and keeps the good ones', async () => {
+    const before = (await getEnvironmentAlertStats(world.db, world.environmentId)).alerts;
+    const res = await postBatch(base, world.sensor.apiKey, {
+      sensorId: 'machine-1',
+      batchId: 'b-2',
+      seq: 2,
+      events: [
+        syscallEvent('execve', 'zsh'),
+        { ts: 'not-a-number', type: 'execve' },
+        42,
+        syscallEvent('execve', 'sh'),
+      ],
+    });
+    expect(res.status).toBe(200);
+    expect(res.body.accepted).toBe(2);
+    expect(res.body.rejected.map((r: { index: number }) => r.index)).toEqual([1, 2]);
+    expect(res.body.rejected[0].error).toMatch(/ts|proc|expected/);
+    expect((await getEnvironmentAlertStats(world.db, world.environmentId)).alerts).toBe(before + 2);
+  });
+
+  it('answers bad input with coded errors and counts them', async () => {
+    const key = world.sensor.apiKey;
+    const noKey = await postBatch(base, 'prs_wrong', { sensorId: 's', batchId: 'x', seq: 1, events: [] });
+    expect(noKey.status).toBe(401);
+    expect(noKey.body.error.code).toBe('UNAUTHENTICATED');
+
+    const badJson = await postBatch(base, key, {}, { raw: Buffer.from('{"events": ['), gzip: false });
+    expect(badJson.status).toBe(400);
+    expect(badJson.body.error.code).toBe('INVALID_JSON');
+
+    const badGzip = await fetch(`${base}/v1/sensor/events`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${key}`,
+        'content-type': 'application/json',
+        'content-encoding': 'gzip',
+      },
+      body: Buffer.from('definitely not gzip'),
+    });
+    expect(badGzip.status).toBe(400);
+
+    const wrongShape = await postBatch(base, key, { sensorId: 's', batchId: 'x', events: 'no' });
+    expect(wrongShape.status).toBe(400);
+    expect(wrongShape.body.error.code).toBe('INVALID_BODY');
+
+    // 9 MiB of zeros gzip to a few KiB: the decompressed size is what is limited.
+    const bomb = Buffer.concat([
+      Buffer.from('{"pad":"'),
+      Buffer.alloc(9 * 1024 * 1024, 0x61),
+      Buffer.from('"}'),
+    ]);
+    const tooLarge = await postBatch(base, key, {}, { raw: gzipSync(bomb) });
+    expect(tooLarge.status).toBe(413);
+    expect(tooLarge.body.error.code).toBe('BODY_TOO_LARGE');
+
+    const unknown = await fetch(`${base}/v1/nowhere`, { method: 'POST', body: '{}' });
+    expect(unknown.status).toBe(404);
+
+    const metrics = await (await fetch(`${base}/metrics`)).text();
+    expect(metrics).toMatch(
+      /peregrine_collector_rejects_total\{source="syscall",reason="unauthenticated"\} 1/,
+    );
+    expect(metrics).toMatch(
+      /peregrine_collector_rejects_total\{source="syscall",reason="body_too_large"\} 1/,
+    );
+    expect(metrics).toMatch(/peregrine_collector_rejects_total\{source="syscall",reason="invalid_json"\} 1/);
+    expect(metrics).toMatch(/peregrine_collector_events_in_total\{source="syscall"\} \d+/);
+    expect(metrics).toMatch(/peregrine_collector_alerts_stored_total\{priority="warning"\} \d+/);
+    // The process is still serving.
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  });
+
+  it('stores heartbeats and serves the config with the rules version and event types', async () => {
+    const auth = { authorization: `Bearer ${world.sensor.apiKey}` };
+    const config = (await (
+      await fetch(`${base}/v1/sensor/config`, { headers: auth })
+    ).json()) as SensorConfig;
+    expect(config.rulesVersion).toMatch(/^[0-9a-f]{16}$/);
+    expect(config.eventTypes).toEqual(['execve', 'execveat', 'open', 'openat']);
+
+    const hb = {
+      sensorId: 'machine-1',
+      version: '0.1.0',
+      backend: 'ebpf',
+      hostname: 'node-1',
+      kernel: '6.1.0',
+      startedAt: new Date().toISOString(),
+      sentAt: new Date().toISOString(),
+      rulesVersion: config.rulesVersion,
+      rates: { captured: 100, shipped: 90, filtered: 10 },
+      totals: { captured: 1000, shipped: 900, filtered: 100 },
+      // zod 4 records over an enum are exhaustive: every cause is present.
+      drops: { kernel: 3, parse: 0, queue: 0, spool: 0, rejected: 0 },
+      queueDepth: 5,
+      spool: { bytes: 0, batches: 0 },
+    };
+    const res = await fetch(`${base}/v1/sensor/heartbeat`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify(hb),
+    });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true, rulesVersion: config.rulesVersion });
+    const status = await getSensorStatus(world.db, world.sensor.sensorId);
+    expect(status?.backend).toBe('ebpf');
+    expect(status?.version).toBe('0.1.0');
+    expect(status?.lastSeenAt).toBeInstanceOf(Date);
+    expect((status!.lastHeartbeat as { drops: { kernel: number } }).drops.kernel).toBe(3);
+
+    const bad = await fetch(`${base}/v1/sensor/heartbeat`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...hb, backend: 'magic' }),
+    });
+    expect(bad.status).toBe(400);
+  });
+
+  it('caps the batch requests whose bodies are being read, with 429', async () => {
+    const url = new URL(base);
+    // 64 requests that send headers and part of a body, then stall.
+    const stalled = Array.from({ length: 64 }, () => {
+      const req = request({
+        host: url.hostname,
+        port: url.port,
+        method: 'POST',
+        path: '/v1/sensor/events',
+        headers: {
+          authorization: `Bearer ${world.sensor.apiKey}`,
+          'content-type': 'application/json',
+          'content-length': '1000',
+        },
+      });
+      req.on('error', () => {});
+      req.write('{"sensorId":"s",');
+      return req;
+    });
+    try {
+      let answer = await postBatch(base, world.sensor.apiKey, {
+        sensorId: 's',
+        batchId: 'cap',
+        seq: 1,
+        events: [],
+      });
+      for (let i = 0; i < 50 && answer.status !== 429; i++) {
+        await new Promise((r) => setTimeout(r, 50));
+        answer = await postBatch(base, world.sensor.apiKey, {
+          sensorId: 's',
+          batchId: 'cap',
+          seq: 1,
+          events: [],
+        });
+      }
+      expect(answer.status).toBe(429);
+      expect(answer.headers.get('retry-after')).toBe('1');
+    } finally {
+      for (const req of stalled) req.destroy();
+    }
+    // Once the stalled requests are gone, batches are accepted again.
+    await new Promise((r) => setTimeout(r, 200));
+    const after = await postBatch(base, world.sensor.apiKey, {
+      sensorId: 's',
+      batchId: 'cap-after',
+      seq: 2,
+      events: [syscallEvent('execve', 'ls')],
+    });
+    expect(after.status).toBe(200);
+  });
+
+  it('refuses a revoked key', async () => {
+    const other = await registerSensor(world.db, {
+      environmentId: world.environmentId,
+      name: 'node-revoked',
+    });
+    await revokeSensor(world.db, other.sensorId);
+    const res = await postBatch(base, other.apiKey, { sensorId: 's', batchId: 'r', seq: 1, events: [] });
+    expect(res.status).toBe(401);
+  });
+});

@@ -1,0 +1,174 @@
+import {
+  countRawEvents,
+  getEnvironmentAlertStats,
+  listEnvironmentAlerts,
+  setEnvironmentOverride,
+} from '@peregrine/db';
+import type { SensorConfig } from '@peregrine/protocol';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Collector } from '../app.js';
+import { createWorld, postBatch, syscallEvent, TEST_RULES, type World } from '../testing/world.js';
+
+let world: World;
+let collector: Collector;
+let base: string;
+
+beforeAll(async () => {
+  world = await createWorld('pipeline');
+  collector = await world.collector();
+  base = await collector.start();
+});
+
+afterAll(async () => {
+  await collector?.stop();
+  await world?.close();
+});
+
+let batchNo = 0;
+function batch(events: ReturnType<typeof syscallEvent>[]) {
+  batchNo++;
+  return { sensorId: 'machine-1', batchId: `p-${batchNo}`, seq: batchNo, events };
+}
+
+async function config(): Promise<SensorConfig> {
+  const res = await fetch(`${base}/v1/sensor/config`, {
+    headers: { authorization: `Bearer ${world.sensor.apiKey}` },
+  });
+  return (await res.json()) as SensorConfig;
+}
+
+async function waitForVersionChange(from: string): Promise<string> {
+  const end = Date.now() + 10_000;
+  for (;;) {
+    const c = await config();
+    if (c.rulesVersion !== from) return c.rulesVersion;
+    if (Date.now() > end) throw new Error('rules version did not change');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const V2_RULES = TEST_RULES.replace('rule: Shell spawned', 'rule: Shell spawned v2');
+
+describe('pipeline', () => {
+  it('swaps rules on activation without a restart, evaluating each batch with exactly one version', async () => {
+    const v1 = (await config()).rulesVersion;
+    // Keep batches flowing while the new version is activated.
+    const sent: Promise<{ status: number }>[] = [];
+    let swapped: Promise<string> | undefined;
+    for (let i = 0; i < 40; i++) {
+      sent.push(
+        postBatch(
+          base,
+          world.sensor.apiKey,
+          batch(Array.from({ length: 10 }, () => syscallEvent('execve', 'bash'))),
+        ),
+      );
+      if (i === 10) swapped = world.activate([{ name: 'rules.yaml', content: V2_RULES }]);
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    expect((await Promise.all(sent)).every((r) => r.status === 200)).toBe(true);
+    await swapped;
+    await waitForVersionChange(v1);
+    const after = await postBatch(base, world.sensor.apiKey, batch([syscallEvent('execve', 'bash')]));
+    expect(after.status).toBe(200);
+
+    const alerts = await listEnvironmentAlerts(world.db, world.environmentId, 10_000);
+    // 401 events, each evaluated exactly once: exactly one alert each, under v1's or v2's name.
+    expect(alerts).toHaveLength(401);
+    const byBatch = new Map<string, Set<string>>();
+    for (const a of alerts) {
+      const b = a.ingestKey!.split(':')[1]!;
+      byBatch.set(b, (byBatch.get(b) ?? new Set()).add(a.rule));
+    }
+    for (const rules of byBatch.values()) expect(rules.size).toBe(1);
+    expect(byBatch.get(`p-${batchNo}`)).toEqual(new Set(['Shell spawned v2']));
+  });
+
+  it('applies a list override of the environment without a restart', async () => {
+    const before = (await config()).rulesVersion;
+    await setEnvironmentOverride(world.db, {
+      environmentId: world.environmentId,
+      ruleSetId: world.ruleSetId,
+      kind: 'list',
+      name: 'shell_binaries',
+      items: ['fish'],
+    });
+    await waitForVersionChange(before);
+    const count0 = (await getEnvironmentAlertStats(world.db, world.environmentId)).alerts;
+    const res = await postBatch(
+      base,
+      world.sensor.apiKey,
+      batch([syscallEvent('execve', 'bash'), syscallEvent('execve', 'fish')]),
+    );
+    expect(res.status).toBe(200);
+    const newest = await listEnvironmentAlerts(world.db, world.environmentId, 1);
+    expect((await getEnvironmentAlertStats(world.db, world.environmentId)).alerts).toBe(count0 + 1);
+    expect(newest[0]!.outputFields).toMatchObject({ 'proc.name': 'fish' });
+  });
+
+  it('refuses work beyond the in-flight bound with 429 and Retry-After', async () => {
+    const tight = await world.collector({ COLLECTOR_MAX_IN_FLIGHT: '1' });
+    const url = await tight.start();
+    try {
+      const results = await Promise.all(
+        Array.from({ length: 12 }, () =>
+          postBatch(
+            url,
+            world.sensor.apiKey,
+            batch(Array.from({ length: 50 }, () => syscallEvent('execve', 'fish'))),
+          ),
+        ),
+      );
+      const busy = results.filter((r) => r.status === 429);
+      expect(busy.length).toBeGreaterThan(0);
+      expect(busy[0]!.headers.get('retry-after')).toBe('1');
+      expect(busy[0]!.body.error.code).toBe('BUSY');
+      expect(results.every((r) => r.status === 200 || r.status === 429)).toBe(true);
+      const metrics = await (await fetch(`${url}/metrics`)).text();
+      expect(metrics).toMatch(/peregrine_collector_rejects_total\{source="pipeline",reason="busy"\} [1-9]/);
+    } finally {
+      await tight.stop();
+    }
+  });
+
+  it('stores raw events for backtesting and prunes them by age', async () => {
+    const origin = {
+      organizationId: world.organizationId,
+      environmentId: world.environmentId,
+      sensorId: world.sensor.sensorId,
+    };
+    const events = [0, 1, 2].map((i) => ({
+      source: 'syscall',
+      event: syscallEvent('execve', 'true'),
+      ingestKey: `raw-${i}`,
+    }));
+    const result = await collector.pipeline.submitEvents(origin, events, { storeRaw: true });
+    expect(result).toEqual({ accepted: 3, duplicates: 0, alerts: 0 });
+    expect(await countRawEvents(world.db, world.environmentId)).toBe(3);
+    expect((await collector.retention.pruneOnce()).rawEvents).toBe(0);
+    const later = Date.now() + 31 * 24 * 3600 * 1000;
+    expect((await collector.retention.pruneOnce(later)).rawEvents).toBe(3);
+    expect(await countRawEvents(world.db, world.environmentId)).toBe(0);
+  });
+
+  it('drains in-flight batches on stop and then refuses new ones', async () => {
+    const c = await world.collector();
+    const url = await c.start();
+    const inFlight = postBatch(
+      url,
+      world.sensor.apiKey,
+      batch(Array.from({ length: 200 }, () => syscallEvent('execve', 'fish'))),
+    );
+    let answered = false;
+    void inFlight.then(() => {
+      answered = true;
+    });
+    while (c.pipeline.depth === 0 && !answered) await new Promise((r) => setImmediate(r));
+    const stopping = c.stop();
+    const res = await inFlight;
+    await stopping;
+    expect(res.status).toBe(200);
+    expect(res.body.accepted).toBe(200);
+    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+  });
+});

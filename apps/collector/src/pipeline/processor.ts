@@ -1,0 +1,156 @@
+import type { AlertInput, Priority, StoredAlert } from '@peregrine/db';
+import type { FastifyBaseLogger } from 'fastify';
+import type { CollectorMetrics } from '../ops/metrics.js';
+import { dedupKeyOf } from './dedup-key.js';
+import type { RulesCache } from './rules-cache.js';
+import type { StoreWriter } from './store-writer.js';
+import type { SubmitResult } from './types.js';
+import type { WorkItem } from './work.js';
+
+/** Receives alerts once they are committed (the socket.io server). */
+export interface AlertPublisher {
+  publish(
+    organizationId: string,
+    environmentId: string,
+    alerts: readonly StoredAlert[],
+    receivedAt: number,
+  ): void;
+}
+
+const PRIORITIES: Record<string, Priority> = {
+  emergency: 'emergency',
+  alert: 'alert',
+  critical: 'critical',
+  error: 'error',
+  warning: 'warning',
+  notice: 'notice',
+  informational: 'informational',
+  info: 'informational',
+  debug: 'debug',
+};
+
+/** Falco priority name in any case (and the `Info` alias) -> stored priority; undefined if unknown. */
+export function normalizePriority(name: string): Priority | undefined {
+  return PRIORITIES[name.toLowerCase()];
+}
+
+function hostnameOf(event: unknown): string | undefined {
+  if (typeof event !== 'object' || event === null) return undefined;
+  const h = (event as { hostname?: unknown }).hostname;
+  return typeof h === 'string' && h !== '' ? h : undefined;
+}
+
+export interface ProcessorDeps {
+  rules: RulesCache;
+  /** Group-committing writer over the collector store. */
+  writer: StoreWriter;
+  publisher: AlertPublisher;
+  metrics: CollectorMetrics;
+  log: FastifyBaseLogger;
+}
+
+/**
+ * Evaluates a work item with the environment's compiled rules, commits its alerts (and raw events,
+ * and the sensor batch marker) in one transaction, then pushes the new alerts. Resolves only after
+ * the commit: callers acknowledge upstream (HTTP answer, JetStream ack) after it.
+ */
+export class BatchProcessor {
+  constructor(private readonly deps: ProcessorDeps) {}
+
+  async process(item: WorkItem): Promise<SubmitResult> {
+    const { metrics } = this.deps;
+    const { origin } = item;
+    const alerts: AlertInput[] = [];
+    let rawEvents: { source: string; eventTime: Date; payload: unknown }[] | undefined;
+    let count: number;
+    if (item.kind === 'events') {
+      count = item.events.length;
+      // Read once: the whole item is evaluated by one version even if a swap happens meanwhile.
+      const rules = await this.deps.rules.get(origin.environmentId);
+      const received = new Date(item.receivedAt);
+      for (const ev of item.events) {
+        let produced: ReturnType<typeof rules.evaluate>;
+        try {
+          produced = rules.evaluate(ev.event, ev.source);
+        } catch (err) {
+          // A rule's extractor choking on an odd event must not cost the rest of the batch.
+          metrics.drops.inc({ reason: 'evaluate_error' });
+          this.deps.log.warn({ err, ingestKey: ev.ingestKey, source: ev.source }, 'event evaluation failed');
+          continue;
+        }
+        for (const a of produced) {
+          const priority = normalizePriority(a.priority) ?? 'debug';
+          const time = new Date(a.time);
+          alerts.push({
+            rule: a.rule,
+            priority,
+            source: a.source,
+            output: a.output,
+            outputFields: a.output_fields,
+            tags: a.tags,
+            hostname: ev.hostname ?? hostnameOf(ev.event) ?? (a.hostname || null),
+            eventTime: Number.isNaN(time.getTime()) ? (ev.eventTime ?? received) : time,
+            dedupKey: dedupKeyOf(a.rule, a.output_fields),
+            ingestKey: ev.ingestKey,
+          });
+        }
+      }
+      if (item.storeRaw) {
+        rawEvents = item.events.map((e) => ({
+          source: e.source,
+          eventTime: e.eventTime ?? received,
+          payload: e.event,
+        }));
+      }
+    } else {
+      count = item.alerts.length;
+      for (const a of item.alerts) {
+        const priority = normalizePriority(a.priority);
+        if (!priority) {
+          metrics.drops.inc({ reason: 'bad_priority' });
+          continue;
+        }
+        alerts.push({
+          rule: a.rule,
+          priority,
+          source: a.source,
+          output: a.output,
+          outputFields: a.outputFields,
+          tags: a.tags,
+          hostname: a.hostname ?? null,
+          eventTime: a.time,
+          dedupKey: dedupKeyOf(a.rule, a.outputFields),
+          ingestKey: a.ingestKey,
+        });
+      }
+    }
+    metrics.batchSeconds.observe({ stage: 'evaluate' }, (Date.now() - item.receivedAt) / 1000);
+    const result = await this.deps.writer.submit({
+      organizationId: origin.organizationId,
+      environmentId: origin.environmentId,
+      sensorId: origin.sensorId,
+      cloudSourceId: origin.cloudSourceId,
+      batchId: item.kind === 'events' ? item.batchId : undefined,
+      eventCount: count,
+      alerts,
+      rawEvents,
+    });
+    metrics.batchSeconds.observe({ stage: 'commit' }, (Date.now() - item.receivedAt) / 1000);
+    if (result.duplicate) {
+      metrics.duplicates.inc({ source: origin.sensorId ? 'syscall' : 'cloud' });
+      return { accepted: 0, duplicates: count, alerts: 0 };
+    }
+    for (const a of result.stored) metrics.alertsStored.inc({ priority: a.priority });
+    if (result.skipped > 0)
+      metrics.duplicates.inc({ source: origin.sensorId ? 'syscall' : 'cloud' }, result.skipped);
+    if (result.stored.length > 0) {
+      this.deps.publisher.publish(
+        origin.organizationId,
+        origin.environmentId,
+        result.stored,
+        item.receivedAt,
+      );
+    }
+    return { accepted: count, duplicates: 0, alerts: result.stored.length };
+  }
+}

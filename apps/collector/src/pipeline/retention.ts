@@ -1,0 +1,63 @@
+import type { CollectorStore } from '@peregrine/db';
+import type { FastifyBaseLogger } from 'fastify';
+
+const DAY_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Prunes raw events and remembered sensor batch ids by age, in bounded chunks so a large backlog
+ * never holds long locks. Runs every `intervalMs`; several collectors pruning at once is harmless.
+ */
+export class RetentionPruner {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly store: CollectorStore,
+    private readonly options: {
+      rawEventDays: number;
+      ingestBatchDays: number;
+      intervalMs: number;
+      log: FastifyBaseLogger;
+    },
+  ) {}
+
+  /** One pass; returns how many rows of each kind were removed. */
+  async pruneOnce(now = Date.now()): Promise<{ rawEvents: number; ingestBatches: number }> {
+    const rawBefore = new Date(now - this.options.rawEventDays * DAY_MS);
+    const batchBefore = new Date(now - this.options.ingestBatchDays * DAY_MS);
+    let rawEvents = 0;
+    let ingestBatches = 0;
+    for (;;) {
+      const n = await this.store.pruneRawEvents(rawBefore, 5_000);
+      rawEvents += n;
+      if (n < 5_000) break;
+    }
+    for (;;) {
+      const n = await this.store.pruneIngestBatches(batchBefore, 5_000);
+      ingestBatches += n;
+      if (n < 5_000) break;
+    }
+    if (rawEvents || ingestBatches) this.options.log.info({ rawEvents, ingestBatches }, 'retention pruned');
+    return { rawEvents, ingestBatches };
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      this.running = this.pruneOnce()
+        .then(() => undefined)
+        .catch((err: unknown) => this.options.log.warn({ err }, 'retention pass failed'))
+        .finally(() => {
+          this.running = undefined;
+        });
+    }, this.options.intervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+}

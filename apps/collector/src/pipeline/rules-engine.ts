@@ -1,0 +1,93 @@
+import type { EnvironmentRules, OverrideDto } from '@peregrine/db';
+import {
+  builtinSources,
+  type Alert as EngineAlert,
+  type EnvironmentOverrides,
+  loadWithOverrides,
+  type RuleSet,
+} from '@peregrine/engine';
+
+export type { EngineAlert };
+
+/** The engine's sources, built once per process (field tables are immutable). */
+const SOURCES = builtinSources();
+
+/** Source names the engine evaluates; events of other sources are refused at ingest. */
+export const KNOWN_SOURCES: ReadonlySet<string> = new Set(SOURCES.map((s) => s.name));
+
+/** Why one rule set of an environment could not be compiled (it is then left out, not half-run). */
+export interface RuleSetProblem {
+  ruleSetId: string;
+  name: string;
+  messages: string[];
+}
+
+/** An environment's rules compiled for evaluation; immutable, swapped whole on change. */
+export interface CompiledEnvironment {
+  environmentId: string;
+  organizationId: string;
+  stamp: string;
+  /** Evaluates one event against every active rule set of the environment. */
+  evaluate(event: unknown, source: string): EngineAlert[];
+  /** Syscall event types the rules can match; null when some rule matches any type. */
+  eventTypes: string[] | null;
+  ruleCount: number;
+  problems: RuleSetProblem[];
+}
+
+/** The environment's override rows in the engine's shape (applied as `override: replace`). */
+function toEngineOverrides(overrides: readonly OverrideDto[]): EnvironmentOverrides {
+  const lists: Record<string, string[]> = {};
+  const macros: Record<string, string> = {};
+  for (const o of overrides) {
+    if (o.kind === 'list') lists[o.name] = o.items;
+    // A macro override without a condition is incomplete (the console never saves one): ignore it.
+    else if (o.condition) macros[o.name] = o.condition;
+  }
+  return { lists, macros };
+}
+
+/** Compiles an environment's active rule sets (each with its overrides) with the engine. */
+export function compileEnvironment(rules: EnvironmentRules): CompiledEnvironment {
+  const sets: RuleSet[] = [];
+  const problems: RuleSetProblem[] = [];
+  for (const rs of rules.ruleSets) {
+    const result = loadWithOverrides(rs.files, toEngineOverrides(rs.overrides), { sources: SOURCES });
+    if (!result.ok) {
+      problems.push({
+        ruleSetId: rs.ruleSetId,
+        name: rs.name,
+        messages: result.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message),
+      });
+      continue;
+    }
+    sets.push(result.ruleset);
+  }
+  let eventTypes: Set<string> | null = new Set();
+  let ruleCount = 0;
+  for (const set of sets) {
+    for (const r of set.activeRules) {
+      ruleCount++;
+      if (r.source !== 'syscall' || eventTypes === null) continue;
+      if (r.eventTypes === undefined) eventTypes = null;
+      else for (const t of r.eventTypes) eventTypes.add(t);
+    }
+  }
+  const evaluate =
+    sets.length === 1
+      ? (event: unknown, source: string) => sets[0]!.evaluate(event, source)
+      : (event: unknown, source: string) => {
+          const out: EngineAlert[] = [];
+          for (const s of sets) for (const a of s.evaluate(event, source)) out.push(a);
+          return out;
+        };
+  return {
+    environmentId: rules.environmentId,
+    organizationId: rules.organizationId,
+    stamp: rules.stamp,
+    evaluate,
+    eventTypes: eventTypes === null ? null : [...eventTypes].sort(),
+    ruleCount,
+    problems,
+  };
+}

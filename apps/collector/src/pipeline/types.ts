@@ -1,0 +1,88 @@
+/**
+ * Contract between ingest modules (src/ingest/*) and the pipeline (src/pipeline/*).
+ * Ingest modules authenticate and decode; the pipeline evaluates, stores and pushes.
+ */
+
+/** Where events came from: resolved by the ingest module after authentication. */
+export interface IngestOrigin {
+  organizationId: string;
+  environmentId: string;
+  /** Exactly one of sensorId / cloudSourceId is set. */
+  sensorId?: string;
+  cloudSourceId?: string;
+}
+
+/** One decoded event for the engine. */
+export interface IngestEvent {
+  /** Engine source name: `syscall`, `k8s_audit`, `github`, `okta`, `aws_cloudtrail`, `gcp_auditlog`, `json`. */
+  source: string;
+  /** The event object the engine's source reads (see packages/engine/README.md). */
+  event: unknown;
+  /**
+   * Stable identity of the event across re-deliveries (sensor batchId + index, audit event
+   * uid, Okta uuid, CloudTrail eventID, GitHub delivery id + index): a re-delivered event never
+   * yields a second alert.
+   */
+  ingestKey: string;
+  /** When the event happened, if the transport says; else the pipeline uses receipt time. */
+  eventTime?: Date;
+  hostname?: string;
+}
+
+/** An alert produced elsewhere (an existing Falco deployment's http_output / falcosidekick). */
+export interface ExternalAlert {
+  time: Date;
+  rule: string;
+  /** Falco priority name in any case (`Warning`, `warning`, `WARNING`). */
+  priority: string;
+  source: string;
+  output: string;
+  outputFields: Record<string, unknown>;
+  tags: string[];
+  hostname?: string;
+  ingestKey: string;
+}
+
+export interface SubmitResult {
+  accepted: number;
+  /** Events recognised as already handled (re-sent). */
+  duplicates: number;
+  alerts: number;
+  /**
+   * True when the work was durably queued (NATS JetStream mode) rather than evaluated and
+   * committed before resolving; `alerts` is then 0 and alerts follow asynchronously.
+   */
+  queued?: boolean;
+}
+
+/** Options of `submitEvents`. */
+export interface SubmitOptions {
+  /** Keep the raw events for backtesting (cloud sources). */
+  storeRaw?: boolean;
+  /**
+   * Sensor stream: the batch id, recorded with the batch's alerts in one transaction so a re-sent
+   * batch resolves with `duplicates = events.length` (needs `origin.sensorId`).
+   */
+  batchId?: string;
+  /** Epoch ms when the transport received the events (default: now). */
+  receivedAt?: number;
+}
+
+/** Submitting resolves only once the events' alerts are durably stored (at-least-once). */
+export interface Pipeline {
+  submitEvents(origin: IngestOrigin, events: IngestEvent[], options?: SubmitOptions): Promise<SubmitResult>;
+  submitAlerts(origin: IngestOrigin, alerts: ExternalAlert[]): Promise<SubmitResult>;
+  /**
+   * True while new work would be refused: push endpoints may answer 429 before reading a body
+   * (so waiting requests never buffer bodies the pipeline cannot take).
+   */
+  saturated?(): boolean;
+}
+
+/** Thrown by `submit*` when the pipeline is saturated: ingest answers 429 with Retry-After. */
+export class BackpressureError extends Error {
+  constructor(readonly retryAfterSeconds: number) {
+    super(`collector is busy: retry after ${retryAfterSeconds}s`);
+    this.name = 'BackpressureError';
+  }
+}

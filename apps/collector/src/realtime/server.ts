@@ -1,0 +1,141 @@
+import type { StoredAlert } from '@peregrine/db';
+import {
+  type AlertsNewPayload,
+  environmentRoom,
+  REALTIME_EVENTS,
+  type RealtimeAlert,
+  RealtimeTokenError,
+  type ReadyPayload,
+  verifyRealtimeToken,
+} from '@peregrine/protocol';
+import type { FastifyBaseLogger } from 'fastify';
+import type { Server as HttpServer } from 'node:http';
+import { Server } from 'socket.io';
+import type { CollectorMetrics } from '../ops/metrics.js';
+import type { AlertPublisher } from '../pipeline/processor.js';
+
+export interface RealtimeOptions {
+  /** Shared with the web app, which signs the tokens. */
+  secret: string;
+  /** Browser origins allowed to connect (CORS); empty = any. */
+  corsOrigins: string[];
+  log: FastifyBaseLogger;
+  metrics: CollectorMetrics;
+}
+
+/** Packets a socket may have waiting to be written before it is considered too slow. */
+const MAX_PENDING_PACKETS = 1000;
+
+function toWire(a: StoredAlert, receivedAt: number): RealtimeAlert {
+  return {
+    id: a.id,
+    groupId: a.groupId,
+    rule: a.rule,
+    priority: a.priority,
+    source: a.source,
+    output: a.output,
+    outputFields: a.outputFields,
+    tags: a.tags,
+    hostname: a.hostname,
+    eventTime: a.eventTime.toISOString(),
+    createdAt: a.createdAt.toISOString(),
+    receivedAt,
+    sensorId: a.sensorId,
+    cloudSourceId: a.cloudSourceId,
+  };
+}
+
+/**
+ * The socket.io server console clients connect to. A connection must present a token signed by the
+ * web app (`auth.token`); it joins one room per environment the token grants and is cut when the
+ * token expires. Alerts are emitted to the environment's room: with the Redis adapter installed
+ * (`attachAdapter`), an emit on any collector reaches clients on every collector.
+ */
+export class RealtimeServer implements AlertPublisher {
+  readonly io: Server;
+  private readonly slowClientTimer: NodeJS.Timeout;
+
+  constructor(
+    http: HttpServer,
+    private readonly options: RealtimeOptions,
+  ) {
+    this.io = new Server(http, {
+      cors: { origin: options.corsOrigins.length ? options.corsOrigins : true, credentials: true },
+      serveClient: false,
+      // Browsers behind proxies fall back to polling; the payloads are small either way.
+      transports: ['websocket', 'polling'],
+    });
+    this.io.use((socket, next) => {
+      const auth = (socket.handshake.auth ?? {}) as { token?: unknown; environmentIds?: unknown };
+      verifyRealtimeToken(typeof auth.token === 'string' ? auth.token : '', options.secret)
+        .then((claims) => {
+          const wanted = Array.isArray(auth.environmentIds)
+            ? claims.environmentIds.filter((e) => (auth.environmentIds as unknown[]).includes(e))
+            : claims.environmentIds;
+          socket.data.claims = { ...claims, environmentIds: wanted };
+          next();
+        })
+        .catch((err: unknown) => {
+          const code = err instanceof RealtimeTokenError ? err.code : 'MALFORMED';
+          options.metrics.rejects.inc({ source: 'realtime', reason: code.toLowerCase() });
+          const e = new Error('unauthorized') as Error & { data?: unknown };
+          e.data = { code };
+          next(e);
+        });
+    });
+    this.io.on('connection', (socket) => {
+      const claims = socket.data.claims as { organizationId: string; environmentIds: string[]; exp: number };
+      for (const env of claims.environmentIds) void socket.join(environmentRoom(claims.organizationId, env));
+      const ttl = Math.max(0, claims.exp * 1000 - Date.now());
+      const expiry = setTimeout(() => socket.disconnect(true), Math.min(ttl, 2 ** 31 - 1));
+      expiry.unref();
+      socket.on('disconnect', () => clearTimeout(expiry));
+      const ready: ReadyPayload = {
+        organizationId: claims.organizationId,
+        environmentIds: claims.environmentIds,
+        exp: claims.exp,
+      };
+      socket.emit(REALTIME_EVENTS.ready, ready);
+    });
+    this.slowClientTimer = setInterval(() => this.dropSlowClients(), 1000);
+    this.slowClientTimer.unref();
+  }
+
+  /**
+   * Memory stays bounded with slow clients: a socket whose outgoing buffer holds more than
+   * `MAX_PENDING_PACKETS` is disconnected (the console reconnects and reloads the list).
+   */
+  private dropSlowClients(): void {
+    for (const socket of this.io.of('/').sockets.values()) {
+      const pending = (socket.conn as unknown as { writeBuffer?: unknown[] }).writeBuffer?.length ?? 0;
+      if (pending > MAX_PENDING_PACKETS) {
+        this.options.metrics.drops.inc({ reason: 'slow_realtime_client' });
+        this.options.log.warn({ socket: socket.id, pending }, 'disconnecting a slow realtime client');
+        socket.disconnect(true);
+      }
+    }
+  }
+
+  publish(
+    organizationId: string,
+    environmentId: string,
+    alerts: readonly StoredAlert[],
+    receivedAt: number,
+  ): void {
+    const payload: AlertsNewPayload = {
+      organizationId,
+      environmentId,
+      alerts: alerts.map((a) => toWire(a, receivedAt)),
+    };
+    this.io.to(environmentRoom(organizationId, environmentId)).emit(REALTIME_EVENTS.alertsNew, payload);
+    this.options.metrics.alertsPushed.inc(alerts.length);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.slowClientTimer);
+    // Not io.close(): that also closes the HTTP server, which fastify closes itself.
+    this.io.local.disconnectSockets(true);
+    this.io.engine.close();
+    await this.io.of('/').adapter.close();
+  }
+}

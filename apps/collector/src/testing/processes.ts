@@ -1,0 +1,86 @@
+/**
+ * Runs the built collector (`dist/main.js`) as a child process, as production does, for tests that
+ * need several processes. Builds dist first when any source file is newer than it.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const APP_DIR = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+const MAIN = join(APP_DIR, 'dist', 'main.js');
+
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestSource(p));
+    else if (p.endsWith('.ts') && !p.endsWith('.test.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
+  }
+  return newest;
+}
+
+/** Compiles the collector when dist is missing or older than src. */
+export function ensureBuilt(): void {
+  let built = 0;
+  try {
+    built = statSync(MAIN).mtimeMs;
+  } catch {
+    built = 0;
+  }
+  if (built >= newestSource(join(APP_DIR, 'src'))) return;
+  try {
+    execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: APP_DIR, stdio: 'pipe' });
+  } catch {
+    // Type errors still emit JavaScript; a missing main.js is caught below.
+  }
+  statSync(MAIN);
+}
+
+export interface CollectorProcess {
+  child: ChildProcess;
+  url: string;
+  /** Sends SIGTERM and resolves with the exit code. */
+  stop(): Promise<number | null>;
+}
+
+/** Starts `node dist/main.js` with `env` and resolves once it logs that it listens. */
+export async function startCollectorProcess(
+  env: Record<string, string>,
+  main: string = MAIN,
+  nodeArgs: string[] = [],
+): Promise<CollectorProcess> {
+  const child = spawn(process.execPath, [...nodeArgs, main], {
+    env: { ...process.env, LOG_LEVEL: 'info', COLLECTOR_HOST: '127.0.0.1', COLLECTOR_PORT: '0', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  let output = '';
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`collector did not start:\n${output}`)), 30_000);
+    child.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      for (const line of output.split('\n')) {
+        if (!line.includes('"collector started"')) continue;
+        clearTimeout(timer);
+        resolve((JSON.parse(line) as { url: string }).url.replace('0.0.0.0', '127.0.0.1'));
+      }
+    });
+    child.stderr!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+    });
+    void exited.then((code) => {
+      clearTimeout(timer);
+      reject(new Error(`collector exited with ${code}:\n${output}`));
+    });
+  });
+  return {
+    child,
+    url,
+    async stop() {
+      if (child.exitCode !== null) return child.exitCode;
+      child.kill('SIGTERM');
+      return exited;
+    },
+  };
+}

@@ -1,0 +1,11 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    include: ['src/**/*.test.ts'],
+    // Integration tests migrate their own database and compile rules; the shared development
+    // machine can be slow, and speed is measured by the benchmark, not by test timeouts.
+    testTimeout: 60_000,
+    hookTimeout: 120_000,
+  },
+});
