@@ -1,0 +1,178 @@
+/**
+ * Alert list and dashboard latency over one million alerts (run: `npm run bench -w @peregrine/web`).
+ * Loads a fresh database on the local Postgres (BENCH_REUSE=1 keeps an already loaded one), then
+ * times the console's own service functions, which is what a tRPC request runs minus HTTP.
+ */
+import { randomBytes } from 'node:crypto';
+import { migrateDatabase } from '@peregrine/db/migrate';
+import pg from 'pg';
+import { expect, it } from 'vitest';
+import { BENCH_DATABASE, loadAlerts } from './load-alerts';
+
+const SERVER = process.env.PEREGRINE_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const TOTAL = Number(process.env.BENCH_ALERTS ?? 1_000_000);
+const RUNS = Number(process.env.BENCH_RUNS ?? 30);
+const LIST_P95_MS = 100;
+const DASHBOARD_P95_MS = 500;
+
+function urlFor(database: string): string {
+  const url = new URL(SERVER);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: SERVER });
+  await c.connect();
+  try {
+    return await fn(c);
+  } finally {
+    await c.end();
+  }
+}
+
+async function prepare(): Promise<{ url: string; organizationId: string; userId: string }> {
+  const url = urlFor(BENCH_DATABASE);
+  if (process.env.BENCH_REUSE === '1') {
+    const existing = await admin((c) =>
+      c.query('SELECT 1 FROM pg_database WHERE datname = $1', [BENCH_DATABASE]).then((r) => r.rowCount === 1),
+    );
+    if (existing) {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      const org = await c.query<{ id: string }>(`SELECT id FROM organizations WHERE slug = 'bench'`);
+      await c.end();
+      if (org.rows[0]) {
+        console.log(`reusing ${BENCH_DATABASE}`);
+        await migrateDatabase(url);
+        return { url, organizationId: org.rows[0].id, userId: 'bench-user-1' };
+      }
+    }
+  }
+  await admin(async (c) => {
+    await c.query(`DROP DATABASE IF EXISTS ${BENCH_DATABASE} WITH (FORCE)`);
+    await c.query(`CREATE DATABASE ${BENCH_DATABASE}`);
+  });
+  await migrateDatabase(url);
+  console.log(`loading ${TOTAL} alerts into ${BENCH_DATABASE}`);
+  const started = Date.now();
+  const seeded = await loadAlerts(url, TOTAL, (line) => console.log(line));
+  console.log(`loaded in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  return { url, organizationId: seeded.organizationId, userId: seeded.userId };
+}
+
+function percentile(sorted: number[], p: number): number {
+  const index = Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1);
+  return sorted[Math.max(0, index)] as number;
+}
+
+async function measure(fn: () => Promise<unknown>): Promise<{ p50: number; p95: number; max: number }> {
+  for (let i = 0; i < 3; i++) await fn();
+  const times: number[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    const t = performance.now();
+    await fn();
+    times.push(performance.now() - t);
+  }
+  times.sort((a, b) => a - b);
+  return { p50: percentile(times, 50), p95: percentile(times, 95), max: times.at(-1) as number };
+}
+
+it(
+  'alert list p95 < 100 ms and dashboard p95 < 500 ms over one million alerts',
+  async () => {
+    const { url, organizationId, userId } = await prepare();
+    process.env.DATABASE_URL = url;
+    process.env.BETTER_AUTH_SECRET ??= randomBytes(32).toString('base64url');
+    const { alertFilterSchema } = await import('../src/server/routers/alerts/alert-filter.schema');
+    const { listAlerts } = await import('../src/server/services/alerts/list-alerts');
+    const { getAlertDashboard } = await import('../src/server/services/dashboard/get-alert-dashboard');
+    const filter = (f: Record<string, unknown>) => alertFilterSchema.parse(f);
+    const list =
+      (f: Record<string, unknown>, cursor: string | null = null) =>
+      () =>
+        listAlerts({ organizationId, userId, filter: filter(f), cursor, limit: 50 });
+
+    // A cursor 20 pages deep, as a user scrolling far would send.
+    let deep: string | null = null;
+    for (let i = 0; i < 20; i++) {
+      deep = (await list({ environment: 'production' }, deep)()).nextCursor;
+    }
+
+    const listCases: [string, () => Promise<unknown>][] = [
+      ['all environments, newest', list({})],
+      ['production, newest', list({ environment: 'production' })],
+      ['production, page 21 (keyset cursor)', list({ environment: 'production' }, deep)],
+      [
+        'priority >= critical, last 7 days',
+        list({ environment: 'production', priority: { op: 'gte', value: 'critical' }, range: '7d' }),
+      ],
+      [
+        'priority = emergency (rare)',
+        list({ environment: 'production', priority: { op: 'eq', value: 'emergency' } }),
+      ],
+      [
+        'status open + rule',
+        list({ environment: 'production', statuses: ['open'], rules: ['Write below etc'] }),
+      ],
+      [
+        'host node-150 (rare), 30 days',
+        list({ environment: 'production', hostnames: ['node-150'], range: '30d' }),
+      ],
+      [
+        'output field k8s.ns.name = ns-3',
+        list({ environment: 'production', fields: [{ key: 'k8s.ns.name', value: 'ns-3' }] }),
+      ],
+      [
+        'output field k8s.ns.name = ns-29 (rare) + priority >= error',
+        list({
+          environment: 'production',
+          fields: [{ key: 'k8s.ns.name', value: 'ns-29' }],
+          priority: { op: 'gte', value: 'error' },
+        }),
+      ],
+      ['tags contain mitre_persistence', list({ tags: ['mitre_persistence'] })],
+      ['free text "passwd" (5%)', list({ environment: 'production', text: 'passwd' })],
+      ['free text "/etc/shadow" (0.2%)', list({ environment: 'production', text: '/etc/shadow' })],
+      ['free text, no match', list({ environment: 'production', text: 'no-such-command-xyz' })],
+      [
+        'unassigned + open + last 24h',
+        list({ environment: 'production', assignees: ['none'], statuses: ['open'], range: '24h' }),
+      ],
+    ];
+    const dash = (f: Record<string, unknown>) => () =>
+      getAlertDashboard({ organizationId, userId, filter: filter(f) });
+    const dashboardCases: [string, () => Promise<unknown>][] = [
+      ['dashboard, production, 24 hours', dash({ environment: 'production', range: '24h' })],
+      ['dashboard, production, 7 days', dash({ environment: 'production', range: '7d' })],
+      ['dashboard, all environments, 7 days', dash({ range: '7d' })],
+      ['dashboard, production, 30 days', dash({ environment: 'production', range: '30d' })],
+    ];
+
+    const lines = ['| query | p50 ms | p95 ms | max ms |', '| --- | ---: | ---: | ---: |'];
+    const failures: string[] = [];
+    for (const [cases, target] of [
+      [listCases, LIST_P95_MS],
+      [dashboardCases, DASHBOARD_P95_MS],
+    ] as const) {
+      for (const [name, fn] of cases) {
+        const r = await measure(fn);
+        lines.push(`| ${name} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.max.toFixed(1)} |`);
+        if (r.p95 >= target) failures.push(`${name}: p95 ${r.p95.toFixed(1)} ms >= ${target} ms`);
+      }
+    }
+    const count = await admin(async () => {
+      const c = new pg.Client({ connectionString: url });
+      await c.connect();
+      const r = await c.query<{ n: string }>('SELECT count(*) AS n FROM alerts');
+      await c.end();
+      return r.rows[0]?.n;
+    });
+    console.log(`\n${count} alerts, ${RUNS} runs each after 3 warm-ups\n\n${lines.join('\n')}\n`);
+    if (failures.length) console.log(`over target:\n  ${failures.join('\n  ')}`);
+    const { getDb } = await import('@peregrine/db');
+    await getDb(url).close();
+    expect(failures).toEqual([]);
+  },
+  60 * 60_000,
+);

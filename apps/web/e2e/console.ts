@@ -1,0 +1,117 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { createRequire } from 'node:module';
+import { createServer } from 'node:net';
+import path from 'node:path';
+import { migrateDatabase } from '@peregrine/db/migrate';
+import pg from 'pg';
+import { afterAll } from 'vitest';
+
+const APP_DIR = path.resolve(import.meta.dirname, '..');
+const ADMIN_URL = process.env.PEREGRINE_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+
+/** A free TCP port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+/** Runs one statement on the test server's admin database (CREATE/DROP DATABASE). */
+export async function adminQuery(sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: ADMIN_URL });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+async function waitForHealth(url: string, server: ChildProcess, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (server.exitCode !== null) throw new Error(`next start exited with code ${server.exitCode}`);
+    try {
+      const response = await fetch(`${url}/api/health`);
+      if (response.ok && ((await response.json()) as { db: boolean }).db) return;
+    } catch {
+      // Not listening yet.
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`the console did not become healthy within ${timeoutMs} ms`);
+}
+
+/** A console for one e2e file. */
+export interface TestConsole {
+  baseUrl: string;
+  /** Empty when the tests drive an external console without database access. */
+  databaseUrl: string;
+}
+
+/**
+ * Each e2e file gets its own console: a fresh, migrated database and the production build served
+ * by `next start` on a free port, stopped (and the database dropped) after the file. No file
+ * depends on which ran before it (first-run setup in particular closes once per database).
+ * With PEREGRINE_E2E_BASE_URL the tests drive that already running console instead.
+ */
+export async function startConsole(): Promise<TestConsole> {
+  const external = process.env.PEREGRINE_E2E_BASE_URL;
+  if (external) {
+    return {
+      baseUrl: external.replace(/\/+$/, ''),
+      databaseUrl: process.env.PEREGRINE_E2E_DATABASE_URL ?? '',
+    };
+  }
+  const database = `peregrine_web_e2e_${Date.now()}_${randomBytes(3).toString('hex')}`;
+  await adminQuery(`CREATE DATABASE "${database}"`);
+  const databaseUrl = new URL(ADMIN_URL);
+  databaseUrl.pathname = `/${database}`;
+  await migrateDatabase(databaseUrl.toString());
+  const port = await freePort();
+  const baseUrl = `http://localhost:${port}`;
+  const server = spawn(
+    process.execPath,
+    [createRequire(import.meta.url).resolve('next/dist/bin/next'), 'start', '-p', String(port)],
+    {
+      cwd: APP_DIR,
+      env: {
+        ...process.env,
+        NODE_ENV: 'production',
+        NEXT_TELEMETRY_DISABLED: '1',
+        PORT: String(port),
+        DATABASE_URL: databaseUrl.toString(),
+        BETTER_AUTH_SECRET: randomBytes(32).toString('base64url'),
+        BETTER_AUTH_URL: baseUrl,
+        PEREGRINE_SECRET_KEY: randomBytes(32).toString('base64'),
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  const logs: string[] = [];
+  server.stdout?.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
+  server.stderr?.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
+  try {
+    await waitForHealth(baseUrl, server, 60_000);
+  } catch (error) {
+    server.kill('SIGTERM');
+    throw new Error(`${(error as Error).message}\n--- next start output ---\n${logs.join('')}`);
+  }
+  afterAll(async () => {
+    const exited = new Promise((resolve) => server.once('exit', resolve));
+    server.kill('SIGTERM');
+    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
+    if (server.exitCode === null) server.kill('SIGKILL');
+    if (process.env.PEREGRINE_E2E_SERVER_LOG) console.log(logs.join(''));
+    await adminQuery(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
+  });
+  return { baseUrl, databaseUrl: databaseUrl.toString() };
+}

@@ -1,0 +1,28 @@
+import type { Metadata } from 'next';
+import { Suspense } from 'react';
+import { AlertsView } from '@/features/alerts/alerts-view';
+import { PageHeader } from '@/features/shell/page-header';
+import { roleSatisfies } from '@/server/roles';
+import { requireConsole } from '@/server/require-console';
+
+export const metadata: Metadata = { title: 'Alerts' };
+
+export default async function AlertsPage() {
+  const context = await requireConsole();
+  return (
+    <>
+      <PageHeader
+        title="Alerts"
+        description="Every alert from your sensors and cloud sources, live. Filters live in the URL: share it."
+      />
+      <Suspense fallback={<div className="panel panel-body">Loading alerts…</div>}>
+        <AlertsView
+          environments={context.environments}
+          switcherEnvironment={context.environment?.name ?? null}
+          canTriage={roleSatisfies(context.role, 'triager')}
+          viewerId={context.viewer.id}
+        />
+      </Suspense>
+    </>
+  );
+}

@@ -1,0 +1,3 @@
+import { handleAuthRequest } from '@/server/auth/auth-handler';
+
+export { handleAuthRequest as GET, handleAuthRequest as POST };

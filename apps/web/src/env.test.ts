@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { parseServerEnv } from './env';
+
+const base = { DATABASE_URL: 'postgresql://postgres@127.0.0.1:5432/peregrine' };
+
+describe('parseServerEnv', () => {
+  it('requires BETTER_AUTH_SECRET in production', () => {
+    expect(() => parseServerEnv({ ...base, NODE_ENV: 'production' })).toThrow(
+      /BETTER_AUTH_SECRET is required/,
+    );
+  });
+
+  it('rejects a short secret', () => {
+    expect(() => parseServerEnv({ ...base, BETTER_AUTH_SECRET: 'short' })).toThrow(/at least 32/);
+  });
+
+  it('generates a different ephemeral secret per process outside production', () => {
+    const a = parseServerEnv({ ...base, NODE_ENV: 'development' });
+    const b = parseServerEnv({ ...base, NODE_ENV: 'development' });
+    expect(a.authSecret.length).toBeGreaterThanOrEqual(32);
+    expect(a.authSecret).not.toBe(b.authSecret);
+  });
+
+  it('requires a postgres DATABASE_URL', () => {
+    expect(() => parseServerEnv({ DATABASE_URL: 'mysql://x@y/z' })).toThrow(/DATABASE_URL/);
+    expect(() => parseServerEnv({})).toThrow(/DATABASE_URL/);
+  });
+
+  it('derives the base URL from PORT and lists trusted origins once', () => {
+    const env = parseServerEnv({
+      ...base,
+      PORT: '4100',
+      PEREGRINE_TRUSTED_ORIGINS: 'http://localhost:4100/, https://console.example.com/path',
+    });
+    expect(env.baseUrl).toBe('http://localhost:4100');
+    expect(env.trustedOrigins).toEqual(['http://localhost:4100', 'https://console.example.com']);
+  });
+});

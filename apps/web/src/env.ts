@@ -1,0 +1,100 @@
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+
+/**
+ * The console's configuration. Nothing else in apps/web reads `process.env` (Next inlines only
+ * NEXT_PUBLIC_* into the browser, and the console has none).
+ */
+const schema = z
+  .object({
+    NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+    PORT: z.coerce.number().int().min(1).max(65535).default(3000),
+    DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, error: 'DATABASE_URL must be a postgres:// URL' }),
+    BETTER_AUTH_SECRET: z
+      .string()
+      .min(32, 'BETTER_AUTH_SECRET must be at least 32 characters (openssl rand -base64 32)')
+      .optional(),
+    BETTER_AUTH_URL: z.url().optional(),
+    PEREGRINE_TRUSTED_ORIGINS: z.string().optional(),
+    PEREGRINE_TRUSTED_PROXIES: z.string().optional(),
+    /** Shared with the collector: signs the browser's realtime (socket.io) tokens. */
+    PEREGRINE_SECRET_KEY: z.string().min(16).optional(),
+    /** The collector's public origin, where browsers open the live alert stream. */
+    PEREGRINE_COLLECTOR_URL: z.url().optional(),
+  })
+  .superRefine((env, ctx) => {
+    // Sessions signed with a throw-away secret would silently log everyone out on restart and,
+    // worse, could be forged if a guessable default were used: production must bring its own.
+    if (env.NODE_ENV === 'production' && !env.BETTER_AUTH_SECRET) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['BETTER_AUTH_SECRET'],
+        message: 'BETTER_AUTH_SECRET is required in production (npm start generates one under .peregrine/)',
+      });
+    }
+  });
+
+export interface ServerEnv {
+  nodeEnv: 'development' | 'test' | 'production';
+  port: number;
+  databaseUrl: string;
+  authSecret: string;
+  /** The console's public origin: cookies, redirects and CSRF origin checks hang off it. */
+  baseUrl: string;
+  /** Origins allowed to send state-changing requests, the base URL's origin first. */
+  trustedOrigins: string[];
+  /** CIDRs of reverse proxies whose X-Forwarded-For is believed (rate limiting by client IP). */
+  trustedProxies: string[];
+  /** Live alerts need both; without them the console still works, minus live updates. */
+  realtime: { secret: string; collectorUrl: string } | null;
+  /** The collector as sensors and webhooks reach it (install commands, webhook URLs). */
+  collectorUrl: string;
+  /** PEREGRINE_SECRET_KEY, which also encrypts cloud-source secrets; null when unset. */
+  secretKey: string | null;
+}
+
+const list = (value: string | undefined): string[] =>
+  (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+
+/** Validates a raw environment; throws one readable error listing every problem. */
+export function parseServerEnv(source: Record<string, string | undefined>): ServerEnv {
+  const parsed = schema.safeParse(source);
+  if (!parsed.success) {
+    const problems = parsed.error.issues.map((issue) => `  ${issue.path.join('.')}: ${issue.message}`);
+    throw new Error(`Invalid console configuration:\n${problems.join('\n')}`);
+  }
+  const env = parsed.data;
+  const baseUrl = (env.BETTER_AUTH_URL ?? `http://localhost:${env.PORT}`).replace(/\/+$/, '');
+  const origins = [
+    new URL(baseUrl).origin,
+    ...list(env.PEREGRINE_TRUSTED_ORIGINS).map((o) => new URL(o).origin),
+  ];
+  return {
+    nodeEnv: env.NODE_ENV,
+    port: env.PORT,
+    databaseUrl: env.DATABASE_URL,
+    // Outside production a per-process random secret keeps development free of any shared default.
+    authSecret: env.BETTER_AUTH_SECRET ?? randomBytes(32).toString('base64url'),
+    baseUrl,
+    trustedOrigins: [...new Set(origins)],
+    trustedProxies: list(env.PEREGRINE_TRUSTED_PROXIES),
+    realtime:
+      env.PEREGRINE_SECRET_KEY && env.PEREGRINE_COLLECTOR_URL
+        ? { secret: env.PEREGRINE_SECRET_KEY, collectorUrl: env.PEREGRINE_COLLECTOR_URL.replace(/\/+$/, '') }
+        : null,
+    // The collector's default port (falcosidekick's 2801) on this machine, as `npm start` runs it.
+    collectorUrl: (env.PEREGRINE_COLLECTOR_URL ?? 'http://localhost:2801').replace(/\/+$/, ''),
+    secretKey: env.PEREGRINE_SECRET_KEY ?? null,
+  };
+}
+
+let cached: ServerEnv | undefined;
+
+/** The validated environment of this process, parsed on first use (not at build time). */
+export function serverEnv(): ServerEnv {
+  cached ??= parseServerEnv(process.env);
+  return cached;
+}

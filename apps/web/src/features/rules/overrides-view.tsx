@@ -1,0 +1,386 @@
+'use client';
+
+import { loadWithOverrides } from '@peregrine/engine';
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { usePathname, useRouter, useSearchParams } from 'next/navigation';
+import { useMemo, useState } from 'react';
+import { PageHeader } from '@/features/shell/page-header';
+import { useTRPC } from '@/trpc/client';
+import styles from './rules.module.css';
+import { errorText, TimeAgo } from './rules-ui';
+
+type Env = { id: string; name: string; displayName: string };
+type Layers = {
+  items: {
+    kind: 'list' | 'macro';
+    name: string;
+    base: string[] | string;
+    override: {
+      value: string[] | string;
+      updatedAt: string;
+      updatedBy: { id: string; name: string } | null;
+    } | null;
+    usedBy: string[];
+  }[];
+  files: { name: string; content: string }[];
+};
+
+/** Splits list items typed one per line or comma-separated; blank entries are dropped. */
+export function parseItems(text: string): string[] {
+  return text
+    .split(/[\n,]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+}
+
+/** Engine errors of the active version with the environment's overrides after one edit. */
+function validate(layers: Layers, kind: 'list' | 'macro', name: string, value: string[] | string): string[] {
+  const lists: Record<string, string[]> = {};
+  const macros: Record<string, string> = {};
+  for (const item of layers.items) {
+    if (!item.override || (item.kind === kind && item.name === name)) continue;
+    if (item.kind === 'list') lists[item.name] = item.override.value as string[];
+    else macros[item.name] = item.override.value as string;
+  }
+  if (kind === 'list') lists[name] = value as string[];
+  else macros[name] = value as string;
+  const result = loadWithOverrides(layers.files, { lists, macros });
+  return result.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message);
+}
+
+/**
+ * Per-environment list items and macro conditions layered over the rule set's active version:
+ * each shows the version's value and the environment's replacement, validated with the engine
+ * before saving (the server checks again).
+ */
+export function OverridesView({
+  environments,
+  initialEnvironment,
+  canAuthor,
+}: {
+  environments: Env[];
+  initialEnvironment: string | null;
+  canAuthor: boolean;
+}) {
+  const trpc = useTRPC();
+  const router = useRouter();
+  const pathname = usePathname();
+  const params = useSearchParams();
+  const sets = useQuery(trpc.rules.listRuleSets.queryOptions());
+  const envName = params.get('env') ?? initialEnvironment ?? environments[0]?.name ?? '';
+  const env = environments.find((e) => e.name === envName) ?? environments[0];
+  const ruleSetId = params.get('ruleSet') ?? sets.data?.[0]?.id ?? null;
+  const [filter, setFilter] = useState('');
+  const [kind, setKind] = useState<'all' | 'list' | 'macro'>('all');
+
+  const layers = useQuery({
+    ...trpc.rules.getEnvironmentLayers.queryOptions({
+      ruleSetId: ruleSetId ?? '',
+      environmentId: env?.id ?? '',
+    }),
+    enabled: Boolean(ruleSetId && env),
+  });
+  const navigate = (next: Record<string, string>) => {
+    const search = new URLSearchParams(params.toString());
+    for (const [k, v] of Object.entries(next)) search.set(k, v);
+    router.replace(`${pathname}?${search.toString()}`, { scroll: false });
+  };
+
+  const items = useMemo(() => {
+    const q = filter.trim().toLowerCase();
+    return (layers.data?.items ?? []).filter(
+      (i) => (kind === 'all' || i.kind === kind) && (!q || i.name.toLowerCase().includes(q)),
+    );
+  }, [layers.data, filter, kind]);
+  const overridden = (layers.data?.items ?? []).filter((i) => i.override).length;
+
+  return (
+    <>
+      <PageHeader
+        title="Lists & macros"
+        description="The same rules run everywhere; only list items and macro conditions that differ per environment are edited here."
+      />
+      <section className="panel">
+        <div className={styles.toolbar} style={{ padding: '10px 14px' }}>
+          <fieldset className={styles.segmented}>
+            <legend className="visually-hidden">Environment</legend>
+            {environments.map((e) => (
+              <button
+                key={e.id}
+                type="button"
+                aria-pressed={e.id === env?.id}
+                onClick={() => navigate({ env: e.name })}
+              >
+                <span className="env-dot" data-env={e.name} aria-hidden="true" />
+                {e.displayName}
+              </button>
+            ))}
+          </fieldset>
+          {sets.data && sets.data.length > 1 ? (
+            <select
+              className="select"
+              style={{ width: 220 }}
+              aria-label="Rule set"
+              value={ruleSetId ?? ''}
+              onChange={(e) => navigate({ ruleSet: e.target.value })}
+            >
+              {sets.data.map((s) => (
+                <option key={s.id} value={s.id}>
+                  {s.name}
+                </option>
+              ))}
+            </select>
+          ) : null}
+          <select
+            className="select"
+            style={{ width: 120 }}
+            aria-label="Kind"
+            value={kind}
+            onChange={(e) => setKind(e.target.value as typeof kind)}
+          >
+            <option value="all">All kinds</option>
+            <option value="list">Lists</option>
+            <option value="macro">Macros</option>
+          </select>
+          <input
+            className="input"
+            style={{ width: 220 }}
+            placeholder="Filter by name"
+            aria-label="Filter by name"
+            value={filter}
+            onChange={(e) => setFilter(e.target.value)}
+          />
+          <span className={styles.grow} />
+          {layers.data ? (
+            <span className={styles.faint}>
+              {layers.data.active
+                ? `Over v${layers.data.active.number} of ${layers.data.ruleSet.name} · ${overridden} overridden in ${layers.data.environment.displayName}`
+                : `Nothing of ${layers.data.ruleSet.name} is active in ${layers.data.environment.displayName}`}
+            </span>
+          ) : null}
+        </div>
+      </section>
+      <section className="panel" data-testid="overrides">
+        {sets.data?.length === 0 ? (
+          <div className="empty-state">
+            <h2>No rule sets yet</h2>
+            <p>
+              Create a rule set and activate a version; its lists and macros can then be tuned per
+              environment.
+            </p>
+          </div>
+        ) : layers.isPending ? (
+          <div className={styles.emptyLine}>Loading…</div>
+        ) : layers.error ? (
+          <div className="alert-banner" role="alert">
+            {errorText(layers.error)}
+          </div>
+        ) : !layers.data.active ? (
+          <div className={styles.emptyLine}>
+            Activate a version in this environment to tune its lists and macros.
+          </div>
+        ) : items.length === 0 ? (
+          <div className={styles.emptyLine}>No lists or macros match.</div>
+        ) : (
+          items.map((item) => (
+            <OverrideItem
+              key={`${item.kind}:${item.name}:${env?.id}`}
+              item={item}
+              layers={layers.data}
+              ruleSetId={ruleSetId ?? ''}
+              environment={env!}
+              canAuthor={canAuthor}
+            />
+          ))
+        )}
+      </section>
+    </>
+  );
+}
+
+function OverrideItem({
+  item,
+  layers,
+  ruleSetId,
+  environment,
+  canAuthor,
+}: {
+  item: Layers['items'][number];
+  layers: Layers;
+  ruleSetId: string;
+  environment: Env;
+  canAuthor: boolean;
+}) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const current = item.override?.value ?? item.base;
+  const asText = (v: string[] | string) => (Array.isArray(v) ? v.join('\n') : v);
+  const [editing, setEditing] = useState(false);
+  const [text, setText] = useState(asText(current));
+  const [refused, setRefused] = useState<string[]>([]);
+  const refresh = async () => {
+    setEditing(false);
+    setRefused([]);
+    await queryClient.invalidateQueries({ queryKey: trpc.rules.pathKey() });
+  };
+  const onResult = async (result: {
+    saved: boolean;
+    diagnostics: { severity: string; message: string }[];
+  }) => {
+    if (result.saved) await refresh();
+    else setRefused(result.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message));
+  };
+  const save = useMutation(trpc.rules.saveOverride.mutationOptions({ onSuccess: onResult }));
+  const reset = useMutation(trpc.rules.removeOverride.mutationOptions({ onSuccess: onResult }));
+  const value = item.kind === 'list' ? parseItems(text) : text.trim();
+  const localErrors = useMemo(
+    () => (editing ? validate(layers, item.kind, item.name, value) : []),
+    [editing, layers, item.kind, item.name, value],
+  );
+  const baseItems = Array.isArray(item.base) ? item.base : [];
+  const overrideItems = Array.isArray(item.override?.value) ? (item.override?.value as string[]) : null;
+
+  return (
+    <div className={styles.item} data-testid={`override-${item.kind}-${item.name}`}>
+      <div className={styles.itemHead}>
+        <span className={`${styles.badge} ${styles.neutral}`}>{item.kind}</span>
+        <span className={styles.itemName}>{item.name}</span>
+        {item.override ? (
+          <span className={`${styles.badge} ${styles.accent}`}>Overridden in {environment.displayName}</span>
+        ) : (
+          <span className={styles.faint}>base value</span>
+        )}
+        {item.usedBy.length > 0 ? (
+          <span className={styles.faint} title={item.usedBy.join('\n')}>
+            used by {item.usedBy.length} rule{item.usedBy.length === 1 ? '' : 's'}
+          </span>
+        ) : (
+          <span className={styles.faint}>unused</span>
+        )}
+        <span className={styles.grow} />
+        {item.override ? (
+          <span className={styles.faint}>
+            {item.override.updatedBy?.name ?? 'Someone'} · <TimeAgo iso={item.override.updatedAt} />
+          </span>
+        ) : null}
+        {canAuthor && !editing ? (
+          <>
+            {item.override ? (
+              <button
+                type="button"
+                className={`button ${styles.buttonSmall}`}
+                disabled={reset.isPending}
+                onClick={() =>
+                  reset.mutate({ ruleSetId, environmentId: environment.id, kind: item.kind, name: item.name })
+                }
+              >
+                Reset to base
+              </button>
+            ) : null}
+            <button
+              type="button"
+              className={`button ${styles.buttonSmall}`}
+              onClick={() => {
+                setText(asText(current));
+                setEditing(true);
+              }}
+            >
+              {item.override ? 'Edit override' : `Override in ${environment.displayName}`}
+            </button>
+          </>
+        ) : null}
+      </div>
+      {editing ? (
+        <div className={styles.overrideGrid}>
+          <div className="field">
+            <span className="field-label">Base (active version)</span>
+            <div className={styles.valueBox}>
+              {Array.isArray(item.base) ? item.base.join('\n') : item.base}
+            </div>
+          </div>
+          <div className="field">
+            <span className="field-label">
+              {environment.displayName} {item.kind === 'list' ? 'items (one per line)' : 'condition'}
+            </span>
+            <textarea
+              className={styles.textarea}
+              style={{ minHeight: 90 }}
+              value={text}
+              onChange={(e) => setText(e.target.value)}
+              aria-label={`${environment.displayName} value of ${item.name}`}
+              spellCheck={false}
+            />
+            {[...localErrors, ...refused].slice(0, 3).map((m) => (
+              <span key={m} className="field-error">
+                {m}
+              </span>
+            ))}
+            <div className={styles.toolbar}>
+              <button
+                type="button"
+                className={`button ${styles.buttonSmall}`}
+                onClick={() => setEditing(false)}
+              >
+                Cancel
+              </button>
+              <button
+                type="button"
+                className={`button button-primary ${styles.buttonSmall}`}
+                disabled={localErrors.length > 0 || save.isPending}
+                onClick={() =>
+                  save.mutate({
+                    ruleSetId,
+                    environmentId: environment.id,
+                    change:
+                      item.kind === 'list'
+                        ? { kind: 'list', name: item.name, items: value as string[] }
+                        : { kind: 'macro', name: item.name, condition: value as string },
+                  })
+                }
+              >
+                Save override
+              </button>
+              {save.error ? <span className="field-error">{errorText(save.error)}</span> : null}
+            </div>
+          </div>
+        </div>
+      ) : item.kind === 'list' ? (
+        <div className={styles.pills}>
+          {(overrideItems ?? baseItems).map((v) => (
+            <span
+              key={v}
+              className={`${styles.pill} ${overrideItems && !baseItems.includes(v) ? styles.pillAdded : ''}`}
+            >
+              {v}
+            </span>
+          ))}
+          {overrideItems
+            ? baseItems
+                .filter((v) => !overrideItems.includes(v))
+                .map((v) => (
+                  <span
+                    key={`removed-${v}`}
+                    className={`${styles.pill} ${styles.pillRemoved}`}
+                    title="In the base, not here"
+                  >
+                    {v}
+                  </span>
+                ))
+            : null}
+        </div>
+      ) : (
+        <div className={styles.overrideGrid}>
+          <div className={styles.valueBox} title="Base">
+            {item.base as string}
+          </div>
+          {item.override ? (
+            <div className={`${styles.valueBox} ${styles.added}`} title={environment.displayName}>
+              {item.override.value as string}
+            </div>
+          ) : null}
+        </div>
+      )}
+      {reset.error ? <span className="field-error">{errorText(reset.error)}</span> : null}
+    </div>
+  );
+}

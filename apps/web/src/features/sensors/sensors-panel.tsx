@@ -1,0 +1,220 @@
+'use client';
+
+import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
+import { type FormEvent, useState } from 'react';
+import styles from '@/features/members/admin.module.css';
+import { ConfirmButton, ErrorBanner, ShownOnce, TimeAgo } from '@/features/members/admin-ui';
+import type { RouterOutputs } from '@/features/members/router-types';
+import { useTRPC } from '@/trpc/client';
+
+type Sensor = RouterOutputs['sensors']['list'][number];
+type Environment = { id: string; name: string; displayName: string };
+
+const rate = new Intl.NumberFormat('en', { maximumFractionDigits: 1 });
+const count = new Intl.NumberFormat('en', { notation: 'compact', maximumFractionDigits: 1 });
+
+const STATE_LABEL: Record<Sensor['state'], string> = {
+  online: 'Online',
+  stale: 'Not reporting',
+  never_seen: 'Never connected',
+  revoked: 'Revoked',
+};
+const STATE_DOT: Record<Sensor['state'], string> = {
+  online: styles.dotOnline ?? '',
+  stale: styles.dotStale ?? '',
+  never_seen: '',
+  revoked: styles.dotRevoked ?? '',
+};
+
+function Drops({ health }: { health: Sensor['health'] }) {
+  if (!health) return <span className={styles.muted}>—</span>;
+  const entries = Object.entries(health.drops).filter(([, n]) => n > 0);
+  const total = entries.reduce((sum, [, n]) => sum + n, 0);
+  if (total === 0) return <span className={styles.ok}>0</span>;
+  return (
+    <span className={styles.warn} title={entries.map(([cause, n]) => `${cause}: ${n}`).join(', ')}>
+      {count.format(total)}{' '}
+      <span className={styles.muted}>({entries.map(([cause]) => cause).join(', ')})</span>
+    </span>
+  );
+}
+
+/** Host sensors: register one (key and install command shown once), watch their health, revoke. */
+export function SensorsPanel({
+  initialSensors,
+  environments,
+  defaultEnvironmentId,
+  canManage,
+}: {
+  initialSensors: Sensor[];
+  environments: Environment[];
+  defaultEnvironmentId: string | null;
+  canManage: boolean;
+}) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  // Heartbeats arrive every 30 s; refreshing as often keeps "last seen" and rates honest.
+  const sensors = useQuery({
+    ...trpc.sensors.list.queryOptions({}),
+    initialData: initialSensors,
+    refetchInterval: 30_000,
+  });
+  const refresh = () => queryClient.invalidateQueries(trpc.sensors.list.queryFilter());
+  const register = useMutation(trpc.sensors.register.mutationOptions({ onSettled: refresh }));
+  const revoke = useMutation(trpc.sensors.revoke.mutationOptions({ onSettled: refresh }));
+  const [environmentId, setEnvironmentId] = useState(defaultEnvironmentId ?? environments[0]?.id ?? '');
+  const [registered, setRegistered] = useState<{ name: string; command: string } | null>(null);
+
+  const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    const form = event.currentTarget;
+    const name = String(new FormData(form).get('name') ?? '').trim();
+    try {
+      const result = await register.mutateAsync({ environmentId, name });
+      setRegistered({ name: result.name, command: result.installCommand });
+      form.reset();
+    } catch {
+      // Shown by the banner.
+    }
+  };
+
+  return (
+    <section className="panel" aria-labelledby="sensors-heading">
+      <div className="panel-header">
+        <h2 id="sensors-heading">Sensors</h2>
+        <span className="field-hint">
+          peregrine-sensor on each host: eBPF capture, shipped to the collector
+        </span>
+      </div>
+      {canManage ? (
+        <form className={styles.inlineForm} onSubmit={onSubmit} data-testid="sensor-form">
+          <div className={`field ${styles.grow}`}>
+            <label className="field-label" htmlFor="sensor-name">
+              Name
+            </label>
+            <input
+              id="sensor-name"
+              name="name"
+              className="input"
+              required
+              maxLength={63}
+              pattern="[A-Za-z0-9][A-Za-z0-9._\-]*"
+              placeholder="web-1.prod"
+            />
+          </div>
+          <div className={`field ${styles.fixed}`}>
+            <label className="field-label" htmlFor="sensor-environment">
+              Environment
+            </label>
+            <select
+              id="sensor-environment"
+              className="select"
+              value={environmentId}
+              onChange={(e) => setEnvironmentId(e.target.value)}
+            >
+              {environments.map((env) => (
+                <option key={env.id} value={env.id}>
+                  {env.displayName}
+                </option>
+              ))}
+            </select>
+          </div>
+          <button
+            type="submit"
+            className="button button-primary"
+            disabled={register.isPending || !environmentId}
+          >
+            {register.isPending ? 'Registering…' : 'Register sensor'}
+          </button>
+        </form>
+      ) : null}
+      <ErrorBanner error={register.error ?? revoke.error} />
+      {registered ? (
+        <ShownOnce
+          testId="sensor-install"
+          title={`Start ${registered.name} on its host`}
+          value={registered.command}
+          hint="The command carries the sensor's key, shown only now (Peregrine keeps a hash). Flags work too: peregrine-sensor --collector URL --key KEY."
+          onDismiss={() => setRegistered(null)}
+        />
+      ) : null}
+      {sensors.data.length === 0 ? (
+        <p className={styles.empty}>No sensors registered yet.</p>
+      ) : (
+        <div className={styles.tableWrap}>
+          <table className="table" data-testid="sensors-table">
+            <thead>
+              <tr>
+                <th scope="col">Sensor</th>
+                <th scope="col">Environment</th>
+                <th scope="col">Last seen</th>
+                <th scope="col">Version</th>
+                <th scope="col" title="Events per second over the last heartbeat interval">
+                  Captured/s
+                </th>
+                <th scope="col" title="Events per second sent to the collector (after filtering)">
+                  Shipped/s
+                </th>
+                <th scope="col">Drops</th>
+                <th scope="col">Queue</th>
+                {canManage ? (
+                  <th scope="col">
+                    <span className="visually-hidden">Actions</span>
+                  </th>
+                ) : null}
+              </tr>
+            </thead>
+            <tbody>
+              {sensors.data.map((sensor) => (
+                <tr key={sensor.id} data-testid={`sensor-${sensor.name}`}>
+                  <td>
+                    <span
+                      className={`${styles.dot} ${STATE_DOT[sensor.state]}`}
+                      title={STATE_LABEL[sensor.state]}
+                    />
+                    {sensor.name}
+                    {sensor.hostname && sensor.hostname !== sensor.name ? (
+                      <span className={styles.muted}> {sensor.hostname}</span>
+                    ) : null}
+                    <div className="field-hint">
+                      {STATE_LABEL[sensor.state]} · key{' '}
+                      <span className={styles.mono}>{sensor.keyPrefix}…</span>
+                    </div>
+                  </td>
+                  <td>{sensor.environment.displayName}</td>
+                  <td>
+                    <TimeAgo iso={sensor.lastSeenAt} />
+                  </td>
+                  <td>
+                    {sensor.version ?? '—'}
+                    {sensor.backend ? <div className="field-hint">{sensor.backend}</div> : null}
+                  </td>
+                  <td>{sensor.health ? rate.format(sensor.health.rates.captured) : '—'}</td>
+                  <td>{sensor.health ? rate.format(sensor.health.rates.shipped) : '—'}</td>
+                  <td>
+                    <Drops health={sensor.health} />
+                  </td>
+                  <td>{sensor.health ? count.format(sensor.health.queueDepth) : '—'}</td>
+                  {canManage ? (
+                    <td>
+                      <div className={styles.rowActions}>
+                        {sensor.state === 'revoked' ? null : (
+                          <ConfirmButton
+                            label="Revoke"
+                            confirmLabel="Revoke key"
+                            disabled={revoke.isPending}
+                            onConfirm={() => revoke.mutate({ sensorId: sensor.id })}
+                          />
+                        )}
+                      </div>
+                    </td>
+                  ) : null}
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </div>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,38 @@
+'use client';
+
+import { ORGANIZATION_COOKIE, setPreferenceCookie } from '@/lib/preferences';
+
+/** Shown to a signed-in user with no usable organisation. */
+export function NoOrganization({ canResetChoice }: { canResetChoice: boolean }) {
+  return (
+    <main className="auth-page">
+      <div className="auth-card">
+        <div className="auth-header">
+          <h1>No organisation</h1>
+          <p>
+            {canResetChoice
+              ? 'You are no longer a member of the organisation you last used.'
+              : 'Your account is not a member of any organisation. Ask an administrator to invite you.'}
+          </p>
+        </div>
+        <div className="auth-form">
+          {canResetChoice ? (
+            <button
+              type="button"
+              className="button button-primary button-block"
+              onClick={() => {
+                setPreferenceCookie(ORGANIZATION_COOKIE, null);
+                window.location.assign('/');
+              }}
+            >
+              Open my other organisation
+            </button>
+          ) : null}
+          <a className="button button-block" href="/sign-out">
+            Sign out
+          </a>
+        </div>
+      </div>
+    </main>
+  );
+}

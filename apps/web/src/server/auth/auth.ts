@@ -1,0 +1,83 @@
+import 'server-only';
+import { betterAuth } from 'better-auth';
+import { nextCookies } from 'better-auth/next-js';
+import { createPgPool } from '@peregrine/db';
+import type { Pool } from 'pg';
+import { type ServerEnv, serverEnv } from '@/env';
+import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password-policy';
+
+/** Sign-in attempts allowed per client IP and window: slows password guessing to a crawl. */
+export const SIGN_IN_RATE_LIMIT = { window: 60, max: 5 } as const;
+
+/** better-auth configured for Peregrine: email + password, sessions and rate limits in Postgres. */
+export function createAuth(env: ServerEnv, pool: Pool) {
+  return betterAuth({
+    appName: 'Peregrine',
+    baseURL: env.baseUrl,
+    secret: env.authSecret,
+    database: pool,
+    // State-changing auth requests must come from these origins (better-auth checks Origin).
+    trustedOrigins: env.trustedOrigins,
+    emailAndPassword: {
+      enabled: true,
+      minPasswordLength: MIN_PASSWORD_LENGTH,
+      maxPasswordLength: MAX_PASSWORD_LENGTH,
+    },
+    // Accounts come from first-run setup and invitations, never from an open sign-up form.
+    disabledPaths: ['/sign-up/email'],
+    session: {
+      expiresIn: 60 * 60 * 24 * 7,
+      updateAge: 60 * 60 * 24,
+    },
+    rateLimit: {
+      enabled: true,
+      // Counters in Postgres survive restarts and are shared by every console process.
+      storage: 'database',
+      window: 60,
+      max: 120,
+      customRules: {
+        '/sign-in/email': SIGN_IN_RATE_LIMIT,
+        // Also sets the longest window, which bounds better-auth's pruning of the table: the
+        // per-account sign-in counters (services/auth/limit-sign-in.ts) use a window this long.
+        '/change-password': { window: 900, max: 10 },
+      },
+    },
+    advanced: {
+      // Explicit, so the origin and CSRF checks also run under NODE_ENV=test (better-auth skips
+      // them there by default) and the tests exercise what production does.
+      disableOriginCheck: false,
+      disableCSRFCheck: false,
+      cookiePrefix: 'peregrine',
+      // Secure (and __Secure- prefixed) cookies whenever the console is served over HTTPS.
+      useSecureCookies: env.baseUrl.startsWith('https://'),
+      ipAddress: env.trustedProxies.length > 0 ? { trustedProxies: env.trustedProxies } : {},
+    },
+    telemetry: { enabled: false },
+    plugins: [nextCookies()],
+  });
+}
+
+export type Auth = ReturnType<typeof createAuth>;
+
+// One instance per process; kept on globalThis so dev-mode module reloads don't open new pools.
+const holder = globalThis as unknown as { __peregrineAuth?: { auth: Auth; pool: Pool } };
+
+/** The process-wide better-auth instance, created on first use (not at build time). */
+export function getAuth(): Auth {
+  if (!holder.__peregrineAuth) {
+    const env = serverEnv();
+    const pool = createPgPool(env.databaseUrl);
+    // An idle connection dropped by the server (restart, failover) is reported on the pool; without
+    // a listener Node treats it as an uncaught exception and the whole console exits.
+    pool.on('error', (error) => console.error('auth database connection lost:', error.message));
+    holder.__peregrineAuth = { auth: createAuth(env, pool), pool };
+  }
+  return holder.__peregrineAuth.auth;
+}
+
+/** Closes the auth connection pool (tests, shutdown); the next getAuth() opens a new one. */
+export async function disposeAuth(): Promise<void> {
+  const current = holder.__peregrineAuth;
+  holder.__peregrineAuth = undefined;
+  await current?.pool.end();
+}

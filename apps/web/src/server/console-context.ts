@@ -1,0 +1,55 @@
+import 'server-only';
+import { TRPCError } from '@trpc/server';
+import { cookies } from 'next/headers';
+import { cache } from 'react';
+import { ENVIRONMENT_COOKIE, ORGANIZATION_COOKIE } from '@/lib/preferences';
+import { getServerCaller } from '@/trpc/server';
+import { type AppErrorCode, isAppError } from './errors/app-error';
+
+export type ConsoleContext =
+  | {
+      status: 'ok';
+      viewer: { id: string; name: string; email: string };
+      organization: { id: string; name: string; slug: string };
+      role: 'admin' | 'author' | 'triager' | 'viewer';
+      organizations: { id: string; name: string; role: 'admin' | 'author' | 'triager' | 'viewer' }[];
+      environments: { id: string; name: string; displayName: string }[];
+      /** The switcher's environment, or null for all of them. */
+      environment: { id: string; name: string; displayName: string } | null;
+    }
+  | { status: 'denied'; code: AppErrorCode; hasOrganizationChoice: boolean };
+
+/** Everything the console chrome needs about the caller, resolved once per request. */
+export const getConsoleContext = cache(async (): Promise<ConsoleContext> => {
+  const caller = await getServerCaller();
+  try {
+    const [viewer, environments, organizations] = await Promise.all([
+      caller.viewer.get(),
+      caller.environment.list(),
+      caller.viewer.listOrganizations(),
+    ]);
+    const chosen = (await cookies()).get(ENVIRONMENT_COOKIE)?.value;
+    // A stale cookie (environment renamed or removed) falls back to all environments.
+    const environment = environments.find((e) => e.name === chosen) ?? null;
+    return {
+      status: 'ok',
+      viewer: viewer.user,
+      organization: viewer.organization,
+      role: viewer.role,
+      organizations: organizations.map(({ id, name, role }) => ({ id, name, role })),
+      environments,
+      environment,
+    };
+  } catch (error) {
+    const cause = error instanceof TRPCError ? error.cause : error;
+    if (isAppError(cause)) {
+      // A remembered organisation the user has left: offer to fall back to their default one.
+      const hasOrganizationChoice =
+        cause.code === 'NOT_A_MEMBER' && Boolean((await cookies()).get(ORGANIZATION_COOKIE));
+      return { status: 'denied', code: cause.code, hasOrganizationChoice };
+    }
+    throw error;
+  }
+});
+
+export type ConsoleContextOk = Extract<ConsoleContext, { status: 'ok' }>;

@@ -1,0 +1,35 @@
+/**
+ * Domain error codes. Services throw `AppError`; the tRPC error formatter (src/server/trpc.ts) is
+ * the one place that turns a code into a transport status.
+ */
+export const APP_ERROR_CODES = [
+  'UNAUTHENTICATED',
+  'NOT_A_MEMBER',
+  'INSUFFICIENT_ROLE',
+  'SETUP_REQUIRED',
+  'SETUP_CLOSED',
+  'NOT_FOUND',
+  'CONFLICT',
+  'INVALID_INPUT',
+  'RATE_LIMITED',
+  'UNAVAILABLE',
+] as const;
+
+export type AppErrorCode = (typeof APP_ERROR_CODES)[number];
+
+/** A coded domain error whose message is safe to show to the user. */
+export class AppError extends Error {
+  override readonly name = 'AppError';
+
+  constructor(
+    readonly code: AppErrorCode,
+    message: string,
+    options?: { cause?: unknown },
+  ) {
+    super(message, options);
+  }
+}
+
+export function isAppError(value: unknown): value is AppError {
+  return value instanceof AppError;
+}

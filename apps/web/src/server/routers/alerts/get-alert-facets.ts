@@ -1,0 +1,11 @@
+import { getAlertFacets as getAlertFacetsService } from '../../services/alerts/get-alert-facets';
+import { orgProcedure } from '../../trpc';
+import { getAlertFacetsInput, getAlertFacetsOutput } from './get-alert-facets.schema';
+
+/** Suggestions for the filter bar. */
+export const getAlertFacets = orgProcedure('viewer')
+  .input(getAlertFacetsInput)
+  .output(getAlertFacetsOutput)
+  .query(({ ctx, input }) =>
+    getAlertFacetsService({ organizationId: ctx.org.id, environment: input.environment }),
+  );

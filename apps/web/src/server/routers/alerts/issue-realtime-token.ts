@@ -1,0 +1,15 @@
+import { issueRealtimeToken as issueRealtimeTokenService } from '../../services/alerts/issue-realtime-token';
+import { orgProcedure } from '../../trpc';
+import { issueRealtimeTokenInput, issueRealtimeTokenOutput } from './issue-realtime-token.schema';
+
+/** A short-lived token for the collector's live alert stream. A mutation: it mints a credential. */
+export const issueRealtimeToken = orgProcedure('viewer')
+  .input(issueRealtimeTokenInput)
+  .output(issueRealtimeTokenOutput)
+  .mutation(({ ctx, input }) =>
+    issueRealtimeTokenService({
+      organizationId: ctx.org.id,
+      userId: ctx.viewer.id,
+      environment: input.environment,
+    }),
+  );

@@ -1,0 +1,128 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { provisionTestDatabase } from '../../../../test/database';
+
+await provisionTestDatabase();
+const { createCaller } = await import('../../root');
+const { createTRPCContext } = await import('../../trpc');
+const { addMember, appCodeOf, contextFor, createOrganization, createUser } = await import(
+  '../../../../test/fixtures'
+);
+const db = await import('@peregrine/db');
+
+const handle = () => db.getDb(process.env.DATABASE_URL as string);
+
+let admin: ReturnType<typeof createCaller>;
+let adminUser: Awaited<ReturnType<typeof createUser>>;
+let apiKeyId: string;
+
+beforeAll(async () => {
+  const org = await createOrganization('Audit Org');
+  const other = await createOrganization('Audit Other');
+  adminUser = await createUser('Audit Admin');
+  const otherAdmin = await createUser('Audit Other Admin');
+  await addMember(org.id, adminUser.id, 'admin');
+  await addMember(other.id, otherAdmin.id, 'admin');
+  admin = createCaller(contextFor(adminUser));
+  // A user's changes, an API key's changes, and another organisation's (never visible here).
+  for (const role of ['viewer', 'triager', 'author'] as const) {
+    await admin.members.invite({ email: `${role}@audit.test`, role });
+  }
+  const created = await admin.apiKeys.create({ name: 'Audit bot', role: 'admin', expiresInDays: null });
+  apiKeyId = created.apiKey.id;
+  const bot = createCaller(
+    await createTRPCContext({ headers: new Headers({ authorization: `Bearer ${created.key}` }) }),
+  );
+  const environmentId = (await bot.environment.list())[0]?.id as string;
+  await bot.sensors.register({ environmentId, name: 'bot-host' });
+  await bot.members.invite({ email: 'bot@audit.test', role: 'viewer' });
+  await createCaller(contextFor(otherAdmin)).members.invite({
+    email: 'elsewhere@audit.test',
+    role: 'viewer',
+  });
+});
+
+describe('audit.list', () => {
+  it("lists the organisation's changes newest first with actor, target, before and after", async () => {
+    const { entries } = await admin.audit.list({});
+    expect(entries.map((e) => e.action)).toEqual([
+      'invitation.create',
+      'sensor.register',
+      'api_key.create',
+      'invitation.create',
+      'invitation.create',
+      'invitation.create',
+    ]);
+    expect(entries[0]?.actor).toEqual({
+      kind: 'api_key',
+      id: apiKeyId,
+      name: 'Audit bot',
+      prefix: expect.any(String),
+    });
+    expect(entries.at(-1)?.actor).toEqual({
+      kind: 'user',
+      id: adminUser.id,
+      name: 'Audit Admin',
+      email: adminUser.email,
+    });
+    expect(entries.at(-1)).toMatchObject({
+      targetType: 'invitation',
+      before: null,
+      after: { email: 'viewer@audit.test' },
+    });
+    expect(JSON.stringify(entries)).not.toContain('elsewhere@audit.test');
+  });
+
+  it('filters by actor, action family, target and time', async () => {
+    const byKey = await admin.audit.list({ filter: { actor: `api_key:${apiKeyId}` } });
+    expect(byKey.entries.map((e) => e.action)).toEqual(['invitation.create', 'sensor.register']);
+    const byUser = await admin.audit.list({ filter: { actor: `user:${adminUser.id}` } });
+    expect(byUser.entries).toHaveLength(4);
+    expect((await admin.audit.list({ filter: { action: 'sensor.' } })).entries).toHaveLength(1);
+    expect((await admin.audit.list({ filter: { targetType: 'api_key' } })).entries).toHaveLength(1);
+    const sensor = (await admin.audit.list({ filter: { action: 'sensor.register' } })).entries[0];
+    expect(
+      (await admin.audit.list({ filter: { targetId: sensor?.targetId as string } })).entries,
+    ).toHaveLength(1);
+    const future = new Date(Date.now() + 60_000).toISOString();
+    expect((await admin.audit.list({ filter: { from: future } })).entries).toEqual([]);
+    expect((await admin.audit.list({ filter: { to: future } })).entries).toHaveLength(6);
+  });
+
+  it('pages with a keyset cursor that neither repeats nor skips, even when entries share a timestamp', async () => {
+    const org = (await admin.viewer.get()).organization.id;
+    const same = new Date('2026-01-01T00:00:00Z');
+    await handle().prisma.auditLog.createMany({
+      data: Array.from({ length: 5 }, (_, i) => ({
+        organizationId: org,
+        action: 'test.same_instant',
+        targetType: 'test',
+        targetId: String(i),
+        createdAt: same,
+      })),
+    });
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const page: { entries: { id: string }[]; nextCursor: string | null } = await admin.audit.list({
+        cursor,
+        limit: 2,
+      });
+      expect(page.entries.length).toBeLessThanOrEqual(2);
+      seen.push(...page.entries.map((e) => e.id));
+      cursor = page.nextCursor;
+    } while (cursor);
+    expect(seen).toHaveLength(11);
+    expect(new Set(seen).size).toBe(11);
+    expect(await appCodeOf(admin.audit.list({ cursor: 'not-a-cursor' }))).toBe('INVALID_INPUT');
+  });
+
+  it('offers the actions, target types and actors present as filter values', async () => {
+    const facets = await admin.audit.facets();
+    expect(facets.actions).toEqual(
+      expect.arrayContaining(['api_key.create', 'invitation.create', 'sensor.register']),
+    );
+    expect(facets.targetTypes).toEqual(expect.arrayContaining(['api_key', 'invitation', 'sensor']));
+    expect(facets.users.map((u) => u.id)).toEqual([adminUser.id]);
+    expect(facets.apiKeys.map((k) => k.id)).toEqual([apiKeyId]);
+  });
+});

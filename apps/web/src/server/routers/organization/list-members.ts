@@ -1,0 +1,8 @@
+import { listMembers as listMembersService } from '../../services/organization/list-members';
+import { orgProcedure } from '../../trpc';
+import { listMembersOutput } from './list-members.schema';
+
+/** Members of the caller's organisation and their roles. */
+export const listMembers = orgProcedure('viewer')
+  .output(listMembersOutput)
+  .query(({ ctx }) => listMembersService(ctx.org.id));

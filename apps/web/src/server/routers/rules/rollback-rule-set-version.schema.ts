@@ -1,0 +1,4 @@
+import { z } from 'zod';
+import { comment, uuid } from './rules-common.schema';
+
+export const rollbackRuleSetVersionInput = z.object({ versionId: uuid, environmentId: uuid, comment });

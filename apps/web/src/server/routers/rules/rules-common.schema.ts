@@ -1,0 +1,48 @@
+import { z } from 'zod';
+
+/** Dates leave the server as ISO-8601 strings (the tRPC link has no transformer). */
+export const isoDate = z.date().transform((d) => d.toISOString());
+export const versionStatus = z.enum(['valid', 'draft']);
+export const activationAction = z.enum(['activate', 'promote', 'rollback']);
+export const person = z.object({ id: z.string(), name: z.string() }).nullable();
+export const uuid = z.uuid();
+
+/** A diagnostic as versions store it: the start of its range plus Falco's code and item. */
+export const storedDiagnostic = z.object({
+  code: z.string(),
+  severity: z.enum(['error', 'warning']),
+  message: z.string(),
+  file: z.string(),
+  line: z.number().int(),
+  column: z.number().int(),
+  itemType: z.string(),
+  itemName: z.string(),
+});
+
+/** Rules files as the editor sends them: unique names, YAML text (bounded so one save stays cheap). */
+export const rulesFiles = z
+  .array(
+    z.object({
+      name: z
+        .string()
+        .trim()
+        .min(1, 'Name the file')
+        .max(200)
+        .regex(/^[\w.-]+\.ya?ml$/, 'Use a .yaml file name of letters, digits, dot, dash or underscore'),
+      content: z.string().max(2_000_000, 'A rules file is limited to 2 MB'),
+    }),
+  )
+  .min(1, 'A version needs at least one rules file')
+  .max(50)
+  .refine((files) => new Set(files.map((f) => f.name)).size === files.length, 'File names must be unique');
+
+export const comment = z.string().trim().max(500).default('');
+
+export const activationOutput = z.object({
+  activationId: z.string(),
+  environmentId: z.string(),
+  versionId: z.string(),
+  number: z.number().int(),
+  action: activationAction,
+  createdAt: isoDate,
+});

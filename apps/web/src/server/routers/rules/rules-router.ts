@@ -1,0 +1,29 @@
+import { createTRPCRouter } from '../../trpc';
+import { activateRuleSetVersion } from './activate-rule-set-version';
+import { createRuleSet } from './create-rule-set';
+import { createRuleSetVersion } from './create-rule-set-version';
+import { getEnvironmentLayers } from './get-environment-layers';
+import { getRuleSet } from './get-rule-set';
+import { getRuleSetVersion } from './get-rule-set-version';
+import { listRuleSets } from './list-rule-sets';
+import { previewPromotion } from './preview-promotion';
+import { promoteRuleSetVersion } from './promote-rule-set-version';
+import { removeEnvironmentOverride } from './remove-environment-override';
+import { rollbackRuleSetVersion } from './rollback-rule-set-version';
+import { saveEnvironmentOverride } from './save-environment-override';
+
+/** Rule sets, versions, activation/promotion/rollback and per-environment overrides. */
+export const rulesRouter = createTRPCRouter({
+  listRuleSets,
+  createRuleSet,
+  getRuleSet,
+  getVersion: getRuleSetVersion,
+  createVersion: createRuleSetVersion,
+  activateVersion: activateRuleSetVersion,
+  previewPromotion,
+  promoteVersion: promoteRuleSetVersion,
+  rollbackVersion: rollbackRuleSetVersion,
+  getEnvironmentLayers,
+  saveOverride: saveEnvironmentOverride,
+  removeOverride: removeEnvironmentOverride,
+});

@@ -1,0 +1,5 @@
+import { z } from 'zod';
+import { sensorItem } from './sensor.schema';
+
+export const listSensorsInput = z.object({ environmentId: z.uuid().optional() }).default({});
+export const listSensorsOutput = z.array(sensorItem);

@@ -1,0 +1,29 @@
+import { z } from 'zod';
+
+const counts = z.object({ captured: z.number(), shipped: z.number(), filtered: z.number() });
+
+export const sensorItem = z.object({
+  id: z.string(),
+  name: z.string(),
+  environment: z.object({ id: z.string(), name: z.string(), displayName: z.string() }),
+  keyPrefix: z.string(),
+  hostname: z.string().nullable(),
+  version: z.string().nullable(),
+  backend: z.string().nullable(),
+  lastSeenAt: z.iso.datetime().nullable(),
+  state: z.enum(['online', 'stale', 'never_seen', 'revoked']),
+  health: z
+    .object({
+      kernel: z.string(),
+      startedAt: z.string(),
+      rulesVersion: z.string().nullable(),
+      rates: counts,
+      totals: counts,
+      drops: z.record(z.string(), z.number()),
+      queueDepth: z.number(),
+      spool: z.object({ bytes: z.number(), batches: z.number() }),
+    })
+    .nullable(),
+  revokedAt: z.iso.datetime().nullable(),
+  createdAt: z.iso.datetime(),
+});

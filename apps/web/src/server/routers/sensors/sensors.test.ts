@@ -1,0 +1,152 @@
+import { beforeAll, describe, expect, it } from 'vitest';
+import { provisionTestDatabase } from '../../../../test/database';
+
+process.env.PEREGRINE_COLLECTOR_URL = 'https://collector.example.test:2801/';
+await provisionTestDatabase();
+const { createCaller } = await import('../../root');
+const { addMember, appCodeOf, contextFor, createOrganization, createUser } = await import(
+  '../../../../test/fixtures'
+);
+const db = await import('@peregrine/db');
+const { sensorInstallCommand } = await import('../../services/sensors/register-sensor');
+
+const handle = () => db.getDb(process.env.DATABASE_URL as string);
+
+let admin: ReturnType<typeof createCaller>;
+let viewer: ReturnType<typeof createCaller>;
+let environments: { id: string; name: string }[];
+
+beforeAll(async () => {
+  const org = await createOrganization('Sensors Org');
+  const adminUser = await createUser('Sensors Admin');
+  const viewerUser = await createUser('Sensors Viewer');
+  await addMember(org.id, adminUser.id, 'admin');
+  await addMember(org.id, viewerUser.id, 'viewer');
+  admin = createCaller(contextFor(adminUser));
+  viewer = createCaller(contextFor(viewerUser));
+  environments = await admin.environment.list();
+});
+
+function heartbeat(sentAt: Date) {
+  return {
+    sensorId: 'web-1',
+    version: '0.1.0',
+    backend: 'ebpf' as const,
+    hostname: 'web-1.prod',
+    kernel: '6.1.0-18-amd64',
+    startedAt: new Date(sentAt.getTime() - 3_600_000).toISOString(),
+    sentAt: sentAt.toISOString(),
+    rulesVersion: 'v7',
+    rates: { captured: 1520.5, shipped: 310.2, filtered: 1210.3 },
+    totals: { captured: 5_473_800, shipped: 1_116_720, filtered: 4_357_080 },
+    drops: { kernel: 12, parse: 0, queue: 3, spool: 0, rejected: 1 },
+    queueDepth: 42,
+    spool: { bytes: 0, batches: 0 },
+  };
+}
+
+describe('sensors', () => {
+  it('registers a sensor whose key the collector accepts, shown once with its install command', async () => {
+    const production = environments.find((e) => e.name === 'production');
+    const registered = await admin.sensors.register({
+      environmentId: production?.id as string,
+      name: 'web-1',
+    });
+    expect(registered.key).toMatch(/^prs_/);
+    expect(registered.collectorUrl).toBe('https://collector.example.test:2801');
+    expect(registered.installCommand).toBe(
+      `sudo PEREGRINE_COLLECTOR_URL=https://collector.example.test:2801 PEREGRINE_SENSOR_KEY=${registered.key} peregrine-sensor`,
+    );
+    const identity = await db.findSensorByKey(handle(), registered.key);
+    expect(identity).toMatchObject({
+      sensorId: registered.sensorId,
+      environmentId: production?.id,
+      name: 'web-1',
+    });
+    const listed = await viewer.sensors.list({});
+    expect(listed).toHaveLength(1);
+    expect(listed[0]).toMatchObject({
+      name: 'web-1',
+      state: 'never_seen',
+      health: null,
+      keyPrefix: registered.keyPrefix,
+    });
+    expect(JSON.stringify(listed)).not.toContain(registered.key);
+    const audit = await handle().prisma.auditLog.findFirstOrThrow({ where: { action: 'sensor.register' } });
+    expect(audit.after).toEqual({
+      name: 'web-1',
+      environment: 'production',
+      keyPrefix: registered.keyPrefix,
+    });
+    expect(JSON.stringify({ before: audit.before, after: audit.after })).not.toContain(registered.key);
+  });
+
+  it('shows last-seen time, version, backend, rates and drops from the latest heartbeat', async () => {
+    const [sensor] = await admin.sensors.list({});
+    const now = new Date();
+    const beat = heartbeat(now);
+    await db.recordSensorHeartbeat(handle(), sensor?.id as string, {
+      hostname: beat.hostname,
+      version: beat.version,
+      backend: beat.backend,
+      heartbeat: beat,
+      seenAt: now,
+    });
+    const [listed] = await viewer.sensors.list({});
+    expect(listed).toMatchObject({
+      state: 'online',
+      version: '0.1.0',
+      backend: 'ebpf',
+      hostname: 'web-1.prod',
+      lastSeenAt: now.toISOString(),
+      health: {
+        kernel: '6.1.0-18-amd64',
+        rates: { captured: 1520.5, shipped: 310.2, filtered: 1210.3 },
+        drops: { kernel: 12, parse: 0, queue: 3, spool: 0, rejected: 1 },
+        queueDepth: 42,
+      },
+    });
+    const old = new Date(now.getTime() - 10 * 60_000);
+    await db.recordSensorHeartbeat(handle(), sensor?.id as string, {
+      hostname: beat.hostname,
+      version: beat.version,
+      backend: beat.backend,
+      heartbeat: heartbeat(old),
+      seenAt: old,
+    });
+    expect((await viewer.sensors.list({}))[0]?.state).toBe('stale');
+  });
+
+  it('filters by environment and refuses duplicate names in one environment', async () => {
+    const staging = environments.find((e) => e.name === 'staging')?.id as string;
+    expect(await viewer.sensors.list({ environmentId: staging })).toEqual([]);
+    await admin.sensors.register({ environmentId: staging, name: 'web-1' });
+    expect(await appCodeOf(admin.sensors.register({ environmentId: staging, name: 'web-1' }))).toBe(
+      'CONFLICT',
+    );
+    await expect(admin.sensors.register({ environmentId: staging, name: 'bad name' })).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
+  });
+
+  it('revokes a sensor: the collector refuses its key', async () => {
+    const production = environments.find((e) => e.name === 'production')?.id as string;
+    const registered = await admin.sensors.register({ environmentId: production, name: 'db-1' });
+    const revoked = await admin.sensors.revoke({ sensorId: registered.sensorId });
+    expect(revoked.state).toBe('revoked');
+    expect(await db.findSensorByKey(handle(), registered.key)).toBeNull();
+    const again = await admin.sensors.revoke({ sensorId: registered.sensorId });
+    expect(again.revokedAt).toBe(revoked.revokedAt);
+    expect(
+      await handle().prisma.auditLog.count({
+        where: { action: 'sensor.revoke', targetId: registered.sensorId },
+      }),
+    ).toBe(1);
+  });
+
+  it('quotes install-command values that a shell would otherwise interpret', () => {
+    expect(sensorInstallCommand("http://x/$(id)'", 'prs_k')).toBe(
+      `sudo PEREGRINE_COLLECTOR_URL='http://x/$(id)'"'"'' PEREGRINE_SENSOR_KEY=prs_k peregrine-sensor`,
+    );
+  });
+});

@@ -1,0 +1,3 @@
+import { z } from 'zod';
+
+export const getSetupStatusOutput = z.object({ needsSetup: z.boolean() });

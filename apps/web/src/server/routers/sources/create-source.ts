@@ -1,0 +1,17 @@
+import { createSource as createSourceService } from '../../services/sources/create-source';
+import { orgActorProcedure } from '../../trpc';
+import { createSourceInput, createSourceOutput } from './create-source.schema';
+
+/** Admins configure a cloud source; a push source's credential is returned once. */
+export const createSource = orgActorProcedure('admin')
+  .input(createSourceInput)
+  .output(createSourceOutput)
+  .mutation(({ ctx, input }) =>
+    createSourceService({
+      organizationId: ctx.org.id,
+      environmentId: input.environmentId,
+      name: input.name,
+      settings: input.settings,
+      actor: ctx.actor,
+    }),
+  );

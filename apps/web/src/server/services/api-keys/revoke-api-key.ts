@@ -1,0 +1,22 @@
+import 'server-only';
+import { revokeApiKey as revokeApiKeyRow } from '@peregrine/db';
+import { db } from '../../db';
+import type { RequestActor } from '../../trpc';
+import { auditActor, withDbErrors } from '../audit/admin-errors';
+import { type ApiKeyItem, toApiKeyItem } from './list-api-keys';
+
+/** Revokes an API key: requests with it are refused from now on. */
+export async function revokeApiKey(input: {
+  organizationId: string;
+  apiKeyId: string;
+  actor: RequestActor;
+}): Promise<ApiKeyItem> {
+  const row = await withDbErrors(() =>
+    revokeApiKeyRow(
+      db(),
+      { organizationId: input.organizationId, apiKeyId: input.apiKeyId },
+      auditActor(input.actor),
+    ),
+  );
+  return toApiKeyItem(row);
+}

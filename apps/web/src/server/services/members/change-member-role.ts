@@ -1,0 +1,22 @@
+import 'server-only';
+import { changeMemberRole as changeMemberRoleRow } from '@peregrine/db';
+import { db } from '../../db';
+import type { Role } from '../../roles';
+import type { RequestActor } from '../../trpc';
+import { auditActor, withDbErrors } from '../audit/admin-errors';
+
+/** Gives a member another role; the organisation always keeps at least one admin. */
+export async function changeMemberRole(input: {
+  organizationId: string;
+  userId: string;
+  role: Role;
+  actor: RequestActor;
+}): Promise<{ userId: string; role: Role }> {
+  return withDbErrors(() =>
+    changeMemberRoleRow(
+      db(),
+      { organizationId: input.organizationId, userId: input.userId, role: input.role },
+      auditActor(input.actor),
+    ),
+  );
+}

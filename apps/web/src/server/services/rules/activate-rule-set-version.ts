@@ -1,0 +1,115 @@
+import 'server-only';
+import {
+  activateVersion,
+  getOrganizationEnvironment,
+  getRuleSetVersion,
+  listEnvironmentActivations,
+  listEnvironmentOverrides,
+} from '@peregrine/db';
+import { db } from '../../db';
+import { AppError } from '../../errors/app-error';
+import {
+  actorOf,
+  flatDiagnostics,
+  loadLayered,
+  overridesOf,
+  type RulesCaller,
+  withDbErrors,
+} from './rules-shared';
+
+export interface ActivationResult {
+  activationId: string;
+  environmentId: string;
+  versionId: string;
+  number: number;
+  action: 'activate' | 'promote' | 'rollback';
+  createdAt: Date;
+}
+
+/**
+ * Makes a version active in an environment after checking, in the caller's organisation, that it
+ * is valid and that it still compiles with the environment's list and macro overrides (the
+ * collector loads exactly that combination; a version that breaks there must not go live).
+ * `check` runs action-specific rules against what is active now.
+ */
+export async function changeActiveVersion(
+  caller: RulesCaller,
+  input: {
+    versionId: string;
+    environmentId: string;
+    action: 'activate' | 'promote' | 'rollback';
+    fromEnvironmentId?: string;
+    comment: string;
+    check?: (current: { versionId: string; number: number } | null, candidate: { number: number }) => void;
+  },
+): Promise<ActivationResult> {
+  const [version, environment] = await Promise.all([
+    getRuleSetVersion(db(), caller.organizationId, input.versionId),
+    getOrganizationEnvironment(db(), caller.organizationId, input.environmentId),
+  ]);
+  if (!version) throw new AppError('NOT_FOUND', 'Version not found.');
+  if (!environment) throw new AppError('NOT_FOUND', 'Environment not found.');
+  if (version.status !== 'valid') {
+    throw new AppError(
+      'INVALID_INPUT',
+      `Version ${version.number} does not compile and can never be activated. Save a fixed version first.`,
+    );
+  }
+  const current =
+    (await listEnvironmentActivations(db(), caller.organizationId, version.ruleSetId)).find(
+      (e) => e.environmentId === environment.id,
+    )?.active ?? null;
+  input.check?.(current ? { versionId: current.versionId, number: current.number } : null, version);
+  const overrides = await listEnvironmentOverrides(db(), {
+    organizationId: caller.organizationId,
+    ruleSetId: version.ruleSetId,
+    environmentId: environment.id,
+  });
+  const layered = loadLayered(version.files, overridesOf(overrides));
+  if (!layered.ok) {
+    const first = flatDiagnostics(layered).find((d) => d.severity === 'error');
+    throw new AppError(
+      'INVALID_INPUT',
+      `Version ${version.number} does not compile with ${environment.displayName}'s overrides${
+        first ? `: ${first.file}:${first.line}: ${first.message}` : '.'
+      }`,
+    );
+  }
+  const row = await withDbErrors(() =>
+    activateVersion(
+      db(),
+      {
+        environmentId: environment.id,
+        versionId: version.id,
+        action: input.action,
+        fromEnvironmentId: input.fromEnvironmentId ?? null,
+        comment: input.comment,
+      },
+      actorOf(caller),
+    ),
+  );
+  return {
+    activationId: row.id,
+    environmentId: environment.id,
+    versionId: version.id,
+    number: version.number,
+    action: input.action,
+    createdAt: row.createdAt,
+  };
+}
+
+/** Activates a valid version in an environment (typically staging, where versions start). */
+export function activateRuleSetVersion(
+  caller: RulesCaller,
+  input: { versionId: string; environmentId: string; comment: string },
+): Promise<ActivationResult> {
+  return changeActiveVersion(caller, {
+    ...input,
+    action: 'activate',
+    check: (current) => {
+      if (current?.versionId === input.versionId) {
+        throw new AppError('CONFLICT', `Version ${current.number} is already active there.`);
+      }
+    },
+  });
+}

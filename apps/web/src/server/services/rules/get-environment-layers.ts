@@ -1,0 +1,124 @@
+import 'server-only';
+import {
+  type EnvironmentOverrideRow,
+  getOrganizationEnvironment,
+  getRuleSet,
+  getRuleSetVersion,
+  listEnvironmentActivations,
+  listEnvironmentOverrides,
+} from '@peregrine/db';
+import { db } from '../../db';
+import { AppError } from '../../errors/app-error';
+import { loadLayered } from './rules-shared';
+
+export interface LayeredItem {
+  kind: 'list' | 'macro';
+  name: string;
+  /** The value in the active version. */
+  base: string[] | string;
+  /** The environment's replacement, or null when the base applies. */
+  override: {
+    value: string[] | string;
+    updatedAt: Date;
+    updatedBy: { id: string; name: string } | null;
+  } | null;
+  /** Rules that reference it (directly or through macros), from the compiled base. */
+  usedBy: string[];
+}
+
+export interface EnvironmentLayers {
+  ruleSet: { id: string; name: string };
+  environment: { id: string; name: string; displayName: string };
+  /** The active version the overrides are layered over (null: nothing active there yet). */
+  active: { versionId: string; number: number } | null;
+  items: LayeredItem[];
+  /** Overrides whose list or macro the active version no longer defines. */
+  orphans: EnvironmentOverrideRow[];
+  /** The active version's files, so the browser can validate edits with the engine before saving. */
+  files: { name: string; content: string }[];
+}
+
+const wordRe = (name: string) =>
+  new RegExp(`(^|[^\\w.-])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\w.-])`);
+
+/** The lists and macros of the rule set active in an environment, each with its base value and override. */
+export async function getEnvironmentLayers(
+  organizationId: string,
+  input: { ruleSetId: string; environmentId: string },
+): Promise<EnvironmentLayers> {
+  const [ruleSet, environment] = await Promise.all([
+    getRuleSet(db(), organizationId, input.ruleSetId),
+    getOrganizationEnvironment(db(), organizationId, input.environmentId),
+  ]);
+  if (!ruleSet) throw new AppError('NOT_FOUND', 'Rule set not found.');
+  if (!environment) throw new AppError('NOT_FOUND', 'Environment not found.');
+  const active = (await listEnvironmentActivations(db(), organizationId, ruleSet.id)).find(
+    (e) => e.environmentId === environment.id,
+  )?.active;
+  const [version, rows] = await Promise.all([
+    active ? getRuleSetVersion(db(), organizationId, active.versionId) : null,
+    listEnvironmentOverrides(db(), { organizationId, ruleSetId: ruleSet.id, environmentId: environment.id }),
+  ]);
+  const base = version ? loadLayered(version.files, {}) : null;
+  const items: LayeredItem[] = [];
+  const defined = new Set<string>();
+  if (base) {
+    // Macros expand into rule conditions; a rule uses a list or macro when its name appears in
+    // the rule's own condition or in a macro the rule uses.
+    const macroUses = new Map(base.macros.map((m) => [m.name, m.condition]));
+    const usedBy = (name: string) =>
+      base.ruleset.rules
+        .filter((rule) => {
+          const seen = new Set<string>();
+          const visit = (text: string): boolean => {
+            if (wordRe(name).test(text)) return true;
+            for (const [macro, condition] of macroUses) {
+              if (!seen.has(macro) && wordRe(macro).test(text)) {
+                seen.add(macro);
+                if (visit(condition)) return true;
+              }
+            }
+            return false;
+          };
+          return visit(rule.condition);
+        })
+        .map((rule) => rule.name);
+    const overrideOf = (kind: 'list' | 'macro', name: string) => {
+      const row = rows.find((r) => r.kind === kind && r.name === name);
+      if (!row) return null;
+      return {
+        value: kind === 'list' ? row.items : (row.condition ?? ''),
+        updatedAt: row.updatedAt,
+        updatedBy: row.updatedBy,
+      };
+    };
+    for (const list of base.lists) {
+      defined.add(`list:${list.name}`);
+      items.push({
+        kind: 'list',
+        name: list.name,
+        base: [...list.items],
+        override: overrideOf('list', list.name),
+        usedBy: usedBy(list.name),
+      });
+    }
+    for (const macro of base.macros) {
+      defined.add(`macro:${macro.name}`);
+      items.push({
+        kind: 'macro',
+        name: macro.name,
+        base: macro.condition,
+        override: overrideOf('macro', macro.name),
+        usedBy: usedBy(macro.name),
+      });
+    }
+  }
+  return {
+    ruleSet: { id: ruleSet.id, name: ruleSet.name },
+    environment: { id: environment.id, name: environment.name, displayName: environment.displayName },
+    active: version ? { versionId: version.id, number: version.number } : null,
+    items,
+    orphans: rows.filter((r) => !defined.has(`${r.kind}:${r.name}`)),
+    files: version?.files ?? [],
+  };
+}

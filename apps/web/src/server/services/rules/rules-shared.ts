@@ -1,0 +1,84 @@
+import 'server-only';
+import { type Actor, DbError, type EnvironmentOverrideRow } from '@peregrine/db';
+import {
+  type EnvironmentOverrides,
+  judgeRuleFiles,
+  type LoadResult,
+  loadWithOverrides,
+  type RulesFile,
+  type VerdictDiagnostic,
+} from '@peregrine/engine';
+import { AppError } from '../../errors/app-error';
+
+/** Who is acting, for the audit log. */
+export interface RulesCaller {
+  organizationId: string;
+  userId: string;
+  /** Request headers, so audit entries carry the client's address and user agent. */
+  headers?: Headers;
+}
+
+/** The audit actor of a console caller. */
+export function actorOf(caller: RulesCaller): Actor {
+  return {
+    userId: caller.userId,
+    ip: caller.headers?.get('x-forwarded-for')?.split(',')[0]?.trim() ?? null,
+    userAgent: caller.headers?.get('user-agent') ?? null,
+  };
+}
+
+/** Runs a repository call, turning its coded DbErrors into the console's coded AppErrors. */
+export async function withDbErrors<T>(run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (error instanceof DbError) {
+      const code =
+        error.code === 'NOT_FOUND'
+          ? 'NOT_FOUND'
+          : error.code === 'CONFLICT'
+            ? 'CONFLICT'
+            : error.code === 'FORBIDDEN'
+              ? 'INSUFFICIENT_ROLE'
+              : 'INVALID_INPUT';
+      throw new AppError(code, error.message.charAt(0).toUpperCase() + error.message.slice(1), {
+        cause: error,
+      });
+    }
+    throw error;
+  }
+}
+
+/** Override rows as the engine's layering input. */
+export function overridesOf(
+  rows: readonly Pick<EnvironmentOverrideRow, 'kind' | 'name' | 'items' | 'condition'>[],
+): EnvironmentOverrides {
+  const lists: Record<string, string[]> = {};
+  const macros: Record<string, string> = {};
+  for (const row of rows) {
+    if (row.kind === 'list') lists[row.name] = [...row.items];
+    else macros[row.name] = row.condition ?? '';
+  }
+  return { lists, macros };
+}
+
+/** Loads a version's files with an environment's overrides, as the collector will. */
+export function loadLayered(files: readonly RulesFile[], overrides: EnvironmentOverrides): LoadResult {
+  return loadWithOverrides(files, overrides);
+}
+
+/** Flat, JSON-safe diagnostics of a load (the same shape versions store). */
+export function flatDiagnostics(result: LoadResult): VerdictDiagnostic[] {
+  return result.diagnostics.map((d) => ({
+    code: d.code,
+    severity: d.severity,
+    message: d.message,
+    file: d.range.file,
+    line: d.range.start.line,
+    column: d.range.start.col,
+    itemType: d.itemType,
+    itemName: d.itemName,
+  }));
+}
+
+export { judgeRuleFiles };

@@ -1,0 +1,87 @@
+import 'server-only';
+import { listOrganizationSensors, type SensorListItem } from '@peregrine/db';
+import { SensorHeartbeatSchema } from '@peregrine/protocol';
+import { db } from '../../db';
+
+/** A sensor counts as online when it sent a heartbeat this recently (sensors send one every 30 s). */
+export const SENSOR_ONLINE_WINDOW_MS = 2 * 60 * 1000;
+
+export type SensorState = 'online' | 'stale' | 'never_seen' | 'revoked';
+
+/** The parts of the latest heartbeat the console shows. */
+export interface SensorHealth {
+  kernel: string;
+  startedAt: string;
+  rulesVersion: string | null;
+  rates: { captured: number; shipped: number; filtered: number };
+  totals: { captured: number; shipped: number; filtered: number };
+  drops: Record<string, number>;
+  queueDepth: number;
+  spool: { bytes: number; batches: number };
+}
+
+/** A sensor for the console. */
+export interface SensorItem {
+  id: string;
+  name: string;
+  environment: { id: string; name: string; displayName: string };
+  keyPrefix: string;
+  hostname: string | null;
+  version: string | null;
+  backend: string | null;
+  lastSeenAt: string | null;
+  state: SensorState;
+  /** Null before the first heartbeat, or when the stored one does not match the protocol. */
+  health: SensorHealth | null;
+  revokedAt: string | null;
+  createdAt: string;
+}
+
+export function toSensorItem(row: SensorListItem, now: Date): SensorItem {
+  const parsed = SensorHeartbeatSchema.safeParse(row.lastHeartbeat);
+  const state: SensorState = row.revokedAt
+    ? 'revoked'
+    : !row.lastSeenAt
+      ? 'never_seen'
+      : now.getTime() - row.lastSeenAt.getTime() <= SENSOR_ONLINE_WINDOW_MS
+        ? 'online'
+        : 'stale';
+  return {
+    id: row.id,
+    name: row.name,
+    environment: row.environment,
+    keyPrefix: row.keyPrefix,
+    hostname: row.hostname,
+    version: row.version,
+    backend: row.backend,
+    lastSeenAt: row.lastSeenAt?.toISOString() ?? null,
+    state,
+    health: parsed.success
+      ? {
+          kernel: parsed.data.kernel,
+          startedAt: parsed.data.startedAt,
+          rulesVersion: parsed.data.rulesVersion,
+          rates: parsed.data.rates,
+          totals: parsed.data.totals,
+          drops: parsed.data.drops,
+          queueDepth: parsed.data.queueDepth,
+          spool: parsed.data.spool,
+        }
+      : null,
+    revokedAt: row.revokedAt?.toISOString() ?? null,
+    createdAt: row.createdAt.toISOString(),
+  };
+}
+
+/** The organisation's sensors with their health, optionally of one environment. */
+export async function listSensors(input: {
+  organizationId: string;
+  environmentId?: string | undefined;
+  now?: Date;
+}): Promise<SensorItem[]> {
+  const now = input.now ?? new Date();
+  const rows = await listOrganizationSensors(db(), input.organizationId, {
+    ...(input.environmentId ? { environmentId: input.environmentId } : {}),
+  });
+  return rows.map((row) => toSensorItem(row, now));
+}

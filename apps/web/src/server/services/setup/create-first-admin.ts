@@ -1,0 +1,76 @@
+import 'server-only';
+import { completeFirstRunSetup, DbError, deleteUserWithoutMemberships } from '@peregrine/db';
+import { APIError } from 'better-auth/api';
+import { getAuth } from '../../auth/auth';
+import { db } from '../../db';
+import { AppError } from '../../errors/app-error';
+import { getSetupStatus, markSetupComplete } from './get-setup-status';
+
+export interface CreateFirstAdminInput {
+  name: string;
+  email: string;
+  password: string;
+  organizationName: string;
+  /** Request headers, so better-auth can attach the new session cookie to the response. */
+  headers: Headers;
+}
+
+export interface CreateFirstAdminResult {
+  userId: string;
+  organization: { id: string; name: string; slug: string };
+}
+
+/**
+ * First-run setup: the first user, their organisation (with staging and production), and an
+ * admin membership. The account goes through better-auth (its password hashing and session);
+ * if another setup wins the race, the account created here is removed again.
+ */
+export async function createFirstAdmin(input: CreateFirstAdminInput): Promise<CreateFirstAdminResult> {
+  if (!(await getSetupStatus()).needsSetup) {
+    throw new AppError('SETUP_CLOSED', 'Peregrine is already set up. Sign in instead.');
+  }
+  let userId: string;
+  try {
+    const created = await getAuth().api.signUpEmail({
+      body: { name: input.name, email: input.email, password: input.password },
+      headers: input.headers,
+    });
+    userId = created.user.id;
+  } catch (error) {
+    if (error instanceof APIError) {
+      const code = (error.body as { code?: string } | undefined)?.code ?? '';
+      if (code.startsWith('USER_ALREADY_EXISTS')) {
+        throw new AppError('CONFLICT', 'An account with this email already exists.', { cause: error });
+      }
+      throw new AppError('INVALID_INPUT', error.message, { cause: error });
+    }
+    throw error;
+  }
+  try {
+    const organization = await completeFirstRunSetup(db(), {
+      userId,
+      organizationName: input.organizationName,
+    });
+    markSetupComplete();
+    return {
+      userId,
+      organization: { id: organization.id, name: organization.name, slug: organization.slug },
+    };
+  } catch (error) {
+    await deleteUserWithoutMemberships(db(), userId);
+    if (error instanceof DbError && error.code === 'CONFLICT') {
+      markSetupComplete();
+      throw new AppError(
+        'SETUP_CLOSED',
+        'Peregrine was set up by someone else a moment ago. Sign in instead.',
+        {
+          cause: error,
+        },
+      );
+    }
+    if (error instanceof DbError && error.code === 'INVALID') {
+      throw new AppError('INVALID_INPUT', error.message, { cause: error });
+    }
+    throw error;
+  }
+}

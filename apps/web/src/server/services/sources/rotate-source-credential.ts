@@ -1,0 +1,58 @@
+import 'server-only';
+import {
+  getOrganizationCloudSource,
+  rotateCloudSourceToken,
+  updateOrganizationCloudSource,
+} from '@peregrine/db';
+import { db } from '../../db';
+import { AppError } from '../../errors/app-error';
+import type { RequestActor } from '../../trpc';
+import { auditActor, withDbErrors } from '../audit/admin-errors';
+import {
+  generateWebhookSecret,
+  requireSourceSecretKey,
+  type SourceItem,
+  sourceSecretKey,
+  toSourceItem,
+} from './source-settings';
+
+/**
+ * Replaces a push source's credential: a new ingest token (Kubernetes audit, Falco) or webhook
+ * secret (GitHub). The old one stops working at once; the new one is returned this once.
+ */
+export async function rotateSourceCredential(input: {
+  organizationId: string;
+  sourceId: string;
+  actor: RequestActor;
+}): Promise<{ source: SourceItem; credential: string }> {
+  const current = await getOrganizationCloudSource(db(), input.organizationId, input.sourceId);
+  if (!current) throw new AppError('NOT_FOUND', 'Cloud source not found.');
+  const actor = auditActor(input.actor);
+  if (current.kind === 'k8s_audit' || current.kind === 'falco') {
+    const rotated = await withDbErrors(() =>
+      rotateCloudSourceToken(
+        db(),
+        { organizationId: input.organizationId, sourceId: current.id, secretKey: sourceSecretKey() },
+        actor,
+      ),
+    );
+    return { source: toSourceItem(rotated.source, rotated.token), credential: rotated.token };
+  }
+  if (current.kind === 'github') {
+    const secret = generateWebhookSecret();
+    const row = await withDbErrors(() =>
+      updateOrganizationCloudSource(
+        db(),
+        {
+          organizationId: input.organizationId,
+          sourceId: current.id,
+          secrets: { webhookSecret: secret },
+          secretKey: requireSourceSecretKey(),
+        },
+        actor,
+      ),
+    );
+    return { source: toSourceItem(row, secret), credential: secret };
+  }
+  throw new AppError('INVALID_INPUT', 'This source polls with stored credentials: edit it to replace them.');
+}
