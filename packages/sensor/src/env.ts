@@ -11,7 +11,7 @@ const EnvSchema = z.object({
   PEREGRINE_COLLECTOR_URL: z.url().optional(),
   PEREGRINE_SENSOR_KEY: z.string().min(1).optional(),
   PEREGRINE_SENSOR_ID: z.string().min(1).max(200).optional(),
-  PEREGRINE_BACKEND: z.enum(['auto', 'ebpf', 'procfs']).default('auto'),
+  PEREGRINE_BACKEND: z.enum(['auto', 'ebpf', 'libbpf', 'bpftrace', 'procfs']).default('auto'),
   PEREGRINE_SPOOL_DIR: z.string().default('/var/lib/peregrine-sensor/spool'),
   PEREGRINE_SPOOL_MAX_BYTES: z.coerce
     .number()
@@ -41,7 +41,8 @@ export interface SensorConfig {
   collectorUrl?: string;
   sensorKey?: string;
   sensorId: string;
-  backend: 'auto' | 'ebpf' | 'procfs';
+  /** `ebpf` = libbpf, else bpftrace; `libbpf`/`bpftrace` force one of the two. */
+  backend: 'auto' | 'ebpf' | 'libbpf' | 'bpftrace' | 'procfs';
   spoolDir: string;
   spoolMaxBytes: number;
   queueSize: number;
@@ -78,7 +79,8 @@ Ships kernel events to a Peregrine collector, or with -r evaluates rules locally
       --collector URL       collector base URL        (PEREGRINE_COLLECTOR_URL)
       --key KEY             sensor key                (PEREGRINE_SENSOR_KEY)
       --sensor-id ID        sensor id                 (PEREGRINE_SENSOR_ID, default machine-id)
-      --backend NAME        auto | ebpf | procfs      (PEREGRINE_BACKEND, default auto)
+      --backend NAME        auto | ebpf | libbpf | bpftrace | procfs
+                            (PEREGRINE_BACKEND, default auto)
       --spool-dir DIR       on-disk spool             (PEREGRINE_SPOOL_DIR)
       --print-program       print the generated bpftrace program and exit
   -h, --help                this text
@@ -113,8 +115,8 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): SensorConfig
   const v = flags.values;
   const rulesFiles = v.rules ?? [];
   const backend = v.backend ?? e.PEREGRINE_BACKEND;
-  if (!['auto', 'ebpf', 'procfs'].includes(backend))
-    throw new ConfigError(`--backend must be auto, ebpf or procfs`);
+  if (!['auto', 'ebpf', 'libbpf', 'bpftrace', 'procfs'].includes(backend))
+    throw new ConfigError(`--backend must be auto, ebpf, libbpf, bpftrace or procfs`);
   const duration = v.duration === undefined ? 0 : Number(v.duration);
   if (!Number.isFinite(duration) || duration < 0) throw new ConfigError('-M needs a number of seconds');
   const config: SensorConfig = {

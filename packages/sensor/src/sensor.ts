@@ -1,6 +1,7 @@
 import { release } from 'node:os';
 import type { SensorConfig as CollectorConfig, SensorHeartbeat, WireSyscallEvent } from '@peregrine/protocol';
 import { BpftraceBackend, ebpfUnavailableReason } from './capture/bpftrace-backend.js';
+import { defaultRingBytes, LibbpfBackend, libbpfUnavailableReason } from './capture/libbpf-backend.js';
 import type { RawEvent } from './capture/bpftrace-records.js';
 import type { CaptureBackend } from './capture/capture-backend.js';
 import { SYSCALL_SPECS } from './capture/syscall-specs.js';
@@ -47,36 +48,63 @@ export class EventTypeFilter {
   }
 }
 
-/** Starts the best backend: eBPF when allowed and working, else /proc polling. Logs which and why. */
+/** Which kernel backends a `--backend` choice may use, in order of preference. */
+function kernelBackends(choice: SensorConfig['backend']): Array<'libbpf' | 'bpftrace'> {
+  if (choice === 'libbpf' || choice === 'bpftrace') return [choice];
+  if (choice === 'procfs') return [];
+  return ['libbpf', 'bpftrace'];
+}
+
+/**
+ * Starts the best backend: libbpf (peregrine-capture) when built and attaching, else bpftrace,
+ * else /proc polling (only for `auto`). Logs which and why.
+ */
 export async function startBackend(
   config: Pick<SensorConfig, 'backend' | 'procfsIntervalMs' | 'ringPages'>,
   sink: (event: RawEvent) => void,
   log: Logger,
   eventTypes?: ReadonlySet<string>,
 ): Promise<CaptureBackend> {
-  if (config.backend !== 'procfs') {
-    const reason = ebpfUnavailableReason();
-    if (!reason) {
-      const backend = new BpftraceBackend({
-        eventTypes,
-        ringPages: config.ringPages,
-        onStderr: (line) => log.debug(`bpftrace: ${line}`),
-      });
-      try {
-        await backend.start(sink);
-        log.info('capture backend: ebpf (bpftrace)');
-        return backend;
-      } catch (error) {
-        await backend.stop();
-        if (config.backend === 'ebpf') throw error;
-        log.warn(`eBPF capture failed (${(error as Error).message}); falling back to /proc polling`);
-      }
-    } else if (config.backend === 'ebpf') {
-      throw reason;
-    } else {
-      log.warn(`eBPF capture unavailable (${reason.message}); falling back to /proc polling`);
+  const skipped: string[] = [];
+  let lastError: Error | undefined;
+  for (const kind of kernelBackends(config.backend)) {
+    const reason = kind === 'libbpf' ? libbpfUnavailableReason() : ebpfUnavailableReason();
+    if (reason) {
+      skipped.push(`${kind}: ${reason.message}`);
+      lastError = reason;
+      continue;
+    }
+    const backend =
+      kind === 'libbpf'
+        ? new LibbpfBackend({
+            eventTypes,
+            ringBytes: defaultRingBytes(config.ringPages),
+            onStderr: (line) => log.debug(`peregrine-capture: ${line}`),
+          })
+        : new BpftraceBackend({
+            eventTypes,
+            ringPages: config.ringPages,
+            onStderr: (line) => log.debug(`bpftrace: ${line}`),
+          });
+    try {
+      await backend.start(sink);
+      const why = skipped.length > 0 ? ` (${skipped.join('; ')})` : '';
+      log.info(
+        kind === 'libbpf'
+          ? 'capture backend: ebpf (libbpf ring buffer, peregrine-capture)'
+          : `capture backend: ebpf (bpftrace)${why}`,
+      );
+      return backend;
+    } catch (error) {
+      await backend.stop();
+      skipped.push(`${kind}: ${(error as Error).message}`);
+      lastError = error as Error;
+      log.warn(`${kind} capture failed: ${(error as Error).message}`);
     }
   }
+  if (config.backend !== 'auto' && config.backend !== 'procfs') throw lastError;
+  if (config.backend === 'auto')
+    log.warn(`eBPF capture unavailable (${skipped.join('; ')}); falling back to /proc polling`);
   const backend = new ProcfsBackend({ intervalMs: config.procfsIntervalMs });
   await backend.start(sink);
   log.info(`capture backend: procfs (polling every ${config.procfsIntervalMs} ms; sees process starts only)`);

@@ -24,7 +24,7 @@ export interface CaptureBackend {
 /** A coded capture error. */
 export class CaptureError extends Error {
   constructor(
-    readonly code: 'not-root' | 'no-bpftrace' | 'no-btf' | 'attach-failed' | 'exited',
+    readonly code: 'not-root' | 'no-bpftrace' | 'no-loader' | 'no-btf' | 'attach-failed' | 'exited',
     message: string,
   ) {
     super(message);

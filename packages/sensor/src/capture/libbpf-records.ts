@@ -1,0 +1,267 @@
+import type { RawEvent } from './bpftrace-records.js';
+
+/**
+ * Decoder of peregrine-capture's binary records (`native/capture.h`): a fixed 176-byte header
+ * (size, magic, type, ts, cpu, pid, tid, ppid, euid, egid, ret, 9 int slots, 2 address slots,
+ * comm, 3 string lengths, string count, truncation bits) followed by the strings. Records arrive
+ * in arbitrary stdout chunks; one that straddles two chunks is completed in a reused buffer.
+ * Decoding is DataView-style reads straight from the chunk; the only allocations per event are
+ * the RawEvent itself, its two field objects and the field strings.
+ */
+
+export const RECORD_MAGIC = 0x4750;
+export const HEADER_SIZE = 176;
+/** Header plus the BPF program's string area: no real record is bigger. */
+export const MAX_RECORD = HEADER_SIZE + 16384;
+export const TYPE_READY = 0xff00;
+export const TYPE_LOST = 0xff01;
+
+const OFF = {
+  size: 0,
+  magic: 4,
+  type: 6,
+  ts: 8,
+  cpu: 16,
+  pid: 20,
+  tid: 24,
+  ppid: 28,
+  euid: 32,
+  egid: 36,
+  ret: 40,
+  ints: 48,
+  addr: 120,
+  comm: 152,
+  slen: 168,
+  nstr: 174,
+  trunc: 175,
+} as const;
+
+/** How to decode one event type's fields (from `peregrine-capture --layout`). */
+export interface TypeLayout {
+  name: string;
+  /** Header field names in RawEvent order; `slot` indexes `ints` (numbers) or `addr` (IPs). */
+  fields: Array<{ name: string; kind: 'num' | 'addr'; slot: number }>;
+  strs: string[];
+  /** Index of the `family` field among `fields` (addresses are rendered by it), or -1. */
+  familySlot: number;
+}
+
+/** Parses the loader's `--layout` output: `CODE name|int fields|string fields` per line. */
+export function parseLayout(text: string): Map<number, TypeLayout> {
+  const layouts = new Map<number, TypeLayout>();
+  for (const line of text.split('\n')) {
+    const match = /^(\d+) ([a-z0-9_]+)\|([^|]*)\|([^|]*)$/.exec(line.trim());
+    if (!match) continue;
+    let nums = 0;
+    let addrs = 0;
+    const fields = (match[3] ?? '')
+      .split(' ')
+      .filter(Boolean)
+      .map((f) =>
+        f.startsWith('@')
+          ? { name: f.slice(1), kind: 'addr' as const, slot: addrs++ }
+          : { name: f, kind: 'num' as const, slot: nums++ },
+      );
+    const family = fields.find((f) => f.name === 'family');
+    layouts.set(Number(match[1]), {
+      name: match[2] ?? '',
+      fields,
+      strs: (match[4] ?? '').split(' ').filter(Boolean),
+      familySlot: family ? family.slot : -1,
+    });
+  }
+  return layouts;
+}
+
+/** A signed 64-bit slot as decimal text (exact beyond 2^53 too, through BigInt only then). */
+function int64Text(buf: Buffer, at: number): string {
+  const lo = buf.readUInt32LE(at);
+  const hi = buf.readInt32LE(at + 4);
+  if (hi >= -0x200000 && hi < 0x200000) return String(hi * 4294967296 + lo);
+  return buf.readBigInt64LE(at).toString();
+}
+
+function int64(buf: Buffer, at: number): number {
+  return buf.readInt32LE(at + 4) * 4294967296 + buf.readUInt32LE(at);
+}
+
+/** inet_ntop's text for 4 or 16 address bytes (glibc's IPv6 rules: longest zero run >= 2 as `::`). */
+export function formatIp(buf: Buffer, at: number, family: number): string {
+  if (family === 2) return `${buf[at]}.${buf[at + 1]}.${buf[at + 2]}.${buf[at + 3]}`;
+  if (family !== 10) return '';
+  const words: number[] = [];
+  for (let n = 0; n < 8; n++) words.push(buf.readUInt16BE(at + n * 2));
+  let bestStart = -1;
+  let bestLen = 0;
+  for (let n = 0; n < 8; ) {
+    if (words[n] !== 0) {
+      n++;
+      continue;
+    }
+    let end = n;
+    while (end < 8 && words[end] === 0) end++;
+    if (end - n > bestLen) {
+      bestStart = n;
+      bestLen = end - n;
+    }
+    n = end;
+  }
+  if (bestLen < 2) bestStart = -1;
+  // IPv4-compatible / IPv4-mapped addresses end in dotted quad, as inet_ntop prints them.
+  if (bestStart === 0 && (bestLen === 6 || (bestLen === 5 && words[5] === 0xffff))) {
+    const v4 = formatIp(buf, at + 12, 2);
+    return bestLen === 6 ? `::${v4}` : `::ffff:${v4}`;
+  }
+  let text = '';
+  for (let n = 0; n < 8; n++) {
+    if (n === bestStart) {
+      text += '::';
+      n += bestLen - 1;
+      continue;
+    }
+    if (text !== '' && !text.endsWith(':')) text += ':';
+    text += (words[n] ?? 0).toString(16);
+  }
+  return text;
+}
+
+/** What a chunk of loader output contained besides events. */
+export interface DecoderEvents {
+  event(event: RawEvent): void;
+  ready(): void;
+  lost(count: number): void;
+  malformed(reason: string): void;
+}
+
+/** The stream cannot be followed any more (a record's size or magic is wrong). */
+export class RecordStreamError extends Error {}
+
+/** Splits loader output into records and decodes them. */
+export class LibbpfRecordDecoder {
+  readonly #layouts: ReadonlyMap<number, TypeLayout>;
+  readonly #out: DecoderEvents;
+  #carry = Buffer.allocUnsafe(MAX_RECORD);
+  #carryLen = 0;
+
+  constructor(layouts: ReadonlyMap<number, TypeLayout>, out: DecoderEvents) {
+    this.#layouts = layouts;
+    this.#out = out;
+  }
+
+  /** Bytes of an unfinished record held back (0 at a record boundary). */
+  get pendingBytes(): number {
+    return this.#carryLen;
+  }
+
+  /** Feeds one stdout chunk. Throws RecordStreamError when the stream is out of step. */
+  push(chunk: Buffer): void {
+    let off = 0;
+    if (this.#carryLen > 0) {
+      if (this.#carryLen < 4) {
+        const take = Math.min(4 - this.#carryLen, chunk.length);
+        chunk.copy(this.#carry, this.#carryLen, 0, take);
+        this.#carryLen += take;
+        off = take;
+        if (this.#carryLen < 4) return;
+      }
+      const size = this.#carry.readUInt32LE(0);
+      this.#checkSize(size);
+      const take = Math.min(size - this.#carryLen, chunk.length - off);
+      chunk.copy(this.#carry, this.#carryLen, off, off + take);
+      this.#carryLen += take;
+      off += take;
+      if (this.#carryLen < size) return;
+      this.#decode(this.#carry, 0, size);
+      this.#carryLen = 0;
+    }
+    while (chunk.length - off >= 4) {
+      const size = chunk.readUInt32LE(off);
+      this.#checkSize(size);
+      if (off + size > chunk.length) break;
+      this.#decode(chunk, off, size);
+      off += size;
+    }
+    if (off < chunk.length) {
+      chunk.copy(this.#carry, 0, off);
+      this.#carryLen = chunk.length - off;
+    }
+  }
+
+  #checkSize(size: number): void {
+    if (size < HEADER_SIZE || size > MAX_RECORD)
+      throw new RecordStreamError(`record size ${size} out of range: stream out of step`);
+  }
+
+  #decode(buf: Buffer, at: number, size: number): void {
+    if (buf.readUInt16LE(at + OFF.magic) !== RECORD_MAGIC)
+      throw new RecordStreamError('record without the magic number: stream out of step');
+    const code = buf.readUInt16LE(at + OFF.type);
+    if (code === TYPE_LOST) {
+      this.#out.lost(int64(buf, at + OFF.ints));
+      return;
+    }
+    if (code === TYPE_READY) {
+      this.#out.ready();
+      return;
+    }
+    const layout = this.#layouts.get(code);
+    if (!layout) {
+      this.#out.malformed(`unknown record type ${code}`);
+      return;
+    }
+    const nstr = buf[at + OFF.nstr] ?? 0;
+    let total = 0;
+    for (let n = 0; n < nstr && n < 3; n++) total += buf.readUInt16LE(at + OFF.slen + n * 2);
+    if (nstr > layout.strs.length || HEADER_SIZE + total !== size) {
+      this.#out.malformed(`${layout.name}: string lengths do not add up to the record size`);
+      return;
+    }
+    const ints: Record<string, string> = {};
+    const family = layout.familySlot >= 0 ? int64(buf, at + OFF.ints + layout.familySlot * 8) : 0;
+    for (const field of layout.fields) {
+      ints[field.name] =
+        field.kind === 'num'
+          ? int64Text(buf, at + OFF.ints + field.slot * 8)
+          : formatIp(buf, at + OFF.addr + field.slot * 16, family);
+    }
+    const strs: Record<string, string> = {};
+    const trunc = buf[at + OFF.trunc] ?? 0;
+    let argv: string[] | undefined;
+    let argvTruncated: boolean | undefined;
+    let p = at + HEADER_SIZE;
+    for (let n = 0; n < nstr; n++) {
+      const len = buf.readUInt16LE(at + OFF.slen + n * 2);
+      const name = layout.strs[n] ?? `s${n}`;
+      if (name === 'argv') {
+        // NUL-separated; the area ends with the last argument's NUL unless it was cut.
+        const end = len > 0 && buf[p + len - 1] === 0 ? p + len - 1 : p + len;
+        argv = len > 0 ? buf.toString('utf8', p, end).split('\0') : [];
+        argvTruncated = (trunc & (1 << n)) !== 0;
+      } else {
+        strs[name] = buf.toString('utf8', p, p + len);
+      }
+      p += len;
+    }
+    let commEnd = at + OFF.comm;
+    while (commEnd < at + OFF.comm + 16 && buf[commEnd] !== 0) commEnd++;
+    const event: RawEvent = {
+      type: layout.name,
+      monoNs: buf.readBigUInt64LE(at + OFF.ts),
+      cpu: buf.readUInt32LE(at + OFF.cpu),
+      pid: buf.readUInt32LE(at + OFF.pid),
+      tid: buf.readUInt32LE(at + OFF.tid),
+      ppid: buf.readUInt32LE(at + OFF.ppid),
+      euid: buf.readInt32LE(at + OFF.euid),
+      egid: buf.readInt32LE(at + OFF.egid),
+      ret: int64(buf, at + OFF.ret),
+      ints,
+      strs,
+      comm: buf.toString('utf8', at + OFF.comm, commEnd),
+    };
+    if (argv) {
+      event.argv = argv;
+      event.argvTruncated = argvTruncated ?? false;
+    }
+    this.#out.event(event);
+  }
+}
