@@ -8,6 +8,26 @@ export interface Actor {
   userAgent?: string | null;
 }
 
+/** A user or an API key, named for display (activity, notes, versions, activations, overrides). */
+export interface ActorRef {
+  kind: 'user' | 'api_key';
+  id: string;
+  name: string;
+}
+
+/**
+ * The actor recorded on a row as its user or API key relation (at most one is set); null when
+ * neither is: the system acted, or the user was deleted.
+ */
+export function actorRef(
+  user: { id: string; name: string } | null,
+  apiKey: { id: string; name: string } | null,
+): ActorRef | null {
+  if (user) return { kind: 'user', id: user.id, name: user.name };
+  if (apiKey) return { kind: 'api_key', id: apiKey.id, name: apiKey.name };
+  return null;
+}
+
 /** One audit entry: what changed, before and after. */
 export interface AuditEntry {
   organizationId: string | null;

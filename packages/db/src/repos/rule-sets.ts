@@ -15,6 +15,8 @@ export interface NewVersionInput {
   files: RuleFileInput[];
   message: string;
   authorId: string | null;
+  /** The API key that saved it (CI), when no user did. */
+  authorApiKeyId?: string | null;
   /** `valid` only when the files compile without errors (the caller runs the engine). */
   status: VersionStatus;
   diagnostics: unknown[];
@@ -58,6 +60,7 @@ export async function createRuleSetVersion(
         number: (last?.number ?? 0) + 1,
         message: input.message,
         authorId: input.authorId,
+        authorApiKeyId: input.authorApiKeyId ?? null,
         status: input.status,
         diagnostics: input.diagnostics as object[],
         summary: input.summary as object,
@@ -125,6 +128,7 @@ export async function activateVersion(
         action: input.action,
         fromEnvironmentId: input.fromEnvironmentId ?? null,
         activatedById: actor.userId ?? null,
+        activatedByApiKeyId: actor.apiKeyId ?? null,
         comment: input.comment ?? '',
       },
       select: { id: true, createdAt: true },

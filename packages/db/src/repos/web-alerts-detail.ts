@@ -7,6 +7,9 @@ export interface AlertNoteDto {
   id: string;
   body: string;
   authorId: string | null;
+  /** The API key that wrote it (automation), when no user did. */
+  authorApiKeyId: string | null;
+  /** The user's or the API key's name; null once the user is deleted. */
   authorName: string | null;
   createdAt: Date;
 }
@@ -15,6 +18,9 @@ export interface AlertActivityDto {
   id: string;
   action: string;
   actorId: string | null;
+  /** The API key that acted (automation), when no user did. */
+  actorApiKeyId: string | null;
+  /** The user's or the API key's name; null once the user is deleted. */
   actorName: string | null;
   before: unknown;
   after: unknown;
@@ -67,7 +73,15 @@ export async function getAlertDetail(
     db.prisma.alertNote.findMany({
       where: { alertId },
       orderBy: { createdAt: 'asc' },
-      select: { id: true, body: true, authorId: true, createdAt: true, author: { select: { name: true } } },
+      select: {
+        id: true,
+        body: true,
+        authorId: true,
+        authorApiKeyId: true,
+        createdAt: true,
+        author: { select: { name: true } },
+        authorApiKey: { select: { name: true } },
+      },
     }),
     db.prisma.alertActivity.findMany({
       where: { alertId },
@@ -76,10 +90,12 @@ export async function getAlertDetail(
         id: true,
         action: true,
         actorId: true,
+        actorApiKeyId: true,
         before: true,
         after: true,
         createdAt: true,
         actor: { select: { name: true } },
+        actorApiKey: { select: { name: true } },
       },
     }),
   ]);
@@ -95,14 +111,16 @@ export async function getAlertDetail(
       id: n.id,
       body: n.body,
       authorId: n.authorId,
-      authorName: n.author?.name ?? null,
+      authorApiKeyId: n.authorApiKeyId,
+      authorName: n.author?.name ?? n.authorApiKey?.name ?? null,
       createdAt: n.createdAt,
     })),
     activities: activities.map((a) => ({
       id: a.id,
       action: a.action,
       actorId: a.actorId,
-      actorName: a.actor?.name ?? null,
+      actorApiKeyId: a.actorApiKeyId,
+      actorName: a.actor?.name ?? a.actorApiKey?.name ?? null,
       before: a.before,
       after: a.after,
       createdAt: a.createdAt,

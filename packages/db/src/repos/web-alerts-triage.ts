@@ -65,8 +65,9 @@ async function applyBatch(
   }));
   const action = actionOf(change);
   await tx.$executeRaw`
-    INSERT INTO alert_activities (id, "alertId", "actorId", action, before, after)
-    SELECT gen_random_uuid(), x.id, ${actor.userId ?? null}, ${action}, x.before, ${JSON.stringify(after)}::jsonb
+    INSERT INTO alert_activities (id, "alertId", "actorId", "actorApiKeyId", action, before, after)
+    SELECT gen_random_uuid(), x.id, ${actor.userId ?? null}, ${actor.apiKeyId ?? null}::uuid, ${action}, x.before,
+      ${JSON.stringify(after)}::jsonb
     FROM jsonb_to_recordset(${JSON.stringify(befores)}::jsonb) AS x(id bigint, before jsonb)`;
   // One audit entry per batch: every alert's before state, and the after state they all share.
   await recordAudit(tx, actor, {
@@ -150,13 +151,19 @@ export async function addAlertNote(
     });
     if (!alert) return null;
     const note = await tx.alertNote.create({
-      data: { alertId: alert.id, authorId: input.actor.userId ?? null, body: input.body },
+      data: {
+        alertId: alert.id,
+        authorId: input.actor.userId ?? null,
+        authorApiKeyId: input.actor.apiKeyId ?? null,
+        body: input.body,
+      },
       select: { id: true, createdAt: true },
     });
     await tx.alertActivity.create({
       data: {
         alertId: alert.id,
         actorId: input.actor.userId ?? null,
+        actorApiKeyId: input.actor.apiKeyId ?? null,
         action: 'note_added',
         after: { noteId: note.id, body: input.body },
       },

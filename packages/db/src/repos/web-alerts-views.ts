@@ -23,14 +23,14 @@ function toQuery(value: unknown): Record<string, string> {
   );
 }
 
-/** The caller's views and the organisation's shared ones, by name. */
+/** The caller's views and the organisation's shared ones, by name (API keys, `userId` null: shared only). */
 export async function listSavedViews(
   db: Db,
   organizationId: string,
-  userId: string,
+  userId: string | null,
 ): Promise<SavedViewDto[]> {
   const rows = await db.prisma.savedView.findMany({
-    where: { organizationId, OR: [{ userId }, { shared: true }] },
+    where: { organizationId, OR: [...(userId ? [{ userId }] : []), { shared: true }] },
     orderBy: [{ name: 'asc' }, { createdAt: 'asc' }],
     select: {
       id: true,
@@ -106,7 +106,14 @@ export async function createSavedView(
  */
 export async function deleteSavedView(
   db: Db,
-  input: { organizationId: string; id: string; userId: string; canDeleteOthers: boolean; actor: Actor },
+  input: {
+    organizationId: string;
+    id: string;
+    /** Null for an API key, which owns no views. */
+    userId: string | null;
+    canDeleteOthers: boolean;
+    actor: Actor;
+  },
 ): Promise<'deleted' | 'not_found' | 'forbidden'> {
   return db.prisma.$transaction(async (tx) => {
     const view = await tx.savedView.findFirst({

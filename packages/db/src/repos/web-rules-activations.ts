@@ -1,5 +1,6 @@
 import type { Db } from '../client.js';
 import type { ActivationAction, VersionStatus } from '../generated/prisma/enums.js';
+import { type ActorRef, actorRef } from './audit.js';
 
 /** What one environment runs of a rule set. */
 export interface EnvironmentActivation {
@@ -14,7 +15,7 @@ export interface EnvironmentActivation {
     status: VersionStatus;
     action: ActivationAction;
     activatedAt: Date;
-    activatedBy: { id: string; name: string } | null;
+    activatedBy: ActorRef | null;
   } | null;
 }
 
@@ -27,7 +28,7 @@ export interface ActivationHistoryItem {
   number: number;
   action: ActivationAction;
   fromEnvironmentName: string | null;
-  activatedBy: { id: string; name: string } | null;
+  activatedBy: ActorRef | null;
   comment: string;
   createdAt: Date;
 }
@@ -67,6 +68,7 @@ export async function listEnvironmentActivations(
           action: true,
           createdAt: true,
           activatedBy: { select: { id: true, name: true } },
+          activatedByApiKey: { select: { id: true, name: true } },
           version: { select: { id: true, number: true, status: true } },
         },
       },
@@ -86,7 +88,7 @@ export async function listEnvironmentActivations(
             status: row.version.status,
             action: row.action,
             activatedAt: row.createdAt,
-            activatedBy: row.activatedBy,
+            activatedBy: actorRef(row.activatedBy, row.activatedByApiKey),
           }
         : null,
     };
@@ -113,6 +115,7 @@ export async function listActivationHistory(
       fromEnvironment: { select: { name: true } },
       version: { select: { id: true, number: true } },
       activatedBy: { select: { id: true, name: true } },
+      activatedByApiKey: { select: { id: true, name: true } },
     },
   });
   return rows.map((r) => ({
@@ -123,7 +126,7 @@ export async function listActivationHistory(
     number: r.version.number,
     action: r.action,
     fromEnvironmentName: r.fromEnvironment?.name ?? null,
-    activatedBy: r.activatedBy,
+    activatedBy: actorRef(r.activatedBy, r.activatedByApiKey),
     comment: r.comment,
     createdAt: r.createdAt,
   }));

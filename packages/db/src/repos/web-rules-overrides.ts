@@ -1,6 +1,6 @@
 import type { Db } from '../client.js';
 import type { OverrideKind } from '../generated/prisma/enums.js';
-import { type Actor, recordAudit } from './audit.js';
+import { type Actor, type ActorRef, actorRef, recordAudit } from './audit.js';
 
 /** An environment's replacement of a list's items or a macro's condition. */
 export interface EnvironmentOverrideRow {
@@ -11,7 +11,7 @@ export interface EnvironmentOverrideRow {
   items: string[];
   condition: string | null;
   updatedAt: Date;
-  updatedBy: { id: string; name: string } | null;
+  updatedBy: ActorRef | null;
 }
 
 const SELECT = {
@@ -23,7 +23,26 @@ const SELECT = {
   condition: true,
   updatedAt: true,
   updatedBy: { select: { id: true, name: true } },
+  updatedByApiKey: { select: { id: true, name: true } },
 } as const;
+
+function toOverrideRow({
+  updatedBy,
+  updatedByApiKey,
+  ...row
+}: {
+  id: string;
+  environmentId: string;
+  kind: OverrideKind;
+  name: string;
+  items: string[];
+  condition: string | null;
+  updatedAt: Date;
+  updatedBy: { id: string; name: string } | null;
+  updatedByApiKey: { id: string; name: string } | null;
+}): EnvironmentOverrideRow {
+  return { ...row, updatedBy: actorRef(updatedBy, updatedByApiKey) };
+}
 
 /**
  * Overrides of a rule set, in one environment or (without `environmentId`) in all of them. Rows
@@ -33,7 +52,7 @@ export async function listEnvironmentOverrides(
   db: Db,
   input: { organizationId: string; ruleSetId: string; environmentId?: string },
 ): Promise<EnvironmentOverrideRow[]> {
-  return db.prisma.environmentOverride.findMany({
+  const rows = await db.prisma.environmentOverride.findMany({
     where: {
       ruleSetId: input.ruleSetId,
       ruleSet: { organizationId: input.organizationId },
@@ -43,6 +62,7 @@ export async function listEnvironmentOverrides(
     orderBy: [{ kind: 'asc' }, { name: 'asc' }],
     select: SELECT,
   });
+  return rows.map(toOverrideRow);
 }
 
 /** Identifies one override; the organisation scopes both the environment and the rule set. */
@@ -98,6 +118,7 @@ export async function saveEnvironmentOverride(
       items: input.kind === 'list' ? (input.items ?? []) : [],
       condition: input.kind === 'macro' ? (input.condition ?? '') : null,
       updatedById: actor.userId ?? null,
+      updatedByApiKeyId: actor.apiKeyId ?? null,
     };
     const row = await tx.environmentOverride.upsert({
       where,
@@ -126,7 +147,7 @@ export async function saveEnvironmentOverride(
         condition: row.condition,
       },
     });
-    return row;
+    return toOverrideRow(row);
   });
 }
 

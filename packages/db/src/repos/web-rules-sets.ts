@@ -1,7 +1,7 @@
 import type { Db } from '../client.js';
 import { DbError } from '../errors.js';
 import type { VersionStatus } from '../generated/prisma/enums.js';
-import { type Actor, recordAudit } from './audit.js';
+import { type Actor, type ActorRef, actorRef, recordAudit } from './audit.js';
 
 /** A rule set as the console lists it. */
 export interface RuleSetListItem {
@@ -30,7 +30,7 @@ export interface RuleSetVersionListItem {
   message: string;
   status: VersionStatus;
   createdAt: Date;
-  author: { id: string; name: string } | null;
+  author: ActorRef | null;
   summary: unknown;
   errorCount: number;
   warningCount: number;
@@ -45,7 +45,7 @@ export interface RuleSetVersionDetail {
   message: string;
   status: VersionStatus;
   createdAt: Date;
-  author: { id: string; name: string } | null;
+  author: ActorRef | null;
   diagnostics: unknown[];
   summary: unknown;
   files: { name: string; content: string }[];
@@ -165,10 +165,12 @@ export async function listRuleSetVersions(
       summary: true,
       diagnostics: true,
       author: { select: { id: true, name: true } },
+      authorApiKey: { select: { id: true, name: true } },
     },
   });
-  return rows.map(({ diagnostics, ...row }) => ({
+  return rows.map(({ diagnostics, author, authorApiKey, ...row }) => ({
     ...row,
+    author: actorRef(author, authorApiKey),
     errorCount: countSeverity(diagnostics, 'error'),
     warningCount: countSeverity(diagnostics, 'warning'),
   }));
@@ -191,14 +193,16 @@ export async function getRuleSetVersion(
       diagnostics: true,
       summary: true,
       author: { select: { id: true, name: true } },
+      authorApiKey: { select: { id: true, name: true } },
       ruleSet: { select: { id: true, name: true } },
       files: { orderBy: { position: 'asc' }, select: { name: true, content: true } },
     },
   });
   if (!row) return null;
-  const { ruleSet, diagnostics, ...rest } = row;
+  const { ruleSet, diagnostics, author, authorApiKey, ...rest } = row;
   return {
     ...rest,
+    author: actorRef(author, authorApiKey),
     ruleSetId: ruleSet.id,
     ruleSetName: ruleSet.name,
     diagnostics: Array.isArray(diagnostics) ? diagnostics : [],
