@@ -10,7 +10,7 @@ export type {
   SourceKind,
   VersionStatus,
 } from './generated/prisma/enums.js';
-export { type Actor, type AuditEntry, recordAudit } from './repos/audit.js';
+export { type Actor, type ActorRef, type AuditEntry, actorRef, recordAudit } from './repos/audit.js';
 export {
   completeFirstRunSetup,
   DEFAULT_ENVIRONMENTS,
