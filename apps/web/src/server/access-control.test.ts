@@ -1,12 +1,18 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { provisionTestDatabase } from '../../test/database';
 
-await provisionTestDatabase();
+const databaseUrl = await provisionTestDatabase();
+// Sources encrypt their secrets and realtime tokens are signed with it.
+process.env.PEREGRINE_SECRET_KEY = 'access-control-secret-0123456789abcdef';
+process.env.PEREGRINE_COLLECTOR_URL = 'http://collector.test:2801/';
 const { appRouter, createCaller } = await import('./root');
-const { createCallerFactory, createTRPCRouter, orgProcedure } = await import('./trpc');
+const { createCallerFactory, createTRPCContext, createTRPCRouter, orgProcedure } = await import('./trpc');
 const { addMember, appCodeOf, contextFor, createOrganization, createUser } = await import(
   '../../test/fixtures'
 );
+const { createApiKey, getDb } = await import('@peregrine/db');
+const { ORGANIZATION_COOKIE } = await import('@/lib/preferences');
+type Role = import('./roles').Role;
 
 /** Procedures anyone may call: first-run setup must work before any account exists. */
 const PUBLIC_PROCEDURES = new Set([
@@ -123,4 +129,396 @@ describe('orgProcedure(role)', () => {
       });
     }
   }
+});
+
+/**
+ * What an API key needs to call each procedure: the minimum role, checked exactly as for members;
+ * `session` for procedures that act as the signed-in person (no key may call them); `public` for
+ * procedures anyone may call. Every procedure is listed, so a new one gets a deliberate decision.
+ */
+const ACCESS: Record<string, Role | 'session' | 'public'> = {
+  'setup.getStatus': 'public',
+  'setup.createFirstAdmin': 'public',
+  'viewer.get': 'session',
+  'viewer.listOrganizations': 'session',
+  'environment.list': 'viewer',
+  'organization.listMembers': 'viewer',
+  'dashboard.getOverview': 'viewer',
+  'dashboard.getAlerts': 'viewer',
+  'alerts.list': 'viewer',
+  'alerts.count': 'viewer',
+  'alerts.get': 'viewer',
+  'alerts.triage': 'triager',
+  'alerts.addNote': 'triager',
+  'alerts.listGroups': 'viewer',
+  'alerts.facets': 'viewer',
+  'alerts.realtimeToken': 'viewer',
+  'views.list': 'viewer',
+  // A saved view belongs to a person; keys may read shared views and (admin keys) delete them.
+  'views.create': 'session',
+  'views.delete': 'viewer',
+  'rules.listRuleSets': 'viewer',
+  'rules.createRuleSet': 'author',
+  'rules.getRuleSet': 'viewer',
+  'rules.getVersion': 'viewer',
+  'rules.createVersion': 'author',
+  'rules.activateVersion': 'admin',
+  'rules.previewPromotion': 'viewer',
+  'rules.promoteVersion': 'admin',
+  'rules.rollbackVersion': 'admin',
+  'rules.getEnvironmentLayers': 'viewer',
+  'rules.saveOverride': 'author',
+  'rules.removeOverride': 'author',
+  'members.changeRole': 'admin',
+  'members.remove': 'admin',
+  'members.listInvitations': 'admin',
+  'members.invite': 'admin',
+  'members.revokeInvitation': 'admin',
+  'members.getInvitation': 'public',
+  'members.acceptInvitation': 'session',
+  'members.acceptInvitationWithSignUp': 'public',
+  'apiKeys.list': 'admin',
+  'apiKeys.create': 'admin',
+  'apiKeys.revoke': 'admin',
+  'audit.list': 'admin',
+  'audit.facets': 'admin',
+  'sensors.list': 'viewer',
+  'sensors.register': 'admin',
+  'sensors.revoke': 'admin',
+  'sources.list': 'viewer',
+  'sources.create': 'admin',
+  'sources.update': 'admin',
+  'sources.rotateCredential': 'admin',
+  'sources.delete': 'admin',
+};
+
+const ROLE_ORDER: readonly Role[] = ['viewer', 'triager', 'author', 'admin'];
+/** Outcomes that mean the caller was turned away before the procedure ran. */
+const REFUSED = new Set(['UNAUTHENTICATED', 'NOT_A_MEMBER', 'INSUFFICIENT_ROLE']);
+
+/** A caller built the way the HTTP handler builds it from `Authorization: Bearer` (and any cookie). */
+async function bearerCaller(key: string, cookieOrgId?: string) {
+  const headers = new Headers({ authorization: `Bearer ${key}` });
+  if (cookieOrgId) headers.set('cookie', `${ORGANIZATION_COOKIE}=${cookieOrgId}`);
+  return createCaller(await createTRPCContext({ headers }));
+}
+
+describe('the access table', () => {
+  it('names every procedure exactly once', () => {
+    expect(Object.keys(ACCESS).sort()).toEqual([...procedurePaths].sort());
+    expect([...PUBLIC_PROCEDURES].every((p) => ACCESS[p] === 'public')).toBe(true);
+  });
+});
+
+describe('API keys on every procedure', () => {
+  let keyOrg: Awaited<ReturnType<typeof createOrganization>>;
+  const keys = {} as Record<Role | 'revoked', string>;
+  const members = {} as Record<Role, { id: string; name: string; email: string }>;
+
+  beforeAll(async () => {
+    keyOrg = await createOrganization('Key Sweep');
+    const db = getDb(databaseUrl);
+    for (const role of ROLE_ORDER) {
+      keys[role] = (
+        await createApiKey(
+          db,
+          { organizationId: keyOrg.id, name: `sweep ${role}`, role, createdById: null },
+          {},
+        )
+      ).key;
+      members[role] = await createUser(`Sweep ${role}`);
+      await addMember(keyOrg.id, members[role].id, role);
+    }
+    const revoked = await createApiKey(
+      db,
+      { organizationId: keyOrg.id, name: 'sweep revoked', role: 'admin', createdById: null },
+      {},
+    );
+    await db.prisma.apiKey.update({ where: { id: revoked.apiKey.id }, data: { revokedAt: new Date() } });
+    keys.revoked = revoked.key;
+  });
+
+  const guarded = procedurePaths.filter((path) => ACCESS[path] !== 'public');
+
+  it.each(guarded)('%s refuses an unknown or revoked key', async (path) => {
+    expect(await appCodeOf(call(await bearerCaller('pgk_unknown-key'), path))).toBe('UNAUTHENTICATED');
+    expect(await appCodeOf(call(await bearerCaller(keys.revoked), path))).toBe('UNAUTHENTICATED');
+  });
+
+  const sessionOnly = procedurePaths.filter((path) => ACCESS[path] === 'session');
+
+  it.each(sessionOnly)('%s refuses every key, even an admin one', async (path) => {
+    for (const role of ROLE_ORDER) {
+      expect(await appCodeOf(call(await bearerCaller(keys[role]), path))).toBe('INSUFFICIENT_ROLE');
+    }
+  });
+
+  const byRole = procedurePaths.filter((path) => ROLE_ORDER.includes(ACCESS[path] as Role));
+
+  it('covers the alerts, dashboard and rules procedures', () => {
+    for (const prefix of ['alerts.', 'dashboard.', 'rules.']) {
+      const family = procedurePaths.filter((p) => p.startsWith(prefix));
+      expect(family.length).toBeGreaterThan(0);
+      expect(family.filter((p) => !byRole.includes(p))).toEqual([]);
+    }
+  });
+
+  it.each(byRole)("%s checks a key's role exactly as a member's", async (path) => {
+    const needed = ROLE_ORDER.indexOf(ACCESS[path] as Role);
+    for (const [rank, role] of ROLE_ORDER.entries()) {
+      // No input: the role check runs before input parsing, so an allowed call fails on input (or succeeds).
+      const asKey = await appCodeOf(call(await bearerCaller(keys[role]), path));
+      const asMember = await appCodeOf(call(createCaller(contextFor(members[role], keyOrg.id)), path));
+      if (rank < needed) {
+        expect(asKey, `${role} key`).toBe('INSUFFICIENT_ROLE');
+        expect(asMember, `${role} member`).toBe('INSUFFICIENT_ROLE');
+      } else {
+        expect(REFUSED.has(asKey), `${role} key got ${asKey}`).toBe(false);
+        expect(REFUSED.has(asMember), `${role} member got ${asMember}`).toBe(false);
+      }
+    }
+  });
+});
+
+describe("another organisation's API key", () => {
+  // Org A's objects, which org B's admin key names in its inputs.
+  let a: Awaited<ReturnType<typeof createOrganization>>;
+  let b: Awaited<ReturnType<typeof createOrganization>>;
+  let bKey: string;
+  let bKeyId: string;
+  const ids = {} as Record<
+    | 'staging'
+    | 'production'
+    | 'alert'
+    | 'group'
+    | 'ruleSet'
+    | 'v1'
+    | 'v2'
+    | 'sensor'
+    | 'source'
+    | 'apiKey'
+    | 'invitation'
+    | 'view'
+    | 'admin'
+    | 'viewer',
+    string
+  >;
+  let probes: Record<string, unknown>;
+
+  beforeAll(async () => {
+    a = await createOrganization('Victim Org');
+    b = await createOrganization('Intruder Org');
+    const db = getDb(databaseUrl);
+    const adminA = await createUser('Victim Admin');
+    const viewerA = await createUser('Victim Viewer');
+    await addMember(a.id, adminA.id, 'admin');
+    await addMember(a.id, viewerA.id, 'viewer');
+    ids.admin = adminA.id;
+    ids.viewer = viewerA.id;
+    const caller = createCaller(contextFor(adminA, a.id));
+    const envs = await caller.environment.list();
+    ids.staging = envs.find((e) => e.name === 'staging')?.id as string;
+    ids.production = envs.find((e) => e.name === 'production')?.id as string;
+    const group = await db.prisma.alertGroup.create({
+      data: {
+        organizationId: a.id,
+        environmentId: ids.production,
+        dedupKey: 'victim',
+        rule: 'Victim rule',
+        priority: 'critical',
+        source: 'syscall',
+        count: 1,
+        firstSeenAt: new Date(),
+        lastSeenAt: new Date(),
+        lastOutput: 'victim output',
+      },
+    });
+    ids.group = group.id;
+    const alert = await db.prisma.alert.create({
+      data: {
+        // Far from the sequence, so the id cannot be mistaken for a count or another row's id.
+        id: 987_654_321_012n,
+        organizationId: a.id,
+        environmentId: ids.production,
+        rule: 'Victim rule',
+        priority: 'critical',
+        source: 'syscall',
+        output: 'victim output',
+        tags: ['victim'],
+        hostname: 'victim-host',
+        eventTime: new Date(),
+        dedupKey: 'victim',
+        groupId: group.id,
+      },
+    });
+    ids.alert = alert.id.toString();
+    const created = await caller.rules.createRuleSet({ name: 'Victim rules' });
+    ids.ruleSet = created.ruleSet.id;
+    ids.v1 = created.version.id;
+    await caller.rules.activateVersion({ versionId: ids.v1, environmentId: ids.staging, comment: '' });
+    const files = (await caller.rules.getVersion({ versionId: ids.v1 })).files;
+    ids.v2 = (await caller.rules.createVersion({ ruleSetId: ids.ruleSet, files, message: 'second' })).id;
+    await caller.rules.activateVersion({ versionId: ids.v2, environmentId: ids.staging, comment: '' });
+    await caller.rules.saveOverride({
+      ruleSetId: ids.ruleSet,
+      environmentId: ids.staging,
+      change: { kind: 'list', name: 'interactive_shells', items: ['bash'] },
+    });
+    ids.sensor = (
+      await caller.sensors.register({ environmentId: ids.staging, name: 'victim-node' })
+    ).sensorId;
+    ids.source = (
+      await caller.sources.create({
+        environmentId: ids.staging,
+        name: 'Victim Falco',
+        settings: { kind: 'falco', config: {} },
+      })
+    ).source.id;
+    ids.apiKey = (
+      await caller.apiKeys.create({ name: 'Victim key', role: 'admin', expiresInDays: null })
+    ).apiKey.id;
+    ids.invitation = (
+      await caller.members.invite({ email: 'victim-invitee@example.test', role: 'viewer' })
+    ).invitation.id;
+    ids.view = (
+      await caller.views.create({ name: 'Victim view', query: { status: 'open' }, shared: true })
+    ).id;
+
+    const key = await createApiKey(
+      db,
+      { organizationId: b.id, name: 'Intruder', role: 'admin', createdById: null },
+      {},
+    );
+    bKey = key.key;
+    bKeyId = key.apiKey.id;
+
+    const groupFilter = { group: ids.group };
+    probes = {
+      'environment.list': undefined,
+      'organization.listMembers': undefined,
+      'dashboard.getOverview': { environment: null },
+      'dashboard.getAlerts': { filter: { range: '24h' } },
+      'alerts.list': { filter: {} },
+      'alerts.count': { filter: groupFilter },
+      'alerts.get': { id: ids.alert },
+      'alerts.triage': { target: { ids: [ids.alert] }, status: 'resolved' },
+      'alerts.addNote': { alertId: ids.alert, body: 'intruder' },
+      'alerts.listGroups': { filter: {} },
+      'alerts.facets': { environment: null },
+      'alerts.realtimeToken': { environment: null },
+      'views.list': undefined,
+      'views.delete': { id: ids.view },
+      'rules.listRuleSets': undefined,
+      'rules.createRuleSet': { name: 'Victim rules' },
+      'rules.getRuleSet': { ruleSetId: ids.ruleSet },
+      'rules.getVersion': { versionId: ids.v1 },
+      'rules.createVersion': {
+        ruleSetId: ids.ruleSet,
+        files: [{ name: 'x.yaml', content: '' }],
+        message: 'x',
+      },
+      'rules.activateVersion': { versionId: ids.v1, environmentId: ids.production, comment: '' },
+      'rules.previewPromotion': {
+        versionId: ids.v2,
+        environmentId: ids.production,
+        fromEnvironmentId: ids.staging,
+      },
+      'rules.promoteVersion': {
+        versionId: ids.v2,
+        fromEnvironmentId: ids.staging,
+        toEnvironmentId: ids.production,
+        comment: '',
+      },
+      'rules.rollbackVersion': { versionId: ids.v1, environmentId: ids.staging, comment: '' },
+      'rules.getEnvironmentLayers': { ruleSetId: ids.ruleSet, environmentId: ids.staging },
+      'rules.saveOverride': {
+        ruleSetId: ids.ruleSet,
+        environmentId: ids.staging,
+        change: { kind: 'list', name: 'interactive_shells', items: ['intruder'] },
+      },
+      'rules.removeOverride': {
+        ruleSetId: ids.ruleSet,
+        environmentId: ids.staging,
+        kind: 'list',
+        name: 'interactive_shells',
+      },
+      'members.changeRole': { userId: ids.viewer, role: 'admin' },
+      'members.remove': { userId: ids.viewer },
+      'members.listInvitations': undefined,
+      'members.invite': { email: 'victim-invitee@example.test', role: 'admin' },
+      'members.revokeInvitation': { invitationId: ids.invitation },
+      'apiKeys.list': undefined,
+      'apiKeys.create': { name: 'Victim key', role: 'admin', expiresInDays: null },
+      'apiKeys.revoke': { apiKeyId: ids.apiKey },
+      'audit.list': { filter: {} },
+      'audit.facets': undefined,
+      'sensors.list': { environmentId: ids.staging },
+      'sensors.register': { environmentId: ids.staging, name: 'intruder-node' },
+      'sensors.revoke': { sensorId: ids.sensor },
+      'sources.list': undefined,
+      'sources.create': {
+        environmentId: ids.staging,
+        name: 'Intruder',
+        settings: { kind: 'falco', config: {} },
+      },
+      'sources.update': { sourceId: ids.source, enabled: false },
+      'sources.rotateCredential': { sourceId: ids.source },
+      'sources.delete': { sourceId: ids.source },
+    };
+  });
+
+  const keyed = procedurePaths.filter((path) => ROLE_ORDER.includes(ACCESS[path] as Role));
+
+  it('has a probe naming org A objects for every procedure a key may call', () => {
+    expect(Object.keys(probes).sort()).toEqual([...keyed].sort());
+  });
+
+  it.each(keyed)('%s neither reaches nor reveals org A, even with org A in the cookie', async (path) => {
+    const caller = await bearerCaller(bKey, a.id);
+    const fn = path.split('.').reduce<unknown>((node, k) => (node as Record<string, unknown>)[k], caller) as (
+      i: unknown,
+    ) => Promise<unknown>;
+    let result: unknown;
+    try {
+      result = await fn(probes[path]);
+    } catch (error) {
+      const code = (error as { cause?: { code?: string } }).cause?.code;
+      expect(['NOT_FOUND', 'INVALID_INPUT']).toContain(code);
+      return;
+    }
+    // Answered: about org B only. No id of org A (organisation, environments, alerts, rules,
+    // sensors, sources, keys, invitations, views, members) may appear in it.
+    const text = JSON.stringify(result);
+    for (const [name, id] of Object.entries({ org: a.id, ...ids })) {
+      expect(text.includes(JSON.stringify(id)), `${path} revealed org A's ${name}`).toBe(false);
+    }
+  });
+
+  it('left org A untouched', async () => {
+    const { prisma } = getDb(databaseUrl);
+    expect(await prisma.auditLog.count({ where: { organizationId: a.id, actorApiKeyId: bKeyId } })).toBe(0);
+    const alert = await prisma.alert.findUniqueOrThrow({ where: { id: BigInt(ids.alert) } });
+    expect(alert).toMatchObject({ status: 'open', assigneeId: null });
+    expect(await prisma.alertNote.count({ where: { alertId: BigInt(ids.alert) } })).toBe(0);
+    expect(await prisma.ruleSetVersion.count({ where: { ruleSetId: ids.ruleSet } })).toBe(2);
+    expect(await prisma.activation.count({ where: { ruleSetId: ids.ruleSet } })).toBe(2);
+    const override = await prisma.environmentOverride.findFirstOrThrow({ where: { ruleSetId: ids.ruleSet } });
+    expect(override.items).toEqual(['bash']);
+    expect((await prisma.sensor.findUniqueOrThrow({ where: { id: ids.sensor } })).revokedAt).toBeNull();
+    expect((await prisma.cloudSource.findUniqueOrThrow({ where: { id: ids.source } })).enabled).toBe(true);
+    expect((await prisma.apiKey.findUniqueOrThrow({ where: { id: ids.apiKey } })).revokedAt).toBeNull();
+    expect(
+      (await prisma.invitation.findUniqueOrThrow({ where: { id: ids.invitation } })).revokedAt,
+    ).toBeNull();
+    expect(await prisma.savedView.count({ where: { id: ids.view } })).toBe(1);
+    const roles = await prisma.membership.findMany({
+      where: { organizationId: a.id },
+      select: { role: true },
+    });
+    expect(roles.map((r) => r.role).sort()).toEqual(['admin', 'viewer']);
+    // What the key did do happened in org B.
+    expect(
+      await prisma.auditLog.count({ where: { organizationId: b.id, actorApiKeyId: bKeyId } }),
+    ).toBeGreaterThan(0);
+  });
 });

@@ -242,7 +242,8 @@ export function AlertDetail({
           {alert.notes.map((n) => (
             <li key={n.id}>
               <div className={styles.muted}>
-                {n.authorName ?? 'Former member'} · <Time iso={n.createdAt} />
+                {n.authorName ?? 'Former member'}
+                {n.authorApiKeyId ? ' (API key)' : ''} · <Time iso={n.createdAt} />
               </div>
               <div className={styles.noteBody} data-testid="note-body">
                 {n.body}
@@ -288,7 +289,11 @@ export function AlertDetail({
           <ul className={styles.timeline}>
             {alert.activities.map((a) => (
               <li key={a.id}>
-                <strong>{a.actorName ?? 'Someone'}</strong> {describeActivity(a.action, a.after, members)}
+                <strong>
+                  {a.actorName ?? 'Someone'}
+                  {a.actorApiKeyId ? ' (API key)' : ''}
+                </strong>{' '}
+                {describeActivity(a.action, a.after, members)}
                 <div className={styles.muted}>
                   <Time iso={a.createdAt} />
                 </div>

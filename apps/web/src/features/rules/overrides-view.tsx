@@ -18,7 +18,7 @@ type Layers = {
     override: {
       value: string[] | string;
       updatedAt: string;
-      updatedBy: { id: string; name: string } | null;
+      updatedBy: { kind: 'user' | 'api_key'; id: string; name: string } | null;
     } | null;
     usedBy: string[];
   }[];
@@ -260,7 +260,9 @@ function OverrideItem({
         <span className={styles.grow} />
         {item.override ? (
           <span className={styles.faint}>
-            {item.override.updatedBy?.name ?? 'Someone'} · <TimeAgo iso={item.override.updatedAt} />
+            {item.override.updatedBy?.name ?? 'Someone'}
+            {item.override.updatedBy?.kind === 'api_key' ? ' (API key)' : ''} ·{' '}
+            <TimeAgo iso={item.override.updatedAt} />
           </span>
         ) : null}
         {canAuthor && !editing ? (

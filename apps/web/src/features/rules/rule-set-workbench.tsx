@@ -409,7 +409,8 @@ export function RuleSetWorkbench({ ruleSetId, role }: { ruleSetId: string; role:
                           {v.message || 'No message'}
                         </span>
                         <span className={styles.faint}>
-                          {v.author?.name ?? 'System'} · <TimeAgo iso={v.createdAt} />
+                          {v.author?.name ?? 'System'}
+                          {v.author?.kind === 'api_key' ? ' (API key)' : ''} · <TimeAgo iso={v.createdAt} />
                         </span>
                       </button>
                       {rollbackTargets.length > 0 ? (

@@ -1,9 +1,9 @@
 import { addAlertNote as addAlertNoteService } from '../../services/alerts/add-alert-note';
-import { orgProcedure } from '../../trpc';
+import { orgActorProcedure } from '../../trpc';
 import { addAlertNoteInput, addAlertNoteOutput } from './add-alert-note.schema';
 
 /** Adds a triage note to an alert. */
-export const addAlertNote = orgProcedure('triager')
+export const addAlertNote = orgActorProcedure('triager')
   .input(addAlertNoteInput)
   .output(addAlertNoteOutput)
   .mutation(({ ctx, input }) =>
@@ -11,6 +11,6 @@ export const addAlertNote = orgProcedure('triager')
       organizationId: ctx.org.id,
       alertId: input.alertId,
       body: input.body,
-      actor: { userId: ctx.viewer.id, userAgent: ctx.headers.get('user-agent') },
+      actor: ctx.actor,
     }),
   );

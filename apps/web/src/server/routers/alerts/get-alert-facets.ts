@@ -1,9 +1,9 @@
 import { getAlertFacets as getAlertFacetsService } from '../../services/alerts/get-alert-facets';
-import { orgProcedure } from '../../trpc';
+import { orgActorProcedure } from '../../trpc';
 import { getAlertFacetsInput, getAlertFacetsOutput } from './get-alert-facets.schema';
 
 /** Suggestions for the filter bar. */
-export const getAlertFacets = orgProcedure('viewer')
+export const getAlertFacets = orgActorProcedure('viewer')
   .input(getAlertFacetsInput)
   .output(getAlertFacetsOutput)
   .query(({ ctx, input }) =>

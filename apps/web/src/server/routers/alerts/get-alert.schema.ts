@@ -30,6 +30,8 @@ export const getAlertOutput = z.object({
         id: z.string(),
         body: z.string(),
         authorId: z.string().nullable(),
+        /** Set when automation wrote the note with an API key; `authorName` is then the key's name. */
+        authorApiKeyId: z.string().nullable(),
         authorName: z.string().nullable(),
         createdAt: isoDate,
       }),
@@ -39,6 +41,8 @@ export const getAlertOutput = z.object({
         id: z.string(),
         action: z.string(),
         actorId: z.string().nullable(),
+        /** Set when automation acted with an API key; `actorName` is then the key's name. */
+        actorApiKeyId: z.string().nullable(),
         actorName: z.string().nullable(),
         before: z.unknown(),
         after: z.unknown(),

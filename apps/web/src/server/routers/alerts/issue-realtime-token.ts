@@ -1,15 +1,15 @@
 import { issueRealtimeToken as issueRealtimeTokenService } from '../../services/alerts/issue-realtime-token';
-import { orgProcedure } from '../../trpc';
+import { orgActorProcedure } from '../../trpc';
 import { issueRealtimeTokenInput, issueRealtimeTokenOutput } from './issue-realtime-token.schema';
 
 /** A short-lived token for the collector's live alert stream. A mutation: it mints a credential. */
-export const issueRealtimeToken = orgProcedure('viewer')
+export const issueRealtimeToken = orgActorProcedure('viewer')
   .input(issueRealtimeTokenInput)
   .output(issueRealtimeTokenOutput)
   .mutation(({ ctx, input }) =>
     issueRealtimeTokenService({
       organizationId: ctx.org.id,
-      userId: ctx.viewer.id,
+      subject: ctx.actor.userId ?? `api_key:${ctx.actor.apiKeyId}`,
       environment: input.environment,
     }),
   );

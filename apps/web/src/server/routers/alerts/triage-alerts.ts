@@ -1,15 +1,15 @@
 import { triageAlerts as triageAlertsService } from '../../services/alerts/triage-alerts';
-import { orgProcedure } from '../../trpc';
+import { orgActorProcedure } from '../../trpc';
 import { triageAlertsInput, triageAlertsOutput } from './triage-alerts.schema';
 
 /** Sets status and/or assignee on a selection or on everything matching a filter. */
-export const triageAlerts = orgProcedure('triager')
+export const triageAlerts = orgActorProcedure('triager')
   .input(triageAlertsInput)
   .output(triageAlertsOutput)
   .mutation(({ ctx, input }) =>
     triageAlertsService({
       organizationId: ctx.org.id,
-      actor: { userId: ctx.viewer.id, userAgent: ctx.headers.get('user-agent') },
+      actor: ctx.actor,
       change: { status: input.status, assigneeId: input.assigneeId },
       target: input.target,
     }),

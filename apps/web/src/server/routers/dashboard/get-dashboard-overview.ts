@@ -1,9 +1,9 @@
 import { getDashboardOverview as getDashboardOverviewService } from '../../services/dashboard/get-dashboard-overview';
-import { orgProcedure } from '../../trpc';
+import { orgActorProcedure } from '../../trpc';
 import { getDashboardOverviewInput, getDashboardOverviewOutput } from './get-dashboard-overview.schema';
 
 /** Whether alerts, sensors and sources exist yet, for the dashboard's empty state. */
-export const getDashboardOverview = orgProcedure('viewer')
+export const getDashboardOverview = orgActorProcedure('viewer')
   .input(getDashboardOverviewInput)
   .output(getDashboardOverviewOutput)
   .query(({ ctx, input }) =>

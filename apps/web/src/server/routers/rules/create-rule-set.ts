@@ -1,11 +1,11 @@
 import { createRuleSet as createRuleSetService } from '../../services/rules/create-rule-set';
-import { orgProcedure } from '../../trpc';
+import { orgActorProcedure } from '../../trpc';
 import { createRuleSetInput, createRuleSetOutput } from './create-rule-set.schema';
 
 /** Creates a rule set with a first version (starter rules unless files are given). */
-export const createRuleSet = orgProcedure('author')
+export const createRuleSet = orgActorProcedure('author')
   .input(createRuleSetInput)
   .output(createRuleSetOutput)
   .mutation(({ ctx, input }) =>
-    createRuleSetService({ organizationId: ctx.org.id, userId: ctx.viewer.id, headers: ctx.headers }, input),
+    createRuleSetService({ organizationId: ctx.org.id, actor: ctx.actor, headers: ctx.headers }, input),
   );

@@ -1,8 +1,8 @@
 import { listRuleSets as listRuleSetsService } from '../../services/rules/list-rule-sets';
-import { orgProcedure } from '../../trpc';
+import { orgActorProcedure } from '../../trpc';
 import { listRuleSetsOutput } from './list-rule-sets.schema';
 
 /** The organisation's rule sets with their newest version and what each environment runs. */
-export const listRuleSets = orgProcedure('viewer')
+export const listRuleSets = orgActorProcedure('viewer')
   .output(listRuleSetsOutput)
   .query(({ ctx }) => listRuleSetsService(ctx.org.id));

@@ -1,12 +1,12 @@
 import { promoteRuleSetVersion as promoteService } from '../../services/rules/promote-rule-set-version';
-import { orgProcedure } from '../../trpc';
+import { orgActorProcedure } from '../../trpc';
 import { activationOutput } from './rules-common.schema';
 import { promoteRuleSetVersionInput } from './promote-rule-set-version.schema';
 
 /** Admins promote the version running in one environment to another after reviewing the diff. */
-export const promoteRuleSetVersion = orgProcedure('admin')
+export const promoteRuleSetVersion = orgActorProcedure('admin')
   .input(promoteRuleSetVersionInput)
   .output(activationOutput)
   .mutation(({ ctx, input }) =>
-    promoteService({ organizationId: ctx.org.id, userId: ctx.viewer.id, headers: ctx.headers }, input),
+    promoteService({ organizationId: ctx.org.id, actor: ctx.actor, headers: ctx.headers }, input),
   );

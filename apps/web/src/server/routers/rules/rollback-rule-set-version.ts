@@ -1,12 +1,12 @@
 import { rollbackRuleSetVersion as rollbackService } from '../../services/rules/rollback-rule-set-version';
-import { orgProcedure } from '../../trpc';
+import { orgActorProcedure } from '../../trpc';
 import { activationOutput } from './rules-common.schema';
 import { rollbackRuleSetVersionInput } from './rollback-rule-set-version.schema';
 
 /** Admins make an earlier valid version active again in an environment. */
-export const rollbackRuleSetVersion = orgProcedure('admin')
+export const rollbackRuleSetVersion = orgActorProcedure('admin')
   .input(rollbackRuleSetVersionInput)
   .output(activationOutput)
   .mutation(({ ctx, input }) =>
-    rollbackService({ organizationId: ctx.org.id, userId: ctx.viewer.id, headers: ctx.headers }, input),
+    rollbackService({ organizationId: ctx.org.id, actor: ctx.actor, headers: ctx.headers }, input),
   );

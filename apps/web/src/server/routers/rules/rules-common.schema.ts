@@ -4,7 +4,10 @@ import { z } from 'zod';
 export const isoDate = z.date().transform((d) => d.toISOString());
 export const versionStatus = z.enum(['valid', 'draft']);
 export const activationAction = z.enum(['activate', 'promote', 'rollback']);
-export const person = z.object({ id: z.string(), name: z.string() }).nullable();
+/** Who saved, activated or overrode something: a member, or an API key (automation such as CI). */
+export const person = z
+  .object({ kind: z.enum(['user', 'api_key']), id: z.string(), name: z.string() })
+  .nullable();
 export const uuid = z.uuid();
 
 /** A diagnostic as versions store it: the start of its range plus Falco's code and item. */

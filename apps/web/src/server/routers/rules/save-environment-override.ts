@@ -1,11 +1,11 @@
 import { saveEnvironmentOverride as saveOverrideService } from '../../services/rules/save-environment-override';
-import { orgProcedure } from '../../trpc';
+import { orgActorProcedure } from '../../trpc';
 import { overrideSaveOutput, saveEnvironmentOverrideInput } from './save-environment-override.schema';
 
 /** Authors set an environment's list items or macro condition; refused when the merged rules do not compile. */
-export const saveEnvironmentOverride = orgProcedure('author')
+export const saveEnvironmentOverride = orgActorProcedure('author')
   .input(saveEnvironmentOverrideInput)
   .output(overrideSaveOutput)
   .mutation(({ ctx, input }) =>
-    saveOverrideService({ organizationId: ctx.org.id, userId: ctx.viewer.id, headers: ctx.headers }, input),
+    saveOverrideService({ organizationId: ctx.org.id, actor: ctx.actor, headers: ctx.headers }, input),
   );

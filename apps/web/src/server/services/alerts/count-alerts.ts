@@ -7,7 +7,8 @@ import { resolveAlertFilter } from './resolve-alert-filter';
 /** How many alerts match (for a bulk action's confirmation) and the newest matching id. */
 export async function countAlerts(input: {
   organizationId: string;
-  userId: string;
+  /** Null for API keys. */
+  userId: string | null;
   filter: AlertFilterValue;
 }): Promise<{ count: number; maxId: string | null }> {
   const { filter } = await resolveAlertFilter(input.organizationId, input.userId, input.filter);

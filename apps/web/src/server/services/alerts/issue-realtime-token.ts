@@ -6,11 +6,12 @@ import { listEnvironments } from '../environment/list-environments';
 
 /**
  * A short-lived token for the collector's socket.io stream, granting the organisation's
- * environments (or just the one asked for), and where to connect.
+ * environments (or just the one asked for), and where to connect. The token's subject is the
+ * user, or `api_key:<id>` for automation (the collector only logs it).
  */
 export async function issueRealtimeToken(input: {
   organizationId: string;
-  userId: string;
+  subject: string;
   environment: string | null;
   now?: Date;
 }): Promise<{ token: string; url: string; environmentIds: string[]; expiresAt: Date }> {
@@ -29,7 +30,7 @@ export async function issueRealtimeToken(input: {
   const exp = Math.floor((input.now ?? new Date()).getTime() / 1000) + REALTIME_TOKEN_TTL_SECONDS;
   const environmentIds = chosen.map((e) => e.id);
   const token = await signRealtimeToken(
-    { userId: input.userId, organizationId: input.organizationId, environmentIds, exp },
+    { userId: input.subject, organizationId: input.organizationId, environmentIds, exp },
     realtime.secret,
   );
   return { token, url: realtime.collectorUrl, environmentIds, expiresAt: new Date(exp * 1000) };

@@ -11,7 +11,8 @@ import { resolveAlertFilter } from './resolve-alert-filter';
  */
 export async function listAlertGroups(input: {
   organizationId: string;
-  userId: string;
+  /** Null for API keys. */
+  userId: string | null;
   filter: AlertFilterValue;
   cursor: string | null;
   limit: number;

@@ -8,7 +8,8 @@ import { resolveAlertFilter } from './resolve-alert-filter';
 /** One page of the organisation's alerts matching the filter, newest first. */
 export async function listAlerts(input: {
   organizationId: string;
-  userId: string;
+  /** Null for API keys. */
+  userId: string | null;
   filter: AlertFilterValue;
   cursor: string | null;
   limit: number;

@@ -21,10 +21,11 @@ export function rangeMilliseconds(range: TimeRange): number {
 /**
  * Turns the console's filter into the repository's: environment slug to id (in the caller's
  * organisation only), `me` to the caller, `none` to unassigned, a relative range to absolute times.
+ * `userId` is null for API keys, which are never assignees: `me` is refused for them.
  */
 export async function resolveAlertFilter(
   organizationId: string,
-  userId: string,
+  userId: string | null,
   input: AlertFilterValue,
   now: Date = new Date(),
 ): Promise<{ filter: AlertFilter; from: Date | undefined; to: Date | undefined }> {
@@ -41,6 +42,12 @@ export async function resolveAlertFilter(
       : undefined;
   const to = input.range ? undefined : input.to ? new Date(input.to) : undefined;
   if (from && to && from >= to) throw new AppError('INVALID_INPUT', 'The time range ends before it starts.');
+  if (userId === null && input.assignees.includes('me')) {
+    throw new AppError(
+      'INVALID_INPUT',
+      "An API key has no alerts of its own: name the assignee instead of 'me'.",
+    );
+  }
   return {
     filter: {
       organizationId,

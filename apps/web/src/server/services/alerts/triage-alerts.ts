@@ -18,7 +18,7 @@ export type TriageTargetInput = { ids: string[] } | { filter: AlertFilterValue; 
  */
 export async function triageAlerts(input: {
   organizationId: string;
-  actor: Actor & { userId: string };
+  actor: Actor;
   change: { status?: AlertStatus | undefined; assigneeId?: string | null | undefined };
   target: TriageTargetInput;
 }): Promise<TriageResult> {
@@ -34,8 +34,9 @@ export async function triageAlerts(input: {
     'ids' in input.target
       ? { ids: input.target.ids }
       : {
-          filter: (await resolveAlertFilter(input.organizationId, input.actor.userId, input.target.filter))
-            .filter,
+          filter: (
+            await resolveAlertFilter(input.organizationId, input.actor.userId ?? null, input.target.filter)
+          ).filter,
           maxId: input.target.maxId,
         };
   return triageAlertRows(db(), { organizationId: input.organizationId, actor: input.actor, change, target });

@@ -22,7 +22,8 @@ function bucketFor(spanMs: number): number {
  */
 export async function getAlertDashboard(input: {
   organizationId: string;
-  userId: string;
+  /** Null for API keys. */
+  userId: string | null;
   filter: AlertFilterValue;
   now?: Date;
 }): Promise<AlertDashboard & { from: Date; to: Date; bucketSeconds: number }> {

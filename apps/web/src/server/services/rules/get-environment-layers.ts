@@ -1,5 +1,6 @@
 import 'server-only';
 import {
+  type ActorRef,
   type EnvironmentOverrideRow,
   getOrganizationEnvironment,
   getRuleSet,
@@ -20,7 +21,7 @@ export interface LayeredItem {
   override: {
     value: string[] | string;
     updatedAt: Date;
-    updatedBy: { id: string; name: string } | null;
+    updatedBy: ActorRef | null;
   } | null;
   /** Rules that reference it (directly or through macros), from the compiled base. */
   usedBy: string[];

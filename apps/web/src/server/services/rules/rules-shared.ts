@@ -13,7 +13,8 @@ import { AppError } from '../../errors/app-error';
 /** Who is acting, for the audit log. */
 export interface RulesCaller {
   organizationId: string;
-  userId: string;
+  /** A signed-in member, or an API key (exactly one of the two ids is set). */
+  actor: { userId: string | null; apiKeyId: string | null };
   /** Request headers, so audit entries carry the client's address and user agent. */
   headers?: Headers;
 }
@@ -21,7 +22,8 @@ export interface RulesCaller {
 /** The audit actor of a console caller. */
 export function actorOf(caller: RulesCaller): Actor {
   return {
-    userId: caller.userId,
+    userId: caller.actor.userId,
+    apiKeyId: caller.actor.apiKeyId,
     ip: caller.headers?.get('x-forwarded-for')?.split(',')[0]?.trim() ?? null,
     userAgent: caller.headers?.get('user-agent') ?? null,
   };

@@ -7,7 +7,8 @@ import { AppError } from '../../errors/app-error';
 /** Deletes one of the caller's views; admins may also delete views others shared. */
 export async function deleteSavedView(input: {
   organizationId: string;
-  userId: string;
+  /** Null for API keys: they own no views, so admin keys delete shared ones only. */
+  userId: string | null;
   role: Role;
   id: string;
   actor: Actor;
