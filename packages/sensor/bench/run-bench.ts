@@ -7,10 +7,12 @@ import { CollectorPeer } from '../test/collector-peer.js';
 import { measurePipelineCost } from './pipeline-cost.js';
 
 /**
- * Sensor benchmark: runs the real `peregrine-sensor` (eBPF backend) against a collector peer while a
- * load program issues openat at 1k, 10k and 50k events/s, and reports events captured and shipped
- * per second, the sensor's CPU (Node process and bpftrace separately, % of one core) and peak RSS,
- * and drops by cause. `npm run bench -w packages/sensor` (root; needs bpftrace).
+ * Sensor benchmark: runs the real `peregrine-sensor` against a collector peer while a load program
+ * issues openat at 1k, 10k and 50k events/s, and reports events captured and shipped per second,
+ * the sensor's CPU (the Node process and its capture process, peregrine-capture or bpftrace,
+ * separately, % of one core) and peak RSS, and drops by cause. `npm run bench -w packages/sensor`
+ * (root). `BENCH_BACKEND=libbpf,bpftrace` (the default) runs each kernel backend in turn, one
+ * sensor per backend, `BENCH_ROUNDS` times, so both are measured under the same machine load.
  */
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -18,6 +20,10 @@ const CLI = join(here, '..', 'src', 'cli.js');
 const LOAD = join(here, 'load-generator.js');
 const LEVELS = (process.env.BENCH_LEVELS ?? '1000,10000,50000').split(',').map(Number);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+const BACKENDS = (process.env.BENCH_BACKEND ?? 'libbpf,bpftrace').split(',').filter(Boolean);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
+/** The capture child of the sensor, by comm (peregrine-capture's is cut to 15 characters). */
+const CAPTURE_COMM: Record<string, string> = { libbpf: 'peregrine-captu', bpftrace: 'bpftrace' };
 const TICKS = 100;
 
 interface Usage {
@@ -57,15 +63,17 @@ function childByName(ppid: number, name: string): number | undefined {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function main(): Promise<void> {
-  console.log('userspace pipeline cost per event (CPU time, synthetic openat records, 100k events):\n');
-  for (const [stage, us] of await measurePipelineCost())
-    console.log(`  ${stage.padEnd(18)} ${us.toFixed(2)} us`);
-  console.log('');
-  if (process.getuid?.() !== 0) {
-    console.log('benchmark skipped: the eBPF backend needs root');
-    return;
-  }
+interface Result {
+  backend: string;
+  rate: number;
+  nodePct: number;
+  capturePct: number;
+  row: string[];
+}
+
+/** One sensor with the given kernel backend through every load level. */
+async function runBackend(backend: string): Promise<Result[]> {
+  const results: Result[] = [];
   const peer = new CollectorPeer();
   peer.keepEvents = false;
   peer.validate = false;
@@ -80,28 +88,28 @@ async function main(): Promise<void> {
       PEREGRINE_COLLECTOR_URL: peer.url,
       PEREGRINE_SENSOR_KEY: peer.key,
       PEREGRINE_SENSOR_ID: 'bench',
-      PEREGRINE_BACKEND: 'ebpf',
+      PEREGRINE_BACKEND: backend,
       PEREGRINE_SPOOL_DIR: join(dir, 'spool'),
       PEREGRINE_HEARTBEAT_INTERVAL_S: '1',
       PEREGRINE_FLUSH_INTERVAL_MS: '250',
       PEREGRINE_LOG_LEVEL: 'warn',
     },
   });
-  const rows: string[][] = [];
   try {
     const ready = Date.now();
     while (!peer.heartbeats.some((h) => h.backend === 'ebpf')) {
       if (Date.now() - ready > 120_000 || sensor.exitCode !== null)
-        throw new Error('sensor did not start with eBPF');
+        throw new Error(`sensor did not start with the ${backend} backend`);
       await sleep(200);
     }
-    const bpftracePid = childByName(sensor.pid!, 'bpftrace');
+    const capturePid = childByName(sensor.pid!, CAPTURE_COMM[backend] ?? backend);
+    if (!capturePid) throw new Error(`no ${backend} process under the sensor`);
     for (const rate of LEVELS) {
       await sleep(1500);
       const hb0 = peer.heartbeats.at(-1)!;
       const matching0 = peer.receivedMatching;
       const node0 = usage(sensor.pid);
-      const bpf0 = usage(bpftracePid);
+      const cap0 = usage(capturePid);
       const load = spawn(process.execPath, [LOAD, String(rate), String(SECONDS), join(dir, `load-${rate}`)], {
         stdio: ['ignore', 'pipe', 'inherit'],
       });
@@ -110,15 +118,15 @@ async function main(): Promise<void> {
         out += chunk.toString();
       });
       let peakNode = node0.rssKb;
-      let peakBpf = bpf0.rssKb;
+      let peakCap = cap0.rssKb;
       const sampler = setInterval(() => {
         peakNode = Math.max(peakNode, usage(sensor.pid).rssKb);
-        peakBpf = Math.max(peakBpf, usage(bpftracePid).rssKb);
+        peakCap = Math.max(peakCap, usage(capturePid).rssKb);
       }, 250);
       await new Promise((r) => load.once('exit', r));
       // CPU is measured over the load window itself; the drain below only settles the counts.
       const node1 = usage(sensor.pid);
-      const bpf1 = usage(bpftracePid);
+      const cap1 = usage(capturePid);
       const { done } = JSON.parse(out) as { done: number };
       // Drain: until everything the load produced has arrived, or nothing more arrives for 3 s.
       let last = -1;
@@ -136,20 +144,30 @@ async function main(): Promise<void> {
       await sleep(1200);
       const hb1 = peer.heartbeats.at(-1)!;
       const shipped = peer.receivedMatching - matching0;
-      const pct = (a: Usage, b: Usage) => (((b.ticks - a.ticks) / TICKS / SECONDS) * 100).toFixed(1);
+      const pct = (a: Usage, b: Usage) => ((b.ticks - a.ticks) / TICKS / SECONDS) * 100;
       const drop = (k: keyof typeof hb0.drops) => hb1.drops[k] - hb0.drops[k];
-      rows.push([
-        String(rate),
-        String(Math.round(done / SECONDS)),
-        String(Math.round((hb1.totals.captured - hb0.totals.captured) / SECONDS)),
-        String(Math.round(shipped / SECONDS)),
-        String(done - shipped),
-        pct(node0, node1),
-        pct(bpf0, bpf1),
-        `${Math.round(peakNode / 1024)} / ${Math.round(peakBpf / 1024)}`,
-        `${drop('kernel')} / ${drop('queue')} / ${drop('spool')}`,
-      ]);
-      console.log(`level ${rate}/s done`);
+      const nodePct = pct(node0, node1);
+      const capturePct = pct(cap0, cap1);
+      results.push({
+        backend,
+        rate,
+        nodePct,
+        capturePct,
+        row: [
+          backend,
+          String(rate),
+          String(Math.round(done / SECONDS)),
+          String(Math.round((hb1.totals.captured - hb0.totals.captured) / SECONDS)),
+          String(Math.round(shipped / SECONDS)),
+          String(done - shipped),
+          nodePct.toFixed(1),
+          capturePct.toFixed(1),
+          `${Math.round(peakNode / 1024)} / ${Math.round(peakCap / 1024)}`,
+          `${drop('kernel')} / ${drop('parse')} / ${drop('queue')} / ${drop('spool')}`,
+          loadAverage(),
+        ],
+      });
+      console.log(`${backend}: level ${rate}/s done`);
     }
   } finally {
     sensor.kill('SIGTERM');
@@ -157,16 +175,43 @@ async function main(): Promise<void> {
     await peer.stop();
     rmSync(dir, { recursive: true, force: true });
   }
+  return results;
+}
+
+function loadAverage(): string {
+  return readFileSync('/proc/loadavg', 'utf8').split(' ')[0] ?? '';
+}
+
+async function main(): Promise<void> {
+  console.log('userspace pipeline cost per event (CPU time, synthetic openat records, 100k events):\n');
+  for (const [stage, us] of await measurePipelineCost())
+    console.log(`  ${stage.padEnd(18)} ${us.toFixed(2)} us`);
+  console.log('');
+  if (process.getuid?.() !== 0) {
+    console.log('benchmark skipped: the eBPF backend needs root');
+    return;
+  }
+  const rows: string[][] = [];
+  const results: Result[] = [];
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const backend of BACKENDS) {
+      console.log(`round ${round}: ${backend}`);
+      results.push(...(await runBackend(backend)));
+    }
+  }
+  for (const r of results) rows.push(r.row);
   const header = [
+    'backend',
     'target ev/s',
     'generated ev/s',
     'captured ev/s (all procs)',
     'shipped ev/s (load)',
     'load events missing',
     'sensor CPU %',
-    'bpftrace CPU %',
-    'peak RSS MB sensor / bpftrace',
-    'drops kernel / queue / spool',
+    'capture CPU %',
+    'peak RSS MB sensor / capture',
+    'drops kernel / parse / queue / spool',
+    'load avg',
   ];
   const table = [header, header.map((h) => '-'.repeat(h.length)), ...rows];
   const widths = header.map((_, i) => Math.max(...table.map((r) => (r[i] ?? '').length)));
@@ -174,6 +219,23 @@ async function main(): Promise<void> {
     `\nperegrine-sensor benchmark (${SECONDS} s per level; CPU = % of one core over the load window)\n`,
   );
   for (const row of table) console.log(`| ${row.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`);
+  if (BACKENDS.includes('libbpf') && BACKENDS.includes('bpftrace')) {
+    console.log('\nlibbpf vs bpftrace, mean over rounds (CPU % of one core: sensor + capture = total)\n');
+    for (const rate of LEVELS) {
+      const mean = (backend: string, key: 'nodePct' | 'capturePct') => {
+        const of = results.filter((r) => r.backend === backend && r.rate === rate);
+        return of.reduce((sum, r) => sum + r[key], 0) / Math.max(1, of.length);
+      };
+      const line = (backend: string) =>
+        `${mean(backend, 'nodePct').toFixed(1)} + ${mean(backend, 'capturePct').toFixed(1)} = ${(mean(backend, 'nodePct') + mean(backend, 'capturePct')).toFixed(1)}`;
+      const ratio =
+        (mean('libbpf', 'nodePct') + mean('libbpf', 'capturePct')) /
+        Math.max(0.01, mean('bpftrace', 'nodePct') + mean('bpftrace', 'capturePct'));
+      console.log(
+        `  ${String(rate).padStart(6)}/s  libbpf ${line('libbpf')}  bpftrace ${line('bpftrace')}  ratio ${ratio.toFixed(2)}`,
+      );
+    }
+  }
 }
 
 await main();

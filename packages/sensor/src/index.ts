@@ -20,7 +20,7 @@ export { ConfigError, loadConfig, type SensorConfig, USAGE } from './env.js';
 /** A stderr logger. */
 export { createLogger, type Logger } from './logger.js';
 
-/** Capture backends: the interface, eBPF via bpftrace, and /proc polling. */
+/** Capture backends: the interface, eBPF via libbpf (peregrine-capture) or bpftrace, and /proc polling. */
 export { type CaptureBackend, type CaptureCounters, CaptureError } from './capture/capture-backend.js';
 export {
   BpftraceBackend,
@@ -28,6 +28,13 @@ export {
   ebpfUnavailableReason,
   findExecutable,
 } from './capture/bpftrace-backend.js';
+export {
+  findCaptureLoader,
+  LibbpfBackend,
+  type LibbpfBackendOptions,
+  libbpfUnavailableReason,
+} from './capture/libbpf-backend.js';
+export { LibbpfRecordDecoder, parseLayout, type TypeLayout } from './capture/libbpf-records.js';
 export { ProcfsBackend, type ProcfsBackendOptions } from './capture/procfs-backend.js';
 /** The generated bpftrace program and the syscalls it traces. */
 export { generateBpftraceProgram, type ProgramOptions } from './capture/bpftrace-program.js';
