@@ -9,6 +9,7 @@ command -v make >/dev/null 2>&1 || missing="$missing make"
 command -v cc >/dev/null 2>&1 || missing="$missing cc"
 [ -f /usr/include/bpf/libbpf.h ] || missing="$missing libbpf-dev"
 [ -f /usr/include/libelf.h ] || missing="$missing libelf-dev"
+[ -f /usr/include/zlib.h ] || missing="$missing zlib1g-dev"
 [ -r /sys/kernel/btf/vmlinux ] || missing="$missing kernel-BTF(/sys/kernel/btf/vmlinux)"
 if [ -n "$missing" ]; then
   echo "peregrine-capture not built (missing:$missing); the sensor will use bpftrace or /proc"
