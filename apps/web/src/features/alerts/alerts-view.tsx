@@ -194,7 +194,8 @@ export function AlertsView({ environments, switcherEnvironment, canTriage, viewe
   const refreshAll = useCallback(async () => {
     setLive([]);
     await queryClient.invalidateQueries({ queryKey: trpc.alerts.list.infiniteQueryKey(listInput) });
-    await queryClient.invalidateQueries({ queryKey: trpc.alerts.listGroups.queryKey() });
+    // pathKey: every input and query type (the grouped view is an infinite query).
+    await queryClient.invalidateQueries({ queryKey: trpc.alerts.listGroups.pathKey() });
     await queryClient.invalidateQueries({ queryKey: trpc.alerts.get.queryKey() });
   }, [queryClient, trpc, listInput]);
 
@@ -239,6 +240,12 @@ export function AlertsView({ environments, switcherEnvironment, canTriage, viewe
           <GroupTable
             filter={filter}
             environmentNames={environmentNames}
+            canTriage={canTriage}
+            members={members}
+            onTriaged={() => {
+              void refreshAll();
+              void queryClient.invalidateQueries({ queryKey: trpc.alerts.count.pathKey() });
+            }}
             onOpenGroup={(groupId) => {
               const p = filterToParams({ ...filter, group: groupId }, new URLSearchParams(params.toString()));
               p.delete('tab');

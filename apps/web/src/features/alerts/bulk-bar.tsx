@@ -2,20 +2,13 @@
 
 import { useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { type AlertStatus, STATUSES } from '@/server/routers/alerts/alert-filter.schema';
+import { STATUSES } from '@/server/routers/alerts/alert-filter.schema';
 import { useTRPC } from '@/trpc/client';
 import styles from './alerts.module.css';
 import type { Member } from './filter-bar';
 import type { UrlFilter } from './filter-url';
 import { STATUS_LABELS } from './priority';
-
-type Change = { status?: AlertStatus; assigneeId?: string | null };
-
-function describe(change: Change, members: Member[]): string {
-  if (change.status) return `mark as ${STATUS_LABELS[change.status].toLowerCase()}`;
-  if (change.assigneeId === null) return 'unassign';
-  return `assign to ${members.find((m) => m.userId === change.assigneeId)?.name ?? 'member'}`;
-}
+import { describeChange, summarizeTriage, type TriageChange as Change } from './triage-change';
 
 /**
  * Bulk triage: on the selected rows, or on every alert matching the filter. The latter first
@@ -57,7 +50,7 @@ export function BulkBar({
     triage.mutate(
       { target: { ids: selectedIds }, ...change },
       {
-        onSuccess: (r) => onDone(`${r.updated} updated${r.unchanged ? `, ${r.unchanged} already so` : ''}`),
+        onSuccess: (r) => onDone(summarizeTriage(r)),
       },
     );
   };
@@ -69,9 +62,7 @@ export function BulkBar({
       {
         onSuccess: (r) => {
           setConfirming(null);
-          onDone(
-            `${r.updated.toLocaleString()} updated${r.unchanged ? `, ${r.unchanged.toLocaleString()} already so` : ''}`,
-          );
+          onDone(summarizeTriage(r));
         },
       },
     );
@@ -136,7 +127,7 @@ export function BulkBar({
       {confirming && count.data ? (
         <div className={styles.confirm} data-testid="bulk-confirm">
           <span>
-            {describe(confirming, members).replace(/^./, (c) => c.toUpperCase())} all{' '}
+            {describeChange(confirming, members).replace(/^./, (c) => c.toUpperCase())} all{' '}
             <strong>{count.data.count.toLocaleString()}</strong> alerts matching this filter? This is
             audit-logged.
           </span>

@@ -1,24 +1,43 @@
 'use client';
 
-import { useInfiniteQuery } from '@tanstack/react-query';
+import { useInfiniteQuery, useMutation, useQuery } from '@tanstack/react-query';
+import { useState } from 'react';
+import { STATUSES } from '@/server/routers/alerts/alert-filter.schema';
 import { useTRPC } from '@/trpc/client';
 import styles from './alerts.module.css';
+import type { Member } from './filter-bar';
 import type { UrlFilter } from './filter-url';
-import { PriorityLabel, Time } from './priority';
+import { PriorityLabel, STATUS_LABELS, StatusLabel, Time } from './priority';
+import { describeChange, summarizeTriage, type TriageChange } from './triage-change';
+
+interface PendingTriage {
+  group: { id: string; rule: string; environment: string };
+  change: TriageChange;
+}
 
 /**
  * Repeated alerts (same rule and key fields), newest activity first: how many times, first and
- * last seen. Opening a group filters the alert list to it.
+ * last seen. Opening a group filters the alert list to it. Triagers set a status or an assignee
+ * on a whole group: every alert of the group matching the current filter, counted and confirmed
+ * first, then changed server-side by the same bulk-by-filter path as the list (audit-logged).
  */
 export function GroupTable({
   filter,
   environmentNames,
   onOpenGroup,
+  canTriage,
+  members,
+  onTriaged,
 }: {
   filter: UrlFilter;
   environmentNames: Record<string, string>;
   onOpenGroup: (groupId: string) => void;
+  canTriage: boolean;
+  members: Member[];
+  /** Called once a group's alerts changed, so lists and counts refetch. */
+  onTriaged: () => void;
 }) {
+  const showEnvironment = !filter.environment;
   const trpc = useTRPC();
   const groups = useInfiniteQuery(
     trpc.alerts.listGroups.infiniteQueryOptions(
@@ -27,75 +46,238 @@ export function GroupTable({
     ),
   );
   const rows = groups.data?.pages.flatMap((p) => p.rows) ?? [];
+
+  const [pending, setPending] = useState<PendingTriage | null>(null);
+  const [result, setResult] = useState<string | null>(null);
+  const groupFilter = { ...filter, group: pending?.group.id ?? null };
+  // Counted when the triager picks a change: the confirmation shows how many alerts it touches,
+  // and the newest id counted bounds the change (alerts arriving meanwhile are left alone).
+  const count = useQuery({
+    ...trpc.alerts.count.queryOptions({ filter: groupFilter }),
+    enabled: pending !== null,
+    staleTime: 0,
+    gcTime: 0,
+  });
+  const triage = useMutation(trpc.alerts.triage.mutationOptions());
+
+  const choose = (g: (typeof rows)[number], change: TriageChange) => {
+    triage.reset();
+    setResult(null);
+    setPending({
+      group: { id: g.id, rule: g.rule, environment: environmentNames[g.environmentId] ?? '' },
+      change,
+    });
+  };
+
+  const apply = () => {
+    if (!pending || !count.data?.maxId) return;
+    triage.mutate(
+      { target: { filter: groupFilter, maxId: count.data.maxId }, ...pending.change },
+      {
+        onSuccess: (r) => {
+          setPending(null);
+          setResult(`${pending.group.rule}: ${summarizeTriage(r)}`);
+          onTriaged();
+        },
+      },
+    );
+  };
+
   return (
-    <div className={styles.scroller} data-testid="group-table">
-      <table className={styles.table}>
-        <colgroup>
-          <col style={{ width: '100px' }} />
-          <col style={{ width: '24%' }} />
-          <col />
-          <col style={{ width: '90px' }} />
-          <col style={{ width: '132px' }} />
-          <col style={{ width: '132px' }} />
-          <col style={{ width: '88px' }} />
-          <col style={{ width: '80px' }} />
-        </colgroup>
-        <thead>
-          <tr>
-            <th>Priority</th>
-            <th>Rule</th>
-            <th>Last output</th>
-            <th style={{ textAlign: 'right' }}>Count</th>
-            <th>First seen</th>
-            <th>Last seen</th>
-            <th>Env</th>
-            <th style={{ textAlign: 'right' }} title="Alerts of the group still open">
-              Open
-            </th>
-          </tr>
-        </thead>
-        <tbody>
-          {rows.map((g) => (
-            <tr key={g.id} className={styles.row} data-testid="group-row" onClick={() => onOpenGroup(g.id)}>
-              <td>
-                <PriorityLabel priority={g.priority} />
-              </td>
-              <td title={g.rule}>{g.rule}</td>
-              <td className={styles.mono} title={g.lastOutput}>
-                {g.lastOutput}
-              </td>
-              <td style={{ textAlign: 'right', fontVariantNumeric: 'tabular-nums' }}>
-                {g.count.toLocaleString()}
-              </td>
-              <td>
-                <Time iso={g.firstSeenAt} />
-              </td>
-              <td>
-                <Time iso={g.lastSeenAt} />
-              </td>
-              <td className={styles.muted}>{environmentNames[g.environmentId] ?? ''}</td>
-              <td style={{ textAlign: 'right', fontVariantNumeric: 'tabular-nums' }} data-testid="group-open">
-                {g.openCount >= 100 ? '100+' : g.openCount}
-              </td>
-            </tr>
-          ))}
-        </tbody>
-      </table>
-      <div className={styles.footer}>
-        {groups.isPending ? (
-          'Loading groups…'
-        ) : groups.isError ? (
-          <span className={styles.error}>{groups.error.message}</span>
-        ) : rows.length === 0 ? (
-          <div className={styles.empty}>No repeated alerts match these filters.</div>
-        ) : groups.hasNextPage ? (
-          <button type="button" className="button" onClick={() => void groups.fetchNextPage()}>
-            Load more
+    <>
+      {pending ? (
+        <div className={styles.confirm} data-testid="group-confirm">
+          {count.isPending ? (
+            <span>Counting the group&apos;s alerts…</span>
+          ) : count.isError ? (
+            <span className={styles.error}>{count.error.message}</span>
+          ) : count.data.count === 0 ? (
+            <span>No alert of this group matches the current filter.</span>
+          ) : (
+            <>
+              <span data-testid="group-confirm-text">
+                {describeChange(pending.change, members).replace(/^./, (c) => c.toUpperCase())}{' '}
+                <strong data-testid="group-confirm-count">{count.data.count.toLocaleString()}</strong> alert
+                {count.data.count === 1 ? '' : 's'} of <strong>{pending.group.rule}</strong>
+                {pending.group.environment ? ` (${pending.group.environment})` : ''} matching this filter?
+                This is audit-logged.
+              </span>
+              <button
+                type="button"
+                className="button button-primary"
+                disabled={triage.isPending}
+                onClick={apply}
+                data-testid="group-confirm-yes"
+              >
+                {triage.isPending ? 'Working…' : `Apply to ${count.data.count.toLocaleString()}`}
+              </button>
+            </>
+          )}
+          <button type="button" className="button" onClick={() => setPending(null)}>
+            Cancel
           </button>
-        ) : (
-          `${rows.length.toLocaleString()} group${rows.length === 1 ? '' : 's'}`
-        )}
+          {triage.error ? <span className={styles.error}>{triage.error.message}</span> : null}
+        </div>
+      ) : null}
+      {result ? (
+        <div className={styles.bulk} role="status" data-testid="group-result">
+          {result}
+          <button type="button" className={styles.linkish} onClick={() => setResult(null)}>
+            Dismiss
+          </button>
+        </div>
+      ) : null}
+      <div className={styles.scroller} data-testid="group-table">
+        <table className={`${styles.table} ${canTriage ? styles.groupTable : ''}`}>
+          <colgroup>
+            <col style={{ width: '96px' }} />
+            <col style={{ width: '180px' }} />
+            <col />
+            <col style={{ width: '64px' }} />
+            <col style={{ width: '132px' }} />
+            <col style={{ width: '132px' }} />
+            {showEnvironment ? <col style={{ width: '88px' }} /> : null}
+            <col style={{ width: '56px' }} />
+            <col style={{ width: '132px' }} />
+            <col style={{ width: '150px' }} />
+          </colgroup>
+          <thead>
+            <tr>
+              <th>Priority</th>
+              <th>Rule</th>
+              <th>Last output</th>
+              <th style={{ textAlign: 'right' }}>Count</th>
+              <th>First seen</th>
+              <th>Last seen</th>
+              {showEnvironment ? <th>Env</th> : null}
+              <th style={{ textAlign: 'right' }} title="Alerts of the group still open">
+                Open
+              </th>
+              <th title={canTriage ? "Sets the status of the group's alerts matching the filter" : undefined}>
+                Status
+              </th>
+              <th title={canTriage ? "Assigns the group's alerts matching the filter" : undefined}>
+                Assignee
+              </th>
+            </tr>
+          </thead>
+          <tbody>
+            {rows.map((g) => (
+              <tr
+                key={g.id}
+                className={`${styles.row} ${pending?.group.id === g.id ? styles.rowOpen : ''}`}
+                data-testid="group-row"
+                data-group-id={g.id}
+                onClick={() => onOpenGroup(g.id)}
+              >
+                <td>
+                  <PriorityLabel priority={g.priority} />
+                </td>
+                <td title={g.rule}>{g.rule}</td>
+                <td className={styles.mono} title={g.lastOutput}>
+                  {g.lastOutput}
+                </td>
+                <td style={{ textAlign: 'right', fontVariantNumeric: 'tabular-nums' }}>
+                  {g.count.toLocaleString()}
+                </td>
+                <td>
+                  <Time iso={g.firstSeenAt} />
+                </td>
+                <td>
+                  <Time iso={g.lastSeenAt} />
+                </td>
+                {showEnvironment ? (
+                  <td className={styles.muted}>{environmentNames[g.environmentId] ?? ''}</td>
+                ) : null}
+                <td
+                  style={{ textAlign: 'right', fontVariantNumeric: 'tabular-nums' }}
+                  data-testid="group-open"
+                >
+                  {g.openCount >= 100 ? '100+' : g.openCount}
+                </td>
+                {canTriage ? (
+                  // The selects show the group's status and assignee and act on its alerts; a
+                  // click on them must not open the group.
+                  // biome-ignore lint/a11y/useKeyWithClickEvents: only stops the row's click from bubbling
+                  <td className={styles.groupTriage} onClick={(e) => e.stopPropagation()}>
+                    <select
+                      className="select"
+                      aria-label={`Set the status of the ${g.rule} group's alerts`}
+                      data-testid="group-status"
+                      data-status={g.status}
+                      value=""
+                      disabled={triage.isPending}
+                      onChange={(e) => {
+                        const status = STATUSES.find((s) => s === e.target.value);
+                        if (status) choose(g, { status });
+                      }}
+                    >
+                      {/* The current value as the closed select's label; every choice fires a change. */}
+                      <option value="" hidden>
+                        {STATUS_LABELS[g.status]}
+                      </option>
+                      {STATUSES.map((s) => (
+                        <option key={s} value={s}>
+                          {s === 'open' ? 'Reopen' : STATUS_LABELS[s]}
+                        </option>
+                      ))}
+                    </select>
+                  </td>
+                ) : (
+                  <td data-testid="group-status">
+                    <StatusLabel status={g.status} />
+                  </td>
+                )}
+                {canTriage ? (
+                  // biome-ignore lint/a11y/useKeyWithClickEvents: only stops the row's click from bubbling
+                  <td className={styles.groupTriage} onClick={(e) => e.stopPropagation()}>
+                    <select
+                      className="select"
+                      aria-label={`Assign the ${g.rule} group's alerts`}
+                      data-testid="group-assignee"
+                      value=""
+                      disabled={triage.isPending}
+                      onChange={(e) =>
+                        e.target.value &&
+                        choose(g, { assigneeId: e.target.value === 'none' ? null : e.target.value })
+                      }
+                    >
+                      <option value="" hidden>
+                        {g.assigneeName ?? 'Unassigned'}
+                      </option>
+                      <option value="none">Unassign</option>
+                      {members.map((m) => (
+                        <option key={m.userId} value={m.userId}>
+                          {m.name}
+                        </option>
+                      ))}
+                    </select>
+                  </td>
+                ) : (
+                  <td className={g.assigneeName ? undefined : styles.muted} data-testid="group-assignee">
+                    {g.assigneeName ?? '—'}
+                  </td>
+                )}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+        <div className={styles.footer}>
+          {groups.isPending ? (
+            'Loading groups…'
+          ) : groups.isError ? (
+            <span className={styles.error}>{groups.error.message}</span>
+          ) : rows.length === 0 ? (
+            <div className={styles.empty}>No repeated alerts match these filters.</div>
+          ) : groups.hasNextPage ? (
+            <button type="button" className="button" onClick={() => void groups.fetchNextPage()}>
+              Load more
+            </button>
+          ) : (
+            `${rows.length.toLocaleString()} group${rows.length === 1 ? '' : 's'}`
+          )}
+        </div>
       </div>
-    </div>
+    </>
   );
 }
