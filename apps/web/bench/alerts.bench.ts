@@ -12,6 +12,8 @@ import { BENCH_DATABASE, loadAlerts } from './load-alerts';
 const SERVER = process.env.PEREGRINE_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const TOTAL = Number(process.env.BENCH_ALERTS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
+// BENCH_DATABASE: another database name, e.g. a copy made with CREATE DATABASE ... TEMPLATE.
+const DATABASE = process.env.BENCH_DATABASE ?? BENCH_DATABASE;
 const LIST_P95_MS = 100;
 const DASHBOARD_P95_MS = 500;
 
@@ -32,10 +34,10 @@ async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
 }
 
 async function prepare(): Promise<{ url: string; organizationId: string; userId: string }> {
-  const url = urlFor(BENCH_DATABASE);
+  const url = urlFor(DATABASE);
   if (process.env.BENCH_REUSE === '1') {
     const existing = await admin((c) =>
-      c.query('SELECT 1 FROM pg_database WHERE datname = $1', [BENCH_DATABASE]).then((r) => r.rowCount === 1),
+      c.query('SELECT 1 FROM pg_database WHERE datname = $1', [DATABASE]).then((r) => r.rowCount === 1),
     );
     if (existing) {
       const c = new pg.Client({ connectionString: url });
@@ -43,18 +45,18 @@ async function prepare(): Promise<{ url: string; organizationId: string; userId:
       const org = await c.query<{ id: string }>(`SELECT id FROM organizations WHERE slug = 'bench'`);
       await c.end();
       if (org.rows[0]) {
-        console.log(`reusing ${BENCH_DATABASE}`);
+        console.log(`reusing ${DATABASE}`);
         await migrateDatabase(url);
         return { url, organizationId: org.rows[0].id, userId: 'bench-user-1' };
       }
     }
   }
   await admin(async (c) => {
-    await c.query(`DROP DATABASE IF EXISTS ${BENCH_DATABASE} WITH (FORCE)`);
-    await c.query(`CREATE DATABASE ${BENCH_DATABASE}`);
+    await c.query(`DROP DATABASE IF EXISTS ${DATABASE} WITH (FORCE)`);
+    await c.query(`CREATE DATABASE ${DATABASE}`);
   });
   await migrateDatabase(url);
-  console.log(`loading ${TOTAL} alerts into ${BENCH_DATABASE}`);
+  console.log(`loading ${TOTAL} alerts into ${DATABASE}`);
   const started = Date.now();
   const seeded = await loadAlerts(url, TOTAL, (line) => console.log(line));
   console.log(`loaded in ${((Date.now() - started) / 1000).toFixed(0)} s`);

@@ -1,3 +1,4 @@
+import type { Db } from '../client.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { AlertStatus, Priority } from '../generated/prisma/enums.js';
 
@@ -36,7 +37,7 @@ export interface AlertFilter {
   /** Inclusive lower and exclusive upper bound on the event time. */
   from?: Date | undefined;
   to?: Date | undefined;
-  /** Case-insensitive substring of the output. */
+  /** Case-insensitive substring of the alert's message (its output without the time prefix). */
   text?: string | undefined;
   /** Output field equalities (`k8s.ns.name = prod`), all of which must hold. */
   fields?: { key: string; value: string }[] | undefined;
@@ -60,12 +61,69 @@ function fieldShapes(key: string, value: string): string[] {
   return shapes;
 }
 
+/** True when the filter has conditions on alert contents (free text, output fields, tags). */
+export function hasContentConditions(filter: AlertFilter): boolean {
+  return Boolean(filter.text || filter.fields?.length || filter.tags?.length);
+}
+
+/**
+ * Conditions on an alert's content over `alias` (`c`: an alert_contents row, whose `message` is
+ * the output without its time prefix; `a`: an alert row, whose output goes through the same
+ * `alert_message()`), so both sides mean exactly the same thing.
+ */
+function contentConditions(filter: AlertFilter, alias: 'a' | 'c'): Prisma.Sql[] {
+  const t = Prisma.raw(alias);
+  const parts: Prisma.Sql[] = [];
+  if (filter.tags?.length) parts.push(Prisma.sql`${t}.tags @> ${filter.tags}::text[]`);
+  if (filter.text) {
+    const message = alias === 'c' ? Prisma.sql`c.message` : Prisma.sql`alert_message(a.output)`;
+    parts.push(Prisma.sql`${message} ILIKE ${likePattern(filter.text)}`);
+  }
+  for (const field of filter.fields ?? []) {
+    const shapes = fieldShapes(field.key, field.value).map(
+      (s) => Prisma.sql`${t}."outputFields" @> ${s}::jsonb`,
+    );
+    parts.push(
+      shapes.length === 1 ? (shapes[0] as Prisma.Sql) : Prisma.sql`(${Prisma.join(shapes, ' OR ')})`,
+    );
+  }
+  return parts;
+}
+
+/**
+ * How a filter's content conditions reach the alerts: `subquery` (default) joins the matching
+ * alert_contents rows in SQL; `hashes` uses contents already looked up (`findContentHashes`);
+ * `scan` checks each alert row only (too many contents match for a list of hashes to help).
+ */
+export type ContentMatch = { kind: 'subquery' } | { kind: 'hashes'; hashes: string[] } | { kind: 'scan' };
+
+/** Most content hashes a query carries as a list; more than that and the alert rows are checked instead. */
+export const MAX_CONTENT_HASHES = 2000;
+
+/**
+ * The hashes of the organisation's alert contents that satisfy the filter's content conditions,
+ * found through alert_contents' search indexes; `scan` when more than `MAX_CONTENT_HASHES` match
+ * (the condition is common: checking alert rows newest first finds a page quickly).
+ */
+export async function findContentHashes(db: Db, filter: AlertFilter): Promise<ContentMatch> {
+  if (!hasContentConditions(filter)) return { kind: 'subquery' };
+  const rows = await db.prisma.$queryRaw<{ hash: string }[]>`
+    SELECT c.hash::text AS hash FROM alert_contents c
+    WHERE c."organizationId" = ${filter.organizationId}::uuid
+      AND ${Prisma.join(contentConditions(filter, 'c'), ' AND ')}
+    LIMIT ${MAX_CONTENT_HASHES + 1}`;
+  if (rows.length > MAX_CONTENT_HASHES) return { kind: 'scan' };
+  return { kind: 'hashes', hashes: rows.map((r) => r.hash) };
+}
+
 /**
  * The WHERE clause of a filter over table alias `a`. Each condition is written so that an index
- * serves it: btree on (environmentId|organizationId, eventTime, id), the jsonb_path_ops GIN index
- * for `@>` on output fields, the GIN index on tags, the trigram index on output.
+ * serves it: btree on (environmentId|organizationId, eventTime, id) and on (environmentId, column,
+ * eventTime) for single values; content conditions (free text, output fields, tags) through the
+ * matching rows of alert_contents (trigram, jsonb_path_ops and tag GIN indexes there) and the
+ * btree on `contentHash`, then checked on the alert row itself as well.
  */
-export function alertWhere(filter: AlertFilter): Prisma.Sql {
+export function alertWhere(filter: AlertFilter, contents: ContentMatch = { kind: 'subquery' }): Prisma.Sql {
   const parts: Prisma.Sql[] = [Prisma.sql`a."organizationId" = ${filter.organizationId}::uuid`];
   if (filter.environmentIds?.length) {
     parts.push(
@@ -89,7 +147,6 @@ export function alertWhere(filter: AlertFilter): Prisma.Sql {
   };
   oneOf(Prisma.sql`a.rule`, filter.rules, Prisma.raw('text'));
   oneOf(Prisma.sql`a.source`, filter.sources, Prisma.raw('text'));
-  if (filter.tags?.length) parts.push(Prisma.sql`a.tags @> ${filter.tags}::text[]`);
   oneOf(Prisma.sql`a.hostname`, filter.hostnames, Prisma.raw('text'));
   oneOf(Prisma.sql`a.status`, filter.statuses, Prisma.raw('"AlertStatus"'));
   if (filter.assignees?.length) {
@@ -102,14 +159,18 @@ export function alertWhere(filter: AlertFilter): Prisma.Sql {
   }
   if (filter.from) parts.push(Prisma.sql`a."eventTime" >= ${filter.from}`);
   if (filter.to) parts.push(Prisma.sql`a."eventTime" < ${filter.to}`);
-  if (filter.text) parts.push(Prisma.sql`a.output ILIKE ${likePattern(filter.text)}`);
-  for (const field of filter.fields ?? []) {
-    const shapes = fieldShapes(field.key, field.value).map(
-      (s) => Prisma.sql`a."outputFields" @> ${s}::jsonb`,
-    );
-    parts.push(
-      shapes.length === 1 ? (shapes[0] as Prisma.Sql) : Prisma.sql`(${Prisma.join(shapes, ' OR ')})`,
-    );
+  if (hasContentConditions(filter)) {
+    if (contents.kind === 'hashes') {
+      parts.push(Prisma.sql`a."contentHash" = ANY(${contents.hashes}::uuid[])`);
+    } else if (contents.kind === 'subquery') {
+      parts.push(Prisma.sql`a."contentHash" IN (
+        SELECT c.hash FROM alert_contents c
+        WHERE c."organizationId" = ${filter.organizationId}::uuid
+          AND ${Prisma.join(contentConditions(filter, 'c'), ' AND ')})`);
+    }
+    // The alert row itself decides: a content hash is 128 bits of SHA-256 over the content, but
+    // checking the row keeps the result exact whatever the lookup path.
+    parts.push(...contentConditions(filter, 'a'));
   }
   if (filter.groupId) parts.push(Prisma.sql`a."groupId" = ${filter.groupId}::uuid`);
   return Prisma.join(parts, ' AND ');

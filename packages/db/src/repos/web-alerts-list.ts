@@ -1,7 +1,13 @@
 import type { Db } from '../client.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { AlertStatus, Priority } from '../generated/prisma/enums.js';
-import { type AlertFilter, alertWhere, decodeAlertCursor, encodeAlertCursor } from './web-alerts-filter.js';
+import {
+  type AlertFilter,
+  alertWhere,
+  decodeAlertCursor,
+  encodeAlertCursor,
+  findContentHashes,
+} from './web-alerts-filter.js';
 
 /** One alert as the console lists it. Ids are decimal strings (bigint does not cross JSON). */
 export interface AlertListRow {
@@ -63,14 +69,19 @@ export async function listAlerts(
   const keyset = after
     ? Prisma.sql`AND (a."eventTime", a.id) < (${after.eventTime}::timestamptz, ${after.id}::bigint)`
     : Prisma.empty;
-  const rows = usesContainment(filter)
-    ? await listInWindows(db, filter, keyset, after ? new Date(after.eventTime) : new Date(), limit + 1)
-    : await db.prisma.$queryRaw<RawListRow[]>`
-        SELECT ${LIST_COLUMNS}
-        FROM alerts a LEFT JOIN "user" u ON u.id = a."assigneeId"
-        WHERE ${alertWhere(filter)} ${keyset}
-        ORDER BY a."eventTime" DESC, a.id DESC
-        LIMIT ${limit + 1}`;
+  // Content conditions (text, output fields, tags) are looked up in alert_contents first: no
+  // match answers at once; up to MAX_CONTENT_HASHES matching contents become a list of hashes,
+  // which the planner estimates from real statistics (unlike `@>` or `ILIKE` on alert rows, which
+  // get fixed guesses) and serves by the contentHash index or by walking the time index; more
+  // than that means a common condition, which checking rows newest first satisfies quickly.
+  const contents = await findContentHashes(db, filter);
+  if (contents.kind === 'hashes' && contents.hashes.length === 0) return { rows: [], nextCursor: null };
+  const rows = await db.prisma.$queryRaw<RawListRow[]>`
+    SELECT ${LIST_COLUMNS}
+    FROM alerts a LEFT JOIN "user" u ON u.id = a."assigneeId"
+    WHERE ${alertWhere(filter, contents)} ${keyset}
+    ORDER BY a."eventTime" DESC, a.id DESC
+    LIMIT ${limit + 1}`;
   const more = rows.length > limit;
   const kept = more ? rows.slice(0, limit) : rows;
   const last = kept.at(-1);
@@ -78,59 +89,6 @@ export async function listAlerts(
     rows: kept.map(toRow),
     nextCursor: more && last ? encodeAlertCursor(last.eventTimeText, last.id) : null,
   };
-}
-
-/**
- * Output-field, tag and free-text conditions are served by GIN indexes whose selectivity
- * Postgres cannot estimate (a fixed guess for `@>` and `ILIKE`). Given ORDER BY eventTime LIMIT n
- * it then bets on walking the time index until n rows pass the filter, which for a rare value
- * means reading most of the table. Those filters go through `listInWindows` instead.
- */
-function usesContainment(filter: AlertFilter): boolean {
-  return Boolean(filter.text || filter.fields?.length || filter.tags?.length);
-}
-
-/** Time windows back from the anchor, growing; the last one is unbounded. */
-const WINDOWS_MS = [3_600_000, 86_400_000, 7 * 86_400_000, null] as const;
-
-/**
- * Newest-first rows for containment filters, one bitmap scan per time window (GIN AND time
- * range; plain index scans are switched off for these statements only), growing the window until
- * the page is full. Cost per window is bounded by the GIN matches plus the rows in the window,
- * so a rare value costs a few cheap index scans and a common one is served by the first window.
- */
-async function listInWindows(
-  db: Db,
-  filter: AlertFilter,
-  keyset: Prisma.Sql,
-  anchor: Date,
-  want: number,
-): Promise<RawListRow[]> {
-  const where = alertWhere(filter);
-  return db.prisma.$transaction(async (tx) => {
-    await tx.$executeRaw`SET LOCAL enable_indexscan = off`;
-    await tx.$executeRaw`SET LOCAL enable_indexonlyscan = off`;
-    await tx.$executeRaw`SET LOCAL enable_seqscan = off`;
-    const collected: RawListRow[] = [];
-    let upper: Date | null = null;
-    for (const span of WINDOWS_MS) {
-      let lower: Date | null = span === null ? null : new Date(anchor.getTime() - span);
-      // The filter's own lower bound is already in `where`: no window needs to reach past it.
-      if (lower && filter.from && lower <= filter.from) lower = null;
-      const rows = await tx.$queryRaw<RawListRow[]>`
-        SELECT ${LIST_COLUMNS}
-        FROM alerts a LEFT JOIN "user" u ON u.id = a."assigneeId"
-        WHERE ${where} ${keyset}
-          ${upper ? Prisma.sql`AND a."eventTime" < ${upper}` : Prisma.empty}
-          ${lower ? Prisma.sql`AND a."eventTime" >= ${lower}` : Prisma.empty}
-        ORDER BY a."eventTime" DESC, a.id DESC
-        LIMIT ${want - collected.length}`;
-      collected.push(...rows);
-      if (collected.length >= want || lower === null) break;
-      upper = lower;
-    }
-    return collected;
-  });
 }
 
 /** Alerts by id within one organisation (for rows pushed live, which the client re-reads). */
