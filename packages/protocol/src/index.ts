@@ -1,4 +1,5 @@
 export * from './sensor-api.js';
 export * from './sensor-event.js';
+export * from './sensor-batch-v2.js';
 export * from './realtime.js';
 export * from './realtime-token.js';

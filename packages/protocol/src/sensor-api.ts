@@ -6,7 +6,14 @@ import { SyscallEventSchema } from './sensor-event.js';
  * a bad or missing key is 401 with an `SensorApiError` body.
  *
  * - `POST /v1/sensor/events`: body is gzip-compressed JSON (`Content-Encoding: gzip`,
- *   `Content-Type: application/json`) matching `SensorEventBatchSchema`. Answers 200 with
+ *   `Content-Type: application/json`) in one of two versions, told apart by the envelope's `v`
+ *   field: without `v`, version 1, `SensorEventBatchSchema` (every event whole); with `"v": 2`,
+ *   version 2, `SensorEventBatchV2Schema` (sensor-batch-v2.ts: per-batch tables of processes,
+ *   containers and argument names, events as short rows referring to them, expanded by the
+ *   collector into the same events as version 1). The collector lists the versions it reads in
+ *   `SensorConfig.batchVersions`; a sensor sends version 2 only when that list has 2, so a new
+ *   sensor still works with an older collector, and the collector keeps reading version 1 from
+ *   older sensors (and from their spools). Answers 200 with
  *   `SensorEventBatchResponseSchema`; 401 bad key; 413 body too large (the sensor splits and
  *   resends); 429 or 503 with `Retry-After` (seconds) for backpressure; any 5xx is retried.
  *   Resending a `batchId` the collector has already accepted answers 200 with `duplicate: true`
@@ -28,7 +35,7 @@ export const SENSOR_MAX_BATCH_BYTES = 8 * 1024 * 1024;
 /** Stable identifier of a sensor (assigned at registration, or the host's machine id). */
 export const SensorIdSchema = z.string().min(1).max(200);
 
-/** A batch of events shipped to `POST /v1/sensor/events`. */
+/** A version-1 batch of events shipped to `POST /v1/sensor/events` (no `v` field). */
 export const SensorEventBatchSchema = z.object({
   sensorId: SensorIdSchema,
   /** Unique per batch and stable across resends: the collector deduplicates on it. */
@@ -119,6 +126,8 @@ export const SensorConfigSchema = z.object({
   rulesVersion: z.string(),
   /** Event types the environment's rules can match; null = ship all. */
   eventTypes: z.array(z.string()).nullable(),
+  /** Event batch versions the collector reads (`v` of the body); absent = `[1]` (older collectors). */
+  batchVersions: z.array(z.number().int().positive()).optional(),
 });
 
 /** Error body for 4xx/5xx answers of the sensor API. */

@@ -57,6 +57,14 @@ export { LruCache } from './enrich/lru-cache.js';
 /** Shipping: queue, batch shipper, transports, retry policy, spool, collector client. */
 export { BoundedQueue } from './ship/bounded-queue.js';
 export { BatchShipper, type ShipperOptions, serializeEvents } from './ship/batch-shipper.js';
+/** Batch bodies: version 1 (every event whole) and version 2 (per-batch tables, compact rows). */
+export {
+  type BatchHead,
+  BatchV2Builder,
+  encodeBatch,
+  encodeBatchV1,
+  encodeBatchV2,
+} from './ship/batch-encoding.js';
 export {
   type CollectorEndpoint,
   type EncodedBatch,

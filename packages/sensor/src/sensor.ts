@@ -22,6 +22,8 @@ export interface EventSink {
   shutdown(deadlineMs: number): Promise<void>;
   readonly queueDepth: number;
   readonly spool?: { bytes: number; count: number };
+  /** Batch body version the sink sends (a shipper); set from the collector's config. */
+  batchVersion?: 1 | 2;
 }
 
 /** Event types the eBPF program can trace. */
@@ -154,9 +156,11 @@ export class Sensor {
   async start(onFatal?: (error: Error) => void): Promise<void> {
     const { client, log } = this.#options;
     if (client)
-      await this.#pullConfig().catch((error: Error) =>
-        log.warn(`config pull failed: ${error.message}; shipping all event types`),
-      );
+      await this.#pullConfig().catch((error: Error) => {
+        log.warn(`config pull failed: ${error.message}; shipping all event types`);
+        // A collector we could not ask may be an older one: version 1 until it says otherwise.
+        this.#setBatchVersion(undefined);
+      });
     const types = this.filter.types ?? undefined;
     this.#backend = await startBackend(this.#options.config, (raw) => this.#onRaw(raw), log, types);
     this.#traced = this.filter.types;
@@ -242,6 +246,7 @@ export class Sensor {
     if (!client) return undefined;
     const config = await client.fetchConfig();
     this.filter.set(config.eventTypes);
+    this.#setBatchVersion(config.batchVersions);
     if (config.rulesVersion !== this.#rulesVersion) {
       this.#options.log.info(
         `rules ${config.rulesVersion}: shipping ${config.eventTypes ? config.eventTypes.join(',') : 'all event types'}`,
@@ -249,6 +254,16 @@ export class Sensor {
     }
     this.#rulesVersion = config.rulesVersion;
     return config;
+  }
+
+  /** Version 2 bodies only to a collector that says it reads them. */
+  #setBatchVersion(versions: readonly number[] | undefined): void {
+    const sink = this.#options.sink;
+    if (sink.batchVersion === undefined) return;
+    const version = versions?.includes(2) ? 2 : 1;
+    if (sink.batchVersion !== version)
+      this.#options.log.info(`collector reads batch version${version === 2 ? 's 1 and 2' : ' 1 only'}`);
+    sink.batchVersion = version;
   }
 
   /** The heartbeat body for now (rates over the time since the previous one). */

@@ -2,9 +2,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import {
+  expandSensorEventBatchV2,
   SENSOR_API_PATHS,
   type SensorEventBatch,
   SensorEventBatchSchema,
+  type SensorEventBatchV2,
+  SensorEventBatchV2Schema,
   type SensorHeartbeat,
   SensorHeartbeatSchema,
   type WireSyscallEvent,
@@ -20,12 +23,19 @@ export type PeerFault =
 
 /**
  * A collector for tests: a real HTTP server that implements the sensor API as
- * @peregrine/protocol defines it (auth, gzip, validation, 413, dedup by batchId, config,
- * heartbeat). The sensor under test talks to it over TCP exactly as it would to apps/collector.
+ * @peregrine/protocol defines it (auth, gzip, batch versions 1 and 2, validation, 413, dedup by
+ * batchId, config, heartbeat). The sensor under test talks to it over TCP exactly as it would to
+ * apps/collector. `batches` holds every batch as version 1 (version-2 bodies expanded), and
+ * `versions` the version of each.
  */
 export class CollectorPeer {
   readonly key = 'test-sensor-key';
   readonly batches: SensorEventBatch[] = [];
+  /** Body version of each batch in `batches`. */
+  readonly versions: number[] = [];
+  /** Event posts being handled at once, at most so far. */
+  maxConcurrentPosts = 0;
+  #posts = 0;
   readonly events: WireSyscallEvent[] = [];
   readonly heartbeats: SensorHeartbeat[] = [];
   readonly requests: Array<{ path: string; at: number; status: number }> = [];
@@ -43,7 +53,11 @@ export class CollectorPeer {
   /** Counts events matching `countWhere` (filled when `keepEvents` is false). */
   countWhere: ((event: WireSyscallEvent) => boolean) | undefined;
   receivedMatching = 0;
-  config: { rulesVersion: string; eventTypes: string[] | null } = { rulesVersion: 'v1', eventTypes: null };
+  config: { rulesVersion: string; eventTypes: string[] | null; batchVersions?: number[] } = {
+    rulesVersion: 'v1',
+    eventTypes: null,
+    batchVersions: [1, 2],
+  };
   #server: Server | undefined;
   #port = 0;
   readonly #hung: ServerResponse[] = [];
@@ -92,6 +106,33 @@ export class CollectorPeer {
   }
 
   async #handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (req.url === SENSOR_API_PATHS.events && req.method === 'POST') {
+      this.maxConcurrentPosts = Math.max(this.maxConcurrentPosts, ++this.#posts);
+      // Open until answered or abandoned by the sender (a hung request counts until it times out).
+      res.once('close', () => this.#posts--);
+    }
+    await this.#handleRequest(req, res);
+  }
+
+  /** The body as a version-1 batch, or the reason it is not a valid batch. */
+  #decode(body: unknown): { batch: SensorEventBatch; version: number } | { error: string } {
+    const v2 = typeof body === 'object' && body !== null && (body as { v?: unknown }).v === 2;
+    if (!this.validate) {
+      if (!v2) return { batch: body as SensorEventBatch, version: 1 };
+      const b = body as SensorEventBatchV2;
+      return { batch: { ...b, events: expandSensorEventBatchV2(b) }, version: 2 };
+    }
+    if (v2) {
+      const parsed = SensorEventBatchV2Schema.safeParse(body);
+      if (!parsed.success) return { error: parsed.error.message };
+      const { v: _v, procs: _p, argNames: _a, containers: _c, hostname: _h, ...head } = parsed.data;
+      return { batch: { ...head, events: expandSensorEventBatchV2(parsed.data) }, version: 2 };
+    }
+    const parsed = SensorEventBatchSchema.safeParse(body);
+    return parsed.success ? { batch: parsed.data, version: 1 } : { error: parsed.error.message };
+  }
+
+  async #handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = req.url ?? '';
     const raw = await this.#body(req);
     if (req.headers.authorization !== `Bearer ${this.key}`) {
@@ -140,21 +181,19 @@ export class CollectorPeer {
       this.#send(res, path, 413, { error: { code: 'too-large', message: `${json.length} bytes` } });
       return;
     }
-    const body: unknown = JSON.parse(json.toString('utf8'));
-    const parsed = this.validate
-      ? SensorEventBatchSchema.safeParse(body)
-      : ({ success: true, data: body as SensorEventBatch } as const);
-    if (!parsed.success) {
-      this.#send(res, path, 400, { error: { code: 'invalid', message: parsed.error.message } });
+    const decoded = this.#decode(JSON.parse(json.toString('utf8')));
+    if ('error' in decoded) {
+      this.#send(res, path, 400, { error: { code: 'invalid', message: decoded.error } });
       return;
     }
-    const batch = parsed.data;
+    const batch = decoded.batch;
     const duplicate = this.#seen.has(batch.batchId);
     if (!duplicate) {
       this.#seen.add(batch.batchId);
       this.received += batch.events.length;
       if (this.keepEvents) {
         this.batches.push(batch);
+        this.versions.push(decoded.version);
         this.events.push(...batch.events);
       } else {
         for (const e of batch.events) {

@@ -5,6 +5,7 @@ import type { WireSyscallEvent } from '@peregrine/protocol';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CollectorPeer } from '../../test/collector-peer.js';
 import { SensorStats } from '../sensor-stats.js';
+import { encodeBatch } from './batch-encoding.js';
 import { BatchShipper, type ShipperOptions, serializeEvents } from './batch-shipper.js';
 import { DiskSpool } from './disk-spool.js';
 import { backoffDelay, DEFAULT_RETRY_POLICY, RetryingTransport } from './retrying-transport.js';
@@ -166,14 +167,54 @@ describe('BatchShipper against a collector peer over HTTP', () => {
     expect(spool.count).toBe(0);
   });
 
-  it('splits a batch the collector finds too large', async () => {
-    const { shipper } = make();
-    peer.maxBodyBytes = 1200;
+  for (const version of [1, 2] as const) {
+    it(`splits a batch the collector finds too large (version ${version})`, async () => {
+      const { shipper } = make({ batchVersion: version });
+      const events = Array.from({ length: 10 }, (_, i) => event(i + 1));
+      const head = { sensorId: 'node-a', batchId: 'node-a-xxxxxxxxxxxxxxxxxx-1', seq: 1 };
+      // Between the size of the whole batch and that of its halves.
+      peer.maxBodyBytes = Math.round(
+        (encodeBatch(version, head, events).length + encodeBatch(version, head, events.slice(0, 5)).length) /
+          2,
+      );
+      for (const e of events) shipper.offer(e);
+      await until(() => peer.events.length === 10, 5000);
+      expect(peer.requests.some((r) => r.status === 413)).toBe(true);
+      expect(peer.events.map((e) => e.num)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+      expect(peer.versions).toEqual([version, version]);
+      expect(peer.batches.map((b) => b.batchId.slice(-4))).toEqual(['-1.0', '-1.1']);
+    });
+  }
+
+  it('sends version 1 or 2 bodies as told, with the same events', async () => {
+    const { shipper } = make({ batchVersion: 1 });
     for (let n = 1; n <= 10; n++) shipper.offer(event(n));
-    await until(() => peer.events.length === 10, 5000);
-    expect(peer.requests.some((r) => r.status === 413)).toBe(true);
-    expect(peer.events.map((e) => e.num)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
+    await until(() => peer.batches.length === 1);
+    shipper.batchVersion = 2;
+    for (let n = 11; n <= 20; n++) shipper.offer(event(n));
+    await until(() => peer.batches.length === 2);
+    expect(peer.versions).toEqual([1, 2]);
+    // Version 2 always says `source: 'syscall'` (the enricher's events always do).
+    expect(peer.events).toEqual(
+      Array.from({ length: 20 }, (_, i) => (i < 10 ? event(i + 1) : { source: 'syscall', ...event(i + 1) })),
+    );
   });
+
+  it('keeps several batches in flight and delivers every event', async () => {
+    const { shipper, stats } = make({ maxInFlight: 3 });
+    // Three hung requests: the next batches go out beside them instead of waiting.
+    peer.faults.push({ kind: 'hang' }, { kind: 'hang' }, { kind: 'hang' });
+    for (let n = 1; n <= 30; n++) shipper.offer(event(n));
+    await until(() => peer.maxConcurrentPosts === 3);
+    expect(shipper.queueDepth).toBe(0);
+    // The hung requests time out (2 s), are retried (2nd attempt answered) and all arrive.
+    await until(() => stats.shipped === 30, 10_000);
+    expect(peer.events.map((e) => e.num).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(
+      Array.from({ length: 30 }, (_, i) => i + 1),
+    );
+    const seqs = peer.batches.map((b) => b.seq);
+    expect([...seqs].sort()).toEqual([1, 2, 3]);
+  }, 15_000);
 
   it('bounds the spool by bytes, dropping the oldest batches and counting their events', async () => {
     await peer.stop();
@@ -192,7 +233,7 @@ describe('BatchShipper against a collector peer over HTTP', () => {
   });
 
   it('shuts down within its deadline against a hung collector and keeps the batch on disk', async () => {
-    const { shipper, spool } = make();
+    const { shipper, spool } = make({ maxInFlight: 1 });
     peer.faults.push({ kind: 'hang' });
     for (let n = 1; n <= 10; n++) shipper.offer(event(n));
     await until(() => peer.requests.length === 0 && shipper.queueDepth === 0);
@@ -202,6 +243,17 @@ describe('BatchShipper against a collector peer over HTTP', () => {
     expect(Date.now() - started).toBeLessThan(1500);
     expect(spool.count).toBe(2);
     expect(shipper.offer(event(12))).toBe(false);
+  });
+
+  it('at shutdown, spools a hung batch while the batch beside it is delivered', async () => {
+    const { shipper, spool } = make();
+    peer.faults.push({ kind: 'hang' });
+    for (let n = 1; n <= 10; n++) shipper.offer(event(n));
+    await until(() => shipper.queueDepth === 0);
+    shipper.offer(event(11));
+    await shipper.shutdown(300);
+    expect(spool.count).toBe(1);
+    expect(peer.events.map((e) => e.num)).toEqual([11]);
   });
 });
 

@@ -1,8 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzipSync, gzip as gzipCb } from 'node:zlib';
-import type { SensorEventBatch, WireSyscallEvent } from '@peregrine/protocol';
+import type { WireSyscallEvent } from '@peregrine/protocol';
 import type { SensorStats } from '../sensor-stats.js';
+import { encodeBatch, splitBatch } from './batch-encoding.js';
 import { BoundedQueue } from './bounded-queue.js';
 import type { DiskSpool } from './disk-spool.js';
 import { backoffDelay, DEFAULT_RETRY_POLICY } from './retrying-transport.js';
@@ -12,28 +13,7 @@ const gzip = promisify(gzipCb);
 /** Level 1: event JSON is repetitive enough that higher levels cost far more CPU than they save bytes. */
 const GZIP_OPTIONS = { level: 1 };
 
-/**
- * Serialises events to exactly what JSON.stringify produces, but writes each distinct `proc`
- * object once per batch: the enricher shares one ProcessInfo (with its ancestors) across a
- * thread's events, and that subtree is most of an event's size. (A hand-written serialiser of the
- * remaining fields was measured slower than V8's JSON.stringify.)
- */
-export function serializeEvents(events: readonly WireSyscallEvent[]): string {
-  const procJson = new Map<object, string>();
-  const parts = new Array<string>(events.length);
-  for (let i = 0; i < events.length; i++) {
-    const { proc, ...rest } = events[i]!;
-    let p = procJson.get(proc);
-    if (p === undefined) {
-      p = JSON.stringify(proc);
-      procJson.set(proc, p);
-    }
-    const r = JSON.stringify(rest);
-    // `rest` always has ts/type/dir/args, so `r` is a non-empty object.
-    parts[i] = `${r.slice(0, -1)},"proc":${p}}`;
-  }
-  return parts.join(',');
-}
+export { serializeEvents } from './batch-encoding.js';
 
 /** Tuning of the shipper. */
 export interface ShipperOptions {
@@ -46,8 +26,22 @@ export interface ShipperOptions {
   flushIntervalMs: number;
   /** Pause before probing an unreachable collector again grows up to this. */
   maxPauseMs?: number;
+  /** Batches sent from memory at once (default 4); spooled batches are replayed one at a time. */
+  maxInFlight?: number;
+  /** Batch body version (default 2; the sensor uses 1 until the collector says it reads 2). */
+  batchVersion?: 1 | 2;
   /** Called when a batch could not be delivered (for the log). */
   onError?: (message: string) => void;
+}
+
+/** A batch being sent straight from the queue. */
+interface InFlight {
+  batch: EncodedBatch;
+  done: Promise<void>;
+  /** The outcome, once the send is over. */
+  result?: ExportResult;
+  /** Written to the spool by a shutdown that could not wait for it. */
+  spooled: boolean;
 }
 
 /**
@@ -55,33 +49,41 @@ export interface ShipperOptions {
  * counted, eager sending of full batches, an unref()'d flush timer, and an idempotent shutdown that
  * flushes within a deadline. Delivery is at-least-once: a batch that the (retrying) transport could
  * not deliver goes to the disk spool with its batchId, and while anything is spooled new batches
- * queue behind it, so the collector receives them in order and can deduplicate resends.
- * One request is in flight at a time; batches are gzip-compressed off the main thread.
+ * queue behind it, replayed oldest first one at a time; the collector deduplicates resends.
+ * Up to `maxInFlight` batches from memory are sent at once (so a collector that takes 100 ms per
+ * batch does not cap the sensor at one batch per 100 ms); they are sent in `seq` order but may be
+ * acknowledged in any order, which the collector does not depend on. Batches are serialised on the
+ * main thread and gzip-compressed on libuv's thread pool, while earlier batches are in flight.
  */
 export class BatchShipper {
   readonly #queue: BoundedQueue<WireSyscallEvent>;
   readonly #transport: EventTransport;
   readonly #spool: DiskSpool;
   readonly #stats: SensorStats;
-  readonly #options: Required<Omit<ShipperOptions, 'onError'>> & Pick<ShipperOptions, 'onError'>;
+  readonly #options: Required<Omit<ShipperOptions, 'onError' | 'batchVersion'>> &
+    Pick<ShipperOptions, 'onError'>;
   readonly #runId = `${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
   #seq: number;
+  #version: 1 | 2;
   #timer: NodeJS.Timeout | undefined;
   #wake: NodeJS.Timeout | undefined;
   #pump: Promise<void> | undefined;
+  /** Resolves the pump's wait for "a batch is ready or a send finished". */
+  #nudge: (() => void) | undefined;
   #flushRequested = false;
   #pausedUntil = 0;
   #failures = 0;
   #shutdown: Promise<void> | undefined;
   #closed = false;
-  /** The batch being sent straight from the queue (not yet on disk). */
-  #inflight: EncodedBatch | undefined;
+  /** Batches sent from memory and not yet settled, in `seq` order. */
+  readonly #inflight: InFlight[] = [];
 
   constructor(transport: EventTransport, spool: DiskSpool, stats: SensorStats, options: ShipperOptions) {
     this.#transport = transport;
     this.#spool = spool;
     this.#stats = stats;
-    this.#options = { maxPauseMs: 30_000, ...options };
+    this.#options = { maxPauseMs: 30_000, maxInFlight: 4, ...options };
+    this.#version = options.batchVersion ?? 2;
     this.#queue = new BoundedQueue(options.maxQueueSize);
     this.#seq = spool.maxSeq();
     this.#timer = setInterval(() => this.#requestFlush(), options.flushIntervalMs);
@@ -104,6 +106,15 @@ export class BatchShipper {
   /** True while the collector is considered unreachable. */
   get paused(): boolean {
     return this.#pausedUntil > Date.now();
+  }
+
+  /** Body version of the batches encoded from now on. */
+  get batchVersion(): 1 | 2 {
+    return this.#version;
+  }
+
+  set batchVersion(version: 1 | 2) {
+    this.#version = version;
   }
 
   /** Queues one event; false (and counted as a `queue` drop) when the queue is full or closed. */
@@ -148,9 +159,15 @@ export class BatchShipper {
     });
     await Promise.race([this.forceFlush(), deadline]);
     clearTimeout(deadlineTimer);
-    // Past the deadline (or with the collector away): keep the rest on disk for the next run. A batch
-    // still in flight is spooled too; if it did arrive, the collector drops the resend by batchId.
-    if (timedOut && this.#inflight) this.#spool.append(this.#inflight);
+    // Past the deadline (or with the collector away): keep the rest on disk for the next run. Batches
+    // still in flight are spooled too; if they did arrive, the collector drops the resend by batchId.
+    if (timedOut) {
+      for (const flight of this.#inflight) {
+        if (flight.result?.kind === 'success' || flight.result?.kind === 'failure') continue;
+        flight.spooled = true;
+        this.#spool.append(flight.batch);
+      }
+    }
     const rest = this.#queue.take(this.#queue.length);
     for (let i = 0; i < rest.length; i += this.#options.maxBatchSize) {
       this.#spool.append(await this.#encode(rest.slice(i, i + this.#options.maxBatchSize)));
@@ -169,7 +186,10 @@ export class BatchShipper {
   }
 
   #kick(): void {
-    if (this.#pump) return;
+    if (this.#pump) {
+      this.#nudge?.();
+      return;
+    }
     this.#pump = this.#run().finally(() => {
       this.#pump = undefined;
     });
@@ -181,9 +201,25 @@ export class BatchShipper {
     );
   }
 
+  /** Waits until a send finishes or offer()/the flush timer says a batch is ready. */
+  #waitForProgress(): Promise<void> {
+    return new Promise<void>((resolve) => {
+      this.#nudge = resolve;
+      // Finished sends wait behind an earlier one: only unfinished ones can make progress.
+      for (const flight of this.#inflight) if (!flight.result) void flight.done.then(resolve);
+    }).finally(() => {
+      this.#nudge = undefined;
+    });
+  }
+
   async #run(): Promise<void> {
     for (;;) {
       const paused = this.paused;
+      // Sends under way settle first (a failed one joins the spool), so the spool keeps seq order.
+      if ((paused || this.#spool.count > 0) && this.#inflight.length > 0) {
+        await this.#waitForProgress();
+        continue;
+      }
       // Behind spooled batches (or while the collector is away) new batches join the spool, in order.
       while (this.#ready() && (paused || this.#spool.count > 0)) {
         this.#spool.append(await this.#encode(this.#queue.take(this.#options.maxBatchSize)));
@@ -195,24 +231,49 @@ export class BatchShipper {
       }
       const spooled = this.#spool.peek();
       if (spooled) {
+        // The spool is replayed oldest first, one batch at a time.
         const result = await this.#send(this.#spool.read(spooled));
         if (result.kind === 'retryable') this.#pause(result);
         else this.#spool.remove(spooled);
         continue;
       }
-      if (!this.#ready()) {
-        this.#flushRequested = false;
-        return;
+      if (this.#ready() && this.#inflight.length < this.#options.maxInFlight) {
+        this.#start(await this.#encode(this.#queue.take(this.#options.maxBatchSize)));
+        continue;
       }
-      const batch = await this.#encode(this.#queue.take(this.#options.maxBatchSize));
-      this.#inflight = batch;
-      const result = await this.#send(batch).finally(() => {
-        this.#inflight = undefined;
+      if (this.#inflight.length > 0) {
+        await this.#waitForProgress();
+        continue;
+      }
+      this.#flushRequested = false;
+      return;
+    }
+  }
+
+  /** Sends a batch from memory without waiting for it. */
+  #start(batch: EncodedBatch): void {
+    const flight: InFlight = { batch, done: Promise.resolve(), spooled: false };
+    flight.done = this.#send(batch)
+      .catch((error: unknown): ExportResult => ({ kind: 'retryable', error: String(error) }))
+      .then((result) => {
+        flight.result = result;
+        this.#settle();
       });
-      if (result.kind === 'retryable') {
-        this.#spool.append(batch);
+    this.#inflight.push(flight);
+  }
+
+  /**
+   * Retires finished sends in `seq` order: a batch that could not be delivered goes to the spool
+   * only after every earlier batch has settled, so the spool (and its replay) keeps batch order
+   * even when concurrent sends fail in another order.
+   */
+  #settle(): void {
+    for (let head = this.#inflight[0]; head?.result; head = this.#inflight[0]) {
+      this.#inflight.shift();
+      if (head.result.kind === 'retryable' && !head.spooled) {
+        this.#spool.append(head.batch);
         this.#syncSpoolDrops();
-        this.#pause(result);
+        this.#pause(head.result);
       }
     }
   }
@@ -220,8 +281,7 @@ export class BatchShipper {
   async #encode(events: WireSyscallEvent[]): Promise<EncodedBatch> {
     const seq = ++this.#seq;
     const batchId = `${this.#options.sensorId}-${this.#runId}-${seq}`.replace(/[^A-Za-z0-9._-]/g, '_');
-    const head = JSON.stringify({ sensorId: this.#options.sensorId, batchId, seq });
-    const json = `${head.slice(0, -1)},"events":[${serializeEvents(events)}]}`;
+    const json = encodeBatch(this.#version, { sensorId: this.#options.sensorId, batchId, seq }, events);
     return { batchId, seq, count: events.length, body: await gzip(json, GZIP_OPTIONS) };
   }
 
@@ -256,16 +316,29 @@ export class BatchShipper {
   }
 
   async #split(batch: EncodedBatch): Promise<ExportResult> {
-    const body = JSON.parse(gunzipSync(batch.body).toString('utf8')) as SensorEventBatch;
+    const body = JSON.parse(gunzipSync(batch.body).toString('utf8')) as {
+      sensorId: string;
+      events: unknown[];
+    };
     const half = Math.ceil(body.events.length / 2);
+    const counts = [half, body.events.length - half];
     // Derived ids are deterministic, so a resend of the same half is still deduplicated.
-    const parts = [body.events.slice(0, half), body.events.slice(half)].map(async (events, n) => {
-      const batchId = `${batch.batchId}.${n}`;
-      const part: SensorEventBatch = { ...body, batchId, events };
-      return { batchId, seq: batch.seq, count: events.length, body: await gzip(JSON.stringify(part)) };
-    });
+    const heads = [0, 1].map((n) => ({
+      sensorId: body.sensorId,
+      batchId: `${batch.batchId}.${n}`,
+      seq: batch.seq,
+    }));
+    const jsons = splitBatch(body, [heads[0]!, heads[1]!]);
+    const parts = await Promise.all(
+      jsons.map(async (json, n) => ({
+        batchId: heads[n]!.batchId,
+        seq: batch.seq,
+        count: counts[n]!,
+        body: await gzip(json, GZIP_OPTIONS),
+      })),
+    );
     let last: ExportResult = { kind: 'success', response: { accepted: 0, duplicate: false, rejected: [] } };
-    for (const part of await Promise.all(parts)) {
+    for (const part of parts) {
       last = await this.#send(part);
       if (last.kind === 'retryable') return last;
     }
