@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CollectorPeer } from '../test/collector-peer.js';
-import { measurePipelineCost } from './pipeline-cost.js';
+import { printPipelineCost } from './pipeline-cost.js';
 
 /**
  * Sensor benchmark: runs the real `peregrine-sensor` against a collector peer while a load program
@@ -183,9 +183,7 @@ function loadAverage(): string {
 }
 
 async function main(): Promise<void> {
-  console.log('userspace pipeline cost per event (CPU time, synthetic openat records, 100k events):\n');
-  for (const [stage, us] of await measurePipelineCost())
-    console.log(`  ${stage.padEnd(18)} ${us.toFixed(2)} us`);
+  await printPipelineCost(3);
   console.log('');
   if (process.getuid?.() !== 0) {
     console.log('benchmark skipped: the eBPF backend needs root');

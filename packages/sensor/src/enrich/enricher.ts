@@ -1,7 +1,9 @@
 import { readlinkSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import type {
+  WireContainerInfo as ContainerInfo,
   WireFdInfo as FdInfo,
+  WirePodInfo as PodInfo,
   WireProcessInfo as ProcessInfo,
   WireSyscallEvent as SyscallEvent,
 } from '@peregrine/protocol';
@@ -20,7 +22,9 @@ import {
   renderRenameFlags,
   renderResolveFlags,
 } from '../capture/render.js';
+import type { CgroupContainer } from './cgroup.js';
 import { type ContainerMeta, ContainerMetadataCache } from './container-runtime.js';
+import { LruCache } from './lru-cache.js';
 import { normalizePath, type ProcEntry, ProcessTable } from './process-table.js';
 import { UserDb } from './user-db.js';
 
@@ -54,6 +58,22 @@ export interface EnricherOptions {
 
 /** How long a built ProcessInfo is reused for further events of the same thread. */
 const INFO_TTL_MS = 1000;
+/** Threads of one process whose ProcessInfo is kept at once (a process with more starts over). */
+const MAX_THREADS_CACHED = 256;
+
+/** A built ProcessInfo of one thread. */
+interface CachedInfo {
+  info: ProcessInfo;
+  at: number;
+}
+
+/** The container and pod objects events of one container share. */
+interface SharedContainer {
+  from: CgroupContainer;
+  meta: ContainerMeta | undefined;
+  container: ContainerInfo;
+  k8s: PodInfo | undefined;
+}
 
 const FILE_PATH_ARG: Record<string, string> = {
   unlink: 'path',
@@ -77,7 +97,9 @@ export class Enricher {
   readonly #hostname: string;
   readonly #maxAncestors: number;
   readonly #procRoot: string;
-  readonly #infoCache = new WeakMap<ProcEntry, { info: ProcessInfo; at: number }>();
+  /** Per process, per thread: the shipper writes each distinct object once per batch. */
+  readonly #infoCache = new WeakMap<ProcEntry, Map<number, CachedInfo>>();
+  readonly #containerObjects: LruCache<string, SharedContainer>;
   #num = 0;
 
   constructor(options: EnricherOptions = {}) {
@@ -91,6 +113,7 @@ export class Enricher {
     this.users = options.users ?? new UserDb();
     this.#hostname = options.hostname ?? osHostname();
     this.#maxAncestors = options.maxAncestors ?? 8;
+    this.#containerObjects = new LruCache(options.maxContainers ?? 1024);
   }
 
   /** The host name events carry. */
@@ -148,13 +171,36 @@ export class Enricher {
     this.#build(event, raw, entry);
     const container = entry.container;
     if (container) {
-      const meta: ContainerMeta | undefined = this.containers.get(container.id, container.type);
-      event.container = { id: container.id, type: container.type, ...(meta?.container ?? {}) };
-      const pod = meta?.k8s ?? (container.podUid ? { podUid: container.podUid } : undefined);
-      if (pod) event.k8s = pod;
+      const shared = this.#sharedContainer(container);
+      event.container = shared.container;
+      if (shared.k8s) event.k8s = shared.k8s;
     }
     if (raw.type === 'procexit') this.processes.onExit(raw.pid);
     return event;
+  }
+
+  /**
+   * One container object (and pod object) per container while its metadata stays the same, so
+   * the events of a container share them (the shipper writes each once per batch).
+   */
+  #sharedContainer(from: CgroupContainer): SharedContainer {
+    const meta: ContainerMeta | undefined = this.containers.get(from.id, from.type);
+    const cached = this.#containerObjects.get(from.id);
+    if (
+      cached &&
+      cached.meta === meta &&
+      (cached.from === from || (cached.from.type === from.type && cached.from.podUid === from.podUid))
+    ) {
+      return cached;
+    }
+    const shared: SharedContainer = {
+      from,
+      meta,
+      container: { id: from.id, type: from.type, ...(meta?.container ?? {}) },
+      k8s: meta?.k8s ?? (from.podUid ? { podUid: from.podUid } : undefined),
+    };
+    this.#containerObjects.set(from.id, shared);
+    return shared;
   }
 
   #entryFor(raw: RawEvent): ProcEntry {
@@ -199,23 +245,25 @@ export class Enricher {
   }
 
   /**
-   * The event's process. Consecutive events of one thread share one ProcessInfo object (rebuilt at
-   * most every INFO_TTL_MS, or when the entry changes), which saves the allocations and lets the
-   * shipper serialise it once per batch instead of once per event.
+   * The event's process. Events of one thread share one ProcessInfo object (rebuilt at most every
+   * INFO_TTL_MS, when the thread renames itself, or when the entry changes), which saves the
+   * allocations and lets the shipper write it once per batch instead of once per event. Threads
+   * of a process are cached apart, so a process whose threads take turns does not rebuild it.
    */
   #processInfo(entry: ProcEntry, raw: RawEvent): ProcessInfo {
     const now = Date.now();
-    const cached = this.#infoCache.get(entry);
-    if (
-      cached &&
-      now - cached.at < INFO_TTL_MS &&
-      cached.info.tid === raw.tid &&
-      cached.info.name === raw.comm
-    ) {
+    let threads = this.#infoCache.get(entry);
+    if (threads === undefined) {
+      threads = new Map();
+      this.#infoCache.set(entry, threads);
+    }
+    const cached = threads.get(raw.tid);
+    if (cached !== undefined && now - cached.at < INFO_TTL_MS && cached.info.name === raw.comm) {
       return cached.info;
     }
     const info = this.#buildInfo(entry, raw);
-    this.#infoCache.set(entry, { info, at: now });
+    if (threads.size >= MAX_THREADS_CACHED) threads.clear();
+    threads.set(raw.tid, { info, at: now });
     return info;
   }
 
