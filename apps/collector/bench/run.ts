@@ -7,7 +7,9 @@
  * Knobs (env): BENCH_SECONDS (20), BENCH_CONCURRENCY (4 batches in flight), BENCH_BATCH (1000
  * events), BENCH_ALERT_SHARE (0.1), BENCH_COLLECTORS (1: processes sharing the load through
  * NATS when > 1), BENCH_RATE (0 = as fast as answers come; N = N events/s offered, for latency
- * at a given load), TEST_DATABASE_URL. Prints a markdown table for docs/BENCHMARKS.md.
+ * at a given load), BENCH_WIRE (2: batch bodies as the sensor sends them now, version 2; 1: the
+ * version-1 bodies of older sensors, for comparison), TEST_DATABASE_URL. Prints a markdown table
+ * for docs/BENCHMARKS.md.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism, cpus, loadavg } from 'node:os';
@@ -18,6 +20,7 @@ import { getEnvironmentAlertStats, createDb, registerSensor, seedDemo } from '@p
 import { migrateDatabase } from '@peregrine/db/migrate';
 import { createTestDatabase } from '@peregrine/db/testing';
 import { builtinSources, load } from '@peregrine/engine';
+import { encodeBatch } from '@peregrine/sensor';
 import { connectConsole, TEST_SECRET } from '../src/testing/world.js';
 import { startCollectorProcess, type CollectorProcess } from '../src/testing/processes.js';
 import { generateEvents } from './events.js';
@@ -29,6 +32,7 @@ const WARMUP_SECONDS = num('BENCH_WARMUP_SECONDS', 3);
 const CONCURRENCY = num('BENCH_CONCURRENCY', 4);
 const BATCH = num('BENCH_BATCH', 1000);
 const ALERT_SHARE = num('BENCH_ALERT_SHARE', 0.1);
+const WIRE = num('BENCH_WIRE', 2) === 1 ? 1 : 2;
 
 /** The repository root: the nearest folder up whose package.json declares workspaces. */
 function repoRoot(from: string): string {
@@ -96,11 +100,21 @@ async function main(): Promise<void> {
   }
   const urls = processes.map((p) => p.url);
 
-  // Pre-encode the batches so the generator spends its time sending, not gzipping.
+  // Pre-encode the batches so the generator spends its time sending, not gzipping: each body is
+  // encoded by the sensor's own encoder, without its envelope head (sent per request below).
   const pool = Math.max(64, CONCURRENCY * 8);
   const bodies: Buffer[] = [];
+  let rawBytes = 0;
+  let gzipBytes = 0;
   for (let b = 0; b < pool; b++) {
-    bodies.push(gzipSync(JSON.stringify(generateEvents(b * BATCH, BATCH, ALERT_SHARE, 'bench-host'))));
+    const events = generateEvents(b * BATCH, BATCH, ALERT_SHARE, 'bench-host');
+    const json = encodeBatch(WIRE, { sensorId: 'bench', batchId: 'x', seq: 1 }, events);
+    // `{"sensorId":"bench","batchId":"x","seq":1,` (and `"v":2,`) come first: drop them.
+    const rest = json.slice(json.indexOf('"seq":1,') + '"seq":1,'.length);
+    const body = gzipSync(rest);
+    rawBytes += json.length;
+    gzipBytes += body.length;
+    bodies.push(body);
   }
   const alertsPerBatch = generateEvents(0, BATCH, ALERT_SHARE, 'x').filter(
     (e) => e.proc.name === 'bash' || e.fd?.name === '/etc/shadow',
@@ -141,9 +155,9 @@ async function main(): Promise<void> {
     while (!stop) {
       await paced();
       const n = seq++;
-      const prefix = gzipSync(`{"sensorId":"bench","batchId":"b${n}","seq":${n + 1},"events":`);
-      const suffix = gzipSync('}');
-      const body = Buffer.concat([prefix, bodies[n % pool]!, suffix]);
+      const version = WIRE === 2 ? '"v":2,' : '';
+      const prefix = gzipSync(`{${version}"sensorId":"bench","batchId":"b${n}","seq":${n + 1},`);
+      const body = Buffer.concat([prefix, bodies[n % pool]!]);
       const url = urls[(n + w) % urls.length]!;
       try {
         const res = await fetch(`${url}/v1/sensor/events`, {
@@ -208,6 +222,9 @@ async function main(): Promise<void> {
     batchSize: BATCH,
     offeredEventsPerSecond: RATE || 'saturation',
     concurrency: CONCURRENCY,
+    batchVersion: WIRE,
+    bodyBytesPerEvent: Math.round(rawBytes / (pool * BATCH)),
+    gzipBytesPerEvent: Number((gzipBytes / (pool * BATCH)).toFixed(1)),
     collectors,
     alertSharePerBatch: alertsPerBatch / BATCH,
     eventsPerSecond: Math.round(sentEvents / elapsed),
@@ -231,9 +248,9 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(result, null, 2));
   console.log(
     [
-      '| events/s | alerts persisted/s | p50 ms | p99 ms | collector µs CPU/event | collector CPU (cores) | load avg (1m) |',
-      '|---:|---:|---:|---:|---:|---:|---:|',
-      `| ${result.eventsPerSecond} | ${result.alertsPersistedPerSecond} | ${result.latencyMs.p50} | ${result.latencyMs.p99} | ${result.collectorCpuMicrosPerEvent} | ${result.collectorCpuShare} | ${result.loadAverage[0]} |`,
+      '| batch version | events/s | alerts persisted/s | p50 ms | p99 ms | collector µs CPU/event | collector CPU (cores) | load avg (1m) |',
+      '|---:|---:|---:|---:|---:|---:|---:|---:|',
+      `| ${WIRE} | ${result.eventsPerSecond} | ${result.alertsPersistedPerSecond} | ${result.latencyMs.p50} | ${result.latencyMs.p99} | ${result.collectorCpuMicrosPerEvent} | ${result.collectorCpuShare} | ${result.loadAverage[0]} |`,
     ].join('\n'),
   );
 

@@ -8,6 +8,7 @@ import {
   revokeSensor,
 } from '@peregrine/db';
 import type { SensorConfig } from '@peregrine/protocol';
+import { encodeBatchV2 } from '@peregrine/sensor';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Collector } from '../app.js';
 import { connectConsole, createWorld, postBatch, syscallEvent, type World } from '../testing/world.js';
@@ -78,6 +79,55 @@ describe('sensor stream', () => {
     expect(again.body).toEqual({ accepted: 0, duplicate: true, rejected: [] });
     expect((await getEnvironmentAlertStats(world.db, world.environmentId)).alerts).toBe(3);
     client.socket.disconnect();
+  });
+
+  it('stores the same alerts from a version-2 batch (as the sensor sends) and deduplicates it', async () => {
+    const before = await getEnvironmentAlertStats(world.db, world.environmentId);
+    const shell = syscallEvent('execve', 'bash');
+    const batch = JSON.parse(
+      encodeBatchV2({ sensorId: 'machine-1', batchId: 'b-v2-1', seq: 3 }, [
+        shell,
+        syscallEvent('execve', 'ls'),
+        syscallEvent('openat', 'cat', { fd: '/etc/shadow' }),
+        { ...shell, ts: String(BigInt(shell.ts) + 1n) },
+      ]),
+    );
+    expect(batch.v).toBe(2);
+    expect(batch.procs).toHaveLength(3);
+    const first = await postBatch(base, world.sensor.apiKey, batch);
+    expect(first.status).toBe(200);
+    expect(first.body).toEqual({ accepted: 4, duplicate: false, rejected: [] });
+    const after = await getEnvironmentAlertStats(world.db, world.environmentId);
+    expect(after.alerts - before.alerts).toBe(3);
+    const rules = (await listEnvironmentAlerts(world.db, world.environmentId)).slice(0, 3).map((a) => a.rule);
+    expect(rules.sort()).toEqual(['Sensitive file opened', 'Shell spawned', 'Shell spawned']);
+    const again = await postBatch(base, world.sensor.apiKey, batch);
+    expect(again.body).toEqual({ accepted: 0, duplicate: true, rejected: [] });
+    expect((await getEnvironmentAlertStats(world.db, world.environmentId)).alerts).toBe(after.alerts);
+  });
+
+  it('refuses bad version-2 rows one by one and a bad version-2 envelope with 400', async () => {
+    const batch = JSON.parse(
+      encodeBatchV2({ sensorId: 'machine-1', batchId: 'b-v2-2', seq: 4 }, [
+        syscallEvent('execve', 'zsh'),
+        syscallEvent('execve', 'sh'),
+      ]),
+    );
+    const good = batch.events[0];
+    batch.events = [good, [...good.slice(0, 5), 99, ...good.slice(6)], 'x', batch.events[1]];
+    const res = await postBatch(base, world.sensor.apiKey, batch);
+    expect(res.status).toBe(200);
+    expect(res.body.accepted).toBe(2);
+    expect(res.body.rejected).toEqual([
+      { index: 1, error: 'proc 99 is not in procs (2)' },
+      { index: 2, error: expect.any(String) },
+    ]);
+    const bad = await postBatch(base, world.sensor.apiKey, { ...batch, batchId: 'b-v2-3', procs: {} });
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.code).toBe('INVALID_BODY');
+    const v3 = await postBatch(base, world.sensor.apiKey, { ...batch, batchId: 'b-v2-4', v: 3 });
+    expect(v3.status).toBe(400);
+    expect(v3.body.error.message).toMatch(/unsupported batch version 3/);
   });
 
   it('rejects a bad event alone and keeps the good ones', async () => {
@@ -159,6 +209,7 @@ describe('sensor stream', () => {
     ).json()) as SensorConfig;
     expect(config.rulesVersion).toMatch(/^[0-9a-f]{16}$/);
     expect(config.eventTypes).toEqual(['execve', 'execveat', 'open', 'openat']);
+    expect(config.batchVersions).toEqual([1, 2]);
 
     const hb = {
       sensorId: 'machine-1',

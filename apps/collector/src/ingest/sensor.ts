@@ -1,35 +1,24 @@
 import { recordSensorHeartbeat } from '@peregrine/db';
 import {
   SENSOR_API_PATHS,
+  SENSOR_BATCH_V2,
   SENSOR_MAX_BATCH_BYTES,
   type SensorConfig,
   type SensorEventBatchResponse,
   SensorHeartbeatSchema,
   type SensorHeartbeatResponse,
-  type SensorRejectedEvent,
-  SensorEventBatchSchema,
-  SyscallEventSchema,
-  type WireSyscallEvent,
 } from '@peregrine/protocol';
 import type { SensorIdentity } from '@peregrine/db';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { z } from 'zod';
 import { installRequestDecompression } from '../http/decompress.js';
 import { CollectorError } from '../http/errors.js';
 import { BackpressureError, type IngestEvent } from '../pipeline/types.js';
 import type { IngestContext, IngestModule } from './register.js';
+import { decodeSensorBatch, issueText } from './sensor-batch.js';
 import { SensorAuthenticator } from './sensor-auth.js';
-import { isValidSyscallEvent } from './syscall-event-check.js';
 
-/** The batch envelope alone: events are validated one by one so a bad one is rejected alone. */
-const EnvelopeSchema = SensorEventBatchSchema.extend({ events: z.array(z.unknown()) });
-
-function issueText(error: z.ZodError): string {
-  const first = error.issues[0];
-  if (!first) return 'invalid';
-  const path = first.path.length ? `${first.path.join('.')}: ` : '';
-  return `${path}${first.message}`;
-}
+/** Batch body versions this collector reads (advertised in the config). */
+const BATCH_VERSIONS = [1, SENSOR_BATCH_V2];
 
 function epochNsToDate(ts: string): Date | undefined {
   // Milliseconds are enough for the stored event time; nanoseconds stay in the event itself.
@@ -38,8 +27,8 @@ function epochNsToDate(ts: string): Date | undefined {
 }
 
 /**
- * The sensor stream (packages/protocol/src/sensor-api.ts): authenticated gzip batches, heartbeats
- * and config pull. A batch is acknowledged only after its alerts and its batch id are committed;
+ * The sensor stream (packages/protocol/src/sensor-api.ts): authenticated gzip batches (versions 1
+ * and 2, decoded by sensor-batch.ts), heartbeats and config pull. A batch is acknowledged only after its alerts and its batch id are committed;
  * a re-sent batch id is answered `duplicate: true` without evaluating it again.
  */
 export const sensorIngest: IngestModule = {
@@ -92,38 +81,25 @@ function sensorRoutes(app: FastifyInstance, ctx: IngestContext): void {
 
   app.post(SENSOR_API_PATHS.events, { bodyLimit: SENSOR_MAX_BATCH_BYTES, config }, async (req) => {
     const { sensor, receivedAt } = requestInfo(req);
-    const envelope = EnvelopeSchema.safeParse(req.body);
-    if (!envelope.success)
-      throw new CollectorError('INVALID_BODY', `invalid batch: ${issueText(envelope.error)}`);
-    const { batchId, events: raw } = envelope.data;
-    ctx.metrics.eventsIn.inc({ source: 'syscall' }, raw.length);
+    const batch = decodeSensorBatch(req.body);
+    const { batchId, rejected } = batch;
+    ctx.metrics.eventsIn.inc({ source: 'syscall' }, batch.count);
     if (await ctx.store.isBatchSeen(sensor.sensorId, batchId)) {
       ctx.metrics.duplicates.inc({ source: 'syscall' });
       const dup: SensorEventBatchResponse = { accepted: 0, duplicate: true, rejected: [] };
       return dup;
     }
-    const rejected: SensorRejectedEvent[] = [];
-    const events: IngestEvent[] = [];
-    for (let i = 0; i < raw.length; i++) {
-      let ev: WireSyscallEvent;
-      if (isValidSyscallEvent(raw[i])) {
-        ev = raw[i] as WireSyscallEvent;
-      } else {
-        // The slow path: zod decides and says why.
-        const parsed = SyscallEventSchema.safeParse(raw[i]);
-        if (!parsed.success) {
-          rejected.push({ index: i, error: issueText(parsed.error) });
-          continue;
-        }
-        ev = parsed.data;
-      }
-      events.push({
+    const events: IngestEvent[] = new Array(batch.events.length);
+    for (let n = 0; n < batch.events.length; n++) {
+      const { index, event: ev } = batch.events[n]!;
+      events[n] = {
         source: 'syscall',
         event: ev,
-        ingestKey: `${sensor.sensorId}:${batchId}:${i}`,
+        // The event's index in the batch, as sent, whatever the body version.
+        ingestKey: `${sensor.sensorId}:${batchId}:${index}`,
         eventTime: epochNsToDate(ev.ts),
         hostname: ev.hostname,
-      });
+      };
     }
     if (rejected.length)
       ctx.metrics.rejects.inc({ source: 'syscall', reason: 'invalid_event' }, rejected.length);
@@ -160,7 +136,11 @@ function sensorRoutes(app: FastifyInstance, ctx: IngestContext): void {
   app.get(SENSOR_API_PATHS.config, { config }, async (req) => {
     const { sensor } = requestInfo(req);
     const rules = await ctx.rules.get(sensor.environmentId);
-    const body: SensorConfig = { rulesVersion: rules.stamp, eventTypes: rules.eventTypes };
+    const body: SensorConfig = {
+      rulesVersion: rules.stamp,
+      eventTypes: rules.eventTypes,
+      batchVersions: BATCH_VERSIONS,
+    };
     return body;
   });
 }

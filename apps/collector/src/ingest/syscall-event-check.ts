@@ -15,7 +15,7 @@ const L4 = new Set(['tcp', 'udp', 'icmp', 'raw']);
 
 type Obj = Record<string, unknown>;
 
-function isObj(v: unknown): v is Obj {
+export function isObj(v: unknown): v is Obj {
   return typeof v === 'object' && v !== null && !Array.isArray(v);
 }
 const int = (v: unknown) => Number.isSafeInteger(v);
@@ -33,8 +33,11 @@ function optStrArray(v: unknown): boolean {
   return true;
 }
 
-function processOk(p: unknown): boolean {
-  if (!isObj(p)) return false;
+/** Ancestors nest this deep at most (the sensor sends one level; zod would recurse without end). */
+const MAX_PROCESS_DEPTH = 16;
+
+function processOk(p: unknown, depth = 0): boolean {
+  if (!isObj(p) || depth > MAX_PROCESS_DEPTH) return false;
   if (!int(p.pid) || typeof p.name !== 'string') return false;
   if (!optInt(p.tid) || !optInt(p.vpid) || !optInt(p.ppid) || !optInt(p.tty) || !optInt(p.sid)) return false;
   if (!optInt(p.pgid) || !optInt(p.vpgid) || !optInt(p.uid) || !optInt(p.gid) || !optInt(p.loginuid))
@@ -48,7 +51,7 @@ function processOk(p: unknown): boolean {
   if (!optBool(p.isExeFromMemfd) || !optBool(p.isExeUpperLayer) || !optBool(p.isExeWritable)) return false;
   if (p.ancestors !== undefined) {
     if (!Array.isArray(p.ancestors)) return false;
-    for (const a of p.ancestors) if (!processOk(a)) return false;
+    for (const a of p.ancestors) if (!processOk(a, depth + 1)) return false;
   }
   return true;
 }
@@ -90,6 +93,13 @@ function podOk(k: unknown): boolean {
   }
   return true;
 }
+
+/** True when `p` is certainly a valid process (`ProcessInfoSchema`), ancestors nested at most 16 deep. */
+export const isValidProcess = (p: unknown): boolean => processOk(p);
+/** True when `c` is certainly a valid container (`ContainerInfoSchema`). */
+export const isValidContainer = containerOk;
+/** True when `k` is certainly valid pod metadata (`PodInfoSchema`). */
+export const isValidPod = podOk;
 
 /** True when `v` is certainly a valid syscall event (false: ask zod why not). */
 export function isValidSyscallEvent(v: unknown): boolean {

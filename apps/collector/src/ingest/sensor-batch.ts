@@ -1,0 +1,289 @@
+/**
+ * Decoding of `POST /v1/sensor/events` bodies, both versions (packages/protocol sensor-api.ts):
+ * version 1 (no `v`: every event whole) and version 2 (`"v": 2`: per-batch tables of processes,
+ * containers and argument names, and one short row per event; sensor-batch-v2.ts). Either way the
+ * result is the events as `WireSyscallEvent`s, each with its index in the batch, and the events
+ * refused with the reason: one bad event (or one bad table entry, which refuses the events that
+ * use it) never costs the others. Only a body that is not a batch at all is an error (400).
+ *
+ * Version 2 is checked the way version 1 is: hand-written read-only checks on the hot path (each
+ * table entry once per batch, however many events use it), and zod, the authority, asked only to
+ * explain a refusal. A row's references are bounds-checked before use, tables never refer to one
+ * another, and ancestors nest 16 deep at most, so no input can make expansion loop or recurse
+ * without end.
+ */
+import {
+  CompactContainerSchema,
+  type CompactEvent,
+  CompactEventSchema,
+  type CompactTables,
+  compactEventReferenceErrors,
+  expandCompactEvent,
+  FdTypeSchema,
+  ProcessInfoSchema,
+  SENSOR_BATCH_V2,
+  SensorEventBatchSchema,
+  type SensorRejectedEvent,
+  SensorIdSchema,
+  SyscallEventSchema,
+  type WireSyscallEvent,
+} from '@peregrine/protocol';
+import { z } from 'zod';
+import { CollectorError } from '../http/errors.js';
+import {
+  isObj,
+  isValidContainer,
+  isValidPod,
+  isValidProcess,
+  isValidSyscallEvent,
+} from './syscall-event-check.js';
+
+/** A decoded batch: the events that passed, with their index in the batch, and the refused ones. */
+export interface DecodedSensorBatch {
+  version: 1 | 2;
+  sensorId: string;
+  batchId: string;
+  /** Events in the body (accepted + refused). */
+  count: number;
+  events: Array<{ index: number; event: WireSyscallEvent }>;
+  rejected: SensorRejectedEvent[];
+}
+
+/** The v1 envelope alone: events are validated one by one so a bad one is refused alone. */
+const V1EnvelopeSchema = SensorEventBatchSchema.extend({ events: z.array(z.unknown()) });
+
+/** The v2 envelope alone: tables and rows are checked entry by entry. */
+const V2EnvelopeSchema = z.object({
+  v: z.literal(SENSOR_BATCH_V2),
+  sensorId: SensorIdSchema,
+  batchId: z.string().min(1).max(100),
+  seq: z.number().int().nonnegative(),
+  hostname: z.string().optional(),
+  procs: z.array(z.unknown()),
+  argNames: z.array(z.unknown()),
+  containers: z.array(z.unknown()),
+  events: z.array(z.unknown()),
+});
+
+/** The first zod issue as `path: message`. */
+export function issueText(error: z.ZodError): string {
+  const first = error.issues[0];
+  if (!first) return 'invalid';
+  const path = first.path.length ? `${first.path.join('.')}: ` : '';
+  return `${path}${first.message}`;
+}
+
+/** zod's reason for refusing `value`, never throwing (a pathological value gets a generic one). */
+function explain(schema: z.ZodType, value: unknown, fallback: string): string {
+  try {
+    const parsed = schema.safeParse(value);
+    return parsed.success ? fallback : issueText(parsed.error);
+  } catch {
+    return fallback;
+  }
+}
+
+/** Decodes a sensor batch body of either version; throws CollectorError (400) when it is not one. */
+export function decodeSensorBatch(body: unknown): DecodedSensorBatch {
+  if (isObj(body) && body.v !== undefined) {
+    if (body.v !== SENSOR_BATCH_V2)
+      throw new CollectorError('INVALID_BODY', `unsupported batch version ${JSON.stringify(body.v)}`);
+    return decodeV2(body);
+  }
+  return decodeV1(body);
+}
+
+function decodeV1(body: unknown): DecodedSensorBatch {
+  const envelope = V1EnvelopeSchema.safeParse(body);
+  if (!envelope.success)
+    throw new CollectorError('INVALID_BODY', `invalid batch: ${issueText(envelope.error)}`);
+  const { sensorId, batchId, events: raw } = envelope.data;
+  const events: DecodedSensorBatch['events'] = [];
+  const rejected: SensorRejectedEvent[] = [];
+  for (let index = 0; index < raw.length; index++) {
+    const value = raw[index];
+    if (isValidSyscallEvent(value)) {
+      events.push({ index, event: value as WireSyscallEvent });
+      continue;
+    }
+    // The slow path: zod decides and says why.
+    let parsed: ReturnType<typeof SyscallEventSchema.safeParse> | undefined;
+    try {
+      parsed = SyscallEventSchema.safeParse(value);
+    } catch {
+      parsed = undefined;
+    }
+    if (parsed?.success) events.push({ index, event: parsed.data });
+    else
+      rejected.push({ index, error: parsed ? issueText(parsed.error) : 'invalid event (nested too deep)' });
+  }
+  return { version: 1, sensorId, batchId, count: raw.length, events, rejected };
+}
+
+const EPOCH_NS = /^\d{1,20}$/;
+const FD_TYPES: ReadonlySet<string> = new Set(FdTypeSchema.options);
+const L4 = new Set(['tcp', 'udp', 'icmp', 'raw']);
+const nonNegInt = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
+const nullableNonNegInt = (v: unknown) => v === null || nonNegInt(v);
+const optional = (v: unknown) => v === undefined || v === null;
+const optStr = (v: unknown) => v === undefined || typeof v === 'string';
+const optBool = (v: unknown) => v === undefined || typeof v === 'boolean';
+const optPort = (v: unknown) => v === undefined || (nonNegInt(v) && v <= 65535);
+/** A string field, or the index of an argument (below `args`). */
+const strOrArg = (v: unknown, args: number) =>
+  v === undefined || typeof v === 'string' || (nonNegInt(v) && v < args);
+
+function compactFdOk(f: unknown, args: number): boolean {
+  if (!isObj(f)) return false;
+  if (!Number.isSafeInteger(f.n) || typeof f.t !== 'string' || !FD_TYPES.has(f.t)) return false;
+  if (!strOrArg(f.nm, args) || !strOrArg(f.nr, args) || !strOrArg(f.of, args) || !strOrArg(f.om, args))
+    return false;
+  if (f.l4 !== undefined && (typeof f.l4 !== 'string' || !L4.has(f.l4))) return false;
+  if (!optStr(f.ci) || !optStr(f.si) || !optStr(f.in) || !optPort(f.cp) || !optPort(f.sp)) return false;
+  if (!optBool(f.ic) || !optBool(f.co) || !optBool(f.nc)) return false;
+  return f.dv === undefined || Number.isSafeInteger(f.dv);
+}
+
+/** Depth of nested `ancestors` (iterative: a hostile chain must not exhaust the stack here). */
+function ancestorDepth(p: unknown): number {
+  let depth = 0;
+  let level: unknown[] = [p];
+  while (level.length > 0 && depth <= 17) {
+    const next: unknown[] = [];
+    for (const q of level) {
+      const a = isObj(q) ? q.ancestors : undefined;
+      if (Array.isArray(a)) next.push(...a);
+    }
+    if (next.length > 0) depth++;
+    level = next;
+  }
+  return depth;
+}
+
+/** Each table entry checked at most once per batch: true, or why not. */
+class TableChecks {
+  readonly #procs: Array<true | string | undefined>;
+  readonly #names: Array<true | string | undefined>;
+  readonly #containers: Array<true | string | undefined>;
+
+  constructor(readonly tables: { procs: unknown[]; argNames: unknown[]; containers: unknown[] }) {
+    this.#procs = new Array(tables.procs.length);
+    this.#names = new Array(tables.argNames.length);
+    this.#containers = new Array(tables.containers.length);
+  }
+
+  proc(i: number): true | string {
+    let ok = this.#procs[i];
+    if (ok === undefined) {
+      const p = this.tables.procs[i];
+      if (isValidProcess(p)) ok = true;
+      else if (ancestorDepth(p) > 16) ok = `procs.${i}: ancestors nested more than 16 deep`;
+      else ok = `procs.${i}: ${explain(ProcessInfoSchema, p, 'invalid process')}`;
+      this.#procs[i] = ok;
+    }
+    return ok;
+  }
+
+  names(i: number): true | string {
+    let ok = this.#names[i];
+    if (ok === undefined) {
+      const list = this.tables.argNames[i];
+      ok =
+        Array.isArray(list) && list.every((n) => typeof n === 'string')
+          ? true
+          : `argNames.${i}: expected an array of strings`;
+      this.#names[i] = ok;
+    }
+    return ok;
+  }
+
+  container(i: number): true | string {
+    let ok = this.#containers[i];
+    if (ok === undefined) {
+      const entry = this.tables.containers[i];
+      if (
+        isObj(entry) &&
+        (entry.c === undefined || isValidContainer(entry.c)) &&
+        (entry.k === undefined || isValidPod(entry.k))
+      )
+        ok = true;
+      else ok = `containers.${i}: ${explain(CompactContainerSchema, entry, 'invalid container')}`;
+      this.#containers[i] = ok;
+    }
+    return ok;
+  }
+}
+
+/** Why a row is refused, or undefined when it is a valid event whose references resolve. */
+function rowError(row: unknown, checks: TableChecks): string | undefined {
+  const { procs, argNames, containers } = checks.tables;
+  const shapeOk =
+    Array.isArray(row) &&
+    row.length >= 8 &&
+    row.length <= 12 &&
+    typeof row[0] === 'string' &&
+    row[0].length > 0 &&
+    typeof row[1] === 'string' &&
+    EPOCH_NS.test(row[1]) &&
+    nullableNonNegInt(row[2]) &&
+    nullableNonNegInt(row[3]) &&
+    (row[4] === null || Number.isSafeInteger(row[4])) &&
+    nonNegInt(row[5]) &&
+    nonNegInt(row[6]) &&
+    Array.isArray(row[7]) &&
+    (row[7] as unknown[]).every((v) => typeof v === 'string') &&
+    (optional(row[8]) || compactFdOk(row[8], (row[7] as unknown[]).length)) &&
+    (optional(row[9]) || nonNegInt(row[9])) &&
+    (optional(row[10]) || row[10] === '<' || row[10] === '>') &&
+    (optional(row[11]) || typeof row[11] === 'string');
+  if (!shapeOk) {
+    const parsed = CompactEventSchema.safeParse(row);
+    if (!parsed.success) return issueText(parsed.error);
+    // Shape fine by zod: what failed is a reference (an fd field naming a missing argument).
+    return (
+      compactEventReferenceErrors(parsed.data, { procs, argNames: argNames as unknown[][], containers })[0] ??
+      'invalid event'
+    );
+  }
+  const r = row as CompactEvent;
+  if (r[5] >= procs.length) return `proc ${r[5]} is not in procs (${procs.length})`;
+  const proc = checks.proc(r[5]);
+  if (proc !== true) return proc;
+  if (r[6] >= argNames.length) return `argNames ${r[6]} is not in argNames (${argNames.length})`;
+  const names = checks.names(r[6]);
+  if (names !== true) return names;
+  const count = (argNames[r[6]] as unknown[]).length;
+  if (count !== r[7].length) return `${r[7].length} argument values for ${count} argument names`;
+  const c = r[9];
+  if (c !== undefined && c !== null) {
+    if (c >= containers.length) return `container ${c} is not in containers (${containers.length})`;
+    const container = checks.container(c);
+    if (container !== true) return container;
+  }
+  return undefined;
+}
+
+function decodeV2(body: Record<string, unknown>): DecodedSensorBatch {
+  const envelope = V2EnvelopeSchema.safeParse(body);
+  if (!envelope.success)
+    throw new CollectorError('INVALID_BODY', `invalid batch: ${issueText(envelope.error)}`);
+  const batch = envelope.data;
+  const checks = new TableChecks(batch);
+  const tables = batch as unknown as CompactTables;
+  const events: DecodedSensorBatch['events'] = [];
+  const rejected: SensorRejectedEvent[] = [];
+  for (let index = 0; index < batch.events.length; index++) {
+    const row = batch.events[index];
+    const error = rowError(row, checks);
+    if (error === undefined) events.push({ index, event: expandCompactEvent(row as CompactEvent, tables) });
+    else rejected.push({ index, error });
+  }
+  return {
+    version: 2,
+    sensorId: batch.sensorId,
+    batchId: batch.batchId,
+    count: batch.events.length,
+    events,
+    rejected,
+  };
+}
