@@ -125,7 +125,7 @@ describe('sensor batch decoding', () => {
     const decoded = decodeSensorBatch({ ...body, events: [good, ...rows.map(([row]) => row), good] });
     expect(decoded.events.map((e) => e.index)).toEqual([0, rows.length + 1]);
     expect(decoded.rejected.map((r) => r.index)).toEqual(rows.map((_, i) => i + 1));
-    rows.forEach(([, reason], i) => expect(decoded.rejected[i]!.error).toMatch(reason));
+    for (const [i, [, reason]] of rows.entries()) expect(decoded.rejected[i]!.error).toMatch(reason);
   });
 
   it('refuses the events of a bad table entry, and only those', () => {
