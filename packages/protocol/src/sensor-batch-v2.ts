@@ -23,7 +23,7 @@ import {
  * - `argNames`: each distinct list of argument names once (`["fd","dirfd","name","flags","mode"]`);
  * - `hostname`: the events' host name once;
  * - `events`: one positional array per event (`CompactEventSchema`): type, ts, num, cpu, res,
- *   process index, arg-names index, the argument values, a short-key fd (`CompactFdSchema`), a
+ *   process index, arg-names index, the argument values, a positional fd (`CompactFdSchema`), a
  *   container index, and rarely a direction or host name of its own.
  *
  * `expandCompactEvent` turns a row back into the v1 `WireSyscallEvent`: events of one process share
@@ -43,36 +43,33 @@ const StringOrArgSchema = z.union([z.string(), z.number().int().nonnegative()]);
 const PortSchema = z.number().int().min(0).max(65535);
 
 /**
- * `WireFdInfo` with short keys; `nm`, `nr`, `of`, `om` may name an argument by index instead of
- * repeating its value (an open's `fd.name` is usually its `name` argument).
+ * `WireFdInfo` as a positional array (arrays are cheaper than objects for JSON on both sides):
+ * `[num, type, name, nameraw, openFlags, openMode, l4proto, cip, cport, sip, sport, isClient,
+ * connected, nameChanged, ino, dev]`, null for an absent field and trailing absent fields left
+ * out. `name`, `nameraw`, `openFlags` and `openMode` may be the index of the event argument whose
+ * value they equal instead of repeating it (an open's `fd.name` is usually its `name` argument).
  */
-export const CompactFdSchema = z.object({
-  /** num */
-  n: z.number().int(),
-  /** type */
-  t: FdTypeSchema,
-  /** name */
-  nm: StringOrArgSchema.optional(),
-  /** nameraw */
-  nr: StringOrArgSchema.optional(),
-  /** l4proto */
-  l4: z.enum(['tcp', 'udp', 'icmp', 'raw']).optional(),
-  /** cip, cport, sip, sport */
-  ci: z.string().optional(),
-  cp: PortSchema.optional(),
-  si: z.string().optional(),
-  sp: PortSchema.optional(),
-  /** isClient, connected, nameChanged */
-  ic: z.boolean().optional(),
-  co: z.boolean().optional(),
-  nc: z.boolean().optional(),
-  /** openFlags, openMode */
-  of: StringOrArgSchema.optional(),
-  om: StringOrArgSchema.optional(),
-  /** ino, dev */
-  in: z.string().optional(),
-  dv: z.number().int().optional(),
-});
+export const CompactFdSchema = z.tuple([
+  z.number().int(),
+  FdTypeSchema,
+  StringOrArgSchema.nullable().optional(),
+  StringOrArgSchema.nullable().optional(),
+  StringOrArgSchema.nullable().optional(),
+  StringOrArgSchema.nullable().optional(),
+  z.enum(['tcp', 'udp', 'icmp', 'raw']).nullable().optional(),
+  z.string().nullable().optional(),
+  PortSchema.nullable().optional(),
+  z.string().nullable().optional(),
+  PortSchema.nullable().optional(),
+  z.boolean().nullable().optional(),
+  z.boolean().nullable().optional(),
+  z.boolean().nullable().optional(),
+  z.string().nullable().optional(),
+  z.number().int().nullable().optional(),
+]);
+
+/** Positions in a compact fd of the fields that may name an argument. */
+export const COMPACT_FD_ARG_FIELDS = [2, 3, 4, 5] as const;
 
 /**
  * One event: `[type, ts, num, cpu, res, proc, argNames, argValues, fd?, container?, dir?, hostname?]`.
@@ -118,10 +115,10 @@ export function compactEventReferenceErrors(
   else if (list.length !== values.length)
     errors.push(`${values.length} argument values for ${list.length} argument names`);
   if (fd) {
-    for (const key of ['nm', 'nr', 'of', 'om'] as const) {
-      const ref = fd[key];
+    for (const at of COMPACT_FD_ARG_FIELDS) {
+      const ref = fd[at];
       if (typeof ref === 'number' && ref >= values.length)
-        errors.push(`fd.${key} names argument ${ref} of ${values.length}`);
+        errors.push(`fd.${at} names argument ${ref} of ${values.length}`);
     }
   }
   if (container != null && container >= tables.containers.length)
@@ -167,27 +164,30 @@ export interface CompactTables {
   containers: readonly { c?: WireContainerInfo | undefined; k?: WirePodInfo | undefined }[];
 }
 
-function fdString(value: string | number | undefined, values: readonly string[]): string | undefined {
-  return typeof value === 'number' ? values[value] : value;
+function fdString(value: string | number | null | undefined, values: readonly string[]): string | undefined {
+  return typeof value === 'number' ? values[value] : (value ?? undefined);
 }
 
 /** The v1 fd of a compact one. */
 export function expandCompactFd(fd: CompactFd, values: readonly string[]): WireFdInfo {
-  const out: WireFdInfo = { num: fd.n, type: fd.t };
-  if (fd.nm !== undefined) out.name = fdString(fd.nm, values) as string;
-  if (fd.nr !== undefined) out.nameraw = fdString(fd.nr, values) as string;
-  if (fd.l4 !== undefined) out.l4proto = fd.l4;
-  if (fd.ci !== undefined) out.cip = fd.ci;
-  if (fd.cp !== undefined) out.cport = fd.cp;
-  if (fd.si !== undefined) out.sip = fd.si;
-  if (fd.sp !== undefined) out.sport = fd.sp;
-  if (fd.ic !== undefined) out.isClient = fd.ic;
-  if (fd.co !== undefined) out.connected = fd.co;
-  if (fd.nc !== undefined) out.nameChanged = fd.nc;
-  if (fd.of !== undefined) out.openFlags = fdString(fd.of, values) as string;
-  if (fd.om !== undefined) out.openMode = fdString(fd.om, values) as string;
-  if (fd.in !== undefined) out.ino = fd.in;
-  if (fd.dv !== undefined) out.dev = fd.dv;
+  const out: WireFdInfo = { num: fd[0], type: fd[1] };
+  const n = fd.length;
+  if (n <= 2) return out;
+  if (fd[2] != null) out.name = fdString(fd[2], values) as string;
+  if (fd[3] != null) out.nameraw = fdString(fd[3], values) as string;
+  if (fd[4] != null) out.openFlags = fdString(fd[4], values) as string;
+  if (fd[5] != null) out.openMode = fdString(fd[5], values) as string;
+  if (n <= 6) return out;
+  if (fd[6] != null) out.l4proto = fd[6];
+  if (fd[7] != null) out.cip = fd[7];
+  if (fd[8] != null) out.cport = fd[8];
+  if (fd[9] != null) out.sip = fd[9];
+  if (fd[10] != null) out.sport = fd[10];
+  if (fd[11] != null) out.isClient = fd[11];
+  if (fd[12] != null) out.connected = fd[12];
+  if (fd[13] != null) out.nameChanged = fd[13];
+  if (fd[14] != null) out.ino = fd[14];
+  if (fd[15] != null) out.dev = fd[15];
   return out;
 }
 

@@ -110,8 +110,10 @@ describe('sensor batch decoding', () => {
       [[...good.slice(0, 6), 7, ...good.slice(7)], /argNames 7 is not in argNames/],
       [[...good.slice(0, 7), ['0', 'extra']], /2 argument values for 1 argument names/],
       [[...good.slice(0, 7), [0]], /7/],
-      [[...good.slice(0, 8), { n: 3, t: 'file', nm: 5 }], /fd.nm names argument 5 of 1/],
-      [[...good.slice(0, 8), { n: 3, t: 'socket?' }], /8/],
+      [[...good.slice(0, 8), [3, 'file', 5]], /fd.2 names argument 5 of 1/],
+      [[...good.slice(0, 8), [3, 'socket?']], /8/],
+      [[...good.slice(0, 8), { n: 3, t: 'file' }], /8/],
+      [[...good.slice(0, 8), [3, 'ipv4', null, null, null, null, 'tcp', '1.2.3.4', 70_000]], /8/],
       [[...good.slice(0, 8), null, 3], /container 3 is not in containers/],
       [[...good.slice(0, 8), null, null, 'sideways'], /10/],
       [[...good, null, null, null, null, null], /./],
@@ -176,7 +178,8 @@ describe('sensor batch decoding', () => {
       fc.constantFrom('<', '>', 'file', '123'),
       fc.constant([]),
       fc.constant({}),
-      fc.constant({ n: 1, t: 'file', nm: 0 }),
+      fc.constant([1, 'file', 0]),
+      fc.constant([1, 'ipv4', null, 9, null, null, 'udp', 'x', 1, 'y', 2, true, false, null, '1', 7]),
     );
     const mutation = fc.record({
       row: fc.nat(2),

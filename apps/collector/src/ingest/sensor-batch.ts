@@ -133,15 +133,23 @@ const optPort = (v: unknown) => v === undefined || (nonNegInt(v) && v <= 65535);
 const strOrArg = (v: unknown, args: number) =>
   v === undefined || typeof v === 'string' || (nonNegInt(v) && v < args);
 
+const optStrN = (v: unknown) => optional(v) || typeof v === 'string';
+const optBoolN = (v: unknown) => optional(v) || typeof v === 'boolean';
+const optPortN = (v: unknown) => optional(v) || (nonNegInt(v) && v <= 65535);
+/** A string field, or the index of an argument (below `args`). */
+const strOrArgN = (v: unknown, args: number) =>
+  optional(v) || typeof v === 'string' || (nonNegInt(v) && v < args);
+
 function compactFdOk(f: unknown, args: number): boolean {
-  if (!isObj(f)) return false;
-  if (!Number.isSafeInteger(f.n) || typeof f.t !== 'string' || !FD_TYPES.has(f.t)) return false;
-  if (!strOrArg(f.nm, args) || !strOrArg(f.nr, args) || !strOrArg(f.of, args) || !strOrArg(f.om, args))
+  if (!Array.isArray(f) || f.length < 2 || f.length > 16) return false;
+  if (!Number.isSafeInteger(f[0]) || typeof f[1] !== 'string' || !FD_TYPES.has(f[1])) return false;
+  if (!strOrArgN(f[2], args) || !strOrArgN(f[3], args) || !strOrArgN(f[4], args) || !strOrArgN(f[5], args))
     return false;
-  if (f.l4 !== undefined && (typeof f.l4 !== 'string' || !L4.has(f.l4))) return false;
-  if (!optStr(f.ci) || !optStr(f.si) || !optStr(f.in) || !optPort(f.cp) || !optPort(f.sp)) return false;
-  if (!optBool(f.ic) || !optBool(f.co) || !optBool(f.nc)) return false;
-  return f.dv === undefined || Number.isSafeInteger(f.dv);
+  if (f.length <= 6) return true;
+  if (!optional(f[6]) && (typeof f[6] !== 'string' || !L4.has(f[6]))) return false;
+  if (!optStrN(f[7]) || !optPortN(f[8]) || !optStrN(f[9]) || !optPortN(f[10])) return false;
+  if (!optBoolN(f[11]) || !optBoolN(f[12]) || !optBoolN(f[13]) || !optStrN(f[14])) return false;
+  return optional(f[15]) || Number.isSafeInteger(f[15]);
 }
 
 /** Depth of nested `ancestors` (iterative: a hostile chain must not exhaust the stack here). */

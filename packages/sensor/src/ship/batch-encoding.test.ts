@@ -143,7 +143,21 @@ describe('batch version 2', () => {
     expect(mixed.v2[1]!.hostname).toBeUndefined();
     // An fd field naming an argument stands for that argument's value.
     const text = encodeBatchV2(head, [events[4]!]);
-    expect(JSON.parse(text).events[0][8]).toMatchObject({ nm: 1 });
+    expect(JSON.parse(text).events[0][8]).toEqual([
+      3,
+      'ipv4',
+      1,
+      null,
+      null,
+      null,
+      null,
+      '1.2.3.4',
+      5,
+      null,
+      null,
+      true,
+      false,
+    ]);
   });
 
   it('writes a process and a container once per batch however many events refer to them', () => {

@@ -52,21 +52,47 @@ function argRef(value: string, values: readonly string[]): string | number {
 }
 
 function compactFd(fd: WireFdInfo, values: readonly string[]): CompactFd {
-  const out: CompactFd = { n: fd.num, t: fd.type };
-  if (fd.name !== undefined) out.nm = argRef(fd.name, values);
-  if (fd.nameraw !== undefined) out.nr = argRef(fd.nameraw, values);
-  if (fd.l4proto !== undefined) out.l4 = fd.l4proto;
-  if (fd.cip !== undefined) out.ci = fd.cip;
-  if (fd.cport !== undefined) out.cp = fd.cport;
-  if (fd.sip !== undefined) out.si = fd.sip;
-  if (fd.sport !== undefined) out.sp = fd.sport;
-  if (fd.isClient !== undefined) out.ic = fd.isClient;
-  if (fd.connected !== undefined) out.co = fd.connected;
-  if (fd.nameChanged !== undefined) out.nc = fd.nameChanged;
-  if (fd.openFlags !== undefined) out.of = argRef(fd.openFlags, values);
-  if (fd.openMode !== undefined) out.om = argRef(fd.openMode, values);
-  if (fd.ino !== undefined) out.in = fd.ino;
-  if (fd.dev !== undefined) out.dv = fd.dev;
+  const name = fd.name === undefined ? null : argRef(fd.name, values);
+  const nameraw = fd.nameraw === undefined ? null : argRef(fd.nameraw, values);
+  const openFlags = fd.openFlags === undefined ? null : argRef(fd.openFlags, values);
+  const openMode = fd.openMode === undefined ? null : argRef(fd.openMode, values);
+  if (
+    fd.l4proto === undefined &&
+    fd.cip === undefined &&
+    fd.cport === undefined &&
+    fd.sip === undefined &&
+    fd.sport === undefined &&
+    fd.isClient === undefined &&
+    fd.connected === undefined &&
+    fd.nameChanged === undefined &&
+    fd.ino === undefined &&
+    fd.dev === undefined
+  ) {
+    if (openFlags === null && openMode === null) {
+      if (nameraw === null) return name === null ? [fd.num, fd.type] : [fd.num, fd.type, name];
+      return [fd.num, fd.type, name, nameraw];
+    }
+    return [fd.num, fd.type, name, nameraw, openFlags, openMode];
+  }
+  const out: CompactFd = [
+    fd.num,
+    fd.type,
+    name,
+    nameraw,
+    openFlags,
+    openMode,
+    fd.l4proto ?? null,
+    fd.cip ?? null,
+    fd.cport ?? null,
+    fd.sip ?? null,
+    fd.sport ?? null,
+    fd.isClient ?? null,
+    fd.connected ?? null,
+    fd.nameChanged ?? null,
+    fd.ino ?? null,
+    fd.dev ?? null,
+  ];
+  while (out.length > 2 && out[out.length - 1] === null) out.pop();
   return out;
 }
 
