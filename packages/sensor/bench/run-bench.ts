@@ -13,6 +13,9 @@ import { printPipelineCost } from './pipeline-cost.js';
  * separately, % of one core) and peak RSS, and drops by cause. `npm run bench -w packages/sensor`
  * (root). `BENCH_BACKEND=libbpf,bpftrace` (the default) runs each kernel backend in turn, one
  * sensor per backend, `BENCH_ROUNDS` times, so both are measured under the same machine load.
+ * `BENCH_BASELINE_CLI=/path/to/cli.js` also runs another build of the sensor (e.g. an earlier
+ * commit's) with each backend in every round, labelled `<backend> baseline`, for ratios measured
+ * in the same run. `BENCH_PROFILE=<dir>` writes a V8 CPU profile of each sensor there.
  */
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -22,6 +25,7 @@ const LEVELS = (process.env.BENCH_LEVELS ?? '1000,10000,50000').split(',').map(N
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const BACKENDS = (process.env.BENCH_BACKEND ?? 'libbpf,bpftrace').split(',').filter(Boolean);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
+const BASELINE_CLI = process.env.BENCH_BASELINE_CLI;
 /** The capture child of the sensor, by comm (peregrine-capture's is cut to 15 characters). */
 const CAPTURE_COMM: Record<string, string> = { libbpf: 'peregrine-captu', bpftrace: 'bpftrace' };
 const TICKS = 100;
@@ -46,6 +50,24 @@ function usage(pid: number | undefined): Usage {
   }
 }
 
+/** CPU ticks of each thread of a process, summed by thread name (main thread = the process's comm). */
+function threadTicks(pid: number | undefined): Map<string, number> {
+  const out = new Map<string, number>();
+  if (!pid) return out;
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      const name = tid === String(pid) ? 'main' : comm.replace(/[0-9]+$/, '');
+      out.set(name, (out.get(name) ?? 0) + Number(fields[11]) + Number(fields[12]));
+    }
+  } catch {
+    // Exited.
+  }
+  return out;
+}
+
 function childByName(ppid: number, name: string): number | undefined {
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
@@ -64,6 +86,7 @@ function childByName(ppid: number, name: string): number | undefined {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 interface Result {
+  /** Backend, with ` baseline` for the baseline build. */
   backend: string;
   rate: number;
   nodePct: number;
@@ -72,7 +95,7 @@ interface Result {
 }
 
 /** One sensor with the given kernel backend through every load level. */
-async function runBackend(backend: string): Promise<Result[]> {
+async function runBackend(backend: string, cli = CLI, label = backend): Promise<Result[]> {
   const results: Result[] = [];
   const peer = new CollectorPeer();
   peer.keepEvents = false;
@@ -81,7 +104,11 @@ async function runBackend(backend: string): Promise<Result[]> {
   const dir = mkdtempSync(join(tmpdir(), 'peregrine-bench-'));
   // Only the load program's opens of its own file count as the load (not its start-up opens).
   peer.countWhere = (e) => e.fd?.name?.startsWith(join(dir, 'load-')) === true;
-  const sensor: ChildProcess = spawn(process.execPath, [CLI], {
+  // BENCH_PROFILE=<dir>: a V8 CPU profile of each sensor, written when it stops.
+  const profile = process.env.BENCH_PROFILE
+    ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
+    : [];
+  const sensor: ChildProcess = spawn(process.execPath, [...profile, cli], {
     stdio: ['ignore', 'inherit', 'inherit'],
     env: {
       ...process.env,
@@ -108,6 +135,7 @@ async function runBackend(backend: string): Promise<Result[]> {
       await sleep(1500);
       const hb0 = peer.heartbeats.at(-1)!;
       const matching0 = peer.receivedMatching;
+      const threads0 = threadTicks(sensor.pid);
       const node0 = usage(sensor.pid);
       const cap0 = usage(capturePid);
       const load = spawn(process.execPath, [LOAD, String(rate), String(SECONDS), join(dir, `load-${rate}`)], {
@@ -126,6 +154,7 @@ async function runBackend(backend: string): Promise<Result[]> {
       await new Promise((r) => load.once('exit', r));
       // CPU is measured over the load window itself; the drain below only settles the counts.
       const node1 = usage(sensor.pid);
+      const threads1 = threadTicks(sensor.pid);
       const cap1 = usage(capturePid);
       const { done } = JSON.parse(out) as { done: number };
       // Drain: until everything the load produced has arrived, or nothing more arrives for 3 s.
@@ -149,12 +178,12 @@ async function runBackend(backend: string): Promise<Result[]> {
       const nodePct = pct(node0, node1);
       const capturePct = pct(cap0, cap1);
       results.push({
-        backend,
+        backend: label,
         rate,
         nodePct,
         capturePct,
         row: [
-          backend,
+          label,
           String(rate),
           String(Math.round(done / SECONDS)),
           String(Math.round((hb1.totals.captured - hb0.totals.captured) / SECONDS)),
@@ -167,7 +196,15 @@ async function runBackend(backend: string): Promise<Result[]> {
           loadAverage(),
         ],
       });
-      console.log(`${backend}: level ${rate}/s done`);
+      const perThread = [...threads1]
+        .map(
+          ([name, ticks]) => [name, ((ticks - (threads0.get(name) ?? 0)) / TICKS / SECONDS) * 100] as const,
+        )
+        .filter(([, pct]) => pct >= 0.1)
+        .sort((x, y) => y[1] - x[1])
+        .map(([name, pct]) => `${name} ${pct.toFixed(1)}`)
+        .join(', ');
+      console.log(`${label}: level ${rate}/s done (sensor CPU % by thread: ${perThread})`);
     }
   } finally {
     sensor.kill('SIGTERM');
@@ -195,6 +232,10 @@ async function main(): Promise<void> {
     for (const backend of BACKENDS) {
       console.log(`round ${round}: ${backend}`);
       results.push(...(await runBackend(backend)));
+      if (BASELINE_CLI) {
+        console.log(`round ${round}: ${backend} baseline (${BASELINE_CLI})`);
+        results.push(...(await runBackend(backend, BASELINE_CLI, `${backend} baseline`)));
+      }
     }
   }
   for (const r of results) rows.push(r.row);
@@ -217,20 +258,20 @@ async function main(): Promise<void> {
     `\nperegrine-sensor benchmark (${SECONDS} s per level; CPU = % of one core over the load window)\n`,
   );
   for (const row of table) console.log(`| ${row.map((c, i) => c.padEnd(widths[i] ?? 0)).join(' | ')} |`);
-  if (BACKENDS.includes('libbpf') && BACKENDS.includes('bpftrace')) {
-    console.log('\nlibbpf vs bpftrace, mean over rounds (CPU % of one core: sensor + capture = total)\n');
-    for (const rate of LEVELS) {
-      const mean = (backend: string, key: 'nodePct' | 'capturePct') => {
-        const of = results.filter((r) => r.backend === backend && r.rate === rate);
-        return of.reduce((sum, r) => sum + r[key], 0) / Math.max(1, of.length);
-      };
-      const line = (backend: string) =>
-        `${mean(backend, 'nodePct').toFixed(1)} + ${mean(backend, 'capturePct').toFixed(1)} = ${(mean(backend, 'nodePct') + mean(backend, 'capturePct')).toFixed(1)}`;
-      const ratio =
-        (mean('libbpf', 'nodePct') + mean('libbpf', 'capturePct')) /
-        Math.max(0.01, mean('bpftrace', 'nodePct') + mean('bpftrace', 'capturePct'));
+  const labels = [...new Set(results.map((r) => r.backend))];
+  const mean = (label: string, rate: number, key: 'nodePct' | 'capturePct') => {
+    const of = results.filter((r) => r.backend === label && r.rate === rate);
+    return of.reduce((sum, r) => sum + r[key], 0) / Math.max(1, of.length);
+  };
+  const total = (label: string, rate: number) =>
+    mean(label, rate, 'nodePct') + mean(label, rate, 'capturePct');
+  console.log('\nmean over rounds, CPU % of one core: sensor + capture = total (ratio to the first row)\n');
+  for (const rate of LEVELS) {
+    const first = total(labels[0] ?? '', rate);
+    for (const label of labels) {
+      const t = total(label, rate);
       console.log(
-        `  ${String(rate).padStart(6)}/s  libbpf ${line('libbpf')}  bpftrace ${line('bpftrace')}  ratio ${ratio.toFixed(2)}`,
+        `  ${String(rate).padStart(6)}/s  ${label.padEnd(18)} ${mean(label, rate, 'nodePct').toFixed(1)} + ${mean(label, rate, 'capturePct').toFixed(1)} = ${t.toFixed(1)}  (${(t / Math.max(0.01, first)).toFixed(2)})`,
       );
     }
   }

@@ -149,9 +149,30 @@ export function renderRes(ret: number): string {
   return ERRNO_NAMES[-ret] || `E${-ret}`;
 }
 
+/** Texts of the small non-negative numbers (fds, results), made once. */
+const SMALL_NUMBERS = Array.from({ length: 1024 }, (_, n) => String(n));
+
 /** A `res`/`fd` parameter: the number on success, the errno name on failure (Falco's PT_ERRNO/PT_FD text). */
 export function renderErrnoOrNumber(ret: number): string {
-  return ret >= 0 ? String(ret) : renderRes(ret);
+  if (ret >= 0) return SMALL_NUMBERS[ret] ?? String(ret);
+  return renderRes(ret);
+}
+
+/**
+ * A bounded memo of a number -> text renderer: a process opens files with a handful of flag and
+ * mode values, so rendering each once saves the per-event string building.
+ */
+function memo(render: (value: number) => string, max = 4096): (value: number) => string {
+  const cache = new Map<number, string>();
+  return (value) => {
+    let text = cache.get(value);
+    if (text === undefined) {
+      text = render(value);
+      if (cache.size >= max) cache.clear();
+      cache.set(value, text);
+    }
+    return text;
+  };
 }
 
 type FlagTable = ReadonlyArray<readonly [name: string, bits: number]>;
@@ -183,7 +204,9 @@ const OPEN_FLAGS_TAIL: FlagTable = [
 ];
 
 /** open flags as Falco names them, e.g. `O_RDONLY|O_CLOEXEC`, `O_WRONLY|O_CREAT|O_TRUNC`. */
-export function renderOpenFlags(flags: number): string {
+export const renderOpenFlags: (flags: number) => string = memo(renderOpenFlagsUncached);
+
+function renderOpenFlagsUncached(flags: number): string {
   const names: string[] = [];
   // O_TMPFILE includes O_DIRECTORY's bit; name it once.
   const tmpfile = (flags & 0o20200000) === 0o20200000;
@@ -199,9 +222,9 @@ export function renderOpenFlags(flags: number): string {
 }
 
 /** An octal mode as Falco prints PF_OCT parameters (`0644`, `0`). */
-export function renderOctal(mode: number): string {
-  return mode === 0 ? '0' : `0${mode.toString(8)}`;
-}
+export const renderOctal: (mode: number) => string = memo((mode) =>
+  mode === 0 ? '0' : `0${mode.toString(8)}`,
+);
 
 const MODE_FLAGS: FlagTable = [
   ['S_IXOTH', 0o1],

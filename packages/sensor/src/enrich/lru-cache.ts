@@ -13,12 +13,16 @@ export class LruCache<K, V> {
     return this.#map.size;
   }
 
+  /** The most recently used key, whose recency needs no update (the same process, event after event). */
+  #newest: K | undefined;
+
   /** Returns the value and marks it most recently used. */
   get(key: K): V | undefined {
     const value = this.#map.get(key);
-    if (value === undefined) return undefined;
+    if (value === undefined || key === this.#newest) return value;
     this.#map.delete(key);
     this.#map.set(key, value);
+    this.#newest = key;
     return value;
   }
 
@@ -34,6 +38,7 @@ export class LruCache<K, V> {
   set(key: K, value: V): this {
     if (this.#map.has(key)) this.#map.delete(key);
     this.#map.set(key, value);
+    this.#newest = key;
     while (this.#map.size > this.maxEntries) {
       // Map iteration order is insertion order, so the first key is the least recently used.
       const oldest = this.#map.keys().next().value as K;
@@ -44,10 +49,12 @@ export class LruCache<K, V> {
   }
 
   delete(key: K): boolean {
+    if (key === this.#newest) this.#newest = undefined;
     return this.#map.delete(key);
   }
 
   clear(): void {
+    this.#newest = undefined;
     this.#map.clear();
   }
 }
