@@ -102,7 +102,8 @@ function compactFd(fd: WireFdInfo, values: readonly string[]): CompactFd {
  * object across a container's, so recognising a repeat costs a Map lookup, never a comparison of
  * contents (two equal objects that are not the same object are simply written twice).
  */
-export class BatchV2Builder {
+export class BatchV2Builder implements BatchBuilder {
+  readonly version = 2;
   readonly #procs: WireProcessInfo[] = [];
   readonly #procIndex = new Map<WireProcessInfo, number>();
   readonly #containers: CompactContainer[] = [];
@@ -195,6 +196,10 @@ export class BatchV2Builder {
     this.#rows.push(row);
   }
 
+  finish(head: BatchHead): string {
+    return JSON.stringify(this.build(head));
+  }
+
   /** The batch object (its tables and rows are this builder's own arrays). */
   build(head: BatchHead): SensorEventBatchV2 {
     // An event without a host name cannot say "none" against a batch default: then there is none.
@@ -218,6 +223,41 @@ export class BatchV2Builder {
     if (hostname !== undefined) batch.hostname = hostname;
     return batch;
   }
+}
+
+/**
+ * A batch being filled: events go in as they are offered, the body comes out at send time. The
+ * version-2 builder turns each event into its row when it is added, so the event objects die
+ * young and only the row (a few small arrays) waits in memory for the batch to fill.
+ */
+export interface BatchBuilder {
+  readonly version: 1 | 2;
+  readonly size: number;
+  add(event: WireSyscallEvent): void;
+  /** The body (JSON text). */
+  finish(head: BatchHead): string;
+}
+
+class V1Builder implements BatchBuilder {
+  readonly version = 1;
+  readonly #events: WireSyscallEvent[] = [];
+
+  get size(): number {
+    return this.#events.length;
+  }
+
+  add(event: WireSyscallEvent): void {
+    this.#events.push(event);
+  }
+
+  finish(head: BatchHead): string {
+    return encodeBatchV1(head, this.#events);
+  }
+}
+
+/** An empty batch builder of the given body version. */
+export function createBatchBuilder(version: 1 | 2): BatchBuilder {
+  return version === 2 ? new BatchV2Builder() : new V1Builder();
 }
 
 /** A version-2 batch body (JSON text). */

@@ -3,8 +3,7 @@ import { promisify } from 'node:util';
 import { gunzipSync, gzip as gzipCb } from 'node:zlib';
 import type { WireSyscallEvent } from '@peregrine/protocol';
 import type { SensorStats } from '../sensor-stats.js';
-import { encodeBatch, splitBatch } from './batch-encoding.js';
-import { BoundedQueue } from './bounded-queue.js';
+import { type BatchBuilder, createBatchBuilder, splitBatch } from './batch-encoding.js';
 import type { DiskSpool } from './disk-spool.js';
 import { backoffDelay, DEFAULT_RETRY_POLICY } from './retrying-transport.js';
 import type { EncodedBatch, EventTransport, ExportResult } from './transport.js';
@@ -56,7 +55,12 @@ interface InFlight {
  * main thread and gzip-compressed on libuv's thread pool, while earlier batches are in flight.
  */
 export class BatchShipper {
-  readonly #queue: BoundedQueue<WireSyscallEvent>;
+  /** The batch being filled. */
+  #open: BatchBuilder | undefined;
+  /** Full batches (or partial ones closed by a version change) waiting to be sent, oldest first. */
+  readonly #full: BatchBuilder[] = [];
+  /** Events in #open and #full: the bounded in-memory queue. */
+  #queued = 0;
   readonly #transport: EventTransport;
   readonly #spool: DiskSpool;
   readonly #stats: SensorStats;
@@ -84,7 +88,8 @@ export class BatchShipper {
     this.#stats = stats;
     this.#options = { maxPauseMs: 30_000, maxInFlight: 4, ...options };
     this.#version = options.batchVersion ?? 2;
-    this.#queue = new BoundedQueue(options.maxQueueSize);
+    if (!Number.isInteger(options.maxQueueSize) || options.maxQueueSize < 1)
+      throw new RangeError('maxQueueSize must be a positive integer');
     this.#seq = spool.maxSeq();
     this.#timer = setInterval(() => this.#requestFlush(), options.flushIntervalMs);
     // The flush timer must never be what keeps the sensor alive.
@@ -95,7 +100,7 @@ export class BatchShipper {
 
   /** Events waiting in memory. */
   get queueDepth(): number {
-    return this.#queue.length;
+    return this.#queued;
   }
 
   /** Size of the on-disk spool. */
@@ -119,12 +124,36 @@ export class BatchShipper {
 
   /** Queues one event; false (and counted as a `queue` drop) when the queue is full or closed. */
   offer(event: WireSyscallEvent): boolean {
-    if (this.#closed || !this.#queue.offer(event)) {
+    if (this.#closed || this.#queued >= this.#options.maxQueueSize) {
       this.#stats.drop('queue');
       return false;
     }
-    if (this.#queue.length >= this.#options.maxBatchSize) this.#kick();
+    let open = this.#open;
+    if (open === undefined || open.version !== this.#version) {
+      // A version change closes the batch being filled: one body has one version.
+      if (open !== undefined && open.size > 0) this.#full.push(open);
+      open = createBatchBuilder(this.#version);
+      this.#open = open;
+    }
+    open.add(event);
+    this.#queued++;
+    if (open.size >= this.#options.maxBatchSize) {
+      this.#full.push(open);
+      this.#open = undefined;
+      this.#kick();
+    }
     return true;
+  }
+
+  /** The oldest batch waiting (a full one, else the one being filled), out of the queue. */
+  #take(): BatchBuilder | undefined {
+    let batch = this.#full.shift();
+    if (batch === undefined) {
+      batch = this.#open;
+      this.#open = undefined;
+    }
+    if (batch) this.#queued -= batch.size;
+    return batch;
   }
 
   /** Sends (or spools) everything queued now; resolves when done. */
@@ -168,9 +197,8 @@ export class BatchShipper {
         this.#spool.append(flight.batch);
       }
     }
-    const rest = this.#queue.take(this.#queue.length);
-    for (let i = 0; i < rest.length; i += this.#options.maxBatchSize) {
-      this.#spool.append(await this.#encode(rest.slice(i, i + this.#options.maxBatchSize)));
+    for (let batch = this.#take(); batch; batch = this.#take()) {
+      if (batch.size > 0) this.#spool.append(await this.#encode(batch));
     }
     if (timedOut)
       this.#options.onError?.(
@@ -180,7 +208,7 @@ export class BatchShipper {
   }
 
   #requestFlush(): void {
-    if (this.#queue.length === 0 && this.#spool.count === 0) return;
+    if (this.#queued === 0 && this.#spool.count === 0) return;
     this.#flushRequested = true;
     this.#kick();
   }
@@ -196,9 +224,7 @@ export class BatchShipper {
   }
 
   #ready(): boolean {
-    return (
-      this.#queue.length >= this.#options.maxBatchSize || (this.#flushRequested && this.#queue.length > 0)
-    );
+    return this.#full.length > 0 || (this.#flushRequested && this.#queued > 0);
   }
 
   /** Waits until a send finishes or offer()/the flush timer says a batch is ready. */
@@ -222,7 +248,7 @@ export class BatchShipper {
       }
       // Behind spooled batches (or while the collector is away) new batches join the spool, in order.
       while (this.#ready() && (paused || this.#spool.count > 0)) {
-        this.#spool.append(await this.#encode(this.#queue.take(this.#options.maxBatchSize)));
+        this.#spool.append(await this.#encode(this.#take()!));
         this.#syncSpoolDrops();
       }
       if (paused) {
@@ -238,7 +264,7 @@ export class BatchShipper {
         continue;
       }
       if (this.#ready() && this.#inflight.length < this.#options.maxInFlight) {
-        this.#start(await this.#encode(this.#queue.take(this.#options.maxBatchSize)));
+        this.#start(await this.#encode(this.#take()!));
         continue;
       }
       if (this.#inflight.length > 0) {
@@ -278,11 +304,11 @@ export class BatchShipper {
     }
   }
 
-  async #encode(events: WireSyscallEvent[]): Promise<EncodedBatch> {
+  async #encode(batch: BatchBuilder): Promise<EncodedBatch> {
     const seq = ++this.#seq;
     const batchId = `${this.#options.sensorId}-${this.#runId}-${seq}`.replace(/[^A-Za-z0-9._-]/g, '_');
-    const json = encodeBatch(this.#version, { sensorId: this.#options.sensorId, batchId, seq }, events);
-    return { batchId, seq, count: events.length, body: await gzip(json, GZIP_OPTIONS) };
+    const json = batch.finish({ sensorId: this.#options.sensorId, batchId, seq });
+    return { batchId, seq, count: batch.size, body: await gzip(json, GZIP_OPTIONS) };
   }
 
   /** Sends one batch, splitting it when the collector says it is too large; accounts the outcome. */
