@@ -61,6 +61,11 @@ function fieldShapes(key: string, value: string): string[] {
   return shapes;
 }
 
+/** The filter without its content conditions: what the alert row's own indexes can serve. */
+export function withoutContentConditions(filter: AlertFilter): AlertFilter {
+  return { ...filter, text: undefined, fields: undefined, tags: undefined };
+}
+
 /** True when the filter has conditions on alert contents (free text, output fields, tags). */
 export function hasContentConditions(filter: AlertFilter): boolean {
   return Boolean(filter.text || filter.fields?.length || filter.tags?.length);
@@ -76,8 +81,14 @@ function contentConditions(filter: AlertFilter, alias: 'a' | 'c'): Prisma.Sql[] 
   const parts: Prisma.Sql[] = [];
   if (filter.tags?.length) parts.push(Prisma.sql`${t}.tags @> ${filter.tags}::text[]`);
   if (filter.text) {
-    const message = alias === 'c' ? Prisma.sql`c.message` : Prisma.sql`alert_message(a.output)`;
-    parts.push(Prisma.sql`${message} ILIKE ${likePattern(filter.text)}`);
+    const pattern = likePattern(filter.text);
+    if (alias === 'c') parts.push(Prisma.sql`c.message ILIKE ${pattern}`);
+    else {
+      // The message is the output less its time prefix, so it can only match where the output
+      // does: that cheap test first, the regular expression only on the rows it lets through.
+      parts.push(Prisma.sql`a.output ILIKE ${pattern}`);
+      parts.push(Prisma.sql`alert_message(a.output) ILIKE ${pattern}`);
+    }
   }
   for (const field of filter.fields ?? []) {
     const shapes = fieldShapes(field.key, field.value).map(
@@ -102,17 +113,21 @@ export const MAX_CONTENT_HASHES = 2000;
 
 /**
  * The hashes of the organisation's alert contents that satisfy the filter's content conditions,
- * found through alert_contents' search indexes; `scan` when more than `MAX_CONTENT_HASHES` match
- * (the condition is common: checking alert rows newest first finds a page quickly).
+ * found through alert_contents' search indexes; `scan` when more than `cap` match (the condition
+ * is common: checking alert rows newest first finds a page quickly).
  */
-export async function findContentHashes(db: Db, filter: AlertFilter): Promise<ContentMatch> {
+export async function findContentHashes(
+  db: Db,
+  filter: AlertFilter,
+  cap: number = MAX_CONTENT_HASHES,
+): Promise<ContentMatch> {
   if (!hasContentConditions(filter)) return { kind: 'subquery' };
   const rows = await db.prisma.$queryRaw<{ hash: string }[]>`
     SELECT c.hash::text AS hash FROM alert_contents c
     WHERE c."organizationId" = ${filter.organizationId}::uuid
       AND ${Prisma.join(contentConditions(filter, 'c'), ' AND ')}
-    LIMIT ${MAX_CONTENT_HASHES + 1}`;
-  if (rows.length > MAX_CONTENT_HASHES) return { kind: 'scan' };
+    LIMIT ${cap + 1}`;
+  if (rows.length > cap) return { kind: 'scan' };
   return { kind: 'hashes', hashes: rows.map((r) => r.hash) };
 }
 

@@ -4,9 +4,13 @@ import type { AlertStatus, Priority } from '../generated/prisma/enums.js';
 import {
   type AlertFilter,
   alertWhere,
+  type ContentMatch,
   decodeAlertCursor,
   encodeAlertCursor,
   findContentHashes,
+  hasContentConditions,
+  MAX_CONTENT_HASHES,
+  withoutContentConditions,
 } from './web-alerts-filter.js';
 
 /** One alert as the console lists it. Ids are decimal strings (bigint does not cross JSON). */
@@ -69,19 +73,14 @@ export async function listAlerts(
   const keyset = after
     ? Prisma.sql`AND (a."eventTime", a.id) < (${after.eventTime}::timestamptz, ${after.id}::bigint)`
     : Prisma.empty;
-  // Content conditions (text, output fields, tags) are looked up in alert_contents first: no
-  // match answers at once; up to MAX_CONTENT_HASHES matching contents become a list of hashes,
-  // which the planner estimates from real statistics (unlike `@>` or `ILIKE` on alert rows, which
-  // get fixed guesses) and serves by the contentHash index or by walking the time index; more
-  // than that means a common condition, which checking rows newest first satisfies quickly.
-  const contents = await findContentHashes(db, filter);
-  if (contents.kind === 'hashes' && contents.hashes.length === 0) return { rows: [], nextCursor: null };
-  const rows = await db.prisma.$queryRaw<RawListRow[]>`
-    SELECT ${LIST_COLUMNS}
-    FROM alerts a LEFT JOIN "user" u ON u.id = a."assigneeId"
-    WHERE ${alertWhere(filter, contents)} ${keyset}
-    ORDER BY a."eventTime" DESC, a.id DESC
-    LIMIT ${limit + 1}`;
+  const rows = hasContentConditions(filter)
+    ? await listByContent(db, filter, keyset, limit + 1)
+    : await db.prisma.$queryRaw<RawListRow[]>`
+        SELECT ${LIST_COLUMNS}
+        FROM alerts a LEFT JOIN "user" u ON u.id = a."assigneeId"
+        WHERE ${alertWhere(filter)} ${keyset}
+        ORDER BY a."eventTime" DESC, a.id DESC
+        LIMIT ${limit + 1}`;
   const more = rows.length > limit;
   const kept = more ? rows.slice(0, limit) : rows;
   const last = kept.at(-1);
@@ -89,6 +88,84 @@ export async function listAlerts(
     rows: kept.map(toRow),
     nextCursor: more && last ? encodeAlertCursor(last.eventTimeText, last.id) : null,
   };
+}
+
+/** Newest rows of the scope checked one by one before deciding how to look for the rest. */
+const SAMPLE_ROWS = 2000;
+/**
+ * Rows a walk may still be expected to need before looking the matching contents up is worth
+ * it: reading an alert_contents row and then its alerts costs about what checking a few alert
+ * rows does.
+ */
+const WALK_BUDGET_ROWS = 15_000;
+/** The most content hashes looked up for a rare condition (a list of hashes beyond that is no cheaper). */
+const MAX_RARE_CONTENT_HASHES = 20_000;
+
+/**
+ * Newest-first rows for content conditions (free text, output fields, tags), chosen by how common
+ * the condition is where the page starts, measured rather than guessed (Postgres estimates
+ * `ILIKE` and `@>` with fixed selectivities). The newest `SAMPLE_ROWS` rows of the scope are
+ * checked one by one: a common condition fills the page there. Otherwise the density found says
+ * how far a walk would still have to go; within `WALK_BUDGET_ROWS` it goes on walking, and beyond
+ * that (a rare condition) the matching contents are looked up in alert_contents, up to a quarter
+ * of the expected walk, and their alerts read by hash. Walks are forced onto the time index
+ * (`SET LOCAL`, these statements only): with a guessed selectivity the planner may prefer a full
+ * scan and sort.
+ */
+async function listByContent(
+  db: Db,
+  filter: AlertFilter,
+  keyset: Prisma.Sql,
+  want: number,
+): Promise<RawListRow[]> {
+  const scope = alertWhere(withoutContentConditions(filter));
+  const rowCheck = alertWhere(filter, { kind: 'scan' });
+  // One statement walks the sample: its matches, and its last row (rn = SAMPLE_ROWS) to go on from.
+  const sampled = await db.prisma.$transaction(async (tx) => {
+    await walkTimeIndex(tx);
+    return tx.$queryRaw<(RawListRow & { hit: boolean; rn: bigint })[]>`
+      SELECT ${LIST_COLUMNS}, a.hit, a.rn
+      FROM (SELECT a.*, (${rowCheck}) AS hit,
+                   row_number() OVER (ORDER BY a."eventTime" DESC, a.id DESC) AS rn
+            FROM alerts a WHERE ${scope} ${keyset}
+            ORDER BY a."eventTime" DESC, a.id DESC LIMIT ${SAMPLE_ROWS}) a
+        LEFT JOIN "user" u ON u.id = a."assigneeId"
+      WHERE a.hit OR a.rn = ${SAMPLE_ROWS}
+      ORDER BY a."eventTime" DESC, a.id DESC
+      LIMIT ${want + 1}`;
+  });
+  const rows: RawListRow[] = sampled
+    .filter((r) => r.hit)
+    .slice(0, want)
+    .map(({ hit: _, rn: __, ...row }) => row);
+  const edge = sampled.find((r) => Number(r.rn) === SAMPLE_ROWS);
+  // A full page, or a scope of fewer rows than the sample (every row was checked): done.
+  if (rows.length >= want || !edge) return rows;
+  const need = want - rows.length;
+  const below = Prisma.sql`AND (a."eventTime", a.id) < (${edge.eventTimeText}::timestamptz, ${edge.id}::bigint)`;
+  const expectedWalk = rows.length > 0 ? (need * SAMPLE_ROWS) / rows.length : Number.POSITIVE_INFINITY;
+  let contents: ContentMatch = { kind: 'scan' };
+  if (expectedWalk > WALK_BUDGET_ROWS) {
+    const cap = Math.max(MAX_CONTENT_HASHES, Math.min(MAX_RARE_CONTENT_HASHES, Math.floor(expectedWalk / 4)));
+    contents = await findContentHashes(db, filter, cap);
+    if (contents.kind === 'hashes' && contents.hashes.length === 0) return rows;
+  }
+  const rest = await db.prisma.$transaction(async (tx) => {
+    if (contents.kind === 'scan') await walkTimeIndex(tx);
+    return tx.$queryRaw<RawListRow[]>`
+      SELECT ${LIST_COLUMNS}
+      FROM alerts a LEFT JOIN "user" u ON u.id = a."assigneeId"
+      WHERE ${alertWhere(filter, contents)} ${keyset} ${below}
+      ORDER BY a."eventTime" DESC, a.id DESC
+      LIMIT ${need}`;
+  });
+  return [...rows, ...rest];
+}
+
+/** For the rest of the transaction, read alerts newest first along the time index. */
+async function walkTimeIndex(tx: Prisma.TransactionClient): Promise<void> {
+  // set_config(..., true) is SET LOCAL; both in one round trip.
+  await tx.$queryRaw`SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true)`;
 }
 
 /** Alerts by id within one organisation (for rows pushed live, which the client re-reads). */
