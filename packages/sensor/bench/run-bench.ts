@@ -15,7 +15,9 @@ import { printPipelineCost } from './pipeline-cost.js';
  * sensor per backend, `BENCH_ROUNDS` times, so both are measured under the same machine load.
  * `BENCH_BASELINE_CLI=/path/to/cli.js` also runs another build of the sensor (e.g. an earlier
  * commit's) with each backend in every round, labelled `<backend> baseline`, for ratios measured
- * in the same run. `BENCH_PROFILE=<dir>` writes a V8 CPU profile of each sensor there.
+ * in the same run. `BENCH_PROFILE=<dir>` writes a V8 CPU profile of each sensor there. Before the
+ * first level, `BENCH_WARMUP_SECONDS` (10) of unmeasured load at 10k events/s let V8 compile the
+ * hot paths (a young sensor spends a few % of a core compiling), so levels measure steady state.
  */
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -26,6 +28,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const BACKENDS = (process.env.BENCH_BACKEND ?? 'libbpf,bpftrace').split(',').filter(Boolean);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const BASELINE_CLI = process.env.BENCH_BASELINE_CLI;
+/** Unmeasured load (10k events/s) before the first level: V8 compiles the hot paths meanwhile. */
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 10);
 /** The capture child of the sensor, by comm (peregrine-capture's is cut to 15 characters). */
 const CAPTURE_COMM: Record<string, string> = { libbpf: 'peregrine-captu', bpftrace: 'bpftrace' };
 const TICKS = 100;
@@ -131,6 +135,12 @@ async function runBackend(backend: string, cli = CLI, label = backend): Promise<
     }
     const capturePid = childByName(sensor.pid!, CAPTURE_COMM[backend] ?? backend);
     if (!capturePid) throw new Error(`no ${backend} process under the sensor`);
+    if (WARMUP_SECONDS > 0) {
+      const warm = spawn(process.execPath, [LOAD, '10000', String(WARMUP_SECONDS), join(dir, 'warmup')], {
+        stdio: 'ignore',
+      });
+      await new Promise((r) => warm.once('exit', r));
+    }
     for (const rate of LEVELS) {
       await sleep(1500);
       const hb0 = peer.heartbeats.at(-1)!;
