@@ -161,9 +161,12 @@ export async function loadAlerts(
     log('  vacuum analyze');
     await client.query('VACUUM ANALYZE alerts');
     await client.query('VACUUM ANALYZE alert_groups');
-    // The rollup triggers upsert once per statement: a bulk load leaves most of alert_rollups dead
-    // and unanalysed, which autovacuum would clean up on a live system long before anyone looked.
+    // Tables the alert triggers fill: the rollups (upserted once per statement, so a bulk load
+    // leaves most of their rows dead) and the contents. Unanalysed, the planner takes the
+    // organisation for a rare value in alert_contents and scans its whole primary key; autovacuum
+    // would have caught up on a live system long before anyone looked.
     await client.query('VACUUM ANALYZE alert_rollups');
+    await client.query('VACUUM ANALYZE alert_contents');
     return {
       organizationId,
       production: env.production as string,
