@@ -4,7 +4,6 @@ import type { AlertStatus, Priority } from '../generated/prisma/enums.js';
 import {
   type AlertFilter,
   alertWhere,
-  type ContentMatch,
   decodeAlertCursor,
   encodeAlertCursor,
   findContentHashes,
@@ -101,6 +100,8 @@ const WALK_BUDGET_ROWS = 15_000;
 /** The most content hashes looked up for a rare condition (a list of hashes beyond that is no cheaper). */
 const MAX_RARE_CONTENT_HASHES = 20_000;
 
+type CheckedRow = RawListRow & { hit: boolean; rn: bigint };
+
 /**
  * Newest-first rows for content conditions (free text, output fields, tags), chosen by how common
  * the condition is where the page starts, measured rather than guessed (Postgres estimates
@@ -108,9 +109,7 @@ const MAX_RARE_CONTENT_HASHES = 20_000;
  * checked one by one: a common condition fills the page there. Otherwise the density found says
  * how far a walk would still have to go; within `WALK_BUDGET_ROWS` it goes on walking, and beyond
  * that (a rare condition) the matching contents are looked up in alert_contents, up to a quarter
- * of the expected walk, and their alerts read by hash. Walks are forced onto the time index
- * (`SET LOCAL`, these statements only): with a guessed selectivity the planner may prefer a full
- * scan and sort.
+ * of the expected walk, and their alerts read by hash.
  */
 async function listByContent(
   db: Db,
@@ -118,54 +117,68 @@ async function listByContent(
   keyset: Prisma.Sql,
   want: number,
 ): Promise<RawListRow[]> {
-  const scope = alertWhere(withoutContentConditions(filter));
-  const rowCheck = alertWhere(filter, { kind: 'scan' });
-  // One statement walks the sample: its matches, and its last row (rn = SAMPLE_ROWS) to go on from.
-  const sampled = await db.prisma.$transaction(async (tx) => {
-    await walkTimeIndex(tx);
-    return tx.$queryRaw<(RawListRow & { hit: boolean; rn: bigint })[]>`
-      SELECT ${LIST_COLUMNS}, a.hit, a.rn
-      FROM (SELECT a.*, (${rowCheck}) AS hit,
-                   row_number() OVER (ORDER BY a."eventTime" DESC, a.id DESC) AS rn
-            FROM alerts a WHERE ${scope} ${keyset}
-            ORDER BY a."eventTime" DESC, a.id DESC LIMIT ${SAMPLE_ROWS}) a
-        LEFT JOIN "user" u ON u.id = a."assigneeId"
-      WHERE a.hit OR a.rn = ${SAMPLE_ROWS}
-      ORDER BY a."eventTime" DESC, a.id DESC
-      LIMIT ${want + 1}`;
-  });
-  const rows: RawListRow[] = sampled
-    .filter((r) => r.hit)
-    .slice(0, want)
-    .map(({ hit: _, rn: __, ...row }) => row);
-  const edge = sampled.find((r) => Number(r.rn) === SAMPLE_ROWS);
-  // A full page, or a scope of fewer rows than the sample (every row was checked): done.
-  if (rows.length >= want || !edge) return rows;
-  const need = want - rows.length;
-  const below = Prisma.sql`AND (a."eventTime", a.id) < (${edge.eventTimeText}::timestamptz, ${edge.id}::bigint)`;
-  const expectedWalk = rows.length > 0 ? (need * SAMPLE_ROWS) / rows.length : Number.POSITIVE_INFINITY;
-  let contents: ContentMatch = { kind: 'scan' };
+  const rows: RawListRow[] = [];
+  let walk = await checkNewest(db, filter, keyset, Prisma.empty, SAMPLE_ROWS, want);
+  rows.push(...walk.rows);
+  if (rows.length >= want || !walk.edge) return rows;
+  const expectedWalk =
+    rows.length > 0 ? ((want - rows.length) * SAMPLE_ROWS) / rows.length : Number.POSITIVE_INFINITY;
   if (expectedWalk > WALK_BUDGET_ROWS) {
     const cap = Math.max(MAX_CONTENT_HASHES, Math.min(MAX_RARE_CONTENT_HASHES, Math.floor(expectedWalk / 4)));
-    contents = await findContentHashes(db, filter, cap);
-    if (contents.kind === 'hashes' && contents.hashes.length === 0) return rows;
+    const contents = await findContentHashes(db, filter, cap);
+    if (contents.kind === 'hashes') {
+      if (contents.hashes.length === 0) return rows;
+      rows.push(
+        ...(await db.prisma.$queryRaw<RawListRow[]>`
+          SELECT ${LIST_COLUMNS}
+          FROM alerts a LEFT JOIN "user" u ON u.id = a."assigneeId"
+          WHERE ${alertWhere(filter, contents)} ${keyset} ${below(walk.edge)}
+          ORDER BY a."eventTime" DESC, a.id DESC
+          LIMIT ${want - rows.length}`),
+      );
+      return rows;
+    }
   }
-  const rest = await db.prisma.$transaction(async (tx) => {
-    if (contents.kind === 'scan') await walkTimeIndex(tx);
-    return tx.$queryRaw<RawListRow[]>`
-      SELECT ${LIST_COLUMNS}
-      FROM alerts a LEFT JOIN "user" u ON u.id = a."assigneeId"
-      WHERE ${alertWhere(filter, contents)} ${keyset} ${below}
-      ORDER BY a."eventTime" DESC, a.id DESC
-      LIMIT ${need}`;
-  });
-  return [...rows, ...rest];
+  // Walk on from where the sample stopped, each stretch twice as long as the last.
+  let stretch = Math.min(WALK_BUDGET_ROWS, Math.max(SAMPLE_ROWS, Math.ceil(expectedWalk * 1.5)));
+  while (rows.length < want && walk.edge) {
+    walk = await checkNewest(db, filter, keyset, below(walk.edge), stretch, want - rows.length);
+    rows.push(...walk.rows);
+    stretch *= 2;
+  }
+  return rows;
 }
 
-/** For the rest of the transaction, read alerts newest first along the time index. */
-async function walkTimeIndex(tx: Prisma.TransactionClient): Promise<void> {
-  // set_config(..., true) is SET LOCAL; both in one round trip.
-  await tx.$queryRaw`SELECT set_config('enable_seqscan', 'off', true), set_config('enable_bitmapscan', 'off', true)`;
+const below = (edge: { eventTimeText: string; id: string }) =>
+  Prisma.sql`AND (a."eventTime", a.id) < (${edge.eventTimeText}::timestamptz, ${edge.id}::bigint)`;
+
+/**
+ * The next `count` rows of the scope, newest first, each checked against the content conditions:
+ * up to `want` matches, and the last row checked (`edge`; null when the scope ran out first).
+ * The scope alone chooses the plan (its conditions have real statistics, so Postgres walks the
+ * time index for a stretch like this); the content conditions only filter what the walk yields.
+ */
+async function checkNewest(
+  db: Db,
+  filter: AlertFilter,
+  keyset: Prisma.Sql,
+  from: Prisma.Sql,
+  count: number,
+  want: number,
+): Promise<{ rows: RawListRow[]; edge: RawListRow | null }> {
+  const checked = await db.prisma.$queryRaw<CheckedRow[]>`
+    SELECT ${LIST_COLUMNS}, a.hit, a.rn
+    FROM (SELECT a.*, (${alertWhere(filter, { kind: 'scan' })}) AS hit,
+                 row_number() OVER (ORDER BY a."eventTime" DESC, a.id DESC) AS rn
+          FROM alerts a WHERE ${alertWhere(withoutContentConditions(filter))} ${keyset} ${from}
+          ORDER BY a."eventTime" DESC, a.id DESC LIMIT ${count}) a
+      LEFT JOIN "user" u ON u.id = a."assigneeId"
+    WHERE a.hit OR a.rn = ${count}
+    ORDER BY a."eventTime" DESC, a.id DESC
+    LIMIT ${want + 1}`;
+  const rows = checked.filter((r) => r.hit).slice(0, want);
+  const edge = checked.find((r) => Number(r.rn) === count) ?? null;
+  return { rows: rows.map(({ hit: _, rn: __, ...row }) => row), edge };
 }
 
 /** Alerts by id within one organisation (for rows pushed live, which the client re-reads). */
