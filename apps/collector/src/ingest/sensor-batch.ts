@@ -126,13 +126,6 @@ const L4 = new Set(['tcp', 'udp', 'icmp', 'raw']);
 const nonNegInt = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) >= 0;
 const nullableNonNegInt = (v: unknown) => v === null || nonNegInt(v);
 const optional = (v: unknown) => v === undefined || v === null;
-const optStr = (v: unknown) => v === undefined || typeof v === 'string';
-const optBool = (v: unknown) => v === undefined || typeof v === 'boolean';
-const optPort = (v: unknown) => v === undefined || (nonNegInt(v) && v <= 65535);
-/** A string field, or the index of an argument (below `args`). */
-const strOrArg = (v: unknown, args: number) =>
-  v === undefined || typeof v === 'string' || (nonNegInt(v) && v < args);
-
 const optStrN = (v: unknown) => optional(v) || typeof v === 'string';
 const optBoolN = (v: unknown) => optional(v) || typeof v === 'boolean';
 const optPortN = (v: unknown) => optional(v) || (nonNegInt(v) && v <= 65535);
