@@ -1,5 +1,5 @@
 import { SensorEventBatchV2Schema, SyscallEventSchema, type WireSyscallEvent } from '@peregrine/protocol';
-import { encodeBatchV1, encodeBatchV2 } from '@peregrine/sensor';
+import { Enricher, encodeBatchV1, encodeBatchV2, type RawEvent } from '@peregrine/sensor';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { generateEvents } from '../../bench/events.js';
@@ -66,6 +66,48 @@ describe('sensor batch decoding', () => {
       version: 1,
       count: 1000,
     });
+  });
+
+  it('gives the same events from both versions for what the real enricher builds', () => {
+    const enricher = new Enricher();
+    const raw = (type: string, extra: Partial<RawEvent>): RawEvent => ({
+      type,
+      monoNs: process.hrtime.bigint(),
+      cpu: 0,
+      pid: process.pid,
+      tid: process.pid,
+      ppid: process.ppid,
+      euid: 0,
+      egid: 0,
+      ret: 0,
+      ints: {},
+      strs: {},
+      comm: 'node',
+      ...extra,
+    });
+    const events: WireSyscallEvent[] = [];
+    for (let n = 0; n < 20; n++) {
+      events.push(
+        enricher.enrich(
+          raw('openat', {
+            ret: n % 3 ? 5 : -13,
+            ints: { dirfd: '-100', flags: '524288', mode: '0' },
+            strs: { name: `/etc/f${n % 4}` },
+          }),
+        ),
+        enricher.enrich(
+          raw('connect', {
+            tid: process.pid + 1,
+            ret: 0,
+            ints: { fd: '9', family: '10', proto: '6', sport: '443', sip: '::1', cport: '5000', cip: '::1' },
+          }),
+        ),
+      );
+    }
+    const v1 = accepted(JSON.parse(encodeBatchV1(head, events)));
+    const v2 = accepted(v2Body(events));
+    expect(v2).toEqual(v1);
+    expect(v2.filter((e) => e.type === 'connect')[0]?.fd).toMatchObject({ type: 'ipv6', sport: 443 });
   });
 
   it('still accepts version 1 and refuses a bad v1 event alone', () => {
