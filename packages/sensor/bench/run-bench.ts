@@ -18,6 +18,7 @@ import { printPipelineCost } from './pipeline-cost.js';
  * in the same run. `BENCH_PROFILE=<dir>` writes a V8 CPU profile of each sensor there. Before the
  * first level, `BENCH_WARMUP_SECONDS` (10) of unmeasured load at 10k events/s let V8 compile the
  * hot paths (a young sensor spends a few % of a core compiling), so levels measure steady state.
+ * `BENCH_NODE_FLAGS` passes extra flags to the sensor's node (`--trace-deopt`, ...).
  */
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -112,7 +113,9 @@ async function runBackend(backend: string, cli = CLI, label = backend): Promise<
   const profile = process.env.BENCH_PROFILE
     ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`]
     : [];
-  const sensor: ChildProcess = spawn(process.execPath, [...profile, cli], {
+  // BENCH_NODE_FLAGS: extra flags for the sensor's node (e.g. --trace-deopt), space-separated.
+  const nodeFlags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
+  const sensor: ChildProcess = spawn(process.execPath, [...profile, ...nodeFlags, cli], {
     stdio: ['ignore', 'inherit', 'inherit'],
     env: {
       ...process.env,

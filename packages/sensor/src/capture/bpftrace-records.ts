@@ -3,8 +3,11 @@ import { COMMON_FIELDS, headerLayout } from './syscall-specs.js';
 /** One captured syscall as the kernel reported it, before rendering and enrichment. */
 export interface RawEvent {
   type: string;
-  /** CLOCK_MONOTONIC nanoseconds (bpftrace `nsecs`). */
-  monoNs: bigint;
+  /**
+   * CLOCK_MONOTONIC nanoseconds (bpftrace `nsecs`): a number when it is below 2^53 (exact; a host
+   * up for less than 104 days), else a bigint.
+   */
+  monoNs: bigint | number;
   cpu: number;
   pid: number;
   tid: number;
@@ -13,8 +16,11 @@ export interface RawEvent {
   egid: number;
   /** Syscall return value (0 for procexit). */
   ret: number;
-  /** Per-type numeric (or IP text) fields by name. */
-  ints: Record<string, string>;
+  /**
+   * Per-type numeric (or IP text) fields by name: a number when it is exact as one, else its
+   * decimal text (64-bit values beyond 2^53, as a pointer or flag word can be).
+   */
+  ints: Record<string, string | number>;
   /** Per-type string fields by name. */
   strs: Record<string, string>;
   /** Thread comm at exit. */

@@ -25,7 +25,15 @@ const LAYOUT = parseLayout(
 /** A record as the BPF program lays it out (native/capture.h). */
 function record(
   type: number,
-  fields: { ints?: bigint[]; addr?: number[][]; strs?: Buffer[]; trunc?: number; pid?: number; ret?: bigint },
+  fields: {
+    ints?: bigint[];
+    addr?: number[][];
+    strs?: Buffer[];
+    trunc?: number;
+    pid?: number;
+    ret?: bigint;
+    ts?: bigint;
+  },
 ): Buffer {
   const strs = fields.strs ?? [];
   const size = HEADER_SIZE + strs.reduce((n, s) => n + s.length, 0);
@@ -33,7 +41,7 @@ function record(
   buf.writeUInt32LE(size, 0);
   buf.writeUInt16LE(RECORD_MAGIC, 4);
   buf.writeUInt16LE(type, 6);
-  buf.writeBigUInt64LE(123_456_789n, 8);
+  buf.writeBigUInt64LE(fields.ts ?? 123_456_789n, 8);
   buf.writeUInt32LE(1, 16);
   buf.writeUInt32LE(fields.pid ?? 42, 20);
   buf.writeUInt32LE(fields.pid ?? 42, 24);
@@ -94,15 +102,15 @@ describe('libbpf record decoder', () => {
         ret: 3,
         cpu: 1,
         comm: 'cat',
-        ints: { dirfd: '-100', flags: String(0o2000000), mode: '0' },
+        ints: { dirfd: -100, flags: 0o2000000, mode: 0 },
         strs: { name: '/etc/shadow' },
       });
-      expect(first?.monoNs).toBe(123_456_789n);
+      expect(first?.monoNs).toBe(123_456_789);
       expect(second).toMatchObject({
         strs: { filename: '/usr/bin/cat' },
         argv: ['cat', '/etc/shadow'],
         argvTruncated: false,
-        ints: { ttyMajor: '136', loginuid: '1000' },
+        ints: { ttyMajor: 136, loginuid: 1000 },
       });
     }
   });
@@ -111,9 +119,21 @@ describe('libbpf record decoder', () => {
     const { decoder, out } = decoderFor();
     decoder.push(record(5, { strs: [Buffer.from('/bin/x'), Buffer.from('x\0aaaa')], trunc: 2, ret: 0n }));
     decoder.push(record(2, { ints: [-100n, 0x7fff_ffff_ffff_fff0n, 0n], strs: [Buffer.from('/a')] }));
+    decoder.push(
+      record(2, {
+        ints: [-(2n ** 53n) - 3n, 2n ** 53n - 1n, -(2n ** 53n)],
+        strs: [Buffer.from('/a')],
+        ts: 2n ** 53n + 1n,
+      }),
+    );
+    decoder.push(record(2, { ints: [0n, 0n, 0n], strs: [Buffer.from('/a')], ts: 2n ** 53n - 1n }));
     expect(out.events[0]?.argv).toEqual(['x', 'aaaa']);
     expect(out.events[0]?.argvTruncated).toBe(true);
+    // Numbers while exact, decimal text beyond 2^53; the monotonic time a bigint beyond it.
     expect(out.events[1]?.ints.flags).toBe('9223372036854775792');
+    expect(out.events[2]?.ints).toEqual({ dirfd: '-9007199254740995', flags: 2 ** 53 - 1, mode: -(2 ** 53) });
+    expect(out.events[2]?.monoNs).toBe(2n ** 53n + 1n);
+    expect(out.events[3]?.monoNs).toBe(2 ** 53 - 1);
   });
 
   it('renders socket addresses by family', () => {
@@ -130,7 +150,7 @@ describe('libbpf record decoder', () => {
     );
     decoder.push(record(7, { ints: [3n, 10n, 6n, 443n, 40001n], addr: [v6, [...Array(15).fill(0), 1]] }));
     decoder.push(record(7, { ints: [3n, 1n, 0n, 0n, 0n], strs: [Buffer.from('/run/x.sock')] }));
-    expect(out.events[0]?.ints).toMatchObject({ sip: '127.0.0.1', cip: '10.1.2.3', sport: '80' });
+    expect(out.events[0]?.ints).toMatchObject({ sip: '127.0.0.1', cip: '10.1.2.3', sport: 80 });
     expect(out.events[1]?.ints).toMatchObject({ sip: '2001:db8::1', cip: '::1' });
     expect(out.events[2]?.ints).toMatchObject({ sip: '', cip: '' });
     expect(out.events[2]?.strs.path).toBe('/run/x.sock');

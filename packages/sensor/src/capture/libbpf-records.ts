@@ -73,12 +73,19 @@ export function parseLayout(text: string): Map<number, TypeLayout> {
   return layouts;
 }
 
-/** A signed 64-bit slot as decimal text (exact beyond 2^53 too, through BigInt only then). */
-function int64Text(buf: Buffer, at: number): string {
+/** A signed 64-bit slot: a number when exact as one, else its decimal text (through BigInt). */
+function int64Value(buf: Buffer, at: number): number | string {
   const lo = buf.readUInt32LE(at);
   const hi = buf.readInt32LE(at + 4);
-  if (hi >= -0x200000 && hi < 0x200000) return String(hi * 4294967296 + lo);
+  if (hi >= -0x200000 && hi < 0x200000) return hi * 4294967296 + lo;
   return buf.readBigInt64LE(at).toString();
+}
+
+/** An unsigned 64-bit slot: a number below 2^53, else a bigint. */
+function uint64Value(buf: Buffer, at: number): number | bigint {
+  const hi = buf.readUInt32LE(at + 4);
+  if (hi < 0x200000) return hi * 4294967296 + buf.readUInt32LE(at);
+  return buf.readBigUInt64LE(at);
 }
 
 function int64(buf: Buffer, at: number): number {
@@ -216,12 +223,12 @@ export class LibbpfRecordDecoder {
       this.#out.malformed(`${layout.name}: string lengths do not add up to the record size`);
       return;
     }
-    const ints: Record<string, string> = {};
+    const ints: Record<string, string | number> = {};
     const family = layout.familySlot >= 0 ? int64(buf, at + OFF.ints + layout.familySlot * 8) : 0;
     for (const field of layout.fields) {
       ints[field.name] =
         field.kind === 'num'
-          ? int64Text(buf, at + OFF.ints + field.slot * 8)
+          ? int64Value(buf, at + OFF.ints + field.slot * 8)
           : formatIp(buf, at + OFF.addr + field.slot * 16, family);
     }
     const strs: Record<string, string> = {};
@@ -246,7 +253,7 @@ export class LibbpfRecordDecoder {
     while (commEnd < at + OFF.comm + 16 && buf[commEnd] !== 0) commEnd++;
     const event: RawEvent = {
       type: layout.name,
-      monoNs: buf.readBigUInt64LE(at + OFF.ts),
+      monoNs: uint64Value(buf, at + OFF.ts),
       cpu: buf.readUInt32LE(at + OFF.cpu),
       pid: buf.readUInt32LE(at + OFF.pid),
       tid: buf.readUInt32LE(at + OFF.tid),

@@ -4,7 +4,7 @@ import { realpathSync } from 'node:fs';
 import { afterEach, describe, expect, it } from 'vitest';
 import { RuntimeNamedCgroup } from '../testing/cgroup-sandbox.js';
 import type { RawEvent } from '../capture/bpftrace-records.js';
-import { Enricher } from './enricher.js';
+import { Enricher, MonotonicClock } from './enricher.js';
 import { LruCache } from './lru-cache.js';
 import { normalizePath, ProcessTable } from './process-table.js';
 import { parseStat, readProcess } from './procfs.js';
@@ -72,8 +72,30 @@ describe('normalizePath', () => {
     ['/a/.hidden', '/a/.hidden'],
     ['/a/b/', '/a/b'],
     ['/../..', '/'],
+    ['/a/.', '/a'],
+    ['/a/..', '/'],
+    ['/a/..x/b', '/a/..x/b'],
+    ['/.cache/x', '/.cache/x'],
+    ['/a/...', '/a/...'],
+    ['//', '/'],
+    ['/a/./', '/a'],
   ])('%s -> %s', (input, expected) => {
     expect(normalizePath(input)).toBe(expected);
+  });
+});
+
+describe('MonotonicClock', () => {
+  it('converts a number (below 2^53) exactly as the same value as a bigint', () => {
+    const clock = new MonotonicClock();
+    const values = [0, 1, 999_999_999, 1_000_000_000, 1_000_000_001, 2 ** 53 - 1, 123_456_789_012_345];
+    for (let k = 1; k < 2000; k++) {
+      const s = Math.floor(Math.random() * 9_000_000);
+      values.push(s * 1_000_000_000 + (k % 3 === 0 ? 999_999_999 : Math.floor(Math.random() * 1e9)));
+      values.push(s * 1_000_000_000);
+    }
+    for (const v of values) expect(clock.toEpochNs(v), String(v)).toBe(clock.toEpochNs(BigInt(v)));
+    // Epoch nanoseconds now: 19 digits.
+    expect(clock.toEpochNs(Number(process.hrtime.bigint()))).toMatch(/^\d{19}$/);
   });
 });
 

@@ -28,19 +28,46 @@ import { LruCache } from './lru-cache.js';
 import { normalizePath, type ProcEntry, ProcessTable } from './process-table.js';
 import { UserDb } from './user-db.js';
 
-/** Converts CLOCK_MONOTONIC nanoseconds (bpftrace `nsecs`) to epoch nanoseconds. */
+const NS_PER_S = 1_000_000_000;
+
+/**
+ * Converts CLOCK_MONOTONIC nanoseconds (bpftrace `nsecs`) to epoch nanoseconds (decimal text).
+ * A monotonic time below 2^53 (a number) is converted with number arithmetic on seconds and
+ * nanoseconds apart, exactly, without BigInt's allocations; a bigint goes through BigInt.
+ */
 export class MonotonicClock {
   #offset = 0n;
+  /** The offset as whole seconds and the nanoseconds beyond them (0..1e9). */
+  #offsetS = 0;
+  #offsetNs = 0;
   #at = 0;
 
   /** Epoch ns for a monotonic timestamp; the offset is re-measured every minute to follow NTP. */
-  toEpochNs(monoNs: bigint): string {
+  toEpochNs(monoNs: bigint | number): string {
     const now = Date.now();
     if (now - this.#at > 60_000) {
-      this.#offset = BigInt(now) * 1_000_000n - process.hrtime.bigint();
+      const offset = BigInt(now) * 1_000_000n - process.hrtime.bigint();
+      this.#offset = offset;
+      this.#offsetS = Number(offset / 1_000_000_000n);
+      this.#offsetNs = Number(offset % 1_000_000_000n);
       this.#at = now;
     }
-    return (monoNs + this.#offset).toString();
+    if (typeof monoNs === 'bigint') return (monoNs + this.#offset).toString();
+    // monoNs < 2^53: the quotient may round up by one; the remainder, exact, says so.
+    let s = Math.floor(monoNs / NS_PER_S);
+    let ns = monoNs - s * NS_PER_S;
+    if (ns < 0) {
+      s--;
+      ns += NS_PER_S;
+    }
+    s += this.#offsetS;
+    ns += this.#offsetNs;
+    if (ns >= NS_PER_S) {
+      s++;
+      ns -= NS_PER_S;
+    }
+    const text = String(ns);
+    return `${s}${text.length === 9 ? text : '000000000'.slice(text.length) + text}`;
   }
 }
 
@@ -122,13 +149,13 @@ export class Enricher {
   }
 
   /** Epoch ns for a raw event's monotonic time. */
-  epochNs(monoNs: bigint): string {
+  epochNs(monoNs: bigint | number): string {
     return this.#clock.toEpochNs(monoNs);
   }
 
   /** Builds the shipped event for one raw event. */
   enrich(raw: RawEvent): SyscallEvent {
-    const ts = raw.type === 'procfs-exec' ? (raw.ints.ts ?? '0') : this.#clock.toEpochNs(raw.monoNs);
+    const ts = raw.type === 'procfs-exec' ? String(raw.ints.ts ?? '0') : this.#clock.toEpochNs(raw.monoNs);
     const isExec = raw.type === 'execve' || raw.type === 'execveat' || raw.type === 'procfs-exec';
     let entry: ProcEntry | undefined;
     if (isExec && raw.ret === 0) {
@@ -342,38 +369,32 @@ export class Enricher {
   }
 
   #build(event: SyscallEvent, raw: RawEvent, entry: ProcEntry): void {
-    const n = (name: string) => Number(raw.ints[name] ?? 0);
-    const s = (name: string) => raw.strs[name] ?? '';
+    // No closures here: this runs for every event, and each closure would be an allocation.
     const args = event.args;
-    const push = (name: string, value: string) => args.push([name, value]);
-    const userArg = (uid: number) =>
-      uid === -1 ? '-1' : (this.users.userName(uid, ...this.#userScope(entry)) ?? String(uid));
-    const groupArg = (gid: number) =>
-      gid === -1 ? '-1' : (this.users.groupName(gid, ...this.#userScope(entry)) ?? String(gid));
     switch (raw.type) {
       case 'open':
       case 'openat':
       case 'openat2':
       case 'creat': {
-        const flags = raw.type === 'creat' ? 0o1101 : n('flags');
-        const dirfd = raw.type === 'openat' || raw.type === 'openat2' ? n('dirfd') : -100;
+        const flags = raw.type === 'creat' ? 0o1101 : num(raw, 'flags');
+        const dirfd = raw.type === 'openat' || raw.type === 'openat2' ? num(raw, 'dirfd') : -100;
         const renderedFlags = renderOpenFlags(flags);
-        const mode = renderOctal(n('mode'));
-        push('fd', renderErrnoOrNumber(raw.ret));
-        if (dirfd !== -100 || raw.type.startsWith('openat')) push('dirfd', renderDirfd(dirfd));
-        push('name', s('name'));
-        push('flags', renderedFlags);
-        push('mode', mode);
-        if (raw.type === 'openat2') push('resolve', renderResolveFlags(n('resolve')));
+        const mode = renderOctal(num(raw, 'mode'));
+        args.push(['fd', renderErrnoOrNumber(raw.ret)]);
+        if (dirfd !== -100 || raw.type.startsWith('openat')) args.push(['dirfd', renderDirfd(dirfd)]);
+        args.push(['name', str(raw, 'name')]);
+        args.push(['flags', renderedFlags]);
+        args.push(['mode', mode]);
+        if (raw.type === 'openat2') args.push(['resolve', renderResolveFlags(num(raw, 'resolve'))]);
         const fd: FdInfo = {
           num: raw.ret >= 0 ? raw.ret : -1,
           type: flags & 0o200000 && !(flags & 0o20000000) ? 'directory' : 'file',
-          nameraw: s('name'),
+          nameraw: str(raw, 'name'),
           openFlags: renderedFlags,
           openMode: mode,
         };
-        const name = this.#resolve(entry, s('name'), dirfd);
-        fd.name = name ?? s('name');
+        const name = this.#resolve(entry, str(raw, 'name'), dirfd);
+        fd.name = name ?? str(raw, 'name');
         event.fd = fd;
         return;
       }
@@ -381,179 +402,179 @@ export class Enricher {
       case 'execveat':
       case 'procfs-exec': {
         const proc = event.proc;
-        push('res', renderErrnoOrNumber(raw.ret));
-        push('exe', raw.ret === 0 ? (proc.exe ?? s('filename')) : s('filename'));
-        push('args', (proc.args ?? []).join(' '));
-        push('tid', String(raw.tid));
-        push('pid', String(raw.pid));
-        push('ptid', String(raw.ppid));
-        push('cwd', proc.cwd ?? '');
-        push('comm', raw.comm);
-        push('tty', String(proc.tty ?? 0));
-        push('loginuid', String(proc.loginuid ?? -1));
-        push('uid', String(raw.euid));
-        push('gid', String(raw.egid));
+        args.push(['res', renderErrnoOrNumber(raw.ret)]);
+        args.push(['exe', raw.ret === 0 ? (proc.exe ?? str(raw, 'filename')) : str(raw, 'filename')]);
+        args.push(['args', (proc.args ?? []).join(' ')]);
+        args.push(['tid', String(raw.tid)]);
+        args.push(['pid', String(raw.pid)]);
+        args.push(['ptid', String(raw.ppid)]);
+        args.push(['cwd', proc.cwd ?? '']);
+        args.push(['comm', raw.comm]);
+        args.push(['tty', String(proc.tty ?? 0)]);
+        args.push(['loginuid', String(proc.loginuid ?? -1)]);
+        args.push(['uid', String(raw.euid)]);
+        args.push(['gid', String(raw.egid)]);
         if (raw.type === 'execveat') {
-          push('dirfd', renderDirfd(n('dirfd')));
-          push('flags', renderAtFlags(n('flags')));
+          args.push(['dirfd', renderDirfd(num(raw, 'dirfd'))]);
+          args.push(['flags', renderAtFlags(num(raw, 'flags'))]);
         }
         return;
       }
       case 'connect':
       case 'accept':
       case 'accept4': {
-        const family = n('family');
+        const family = num(raw, 'family');
         const isConnect = raw.type === 'connect';
-        const fdNum = isConnect ? n('fd') : raw.ret;
-        if (isConnect) push('res', renderErrnoOrNumber(raw.ret));
-        else push('fd', renderErrnoOrNumber(raw.ret));
-        const fd = socketFd(family, fdNum, n('proto'), raw, isConnect);
-        push('tuple', fd?.name ?? '');
-        if (isConnect) push('fd', String(fdNum));
+        const fdNum = isConnect ? num(raw, 'fd') : raw.ret;
+        if (isConnect) args.push(['res', renderErrnoOrNumber(raw.ret)]);
+        else args.push(['fd', renderErrnoOrNumber(raw.ret)]);
+        const fd = socketFd(family, fdNum, num(raw, 'proto'), raw, isConnect);
+        args.push(['tuple', fd?.name ?? '']);
+        if (isConnect) args.push(['fd', String(fdNum)]);
         if (fd) event.fd = fd;
         return;
       }
       case 'unlink':
-        push('res', renderErrnoOrNumber(raw.ret));
-        push('path', s('path'));
+        args.push(['res', renderErrnoOrNumber(raw.ret)]);
+        args.push(['path', str(raw, 'path')]);
         return;
       case 'unlinkat':
-        push('res', renderErrnoOrNumber(raw.ret));
-        push('dirfd', renderDirfd(n('dirfd')));
-        push('name', s('name'));
-        push('flags', renderAtFlags(n('flags')));
+        args.push(['res', renderErrnoOrNumber(raw.ret)]);
+        args.push(['dirfd', renderDirfd(num(raw, 'dirfd'))]);
+        args.push(['name', str(raw, 'name')]);
+        args.push(['flags', renderAtFlags(num(raw, 'flags'))]);
         return;
       case 'rename':
       case 'renameat':
       case 'renameat2':
-        push('res', renderErrnoOrNumber(raw.ret));
-        if (raw.type !== 'rename') push('olddirfd', renderDirfd(n('olddirfd')));
-        push('oldpath', s('oldpath'));
-        if (raw.type !== 'rename') push('newdirfd', renderDirfd(n('newdirfd')));
-        push('newpath', s('newpath'));
-        if (raw.type === 'renameat2') push('flags', renderRenameFlags(n('flags')));
+        args.push(['res', renderErrnoOrNumber(raw.ret)]);
+        if (raw.type !== 'rename') args.push(['olddirfd', renderDirfd(num(raw, 'olddirfd'))]);
+        args.push(['oldpath', str(raw, 'oldpath')]);
+        if (raw.type !== 'rename') args.push(['newdirfd', renderDirfd(num(raw, 'newdirfd'))]);
+        args.push(['newpath', str(raw, 'newpath')]);
+        if (raw.type === 'renameat2') args.push(['flags', renderRenameFlags(num(raw, 'flags'))]);
         return;
       case 'chmod':
       case 'fchmod':
       case 'fchmodat':
-        push('res', renderErrnoOrNumber(raw.ret));
-        if (raw.type === 'fchmod') push('fd', String(n('fd')));
-        if (raw.type === 'fchmodat') push('dirfd', renderDirfd(n('dirfd')));
-        if (raw.type !== 'fchmod') push('filename', s('filename'));
-        push('mode', renderModeFlags(n('mode')));
+        args.push(['res', renderErrnoOrNumber(raw.ret)]);
+        if (raw.type === 'fchmod') args.push(['fd', String(num(raw, 'fd'))]);
+        if (raw.type === 'fchmodat') args.push(['dirfd', renderDirfd(num(raw, 'dirfd'))]);
+        if (raw.type !== 'fchmod') args.push(['filename', str(raw, 'filename')]);
+        args.push(['mode', renderModeFlags(num(raw, 'mode'))]);
         break;
       case 'chown':
       case 'lchown':
       case 'fchown':
       case 'fchownat':
-        push('res', renderErrnoOrNumber(raw.ret));
-        if (raw.type === 'fchown') push('fd', String(n('fd')));
-        if (raw.type === 'fchownat') push('dirfd', renderDirfd(n('dirfd')));
-        if (raw.type === 'chown' || raw.type === 'lchown') push('path', s('path'));
-        if (raw.type === 'fchownat') push('pathname', s('pathname'));
-        push('uid', userArg(n('uid')));
-        push('gid', groupArg(n('gid')));
-        if (raw.type === 'fchownat') push('flags', renderAtFlags(n('flags')));
+        args.push(['res', renderErrnoOrNumber(raw.ret)]);
+        if (raw.type === 'fchown') args.push(['fd', String(num(raw, 'fd'))]);
+        if (raw.type === 'fchownat') args.push(['dirfd', renderDirfd(num(raw, 'dirfd'))]);
+        if (raw.type === 'chown' || raw.type === 'lchown') args.push(['path', str(raw, 'path')]);
+        if (raw.type === 'fchownat') args.push(['pathname', str(raw, 'pathname')]);
+        args.push(['uid', this.#userArg(entry, num(raw, 'uid'))]);
+        args.push(['gid', this.#groupArg(entry, num(raw, 'gid'))]);
+        if (raw.type === 'fchownat') args.push(['flags', renderAtFlags(num(raw, 'flags'))]);
         break;
       case 'setuid':
-        push('res', renderErrnoOrNumber(raw.ret));
-        push('uid', userArg(n('uid')));
+        args.push(['res', renderErrnoOrNumber(raw.ret)]);
+        args.push(['uid', this.#userArg(entry, num(raw, 'uid'))]);
         return;
       case 'setgid':
-        push('res', renderErrnoOrNumber(raw.ret));
-        push('gid', groupArg(n('gid')));
+        args.push(['res', renderErrnoOrNumber(raw.ret)]);
+        args.push(['gid', this.#groupArg(entry, num(raw, 'gid'))]);
         return;
       case 'setreuid':
       case 'setresuid':
-        push('res', renderErrnoOrNumber(raw.ret));
-        push('ruid', userArg(n('ruid')));
-        push('euid', userArg(n('euid')));
-        if (raw.type === 'setresuid') push('suid', userArg(n('suid')));
+        args.push(['res', renderErrnoOrNumber(raw.ret)]);
+        args.push(['ruid', this.#userArg(entry, num(raw, 'ruid'))]);
+        args.push(['euid', this.#userArg(entry, num(raw, 'euid'))]);
+        if (raw.type === 'setresuid') args.push(['suid', this.#userArg(entry, num(raw, 'suid'))]);
         return;
       case 'setregid':
       case 'setresgid':
-        push('res', renderErrnoOrNumber(raw.ret));
-        push('rgid', groupArg(n('rgid')));
-        push('egid', groupArg(n('egid')));
-        if (raw.type === 'setresgid') push('sgid', groupArg(n('sgid')));
+        args.push(['res', renderErrnoOrNumber(raw.ret)]);
+        args.push(['rgid', this.#groupArg(entry, num(raw, 'rgid'))]);
+        args.push(['egid', this.#groupArg(entry, num(raw, 'egid'))]);
+        if (raw.type === 'setresgid') args.push(['sgid', this.#groupArg(entry, num(raw, 'sgid'))]);
         return;
       case 'ptrace':
-        push('res', renderErrnoOrNumber(raw.ret));
-        push('addr', `0x${BigInt.asUintN(64, BigInt(raw.ints.addr ?? '0')).toString(16)}`);
-        push('data', `0x${BigInt.asUintN(64, BigInt(raw.ints.data ?? '0')).toString(16)}`);
-        push('request', renderPtraceRequest(n('request')));
-        push('pid', String(n('targetPid')));
+        args.push(['res', renderErrnoOrNumber(raw.ret)]);
+        args.push(['addr', `0x${BigInt.asUintN(64, BigInt(raw.ints.addr ?? '0')).toString(16)}`]);
+        args.push(['data', `0x${BigInt.asUintN(64, BigInt(raw.ints.data ?? '0')).toString(16)}`]);
+        args.push(['request', renderPtraceRequest(num(raw, 'request'))]);
+        args.push(['pid', String(num(raw, 'targetPid'))]);
         return;
       case 'mount':
-        push('res', renderErrnoOrNumber(raw.ret));
-        push('dev', s('dev'));
-        push('dir', s('dir'));
-        push('type', s('type'));
-        push('flags', renderMountFlags(BigInt.asUintN(64, BigInt(raw.ints.flags ?? '0'))));
+        args.push(['res', renderErrnoOrNumber(raw.ret)]);
+        args.push(['dev', str(raw, 'dev')]);
+        args.push(['dir', str(raw, 'dir')]);
+        args.push(['type', str(raw, 'type')]);
+        args.push(['flags', renderMountFlags(BigInt.asUintN(64, BigInt(raw.ints.flags ?? '0')))]);
         return;
       case 'symlink':
       case 'symlinkat':
-        push('res', renderErrnoOrNumber(raw.ret));
-        push('target', s('target'));
-        if (raw.type === 'symlinkat') push('linkdirfd', renderDirfd(n('linkdirfd')));
-        push('linkpath', s('linkpath'));
+        args.push(['res', renderErrnoOrNumber(raw.ret)]);
+        args.push(['target', str(raw, 'target')]);
+        if (raw.type === 'symlinkat') args.push(['linkdirfd', renderDirfd(num(raw, 'linkdirfd'))]);
+        args.push(['linkpath', str(raw, 'linkpath')]);
         return;
       case 'link':
       case 'linkat':
-        push('res', renderErrnoOrNumber(raw.ret));
-        if (raw.type === 'linkat') push('olddir', renderDirfd(n('olddir')));
-        push('oldpath', s('oldpath'));
-        if (raw.type === 'linkat') push('newdir', renderDirfd(n('newdir')));
-        push('newpath', s('newpath'));
-        if (raw.type === 'linkat') push('flags', renderAtFlags(n('flags')));
+        args.push(['res', renderErrnoOrNumber(raw.ret)]);
+        if (raw.type === 'linkat') args.push(['olddir', renderDirfd(num(raw, 'olddir'))]);
+        args.push(['oldpath', str(raw, 'oldpath')]);
+        if (raw.type === 'linkat') args.push(['newdir', renderDirfd(num(raw, 'newdir'))]);
+        args.push(['newpath', str(raw, 'newpath')]);
+        if (raw.type === 'linkat') args.push(['flags', renderAtFlags(num(raw, 'flags'))]);
         return;
       case 'mkdir':
       case 'mkdirat':
-        push('res', renderErrnoOrNumber(raw.ret));
-        if (raw.type === 'mkdirat') push('dirfd', renderDirfd(n('dirfd')));
-        push('path', s('path'));
-        push('mode', renderOctal(n('mode')));
+        args.push(['res', renderErrnoOrNumber(raw.ret)]);
+        if (raw.type === 'mkdirat') args.push(['dirfd', renderDirfd(num(raw, 'dirfd'))]);
+        args.push(['path', str(raw, 'path')]);
+        args.push(['mode', renderOctal(num(raw, 'mode'))]);
         return;
       case 'rmdir':
-        push('res', renderErrnoOrNumber(raw.ret));
-        push('path', s('path'));
+        args.push(['res', renderErrnoOrNumber(raw.ret)]);
+        args.push(['path', str(raw, 'path')]);
         return;
       case 'socket':
-        push('fd', renderErrnoOrNumber(raw.ret));
-        push('domain', renderFamily(n('domain')));
-        push('type', String(n('type')));
-        push('proto', String(n('proto')));
+        args.push(['fd', renderErrnoOrNumber(raw.ret)]);
+        args.push(['domain', renderFamily(num(raw, 'domain'))]);
+        args.push(['type', String(num(raw, 'type'))]);
+        args.push(['proto', String(num(raw, 'proto'))]);
         return;
       case 'memfd_create':
-        push('fd', renderErrnoOrNumber(raw.ret));
-        push('name', s('name'));
-        push('flags', String(n('flags')));
-        if (raw.ret >= 0) event.fd = { num: raw.ret, type: 'memfd', name: `memfd:${s('name')}` };
+        args.push(['fd', renderErrnoOrNumber(raw.ret)]);
+        args.push(['name', str(raw, 'name')]);
+        args.push(['flags', String(num(raw, 'flags'))]);
+        if (raw.ret >= 0) event.fd = { num: raw.ret, type: 'memfd', name: `memfd:${str(raw, 'name')}` };
         return;
       case 'init_module':
-        push('res', renderErrnoOrNumber(raw.ret));
-        push('length', String(n('length')));
-        push('uargs', s('uargs'));
+        args.push(['res', renderErrnoOrNumber(raw.ret)]);
+        args.push(['length', String(num(raw, 'length'))]);
+        args.push(['uargs', str(raw, 'uargs')]);
         return;
       case 'finit_module':
-        push('res', renderErrnoOrNumber(raw.ret));
-        push('fd', String(n('fd')));
-        push('uargs', s('uargs'));
-        push('flags', String(n('flags')));
+        args.push(['res', renderErrnoOrNumber(raw.ret)]);
+        args.push(['fd', String(num(raw, 'fd'))]);
+        args.push(['uargs', str(raw, 'uargs')]);
+        args.push(['flags', String(num(raw, 'flags'))]);
         return;
       case 'dup':
       case 'dup2':
       case 'dup3': {
-        push('res', renderErrnoOrNumber(raw.ret));
-        push('oldfd', String(n('oldfd')));
-        if (raw.type !== 'dup') push('newfd', String(n('newfd')));
-        if (raw.type === 'dup3') push('flags', String(n('flags')));
-        const family = n('family');
+        args.push(['res', renderErrnoOrNumber(raw.ret)]);
+        args.push(['oldfd', String(num(raw, 'oldfd'))]);
+        if (raw.type !== 'dup') args.push(['newfd', String(num(raw, 'newfd'))]);
+        if (raw.type === 'dup3') args.push(['flags', String(num(raw, 'flags'))]);
+        const family = num(raw, 'family');
         if (raw.ret >= 0 && (family === 2 || family === 10)) {
           // The kernel event does not say which side connected; the side with the lower
           // (service) port is taken as the server, as for nearly every TCP connection.
-          const lport = n('lport');
-          const rport = n('rport');
+          const lport = num(raw, 'lport');
+          const rport = num(raw, 'rport');
           const localIsServer = lport !== 0 && lport < rport;
           const ints = raw.ints;
           const swapped: RawEvent = {
@@ -572,17 +593,17 @@ export class Enricher {
                   cip: ints.lip ?? '',
                 },
           };
-          const fd = socketFd(family, raw.ret, n('proto'), swapped, !localIsServer);
+          const fd = socketFd(family, raw.ret, num(raw, 'proto'), swapped, !localIsServer);
           if (fd) event.fd = fd;
         }
         return;
       }
       case 'procexit': {
-        const status = n('status');
-        push('status', String(status));
-        push('ret', String((status >> 8) & 0xff));
-        push('sig', String(status & 0x7f));
-        push('core', String((status & 0x80) !== 0 ? 1 : 0));
+        const status = num(raw, 'status');
+        args.push(['status', String(status)]);
+        args.push(['ret', String((status >> 8) & 0xff)]);
+        args.push(['sig', String(status & 0x7f)]);
+        args.push(['core', String((status & 0x80) !== 0 ? 1 : 0)]);
         return;
       }
       default:
@@ -591,16 +612,34 @@ export class Enricher {
     // chmod/chown family: the file they act on is their fd (Falco reports fd.name for them).
     const pathArg = FILE_PATH_ARG[raw.type];
     if (pathArg) {
-      const path = s(pathArg);
-      const dirfd = raw.ints.dirfd !== undefined ? n('dirfd') : -100;
+      const path = str(raw, pathArg);
+      const dirfd = raw.ints.dirfd !== undefined ? num(raw, 'dirfd') : -100;
       event.fd = { num: -1, type: 'file', nameraw: path, name: this.#resolve(entry, path, dirfd) ?? path };
     }
+  }
+
+  #userArg(entry: ProcEntry, uid: number): string {
+    return uid === -1 ? '-1' : (this.users.userName(uid, ...this.#userScope(entry)) ?? String(uid));
+  }
+
+  #groupArg(entry: ProcEntry, gid: number): string {
+    return gid === -1 ? '-1' : (this.users.groupName(gid, ...this.#userScope(entry)) ?? String(gid));
   }
 
   #userScope(entry: ProcEntry): [root: string, key: string] {
     const { key, root } = this.#root(entry);
     return [root, key];
   }
+}
+
+/** A numeric field of a raw event (0 when absent). */
+function num(raw: RawEvent, name: string): number {
+  return Number(raw.ints[name] ?? 0);
+}
+
+/** A string field of a raw event ('' when absent). */
+function str(raw: RawEvent, name: string): string {
+  return raw.strs[name] ?? '';
 }
 
 const L4 = new Map<number, FdInfo['l4proto']>([
@@ -625,8 +664,8 @@ function socketFd(
   if (family !== 2 && family !== 10) return undefined;
   const sport = Number(raw.ints.sport ?? 0);
   const cport = Number(raw.ints.cport ?? 0);
-  const sip = raw.ints.sip ?? '';
-  const cip = raw.ints.cip ?? '';
+  const sip = String(raw.ints.sip ?? '');
+  const cip = String(raw.ints.cip ?? '');
   const fd: FdInfo = {
     num,
     type: family === 2 ? 'ipv4' : 'ipv6',
