@@ -169,7 +169,13 @@ export class ProcessTable {
       const value = fresh?.[key] ?? before?.[key];
       if (value !== undefined) entry[key] = value;
     }
-    const container = fresh?.container ?? before?.container ?? parent?.container;
+    // A process keeps its cgroup across exec: /proc's cgroup is right even when the process has
+    // moved on to a later image (a shell exec'ing its last command), and better than what was known
+    // before the exec (the process may have been moved into a container's cgroup since it was first
+    // seen). Only a process already gone falls back to that, or to its parent's.
+    const liveContainer =
+      live !== undefined && live.cgroup !== '' ? (containerFromCgroup(live.cgroup) ?? null) : undefined;
+    const container = liveContainer !== undefined ? liveContainer : (before?.container ?? parent?.container);
     if (container !== undefined) entry.container = container;
     this.#entries.set(facts.pid, entry);
     return entry;

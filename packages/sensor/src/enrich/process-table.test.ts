@@ -1,0 +1,79 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { ProcessTable } from './process-table.js';
+
+/** A fake procfs holding one process, whose image and cgroup the test changes. */
+function fakeProc(): { root: string; set(pid: number, comm: string, cgroup: string): void } {
+  const root = mkdtempSync(join(tmpdir(), 'peregrine-fakeproc-'));
+  writeFileSync(join(root, 'stat'), 'cpu  1 2 3 4\nbtime 1700000000\n');
+  return {
+    root,
+    set(pid, comm, cgroup) {
+      const dir = join(root, String(pid));
+      mkdirSync(dir, { recursive: true });
+      // Fields after comm: state ppid pgrp session tty_nr ... starttime is field 22.
+      const rest = ['S', '1', String(pid), String(pid), '0', ...Array(16).fill('0'), '4242'];
+      writeFileSync(join(dir, 'stat'), `${pid} (${comm}) ${rest.join(' ')}\n`);
+      writeFileSync(join(dir, 'status'), `Name:\t${comm}\nUid:\t0\t0\t0\t0\nGid:\t0\t0\t0\t0\n`);
+      writeFileSync(join(dir, 'comm'), `${comm}\n`);
+      writeFileSync(join(dir, 'cmdline'), `${comm}\0`);
+      writeFileSync(join(dir, 'loginuid'), '4294967295');
+      writeFileSync(join(dir, 'cgroup'), cgroup);
+    },
+  };
+}
+
+const ID = 'ab'.repeat(32);
+const roots: string[] = [];
+afterEach(() => {
+  for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
+});
+
+describe('ProcessTable container of an exec', () => {
+  it('takes the cgroup /proc shows now, even when the process has already moved on to a later image', () => {
+    const proc = fakeProc();
+    roots.push(proc.root);
+    // First seen on the host (a shell waiting to be moved into the container's cgroup) ...
+    proc.set(700, 'sh', '0::/user.slice/session-1.scope\n');
+    const table = new ProcessTable({ procRoot: proc.root });
+    expect(table.get(700)?.container).toBeNull();
+    // ... then moved, and by the time its bash exec is handled, bash has exec'd sleep.
+    proc.set(700, 'sleep', `0::/system.slice/docker-${ID}.scope\n`);
+    const entry = table.onExec({
+      pid: 700,
+      ppid: 1,
+      comm: 'bash',
+      filename: '/bin/bash',
+      argv: ['bash', '-c', 'cat /etc/shadow; sleep 2'],
+      argvTruncated: false,
+      uid: 0,
+      gid: 0,
+      ts: '1',
+    });
+    expect(entry.name).toBe('bash');
+    expect(entry.container).toEqual({ id: ID, type: 'docker' });
+  });
+
+  it('keeps what it knew when the process is gone', () => {
+    const proc = fakeProc();
+    roots.push(proc.root);
+    proc.set(701, 'sh', `0::/system.slice/docker-${ID}.scope\n`);
+    const table = new ProcessTable({ procRoot: proc.root });
+    expect(table.get(701)?.container).toEqual({ id: ID, type: 'docker' });
+    rmSync(join(proc.root, '701'), { recursive: true });
+    const entry = table.onExec({
+      pid: 701,
+      ppid: 1,
+      comm: 'cat',
+      filename: '/bin/cat',
+      argv: ['cat'],
+      argvTruncated: false,
+      uid: 0,
+      gid: 0,
+      ts: '1',
+    });
+    expect(entry.container).toEqual({ id: ID, type: 'docker' });
+  });
+});
