@@ -34,6 +34,13 @@ const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 10);
 /** The capture child of the sensor, by comm (peregrine-capture's is cut to 15 characters). */
 const CAPTURE_COMM: Record<string, string> = { libbpf: 'peregrine-captu', bpftrace: 'bpftrace' };
 const TICKS = 100;
+/**
+ * The sensor's flush interval: its default (1 s) unless BENCH_FLUSH_MS says otherwise. Heartbeats
+ * every second (BENCH_HEARTBEAT_S; the default is 30 s): each level reads the sensor's counters
+ * (captured, drops) from the heartbeats before and after it.
+ */
+const FLUSH_MS = process.env.BENCH_FLUSH_MS ?? '1000';
+const HEARTBEAT_S = process.env.BENCH_HEARTBEAT_S ?? '1';
 
 interface Usage {
   ticks: number;
@@ -124,8 +131,8 @@ async function runBackend(backend: string, cli = CLI, label = backend): Promise<
       PEREGRINE_SENSOR_ID: 'bench',
       PEREGRINE_BACKEND: backend,
       PEREGRINE_SPOOL_DIR: join(dir, 'spool'),
-      PEREGRINE_HEARTBEAT_INTERVAL_S: '1',
-      PEREGRINE_FLUSH_INTERVAL_MS: '250',
+      PEREGRINE_HEARTBEAT_INTERVAL_S: HEARTBEAT_S,
+      PEREGRINE_FLUSH_INTERVAL_MS: FLUSH_MS,
       PEREGRINE_LOG_LEVEL: 'warn',
     },
   });

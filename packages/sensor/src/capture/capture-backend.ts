@@ -1,5 +1,6 @@
 import type { SensorBackend } from '@peregrine/protocol';
 import type { RawEvent } from './bpftrace-records.js';
+import type { OpenRecord } from './libbpf-records.js';
 
 /** Counters a backend keeps about what it could not deliver. */
 export interface CaptureCounters {
@@ -13,8 +14,12 @@ export interface CaptureCounters {
 export interface CaptureBackend {
   readonly name: SensorBackend;
   readonly counters: CaptureCounters;
-  /** Starts capturing; resolves once events flow (the probes are attached / the first scan is done). */
-  start(sink: (event: RawEvent) => void): Promise<void>;
+  /**
+   * Starts capturing; resolves once events flow (the probes are attached / the first scan is done).
+   * `open`, when given, is offered open-family records before a RawEvent is made of them (backends
+   * that decode binary records use it; it returns false to get the RawEvent after all).
+   */
+  start(sink: (event: RawEvent) => void, open?: (record: OpenRecord) => boolean): Promise<void>;
   /** Stops capturing; idempotent. */
   stop(): Promise<void>;
   /** Called once if the backend dies on its own after start (e.g. bpftrace exits). */

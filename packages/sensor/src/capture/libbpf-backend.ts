@@ -6,7 +6,13 @@ import { fileURLToPath } from 'node:url';
 import { availableSyscalls, ensureTracefs } from './bpftrace-backend.js';
 import type { RawEvent } from './bpftrace-records.js';
 import { type CaptureBackend, type CaptureCounters, CaptureError } from './capture-backend.js';
-import { LibbpfRecordDecoder, parseLayout, RecordStreamError, type TypeLayout } from './libbpf-records.js';
+import {
+  LibbpfRecordDecoder,
+  type OpenRecord,
+  parseLayout,
+  RecordStreamError,
+  type TypeLayout,
+} from './libbpf-records.js';
 
 /** Options of the libbpf backend. */
 export interface LibbpfBackendOptions {
@@ -95,7 +101,7 @@ export class LibbpfBackend implements CaptureBackend {
     return this.#child?.pid;
   }
 
-  async start(sink: (event: RawEvent) => void): Promise<void> {
+  async start(sink: (event: RawEvent) => void, open?: (record: OpenRecord) => boolean): Promise<void> {
     const loader = this.#options.loader ?? findCaptureLoader();
     const reason = libbpfUnavailableReason(loader);
     if (reason) throw reason;
@@ -139,6 +145,7 @@ export class LibbpfBackend implements CaptureBackend {
       }, timeoutMs);
       const decoder = new LibbpfRecordDecoder(layouts, {
         event: sink,
+        ...(open ? { open } : {}),
         ready: () => {
           ready = true;
           clearTimeout(timer);

@@ -44,6 +44,35 @@ export interface TypeLayout {
   strs: string[];
   /** Index of the `family` field among `fields` (addresses are rendered by it), or -1. */
   familySlot: number;
+  /** For the open family (open, openat, openat2, creat): the int slots of its fields, -1 if absent. */
+  open?: { dirfd: number; flags: number; mode: number; resolve: number };
+}
+
+/** Event types whose records `DecoderEvents.open` may take without a RawEvent. */
+export const OPEN_TYPES: ReadonlySet<string> = new Set(['open', 'openat', 'openat2', 'creat']);
+
+/**
+ * An open-family record decoded field by field into one reused object: the sensor's most frequent
+ * event, shipped without the RawEvent, field maps and event object a generic record costs. Valid
+ * only during the `open` call that receives it. Fields absent from the type's layout are 0.
+ */
+export class OpenRecord {
+  type = '';
+  monoNs: number | bigint = 0;
+  cpu = 0;
+  pid = 0;
+  tid = 0;
+  ppid = 0;
+  euid = 0;
+  egid = 0;
+  ret = 0;
+  dirfd = 0;
+  flags = 0;
+  mode = 0;
+  resolve = 0;
+  comm = '';
+  /** The path argument ('' when the record has no string). */
+  name = '';
 }
 
 /** Parses the loader's `--layout` output: `CODE name|int fields|string fields` per line. */
@@ -63,12 +92,19 @@ export function parseLayout(text: string): Map<number, TypeLayout> {
           : { name: f, kind: 'num' as const, slot: nums++ },
       );
     const family = fields.find((f) => f.name === 'family');
-    layouts.set(Number(match[1]), {
-      name: match[2] ?? '',
-      fields,
-      strs: (match[4] ?? '').split(' ').filter(Boolean),
-      familySlot: family ? family.slot : -1,
-    });
+    const name = match[2] ?? '';
+    const strs = (match[4] ?? '').split(' ').filter(Boolean);
+    const layout: TypeLayout = { name, fields, strs, familySlot: family ? family.slot : -1 };
+    const slot = (field: string) => fields.find((f) => f.name === field && f.kind === 'num')?.slot ?? -1;
+    if (OPEN_TYPES.has(name) && strs.length === 1 && strs[0] === 'name') {
+      layout.open = {
+        dirfd: slot('dirfd'),
+        flags: slot('flags'),
+        mode: slot('mode'),
+        resolve: slot('resolve'),
+      };
+    }
+    layouts.set(Number(match[1]), layout);
   }
   return layouts;
 }
@@ -135,6 +171,11 @@ export function formatIp(buf: Buffer, at: number, family: number): string {
 /** What a chunk of loader output contained besides events. */
 export interface DecoderEvents {
   event(event: RawEvent): void;
+  /**
+   * An open-family record, before any RawEvent is made of it: true when taken, false to have it
+   * decoded and passed to `event` as usual.
+   */
+  open?(record: OpenRecord): boolean;
   ready(): void;
   lost(count: number): void;
   malformed(reason: string): void;
@@ -149,6 +190,8 @@ export class LibbpfRecordDecoder {
   readonly #out: DecoderEvents;
   #carry = Buffer.allocUnsafe(MAX_RECORD);
   #carryLen = 0;
+  readonly #openRecord = new OpenRecord();
+  readonly #comm = new CommDecoder();
 
   constructor(layouts: ReadonlyMap<number, TypeLayout>, out: DecoderEvents) {
     this.#layouts = layouts;
@@ -223,6 +266,8 @@ export class LibbpfRecordDecoder {
       this.#out.malformed(`${layout.name}: string lengths do not add up to the record size`);
       return;
     }
+    if (layout.open !== undefined && this.#out.open !== undefined && this.#openFast(buf, at, layout, nstr))
+      return;
     const ints: Record<string, string | number> = {};
     const family = layout.familySlot >= 0 ? int64(buf, at + OFF.ints + layout.familySlot * 8) : 0;
     for (const field of layout.fields) {
@@ -249,8 +294,6 @@ export class LibbpfRecordDecoder {
       }
       p += len;
     }
-    let commEnd = at + OFF.comm;
-    while (commEnd < at + OFF.comm + 16 && buf[commEnd] !== 0) commEnd++;
     const event: RawEvent = {
       type: layout.name,
       monoNs: uint64Value(buf, at + OFF.ts),
@@ -263,12 +306,68 @@ export class LibbpfRecordDecoder {
       ret: int64(buf, at + OFF.ret),
       ints,
       strs,
-      comm: buf.toString('utf8', at + OFF.comm, commEnd),
+      comm: this.#comm.read(buf, at),
     };
     if (argv) {
       event.argv = argv;
       event.argvTruncated = argvTruncated ?? false;
     }
     this.#out.event(event);
+  }
+
+  /** Fills the reused OpenRecord and offers it; false when the consumer wants a RawEvent. */
+  #openFast(buf: Buffer, at: number, layout: TypeLayout, nstr: number): boolean {
+    const slots = layout.open!;
+    const r = this.#openRecord;
+    r.type = layout.name;
+    r.monoNs = uint64Value(buf, at + OFF.ts);
+    r.cpu = buf.readUInt32LE(at + OFF.cpu);
+    r.pid = buf.readUInt32LE(at + OFF.pid);
+    r.tid = buf.readUInt32LE(at + OFF.tid);
+    r.ppid = buf.readUInt32LE(at + OFF.ppid);
+    r.euid = buf.readInt32LE(at + OFF.euid);
+    r.egid = buf.readInt32LE(at + OFF.egid);
+    r.ret = int64(buf, at + OFF.ret);
+    const ints = at + OFF.ints;
+    r.dirfd = slots.dirfd >= 0 ? int64(buf, ints + slots.dirfd * 8) : 0;
+    r.flags = slots.flags >= 0 ? int64(buf, ints + slots.flags * 8) : 0;
+    r.mode = slots.mode >= 0 ? int64(buf, ints + slots.mode * 8) : 0;
+    r.resolve = slots.resolve >= 0 ? int64(buf, ints + slots.resolve * 8) : 0;
+    r.comm = this.#comm.read(buf, at);
+    r.name =
+      nstr > 0
+        ? buf.toString('utf8', at + HEADER_SIZE, at + HEADER_SIZE + buf.readUInt16LE(at + OFF.slen))
+        : '';
+    return this.#out.open!(r);
+  }
+}
+
+/**
+ * The thread's comm (up to 16 bytes, NUL-terminated when shorter). Consecutive records mostly come
+ * from the same few threads: the text of the previous comm is reused when the bytes are the same.
+ */
+class CommDecoder {
+  readonly #bytes = Buffer.alloc(16);
+  #len = -1;
+  #text = '';
+
+  read(buf: Buffer, at: number): string {
+    const start = at + OFF.comm;
+    let len = 0;
+    while (len < 16 && buf[start + len] !== 0) len++;
+    if (len === this.#len) {
+      let same = true;
+      for (let k = 0; k < len; k++) {
+        if (buf[start + k] !== this.#bytes[k]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return this.#text;
+    }
+    buf.copy(this.#bytes, 0, start, start + len);
+    this.#len = len;
+    this.#text = buf.toString('utf8', start, start + len);
+    return this.#text;
   }
 }

@@ -8,6 +8,7 @@ import type {
   WireSyscallEvent as SyscallEvent,
 } from '@peregrine/protocol';
 import { decodeHexEscaped, type RawEvent, splitArgv } from '../capture/bpftrace-records.js';
+import type { OpenRecord } from '../capture/libbpf-records.js';
 import {
   encodeTty,
   renderAtFlags,
@@ -41,6 +42,9 @@ export class MonotonicClock {
   #offsetS = 0;
   #offsetNs = 0;
   #at = 0;
+  /** The last whole second converted, and its text (events come a few thousand per second). */
+  #lastS = -1;
+  #lastSText = '';
 
   /** Epoch ns for a monotonic timestamp; the offset is re-measured every minute to follow NTP. */
   toEpochNs(monoNs: bigint | number): string {
@@ -66,8 +70,12 @@ export class MonotonicClock {
       s++;
       ns -= NS_PER_S;
     }
+    if (s !== this.#lastS) {
+      this.#lastS = s;
+      this.#lastSText = String(s);
+    }
     const text = String(ns);
-    return `${s}${text.length === 9 ? text : '000000000'.slice(text.length) + text}`;
+    return this.#lastSText + (text.length === 9 ? text : '000000000'.slice(text.length) + text);
   }
 }
 
@@ -81,6 +89,8 @@ export interface EnricherOptions {
   maxAncestors?: number;
   containers?: ContainerMetadataCache;
   users?: UserDb;
+  /** The monotonic-to-epoch clock (shared by enrichers that must agree, as in tests). */
+  clock?: MonotonicClock;
 }
 
 /** How long a built ProcessInfo is reused for further events of the same thread. */
@@ -102,6 +112,40 @@ interface SharedContainer {
   k8s: PodInfo | undefined;
 }
 
+/** What the enricher reads of an event's thread (a RawEvent or an OpenRecord). */
+type ThreadFacts = Pick<RawEvent, 'pid' | 'ppid' | 'tid' | 'euid' | 'egid' | 'comm'>;
+
+/** Argument names of the open family, as Falco names them. */
+const OPEN_NAMES = ['fd', 'name', 'flags', 'mode'] as const;
+const OPENAT_NAMES = ['fd', 'dirfd', 'name', 'flags', 'mode'] as const;
+const OPENAT2_NAMES = ['fd', 'dirfd', 'name', 'flags', 'mode', 'resolve'] as const;
+
+/**
+ * An open-family event in the parts a version-2 batch row is made of: what `enrich` would put in
+ * the event's args and fd, without the event object. One object is reused for every event (the
+ * row keeps `values`, a new array each time, and the shared process and container objects).
+ */
+export class OpenEventParts {
+  type = '';
+  ts = '';
+  num = 0;
+  cpu = 0;
+  res = 0;
+  proc: ProcessInfo = { pid: 0, name: '' };
+  /** Argument names (one shared list per type) and values (the event's own array). */
+  names: readonly string[] = OPEN_NAMES;
+  values: string[] = [];
+  fdNum = 0;
+  fdType: 'file' | 'directory' = 'file';
+  fdName = '';
+  fdNameraw = '';
+  fdFlags = '';
+  fdMode = '';
+  container: ContainerInfo | undefined = undefined;
+  k8s: PodInfo | undefined = undefined;
+  hostname = '';
+}
+
 const FILE_PATH_ARG: Record<string, string> = {
   unlink: 'path',
   unlinkat: 'name',
@@ -120,7 +164,7 @@ export class Enricher {
   readonly processes: ProcessTable;
   readonly containers: ContainerMetadataCache;
   readonly users: UserDb;
-  readonly #clock = new MonotonicClock();
+  readonly #clock: MonotonicClock;
   readonly #hostname: string;
   readonly #maxAncestors: number;
   readonly #procRoot: string;
@@ -128,6 +172,8 @@ export class Enricher {
   readonly #infoCache = new WeakMap<ProcEntry, Map<number, CachedInfo>>();
   readonly #containerObjects: LruCache<string, SharedContainer>;
   #num = 0;
+  /** Scratch parts of the open family for `enrich` (which copies them into the event). */
+  readonly #openScratch = new OpenEventParts();
 
   constructor(options: EnricherOptions = {}) {
     this.#procRoot = options.procRoot ?? '/proc';
@@ -140,6 +186,7 @@ export class Enricher {
     this.users = options.users ?? new UserDb();
     this.#hostname = options.hostname ?? osHostname();
     this.#maxAncestors = options.maxAncestors ?? 8;
+    this.#clock = options.clock ?? new MonotonicClock();
     this.#containerObjects = new LruCache(options.maxContainers ?? 1024);
   }
 
@@ -207,6 +254,63 @@ export class Enricher {
   }
 
   /**
+   * The open-family fast path: fills `parts` with exactly what `enrich` would ship for the record
+   * (same process and container objects, same args and fd), without building the event.
+   */
+  enrichOpen(record: OpenRecord, parts: OpenEventParts): void {
+    const ts = this.#clock.toEpochNs(record.monoNs);
+    const entry = this.#entryFor(record);
+    parts.proc = this.#processInfo(entry, record);
+    parts.type = record.type;
+    parts.ts = ts;
+    parts.num = ++this.#num;
+    parts.cpu = record.cpu;
+    parts.res = record.ret;
+    this.#openInto(record, entry, parts);
+    const container = entry.container;
+    if (container) {
+      const shared = this.#sharedContainer(container);
+      parts.container = shared.container;
+      parts.k8s = shared.k8s;
+    } else {
+      parts.container = undefined;
+      parts.k8s = undefined;
+    }
+    parts.hostname = this.#hostname;
+  }
+
+  /** Args and fd of an open-family event (both paths go through here, so they cannot differ). */
+  #openInto(
+    r: Pick<OpenRecord, 'type' | 'ret' | 'dirfd' | 'flags' | 'mode' | 'resolve' | 'name'>,
+    entry: ProcEntry,
+    parts: OpenEventParts,
+  ): void {
+    const type = r.type;
+    const flags = type === 'creat' ? 0o1101 : r.flags;
+    const atFd = type === 'openat' || type === 'openat2';
+    const dirfd = atFd ? r.dirfd : -100;
+    const renderedFlags = renderOpenFlags(flags);
+    const mode = renderOctal(r.mode);
+    const fdText = renderErrnoOrNumber(r.ret);
+    if (type === 'openat2') {
+      parts.names = OPENAT2_NAMES;
+      parts.values = [fdText, renderDirfd(dirfd), r.name, renderedFlags, mode, renderResolveFlags(r.resolve)];
+    } else if (atFd) {
+      parts.names = OPENAT_NAMES;
+      parts.values = [fdText, renderDirfd(dirfd), r.name, renderedFlags, mode];
+    } else {
+      parts.names = OPEN_NAMES;
+      parts.values = [fdText, r.name, renderedFlags, mode];
+    }
+    parts.fdNum = r.ret >= 0 ? r.ret : -1;
+    parts.fdType = flags & 0o200000 && !(flags & 0o20000000) ? 'directory' : 'file';
+    parts.fdNameraw = r.name;
+    parts.fdFlags = renderedFlags;
+    parts.fdMode = mode;
+    parts.fdName = this.#resolve(entry, r.name, dirfd) ?? r.name;
+  }
+
+  /**
    * One container object (and pod object) per container while its metadata stays the same, so
    * the events of a container share them (the shipper writes each once per batch).
    */
@@ -230,7 +334,7 @@ export class Enricher {
     return shared;
   }
 
-  #entryFor(raw: RawEvent): ProcEntry {
+  #entryFor(raw: ThreadFacts): ProcEntry {
     const cached = this.processes.get(raw.pid);
     if (cached) {
       // setuid and friends change credentials under the same image; the event carries the new ones.
@@ -277,7 +381,7 @@ export class Enricher {
    * allocations and lets the shipper write it once per batch instead of once per event. Threads
    * of a process are cached apart, so a process whose threads take turns does not rebuild it.
    */
-  #processInfo(entry: ProcEntry, raw: RawEvent): ProcessInfo {
+  #processInfo(entry: ProcEntry, raw: ThreadFacts): ProcessInfo {
     const now = Date.now();
     let threads = this.#infoCache.get(entry);
     if (threads === undefined) {
@@ -294,7 +398,7 @@ export class Enricher {
     return info;
   }
 
-  #buildInfo(entry: ProcEntry, raw: RawEvent): ProcessInfo {
+  #buildInfo(entry: ProcEntry, raw: ThreadFacts): ProcessInfo {
     const { key, root } = this.#root(entry);
     const info = this.#toInfo(entry, key, root);
     info.tid = raw.tid;
@@ -376,26 +480,29 @@ export class Enricher {
       case 'openat':
       case 'openat2':
       case 'creat': {
-        const flags = raw.type === 'creat' ? 0o1101 : num(raw, 'flags');
-        const dirfd = raw.type === 'openat' || raw.type === 'openat2' ? num(raw, 'dirfd') : -100;
-        const renderedFlags = renderOpenFlags(flags);
-        const mode = renderOctal(num(raw, 'mode'));
-        args.push(['fd', renderErrnoOrNumber(raw.ret)]);
-        if (dirfd !== -100 || raw.type.startsWith('openat')) args.push(['dirfd', renderDirfd(dirfd)]);
-        args.push(['name', str(raw, 'name')]);
-        args.push(['flags', renderedFlags]);
-        args.push(['mode', mode]);
-        if (raw.type === 'openat2') args.push(['resolve', renderResolveFlags(num(raw, 'resolve'))]);
-        const fd: FdInfo = {
-          num: raw.ret >= 0 ? raw.ret : -1,
-          type: flags & 0o200000 && !(flags & 0o20000000) ? 'directory' : 'file',
-          nameraw: str(raw, 'name'),
-          openFlags: renderedFlags,
-          openMode: mode,
+        const parts = this.#openScratch;
+        this.#openInto(
+          {
+            type: raw.type,
+            ret: raw.ret,
+            dirfd: num(raw, 'dirfd'),
+            flags: num(raw, 'flags'),
+            mode: num(raw, 'mode'),
+            resolve: num(raw, 'resolve'),
+            name: str(raw, 'name'),
+          },
+          entry,
+          parts,
+        );
+        for (let k = 0; k < parts.names.length; k++) args.push([parts.names[k]!, parts.values[k]!]);
+        event.fd = {
+          num: parts.fdNum,
+          type: parts.fdType,
+          nameraw: parts.fdNameraw,
+          openFlags: parts.fdFlags,
+          openMode: parts.fdMode,
+          name: parts.fdName,
         };
-        const name = this.#resolve(entry, str(raw, 'name'), dirfd);
-        fd.name = name ?? str(raw, 'name');
-        event.fd = fd;
         return;
       }
       case 'execve':

@@ -4,10 +4,13 @@ import type {
   CompactFd,
   SensorEventBatch,
   SensorEventBatchV2,
+  WireContainerInfo,
   WireFdInfo,
+  WirePodInfo,
   WireProcessInfo,
   WireSyscallEvent,
 } from '@peregrine/protocol';
+import type { OpenEventParts } from '../enrich/enricher.js';
 
 /** The envelope fields every batch version carries. */
 export interface BatchHead {
@@ -129,7 +132,11 @@ export class BatchV2Builder implements BatchBuilder {
     return index;
   }
 
-  #names(type: string, args: WireSyscallEvent['args']): number {
+  /**
+   * The index of a list of argument names in the batch's table: names given as they are (the
+   * open fast path's shared lists) or as the event's `[name, value]` pairs.
+   */
+  #names(type: string, list: readonly string[] | WireSyscallEvent['args'], pairs: boolean): number {
     let candidates = this.#namesByType.get(type);
     if (candidates === undefined) {
       candidates = [];
@@ -137,10 +144,11 @@ export class BatchV2Builder implements BatchBuilder {
     }
     for (const index of candidates) {
       const names = this.#argNames[index]!;
-      if (names.length !== args.length) continue;
+      if (names.length !== list.length) continue;
       let same = true;
       for (let k = 0; k < names.length; k++) {
-        if (names[k] !== args[k]![0]) {
+        const name = pairs ? (list[k] as [string, string])[0] : (list[k] as string);
+        if (names[k] !== name) {
           same = false;
           break;
         }
@@ -148,13 +156,18 @@ export class BatchV2Builder implements BatchBuilder {
       if (same) return index;
     }
     const index = this.#argNames.length;
-    this.#argNames.push(args.map((a) => a[0]));
+    this.#argNames.push(
+      pairs ? (list as WireSyscallEvent['args']).map((a) => a[0]) : [...(list as readonly string[])],
+    );
     candidates.push(index);
     return index;
   }
 
   #container(event: WireSyscallEvent): number | null {
-    const { container, k8s } = event;
+    return this.#containerOf(event.container, event.k8s);
+  }
+
+  #containerOf(container: WireContainerInfo | undefined, k8s: WirePodInfo | undefined): number | null {
     if (container === undefined && k8s === undefined) return null;
     const key: object = container ?? (k8s as object);
     const index = this.#containerIndex.get(key);
@@ -184,7 +197,7 @@ export class BatchV2Builder implements BatchBuilder {
       event.cpu ?? null,
       event.res ?? null,
       this.#proc(event.proc),
-      this.#names(event.type, args),
+      this.#names(event.type, args, true),
       values,
       event.fd ? compactFd(event.fd, values) : null,
       this.#container(event),
@@ -193,6 +206,39 @@ export class BatchV2Builder implements BatchBuilder {
       row.push(event.dir === '<' ? null : event.dir);
       if (event.hostname !== this.#hostname) row.push(event.hostname ?? null);
     }
+    this.#rows.push(row);
+  }
+
+  /**
+   * Adds one open-family event from its parts (`Enricher.enrichOpen`): the same row `add` makes of
+   * the event `Enricher.enrich` would have built.
+   */
+  addOpen(p: OpenEventParts): void {
+    if (this.#first) {
+      this.#first = false;
+      this.#hostname = p.hostname;
+    }
+    const values = p.values;
+    const row: CompactEvent = [
+      p.type,
+      p.ts,
+      p.num,
+      p.cpu,
+      p.res,
+      this.#proc(p.proc),
+      this.#names(p.type, p.names, false),
+      values,
+      [
+        p.fdNum,
+        p.fdType,
+        argRef(p.fdName, values),
+        argRef(p.fdNameraw, values),
+        argRef(p.fdFlags, values),
+        argRef(p.fdMode, values),
+      ],
+      this.#containerOf(p.container, p.k8s),
+    ];
+    if (p.hostname !== this.#hostname) row.push(null, p.hostname);
     this.#rows.push(row);
   }
 

@@ -3,7 +3,8 @@ import { promisify } from 'node:util';
 import { gunzipSync, gzip as gzipCb } from 'node:zlib';
 import type { WireSyscallEvent } from '@peregrine/protocol';
 import type { SensorStats } from '../sensor-stats.js';
-import { type BatchBuilder, createBatchBuilder, splitBatch } from './batch-encoding.js';
+import type { OpenEventParts } from '../enrich/enricher.js';
+import { type BatchBuilder, type BatchV2Builder, createBatchBuilder, splitBatch } from './batch-encoding.js';
 import type { DiskSpool } from './disk-spool.js';
 import { backoffDelay, DEFAULT_RETRY_POLICY } from './retrying-transport.js';
 import type { EncodedBatch, EventTransport, ExportResult } from './transport.js';
@@ -124,9 +125,31 @@ export class BatchShipper {
 
   /** Queues one event; false (and counted as a `queue` drop) when the queue is full or closed. */
   offer(event: WireSyscallEvent): boolean {
+    const open = this.#admit();
+    if (open === undefined) return false;
+    open.add(event);
+    this.#added(open);
+    return true;
+  }
+
+  /**
+   * Queues one open-family event from its parts (the sensor's fast path). Only while the batch
+   * version is 2 (`batchVersion`): its rows are made without the event object.
+   */
+  offerOpen(parts: OpenEventParts): boolean {
+    if (this.#version !== 2) throw new Error('offerOpen needs batch version 2');
+    const open = this.#admit();
+    if (open === undefined) return false;
+    (open as BatchV2Builder).addOpen(parts);
+    this.#added(open);
+    return true;
+  }
+
+  /** The batch an event goes into, or undefined (a `queue` drop) when full or closed. */
+  #admit(): BatchBuilder | undefined {
     if (this.#closed || this.#queued >= this.#options.maxQueueSize) {
       this.#stats.drop('queue');
-      return false;
+      return undefined;
     }
     let open = this.#open;
     if (open === undefined || open.version !== this.#version) {
@@ -135,14 +158,17 @@ export class BatchShipper {
       open = createBatchBuilder(this.#version);
       this.#open = open;
     }
-    open.add(event);
+    return open;
+  }
+
+  /** Accounts an event added to `open`; a full batch goes to the senders. */
+  #added(open: BatchBuilder): void {
     this.#queued++;
     if (open.size >= this.#options.maxBatchSize) {
       this.#full.push(open);
       this.#open = undefined;
       this.#kick();
     }
-    return true;
   }
 
   /** The oldest batch waiting (a full one, else the one being filled), out of the queue. */
