@@ -237,8 +237,9 @@ export function FilterBar({
             className="input"
             style={{ width: '100%' }}
             type="search"
-            placeholder="Search output… (Enter)"
-            aria-label="Search output"
+            placeholder="Search messages… (Enter)"
+            aria-label="Search messages"
+            title="Case-insensitive text in the alert's message: its output without Falco's time prefix"
             data-testid="filter-text"
             value={text}
             maxLength={256}
