@@ -164,9 +164,10 @@ describe.skipIf(skipReason !== undefined)('sensor -> collector -> Postgres on th
   });
 
   it('stores alerts for a shell in a container reading a sensitive file, with container and process fields', async () => {
-    // The shell lingers a moment after the read: the sensor learns a process's container from
-    // /proc when it handles the exec, a few ms after it; a container process that is first seen
-    // before its move into the cgroup and is gone by then stays on the host (README, blind spots).
+    // The shell lingers a moment after the read. With the libbpf backend the exec record carries
+    // the cgroup (v2 hierarchy) as the kernel saw it, so the container is right either way; but
+    // user names of a container process come from its own /etc/passwd through /proc/PID/root,
+    // which a process gone before enrichment no longer has (README, blind spots).
     await runInContainer(cgroup, 'cat /etc/shadow > /dev/null; sleep 2');
     const shortId = containerId.slice(0, 12);
     const shell = await waitFor(

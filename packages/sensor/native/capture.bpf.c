@@ -297,6 +297,50 @@ EXIT(creat, CREAT)
 }
 
 /* ---- exec ---- */
+
+/* kernfs_node's `parent` is `__parent` since Linux 6.15; CO-RE picks whichever the kernel has. */
+struct kernfs_node___pre615 {
+	struct kernfs_node *parent;
+} __attribute__((preserve_access_index));
+
+static __always_inline struct kernfs_node *kn_parent(struct kernfs_node *kn)
+{
+	if (bpf_core_field_exists(kn->__parent))
+		return BPF_CORE_READ(kn, __parent);
+	return BPF_CORE_READ((struct kernfs_node___pre615 *)kn, parent);
+}
+
+/*
+ * The task's cgroup in the default (v2) hierarchy, as its path's components leaf first, each
+ * followed by '/' (at most PG_CGROUP_DEPTH of them; the sensor reverses them). Read at exec, in
+ * the kernel, it places a process in its container even when it is gone before the sensor could
+ * read /proc/PID/cgroup. String `idx`; empty when the task is in the root cgroup.
+ */
+#define PG_CGROUP_DEPTH 8
+static __always_inline void put_cgroup(struct scratch *s, __u32 *off, int idx, struct task_struct *task)
+{
+	__u32 start = *off & PG_DATA_MASK;
+	__u32 o = start;
+	struct kernfs_node *kn = BPF_CORE_READ(task, cgroups, dfl_cgrp, kn);
+	for (int i = 0; i < PG_CGROUP_DEPTH; i++) {
+		if (!kn)
+			break;
+		struct kernfs_node *parent = kn_parent(kn);
+		if (!parent)
+			break; /* the root's own name is not part of the path */
+		o &= PG_DATA_MASK;
+		long n = bpf_probe_read_kernel_str(&s->data[o], PG_SMALL_MAX, BPF_CORE_READ(kn, name));
+		if (n <= 0)
+			break;
+		s->data[(o + n - 1) & PG_DATA_MASK] = '/';
+		o += n;
+		kn = parent;
+	}
+	s->h.slen[idx] = (o - start) & PG_DATA_MASK;
+	s->h.nstr = idx + 1;
+	*off = o;
+}
+
 static __always_inline int exec_exit(struct trace_event_raw_sys_exit *ctx, __u32 code, bool at)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
@@ -349,6 +393,8 @@ static __always_inline int exec_exit(struct trace_event_raw_sys_exit *ctx, __u32
 		}
 		s->h.ints[4] = len;
 	}
+	s->h.nstr = 2;
+	put_cgroup(s, &off, 2, task);
 	emit(s, off);
 	return 0;
 }

@@ -60,9 +60,9 @@ struct pg_event {
 	X(OPENAT, openat, "dirfd flags mode", "name")                                              \
 	X(OPENAT2, openat2, "dirfd flags mode resolve", "name")                                    \
 	X(CREAT, creat, "mode", "name")                                                            \
-	X(EXECVE, execve, "ttyIndex ttyMajor ttyMinor loginuid argLen", "filename argv")           \
+	X(EXECVE, execve, "ttyIndex ttyMajor ttyMinor loginuid argLen", "filename argv cgroup")    \
 	X(EXECVEAT, execveat, "ttyIndex ttyMajor ttyMinor loginuid argLen dirfd flags",            \
-	  "filename argv")                                                                         \
+	  "filename argv cgroup")                                                                  \
 	X(CONNECT, connect, "fd family proto sport cport @sip @cip", "path")                       \
 	X(ACCEPT, accept, "fd family proto sport cport @sip @cip", "")                             \
 	X(ACCEPT4, accept4, "fd family proto sport cport @sip @cip", "")                           \

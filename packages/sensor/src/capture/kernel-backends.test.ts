@@ -7,8 +7,11 @@ import { join } from 'node:path';
 import type { WireSyscallEvent } from '@peregrine/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RuntimeNamedCgroup } from '../testing/cgroup-sandbox.js';
+import { containerFromCgroup } from '../enrich/cgroup.js';
 import { Enricher } from '../enrich/enricher.js';
+import { kernelCgroupLine, ProcessTable } from '../enrich/process-table.js';
 import { BpftraceBackend, ebpfUnavailableReason, findExecutable } from './bpftrace-backend.js';
+import type { RawEvent } from './bpftrace-records.js';
 import type { CaptureBackend } from './capture-backend.js';
 import { LibbpfBackend, libbpfUnavailableReason } from './libbpf-backend.js';
 
@@ -315,6 +318,57 @@ describe.skipIf(libbpfUnavailable !== undefined)(
         expect(raws.some((r) => r.type === 'procexit')).toBe(true);
       } finally {
         await backend.stop();
+      }
+    }, 60_000);
+
+    it('records the cgroup in the kernel at exec, so a process gone before enrichment keeps its container', async () => {
+      const id = randomBytes(32).toString('hex');
+      const cgroup = RuntimeNamedCgroup.create(id);
+      expect(cgroup, 'no writable cgroup hierarchy').toBeDefined();
+      // The kernel records the default (v2) hierarchy: a v1-only host has none to check here.
+      const v2 =
+        readFileSync('/proc/self/cgroup', 'utf8').includes('0::/') && !cgroup!.path.includes('/pids/');
+      const backend = new LibbpfBackend({ eventTypes: new Set(['openat']), startTimeoutMs: 90_000 });
+      const raws: RawEvent[] = [];
+      await backend.start((raw) => raws.push(raw));
+      try {
+        const child = spawn('/bin/sh', ['-c', 'read go; exec /bin/true'], {
+          stdio: ['pipe', 'ignore', 'ignore'],
+        });
+        cgroup!.add(child.pid!);
+        child.stdin!.end('go\n');
+        await new Promise((r) => child.once('exit', r));
+        const exec = await waitFor(
+          () =>
+            raws.find((r) => r.type === 'execve' && r.pid === child.pid && r.ret === 0 && r.comm === 'true'),
+          10_000,
+        );
+        // By now /bin/true is gone: only the record says where it ran.
+        expect(existsSync(`/proc/${child.pid}`)).toBe(false);
+        if (v2) {
+          expect(containerFromCgroup(kernelCgroupLine(exec.strs.cgroup ?? ''))).toEqual({
+            id,
+            type: 'docker',
+          });
+          const entry = new ProcessTable().onExec({
+            pid: exec.pid,
+            ppid: exec.ppid,
+            comm: exec.comm,
+            filename: '/bin/true',
+            argv: ['/bin/true'],
+            argvTruncated: false,
+            uid: 0,
+            gid: 0,
+            ts: '1',
+            cgroup: exec.strs.cgroup ?? '',
+          });
+          expect(entry.container).toEqual({ id, type: 'docker' });
+        } else {
+          console.warn('SKIPPING the in-kernel cgroup check: no cgroup v2 hierarchy for the test cgroup');
+        }
+      } finally {
+        await backend.stop();
+        cgroup!.remove();
       }
     }, 60_000);
 

@@ -186,6 +186,8 @@ describe.skipIf(!loader)('peregrine-capture layout', () => {
   it('names every type and field as the bpftrace backend does (enrichment sees the same RawEvent)', () => {
     const layouts = parseLayout(execFileSync(loader!, ['--layout'], { encoding: 'utf8' }));
     const expected = headerLayout();
+    // Only the libbpf program reads the cgroup in the kernel at exec (bpftrace's records lack it).
+    for (const exec of ['execve', 'execveat']) expected.get(exec)?.strs.push('cgroup');
     const actual = new Map(
       [...layouts.values()].map((l) => [l.name, { ints: l.fields.map((f) => f.name), strs: l.strs }]),
     );

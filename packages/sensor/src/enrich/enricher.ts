@@ -223,6 +223,7 @@ export class Enricher {
             }
           : {}),
         ...(raw.ints.loginuid !== undefined ? { loginuid: Number(raw.ints.loginuid) } : {}),
+        ...(raw.strs.cgroup !== undefined ? { cgroup: raw.strs.cgroup } : {}),
       };
       entry = this.processes.onExec(facts);
     } else {

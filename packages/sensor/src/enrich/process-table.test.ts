@@ -2,7 +2,8 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ProcessTable } from './process-table.js';
+import { kernelCgroupLine, ProcessTable } from './process-table.js';
+import { UserDb } from './user-db.js';
 
 /** A fake procfs holding one process, whose image and cgroup the test changes. */
 function fakeProc(): { root: string; set(pid: number, comm: string, cgroup: string): void } {
@@ -56,6 +57,34 @@ describe('ProcessTable container of an exec', () => {
     expect(entry.container).toEqual({ id: ID, type: 'docker' });
   });
 
+  it('takes the container from the cgroup the kernel recorded at the exec, even when the process is gone', () => {
+    const proc = fakeProc();
+    roots.push(proc.root);
+    proc.set(702, 'sh', '0::/user.slice/session-1.scope\n');
+    const table = new ProcessTable({ procRoot: proc.root });
+    expect(table.get(702)?.container).toBeNull();
+    rmSync(join(proc.root, '702'), { recursive: true });
+    const exec = (cgroup: string) =>
+      table.onExec({
+        pid: 702,
+        ppid: 1,
+        comm: 'cat',
+        filename: '/bin/cat',
+        argv: ['cat'],
+        argvTruncated: false,
+        uid: 0,
+        gid: 0,
+        ts: '1',
+        cgroup,
+      });
+    expect(exec(`docker-${ID}.scope/system.slice/`).container).toEqual({ id: ID, type: 'docker' });
+    expect(kernelCgroupLine(`docker-${ID}.scope/system.slice/`)).toBe(
+      `0::/system.slice/docker-${ID}.scope\n`,
+    );
+    // A v2 path that names no container says nothing: what was known stands.
+    expect(exec('session-1.scope/user.slice/').container).toEqual({ id: ID, type: 'docker' });
+  });
+
   it('keeps what it knew when the process is gone', () => {
     const proc = fakeProc();
     roots.push(proc.root);
@@ -75,5 +104,23 @@ describe('ProcessTable container of an exec', () => {
       ts: '1',
     });
     expect(entry.container).toEqual({ id: ID, type: 'docker' });
+  });
+});
+
+describe('UserDb under the root of a process that is gone', () => {
+  it("keeps a container's names read through another process, and caches nothing for a gone root", () => {
+    const root = mkdtempSync(join(tmpdir(), 'peregrine-root-'));
+    roots.push(root);
+    mkdirSync(join(root, 'etc'));
+    writeFileSync(join(root, 'etc', 'passwd'), 'root:x:0:0::/root:/bin/sh\napp:x:1000:1000::/app:/bin/sh\n');
+    writeFileSync(join(root, 'etc', 'group'), 'root:x:0:\napp:x:1000:\n');
+    const gone = join(root, 'no-such-process', 'root');
+    const users = new UserDb({ recheckMs: 0 });
+    expect(users.userName(1000, root, 'c1')).toBe('app');
+    expect(users.userName(1000, gone, 'c1')).toBe('app');
+    expect(users.groupName(1000, gone, 'c1')).toBe('app');
+    // First seen through a gone root: unknown, and not remembered as "no names".
+    expect(users.userName(1000, gone, 'c2')).toBeUndefined();
+    expect(users.userName(1000, root, 'c2')).toBe('app');
   });
 });

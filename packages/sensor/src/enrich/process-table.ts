@@ -50,6 +50,16 @@ export interface ExecFacts {
   loginuid?: number;
   /** Epoch ns of the exec. */
   ts: string;
+  /**
+   * The process's cgroup in the default (v2) hierarchy as the kernel saw it at the exec (libbpf
+   * backend): the path's components leaf first, each followed by `/`.
+   */
+  cgroup?: string;
+}
+
+/** The kernel's leaf-first cgroup components as a line of /proc/PID/cgroup (`0::/a/b`). */
+export function kernelCgroupLine(components: string): string {
+  return `0::/${components.split('/').filter(Boolean).reverse().join('/')}\n`;
 }
 
 /**
@@ -175,7 +185,11 @@ export class ProcessTable {
     // seen). Only a process already gone falls back to that, or to its parent's.
     const liveContainer =
       live !== undefined && live.cgroup !== '' ? (containerFromCgroup(live.cgroup) ?? null) : undefined;
-    const container = liveContainer !== undefined ? liveContainer : (before?.container ?? parent?.container);
+    // The cgroup the kernel recorded at the exec wins when it names a container (v2 hierarchy);
+    // runtimes that use only v1 controllers are found through /proc as before.
+    const kernel = facts.cgroup ? containerFromCgroup(kernelCgroupLine(facts.cgroup)) : undefined;
+    const container =
+      kernel ?? (liveContainer !== undefined ? liveContainer : (before?.container ?? parent?.container));
     if (container !== undefined) entry.container = container;
     this.#entries.set(facts.pid, entry);
     return entry;
