@@ -1,4 +1,4 @@
-import { readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { LruCache } from './lru-cache.js';
 
 interface NameTable {
@@ -7,6 +7,9 @@ interface NameTable {
   mtimeMs: number;
   checkedAt: number;
 }
+
+/** No names (a root that is gone and a container never read before). */
+const EMPTY_TABLE: NameTable = { users: new Map(), groups: new Map(), mtimeMs: -1, checkedAt: 0 };
 
 /** Parses `name:x:id:...` lines of /etc/passwd or /etc/group into id -> name (first name wins). */
 export function parseIdFile(text: string): Map<number, string> {
@@ -51,6 +54,9 @@ export class UserDb {
     try {
       mtimeMs = statSync(`${root}/etc/passwd`).mtimeMs;
     } catch {
+      // A root that is gone (/proc/PID/root of an exited process) says nothing about the
+      // container's files: keep what was read through another of its processes, cache nothing.
+      if (root !== '' && !existsSync(root)) return cached ?? EMPTY_TABLE;
       // No passwd under this root (distroless images): names stay unknown.
     }
     if (cached && cached.mtimeMs === mtimeMs) {
