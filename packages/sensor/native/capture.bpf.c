@@ -393,7 +393,6 @@ static __always_inline int exec_exit(struct trace_event_raw_sys_exit *ctx, __u32
 		}
 		s->h.ints[4] = len;
 	}
-	s->h.nstr = 2;
 	put_cgroup(s, &off, 2, task);
 	emit(s, off);
 	return 0;

@@ -203,8 +203,7 @@ export class Sensor {
     try {
       event = this.enricher.enrich(raw);
     } catch (error) {
-      this.stats.drop('parse');
-      this.#options.log.debug(`cannot enrich ${raw.type} of pid ${raw.pid}: ${(error as Error).message}`);
+      this.#enrichFailed(raw, error);
       return;
     }
     if (!wanted) {
@@ -212,6 +211,12 @@ export class Sensor {
       return;
     }
     this.#options.sink.offer(event);
+  }
+
+  /** An event enrichment threw on: counted as a `parse` drop and logged (debug). */
+  #enrichFailed(event: { type: string; pid: number }, error: unknown): void {
+    this.stats.drop('parse');
+    this.#options.log.debug(`cannot enrich ${event.type} of pid ${event.pid}: ${(error as Error).message}`);
   }
 
   /**
@@ -230,10 +235,7 @@ export class Sensor {
     try {
       this.enricher.enrichOpen(record, this.#openParts);
     } catch (error) {
-      this.stats.drop('parse');
-      this.#options.log.debug(
-        `cannot enrich ${record.type} of pid ${record.pid}: ${(error as Error).message}`,
-      );
+      this.#enrichFailed(record, error);
       return true;
     }
     sink.offerOpen(this.#openParts);

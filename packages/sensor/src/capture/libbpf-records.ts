@@ -49,7 +49,7 @@ export interface TypeLayout {
 }
 
 /** Event types whose records `DecoderEvents.open` may take without a RawEvent. */
-export const OPEN_TYPES: ReadonlySet<string> = new Set(['open', 'openat', 'openat2', 'creat']);
+const OPEN_TYPES: ReadonlySet<string> = new Set(['open', 'openat', 'openat2', 'creat']);
 
 /**
  * An open-family record decoded field by field into one reused object: the sensor's most frequent

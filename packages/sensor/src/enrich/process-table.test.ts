@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { kernelCgroupLine, ProcessTable } from './process-table.js';
+import { type ExecFacts, kernelCgroupLine, ProcessTable } from './process-table.js';
 import { UserDb } from './user-db.js';
 
 /** A fake procfs holding one process, whose image and cgroup the test changes. */
@@ -27,6 +27,22 @@ function fakeProc(): { root: string; set(pid: number, comm: string, cgroup: stri
 }
 
 const ID = 'ab'.repeat(32);
+
+/** The facts of a successful exec of `comm` by root. */
+function execOf(pid: number, comm: string, extra: Partial<ExecFacts> = {}): ExecFacts {
+  return {
+    pid,
+    ppid: 1,
+    comm,
+    filename: `/bin/${comm}`,
+    argv: [comm],
+    argvTruncated: false,
+    uid: 0,
+    gid: 0,
+    ts: '1',
+    ...extra,
+  };
+}
 const roots: string[] = [];
 afterEach(() => {
   for (const root of roots.splice(0)) rmSync(root, { recursive: true, force: true });
@@ -42,17 +58,7 @@ describe('ProcessTable container of an exec', () => {
     expect(table.get(700)?.container).toBeNull();
     // ... then moved, and by the time its bash exec is handled, bash has exec'd sleep.
     proc.set(700, 'sleep', `0::/system.slice/docker-${ID}.scope\n`);
-    const entry = table.onExec({
-      pid: 700,
-      ppid: 1,
-      comm: 'bash',
-      filename: '/bin/bash',
-      argv: ['bash', '-c', 'cat /etc/shadow; sleep 2'],
-      argvTruncated: false,
-      uid: 0,
-      gid: 0,
-      ts: '1',
-    });
+    const entry = table.onExec(execOf(700, 'bash', { argv: ['bash', '-c', 'cat /etc/shadow; sleep 2'] }));
     expect(entry.name).toBe('bash');
     expect(entry.container).toEqual({ id: ID, type: 'docker' });
   });
@@ -64,19 +70,7 @@ describe('ProcessTable container of an exec', () => {
     const table = new ProcessTable({ procRoot: proc.root });
     expect(table.get(702)?.container).toBeNull();
     rmSync(join(proc.root, '702'), { recursive: true });
-    const exec = (cgroup: string) =>
-      table.onExec({
-        pid: 702,
-        ppid: 1,
-        comm: 'cat',
-        filename: '/bin/cat',
-        argv: ['cat'],
-        argvTruncated: false,
-        uid: 0,
-        gid: 0,
-        ts: '1',
-        cgroup,
-      });
+    const exec = (cgroup: string) => table.onExec(execOf(702, 'cat', { cgroup }));
     expect(exec(`docker-${ID}.scope/system.slice/`).container).toEqual({ id: ID, type: 'docker' });
     expect(kernelCgroupLine(`docker-${ID}.scope/system.slice/`)).toBe(
       `0::/system.slice/docker-${ID}.scope\n`,
@@ -92,17 +86,7 @@ describe('ProcessTable container of an exec', () => {
     const table = new ProcessTable({ procRoot: proc.root });
     expect(table.get(701)?.container).toEqual({ id: ID, type: 'docker' });
     rmSync(join(proc.root, '701'), { recursive: true });
-    const entry = table.onExec({
-      pid: 701,
-      ppid: 1,
-      comm: 'cat',
-      filename: '/bin/cat',
-      argv: ['cat'],
-      argvTruncated: false,
-      uid: 0,
-      gid: 0,
-      ts: '1',
-    });
+    const entry = table.onExec(execOf(701, 'cat'));
     expect(entry.container).toEqual({ id: ID, type: 'docker' });
   });
 });

@@ -57,6 +57,26 @@ export interface ExecFacts {
   cgroup?: string;
 }
 
+/**
+ * The container of a process at its exec. The cgroup the kernel recorded at the exec wins when it
+ * names a container (v2 hierarchy). Otherwise /proc: a process keeps its cgroup across exec, so
+ * /proc's cgroup is right even when the process has moved on to a later image (a shell exec'ing
+ * its last command), and better than what was known before the exec (it may have been moved into
+ * a container's cgroup since it was first seen). Only a process already gone falls back to that,
+ * or to its parent's.
+ */
+function execContainer(
+  facts: ExecFacts,
+  live: ProcSnapshot | undefined,
+  before: ProcEntry | undefined,
+  parent: ProcEntry | undefined,
+): CgroupContainer | null | undefined {
+  const kernel = facts.cgroup ? containerFromCgroup(kernelCgroupLine(facts.cgroup)) : undefined;
+  if (kernel) return kernel;
+  if (live !== undefined && live.cgroup !== '') return containerFromCgroup(live.cgroup) ?? null;
+  return before?.container ?? parent?.container;
+}
+
 /** The kernel's leaf-first cgroup components as a line of /proc/PID/cgroup (`0::/a/b`). */
 export function kernelCgroupLine(components: string): string {
   return `0::/${components.split('/').filter(Boolean).reverse().join('/')}\n`;
@@ -179,17 +199,7 @@ export class ProcessTable {
       const value = fresh?.[key] ?? before?.[key];
       if (value !== undefined) entry[key] = value;
     }
-    // A process keeps its cgroup across exec: /proc's cgroup is right even when the process has
-    // moved on to a later image (a shell exec'ing its last command), and better than what was known
-    // before the exec (the process may have been moved into a container's cgroup since it was first
-    // seen). Only a process already gone falls back to that, or to its parent's.
-    const liveContainer =
-      live !== undefined && live.cgroup !== '' ? (containerFromCgroup(live.cgroup) ?? null) : undefined;
-    // The cgroup the kernel recorded at the exec wins when it names a container (v2 hierarchy);
-    // runtimes that use only v1 controllers are found through /proc as before.
-    const kernel = facts.cgroup ? containerFromCgroup(kernelCgroupLine(facts.cgroup)) : undefined;
-    const container =
-      kernel ?? (liveContainer !== undefined ? liveContainer : (before?.container ?? parent?.container));
+    const container = execContainer(facts, live, before, parent);
     if (container !== undefined) entry.container = container;
     this.#entries.set(facts.pid, entry);
     return entry;
@@ -241,7 +251,7 @@ function isCleanPath(path: string): boolean {
 
 /** Collapses `.`/`..`/`//` in an absolute path without touching the filesystem (Falco does the same). */
 export function normalizePath(path: string): string {
-  // Most paths are already clean (absolute, no `//`, no `/.`, no trailing `/`): one pass says so.
+  // Most paths are already clean (absolute, no empty, `.` or `..` component, no trailing `/`).
   if (isCleanPath(path)) return path;
   const out: string[] = [];
   for (const part of path.split('/')) {
