@@ -12,6 +12,8 @@ import { NatsWorkQueue } from './pipeline/nats.js';
 import { type AlertPublisher, BatchProcessor } from './pipeline/processor.js';
 import { RetentionPruner } from './pipeline/retention.js';
 import { RulesCache } from './pipeline/rules-cache.js';
+import { spoolingSink, WorkSpool } from './pipeline/spool.js';
+import type { WorkItem } from './pipeline/work.js';
 import { StoreWriter } from './pipeline/store-writer.js';
 import { RealtimeServer } from './realtime/server.js';
 
@@ -26,6 +28,8 @@ export interface Collector {
   metrics: CollectorMetrics;
   realtime: RealtimeServer;
   retention: RetentionPruner;
+  /** Push submissions kept while the database is unavailable (local pipeline only). */
+  spool: WorkSpool | undefined;
   /** Listens on COLLECTOR_HOST:COLLECTOR_PORT and starts background work; returns the base URL. */
   start(): Promise<string>;
   /** Drains in-flight batches and closes everything (idempotent). */
@@ -77,7 +81,8 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
     redis = { pub, sub };
   }
   const publisher: AlertPublisher = realtime;
-  const processor = new BatchProcessor({ rules, writer: new StoreWriter(store), publisher, metrics, log });
+  const writer = new StoreWriter(store, { onRetry: () => metrics.storeRetries.inc() });
+  const processor = new BatchProcessor({ rules, writer, publisher, metrics, log });
   let nats: NatsWorkQueue | undefined;
   if (env.NATS_URL) {
     nats = new NatsWorkQueue({
@@ -91,8 +96,21 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
     await nats.connect();
   }
   const queue = nats;
+  // JetStream is durable already; in a single process the spool keeps push submissions through a
+  // database outage.
+  const spool =
+    queue || env.COLLECTOR_SPOOL_MAX_MB === 0
+      ? undefined
+      : new WorkSpool({
+          dir: env.COLLECTOR_SPOOL_DIR,
+          maxBytes: env.COLLECTOR_SPOOL_MAX_MB * 1024 * 1024,
+          log,
+          metrics,
+        });
+  if (spool) await spool.open();
+  const evaluateAndStore = (item: WorkItem) => processor.process(item);
   const pipeline = new AdmittingPipeline(
-    queue ? (item) => queue.publish(item) : (item) => processor.process(item),
+    queue ? (item) => queue.publish(item) : spoolingSink(evaluateAndStore, spool, log),
     { maxInFlight: env.COLLECTOR_MAX_IN_FLIGHT, retryAfterSeconds: 1 },
     metrics,
   );
@@ -117,6 +135,7 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
     metrics,
     realtime,
     retention,
+    spool,
     async start() {
       // Compile before listening: the first batches are not held up by a compilation.
       await rules.warm();
@@ -124,6 +143,7 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
       rules.start();
       retention.start();
       if (queue) await queue.startConsuming(processor);
+      spool?.start(evaluateAndStore);
       for (const m of modules) await m.start?.(ctx);
       accepting = true;
       log.info({ url, nats: Boolean(queue), redis: Boolean(redis) }, 'collector started');
@@ -140,6 +160,7 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
           }
         }
         await pipeline.drain();
+        await spool?.stop();
         if (queue) await queue.close();
         rules.stop();
         await retention.stop();

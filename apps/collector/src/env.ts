@@ -40,6 +40,14 @@ const EnvSchema = z.object({
   INGEST_BATCH_RETENTION_DAYS: z.coerce.number().positive().default(7),
   /** Postgres connections of the write path. */
   DB_POOL_MAX: z.coerce.number().int().positive().default(8),
+  /**
+   * Where push submissions (Falco, GitHub, audit webhooks, Okta hooks) are kept while the database
+   * is unavailable, to be stored once it is back (one collector per folder). Relative to the
+   * working directory.
+   */
+  COLLECTOR_SPOOL_DIR: z.string().min(1).default('.peregrine/collector-spool'),
+  /** Most MiB the spool holds; beyond it, and with 0, push senders get 503 during an outage. */
+  COLLECTOR_SPOOL_MAX_MB: z.coerce.number().min(0).default(1024),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -1,6 +1,14 @@
 /** Peregrine's database access: the only package that imports the Prisma client. */
 export { createDb, createPgPool, type Db, getDb } from './client.js';
-export { DbError, type DbErrorCode } from './errors.js';
+export {
+  DbError,
+  type DbErrorCode,
+  type DbFailureKind,
+  dbFailureKind,
+  dbFailureReason,
+  isDatabaseUnavailable,
+  retryWhileUnavailable,
+} from './errors.js';
 export type {
   ActivationAction,
   AlertStatus,

@@ -1,3 +1,7 @@
+import { isDatabaseUnavailable } from '@peregrine/db';
+import { UnknownEnvironmentError } from '../pipeline/rules-cache.js';
+import { BackpressureError, StoreUnavailableError } from '../pipeline/types.js';
+
 /** Stable error codes of the collector's HTTP API; `STATUS` maps them to HTTP in exactly one place. */
 export type CollectorErrorCode =
   | 'UNAUTHENTICATED'
@@ -9,6 +13,7 @@ export type CollectorErrorCode =
   | 'UNKNOWN_SOURCE'
   | 'BUSY'
   | 'DRAINING'
+  | 'UNAVAILABLE'
   | 'INTERNAL';
 
 const STATUS: Record<CollectorErrorCode, number> = {
@@ -21,6 +26,7 @@ const STATUS: Record<CollectorErrorCode, number> = {
   UNKNOWN_SOURCE: 404,
   BUSY: 429,
   DRAINING: 503,
+  UNAVAILABLE: 503,
   INTERNAL: 500,
 };
 
@@ -29,10 +35,11 @@ export class CollectorError extends Error {
   constructor(
     readonly code: CollectorErrorCode,
     message: string,
-    /** Seconds, for BUSY / DRAINING answers. */
+    /** Seconds, for BUSY / DRAINING / UNAVAILABLE answers. */
     readonly retryAfterSeconds?: number,
+    options?: { cause?: unknown },
   ) {
-    super(message);
+    super(message, options);
     this.name = 'CollectorError';
   }
 
@@ -44,4 +51,29 @@ export class CollectorError extends Error {
 /** The JSON body of every error answer: `{ error: { code, message } }` (SensorApiErrorSchema). */
 export function errorBody(code: string, message: string): { error: { code: string; message: string } } {
   return { error: { code, message } };
+}
+
+/** Retry-After of a 503 while the database is unavailable (a restart or failover takes seconds). */
+export const UNAVAILABLE_RETRY_SECONDS = 5;
+
+/**
+ * The collector's errors that are not client mistakes of the body itself, as coded errors:
+ * a saturated pipeline (429), an environment that no longer exists (404), the database being
+ * unreachable, restarting or refusing connections (503 + Retry-After: the sender keeps the events
+ * and sends them again). Undefined for anything else. Both error handlers (http/server.ts and the
+ * ingest scopes' ingest/shared/errors.ts) start from this, so they agree on these answers.
+ */
+export function toCollectorError(err: unknown): CollectorError | undefined {
+  if (err instanceof CollectorError) return err;
+  if (err instanceof BackpressureError) return new CollectorError('BUSY', err.message, err.retryAfterSeconds);
+  if (err instanceof UnknownEnvironmentError) return new CollectorError('UNKNOWN_SOURCE', err.message);
+  if (err instanceof StoreUnavailableError || isDatabaseUnavailable(err)) {
+    return new CollectorError(
+      'UNAVAILABLE',
+      'the collector cannot store events right now (database or work queue unavailable): nothing was stored, send again later',
+      UNAVAILABLE_RETRY_SECONDS,
+      { cause: err },
+    );
+  }
+  return undefined;
 }

@@ -1,8 +1,6 @@
 import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify';
 import type { CollectorMetrics } from '../ops/metrics.js';
-import { UnknownEnvironmentError } from '../pipeline/rules-cache.js';
-import { BackpressureError } from '../pipeline/types.js';
-import { CollectorError, errorBody } from './errors.js';
+import { type CollectorError, errorBody, toCollectorError } from './errors.js';
 
 /** What the HTTP layer needs from the rest of the collector. */
 export interface ServerDeps {
@@ -46,18 +44,14 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     let code: CollectorError['code'];
     let status: number;
     let message = err.message;
-    if (err instanceof CollectorError) {
-      code = err.code;
-      status = err.status;
-      if (err.retryAfterSeconds !== undefined)
-        void reply.header('retry-after', String(err.retryAfterSeconds));
-    } else if (err instanceof UnknownEnvironmentError) {
-      code = 'UNKNOWN_SOURCE';
-      status = 404;
-    } else if (err instanceof BackpressureError) {
-      code = 'BUSY';
-      status = 429;
-      void reply.header('retry-after', String(err.retryAfterSeconds));
+    const coded = toCollectorError(err);
+    if (coded) {
+      code = coded.code;
+      status = coded.status;
+      message = coded.message;
+      if (coded.retryAfterSeconds !== undefined)
+        void reply.header('retry-after', String(coded.retryAfterSeconds));
+      if (code === 'UNAVAILABLE') req.log.warn({ err, url: req.url }, 'database unavailable');
     } else {
       const mapped = FASTIFY_CODES[(err as FastifyError).code ?? ''];
       const s = (err as FastifyError).statusCode;

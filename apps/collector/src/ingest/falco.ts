@@ -9,7 +9,7 @@ import { ShapeError, type ShapeIssue, shapeIssues } from './shared/errors.js';
 import { mediaType, parseJsonBody, requestBytes, setupIngestScope } from './shared/http.js';
 import { exceedsDepth, isRecord, MAX_EVENT_DEPTH, rfc3339ToNs } from './shared/plugin-event.js';
 import type { ResolvedSource } from './shared/source-store.js';
-import { type CloudIngestDeps, submitExternalAlerts } from './shared/submit.js';
+import { type CloudIngestDeps, pushAnswer, submitExternalAlerts } from './shared/submit.js';
 import { dbIngestDeps } from './shared/wiring.js';
 
 /**
@@ -186,12 +186,7 @@ export async function registerFalcoRoutes(
           throw new ShapeError('Please send a valid request body', decoded.issues);
       }
       const result = await submitExternalAlerts(deps, source, decoded.alerts);
-      return {
-        accepted: result.accepted,
-        duplicates: result.duplicates,
-        rejected: decoded.rejected,
-        ...(decoded.issues.length > 0 ? { issues: decoded.issues } : {}),
-      };
+      return pushAnswer(result, decoded);
     };
     for (const path of ['/', '/api/v1/', '/api/v1/events/add']) scope.post(path, handler);
     if (options.catchAll ?? true) scope.post('/*', handler);

@@ -171,12 +171,16 @@ describe('GitHub webhooks over HTTP (real Postgres, GitHub-shaped API server)', 
     };
     const res = await deliver('ping', 'd-ping-1', ping);
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ accepted: 1, duplicates: 0 });
+    expect(await res.json()).toEqual({ accepted: 1, duplicates: 0, rejected: 0 });
     const e = stored('d-ping-1');
     expect(e?.payload).toMatchObject({ webhook_type: 'ping', zen: 'Keep it logically awesome.' });
     expect(e?.ts).toMatch(/^\d{19}$/);
     expect(world.pipeline.events.find((x) => x.event.ingestKey === 'd-ping-1')?.storeRaw).toBe(true);
-    expect(await (await deliver('ping', 'd-ping-1', ping)).json()).toEqual({ accepted: 0, duplicates: 1 });
+    expect(await (await deliver('ping', 'd-ping-1', ping)).json()).toEqual({
+      accepted: 0,
+      duplicates: 1,
+      rejected: 0,
+    });
   });
 
   it('scans a push diff through the compare API and adds files with secret matches', async () => {

@@ -7,7 +7,7 @@ import { ShapeError } from './shared/errors.js';
 import { mediaType, parseJsonBody, requestBytes, setupIngestScope } from './shared/http.js';
 import { exceedsDepth, isRecord, MAX_EVENT_DEPTH, msToNs, pluginEvent } from './shared/plugin-event.js';
 import type { ResolvedSource } from './shared/source-store.js';
-import { type CloudIngestDeps, noteActivity, submitCloudEvents } from './shared/submit.js';
+import { type CloudIngestDeps, noteActivity, pushAnswer, submitCloudEvents } from './shared/submit.js';
 import { dbIngestDeps } from './shared/wiring.js';
 import { type FileSecrets, type MinerDetections, scanPatch, scanWorkflow } from './github-secrets.js';
 
@@ -257,15 +257,21 @@ export async function registerGithubRoutes(
         });
       }
 
-      const result = await submitCloudEvents(deps, source, GITHUB_SOURCE, [
-        {
-          source: GITHUB_SOURCE,
-          event: pluginEvent(stored, msToNs(receivedAt)),
-          ingestKey: delivery,
-          eventTime: new Date(receivedAt),
-        },
-      ]);
-      return { accepted: result.accepted, duplicates: result.duplicates };
+      const result = await submitCloudEvents(
+        deps,
+        source,
+        GITHUB_SOURCE,
+        [
+          {
+            source: GITHUB_SOURCE,
+            event: pluginEvent(stored, msToNs(receivedAt)),
+            ingestKey: delivery,
+            eventTime: new Date(receivedAt),
+          },
+        ],
+        { push: true },
+      );
+      return pushAnswer(result);
     });
   });
 }

@@ -15,7 +15,7 @@ import {
   rfc3339ToNs,
 } from './shared/plugin-event.js';
 import type { ResolvedSource } from './shared/source-store.js';
-import { type CloudIngestDeps, submitCloudEvents } from './shared/submit.js';
+import { type CloudIngestDeps, pushAnswer, submitCloudEvents } from './shared/submit.js';
 import { dbIngestDeps } from './shared/wiring.js';
 
 /**
@@ -152,13 +152,8 @@ export async function registerK8sAuditRoutes(
         if (decoded.events.length === 0)
           throw new ShapeError('no valid audit event in the body', decoded.issues);
       }
-      const result = await submitCloudEvents(deps, source, K8S_AUDIT_SOURCE, decoded.events);
-      return {
-        accepted: result.accepted,
-        duplicates: result.duplicates,
-        rejected: decoded.rejected,
-        ...(decoded.issues.length > 0 ? { issues: decoded.issues } : {}),
-      };
+      const result = await submitCloudEvents(deps, source, K8S_AUDIT_SOURCE, decoded.events, { push: true });
+      return pushAnswer(result, decoded);
     };
     scope.post('/ingest/k8s-audit', handler);
     scope.post('/ingest/k8s-audit/:sourceId', handler);

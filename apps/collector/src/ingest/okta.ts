@@ -16,7 +16,7 @@ import {
   systemClock,
 } from './shared/poll-loop.js';
 import type { ResolvedSource } from './shared/source-store.js';
-import { type CloudIngestDeps, submitCloudEvents } from './shared/submit.js';
+import { type CloudIngestDeps, pushAnswer, submitCloudEvents } from './shared/submit.js';
 import { dbIngestDeps } from './shared/wiring.js';
 
 /**
@@ -298,8 +298,8 @@ export async function registerOktaHookRoutes(
           ]);
         }
       }
-      const result = await submitCloudEvents(deps, source, OKTA_SOURCE, decoded.events);
-      return { accepted: result.accepted, duplicates: result.duplicates, rejected: decoded.rejected };
+      const result = await submitCloudEvents(deps, source, OKTA_SOURCE, decoded.events, { push: true });
+      return pushAnswer(result, { rejected: decoded.rejected, issues: [] });
     });
   });
 }

@@ -1,4 +1,10 @@
-import { type Db, findSensorByKey, hashSensorKey, type SensorIdentity } from '@peregrine/db';
+import {
+  type Db,
+  findSensorByKey,
+  hashSensorKey,
+  retryWhileUnavailable,
+  type SensorIdentity,
+} from '@peregrine/db';
 import type { FastifyRequest } from 'fastify';
 import { CollectorError } from '../http/errors.js';
 
@@ -29,7 +35,7 @@ export class SensorAuthenticator {
     const now = Date.now();
     let hit = this.cache.get(hash);
     if (!hit || hit.expires <= now) {
-      const identity = await findSensorByKey(this.db, key);
+      const identity = await retryWhileUnavailable(() => findSensorByKey(this.db, key));
       if (this.cache.size >= this.options.maxEntries) this.cache.clear();
       hit = { identity, expires: now + this.options.ttlMs };
       this.cache.set(hash, hit);

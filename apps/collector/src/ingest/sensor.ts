@@ -114,7 +114,18 @@ function sensorRoutes(app: FastifyInstance, ctx: IngestContext): void {
     );
     const duplicate = result.duplicates > 0 && result.accepted === 0;
     if (duplicate) ctx.metrics.duplicates.inc({ source: 'syscall' });
-    const body: SensorEventBatchResponse = { accepted: duplicate ? 0 : events.length, duplicate, rejected };
+    // Events the database refused (the rest of the batch is stored): reported by their index.
+    const refused = (result.rejected ?? []).map((r) => ({
+      index: Number(r.ingestKey.slice(r.ingestKey.lastIndexOf(':') + 1)),
+      error: `refused by the database: ${r.reason}`,
+    }));
+    if (refused.length)
+      ctx.metrics.rejects.inc({ source: 'syscall', reason: 'refused_by_database' }, refused.length);
+    const body: SensorEventBatchResponse = {
+      accepted: duplicate ? 0 : events.length - refused.length,
+      duplicate,
+      rejected: [...rejected, ...refused],
+    };
     return body;
   });
 

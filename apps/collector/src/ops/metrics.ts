@@ -23,6 +23,18 @@ export interface CollectorMetrics {
   alertsPushed: Counter;
   /** JetStream work waiting for any collector (pending + unacknowledged), NATS mode only. */
   workQueueDepth: Gauge;
+  /** Store statements retried because the database went away (terminated connection, restart). */
+  storeRetries: Counter;
+  /** Events or alerts written to the on-disk spool while the database was unavailable, by kind. */
+  spooled: Counter<'kind'>;
+  /** Spooled events or alerts stored after the database came back, by kind. */
+  spoolReplayed: Counter<'kind'>;
+  /** Spooled items that failed for another reason than the database (kept in failed/). */
+  spoolFailed: Counter;
+  /** Items waiting in the spool. */
+  spoolDepth: Gauge;
+  /** Bytes waiting in the spool. */
+  spoolBytes: Gauge;
 }
 
 /** Creates the collector's metrics on a fresh registry. */
@@ -88,6 +100,38 @@ export function createMetrics(options: { defaults?: boolean } = {}): CollectorMe
     alertsPushed: new Counter({
       name: 'peregrine_collector_alerts_pushed_total',
       help: 'Alerts pushed to socket.io rooms.',
+      registers: r,
+    }),
+    storeRetries: new Counter({
+      name: 'peregrine_collector_store_retries_total',
+      help: 'Store statements retried because the database went away.',
+      registers: r,
+    }),
+    spooled: new Counter({
+      name: 'peregrine_collector_spooled_total',
+      help: 'Events or alerts written to the on-disk spool while the database was unavailable, by kind.',
+      labelNames: ['kind'],
+      registers: r,
+    }),
+    spoolReplayed: new Counter({
+      name: 'peregrine_collector_spool_replayed_total',
+      help: 'Spooled events or alerts stored after the database came back, by kind.',
+      labelNames: ['kind'],
+      registers: r,
+    }),
+    spoolFailed: new Counter({
+      name: 'peregrine_collector_spool_failed_total',
+      help: 'Spooled items that failed for another reason than the database (kept in failed/).',
+      registers: r,
+    }),
+    spoolDepth: new Gauge({
+      name: 'peregrine_collector_spool_items',
+      help: 'Items waiting in the on-disk spool.',
+      registers: r,
+    }),
+    spoolBytes: new Gauge({
+      name: 'peregrine_collector_spool_bytes',
+      help: 'Bytes waiting in the on-disk spool.',
       registers: r,
     }),
   };

@@ -50,11 +50,22 @@ export class AdmittingPipeline implements Pipeline {
       storeRaw: options.storeRaw ?? false,
       batchId: options.batchId,
       receivedAt: options.receivedAt ?? Date.now(),
+      ...(options.spoolOnOutage ? { spoolOnOutage: true } : {}),
     });
   }
 
-  submitAlerts(origin: IngestOrigin, alerts: ExternalAlert[]): Promise<SubmitResult> {
-    return this.run({ kind: 'alerts', origin, alerts, receivedAt: Date.now() });
+  submitAlerts(
+    origin: IngestOrigin,
+    alerts: ExternalAlert[],
+    options: Pick<SubmitOptions, 'spoolOnOutage'> = {},
+  ): Promise<SubmitResult> {
+    return this.run({
+      kind: 'alerts',
+      origin,
+      alerts,
+      receivedAt: Date.now(),
+      ...(options.spoolOnOutage ? { spoolOnOutage: true } : {}),
+    });
   }
 
   saturated(): boolean {

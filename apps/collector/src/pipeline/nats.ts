@@ -15,7 +15,7 @@ import { gunzipSync, gzipSync } from 'node:zlib';
 import type { CollectorMetrics } from '../ops/metrics.js';
 import type { BatchProcessor } from './processor.js';
 import { UnknownEnvironmentError } from './rules-cache.js';
-import type { SubmitResult } from './types.js';
+import { StoreUnavailableError, type SubmitResult } from './types.js';
 import { decodeWork, encodeWork, type WorkItem } from './work.js';
 
 export interface NatsOptions {
@@ -114,11 +114,17 @@ export class NatsWorkQueue {
       if (part.kind === 'events' && part.batchId !== undefined && part.origin.sensorId) {
         msgID = `${part.origin.sensorId}:${part.batchId}`;
       }
-      const ack = await js.publish(
-        `${this.subjectPrefix}.${part.origin.environmentId}`,
-        gzipSync(encodeWork(part), { level: 1 }),
-        msgID ? { msgID } : undefined,
-      );
+      let ack: Awaited<ReturnType<typeof js.publish>>;
+      try {
+        ack = await js.publish(
+          `${this.subjectPrefix}.${part.origin.environmentId}`,
+          gzipSync(encodeWork(part), { level: 1 }),
+          msgID ? { msgID } : undefined,
+        );
+      } catch (err) {
+        // Not on JetStream's disk: the sender must send again (503 + Retry-After).
+        throw new StoreUnavailableError(err);
+      }
       const n = part.kind === 'events' ? part.events.length : part.alerts.length;
       if (ack.duplicate) duplicates += n;
       else accepted += n;

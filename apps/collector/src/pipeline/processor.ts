@@ -1,4 +1,4 @@
-import type { AlertInput, Priority, StoredAlert } from '@peregrine/db';
+import type { AlertInput, Priority, RawEventInput, StoredAlert } from '@peregrine/db';
 import type { FastifyBaseLogger } from 'fastify';
 import type { CollectorMetrics } from '../ops/metrics.js';
 import { dedupKeyOf } from './dedup-key.js';
@@ -61,7 +61,7 @@ export class BatchProcessor {
     const { metrics } = this.deps;
     const { origin } = item;
     const alerts: AlertInput[] = [];
-    let rawEvents: { source: string; eventTime: Date; payload: unknown }[] | undefined;
+    let rawEvents: RawEventInput[] | undefined;
     let count: number;
     if (item.kind === 'events') {
       count = item.events.length;
@@ -100,6 +100,7 @@ export class BatchProcessor {
           source: e.source,
           eventTime: e.eventTime ?? received,
           payload: e.event,
+          ingestKey: e.ingestKey,
         }));
       }
     } else {
@@ -143,6 +144,14 @@ export class BatchProcessor {
     for (const a of result.stored) metrics.alertsStored.inc({ priority: a.priority });
     if (result.skipped > 0)
       metrics.duplicates.inc({ source: origin.sensorId ? 'syscall' : 'cloud' }, result.skipped);
+    const { rejected } = result;
+    if (rejected.length > 0) {
+      metrics.drops.inc({ reason: 'refused_by_database' }, rejected.length);
+      this.deps.log.warn(
+        { rejected: rejected.slice(0, 10), count: rejected.length, environmentId: origin.environmentId },
+        'events refused by the database; the rest of the batch is stored',
+      );
+    }
     if (result.stored.length > 0) {
       this.deps.publisher.publish(
         origin.organizationId,
@@ -151,6 +160,18 @@ export class BatchProcessor {
         item.receivedAt,
       );
     }
-    return { accepted: count, duplicates: 0, alerts: result.stored.length };
+    // Re-delivered events: raw events already stored (cloud sources), alerts already stored
+    // (Falco alerts, one per event). Sensor batches are duplicates as a whole (above).
+    const duplicates = Math.min(
+      count - rejected.length,
+      item.kind === 'events' ? result.rawDuplicates : result.skipped,
+    );
+    const out: SubmitResult = {
+      accepted: count - duplicates - rejected.length,
+      duplicates,
+      alerts: result.stored.length,
+    };
+    if (rejected.length > 0) out.rejected = rejected;
+    return out;
   }
 }

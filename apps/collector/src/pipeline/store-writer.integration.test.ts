@@ -8,6 +8,7 @@ import {
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorld, type World } from '../testing/world.js';
 import { StoreWriter } from './store-writer.js';
+import { StoreUnavailableError } from './types.js';
 
 let world: World;
 let store: CollectorStore;
@@ -65,16 +66,71 @@ describe('StoreWriter', () => {
     expect(again.every((r) => r.duplicate)).toBe(true);
   });
 
-  it('fails only the bad batch of a group', async () => {
+  it('stores the good batches of a group and the good events of a batch the database refused', async () => {
     const writer = new StoreWriter(store);
     const base = { organizationId: world.organizationId, environmentId: world.environmentId, eventCount: 1 };
-    const [good1, bad, good2] = await Promise.allSettled([
+    // An enum value Postgres refuses (22P02) stands for any value it refuses.
+    const [good1, bad, good2] = await Promise.all([
       writer.submit({ ...base, alerts: [alert('g-1')] }),
-      writer.submit({ ...base, alerts: [alert('b-1', 'not-a-priority')] }),
+      writer.submit({
+        ...base,
+        eventCount: 5,
+        alerts: [alert('b-1'), alert('b-2'), alert('b-3', 'not-a-priority'), alert('b-4'), alert('b-5')],
+      }),
       writer.submit({ ...base, alerts: [alert('g-2')] }),
     ]);
-    expect(good1.status).toBe('fulfilled');
-    expect(good2.status).toBe('fulfilled');
-    expect(bad.status).toBe('rejected');
+    for (const r of [good1, good2]) expect(r).toMatchObject({ duplicate: false, rejected: [] });
+    if (bad.duplicate) throw new Error('not a duplicate');
+    expect(bad.stored.map((a) => a.ingestKey).sort()).toEqual(['b-1', 'b-2', 'b-4', 'b-5']);
+    expect(bad.rejected).toEqual([{ ingestKey: 'b-3', reason: expect.stringMatching(/^22P02 /) }]);
+  });
+
+  it('records every part of an isolated sensor batch, so a re-sent batch stays a duplicate', async () => {
+    const writer = new StoreWriter(store);
+    const batch: StoreBatchInput = {
+      organizationId: world.organizationId,
+      environmentId: world.environmentId,
+      sensorId: world.sensor.sensorId,
+      batchId: 'isolated-1',
+      eventCount: 10,
+      alerts: [alert('s-1'), alert('s-2', 'not-a-priority'), alert('s-3')],
+    };
+    const first = await writer.submit(batch);
+    if (first.duplicate) throw new Error('not a duplicate');
+    expect(first.stored.map((a) => a.ingestKey).sort()).toEqual(['s-1', 's-3']);
+    expect(first.rejected.map((r) => r.ingestKey)).toEqual(['s-2']);
+    expect(await store.isBatchSeen(world.sensor.sensorId, 'isolated-1')).toBe(true);
+    const parts = await world.db.prisma.$queryRawUnsafe<{ batchId: string; eventCount: number }[]>(
+      `SELECT "batchId", "eventCount" FROM ingest_batches WHERE "batchId" LIKE 'isolated-1%' ORDER BY 1`,
+    );
+    expect(parts.reduce((n, p) => n + p.eventCount, 0)).toBe(10);
+    expect(parts.every((p) => p.batchId.startsWith('isolated-1/'))).toBe(true);
+  });
+
+  it('retries a statement whose connection was lost, then reports the database unavailable', async () => {
+    let calls = 0;
+    const lost = Object.assign(new Error('Connection terminated unexpectedly'), {});
+    const flaky = new StoreWriter(
+      {
+        storeBatches: (inputs) => {
+          calls++;
+          return calls === 1 ? Promise.reject(lost) : store.storeBatches(inputs);
+        },
+      },
+      { retryDelaysMs: [10] },
+    );
+    const base = { organizationId: world.organizationId, environmentId: world.environmentId, eventCount: 1 };
+    expect(await flaky.submit({ ...base, alerts: [alert('r-1')] })).toMatchObject({ duplicate: false });
+    expect(calls).toBe(2);
+    const down = new StoreWriter(
+      {
+        storeBatches: () =>
+          Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })),
+      },
+      { retryDelaysMs: [1, 1] },
+    );
+    await expect(down.submit({ ...base, alerts: [alert('r-2')] })).rejects.toBeInstanceOf(
+      StoreUnavailableError,
+    );
   });
 });

@@ -43,11 +43,26 @@ export interface ExternalAlert {
   ingestKey: string;
 }
 
+/** An event the database refused (the others of its batch were stored). */
+export interface RejectedEvent {
+  ingestKey: string;
+  /** `SQLSTATE message` from Postgres. */
+  reason: string;
+}
+
 export interface SubmitResult {
+  /** Events newly stored (or, with `spooled`/`queued`, durably kept to be stored). */
   accepted: number;
   /** Events recognised as already handled (re-sent). */
   duplicates: number;
   alerts: number;
+  /** Events the database refused for their values; the rest of the submission is stored. */
+  rejected?: RejectedEvent[];
+  /**
+   * True when the database was unavailable and the submission was written to the collector's
+   * on-disk spool instead: durable, stored once the database is back (push sources only).
+   */
+  spooled?: boolean;
   /**
    * True when the work was durably queued (NATS JetStream mode) rather than evaluated and
    * committed before resolving; `alerts` is then 0 and alerts follow asynchronously.
@@ -66,12 +81,21 @@ export interface SubmitOptions {
   batchId?: string;
   /** Epoch ms when the transport received the events (default: now). */
   receivedAt?: number;
+  /**
+   * Push senders that do not retry (Falco, GitHub, audit webhooks, Okta hooks): when the database
+   * is unavailable, keep the work in the on-disk spool and resolve `spooled` instead of failing.
+   */
+  spoolOnOutage?: boolean;
 }
 
 /** Submitting resolves only once the events' alerts are durably stored (at-least-once). */
 export interface Pipeline {
   submitEvents(origin: IngestOrigin, events: IngestEvent[], options?: SubmitOptions): Promise<SubmitResult>;
-  submitAlerts(origin: IngestOrigin, alerts: ExternalAlert[]): Promise<SubmitResult>;
+  submitAlerts(
+    origin: IngestOrigin,
+    alerts: ExternalAlert[],
+    options?: Pick<SubmitOptions, 'spoolOnOutage'>,
+  ): Promise<SubmitResult>;
   /**
    * True while new work would be refused: push endpoints may answer 429 before reading a body
    * (so waiting requests never buffer bodies the pipeline cannot take).
@@ -84,5 +108,16 @@ export class BackpressureError extends Error {
   constructor(readonly retryAfterSeconds: number) {
     super(`collector is busy: retry after ${retryAfterSeconds}s`);
     this.name = 'BackpressureError';
+  }
+}
+
+/**
+ * The database stayed unavailable through the store's retries: nothing of the work was committed.
+ * Ingest answers 503 + Retry-After (or spools, for push senders that do not retry).
+ */
+export class StoreUnavailableError extends Error {
+  constructor(cause: unknown) {
+    super(`database unavailable: ${cause instanceof Error ? cause.message : String(cause)}`, { cause });
+    this.name = 'StoreUnavailableError';
   }
 }

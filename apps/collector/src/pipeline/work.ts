@@ -14,8 +14,16 @@ export type WorkItem =
       batchId?: string;
       /** Epoch ms of receipt. */
       receivedAt: number;
+      /** Keep in the on-disk spool when the database is unavailable (push senders). */
+      spoolOnOutage?: boolean;
     }
-  | { kind: 'alerts'; origin: IngestOrigin; alerts: ExternalAlert[]; receivedAt: number };
+  | {
+      kind: 'alerts';
+      origin: IngestOrigin;
+      alerts: ExternalAlert[];
+      receivedAt: number;
+      spoolOnOutage?: boolean;
+    };
 
 /** Number of events or alerts in an item (the unit of admission control). */
 export function workSize(item: WorkItem): number {

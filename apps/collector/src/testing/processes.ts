@@ -3,7 +3,9 @@
  * need several processes. Builds dist first when any source file is newer than it.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { readdirSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -51,7 +53,15 @@ export async function startCollectorProcess(
   nodeArgs: string[] = [],
 ): Promise<CollectorProcess> {
   const child = spawn(process.execPath, [...nodeArgs, main], {
-    env: { ...process.env, LOG_LEVEL: 'info', COLLECTOR_HOST: '127.0.0.1', COLLECTOR_PORT: '0', ...env },
+    env: {
+      ...process.env,
+      LOG_LEVEL: 'info',
+      COLLECTOR_HOST: '127.0.0.1',
+      COLLECTOR_PORT: '0',
+      // One spool folder per collector process (the default is relative to the working directory).
+      COLLECTOR_SPOOL_DIR: join(tmpdir(), `peregrine-spool-${randomUUID()}`),
+      ...env,
+    },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));

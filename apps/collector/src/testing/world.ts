@@ -3,6 +3,10 @@
  * its environments and a registered sensor, plus helpers to run collectors against it and talk to
  * them as a sensor and as a console client would.
  */
+import { randomUUID } from 'node:crypto';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { gzipSync } from 'node:zlib';
 import {
   activateVersion,
@@ -80,16 +84,22 @@ export async function createWorld(label: string, rules = TEST_RULES): Promise<Wo
   const environments = seeded.environments;
   const environmentId = Object.values(environments)[0]!;
   const sensor = await registerSensor(db, { environmentId, name: 'node-1' });
-  const env = (overrides: Partial<Record<keyof Env, string>> = {}) =>
-    loadEnv({
+  // Each collector its own spool folder (one collector per folder), removed with the world.
+  const spools: string[] = [];
+  const env = (overrides: Partial<Record<keyof Env, string>> = {}) => {
+    const spool = path.join(tmpdir(), `peregrine-spool-${randomUUID()}`);
+    spools.push(spool);
+    return loadEnv({
       DATABASE_URL: handle.url,
       COLLECTOR_HOST: '127.0.0.1',
       COLLECTOR_PORT: '0',
       LOG_LEVEL: 'silent',
       PEREGRINE_SECRET_KEY: TEST_SECRET,
       RULES_POLL_MS: '100',
+      COLLECTOR_SPOOL_DIR: spool,
       ...overrides,
     });
+  };
   return {
     url: handle.url,
     db,
@@ -120,6 +130,7 @@ export async function createWorld(label: string, rules = TEST_RULES): Promise<Wo
     async close() {
       await db.close();
       await handle.drop();
+      await Promise.all(spools.map((d) => rm(d, { recursive: true, force: true })));
     },
   };
 }

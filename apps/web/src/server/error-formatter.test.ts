@@ -1,4 +1,5 @@
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { APP_ERROR_CODES, AppError, type AppErrorCode } from './errors/app-error';
@@ -25,6 +26,15 @@ const router = createTRPCRouter({
   }),
   crash: publicProcedure.query(() => {
     throw new Error('SELECT secret FROM users; -- internal detail');
+  }),
+  // A real query against a port where no database listens (a restart, a failover).
+  databaseDown: publicProcedure.query(async () => {
+    const pool = new pg.Pool({ connectionString: 'postgresql://postgres@127.0.0.1:1/postgres' });
+    try {
+      return await pool.query('SELECT 1');
+    } finally {
+      await pool.end();
+    }
   }),
 });
 
@@ -53,5 +63,13 @@ describe('the tRPC error formatter', () => {
     expect(response.status).toBe(500);
     const body = (await response.json()) as { error: { data: { appCode: string | null } } };
     expect(body.error.data.appCode).toBeNull();
+  });
+
+  it('answers a database that cannot be reached with 503 UNAVAILABLE, not 500', async () => {
+    const response = await request('databaseDown');
+    expect(response.status).toBe(503);
+    const body = (await response.json()) as { error: { message: string; data: { appCode: string } } };
+    expect(body.error.data.appCode).toBe('UNAVAILABLE');
+    expect(body.error.message).toMatch(/database is unavailable/);
   });
 });

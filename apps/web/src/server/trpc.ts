@@ -2,6 +2,7 @@ import 'server-only';
 import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
 import { getHTTPStatusCodeFromError } from '@trpc/server/http';
 import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
+import { isDatabaseUnavailable } from '@peregrine/db';
 import { serverEnv } from '@/env';
 import { ORGANIZATION_COOKIE } from '@/lib/preferences';
 import { getSessionViewer, type Viewer } from './auth/session';
@@ -96,16 +97,22 @@ const t = initTRPC.context<TRPCContext>().create({
     const rawIssues =
       error.code === 'BAD_REQUEST' ? (cause as { issues?: unknown } | undefined)?.issues : undefined;
     const issues = Array.isArray(rawIssues) ? rawIssues.map(toFieldIssue) : null;
-    if (isAppError(cause)) {
-      const code = APP_ERROR_TO_TRPC[cause.code];
+    // A database restart or failover is not a bug: 503, so clients and scripts try again.
+    const appError = isAppError(cause)
+      ? cause
+      : isDatabaseUnavailable(cause)
+        ? new AppError('UNAVAILABLE', 'The database is unavailable right now; try again in a few seconds.')
+        : undefined;
+    if (appError) {
+      const code = APP_ERROR_TO_TRPC[appError.code];
       const data: ErrorData = {
         code,
         httpStatus: getHTTPStatusCodeFromError(new TRPCError({ code })),
-        appCode: cause.code,
+        appCode: appError.code,
         issues: null,
         ...(shape.data.path ? { path: shape.data.path } : {}),
       };
-      return { code: TRPC_ERROR_CODES_BY_KEY[code], message: cause.message, data };
+      return { code: TRPC_ERROR_CODES_BY_KEY[code], message: appError.message, data };
     }
     const internal = error.code === 'INTERNAL_SERVER_ERROR';
     const data: ErrorData = {

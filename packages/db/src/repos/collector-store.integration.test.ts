@@ -63,7 +63,7 @@ describe('collector store', () => {
       batchId: 'concurrent-1',
       eventCount: 3,
       alerts: [alert('k1', 'd1', 1_000), alert('k2', 'd1', 3_000, 'latest'), alert('k3', 'd2', 2_000)],
-      rawEvents: [{ source: 'syscall', eventTime: new Date(1_000), payload: { a: 1 } }],
+      rawEvents: [{ source: 'syscall', eventTime: new Date(1_000), payload: { a: 1 }, ingestKey: 'k1' }],
     };
     const results = await Promise.all(Array.from({ length: 6 }, () => store.storeBatch(input)));
     const fresh = results.filter((r) => !r.duplicate);
@@ -110,6 +110,30 @@ describe('collector store', () => {
     expect(group?.count).toBe(3);
   });
 
+  it('stores a redelivered raw event once and counts it as a duplicate, also within one statement', async () => {
+    const base = { organizationId, environmentId, eventCount: 2, alerts: [] };
+    const raw = (ingestKey: string) => ({
+      source: 'github',
+      eventTime: new Date(10_000),
+      payload: { delivery: ingestKey },
+      ingestKey,
+    });
+    const first = await store.storeBatch({ ...base, rawEvents: [raw('gh-1'), raw('gh-2')] });
+    expect(first).toMatchObject({ duplicate: false, rawDuplicates: 0 });
+    const [again, mixed] = await store.storeBatches([
+      { ...base, rawEvents: [raw('gh-2'), raw('gh-3')] },
+      { ...base, rawEvents: [raw('gh-3'), raw('gh-1'), raw('gh-4')] },
+    ]);
+    expect(again).toMatchObject({ duplicate: false, rawDuplicates: 1 });
+    expect(mixed).toMatchObject({ duplicate: false, rawDuplicates: 2 });
+    const rows = await db.prisma.rawEvent.findMany({
+      where: { environmentId, source: 'github' },
+      select: { ingestKey: true },
+      orderBy: { ingestKey: 'asc' },
+    });
+    expect(rows.map((r) => r.ingestKey)).toEqual(['gh-1', 'gh-2', 'gh-3', 'gh-4']);
+  });
+
   it('stores several batches in one statement with per-batch duplicate verdicts', async () => {
     const base = { organizationId, environmentId, sensorId, eventCount: 1 };
     const results = await store.storeBatches([
@@ -146,7 +170,7 @@ describe('collector store', () => {
 
   it('prunes raw events and batch ids by age', async () => {
     expect(await store.pruneRawEvents(new Date(Date.now() - 60_000))).toBe(0);
-    expect(await store.pruneRawEvents(new Date(Date.now() + 60_000))).toBe(1);
+    expect(await store.pruneRawEvents(new Date(Date.now() + 60_000))).toBe(5); // one syscall raw event, four GitHub deliveries
     expect(await store.pruneIngestBatches(new Date(Date.now() + 60_000))).toBe(3);
     expect(await store.isBatchSeen(sensorId, 'concurrent-1')).toBe(false);
   });

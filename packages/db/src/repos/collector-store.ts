@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { Db } from '../client.js';
+import { retryWhileUnavailable } from '../errors.js';
 import type { Priority } from '../generated/prisma/enums.js';
 
 /** One alert to store (already evaluated and keyed by the collector). */
@@ -22,6 +23,8 @@ export interface RawEventInput {
   source: string;
   eventTime: Date;
   payload: unknown;
+  /** Identity of the event: (environment, ingestKey) is stored at most once. */
+  ingestKey: string;
 }
 
 /** A batch of work committed in one transaction. */
@@ -50,7 +53,14 @@ export interface StoredAlert extends AlertInput {
 
 export type StoreBatchResult =
   | { duplicate: true }
-  | { duplicate: false; stored: StoredAlert[]; skipped: number };
+  | {
+      duplicate: false;
+      stored: StoredAlert[];
+      /** Alerts already stored (same environment, ingest key and rule): left out. */
+      skipped: number;
+      /** Raw events already stored (same environment and ingest key): left out. */
+      rawDuplicates: number;
+    };
 
 /** The collector's write path: plain SQL over a pg pool, one statement (and commit) per call. */
 export interface CollectorStore {
@@ -80,11 +90,14 @@ export function createCollectorStore(url: string, options: { max?: number } = {}
     storeBatches: (inputs) => storeBatches(pool, inputs),
     async isBatchSeen(sensorId, batchId) {
       // Batches split in transit are stored as `<batchId>/<part>/<parts>`: a range scan on the
-      // primary key finds them ('0' sorts right after '/').
-      const r = await pool.query(
-        `SELECT 1 FROM ingest_batches WHERE "sensorId" = $1::uuid
+      // primary key finds them ('0' sorts right after '/'). A read: safe to retry on a fresh
+      // connection when a pooled one turns out to have been terminated.
+      const r = await retryWhileUnavailable(() =>
+        pool.query(
+          `SELECT 1 FROM ingest_batches WHERE "sensorId" = $1::uuid
            AND ("batchId" = $2 OR ("batchId" > $2 || '/' AND "batchId" < $2 || '0')) LIMIT 1`,
-        [sensorId, batchId],
+          [sensorId, batchId],
+        ),
       );
       return (r.rowCount ?? 0) > 0;
     },
@@ -164,15 +177,20 @@ WITH b AS (
                         THEN EXCLUDED."lastOutput" ELSE alert_groups."lastOutput" END
   RETURNING 1
 ), raw AS (
-  INSERT INTO raw_events ("organizationId", "environmentId", source, "cloudSourceId", "sensorId", "eventTime", payload)
-  SELECT $1::uuid, $2::uuid, x.s, x.cid::uuid, x.sid::uuid, x.et, x.p
-  FROM jsonb_to_recordset($5::jsonb) AS x(s text, et timestamptz, p jsonb, sid text, cid text, b text)
+  INSERT INTO raw_events ("organizationId", "environmentId", source, "cloudSourceId", "sensorId", "eventTime",
+                          payload, "ingestKey")
+  SELECT $1::uuid, $2::uuid, x.s, x.cid::uuid, x.sid::uuid, x.et, x.p, x.ik
+  FROM jsonb_to_recordset($5::jsonb) AS x(s text, et timestamptz, p jsonb, ik text, n bigint, sid text, cid text, b text)
   WHERE x.b IS NULL OR EXISTS (SELECT 1 FROM b WHERE b.s = x.sid AND b.b = x.b)
+  ORDER BY x.n
+  ON CONFLICT ("environmentId", "ingestKey") DO NOTHING
+  RETURNING "ingestKey"
 )
 SELECT coalesce((SELECT json_agg(json_build_object('s', s, 'b', b)) FROM b), '[]'::json) AS fresh,
        coalesce((SELECT json_agg(json_build_object('id', id::text, 'ik', "ingestKey", 'r', rule,
                                                    'g', "groupId"::text, 'c', "createdAt"))
-                 FROM ins), '[]'::json) AS rows`;
+                 FROM ins), '[]'::json) AS rows,
+       coalesce((SELECT json_agg("ingestKey") FROM raw), '[]'::json) AS raw`;
 
 interface InsertedRow {
   id: string;
@@ -199,6 +217,9 @@ async function storeBatches(pool: pg.Pool, inputs: readonly StoreBatchInput[]): 
   const repeated = new Set<number>();
   // Which input an inserted (ingestKey, rule) belongs to: the first one that carries it.
   const owner = new Map<string, { input: number; alert: AlertInput }>();
+  // Which input a raw event's ingest key belongs to (the first one), and how many each sent.
+  const rawOwner = new Map<string, number>();
+  const rawSent: number[] = inputs.map(() => 0);
   inputs.forEach((input, i) => {
     if (input.organizationId !== first.organizationId || input.environmentId !== first.environmentId) {
       throw new Error('storeBatches: all batches must belong to one environment');
@@ -234,12 +255,22 @@ async function storeBatches(pool: pg.Pool, inputs: readonly StoreBatchInput[]): 
         ...tag,
       });
     }
-    for (const e of input.rawEvents ?? [])
-      raw.push({ s: e.source, et: e.eventTime.toISOString(), p: e.payload, ...tag });
+    for (const e of input.rawEvents ?? []) {
+      if (!rawOwner.has(e.ingestKey)) rawOwner.set(e.ingestKey, i);
+      rawSent[i]!++;
+      raw.push({
+        n: raw.length,
+        s: e.source,
+        et: e.eventTime.toISOString(),
+        p: e.payload,
+        ik: e.ingestKey,
+        ...tag,
+      });
+    }
   });
   // Named: each connection parses and plans the statement once instead of once per call.
-  const r = await pool.query<{ fresh: { s: string; b: string }[]; rows: InsertedRow[] }>({
-    name: 'peregrine-store-batches-v5',
+  const r = await pool.query<{ fresh: { s: string; b: string }[]; rows: InsertedRow[]; raw: string[] }>({
+    name: 'peregrine-store-batches-v6',
     text: STORE_BATCHES_SQL,
     values: [
       first.organizationId,
@@ -252,6 +283,11 @@ async function storeBatches(pool: pg.Pool, inputs: readonly StoreBatchInput[]): 
   const row = r.rows[0]!;
   const fresh = new Set(row.fresh.map((f) => batchKey(f.s, f.b)));
   const stored: StoredAlert[][] = inputs.map(() => []);
+  const rawStored: number[] = inputs.map(() => 0);
+  for (const ik of row.raw) {
+    const i = rawOwner.get(ik);
+    if (i !== undefined) rawStored[i]!++;
+  }
   for (const x of row.rows) {
     const o = owner.get(`${x.ik}\u0000${x.r}`);
     if (!o) continue;
@@ -273,7 +309,12 @@ async function storeBatches(pool: pg.Pool, inputs: readonly StoreBatchInput[]): 
       return { duplicate: true };
     }
     const mine = stored[i]!;
-    return { duplicate: false, stored: mine, skipped: input.alerts.length - mine.length };
+    return {
+      duplicate: false,
+      stored: mine,
+      skipped: input.alerts.length - mine.length,
+      rawDuplicates: rawSent[i]! - rawStored[i]!,
+    };
   });
 }
 

@@ -1,5 +1,5 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
-import { CollectorError } from '../../http/errors.js';
+import { toCollectorError } from '../../http/errors.js';
 import type { CollectorMetrics } from '../../ops/metrics.js';
 
 /** One problem in a body that parsed as JSON but has the wrong shape (zod's issue, trimmed). */
@@ -44,9 +44,10 @@ interface Mapped {
 function mapError(err: unknown): Mapped {
   if (err instanceof ShapeError)
     return { status: 422, code: err.code, message: err.message, issues: err.issues };
-  if (err instanceof CollectorError) {
-    const m: Mapped = { status: err.status, code: err.code, message: err.message };
-    if (err.retryAfterSeconds !== undefined) m.retryAfterSeconds = err.retryAfterSeconds;
+  const coded = toCollectorError(err);
+  if (coded) {
+    const m: Mapped = { status: coded.status, code: coded.code, message: coded.message };
+    if (coded.retryAfterSeconds !== undefined) m.retryAfterSeconds = coded.retryAfterSeconds;
     return m;
   }
   const fe = err as Partial<FastifyError>;
@@ -82,7 +83,8 @@ export function ingestErrorHandler(source: string, metrics: CollectorMetrics) {
   return (err: unknown, req: FastifyRequest, reply: FastifyReply) => {
     const m = mapError(err);
     metrics.rejects.inc({ source, reason: rejectReason(m.code) });
-    if (m.status >= 500) req.log.error({ err, source }, 'ingest request failed');
+    if (m.code === 'UNAVAILABLE') req.log.warn({ err, source }, 'database unavailable');
+    else if (m.status >= 500) req.log.error({ err, source }, 'ingest request failed');
     else req.log.debug({ source, code: m.code, msg: m.message }, 'ingest request rejected');
     if (m.retryAfterSeconds !== undefined)
       reply.header('retry-after', String(Math.max(1, Math.ceil(m.retryAfterSeconds))));

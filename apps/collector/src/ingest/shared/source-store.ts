@@ -5,6 +5,7 @@ import {
   findCloudSourceByTokenHash,
   getCloudSource,
   hashSourceToken,
+  isDatabaseUnavailable,
   listEnabledCloudSources,
   recordCloudSourceActivity,
   type SourceKind,
@@ -56,7 +57,10 @@ export interface DbSourceStoreOptions {
 
 const CACHE_MAX = 10_000;
 
-/** The database-backed store: lookups cached briefly (a revoked token stops working within the TTL). */
+/**
+ * The database-backed store: lookups cached briefly (a revoked token stops working within the TTL,
+ * or once the database answers again after an outage).
+ */
 export function createDbSourceStore(db: Db, options: DbSourceStoreOptions = {}): CloudSourceStore {
   const ttl = options.cacheTtlMs ?? 5_000;
   const activityInterval = options.activityIntervalMs ?? 10_000;
@@ -99,7 +103,15 @@ export function createDbSourceStore(db: Db, options: DbSourceStoreOptions = {}):
     const t = now();
     const hit = cache.get(key);
     if (hit && hit.expires > t) return hit.value;
-    const value = await load();
+    let value: ResolvedSource | null;
+    try {
+      value = await load();
+    } catch (err) {
+      // During a database outage the last answer stands, so a push sender that never retries
+      // (Falco, GitHub) still reaches the spool instead of losing its events to a 503.
+      if (hit && isDatabaseUnavailable(err)) return hit.value;
+      throw err;
+    }
     if (cache.size >= CACHE_MAX) cache.clear();
     cache.set(key, { value, expires: t + ttl });
     return value;

@@ -8,6 +8,7 @@ import {
   type SubmitResult,
 } from '../../pipeline/types.js';
 import { CollectorError } from '../../http/errors.js';
+import type { ShapeIssue } from './errors.js';
 import type { CloudSourceStore, ResolvedSource } from './source-store.js';
 
 /** What every cloud-source module is built from (explicit, so each can be tested alone). */
@@ -39,10 +40,14 @@ export async function submitCloudEvents(
   source: ResolvedSource,
   metricSource: string,
   events: IngestEvent[],
+  options: { push?: boolean } = {},
 ): Promise<SubmitResult> {
   if (events.length === 0) return { accepted: 0, duplicates: 0, alerts: 0 };
   deps.metrics.eventsIn.inc({ source: metricSource }, events.length);
-  const result = await deps.pipeline.submitEvents(originOf(source), events, { storeRaw: true }).catch(busy);
+  const result = await deps.pipeline
+    .submitEvents(originOf(source), events, { storeRaw: true, spoolOnOutage: options.push === true })
+    .catch(busy);
+  noteRejected(deps, metricSource, result);
   if (result.duplicates > 0) deps.metrics.duplicates.inc({ source: metricSource }, result.duplicates);
   await noteActivity(deps, source, { lastEventAt: new Date() });
   return result;
@@ -56,10 +61,52 @@ export async function submitExternalAlerts(
 ): Promise<SubmitResult> {
   if (alerts.length === 0) return { accepted: 0, duplicates: 0, alerts: 0 };
   deps.metrics.eventsIn.inc({ source: 'falco' }, alerts.length);
-  const result = await deps.pipeline.submitAlerts(originOf(source), alerts).catch(busy);
+  // Falco's http_output never retries: keep its alerts through a database outage.
+  const result = await deps.pipeline
+    .submitAlerts(originOf(source), alerts, { spoolOnOutage: true })
+    .catch(busy);
+  noteRejected(deps, 'falco', result);
   if (result.duplicates > 0) deps.metrics.duplicates.inc({ source: 'falco' }, result.duplicates);
   await noteActivity(deps, source, { lastEventAt: new Date() });
   return result;
+}
+
+function noteRejected(deps: CloudIngestDeps, metricSource: string, result: SubmitResult): void {
+  const n = result.rejected?.length ?? 0;
+  if (n > 0) deps.metrics.rejects.inc({ source: metricSource, reason: 'refused_by_database' }, n);
+}
+
+/** The answer of a push endpoint: what was stored, recognised, refused (when decoding or by the database) and spooled. */
+export interface PushAnswer {
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+  issues?: ShapeIssue[];
+  /** The database was unavailable: the events are on the collector's disk and stored once it is back. */
+  spooled?: true;
+}
+
+/** Builds a push endpoint's answer from the pipeline's result and what decoding refused. */
+export function pushAnswer(
+  result: SubmitResult,
+  decoded: { rejected: number; issues: ShapeIssue[] } = { rejected: 0, issues: [] },
+): PushAnswer {
+  const refused = result.rejected ?? [];
+  const issues = [
+    ...decoded.issues,
+    ...refused.slice(0, 20).map((r) => ({
+      path: [],
+      message: `event ${JSON.stringify(r.ingestKey)} was refused by the database: ${r.reason}`,
+    })),
+  ];
+  const answer: PushAnswer = {
+    accepted: result.accepted,
+    duplicates: result.duplicates,
+    rejected: decoded.rejected + refused.length,
+  };
+  if (issues.length > 0) answer.issues = issues;
+  if (result.spooled) answer.spooled = true;
+  return answer;
 }
 
 /** Source health for the console; a failure to record it must never fail the ingest itself. */

@@ -8,6 +8,7 @@ const DB_TO_APP: Record<DbError['code'], AppErrorCode> = {
   CONFLICT: 'CONFLICT',
   FORBIDDEN: 'INSUFFICIENT_ROLE',
   INVALID: 'INVALID_INPUT',
+  UNAVAILABLE: 'UNAVAILABLE',
 };
 
 /** Runs a repository call, turning its coded DbErrors into AppErrors with a readable message. */
