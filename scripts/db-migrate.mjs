@@ -2,9 +2,10 @@
 // Applies the committed migrations (prisma/migrations/) to DATABASE_URL, or to the embedded
 // database under .peregrine/ when DATABASE_URL is not set. Idempotent.
 import { migrateDatabase } from '@peregrine/db/migrate';
-import { openDatabase } from './lib/runtime.mjs';
+import { openDatabase, stopOnSignals } from './lib/runtime.mjs';
 
 const db = await openDatabase();
+stopOnSignals(db);
 try {
   const applied = await migrateDatabase(db.url);
   console.log(applied.length ? `applied: ${applied.join(', ')}` : 'database is up to date');

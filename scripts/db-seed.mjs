@@ -4,9 +4,10 @@
 import { seedDemoOrganization } from '@peregrine/collector/seed';
 import { createDb } from '@peregrine/db';
 import { migrateDatabase } from '@peregrine/db/migrate';
-import { openDatabase } from './lib/runtime.mjs';
+import { openDatabase, stopOnSignals } from './lib/runtime.mjs';
 
 const handle = await openDatabase();
+stopOnSignals(handle);
 const db = createDb(handle.url);
 try {
   await migrateDatabase(handle.url);

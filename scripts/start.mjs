@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // `npm start`: Peregrine on one machine with no configuration. Uses DATABASE_URL when set,
-// otherwise an embedded Postgres kept under .peregrine/; migrates and seeds it, then runs the
-// collector and the console and prints the console's URL. Ctrl-C stops everything cleanly.
-import { spawn } from 'node:child_process';
+// otherwise an embedded PostgreSQL kept under .peregrine/; migrates and seeds it, then runs the
+// collector, the console and a local sensor and prints the console's URL. Every process is
+// supervised: one that dies is restarted with backoff. Ctrl-C stops everything cleanly, the
+// sensor first and the database last.
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -11,49 +12,39 @@ import { createDb } from '@peregrine/db';
 import { migrateDatabase } from '@peregrine/db/migrate';
 import { localSensorKey } from './lib/local-sensor.mjs';
 import { DATA_DIR, loadSecrets, openDatabase, ROOT } from './lib/runtime.mjs';
+import { processService, supervise } from './lib/supervise.mjs';
 
 const log = (msg) => console.log(`[peregrine] ${msg}`);
 const consolePort = Number(process.env.PORT ?? 3000);
 const collectorPort = Number(process.env.COLLECTOR_PORT ?? 2801);
 const publicUrl = (process.env.BETTER_AUTH_URL ?? `http://localhost:${consolePort}`).replace(/\/+$/, '');
 
-const children = [];
-let database;
+/** Supervised services by name, stopped in the order `shutdown` gives. */
+const services = {};
+let opening;
 let stopping = false;
 
 async function shutdown(code) {
   if (stopping) return;
   stopping = true;
   log('stopping...');
-  await Promise.all(
-    children.map(
-      (child) =>
-        new Promise((resolve) => {
-          if (child.exitCode !== null || child.signalCode !== null) return resolve();
-          child.once('exit', resolve);
-          child.kill('SIGTERM');
-          setTimeout(() => child.kill('SIGKILL'), 15_000).unref();
-        }),
-    ),
-  );
+  // The sensor first, while the collector still takes its last batch (no needless spooling); the
+  // database last, after everything that writes to it.
+  await services.sensor?.stop();
+  await Promise.all([services.collector?.stop(), services.console?.stop()]);
+  await services.database?.stop();
+  const database = await opening?.catch(() => undefined);
   await database?.stop();
   process.exit(code);
 }
-process.on('SIGINT', () => void shutdown(0));
-process.on('SIGTERM', () => void shutdown(0));
-
-function run(name, command, args, options, { essential = true } = {}) {
-  const child = spawn(command, args, { stdio: ['ignore', 'inherit', 'inherit'], ...options });
-  child.on('exit', (code, signal) => {
-    if (!stopping && !essential) {
-      console.error(`[peregrine] ${name} exited (${signal ?? code}); the console and collector keep running`);
-    } else if (!stopping) {
-      console.error(`[peregrine] ${name} exited (${signal ?? code}); stopping`);
-      void shutdown(code || 1);
+for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
+  process.on(signal, () => {
+    if (stopping) {
+      log(`${signal} again: exiting without waiting`);
+      process.exit(1);
     }
+    void shutdown(0);
   });
-  children.push(child);
-  return child;
 }
 
 async function waitFor(url, name, timeoutMs = 120_000) {
@@ -72,9 +63,27 @@ async function waitFor(url, name, timeoutMs = 120_000) {
   throw new Error(`${name} did not become ready at ${url} (${last})`);
 }
 
+/** Supervises a service under `services[key]`, unless a shutdown has begun. */
+function runService(key, name, start, first) {
+  if (!stopping) services[key] = supervise(name, start, { log, first });
+}
+
+/** The embedded server as a supervised service: a crash brings `restart()` on the same port. */
+function superviseEmbeddedDatabase(server) {
+  const instance = () => ({ exited: server.exited, stop: () => server.stop() });
+  const restart = async () => {
+    await server.restart();
+    log(`embedded PostgreSQL is back on 127.0.0.1:${server.port}`);
+    return instance();
+  };
+  runService('database', 'embedded PostgreSQL', restart, instance());
+}
+
 try {
   const secrets = await loadSecrets();
-  database = await openDatabase(log);
+  opening = openDatabase(log);
+  const database = await opening;
+  if (database.server) superviseEmbeddedDatabase(database.server);
   const applied = await migrateDatabase(database.url);
   if (applied.length) log(`migrations applied: ${applied.join(', ')}`);
   const db = createDb(database.url, { max: 2 });
@@ -97,19 +106,25 @@ try {
   };
   // A larger young generation: ingest allocates many short-lived event objects (measured: GC share
   // fell from 20% to 8% in the collector benchmark).
-  run(
+  runService(
     'collector',
-    process.execPath,
-    ['--max-semi-space-size=64', path.join(ROOT, 'apps/collector/dist/main.js')],
-    {
-      env,
-    },
+    'collector',
+    processService(
+      process.execPath,
+      ['--max-semi-space-size=64', path.join(ROOT, 'apps/collector/dist/main.js')],
+      // Batches the collector cannot store while the database is away wait in its spool folder.
+      { env: { ...env, COLLECTOR_SPOOL_DIR: path.join(DATA_DIR, 'collector-spool') } },
+    ),
   );
   const nextBin = createRequire(path.join(ROOT, 'apps/web/package.json')).resolve('next/dist/bin/next');
-  run('console', process.execPath, [nextBin, 'start', '-p', String(consolePort)], {
-    env,
-    cwd: path.join(ROOT, 'apps/web'),
-  });
+  runService(
+    'console',
+    'console',
+    processService(process.execPath, [nextBin, 'start', '-p', String(consolePort)], {
+      env,
+      cwd: path.join(ROOT, 'apps/web'),
+    }),
+  );
   await Promise.all([
     waitFor(`http://127.0.0.1:${collectorPort}/readyz`, 'collector'),
     waitFor(`http://127.0.0.1:${consolePort}/api/health`, 'console'),
@@ -117,11 +132,10 @@ try {
   if (sensor) {
     // eBPF when this process may load it (root with bpftrace), else the unprivileged /proc
     // fallback; the sensor logs which one it chose.
-    run(
+    runService(
+      'sensor',
       'local sensor',
-      process.execPath,
-      [path.join(ROOT, 'packages/sensor/dist/cli.js')],
-      {
+      processService(process.execPath, [path.join(ROOT, 'packages/sensor/dist/cli.js')], {
         env: {
           ...process.env,
           PEREGRINE_COLLECTOR_URL: `http://127.0.0.1:${collectorPort}`,
@@ -129,14 +143,16 @@ try {
           PEREGRINE_SENSOR_ID: sensor.sensorId,
           PEREGRINE_SPOOL_DIR: path.join(DATA_DIR, 'sensor-spool'),
         },
-      },
-      { essential: false },
+      }),
     );
     log(`local sensor '${sensor.name}' reporting to the staging environment`);
   }
   log(`collector listening on :${collectorPort}`);
   log(`console ready: ${publicUrl}`);
 } catch (err) {
-  console.error(`[peregrine] start failed: ${err.message}`);
-  await shutdown(1);
+  // A Ctrl-C during start-up ends the waits above; that is no failure to report.
+  if (!stopping) {
+    console.error(`[peregrine] start failed: ${err.message}`);
+    await shutdown(1);
+  }
 }

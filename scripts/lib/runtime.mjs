@@ -1,5 +1,5 @@
 // Shared by `npm start`, `npm run db:migrate` and `npm run db:seed`: where Peregrine keeps its
-// state and which database it uses (DATABASE_URL, or the embedded PGlite under .peregrine/).
+// state and which database it uses (DATABASE_URL, or the embedded PostgreSQL under .peregrine/).
 import { randomBytes } from 'node:crypto';
 import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -35,18 +35,46 @@ export async function loadSecrets() {
   };
 }
 
+/** PEREGRINE_EMBEDDED_PG_PORT, or 0 (a free port, chosen once per start). */
+function embeddedPort() {
+  const value = process.env.PEREGRINE_EMBEDDED_PG_PORT || '0';
+  const port = Number(value);
+  if (!Number.isInteger(port) || port < 0 || port > 65535) {
+    throw new Error(`PEREGRINE_EMBEDDED_PG_PORT must be a TCP port (0 for any free one), not "${value}"`);
+  }
+  return port;
+}
+
 /**
- * The database to use: DATABASE_URL when set, else the embedded Postgres on
- * .peregrine/pgdata (started here; call `stop()` before exiting so PGlite closes cleanly).
+ * The database to use: DATABASE_URL when set, else the embedded PostgreSQL server on
+ * $PEREGRINE_DATA_DIR/pgdata, started here (a PGlite folder from an earlier version is imported
+ * first). `server` is the embedded server's handle, for supervision; call `stop()` before exiting.
  */
 export async function openDatabase(log = console.log) {
   if (process.env.DATABASE_URL) {
-    return { url: process.env.DATABASE_URL, embedded: false, stop: async () => {} };
+    return { url: process.env.DATABASE_URL, embedded: false, server: undefined, stop: async () => {} };
   }
   const { startEmbeddedPostgres } = await import('@peregrine/db/embedded');
-  const port = Number(process.env.PEREGRINE_EMBEDDED_PG_PORT ?? 0);
   const dataDir = path.join(DATA_DIR, 'pgdata');
-  const pgEmbedded = await startEmbeddedPostgres({ dataDir, port });
-  log(`embedded Postgres (PGlite) on 127.0.0.1:${pgEmbedded.port}, data in ${path.relative(ROOT, dataDir)}/`);
-  return { url: pgEmbedded.url, embedded: true, stop: () => pgEmbedded.stop() };
+  const started = Date.now();
+  const server = await startEmbeddedPostgres({ dataDir, port: embeddedPort(), log });
+  const where = (file) => path.relative(process.cwd(), file) || '.';
+  log(
+    `embedded PostgreSQL on 127.0.0.1:${server.port} (ready in ${Date.now() - started} ms), ` +
+      `data in ${where(dataDir)}/, log in ${where(server.logFile)}`,
+  );
+  return { url: server.url, embedded: true, server, stop: () => server.stop() };
+}
+
+/**
+ * For the one-shot scripts: Ctrl-C stops the embedded server before exiting (it runs in its own
+ * process group, so the terminal's signal does not reach it).
+ */
+export function stopOnSignals(database) {
+  const stop = async () => {
+    await database.stop();
+    process.exit(130);
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
 }

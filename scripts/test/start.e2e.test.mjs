@@ -1,7 +1,8 @@
 // `npm start` end to end: no DATABASE_URL, a fresh data folder. The console must come up on the
-// embedded database, ask for the first admin, and the data must survive a restart.
+// embedded database, ask for the first admin, survive kill -9 of the collector and of the
+// database, and the data must survive a restart.
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -51,6 +52,31 @@ async function startPeregrine(env) {
   return { child, output: () => output };
 }
 
+/** Pid of the child of `parentPid` whose command line contains `needle` (Linux /proc). */
+async function childPid(parentPid, needle) {
+  for (const name of await readdir('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      const stat = await readFile(`/proc/${name}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid !== parentPid) continue;
+      if ((await readFile(`/proc/${name}/cmdline`, 'utf8')).includes(needle)) return Number(name);
+    } catch {
+      // Gone meanwhile.
+    }
+  }
+  return undefined;
+}
+
+/** HTTP status of `url`, or 0 while nothing answers. */
+async function statusOf(url) {
+  try {
+    return (await fetch(url)).status;
+  } catch {
+    return 0;
+  }
+}
+
 async function stopPeregrine(child) {
   if (child.exitCode !== null) return child.exitCode;
   const exited = new Promise((resolve) => child.once('exit', (code) => resolve(code)));
@@ -76,9 +102,11 @@ describe('npm start on the embedded database', () => {
   let env;
   let consoleUrl;
   let databaseUrl;
+  let collectorPort;
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'peregrine-start-'));
-    const [port, collectorPort, pgPort] = [await freePort(), await freePort(), await freePort()];
+    const [port, pgPort] = [await freePort(), await freePort()];
+    collectorPort = await freePort();
     databaseUrl = `postgresql://postgres@127.0.0.1:${pgPort}/postgres?sslmode=disable`;
     consoleUrl = `http://localhost:${port}`;
     env = {
@@ -98,7 +126,12 @@ describe('npm start on the embedded database', () => {
     delete env.PEREGRINE_SECRET_KEY;
   });
   afterAll(async () => {
-    if (dataDir) await rm(dataDir, { recursive: true, force: true });
+    if (!dataDir) return;
+    // As root, mkdtemp's private folder sends the cluster to /var/lib/peregrine (linked from pgdata).
+    const cluster = await realpath(path.join(dataDir, 'pgdata')).catch(() => undefined);
+    if (cluster?.startsWith('/var/lib/peregrine/'))
+      await rm(path.dirname(cluster), { recursive: true, force: true });
+    await rm(dataDir, { recursive: true, force: true });
   });
 
   it('serves the console, asks for the first admin, and keeps its data across a restart', async () => {
@@ -126,9 +159,43 @@ describe('npm start on the embedded database', () => {
           )
           .toBeGreaterThan(0);
       }
+
+      // kill -9 of the collector: npm start keeps running and brings it back.
+      const collectorPid = await childPid(first.child.pid, 'apps/collector/dist/main.js');
+      expect(collectorPid).toBeGreaterThan(0);
+      process.kill(collectorPid, 'SIGKILL');
+      await expect
+        .poll(first.output, { timeout: 10_000 })
+        .toContain('[peregrine] collector exited (SIGKILL); restarting in 1 s (restart 1)');
+      await expect
+        .poll(() => statusOf(`http://127.0.0.1:${collectorPort}/readyz`), { timeout: 60_000, interval: 500 })
+        .toBe(200);
+      expect(await childPid(first.child.pid, 'apps/collector/dist/main.js')).not.toBe(collectorPid);
+
+      // kill -9 of the embedded PostgreSQL: restarted on the same port, the console healthy again.
+      const postmasterPid = Number(
+        (await readFile(path.join(dataDir, 'pgdata/postmaster.pid'), 'utf8')).split('\n')[0],
+      );
+      expect(postmasterPid).toBeGreaterThan(0);
+      process.kill(postmasterPid, 'SIGKILL');
+      await expect
+        .poll(first.output, { timeout: 10_000 })
+        .toContain('[peregrine] embedded PostgreSQL exited (SIGKILL); restarting in 1 s (restart 1)');
+      await expect.poll(first.output, { timeout: 60_000 }).toContain('embedded PostgreSQL is back on');
+      await expect
+        .poll(() => statusOf(`${consoleUrl}/api/health`), { timeout: 60_000, interval: 500 })
+        .toBe(200);
+      await expect
+        .poll(() => statusOf(`http://127.0.0.1:${collectorPort}/readyz`), { timeout: 60_000, interval: 500 })
+        .toBe(200);
+      expect(first.child.exitCode).toBeNull();
     } finally {
       expect(await stopPeregrine(first.child)).toBe(0);
     }
+    // Everything stopped: the database by a clean shutdown (which removes its pid file).
+    await expect(stat(path.join(dataDir, 'pgdata/postmaster.pid'))).rejects.toThrow(/ENOENT/);
+    expect(await statusOf(`http://127.0.0.1:${collectorPort}/readyz`)).toBe(0);
+    expect(await statusOf(`${consoleUrl}/api/health`)).toBe(0);
     // Secrets are generated once, private to the owner, and reused.
     const secretsFile = path.join(dataDir, 'secrets.json');
     expect((await stat(secretsFile)).mode & 0o777).toBe(0o600);

@@ -1,11 +1,9 @@
-import { mkdtemp, rm } from 'node:fs/promises';
-import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres } from './embedded.js';
 import { migrateDatabase, readMigrations } from './migrate.js';
-import { createTestDatabase, TEST_SERVER_URL } from './testing.js';
+import { createTempDir, createTestDatabase, TEST_SERVER_URL } from './testing.js';
 
 async function tables(url: string): Promise<string[]> {
   const client = new pg.Client({ connectionString: url });
@@ -43,12 +41,14 @@ describe('migrations on the real Postgres server', () => {
 });
 
 describe('migrations on the embedded database', () => {
+  let temp: Awaited<ReturnType<typeof createTempDir>>;
   let dir: string;
   beforeAll(async () => {
-    dir = await mkdtemp(path.join(os.tmpdir(), 'peregrine-embedded-'));
+    temp = await createTempDir('migrate');
+    dir = temp.dir;
   });
   afterAll(async () => {
-    await rm(dir, { recursive: true, force: true });
+    await temp.remove();
   });
 
   it('migrates from empty and keeps its data across a restart', async () => {
