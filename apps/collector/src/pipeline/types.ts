@@ -49,6 +49,11 @@ export interface SubmitResult {
   duplicates: number;
   alerts: number;
   /**
+   * Events the database refused (each isolated from the rest, which are stored): the caller
+   * reports them and moves on. Transient failures (database unavailable) throw instead.
+   */
+  rejected?: { ingestKey: string; reason: string }[];
+  /**
    * True when the work was durably queued (NATS JetStream mode) rather than evaluated and
    * committed before resolving; `alerts` is then 0 and alerts follow asynchronously.
    */

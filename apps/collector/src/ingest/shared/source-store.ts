@@ -11,6 +11,7 @@ import {
   type SourceSecrets,
   saveCloudSourceCursor,
 } from '@peregrine/db';
+import { cleanString } from './clean-text.js';
 
 /** A cloud source with its secrets in clear, as ingest modules use it. */
 export interface ResolvedSource {
@@ -124,7 +125,9 @@ export function createDbSourceStore(db: Db, options: DbSourceStoreOptions = {}):
         write.lastEventAt = activity.lastEventAt;
         lastActivityWrite.set(id, t);
       }
-      if (activity.error !== undefined) write.error = activity.error;
+      // An error may quote the input (a parser's message): it must be storable too.
+      if (activity.error !== undefined)
+        write.error = activity.error === null ? null : cleanString(activity.error);
       await recordCloudSourceActivity(db, id, write, new Date(t));
     },
   };
