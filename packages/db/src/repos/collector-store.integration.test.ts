@@ -164,7 +164,9 @@ describe('collector store net', () => {
         environmentId,
         eventCount: 2,
         alerts: [bad, alert('net-2', 'net-d1', 6_000)],
-        rawEvents: [{ source: 'okta', eventTime: new Date(5_000), payload: { actor: 'a\ud800', n: '\\u0000' } }],
+        rawEvents: [
+          { source: 'okta', eventTime: new Date(5_000), payload: { actor: 'a\ud800', n: '\\u0000' } },
+        ],
       });
       expect(result).toMatchObject({ duplicate: false, skipped: 0 });
       expect(repaired).toEqual([5]);
@@ -178,4 +180,3 @@ describe('collector store net', () => {
     }
   });
 });
-

@@ -8,7 +8,7 @@ describe('repairJsonText (the store net)', () => {
   });
 
   it('replaces NUL and lone surrogates written by JSON.stringify, in values and keys', () => {
-    const text = JSON.stringify([{ o: 'a\u0000b', ['k\ud800']: '\udc00', ok: '😀' }]);
+    const text = JSON.stringify([{ o: 'a\u0000b', 'k\ud800': '\udc00', ok: '😀' }]);
     const repaired = repairJsonText(text);
     expect(repaired.replaced).toBe(3);
     expect(JSON.parse(repaired.text)).toEqual([{ o: 'a\ufffdb', 'k\ufffd': '\ufffd', ok: '😀' }]);
