@@ -1,4 +1,4 @@
-import type { Db, Prisma } from '../client.js';
+import type { Db } from '../client.js';
 import { DbError } from '../errors.js';
 import type { ActivationAction, VersionStatus } from '../generated/prisma/enums.js';
 import { type Actor, recordAudit } from './audit.js';
