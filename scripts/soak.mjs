@@ -179,7 +179,10 @@ async function startPeregrine(env) {
   child.stdout.on('data', onData);
   child.stderr.on('data', onData);
   await new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`Peregrine did not start within 240 s:\n${output}`)), 240_000);
+    const timer = setTimeout(
+      () => reject(new Error(`Peregrine did not start within 240 s:\n${output}`)),
+      240_000,
+    );
     const check = () => {
       if (output.includes('console ready:')) {
         clearTimeout(timer);
@@ -366,17 +369,26 @@ async function main() {
     const k8sToken = (await source('k8s_audit', { issueToken: true })).token;
     const githubSecret = randomBytes(16).toString('hex');
     const githubId = (
-      await source('github', { secrets: { webhookSecret: githubSecret }, secretKey, config: { scanDiffs: false } })
+      await source('github', {
+        secrets: { webhookSecret: githubSecret },
+        secretKey,
+        config: { scanDiffs: false },
+      })
     ).source.id;
     const trailDir = path.join(dataDir, 'cloudtrail');
     await mkdir(trailDir, { recursive: true });
     if (process.getuid?.() === 0) await chmod(trailDir, 0o755);
     await source('aws_cloudtrail', { config: { mode: 'folder', path: trailDir, pollIntervalSeconds: 1 } });
     const system = { userId: null };
-    const ruleSet = await createRuleSet(db, { organizationId, name: 'Soak', description: 'reliability soak' }, system);
+    const ruleSet = await createRuleSet(
+      db,
+      { organizationId, name: 'Soak', description: 'reliability soak' },
+      system,
+    );
     const files = [{ name: 'soak.yaml', content: SOAK_RULES }];
     const verdict = judgeRuleFiles(files);
-    if (verdict.status !== 'valid') throw new Error(`soak rules invalid: ${JSON.stringify(verdict.diagnostics)}`);
+    if (verdict.status !== 'valid')
+      throw new Error(`soak rules invalid: ${JSON.stringify(verdict.diagnostics)}`);
     const version = await createRuleSetVersion(
       db,
       { ruleSetId: ruleSet.id, files, message: 'soak', authorId: null, ...verdict },
@@ -638,7 +650,12 @@ async function main() {
         process.kill(pid, 'SIGKILL');
         log(`fault: kill -9 of the collector (pid ${pid})`);
         const ready = await readyAfter(since);
-        faults.push({ fault: 'kill -9 collector', at: elapsed(), readyAfterS: ready, firstStoreAfterS: await firstAckAfter(since) });
+        faults.push({
+          fault: 'kill -9 collector',
+          at: elapsed(),
+          readyAfterS: ready,
+          firstStoreAfterS: await firstAckAfter(since),
+        });
       } else faults.push({ fault: 'kill -9 collector', error: 'collector process not found' });
       await at(0.5);
       {
@@ -653,7 +670,12 @@ async function main() {
         }
         if (external || !EXTERNAL) {
           const ready = await readyAfter(since + 200);
-          faults.push({ fault: 'database restart', at: elapsed(), readyAfterS: ready, firstStoreAfterS: await firstAckAfter(Date.now()) });
+          faults.push({
+            fault: 'database restart',
+            at: elapsed(),
+            readyAfterS: ready,
+            firstStoreAfterS: await firstAckAfter(Date.now()),
+          });
         }
       }
       await at(0.7);
@@ -672,7 +694,12 @@ async function main() {
           await admin.end().catch(() => {});
         }
         log(`fault: terminated ${terminated} database connections`);
-        faults.push({ fault: 'terminate connections', at: elapsed(), connections: terminated, firstStoreAfterS: await firstAckAfter(since) });
+        faults.push({
+          fault: 'terminate connections',
+          at: elapsed(),
+          connections: terminated,
+          firstStoreAfterS: await firstAckAfter(since),
+        });
       }
     })();
 
@@ -751,7 +778,8 @@ async function main() {
       : [];
 
     const lat = queries.latencies.sort((a, b) => a - b);
-    const pct = (p) => (lat.length ? Math.round(lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]) : null);
+    const pct = (p) =>
+      lat.length ? Math.round(lat[Math.min(lat.length - 1, Math.floor(p * lat.length))]) : null;
     Object.assign(report, {
       sources: Object.fromEntries(
         Object.entries(stats).map(([k, s]) => [
@@ -771,7 +799,13 @@ async function main() {
         ]),
       ),
       faults,
-      console: { ok: queries.ok, unavailable: queries.unavailable, failed: queries.failed, p50ms: pct(0.5), p95ms: pct(0.95) },
+      console: {
+        ok: queries.ok,
+        unavailable: queries.unavailable,
+        failed: queries.failed,
+        p50ms: pct(0.5),
+        p95ms: pct(0.95),
+      },
       sanitizedSample: sanitized[0]?.v ?? null,
       settledAfterS: Math.round(settledAfterS * 10) / 10,
     });
@@ -795,7 +829,11 @@ async function main() {
 function printReport(r) {
   const rows = Object.entries(r.sources).map(
     ([k, s]) =>
-      `| ${k} | ${s.events} | ${s.withBadText} | ${s.acknowledged} | ${s.spooledAnswers} | ${s.duplicatesReported} | ${s.refused} | ${s.storedOnce} | ${s.missing} | ${s.duplicated} | ${Object.entries(s.retries).map(([w, n]) => `${w}: ${n}`).join(', ') || '-'} |`,
+      `| ${k} | ${s.events} | ${s.withBadText} | ${s.acknowledged} | ${s.spooledAnswers} | ${s.duplicatesReported} | ${s.refused} | ${s.storedOnce} | ${s.missing} | ${s.duplicated} | ${
+        Object.entries(s.retries)
+          .map(([w, n]) => `${w}: ${n}`)
+          .join(', ') || '-'
+      } |`,
   );
   console.log(`
 ## Soak: ${r.database} database, ${r.seconds} s, rate x${r.rate} — ${r.ok ? 'every event accounted for' : 'EVENTS LOST OR DOUBLED'}

@@ -47,7 +47,6 @@ export interface CollectorOptions {
 export async function createCollector(env: Env, options: CollectorOptions = {}): Promise<Collector> {
   const metrics = createMetrics({ defaults: options.defaultMetrics ?? true });
   const db = createDb(env.DATABASE_URL, { max: 4 });
-  const store = createCollectorStore(env.DATABASE_URL, { max: env.DB_POOL_MAX });
   let accepting = false;
   const app = buildServer({
     logLevel: env.LOG_LEVEL,
@@ -58,6 +57,17 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
     isAccepting: () => accepting,
   });
   const log = app.log;
+  const store = createCollectorStore(env.DATABASE_URL, {
+    max: env.DB_POOL_MAX,
+    onRepairedText: (replaced) => {
+      // Every ingest path cleans its events (src/ingest/shared/clean-text.ts): one did not.
+      metrics.sanitized.inc({ source: 'store' });
+      log.warn(
+        { replaced },
+        'the store replaced NUL or lone surrogate characters an ingest path let through',
+      );
+    },
+  });
   const rules = new RulesCache(db, { pollMs: env.RULES_POLL_MS, log, metrics });
   if (!env.PEREGRINE_SECRET_KEY)
     log.warn('PEREGRINE_SECRET_KEY is not set: the realtime stream refuses every client');

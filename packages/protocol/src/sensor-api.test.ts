@@ -34,6 +34,15 @@ describe('sensor API schemas', () => {
     ).toBe(0);
   });
 
+  it('reads an acknowledgement with or without the later `sanitized` count', () => {
+    const ack = { accepted: 2, duplicate: false, rejected: [], sanitized: 1 };
+    expect(SensorEventBatchResponseSchema.parse(ack).sanitized).toBe(1);
+    expect(SensorEventBatchResponseSchema.parse({ ...ack, sanitized: undefined }).sanitized).toBeUndefined();
+    // A sensor built before the field existed parses the new answer (the unknown key is dropped).
+    const before = SensorEventBatchResponseSchema.omit({ sanitized: true });
+    expect(before.parse(ack)).toEqual({ accepted: 2, duplicate: false, rejected: [] });
+  });
+
   it('requires every drop cause in a heartbeat', () => {
     const heartbeat = {
       sensorId: 's-1',

@@ -58,6 +58,11 @@ export const SensorEventBatchResponseSchema = z.object({
   /** True when this batchId had already been accepted. */
   duplicate: z.boolean(),
   rejected: z.array(SensorRejectedEventSchema),
+  /**
+   * Events stored with NUL or unpaired surrogate characters replaced by U+FFFD (absent when none).
+   * Optional and added later: sensors that predate it strip it (zod objects drop unknown keys).
+   */
+  sanitized: z.number().int().nonnegative().optional(),
 });
 
 /** Capture backends the sensor can run. */

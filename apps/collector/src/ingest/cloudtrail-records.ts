@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { gunzipSync } from 'node:zlib';
 import type { IngestEvent } from '../pipeline/types.js';
+import { type CleanReport, parseCleanJson } from './shared/clean-text.js';
 import { exceedsDepth, isRecord, nsToDate, pluginEvent, rfc3339ToNs } from './shared/plugin-event.js';
 
 export const CLOUDTRAIL_SOURCE = 'aws_cloudtrail';
@@ -29,11 +30,14 @@ export interface DecodedLogFile {
   rejected: number;
   /** Records skipped on purpose (CloudTrail Insights events, as Falco's plugin does). */
   skipped: number;
+  /** Records (of `events`) in which characters were replaced (clean-text.ts). */
+  sanitized: number;
 }
 
 /**
  * A CloudTrail log file (`{"Records":[...]}`, gzipped when the bytes start with gzip's magic)
- * -> one `aws_cloudtrail` event per record, keyed by `eventID` and timed by `eventTime`.
+ * -> one `aws_cloudtrail` event per record, keyed by `eventID` and timed by `eventTime`; strings
+ * cleaned of characters Postgres refuses (clean-text.ts).
  */
 export function decodeLogFile(file: string, bytes: Uint8Array): DecodedLogFile {
   let text: string;
@@ -45,13 +49,14 @@ export function decodeLogFile(file: string, bytes: Uint8Array): DecodedLogFile {
     throw new LogFileError(file, `cannot decompress: ${(err as Error).message}`);
   }
   let doc: unknown;
+  let report: CleanReport;
   try {
-    doc = JSON.parse(text);
+    ({ value: doc, report } = parseCleanJson(text));
   } catch (err) {
     throw new LogFileError(file, `not JSON: ${(err as Error).message}`);
   }
   if (!isRecord(doc) || !Array.isArray(doc.Records)) throw new LogFileError(file, 'no Records array');
-  const out: DecodedLogFile = { events: [], rejected: 0, skipped: 0 };
+  const out: DecodedLogFile = { events: [], rejected: 0, skipped: 0, sanitized: 0 };
   for (const record of doc.Records) {
     if (!isRecord(record) || exceedsDepth(record)) {
       out.rejected++;
@@ -76,6 +81,7 @@ export function decodeLogFile(file: string, bytes: Uint8Array): DecodedLogFile {
       ingestKey,
       eventTime: nsToDate(ts),
     });
+    if (report.touched(record)) out.sanitized++;
   }
   return out;
 }

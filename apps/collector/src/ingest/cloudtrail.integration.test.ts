@@ -64,6 +64,13 @@ describe('decodeLogFile', () => {
     expect(() => decodeLogFile('x.json', Buffer.from('{"Records": 3}'))).toThrow(/no Records array/);
     expect(() => decodeLogFile('x.json.gz', Buffer.from([0x1f, 0x8b, 1, 2, 3]))).toThrow(/cannot decompress/);
   });
+  it('cleans NUL and lone surrogates and counts the records it changed', () => {
+    const bytes = logFile([record('n1', { userAgent: 'a\u0000b' }), record('n2'), record('n3\ud800')]);
+    const d = decodeLogFile('f.json.gz', bytes);
+    expect(d.sanitized).toBe(2);
+    expect(d.events.map((e) => e.ingestKey)).toEqual(['n1', 'n2', 'n3\ufffd']);
+    expect(d.events[0]?.event).toMatchObject({ payload: { userAgent: 'a\ufffdb' } });
+  });
   it('validates configuration', () => {
     expect(parseCloudTrailConfig({ bucket: 'b' })).toMatchObject({
       mode: 's3',
@@ -204,6 +211,48 @@ describe('CloudTrail polling (real Postgres, local S3-compatible server)', () =>
     expect(
       await counterValue(world.deps, 'rejects', { source: 'aws_cloudtrail', reason: 'bad_log_file' }),
     ).toBe(1);
+  });
+
+  it('skips a record the database refuses, reports it, marks the file and reads the next', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'peregrine-trail-refused-'));
+    try {
+      await writeFile(
+        join(dir, '1.json'),
+        JSON.stringify({ Records: [record('r1'), record('r-bad'), record('r2')] }),
+      );
+      await writeFile(join(dir, '2.json'), JSON.stringify({ Records: [record('r3')] }));
+      const { id } = await world.addSource('aws_cloudtrail', { config: { mode: 'folder', path: dir } });
+      world.pipeline.refuse.add('r-bad');
+      await new FolderTrailPoller(await load(id), world.deps).poll(never);
+      expect(keysOf(id)).toEqual(['r1', 'r2', 'r3']);
+      expect((await load(id)).cursor).toEqual({ lastFile: '2.json' });
+      const row = await world.db.prisma.cloudSource.findUnique({ where: { id } });
+      expect(row?.lastError).toBe('1.json: event r-bad was not stored: refused by the test database');
+      expect(
+        await counterValue(world.deps, 'rejects', { source: 'aws_cloudtrail', reason: 'store_refused' }),
+      ).toBe(1);
+    } finally {
+      world.pipeline.refuse.clear();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('does not move past a file when the database is unavailable (a transient failure)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'peregrine-trail-down-'));
+    try {
+      await writeFile(join(dir, '1.json'), JSON.stringify({ Records: [record('d1')] }));
+      await writeFile(join(dir, '2.json'), JSON.stringify({ Records: [record('d2')] }));
+      const { id } = await world.addSource('aws_cloudtrail', { config: { mode: 'folder', path: dir } });
+      const poller = new FolderTrailPoller(await load(id), world.deps);
+      world.pipeline.failNext = new Error('connect ECONNREFUSED 127.0.0.1:5432');
+      await expect(poller.poll(never)).rejects.toThrow(/ECONNREFUSED/);
+      expect((await load(id)).cursor).toBeNull();
+      await poller.poll(never);
+      expect(keysOf(id)).toEqual(['d1', 'd2']);
+      expect((await load(id)).cursor).toEqual({ lastFile: '2.json' });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('fails (for the supervisor to back off) when S3 refuses the credentials; the cursor stays', async () => {

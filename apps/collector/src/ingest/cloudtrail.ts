@@ -8,7 +8,7 @@ import { CLOUDTRAIL_SOURCE, decodeLogFile, isLogFileName, LogFileError } from '.
 import { isRecord } from './shared/plugin-event.js';
 import { CursorKeeper, PollSupervisor, type SourcePoller } from './shared/poll-loop.js';
 import type { ResolvedSource } from './shared/source-store.js';
-import { type CloudIngestDeps, noteActivity, submitCloudEvents } from './shared/submit.js';
+import { type CloudIngestDeps, countSanitized, noteActivity, submitCloudEvents } from './shared/submit.js';
 import { dbIngestDeps } from './shared/wiring.js';
 
 /**
@@ -94,7 +94,12 @@ abstract class TrailPoller implements SourcePoller {
 
   abstract poll(signal: AbortSignal): Promise<{ delayMs: number }>;
 
-  /** Decodes and submits one file; unreadable files are reported and passed over (returns false). */
+  /**
+   * Decodes and submits one file; unreadable files are reported and passed over (returns false).
+   * Records the database refuses are reported (rejects metric, the source's last error) and
+   * passed over with the rest of the file stored, so the caller may move its cursor past the
+   * file; only a transient failure (database unavailable) throws, and the file is read again.
+   */
   protected async handleFile(name: string, bytes: Uint8Array): Promise<boolean> {
     let decoded: ReturnType<typeof decodeLogFile>;
     try {
@@ -109,8 +114,10 @@ abstract class TrailPoller implements SourcePoller {
       this.deps.metrics.rejects.inc({ source: CLOUDTRAIL_SOURCE, reason: 'invalid_event' }, decoded.rejected);
     }
     for (let i = 0; i < decoded.events.length; i += CHUNK) {
-      await submitCloudEvents(this.deps, this.source, CLOUDTRAIL_SOURCE, decoded.events.slice(i, i + CHUNK));
+      const chunk = decoded.events.slice(i, i + CHUNK);
+      await submitCloudEvents(this.deps, this.source, CLOUDTRAIL_SOURCE, chunk, { where: name });
     }
+    countSanitized(this.deps, CLOUDTRAIL_SOURCE, decoded.sanitized);
     return true;
   }
 }

@@ -6,10 +6,11 @@ import type { ExternalAlert } from '../pipeline/types.js';
 import type { IngestModule } from './register.js';
 import { authenticatePush } from './shared/auth.js';
 import { ShapeError, type ShapeIssue, shapeIssues } from './shared/errors.js';
-import { mediaType, parseJsonBody, requestBytes, setupIngestScope } from './shared/http.js';
+import { CLEAN, type CleanReport } from './shared/clean-text.js';
+import { type JsonBody, mediaType, parseJsonBody, requestBytes, setupIngestScope } from './shared/http.js';
 import { exceedsDepth, isRecord, MAX_EVENT_DEPTH, rfc3339ToNs } from './shared/plugin-event.js';
 import type { ResolvedSource } from './shared/source-store.js';
-import { type CloudIngestDeps, pushAnswer, submitExternalAlerts } from './shared/submit.js';
+import { type CloudIngestDeps, countSanitized, pushAnswer, submitExternalAlerts } from './shared/submit.js';
 import { dbIngestDeps } from './shared/wiring.js';
 
 /**
@@ -101,10 +102,15 @@ export interface DecodedFalcoBody {
   alerts: ExternalAlert[];
   rejected: number;
   issues: ShapeIssue[];
+  /** Alerts (of `alerts`) in which characters were replaced (clean-text.ts). */
+  sanitized: number;
 }
 
-/** One alert, the sidekick-ui wrapper, or an array of either; bad alerts are refused one by one. */
-export function decodeFalcoBody(body: unknown): DecodedFalcoBody {
+/**
+ * One alert, the sidekick-ui wrapper, or an array of either; bad alerts are refused one by one.
+ * `report` is the cleaning report of the parsed body (counts the alerts it changed).
+ */
+export function decodeFalcoBody(body: unknown, report: CleanReport = CLEAN): DecodedFalcoBody {
   const items: { value: unknown; path: (string | number)[] }[] = [];
   const unwrap = (v: unknown, path: (string | number)[]) => {
     if (isRecord(v) && isRecord(v.event) && Array.isArray(v.outputs))
@@ -117,6 +123,7 @@ export function decodeFalcoBody(body: unknown): DecodedFalcoBody {
   const alerts: ExternalAlert[] = [];
   const issues: ShapeIssue[] = [];
   let rejected = 0;
+  let sanitized = 0;
   for (const { value, path } of items) {
     if (exceedsDepth(value)) {
       rejected++;
@@ -131,8 +138,9 @@ export function decodeFalcoBody(body: unknown): DecodedFalcoBody {
       continue;
     }
     alerts.push(toExternalAlert(parsed.data));
+    if (report.touched(value)) sanitized++;
   }
-  return { alerts, rejected, issues };
+  return { alerts, rejected, issues, sanitized };
 }
 
 declare module 'fastify' {
@@ -166,7 +174,7 @@ export async function registerFalcoRoutes(
     const handler = async (req: FastifyRequest) => {
       const source = req.falcoSource as ResolvedSource;
       const bytes = requestBytes(req);
-      let body: unknown;
+      let body: JsonBody;
       try {
         body = parseJsonBody(bytes);
       } catch (err) {
@@ -179,14 +187,15 @@ export async function registerFalcoRoutes(
         }
         throw err;
       }
-      const decoded = decodeFalcoBody(body);
+      const decoded = decodeFalcoBody(body.value, body.report);
       if (decoded.rejected > 0) {
         deps.metrics.rejects.inc({ source: FALCO_SOURCE, reason: 'invalid_event' }, decoded.rejected);
         if (decoded.alerts.length === 0)
           throw new ShapeError('Please send a valid request body', decoded.issues);
       }
       const result = await submitExternalAlerts(deps, source, decoded.alerts);
-      return pushAnswer(result, decoded);
+      countSanitized(deps, FALCO_SOURCE, decoded.sanitized);
+      return pushAnswer(result, decoded, decoded.sanitized);
     };
     for (const path of ['/', '/api/v1/', '/api/v1/events/add']) scope.post(path, handler);
     if (options.catchAll ?? true) scope.post('/*', handler);

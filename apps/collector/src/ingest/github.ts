@@ -4,10 +4,17 @@ import { CollectorError } from '../http/errors.js';
 import type { IngestModule } from './register.js';
 import { sourceFromPath } from './shared/auth.js';
 import { ShapeError } from './shared/errors.js';
-import { mediaType, parseJsonBody, requestBytes, setupIngestScope } from './shared/http.js';
+import { parseCleanJson } from './shared/clean-text.js';
+import { type JsonBody, mediaType, parseJsonBody, requestBytes, setupIngestScope } from './shared/http.js';
 import { exceedsDepth, isRecord, MAX_EVENT_DEPTH, msToNs, pluginEvent } from './shared/plugin-event.js';
 import type { ResolvedSource } from './shared/source-store.js';
-import { type CloudIngestDeps, noteActivity, pushAnswer, submitCloudEvents } from './shared/submit.js';
+import {
+  type CloudIngestDeps,
+  countSanitized,
+  noteActivity,
+  pushAnswer,
+  submitCloudEvents,
+} from './shared/submit.js';
 import { dbIngestDeps } from './shared/wiring.js';
 import { type FileSecrets, type MinerDetections, scanPatch, scanWorkflow } from './github-secrets.js';
 
@@ -93,18 +100,25 @@ function header(req: FastifyRequest, name: string): string | undefined {
   return typeof v === 'string' ? v : undefined;
 }
 
-/** The JSON payload of a delivery: the body itself, or the `payload` field of a form body. */
-function payloadOf(req: FastifyRequest, bytes: Buffer): Record<string, unknown> {
+/**
+ * The JSON payload of a delivery: the body itself, or the `payload` field of a form body; cleaned
+ * (clean-text.ts), with `sanitized` true when characters were replaced.
+ */
+function payloadOf(
+  req: FastifyRequest,
+  bytes: Buffer,
+): { payload: Record<string, unknown>; sanitized: boolean } {
   const type = mediaType(req);
-  let parsed: unknown;
-  if (type === 'application/json') parsed = parseJsonBody(bytes);
+  let body: JsonBody;
+  if (type === 'application/json') body = parseJsonBody(bytes);
   else if (type === 'application/x-www-form-urlencoded') {
     const payload = new URLSearchParams(bytes.toString('utf8')).get('payload');
     if (payload === null) throw new CollectorError('INVALID_BODY', 'form body without a payload field');
-    parsed = parseJsonBody(Buffer.from(payload, 'utf8'));
+    body = parseJsonBody(Buffer.from(payload, 'utf8'));
   } else {
     throw new CollectorError('UNSUPPORTED_ENCODING', 'webhook content type must be application/json or form');
   }
+  const parsed = body.value;
   if (!isRecord(parsed)) {
     throw new ShapeError('GitHub payloads are JSON objects', [{ path: [], message: 'expected an object' }]);
   }
@@ -113,10 +127,13 @@ function payloadOf(req: FastifyRequest, bytes: Buffer): Record<string, unknown> 
       { path: [], message: `deeper than ${MAX_EVENT_DEPTH} levels` },
     ]);
   }
-  return parsed;
+  return { payload: parsed, sanitized: body.report.replaced > 0 };
 }
 
 class GithubApi {
+  /** Strings of API answers in which characters were replaced (clean-text.ts). */
+  replaced = 0;
+
   constructor(
     private readonly base: string,
     private readonly token: string | undefined,
@@ -136,7 +153,10 @@ class GithubApi {
       signal: AbortSignal.timeout(this.timeoutMs),
     });
     if (!res.ok) throw new Error(`GitHub API ${path}: HTTP ${res.status}`);
-    return res.json();
+    // File names (and what is scanned) end up in the stored event: cleaned like the payload.
+    const { value, report } = parseCleanJson(await res.text());
+    this.replaced += report.replaced;
+    return value;
   }
 }
 
@@ -233,7 +253,7 @@ export async function registerGithubRoutes(
       if (!eventType || !delivery) {
         throw new CollectorError('INVALID_BODY', 'X-GitHub-Event and X-GitHub-Delivery headers are required');
       }
-      const payload = payloadOf(req, bytes);
+      const { payload, sanitized } = payloadOf(req, bytes);
       const receivedAt = Date.now();
       const stored: Record<string, unknown> = { ...payload, webhook_type: eventType };
 
@@ -271,7 +291,9 @@ export async function registerGithubRoutes(
         ],
         { push: true },
       );
-      return pushAnswer(result);
+      const changed = sanitized || api.replaced > 0 ? 1 : 0;
+      countSanitized(deps, GITHUB_SOURCE, changed);
+      return pushAnswer(result, undefined, changed);
     });
   });
 }

@@ -116,6 +116,23 @@ describe('k8s audit webhook over HTTP (real Postgres)', () => {
     expect(await counterValue(world.deps, 'eventsIn', { source: 'k8s_audit' })).toBe(6);
   });
 
+  it('answers events the database refused as rejected and records them on the source', async () => {
+    world.pipeline.refuse.add('refused-1/ResponseComplete');
+    try {
+      const res = await post(JSON.stringify(eventList([auditEvent('refused-1'), auditEvent('kept-1')])));
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ accepted: 1, duplicates: 0, rejected: 1 });
+      const row = await world.db.prisma.cloudSource.findUnique({ where: { id: sourceId } });
+      expect(row?.lastError).toMatch(/^event refused-1\/ResponseComplete was not stored: /);
+      expect(
+        await counterValue(world.deps, 'rejects', { source: 'k8s_audit', reason: 'store_refused' }),
+      ).toBe(1);
+    } finally {
+      world.pipeline.refuse.clear();
+      await world.db.prisma.cloudSource.update({ where: { id: sourceId }, data: { lastError: null } });
+    }
+  });
+
   it('keeps the good events of a batch with a bad one and reports the bad one', async () => {
     const res = await post(
       JSON.stringify(eventList([auditEvent('g1'), { kind: 'Event', stage: 'ResponseComplete' }])),

@@ -5,6 +5,7 @@ import type { IngestEvent } from '../pipeline/types.js';
 import type { IngestModule } from './register.js';
 import { authenticatePush } from './shared/auth.js';
 import { ShapeError, type ShapeIssue, shapeIssues } from './shared/errors.js';
+import { CLEAN, type CleanReport } from './shared/clean-text.js';
 import { mediaType, parseJsonBody, requestBytes, setupIngestScope } from './shared/http.js';
 import {
   exceedsDepth,
@@ -15,7 +16,7 @@ import {
   rfc3339ToNs,
 } from './shared/plugin-event.js';
 import type { ResolvedSource } from './shared/source-store.js';
-import { type CloudIngestDeps, pushAnswer, submitCloudEvents } from './shared/submit.js';
+import { type CloudIngestDeps, countSanitized, pushAnswer, submitCloudEvents } from './shared/submit.js';
 import { dbIngestDeps } from './shared/wiring.js';
 
 /**
@@ -51,6 +52,8 @@ export interface DecodedAuditBatch {
   /** Number of candidate events refused (each is described in `issues`). */
   rejected: number;
   issues: ShapeIssue[];
+  /** Events (of `events`) in which characters were replaced (clean-text.ts). */
+  sanitized: number;
 }
 
 interface Candidate {
@@ -84,10 +87,18 @@ function candidates(body: unknown): { items: Candidate[]; issues: ShapeIssue[] }
   return { items, issues };
 }
 
-/** Decodes an audit webhook body; bad events are described in `issues`, good ones kept. */
-export function decodeAuditBody(body: unknown, maxEventSize = DEFAULT_MAX_EVENT): DecodedAuditBatch {
+/**
+ * Decodes an audit webhook body; bad events are described in `issues`, good ones kept. `report`
+ * is the cleaning report of the parsed body (counts the events it changed).
+ */
+export function decodeAuditBody(
+  body: unknown,
+  maxEventSize = DEFAULT_MAX_EVENT,
+  report: CleanReport = CLEAN,
+): DecodedAuditBatch {
   const { items, issues } = candidates(body);
   let rejected = issues.length;
+  let sanitized = 0;
   const events: IngestEvent[] = [];
   for (const { value, path } of items) {
     const parsed = AuditEventSchema.safeParse(value);
@@ -116,8 +127,9 @@ export function decodeAuditBody(body: unknown, maxEventSize = DEFAULT_MAX_EVENT)
       ingestKey: `${parsed.data.auditID}/${parsed.data.stage}`,
       eventTime: nsToDate(ts),
     });
+    if (report.touched(event)) sanitized++;
   }
-  return { events, rejected, issues };
+  return { events, rejected, issues, sanitized };
 }
 
 declare module 'fastify' {
@@ -146,14 +158,16 @@ export async function registerK8sAuditRoutes(
       if (!mediaType(req).includes('json')) {
         throw new CollectorError('UNSUPPORTED_ENCODING', 'audit webhook bodies must be application/json');
       }
-      const decoded = decodeAuditBody(parseJsonBody(requestBytes(req)), maxEventSize);
+      const body = parseJsonBody(requestBytes(req));
+      const decoded = decodeAuditBody(body.value, maxEventSize, body.report);
       if (decoded.rejected > 0) {
         deps.metrics.rejects.inc({ source: K8S_AUDIT_SOURCE, reason: 'invalid_event' }, decoded.rejected);
         if (decoded.events.length === 0)
           throw new ShapeError('no valid audit event in the body', decoded.issues);
       }
       const result = await submitCloudEvents(deps, source, K8S_AUDIT_SOURCE, decoded.events, { push: true });
-      return pushAnswer(result, decoded);
+      countSanitized(deps, K8S_AUDIT_SOURCE, decoded.sanitized);
+      return pushAnswer(result, decoded, decoded.sanitized);
     };
     scope.post('/ingest/k8s-audit', handler);
     scope.post('/ingest/k8s-audit/:sourceId', handler);

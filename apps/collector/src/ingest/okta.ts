@@ -6,6 +6,7 @@ import type { IngestEvent } from '../pipeline/types.js';
 import type { IngestContext, IngestModule } from './register.js';
 import { authenticatePush } from './shared/auth.js';
 import { ShapeError } from './shared/errors.js';
+import { CLEAN, type CleanReport, parseCleanJson } from './shared/clean-text.js';
 import { mediaType, parseJsonBody, requestBytes, setupIngestScope } from './shared/http.js';
 import { exceedsDepth, isRecord, nsToDate, pluginEvent, rfc3339ToNs } from './shared/plugin-event.js';
 import {
@@ -16,7 +17,7 @@ import {
   systemClock,
 } from './shared/poll-loop.js';
 import type { ResolvedSource } from './shared/source-store.js';
-import { type CloudIngestDeps, pushAnswer, submitCloudEvents } from './shared/submit.js';
+import { type CloudIngestDeps, countSanitized, pushAnswer, submitCloudEvents } from './shared/submit.js';
 import { dbIngestDeps } from './shared/wiring.js';
 
 /**
@@ -103,11 +104,18 @@ export interface OktaPollerDeps extends CloudIngestDeps {
   log?: { warn(obj: object, msg: string): void };
 }
 
-/** Decodes one page; bad events are counted and skipped, the rest kept. */
-export function decodeOktaPage(body: unknown): { events: IngestEvent[]; rejected: number } {
+/**
+ * Decodes one page; bad events are counted and skipped, the rest kept. `report` is the cleaning
+ * report of the parsed page (counts the events it changed, as `sanitized`).
+ */
+export function decodeOktaPage(
+  body: unknown,
+  report: CleanReport = CLEAN,
+): { events: IngestEvent[]; rejected: number; sanitized: number } {
   if (!Array.isArray(body)) throw new OktaApiError('System Log answer is not a JSON array');
   const events: IngestEvent[] = [];
   let rejected = 0;
+  let sanitized = 0;
   for (const item of body) {
     const parsed = LogEventSchema.safeParse(item);
     if (!parsed.success || !isRecord(item) || exceedsDepth(item)) {
@@ -121,8 +129,9 @@ export function decodeOktaPage(body: unknown): { events: IngestEvent[]; rejected
       ingestKey: parsed.data.uuid,
       eventTime: nsToDate(ts),
     });
+    if (report.touched(item)) sanitized++;
   }
-  return { events, rejected };
+  return { events, rejected, sanitized };
 }
 
 /** The poller of one Okta source. */
@@ -212,15 +221,22 @@ export class OktaPoller implements SourcePoller {
         const text = (await res.text().catch(() => '')).slice(0, 300);
         throw new OktaApiError(`Okta System Log: HTTP ${res.status} ${text}`.trim(), res.status);
       }
-      let body: unknown;
+      let parsed: ReturnType<typeof parseCleanJson>;
       try {
-        body = await res.json();
+        // Text, not res.json(): the page is cleaned (clean-text.ts) before anything reads it.
+        parsed = parseCleanJson(await res.text());
       } catch {
         throw new OktaApiError('Okta System Log: answer is not JSON');
       }
-      const { events, rejected } = decodeOktaPage(body);
+      const body = parsed.value;
+      const { events, rejected, sanitized } = decodeOktaPage(body, parsed.report);
       if (rejected > 0)
         this.deps.metrics.rejects.inc({ source: OKTA_SOURCE, reason: 'invalid_event' }, rejected);
+      if (sanitized > 0)
+        this.deps.log?.warn(
+          { source: this.source.id, sanitized },
+          'Okta events held NUL or unpaired surrogate characters; stored with U+FFFD',
+        );
       const last = events.at(-1);
       // Okta always links the next page; should a proxy drop the header, resume by `since`
       // from the last event (the overlap is recognised by uuid).
@@ -230,6 +246,7 @@ export class OktaPoller implements SourcePoller {
           ? this.sinceUrl((last.event as { payload: { published: string } }).payload.published)
           : undefined);
       await submitCloudEvents(this.deps, this.source, OKTA_SOURCE, events);
+      countSanitized(this.deps, OKTA_SOURCE, sanitized);
       // Durable: only now may the position move past this page.
       // An empty page links to the same position again: nothing to write.
       if (next && next !== this.cursor.cursor?.next) {
@@ -282,14 +299,14 @@ export async function registerOktaHookRoutes(
       if (!mediaType(req).includes('json')) {
         throw new CollectorError('UNSUPPORTED_ENCODING', 'event hook deliveries must be application/json');
       }
-      const body = parseJsonBody(requestBytes(req));
+      const { value: body, report } = parseJsonBody(requestBytes(req));
       const events = isRecord(body) && isRecord(body.data) ? body.data.events : undefined;
       if (!Array.isArray(events)) {
         throw new ShapeError('not an Okta event hook delivery', [
           { path: ['data', 'events'], message: 'expected an array of LogEvents' },
         ]);
       }
-      const decoded = decodeOktaPage(events);
+      const decoded = decodeOktaPage(events, report);
       if (decoded.rejected > 0) {
         deps.metrics.rejects.inc({ source: OKTA_SOURCE, reason: 'invalid_event' }, decoded.rejected);
         if (decoded.events.length === 0) {
@@ -299,7 +316,8 @@ export async function registerOktaHookRoutes(
         }
       }
       const result = await submitCloudEvents(deps, source, OKTA_SOURCE, decoded.events, { push: true });
-      return pushAnswer(result, { rejected: decoded.rejected, issues: [] });
+      countSanitized(deps, OKTA_SOURCE, decoded.sanitized);
+      return pushAnswer(result, { rejected: decoded.rejected, issues: [] }, decoded.sanitized);
     });
   });
 }

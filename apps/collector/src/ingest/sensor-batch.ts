@@ -30,6 +30,7 @@ import {
 } from '@peregrine/protocol';
 import { z } from 'zod';
 import { CollectorError } from '../http/errors.js';
+import { CLEAN, type CleanReport, REPLACEMENT_CHARACTER } from './shared/clean-text.js';
 import {
   isObj,
   isValidContainer,
@@ -47,6 +48,8 @@ export interface DecodedSensorBatch {
   count: number;
   events: Array<{ index: number; event: WireSyscallEvent }>;
   rejected: SensorRejectedEvent[];
+  /** Accepted events in which characters were replaced (clean-text.ts), tables included. */
+  sanitized: number;
 }
 
 /** The v1 envelope alone: events are validated one by one so a bad one is refused alone. */
@@ -83,17 +86,20 @@ function explain(schema: z.ZodType, value: unknown, fallback: string): string {
   }
 }
 
-/** Decodes a sensor batch body of either version; throws CollectorError (400) when it is not one. */
-export function decodeSensorBatch(body: unknown): DecodedSensorBatch {
+/**
+ * Decodes a sensor batch body of either version; throws CollectorError (400) when it is not one.
+ * `report` is the cleaning report of the parsed body (counts the events it changed).
+ */
+export function decodeSensorBatch(body: unknown, report: CleanReport = CLEAN): DecodedSensorBatch {
   if (isObj(body) && body.v !== undefined) {
     if (body.v !== SENSOR_BATCH_V2)
       throw new CollectorError('INVALID_BODY', `unsupported batch version ${JSON.stringify(body.v)}`);
-    return decodeV2(body);
+    return decodeV2(body, report);
   }
-  return decodeV1(body);
+  return decodeV1(body, report);
 }
 
-function decodeV1(body: unknown): DecodedSensorBatch {
+function decodeV1(body: unknown, report: CleanReport): DecodedSensorBatch {
   const envelope = V1EnvelopeSchema.safeParse(body);
   if (!envelope.success)
     throw new CollectorError('INVALID_BODY', `invalid batch: ${issueText(envelope.error)}`);
@@ -117,7 +123,9 @@ function decodeV1(body: unknown): DecodedSensorBatch {
     else
       rejected.push({ index, error: parsed ? issueText(parsed.error) : 'invalid event (nested too deep)' });
   }
-  return { version: 1, sensorId, batchId, count: raw.length, events, rejected };
+  // zod may have copied an event: ask about the parsed body's own object.
+  const sanitized = report.replaced === 0 ? 0 : events.filter((e) => report.touched(raw[e.index])).length;
+  return { version: 1, sensorId, batchId, count: raw.length, events, rejected, sanitized };
 }
 
 const EPOCH_NS = /^\d{1,20}$/;
@@ -264,7 +272,32 @@ function rowError(row: unknown, checks: TableChecks): string | undefined {
   return undefined;
 }
 
-function decodeV2(body: Record<string, unknown>): DecodedSensorBatch {
+/** Accepted version-2 events that use a row or table entry in which characters were replaced. */
+function sanitizedV2(
+  batch: z.infer<typeof V2EnvelopeSchema>,
+  events: DecodedSensorBatch['events'],
+  report: CleanReport,
+): number {
+  if (report.replaced === 0) return 0;
+  // A string is not tracked by itself: a batch hostname holding U+FFFD in a batch where something
+  // was replaced is taken as replaced (at worst an over-count for a hostname sent with U+FFFD).
+  const hostnameChanged = batch.hostname?.includes(REPLACEMENT_CHARACTER) === true;
+  let n = 0;
+  for (const { index } of events) {
+    const row = batch.events[index] as CompactEvent;
+    if (
+      report.touched(row) ||
+      report.touched(batch.procs[row[5]]) ||
+      report.touched(batch.argNames[row[6]]) ||
+      (row[9] != null && report.touched(batch.containers[row[9]])) ||
+      (row[11] == null && hostnameChanged)
+    )
+      n++;
+  }
+  return n;
+}
+
+function decodeV2(body: Record<string, unknown>, report: CleanReport): DecodedSensorBatch {
   const envelope = V2EnvelopeSchema.safeParse(body);
   if (!envelope.success)
     throw new CollectorError('INVALID_BODY', `invalid batch: ${issueText(envelope.error)}`);
@@ -286,5 +319,6 @@ function decodeV2(body: Record<string, unknown>): DecodedSensorBatch {
     count: batch.events.length,
     events,
     rejected,
+    sanitized: sanitizedV2(batch, events, report),
   };
 }

@@ -7,6 +7,7 @@ import {
   type SensorEventBatchResponse,
   SensorHeartbeatSchema,
   type SensorHeartbeatResponse,
+  type SensorRejectedEvent,
 } from '@peregrine/protocol';
 import type { SensorIdentity } from '@peregrine/db';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -16,6 +17,7 @@ import { BackpressureError, type IngestEvent } from '../pipeline/types.js';
 import type { IngestContext, IngestModule } from './register.js';
 import { decodeSensorBatch, issueText } from './sensor-batch.js';
 import { SensorAuthenticator } from './sensor-auth.js';
+import { type CleanReport, cleanJsonValue, jsonTextNeedsCleaning } from './shared/clean-text.js';
 
 /** Batch body versions this collector reads (advertised in the config). */
 const BATCH_VERSIONS = [1, SENSOR_BATCH_V2];
@@ -59,10 +61,33 @@ export const sensorIngest: IngestModule = {
         requests.set(req, { sensor, receivedAt });
       });
       installRequestDecompression(app);
+      installCleaningJsonParser(app);
       sensorRoutes(app, ctx);
     });
   },
 };
+
+/** Cleaning reports of sensor bodies in which characters were replaced (clean-text.ts). */
+const cleaned = new WeakMap<FastifyRequest, CleanReport>();
+
+/**
+ * Fastify's own JSON parser (secure-json-parse, refusing `__proto__` and `constructor.prototype`
+ * keys as before), followed by cleaning when the text says it may be needed: a clean body costs
+ * one `indexOf` (the sensor stream is the collector's hot path).
+ */
+function installCleaningJsonParser(app: FastifyInstance): void {
+  const parse = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (req, body, done) => {
+    parse(req, body as string, (err, value) => {
+      if (err) return done(err, undefined);
+      if (!jsonTextNeedsCleaning(body as string)) return done(null, value);
+      const result = cleanJsonValue(value);
+      if (result.report.replaced > 0) cleaned.set(req, result.report);
+      done(null, result.value);
+    });
+  });
+}
 
 /** Sensor batch requests handled at once (reading, evaluating or committing). */
 const MAX_BATCH_REQUESTS = 64;
@@ -76,12 +101,28 @@ function requestInfo(req: FastifyRequest): { sensor: SensorIdentity; receivedAt:
   return info;
 }
 
+/** SubmitResult.rejected of a sensor batch -> refused events by index (from `<prefix><index>`). */
+function storeRefusals(
+  refused: { ingestKey: string; reason: string }[] | undefined,
+  keyPrefix: string,
+): SensorRejectedEvent[] {
+  if (!refused?.length) return [];
+  const out: SensorRejectedEvent[] = [];
+  for (const r of refused) {
+    const index = r.ingestKey.startsWith(keyPrefix)
+      ? Number(r.ingestKey.slice(keyPrefix.length))
+      : Number.NaN;
+    if (Number.isSafeInteger(index) && index >= 0) out.push({ index, error: `not stored: ${r.reason}` });
+  }
+  return out;
+}
+
 function sensorRoutes(app: FastifyInstance, ctx: IngestContext): void {
   const config = { source: 'syscall' };
 
   app.post(SENSOR_API_PATHS.events, { bodyLimit: SENSOR_MAX_BATCH_BYTES, config }, async (req) => {
     const { sensor, receivedAt } = requestInfo(req);
-    const batch = decodeSensorBatch(req.body);
+    const batch = decodeSensorBatch(req.body, cleaned.get(req));
     const { batchId, rejected } = batch;
     ctx.metrics.eventsIn.inc({ source: 'syscall' }, batch.count);
     if (await ctx.store.isBatchSeen(sensor.sensorId, batchId)) {
@@ -90,13 +131,14 @@ function sensorRoutes(app: FastifyInstance, ctx: IngestContext): void {
       return dup;
     }
     const events: IngestEvent[] = new Array(batch.events.length);
+    const keyPrefix = `${sensor.sensorId}:${batchId}:`;
     for (let n = 0; n < batch.events.length; n++) {
       const { index, event: ev } = batch.events[n]!;
       events[n] = {
         source: 'syscall',
         event: ev,
         // The event's index in the batch, as sent, whatever the body version.
-        ingestKey: `${sensor.sensorId}:${batchId}:${index}`,
+        ingestKey: `${keyPrefix}${index}`,
         eventTime: epochNsToDate(ev.ts),
         hostname: ev.hostname,
       };
@@ -114,18 +156,17 @@ function sensorRoutes(app: FastifyInstance, ctx: IngestContext): void {
     );
     const duplicate = result.duplicates > 0 && result.accepted === 0;
     if (duplicate) ctx.metrics.duplicates.inc({ source: 'syscall' });
-    // Events the database refused (the rest of the batch is stored): reported by their index.
-    const refused = (result.rejected ?? []).map((r) => ({
-      index: Number(r.ingestKey.slice(r.ingestKey.lastIndexOf(':') + 1)),
-      error: `refused by the database: ${r.reason}`,
-    }));
+    // Events the database refused are reported like events refused at decoding, by index.
+    const refused = storeRefusals(result.rejected, keyPrefix);
     if (refused.length)
-      ctx.metrics.rejects.inc({ source: 'syscall', reason: 'refused_by_database' }, refused.length);
+      ctx.metrics.rejects.inc({ source: 'syscall', reason: 'store_refused' }, refused.length);
+    if (batch.sanitized > 0 && !duplicate) ctx.metrics.sanitized.inc({ source: 'syscall' }, batch.sanitized);
     const body: SensorEventBatchResponse = {
       accepted: duplicate ? 0 : events.length - refused.length,
       duplicate,
-      rejected: [...rejected, ...refused],
+      rejected: refused.length ? [...rejected, ...refused].sort((a, b) => a.index - b.index) : rejected,
     };
+    if (batch.sanitized > 0 && !duplicate) body.sanitized = batch.sanitized;
     return body;
   });
 

@@ -13,6 +13,11 @@ export interface CollectorMetrics {
   drops: Counter<'reason'>;
   /** Re-sent batches or events recognised as already handled. */
   duplicates: Counter<'source'>;
+  /**
+   * Events stored with characters Postgres refuses (NUL, unpaired surrogates) replaced by U+FFFD,
+   * by source; `store` counts what the store's last-resort net repaired (an ingest path missed).
+   */
+  sanitized: Counter<'source'>;
   /** Receipt-to-commit time of a submitted batch. */
   batchSeconds: Histogram<'stage'>;
   /** Events accepted and not yet committed. */
@@ -71,6 +76,12 @@ export function createMetrics(options: { defaults?: boolean } = {}): CollectorMe
     duplicates: new Counter({
       name: 'peregrine_collector_duplicates_total',
       help: 'Re-delivered batches recognised as already handled, by source.',
+      labelNames: ['source'],
+      registers: r,
+    }),
+    sanitized: new Counter({
+      name: 'peregrine_collector_sanitized_total',
+      help: 'Events whose NUL or unpaired surrogate characters were replaced by U+FFFD, by source.',
       labelNames: ['source'],
       registers: r,
     }),

@@ -3,6 +3,7 @@ import type { FastifyBaseLogger } from 'fastify';
 import type { CollectorMetrics } from '../ops/metrics.js';
 import { dedupKeyOf } from './dedup-key.js';
 import type { RulesCache } from './rules-cache.js';
+import { storableAlert, storableIngestKey, storableTime } from './storable.js';
 import type { StoreWriter } from './store-writer.js';
 import type { SubmitResult } from './types.js';
 import type { WorkItem } from './work.js';
@@ -81,48 +82,59 @@ export class BatchProcessor {
         for (const a of produced) {
           const priority = normalizePriority(a.priority) ?? 'debug';
           const time = new Date(a.time);
-          alerts.push({
-            rule: a.rule,
-            priority,
-            source: a.source,
-            output: a.output,
-            outputFields: a.output_fields,
-            tags: a.tags,
-            hostname: ev.hostname ?? hostnameOf(ev.event) ?? (a.hostname || null),
-            eventTime: Number.isNaN(time.getTime()) ? (ev.eventTime ?? received) : time,
-            dedupKey: dedupKeyOf(a.rule, a.output_fields),
-            ingestKey: ev.ingestKey,
-          });
+          alerts.push(
+            storableAlert(
+              {
+                rule: a.rule,
+                priority,
+                source: a.source,
+                output: a.output,
+                outputFields: a.output_fields,
+                tags: a.tags,
+                hostname: ev.hostname ?? hostnameOf(ev.event) ?? (a.hostname || null),
+                eventTime: Number.isNaN(time.getTime()) ? (ev.eventTime ?? received) : time,
+                dedupKey: dedupKeyOf(a.rule, a.output_fields),
+                ingestKey: ev.ingestKey,
+              },
+              received,
+            ),
+          );
         }
       }
       if (item.storeRaw) {
         rawEvents = item.events.map((e) => ({
           source: e.source,
-          eventTime: e.eventTime ?? received,
+          eventTime: storableTime(e.eventTime, received),
           payload: e.event,
-          ingestKey: e.ingestKey,
+          ingestKey: storableIngestKey(e.ingestKey),
         }));
       }
     } else {
       count = item.alerts.length;
+      const received = new Date(item.receivedAt);
       for (const a of item.alerts) {
         const priority = normalizePriority(a.priority);
         if (!priority) {
           metrics.drops.inc({ reason: 'bad_priority' });
           continue;
         }
-        alerts.push({
-          rule: a.rule,
-          priority,
-          source: a.source,
-          output: a.output,
-          outputFields: a.outputFields,
-          tags: a.tags,
-          hostname: a.hostname ?? null,
-          eventTime: a.time,
-          dedupKey: dedupKeyOf(a.rule, a.outputFields),
-          ingestKey: a.ingestKey,
-        });
+        alerts.push(
+          storableAlert(
+            {
+              rule: a.rule,
+              priority,
+              source: a.source,
+              output: a.output,
+              outputFields: a.outputFields,
+              tags: a.tags,
+              hostname: a.hostname ?? null,
+              eventTime: a.time,
+              dedupKey: dedupKeyOf(a.rule, a.outputFields),
+              ingestKey: a.ingestKey,
+            },
+            received,
+          ),
+        );
       }
     }
     metrics.batchSeconds.observe({ stage: 'evaluate' }, (Date.now() - item.receivedAt) / 1000);

@@ -56,7 +56,10 @@ export interface SubmitResult {
   /** Events recognised as already handled (re-sent). */
   duplicates: number;
   alerts: number;
-  /** Events the database refused for their values; the rest of the submission is stored. */
+  /**
+   * Events the database refused for their values (each isolated from the rest, which are stored):
+   * the caller reports them and moves on. Transient failures (database unavailable) throw instead.
+   */
   rejected?: RejectedEvent[];
   /**
    * True when the database was unavailable and the submission was written to the collector's

@@ -175,3 +175,32 @@ describe('collector store', () => {
     expect(await store.isBatchSeen(sensorId, 'concurrent-1')).toBe(false);
   });
 });
+
+describe('collector store net', () => {
+  it('stores documents holding NUL and lone surrogates with U+FFFD and reports it', async () => {
+    const repaired: number[] = [];
+    const netted = createCollectorStore(handle.url, { max: 1, onRepairedText: (n) => repaired.push(n) });
+    try {
+      const bad = alert('net-1', 'net-d1', 5_000, 'shell \u0000 in \ud800');
+      bad.outputFields = { 'proc.name\u0000': 'x\udc00' };
+      const result = await netted.storeBatch({
+        organizationId,
+        environmentId,
+        eventCount: 2,
+        alerts: [bad, alert('net-2', 'net-d1', 6_000)],
+        rawEvents: [
+          { source: 'okta', eventTime: new Date(5_000), payload: { actor: 'a\ud800', n: '\\u0000' } },
+        ],
+      });
+      expect(result).toMatchObject({ duplicate: false, skipped: 0 });
+      expect(repaired).toEqual([5]);
+      const row = await db.prisma.alert.findFirst({ where: { environmentId, ingestKey: 'net-1' } });
+      expect(row?.output).toBe('shell \ufffd in \ufffd');
+      expect(row?.outputFields).toEqual({ 'proc.name\ufffd': 'x\ufffd' });
+      const raw = await db.prisma.rawEvent.findFirst({ where: { environmentId, source: 'okta' } });
+      expect(raw?.payload).toEqual({ actor: 'a\ufffd', n: '\\u0000' });
+    } finally {
+      await netted.close();
+    }
+  });
+});

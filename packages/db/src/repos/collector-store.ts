@@ -80,14 +80,25 @@ export interface CollectorStore {
   close(): Promise<void>;
 }
 
+export interface CollectorStoreOptions {
+  /** Pool size (default 8). */
+  max?: number;
+  /**
+   * Called when the last-resort net (`repairJsonText`) replaced characters Postgres refuses in a
+   * statement's documents: some ingest path did not clean its input, which deserves a warning.
+   */
+  onRepairedText?(replaced: number): void;
+}
+
 /** Opens the collector's write path on its own pool. */
-export function createCollectorStore(url: string, options: { max?: number } = {}): CollectorStore {
+export function createCollectorStore(url: string, options: CollectorStoreOptions = {}): CollectorStore {
   const pool = new pg.Pool({ connectionString: url, max: options.max ?? 8 });
   // An idle client's error (server restart) must not crash the process; the next query reconnects.
   pool.on('error', () => {});
+  const onRepaired = options.onRepairedText ?? (() => {});
   return {
-    storeBatch: async (input) => (await storeBatches(pool, [input]))[0]!,
-    storeBatches: (inputs) => storeBatches(pool, inputs),
+    storeBatch: async (input) => (await storeBatches(pool, [input], onRepaired))[0]!,
+    storeBatches: (inputs) => storeBatches(pool, inputs, onRepaired),
     async isBatchSeen(sensorId, batchId) {
       // Batches split in transit are stored as `<batchId>/<part>/<parts>`: a range scan on the
       // primary key finds them ('0' sorts right after '/'). A read: safe to retry on a fresh
@@ -203,11 +214,38 @@ interface InsertedRow {
 const batchKey = (sensorId: string, batchId: string) => `${sensorId}\u0000${batchId}`;
 
 /**
+ * A `\u0000` or surrogate escape in JSON.stringify output that is really an escape (an odd
+ * number of backslashes before the `u`: `\\u0000` is an escaped backslash and the text u0000).
+ * JSON.stringify writes paired surrogates as characters, so a surrogate escape is a lone one.
+ */
+const REFUSED_ESCAPE = /(?<!\\)((?:\\\\)*)\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})/g;
+
+/**
+ * The last-resort net: JSON text (from JSON.stringify) with the escapes jsonb refuses (NUL, a
+ * lone surrogate) replaced by `\ufffd`, and how many were replaced. The collector cleans every
+ * ingested event before this (apps/collector/src/ingest/shared/clean-text.ts); this keeps one
+ * missed path from failing a whole statement. Costs one `indexOf` on clean text.
+ */
+export function repairJsonText(text: string): { text: string; replaced: number } {
+  if (text.indexOf('\\u') === -1) return { text, replaced: 0 };
+  let replaced = 0;
+  const out = text.replace(REFUSED_ESCAPE, (_match, pairs: string) => {
+    replaced++;
+    return `${pairs}\\ufffd`;
+  });
+  return { text: out, replaced };
+}
+
+/**
  * Stores batches of one organisation and environment together. Results are in input order; a
  * sensor batch id that appears twice in `inputs` (or was stored before) is a duplicate after its
  * first occurrence.
  */
-async function storeBatches(pool: pg.Pool, inputs: readonly StoreBatchInput[]): Promise<StoreBatchResult[]> {
+async function storeBatches(
+  pool: pg.Pool,
+  inputs: readonly StoreBatchInput[],
+  onRepaired: (replaced: number) => void,
+): Promise<StoreBatchResult[]> {
   const first = inputs[0];
   if (!first) return [];
   const batches: { s: string; b: string; e: number; a: number }[] = [];
@@ -268,17 +306,16 @@ async function storeBatches(pool: pg.Pool, inputs: readonly StoreBatchInput[]): 
       });
     }
   });
+  const documents = [JSON.stringify(batches), JSON.stringify(alerts), JSON.stringify(raw)].map(
+    repairJsonText,
+  );
+  const repaired = documents.reduce((n, d) => n + d.replaced, 0);
+  if (repaired > 0) onRepaired(repaired);
   // Named: each connection parses and plans the statement once instead of once per call.
   const r = await pool.query<{ fresh: { s: string; b: string }[]; rows: InsertedRow[]; raw: string[] }>({
     name: 'peregrine-store-batches-v6',
     text: STORE_BATCHES_SQL,
-    values: [
-      first.organizationId,
-      first.environmentId,
-      JSON.stringify(batches),
-      JSON.stringify(alerts),
-      JSON.stringify(raw),
-    ],
+    values: [first.organizationId, first.environmentId, ...documents.map((d) => d.text)],
   });
   const row = r.rows[0]!;
   const fresh = new Set(row.fresh.map((f) => batchKey(f.s, f.b)));

@@ -31,7 +31,8 @@ const DIMENSIONS = {
   rule: Prisma.sql`a.rule`,
   source: Prisma.sql`a.source`,
   host: Prisma.sql`a.hostname`,
-  namespace: Prisma.sql`a."outputFields"->>'k8s.ns.name'`,
+  // Bounded as the rollup triggers bound it, so hours read from alerts merge with rollup hours.
+  namespace: Prisma.sql`alert_rollup_key(a."outputFields"->>'k8s.ns.name')`,
   status: Prisma.sql`a.status::text`,
 } as const;
 type Dimension = keyof typeof DIMENSIONS;

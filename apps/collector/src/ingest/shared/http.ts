@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { installRequestDecompression } from '../../http/decompress.js';
 import { CollectorError } from '../../http/errors.js';
 import type { CollectorMetrics } from '../../ops/metrics.js';
+import { type CleanReport, parseCleanJson } from './clean-text.js';
 import { ingestErrorHandler } from './errors.js';
 
 /**
@@ -32,11 +33,18 @@ export function requestBytes(req: FastifyRequest): Buffer {
   return body;
 }
 
-/** JSON.parse with a 400 that says where the text broke. */
-export function parseJsonBody(bytes: Buffer): unknown {
+/** A parsed JSON body, cleaned of characters Postgres refuses (clean-text.ts). */
+export interface JsonBody {
+  value: unknown;
+  /** What cleaning replaced; `report.touched(item)` tells which events had characters replaced. */
+  report: CleanReport;
+}
+
+/** JSON.parse (cleaned, see clean-text.ts) with a 400 that says where the text broke. */
+export function parseJsonBody(bytes: Buffer): JsonBody {
   if (bytes.length === 0) throw new CollectorError('INVALID_BODY', 'the request body is empty');
   try {
-    return JSON.parse(bytes.toString('utf8'));
+    return parseCleanJson(bytes.toString('utf8'));
   } catch (err) {
     throw new CollectorError('INVALID_JSON', `body is not valid JSON: ${(err as Error).message}`);
   }

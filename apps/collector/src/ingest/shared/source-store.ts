@@ -12,6 +12,7 @@ import {
   type SourceSecrets,
   saveCloudSourceCursor,
 } from '@peregrine/db';
+import { cleanString } from './clean-text.js';
 
 /** A cloud source with its secrets in clear, as ingest modules use it. */
 export interface ResolvedSource {
@@ -136,7 +137,9 @@ export function createDbSourceStore(db: Db, options: DbSourceStoreOptions = {}):
         write.lastEventAt = activity.lastEventAt;
         lastActivityWrite.set(id, t);
       }
-      if (activity.error !== undefined) write.error = activity.error;
+      // An error may quote the input (a parser's message): it must be storable too.
+      if (activity.error !== undefined)
+        write.error = activity.error === null ? null : cleanString(activity.error);
       await recordCloudSourceActivity(db, id, write, new Date(t));
     },
   };

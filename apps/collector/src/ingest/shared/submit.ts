@@ -40,17 +40,53 @@ export async function submitCloudEvents(
   source: ResolvedSource,
   metricSource: string,
   events: IngestEvent[],
-  options: { push?: boolean } = {},
+  options: {
+    /** A push sender that never retries: spool through a database outage. */
+    push?: boolean;
+    /** Where the events came from (a log file), named in the source's error for refused events. */
+    where?: string;
+  } = {},
 ): Promise<SubmitResult> {
   if (events.length === 0) return { accepted: 0, duplicates: 0, alerts: 0 };
   deps.metrics.eventsIn.inc({ source: metricSource }, events.length);
   const result = await deps.pipeline
     .submitEvents(originOf(source), events, { storeRaw: true, spoolOnOutage: options.push === true })
     .catch(busy);
-  noteRejected(deps, metricSource, result);
   if (result.duplicates > 0) deps.metrics.duplicates.inc({ source: metricSource }, result.duplicates);
-  await noteActivity(deps, source, { lastEventAt: new Date() });
+  await noteActivity(deps, source, {
+    lastEventAt: new Date(),
+    ...refusals(deps, metricSource, result, options.where),
+  });
   return result;
+}
+
+/**
+ * Events the database refused (SubmitResult.rejected): counted as rejects and recorded as the
+ * source's last error, so a refused record is visible in the console while the others are stored
+ * and the source moves on.
+ */
+function refusals(
+  deps: Pick<CloudIngestDeps, 'metrics'>,
+  metricSource: string,
+  result: SubmitResult,
+  where?: string,
+): { error?: string } {
+  const refused = result.rejected ?? [];
+  const first = refused[0];
+  if (!first) return {};
+  deps.metrics.rejects.inc({ source: metricSource, reason: 'store_refused' }, refused.length);
+  const more = refused.length > 1 ? ` (and ${refused.length - 1} more)` : '';
+  const at = where ? `${where}: ` : '';
+  return { error: `${at}event ${first.ingestKey} was not stored: ${first.reason}${more}` };
+}
+
+/** Counts events stored with characters replaced (clean-text.ts) in the sanitized metric. */
+export function countSanitized(
+  deps: Pick<CloudIngestDeps, 'metrics'>,
+  metricSource: string,
+  events: number,
+): void {
+  if (events > 0) deps.metrics.sanitized.inc({ source: metricSource }, events);
 }
 
 /** Submits alerts produced elsewhere (Falco); same durability and backpressure rules. */
@@ -65,15 +101,9 @@ export async function submitExternalAlerts(
   const result = await deps.pipeline
     .submitAlerts(originOf(source), alerts, { spoolOnOutage: true })
     .catch(busy);
-  noteRejected(deps, 'falco', result);
   if (result.duplicates > 0) deps.metrics.duplicates.inc({ source: 'falco' }, result.duplicates);
-  await noteActivity(deps, source, { lastEventAt: new Date() });
+  await noteActivity(deps, source, { lastEventAt: new Date(), ...refusals(deps, 'falco', result) });
   return result;
-}
-
-function noteRejected(deps: CloudIngestDeps, metricSource: string, result: SubmitResult): void {
-  const n = result.rejected?.length ?? 0;
-  if (n > 0) deps.metrics.rejects.inc({ source: metricSource, reason: 'refused_by_database' }, n);
 }
 
 /** The answer of a push endpoint: what was stored, recognised, refused (when decoding or by the database) and spooled. */
@@ -82,6 +112,8 @@ export interface PushAnswer {
   duplicates: number;
   rejected: number;
   issues?: ShapeIssue[];
+  /** Events stored with characters Postgres refuses replaced by U+FFFD (clean-text.ts). */
+  sanitized?: number;
   /** The database was unavailable: the events are on the collector's disk and stored once it is back. */
   spooled?: true;
 }
@@ -90,6 +122,7 @@ export interface PushAnswer {
 export function pushAnswer(
   result: SubmitResult,
   decoded: { rejected: number; issues: ShapeIssue[] } = { rejected: 0, issues: [] },
+  sanitized = 0,
 ): PushAnswer {
   const refused = result.rejected ?? [];
   const issues = [
@@ -105,6 +138,7 @@ export function pushAnswer(
     rejected: decoded.rejected + refused.length,
   };
   if (issues.length > 0) answer.issues = issues;
+  if (sanitized > 0) answer.sanitized = sanitized;
   if (result.spooled) answer.spooled = true;
   return answer;
 }

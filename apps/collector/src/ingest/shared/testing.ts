@@ -28,6 +28,8 @@ export class RecordingPipeline implements Pipeline {
   busyFor: number | undefined;
   /** When set, the next submission rejects with this error (then clears). */
   failNext: Error | undefined;
+  /** Ingest keys the database refuses: answered in SubmitResult.rejected and not recorded. */
+  readonly refuse = new Set<string>();
 
   private gate(): void {
     if (this.busyFor !== undefined) throw new BackpressureError(this.busyFor);
@@ -46,7 +48,12 @@ export class RecordingPipeline implements Pipeline {
     this.gate();
     this.calls.push({ kind: 'events', count: events.length });
     let duplicates = 0;
+    const rejected: { ingestKey: string; reason: string }[] = [];
     for (const event of events) {
+      if (this.refuse.has(event.ingestKey)) {
+        rejected.push({ ingestKey: event.ingestKey, reason: 'refused by the test database' });
+        continue;
+      }
       const key = `${origin.cloudSourceId ?? origin.sensorId}/${event.source}/${event.ingestKey}`;
       if (this.seen.has(key)) {
         duplicates++;
@@ -55,7 +62,8 @@ export class RecordingPipeline implements Pipeline {
       this.seen.add(key);
       this.events.push({ origin, event, storeRaw: options?.storeRaw === true });
     }
-    return { accepted: events.length - duplicates, duplicates, alerts: 0 };
+    const accepted = events.length - duplicates - rejected.length;
+    return { accepted, duplicates, alerts: 0, ...(rejected.length > 0 ? { rejected } : {}) };
   }
 
   async submitAlerts(origin: IngestOrigin, alerts: ExternalAlert[]): Promise<SubmitResult> {
