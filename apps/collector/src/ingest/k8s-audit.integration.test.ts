@@ -121,7 +121,18 @@ describe('k8s audit webhook over HTTP (real Postgres)', () => {
     try {
       const res = await post(JSON.stringify(eventList([auditEvent('refused-1'), auditEvent('kept-1')])));
       expect(res.status).toBe(200);
-      expect(await res.json()).toEqual({ accepted: 1, duplicates: 0, rejected: 1 });
+      expect(await res.json()).toEqual({
+        accepted: 1,
+        duplicates: 0,
+        rejected: 1,
+        issues: [
+          {
+            path: [],
+            message:
+              'event "refused-1/ResponseComplete" was refused by the database: refused by the test database',
+          },
+        ],
+      });
       const row = await world.db.prisma.cloudSource.findUnique({ where: { id: sourceId } });
       expect(row?.lastError).toMatch(/^event refused-1\/ResponseComplete was not stored: /);
       expect(

@@ -382,10 +382,10 @@ describe('strings Postgres refuses, on every source (real collector, engine, Pos
     };
     const json = await deliver('gh-json', `mal${NUL}lory`, false);
     expect(json.status).toBe(200);
-    expect(await json.json()).toEqual({ accepted: 1, duplicates: 0, sanitized: 1 });
+    expect(await json.json()).toEqual({ accepted: 1, duplicates: 0, rejected: 0, sanitized: 1 });
     const form = await deliver('gh-form', `eve${LONE}`, true);
     expect(form.status).toBe(200);
-    expect(await form.json()).toEqual({ accepted: 1, duplicates: 0, sanitized: 1 });
+    expect(await form.json()).toEqual({ accepted: 1, duplicates: 0, rejected: 0, sanitized: 1 });
     const outputs = (await alertsOf('Push with secrets')).map((a) => a.output).sort();
     expect(outputs).toEqual([
       `Secret pushed (repo=acme/app user=eve${R})`,
