@@ -126,8 +126,9 @@ async function startExternalPostgres(dir) {
   const group = asRoot ? Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' })) : undefined;
   await mkdir(dir, { recursive: true });
   if (asRoot) {
-    // The postgres user must reach the folder.
-    for (let d = dir; d !== path.dirname(d); d = path.dirname(d)) await chmod(d, 0o755).catch(() => {});
+    // The postgres user must reach the folder: open up only the folders this soak made (the data
+    // folder from mkdtemp is 0700), never anything above them.
+    await chmod(path.dirname(dir), 0o755);
     await chown(dir, owner, group);
   }
   const run = (cmd, argv) =>
@@ -150,10 +151,10 @@ async function startExternalPostgres(dir) {
   ctl('start');
   return {
     url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
-    restart: () => ctl('restart', '-m', 'immediate'),
-    stop: () => {
+    start: () => ctl('start'),
+    stop: (mode = 'fast') => {
       try {
-        ctl('stop', '-m', 'fast');
+        ctl('stop', '-m', mode);
       } catch {
         // already stopped
       }
@@ -251,6 +252,9 @@ function newStats() {
   };
 }
 
+/** When each answered request was sent and answered (for recovery times). */
+const answered = [];
+
 /**
  * Sends `body` until a 2xx (or a 4xx other than 429, which is final), as a retrying sender does:
  * after Retry-After on 429/503, after 500 ms on other failures (connection refused or reset while
@@ -260,6 +264,7 @@ async function sendUntilAnswered(stats, url, init, deadline) {
   for (;;) {
     let res;
     let why;
+    const sentAt = Date.now();
     try {
       res = await fetch(url, { ...init, signal: AbortSignal.timeout(30_000) });
     } catch (err) {
@@ -273,7 +278,10 @@ async function sendUntilAnswered(stats, url, init, deadline) {
       } catch {
         body = text;
       }
-      if (res.status >= 200 && res.status < 300) return { status: res.status, body };
+      if (res.status >= 200 && res.status < 300) {
+        answered.push({ sentAt, at: Date.now() });
+        return { status: res.status, body };
+      }
       if (res.status !== 429 && res.status < 500) return { status: res.status, body };
       why = String(res.status);
       const after = Number(res.headers.get('retry-after'));
@@ -326,6 +334,9 @@ function noteAnswer(stats, answer, events, keyOf) {
 
 async function main() {
   const dataDir = await mkdtemp(path.join(os.tmpdir(), 'peregrine-soak-'));
+  // As root the database runs as the postgres user, who must reach the folder (mkdtemp makes it
+  // private; otherwise the cluster would be placed under /var/lib/peregrine).
+  if (process.getuid?.() === 0) await chmod(dataDir, 0o755);
   const [consolePort, collectorPort, pgPort] = [await freePort(), await freePort(), await freePort()];
   const secretKey = randomBytes(32);
   let external;
@@ -620,11 +631,11 @@ async function main() {
 
     // Faults in the middle; recovery = first answered store after the fault.
     const faults = [];
-    const firstAckAfter = async (since) => {
-      const before = Object.values(stats).reduce((n, s) => n + s.acknowledged, 0);
+    // Recovery: the first request sent after the fault that was answered 2xx.
+    const firstStoreAfter = async (since) => {
       for (;;) {
-        const now = Object.values(stats).reduce((n, s) => n + s.acknowledged, 0);
-        if (now > before) return (Date.now() - since) / 1000;
+        const hit = answered.find((a) => a.sentAt >= since);
+        if (hit) return Math.round(hit.at - since) / 1000;
         if (Date.now() > deadline) return undefined;
         await sleep(50);
       }
@@ -654,27 +665,29 @@ async function main() {
           fault: 'kill -9 collector',
           at: elapsed(),
           readyAfterS: ready,
-          firstStoreAfterS: await firstAckAfter(since),
+          firstStoreAfterS: await firstStoreAfter(since),
         });
       } else faults.push({ fault: 'kill -9 collector', error: 'collector process not found' });
       await at(0.5);
       {
         const since = Date.now();
         if (external) {
-          log('fault: restart of the external PostgreSQL (immediate mode, as a crash)');
-          external.restart();
+          // Down for longer than the collector's store retries (about 3.5 s): sensors are told
+          // 503, push senders are answered from the collector's spool.
+          log('fault: the external PostgreSQL stopped (immediate mode, as a crash) for 8 s');
+          external.stop('immediate');
+          await sleep(8000);
+          external.start();
         } else if (!EXTERNAL) {
           const pid = await embeddedPostmasterPid(dataDir);
           log(`fault: kill -9 of the embedded PostgreSQL (postmaster ${pid})`);
           process.kill(pid, 'SIGKILL');
         }
         if (external || !EXTERNAL) {
-          const ready = await readyAfter(since + 200);
           faults.push({
-            fault: 'database restart',
+            fault: external ? 'database down 8 s' : 'database killed (kill -9)',
             at: elapsed(),
-            readyAfterS: ready,
-            firstStoreAfterS: await firstAckAfter(Date.now()),
+            firstStoreAfterS: await firstStoreAfter(since),
           });
         }
       }
@@ -698,7 +711,7 @@ async function main() {
           fault: 'terminate connections',
           at: elapsed(),
           connections: terminated,
-          firstStoreAfterS: await firstAckAfter(since),
+          firstStoreAfterS: await firstStoreAfter(since),
         });
       }
     })();
@@ -842,7 +855,7 @@ function printReport(r) {
 |---|---|---|---|---|---|---|---|---|---|---|
 ${rows.join('\n')}
 
-Faults: ${r.faults.map((f) => `${f.fault} at ${f.at?.toFixed?.(1)} s (ready after ${f.readyAfterS ?? '-'} s, first store after ${f.firstStoreAfterS ?? '-'} s${f.connections !== undefined ? `, ${f.connections} connections` : ''}${f.error ? `, ${f.error}` : ''})`).join('; ')}.
+Faults: ${r.faults.map((f) => `${f.fault} at ${f.at?.toFixed?.(1)} s (${f.readyAfterS !== undefined ? `collector ready after ${f.readyAfterS} s, ` : ''}first store after ${f.firstStoreAfterS ?? '-'} s${f.connections !== undefined ? `, ${f.connections} connections` : ''}${f.error ? `, ${f.error}` : ''})`).join('; ')}.
 Console API queries: ${r.console.ok} answered (p50 ${r.console.p50ms} ms, p95 ${r.console.p95ms} ms), ${r.console.unavailable} answered 503, ${r.console.failed} failed otherwise.
 Supervisor restarts: ${r.restarts}. Everything stored ${r.settledAfterS} s after the load ended. Sanitised sample: ${JSON.stringify(r.sanitizedSample)}.
 `);

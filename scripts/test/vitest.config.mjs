@@ -7,5 +7,7 @@ export default defineConfig({
     include: ['test/**/*.test.mjs'],
     testTimeout: 420_000,
     hookTimeout: 60_000,
+    // Each file runs all of Peregrine: one at a time on a 2-core machine.
+    fileParallelism: false,
   },
 });
