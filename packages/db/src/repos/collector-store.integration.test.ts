@@ -189,7 +189,12 @@ describe('collector store net', () => {
         eventCount: 2,
         alerts: [bad, alert('net-2', 'net-d1', 6_000)],
         rawEvents: [
-          { source: 'okta', eventTime: new Date(5_000), payload: { actor: 'a\ud800', n: '\\u0000' } },
+          {
+            source: 'okta',
+            eventTime: new Date(5_000),
+            payload: { actor: 'a\ud800', n: '\\u0000' },
+            ingestKey: 'net-raw-1',
+          },
         ],
       });
       expect(result).toMatchObject({ duplicate: false, skipped: 0 });
