@@ -260,7 +260,9 @@ describe.each(BACKENDS)('eBPF backend ($name, real kernel)', ({ unavailable, cre
     const flag = join(dir, 'go');
     const child = spawn(
       '/bin/sh',
-      ['-c', `while [ ! -e ${flag} ]; do sleep 0.05; done; cat /etc/shadow > /dev/null`],
+      // The shell stays in the container after `cat` (gone at once): the container's /etc/passwd is
+      // read through it (a container whose every process is gone has no files left to read).
+      ['-c', `while [ ! -e ${flag} ]; do sleep 0.05; done; cat /etc/shadow > /dev/null; sleep 5`],
       { stdio: 'ignore' },
     );
     try {

@@ -1,4 +1,4 @@
-import { readlinkSync } from 'node:fs';
+import { readFileSync, readlinkSync } from 'node:fs';
 import { hostname as osHostname } from 'node:os';
 import type {
   WireContainerInfo as ContainerInfo,
@@ -23,7 +23,7 @@ import {
   renderRenameFlags,
   renderResolveFlags,
 } from '../capture/render.js';
-import type { CgroupContainer } from './cgroup.js';
+import { type CgroupContainer, containerFromCgroup } from './cgroup.js';
 import { type ContainerMeta, ContainerMetadataCache } from './container-runtime.js';
 import { LruCache } from './lru-cache.js';
 import { normalizePath, type ProcEntry, ProcessTable } from './process-table.js';
@@ -370,10 +370,24 @@ export class Enricher {
     return entry;
   }
 
-  #root(entry: ProcEntry): { key: string; root: string } {
-    return entry.container
-      ? { key: entry.container.id, root: `${this.#procRoot}/${entry.pid}/root` }
-      : { key: '', root: '' };
+  #root(entry: ProcEntry): { key: string; root: string; otherRoot?: () => string | undefined } {
+    const container = entry.container;
+    if (!container) return { key: '', root: '' };
+    return {
+      key: container.id,
+      root: `${this.#procRoot}/${entry.pid}/root`,
+      // A process gone before its container's files were read (`cat` run by a shell in the
+      // container): its parent still in the same container has the same root.
+      otherRoot: () => {
+        try {
+          const text = readFileSync(`${this.#procRoot}/${entry.ppid}/cgroup`, 'utf8');
+          if (containerFromCgroup(text)?.id === container.id) return `${this.#procRoot}/${entry.ppid}/root`;
+        } catch {
+          // the parent is gone too
+        }
+        return undefined;
+      },
+    };
   }
 
   /**
@@ -400,8 +414,8 @@ export class Enricher {
   }
 
   #buildInfo(entry: ProcEntry, raw: ThreadFacts): ProcessInfo {
-    const { key, root } = this.#root(entry);
-    const info = this.#toInfo(entry, key, root);
+    const { key, root, otherRoot } = this.#root(entry);
+    const info = this.#toInfo(entry, key, root, otherRoot);
     info.tid = raw.tid;
     // comm is per thread (workers rename themselves); the event's own comm is the truth.
     info.name = raw.comm;
@@ -420,7 +434,7 @@ export class Enricher {
     return info;
   }
 
-  #toInfo(entry: ProcEntry, key: string, root: string): ProcessInfo {
+  #toInfo(entry: ProcEntry, key: string, root: string, otherRoot?: () => string | undefined): ProcessInfo {
     const info: ProcessInfo = {
       pid: entry.pid,
       ppid: entry.ppid,
@@ -446,13 +460,13 @@ export class Enricher {
     if (entry.capInheritable) info.capInheritable = entry.capInheritable;
     info.uid = entry.uid;
     info.gid = entry.gid;
-    const user = this.users.userName(entry.uid, root, key);
-    const group = this.users.groupName(entry.gid, root, key);
+    const user = this.users.userName(entry.uid, root, key, otherRoot);
+    const group = this.users.groupName(entry.gid, root, key, otherRoot);
     if (user !== undefined) info.user = user;
     if (group !== undefined) info.group = group;
     info.loginuid = entry.loginuid;
     if (entry.loginuid >= 0) {
-      const loginname = this.users.userName(entry.loginuid, root, key);
+      const loginname = this.users.userName(entry.loginuid, root, key, otherRoot);
       if (loginname !== undefined) info.loginname = loginname;
     }
     return info;
@@ -727,16 +741,13 @@ export class Enricher {
   }
 
   #userArg(entry: ProcEntry, uid: number): string {
-    return uid === -1 ? '-1' : (this.users.userName(uid, ...this.#userScope(entry)) ?? String(uid));
+    const { key, root, otherRoot } = this.#root(entry);
+    return uid === -1 ? '-1' : (this.users.userName(uid, root, key, otherRoot) ?? String(uid));
   }
 
   #groupArg(entry: ProcEntry, gid: number): string {
-    return gid === -1 ? '-1' : (this.users.groupName(gid, ...this.#userScope(entry)) ?? String(gid));
-  }
-
-  #userScope(entry: ProcEntry): [root: string, key: string] {
-    const { key, root } = this.#root(entry);
-    return [root, key];
+    const { key, root, otherRoot } = this.#root(entry);
+    return gid === -1 ? '-1' : (this.users.groupName(gid, root, key, otherRoot) ?? String(gid));
   }
 }
 

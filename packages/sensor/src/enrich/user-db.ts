@@ -46,7 +46,7 @@ export class UserDb {
     this.#recheckMs = options.recheckMs ?? 5000;
   }
 
-  #table(root: string, key: string): NameTable {
+  #table(root: string, key: string, otherRoot?: () => string | undefined): NameTable {
     const now = Date.now();
     const cached = this.#tables.get(key);
     if (cached && now - cached.checkedAt < this.#recheckMs) return cached;
@@ -55,8 +55,15 @@ export class UserDb {
       mtimeMs = statSync(`${root}/etc/passwd`).mtimeMs;
     } catch {
       // A root that is gone (/proc/PID/root of an exited process) says nothing about the
-      // container's files: keep what was read through another of its processes, cache nothing.
-      if (root !== '' && !existsSync(root)) return cached ?? EMPTY_TABLE;
+      // container's files: keep what was read through another of its processes, or read them
+      // through another live process of the same container, else cache nothing.
+      if (root !== '' && !existsSync(root)) {
+        if (cached) return cached;
+        const other = otherRoot?.();
+        return other !== undefined && other !== root && existsSync(other)
+          ? this.#table(other, key)
+          : EMPTY_TABLE;
+      }
       // No passwd under this root (distroless images): names stay unknown.
     }
     if (cached && cached.mtimeMs === mtimeMs) {
@@ -73,13 +80,17 @@ export class UserDb {
     return table;
   }
 
-  /** The user name of `uid` under `root` ('' = the host), cached under `key` (a container id). */
-  userName(uid: number, root = '', key = root): string | undefined {
-    return this.#table(root, key).users.get(uid);
+  /**
+   * The user name of `uid` under `root` ('' = the host), cached under `key` (a container id).
+   * `otherRoot` names another root of the same container, asked only when `root` is gone and
+   * nothing is cached yet (a short-lived first process of a container).
+   */
+  userName(uid: number, root = '', key = root, otherRoot?: () => string | undefined): string | undefined {
+    return this.#table(root, key, otherRoot).users.get(uid);
   }
 
-  /** The group name of `gid` under `root`, cached under `key`. */
-  groupName(gid: number, root = '', key = root): string | undefined {
-    return this.#table(root, key).groups.get(gid);
+  /** The group name of `gid` under `root`, cached under `key` (`otherRoot` as for userName). */
+  groupName(gid: number, root = '', key = root, otherRoot?: () => string | undefined): string | undefined {
+    return this.#table(root, key, otherRoot).groups.get(gid);
   }
 }
