@@ -12,7 +12,7 @@ import { createDb } from '@peregrine/db';
 import { migrateDatabase } from '@peregrine/db/migrate';
 import { localSensorKey } from './lib/local-sensor.mjs';
 import { DATA_DIR, loadSecrets, openDatabase, ROOT } from './lib/runtime.mjs';
-import { processService, supervise } from './lib/supervise.mjs';
+import { killRunning, processService, supervise } from './lib/supervise.mjs';
 
 const log = (msg) => console.log(`[peregrine] ${msg}`);
 const consolePort = Number(process.env.PORT ?? 3000);
@@ -23,6 +23,8 @@ const publicUrl = (process.env.BETTER_AUTH_URL ?? `http://localhost:${consolePor
 const services = {};
 let opening;
 let stopping = false;
+/** The embedded PostgreSQL, when `npm start` runs one. */
+let embeddedServer;
 
 async function shutdown(code) {
   if (stopping) return;
@@ -37,12 +39,34 @@ async function shutdown(code) {
   await database?.stop();
   process.exit(code);
 }
+/** Ends now, leaving nothing behind: children killed, the embedded server shut down immediately. */
+function forceExit(code) {
+  killRunning('SIGKILL');
+  // PostgreSQL's immediate shutdown (SIGQUIT): like a crash, recovered from its WAL at next start.
+  const pid = embeddedServer?.pid;
+  if (pid) {
+    try {
+      process.kill(pid, 'SIGQUIT');
+    } catch {
+      // already gone
+    }
+  }
+  process.exit(code);
+}
+// Whatever ends this process, its children must not outlive it.
+process.on('exit', () => killRunning('SIGKILL'));
+
+let firstSignalAt = 0;
 for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) {
   process.on(signal, () => {
     if (stopping) {
-      log(`${signal} again: exiting without waiting`);
-      process.exit(1);
+      // npm forwards the terminal's Ctrl-C to this process too, so one press can arrive twice:
+      // only a second press a moment later means "stop waiting".
+      if (Date.now() - firstSignalAt < 2000) return;
+      log(`${signal} again: killing what is still running and exiting`);
+      forceExit(1);
     }
+    firstSignalAt = Date.now();
     void shutdown(0);
   });
 }
@@ -70,6 +94,7 @@ function runService(key, name, start, first) {
 
 /** The embedded server as a supervised service: a crash brings `restart()` on the same port. */
 function superviseEmbeddedDatabase(server) {
+  embeddedServer = server;
   const instance = () => ({ exited: server.exited, stop: () => server.stop() });
   const restart = async () => {
     await server.restart();

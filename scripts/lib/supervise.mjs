@@ -93,8 +93,12 @@ export function processService(command, args, options, { graceMs = 15_000 } = {}
       detached: true,
       ...options,
     });
+    running.add(child);
     const exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => resolve({ code, signal }));
+      child.once('exit', (code, signal) => {
+        running.delete(child);
+        resolve({ code, signal });
+      });
       child.once('error', (err) => {
         console.error(`[peregrine] cannot run ${command}: ${err.message}`);
         resolve({ code: 127, signal: null });
@@ -113,4 +117,25 @@ export function processService(command, args, options, { graceMs = 15_000 } = {}
       },
     };
   };
+}
+
+/** Children of processService still running (each leads its own process group). */
+const running = new Set();
+
+/**
+ * Kills every supervised child and its process group at once, synchronously: for an exit that
+ * cannot wait (a second Ctrl-C, a crash of `npm start` itself), so no child outlives it.
+ */
+export function killRunning(signal = 'SIGKILL') {
+  for (const child of running) {
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      try {
+        child.kill(signal);
+      } catch {
+        // already gone
+      }
+    }
+  }
 }
