@@ -260,7 +260,7 @@ export class Sensor {
   async #retrace(): Promise<void> {
     const old = this.#backend;
     const traced = this.#traced;
-    if (!old || old.name !== 'ebpf' || traced === null || this.#stopping) return;
+    if (old?.name !== 'ebpf' || traced === null || this.#stopping) return;
     const wanted = this.filter.types;
     const missing =
       wanted === null

@@ -9,8 +9,7 @@ const AUTH_PAGES = ['/sign-in', '/sign-out', '/setup'];
  * `//evil.example`, `/\evil.example` and full URLs would turn sign-in into an open redirect.
  */
 export function safeNextPath(value: string | null | undefined): string {
-  if (!value || !value.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return '/';
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point.
+  if (!value?.startsWith('/') || value.startsWith('//') || value.startsWith('/\\')) return '/';
   if (/[\u0000-\u001f\u007f]/.test(value)) return '/';
   const parsed = new URL(value, 'http://console.invalid');
   if (parsed.origin !== 'http://console.invalid') return '/';
