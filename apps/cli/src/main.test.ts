@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 const HERE = dirname(fileURLToPath(import.meta.url));
 const BIN = resolve(HERE, '../dist/main.js');
 const RULES = resolve(HERE, '../../../packages/engine/rules');
-const UPSTREAM = resolve(HERE, '../../../../shared/falco/rules/falco_rules.yaml');
+const UPSTREAM = resolve(HERE, '../../../packages/engine/testdata/falco/rules/falco_rules.yaml');
 const run = promisify(execFile);
 
 async function peregrine(args: string[], env: Record<string, string> = {}) {

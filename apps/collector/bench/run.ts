@@ -53,7 +53,7 @@ function percentile(sorted: number[], p: number): number {
 
 async function main(): Promise<void> {
   const root = repoRoot(HERE);
-  const rulesPath = resolve(root, '..', 'shared', 'falco', 'rules', 'falco_rules.yaml');
+  const rulesPath = resolve(root, 'packages', 'engine', 'testdata', 'falco', 'rules', 'falco_rules.yaml');
   const rules = readFileSync(rulesPath, 'utf8');
   const check = load([{ name: 'falco_rules.yaml', content: rules }], { sources: builtinSources() });
   if (!check.ok) throw new Error('upstream rules do not load');

@@ -14,7 +14,7 @@ import { createSyscallSource } from '../src/sources/syscall/source.js';
 
 const EVENTS = 1_000_000;
 const HERE = dirname(fileURLToPath(import.meta.url));
-const UPSTREAM = resolve(HERE, '../../../../shared/falco/rules/falco_rules.yaml');
+const UPSTREAM = resolve(HERE, '../testdata/falco/rules/falco_rules.yaml');
 
 const bashParent: ProcessInfo = { pid: 10, name: 'bash', exe: 'bash', exepath: '/usr/bin/bash', args: [] };
 const containerd: ProcessInfo = { pid: 5, name: 'containerd-shim', exe: 'containerd-shim', args: [] };

@@ -16,8 +16,8 @@ import { falcoWarnings } from './falco-warnings.js';
 import { parseCondition } from './parser.js';
 import { printCondition } from './printer.js';
 import { childrenOf } from './walk.js';
-// CI checks out shared/ beside the repository, so this resolves from /work/main to /work/shared.
-import vectorsJson from '../../../../../shared/falco/condition-vectors.json' with { type: 'json' };
+// Test data in the repository (packages/engine/testdata/falco, origin in its README).
+import vectorsJson from '../../testdata/falco/condition-vectors.json' with { type: 'json' };
 
 interface Vector {
   kind: string;

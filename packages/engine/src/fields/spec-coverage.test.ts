@@ -1,14 +1,15 @@
 /**
  * Conformance with the specs: every field named in the field tables of
- * shared/spec/sources.md and in the syscall catalogue of shared/spec/falco-language.md §5 is
- * registered by the default registry. (CI checks out shared/ beside the repository.)
+ * the source spec (sources.md) and in the syscall catalogue of falco-language.md §5 is registered
+ * by the default registry. The specs are copied into packages/engine/testdata/spec (origin in
+ * testdata/README.md), so a clone of the project alone runs this.
  */
-// biome-ignore lint/style/noRestrictedImports: tests read the shared specs from disk
+// biome-ignore lint/style/noRestrictedImports: tests read the spec copies from disk
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { createDefaultRegistry } from './registry.js';
 
-const specDir = new URL('../../../../../shared/spec/', import.meta.url);
+const specDir = new URL('../../testdata/spec/', import.meta.url);
 const read = (name: string): string => readFileSync(new URL(name, specDir), 'utf8');
 
 /** Field names of the first cell of markdown table rows: `a.b` / `.c`, `x.{p,q}` expanded. */

@@ -597,10 +597,7 @@ describe('rule selection', () => {
 
 describe('default rules next to upstream falco_rules.yaml', () => {
   it('share no list, macro or rule name with it, so loading both changes neither', async () => {
-    const upstream = readFileSync(
-      resolve(RULES_DIR, '../../../../shared/falco/rules/falco_rules.yaml'),
-      'utf8',
-    );
+    const upstream = readFileSync(resolve(RULES_DIR, '../testdata/falco/rules/falco_rules.yaml'), 'utf8');
     const up = load([{ name: 'falco_rules.yaml', content: upstream }]);
     const both = load([{ name: 'falco_rules.yaml', content: upstream }, ...files]);
     expect(both.files.flatMap((f) => f.errors)).toEqual([]);

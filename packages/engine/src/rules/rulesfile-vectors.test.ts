@@ -29,9 +29,9 @@ const SYNTHESISED_CAPTURES: Record<string, readonly unknown[]> = {
   ConnectLocalhost: connectLocalhostEvents,
 };
 
-// /work/main/packages/engine/src/rules -> /work/shared/falco (CI clones main with shared/ beside it).
+// Test data in the repository (origin in packages/engine/testdata/falco/README.md).
 const HERE = dirname(fileURLToPath(import.meta.url));
-const SHARED = resolve(HERE, '../../../../../shared/falco');
+const SHARED = resolve(HERE, '../../testdata/falco');
 
 interface Vector {
   name: string;
