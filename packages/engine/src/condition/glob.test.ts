@@ -35,3 +35,14 @@ describe('compileGlob (fnmatch without FNM_PATHNAME)', () => {
     expect(asciiLower('AbC\u00c9')).toBe('abc\u00c9');
   });
 });
+
+describe('compileGlob for field arguments (container.mount.dest[/proc*])', () => {
+  it('matches like fnmatch without flags', () => {
+    expect(compileGlob('/proc*')('/proc/sys')).toBe(true);
+    expect(compileGlob('/etc/?')('/etc/a')).toBe(true);
+    expect(compileGlob('/etc/[ab]x')('/etc/bx')).toBe(true);
+    expect(compileGlob('/etc/[!ab]x')('/etc/bx')).toBe(false);
+    expect(compileGlob('/a.b')('/axb')).toBe(false);
+    expect(compileGlob('/etc')('/etc/x')).toBe(false);
+  });
+});

@@ -1,7 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { defineSource } from './define.js';
 import { FieldError } from './errors.js';
-import { compileGlob } from './glob.js';
 
 interface Ev {
   name?: string;
@@ -95,16 +94,5 @@ describe('defineSource', () => {
         ],
       }),
     ).toThrow(/duplicate field a.b/);
-  });
-});
-
-describe('compileGlob', () => {
-  it('matches like fnmatch without flags', () => {
-    expect(compileGlob('/proc*').test('/proc/sys')).toBe(true);
-    expect(compileGlob('/etc/?').test('/etc/a')).toBe(true);
-    expect(compileGlob('/etc/[ab]x').test('/etc/bx')).toBe(true);
-    expect(compileGlob('/etc/[!ab]x').test('/etc/bx')).toBe(false);
-    expect(compileGlob('/a.b').test('/axb')).toBe(false);
-    expect(compileGlob('/etc').test('/etc/x')).toBe(false);
   });
 });

@@ -4,7 +4,6 @@ export type { BoundField, FieldSpec, SourceSpec } from './define.js';
 export { defineSource } from './define.js';
 export { FieldError, type FieldErrorCode, unknownFieldError } from './errors.js';
 export { flatConverter, isIntegerType } from './flat.js';
-export { compileGlob } from './glob.js';
 export { createDefaultRegistry, createRegistry, type FieldRegistry, getSource } from './registry.js';
 export { formatIp, parseIp, parseNet, textToBytes, toInteger } from './values.js';
 export type { PluginEnvelope } from '../sources/plugin/common.js';

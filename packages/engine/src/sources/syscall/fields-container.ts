@@ -1,6 +1,6 @@
 import type { ContainerInfo } from '../../events/syscall-event.js';
 import type { FieldSpec } from '../../fields/define.js';
-import { compileGlob } from '../../fields/glob.js';
+import { compileGlob } from '../../condition/glob.js';
 import { nsDiff, nsToBigInt } from '../../fields/values.js';
 import { type Ev, KEY_REQ, plain, withArg } from './common.js';
 
@@ -26,8 +26,8 @@ function mountField(name: string, desc: string, matchOn: MountPart, render: Moun
         const i = Number(a);
         select = (mounts) => mounts[i];
       } else {
-        const re = compileGlob(a);
-        select = (mounts) => mounts.find((m) => re.test(matchOn(m)));
+        const matches = compileGlob(a);
+        select = (mounts) => mounts.find((m) => matches(matchOn(m)));
       }
       return (e) => {
         const c = e.container;
