@@ -6,6 +6,7 @@
  */
 import type { Expr } from '../condition/ast.js';
 import { ConditionError } from '../condition/errors.js';
+import { DEPRECATED_FIELDS, falcoWarnings } from '../condition/falco-warnings.js';
 import { resolveOutputTransformer } from '../condition/output-transformer.js';
 import { parseCondition } from '../condition/parser.js';
 import { printCondition } from '../condition/printer.js';
@@ -103,21 +104,12 @@ export interface CompileResult {
   lists: CompiledList[];
 }
 
-const DEPRECATED_FIELDS = [
-  'evt.dir',
-  'evt.latency',
-  'evt.latency.s',
-  'evt.latency.ns',
-  'evt.latency.human',
-  'evt.wait_latency',
-];
 const UNKNOWN_FILTER_MARKERS = [
   'nonexistent field',
   'invalid formatting token',
   'unknown event type',
   'unknown filter:',
 ];
-const NA_OPS = new Set(['=', '==', '!=', 'in', 'intersects', 'pmatch']);
 
 /** Falco's parser depth for rule conditions. */
 const RULE_MAX_DEPTH = 1000;
@@ -319,7 +311,7 @@ class Compilation {
   ): void {
     const seen = new Set<string>();
     for (const f of fields) {
-      if (DEPRECATED_FIELDS.includes(f) && !seen.has(f)) {
+      if (DEPRECATED_FIELDS.has(f) && !seen.has(f)) {
         seen.add(f);
         this.report(
           (at?.(f) ?? ctx).diagnostic(
@@ -505,28 +497,8 @@ class Compilation {
 
   /** Falco's own condition warnings: `<NA>` comparisons on plugin JSON fields, deprecated fields. */
   private warningPass(ast: Expr, r: RuleInfo, at: (field: string) => Context | undefined): void {
-    let unsafeNa = false;
-    walk(ast, (n) => {
-      if (
-        n.kind === 'binary' &&
-        n.left.kind === 'field' &&
-        (n.left.name.startsWith('ka.') || n.left.name.startsWith('jevt.')) &&
-        NA_OPS.has(n.op) &&
-        ((n.right.kind === 'value' && n.right.value === '<NA>') ||
-          (n.right.kind === 'list' && n.right.values.includes('<NA>')))
-      ) {
-        unsafeNa = true;
-      }
-      return undefined;
-    });
-    if (unsafeNa) {
-      this.report(
-        r.condCtx.diagnostic(
-          'LOAD_UNSAFE_NA_CHECK',
-          "Comparing a field value with <NA> is unsafe and can lead to unpredictable behavior of the rule condition. If you need to check for the existence of a field, consider using the 'exists' operator instead.",
-        ),
-      );
-    }
+    const unsafeNa = falcoWarnings(ast).find((w) => w.code === 'LOAD_UNSAFE_NA_CHECK');
+    if (unsafeNa) this.report(r.condCtx.diagnostic('LOAD_UNSAFE_NA_CHECK', unsafeNa.message));
     this.warnDeprecated(
       collectFields(ast).map((f) => f.name),
       r.condCtx,
