@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { parsePriority } from '@peregrine/engine';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CollectorError } from '../http/errors.js';
@@ -33,18 +34,6 @@ export interface FalcoOptions {
 /** Paths the catch-all never claims: the sensor API, cloud webhooks, socket.io, operations. */
 const RESERVED_PATHS = /^\/(?:v\d+|ingest|socket\.io|metrics|healthz|readyz)(?:[/?]|$)/;
 
-const PRIORITIES: Record<string, string> = {
-  emergency: 'Emergency',
-  alert: 'Alert',
-  critical: 'Critical',
-  error: 'Error',
-  warning: 'Warning',
-  notice: 'Notice',
-  informational: 'Informational',
-  info: 'Informational',
-  debug: 'Debug',
-};
-
 /** The alert as Falco/falcosidekick/Tracee send it; other keys are ignored. */
 const FalcoAlertSchema = z.object({
   uuid: z.string().min(1).max(200).optional(),
@@ -52,7 +41,7 @@ const FalcoAlertSchema = z.object({
   rule: z.string().trim().min(1, 'must not be empty'),
   priority: z
     .string()
-    .refine((p) => PRIORITIES[p.toLowerCase()] !== undefined, 'must be a Falco priority (Emergency … Debug)')
+    .refine((p) => parsePriority(p) !== undefined, 'must be a Falco priority (Emergency … Debug)')
     .optional(),
   output: z.string().optional(),
   output_fields: z.record(z.string(), z.unknown()).optional(),
@@ -87,7 +76,7 @@ export function toExternalAlert(a: FalcoAlert): ExternalAlert {
   const alert: ExternalAlert = {
     time: new Date(Number(ns / 1_000_000n)),
     rule: a.rule,
-    priority: PRIORITIES[(a.priority ?? 'warning').toLowerCase()] as string,
+    priority: parsePriority(a.priority ?? 'Warning') as string,
     source: normaliseSource(a),
     output: a.output ?? '',
     outputFields: a.output_fields ?? {},

@@ -1,4 +1,5 @@
 import type { AlertInput, Priority, RawEventInput, StoredAlert } from '@peregrine/db';
+import { parsePriority } from '@peregrine/engine';
 import type { FastifyBaseLogger } from 'fastify';
 import type { CollectorMetrics } from '../ops/metrics.js';
 import { dedupKeyOf } from './dedup-key.js';
@@ -18,21 +19,10 @@ export interface AlertPublisher {
   ): void;
 }
 
-const PRIORITIES: Record<string, Priority> = {
-  emergency: 'emergency',
-  alert: 'alert',
-  critical: 'critical',
-  error: 'error',
-  warning: 'warning',
-  notice: 'notice',
-  informational: 'informational',
-  info: 'informational',
-  debug: 'debug',
-};
-
-/** Falco priority name in any case (and the `Info` alias) -> stored priority; undefined if unknown. */
+/** Falco priority name in any case (and the `Info` alias, as the engine parses it) -> stored priority. */
 export function normalizePriority(name: string): Priority | undefined {
-  return PRIORITIES[name.toLowerCase()];
+  const p = parsePriority(name);
+  return p === undefined ? undefined : (p.toLowerCase() as Priority);
 }
 
 function hostnameOf(event: unknown): string | undefined {
