@@ -55,7 +55,6 @@ export { UserDb } from './enrich/user-db.js';
 export { LruCache } from './enrich/lru-cache.js';
 
 /** Shipping: queue, batch shipper, transports, retry policy, spool, collector client. */
-export { BoundedQueue } from './ship/bounded-queue.js';
 export { BatchShipper, type ShipperOptions, serializeEvents } from './ship/batch-shipper.js';
 /** Batch bodies: version 1 (every event whole) and version 2 (per-batch tables, compact rows). */
 export {
