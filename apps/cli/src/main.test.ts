@@ -107,6 +107,17 @@ describe('peregrine rules validate', { timeout: 30_000 }, () => {
     expect((await peregrine(['rules', 'validate', join(dir, 'missing.yaml')])).code).toBe(1);
     expect((await peregrine(['rules', 'validate'])).code).toBe(2);
     expect((await peregrine(['frobnicate'])).code).toBe(2);
+    // The command line itself (node:util parseArgs, strict): each wrong form is a usage error.
+    for (const argv of [
+      ['rules', 'validate', '--frobnicate', 'x.yaml'],
+      ['rules', 'validate', '--json=yes', 'x.yaml'],
+      ['replay', '-r'],
+      ['replay', '-r', 'a.yaml', '--source', 'k8s_audit', '--source', 'okta', 'events.json'],
+    ]) {
+      const r = await peregrine(argv);
+      expect(r.code, argv.join(' ')).toBe(2);
+      expect(r.stderr, argv.join(' ')).toMatch(/unknown option|takes no|argument missing|given twice|usage/i);
+    }
   });
 });
 

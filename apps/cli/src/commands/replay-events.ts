@@ -15,7 +15,7 @@ import {
   type RuleSet,
   toJson,
 } from '@peregrine/engine';
-import { parseArgs, UsageError } from '../args.js';
+import { parseCommandLine, UsageError } from '../args.js';
 import { detectSource } from '../detect-source.js';
 import type { CliEnv } from '../env.js';
 import { readRulesFiles } from '../read-rules.js';
@@ -46,13 +46,14 @@ function alertJson(a: Alert): string {
   });
 }
 
-function selectRules(ruleset: RuleSet, opts: Map<string, string[]>): RuleSet {
+function selectRules(
+  ruleset: RuleSet,
+  select: { only?: string[]; disabledNames?: string[]; disabledTags?: string[] },
+): RuleSet {
   let rs = ruleset;
-  const only = opts.get('-t');
-  if (only) rs = rs.cleared().withEnabled({ tags: only }, true);
-  for (const name of opts.get('-D') ?? []) rs = rs.withEnabled({ name }, false);
-  const tags = opts.get('-T');
-  if (tags) rs = rs.withEnabled({ tags }, false);
+  if (select.only) rs = rs.cleared().withEnabled({ tags: select.only }, true);
+  for (const name of select.disabledNames ?? []) rs = rs.withEnabled({ name }, false);
+  if (select.disabledTags) rs = rs.withEnabled({ tags: select.disabledTags }, false);
   return rs;
 }
 
@@ -67,27 +68,31 @@ function printLoadProblems(result: LoadResult, io: Io): void {
 }
 
 export async function replayEvents(argv: readonly string[], io: Io, env: CliEnv): Promise<number> {
-  const args = parseArgs(
-    argv,
-    {
-      '--rules': { value: true, repeat: true },
-      '--json': { value: false },
-      '--source': { value: true },
-      '--rule-matching': { value: true },
-      '--min-priority': { value: true },
-      '--iso8601': { value: false },
-      '-D': { value: true, repeat: true },
-      '-T': { value: true, repeat: true },
-      '-t': { value: true, repeat: true },
+  const args = parseCommandLine({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    tokens: true,
+    options: {
+      rules: { type: 'string', short: 'r', multiple: true },
+      json: { type: 'boolean' },
+      source: { type: 'string' },
+      'rule-matching': { type: 'string' },
+      'min-priority': { type: 'string' },
+      iso8601: { type: 'boolean' },
+      // Falco's -D (disable rules whose name contains), -T (disable by tag), -t (only these tags).
+      'disable-rule': { type: 'string', short: 'D', multiple: true },
+      'disable-tag': { type: 'string', short: 'T', multiple: true },
+      tag: { type: 'string', short: 't', multiple: true },
     },
-    { '-r': '--rules' },
-  );
-  const rulesPaths = args.options.get('--rules') ?? [];
+  });
+  const opts = args.values;
+  const rulesPaths = opts.rules ?? [];
   if (rulesPaths.length === 0 || args.positionals.length !== 1) throw new UsageError(REPLAY_USAGE);
-  const matching = args.options.get('--rule-matching')?.[0] ?? 'first';
+  const matching = opts['rule-matching'] ?? 'first';
   if (matching !== 'first' && matching !== 'all')
     throw new UsageError(`--rule-matching must be first or all`);
-  const minPriority = args.options.get('--min-priority')?.[0];
+  const minPriority = opts['min-priority'];
   if (minPriority !== undefined && !parsePriority(minPriority))
     throw new UsageError(`invalid priority ${minPriority}`);
 
@@ -95,7 +100,7 @@ export async function replayEvents(argv: readonly string[], io: Io, env: CliEnv)
   const result = load(files, {
     ruleMatching: matching,
     hostname: env.hostname,
-    timeFormatIso8601: args.flags.has('--iso8601'),
+    timeFormatIso8601: opts.iso8601 === true,
     ...(minPriority ? { minPriority } : {}),
   });
   printLoadProblems(result, io);
@@ -103,12 +108,16 @@ export async function replayEvents(argv: readonly string[], io: Io, env: CliEnv)
     io.err('Error: rules could not be loaded; see the errors above.\n');
     return 1;
   }
-  const ruleset = selectRules(result.ruleset, args.options);
+  const ruleset = selectRules(result.ruleset, {
+    only: opts.tag,
+    disabledNames: opts['disable-rule'],
+    disabledTags: opts['disable-tag'],
+  });
   const order = new Map(ruleset.rules.map((r, i) => [r.name, i]));
   const sourceNames = new Set(builtinSources().map((s) => s.name));
-  const defaultSource = args.options.get('--source')?.[0] ?? 'syscall';
+  const defaultSource = opts.source ?? 'syscall';
   if (!sourceNames.has(defaultSource)) throw new UsageError(`unknown source ${defaultSource}`);
-  const json = args.flags.has('--json');
+  const json = opts.json === true;
   const stats = new AlertStats();
 
   const input = args.positionals[0] === '-' ? process.stdin : createReadStream(args.positionals[0]!, 'utf8');

@@ -3,7 +3,7 @@
  * Falco does), prints each file's result with its errors and warnings, exits 1 if any failed.
  */
 import { formatFileResult, load, loadResultsJson, toJson } from '@peregrine/engine';
-import { parseArgs } from '../args.js';
+import { parseCommandLine } from '../args.js';
 import { readRulesFiles } from '../read-rules.js';
 
 export interface Io {
@@ -14,11 +14,13 @@ export interface Io {
 export const VALIDATE_USAGE = 'usage: peregrine rules validate [--json] [-v] FILE|DIR...';
 
 export async function validateRules(argv: readonly string[], io: Io): Promise<number> {
-  const args = parseArgs(
-    argv,
-    { '--json': { value: false }, '--verbose': { value: false } },
-    { '-v': '--verbose' },
-  );
+  const args = parseCommandLine({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    tokens: true,
+    options: { json: { type: 'boolean' }, verbose: { type: 'boolean', short: 'v' } },
+  });
   if (args.positionals.length === 0) {
     io.err(`${VALIDATE_USAGE}\n`);
     return 2;
@@ -26,7 +28,7 @@ export async function validateRules(argv: readonly string[], io: Io): Promise<nu
   const files = await readRulesFiles(args.positionals);
   const result = load(files);
   const contents = new Map(files.map((f) => [f.name, f.content]));
-  if (args.flags.has('--json')) {
+  if (args.values.json === true) {
     io.out(`${toJson(loadResultsJson(result.files, contents))}\n`);
   } else {
     io.out('Validating rules file(s):\n');
@@ -35,7 +37,7 @@ export async function validateRules(argv: readonly string[], io: Io): Promise<nu
     // warnings prints "Ok, with warnings" and its warnings go to stderr with -v.
     const summary = result.files.map((r) => {
       if (!r.successful || r.warnings.length === 0) return formatFileResult(r, contents);
-      if (args.flags.has('--verbose')) io.err(`${formatFileResult(r, contents)}\n`);
+      if (args.values.verbose === true) io.err(`${formatFileResult(r, contents)}\n`);
       return `${r.name}: Ok, with warnings\n`;
     });
     io.out(summary.join('\n'));
