@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CollectorPeer } from '../test/collector-peer.js';
 import { ebpfUnavailableReason } from './capture/bpftrace-backend.js';
 import type { SensorConfig } from './env.js';
@@ -15,12 +15,12 @@ import { DiskSpool } from './ship/disk-spool.js';
 import { RetryingTransport } from './ship/retrying-transport.js';
 import { HttpEventTransport } from './ship/transport.js';
 
+/** Waits until `check()` holds (vi.waitFor, polling every 25 ms). */
 async function until(check: () => boolean, timeoutMs: number): Promise<void> {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 25));
-  }
+  await vi.waitFor(() => expect(check(), 'condition not met in time').toBe(true), {
+    timeout: timeoutMs,
+    interval: 25,
+  });
 }
 
 function run(command: string, args: string[]): Promise<number> {

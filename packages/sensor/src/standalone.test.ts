@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { ebpfUnavailableReason } from './capture/bpftrace-backend.js';
 import type { SensorConfig } from './env.js';
 import { createLogger } from './logger.js';
@@ -49,10 +49,10 @@ describe.skipIf(ebpfUnavailableReason() !== undefined)('standalone mode (eBPF + 
       await new Promise((resolve) =>
         spawn('/bin/sh', ['-c', 'cat /etc/shadow > /dev/null'], { stdio: 'ignore' }).on('exit', resolve),
       );
-      const started = Date.now();
-      while (!out.some((l) => l.includes('Sensitive file opened')) && Date.now() - started < 10_000) {
-        await new Promise((r) => setTimeout(r, 50));
-      }
+      await vi.waitFor(() => expect(out.some((l) => l.includes('Sensitive file opened'))).toBe(true), {
+        timeout: 10_000,
+        interval: 50,
+      });
     } finally {
       await run!.stop();
       rmSync(dir, { recursive: true, force: true });

@@ -5,7 +5,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'no
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WireSyscallEvent } from '@peregrine/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RuntimeNamedCgroup } from '../testing/cgroup-sandbox.js';
 import { containerFromCgroup } from '../enrich/cgroup.js';
 import { Enricher } from '../enrich/enricher.js';
@@ -39,14 +39,16 @@ function run(command: string, args: string[]): Promise<number> {
   });
 }
 
-async function waitFor<T>(find: () => T | undefined, timeoutMs: number): Promise<T> {
-  const started = Date.now();
-  for (;;) {
-    const found = find();
-    if (found !== undefined) return found;
-    if (Date.now() - started > timeoutMs) throw new Error('timed out waiting for events');
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** What `find()` returns once it is defined (vi.waitFor, polling every 100 ms). */
+function waitFor<T>(find: () => T | undefined, timeoutMs: number): Promise<T> {
+  return vi.waitFor(
+    () => {
+      const found = find();
+      if (found === undefined) throw new Error('timed out waiting for events');
+      return found;
+    },
+    { timeout: timeoutMs, interval: 100 },
+  );
 }
 
 /**

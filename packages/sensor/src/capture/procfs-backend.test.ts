@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { Enricher } from '../enrich/enricher.js';
 import type { RawEvent } from './bpftrace-records.js';
 import { ProcfsBackend } from './procfs-backend.js';
@@ -11,12 +11,14 @@ describe('/proc polling backend', () => {
     await backend.start((event) => seen.push(event));
     const child = spawn('/bin/sleep', ['7.5'], { stdio: 'ignore' });
     try {
-      const started = Date.now();
-      while (!seen.some((e) => e.pid === child.pid && e.comm === 'sleep') && Date.now() - started < 5000) {
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      const exec = seen.find((e) => e.pid === child.pid && e.comm === 'sleep');
-      expect(exec).toBeDefined();
+      const exec = await vi.waitFor(
+        () => {
+          const found = seen.find((e) => e.pid === child.pid && e.comm === 'sleep');
+          expect(found).toBeDefined();
+          return found;
+        },
+        { timeout: 5000, interval: 50 },
+      );
       const event = new Enricher().enrich(exec!);
       expect(event).toMatchObject({
         type: 'execve',
@@ -27,14 +29,10 @@ describe('/proc polling backend', () => {
       expect(Math.abs(Number(BigInt(event.ts) / 1_000_000n) - Date.now())).toBeLessThan(5000);
       child.kill('SIGKILL');
       await new Promise((r) => child.once('exit', r));
-      const exitStarted = Date.now();
-      while (
-        !seen.some((e) => e.pid === child.pid && e.type === 'procexit') &&
-        Date.now() - exitStarted < 3000
-      ) {
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      expect(seen.some((e) => e.pid === child.pid && e.type === 'procexit')).toBe(true);
+      await vi.waitFor(
+        () => expect(seen.some((e) => e.pid === child.pid && e.type === 'procexit')).toBe(true),
+        { timeout: 3000, interval: 50 },
+      );
       // Processes that existed before the backend started are the baseline, not new.
       expect(seen.some((e) => e.pid === 1 && e.type !== 'procexit')).toBe(false);
     } finally {

@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ContainerMetadataCache, podFromLabels, splitImage } from './container-runtime.js';
 
 const id = 'c0ffee'.repeat(10).slice(0, 60) + 'abcd';
@@ -83,9 +83,7 @@ describe('container runtime metadata', () => {
     expect(cache.availableSockets()).toEqual([socket]);
     // First sight starts the fetch and answers nothing yet.
     expect(cache.get(id, 'docker')).toBeUndefined();
-    const started = Date.now();
-    while (!cache.get(id, 'docker') && Date.now() - started < 3000)
-      await new Promise((r) => setTimeout(r, 10));
+    await vi.waitFor(() => expect(cache.get(id, 'docker')).toBeDefined(), { timeout: 3000, interval: 10 });
     const meta = cache.get(id, 'docker');
     expect(meta?.container).toEqual({
       name: 'k8s_web_web-0_shop_1234_0',

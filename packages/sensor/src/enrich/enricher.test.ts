@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { realpathSync } from 'node:fs';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { RuntimeNamedCgroup } from '../testing/cgroup-sandbox.js';
 import type { RawEvent } from '../capture/bpftrace-records.js';
 import { Enricher, MonotonicClock } from './enricher.js';
@@ -23,8 +23,7 @@ function sleeper(args: string[] = ['30'], options: { cwd?: string; detached?: bo
 
 async function settled(pid: number): Promise<void> {
   // Until the exec has happened, /proc shows the forked node image.
-  for (let i = 0; i < 100 && readProcess(pid)?.name !== 'sleep'; i++)
-    await new Promise((r) => setTimeout(r, 10));
+  await vi.waitFor(() => expect(readProcess(pid)?.name).toBe('sleep'), { timeout: 2000, interval: 10 });
 }
 
 function raw(type: string, pid: number, extra: Partial<RawEvent> = {}): RawEvent {

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { WireSyscallEvent } from '@peregrine/protocol';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CollectorPeer } from '../../test/collector-peer.js';
 import { SensorStats } from '../sensor-stats.js';
 import { encodeBatch } from './batch-encoding.js';
@@ -23,12 +23,12 @@ function event(n: number): WireSyscallEvent {
   };
 }
 
+/** Waits until `check()` holds (vi.waitFor, polling every 10 ms). */
 async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  const started = Date.now();
-  while (!check()) {
-    if (Date.now() - started > timeoutMs) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 10));
-  }
+  await vi.waitFor(() => expect(check(), 'condition not met in time').toBe(true), {
+    timeout: timeoutMs,
+    interval: 10,
+  });
 }
 
 describe('BatchShipper against a collector peer over HTTP', () => {
