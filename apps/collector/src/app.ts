@@ -6,6 +6,7 @@ import type { Env } from './env.js';
 import { buildServer } from './http/server.js';
 import { INGEST_MODULES } from './ingest/modules.js';
 import type { IngestContext, IngestModule } from './ingest/register.js';
+import { sourceReachFromEnv } from './net/source-reach.js';
 import { type CollectorMetrics, createMetrics } from './ops/metrics.js';
 import { AdmittingPipeline } from './pipeline/local-pipeline.js';
 import { NatsWorkQueue } from './pipeline/nats.js';
@@ -131,7 +132,16 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
     log,
   });
   const modules = options.modules ?? INGEST_MODULES;
-  const ctx: IngestContext = { env, db, pipeline, metrics, log, rules, store };
+  const ctx: IngestContext = {
+    env,
+    db,
+    pipeline,
+    metrics,
+    log,
+    rules,
+    store,
+    reach: sourceReachFromEnv(env),
+  };
   for (const m of modules) await m.register(app, ctx);
 
   let stopped: Promise<void> | undefined;

@@ -1,6 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { CollectorError } from '../http/errors.js';
+import type { OutboundPolicy } from '../net/outbound-policy.js';
 import type { IngestModule } from './register.js';
 import { sourceFromPath } from './shared/auth.js';
 import { ShapeError } from './shared/errors.js';
@@ -33,7 +34,8 @@ import { type FileSecrets, type MinerDetections, scanPatch, scanWorkflow } from 
  *   run's head commit and adds `workflow_miner_detections`. GitHub gives a hook 10 s to answer,
  *   so these calls have a short deadline; when one fails the event is still stored (without the
  *   added key, so `github.diff.has_secrets` is absent rather than wrongly "false") and the error
- *   is recorded on the source.
+ *   is recorded on the source. `apiBaseUrl` (GitHub Enterprise) is reached through the outbound
+ *   policy (src/net/outbound-policy.ts), like every tenant-configured destination.
  */
 
 export const GITHUB_SOURCE = 'github';
@@ -44,8 +46,6 @@ export interface GithubOptions {
   bodyLimit?: number;
   /** Deadline for each enrichment API call. */
   apiTimeoutMs?: number;
-  /** The HTTP client (tests pass the global one; kept injectable for proxies). */
-  fetch?: typeof fetch;
 }
 
 interface GithubConfig {
@@ -138,7 +138,7 @@ class GithubApi {
     private readonly base: string,
     private readonly token: string | undefined,
     private readonly timeoutMs: number,
-    private readonly doFetch: typeof fetch,
+    private readonly doFetch: OutboundPolicy['fetch'],
   ) {}
 
   async get(path: string): Promise<unknown> {
@@ -228,7 +228,9 @@ export async function registerGithubRoutes(
 ): Promise<void> {
   const bodyLimit = options.bodyLimit ?? 25 * 1024 * 1024;
   const timeoutMs = options.apiTimeoutMs ?? 5_000;
-  const doFetch = options.fetch ?? fetch;
+  // apiBaseUrl is the tenant's choice: every call goes through the outbound policy, which
+  // refuses the collector's loopback, private and metadata addresses (after DNS, per connection).
+  const doFetch = deps.reach.outbound.fetch;
   await app.register(async (scope) => {
     setupIngestScope(scope, { source: GITHUB_SOURCE, bodyLimit, metrics: deps.metrics });
     scope.post('/ingest/github/:sourceId', async (req: FastifyRequest<{ Params: { sourceId: string } }>) => {

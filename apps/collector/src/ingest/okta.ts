@@ -2,6 +2,7 @@ import { SourceLeases } from '@peregrine/db';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CollectorError } from '../http/errors.js';
+import type { OutboundPolicy } from '../net/outbound-policy.js';
 import type { IngestEvent } from '../pipeline/types.js';
 import type { IngestContext, IngestModule } from './register.js';
 import { authenticatePush } from './shared/auth.js';
@@ -98,9 +99,26 @@ export function nextLink(header: string | null): string | undefined {
   return undefined;
 }
 
+/**
+ * Okta's `errorCode: errorSummary` of an error answer, or nothing: the raw body is never quoted in
+ * the source's error (tenants read it) nor in the log.
+ */
+async function oktaErrorSummary(res: Response): Promise<string> {
+  const text = await res.text().catch(() => '');
+  try {
+    const body: unknown = JSON.parse(text);
+    if (isRecord(body) && typeof body.errorSummary === 'string') {
+      const code = typeof body.errorCode === 'string' ? `${body.errorCode}: ` : '';
+      return `(${code}${body.errorSummary.slice(0, 200)})`;
+    }
+  } catch {
+    // not Okta's JSON error
+  }
+  return '';
+}
+
 export interface OktaPollerDeps extends CloudIngestDeps {
   clock?: Clock;
-  fetch?: typeof fetch;
   log?: { warn(obj: object, msg: string): void };
 }
 
@@ -141,7 +159,7 @@ export class OktaPoller implements SourcePoller {
   private readonly token: string;
   private readonly cursor: CursorKeeper<OktaCursor>;
   private readonly clock: Clock;
-  private readonly doFetch: typeof fetch;
+  private readonly doFetch: OutboundPolicy['fetch'];
   /** Epoch ms before which no request may be sent (rate-limit pause). */
   private notBefore = 0;
 
@@ -156,12 +174,16 @@ export class OktaPoller implements SourcePoller {
       );
     }
     this.config = parsed.data;
-    this.base = new URL(this.config.baseUrl ?? `https://${this.config.organization}.okta.com`);
+    // The tenant's choice of host: checked now for a clear error, and at every connection (after
+    // DNS) by the outbound policy, so the API token never reaches the collector's own network.
+    this.base = deps.reach.outbound.checkUrl(
+      this.config.baseUrl ?? `https://${this.config.organization}.okta.com`,
+    );
     const token = source.secrets.apiToken;
     if (!token) throw new OktaApiError(source.secretsError ?? 'the source has no apiToken secret');
     this.token = token;
     this.clock = deps.clock ?? systemClock;
-    this.doFetch = deps.fetch ?? fetch;
+    this.doFetch = deps.reach.outbound.fetch;
     const saved =
       isRecord(source.cursor) && typeof source.cursor.next === 'string' ? { next: source.cursor.next } : null;
     this.cursor = new CursorKeeper(deps.sources, source.id, saved, source.cursorUpdatedAt);
@@ -218,8 +240,10 @@ export class OktaPoller implements SourcePoller {
         return { delayMs: this.notBefore - now };
       }
       if (!res.ok) {
-        const text = (await res.text().catch(() => '')).slice(0, 300);
-        throw new OktaApiError(`Okta System Log: HTTP ${res.status} ${text}`.trim(), res.status);
+        throw new OktaApiError(
+          `Okta System Log: HTTP ${res.status} ${await oktaErrorSummary(res)}`.trim(),
+          res.status,
+        );
       }
       let parsed: ReturnType<typeof parseCleanJson>;
       try {

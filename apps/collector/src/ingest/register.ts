@@ -1,6 +1,7 @@
 import type { CollectorStore, Db } from '@peregrine/db';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
 import type { Env } from '../env.js';
+import type { SourceReach } from '../net/source-reach.js';
 import type { CollectorMetrics } from '../ops/metrics.js';
 import type { RulesCache } from '../pipeline/rules-cache.js';
 import type { Pipeline } from '../pipeline/types.js';
@@ -16,6 +17,8 @@ export interface IngestContext {
   rules: RulesCache;
   /** The collector's write path (sensor batch dedup lookups). */
   store: CollectorStore;
+  /** What tenant-configured sources may reach (one outbound policy per collector). */
+  reach: SourceReach;
 }
 
 /**

@@ -29,5 +29,5 @@ export function dbIngestDeps(ctx: IngestContext): CloudIngestDeps {
     sources = createDbSourceStore(ctx.db, secretKey ? { secretKey } : {});
     stores.set(ctx.db, sources);
   }
-  return { pipeline: ctx.pipeline, sources, metrics: ctx.metrics };
+  return { pipeline: ctx.pipeline, sources, metrics: ctx.metrics, reach: ctx.reach };
 }
