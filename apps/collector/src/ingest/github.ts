@@ -4,6 +4,7 @@ import { CollectorError } from '../http/errors.js';
 import type { OutboundPolicy } from '../net/outbound-policy.js';
 import type { IngestModule } from './register.js';
 import { sourceFromPath } from './shared/auth.js';
+import { BodyBudget, boundUnverifiedBodies } from './shared/body-budget.js';
 import { ShapeError } from './shared/errors.js';
 import { parseCleanJson } from './shared/clean-text.js';
 import { type JsonBody, mediaType, parseJsonBody, requestBytes, setupIngestScope } from './shared/http.js';
@@ -44,6 +45,11 @@ const ZERO_SHA = '0000000000000000000000000000000000000000';
 export interface GithubOptions {
   /** GitHub caps webhook payloads at 25 MB. */
   bodyLimit?: number;
+  /**
+   * Bytes of not yet verified bodies read at once (signatures are checked once a body is read):
+   * the total for the route and the share of one peer address. Beyond it: 429 + Retry-After.
+   */
+  unverifiedBytes?: { total: number; perPeer: number };
   /** Deadline for each enrichment API call. */
   apiTimeoutMs?: number;
 }
@@ -231,16 +237,39 @@ export async function registerGithubRoutes(
   // apiBaseUrl is the tenant's choice: every call goes through the outbound policy, which
   // refuses the collector's loopback, private and metadata addresses (after DNS, per connection).
   const doFetch = deps.reach.outbound.fetch;
+  const limits = options.unverifiedBytes ?? { total: 64 * 1024 * 1024, perPeer: 32 * 1024 * 1024 };
+  const budget = new BodyBudget(limits.total, Math.max(limits.perPeer, 1));
+  const verifying = new WeakMap<FastifyRequest, { source: ResolvedSource; secret: string }>();
   await app.register(async (scope) => {
     setupIngestScope(scope, { source: GITHUB_SOURCE, bodyLimit, metrics: deps.metrics });
-    scope.post('/ingest/github/:sourceId', async (req: FastifyRequest<{ Params: { sourceId: string } }>) => {
-      const source = await sourceFromPath(deps.sources, 'github', req.params.sourceId);
+    // Everything that can be checked without the body is checked before a byte of it is read:
+    // the source (exists, enabled, a github source with a secret) and a signature header.
+    scope.addHook('onRequest', async (req: FastifyRequest<{ Params: { sourceId?: string } }>) => {
+      if (req.method !== 'POST') return;
+      const source = await sourceFromPath(deps.sources, 'github', req.params.sourceId ?? '');
       const secret = source.secrets.webhookSecret;
       if (!secret) {
         const why = source.secretsError ?? 'the source has no webhook secret';
         await noteActivity(deps, source, { error: why });
         throw new CollectorError('UNAUTHENTICATED', `cannot verify deliveries: ${why}`);
       }
+      const signed =
+        header(req, 'x-hub-signature-256') !== undefined ||
+        (configOf(source).allowSha1Signature && header(req, 'x-hub-signature') !== undefined);
+      if (!signed) {
+        throw new CollectorError(
+          'UNAUTHENTICATED',
+          'missing X-Hub-Signature-256 header (set a secret on the webhook)',
+        );
+      }
+      verifying.set(req, { source, secret });
+    });
+    // Then the body, whose signature can only be checked once read, is read within a budget.
+    boundUnverifiedBodies(scope, budget, { bodyLimit, metrics: deps.metrics, source: GITHUB_SOURCE });
+    scope.post('/ingest/github/:sourceId', async (req: FastifyRequest<{ Params: { sourceId: string } }>) => {
+      const checked = verifying.get(req);
+      if (!checked) throw new CollectorError('UNAUTHENTICATED', 'request was not authenticated');
+      const { source, secret } = checked;
       const config = configOf(source);
       // GitHub signs the bytes it sent; no content-encoding is involved.
       const bytes = requestBytes(req);
@@ -304,6 +333,12 @@ export async function registerGithubRoutes(
 export function githubIngest(options: GithubOptions = {}): IngestModule {
   return {
     name: 'github',
-    register: (app, ctx) => registerGithubRoutes(app, dbIngestDeps(ctx), options),
+    register: (app, ctx) => {
+      const total = ctx.env.COLLECTOR_UNVERIFIED_BODY_MB * 1024 * 1024;
+      return registerGithubRoutes(app, dbIngestDeps(ctx), {
+        unverifiedBytes: { total, perPeer: Math.floor(total / 2) },
+        ...options,
+      });
+    },
   };
 }

@@ -308,10 +308,20 @@ export async function registerOktaHookRoutes(
   options: { bodyLimit?: number } = {},
 ): Promise<void> {
   const bodyLimit = options.bodyLimit ?? 4 * 1024 * 1024;
+  const authenticated = new WeakMap<FastifyRequest, ResolvedSource>();
   await app.register(async (scope) => {
     setupIngestScope(scope, { source: OKTA_SOURCE, bodyLimit, metrics: deps.metrics });
+    // Authenticate before the body is read: an unknown sender cannot make us buffer 4 MiB.
+    scope.addHook('onRequest', async (req: FastifyRequest<{ Params: { sourceId?: string } }>) => {
+      authenticated.set(req, await authenticatePush(req, deps.sources, 'okta', req.params.sourceId ?? ''));
+    });
+    const sourceOf = (req: FastifyRequest): ResolvedSource => {
+      const source = authenticated.get(req);
+      if (!source) throw new CollectorError('UNAUTHENTICATED', 'request was not authenticated');
+      return source;
+    };
     scope.get('/ingest/okta/:sourceId', async (req: FastifyRequest<{ Params: { sourceId: string } }>) => {
-      await authenticatePush(req, deps.sources, 'okta', req.params.sourceId);
+      sourceOf(req);
       const challenge = req.headers['x-okta-verification-challenge'];
       if (typeof challenge !== 'string' || challenge === '') {
         throw new CollectorError('INVALID_BODY', 'missing X-Okta-Verification-Challenge header');
@@ -319,7 +329,7 @@ export async function registerOktaHookRoutes(
       return { verification: challenge };
     });
     scope.post('/ingest/okta/:sourceId', async (req: FastifyRequest<{ Params: { sourceId: string } }>) => {
-      const source = await authenticatePush(req, deps.sources, 'okta', req.params.sourceId);
+      const source = sourceOf(req);
       if (!mediaType(req).includes('json')) {
         throw new CollectorError('UNSUPPORTED_ENCODING', 'event hook deliveries must be application/json');
       }
