@@ -1,7 +1,8 @@
-import { type CollectorStore, createCollectorStore, createDb, type Db } from '@peregrine/db';
+import { type CollectorStore, createCollectorStore, createDb, type Db, isApiKeyActive } from '@peregrine/db';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { FastifyInstance } from 'fastify';
 import { createClient } from 'redis';
+import { DbRevocationFeed } from './auth/revocation-feed.js';
 import type { Env } from './env.js';
 import { buildServer } from './http/server.js';
 import { INGEST_MODULES } from './ingest/modules.js';
@@ -29,6 +30,8 @@ export interface Collector {
   metrics: CollectorMetrics;
   realtime: RealtimeServer;
   retention: RetentionPruner;
+  /** Revocations from the database (LISTEN/NOTIFY): caches evict at once. */
+  revocations: DbRevocationFeed;
   /** Push submissions kept while the database is unavailable (local pipeline only). */
   spool: WorkSpool | undefined;
   /** Listens on COLLECTOR_HOST:COLLECTOR_PORT and starts background work; returns the base URL. */
@@ -70,6 +73,7 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
     },
   });
   const rules = new RulesCache(db, { pollMs: env.RULES_POLL_MS, log, metrics });
+  const revocations = new DbRevocationFeed(env.DATABASE_URL, log);
   if (!env.PEREGRINE_SECRET_KEY)
     log.warn('PEREGRINE_SECRET_KEY is not set: the realtime stream refuses every client');
   const realtime = new RealtimeServer(app.server, {
@@ -80,6 +84,8 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
       .filter(Boolean),
     log,
     metrics,
+    isApiKeyActive: (apiKeyId, organizationId) => isApiKeyActive(db, apiKeyId, organizationId),
+    revocations,
   });
   let redis: { pub: { close(): Promise<void> }; sub: { close(): Promise<void> } } | undefined;
   if (env.REDIS_URL) {
@@ -133,6 +139,7 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
   });
   const modules = options.modules ?? INGEST_MODULES;
   const ctx: IngestContext = {
+    revocations,
     env,
     db,
     pipeline,
@@ -155,10 +162,13 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
     metrics,
     realtime,
     retention,
+    revocations,
     spool,
     async start() {
       // Compile before listening: the first batches are not held up by a compilation.
       await rules.warm();
+      // Listening before the first request is served (until then caches use short TTLs).
+      await revocations.start();
       const url = await app.listen({ host: env.COLLECTOR_HOST, port: env.COLLECTOR_PORT });
       rules.start();
       retention.start();
@@ -186,6 +196,7 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
         await retention.stop();
         await realtime.close();
         await app.close();
+        await revocations.stop();
         if (redis) await Promise.allSettled([redis.pub.close(), redis.sub.close()]);
         await store.close();
         await db.close();

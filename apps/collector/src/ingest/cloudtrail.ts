@@ -380,7 +380,7 @@ export function createTrailPoller(source: ResolvedSource, deps: CloudIngestDeps)
 /** The module entry for src/ingest/modules.ts: one poller per enabled CloudTrail source. */
 export function cloudTrailIngest(options: { refreshMs?: number } = {}): IngestModule {
   // INGEST_MODULES is one list per process while tests run several collectors in it.
-  const running = new Set<{ supervisor: PollSupervisor; leases: SourceLeases }>();
+  const running = new Set<{ supervisor: PollSupervisor; leases: SourceLeases; unsubscribe: () => void }>();
   return {
     name: 'cloudtrail',
     register: () => {},
@@ -396,14 +396,18 @@ export function cloudTrailIngest(options: { refreshMs?: number } = {}): IngestMo
         create: (source) => createTrailPoller(source, deps),
         ...(options.refreshMs ? { refreshMs: options.refreshMs } : {}),
       });
-      running.add({ supervisor, leases });
+      const unsubscribe = ctx.revocations.subscribe((event) => {
+        if (event.kind === 'source' || event.kind === 'listening') supervisor.poke();
+      });
+      running.add({ supervisor, leases, unsubscribe });
       supervisor.start();
     },
     stop: async () => {
       const all = [...running];
       running.clear();
       await Promise.all(
-        all.map(async ({ supervisor, leases }) => {
+        all.map(async ({ supervisor, leases, unsubscribe }) => {
+          unsubscribe();
           await supervisor.stop();
           await leases.close();
         }),

@@ -362,7 +362,7 @@ export async function registerOktaHookRoutes(
  */
 export function oktaIngest(options: { refreshMs?: number } = {}): IngestModule {
   // INGEST_MODULES is one list per process while tests run several collectors in it.
-  const running = new Set<{ supervisor: PollSupervisor; leases: SourceLeases }>();
+  const running = new Set<{ supervisor: PollSupervisor; leases: SourceLeases; unsubscribe: () => void }>();
   return {
     name: 'okta',
     register: (app, ctx) => registerOktaHookRoutes(app, dbIngestDeps(ctx)),
@@ -379,14 +379,18 @@ export function oktaIngest(options: { refreshMs?: number } = {}): IngestModule {
         create: (source) => new OktaPoller(source, { ...deps, log: ctx.log }),
         ...(options.refreshMs ? { refreshMs: options.refreshMs } : {}),
       });
-      running.add({ supervisor, leases });
+      const unsubscribe = ctx.revocations.subscribe((event) => {
+        if (event.kind === 'source' || event.kind === 'listening') supervisor.poke();
+      });
+      running.add({ supervisor, leases, unsubscribe });
       supervisor.start();
     },
     stop: async () => {
       const all = [...running];
       running.clear();
       await Promise.all(
-        all.map(async ({ supervisor, leases }) => {
+        all.map(async ({ supervisor, leases, unsubscribe }) => {
+          unsubscribe();
           await supervisor.stop();
           await leases.close();
         }),

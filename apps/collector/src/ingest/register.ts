@@ -1,5 +1,6 @@
 import type { CollectorStore, Db } from '@peregrine/db';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { RevocationFeed } from '../auth/revocation-feed.js';
 import type { Env } from '../env.js';
 import type { SourceReach } from '../net/source-reach.js';
 import type { CollectorMetrics } from '../ops/metrics.js';
@@ -19,6 +20,8 @@ export interface IngestContext {
   store: CollectorStore;
   /** What tenant-configured sources may reach (one outbound policy per collector). */
   reach: SourceReach;
+  /** Revocations committed anywhere (sensor keys, sources, API keys): caches evict at once. */
+  revocations: RevocationFeed;
 }
 
 /**
