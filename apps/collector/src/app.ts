@@ -1,5 +1,6 @@
 import { type CollectorStore, createCollectorStore, createDb, type Db, isApiKeyActive } from '@peregrine/db';
 import { createAdapter } from '@socket.io/redis-adapter';
+import type { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { createClient } from 'redis';
 import { DbRevocationFeed } from './auth/revocation-feed.js';
@@ -45,6 +46,8 @@ export interface CollectorOptions {
   modules?: readonly IngestModule[];
   /** Default metrics (process CPU, memory...) are off in tests that build many collectors. */
   defaultMetrics?: boolean;
+  /** Where log lines go (default stdout); tests read them. */
+  logStream?: Writable;
 }
 
 /** Composition: env -> database, rules cache, pipeline (local or JetStream), socket.io, HTTP routes. */
@@ -55,6 +58,8 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
   const app = buildServer({
     logLevel: env.LOG_LEVEL,
     metrics,
+    ...(env.COLLECTOR_METRICS_TOKEN ? { metricsToken: env.COLLECTOR_METRICS_TOKEN } : {}),
+    ...(options.logStream ? { logStream: options.logStream } : {}),
     checkDatabase: async () => {
       await db.prisma.$queryRaw`SELECT 1`;
     },

@@ -158,7 +158,8 @@ class GithubApi {
       headers,
       signal: AbortSignal.timeout(this.timeoutMs),
     });
-    if (!res.ok) throw new Error(`GitHub API ${path}: HTTP ${res.status}`);
+    if (!res.ok)
+      throw Object.assign(new Error(`GitHub API ${path}: HTTP ${res.status}`), { status: res.status });
     // File names (and what is scanned) end up in the stored event: cleaned like the payload.
     const { value, report } = parseCleanJson(await res.text());
     this.replaced += report.replaced;
@@ -299,8 +300,10 @@ export async function registerGithubRoutes(
         }
       } catch (err) {
         deps.metrics.drops.inc({ reason: 'github_enrichment_failed' });
+        // Not the message: it names the repository and paths of the delivery (tenant content).
+        const e = err as Error & { status?: number; code?: string };
         req.log.warn(
-          { err, source: source.id, delivery },
+          { source: source.id, delivery, eventType, error: e.name, code: e.code, status: e.status },
           'GitHub enrichment failed; storing the event without it',
         );
         await noteActivity(deps, source, {
