@@ -202,6 +202,7 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
         await realtime.close();
         await app.close();
         await revocations.stop();
+        ctx.reach.outbound.close();
         if (redis) await Promise.allSettled([redis.pub.close(), redis.sub.close()]);
         await store.close();
         await db.close();

@@ -172,6 +172,8 @@ export interface OutboundPolicy {
    * `authorization` header is dropped when a redirect leaves the original origin.
    */
   fetch(url: string | URL, init?: OutboundRequestInit): Promise<Response>;
+  /** Closes the kept-alive sockets of `fetch` (the collector is stopping). */
+  close(): void;
 }
 
 /** Builds the collector's outbound policy from the operator's allowances. */
@@ -326,5 +328,9 @@ export function createOutboundPolicy(options: OutboundPolicyOptions = {}): Outbo
     }
   };
 
-  return { checkUrl, checkAddress, lookup, agents, fetch: policyFetch };
+  const close = () => {
+    shared.httpAgent.destroy();
+    shared.httpsAgent.destroy();
+  };
+  return { checkUrl, checkAddress, lookup, agents, fetch: policyFetch, close };
 }
