@@ -358,6 +358,8 @@ async function main() {
     BETTER_AUTH_SECRET: randomBytes(32).toString('base64url'),
     BETTER_AUTH_URL: `http://localhost:${consolePort}`,
     LOG_LEVEL: 'warn',
+    // The soak's CloudTrail folder source reads this folder: the collector refuses any other.
+    COLLECTOR_FOLDER_ROOTS: path.join(dataDir, 'cloudtrail'),
   };
   if (EXTERNAL) env.DATABASE_URL = databaseUrl;
   else delete env.DATABASE_URL;

@@ -1,11 +1,14 @@
-import { type CollectorStore, createCollectorStore, createDb, type Db } from '@peregrine/db';
+import { type CollectorStore, createCollectorStore, createDb, type Db, isApiKeyActive } from '@peregrine/db';
 import { createAdapter } from '@socket.io/redis-adapter';
+import type { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { createClient } from 'redis';
+import { DbRevocationFeed } from './auth/revocation-feed.js';
 import type { Env } from './env.js';
 import { buildServer } from './http/server.js';
 import { INGEST_MODULES } from './ingest/modules.js';
 import type { IngestContext, IngestModule } from './ingest/register.js';
+import { sourceReachFromEnv } from './net/source-reach.js';
 import { type CollectorMetrics, createMetrics } from './ops/metrics.js';
 import { AdmittingPipeline } from './pipeline/local-pipeline.js';
 import { NatsWorkQueue } from './pipeline/nats.js';
@@ -28,6 +31,8 @@ export interface Collector {
   metrics: CollectorMetrics;
   realtime: RealtimeServer;
   retention: RetentionPruner;
+  /** Revocations from the database (LISTEN/NOTIFY): caches evict at once. */
+  revocations: DbRevocationFeed;
   /** Push submissions kept while the database is unavailable (local pipeline only). */
   spool: WorkSpool | undefined;
   /** Listens on COLLECTOR_HOST:COLLECTOR_PORT and starts background work; returns the base URL. */
@@ -41,6 +46,8 @@ export interface CollectorOptions {
   modules?: readonly IngestModule[];
   /** Default metrics (process CPU, memory...) are off in tests that build many collectors. */
   defaultMetrics?: boolean;
+  /** Where log lines go (default stdout); tests read them. */
+  logStream?: Writable;
 }
 
 /** Composition: env -> database, rules cache, pipeline (local or JetStream), socket.io, HTTP routes. */
@@ -51,6 +58,8 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
   const app = buildServer({
     logLevel: env.LOG_LEVEL,
     metrics,
+    ...(env.COLLECTOR_METRICS_TOKEN ? { metricsToken: env.COLLECTOR_METRICS_TOKEN } : {}),
+    ...(options.logStream ? { logStream: options.logStream } : {}),
     checkDatabase: async () => {
       await db.prisma.$queryRaw`SELECT 1`;
     },
@@ -69,6 +78,7 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
     },
   });
   const rules = new RulesCache(db, { pollMs: env.RULES_POLL_MS, log, metrics });
+  const revocations = new DbRevocationFeed(env.DATABASE_URL, log);
   if (!env.PEREGRINE_SECRET_KEY)
     log.warn('PEREGRINE_SECRET_KEY is not set: the realtime stream refuses every client');
   const realtime = new RealtimeServer(app.server, {
@@ -79,6 +89,8 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
       .filter(Boolean),
     log,
     metrics,
+    isApiKeyActive: (apiKeyId, organizationId) => isApiKeyActive(db, apiKeyId, organizationId),
+    revocations,
   });
   let redis: { pub: { close(): Promise<void> }; sub: { close(): Promise<void> } } | undefined;
   if (env.REDIS_URL) {
@@ -131,7 +143,17 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
     log,
   });
   const modules = options.modules ?? INGEST_MODULES;
-  const ctx: IngestContext = { env, db, pipeline, metrics, log, rules, store };
+  const ctx: IngestContext = {
+    revocations,
+    env,
+    db,
+    pipeline,
+    metrics,
+    log,
+    rules,
+    store,
+    reach: sourceReachFromEnv(env),
+  };
   for (const m of modules) await m.register(app, ctx);
 
   let stopped: Promise<void> | undefined;
@@ -145,10 +167,13 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
     metrics,
     realtime,
     retention,
+    revocations,
     spool,
     async start() {
       // Compile before listening: the first batches are not held up by a compilation.
       await rules.warm();
+      // Listening before the first request is served (until then caches use short TTLs).
+      await revocations.start();
       const url = await app.listen({ host: env.COLLECTOR_HOST, port: env.COLLECTOR_PORT });
       rules.start();
       retention.start();
@@ -176,6 +201,8 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
         await retention.stop();
         await realtime.close();
         await app.close();
+        await revocations.stop();
+        ctx.reach.outbound.close();
         if (redis) await Promise.allSettled([redis.pub.close(), redis.sub.close()]);
         await store.close();
         await db.close();

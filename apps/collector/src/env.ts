@@ -1,9 +1,21 @@
+import { isAbsolute } from 'node:path';
 import { z } from 'zod';
+import { outboundAllowProblem } from './net/outbound-policy.js';
+
+const commaList = (value: string): string[] =>
+  value
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /** The collector's configuration: the only place that reads process.env. */
 const EnvSchema = z.object({
   DATABASE_URL: z.string().url({ message: 'DATABASE_URL must be a postgresql:// URL' }),
-  COLLECTOR_HOST: z.string().default('0.0.0.0'),
+  /**
+   * Listen address. Loopback unless set: remote sensors, Falco and webhooks need 0.0.0.0 (or an
+   * interface address), which the operator chooses knowingly.
+   */
+  COLLECTOR_HOST: z.string().default('127.0.0.1'),
   /** 2801 is falcosidekick's port: a Falco fleet moves by changing only the host. */
   COLLECTOR_PORT: z.coerce.number().int().min(0).max(65535).default(2801),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -48,6 +60,44 @@ const EnvSchema = z.object({
   COLLECTOR_SPOOL_DIR: z.string().min(1).default('.peregrine/collector-spool'),
   /** Most MiB the spool holds; beyond it, and with 0, push senders get 503 during an outage. */
   COLLECTOR_SPOOL_MAX_MB: z.coerce.number().min(0).default(1024),
+  /**
+   * Folders (absolute, comma-separated) under which CloudTrail `folder` sources may read. None by
+   * default: a tenant's source could otherwise read any file the collector can.
+   */
+  COLLECTOR_FOLDER_ROOTS: z
+    .string()
+    .default('')
+    .transform(commaList)
+    .refine((roots) => roots.every((r) => isAbsolute(r)), 'every folder root must be an absolute path'),
+  /**
+   * Addresses tenant-configured outbound calls (GitHub API, Okta, S3 endpoints) may reach although
+   * they are loopback, private, link-local...: CIDRs, IP addresses or host names, comma-separated.
+   */
+  COLLECTOR_OUTBOUND_ALLOW: z
+    .string()
+    .default('')
+    .transform(commaList)
+    .superRefine((entries, ctx) => {
+      for (const e of entries) {
+        const problem = outboundAllowProblem(e);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }
+    }),
+  /**
+   * 1: CloudTrail S3 sources without access keys use the collector's own AWS credentials (its
+   * role). Off by default: a tenant must not borrow the collector's identity.
+   */
+  COLLECTOR_AMBIENT_AWS_CREDENTIALS: z
+    .enum(['0', '1', 'true', 'false'])
+    .default('0')
+    .transform((v) => v === '1' || v === 'true'),
+  /** With it, /metrics answers only `Authorization: Bearer <token>` (401 otherwise). */
+  COLLECTOR_METRICS_TOKEN: z.string().min(16).optional(),
+  /**
+   * Most MiB of request bodies read at once before they are authenticated (GitHub deliveries are
+   * signed, so checked only once read), per ingest route; one peer address gets a quarter of it.
+   */
+  COLLECTOR_UNVERIFIED_BODY_MB: z.coerce.number().positive().default(64),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -228,3 +228,11 @@ export {
   updateOrganizationCloudSource,
 } from './repos/web-admin-sources.js';
 export { SourceLeases } from './repos/sources-leases.js';
+export {
+  isApiKeyActive,
+  parseRevocation,
+  REVOCATION_CHANNEL,
+  type Revocation,
+  RevocationListener,
+  type RevocationListenerOptions,
+} from './repos/revocations.js';

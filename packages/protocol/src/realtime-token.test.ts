@@ -21,6 +21,11 @@ describe('realtime tokens', () => {
     expect(await verifyRealtimeToken(token, SECRET, 1_000)).toEqual(claims);
   });
 
+  it('carries the issuing API key, so the collector can refuse a revoked key’s tokens', async () => {
+    const token = await signRealtimeToken({ ...claims, apiKeyId: 'k1' }, SECRET);
+    expect(await verifyRealtimeToken(token, SECRET, 1_000)).toEqual({ ...claims, apiKeyId: 'k1' });
+  });
+
   it('refuses another secret, tampered claims and expired tokens', async () => {
     const token = await signRealtimeToken(claims, SECRET);
     expect(await code(verifyRealtimeToken(token, 'another-secret-of-enough-length', 1_000))).toBe(

@@ -11,6 +11,11 @@ export interface RealtimeClaims {
   environmentIds: string[];
   /** Expiry, seconds since the epoch. */
   exp: number;
+  /**
+   * The API key that asked for the token (automation): the collector refuses the token once that
+   * key is revoked, and disconnects its streams when the revocation arrives.
+   */
+  apiKeyId?: string;
 }
 
 /** Why a token was refused. */
@@ -101,7 +106,8 @@ function isClaims(v: unknown): v is RealtimeClaims {
     Array.isArray(c.environmentIds) &&
     c.environmentIds.every((e) => typeof e === 'string') &&
     typeof c.exp === 'number' &&
-    Number.isFinite(c.exp)
+    Number.isFinite(c.exp) &&
+    (c.apiKeyId === undefined || typeof c.apiKeyId === 'string')
   );
 }
 
@@ -114,6 +120,7 @@ export async function signRealtimeToken(claims: RealtimeClaims, secret: string):
         organizationId: claims.organizationId,
         environmentIds: claims.environmentIds,
         exp: Math.floor(claims.exp),
+        ...(claims.apiKeyId !== undefined ? { apiKeyId: claims.apiKeyId } : {}),
       }),
     ),
   );

@@ -1,6 +1,9 @@
 import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify';
+import { timingSafeEqual } from 'node:crypto';
+import type { Writable } from 'node:stream';
+import { redactError } from '../ops/log-redaction.js';
 import type { CollectorMetrics } from '../ops/metrics.js';
-import { type CollectorError, errorBody, toCollectorError } from './errors.js';
+import { CollectorError, errorBody, toCollectorError } from './errors.js';
 
 /** What the HTTP layer needs from the rest of the collector. */
 export interface ServerDeps {
@@ -13,6 +16,19 @@ export interface ServerDeps {
   metrics?: CollectorMetrics;
   /** Largest request body after decompression, bytes (default 10 MiB). */
   bodyLimit?: number;
+  /** With it, /metrics answers only `Authorization: Bearer <metricsToken>` (COLLECTOR_METRICS_TOKEN). */
+  metricsToken?: string;
+  /** Where log lines go (default stdout); tests read them. */
+  logStream?: Writable;
+}
+
+/** Constant-time comparison of a presented bearer token with the expected one. */
+function bearerMatches(header: string | undefined, expected: string): boolean {
+  const m = typeof header === 'string' ? /^Bearer\s+(\S+)\s*$/i.exec(header) : null;
+  if (!m) return false;
+  const given = Buffer.from(m[1] as string);
+  const want = Buffer.from(expected);
+  return given.length === want.length && timingSafeEqual(given, want);
 }
 
 /** Maps Fastify's own client-error codes to the collector's codes and metric reasons. */
@@ -33,7 +49,12 @@ const FASTIFY_CODES: Record<string, { code: CollectorError['code']; message?: st
  */
 export function buildServer(deps: ServerDeps): FastifyInstance {
   const app = Fastify({
-    logger: { level: deps.logLevel },
+    // Errors are logged redacted (ops/log-redaction.ts): their messages quote event content.
+    logger: {
+      level: deps.logLevel,
+      serializers: { err: redactError },
+      ...(deps.logStream ? { stream: deps.logStream } : {}),
+    },
     bodyLimit: deps.bodyLimit ?? 10 * 1024 * 1024,
     // Per-request lines would drown the log at ingest rates; modules log what matters.
     logController: new LogController({ disableRequestLogging: true }),
@@ -51,7 +72,8 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
       message = coded.message;
       if (coded.retryAfterSeconds !== undefined)
         void reply.header('retry-after', String(coded.retryAfterSeconds));
-      if (code === 'UNAVAILABLE') req.log.warn({ err, url: req.url }, 'database unavailable');
+      // The route, not the URL: Falco's URL carries its ingest token in the query.
+      if (code === 'UNAVAILABLE') req.log.warn({ err, route: req.routeOptions.url }, 'database unavailable');
     } else {
       const mapped = FASTIFY_CODES[(err as FastifyError).code ?? ''];
       const s = (err as FastifyError).statusCode;
@@ -66,7 +88,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
         code = 'INTERNAL';
         status = 500;
         message = 'internal error';
-        req.log.error({ err, url: req.url }, 'request failed');
+        req.log.error({ err, route: req.routeOptions.url, method: req.method }, 'request failed');
       }
     }
     deps.metrics?.rejects.inc({ source, reason: code.toLowerCase() });
@@ -94,7 +116,13 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
 
   if (deps.metrics) {
     const { registry } = deps.metrics;
-    app.get('/metrics', async (_req, reply) => {
+    const token = deps.metricsToken;
+    app.get('/metrics', async (req, reply) => {
+      if (token !== undefined && !bearerMatches(req.headers.authorization, token))
+        throw new CollectorError(
+          'UNAUTHENTICATED',
+          'metrics need Authorization: Bearer <COLLECTOR_METRICS_TOKEN>',
+        );
       void reply.header('content-type', registry.contentType);
       return registry.metrics();
     });

@@ -24,6 +24,12 @@ export class LogFileError extends Error {
   }
 }
 
+/** ` (position N)` from a JSON.parse error, without the snippet of text V8 adds to its message. */
+export function jsonErrorPosition(err: unknown): string {
+  const m = /\bposition (\d+)/.exec(err instanceof Error ? err.message : '');
+  return m ? ` (position ${m[1]})` : '';
+}
+
 export interface DecodedLogFile {
   events: IngestEvent[];
   /** Records refused (no eventTime/eventType, not an object). */
@@ -53,7 +59,8 @@ export function decodeLogFile(file: string, bytes: Uint8Array): DecodedLogFile {
   try {
     ({ value: doc, report } = parseCleanJson(text));
   } catch (err) {
-    throw new LogFileError(file, `not JSON: ${(err as Error).message}`);
+    // Never the parser's message: it quotes the text, and this error is shown to the tenant.
+    throw new LogFileError(file, `not JSON${jsonErrorPosition(err)}`);
   }
   if (!isRecord(doc) || !Array.isArray(doc.Records)) throw new LogFileError(file, 'no Records array');
   const out: DecodedLogFile = { events: [], rejected: 0, skipped: 0, sanitized: 0 };

@@ -91,7 +91,12 @@ describe('CloudTrail polling (real Postgres, local S3-compatible server)', () =>
   const never = new AbortController().signal;
 
   beforeAll(async () => {
-    world = await createIngestTestWorld('cloudtrail');
+    // s3rver listens on loopback and folder sources live under the system's temporary folder:
+    // both allowed explicitly, as an operator would.
+    world = await createIngestTestWorld('cloudtrail', {
+      COLLECTOR_OUTBOUND_ALLOW: '127.0.0.1/32',
+      COLLECTOR_FOLDER_ROOTS: tmpdir(),
+    });
     s3dir = await mkdtemp(join(tmpdir(), 'peregrine-s3-'));
     s3server = new S3rver({
       address: '127.0.0.1',

@@ -1,10 +1,17 @@
-import { readdir, readFile } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
+import { constants } from 'node:fs';
+import { open, readdir, realpath, stat } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { SourceLeases } from '@peregrine/db';
 import { z } from 'zod';
 import type { IngestContext, IngestModule } from './register.js';
-import { CLOUDTRAIL_SOURCE, decodeLogFile, isLogFileName, LogFileError } from './cloudtrail-records.js';
+import {
+  CLOUDTRAIL_SOURCE,
+  decodeLogFile,
+  isLogFileName,
+  LogFileError,
+  MAX_LOG_FILE_BYTES,
+} from './cloudtrail-records.js';
 import { isRecord } from './shared/plugin-event.js';
 import { CursorKeeper, PollSupervisor, type SourcePoller } from './shared/poll-loop.js';
 import type { ResolvedSource } from './shared/source-store.js';
@@ -25,12 +32,18 @@ import { dbIngestDeps } from './shared/wiring.js';
  * a new file sorting before the last key of its prefix would be passed over. A file that cannot be read (corrupt gzip, not JSON)
  * is recorded as the source's error and passed over, so one bad object cannot stall the trail.
  *
- * Folder mode does the same over a directory tree (file paths relative to `path`, sorted).
+ * Folder mode does the same over a directory tree (file paths relative to `path`, sorted). The
+ * folder must lie under one of the operator's `COLLECTOR_FOLDER_ROOTS` (after resolving `..` and
+ * symlinks); files reached through a symlink that leaves the roots are skipped. A tenant admin
+ * configures the path, so without this a source could read any file the collector can.
  *
  * Config: `mode` (`s3` | `folder`), `bucket`, `prefix` or `prefixes[]`, `region` (us-east-1),
  * `endpoint` + `forcePathStyle` (S3-compatible servers), `pollIntervalSeconds` (60),
- * `maxFilesPerPoll` (500), `path` (folder mode). Secrets (optional; otherwise the SDK's default
- * credential chain): `accessKeyId`, `secretAccessKey`, `sessionToken`.
+ * `maxFilesPerPoll` (500), `path` (folder mode). Secrets: `accessKeyId`, `secretAccessKey`,
+ * `sessionToken`; without keys the source is refused unless the operator lets sources use the
+ * collector's own AWS identity (`COLLECTOR_AMBIENT_AWS_CREDENTIALS`). Every S3 connection goes
+ * through the outbound policy (src/net/outbound-policy.ts): an `endpoint` on the collector's
+ * loopback or private network is refused unless the operator allows it.
  */
 
 const CHUNK = 1000;
@@ -134,13 +147,23 @@ export class S3TrailPoller extends TrailPoller {
     this.config = config;
     const { accessKeyId, secretAccessKey, sessionToken } = source.secrets;
     if (source.secretsError) throw new CloudTrailConfigError(source.secretsError);
+    const keys = accessKeyId && secretAccessKey;
+    if (!keys && !deps.reach.ambientAwsCredentials) {
+      throw new CloudTrailConfigError(
+        'set accessKeyId and secretAccessKey: this collector does not lend its own AWS credentials to sources (COLLECTOR_AMBIENT_AWS_CREDENTIALS)',
+      );
+    }
+    const outbound = deps.reach.outbound;
+    // Checked here for a clear error; the agents check every connection again after DNS.
+    if (config.endpoint) outbound.checkUrl(config.endpoint);
     this.client = new S3Client({
       region: config.region,
       forcePathStyle: config.forcePathStyle,
       ...(config.endpoint ? { endpoint: config.endpoint } : {}),
-      ...(accessKeyId && secretAccessKey
+      ...(keys
         ? { credentials: { accessKeyId, secretAccessKey, ...(sessionToken ? { sessionToken } : {}) } }
         : {}),
+      requestHandler: { ...outbound.agents(), connectionTimeout: 10_000, requestTimeout: 60_000 },
       maxAttempts: 3,
     });
   }
@@ -223,18 +246,98 @@ export class S3TrailPoller extends TrailPoller {
   }
 }
 
-async function listFiles(root: string): Promise<string[]> {
+/** Whether `path` is `root` or inside it (both absolute and normalised). */
+function isWithin(root: string, path: string): boolean {
+  const rel = relative(root, path);
+  return rel === '' || (!rel.startsWith('..') && !isAbsolute(rel));
+}
+
+/**
+ * The operator's roots, resolved (a root may itself be a symlink, as /tmp is on some systems);
+ * roots that do not exist are left out.
+ */
+async function realRoots(roots: readonly string[]): Promise<string[]> {
   const out: string[] = [];
-  const walk = async (dir: string) => {
+  for (const root of roots) {
+    const real = await realpath(root).catch(() => undefined);
+    if (real !== undefined) out.push(real);
+  }
+  return out;
+}
+
+/**
+ * The folder of a source, resolved, when it lies under an allowed root; refused otherwise. The
+ * lexical check comes first, so a path outside the roots is refused without touching the file
+ * system (its existence is not revealed either).
+ */
+export async function allowedFolder(path: string, roots: readonly string[]): Promise<string> {
+  const outside = () =>
+    new CloudTrailConfigError(
+      roots.length === 0
+        ? 'folder sources are off on this collector (the operator sets COLLECTOR_FOLDER_ROOTS)'
+        : `folder ${JSON.stringify(path)} is outside the folders this collector may read (COLLECTOR_FOLDER_ROOTS)`,
+    );
+  if (!isAbsolute(path) || path.includes('\0')) throw outside();
+  const lexical = resolve(path);
+  if (!roots.some((r) => isWithin(resolve(r), lexical))) throw outside();
+  const real = await realpath(lexical).catch(() => {
+    throw new CloudTrailConfigError(`folder ${JSON.stringify(path)} cannot be read`);
+  });
+  if (!(await realRoots(roots)).some((r) => isWithin(r, real))) throw outside();
+  return real;
+}
+
+/**
+ * Log files under `root` (relative paths, sorted). Symlinks are followed only while their target
+ * stays under an allowed root (`roots`, resolved); each directory is visited once (no loops).
+ */
+async function listFiles(root: string, roots: readonly string[]): Promise<string[]> {
+  const out: string[] = [];
+  const visited = new Set<string>();
+  const walk = async (dir: string, shown: string) => {
+    const real = await realpath(dir).catch(() => undefined);
+    if (real === undefined || visited.has(real) || !roots.some((r) => isWithin(r, real))) return;
+    visited.add(real);
     for (const entry of await readdir(dir, { withFileTypes: true })) {
       const full = join(dir, entry.name);
-      if (entry.isDirectory()) await walk(full);
-      else if (entry.isFile() && isLogFileName(entry.name))
-        out.push(relative(root, full).split(sep).join('/'));
+      const name = shown === '' ? entry.name : `${shown}/${entry.name}`;
+      if (entry.isDirectory() || entry.isSymbolicLink()) {
+        if (entry.isSymbolicLink()) {
+          const target = await realpath(full).catch(() => undefined);
+          if (target === undefined || !roots.some((r) => isWithin(r, target))) continue;
+          const info = await stat(target).catch(() => undefined);
+          if (info?.isDirectory()) await walk(full, name);
+          else if (info?.isFile() && isLogFileName(entry.name)) out.push(name);
+        } else await walk(full, name);
+      } else if (entry.isFile() && isLogFileName(entry.name)) out.push(name);
     }
   };
-  await walk(root);
+  await walk(root, '');
   return out.sort();
+}
+
+/**
+ * Reads one listed file, again only when its resolved path is under an allowed root (it may have
+ * been replaced by a symlink since the listing), as a regular file of bounded size. Undefined when
+ * the file is gone or not allowed any more.
+ */
+async function readAllowedFile(
+  full: string,
+  roots: readonly string[],
+): Promise<Uint8Array | 'too large' | undefined> {
+  const real = await realpath(full).catch(() => undefined);
+  if (real === undefined || !roots.some((r) => isWithin(r, real))) return undefined;
+  // O_NOFOLLOW: the resolved path's last component must not have become a symlink meanwhile.
+  const handle = await open(real, constants.O_RDONLY | constants.O_NOFOLLOW).catch(() => undefined);
+  if (!handle) return undefined;
+  try {
+    const info = await handle.stat();
+    if (!info.isFile()) return undefined;
+    if (info.size > MAX_LOG_FILE_BYTES) return 'too large';
+    return await handle.readFile();
+  } finally {
+    await handle.close();
+  }
 }
 
 /** Reads new log files from a local folder tree (an S3 sync target, a test fixture). */
@@ -249,11 +352,16 @@ export class FolderTrailPoller extends TrailPoller {
   }
 
   async poll(signal: AbortSignal): Promise<{ delayMs: number }> {
+    const roots = this.deps.reach.folderRoots;
+    const folder = await allowedFolder(this.config.path, roots);
+    const real = await realRoots(roots);
     const last = this.cursor.cursor?.lastFile;
-    const files = (await listFiles(this.config.path)).filter((f) => last === undefined || f > last);
+    const files = (await listFiles(folder, real)).filter((f) => last === undefined || f > last);
     for (const file of files.slice(0, this.config.maxFilesPerPoll)) {
       if (signal.aborted) return { delayMs: 0 };
-      await this.handleFile(file, await readFile(join(this.config.path, file)));
+      const bytes = await readAllowedFile(join(folder, ...file.split('/')), real);
+      if (bytes === 'too large') await noteActivity(this.deps, this.source, { error: `${file}: too large` });
+      else if (bytes) await this.handleFile(file, bytes);
       await this.cursor.save({ ...this.cursor.cursor, lastFile: file });
     }
     return {
@@ -272,7 +380,7 @@ export function createTrailPoller(source: ResolvedSource, deps: CloudIngestDeps)
 /** The module entry for src/ingest/modules.ts: one poller per enabled CloudTrail source. */
 export function cloudTrailIngest(options: { refreshMs?: number } = {}): IngestModule {
   // INGEST_MODULES is one list per process while tests run several collectors in it.
-  const running = new Set<{ supervisor: PollSupervisor; leases: SourceLeases }>();
+  const running = new Set<{ supervisor: PollSupervisor; leases: SourceLeases; unsubscribe: () => void }>();
   return {
     name: 'cloudtrail',
     register: () => {},
@@ -288,14 +396,18 @@ export function cloudTrailIngest(options: { refreshMs?: number } = {}): IngestMo
         create: (source) => createTrailPoller(source, deps),
         ...(options.refreshMs ? { refreshMs: options.refreshMs } : {}),
       });
-      running.add({ supervisor, leases });
+      const unsubscribe = ctx.revocations.subscribe((event) => {
+        if (event.kind === 'source' || event.kind === 'listening') supervisor.poke();
+      });
+      running.add({ supervisor, leases, unsubscribe });
       supervisor.start();
     },
     stop: async () => {
       const all = [...running];
       running.clear();
       await Promise.all(
-        all.map(async ({ supervisor, leases }) => {
+        all.map(async ({ supervisor, leases, unsubscribe }) => {
+          unsubscribe();
           await supervisor.stop();
           await leases.close();
         }),

@@ -105,7 +105,8 @@ describe('GitHub webhooks over HTTP (real Postgres, GitHub-shaped API server)', 
   let noSecretId: string;
 
   beforeAll(async () => {
-    world = await createIngestTestWorld('github');
+    // The fake GitHub API listens on loopback: allowed explicitly, as an operator would.
+    world = await createIngestTestWorld('github', { COLLECTOR_OUTBOUND_ALLOW: '127.0.0.1/32' });
     api = await githubApi(apiCalls);
     sourceId = (
       await world.addSource('github', {

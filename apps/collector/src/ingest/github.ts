@@ -1,8 +1,10 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { CollectorError } from '../http/errors.js';
+import type { OutboundPolicy } from '../net/outbound-policy.js';
 import type { IngestModule } from './register.js';
 import { sourceFromPath } from './shared/auth.js';
+import { BodyBudget, boundUnverifiedBodies } from './shared/body-budget.js';
 import { ShapeError } from './shared/errors.js';
 import { parseCleanJson } from './shared/clean-text.js';
 import { type JsonBody, mediaType, parseJsonBody, requestBytes, setupIngestScope } from './shared/http.js';
@@ -33,7 +35,8 @@ import { type FileSecrets, type MinerDetections, scanPatch, scanWorkflow } from 
  *   run's head commit and adds `workflow_miner_detections`. GitHub gives a hook 10 s to answer,
  *   so these calls have a short deadline; when one fails the event is still stored (without the
  *   added key, so `github.diff.has_secrets` is absent rather than wrongly "false") and the error
- *   is recorded on the source.
+ *   is recorded on the source. `apiBaseUrl` (GitHub Enterprise) is reached through the outbound
+ *   policy (src/net/outbound-policy.ts), like every tenant-configured destination.
  */
 
 export const GITHUB_SOURCE = 'github';
@@ -42,10 +45,13 @@ const ZERO_SHA = '0000000000000000000000000000000000000000';
 export interface GithubOptions {
   /** GitHub caps webhook payloads at 25 MB. */
   bodyLimit?: number;
+  /**
+   * Bytes of not yet verified bodies read at once (signatures are checked once a body is read):
+   * the total for the route and the share of one peer address. Beyond it: 429 + Retry-After.
+   */
+  unverifiedBytes?: { total: number; perPeer: number };
   /** Deadline for each enrichment API call. */
   apiTimeoutMs?: number;
-  /** The HTTP client (tests pass the global one; kept injectable for proxies). */
-  fetch?: typeof fetch;
 }
 
 interface GithubConfig {
@@ -138,7 +144,7 @@ class GithubApi {
     private readonly base: string,
     private readonly token: string | undefined,
     private readonly timeoutMs: number,
-    private readonly doFetch: typeof fetch,
+    private readonly doFetch: OutboundPolicy['fetch'],
   ) {}
 
   async get(path: string): Promise<unknown> {
@@ -152,7 +158,8 @@ class GithubApi {
       headers,
       signal: AbortSignal.timeout(this.timeoutMs),
     });
-    if (!res.ok) throw new Error(`GitHub API ${path}: HTTP ${res.status}`);
+    if (!res.ok)
+      throw Object.assign(new Error(`GitHub API ${path}: HTTP ${res.status}`), { status: res.status });
     // File names (and what is scanned) end up in the stored event: cleaned like the payload.
     const { value, report } = parseCleanJson(await res.text());
     this.replaced += report.replaced;
@@ -228,17 +235,42 @@ export async function registerGithubRoutes(
 ): Promise<void> {
   const bodyLimit = options.bodyLimit ?? 25 * 1024 * 1024;
   const timeoutMs = options.apiTimeoutMs ?? 5_000;
-  const doFetch = options.fetch ?? fetch;
+  // apiBaseUrl is the tenant's choice: every call goes through the outbound policy, which
+  // refuses the collector's loopback, private and metadata addresses (after DNS, per connection).
+  const doFetch = deps.reach.outbound.fetch;
+  const limits = options.unverifiedBytes ?? { total: 64 * 1024 * 1024, perPeer: 32 * 1024 * 1024 };
+  const budget = new BodyBudget(limits.total, Math.max(limits.perPeer, 1));
+  const verifying = new WeakMap<FastifyRequest, { source: ResolvedSource; secret: string }>();
   await app.register(async (scope) => {
     setupIngestScope(scope, { source: GITHUB_SOURCE, bodyLimit, metrics: deps.metrics });
-    scope.post('/ingest/github/:sourceId', async (req: FastifyRequest<{ Params: { sourceId: string } }>) => {
-      const source = await sourceFromPath(deps.sources, 'github', req.params.sourceId);
+    // Everything that can be checked without the body is checked before a byte of it is read:
+    // the source (exists, enabled, a github source with a secret) and a signature header.
+    scope.addHook('onRequest', async (req: FastifyRequest<{ Params: { sourceId?: string } }>) => {
+      if (req.method !== 'POST') return;
+      const source = await sourceFromPath(deps.sources, 'github', req.params.sourceId ?? '');
       const secret = source.secrets.webhookSecret;
       if (!secret) {
         const why = source.secretsError ?? 'the source has no webhook secret';
         await noteActivity(deps, source, { error: why });
         throw new CollectorError('UNAUTHENTICATED', `cannot verify deliveries: ${why}`);
       }
+      const signed =
+        header(req, 'x-hub-signature-256') !== undefined ||
+        (configOf(source).allowSha1Signature && header(req, 'x-hub-signature') !== undefined);
+      if (!signed) {
+        throw new CollectorError(
+          'UNAUTHENTICATED',
+          'missing X-Hub-Signature-256 header (set a secret on the webhook)',
+        );
+      }
+      verifying.set(req, { source, secret });
+    });
+    // Then the body, whose signature can only be checked once read, is read within a budget.
+    boundUnverifiedBodies(scope, budget, { bodyLimit, metrics: deps.metrics, source: GITHUB_SOURCE });
+    scope.post('/ingest/github/:sourceId', async (req: FastifyRequest<{ Params: { sourceId: string } }>) => {
+      const checked = verifying.get(req);
+      if (!checked) throw new CollectorError('UNAUTHENTICATED', 'request was not authenticated');
+      const { source, secret } = checked;
       const config = configOf(source);
       // GitHub signs the bytes it sent; no content-encoding is involved.
       const bytes = requestBytes(req);
@@ -268,8 +300,10 @@ export async function registerGithubRoutes(
         }
       } catch (err) {
         deps.metrics.drops.inc({ reason: 'github_enrichment_failed' });
+        // Not the message: it names the repository and paths of the delivery (tenant content).
+        const e = err as Error & { status?: number; code?: string };
         req.log.warn(
-          { err, source: source.id, delivery },
+          { source: source.id, delivery, eventType, error: e.name, code: e.code, status: e.status },
           'GitHub enrichment failed; storing the event without it',
         );
         await noteActivity(deps, source, {
@@ -302,6 +336,12 @@ export async function registerGithubRoutes(
 export function githubIngest(options: GithubOptions = {}): IngestModule {
   return {
     name: 'github',
-    register: (app, ctx) => registerGithubRoutes(app, dbIngestDeps(ctx), options),
+    register: (app, ctx) => {
+      const total = ctx.env.COLLECTOR_UNVERIFIED_BODY_MB * 1024 * 1024;
+      return registerGithubRoutes(app, dbIngestDeps(ctx), {
+        unverifiedBytes: { total, perPeer: Math.floor(total / 2) },
+        ...options,
+      });
+    },
   };
 }

@@ -24,7 +24,8 @@ describe('Okta System Log polling (real Postgres, Okta-shaped server)', () => {
   const never = new AbortController().signal;
 
   beforeAll(async () => {
-    world = await createIngestTestWorld('okta');
+    // The fake Okta listens on loopback: allowed explicitly, as an operator would.
+    world = await createIngestTestWorld('okta', { COLLECTOR_OUTBOUND_ALLOW: '127.0.0.1/32' });
   }, 60_000);
   afterAll(async () => {
     await okta?.server.app.close();

@@ -2,6 +2,7 @@ import { SourceLeases } from '@peregrine/db';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CollectorError } from '../http/errors.js';
+import type { OutboundPolicy } from '../net/outbound-policy.js';
 import type { IngestEvent } from '../pipeline/types.js';
 import type { IngestContext, IngestModule } from './register.js';
 import { authenticatePush } from './shared/auth.js';
@@ -98,9 +99,26 @@ export function nextLink(header: string | null): string | undefined {
   return undefined;
 }
 
+/**
+ * Okta's `errorCode: errorSummary` of an error answer, or nothing: the raw body is never quoted in
+ * the source's error (tenants read it) nor in the log.
+ */
+async function oktaErrorSummary(res: Response): Promise<string> {
+  const text = await res.text().catch(() => '');
+  try {
+    const body: unknown = JSON.parse(text);
+    if (isRecord(body) && typeof body.errorSummary === 'string') {
+      const code = typeof body.errorCode === 'string' ? `${body.errorCode}: ` : '';
+      return `(${code}${body.errorSummary.slice(0, 200)})`;
+    }
+  } catch {
+    // not Okta's JSON error
+  }
+  return '';
+}
+
 export interface OktaPollerDeps extends CloudIngestDeps {
   clock?: Clock;
-  fetch?: typeof fetch;
   log?: { warn(obj: object, msg: string): void };
 }
 
@@ -141,7 +159,7 @@ export class OktaPoller implements SourcePoller {
   private readonly token: string;
   private readonly cursor: CursorKeeper<OktaCursor>;
   private readonly clock: Clock;
-  private readonly doFetch: typeof fetch;
+  private readonly doFetch: OutboundPolicy['fetch'];
   /** Epoch ms before which no request may be sent (rate-limit pause). */
   private notBefore = 0;
 
@@ -156,12 +174,16 @@ export class OktaPoller implements SourcePoller {
       );
     }
     this.config = parsed.data;
-    this.base = new URL(this.config.baseUrl ?? `https://${this.config.organization}.okta.com`);
+    // The tenant's choice of host: checked now for a clear error, and at every connection (after
+    // DNS) by the outbound policy, so the API token never reaches the collector's own network.
+    this.base = deps.reach.outbound.checkUrl(
+      this.config.baseUrl ?? `https://${this.config.organization}.okta.com`,
+    );
     const token = source.secrets.apiToken;
     if (!token) throw new OktaApiError(source.secretsError ?? 'the source has no apiToken secret');
     this.token = token;
     this.clock = deps.clock ?? systemClock;
-    this.doFetch = deps.fetch ?? fetch;
+    this.doFetch = deps.reach.outbound.fetch;
     const saved =
       isRecord(source.cursor) && typeof source.cursor.next === 'string' ? { next: source.cursor.next } : null;
     this.cursor = new CursorKeeper(deps.sources, source.id, saved, source.cursorUpdatedAt);
@@ -218,8 +240,10 @@ export class OktaPoller implements SourcePoller {
         return { delayMs: this.notBefore - now };
       }
       if (!res.ok) {
-        const text = (await res.text().catch(() => '')).slice(0, 300);
-        throw new OktaApiError(`Okta System Log: HTTP ${res.status} ${text}`.trim(), res.status);
+        throw new OktaApiError(
+          `Okta System Log: HTTP ${res.status} ${await oktaErrorSummary(res)}`.trim(),
+          res.status,
+        );
       }
       let parsed: ReturnType<typeof parseCleanJson>;
       try {
@@ -284,10 +308,20 @@ export async function registerOktaHookRoutes(
   options: { bodyLimit?: number } = {},
 ): Promise<void> {
   const bodyLimit = options.bodyLimit ?? 4 * 1024 * 1024;
+  const authenticated = new WeakMap<FastifyRequest, ResolvedSource>();
   await app.register(async (scope) => {
     setupIngestScope(scope, { source: OKTA_SOURCE, bodyLimit, metrics: deps.metrics });
+    // Authenticate before the body is read: an unknown sender cannot make us buffer 4 MiB.
+    scope.addHook('onRequest', async (req: FastifyRequest<{ Params: { sourceId?: string } }>) => {
+      authenticated.set(req, await authenticatePush(req, deps.sources, 'okta', req.params.sourceId ?? ''));
+    });
+    const sourceOf = (req: FastifyRequest): ResolvedSource => {
+      const source = authenticated.get(req);
+      if (!source) throw new CollectorError('UNAUTHENTICATED', 'request was not authenticated');
+      return source;
+    };
     scope.get('/ingest/okta/:sourceId', async (req: FastifyRequest<{ Params: { sourceId: string } }>) => {
-      await authenticatePush(req, deps.sources, 'okta', req.params.sourceId);
+      sourceOf(req);
       const challenge = req.headers['x-okta-verification-challenge'];
       if (typeof challenge !== 'string' || challenge === '') {
         throw new CollectorError('INVALID_BODY', 'missing X-Okta-Verification-Challenge header');
@@ -295,7 +329,7 @@ export async function registerOktaHookRoutes(
       return { verification: challenge };
     });
     scope.post('/ingest/okta/:sourceId', async (req: FastifyRequest<{ Params: { sourceId: string } }>) => {
-      const source = await authenticatePush(req, deps.sources, 'okta', req.params.sourceId);
+      const source = sourceOf(req);
       if (!mediaType(req).includes('json')) {
         throw new CollectorError('UNSUPPORTED_ENCODING', 'event hook deliveries must be application/json');
       }
@@ -328,7 +362,7 @@ export async function registerOktaHookRoutes(
  */
 export function oktaIngest(options: { refreshMs?: number } = {}): IngestModule {
   // INGEST_MODULES is one list per process while tests run several collectors in it.
-  const running = new Set<{ supervisor: PollSupervisor; leases: SourceLeases }>();
+  const running = new Set<{ supervisor: PollSupervisor; leases: SourceLeases; unsubscribe: () => void }>();
   return {
     name: 'okta',
     register: (app, ctx) => registerOktaHookRoutes(app, dbIngestDeps(ctx)),
@@ -345,14 +379,18 @@ export function oktaIngest(options: { refreshMs?: number } = {}): IngestModule {
         create: (source) => new OktaPoller(source, { ...deps, log: ctx.log }),
         ...(options.refreshMs ? { refreshMs: options.refreshMs } : {}),
       });
-      running.add({ supervisor, leases });
+      const unsubscribe = ctx.revocations.subscribe((event) => {
+        if (event.kind === 'source' || event.kind === 'listening') supervisor.poke();
+      });
+      running.add({ supervisor, leases, unsubscribe });
       supervisor.start();
     },
     stop: async () => {
       const all = [...running];
       running.clear();
       await Promise.all(
-        all.map(async ({ supervisor, leases }) => {
+        all.map(async ({ supervisor, leases, unsubscribe }) => {
+          unsubscribe();
           await supervisor.stop();
           await leases.close();
         }),

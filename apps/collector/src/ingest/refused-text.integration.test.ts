@@ -177,7 +177,12 @@ describe('strings Postgres refuses, on every source (real collector, engine, Pos
       secrets: { apiToken: FAKE_OKTA_TOKEN },
       secretKey,
     });
-    collector = await world.collector({ PEREGRINE_SECRET_KEY: secretKey.toString('base64') });
+    collector = await world.collector({
+      PEREGRINE_SECRET_KEY: secretKey.toString('base64'),
+      // Fake Okta/GitHub on loopback and a trail folder under tmpdir: allowed as an operator would.
+      COLLECTOR_OUTBOUND_ALLOW: '127.0.0.1/32',
+      COLLECTOR_FOLDER_ROOTS: tmpdir(),
+    });
     base = await collector.start();
   }, 60_000);
 

@@ -1,6 +1,8 @@
 import type { CollectorStore, Db } from '@peregrine/db';
 import type { FastifyBaseLogger, FastifyInstance } from 'fastify';
+import type { RevocationFeed } from '../auth/revocation-feed.js';
 import type { Env } from '../env.js';
+import type { SourceReach } from '../net/source-reach.js';
 import type { CollectorMetrics } from '../ops/metrics.js';
 import type { RulesCache } from '../pipeline/rules-cache.js';
 import type { Pipeline } from '../pipeline/types.js';
@@ -16,6 +18,10 @@ export interface IngestContext {
   rules: RulesCache;
   /** The collector's write path (sensor batch dedup lookups). */
   store: CollectorStore;
+  /** What tenant-configured sources may reach (one outbound policy per collector). */
+  reach: SourceReach;
+  /** Revocations committed anywhere (sensor keys, sources, API keys): caches evict at once. */
+  revocations: RevocationFeed;
 }
 
 /**

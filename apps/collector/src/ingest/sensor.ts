@@ -39,7 +39,12 @@ export const sensorIngest: IngestModule = {
     // An encapsulated scope: the streaming decompression hook applies to the sensor routes only
     // (cloud-source modules read raw bytes and undo Content-Encoding themselves).
     await root.register(async (app) => {
-      const auth = new SensorAuthenticator(ctx.db);
+      const auth = new SensorAuthenticator(ctx.db, {
+        ttlMs: 30_000,
+        maxEntries: 10_000,
+        revocations: ctx.revocations,
+      });
+      app.addHook('onClose', async () => auth.close());
       // Authenticate and apply backpressure before the body is read: neither an unknown caller
       // nor a full pipeline costs a decompressed body in memory.
       let reading = 0;

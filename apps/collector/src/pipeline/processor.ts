@@ -1,6 +1,7 @@
 import type { AlertInput, Priority, RawEventInput, StoredAlert } from '@peregrine/db';
 import { parsePriority } from '@peregrine/engine';
 import type { FastifyBaseLogger } from 'fastify';
+import { redactText } from '../ops/log-redaction.js';
 import type { CollectorMetrics } from '../ops/metrics.js';
 import { dedupKeyOf } from './dedup-key.js';
 import type { RulesCache } from './rules-cache.js';
@@ -150,7 +151,14 @@ export class BatchProcessor {
     if (rejected.length > 0) {
       metrics.drops.inc({ reason: 'refused_by_database' }, rejected.length);
       this.deps.log.warn(
-        { rejected: rejected.slice(0, 10), count: rejected.length, environmentId: origin.environmentId },
+        {
+          // The database's reasons may quote the refused values: redacted like error messages.
+          rejected: rejected
+            .slice(0, 10)
+            .map((r) => ({ ingestKey: r.ingestKey, reason: redactText(r.reason) })),
+          count: rejected.length,
+          environmentId: origin.environmentId,
+        },
         'events refused by the database; the rest of the batch is stored',
       );
     }

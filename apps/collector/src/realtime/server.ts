@@ -11,6 +11,7 @@ import {
 import type { FastifyBaseLogger } from 'fastify';
 import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
+import type { RevocationFeed } from '../auth/revocation-feed.js';
 import type { CollectorMetrics } from '../ops/metrics.js';
 import type { AlertPublisher } from '../pipeline/processor.js';
 
@@ -21,7 +22,25 @@ export interface RealtimeOptions {
   corsOrigins: string[];
   log: FastifyBaseLogger;
   metrics: CollectorMetrics;
+  /**
+   * Whether the API key that issued a token may still act (not revoked or expired). Without it,
+   * tokens issued by API keys are refused: their revocation could not be honoured.
+   */
+  isApiKeyActive?: (apiKeyId: string, organizationId: string) => Promise<boolean>;
+  /** Revocations: the streams of a revoked API key are cut when its revocation arrives. */
+  revocations?: RevocationFeed;
 }
+
+interface SocketClaims {
+  userId: string;
+  organizationId: string;
+  environmentIds: string[];
+  exp: number;
+  apiKeyId?: string;
+}
+
+/** The issuing API key of a token is revoked, expired or gone. */
+class RevokedError extends Error {}
 
 /** Packets a socket may have waiting to be written before it is considered too slow. */
 const MAX_PENDING_PACKETS = 1000;
@@ -68,15 +87,26 @@ export class RealtimeServer implements AlertPublisher {
     this.io.use((socket, next) => {
       const auth = (socket.handshake.auth ?? {}) as { token?: unknown; environmentIds?: unknown };
       verifyRealtimeToken(typeof auth.token === 'string' ? auth.token : '', options.secret)
-        .then((claims) => {
+        .then(async (claims) => {
+          // A token outlives nothing it was made from: a revoked key's tokens are refused.
+          if (
+            claims.apiKeyId !== undefined &&
+            !(await this.keyActive(claims.apiKeyId, claims.organizationId))
+          )
+            throw new RevokedError();
           const wanted = Array.isArray(auth.environmentIds)
             ? claims.environmentIds.filter((e) => (auth.environmentIds as unknown[]).includes(e))
             : claims.environmentIds;
-          socket.data.claims = { ...claims, environmentIds: wanted };
+          socket.data.claims = { ...claims, environmentIds: wanted } satisfies SocketClaims;
           next();
         })
         .catch((err: unknown) => {
-          const code = err instanceof RealtimeTokenError ? err.code : 'MALFORMED';
+          const code =
+            err instanceof RealtimeTokenError
+              ? err.code
+              : err instanceof RevokedError
+                ? 'REVOKED'
+                : 'MALFORMED';
           options.metrics.rejects.inc({ source: 'realtime', reason: code.toLowerCase() });
           const e = new Error('unauthorized') as Error & { data?: unknown };
           e.data = { code };
@@ -99,6 +129,45 @@ export class RealtimeServer implements AlertPublisher {
     });
     this.slowClientTimer = setInterval(() => this.dropSlowClients(), 1000);
     this.slowClientTimer.unref();
+    this.unsubscribe =
+      options.revocations?.subscribe((event) => {
+        // The notification also fires when a key's expiry changes: check, then cut.
+        if (event.kind === 'api_key') void this.recheckKeys((id) => id === event.id);
+        // Revocations may have been missed while not listening.
+        else if (event.kind === 'listening') void this.recheckKeys(() => true);
+      }) ?? (() => {});
+  }
+
+  private readonly unsubscribe: () => void;
+
+  private async keyActive(apiKeyId: string, organizationId: string): Promise<boolean> {
+    if (!this.options.isApiKeyActive) return false;
+    try {
+      return await this.options.isApiKeyActive(apiKeyId, organizationId);
+    } catch (err) {
+      // Unknown is not active: the console issues a new token once the database answers.
+      this.options.log.warn({ err: (err as Error).message }, 'cannot check a realtime token’s API key');
+      return false;
+    }
+  }
+
+  /** Disconnects this collector's sockets whose issuing API key (matching `which`) is no longer active. */
+  private async recheckKeys(which: (apiKeyId: string) => boolean): Promise<void> {
+    const verdicts = new Map<string, Promise<boolean>>();
+    for (const socket of this.io.of('/').sockets.values()) {
+      const claims = socket.data.claims as SocketClaims | undefined;
+      const id = claims?.apiKeyId;
+      if (!claims || id === undefined || !which(id)) continue;
+      let verdict = verdicts.get(id);
+      if (!verdict) {
+        verdict = this.keyActive(id, claims.organizationId);
+        verdicts.set(id, verdict);
+      }
+      if (!(await verdict)) {
+        this.options.metrics.rejects.inc({ source: 'realtime', reason: 'revoked' });
+        socket.disconnect(true);
+      }
+    }
   }
 
   /**
@@ -133,6 +202,7 @@ export class RealtimeServer implements AlertPublisher {
 
   async close(): Promise<void> {
     clearInterval(this.slowClientTimer);
+    this.unsubscribe();
     // Not io.close(): that also closes the HTTP server, which fastify closes itself.
     this.io.local.disconnectSockets(true);
     this.io.engine.close();

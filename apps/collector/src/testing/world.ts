@@ -188,7 +188,7 @@ export async function postBatch(
 /** Opens a console socket with a token for the given environments; resolves once it is ready. */
 export async function connectConsole(
   baseUrl: string,
-  claims: { organizationId: string; environmentIds: string[]; exp?: number },
+  claims: { organizationId: string; environmentIds: string[]; exp?: number; apiKeyId?: string },
   secret = TEST_SECRET,
 ): Promise<{
   socket: Socket;

@@ -118,6 +118,7 @@ export class PollSupervisor {
   private readonly running = new Map<string, Running>();
   private readonly stopping = new AbortController();
   private loop: Promise<void> | undefined;
+  private wake = new AbortController();
   private readonly clock: Clock;
 
   constructor(private readonly options: PollSupervisorOptions) {
@@ -128,14 +129,28 @@ export class PollSupervisor {
     if (this.loop) return;
     this.loop = (async () => {
       while (!this.stopping.signal.aborted) {
+        // A poke during the refresh below cuts the following sleep short.
+        const wake = new AbortController();
+        this.wake = wake;
         try {
           await this.refresh();
         } catch (err) {
           this.options.log.error({ err, kind: this.options.kind }, 'cannot list cloud sources');
         }
-        await this.clock.sleep(this.options.refreshMs ?? 30_000, this.stopping.signal);
+        await this.clock.sleep(
+          this.options.refreshMs ?? 30_000,
+          AbortSignal.any([this.stopping.signal, wake.signal]),
+        );
       }
     })();
+  }
+
+  /**
+   * Re-reads the sources now instead of at the next refresh: a source was disabled, deleted or
+   * reconfigured (revocation feed), and its poller must stop or restart at once.
+   */
+  poke(): void {
+    this.wake.abort();
   }
 
   /** Reconciles running loops with the enabled sources now in the database. */

@@ -12,6 +12,7 @@ import {
   type SourceSecrets,
   saveCloudSourceCursor,
 } from '@peregrine/db';
+import { effectiveTtl, type RevocationFeed } from '../../auth/revocation-feed.js';
 import { cleanString } from './clean-text.js';
 
 /** A cloud source with its secrets in clear, as ingest modules use it. */
@@ -53,14 +54,18 @@ export interface DbSourceStoreOptions {
   cacheTtlMs?: number;
   /** Least time between two lastEventAt writes of one source. */
   activityIntervalMs?: number;
+  /** Revocations: a disabled, deleted, re-keyed or reconfigured source is evicted at once. */
+  revocations?: RevocationFeed;
   now?: () => number;
 }
 
 const CACHE_MAX = 10_000;
 
 /**
- * The database-backed store: lookups cached briefly (a revoked token stops working within the TTL,
- * or once the database answers again after an outage).
+ * The database-backed store: lookups cached briefly. A source disabled, deleted, re-keyed or
+ * reconfigured anywhere is evicted as soon as the revocation arrives; while revocations are not
+ * being received every entry is expired and the TTL is a second at most. (During a database
+ * outage the last answer stands, see `cached`: nobody can revoke anything then either.)
  */
 export function createDbSourceStore(db: Db, options: DbSourceStoreOptions = {}): CloudSourceStore {
   const ttl = options.cacheTtlMs ?? 5_000;
@@ -68,6 +73,16 @@ export function createDbSourceStore(db: Db, options: DbSourceStoreOptions = {}):
   const now = options.now ?? Date.now;
   const cache = new Map<string, { value: ResolvedSource | null; expires: number }>();
   const lastActivityWrite = new Map<string, number>();
+  options.revocations?.subscribe((event) => {
+    if (event.kind === 'source') {
+      cache.delete(`i:${event.id}`);
+      if (event.tokenHash) cache.delete(`t:${event.tokenHash}`);
+      for (const [key, hit] of cache) if (hit.value?.id === event.id) cache.delete(key);
+    } else if (event.kind === 'lost') {
+      // Kept for the outage fallback, but looked up again before any other use.
+      for (const hit of cache.values()) hit.expires = 0;
+    }
+  });
 
   const resolve = (dto: CloudSourceDto | null): ResolvedSource | null => {
     if (!dto) return null;
@@ -114,7 +129,7 @@ export function createDbSourceStore(db: Db, options: DbSourceStoreOptions = {}):
       throw err;
     }
     if (cache.size >= CACHE_MAX) cache.clear();
-    cache.set(key, { value, expires: t + ttl });
+    cache.set(key, { value, expires: t + effectiveTtl(options.revocations, ttl) });
     return value;
   };
 

@@ -8,6 +8,7 @@ import {
   type SubmitResult,
 } from '../../pipeline/types.js';
 import { CollectorError } from '../../http/errors.js';
+import type { SourceReach } from '../../net/source-reach.js';
 import type { ShapeIssue } from './errors.js';
 import type { CloudSourceStore, ResolvedSource } from './source-store.js';
 
@@ -16,6 +17,8 @@ export interface CloudIngestDeps {
   pipeline: Pipeline;
   sources: CloudSourceStore;
   metrics: CollectorMetrics;
+  /** What tenant-configured sources may reach: outbound policy, folder roots, AWS identity. */
+  reach: SourceReach;
 }
 
 export function originOf(source: ResolvedSource): IngestOrigin {

@@ -7,6 +7,8 @@ import { randomBytes } from 'node:crypto';
 import { createCloudSource, createDb, type Db, type SourceKind, type SourceSecrets } from '@peregrine/db';
 import { migrateDatabase } from '@peregrine/db/migrate';
 import { createTestDatabase } from '@peregrine/db/testing';
+import { type Env, loadEnv } from '../../env.js';
+import { sourceReachFromEnv } from '../../net/source-reach.js';
 import { createMetrics } from '../../ops/metrics.js';
 import {
   BackpressureError,
@@ -99,9 +101,22 @@ export interface IngestTestWorld {
   close(): Promise<void>;
 }
 
-/** A migrated throw-away database with one organisation/environment and fresh deps. */
-export async function createIngestTestWorld(label: string): Promise<IngestTestWorld> {
+/** Collector settings a test world takes (what tenant-configured sources may reach). */
+export type ReachSettings = Partial<
+  Record<'COLLECTOR_OUTBOUND_ALLOW' | 'COLLECTOR_FOLDER_ROOTS' | 'COLLECTOR_AMBIENT_AWS_CREDENTIALS', string>
+>;
+
+/**
+ * A migrated throw-away database with one organisation/environment and fresh deps. `settings`
+ * go through the collector's own env parsing: a test whose fake servers listen on 127.0.0.1 says
+ * so with `COLLECTOR_OUTBOUND_ALLOW`, as an operator would.
+ */
+export async function createIngestTestWorld(
+  label: string,
+  settings: ReachSettings = {},
+): Promise<IngestTestWorld> {
   const handle = await createTestDatabase(label);
+  const settingsEnv: Env = loadEnv({ DATABASE_URL: handle.url, ...settings });
   await migrateDatabase(handle.url);
   const db = createDb(handle.url, { max: 4 });
   const org = await db.prisma.organization.create({ data: { name: 'Acme', slug: `acme-${label}` } });
@@ -120,7 +135,12 @@ export async function createIngestTestWorld(label: string): Promise<IngestTestWo
     environmentId: env.id,
     secretKey,
     pipeline,
-    deps: { pipeline, sources, metrics: createMetrics({ defaults: false }) },
+    deps: {
+      pipeline,
+      sources,
+      metrics: createMetrics({ defaults: false }),
+      reach: sourceReachFromEnv(settingsEnv),
+    },
     async addSource(kind, options = {}) {
       n++;
       const { source, token } = await createCloudSource(db, {

@@ -26,8 +26,11 @@ export function dbIngestDeps(ctx: IngestContext): CloudIngestDeps {
         );
       }
     } else ctx.log.warn('PEREGRINE_SECRET_KEY is not set: source secrets (GitHub, Okta, AWS) cannot be read');
-    sources = createDbSourceStore(ctx.db, secretKey ? { secretKey } : {});
+    sources = createDbSourceStore(ctx.db, {
+      ...(secretKey ? { secretKey } : {}),
+      revocations: ctx.revocations,
+    });
     stores.set(ctx.db, sources);
   }
-  return { pipeline: ctx.pipeline, sources, metrics: ctx.metrics };
+  return { pipeline: ctx.pipeline, sources, metrics: ctx.metrics, reach: ctx.reach };
 }

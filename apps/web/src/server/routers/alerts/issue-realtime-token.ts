@@ -10,6 +10,7 @@ export const issueRealtimeToken = orgActorProcedure('viewer')
     issueRealtimeTokenService({
       organizationId: ctx.org.id,
       subject: ctx.actor.userId ?? `api_key:${ctx.actor.apiKeyId}`,
+      apiKeyId: ctx.actor.apiKeyId,
       environment: input.environment,
     }),
   );

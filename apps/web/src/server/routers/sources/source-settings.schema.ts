@@ -70,7 +70,17 @@ export const cloudTrailSettings = z.object({
     }),
     z.object({
       mode: z.literal('folder'),
-      path: z.string().trim().min(1, 'Enter the folder the collector reads').max(4096),
+      // The collector reads it only under its COLLECTOR_FOLDER_ROOTS (checked there, after
+      // symlinks); here the shape: an absolute path without `..` segments.
+      path: z
+        .string()
+        .trim()
+        .min(1, 'Enter the folder the collector reads')
+        .max(4096)
+        .refine(
+          (p) => p.startsWith('/') && !p.includes('\0') && !p.split('/').includes('..'),
+          'Enter an absolute folder path without ".." (it must lie under a folder the collector’s operator allows)',
+        ),
       pollIntervalSeconds: pollInterval(60, 86_400),
     }),
   ]),

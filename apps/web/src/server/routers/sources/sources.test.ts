@@ -224,6 +224,15 @@ describe('polled sources', () => {
       },
     });
     expect(folder.source.hasSecrets).toBe(false);
+    // A tenant admin cannot aim a folder source at the host with a relative path or `..`.
+    for (const path of ['/var/lib/trail/../../../etc', 'etc/secrets'])
+      await expect(
+        admin.sources.create({
+          environmentId,
+          name: `trail ${path}`,
+          settings: { kind: 'aws_cloudtrail', config: { mode: 'folder', path, pollIntervalSeconds: 5 } },
+        }),
+      ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
   });
 
   it('show the collector-reported health and can be disabled and deleted', async () => {

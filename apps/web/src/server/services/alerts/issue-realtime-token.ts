@@ -7,11 +7,14 @@ import { listEnvironments } from '../environment/list-environments';
 /**
  * A short-lived token for the collector's socket.io stream, granting the organisation's
  * environments (or just the one asked for), and where to connect. The token's subject is the
- * user, or `api_key:<id>` for automation (the collector only logs it).
+ * user, or `api_key:<id>` for automation; a key's token also carries `apiKeyId`, so the collector
+ * refuses it, and cuts its streams, as soon as the key is revoked.
  */
 export async function issueRealtimeToken(input: {
   organizationId: string;
   subject: string;
+  /** The API key asking (null for a user session). */
+  apiKeyId?: string | null;
   environment: string | null;
   now?: Date;
 }): Promise<{ token: string; url: string; environmentIds: string[]; expiresAt: Date }> {
@@ -30,7 +33,13 @@ export async function issueRealtimeToken(input: {
   const exp = Math.floor((input.now ?? new Date()).getTime() / 1000) + REALTIME_TOKEN_TTL_SECONDS;
   const environmentIds = chosen.map((e) => e.id);
   const token = await signRealtimeToken(
-    { userId: input.subject, organizationId: input.organizationId, environmentIds, exp },
+    {
+      userId: input.subject,
+      organizationId: input.organizationId,
+      environmentIds,
+      exp,
+      ...(input.apiKeyId ? { apiKeyId: input.apiKeyId } : {}),
+    },
     realtime.secret,
   );
   return { token, url: realtime.collectorUrl, environmentIds, expiresAt: new Date(exp * 1000) };
