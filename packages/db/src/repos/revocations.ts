@@ -1,7 +1,7 @@
 import pg from 'pg';
 import type { Db } from '../client.js';
 
-/** The channel the revocation triggers notify (migration 20261210090000_revocation_notifications). */
+/** The channel the revocation triggers notify (migration 20261205120000_revocation_notifications). */
 export const REVOCATION_CHANNEL = 'peregrine_revocations';
 
 /** What was revoked or changed; ids and hashes only. */
