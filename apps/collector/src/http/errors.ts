@@ -1,13 +1,20 @@
 import { isDatabaseUnavailable } from '@peregrine/db';
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
+import type { CollectorMetrics } from '../ops/metrics.js';
 import { UnknownEnvironmentError } from '../pipeline/rules-cache.js';
 import { BackpressureError, StoreUnavailableError } from '../pipeline/types.js';
 
-/** Stable error codes of the collector's HTTP API; `STATUS` maps them to HTTP in exactly one place. */
+/**
+ * Stable error codes of the collector's HTTP API. This file is the one mapping from errors to
+ * answers: `STATUS` gives each code its HTTP status, `answerFor` turns any thrown value into an
+ * answer, and `errorHandler` is the Fastify error handler of the server and of every ingest scope.
+ */
 export type CollectorErrorCode =
   | 'UNAUTHENTICATED'
   | 'FORBIDDEN'
   | 'INVALID_BODY'
   | 'INVALID_JSON'
+  | 'INVALID_SHAPE'
   | 'UNSUPPORTED_ENCODING'
   | 'BODY_TOO_LARGE'
   | 'UNKNOWN_SOURCE'
@@ -21,6 +28,7 @@ const STATUS: Record<CollectorErrorCode, number> = {
   FORBIDDEN: 403,
   INVALID_BODY: 400,
   INVALID_JSON: 400,
+  INVALID_SHAPE: 422,
   UNSUPPORTED_ENCODING: 415,
   BODY_TOO_LARGE: 413,
   UNKNOWN_SOURCE: 404,
@@ -48,9 +56,40 @@ export class CollectorError extends Error {
   }
 }
 
-/** The JSON body of every error answer: `{ error: { code, message } }` (SensorApiErrorSchema). */
-export function errorBody(code: string, message: string): { error: { code: string; message: string } } {
-  return { error: { code, message } };
+/** One problem in a body that parsed as JSON but has the wrong shape (zod's issue, trimmed). */
+export interface ShapeIssue {
+  path: (string | number)[];
+  message: string;
+}
+
+/** A well-formed body of the wrong shape: answered 422 with the issues, so a sender sees which field is wrong. */
+export class ShapeError extends CollectorError {
+  constructor(
+    message: string,
+    readonly issues: ShapeIssue[],
+  ) {
+    super('INVALID_SHAPE', message);
+    this.name = 'ShapeError';
+  }
+}
+
+/** zod issues -> ShapeIssue (keeps the path and message only: no echo of the rejected input). */
+export function shapeIssues(
+  issues: readonly { path: readonly PropertyKey[]; message: string }[],
+): ShapeIssue[] {
+  return issues.slice(0, 20).map((i) => ({
+    path: i.path.map((p) => (typeof p === 'number' ? p : String(p))),
+    message: i.message,
+  }));
+}
+
+/** The JSON body of every error answer: `{ error: { code, message, issues? } }` (SensorApiErrorSchema). */
+export function errorBody(
+  code: string,
+  message: string,
+  issues?: ShapeIssue[],
+): { error: { code: string; message: string; issues?: ShapeIssue[] } } {
+  return { error: issues ? { code, message, issues } : { code, message } };
 }
 
 /** Retry-After of a 503 while the database is unavailable (a restart or failover takes seconds). */
@@ -76,4 +115,52 @@ export function toCollectorError(err: unknown): CollectorError | undefined {
     );
   }
   return undefined;
+}
+
+/** Fastify's own client errors, as the collector's codes. */
+const FASTIFY_CODES: Record<string, { code: CollectorErrorCode; message?: string }> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: {
+    code: 'BODY_TOO_LARGE',
+    message: 'request body is larger than this endpoint accepts',
+  },
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'UNSUPPORTED_ENCODING', message: 'unsupported Content-Type' },
+  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'INVALID_BODY', message: 'request body is empty' },
+  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'INVALID_JSON' },
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'INVALID_BODY' },
+};
+
+/** Any thrown value as the coded error it is answered with (INTERNAL for what is not a client's). */
+export function answerFor(err: unknown): CollectorError {
+  const coded = toCollectorError(err);
+  if (coded) return coded;
+  const fe = err as Partial<FastifyError>;
+  const mapped = FASTIFY_CODES[fe.code ?? ''];
+  if (mapped) return new CollectorError(mapped.code, mapped.message ?? fe.message ?? 'bad request');
+  if (err instanceof SyntaxError) return new CollectorError('INVALID_JSON', err.message);
+  // Other 4xx raised while reading the body (a corrupt gzip stream is marked 400 INVALID_BODY).
+  if (typeof fe.statusCode === 'number' && fe.statusCode >= 400 && fe.statusCode < 500)
+    return new CollectorError('INVALID_BODY', fe.message ?? 'bad request');
+  return new CollectorError('INTERNAL', 'internal error', undefined, { cause: err });
+}
+
+/**
+ * The error handler of the server and of each ingest scope: the answer from `answerFor`,
+ * Retry-After on 429/503, a reject counted per source and reason, 5xx logged with the route (never
+ * the URL: Falco's carries its ingest token) and never the body.
+ */
+export function errorHandler(metrics: CollectorMetrics | undefined, scopeSource?: string) {
+  return (err: unknown, req: FastifyRequest, reply: FastifyReply) => {
+    const answer = answerFor(err);
+    const source =
+      scopeSource ?? String((req.routeOptions.config as { source?: string } | undefined)?.source ?? 'http');
+    metrics?.rejects.inc({ source, reason: answer.code.toLowerCase() });
+    const where = { source, route: req.routeOptions.url, method: req.method };
+    if (answer.code === 'UNAVAILABLE') req.log.warn({ err, ...where }, 'database unavailable');
+    else if (answer.status >= 500) req.log.error({ err, ...where }, 'request failed');
+    else req.log.debug({ ...where, code: answer.code, msg: answer.message }, 'request refused');
+    if (answer.retryAfterSeconds !== undefined)
+      void reply.header('retry-after', String(Math.max(1, Math.ceil(answer.retryAfterSeconds))));
+    const issues = answer instanceof ShapeError ? answer.issues : undefined;
+    return reply.code(answer.status).send(errorBody(answer.code, answer.message, issues));
+  };
 }

@@ -1,9 +1,9 @@
-import Fastify, { type FastifyError, type FastifyInstance, LogController } from 'fastify';
+import Fastify, { type FastifyInstance, LogController } from 'fastify';
 import { timingSafeEqual } from 'node:crypto';
 import type { Writable } from 'node:stream';
 import { redactError } from '../ops/log-redaction.js';
 import type { CollectorMetrics } from '../ops/metrics.js';
-import { CollectorError, errorBody, toCollectorError } from './errors.js';
+import { CollectorError, errorBody, errorHandler } from './errors.js';
 
 /** What the HTTP layer needs from the rest of the collector. */
 export interface ServerDeps {
@@ -31,16 +31,6 @@ function bearerMatches(header: string | undefined, expected: string): boolean {
   return given.length === want.length && timingSafeEqual(given, want);
 }
 
-/** Maps Fastify's own client-error codes to the collector's codes and metric reasons. */
-const FASTIFY_CODES: Record<string, { code: CollectorError['code']; message?: string }> = {
-  FST_ERR_CTP_BODY_TOO_LARGE: { code: 'BODY_TOO_LARGE', message: 'request body is too large' },
-  FST_ERR_CTP_INVALID_MEDIA_TYPE: { code: 'INVALID_BODY', message: 'unsupported Content-Type' },
-  FST_ERR_CTP_EMPTY_JSON_BODY: { code: 'INVALID_BODY', message: 'request body is empty' },
-  FST_ERR_CTP_INVALID_JSON_BODY: { code: 'INVALID_JSON' },
-  FST_ERR_CTP_INVALID_CONTENT_LENGTH: { code: 'INVALID_BODY' },
-  INVALID_BODY: { code: 'INVALID_BODY', message: 'request body could not be decompressed' },
-};
-
 /**
  * Builds the collector's HTTP server: health, readiness, metrics, and one error handler that maps
  * every coded error to its status and `{ error: { code, message } }` body. Ingest modules add
@@ -60,40 +50,7 @@ export function buildServer(deps: ServerDeps): FastifyInstance {
     logController: new LogController({ disableRequestLogging: true }),
   });
 
-  app.setErrorHandler((err: FastifyError | Error, req, reply) => {
-    const source = String((req.routeOptions.config as { source?: string } | undefined)?.source ?? 'http');
-    let code: CollectorError['code'];
-    let status: number;
-    let message = err.message;
-    const coded = toCollectorError(err);
-    if (coded) {
-      code = coded.code;
-      status = coded.status;
-      message = coded.message;
-      if (coded.retryAfterSeconds !== undefined)
-        void reply.header('retry-after', String(coded.retryAfterSeconds));
-      // The route, not the URL: Falco's URL carries its ingest token in the query.
-      if (code === 'UNAVAILABLE') req.log.warn({ err, route: req.routeOptions.url }, 'database unavailable');
-    } else {
-      const mapped = FASTIFY_CODES[(err as FastifyError).code ?? ''];
-      const s = (err as FastifyError).statusCode;
-      if (mapped) {
-        code = mapped.code;
-        status = mapped.code === 'BODY_TOO_LARGE' ? 413 : 400;
-        message = mapped.message ?? message;
-      } else if (err instanceof SyntaxError || (s !== undefined && s >= 400 && s < 500)) {
-        code = err instanceof SyntaxError ? 'INVALID_JSON' : 'INVALID_BODY';
-        status = s ?? 400;
-      } else {
-        code = 'INTERNAL';
-        status = 500;
-        message = 'internal error';
-        req.log.error({ err, route: req.routeOptions.url, method: req.method }, 'request failed');
-      }
-    }
-    deps.metrics?.rejects.inc({ source, reason: code.toLowerCase() });
-    return reply.code(status).send(errorBody(code, message));
-  });
+  app.setErrorHandler(errorHandler(deps.metrics));
 
   app.setNotFoundHandler((req, reply) => {
     deps.metrics?.rejects.inc({ source: 'http', reason: 'unknown_source' });

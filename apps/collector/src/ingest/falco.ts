@@ -6,7 +6,7 @@ import { CollectorError } from '../http/errors.js';
 import type { ExternalAlert } from '../pipeline/types.js';
 import type { IngestModule } from './register.js';
 import { authenticatePush } from './shared/auth.js';
-import { ShapeError, type ShapeIssue, shapeIssues } from './shared/errors.js';
+import { ShapeError, type ShapeIssue, shapeIssues } from '../http/errors.js';
 import { CLEAN, type CleanReport } from './shared/clean-text.js';
 import { type JsonBody, mediaType, parseJsonBody, requestBytes, setupIngestScope } from './shared/http.js';
 import { exceedsDepth, isRecord, MAX_EVENT_DEPTH, rfc3339ToNs } from './shared/plugin-event.js';

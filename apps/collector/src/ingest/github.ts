@@ -5,7 +5,7 @@ import type { OutboundPolicy } from '../net/outbound-policy.js';
 import type { IngestModule } from './register.js';
 import { sourceFromPath } from './shared/auth.js';
 import { BodyBudget, boundUnverifiedBodies } from './shared/body-budget.js';
-import { ShapeError } from './shared/errors.js';
+import { ShapeError } from '../http/errors.js';
 import { parseCleanJson } from './shared/clean-text.js';
 import { type JsonBody, mediaType, parseJsonBody, requestBytes, setupIngestScope } from './shared/http.js';
 import { exceedsDepth, isRecord, MAX_EVENT_DEPTH, msToNs, pluginEvent } from './shared/plugin-event.js';

@@ -4,7 +4,7 @@ import { CollectorError } from '../http/errors.js';
 import type { IngestEvent } from '../pipeline/types.js';
 import type { IngestModule } from './register.js';
 import { authenticatePush } from './shared/auth.js';
-import { ShapeError, type ShapeIssue, shapeIssues } from './shared/errors.js';
+import { ShapeError, type ShapeIssue, shapeIssues } from '../http/errors.js';
 import { CLEAN, type CleanReport } from './shared/clean-text.js';
 import { mediaType, parseJsonBody, requestBytes, setupIngestScope } from './shared/http.js';
 import {

@@ -6,7 +6,7 @@ import type { OutboundPolicy } from '../net/outbound-policy.js';
 import type { IngestEvent } from '../pipeline/types.js';
 import type { IngestContext, IngestModule } from './register.js';
 import { authenticatePush } from './shared/auth.js';
-import { ShapeError } from './shared/errors.js';
+import { ShapeError } from '../http/errors.js';
 import { CLEAN, type CleanReport, parseCleanJson } from './shared/clean-text.js';
 import { mediaType, parseJsonBody, requestBytes, setupIngestScope } from './shared/http.js';
 import { exceedsDepth, isRecord, nsToDate, pluginEvent, rfc3339ToNs } from './shared/plugin-event.js';

@@ -30,7 +30,8 @@ export interface IngestContext {
  * stop them in `stop` (called on SIGTERM before the pipeline drains).
  *
  * Error answers: throw `CollectorError(code, message)` from `../http/errors.js`; the server maps
- * codes to statuses and bodies (`{ error: { code, message } }`) in one place, and counts a reject
+ * codes to statuses and bodies (`{ error: { code, message } }`) in http/errors.ts, the one mapping (also
+ * for the ingest scopes, `setupIngestScope`), and counts a reject
  * in `metrics.rejects` for the route's `config.source` (set `config: { source: 'github' }` on routes).
  */
 export interface IngestModule {

@@ -3,7 +3,7 @@ import { installRequestDecompression } from '../../http/decompress.js';
 import { CollectorError } from '../../http/errors.js';
 import type { CollectorMetrics } from '../../ops/metrics.js';
 import { type CleanReport, parseCleanJson } from './clean-text.js';
-import { ingestErrorHandler } from './errors.js';
+import { errorHandler } from '../../http/errors.js';
 
 /**
  * Sets up an encapsulated ingest scope: every body arrives as raw bytes (GitHub signs the exact
@@ -21,7 +21,7 @@ export function setupIngestScope(
   app.addContentTypeParser('*', { parseAs: 'buffer', bodyLimit: options.bodyLimit }, (_req, body, done) => {
     done(null, body);
   });
-  app.setErrorHandler(ingestErrorHandler(options.source, options.metrics));
+  app.setErrorHandler(errorHandler(options.metrics, options.source));
 }
 
 /** The (already decompressed) request body as bytes. */

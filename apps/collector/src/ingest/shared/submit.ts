@@ -9,7 +9,7 @@ import {
 } from '../../pipeline/types.js';
 import { CollectorError } from '../../http/errors.js';
 import type { SourceReach } from '../../net/source-reach.js';
-import type { ShapeIssue } from './errors.js';
+import type { ShapeIssue } from '../../http/errors.js';
 import type { CloudSourceStore, ResolvedSource } from './source-store.js';
 
 /** What every cloud-source module is built from (explicit, so each can be tested alone). */
