@@ -5,7 +5,8 @@ import { startConsole } from './console';
 /**
  * The Content-Security-Policy in a real browser: the console's own pages (Next's scripts, the
  * Monaco rules editor and its workers) run without a single violation, while script an attacker
- * gets into a page (an inline <script>, an inline event handler) does not run.
+ * gets into a page (an inline <script>, an inline event handler, a script from elsewhere) does
+ * not run.
  */
 const { baseUrl, setupToken } = await startConsole();
 const admin = { name: 'Cathy CSP', email: 'cathy@peregrine.test', password: 'content security 2026' };
@@ -95,25 +96,29 @@ describe('Content-Security-Policy', () => {
 
   it('does not run script injected into a page', async () => {
     const { page } = browser;
+    // The page as the console serves it (its real CSP header and nonce), with markup an attacker
+    // got into it, as a stored or reflected injection would: an inline script, an inline event
+    // handler and a script from elsewhere, none carrying this response's nonce.
+    const injected = [
+      '<script>window.__injected = "inline script ran"</script>',
+      '<img src="/no-such-image.png" onerror="window.__injected = \'event handler ran\'">',
+      '<script src="http://127.0.0.1:9/evil.js"></script>',
+    ].join('');
+    await page.route(`${baseUrl}/`, async (route) => {
+      const response = await route.fetch();
+      const html = (await response.text()).replace('<body>', `<body>${injected}`);
+      expect(html).toContain(injected);
+      await route.fulfill({ response, body: html });
+    });
     await page.goto(`${baseUrl}/`);
     await page.getByTestId('dashboard-empty').waitFor();
-    await page.evaluate(() => {
-      // As markup an attacker slipped into the page would: an inline script and an inline
-      // event handler, neither carrying this response's nonce.
-      const inline = document.createElement('script');
-      inline.textContent = 'window.__injected = "inline script ran"';
-      document.body.append(inline);
-      document.body.insertAdjacentHTML(
-        'beforeend',
-        '<img src="/no-such-image.png" onerror="window.__injected = \'event handler ran\'">',
-      );
-    });
     await expect
       .poll(async () => (await reportedViolations()).length, { timeout: 5000 })
-      .toBeGreaterThanOrEqual(2);
+      .toBeGreaterThanOrEqual(3);
     await page.waitForLoadState('networkidle');
     expect(
       await page.evaluate(() => (window as unknown as { __injected?: string }).__injected),
     ).toBeUndefined();
+    await page.unroute(`${baseUrl}/`);
   });
 });
