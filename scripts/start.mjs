@@ -4,11 +4,10 @@
 // collector, the console and a local sensor and prints the console's URL. Every process is
 // supervised: one that dies is restarted with backoff. Ctrl-C stops everything cleanly, the
 // sensor first and the database last.
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { seedDemoOrganization } from '@peregrine/collector/seed';
-import { createDb } from '@peregrine/db';
+import { createDb, issueSetupToken } from '@peregrine/db';
 import { migrateDatabase } from '@peregrine/db/migrate';
 import { localSensorKey } from './lib/local-sensor.mjs';
 import { DATA_DIR, loadSecrets, openDatabase, ROOT } from './lib/runtime.mjs';
@@ -18,6 +17,15 @@ const log = (msg) => console.log(`[peregrine] ${msg}`);
 const consolePort = Number(process.env.PORT ?? 3000);
 const collectorPort = Number(process.env.COLLECTOR_PORT ?? 2801);
 const publicUrl = (process.env.BETTER_AUTH_URL ?? `http://localhost:${consolePort}`).replace(/\/+$/, '');
+// Loopback unless configured: until the first admin exists, whoever reaches the console could
+// try to claim it (the setup token stops them), and a console is no one else's business anyway.
+const consoleHost = process.env.PEREGRINE_CONSOLE_HOST?.trim() || '127.0.0.1';
+/** Where this machine reaches the console (a wildcard address is reachable on loopback). */
+const consoleLocal = ['0.0.0.0', '::', '[::]'].includes(consoleHost)
+  ? '127.0.0.1'
+  : consoleHost.includes(':')
+    ? `[${consoleHost}]`
+    : consoleHost;
 
 /** Supervised services by name, stopped in the order `shutdown` gives. */
 const services = {};
@@ -116,6 +124,8 @@ try {
   if (seeded.createdVersion) log('seeded the demo organisation with the default rules');
   const runSensor = process.env.PEREGRINE_LOCAL_SENSOR !== '0';
   const sensor = runSensor ? await localSensorKey(db, seeded.environments.staging) : undefined;
+  // While no admin exists: a fresh one-time token for first-run setup, printed below.
+  const setup = await issueSetupToken(db);
   await db.close();
 
   const env = {
@@ -126,6 +136,7 @@ try {
     NEXT_TELEMETRY_DISABLED: '1',
     COLLECTOR_PORT: String(collectorPort),
     PORT: String(consolePort),
+    PEREGRINE_CONSOLE_HOST: consoleHost,
     BETTER_AUTH_URL: publicUrl,
     PEREGRINE_COLLECTOR_URL: process.env.PEREGRINE_COLLECTOR_URL ?? `http://localhost:${collectorPort}`,
   };
@@ -141,18 +152,19 @@ try {
       { env: { ...env, COLLECTOR_SPOOL_DIR: path.join(DATA_DIR, 'collector-spool') } },
     ),
   );
-  const nextBin = createRequire(path.join(ROOT, 'apps/web/package.json')).resolve('next/dist/bin/next');
+  // The console's own server (apps/web/server.mjs): it binds to PEREGRINE_CONSOLE_HOST and tells
+  // the app each client's real address.
   runService(
     'console',
     'console',
-    processService(process.execPath, [nextBin, 'start', '-p', String(consolePort)], {
+    processService(process.execPath, [path.join(ROOT, 'apps/web/server.mjs')], {
       env,
       cwd: path.join(ROOT, 'apps/web'),
     }),
   );
   await Promise.all([
     waitFor(`http://127.0.0.1:${collectorPort}/readyz`, 'collector'),
-    waitFor(`http://127.0.0.1:${consolePort}/api/health`, 'console'),
+    waitFor(`http://${consoleLocal}:${consolePort}/api/health`, 'console'),
   ]);
   if (sensor) {
     // eBPF when this process may load it (root with bpftrace), else the unprivileged /proc
@@ -173,7 +185,11 @@ try {
     log(`local sensor '${sensor.name}' reporting to the staging environment`);
   }
   log(`collector listening on :${collectorPort}`);
-  log(`console ready: ${publicUrl}`);
+  log(`console ready: ${publicUrl} (listening on ${consoleHost}:${consolePort})`);
+  if (setup) {
+    log(`no admin yet: open ${publicUrl}/setup?token=${setup.token} to create the first one`);
+    log(`  (the token works once, until ${setup.expiresAt.toISOString()}; npm run db:seed prints a new one)`);
+  }
 } catch (err) {
   // A Ctrl-C during start-up ends the waits above; that is no failure to report.
   if (!stopping) {

@@ -1,18 +1,19 @@
 import path from 'node:path';
 import type { NextConfig } from 'next';
+import { NON_PAGE_CONTENT_SECURITY_POLICY } from './src/server/content-security-policy';
 
 // Headers that cost nothing and close whole classes of attacks on a security console:
 // no framing (clickjacking), no MIME sniffing, no referrer leaking alert URLs to other sites.
+// Pages get their Content-Security-Policy, with a per-request script nonce, from src/proxy.ts.
 const securityHeaders = [
   { key: 'X-Content-Type-Options', value: 'nosniff' },
   { key: 'X-Frame-Options', value: 'DENY' },
   { key: 'Referrer-Policy', value: 'same-origin' },
   { key: 'Permissions-Policy', value: 'camera=(), microphone=(), geolocation=(), payment=()' },
-  {
-    key: 'Content-Security-Policy',
-    value: "object-src 'none'; base-uri 'self'; frame-ancestors 'none'; form-action 'self'",
-  },
 ];
+
+// Responses that are not pages (the API's JSON) run nothing and load nothing.
+const apiHeaders = [{ key: 'Content-Security-Policy', value: NON_PAGE_CONTENT_SECURITY_POLICY }];
 
 const config: NextConfig = {
   reactStrictMode: true,
@@ -23,7 +24,10 @@ const config: NextConfig = {
   serverExternalPackages: ['@peregrine/db', 'pg'],
   turbopack: { root: path.resolve(import.meta.dirname, '../..') },
   async headers() {
-    return [{ source: '/:path*', headers: securityHeaders }];
+    return [
+      { source: '/:path*', headers: securityHeaders },
+      { source: '/api/:path*', headers: apiHeaders },
+    ];
   },
 };
 

@@ -68,6 +68,41 @@ async function childPid(parentPid, needle) {
   return undefined;
 }
 
+/** Local addresses of the sockets listening on TCP `port` (Linux /proc/net/tcp and tcp6). */
+async function listeningAddresses(port) {
+  const found = [];
+  for (const [file, v6] of [
+    ['/proc/net/tcp', false],
+    ['/proc/net/tcp6', true],
+  ]) {
+    const text = await readFile(file, 'utf8').catch(() => '');
+    for (const line of text.split('\n').slice(1)) {
+      const [, local, , state] = line.trim().split(/\s+/);
+      if (!local || state !== '0A') continue; // 0A: LISTEN
+      const [hex, portHex] = local.split(':');
+      if (Number.parseInt(portHex, 16) !== port) continue;
+      if (!v6) {
+        found.push(
+          hex
+            .match(/../g)
+            .reverse()
+            .map((b) => Number.parseInt(b, 16))
+            .join('.'),
+        );
+      } else {
+        found.push(
+          hex === '00000000000000000000000000000000'
+            ? '::'
+            : hex === '00000000000000000000000001000000'
+              ? '::1'
+              : hex,
+        );
+      }
+    }
+  }
+  return found;
+}
+
 /** HTTP status of `url`, or 0 while nothing answers. */
 async function statusOf(url) {
   try {
@@ -101,6 +136,7 @@ describe('npm start on the embedded database', () => {
   let dataDir;
   let env;
   let consoleUrl;
+  let consolePort;
   let databaseUrl;
   let collectorPort;
   beforeAll(async () => {
@@ -109,6 +145,7 @@ describe('npm start on the embedded database', () => {
     collectorPort = await freePort();
     databaseUrl = `postgresql://postgres@127.0.0.1:${pgPort}/postgres?sslmode=disable`;
     consoleUrl = `http://localhost:${port}`;
+    consolePort = port;
     env = {
       ...process.env,
       DATABASE_URL: '',
@@ -139,12 +176,33 @@ describe('npm start on the embedded database', () => {
     try {
       expect(first.output()).toContain(`console ready: ${consoleUrl}`);
       expect(first.output()).toContain('seeded the demo organisation');
+      // Loopback only unless configured: nothing listens on another interface.
+      expect(await listeningAddresses(consolePort)).toEqual(['127.0.0.1']);
       const res = await fetch(`${consoleUrl}/`, { redirect: 'manual' });
       expect([302, 303, 307, 308]).toContain(res.status);
       expect(new URL(res.headers.get('location'), consoleUrl).pathname).toBe('/setup');
-      const setup = await fetch(`${consoleUrl}/setup`);
+      // The start log carries the one-time setup link; the page opens with the token filled in.
+      const link = new RegExp(`open (${consoleUrl}/setup\\?token=([A-Za-z0-9_-]{43})) `).exec(first.output());
+      expect(link).not.toBeNull();
+      const setup = await fetch(link[1]);
       expect(setup.status).toBe(200);
-      expect(await setup.text()).toMatch(/admin/i);
+      const page = await setup.text();
+      expect(page).toMatch(/admin/i);
+      expect(page).toContain(`value="${link[2]}"`);
+      // Without the token, setup is refused.
+      const refused = await fetch(`${consoleUrl}/api/trpc/setup.createFirstAdmin`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: consoleUrl },
+        body: JSON.stringify({
+          name: 'Mallory',
+          email: 'mallory@example.test',
+          password: 'mallory mallory mallory',
+          confirmPassword: 'mallory mallory mallory',
+          organizationName: 'Evil',
+          setupToken: 'guessed',
+        }),
+      });
+      expect(refused.status).toBe(403);
       expect(first.output()).toMatch(/local sensor 'local-[^']+' reporting to the staging environment/);
       if (process.getuid?.() === 0) {
         // As root the local sensor uses eBPF: reading a credential file is an alert about this
@@ -205,6 +263,8 @@ describe('npm start on the embedded database', () => {
     try {
       expect(second.output()).not.toContain('migrations applied');
       expect(second.output()).not.toContain('seeded the demo organisation');
+      // Still no admin: a new setup link.
+      expect(second.output()).toMatch(/no admin yet: open http:\/\/localhost:\d+\/setup\?token=/);
       const health = await fetch(`${consoleUrl}/api/health`);
       expect(health.status).toBe(200);
     } finally {

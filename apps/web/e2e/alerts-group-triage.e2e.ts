@@ -8,7 +8,7 @@ import { startConsole } from './console';
  * Triage of a whole group from the grouped view (Chromium), and automation with API keys over
  * real HTTP against the running console: a SOAR key triaging, CI keys deploying rules.
  */
-const { baseUrl, databaseUrl } = await startConsole();
+const { baseUrl, databaseUrl, setupToken } = await startConsole();
 const admin = {
   name: 'Katherine Johnson',
   email: 'katherine@peregrine.test',
@@ -112,7 +112,7 @@ beforeAll(async () => {
       browserErrors.push(m.text());
   });
   page.on('pageerror', (e) => browserErrors.push(e.message));
-  await page.goto(`${baseUrl}/setup`);
+  await page.goto(`${baseUrl}/setup?token=${setupToken}`);
   await page.getByLabel('Your name').fill(admin.name);
   await page.getByLabel('Email').fill(admin.email);
   await page.getByLabel('Password', { exact: true }).fill(admin.password);

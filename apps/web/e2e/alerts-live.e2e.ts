@@ -1,14 +1,13 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import path from 'node:path';
 import { createCloudSource, getDb } from '@peregrine/db';
 import { migrateDatabase } from '@peregrine/db/migrate';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot } from './browser';
-import { adminQuery, freePort } from './console';
+import { adminQuery, CONSOLE_SERVER, freePort, issueTestSetupToken } from './console';
 
 /**
  * The alerts console end to end: its own database, the real collector (apps/collector/dist) and
@@ -124,6 +123,7 @@ beforeAll(async () => {
     throw new Error('build the collector first: npm run build -w @peregrine/collector');
   await adminQuery(`CREATE DATABASE "${database}"`);
   await migrateDatabase(databaseUrl);
+  const setupToken = await issueTestSetupToken(databaseUrl);
   const [webPort, collectorPort] = [await freePort(), await freePort()];
   baseUrl = `http://localhost:${webPort}`;
   collectorUrl = `http://127.0.0.1:${collectorPort}`;
@@ -139,7 +139,7 @@ beforeAll(async () => {
     path.dirname(COLLECTOR_MAIN),
   );
   web = start(
-    [createRequire(import.meta.url).resolve('next/dist/bin/next'), 'start', '-p', String(webPort)],
+    [CONSOLE_SERVER],
     {
       NODE_ENV: 'production',
       NEXT_TELEMETRY_DISABLED: '1',
@@ -160,7 +160,7 @@ beforeAll(async () => {
   });
   page.on('pageerror', (e) => browserErrors.push(e.message));
   // First run through the real setup form: the admin, their organisation and its environments.
-  await page.goto(`${baseUrl}/setup`);
+  await page.goto(`${baseUrl}/setup?token=${setupToken}`);
   await page.getByLabel('Your name').fill(admin.name);
   await page.getByLabel('Email').fill(admin.email);
   await page.getByLabel('Password', { exact: true }).fill(admin.password);

@@ -1,13 +1,15 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createRequire } from 'node:module';
 import { createServer } from 'node:net';
 import path from 'node:path';
+import { createDb, issueSetupToken } from '@peregrine/db';
 import { migrateDatabase } from '@peregrine/db/migrate';
 import pg from 'pg';
 import { afterAll } from 'vitest';
 
 const APP_DIR = path.resolve(import.meta.dirname, '..');
+/** The console's own server (not `next start`): it binds to loopback and knows each client's address. */
+export const CONSOLE_SERVER = path.join(APP_DIR, 'server.mjs');
 const ADMIN_URL = process.env.PEREGRINE_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 
 /** A free TCP port on 127.0.0.1. */
@@ -38,7 +40,7 @@ export async function adminQuery(sql: string): Promise<void> {
 async function waitForHealth(url: string, server: ChildProcess, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`next start exited with code ${server.exitCode}`);
+    if (server.exitCode !== null) throw new Error(`the console exited with code ${server.exitCode}`);
     try {
       const response = await fetch(`${url}/api/health`);
       if (response.ok && ((await response.json()) as { db: boolean }).db) return;
@@ -55,11 +57,23 @@ export interface TestConsole {
   baseUrl: string;
   /** Empty when the tests drive an external console without database access. */
   databaseUrl: string;
+  /** A one-time token that opens first-run setup, as the start log prints it. */
+  setupToken: string;
+}
+
+/** Issues a setup token on `databaseUrl`, as `npm start` does before it prints the setup link. */
+export async function issueTestSetupToken(databaseUrl: string): Promise<string> {
+  const db = createDb(databaseUrl, { max: 1 });
+  try {
+    return (await issueSetupToken(db))?.token ?? '';
+  } finally {
+    await db.close();
+  }
 }
 
 /**
  * Each e2e file gets its own console: a fresh, migrated database and the production build served
- * by `next start` on a free port, stopped (and the database dropped) after the file. No file
+ * by server.mjs on a free loopback port, stopped (and the database dropped) after the file. No file
  * depends on which ran before it (first-run setup in particular closes once per database).
  * With PEREGRINE_E2E_BASE_URL the tests drive that already running console instead.
  */
@@ -69,6 +83,7 @@ export async function startConsole(): Promise<TestConsole> {
     return {
       baseUrl: external.replace(/\/+$/, ''),
       databaseUrl: process.env.PEREGRINE_E2E_DATABASE_URL ?? '',
+      setupToken: process.env.PEREGRINE_E2E_SETUP_TOKEN ?? '',
     };
   }
   const database = `peregrine_web_e2e_${Date.now()}_${randomBytes(3).toString('hex')}`;
@@ -76,26 +91,23 @@ export async function startConsole(): Promise<TestConsole> {
   const databaseUrl = new URL(ADMIN_URL);
   databaseUrl.pathname = `/${database}`;
   await migrateDatabase(databaseUrl.toString());
+  const setupToken = await issueTestSetupToken(databaseUrl.toString());
   const port = await freePort();
   const baseUrl = `http://localhost:${port}`;
-  const server = spawn(
-    process.execPath,
-    [createRequire(import.meta.url).resolve('next/dist/bin/next'), 'start', '-p', String(port)],
-    {
-      cwd: APP_DIR,
-      env: {
-        ...process.env,
-        NODE_ENV: 'production',
-        NEXT_TELEMETRY_DISABLED: '1',
-        PORT: String(port),
-        DATABASE_URL: databaseUrl.toString(),
-        BETTER_AUTH_SECRET: randomBytes(32).toString('base64url'),
-        BETTER_AUTH_URL: baseUrl,
-        PEREGRINE_SECRET_KEY: randomBytes(32).toString('base64'),
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const server = spawn(process.execPath, [CONSOLE_SERVER], {
+    cwd: APP_DIR,
+    env: {
+      ...process.env,
+      NODE_ENV: 'production',
+      NEXT_TELEMETRY_DISABLED: '1',
+      PORT: String(port),
+      DATABASE_URL: databaseUrl.toString(),
+      BETTER_AUTH_SECRET: randomBytes(32).toString('base64url'),
+      BETTER_AUTH_URL: baseUrl,
+      PEREGRINE_SECRET_KEY: randomBytes(32).toString('base64'),
     },
-  );
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const logs: string[] = [];
   server.stdout?.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
   server.stderr?.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
@@ -103,7 +115,7 @@ export async function startConsole(): Promise<TestConsole> {
     await waitForHealth(baseUrl, server, 60_000);
   } catch (error) {
     server.kill('SIGTERM');
-    throw new Error(`${(error as Error).message}\n--- next start output ---\n${logs.join('')}`);
+    throw new Error(`${(error as Error).message}\n--- console output ---\n${logs.join('')}`);
   }
   afterAll(async () => {
     const exited = new Promise((resolve) => server.once('exit', resolve));
@@ -113,5 +125,5 @@ export async function startConsole(): Promise<TestConsole> {
     if (process.env.PEREGRINE_E2E_SERVER_LOG) console.log(logs.join(''));
     await adminQuery(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
   });
-  return { baseUrl, databaseUrl: databaseUrl.toString() };
+  return { baseUrl, databaseUrl: databaseUrl.toString(), setupToken };
 }

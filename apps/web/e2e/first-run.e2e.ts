@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot } from './browser';
 import { startConsole } from './console';
 
-const { baseUrl, databaseUrl } = await startConsole();
+const { baseUrl, databaseUrl, setupToken } = await startConsole();
 const admin = {
   name: 'Ada Lovelace',
   email: 'ada@peregrine.test',
@@ -31,8 +31,33 @@ describe('first run, sign-out and sign-in', () => {
     expect(headers['x-frame-options']).toBe('DENY');
     expect(headers['x-content-type-options']).toBe('nosniff');
     expect(headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(headers['content-security-policy']).toMatch(/script-src 'nonce-[^']+' 'strict-dynamic'/);
     expect(headers['x-powered-by']).toBeUndefined();
     await page.getByRole('heading', { name: 'Set up Peregrine' }).waitFor();
+    // Whoever reaches the console first has no token: the field is empty.
+    expect(await page.getByLabel('Setup token').inputValue()).toBe('');
+    await screenshot(page, '01-setup-without-token');
+  });
+
+  it('refuses to create the first admin without the setup token from the start log', async () => {
+    const { page } = browser;
+    await page.getByLabel('Setup token').fill('guessed-token');
+    await page.getByLabel('Your name').fill('Mallory');
+    await page.getByLabel('Email').fill('mallory@peregrine.test');
+    await page.getByLabel('Password', { exact: true }).fill('mallory mallory mallory');
+    await page.getByLabel('Confirm password').fill('mallory mallory mallory');
+    await page.getByLabel('Organisation name').fill('Evil');
+    await page.getByRole('button', { name: 'Create administrator' }).click();
+    await page.getByText('This setup token is wrong or has expired').waitFor();
+    expect(new URL(page.url()).pathname).toBe('/setup');
+    await screenshot(page, '01-setup-wrong-token');
+  });
+
+  it('opens with the link from the start log, the token filled in', async () => {
+    const { page } = browser;
+    await page.goto(`${baseUrl}/setup?token=${setupToken}`);
+    await page.getByRole('heading', { name: 'Set up Peregrine' }).waitFor();
+    expect(await page.getByLabel('Setup token').inputValue()).toBe(setupToken);
     await screenshot(page, '01-setup');
   });
 
@@ -83,6 +108,7 @@ describe('first run, sign-out and sign-in', () => {
         password: 'mallory mallory mallory',
         confirmPassword: 'mallory mallory mallory',
         organizationName: 'Evil',
+        setupToken,
       },
     });
     expect(api.status()).toBe(403);

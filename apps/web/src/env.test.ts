@@ -36,3 +36,18 @@ describe('parseServerEnv', () => {
     expect(env.trustedOrigins).toEqual(['http://localhost:4100', 'https://console.example.com']);
   });
 });
+
+describe('network settings', () => {
+  it('binds the console to loopback unless PEREGRINE_CONSOLE_HOST says otherwise', () => {
+    expect(parseServerEnv(base).consoleHost).toBe('127.0.0.1');
+    expect(parseServerEnv({ ...base, PEREGRINE_CONSOLE_HOST: '0.0.0.0' }).consoleHost).toBe('0.0.0.0');
+  });
+
+  it('accepts trusted proxies as IPs and CIDR ranges and refuses anything else', () => {
+    const env = parseServerEnv({ ...base, PEREGRINE_TRUSTED_PROXIES: '10.0.0.2, 172.16.0.0/12, fd00::/8' });
+    expect(env.trustedProxies).toEqual(['10.0.0.2', '172.16.0.0/12', 'fd00::/8']);
+    for (const bad of ['proxy.internal', '10.0.0.0/33', '10.0.0.0/8/1', '*']) {
+      expect(() => parseServerEnv({ ...base, PEREGRINE_TRUSTED_PROXIES: bad })).toThrow(/TRUSTED_PROXIES/);
+    }
+  });
+});

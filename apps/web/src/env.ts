@@ -1,9 +1,27 @@
 import { randomBytes } from 'node:crypto';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
+function list(value: string | undefined): string[] {
+  return (value ?? '')
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
+}
+
+function isAddressOrCidr(entry: string): boolean {
+  const [address = '', prefix, ...rest] = entry.split('/');
+  const family = isIP(address);
+  if (!family || rest.length) return false;
+  if (prefix === undefined) return true;
+  const bits = Number(prefix);
+  return /^\d+$/.test(prefix) && bits <= (family === 4 ? 32 : 128);
+}
+
 /**
- * The console's configuration. Nothing else in apps/web reads `process.env` (Next inlines only
- * NEXT_PUBLIC_* into the browser, and the console has none).
+ * The console's configuration. Nothing else in apps/web/src reads `process.env` (Next inlines
+ * only NEXT_PUBLIC_* into the browser, and the console has none). The one reader outside it is
+ * server.mjs, which needs PORT and PEREGRINE_CONSOLE_HOST before the app is loaded to listen.
  */
 const schema = z
   .object({
@@ -16,7 +34,14 @@ const schema = z
       .optional(),
     BETTER_AUTH_URL: z.url().optional(),
     PEREGRINE_TRUSTED_ORIGINS: z.string().optional(),
-    PEREGRINE_TRUSTED_PROXIES: z.string().optional(),
+    /** Read by server.mjs, which binds the console to it; listed here so it is validated once. */
+    PEREGRINE_CONSOLE_HOST: z.string().trim().min(1).default('127.0.0.1'),
+    PEREGRINE_TRUSTED_PROXIES: z
+      .string()
+      .optional()
+      .refine((value) => list(value).every(isAddressOrCidr), {
+        error: 'PEREGRINE_TRUSTED_PROXIES must be a comma-separated list of IP addresses or CIDR ranges',
+      }),
     /** Shared with the collector: signs the browser's realtime (socket.io) tokens. */
     PEREGRINE_SECRET_KEY: z.string().min(16).optional(),
     /** The collector's public origin, where browsers open the live alert stream. */
@@ -37,13 +62,18 @@ const schema = z
 export interface ServerEnv {
   nodeEnv: 'development' | 'test' | 'production';
   port: number;
+  /** The interface the console listens on (127.0.0.1 unless configured). */
+  consoleHost: string;
   databaseUrl: string;
   authSecret: string;
   /** The console's public origin: cookies, redirects and CSRF origin checks hang off it. */
   baseUrl: string;
   /** Origins allowed to send state-changing requests, the base URL's origin first. */
   trustedOrigins: string[];
-  /** CIDRs of reverse proxies whose X-Forwarded-For is believed (rate limiting by client IP). */
+  /**
+   * IPs and CIDRs of reverse proxies whose X-Forwarded-For is believed (client addresses for
+   * rate limits and audit entries); empty: the TCP peer is the client.
+   */
   trustedProxies: string[];
   /** Live alerts need both; without them the console still works, minus live updates. */
   realtime: { secret: string; collectorUrl: string } | null;
@@ -52,12 +82,6 @@ export interface ServerEnv {
   /** PEREGRINE_SECRET_KEY, which also encrypts cloud-source secrets; null when unset. */
   secretKey: string | null;
 }
-
-const list = (value: string | undefined): string[] =>
-  (value ?? '')
-    .split(',')
-    .map((item) => item.trim())
-    .filter(Boolean);
 
 /** Validates a raw environment; throws one readable error listing every problem. */
 export function parseServerEnv(source: Record<string, string | undefined>): ServerEnv {
@@ -75,6 +99,7 @@ export function parseServerEnv(source: Record<string, string | undefined>): Serv
   return {
     nodeEnv: env.NODE_ENV,
     port: env.PORT,
+    consoleHost: env.PEREGRINE_CONSOLE_HOST,
     databaseUrl: env.DATABASE_URL,
     // Outside production a per-process random secret keeps development free of any shared default.
     authSecret: env.BETTER_AUTH_SECRET ?? randomBytes(32).toString('base64url'),

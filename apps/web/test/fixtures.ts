@@ -41,6 +41,7 @@ export function contextFor(
     headers: new Headers(),
     viewer: user ? { id: user.id, name: user.name, email: user.email } : null,
     requestedOrgId,
+    clientIp: null,
   };
 }
 

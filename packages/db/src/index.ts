@@ -44,7 +44,13 @@ export { type DemoSeedInput, type DemoSeedResult, seedDemo } from './repos/seed.
 export { type DashboardBasics, getDashboardBasics } from './repos/web-dashboard.js';
 export { pingDatabase } from './repos/web-health.js';
 export { listOrganizationMembers, type OrganizationMember } from './repos/web-membership.js';
-export { deleteUserWithoutMemberships } from './repos/web-setup.js';
+export {
+  deleteUserWithoutMemberships,
+  checkSetupToken,
+  hashSetupToken,
+  issueSetupToken,
+  SETUP_TOKEN_TTL_MS,
+} from './repos/web-setup.js';
 export {
   type CloudSourceDto,
   createCloudSource,
@@ -100,7 +106,13 @@ export {
   type StoreBatchResult,
   type StoredAlert,
 } from './repos/collector-store.js';
-export { consumeRateLimit, type RateLimitDecision } from './repos/web-rate-limit.js';
+export {
+  consumeRateLimit,
+  countRateLimit,
+  type RateLimitDecision,
+  resetRateLimit,
+} from './repos/web-rate-limit.js';
+export { type AuthEventAction, recordAuthEvent } from './repos/web-auth-events.js';
 export {
   ALERT_PRIORITIES,
   ALERT_STATUSES,

@@ -13,6 +13,7 @@ const EXPECTED_STATUS: Record<AppErrorCode, number> = {
   INSUFFICIENT_ROLE: 403,
   SETUP_REQUIRED: 412,
   SETUP_CLOSED: 403,
+  INVALID_SETUP_TOKEN: 403,
   NOT_FOUND: 404,
   CONFLICT: 409,
   INVALID_INPUT: 400,
@@ -45,7 +46,7 @@ function request(path: string, input?: unknown) {
     endpoint: '/api/trpc',
     req: new Request(url),
     router,
-    createContext: () => ({ headers: new Headers(), viewer: null, requestedOrgId: null }),
+    createContext: () => ({ headers: new Headers(), viewer: null, requestedOrgId: null, clientIp: null }),
   });
 }
 

@@ -6,6 +6,7 @@ import { isDatabaseUnavailable } from '@peregrine/db';
 import { serverEnv } from '@/env';
 import { ORGANIZATION_COOKIE } from '@/lib/preferences';
 import { getSessionViewer, type Viewer } from './auth/session';
+import { clientAddress } from './client-address';
 import { type AppErrorCode, AppError, isAppError } from './errors/app-error';
 import { type Role, roleSatisfies } from './roles';
 import {
@@ -21,6 +22,8 @@ export interface TRPCContext {
   viewer: Viewer | null;
   /** Organisation chosen by the client (cookie); membership is still checked. */
   requestedOrgId: string | null;
+  /** The client's address as clientAddress() resolves it (audit entries); null when unknown. */
+  clientIp: string | null;
   /**
    * Set when the request carried `Authorization: Bearer <key>`: the API key it authenticated as,
    * or 'invalid'. Such requests never also use a session cookie.
@@ -41,11 +44,13 @@ function readCookie(headers: Headers, name: string): string | null {
 /** Builds the context from request headers: the better-auth session cookie and the org cookie. */
 export async function createTRPCContext(opts: { headers: Headers }): Promise<TRPCContext> {
   const bearer = readBearerToken(opts.headers);
+  const clientIp = clientAddress(opts.headers);
   if (bearer !== null) {
     return {
       headers: opts.headers,
       viewer: null,
       requestedOrgId: null,
+      clientIp,
       apiKey: (await authenticateApiKey(bearer)) ?? 'invalid',
     };
   }
@@ -53,6 +58,7 @@ export async function createTRPCContext(opts: { headers: Headers }): Promise<TRP
     headers: opts.headers,
     viewer: await getSessionViewer(opts.headers),
     requestedOrgId: readCookie(opts.headers, ORGANIZATION_COOKIE),
+    clientIp,
   };
 }
 
@@ -63,12 +69,18 @@ const APP_ERROR_TO_TRPC: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
   INSUFFICIENT_ROLE: 'FORBIDDEN',
   SETUP_REQUIRED: 'PRECONDITION_FAILED',
   SETUP_CLOSED: 'FORBIDDEN',
+  INVALID_SETUP_TOKEN: 'FORBIDDEN',
   NOT_FOUND: 'NOT_FOUND',
   CONFLICT: 'CONFLICT',
   INVALID_INPUT: 'BAD_REQUEST',
   RATE_LIMITED: 'TOO_MANY_REQUESTS',
   UNAVAILABLE: 'SERVICE_UNAVAILABLE',
 };
+
+/** The HTTP status of a domain error code, for the few routes outside tRPC (auth). */
+export function httpStatusOfAppError(code: AppErrorCode): number {
+  return getHTTPStatusCodeFromError(new TRPCError({ code: APP_ERROR_TO_TRPC[code] }));
+}
 
 export interface ErrorData {
   code: TRPC_ERROR_CODE_KEY;
@@ -178,6 +190,9 @@ export function orgProcedure(minRole: Role) {
 export interface RequestActor {
   userId: string | null;
   apiKeyId: string | null;
+  /** The key's own role, when an API key acts (a key cannot hand out more than it holds). */
+  apiKeyRole?: Role | null;
+  ip: string | null;
   userAgent: string | null;
 }
 
@@ -205,7 +220,13 @@ export function orgActorProcedure(minRole: Role) {
           viewer: null,
           org: { id: key.organizationId, name: key.organizationName, slug: key.organizationSlug },
           role: key.role,
-          actor: { userId: null, apiKeyId: key.id, userAgent } satisfies RequestActor,
+          actor: {
+            userId: null,
+            apiKeyId: key.id,
+            apiKeyRole: key.role,
+            ip: ctx.clientIp,
+            userAgent,
+          } satisfies RequestActor,
         },
       });
     }
@@ -224,7 +245,7 @@ export function orgActorProcedure(minRole: Role) {
           slug: membership.organizationSlug,
         },
         role: membership.role,
-        actor: { userId: ctx.viewer.id, apiKeyId: null, userAgent } satisfies RequestActor,
+        actor: { userId: ctx.viewer.id, apiKeyId: null, ip: ctx.clientIp, userAgent } satisfies RequestActor,
       },
     });
   });

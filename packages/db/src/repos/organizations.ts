@@ -2,6 +2,7 @@ import type { Db, Prisma } from '../client.js';
 import { DbError } from '../errors.js';
 import type { Role } from '../generated/prisma/enums.js';
 import { type Actor, recordAudit } from './audit.js';
+import { isSetupTokenValid } from './web-setup.js';
 
 /** Environments every organisation starts with, in console order. */
 export const DEFAULT_ENVIRONMENTS = [
@@ -72,13 +73,15 @@ export async function ensureDefaultEnvironments(
 }
 
 /**
- * Makes `userId` the first admin. Adopts the seeded demo organisation (renamed to
- * `organizationName`) when it has no members, so its rules and local sensor carry over;
- * otherwise creates a new organisation. Fails with CONFLICT once an admin exists.
+ * Makes `userId` the first admin, given a setup token from the start log (see issueSetupToken).
+ * Adopts the seeded demo organisation (renamed to `organizationName`) when it has no members, so
+ * its rules and local sensor carry over; otherwise creates a new organisation. Fails with
+ * CONFLICT once an admin exists and FORBIDDEN for a wrong or expired token; every setup token
+ * is deleted when it succeeds.
  */
 export async function completeFirstRunSetup(
   db: Db,
-  input: { userId: string; organizationName: string },
+  input: { userId: string; organizationName: string; setupToken: string },
   actor: Actor = { userId: input.userId },
 ): Promise<OrganizationDto> {
   const name = input.organizationName.trim();
@@ -88,6 +91,10 @@ export async function completeFirstRunSetup(
     await tx.$executeRaw`SELECT pg_advisory_xact_lock(7304661)`;
     const admin = await tx.membership.findFirst({ where: { role: 'admin' }, select: { id: true } });
     if (admin) throw new DbError('CONFLICT', 'setup is already complete: sign in instead');
+    if (!(await isSetupTokenValid(tx, input.setupToken))) {
+      throw new DbError('FORBIDDEN', 'the setup token is wrong or has expired');
+    }
+    await tx.setupToken.deleteMany({});
     const user = await tx.user.findUnique({ where: { id: input.userId }, select: { id: true } });
     if (!user) throw new DbError('NOT_FOUND', 'user not found');
     const adoptable = await tx.organization.findFirst({

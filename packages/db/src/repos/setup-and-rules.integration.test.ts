@@ -11,6 +11,7 @@ import {
 } from './organizations.js';
 import { activateVersion, createRuleSetVersion } from './rule-sets.js';
 import { seedDemo } from './seed.js';
+import { issueSetupToken } from './web-setup.js';
 
 const RULES = [{ name: 'rules.yaml', content: '- list: shells\n  items: [bash]\n' }];
 const seedInput = {
@@ -52,10 +53,37 @@ describe('demo seed, first-run setup and rule versions (real Postgres)', () => {
     expect(await db.prisma.organization.count()).toBe(1);
   });
 
+  it('refuses setup without a valid token: none, a guessed one, an expired one', async () => {
+    const eve = await addUser(db, 'eve@example.com');
+    const expired = await issueSetupToken(db, { now: new Date(Date.now() - 2 * 86_400_000) });
+    expect(expired).not.toBeNull();
+    for (const setupToken of ['', 'guessed-token', expired?.token ?? '']) {
+      await expect(
+        completeFirstRunSetup(db, { userId: eve, organizationName: 'Eve Corp', setupToken }),
+      ).rejects.toMatchObject({ code: 'FORBIDDEN' });
+    }
+    expect(await needsFirstRunSetup(db)).toBe(true);
+    await db.prisma.user.delete({ where: { id: eve } });
+  });
+
   it('the first admin adopts the seeded organisation; a second setup is refused', async () => {
     expect(await needsFirstRunSetup(db)).toBe(true);
+    // Two console processes (or two starts) each print a token: either opens setup.
+    const [first, second] = [await issueSetupToken(db), await issueSetupToken(db)];
+    expect(first?.token).not.toBe(second?.token);
+    // Expired tokens are pruned when a new one is issued; only hashes are stored.
+    const stored = await db.prisma.setupToken.findMany({ select: { tokenHash: true } });
+    expect(stored).toHaveLength(2);
+    expect(stored.some((row) => row.tokenHash === first?.token)).toBe(false);
     const alice = await addUser(db, 'alice@example.com');
-    const org = await completeFirstRunSetup(db, { userId: alice, organizationName: 'Acme Security' });
+    const org = await completeFirstRunSetup(db, {
+      userId: alice,
+      organizationName: 'Acme Security',
+      setupToken: second?.token ?? '',
+    });
+    // One-time: every token is gone, and no new one is issued once an admin exists.
+    expect(await db.prisma.setupToken.count()).toBe(0);
+    expect(await issueSetupToken(db)).toBeNull();
     expect(org.slug).toBe('acme-security');
     expect(await db.prisma.organization.count()).toBe(1);
     expect(await needsFirstRunSetup(db)).toBe(false);
@@ -73,7 +101,11 @@ describe('demo seed, first-run setup and rule versions (real Postgres)', () => {
 
     const mallory = await addUser(db, 'mallory@example.com');
     await expect(
-      completeFirstRunSetup(db, { userId: mallory, organizationName: 'Evil' }),
+      completeFirstRunSetup(db, {
+        userId: mallory,
+        organizationName: 'Evil',
+        setupToken: first?.token ?? '',
+      }),
     ).rejects.toMatchObject({
       code: 'CONFLICT',
     });
@@ -87,8 +119,12 @@ describe('demo seed, first-run setup and rule versions (real Postgres)', () => {
     const raceDb = createDb(other.url);
     try {
       const users = await Promise.all(['a@x.io', 'b@x.io', 'c@x.io'].map((e) => addUser(raceDb, e)));
+      const issued = await issueSetupToken(raceDb);
+      const setupToken = issued?.token ?? '';
       const results = await Promise.allSettled(
-        users.map((userId, i) => completeFirstRunSetup(raceDb, { userId, organizationName: `Org ${i}` })),
+        users.map((userId, i) =>
+          completeFirstRunSetup(raceDb, { userId, organizationName: `Org ${i}`, setupToken }),
+        ),
       );
       expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
       expect(await raceDb.prisma.membership.count({ where: { role: 'admin' } })).toBe(1);

@@ -148,6 +148,7 @@ export function ApiKeysPanel({ initialKeys, origin }: { initialKeys: ApiKey[]; o
                   <td className="muted">
                     <TimeAgo iso={key.createdAt} />
                     {key.createdBy ? ` by ${key.createdBy.name}` : ''}
+                    {key.parentKey ? ` by key ${key.parentKey.name}` : ''}
                   </td>
                   <td className="muted">
                     <TimeAgo iso={key.lastUsedAt} />

@@ -10,11 +10,14 @@ import { errorData, useTRPC } from '@/trpc/client';
 import { FormField } from './form-field';
 
 type FieldErrors = Partial<
-  Record<'name' | 'email' | 'password' | 'confirmPassword' | 'organizationName', string>
+  Record<'name' | 'email' | 'password' | 'confirmPassword' | 'organizationName' | 'setupToken', string>
 >;
 
-/** First-run form: the first admin and their organisation, in one step. */
-export function SetupForm() {
+/**
+ * First-run form: the first admin and their organisation, in one step, opened by the one-time
+ * setup token from the start log (prefilled from the link's `?token=`).
+ */
+export function SetupForm({ token }: { token: string }) {
   const trpc = useTRPC();
   const [fieldErrors, setFieldErrors] = useState<FieldErrors>({});
   const [formError, setFormError] = useState<string | null>(null);
@@ -26,7 +29,7 @@ export function SetupForm() {
     setFormError(null);
     const form = new FormData(event.currentTarget);
     const values = Object.fromEntries(
-      ['name', 'email', 'password', 'confirmPassword', 'organizationName'].map((k) => [
+      ['name', 'email', 'password', 'confirmPassword', 'organizationName', 'setupToken'].map((k) => [
         k,
         String(form.get(k) ?? ''),
       ]),
@@ -48,6 +51,10 @@ export function SetupForm() {
       const data = errorData(error);
       if (data?.appCode === 'SETUP_CLOSED') {
         window.location.assign('/sign-in');
+        return;
+      }
+      if (data?.appCode === 'INVALID_SETUP_TOKEN') {
+        setFieldErrors({ setupToken: error instanceof Error ? error.message : 'Wrong setup token.' });
         return;
       }
       if (data?.issues?.length) {
@@ -87,6 +94,19 @@ export function SetupForm() {
             {formError}
           </div>
         ) : null}
+        <fieldset disabled={busy}>
+          <legend>Setup token</legend>
+          <FormField
+            id="setupToken"
+            label="Setup token"
+            autoComplete="off"
+            spellCheck={false}
+            required
+            defaultValue={token}
+            hint="Printed in the start log as a link to this page: only whoever can read that log can set Peregrine up."
+            error={fieldErrors.setupToken}
+          />
+        </fieldset>
         <fieldset disabled={busy}>
           <legend>Administrator</legend>
           <FormField id="name" label="Your name" autoComplete="name" required error={fieldErrors.name} />

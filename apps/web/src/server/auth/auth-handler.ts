@@ -1,8 +1,22 @@
 import 'server-only';
 import { serverEnv } from '@/env';
+import { clientAddress } from '../client-address';
 import { isCrossSiteRequest } from '../csrf';
-import { limitSignInForAccount } from '../services/auth/limit-sign-in';
-import { getAuth } from './auth';
+import { checkSignInAttempt, recordSignInOutcome } from '../services/auth/limit-sign-in';
+import { httpStatusOfAppError } from '../trpc';
+import { authHeaders, getAuth } from './auth';
+
+/** The request as better-auth gets it (authHeaders). */
+async function withClientAddress(request: Request, address: string | null): Promise<Request> {
+  const headers = authHeaders(request.headers, address);
+  const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
+  return new Request(request.url, {
+    method: request.method,
+    headers,
+    ...(hasBody ? { body: await request.arrayBuffer() } : {}),
+    signal: request.signal,
+  });
+}
 
 async function emailOf(request: Request): Promise<string | null> {
   try {
@@ -14,10 +28,11 @@ async function emailOf(request: Request): Promise<string | null> {
 }
 
 /**
- * better-auth's HTTP endpoints behind two console-level guards: a cross-site check (better-auth
+ * better-auth's HTTP endpoints behind the console's guards: a cross-site check (better-auth
  * checks the origin of requests that carry cookies; this also refuses cross-site sign-in, the
- * login-CSRF that signs a victim into an attacker's account), and a per-account sign-in limit
- * on top of better-auth's per-IP one.
+ * login-CSRF that signs a victim into an attacker's account), the client's address resolved
+ * once (clientAddress), and failed sign-ins limited per account and address on top of
+ * better-auth's per-address limit (services/auth/limit-sign-in.ts).
  */
 export async function handleAuthRequest(request: Request): Promise<Response> {
   if (isCrossSiteRequest(request, serverEnv().trustedOrigins)) {
@@ -26,20 +41,28 @@ export async function handleAuthRequest(request: Request): Promise<Response> {
       { status: 403 },
     );
   }
-  if (request.method === 'POST' && new URL(request.url).pathname.endsWith('/sign-in/email')) {
-    const email = await emailOf(request);
-    if (email) {
-      const decision = await limitSignInForAccount(email);
-      if (!decision.allowed) {
-        return Response.json(
-          {
-            message: 'Too many sign-in attempts for this account. Try again later.',
-            code: 'TOO_MANY_ATTEMPTS',
-          },
-          { status: 429, headers: { 'X-Retry-After': String(decision.retryAfterSeconds) } },
-        );
-      }
-    }
+  const address = clientAddress(request.headers);
+  const forwarded = await withClientAddress(request, address);
+  const isSignIn = request.method === 'POST' && new URL(request.url).pathname.endsWith('/sign-in/email');
+  const email = isSignIn ? await emailOf(forwarded) : null;
+  if (!email) return getAuth().handler(forwarded);
+
+  const decision = await checkSignInAttempt(email, address);
+  if (!decision.allowed) {
+    const retryAfter = String(decision.retryAfterSeconds);
+    return Response.json(
+      { message: 'Too many failed sign-in attempts. Try again later.', code: 'RATE_LIMITED' },
+      {
+        status: httpStatusOfAppError('RATE_LIMITED'),
+        headers: { 'Retry-After': retryAfter, 'X-Retry-After': retryAfter },
+      },
+    );
   }
-  return getAuth().handler(request);
+  const response = await getAuth().handler(forwarded);
+  await recordSignInOutcome(
+    email,
+    address,
+    response.ok ? 'succeeded' : response.status === 401 ? 'failed' : 'other',
+  );
+  return response;
 }

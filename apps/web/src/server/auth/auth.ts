@@ -1,13 +1,37 @@
 import 'server-only';
 import { betterAuth } from 'better-auth';
+import { createAuthMiddleware, isAPIError } from 'better-auth/api';
 import { nextCookies } from 'better-auth/next-js';
 import { createPgPool } from '@peregrine/db';
 import type { Pool } from 'pg';
 import { type ServerEnv, serverEnv } from '@/env';
+import { recordAuthEvent } from '../services/auth/record-auth-event';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password-policy';
 
-/** Sign-in attempts allowed per client IP and window: slows password guessing to a crawl. */
+/** Sign-in attempts allowed per client address and window: slows password guessing to a crawl. */
 export const SIGN_IN_RATE_LIMIT = { window: 60, max: 5 } as const;
+
+/**
+ * The request header carrying the client's address to better-auth (its rate limits, sessions)
+ * and to the audit hooks. The auth route handler always sets it from the one trusted source,
+ * `clientAddress()`, and drops whatever a client sent under that name.
+ */
+export const CLIENT_ADDRESS_HEADER = 'x-peregrine-client-address';
+
+/** `headers` as better-auth must get them: the resolved client address set, a client's own dropped. */
+export function authHeaders(headers: Headers, clientIp: string | null): Headers {
+  const result = new Headers(headers);
+  result.delete(CLIENT_ADDRESS_HEADER);
+  if (clientIp) result.set(CLIENT_ADDRESS_HEADER, clientIp);
+  return result;
+}
+
+function requestMeta(headers: Headers | undefined) {
+  return {
+    ip: headers?.get(CLIENT_ADDRESS_HEADER) ?? null,
+    userAgent: headers?.get('user-agent') ?? null,
+  };
+}
 
 /** better-auth configured for Peregrine: email + password, sessions and rate limits in Postgres. */
 export function createAuth(env: ServerEnv, pool: Pool) {
@@ -50,7 +74,41 @@ export function createAuth(env: ServerEnv, pool: Pool) {
       cookiePrefix: 'peregrine',
       // Secure (and __Secure- prefixed) cookies whenever the console is served over HTTPS.
       useSecureCookies: env.baseUrl.startsWith('https://'),
-      ipAddress: env.trustedProxies.length > 0 ? { trustedProxies: env.trustedProxies } : {},
+      // Never X-Forwarded-For as a client sent it: the route handler resolves the address.
+      ipAddress: { ipAddressHeaders: [CLIENT_ADDRESS_HEADER] },
+    },
+    hooks: {
+      // Sign-ins and failed sign-ins in the audit log (the attempted email, never the password).
+      after: createAuthMiddleware(async (ctx) => {
+        if (ctx.path !== '/sign-in/email') return;
+        const meta = requestMeta(ctx.headers);
+        const session = ctx.context.newSession;
+        if (session) {
+          await recordAuthEvent({ action: 'auth.sign_in', userId: session.user.id, ...meta });
+          return;
+        }
+        const returned = ctx.context.returned;
+        const email = (ctx.body as { email?: unknown } | undefined)?.email;
+        if (isAPIError(returned) && typeof email === 'string') {
+          const reason = (returned.body as { code?: string } | undefined)?.code ?? returned.status;
+          await recordAuthEvent({ action: 'auth.sign_in_failed', email, reason: String(reason), ...meta });
+        }
+      }),
+    },
+    databaseHooks: {
+      session: {
+        delete: {
+          // Signing out deletes the session; the hook sees whose it was.
+          after: async (session, context) => {
+            if (context?.path !== '/sign-out') return;
+            await recordAuthEvent({
+              action: 'auth.sign_out',
+              userId: session.userId,
+              ...requestMeta(context.headers),
+            });
+          },
+        },
+      },
     },
     telemetry: { enabled: false },
     plugins: [nextCookies()],

@@ -15,5 +15,6 @@ export const acceptInvitationWithSignUp = publicProcedure
       name: input.name,
       password: input.password,
       headers: ctx.headers,
+      ip: ctx.clientIp,
     }),
   );

@@ -10,6 +10,7 @@ export const acceptInvitation = authedProcedure
     acceptInvitationService({
       token: input.token,
       userId: ctx.viewer.id,
+      ip: ctx.clientIp,
       userAgent: ctx.headers.get('user-agent'),
     }),
   );

@@ -7,6 +7,4 @@ import { activateRuleSetVersionInput } from './activate-rule-set-version.schema'
 export const activateRuleSetVersion = orgActorProcedure('admin')
   .input(activateRuleSetVersionInput)
   .output(activationOutput)
-  .mutation(({ ctx, input }) =>
-    activateService({ organizationId: ctx.org.id, actor: ctx.actor, headers: ctx.headers }, input),
-  );
+  .mutation(({ ctx, input }) => activateService({ organizationId: ctx.org.id, actor: ctx.actor }, input));

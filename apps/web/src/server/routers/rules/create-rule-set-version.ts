@@ -7,5 +7,5 @@ export const createRuleSetVersion = orgActorProcedure('author')
   .input(createRuleSetVersionInput)
   .output(savedVersionOutput)
   .mutation(({ ctx, input }) =>
-    createVersionService({ organizationId: ctx.org.id, actor: ctx.actor, headers: ctx.headers }, input),
+    createVersionService({ organizationId: ctx.org.id, actor: ctx.actor }, input),
   );

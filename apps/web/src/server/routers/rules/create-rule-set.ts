@@ -7,5 +7,5 @@ export const createRuleSet = orgActorProcedure('author')
   .input(createRuleSetInput)
   .output(createRuleSetOutput)
   .mutation(({ ctx, input }) =>
-    createRuleSetService({ organizationId: ctx.org.id, actor: ctx.actor, headers: ctx.headers }, input),
+    createRuleSetService({ organizationId: ctx.org.id, actor: ctx.actor }, input),
   );

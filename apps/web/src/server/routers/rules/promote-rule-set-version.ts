@@ -7,6 +7,4 @@ import { promoteRuleSetVersionInput } from './promote-rule-set-version.schema';
 export const promoteRuleSetVersion = orgActorProcedure('admin')
   .input(promoteRuleSetVersionInput)
   .output(activationOutput)
-  .mutation(({ ctx, input }) =>
-    promoteService({ organizationId: ctx.org.id, actor: ctx.actor, headers: ctx.headers }, input),
-  );
+  .mutation(({ ctx, input }) => promoteService({ organizationId: ctx.org.id, actor: ctx.actor }, input));

@@ -7,5 +7,5 @@ export const removeEnvironmentOverride = orgActorProcedure('author')
   .input(removeEnvironmentOverrideInput)
   .output(overrideSaveOutput)
   .mutation(({ ctx, input }) =>
-    removeOverrideService({ organizationId: ctx.org.id, actor: ctx.actor, headers: ctx.headers }, input),
+    removeOverrideService({ organizationId: ctx.org.id, actor: ctx.actor }, input),
   );

@@ -7,6 +7,4 @@ import { rollbackRuleSetVersionInput } from './rollback-rule-set-version.schema'
 export const rollbackRuleSetVersion = orgActorProcedure('admin')
   .input(rollbackRuleSetVersionInput)
   .output(activationOutput)
-  .mutation(({ ctx, input }) =>
-    rollbackService({ organizationId: ctx.org.id, actor: ctx.actor, headers: ctx.headers }, input),
-  );
+  .mutation(({ ctx, input }) => rollbackService({ organizationId: ctx.org.id, actor: ctx.actor }, input));

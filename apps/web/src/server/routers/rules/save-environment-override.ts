@@ -6,6 +6,4 @@ import { overrideSaveOutput, saveEnvironmentOverrideInput } from './save-environ
 export const saveEnvironmentOverride = orgActorProcedure('author')
   .input(saveEnvironmentOverrideInput)
   .output(overrideSaveOutput)
-  .mutation(({ ctx, input }) =>
-    saveOverrideService({ organizationId: ctx.org.id, actor: ctx.actor, headers: ctx.headers }, input),
-  );
+  .mutation(({ ctx, input }) => saveOverrideService({ organizationId: ctx.org.id, actor: ctx.actor }, input));

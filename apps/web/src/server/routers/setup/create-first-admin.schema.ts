@@ -12,6 +12,8 @@ export const createFirstAdminInput = z
       .max(MAX_PASSWORD_LENGTH, `Use at most ${MAX_PASSWORD_LENGTH} characters`),
     confirmPassword: z.string(),
     organizationName: z.string().trim().min(1, 'Name your organisation').max(120),
+    /** The one-time token printed in the start log (`/setup?token=...`). */
+    setupToken: z.string().trim().min(1, 'Enter the setup token from the start log').max(200),
   })
   .refine((value) => value.password === value.confirmPassword, {
     path: ['confirmPassword'],

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { provisionTestDatabase } from '../../../../test/database';
 
 const databaseUrl = await provisionTestDatabase();
-const { getDb } = await import('@peregrine/db');
+const { getDb, issueSetupToken } = await import('@peregrine/db');
 const { createCaller } = await import('../../root');
 const { getAuth } = await import('../../auth/auth');
 const { contextFor, appCodeOf } = await import('../../../../test/fixtures');
@@ -13,12 +13,30 @@ const admin = {
   password: 'a long enough passphrase',
   confirmPassword: 'a long enough passphrase',
   organizationName: 'Acme Security',
+  setupToken: '',
 };
 
 describe('first-run setup', () => {
   const caller = createCaller(contextFor(null));
 
   it('is open while no admin exists', async () => {
+    expect(await caller.setup.getStatus()).toEqual({ needsSetup: true });
+  });
+
+  it('refuses whoever reaches the console first without the token from the start log', async () => {
+    // Not printed anywhere but the start log: the attacker has none, or guesses one.
+    await issueSetupToken(getDb(databaseUrl));
+    for (const setupToken of ['guess', 'x'.repeat(43)]) {
+      const code = await appCodeOf(
+        caller.setup.createFirstAdmin({ ...admin, email: 'mallory@example.test', setupToken }),
+      );
+      expect(code).toBe('INVALID_SETUP_TOKEN');
+    }
+    await expect(
+      caller.setup.createFirstAdmin({ ...admin, email: 'mallory@example.test', setupToken: '' }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    // No account was created on the way, and setup is still open for the operator.
+    expect(await getDb(databaseUrl).prisma.user.count()).toBe(0);
     expect(await caller.setup.getStatus()).toEqual({ needsSetup: true });
   });
 
@@ -38,6 +56,7 @@ describe('first-run setup', () => {
   });
 
   it('creates the admin, the organisation, its environments and an audit entry in one step', async () => {
+    admin.setupToken = (await issueSetupToken(getDb(databaseUrl)))?.token ?? '';
     const result = await caller.setup.createFirstAdmin(admin);
     expect(result.organization.name).toBe('Acme Security');
     const { prisma } = getDb(databaseUrl);
@@ -71,10 +90,12 @@ describe('first-run setup', () => {
 
   it('closes for good afterwards', async () => {
     expect(await caller.setup.getStatus()).toEqual({ needsSetup: false });
+    // Even with the token that worked: it was used up.
     const code = await appCodeOf(
       caller.setup.createFirstAdmin({ ...admin, email: 'mallory@example.test', organizationName: 'Evil' }),
     );
     expect(code).toBe('SETUP_CLOSED');
+    expect(await getDb(databaseUrl).prisma.setupToken.count()).toBe(0);
     expect(await getDb(databaseUrl).prisma.user.count({ where: { email: 'mallory@example.test' } })).toBe(0);
   });
 });

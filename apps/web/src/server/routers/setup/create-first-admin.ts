@@ -12,6 +12,8 @@ export const createFirstAdmin = publicProcedure
       email: input.email,
       password: input.password,
       organizationName: input.organizationName,
+      setupToken: input.setupToken,
       headers: ctx.headers,
+      ip: ctx.clientIp,
     }),
   );

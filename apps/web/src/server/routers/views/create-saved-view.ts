@@ -11,6 +11,6 @@ export const createSavedView = orgProcedure('viewer')
       organizationId: ctx.org.id,
       userId: ctx.viewer.id,
       ...input,
-      actor: { userId: ctx.viewer.id, userAgent: ctx.headers.get('user-agent') },
+      actor: { userId: ctx.viewer.id, ip: ctx.clientIp, userAgent: ctx.headers.get('user-agent') },
     }),
   );

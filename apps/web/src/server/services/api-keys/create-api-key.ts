@@ -6,7 +6,11 @@ import type { RequestActor } from '../../trpc';
 import { auditActor, withDbErrors } from '../audit/admin-errors';
 import { type ApiKeyItem, toApiKeyItem } from './list-api-keys';
 
-/** Creates an API key acting with `role`; the key is returned this once and stored as SHA-256. */
+/**
+ * Creates an API key acting with `role`; the key is returned this once and stored as SHA-256.
+ * When an API key creates it, the new key is that key's child: no higher role, no later expiry,
+ * revoked together with it (packages/db createApiKey/revokeApiKey).
+ */
 export async function createApiKey(input: {
   organizationId: string;
   name: string;
@@ -24,6 +28,7 @@ export async function createApiKey(input: {
         name: input.name,
         role: input.role,
         createdById: input.actor.userId,
+        parentKeyId: input.actor.apiKeyId,
         expiresAt:
           input.expiresInDays === null ? null : new Date(now.getTime() + input.expiresInDays * 86_400_000),
       },

@@ -9,6 +9,7 @@ export interface ApiKeyItem {
   prefix: string;
   role: ApiKeyDto['role'];
   createdBy: { id: string; name: string } | null;
+  parentKey: { id: string; name: string } | null;
   createdAt: string;
   lastUsedAt: string | null;
   expiresAt: string | null;

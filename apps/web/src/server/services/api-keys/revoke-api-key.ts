@@ -5,7 +5,10 @@ import type { RequestActor } from '../../trpc';
 import { auditActor, withDbErrors } from '../audit/admin-errors';
 import { type ApiKeyItem, toApiKeyItem } from './list-api-keys';
 
-/** Revokes an API key: requests with it are refused from now on. */
+/**
+ * Revokes an API key and the keys minted from it: requests with them are refused from now on, by
+ * every console process (keys are looked up in the database on each request, never cached).
+ */
 export async function revokeApiKey(input: {
   organizationId: string;
   apiKeyId: string;

@@ -28,5 +28,5 @@ export async function withDbErrors<T>(run: () => Promise<T>): Promise<T> {
 
 /** The audit actor of a request (user or API key). */
 export function auditActor(actor: RequestActor): Actor {
-  return { userId: actor.userId, apiKeyId: actor.apiKeyId, userAgent: actor.userAgent };
+  return { userId: actor.userId, apiKeyId: actor.apiKeyId, ip: actor.ip, userAgent: actor.userAgent };
 }

@@ -14,11 +14,13 @@ describe('consumeRateLimit', () => {
       expect(await consumeRateLimit(db, { key, windowSeconds: 60, max: 3, now: start + i * 1000 })).toEqual({
         allowed: true,
         retryAfterSeconds: 0,
+        count: i + 1,
       });
     }
     expect(await consumeRateLimit(db, { key, windowSeconds: 60, max: 3, now: start + 10_000 })).toEqual({
       allowed: false,
       retryAfterSeconds: 50,
+      count: 4,
     });
     // A new window starts once the old one has passed.
     expect(

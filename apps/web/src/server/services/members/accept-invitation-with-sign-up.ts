@@ -1,7 +1,7 @@
 import 'server-only';
 import { deleteUserWithoutMemberships } from '@peregrine/db';
 import { APIError } from 'better-auth/api';
-import { getAuth } from '../../auth/auth';
+import { authHeaders, getAuth } from '../../auth/auth';
 import { db } from '../../db';
 import { AppError } from '../../errors/app-error';
 import type { Role } from '../../roles';
@@ -19,6 +19,8 @@ export async function acceptInvitationWithSignUp(input: {
   name: string;
   password: string;
   headers: Headers;
+  /** The client's address (audit entry, session). */
+  ip: string | null;
 }): Promise<{ organizationId: string; role: Role }> {
   const invitation = await getInvitation(input.token);
   if (invitation.status !== 'pending') {
@@ -34,7 +36,7 @@ export async function acceptInvitationWithSignUp(input: {
   try {
     const created = await getAuth().api.signUpEmail({
       body: { name: input.name, email: invitation.email, password: input.password },
-      headers: input.headers,
+      headers: authHeaders(input.headers, input.ip),
     });
     userId = created.user.id;
   } catch (error) {
@@ -54,7 +56,12 @@ export async function acceptInvitationWithSignUp(input: {
     throw error;
   }
   try {
-    return await acceptInvitation({ token: input.token, userId, userAgent: input.headers.get('user-agent') });
+    return await acceptInvitation({
+      token: input.token,
+      userId,
+      ip: input.ip,
+      userAgent: input.headers.get('user-agent'),
+    });
   } catch (error) {
     await deleteUserWithoutMemberships(db(), userId);
     throw error;

@@ -9,13 +9,14 @@ import { hashInvitationToken } from './invitation-token';
 export async function acceptInvitation(input: {
   token: string;
   userId: string;
+  ip: string | null;
   userAgent: string | null;
 }): Promise<{ organizationId: string; role: Role }> {
   return withDbErrors(() =>
     acceptInvitationRow(
       db(),
       { tokenHash: hashInvitationToken(input.token), userId: input.userId },
-      { userId: input.userId, userAgent: input.userAgent },
+      { userId: input.userId, ip: input.ip, userAgent: input.userAgent },
     ),
   );
 }

@@ -13,10 +13,11 @@ import { AppError } from '../../errors/app-error';
 /** Who is acting, for the audit log. */
 export interface RulesCaller {
   organizationId: string;
-  /** A signed-in member, or an API key (exactly one of the two ids is set). */
-  actor: { userId: string | null; apiKeyId: string | null };
-  /** Request headers, so audit entries carry the client's address and user agent. */
-  headers?: Headers;
+  /**
+   * A signed-in member, or an API key (exactly one of the two ids is set), with the client's
+   * address as clientAddress() resolved it (never X-Forwarded-For as the client sent it).
+   */
+  actor: { userId: string | null; apiKeyId: string | null; ip?: string | null; userAgent?: string | null };
 }
 
 /** The audit actor of a console caller. */
@@ -24,8 +25,8 @@ export function actorOf(caller: RulesCaller): Actor {
   return {
     userId: caller.actor.userId,
     apiKeyId: caller.actor.apiKeyId,
-    ip: caller.headers?.get('x-forwarded-for')?.split(',')[0]?.trim() ?? null,
-    userAgent: caller.headers?.get('user-agent') ?? null,
+    ip: caller.actor.ip ?? null,
+    userAgent: caller.actor.userAgent ?? null,
   };
 }
 

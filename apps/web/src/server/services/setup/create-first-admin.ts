@@ -1,7 +1,7 @@
 import 'server-only';
-import { completeFirstRunSetup, DbError, deleteUserWithoutMemberships } from '@peregrine/db';
+import { checkSetupToken, completeFirstRunSetup, DbError, deleteUserWithoutMemberships } from '@peregrine/db';
 import { APIError } from 'better-auth/api';
-import { getAuth } from '../../auth/auth';
+import { authHeaders, getAuth } from '../../auth/auth';
 import { db } from '../../db';
 import { AppError } from '../../errors/app-error';
 import { getSetupStatus, markSetupComplete } from './get-setup-status';
@@ -11,8 +11,12 @@ export interface CreateFirstAdminInput {
   email: string;
   password: string;
   organizationName: string;
+  /** The one-time token from the start log: whoever reaches the console first cannot claim it. */
+  setupToken: string;
   /** Request headers, so better-auth can attach the new session cookie to the response. */
   headers: Headers;
+  /** The client's address, for the audit entry. */
+  ip: string | null;
 }
 
 export interface CreateFirstAdminResult {
@@ -22,18 +26,20 @@ export interface CreateFirstAdminResult {
 
 /**
  * First-run setup: the first user, their organisation (with staging and production), and an
- * admin membership. The account goes through better-auth (its password hashing and session);
- * if another setup wins the race, the account created here is removed again.
+ * admin membership, given a valid setup token. The account goes through better-auth (its password
+ * hashing and session); if another setup wins the race, the account created here is removed again.
  */
 export async function createFirstAdmin(input: CreateFirstAdminInput): Promise<CreateFirstAdminResult> {
   if (!(await getSetupStatus()).needsSetup) {
     throw new AppError('SETUP_CLOSED', 'Peregrine is already set up. Sign in instead.');
   }
+  // Checked before any account exists, and again where setup commits (the token is used up there).
+  if (!(await checkSetupToken(db(), input.setupToken))) throw invalidToken();
   let userId: string;
   try {
     const created = await getAuth().api.signUpEmail({
       body: { name: input.name, email: input.email, password: input.password },
-      headers: input.headers,
+      headers: authHeaders(input.headers, input.ip),
     });
     userId = created.user.id;
   } catch (error) {
@@ -47,10 +53,11 @@ export async function createFirstAdmin(input: CreateFirstAdminInput): Promise<Cr
     throw error;
   }
   try {
-    const organization = await completeFirstRunSetup(db(), {
-      userId,
-      organizationName: input.organizationName,
-    });
+    const organization = await completeFirstRunSetup(
+      db(),
+      { userId, organizationName: input.organizationName, setupToken: input.setupToken },
+      { userId, ip: input.ip, userAgent: input.headers.get('user-agent') },
+    );
     markSetupComplete();
     return {
       userId,
@@ -68,9 +75,18 @@ export async function createFirstAdmin(input: CreateFirstAdminInput): Promise<Cr
         },
       );
     }
+    if (error instanceof DbError && error.code === 'FORBIDDEN') throw invalidToken(error);
     if (error instanceof DbError && error.code === 'INVALID') {
       throw new AppError('INVALID_INPUT', error.message, { cause: error });
     }
     throw error;
   }
+}
+
+function invalidToken(cause?: unknown): AppError {
+  return new AppError(
+    'INVALID_SETUP_TOKEN',
+    "This setup token is wrong or has expired. Use the link printed in the console's start log.",
+    cause ? { cause } : undefined,
+  );
 }
