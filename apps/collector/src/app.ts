@@ -1,4 +1,11 @@
-import { type CollectorStore, createCollectorStore, createDb, type Db, isApiKeyActive } from '@peregrine/db';
+import {
+  type CollectorStore,
+  createCollectorStore,
+  createDb,
+  type Db,
+  isApiKeyActive,
+  pingDatabase,
+} from '@peregrine/db';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
@@ -60,9 +67,7 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
     metrics,
     ...(env.COLLECTOR_METRICS_TOKEN ? { metricsToken: env.COLLECTOR_METRICS_TOKEN } : {}),
     ...(options.logStream ? { logStream: options.logStream } : {}),
-    checkDatabase: async () => {
-      await db.prisma.$queryRaw`SELECT 1`;
-    },
+    checkDatabase: () => pingDatabase(db),
     isAccepting: () => accepting,
   });
   const log = app.log;
