@@ -45,28 +45,20 @@ const FORBIDDEN_V6 = [
   ['ff00::', 8, 'multicast'],
 ] as const;
 
-function rangeList(): { list: BlockList; why: (address: string, family: 'ipv4' | 'ipv6') => string } {
+/** Each forbidden range on its own list, so a refusal can say which range the address is in. */
+const FORBIDDEN = [
+  ...FORBIDDEN_V4.map(([net, prefix, label]) => ({ net, prefix, label, family: 'ipv4' as const })),
+  ...FORBIDDEN_V6.map(([net, prefix, label]) => ({ net, prefix, label, family: 'ipv6' as const })),
+].map(({ net, prefix, label, family }) => {
   const list = new BlockList();
-  const named: { list: BlockList; label: string }[] = [];
-  for (const [net, prefix, label] of FORBIDDEN_V4) {
-    list.addSubnet(net, prefix, 'ipv4');
-    const one = new BlockList();
-    one.addSubnet(net, prefix, 'ipv4');
-    named.push({ list: one, label });
-  }
-  for (const [net, prefix, label] of FORBIDDEN_V6) {
-    list.addSubnet(net, prefix, 'ipv6');
-    const one = new BlockList();
-    one.addSubnet(net, prefix, 'ipv6');
-    named.push({ list: one, label });
-  }
-  return {
-    list,
-    why: (address, family) => named.find((n) => n.list.check(address, family))?.label ?? 'forbidden',
-  };
-}
+  list.addSubnet(net, prefix, family);
+  return { list, label, family };
+});
 
-const FORBIDDEN = rangeList();
+/** The label of the forbidden range holding `address`, or undefined. */
+function forbiddenRange(address: string, family: 'ipv4' | 'ipv6'): string | undefined {
+  return FORBIDDEN.find((r) => r.family === family && r.list.check(address, family))?.label;
+}
 
 /** 16 bytes of an IPv6 address (any textual form Node accepts). */
 function v6Bytes(address: string): number[] {
@@ -101,7 +93,7 @@ export function embeddedIpv4(address: string): string | undefined {
 export function forbiddenReason(address: string): string | undefined {
   const family = isIP(address);
   if (family === 4) {
-    return FORBIDDEN.list.check(address, 'ipv4') ? FORBIDDEN.why(address, 'ipv4') : undefined;
+    return forbiddenRange(address, 'ipv4');
   }
   if (family === 6) {
     const v4 = embeddedIpv4(address);
@@ -109,8 +101,7 @@ export function forbiddenReason(address: string): string | undefined {
       const inner = forbiddenReason(v4);
       return inner ? `${inner} (IPv4 inside IPv6)` : undefined;
     }
-    const bare = address.replace(/%.*$/, '');
-    return FORBIDDEN.list.check(bare, 'ipv6') ? FORBIDDEN.why(bare, 'ipv6') : undefined;
+    return forbiddenRange(address.replace(/%.*$/, ''), 'ipv6');
   }
   return 'not an IP address';
 }

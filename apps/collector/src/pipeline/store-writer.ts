@@ -8,19 +8,13 @@ import {
 } from '@peregrine/db';
 import { type RejectedEvent, StoreUnavailableError } from './types.js';
 
-/** A committed batch, with the events the database refused (isolated from the others). */
+/** A committed batch (as the store answers it), with the events the database refused. */
 export type WriteResult =
-  | { duplicate: true }
-  | {
-      duplicate: false;
-      stored: StoredAlert[];
-      /** Alerts already stored (re-delivered events). */
-      skipped: number;
-      /** Raw events already stored (re-delivered events). */
-      rawDuplicates: number;
+  | Extract<StoreBatchResult, { duplicate: true }>
+  | (Extract<StoreBatchResult, { duplicate: false }> & {
       /** Events whose rows the database refused; everything else of the batch is committed. */
       rejected: RejectedEvent[];
-    };
+    });
 
 interface Pending {
   input: StoreBatchInput;

@@ -85,35 +85,28 @@ export function cleanJsonValue<T>(value: T): { value: T; report: CleanReport } {
     for (let f = frame; f && !dirty.has(f.node); f = f.parent) dirty.add(f.node);
   };
   const stack: Frame[] = [{ node: value as Record<string, unknown> | unknown[], parent: undefined }];
+  // One slot of a container: a string is cleaned in place, a container is walked later.
+  const visit = (frame: Frame, holder: Record<string | number, unknown>, k: string | number) => {
+    const v = holder[k];
+    if (typeof v === 'string') {
+      const c = cleanString(v);
+      if (c !== v) {
+        holder[k] = c;
+        replaced++;
+        mark(frame);
+      }
+    } else if (typeof v === 'object' && v !== null) stack.push({ node: v as Frame['node'], parent: frame });
+  };
   while (stack.length > 0) {
     const frame = stack.pop() as Frame;
     const { node } = frame;
     if (Array.isArray(node)) {
-      for (let i = 0; i < node.length; i++) {
-        const v = node[i];
-        if (typeof v === 'string') {
-          const c = cleanString(v);
-          if (c !== v) {
-            node[i] = c;
-            replaced++;
-            mark(frame);
-          }
-        } else if (typeof v === 'object' && v !== null)
-          stack.push({ node: v as Frame['node'], parent: frame });
-      }
+      for (let i = 0; i < node.length; i++) visit(frame, node as unknown as Record<number, unknown>, i);
       continue;
     }
     let renamed = false;
     for (const key of Object.keys(node)) {
-      const v = node[key];
-      if (typeof v === 'string') {
-        const c = cleanString(v);
-        if (c !== v) {
-          node[key] = c;
-          replaced++;
-          mark(frame);
-        }
-      } else if (typeof v === 'object' && v !== null) stack.push({ node: v as Frame['node'], parent: frame });
+      visit(frame, node, key);
       if (cleanString(key) !== key) renamed = true;
     }
     if (renamed) replaced += renameKeys(node, () => mark(frame));
