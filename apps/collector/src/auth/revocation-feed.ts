@@ -24,8 +24,8 @@ export function effectiveTtl(feed: RevocationFeed | undefined, ttlMs: number): n
   return feed?.listening === false ? Math.min(ttlMs, SHORT_TTL_MS) : ttlMs;
 }
 
-/** A feed that is fed by hand (tests, and collectors built without a database listener). */
-export class ManualRevocationFeed implements RevocationFeed {
+/** Hands each event to the subscribers and tracks `listening` (the database feed below feeds it). */
+class RevocationFanout implements RevocationFeed {
   private readonly handlers = new Set<(event: RevocationEvent) => void>();
   listening = true;
 
@@ -48,7 +48,7 @@ export class ManualRevocationFeed implements RevocationFeed {
 }
 
 /** The feed from the database: one listening connection per collector. */
-export class DbRevocationFeed extends ManualRevocationFeed {
+export class DbRevocationFeed extends RevocationFanout {
   private readonly listener: RevocationListener;
 
   constructor(

@@ -122,15 +122,15 @@ describe('StoreWriter', () => {
     const base = { organizationId: world.organizationId, environmentId: world.environmentId, eventCount: 1 };
     expect(await flaky.submit({ ...base, alerts: [alert('r-1')] })).toMatchObject({ duplicate: false });
     expect(calls).toBe(2);
-    const down = new StoreWriter(
-      {
-        storeBatches: () =>
-          Promise.reject(Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' })),
-      },
-      { retryDelaysMs: [1, 1] },
-    );
-    await expect(down.submit({ ...base, alerts: [alert('r-2')] })).rejects.toBeInstanceOf(
-      StoreUnavailableError,
-    );
+    // A real store on a port where no database listens.
+    const unreachable = createCollectorStore('postgresql://postgres@127.0.0.1:1/postgres', { max: 1 });
+    const down = new StoreWriter(unreachable, { retryDelaysMs: [1, 1] });
+    try {
+      await expect(down.submit({ ...base, alerts: [alert('r-2')] })).rejects.toBeInstanceOf(
+        StoreUnavailableError,
+      );
+    } finally {
+      await unreachable.close();
+    }
   });
 });

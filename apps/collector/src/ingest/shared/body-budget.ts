@@ -34,11 +34,6 @@ export class BodyBudget {
     if (left > 0) this.byPeer.set(peer, left);
     else this.byPeer.delete(peer);
   }
-
-  /** Bytes reserved now (all peers). */
-  get inUse(): number {
-    return this.used;
-  }
 }
 
 /** Seconds a refused sender is told to wait: bodies being read finish within seconds. */

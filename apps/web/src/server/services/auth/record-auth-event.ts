@@ -1,19 +1,12 @@
 import 'server-only';
-import { type AuthEventAction, recordAuthEvent as recordAuthEventRow } from '@peregrine/db';
+import { recordAuthEvent as recordAuthEventRow } from '@peregrine/db';
 import { db } from '../../db';
 
 /**
  * Records a sign-in, sign-out or failed sign-in in the audit log (better-auth's hooks call this,
  * see auth.ts). A failure to write is logged, never turned into a failed sign-in or sign-out.
  */
-export async function recordAuthEvent(input: {
-  action: AuthEventAction;
-  userId?: string | null;
-  email?: string | null;
-  ip: string | null;
-  userAgent: string | null;
-  reason?: string | null;
-}): Promise<void> {
+export async function recordAuthEvent(input: Parameters<typeof recordAuthEventRow>[1]): Promise<void> {
   try {
     await recordAuthEventRow(db(), input);
   } catch (error) {
