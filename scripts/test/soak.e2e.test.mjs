@@ -9,7 +9,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ROOT } from '../lib/runtime.mjs';
 
-const SECONDS = process.env.SOAK_SECONDS ?? '45';
+const SECONDS = process.env.SOAK_SECONDS ?? '32';
 
 async function soak(database) {
   const file = path.join(dir, `${database}.json`);
