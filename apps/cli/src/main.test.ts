@@ -1,6 +1,6 @@
 /** Runs the built `peregrine` binary for real (the package's test script builds it first). */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -186,5 +186,94 @@ describe('peregrine replay', { timeout: 30_000 }, () => {
     const r = await peregrine(['replay', '-r', bad, events]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('LOAD_ERR_COMPILE_CONDITION');
+  });
+});
+
+describe('peregrine rules test', { timeout: 30_000 }, () => {
+  const folder = mkdtempSync(join(dir, 'suite-'));
+  mkdirSync(join(folder, 'tests'));
+  writeFileSync(
+    join(folder, 'shadow.yaml'),
+    `- rule: Shadow read
+  desc: the shadow file is opened
+  condition: evt.type = openat and fd.name = /etc/shadow
+  output: shadow read by %proc.name
+  priority: WARNING
+`,
+  );
+  writeFileSync(
+    join(folder, 'tests', 'shadow.yaml'),
+    `- test: cat reading shadow is caught
+  event: {evt.type: openat, fd.name: /etc/shadow, proc.name: cat}
+  expect: [{rule: Shadow read, output: shadow read by cat}]
+- test: passwd is fine
+  event: {evt.type: openat, fd.name: /etc/passwd, proc.name: cat}
+  expect: []
+`,
+  );
+
+  it('runs a folder’s tests against its rules and exits 0 when all pass', async () => {
+    const r = await peregrine(['rules', 'test', folder]);
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(
+      `PASS  cat reading shadow is caught  (${join(folder, 'tests', 'shadow.yaml')}:1)`,
+    );
+    expect(r.stdout).toContain('2 passed, 0 failed');
+  });
+
+  it('exits 1 with the reason and writes JUnit XML when a case fails', async () => {
+    const failing = file(
+      'failing.tests.yaml',
+      `- test: passwd alerts
+  event: {evt.type: openat, fd.name: /etc/passwd, proc.name: cat}
+  expect: [Shadow read]
+- test: broken case
+  event: 7
+  expect: []
+`,
+    );
+    const junit = join(dir, 'junit.xml');
+    const r = await peregrine(['rules', 'test', '-r', folder, '--tests', failing, '--junit', junit]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('FAIL  passwd alerts');
+    expect(r.stdout).toContain("expected 'Shadow read' to fire; it did not");
+    expect(r.stdout).toContain('0 passed, 1 failed, 1 could not run');
+    const xml = readFileSync(junit, 'utf8');
+    expect(xml).toContain('tests="2" failures="1" errors="1"');
+    expect(xml).toContain(`<failure message="expected 'Shadow read' to fire; it did not">`);
+  });
+
+  it('--json reports every case and what fired', async () => {
+    const r = await peregrine(['rules', 'test', '--json', folder]);
+    expect(r.code).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.passed).toBe(2);
+    expect(report.files[0].results[0].fired).toEqual([
+      { output: 'shadow read by cat', priority: 'Warning', rule: 'Shadow read' },
+    ]);
+  });
+
+  it('refuses to pass with no tests, with rules that do not load, or a wrong command line', async () => {
+    const empty = mkdtempSync(join(dir, 'empty-'));
+    writeFileSync(join(empty, 'r.yaml'), '- list: l\n  items: []\n');
+    mkdirSync(join(empty, 'tests'));
+    const none = await peregrine(['rules', 'test', empty]);
+    expect(none.code).toBe(1);
+    expect(none.stderr).toContain('no test cases found');
+
+    const bad = file(
+      'bad-rules.yaml',
+      '- rule: r\n  desc: d\n  condition: proc.nobody = x\n  output: o\n  priority: WARNING\n',
+    );
+    const broken = await peregrine(['rules', 'test', '-r', bad, '--tests', join(folder, 'tests')]);
+    expect(broken.code).toBe(1);
+    expect(broken.stderr).toContain('no test was run');
+
+    expect((await peregrine(['rules', 'test'])).code).toBe(2);
+    expect((await peregrine(['rules', 'test', folder, '--rule-matching', 'some'])).code).toBe(2);
+    const missing = await peregrine(['rules', 'test', join(dir, 'does-not-exist')]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('Could not read');
   });
 });

@@ -4,6 +4,7 @@ import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { UsageError } from './args.js';
 import { REPLAY_USAGE, replayEvents } from './commands/replay-events.js';
+import { TEST_USAGE, testRules } from './commands/test-rules.js';
 import { type Io, VALIDATE_USAGE, validateRules } from './commands/validate-rules.js';
 import { readEnv } from './env.js';
 import { RulesReadError } from './read-rules.js';
@@ -12,9 +13,11 @@ const USAGE = `usage: peregrine <command>
 
 commands:
   rules validate [--json] FILE|DIR...    validate rules files as falco -V does
+  rules test [--junit FILE] DIR          run a rules folder's tests (DIR/tests/*.yaml)
   replay -r RULES... EVENTS.ndjson       replay recorded events through rules, printing alerts
 
 ${VALIDATE_USAGE}
+${TEST_USAGE}
 ${REPLAY_USAGE}
 `;
 
@@ -23,6 +26,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   const [cmd, sub, ...rest] = argv;
   try {
     if (cmd === 'rules' && sub === 'validate') return await validateRules(rest, io);
+    if (cmd === 'rules' && sub === 'test') return await testRules(rest, io, readEnv());
     if (cmd === 'replay') return await replayEvents(argv.slice(1), io, readEnv());
     if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
       io.out(USAGE);

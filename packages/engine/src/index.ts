@@ -80,6 +80,18 @@ export {
 } from './rules/summary.js';
 /** A version's stored verdict: valid/draft status, flat diagnostics and counts. */
 export { judgeRuleFiles, type RuleVerdict, type VerdictDiagnostic } from './rules/verdict.js';
+/** Rule tests: events with the alerts they must (or must not) raise, run against a rule set. */
+export {
+  type ExpectedAlert,
+  type ParsedRuleTests,
+  parseRuleTests,
+  type RuleTestCase,
+  type RuleTestFileProblem,
+  type RuleTestResult,
+  runRuleTests,
+} from './rules/rule-tests.js';
+/** JUnit XML of rule test results, for CI. */
+export { formatJunit, type JunitSuite } from './rules/rule-tests-junit.js';
 /** Falco's `-V` text/JSON renderings of load results and the end-of-run alert summary. */
 export { AlertStats, formatFileResult, loadResultsJson, snippet } from './rules/format.js';
 
