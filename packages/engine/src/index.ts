@@ -90,6 +90,8 @@ export {
   type RuleTestResult,
   runRuleTests,
 } from './rules/rule-tests.js';
+/** Rules that can never fire under `rule_matching: first` (an earlier rule takes their events). */
+export { findShadowedRules, type ShadowedRule } from './rules/shadowing.js';
 /** JUnit XML of rule test results, for CI. */
 export { formatJunit, type JunitSuite } from './rules/rule-tests-junit.js';
 /** Falco's `-V` text/JSON renderings of load results and the end-of-run alert summary. */

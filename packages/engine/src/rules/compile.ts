@@ -66,6 +66,8 @@ export interface CompiledRule {
   condition: string;
   /** The expanded condition printed in Falco's AST form (Falco's "compiled condition"). */
   compiledCondition: string;
+  /** The expanded condition itself (lists and macros substituted), for analyses such as shadowing. */
+  expandedCondition: Expr;
   output: string;
   outputParts: readonly OutputPart[];
   /** Extra output_fields from `append_output` entries: key -> compiled parts. */
@@ -480,6 +482,7 @@ class Compilation {
       index: r.index,
       condition: conditionText,
       compiledCondition: printCondition(expanded),
+      expandedCondition: expanded,
       output: outText.text,
       outputParts,
       extraFields,

@@ -1,4 +1,4 @@
-import { type Diagnostic, load, type RulesFile, summarizeRules } from '@peregrine/engine';
+import { type Diagnostic, findShadowedRules, load, type RulesFile, summarizeRules } from '@peregrine/engine';
 
 /** A problem placed in a file, in editor coordinates (1-based lines and UTF-16 columns). */
 export interface RuleMarker {
@@ -67,6 +67,24 @@ export function analyzeRules(files: readonly RulesFile[]): RulesAnalysis {
   const result = load(files);
   const contents = new Map(files.map((f) => [f.name, f.content]));
   const markers = result.diagnostics.map((d) => markerOf(d, contents));
+  // Not a Falco load warning (falco -V stays as Falco prints it): an analysis of the loaded set.
+  for (const s of findShadowedRules(result.ruleset)) {
+    const line = s.range.start.line;
+    markers.push({
+      file: s.range.file,
+      severity: 'warning',
+      code: 'RULE_SHADOWED',
+      message:
+        `Rule '${s.rule}' can never fire: under rule_matching: first every event it matches is taken ` +
+        `by the earlier rule '${s.by}' (${s.byRange.file}:${s.byRange.start.line}). Move it before ` +
+        `'${s.by}', narrow '${s.by}', or add an exception to it.`,
+      item: `rule '${s.rule}'`,
+      startLineNumber: line,
+      startColumn: s.range.start.col,
+      endLineNumber: line,
+      endColumn: Math.max(s.range.start.col + 1, lineEnd(contents.get(s.range.file) ?? '', line)),
+    });
+  }
   const macros = new Map(result.macros.map((m) => [m.name, m.condition]));
   const lists = new Map(result.lists.map((l) => [l.name, [...l.items]]));
   for (const file of files) {

@@ -58,6 +58,33 @@ describe('analyzeRules', () => {
     expect(error.severity).toBe('error');
     expect(error.endLineNumber > error.startLineNumber || error.endColumn > error.startColumn).toBe(true);
   });
+
+  it('warns of a rule shadowed under rule_matching: first, naming the rule that takes its events', () => {
+    const draft = `- rule: Shadow opened
+  desc: d
+  condition: evt.type = openat and fd.name = /etc/shadow
+  output: o %proc.name
+  priority: WARNING
+- rule: Shell opens shadow
+  desc: d
+  condition: evt.type = openat and fd.name = /etc/shadow and proc.name = bash
+  output: o %proc.name
+  priority: ERROR
+`;
+    const analysis = analyzeRules([{ name: 'r.yaml', content: draft }]);
+    expect(analysis.ok).toBe(true);
+    const shadow = analysis.markers.filter((m) => m.code === 'RULE_SHADOWED');
+    expect(shadow).toEqual([
+      expect.objectContaining({
+        severity: 'warning',
+        item: "rule 'Shell opens shadow'",
+        startLineNumber: 6,
+        endLineNumber: 6,
+      }),
+    ]);
+    expect(shadow[0]?.message).toContain("taken by the earlier rule 'Shadow opened' (r.yaml:1)");
+    expect(analysis.warningCount).toBe(1);
+  });
 });
 
 describe('cursorContext', () => {
