@@ -1,3 +1,4 @@
+// biome-ignore lint/style/noRestrictedImports: the test reads the upstream rules from testdata
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { load } from './load.js';
