@@ -92,6 +92,14 @@ export {
 } from './rules/rule-tests.js';
 /** Rules that can never fire under `rule_matching: first` (an earlier rule takes their events). */
 export { findShadowedRules, type ShadowedRule } from './rules/shadowing.js';
+/** Exceptions proposed from an alert: Falco YAML appended to the rule, and a preview matcher. */
+export {
+  EXCEPTION_COMPS,
+  type ExceptionCheck,
+  type ExceptionComp,
+  type ExceptionProposal,
+  proposeException,
+} from './rules/exception-proposal.js';
 /** JUnit XML of rule test results, for CI. */
 export { formatJunit, type JunitSuite } from './rules/rule-tests-junit.js';
 /** Falco's `-V` text/JSON renderings of load results and the end-of-run alert summary. */
