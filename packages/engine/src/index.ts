@@ -100,6 +100,13 @@ export {
   type ExceptionProposal,
   proposeException,
 } from './rules/exception-proposal.js';
+/** Backtest: what a draft rule set would add or remove against the active one, per rule. */
+export {
+  type BacktestRuleChange,
+  type BacktestSample,
+  type BacktestSummary,
+  BacktestTally,
+} from './rules/backtest.js';
 /** JUnit XML of rule test results, for CI. */
 export { formatJunit, type JunitSuite } from './rules/rule-tests-junit.js';
 /** Falco's `-V` text/JSON renderings of load results and the end-of-run alert summary. */
