@@ -32,7 +32,7 @@ describe('BacktestTally', () => {
       { 'evt.type': 'execve', 'proc.name': 'wget' },
       { 'evt.type': 'execve', 'proc.name': 'ls' },
     ];
-    events.forEach((e, i) => tally.add(`raw:${i}`, e, 'syscall'));
+    for (const [i, e] of events.entries()) tally.add(`raw:${i}`, e, 'syscall');
     expect(tally.summary()).toEqual({
       events: 7,
       unchanged: 3,
