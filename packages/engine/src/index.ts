@@ -83,8 +83,13 @@ export { judgeRuleFiles, type RuleVerdict, type VerdictDiagnostic } from './rule
 /** Rule tests: events with the alerts they must (or must not) raise, run against a rule set. */
 export {
   type ExpectedAlert,
+  isRuleTestFile,
+  judgeRuleTests,
   type ParsedRuleTests,
   parseRuleTests,
+  RULE_TESTS_FOLDER,
+  type RuleTestsVerdict,
+  splitVersionFiles,
   type RuleTestCase,
   type RuleTestFileProblem,
   type RuleTestResult,

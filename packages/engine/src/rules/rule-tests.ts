@@ -64,6 +64,69 @@ export interface RuleTestResult {
   failures: string[];
 }
 
+/** Folder of a rule set version (or a rules folder on disk) that holds its test files. */
+export const RULE_TESTS_FOLDER = 'tests/';
+
+/** True for a version's file that holds rule tests rather than rules. */
+export function isRuleTestFile(name: string): boolean {
+  return name.startsWith(RULE_TESTS_FOLDER);
+}
+
+/**
+ * A version's files split into rules (loaded in order, as Falco loads them) and rule tests
+ * (`tests/...`, never loaded as rules).
+ */
+export function splitVersionFiles<F extends { name: string }>(
+  files: readonly F[],
+): { rules: F[]; tests: F[] } {
+  return {
+    rules: files.filter((f) => !isRuleTestFile(f.name)),
+    tests: files.filter((f) => isRuleTestFile(f.name)),
+  };
+}
+
+/** What a version's tests did, as the version stores it (JSON-safe). */
+export interface RuleTestsVerdict {
+  total: number;
+  passed: number;
+  failed: number;
+  /** Cases (or files) that could not run. */
+  problems: number;
+  /** Each failure or problem, with where it is. */
+  failures: { file: string; line: number; test: string; reasons: string[] }[];
+}
+
+/** Runs every test file against `ruleset` and reduces the outcome to a stored verdict. */
+export function judgeRuleTests(
+  ruleset: RuleSet,
+  testFiles: readonly { name: string; content: string }[],
+): RuleTestsVerdict {
+  const verdict: RuleTestsVerdict = { total: 0, passed: 0, failed: 0, problems: 0, failures: [] };
+  for (const f of testFiles) {
+    const parsed = parseRuleTests(f);
+    for (const p of parsed.problems) {
+      verdict.total++;
+      verdict.problems++;
+      verdict.failures.push({ file: f.name, line: p.range.start.line, test: '', reasons: [p.message] });
+    }
+    for (const r of runRuleTests(ruleset, parsed.cases)) {
+      verdict.total++;
+      if (r.passed) {
+        verdict.passed++;
+        continue;
+      }
+      verdict.failed++;
+      verdict.failures.push({
+        file: f.name,
+        line: r.case.range.start.line,
+        test: r.case.name,
+        reasons: r.failures,
+      });
+    }
+  }
+  return verdict;
+}
+
 const CASE_KEYS = new Set(['test', 'source', 'event', 'expect']);
 const EXPECT_KEYS = new Set(['rule', 'priority', 'output', 'output_contains']);
 

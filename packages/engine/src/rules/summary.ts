@@ -1,4 +1,5 @@
 /** Read-only views of a rule set: summaries, per-rule diffs, environment-scoped overrides. */
+import { splitVersionFiles } from './rule-tests.js';
 import type { CompiledRule } from './compile.js';
 import { load, type LoadOptions, type LoadResult, type RulesFile } from './load.js';
 import type { Priority } from './priority.js';
@@ -135,12 +136,16 @@ export function overridesFile(overrides: EnvironmentOverrides): RulesFile {
   return { name: OVERRIDES_FILE, content: `${lines.join('\n')}\n` };
 }
 
-/** Load rules files with environment overrides applied last, as replacements. */
+/**
+ * Load a version's rules files with environment overrides applied last, as replacements. The
+ * version's test files (`tests/...`) are not rules and are left out.
+ */
 export function loadWithOverrides(
   files: readonly RulesFile[],
   overrides: EnvironmentOverrides,
   options: LoadOptions = {},
 ): LoadResult {
+  const { rules } = splitVersionFiles(files);
   const hasAny = Object.keys(overrides.lists ?? {}).length + Object.keys(overrides.macros ?? {}).length > 0;
-  return load(hasAny ? [...files, overridesFile(overrides)] : files, options);
+  return load(hasAny ? [...rules, overridesFile(overrides)] : rules, options);
 }

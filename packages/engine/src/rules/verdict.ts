@@ -1,5 +1,6 @@
 /** What a stored rule-set version records about itself: can it be activated, and why not. */
 import { type RulesFile, load } from './load.js';
+import { judgeRuleTests, type RuleTestsVerdict, splitVersionFiles } from './rule-tests.js';
 import { summarizeRules } from './summary.js';
 
 /** One diagnostic as a version stores it (flat, JSON-safe; the start of its range). */
@@ -18,12 +19,24 @@ export interface VerdictDiagnostic {
 export interface RuleVerdict {
   status: 'valid' | 'draft';
   diagnostics: VerdictDiagnostic[];
-  summary: { rules: number; enabledRules: number; macros: number; lists: number; sources: string[] };
+  summary: {
+    rules: number;
+    enabledRules: number;
+    macros: number;
+    lists: number;
+    sources: string[];
+    /** The version's rule tests (`tests/...` files); absent when the rules do not load. */
+    tests?: RuleTestsVerdict;
+  };
 }
 
-/** Loads rule files with the engine and reduces the result to what a version stores. */
+/**
+ * Loads a version's files with the engine (its `tests/...` files are tests, not rules) and reduces
+ * the result, with the tests' outcome, to what a version stores.
+ */
 export function judgeRuleFiles(files: readonly RulesFile[]): RuleVerdict {
-  const result = load(files);
+  const split = splitVersionFiles(files);
+  const result = load(split.rules);
   const rules = summarizeRules(result.ruleset);
   return {
     status: result.ok ? 'valid' : 'draft',
@@ -43,6 +56,7 @@ export function judgeRuleFiles(files: readonly RulesFile[]): RuleVerdict {
       macros: result.macros.length,
       lists: result.lists.length,
       sources: [...new Set(rules.map((r) => r.source))].sort(),
+      ...(result.ok ? { tests: judgeRuleTests(result.ruleset, split.tests) } : {}),
     },
   };
 }

@@ -1,4 +1,13 @@
-import { type Diagnostic, findShadowedRules, load, type RulesFile, summarizeRules } from '@peregrine/engine';
+import {
+  type Diagnostic,
+  findShadowedRules,
+  judgeRuleTests,
+  load,
+  type RuleTestsVerdict,
+  type RulesFile,
+  splitVersionFiles,
+  summarizeRules,
+} from '@peregrine/engine';
 
 /** A problem placed in a file, in editor coordinates (1-based lines and UTF-16 columns). */
 export interface RuleMarker {
@@ -23,6 +32,8 @@ export interface RulesAnalysis {
   macros: { name: string; condition: string }[];
   lists: { name: string; items: string[] }[];
   rules: { name: string; source: string; priority: string; enabled: boolean }[];
+  /** The draft's rule tests (`tests/...` files); undefined while the rules do not load. */
+  tests?: RuleTestsVerdict;
 }
 
 function lineEnd(content: string, line: number): number {
@@ -63,9 +74,10 @@ const DECLARATION = /^-\s*(macro|list):\s*["']?([^"'#\n]+?)["']?\s*$/gm;
  * reduces the result to markers and the names completion needs. Macro and list names are also
  * read from declarations, so completion keeps working while the draft does not compile.
  */
-export function analyzeRules(files: readonly RulesFile[]): RulesAnalysis {
+export function analyzeRules(all: readonly RulesFile[]): RulesAnalysis {
+  const { rules: files, tests: testFiles } = splitVersionFiles(all);
   const result = load(files);
-  const contents = new Map(files.map((f) => [f.name, f.content]));
+  const contents = new Map(all.map((f) => [f.name, f.content]));
   const markers = result.diagnostics.map((d) => markerOf(d, contents));
   // Not a Falco load warning (falco -V stays as Falco prints it): an analysis of the loaded set.
   for (const s of findShadowedRules(result.ruleset)) {
@@ -95,8 +107,24 @@ export function analyzeRules(files: readonly RulesFile[]): RulesAnalysis {
       if (kind === 'list' && !lists.has(name)) lists.set(name, []);
     }
   }
+  // Tests run on every analysis: a failing case is an error marker on its line.
+  const tests = result.ok ? judgeRuleTests(result.ruleset, testFiles) : undefined;
+  for (const f of tests?.failures ?? []) {
+    markers.push({
+      file: f.file,
+      severity: 'error',
+      code: f.test ? 'RULE_TEST_FAILED' : 'RULE_TEST_INVALID',
+      message: f.test ? `Test '${f.test}' fails: ${f.reasons.join('; ')}` : f.reasons.join('; '),
+      item: f.test ? `test '${f.test}'` : 'test file',
+      startLineNumber: f.line,
+      startColumn: 1,
+      endLineNumber: f.line,
+      endColumn: Math.max(2, lineEnd(contents.get(f.file) ?? '', f.line)),
+    });
+  }
   return {
     ok: result.ok,
+    ...(tests ? { tests } : {}),
     markers,
     errorCount: markers.filter((m) => m.severity === 'error').length,
     warningCount: markers.filter((m) => m.severity === 'warning').length,

@@ -85,6 +85,24 @@ describe('analyzeRules', () => {
     expect(shadow[0]?.message).toContain("taken by the earlier rule 'Shadow opened' (r.yaml:1)");
     expect(analysis.warningCount).toBe(1);
   });
+
+  it('runs the draft’s tests/ files and marks a failing case on its line', () => {
+    const tests = `- test: bash
+  event: {evt.type: execve, proc.name: bash}
+  expect: []
+`;
+    const analysis = analyzeRules([
+      { name: 'r.yaml', content: RULES },
+      { name: 'tests/r.yaml', content: tests },
+    ]);
+    expect(analysis.ok).toBe(true);
+    expect(analysis.tests).toMatchObject({ total: 1, failed: 1 });
+    const marker = analysis.markers.find((m) => m.code === 'RULE_TEST_FAILED');
+    expect(marker).toMatchObject({ file: 'tests/r.yaml', severity: 'error', startLineNumber: 1 });
+    expect(marker?.message).toMatch(/^Test 'bash' fails: '.+' fired, but the test does not expect it$/);
+    // The tests file is never read as rules (it would not load as a Falco rules file).
+    expect(analysis.markers.filter((m) => m.code.startsWith('LOAD_'))).toEqual([]);
+  });
 });
 
 describe('cursorContext', () => {
