@@ -126,7 +126,8 @@ export function analyzeRules(all: readonly RulesFile[]): RulesAnalysis {
     ok: result.ok,
     ...(tests ? { tests } : {}),
     markers,
-    errorCount: markers.filter((m) => m.severity === 'error').length,
+    // Load problems only: failing tests are counted in `tests`.
+    errorCount: markers.filter((m) => m.severity === 'error' && !m.code.startsWith('RULE_TEST_')).length,
     warningCount: markers.filter((m) => m.severity === 'warning').length,
     macros: [...macros].map(([name, condition]) => ({ name, condition })),
     lists: [...lists].map(([name, items]) => ({ name, items })),

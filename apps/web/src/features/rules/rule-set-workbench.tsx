@@ -16,7 +16,16 @@ import { TestPanel } from './test-panel';
 type Files = { name: string; content: string }[];
 
 /** What the server accepts as a rules file name. */
-const FILE_NAME = /^[\w.-]+\.ya?ml$/;
+// `tests/name.yaml` files hold rule tests (run on every change, never loaded as rules).
+const FILE_NAME = /^(tests\/)?[\w.-]+\.ya?ml$/;
+const TEST_FILE_TEMPLATE = `# Rule tests: each case is an event and the rules that must fire on it ([] for none).
+# - test: cat reading /etc/shadow is caught
+#   source: syscall
+#   event: {evt.type: openat, fd.name: /etc/shadow, proc.name: cat}
+#   expect:
+#     - rule: Read sensitive file untrusted
+#       output_contains: /etc/shadow
+`;
 
 /**
  * The rule authoring screen: Monaco on the selected version's files with live engine markers,
@@ -198,7 +207,8 @@ export function RuleSetWorkbench({ ruleSetId, role }: { ruleSetId: string; role:
                       e.preventDefault();
                       const name = newFile.trim();
                       if (!FILE_NAME.test(name) || files.some((f) => f.name === name)) return;
-                      setDraft((d) => (d ? { ...d, files: [...d.files, { name, content: '' }] } : d));
+                      const content = name.startsWith('tests/') ? TEST_FILE_TEMPLATE : '';
+                      setDraft((d) => (d ? { ...d, files: [...d.files, { name, content }] } : d));
                       setActiveFile(name);
                       setNewFile(null);
                     }}
@@ -218,7 +228,7 @@ export function RuleSetWorkbench({ ruleSetId, role }: { ruleSetId: string; role:
                     />
                     {newFile &&
                     (!FILE_NAME.test(newFile.trim()) || files.some((f) => f.name === newFile.trim())) ? (
-                      <span className="field-error">Unique name ending in .yaml</span>
+                      <span className="field-error">Unique name ending in .yaml (tests/… for tests)</span>
                     ) : null}
                   </form>
                 )
@@ -241,6 +251,14 @@ export function RuleSetWorkbench({ ruleSetId, role }: { ruleSetId: string; role:
                         ? `Compiles · ${warnings} warning${warnings === 1 ? '' : 's'}`
                         : 'Compiles'}
                 </span>
+                {!pending && analysis?.tests && analysis.tests.total > 0 ? (
+                  <span
+                    data-testid="editor-tests"
+                    className={`${styles.badge} ${analysis.tests.passed === analysis.tests.total ? '' : styles.accent}`}
+                  >
+                    Tests {analysis.tests.passed}/{analysis.tests.total} pass
+                  </span>
+                ) : null}
               </div>
             </div>
             <div className={styles.editorBody} data-testid="rules-editor">

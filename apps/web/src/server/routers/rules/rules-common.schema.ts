@@ -31,12 +31,20 @@ export const rulesFiles = z
         .trim()
         .min(1, 'Name the file')
         .max(200)
-        .regex(/^[\w.-]+\.ya?ml$/, 'Use a .yaml file name of letters, digits, dot, dash or underscore'),
+        // `tests/x.yaml` holds rule tests (engine: splitVersionFiles), never loaded as rules.
+        .regex(
+          /^(tests\/)?[\w.-]+\.ya?ml$/,
+          'Use a .yaml file name of letters, digits, dot, dash or underscore (tests/name.yaml for rule tests)',
+        ),
       content: z.string().max(2_000_000, 'A rules file is limited to 2 MB'),
     }),
   )
   .min(1, 'A version needs at least one rules file')
   .max(50)
+  .refine(
+    (files) => files.some((f) => !f.name.startsWith('tests/')),
+    'A version needs at least one rules file',
+  )
   .refine((files) => new Set(files.map((f) => f.name)).size === files.length, 'File names must be unique');
 
 export const comment = z.string().trim().max(500).default('');
