@@ -73,7 +73,7 @@ class Compiler {
   private readonly source: SourceDef;
   private readonly options: CompileOptions;
   /** Transformer arguments resolve as any operand does (nested transformers included). */
-  readonly #resolveOperand: ResolveOperand = (node) => this.operand(node);
+  private readonly resolveOperand: ResolveOperand = (node) => this.operand(node);
 
   constructor(source: SourceDef, options: CompileOptions) {
     this.source = source;
@@ -166,7 +166,7 @@ class Compiler {
   }
 
   operand(node: FieldExpr | TransformerExpr): Operand {
-    return node.kind === 'field' ? this.field(node) : compileTransformer(node, this.#resolveOperand);
+    return node.kind === 'field' ? this.field(node) : compileTransformer(node, this.resolveOperand);
   }
 
   // ---- checks ----------------------------------------------------------------------------
@@ -322,7 +322,7 @@ class Compiler {
       }
       r = this.field(rnode.args[0] as FieldExpr);
     } else {
-      r = compileTransformer(rnode, this.#resolveOperand);
+      r = compileTransformer(rnode, this.resolveOperand);
     }
     const kind = kindOf(l.type);
     if (kind === 'net') {
