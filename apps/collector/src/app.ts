@@ -17,7 +17,7 @@ import { INGEST_MODULES } from './ingest/modules.js';
 import type { IngestContext, IngestModule } from './ingest/register.js';
 import { sourceReachFromEnv } from './net/source-reach.js';
 import { type CollectorMetrics, createMetrics } from './ops/metrics.js';
-import { AdmittingPipeline } from './pipeline/local-pipeline.js';
+import { AdmittingPipeline } from './pipeline/admitting-pipeline.js';
 import { NatsWorkQueue } from './pipeline/nats.js';
 import { type AlertPublisher, BatchProcessor } from './pipeline/processor.js';
 import { RetentionPruner } from './pipeline/retention.js';

@@ -8,7 +8,8 @@ import {
   parseLayout,
   RECORD_MAGIC,
 } from '../src/capture/libbpf-records.js';
-import { Enricher, OpenEventParts } from '../src/enrich/enricher.js';
+import { Enricher } from '../src/enrich/enricher.js';
+import { OpenEventParts } from '../src/enrich/open-event.js';
 import { BatchV2Builder, encodeBatchV1, encodeBatchV2 } from '../src/ship/batch-encoding.js';
 
 const gzip = promisify(gzipCb);

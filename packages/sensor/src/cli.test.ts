@@ -3,38 +3,34 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CollectorPeer } from '../test/collector-peer.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'dist', 'cli.js');
 
-/** Runs the built binary until `until` holds, then SIGTERM; resolves with its exit code and stderr. */
-function runCli(
-  env: Record<string, string>,
-  until: () => boolean,
-): Promise<{ code: number | null; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [cli], {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', 'ignore', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-    });
-    const poll = setInterval(() => {
-      if (stderr.includes('shipping to') && until()) {
-        clearInterval(poll);
-        child.kill('SIGTERM');
-      }
-    }, 100);
-    child.on('error', reject);
-    child.on('exit', (code) => {
-      clearInterval(poll);
-      resolve({ code, stderr });
-    });
+/** The built binary, running; `stop()` sends SIGTERM and resolves with its exit code and stderr. */
+function startCli(env: Record<string, string>) {
+  const child = spawn(process.execPath, [cli], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
   });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('exit', (code) => resolve(code));
+  });
+  return {
+    stderr: () => stderr,
+    async stop(): Promise<{ code: number | null; stderr: string }> {
+      child.kill('SIGTERM');
+      const code = await exited;
+      return { code, stderr };
+    },
+  };
 }
 
 describe('peregrine-sensor binary', () => {
@@ -69,22 +65,35 @@ describe('peregrine-sensor binary', () => {
       PEREGRINE_HEARTBEAT_INTERVAL_S: '1',
     };
     await peer.stop();
-    let started = 0;
-    const first = await runCli(env, () => {
-      // Give the /proc backend a few new processes to report (long enough for a 100 ms scan).
-      if (started++ < 5) spawn('/bin/sleep', ['1']).unref();
-      return started > 15;
+    const running = startCli(env);
+    await vi.waitFor(() => expect(running.stderr()).toContain('shipping to'), {
+      timeout: 10_000,
+      interval: 50,
     });
+    // A few new processes for the /proc backend to report: each lives 1 s, ten of its 100 ms scans.
+    await Promise.all(
+      Array.from(
+        { length: 5 },
+        () => new Promise((resolve) => spawn('/bin/sleep', ['1']).on('exit', resolve)),
+      ),
+    );
+    const first = await running.stop();
     expect(first.code).toBe(0);
     expect(first.stderr).toMatch(/stopped: captured \d+/);
     const spooled = readdirSync(join(dir, 'spool'));
     expect(spooled.length).toBeGreaterThan(0);
 
     await peer.start();
-    const second = await runCli(
-      env,
-      () => readdirSync(join(dir, 'spool')).length === 0 && peer.heartbeats.length > 0,
+    const replaying = startCli(env);
+    await vi.waitFor(
+      () => {
+        expect(replaying.stderr()).toContain('shipping to');
+        expect(readdirSync(join(dir, 'spool'))).toEqual([]);
+        expect(peer.heartbeats).not.toHaveLength(0);
+      },
+      { timeout: 30_000, interval: 100 },
     );
+    const second = await replaying.stop();
     expect(second.code).toBe(0);
     expect(second.stderr).toContain(`replaying ${spooled.length} spooled batches`);
     expect(peer.batches.slice(0, spooled.length).map((b) => b.batchId)).toEqual(

@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CollectorPeer } from '../test/collector-peer.js';
 import { ebpfUnavailableReason } from './capture/bpftrace-backend.js';
@@ -15,12 +16,12 @@ import { DiskSpool } from './ship/disk-spool.js';
 import { RetryingTransport } from './ship/retrying-transport.js';
 import { HttpEventTransport } from './ship/transport.js';
 
-/** Waits until `check()` holds (vi.waitFor, polling every 25 ms). */
-async function until(check: () => boolean, timeoutMs: number): Promise<void> {
-  await vi.waitFor(() => expect(check(), 'condition not met in time').toBe(true), {
-    timeout: timeoutMs,
-    interval: 25,
-  });
+/** The JSON of every batch in a spool folder (one gzip file per batch; partial files skipped). */
+function spooledText(spoolDir: string): string {
+  return readdirSync(spoolDir)
+    .filter((name) => name.endsWith('.gz'))
+    .map((name) => gunzipSync(readFileSync(join(spoolDir, name))).toString('utf8'))
+    .join('\n');
 }
 
 function run(command: string, args: string[]): Promise<number> {
@@ -106,8 +107,11 @@ describe('Sensor shipping to a collector peer', () => {
       const child = spawn('/bin/sleep', ['1'], { stdio: 'ignore' });
       resolve(child.pid!);
     });
-    await until(() => peer.events.some((e) => e.type === 'execve' && e.proc.pid === pid), 5000);
-    await until(() => peer.heartbeats.length > 0, 3000);
+    await vi.waitFor(
+      () => expect(peer.events.filter((e) => e.type === 'execve').map((e) => e.proc.pid)).toContain(pid),
+      { timeout: 5000, interval: 25 },
+    );
+    await vi.waitFor(() => expect(peer.heartbeats).not.toHaveLength(0), { timeout: 3000, interval: 25 });
     const hb = peer.heartbeats.at(-1)!;
     expect(hb).toMatchObject({
       sensorId: 'sensor-test',
@@ -117,10 +121,10 @@ describe('Sensor shipping to a collector peer', () => {
     });
     expect(hb.drops).toEqual({ kernel: 0, parse: 0, queue: 0, spool: 0, rejected: 0 });
     // The process exits within a second: its procexit is captured but filtered out.
-    await until(() => stats.filtered > 0, 5000);
+    await vi.waitFor(() => expect(stats.filtered).toBeGreaterThan(0), { timeout: 5000, interval: 25 });
     expect(peer.events.every((e) => e.type === 'execve')).toBe(true);
     peer.config = { rulesVersion: 'r2', eventTypes: null };
-    await until(() => sensor.filter.types === null, 3000);
+    await vi.waitFor(() => expect(sensor.filter.types).toBeNull(), { timeout: 3000, interval: 25 });
   }, 20_000);
 
   it.skipIf(ebpfUnavailableReason() !== undefined)(
@@ -131,10 +135,13 @@ describe('Sensor shipping to a collector peer', () => {
       await sensor.start();
       const first = sensor.backend;
       peer.config = { rulesVersion: 'r2', eventTypes: ['execve', 'openat'] };
-      await until(() => sensor.backend !== first, 60_000);
+      await vi.waitFor(() => expect(sensor.backend).not.toBe(first), { timeout: 60_000, interval: 25 });
       const file = join(dir, 'after-restart');
       await run('/bin/sh', ['-c', `: > ${file}`]);
-      await until(() => peer.events.some((e) => e.type === 'openat' && e.fd?.name === file), 10_000);
+      await vi.waitFor(
+        () => expect(peer.events.filter((e) => e.type === 'openat').map((e) => e.fd?.name)).toContain(file),
+        { timeout: 10_000, interval: 25 },
+      );
     },
     120_000,
   );
@@ -142,17 +149,30 @@ describe('Sensor shipping to a collector peer', () => {
   it.skipIf(ebpfUnavailableReason() !== undefined)(
     'loses no event of a burst while the collector is away (eBPF)',
     async () => {
-      const { sensor, stats, spool } = build('ebpf');
+      const { sensor, stats } = build('ebpf');
       await sensor.start();
       expect(sensor.backend?.name).toBe('ebpf');
       await peer.stop();
       const files = Array.from({ length: 200 }, (_, n) => join(dir, `burst-${n}`));
       // One shell, 200 creates: each is an openat with O_CREAT on a unique path.
       await run('/bin/sh', ['-c', files.map((f) => `: > ${f}`).join('; ')]);
-      await until(() => spool.count > 0, 5000);
-      await new Promise((r) => setTimeout(r, 1500));
+      // The whole burst waits in the spool before the collector returns, so it is the spool's
+      // replay that must deliver it.
+      await vi.waitFor(
+        () => {
+          const spooled = spooledText(join(dir, 'spool'));
+          expect(files.filter((f) => !spooled.includes(JSON.stringify(f)))).toEqual([]);
+        },
+        { timeout: 15_000, interval: 100 },
+      );
       await peer.start();
-      await until(() => files.every((f) => peer.events.some((e) => e.fd?.name === f)), 15_000);
+      await vi.waitFor(
+        () => {
+          const seen = new Set(peer.events.map((e) => e.fd?.name));
+          expect(files.filter((f) => !seen.has(f))).toEqual([]);
+        },
+        { timeout: 15_000, interval: 25 },
+      );
       const names = peer.events
         .filter((e) => e.fd?.name?.startsWith(join(dir, 'burst-')))
         .map((e) => e.fd?.name);

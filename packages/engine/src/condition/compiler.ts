@@ -1,18 +1,11 @@
 /**
- * Checker and compiler: resolves fields and transformers against a SourceDef, validates
- * operators and literals by type (Falco's messages), and builds the filter as a tree of
- * closures. No eval/new Function (the console's CSP may forbid it); everything that depends only
- * on the condition is precomputed here so evaluation does no parsing and little allocation.
+ * Checker and compiler: resolves fields (and transformer calls, through transformer-compiler.ts)
+ * against a SourceDef, validates operators and literals by type (Falco's messages), and builds
+ * the filter as a tree of closures. No eval/new Function (the console's CSP may forbid it);
+ * everything that depends only on the condition is precomputed here so evaluation does no parsing
+ * and little allocation.
  */
-import type {
-  Extracted,
-  Extractor,
-  FieldDef,
-  FieldType,
-  MatchMode,
-  Scalar,
-  SourceDef,
-} from '../fields/types.js';
+import type { Extracted, Extractor, FieldType, MatchMode, Scalar, SourceDef } from '../fields/types.js';
 import {
   type BinaryCheckExpr,
   type Expr,
@@ -20,12 +13,10 @@ import {
   type Node,
   type Pos,
   TRANSFORMERS,
-  type TransformerArg,
   type TransformerExpr,
   type UnaryCheckExpr,
-  type ValueExpr,
 } from './ast.js';
-import { ConditionError, type ConditionErrorCode, type Range } from './errors.js';
+import { failAt, type Range } from './errors.js';
 import {
   type BaseOp,
   baseOp,
@@ -35,12 +26,12 @@ import {
   pmatchMatcher,
   setMatcher,
 } from './matchers.js';
+import type { Operand } from './operand.js';
 import { printNode } from './printer.js';
 import { compileRegex, regexMayBeSimpler } from './regex.js';
-import { applyB64, applyBasename, applyCase, applyLen, getopt, textList } from './transformers.js';
+import { compileTransformer, type ResolveOperand } from './transformer-compiler.js';
 import {
   hexToBytes,
-  isStringType,
   kindOf,
   LiteralError,
   operatorError,
@@ -75,38 +66,14 @@ export interface CompiledCondition {
   warnings: CompileWarning[];
 }
 
-/** A resolved left/right operand: a field or a transformer chain. */
-interface Operand {
-  type: FieldType;
-  isList: boolean;
-  mode: MatchMode;
-  extract: Extractor;
-  /** Text for messages (`proc.name`, `toupper(proc.name)`). */
-  label: string;
-  /** Set for a plain field (no transformer). */
-  def?: FieldDef;
-  /** The plain field's name as written (`evt.arg.flags`), for evt.type checks. */
-  fieldName?: string;
-}
-
-/** A transformer argument after resolution. */
-type Arg =
-  | { kind: 'value'; text: string; node: ValueExpr }
-  | { kind: 'list'; items: Arg[]; node: Node }
-  | { kind: 'operand'; op: Operand; node: Node };
-
-const STRING_TRANSFORMABLE: ReadonlySet<FieldType> = new Set(['CHARBUF', 'FSPATH', 'FSRELPATH']);
-const B64_TRANSFORMABLE: ReadonlySet<FieldType> = new Set(['CHARBUF', 'BYTEBUF', 'FSPATH', 'FSRELPATH']);
 const TRANSFORMER_CALL = new RegExp(`^(?:val|${TRANSFORMERS.join('|')})\\(.*\\)$`, 's');
-
-function err(code: ConditionErrorCode, message: string, node: Node): never {
-  throw new ConditionError(code, message, node.pos, node.end);
-}
 
 class Compiler {
   readonly warnings: CompileWarning[] = [];
   private readonly source: SourceDef;
   private readonly options: CompileOptions;
+  /** Transformer arguments resolve as any operand does (nested transformers included). */
+  private readonly resolveOperand: ResolveOperand = (node) => this.operand(node);
 
   constructor(source: SourceDef, options: CompileOptions) {
     this.source = source;
@@ -148,7 +115,7 @@ class Compiler {
         return (ev) => !c(ev);
       }
       case 'identifier':
-        return err('COMPILE_UNDEFINED_MACRO', `unexpected identifier '${e.name}'`, e);
+        return failAt('COMPILE_UNDEFINED_MACRO', `unexpected identifier '${e.name}'`, e);
       case 'unary':
         return this.unary(e);
       case 'binary':
@@ -176,16 +143,16 @@ class Compiler {
   private field(node: FieldExpr): Operand {
     const resolved = this.resolveFieldName(node.name);
     if (resolved === undefined) {
-      return err('COMPILE_UNKNOWN_FIELD', `filter_check called with nonexistent field ${node.name}`, node);
+      return failAt('COMPILE_UNKNOWN_FIELD', `filter_check called with nonexistent field ${node.name}`, node);
     }
     if (resolved.dottedArg !== undefined && node.arg !== undefined) {
-      return err('COMPILE_BAD_FIELD_ARG', `field '${node.name}' does not accept an argument`, node);
+      return failAt('COMPILE_BAD_FIELD_ARG', `field '${node.name}' does not accept an argument`, node);
     }
     let bound: ReturnType<SourceDef['bind']>;
     try {
       bound = this.source.bind(resolved.base, resolved.dottedArg ?? node.arg);
     } catch (e) {
-      return err('COMPILE_BAD_FIELD_ARG', (e as Error).message, node);
+      return failAt('COMPILE_BAD_FIELD_ARG', (e as Error).message, node);
     }
     return {
       type: bound.def.type,
@@ -199,204 +166,7 @@ class Compiler {
   }
 
   operand(node: FieldExpr | TransformerExpr): Operand {
-    return node.kind === 'field' ? this.field(node) : this.transformer(node);
-  }
-
-  private arg(node: TransformerArg): Arg {
-    switch (node.kind) {
-      case 'value':
-        return { kind: 'value', text: node.value, node };
-      case 'transformer_list':
-        return { kind: 'list', items: node.children.map((c) => this.arg(c)), node };
-      default:
-        return { kind: 'operand', op: this.operand(node), node };
-    }
-  }
-
-  private transformer(node: TransformerExpr): Operand {
-    const name = node.name;
-    if (name === 'val') {
-      return err('COMPILE_TRANSFORMER', "transformer 'val' can only be used on the right-hand side", node);
-    }
-    if (node.arg !== undefined && name !== 'getopt') {
-      return err('COMPILE_TRANSFORMER', `transformer '${name}' does not support field arguments`, node);
-    }
-    const args = node.args.map((a) => this.arg(a));
-    const label = printNode(node);
-    switch (name) {
-      case 'join':
-        return this.join(node, args, label);
-      case 'concat':
-        return this.concat(node, args, label);
-      case 'getopt':
-        return this.getopt(node, args, label);
-    }
-    const a = args[0];
-    if (args.length !== 1 || a === undefined || a.kind !== 'operand') {
-      return err('COMPILE_TRANSFORMER', `transformer '${name}' requires exactly one field argument`, node);
-    }
-    const inner = a.op;
-    if (inner.def?.noTransformer || inner.mode !== 'scalar') {
-      return err('COMPILE_TRANSFORMER', `field '${inner.label}' does not support transformers`, node);
-    }
-    const unsupported = (): never =>
-      err(
-        'COMPILE_TRANSFORMER',
-        `can't add field transformer: type '${inner.type}' is not supported by '${name}' transformer applied on field '${inner.label}'`,
-        node,
-      );
-    const ex = inner.extract;
-    switch (name) {
-      case 'tolower':
-      case 'toupper': {
-        if (!STRING_TRANSFORMABLE.has(inner.type)) unsupported();
-        const upper = name === 'toupper';
-        return { ...base(inner, label), extract: (e) => applyCase(ex(e), upper) };
-      }
-      case 'b64': {
-        if (!B64_TRANSFORMABLE.has(inner.type)) unsupported();
-        const toBytes = inner.type === 'BYTEBUF';
-        return { ...base(inner, label), extract: (e) => applyB64(ex(e), toBytes) };
-      }
-      case 'basename':
-        if (!STRING_TRANSFORMABLE.has(inner.type)) unsupported();
-        return { ...base(inner, label), extract: (e) => applyBasename(ex(e)) };
-      case 'len':
-        if (!inner.isList && !STRING_TRANSFORMABLE.has(inner.type) && inner.type !== 'BYTEBUF') unsupported();
-        return { type: 'UINT64', isList: false, mode: 'scalar', label, extract: (e) => applyLen(ex(e)) };
-      default:
-        return err('COMPILE_TRANSFORMER', `unknown transformer '${name}'`, node);
-    }
-  }
-
-  /** Extractor for a multi-value argument: a literal, a field/transformer, or a `( ... )` list. */
-  private argExtractor(a: Arg): Extractor {
-    if (a.kind === 'value') {
-      const v = a.text;
-      return () => v;
-    }
-    if (a.kind === 'operand') return a.op.extract;
-    const items = a.items.map((i) => this.argExtractor(i));
-    return (e) => {
-      const vals: Extracted[] = [];
-      for (const it of items) vals.push(it(e));
-      return textList(vals);
-    };
-  }
-
-  private isListArg(a: Arg): boolean {
-    return a.kind === 'list' || (a.kind === 'operand' && a.op.isList);
-  }
-
-  private join(node: TransformerExpr, args: Arg[], label: string): Operand {
-    if (args.length !== 2) {
-      return err('COMPILE_TRANSFORMER', 'join() requires exactly 2 arguments: separator and list', node);
-    }
-    const [sep, list] = args as [Arg, Arg];
-    if (this.isListArg(sep)) {
-      return err(
-        'COMPILE_TRANSFORMER',
-        'join() first argument (separator) must be a single value, not a list',
-        node,
-      );
-    }
-    if (!this.isListArg(list))
-      return err('COMPILE_TRANSFORMER', 'join() second argument must be a list', node);
-    const sepEx = this.argExtractor(sep);
-    const listEx = this.argExtractor(list);
-    return {
-      type: 'CHARBUF',
-      isList: false,
-      mode: 'scalar',
-      label,
-      extract: (e) => {
-        const s = sepEx(e);
-        const l = listEx(e);
-        if (s === undefined || l === undefined) return undefined;
-        const parts = textList([l]);
-        const sepText = textList([s]);
-        return parts === undefined || sepText === undefined ? undefined : parts.join(sepText.join(''));
-      },
-    };
-  }
-
-  private concat(node: TransformerExpr, args: Arg[], label: string): Operand {
-    if (args.length < 2) return err('COMPILE_TRANSFORMER', 'concat() requires at least 2 arguments', node);
-    for (const a of args) {
-      if (this.isListArg(a) || (a.kind === 'operand' && !isStringType(a.op.type))) {
-        return err('COMPILE_TRANSFORMER', 'concat() arguments must be strings', node);
-      }
-    }
-    const exs = args.map((a) => this.argExtractor(a));
-    return {
-      type: 'CHARBUF',
-      isList: false,
-      mode: 'scalar',
-      label,
-      extract: (e) => {
-        let out = '';
-        for (const x of exs) {
-          const v = x(e);
-          if (v === undefined) return undefined;
-          const t = textList([v]);
-          if (t === undefined) return undefined;
-          out += t.join('');
-        }
-        return out;
-      },
-    };
-  }
-
-  private getopt(node: TransformerExpr, args: Arg[], label: string): Operand {
-    if (args.length !== 2) {
-      return err(
-        'COMPILE_TRANSFORMER',
-        'getopt() requires exactly 2 arguments: args list and optstring',
-        node,
-      );
-    }
-    const [list, opts] = args as [Arg, Arg];
-    if (!this.isListArg(list))
-      return err('COMPILE_TRANSFORMER', 'getopt() first argument must be a list', node);
-    if (this.isListArg(opts)) {
-      return err('COMPILE_TRANSFORMER', 'getopt() second argument (optstring) must be a single value', node);
-    }
-    const select = node.arg;
-    if (select !== undefined && select.length !== 1) {
-      return err('COMPILE_TRANSFORMER', 'getopt() field argument must be a single option character', node);
-    }
-    const listEx = this.argExtractor(list);
-    const optsEx = this.argExtractor(opts);
-    const run = (e: unknown): Array<[string, string]> | undefined => {
-      const l = listEx(e);
-      const o = optsEx(e);
-      if (l === undefined || o === undefined) return undefined;
-      const argv = textList([l]);
-      const optstring = textList([o]);
-      return argv && optstring && getopt(argv, optstring.join(''));
-    };
-    if (select !== undefined) {
-      return {
-        type: 'CHARBUF',
-        isList: false,
-        mode: 'scalar',
-        label,
-        extract: (e) => {
-          const r = run(e);
-          if (r === undefined) return undefined;
-          let found: string | undefined;
-          for (const [c, v] of r) if (c === select) found = v;
-          return found;
-        },
-      };
-    }
-    return {
-      type: 'CHARBUF',
-      isList: true,
-      mode: 'scalar',
-      label,
-      extract: (e) => run(e)?.map(([, v]) => v),
-    };
+    return node.kind === 'field' ? this.field(node) : compileTransformer(node, this.resolveOperand);
   }
 
   // ---- checks ----------------------------------------------------------------------------
@@ -417,9 +187,9 @@ class Compiler {
     const opText = space === -1 ? e.op : e.op.slice(0, space);
     const modifier = space === -1 ? undefined : e.op.slice(space + 1);
     const op = baseOp(opText);
-    if (op === undefined) return err('COMPILE_OPERATOR_NOT_SUPPORTED', `unknown operator '${opText}'`, e);
+    if (op === undefined) return failAt('COMPILE_OPERATOR_NOT_SUPPORTED', `unknown operator '${opText}'`, e);
     const typeError = operatorError(l.type, l.isList, opText, modifier !== undefined);
-    if (typeError !== undefined) return err('COMPILE_OPERATOR_NOT_SUPPORTED', typeError, e);
+    if (typeError !== undefined) return failAt('COMPILE_OPERATOR_NOT_SUPPORTED', typeError, e);
 
     if (e.right.kind === 'transformer') return this.fieldToField(e, l, op, e.right);
 
@@ -429,7 +199,7 @@ class Compiler {
     if (l.type !== 'BYTEBUF') {
       for (const v of values) {
         if (v.includes('\0')) {
-          return err('COMPILE_NUL_BYTE', 'filter value cannot contain a NUL byte (\\x00)', e.right);
+          return failAt('COMPILE_NUL_BYTE', 'filter value cannot contain a NUL byte (\\x00)', e.right);
         }
       }
     }
@@ -437,7 +207,7 @@ class Compiler {
       if (op === 'eq' || op === 'ne' || op === 'in' || op === 'intersects') {
         for (const v of values) {
           if (!this.source.isKnownEventType(v))
-            return err('COMPILE_UNKNOWN_EVENT_TYPE', `unknown event type ${v}`, e.right);
+            return failAt('COMPILE_UNKNOWN_EVENT_TYPE', `unknown event type ${v}`, e.right);
         }
       }
     }
@@ -465,7 +235,7 @@ class Compiler {
     try {
       return literalMatcher(op, kind, lit);
     } catch (x) {
-      return err('COMPILE_INVALID_REGEX', (x as Error).message, e.right);
+      return failAt('COMPILE_INVALID_REGEX', (x as Error).message, e.right);
     }
   }
 
@@ -473,7 +243,7 @@ class Compiler {
     if (op === 'bcontains' || op === 'bstartswith') {
       const bytes = hexToBytes(text);
       if (bytes === undefined) {
-        return err(
+        return failAt(
           'COMPILE_INVALID_VALUE',
           'bcontains and bstartswith operator support hex strings only',
           e.right,
@@ -485,7 +255,7 @@ class Compiler {
       try {
         compileRegex(text);
       } catch (x) {
-        return err('COMPILE_INVALID_REGEX', (x as Error).message, e.right);
+        return failAt('COMPILE_INVALID_REGEX', (x as Error).message, e.right);
       }
       return text;
     }
@@ -494,7 +264,7 @@ class Compiler {
     try {
       return parseLiteral(l.type, text);
     } catch (x) {
-      if (x instanceof LiteralError) return err('COMPILE_INVALID_VALUE', x.message, e.right);
+      if (x instanceof LiteralError) return failAt('COMPILE_INVALID_VALUE', x.message, e.right);
       throw x;
     }
   }
@@ -539,7 +309,7 @@ class Compiler {
 
   private fieldToField(e: BinaryCheckExpr, l: Operand, op: BaseOp, rnode: TransformerExpr): Filter {
     if (op === 'regex' || op === 'pmatch') {
-      return err(
+      return failAt(
         'COMPILE_UNSUPPORTED_RHS_FIELD',
         `operator '${e.op}' does not support a field on the right-hand side`,
         e,
@@ -548,15 +318,15 @@ class Compiler {
     let r: Operand;
     if (rnode.name === 'val') {
       if (rnode.arg !== undefined) {
-        return err('COMPILE_TRANSFORMER', "transformer 'val' does not support field arguments", rnode);
+        return failAt('COMPILE_TRANSFORMER', "transformer 'val' does not support field arguments", rnode);
       }
       r = this.field(rnode.args[0] as FieldExpr);
     } else {
-      r = this.transformer(rnode);
+      r = compileTransformer(rnode, this.resolveOperand);
     }
     const kind = kindOf(l.type);
     if (kind === 'net') {
-      return err(
+      return failAt(
         'COMPILE_UNSUPPORTED_RHS_FIELD',
         `field '${l.label}' does not support field-to-field comparison`,
         e,
@@ -564,7 +334,7 @@ class Compiler {
     }
     for (const side of [l, r]) {
       if (side.def?.noRhs || side.mode !== 'scalar') {
-        return err(
+        return failAt(
           'COMPILE_UNSUPPORTED_RHS_FIELD',
           `field '${side.label}' does not support field-to-field comparison`,
           side === l ? e.left : rnode,
@@ -573,7 +343,7 @@ class Compiler {
     }
     const setOp = op === 'in' || op === 'intersects';
     if (kind !== kindOf(r.type) || (!setOp && l.isList !== r.isList)) {
-      return err(
+      return failAt(
         'COMPILE_INCOMPATIBLE_TYPES',
         `field '${l.label}' has type '${l.type}' while the right-hand side field '${r.label}' has incompatible type '${r.type}'`,
         e,
@@ -606,11 +376,6 @@ class Compiler {
       return false;
     };
   }
-}
-
-/** Keeps type/list-ness/mode of an operand but relabels it (string transformers). */
-function base(inner: Operand, label: string): Omit<Operand, 'extract'> {
-  return { type: inner.type, isList: inner.isList, mode: inner.mode, label };
 }
 
 /** `op oneof/anyof/allof (r…)`: counts the literals the value satisfies; false on an empty list. */

@@ -1,4 +1,4 @@
-import { type Pos, posAt } from './ast.js';
+import { type Node, type Pos, posAt } from './ast.js';
 
 /** Stable codes for every condition diagnostic (parse and compile). */
 export type ConditionErrorCode =
@@ -51,6 +51,11 @@ export class ConditionError extends Error {
     this.pos = pos;
     this.range = { start: pos.idx, end: Math.max(end ?? pos.idx + 1, pos.idx) };
   }
+}
+
+/** Throws the ConditionError of `code` pointing at a node's range (the compiler's one way to fail). */
+export function failAt(code: ConditionErrorCode, message: string, node: Node): never {
+  throw new ConditionError(code, message, node.pos, node.end);
 }
 
 /** Renders `message` with the offending line and a caret under the error's start. */

@@ -57,6 +57,18 @@ export { escapeValue } from './escaping.js';
 export { type FalcoWarning, falcoWarnings } from './falco-warnings.js';
 /** fnmatch-style glob matcher used by `glob`/`iglob` (also handy for exception/rule-name globs). */
 export { compileGlob } from './glob.js';
+/** Condition operators as Falco spells them (the parser's own lists; editors import them too). */
+export {
+  BOOLEAN_OPERATORS,
+  CHECK_OPERATORS,
+  LIST_OPERATORS,
+  NUMERIC_OPERATORS,
+  OPERATOR_MODIFIERS,
+  STRING_SYMBOL_OPERATORS,
+  STRING_WORD_OPERATORS,
+  SYMBOL_OPERATORS,
+  WORD_OPERATORS,
+} from './operators.js';
 /** Parses condition text into an AST; throws ConditionError. */
 export { type ParseOptions, parseCondition } from './parser.js';
 /** Parses a transformer expression at the start of a text (output tokens). */

@@ -21,6 +21,14 @@ import {
 } from './ast.js';
 import { ConditionError, type ConditionErrorCode } from './errors.js';
 import { EscapeError, unescapeQuoted } from './escaping.js';
+import {
+  CHECK_OPERATORS,
+  LIST_OPERATORS,
+  NUMERIC_OPERATORS,
+  OPERATOR_MODIFIERS,
+  STRING_SYMBOL_OPERATORS,
+  STRING_WORD_OPERATORS,
+} from './operators.js';
 
 /** Options of `parseCondition`. */
 export interface ParseOptions {
@@ -40,23 +48,6 @@ const RGX_HEX_NUM = /0[xX][0-9a-zA-Z]+/y;
 const RGX_NUMBER = /[+-]?[0-9]+\.?[0-9]*(?:[eE][+-][0-9]+)?/y;
 const RGX_BARE_STR = /[^()"'\t\n\v\f\r =,]+/y;
 
-const NUM_OPS = ['<=', '<', '>=', '>'];
-/** Symbol string operators need no blank after them; word operators need one. */
-const STR_SYMBOL_OPS = ['==', '=', '!='];
-const STR_WORD_OPS = [
-  'glob',
-  'iglob',
-  'contains',
-  'icontains',
-  'bcontains',
-  'startswith',
-  'bstartswith',
-  'endswith',
-  'regex',
-];
-const LIST_OPS = ['intersects', 'in', 'pmatch'];
-const MODIFIERS = ['oneof', 'anyof', 'allof'];
-const SUPPORTED_OPERATORS = ['exists', ...NUM_OPS, ...STR_SYMBOL_OPS, ...STR_WORD_OPS, ...LIST_OPS];
 const TRANSFORMERS_WITH_VAL = ['val', ...TRANSFORMERS];
 /** Transformers taking several arguments (libs 0.25 / Falco 0.44). */
 const MULTI_VALUE_TRANSFORMERS = new Set(['join', 'concat', 'getopt']);
@@ -407,10 +398,12 @@ class Parser {
     if (this.lexStr('exists')) {
       return { kind: 'unary', left, op: 'exists', pos, end: this.idx };
     }
-    const numOp = this.lexOneOf(NUM_OPS);
+    const numOp = this.lexOneOf(NUMERIC_OPERATORS);
     const strOp =
-      numOp === undefined ? (this.lexOneOf(STR_SYMBOL_OPS) ?? this.lexWordOneOf(STR_WORD_OPS)) : undefined;
-    const listOp = numOp === undefined && strOp === undefined ? this.lexOneOf(LIST_OPS) : undefined;
+      numOp === undefined
+        ? (this.lexOneOf(STRING_SYMBOL_OPERATORS) ?? this.lexWordOneOf(STRING_WORD_OPERATORS))
+        : undefined;
+    const listOp = numOp === undefined && strOp === undefined ? this.lexOneOf(LIST_OPERATORS) : undefined;
     let op: string;
     let right: Rhs;
     if (numOp !== undefined) {
@@ -431,7 +424,7 @@ class Parser {
     } else {
       return this.fail(
         'PARSE_EXPECTED_OPERATOR',
-        `expected a valid check operator: one of ${quoteList(SUPPORTED_OPERATORS)}`,
+        `expected a valid check operator: one of ${quoteList(CHECK_OPERATORS)}`,
       );
     }
     const node: BinaryCheckExpr = { kind: 'binary', left, op, right, pos, end: this.idx };
@@ -467,7 +460,7 @@ class Parser {
     const save = this.pos();
     const saveToken = this.lastToken;
     if (this.lexBlank()) {
-      const modifier = this.lexWordOneOf(MODIFIERS);
+      const modifier = this.lexWordOneOf(OPERATOR_MODIFIERS);
       if (modifier !== undefined) {
         this.lexBlank();
         if (this.peek() === 40 /* ( */) {

@@ -1,6 +1,6 @@
 /**
  * Transformers applied to extracted values: `tolower toupper b64 basename len join concat
- * getopt`. Type checking happens in the compiler; these are the runtime functions.
+ * getopt`. Type checking happens in transformer-compiler.ts; these are the runtime functions.
  */
 import type { Extracted, Scalar } from '../fields/types.js';
 import { asciiLower, asciiUpper } from './glob.js';

@@ -106,6 +106,8 @@ describe('container runtime metadata', () => {
     const other = 'f'.repeat(64);
     expect(await cache.fetch(other, 'docker')).toBeUndefined();
     expect(cache.get(other, 'docker')).toBeUndefined();
+    // A second request would be the lookup above starting a fetch in the background: give it the
+    // time to reach the peer. Waiting for something not to happen has no condition to wait on.
     await new Promise((r) => setTimeout(r, 50));
     expect(requests.filter((r) => r.includes(other))).toHaveLength(1);
   });

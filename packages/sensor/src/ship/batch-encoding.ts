@@ -10,7 +10,7 @@ import type {
   WireProcessInfo,
   WireSyscallEvent,
 } from '@peregrine/protocol';
-import type { OpenEventParts } from '../enrich/enricher.js';
+import type { OpenEventParts } from '../enrich/open-event.js';
 
 /** The envelope fields every batch version carries. */
 export interface BatchHead {

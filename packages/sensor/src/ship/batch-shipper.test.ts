@@ -23,14 +23,6 @@ function event(n: number): WireSyscallEvent {
   };
 }
 
-/** Waits until `check()` holds (vi.waitFor, polling every 10 ms). */
-async function until(check: () => boolean, timeoutMs = 5000): Promise<void> {
-  await vi.waitFor(() => expect(check(), 'condition not met in time').toBe(true), {
-    timeout: timeoutMs,
-    interval: 10,
-  });
-}
-
 describe('BatchShipper against a collector peer over HTTP', () => {
   let peer: CollectorPeer;
   let dir: string;
@@ -76,7 +68,7 @@ describe('BatchShipper against a collector peer over HTTP', () => {
   it('sends full batches eagerly and the rest on flush, in order, gzip-compressed', async () => {
     const { shipper, stats } = make();
     for (let n = 1; n <= 25; n++) shipper.offer(event(n));
-    await until(() => peer.batches.length === 2);
+    await vi.waitFor(() => expect(peer.batches).toHaveLength(2), { timeout: 5000, interval: 10 });
     expect(peer.batches.map((b) => b.events.length)).toEqual([10, 10]);
     await shipper.forceFlush();
     expect(peer.events.map((e) => e.num)).toEqual(Array.from({ length: 25 }, (_, i) => i + 1));
@@ -88,7 +80,7 @@ describe('BatchShipper against a collector peer over HTTP', () => {
   it('flushes a partial batch from the timer', async () => {
     const { shipper } = make({ flushIntervalMs: 50 });
     shipper.offer(event(1));
-    await until(() => peer.events.length === 1, 2000);
+    await vi.waitFor(() => expect(peer.events).toHaveLength(1), { timeout: 2000, interval: 10 });
   });
 
   it('counts queue overflow as drops instead of blocking', () => {
@@ -103,7 +95,7 @@ describe('BatchShipper against a collector peer over HTTP', () => {
     const { shipper } = make({ attempts: 3 });
     peer.faults.push({ kind: 'status', status: 429, retryAfter: '1' });
     for (let n = 1; n <= 10; n++) shipper.offer(event(n));
-    await until(() => peer.events.length === 10, 5000);
+    await vi.waitFor(() => expect(peer.events).toHaveLength(10), { timeout: 5000, interval: 10 });
     const posts = peer.requests.filter((r) => r.path === '/v1/sensor/events');
     expect(posts.map((r) => r.status)).toEqual([429, 200]);
     expect(posts[1]!.at - posts[0]!.at).toBeGreaterThanOrEqual(950);
@@ -114,12 +106,18 @@ describe('BatchShipper against a collector peer over HTTP', () => {
     await peer.stop();
     for (let n = 1; n <= 35; n++) shipper.offer(event(n));
     await shipper.forceFlush();
-    await until(() => spool.count === 4);
+    await vi.waitFor(() => expect(spool.count).toBe(4), { timeout: 5000, interval: 10 });
     expect(peer.events).toHaveLength(0);
     await peer.start();
-    await until(() => peer.events.length === 35, 5000);
+    await vi.waitFor(() => expect(peer.events).toHaveLength(35), { timeout: 5000, interval: 10 });
     // The peer records a batch before the shipper has read the answer and removed its spool file.
-    await until(() => stats.shipped === 35 && spool.count === 0, 5000).catch(() => undefined);
+    await vi.waitFor(
+      () => {
+        expect(stats.shipped).toBe(35);
+        expect(spool.count).toBe(0);
+      },
+      { timeout: 5000, interval: 10 },
+    );
     expect(peer.events.map((e) => e.num)).toEqual(Array.from({ length: 35 }, (_, i) => i + 1));
     expect(spool.count).toBe(0);
     expect(readdirSync(join(dir, 'spool'))).toEqual([]);
@@ -138,7 +136,7 @@ describe('BatchShipper against a collector peer over HTTP', () => {
     expect(spooledIds).toHaveLength(2);
     await peer.start();
     const second = make();
-    await until(() => peer.events.length === 20, 5000);
+    await vi.waitFor(() => expect(peer.events).toHaveLength(20), { timeout: 5000, interval: 10 });
     expect(peer.batches.map((b) => b.batchId)).toEqual(spooledIds);
     // The new run continues the sequence after the spooled batches.
     second.shipper.offer(event(21));
@@ -150,9 +148,12 @@ describe('BatchShipper against a collector peer over HTTP', () => {
     const { shipper, stats } = make({ attempts: 3 });
     peer.faults.push({ kind: 'lose-ack' });
     for (let n = 1; n <= 10; n++) shipper.offer(event(n));
-    await until(() => peer.requests.filter((r) => r.status === 200).length === 1, 5000);
+    await vi.waitFor(() => expect(peer.requests.filter((r) => r.status === 200)).toHaveLength(1), {
+      timeout: 5000,
+      interval: 10,
+    });
     // The peer records its answer before the shipper has read it: wait for the shipper's side too.
-    await until(() => stats.shipped === 10, 5000).catch(() => undefined);
+    await vi.waitFor(() => expect(stats.shipped).toBe(10), { timeout: 5000, interval: 10 });
     expect(peer.events).toHaveLength(10);
     expect(peer.requests.map((r) => r.status)).toEqual([500, 200]);
     expect(peer.batches).toHaveLength(1);
@@ -162,7 +163,7 @@ describe('BatchShipper against a collector peer over HTTP', () => {
   it('does not retry a refused key and counts the events as rejected', async () => {
     const { shipper, stats, spool } = make({ key: 'wrong' });
     for (let n = 1; n <= 10; n++) shipper.offer(event(n));
-    await until(() => stats.drops.rejected === 10);
+    await vi.waitFor(() => expect(stats.drops.rejected).toBe(10), { timeout: 5000, interval: 10 });
     expect(peer.requests).toHaveLength(1);
     expect(spool.count).toBe(0);
   });
@@ -178,7 +179,7 @@ describe('BatchShipper against a collector peer over HTTP', () => {
           2,
       );
       for (const e of events) shipper.offer(e);
-      await until(() => peer.events.length === 10, 5000);
+      await vi.waitFor(() => expect(peer.events).toHaveLength(10), { timeout: 5000, interval: 10 });
       expect(peer.requests.some((r) => r.status === 413)).toBe(true);
       expect(peer.events.map((e) => e.num)).toEqual(Array.from({ length: 10 }, (_, i) => i + 1));
       expect(peer.versions).toEqual([version, version]);
@@ -189,10 +190,10 @@ describe('BatchShipper against a collector peer over HTTP', () => {
   it('sends version 1 or 2 bodies as told, with the same events', async () => {
     const { shipper } = make({ batchVersion: 1 });
     for (let n = 1; n <= 10; n++) shipper.offer(event(n));
-    await until(() => peer.batches.length === 1);
+    await vi.waitFor(() => expect(peer.batches).toHaveLength(1), { timeout: 5000, interval: 10 });
     shipper.batchVersion = 2;
     for (let n = 11; n <= 20; n++) shipper.offer(event(n));
-    await until(() => peer.batches.length === 2);
+    await vi.waitFor(() => expect(peer.batches).toHaveLength(2), { timeout: 5000, interval: 10 });
     expect(peer.versions).toEqual([1, 2]);
     // Version 2 always says `source: 'syscall'` (the enricher's events always do).
     expect(peer.events).toEqual(
@@ -205,10 +206,10 @@ describe('BatchShipper against a collector peer over HTTP', () => {
     // Three hung requests: the next batches go out beside them instead of waiting.
     peer.faults.push({ kind: 'hang' }, { kind: 'hang' }, { kind: 'hang' });
     for (let n = 1; n <= 30; n++) shipper.offer(event(n));
-    await until(() => peer.maxConcurrentPosts === 3);
+    await vi.waitFor(() => expect(peer.maxConcurrentPosts).toBe(3), { timeout: 5000, interval: 10 });
     expect(shipper.queueDepth).toBe(0);
     // The hung requests time out (2 s), are retried (2nd attempt answered) and all arrive.
-    await until(() => stats.shipped === 30, 10_000);
+    await vi.waitFor(() => expect(stats.shipped).toBe(30), { timeout: 10_000, interval: 10 });
     expect(peer.events.map((e) => e.num).sort((a, b) => (a ?? 0) - (b ?? 0))).toEqual(
       Array.from({ length: 30 }, (_, i) => i + 1),
     );
@@ -225,7 +226,7 @@ describe('BatchShipper against a collector peer over HTTP', () => {
     expect(stats.drops.spool).toBeGreaterThan(0);
     expect(stats.drops.spool + spool.count * 10).toBe(50);
     await peer.start();
-    await until(() => spool.count === 0, 5000);
+    await vi.waitFor(() => expect(spool.count).toBe(0), { timeout: 5000, interval: 10 });
     // What survived is the newest events, still in order.
     const nums = peer.events.map((e) => e.num ?? 0);
     expect(nums).toEqual([...nums].sort((a, b) => a - b));
@@ -236,7 +237,13 @@ describe('BatchShipper against a collector peer over HTTP', () => {
     const { shipper, spool } = make({ maxInFlight: 1 });
     peer.faults.push({ kind: 'hang' });
     for (let n = 1; n <= 10; n++) shipper.offer(event(n));
-    await until(() => peer.requests.length === 0 && shipper.queueDepth === 0);
+    await vi.waitFor(
+      () => {
+        expect(peer.requests).toHaveLength(0);
+        expect(shipper.queueDepth).toBe(0);
+      },
+      { timeout: 5000, interval: 10 },
+    );
     shipper.offer(event(11));
     const started = Date.now();
     await Promise.all([shipper.shutdown(300), shipper.shutdown(300)]);
@@ -249,7 +256,7 @@ describe('BatchShipper against a collector peer over HTTP', () => {
     const { shipper, spool } = make();
     peer.faults.push({ kind: 'hang' });
     for (let n = 1; n <= 10; n++) shipper.offer(event(n));
-    await until(() => shipper.queueDepth === 0);
+    await vi.waitFor(() => expect(shipper.queueDepth).toBe(0), { timeout: 5000, interval: 10 });
     shipper.offer(event(11));
     await shipper.shutdown(300);
     expect(spool.count).toBe(1);

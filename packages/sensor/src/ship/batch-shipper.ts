@@ -3,7 +3,7 @@ import { promisify } from 'node:util';
 import { gunzipSync, gzip as gzipCb } from 'node:zlib';
 import type { WireSyscallEvent } from '@peregrine/protocol';
 import type { SensorStats } from '../sensor-stats.js';
-import type { OpenEventParts } from '../enrich/enricher.js';
+import type { OpenEventParts } from '../enrich/open-event.js';
 import { type BatchBuilder, type BatchV2Builder, createBatchBuilder, splitBatch } from './batch-encoding.js';
 import type { DiskSpool } from './disk-spool.js';
 import { backoffDelay, DEFAULT_RETRY_POLICY } from './retrying-transport.js';

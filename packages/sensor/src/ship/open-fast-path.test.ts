@@ -12,7 +12,9 @@ import {
   parseLayout,
   RECORD_MAGIC,
 } from '../capture/libbpf-records.js';
-import { Enricher, MonotonicClock, OpenEventParts } from '../enrich/enricher.js';
+import { Enricher } from '../enrich/enricher.js';
+import { MonotonicClock } from '../enrich/monotonic-clock.js';
+import { OpenEventParts } from '../enrich/open-event.js';
 import { BatchV2Builder } from './batch-encoding.js';
 
 /**

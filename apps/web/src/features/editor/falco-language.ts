@@ -1,28 +1,7 @@
-import { builtinSources, PRIORITIES } from '@peregrine/engine';
+import { builtinSources, PRIORITIES, SYMBOL_OPERATORS, WORD_OPERATORS } from '@peregrine/engine';
 
 /** The language id the editor registers for Falco rules files. */
 export const FALCO_LANGUAGE = 'falco-yaml';
-
-/** Condition operators as Falco spells them (word operators are case-sensitive lower case). */
-export const WORD_OPERATORS = [
-  'and',
-  'or',
-  'not',
-  'in',
-  'intersects',
-  'pmatch',
-  'contains',
-  'icontains',
-  'bcontains',
-  'startswith',
-  'bstartswith',
-  'endswith',
-  'glob',
-  'iglob',
-  'regex',
-  'exists',
-] as const;
-export const SYMBOL_OPERATORS = ['=', '==', '!=', '<', '<=', '>', '>='] as const;
 
 /** Keys of rules-file items (rule, macro, list and their properties). */
 export const ITEM_KEYS = [
@@ -49,6 +28,14 @@ export const ITEM_KEYS = [
   'comps',
   'values',
 ] as const;
+
+/** The engine's symbol operators as one alternation, longest first (`<=` before `<`). */
+const SYMBOL_OPERATOR_PATTERN = new RegExp(
+  `(${[...SYMBOL_OPERATORS]
+    .sort((a, b) => b.length - a.length)
+    .map((op) => op.replace(/[.*+?^${}()|[\]\\]/g, '\\$&'))
+    .join('|')})`,
+);
 
 /**
  * Monarch tokenizer: YAML structure, with the condition language highlighted inside `condition:`
@@ -99,7 +86,7 @@ export const falcoMonarch = {
       [/#.*$/, 'comment'],
       [/"([^"\\]|\\.)*"/, 'string'],
       [/'([^'\\]|\\.)*'/, 'string'],
-      [/(==|!=|<=|>=|=|<|>)/, 'operator'],
+      [SYMBOL_OPERATOR_PATTERN, 'operator'],
       [/[()]/, '@brackets'],
       [/,/, 'delimiter'],
       [/[a-z][\w-]*(\.[\w-]+)+(\[[^\]]*\])?(\.[\w-]+)*/, 'variable.field'],

@@ -23,7 +23,7 @@ import 'monaco-editor/editor/contrib/tokenization/browser/tokenization';
 import 'monaco-editor/editor/contrib/wordHighlighter/browser/wordHighlighter';
 import 'monaco-editor/editor/contrib/wordOperations/browser/wordOperations';
 import { loader } from '@monaco-editor/react';
-import { PRIORITIES } from '@peregrine/engine';
+import { PRIORITIES, SYMBOL_OPERATORS, WORD_OPERATORS } from '@peregrine/engine';
 import type { RulesAnalysis } from './analyze-rules';
 import {
   cursorContext,
@@ -31,8 +31,6 @@ import {
   fieldCatalog,
   findField,
   ITEM_KEYS,
-  SYMBOL_OPERATORS,
-  WORD_OPERATORS,
   falcoMonarch,
 } from './falco-language';
 
