@@ -178,7 +178,8 @@ function asJson(events: readonly WireSyscallEvent[]): unknown {
   return JSON.parse(JSON.stringify(events));
 }
 
-describe('open-family fast path', () => {
+// Each seed runs 1,500 records through both paths: CPU work, slow on a busy shared machine.
+describe('open-family fast path', { timeout: 30_000 }, () => {
   for (const seed of [1, 2, 3, 4, 5]) {
     it(`ships what the generic path ships (seed ${seed})`, () => {
       const clock = new MonotonicClock();
