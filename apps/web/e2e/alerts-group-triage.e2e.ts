@@ -161,7 +161,7 @@ describe('triaging a group from the grouped view', () => {
     expect(await page.getByTestId('group-row').count()).toBe(2);
     expect(await row.getByTestId('group-open').textContent()).toBe('4');
 
-    await row.getByTestId('group-status').selectOption('resolved');
+    await row.getByTestId('group-set-status').selectOption('resolved');
     const confirm = page.getByTestId('group-confirm');
     await confirm.getByTestId('group-confirm-count').waitFor();
     expect(await confirm.getByTestId('group-confirm-count').textContent()).toBe('3');
@@ -174,8 +174,8 @@ describe('triaging a group from the grouped view', () => {
 
     await confirm.getByTestId('group-confirm-yes').click();
     await page.getByTestId('group-result').getByText('3 updated').waitFor();
-    // The group's status select now reads Resolved; one alert (node-2) is still open.
-    await row.locator('[data-testid="group-status"][data-status="resolved"]').waitFor();
+    // The group's status cell now counts three resolved alerts; one (node-2) is still open.
+    await row.getByTestId('group-status').getByText('1 open · 3 resolved', { exact: true }).waitFor();
     await row.getByTestId('group-open').getByText('1', { exact: true }).waitFor();
     expect(await statusesOf(shell)).toEqual(['resolved', 'resolved', 'open', 'resolved']);
     expect(await statusesOf(miner)).toEqual(['open', 'open']);
@@ -201,17 +201,15 @@ describe('triaging a group from the grouped view', () => {
   it('assigns a group to a member', async () => {
     await page.goto(`${baseUrl}/alerts?env=production&tab=groups`);
     const row = page.getByTestId('group-row').filter({ hasText: 'Detect crypto miners' });
-    await row.getByTestId('group-assignee').selectOption({ label: admin.name });
+    await row.getByTestId('group-assign').selectOption({ label: admin.name });
     const confirm = page.getByTestId('group-confirm');
     await confirm.getByTestId('group-confirm-count').getByText('2').waitFor();
     expect(await confirm.getByTestId('group-confirm-text').textContent()).toContain(
       `Assign to ${admin.name} 2 alerts of Detect crypto miners`,
     );
     await confirm.getByTestId('group-confirm-yes').click();
-    await row
-      .getByTestId('group-assignee')
-      .locator('option[value=""]', { hasText: admin.name })
-      .waitFor({ state: 'attached' });
+    // Both alerts of the group are now assigned to the admin: the cell names them.
+    await row.getByTestId('group-assignee').getByText(admin.name, { exact: true }).waitFor();
     const assigned = await getDb(databaseUrl).prisma.alert.findMany({
       where: { id: { in: miner.map((id) => BigInt(id)) } },
       select: { assignee: { select: { name: true } } },
@@ -221,7 +219,7 @@ describe('triaging a group from the grouped view', () => {
 
   it('cancels without changing anything', async () => {
     const row = page.getByTestId('group-row').filter({ hasText: 'Detect crypto miners' });
-    await row.getByTestId('group-status').selectOption('false_positive');
+    await row.getByTestId('group-set-status').selectOption('false_positive');
     await page.getByTestId('group-confirm-count').getByText('2').waitFor();
     await page.getByTestId('group-confirm').getByRole('button', { name: 'Cancel' }).click();
     await page.getByTestId('group-confirm').waitFor({ state: 'detached' });
