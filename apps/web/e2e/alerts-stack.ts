@@ -68,8 +68,11 @@ export interface AlertsStack {
   stop: () => Promise<void>;
 }
 
-/** Starts the stack for one e2e file; `stop` ends both processes and drops the database. */
-export async function startAlertsStack(): Promise<AlertsStack> {
+/**
+ * Starts the stack for one e2e file; `stop` ends both processes and drops the database.
+ * `consoleNodeOptions` go to the console's NODE_OPTIONS (a heap limit, for memory checks).
+ */
+export async function startAlertsStack(options: { consoleNodeOptions?: string } = {}): Promise<AlertsStack> {
   if (!existsSync(COLLECTOR_MAIN))
     throw new Error('build the collector first: npm run build -w @peregrine/collector');
   const secret = randomBytes(32).toString('base64');
@@ -105,6 +108,7 @@ export async function startAlertsStack(): Promise<AlertsStack> {
       BETTER_AUTH_URL: baseUrl,
       PEREGRINE_SECRET_KEY: secret,
       PEREGRINE_COLLECTOR_URL: collectorUrl,
+      ...(options.consoleNodeOptions ? { NODE_OPTIONS: options.consoleNodeOptions } : {}),
     },
     APP_DIR,
   );
