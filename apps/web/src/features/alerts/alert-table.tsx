@@ -36,21 +36,22 @@ export interface AlertTableProps {
   /** Off when the list shows one environment: the column would repeat its name on every row. */
   showEnvironment: boolean;
   /**
-   * Beside the detail panel: host, environment, status and assignee (all in the panel) give their
-   * width to the output, so no column is cut off and the message stays readable.
+   * Beside the detail panel: host, environment and assignee (all in the panel) give their width
+   * to the output, so no column is cut off and the message stays readable. Status stays: rows
+   * change status from the panel and the list should show it.
    */
   compact: boolean;
 }
 
 /** Columns left out beside the detail panel. */
-const WIDE_ONLY = new Set(['hostname', 'environmentId', 'status', 'assigneeName']);
+const WIDE_ONLY = new Set(['hostname', 'environmentId', 'assigneeName']);
 
 /** Column widths by id: the output takes what is left. */
 const WIDTHS: Record<string, string> = {
-  select: '36px',
+  select: '32px',
   eventTime: '124px',
-  priority: '100px',
-  rule: '15%',
+  priority: '96px',
+  rule: '14%',
   output: 'auto',
   hostname: '120px',
   environmentId: '88px',

@@ -141,17 +141,16 @@ export function GroupTable({
       <div className={styles.scroller} data-testid="group-table">
         <table className={`${styles.table} ${canTriage ? styles.groupTable : ''}`}>
           <colgroup>
-            <col style={{ width: '96px' }} />
-            <col style={{ width: '180px' }} />
+            <col style={{ width: '90px' }} />
+            <col style={{ width: '150px' }} />
             <col />
-            <col style={{ width: '64px' }} />
-            <col style={{ width: '132px' }} />
-            <col style={{ width: '132px' }} />
-            {showEnvironment ? <col style={{ width: '88px' }} /> : null}
             <col style={{ width: '56px' }} />
-            <col style={{ width: '170px' }} />
-            <col style={{ width: '130px' }} />
-            {canTriage ? <col style={{ width: '250px' }} /> : null}
+            <col style={{ width: '112px' }} />
+            <col style={{ width: '112px' }} />
+            {showEnvironment ? <col style={{ width: '88px' }} /> : null}
+            <col style={{ width: '180px' }} />
+            <col style={{ width: '110px' }} />
+            {canTriage ? <col style={{ width: '110px' }} /> : null}
           </colgroup>
           <thead>
             <tr>
@@ -162,9 +161,6 @@ export function GroupTable({
               <th>First seen</th>
               <th>Last seen</th>
               {showEnvironment ? <th>Env</th> : null}
-              <th style={{ textAlign: 'right' }} title="Alerts of the group still open">
-                Open
-              </th>
               <th title="The group's alerts by status">Status</th>
               <th title="Who the group's alerts are assigned to">Assignee</th>
               {canTriage ? (
@@ -200,12 +196,6 @@ export function GroupTable({
                 {showEnvironment ? (
                   <td className={styles.muted}>{environmentNames[g.environmentId] ?? ''}</td>
                 ) : null}
-                <td
-                  style={{ textAlign: 'right', fontVariantNumeric: 'tabular-nums' }}
-                  data-testid="group-open"
-                >
-                  {g.openCount >= 100 ? '100+' : g.openCount}
-                </td>
                 <td data-testid="group-status" title={statusSummary(g.statusCounts)}>
                   {statusSummary(g.statusCounts)}
                 </td>
@@ -229,49 +219,42 @@ export function GroupTable({
                   // A click on them must not open the group.
                   // biome-ignore lint/a11y/useKeyWithClickEvents: only stops the row's click from bubbling
                   <td className={styles.groupTriage} onClick={(e) => e.stopPropagation()}>
-                    <div className={styles.groupActions}>
-                      <select
-                        className="select"
-                        aria-label={`Set the status of the ${g.rule} group's alerts`}
-                        data-testid="group-set-status"
-                        value=""
-                        disabled={triage.isPending}
-                        onChange={(e) => {
-                          const status = STATUSES.find((s) => s === e.target.value);
-                          if (status) choose(g, { status });
-                        }}
-                      >
-                        <option value="" disabled>
-                          Set status…
-                        </option>
+                    <select
+                      className="select"
+                      aria-label={`Triage the ${g.rule} group's alerts`}
+                      data-testid="group-triage-action"
+                      value=""
+                      disabled={triage.isPending}
+                      onChange={(e) => {
+                        // `status:resolved` or `assign:<user id>` (ids may hold colons themselves).
+                        const choice = e.target.value;
+                        const kind = choice.slice(0, choice.indexOf(':'));
+                        const value = choice.slice(choice.indexOf(':') + 1);
+                        const status = STATUSES.find((s) => s === value);
+                        if (kind === 'status' && status) choose(g, { status });
+                        else if (kind === 'assign' && value)
+                          choose(g, { assigneeId: value === 'none' ? null : value });
+                      }}
+                    >
+                      <option value="" disabled>
+                        Triage…
+                      </option>
+                      <optgroup label="Set status">
                         {STATUSES.map((s) => (
-                          <option key={s} value={s}>
+                          <option key={s} value={`status:${s}`}>
                             {s === 'open' ? 'Reopen' : STATUS_LABELS[s]}
                           </option>
                         ))}
-                      </select>
-                      <select
-                        className="select"
-                        aria-label={`Assign the ${g.rule} group's alerts`}
-                        data-testid="group-assign"
-                        value=""
-                        disabled={triage.isPending}
-                        onChange={(e) =>
-                          e.target.value &&
-                          choose(g, { assigneeId: e.target.value === 'none' ? null : e.target.value })
-                        }
-                      >
-                        <option value="" disabled>
-                          Assign…
-                        </option>
-                        <option value="none">Unassign</option>
+                      </optgroup>
+                      <optgroup label="Assign">
+                        <option value="assign:none">Unassign</option>
                         {members.map((m) => (
-                          <option key={m.userId} value={m.userId}>
+                          <option key={m.userId} value={`assign:${m.userId}`}>
                             {m.name}
                           </option>
                         ))}
-                      </select>
-                    </div>
+                      </optgroup>
+                    </select>
                   </td>
                 ) : null}
               </tr>
