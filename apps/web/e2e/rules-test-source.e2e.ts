@@ -91,7 +91,7 @@ describe('the rule test panel', () => {
     await expect.poll(() => source.inputValue(), { timeout: 10_000 }).toBe('syscall');
     await page.getByRole('button', { name: 'Run events' }).click();
     const results = page.getByTestId('test-result');
-    await results.first().getByText('Shell in a container').waitFor();
+    await results.first().getByText('Shell in a container', { exact: true }).waitFor();
     expect(await results.first().textContent()).toContain('Shell in a container (user=root command=bash -i)');
     await screenshot(page, 'rules-source-1-syscall-under-cursor');
 
