@@ -159,9 +159,9 @@ describe('triaging a group from the grouped view', () => {
     const row = page.getByTestId('group-row').filter({ hasText: 'Terminal shell in container' });
     await row.waitFor();
     expect(await page.getByTestId('group-row').count()).toBe(2);
-    expect(await row.getByTestId('group-open').textContent()).toBe('4');
+    expect(await row.getByTestId('group-status').textContent()).toBe('4 open');
 
-    await row.getByTestId('group-status').selectOption('resolved');
+    await row.getByTestId('group-triage-action').selectOption('status:resolved');
     const confirm = page.getByTestId('group-confirm');
     await confirm.getByTestId('group-confirm-count').waitFor();
     expect(await confirm.getByTestId('group-confirm-count').textContent()).toBe('3');
@@ -174,9 +174,8 @@ describe('triaging a group from the grouped view', () => {
 
     await confirm.getByTestId('group-confirm-yes').click();
     await page.getByTestId('group-result').getByText('3 updated').waitFor();
-    // The group's status select now reads Resolved; one alert (node-2) is still open.
-    await row.locator('[data-testid="group-status"][data-status="resolved"]').waitFor();
-    await row.getByTestId('group-open').getByText('1', { exact: true }).waitFor();
+    // The group's status cell now counts three resolved alerts; one (node-2) is still open.
+    await row.getByTestId('group-status').getByText('1 open · 3 resolved', { exact: true }).waitFor();
     expect(await statusesOf(shell)).toEqual(['resolved', 'resolved', 'open', 'resolved']);
     expect(await statusesOf(miner)).toEqual(['open', 'open']);
     await screenshot(page, 'group-triage-2-done');
@@ -201,17 +200,15 @@ describe('triaging a group from the grouped view', () => {
   it('assigns a group to a member', async () => {
     await page.goto(`${baseUrl}/alerts?env=production&tab=groups`);
     const row = page.getByTestId('group-row').filter({ hasText: 'Detect crypto miners' });
-    await row.getByTestId('group-assignee').selectOption({ label: admin.name });
+    await row.getByTestId('group-triage-action').selectOption({ label: admin.name });
     const confirm = page.getByTestId('group-confirm');
     await confirm.getByTestId('group-confirm-count').getByText('2').waitFor();
     expect(await confirm.getByTestId('group-confirm-text').textContent()).toContain(
       `Assign to ${admin.name} 2 alerts of Detect crypto miners`,
     );
     await confirm.getByTestId('group-confirm-yes').click();
-    await row
-      .getByTestId('group-assignee')
-      .locator('option[value=""]', { hasText: admin.name })
-      .waitFor({ state: 'attached' });
+    // Both alerts of the group are now assigned to the admin: the cell names them.
+    await row.getByTestId('group-assignee').getByText(admin.name, { exact: true }).waitFor();
     const assigned = await getDb(databaseUrl).prisma.alert.findMany({
       where: { id: { in: miner.map((id) => BigInt(id)) } },
       select: { assignee: { select: { name: true } } },
@@ -221,7 +218,7 @@ describe('triaging a group from the grouped view', () => {
 
   it('cancels without changing anything', async () => {
     const row = page.getByTestId('group-row').filter({ hasText: 'Detect crypto miners' });
-    await row.getByTestId('group-status').selectOption('false_positive');
+    await row.getByTestId('group-triage-action').selectOption('status:false_positive');
     await page.getByTestId('group-confirm-count').getByText('2').waitFor();
     await page.getByTestId('group-confirm').getByRole('button', { name: 'Cancel' }).click();
     await page.getByTestId('group-confirm').waitFor({ state: 'detached' });

@@ -153,6 +153,8 @@ export {
   listAlertGroups,
   OPEN_COUNT_CAP,
 } from './repos/web-alerts-groups.js';
+/** Every alert matching a filter, page by page (keyset), for exports of any size. */
+export { type AlertExportRow, EXPORT_PAGE_ROWS, exportAlerts } from './repos/web-alerts-export.js';
 export {
   type AlertDashboard,
   type DashboardBucket,

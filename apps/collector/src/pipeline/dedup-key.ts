@@ -8,6 +8,15 @@ import { createHash } from 'node:crypto';
 const VOLATILE =
   /^(evt\.(time|rawtime|datetime|num|reltime|latency|deltatime)(\.|$)|(proc|thread)\.(pid|tid|vpid|vtid|ppid|pvpid)$|fd\.num$|proc\.apid\[)/;
 
+/**
+ * A field's value as hashed. 64-bit values arrive as bigint (the engine keeps them exact); they
+ * hash as the digits a JS number printed before, so keys of existing groups stay the same.
+ */
+function valueText(value: unknown): string {
+  if (typeof value === 'bigint') return value.toString();
+  return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)) ?? 'undefined';
+}
+
 /** Hash of the rule and its key output fields, stable regardless of key order. */
 export function dedupKeyOf(rule: string, outputFields: Record<string, unknown>): string {
   const h = createHash('sha256');
@@ -18,7 +27,7 @@ export function dedupKeyOf(rule: string, outputFields: Record<string, unknown>):
     h.update('\u0000');
     h.update(k);
     h.update('=');
-    h.update(JSON.stringify(outputFields[k]) ?? 'undefined');
+    h.update(valueText(outputFields[k]));
   }
   return h.digest('hex').slice(0, 32);
 }

@@ -7,7 +7,14 @@ import {
 import type { SensorConfig } from '@peregrine/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Collector } from '../app.js';
-import { createWorld, postBatch, syscallEvent, TEST_RULES, type World } from '../testing/world.js';
+import {
+  connectConsole,
+  createWorld,
+  postBatch,
+  syscallEvent,
+  TEST_RULES,
+  type World,
+} from '../testing/world.js';
 
 let world: World;
 let collector: Collector;
@@ -149,6 +156,33 @@ describe('pipeline', () => {
     const later = Date.now() + 31 * 24 * 3600 * 1000;
     expect((await collector.retention.pruneOnce(later)).rawEvents).toBe(3);
     expect(await countRawEvents(world.db, world.environmentId)).toBe(0);
+  });
+
+  it('keeps a nanosecond evt.time exact from the event to the database and the live push', async () => {
+    // fish: the only shell of the environment's list override above.
+    const ts = 1700000000123456789n;
+    const viewer = await connectConsole(base, {
+      organizationId: world.organizationId,
+      environmentIds: [world.environmentId],
+    });
+    try {
+      const r = await postBatch(
+        base,
+        world.sensor.apiKey,
+        batch([syscallEvent('execve', 'fish', { ts, hostname: 'node-exact' })]),
+      );
+      expect(r.status).toBe(200);
+      const rows = await world.db.prisma.$queryRaw<{ t: string }[]>`
+        SELECT ("outputFields"->'evt.time')::text AS t FROM alerts
+        WHERE "environmentId" = ${world.environmentId}::uuid AND hostname = 'node-exact'`;
+      // jsonb holds the integer itself: a JS number would have stored 1700000000123456800.
+      expect(rows).toEqual([{ t: '1700000000123456789' }]);
+      await viewer.waitFor(1);
+      const pushed = viewer.alerts.flatMap((p) => p.alerts).find((a) => a.hostname === 'node-exact');
+      expect(pushed?.outputFields['evt.time']).toBe('1700000000123456789');
+    } finally {
+      viewer.socket.disconnect();
+    }
   });
 
   it('drains in-flight batches on stop and then refuses new ones', async () => {

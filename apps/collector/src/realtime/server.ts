@@ -45,6 +45,18 @@ class RevokedError extends Error {}
 /** Packets a socket may have waiting to be written before it is considered too slow. */
 const MAX_PENDING_PACKETS = 1000;
 
+/**
+ * Output fields as socket.io's JSON can carry them: a bigint (a nanosecond time) becomes a number
+ * when that is exact, else its decimal digits as a string, as the console reads stored alerts.
+ */
+function wireFields(fields: Record<string, unknown>): Record<string, unknown> {
+  return JSON.parse(
+    JSON.stringify(fields, (_key, v: unknown) =>
+      typeof v === 'bigint' ? (Number.isSafeInteger(Number(v)) ? Number(v) : v.toString()) : v,
+    ),
+  ) as Record<string, unknown>;
+}
+
 function toWire(a: StoredAlert, receivedAt: number): RealtimeAlert {
   return {
     id: a.id,
@@ -53,7 +65,7 @@ function toWire(a: StoredAlert, receivedAt: number): RealtimeAlert {
     priority: a.priority,
     source: a.source,
     output: a.output,
-    outputFields: a.outputFields,
+    outputFields: wireFields(a.outputFields),
     tags: a.tags,
     hostname: a.hostname,
     eventTime: a.eventTime.toISOString(),

@@ -2,6 +2,7 @@ import pg from 'pg';
 import type { Db } from '../client.js';
 import { retryWhileUnavailable } from '../errors.js';
 import type { Priority } from '../generated/prisma/enums.js';
+import { stringifyJsonExact } from './json-exact.js';
 
 /** One alert to store (already evaluated and keyed by the collector). */
 export interface AlertInput {
@@ -306,7 +307,8 @@ async function storeBatches(
       });
     }
   });
-  const documents = [JSON.stringify(batches), JSON.stringify(alerts), JSON.stringify(raw)].map(
+  // Output fields hold bigints (nanosecond times): written as integer literals, which jsonb keeps exact.
+  const documents = [JSON.stringify(batches), stringifyJsonExact(alerts), JSON.stringify(raw)].map(
     repairJsonText,
   );
   const repaired = documents.reduce((n, d) => n + d.replaced, 0);

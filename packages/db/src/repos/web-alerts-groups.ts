@@ -18,10 +18,36 @@ export interface AlertGroupRow {
   assigneeName: string | null;
   /** Alerts of the group still open, counted up to `OPEN_COUNT_CAP`. */
   openCount: number;
+  /**
+   * The group's alerts per triage status, each counted up to `OPEN_COUNT_CAP` (statuses with no
+   * alert left out): the group row's own `status` is only where the group started.
+   */
+  statusCounts: Partial<Record<AlertStatus, number>>;
+  /**
+   * Who the group's alerts are assigned to: `none` (nobody), `one` (every alert to `assigneeId`),
+   * `mixed` (several people, or some assigned and some not).
+   */
+  assignment:
+    | { kind: 'none' }
+    | { kind: 'one'; assigneeId: string; assigneeName: string | null }
+    | { kind: 'mixed' };
 }
 
 /** Counting stops here ("100+"): a group can hold millions of alerts. */
 export const OPEN_COUNT_CAP = 100;
+
+interface RawGroupRow extends Omit<AlertGroupRow, 'count' | 'statusCounts' | 'assignment' | 'openCount'> {
+  count: bigint;
+  lastSeenText: string;
+  openCount: bigint;
+  acknowledgedCount: bigint;
+  resolvedCount: bigint;
+  falsePositiveCount: bigint;
+  anyUnassigned: boolean;
+  someAssignee: string | null;
+  someAssigneeName: string | null;
+  otherAssignee: boolean;
+}
 
 export interface AlertGroupFilter {
   organizationId: string;
@@ -60,15 +86,25 @@ export async function listAlertGroups(
       parts.push(Prisma.sql`(g."lastSeenAt", g.id) < (${time}::timestamptz, ${id}::uuid)`);
     }
   }
-  const rows = await db.prisma.$queryRaw<
-    (Omit<AlertGroupRow, 'count'> & { count: bigint; lastSeenText: string })[]
-  >`
+  // Each state below stops at the first rows that answer it (a capped count, an EXISTS), so a
+  // group of millions costs no more than the existing open count did.
+  const capped = (status: AlertStatus) =>
+    Prisma.sql`(SELECT count(*) FROM (SELECT 1 FROM alerts x WHERE x."groupId" = g.id
+                AND x.status = ${status}::"AlertStatus" LIMIT ${OPEN_COUNT_CAP}) c)`;
+  const rows = await db.prisma.$queryRaw<RawGroupRow[]>`
     SELECT g.id::text AS id, g."environmentId"::text AS "environmentId", g.rule, g.priority::text AS priority,
       g.source, g.count, g."firstSeenAt", g."lastSeenAt", g."lastSeenAt"::text AS "lastSeenText", g."lastOutput",
       g.status::text AS status, g."assigneeId", u.name AS "assigneeName",
-      (SELECT count(*) FROM (SELECT 1 FROM alerts x WHERE x."groupId" = g.id AND x.status = 'open'
-                             LIMIT ${OPEN_COUNT_CAP}) o) AS "openCount"
+      ${capped('open')} AS "openCount", ${capped('acknowledged')} AS "acknowledgedCount",
+      ${capped('resolved')} AS "resolvedCount", ${capped('false_positive')} AS "falsePositiveCount",
+      EXISTS (SELECT 1 FROM alerts x WHERE x."groupId" = g.id AND x."assigneeId" IS NULL) AS "anyUnassigned",
+      s."assigneeId" AS "someAssignee", su.name AS "someAssigneeName",
+      EXISTS (SELECT 1 FROM alerts x WHERE x."groupId" = g.id AND x."assigneeId" IS NOT NULL
+              AND x."assigneeId" <> s."assigneeId") AS "otherAssignee"
     FROM alert_groups g LEFT JOIN "user" u ON u.id = g."assigneeId"
+      LEFT JOIN LATERAL (SELECT x."assigneeId" FROM alerts x
+                         WHERE x."groupId" = g.id AND x."assigneeId" IS NOT NULL LIMIT 1) s ON true
+      LEFT JOIN "user" su ON su.id = s."assigneeId"
     WHERE ${Prisma.join(parts, ' AND ')}
     ORDER BY g."lastSeenAt" DESC, g.id DESC
     LIMIT ${limit + 1}`;
@@ -76,11 +112,43 @@ export async function listAlertGroups(
   const kept = more ? rows.slice(0, limit) : rows;
   const last = kept.at(-1);
   return {
-    rows: kept.map(({ lastSeenText: _, count, openCount, ...rest }) => ({
-      ...rest,
-      count: Number(count),
-      openCount: Number(openCount),
-    })),
+    rows: kept.map(toGroupRow),
     nextCursor: more && last ? Buffer.from(`${last.lastSeenText}|${last.id}`).toString('base64url') : null,
+  };
+}
+
+function toGroupRow(raw: RawGroupRow): AlertGroupRow {
+  const {
+    lastSeenText: _,
+    count,
+    openCount,
+    acknowledgedCount,
+    resolvedCount,
+    falsePositiveCount,
+    anyUnassigned,
+    someAssignee,
+    someAssigneeName,
+    otherAssignee,
+    ...rest
+  } = raw;
+  const statusCounts: Partial<Record<AlertStatus, number>> = {};
+  const counted: [AlertStatus, bigint][] = [
+    ['open', openCount],
+    ['acknowledged', acknowledgedCount],
+    ['resolved', resolvedCount],
+    ['false_positive', falsePositiveCount],
+  ];
+  for (const [status, n] of counted) if (n > 0n) statusCounts[status] = Number(n);
+  return {
+    ...rest,
+    count: Number(count),
+    openCount: Number(openCount),
+    statusCounts,
+    assignment:
+      someAssignee === null
+        ? { kind: 'none' }
+        : anyUnassigned || otherAssignee
+          ? { kind: 'mixed' }
+          : { kind: 'one', assigneeId: someAssignee, assigneeName: someAssigneeName },
   };
 }

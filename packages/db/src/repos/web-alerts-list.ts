@@ -11,8 +11,12 @@ import {
   MAX_CONTENT_HASHES,
   withoutContentConditions,
 } from './web-alerts-filter.js';
+import { parseJsonExact } from './json-exact.js';
 
-/** One alert as the console lists it. Ids are decimal strings (bigint does not cross JSON). */
+/**
+ * One alert as the console lists it. Ids are decimal strings (bigint does not cross JSON), and so
+ * are output field integers beyond 2^53 (`evt.time` in nanoseconds), kept exact.
+ */
 export interface AlertListRow {
   id: string;
   environmentId: string;
@@ -38,17 +42,19 @@ export interface AlertListPage {
 }
 
 interface RawListRow extends Omit<AlertListRow, 'outputFields'> {
-  outputFields: unknown;
+  /** jsonb as text: the driver's own JSON.parse would round 64-bit integers (nanosecond times). */
+  outputFields: string | null;
   eventTimeText: string;
 }
 
 const LIST_COLUMNS = Prisma.sql`
   a.id::text AS id, a."environmentId"::text AS "environmentId", a.rule, a.priority::text AS priority,
-  a.source, a.output, a."outputFields", a.tags, a.hostname, a."eventTime", a."eventTime"::text AS "eventTimeText",
+  a.source, a.output, a."outputFields"::text AS "outputFields", a.tags, a.hostname, a."eventTime", a."eventTime"::text AS "eventTimeText",
   a."createdAt", a.status::text AS status, a."assigneeId", u.name AS "assigneeName", a."groupId"::text AS "groupId"`;
 
 function toRow(raw: RawListRow): AlertListRow {
-  const { eventTimeText: _, outputFields, ...rest } = raw;
+  const { eventTimeText: _, outputFields: text, ...rest } = raw;
+  const outputFields = text === null ? null : parseJsonExact(text);
   return {
     ...rest,
     outputFields:

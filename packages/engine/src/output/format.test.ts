@@ -3,7 +3,7 @@ import { resolveOutputTransformer } from '../condition/output-transformer.js';
 import type { SyscallEvent } from '../events/syscall-event.js';
 import { createSyscallSource } from '../sources/syscall/source.js';
 import { compileOutput, OutputFormatError, renderOutput, renderOutputFields } from './format.js';
-import type { JsonValue } from './render.js';
+import { type JsonValue, toJson } from './render.js';
 
 const syscall = createSyscallSource();
 
@@ -69,6 +69,12 @@ describe('output formatting', () => {
       'proc.name': 'cat',
       'fd.num': 3,
     });
+  });
+
+  it('keeps 64-bit nanosecond times exact in output_fields', () => {
+    // 1470327477881781397 is not a double: Number() would make it ...781376.
+    expect(fields('%evt.rawtime')).toEqual({ 'evt.rawtime': 1470327477881781397n });
+    expect(toJson(fields('%evt.rawtime'))).toBe('{"evt.rawtime":1470327477881781397}');
   });
 
   it('renders transformers and keys their inner fields', () => {

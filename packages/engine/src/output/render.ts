@@ -72,9 +72,10 @@ export function renderText(v: Extracted, def: FieldDef | undefined): string {
 function scalarJson(v: Scalar, def: FieldDef | undefined): JsonValue {
   if (typeof v === 'string') return scalarText(v, def);
   if (typeof v === 'boolean' || typeof v === 'number') return v;
-  // Alerts must survive JSON.stringify in every consumer, so 64-bit values become JS numbers
-  // (exact up to 2^53; the alert's ISO `time` keeps full nanosecond precision).
-  if (typeof v === 'bigint') return Number(v);
+  // 64-bit values (nanosecond times, inode numbers) stay bigint: a JS number rounds them beyond
+  // 2^53. Falco prints them as integers; `toJson` does too, and consumers that need plain JSON
+  // (the collector's store and push) convert them at their boundary.
+  if (typeof v === 'bigint') return v;
   if (v instanceof Uint8Array) return bytesText(v);
   return ipText(v);
 }

@@ -96,6 +96,8 @@ describe('default rules', () => {
     expect(alert!.priority).toBe('Warning');
     expect(alert!.hostname).toBe('node-1');
     expect(alert!.output_fields['container.id']).toBe('8e93d7f8f7aa');
+    // The line prefix's time in nanoseconds, exact (a float would round the last digits).
+    expect(alert!.output_fields['evt.time']).toBe(BigInt(ev.ts));
     // Same shell on the host: no alert.
     expect(fired(sys({ type: 'execve', proc: proc('bash', []) }), 'syscall')).not.toContain(
       'shell_in_container',

@@ -293,8 +293,9 @@ export class RuleSet {
     for (const x of r.extraFields) {
       fields[x.key] = renderOutputText(x.parts, event);
     }
-    // The time of the line prefix, as integer nanoseconds (also when the output names it).
-    fields[iso ? 'evt.time.iso8601' : 'evt.time'] = Number(ns);
+    // The time of the line prefix, as integer nanoseconds (also when the output names it), exact:
+    // a bigint, as Falco prints it, not a float rounded to 2^53.
+    fields[iso ? 'evt.time.iso8601' : 'evt.time'] = ns;
     return {
       time: formatAlertTime(ns),
       rule: r.name,

@@ -6,6 +6,7 @@ import { type ReactNode, useState } from 'react';
 import { type AlertStatus, STATUSES } from '@/server/routers/alerts/alert-filter.schema';
 import { errorData, useTRPC } from '@/trpc/client';
 import styles from './alerts.module.css';
+import { alertsErrorText } from './error-text';
 import type { Member } from './filter-bar';
 import { fieldText, PriorityLabel, STATUS_LABELS, StatusLabel, Time } from './priority';
 
@@ -69,7 +70,7 @@ export function AlertDetail({
     return (
       <div className={`panel ${styles.detail}`}>
         <div className={styles.detailSection}>
-          <p className={styles.error}>{detail.error.message}</p>
+          <p className={styles.error}>{alertsErrorText(detail.error)}</p>
           {onClose ? (
             <button type="button" className="button" onClick={onClose}>
               Close

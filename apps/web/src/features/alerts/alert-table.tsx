@@ -10,6 +10,7 @@ import {
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { type RefObject, useMemo } from 'react';
 import type { AlertRow } from '@/server/routers/alerts/alert-filter.schema';
+import { alertMessage } from './alert-message';
 import styles from './alerts.module.css';
 import { PriorityLabel, StatusLabel, Time } from './priority';
 
@@ -34,7 +35,29 @@ export interface AlertTableProps {
   canSelect: boolean;
   /** Off when the list shows one environment: the column would repeat its name on every row. */
   showEnvironment: boolean;
+  /**
+   * Beside the detail panel: host, environment and assignee (all in the panel) give their width
+   * to the output, so no column is cut off and the message stays readable. Status stays: rows
+   * change status from the panel and the list should show it.
+   */
+  compact: boolean;
 }
+
+/** Columns left out beside the detail panel. */
+const WIDE_ONLY = new Set(['hostname', 'environmentId', 'assigneeName']);
+
+/** Column widths by id: the output takes what is left. */
+const WIDTHS: Record<string, string> = {
+  select: '32px',
+  eventTime: '124px',
+  priority: '96px',
+  rule: '14%',
+  output: 'auto',
+  hostname: '120px',
+  environmentId: '88px',
+  status: '108px',
+  assigneeName: '112px',
+};
 
 /**
  * The alert list: TanStack Table for columns and selection (keyed by alert id, so selection
@@ -97,8 +120,8 @@ export function AlertTable(props: AlertTableProps) {
         column.accessor('output', {
           header: 'Output',
           cell: (c) => (
-            <span className={styles.mono} title={c.getValue()}>
-              {c.getValue()}
+            <span className={styles.mono} title={c.getValue()} data-testid="alert-row-output">
+              {alertMessage(c.getValue())}
             </span>
           ),
         }),
@@ -134,15 +157,15 @@ export function AlertTable(props: AlertTableProps) {
       ]),
     [canSelect, environmentNames, onFilter],
   );
-  const visibleColumns = useMemo(
-    () =>
-      showEnvironment
-        ? columns
-        : columns.filter(
-            (c) => c.id !== 'environmentId' && !('accessorKey' in c && c.accessorKey === 'environmentId'),
-          ),
-    [columns, showEnvironment],
-  );
+  const compact = props.compact;
+  const visibleColumns = useMemo(() => {
+    const idOf = (c: (typeof columns)[number]) => c.id ?? ('accessorKey' in c ? String(c.accessorKey) : '');
+    return columns.filter((c) => {
+      const id = idOf(c);
+      if (id === 'environmentId' && !showEnvironment) return false;
+      return !(compact && WIDE_ONLY.has(id));
+    });
+  }, [columns, showEnvironment, compact]);
 
   const table = useTable({
     features,
@@ -165,17 +188,9 @@ export function AlertTable(props: AlertTableProps) {
   const items = virtualizer.getVirtualItems();
   const padTop = items[0]?.start ?? 0;
   const padBottom = items.length ? virtualizer.getTotalSize() - (items.at(-1)?.end ?? 0) : 0;
-  const widths = [
-    '40px',
-    '136px',
-    '112px',
-    '20%',
-    'auto',
-    '128px',
-    ...(showEnvironment ? ['96px'] : []),
-    '112px',
-    '116px',
-  ];
+  const widths = visibleColumns.map(
+    (c) => WIDTHS[c.id ?? ('accessorKey' in c ? String(c.accessorKey) : '')] ?? 'auto',
+  );
 
   return (
     <div
@@ -184,7 +199,7 @@ export function AlertTable(props: AlertTableProps) {
       onScroll={props.onScroll}
       data-testid="alert-scroller"
     >
-      <table className={styles.table} data-testid="alert-table">
+      <table className={`${styles.table} ${compact ? styles.tableCompact : ''}`} data-testid="alert-table">
         <colgroup>
           {widths.map((w, i) => (
             // biome-ignore lint/suspicious/noArrayIndexKey: fixed column layout

@@ -10,7 +10,9 @@ import { useTRPC } from '@/trpc/client';
 import { AlertDetail } from './alert-detail';
 import { AlertTable } from './alert-table';
 import styles from './alerts.module.css';
+import { alertsErrorText } from './error-text';
 import { BulkBar } from './bulk-bar';
+import { ExportLinks } from './export-links';
 import { FilterBar, type Member } from './filter-bar';
 import { filterToParams, parseFilterParams, type UrlFilter } from './filter-url';
 import { GroupTable } from './group-table';
@@ -50,6 +52,17 @@ function toRow(a: RealtimeAlert, environmentId: string): AlertRow {
   };
 }
 
+/** Decimal ids compare by length first: "10" comes after "9". */
+function compareIds(a: string, b: string): number {
+  return a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+}
+
+/** The list's order: event time descending, then id descending (the repository's keyset order). */
+function newestFirst(a: AlertRow, b: AlertRow): number {
+  if (a.eventTime !== b.eventTime) return a.eventTime < b.eventTime ? 1 : -1;
+  return compareIds(b.id, a.id);
+}
+
 const LIVE_LABELS: Record<LiveStatus, string> = {
   connecting: 'Connecting…',
   live: 'Live',
@@ -77,26 +90,46 @@ export function AlertsView({ environments, switcherEnvironment, canTriage, viewe
     [environments],
   );
 
+  // A navigation lands later (the page asks the server first), so `params` lags behind what this
+  // page last wrote: a second change made meanwhile must build on the first, not on the old URL.
+  // `written` are the query strings sent, oldest first; `from` is what the URL read then.
+  const writes = useRef<{ from: string; written: string[] }>({ from: '', written: [] });
+  const currentParams = useCallback((): URLSearchParams => {
+    const shown = params.toString();
+    const w = writes.current;
+    const last = w.written.at(-1);
+    if (last !== undefined && (shown === w.from || w.written.slice(0, -1).includes(shown))) {
+      return new URLSearchParams(last);
+    }
+    // Our last write landed, or the URL changed by other means (back button, a link): it wins.
+    writes.current = { from: shown, written: [] };
+    return new URLSearchParams(shown);
+  }, [params]);
   const navigate = useCallback(
-    (next: URLSearchParams) => router.replace(`${pathname}?${next.toString()}`, { scroll: false }),
-    [router, pathname],
+    (next: URLSearchParams) => {
+      currentParams();
+      writes.current.written.push(next.toString());
+      router.replace(`${pathname}?${next.toString()}`, { scroll: false });
+    },
+    [router, pathname, currentParams],
   );
   const setFilter = useCallback(
-    (next: UrlFilter) => {
-      const p = filterToParams(next, new URLSearchParams(params.toString()));
+    (change: (current: UrlFilter) => UrlFilter) => {
+      const base = currentParams();
+      const p = filterToParams(change(parseFilterParams(base, switcherEnvironment)), base);
       p.delete('alert');
       navigate(p);
     },
-    [navigate, params],
+    [navigate, currentParams, switcherEnvironment],
   );
   const setParam = useCallback(
     (key: string, value: string | null) => {
-      const p = new URLSearchParams(params.toString());
+      const p = currentParams();
       if (value === null) p.delete(key);
       else p.set(key, value);
       navigate(p);
     },
-    [navigate, params],
+    [navigate, currentParams],
   );
 
   const membersQuery = useQuery(trpc.organization.listMembers.queryOptions());
@@ -133,11 +166,16 @@ export function AlertsView({ environments, switcherEnvironment, canTriage, viewe
     setAllMatching(false);
   }, [filterKey]);
 
+  // One order, the server's: newest event first (ties by id). A live alert whose event is old (a
+  // late delivery) goes where a reload would put it, not on top; one older than every loaded row
+  // waits for the page that holds it.
   const rows = useMemo(() => {
     const fetched = list.data?.pages.flatMap((p) => p.rows) ?? [];
     const seen = new Set(fetched.map((r) => r.id));
-    return [...live.filter((r) => !seen.has(r.id)), ...fetched];
-  }, [list.data, live]);
+    const oldest = list.hasNextPage ? fetched.at(-1) : undefined;
+    const extra = live.filter((r) => !seen.has(r.id) && !(oldest && newestFirst(r, oldest) > 0));
+    return extra.length ? [...extra, ...fetched].sort(newestFirst) : fetched;
+  }, [list.data, list.hasNextPage, live]);
 
   const markFresh = useCallback((ids: string[]) => {
     setFresh((prev) => new Set([...prev, ...ids]));
@@ -156,7 +194,6 @@ export function AlertsView({ environments, switcherEnvironment, canTriage, viewe
         .map((a) => toRow(a, envId))
         .filter((r) => matchesFilter(r, filter, environmentId));
       if (matching.length === 0) return;
-      matching.sort((a, b) => (a.eventTime < b.eventTime ? 1 : a.eventTime > b.eventTime ? -1 : 0));
       // Scrolled down: do not move the rows under the user's eyes; offer them instead.
       if (!atTop.current) {
         setPending((prev) => [...matching, ...prev].slice(0, 1000));
@@ -201,10 +238,10 @@ export function AlertsView({ environments, switcherEnvironment, canTriage, viewe
 
   const onFilterValue = useCallback(
     (kind: 'rule' | 'host', value: string) => {
-      if (kind === 'rule') setFilter({ ...filter, rules: [...new Set([...(filter.rules ?? []), value])] });
-      else setFilter({ ...filter, hostnames: [...new Set([...(filter.hostnames ?? []), value])] });
+      if (kind === 'rule') setFilter((f) => ({ ...f, rules: [...new Set([...(f.rules ?? []), value])] }));
+      else setFilter((f) => ({ ...f, hostnames: [...new Set([...(f.hostnames ?? []), value])] }));
     },
-    [filter, setFilter],
+    [setFilter],
   );
 
   const selectedIds = Object.keys(selection).filter((id) => selection[id]);
@@ -231,6 +268,7 @@ export function AlertsView({ environments, switcherEnvironment, canTriage, viewe
           </button>
           <span className={styles.tabSpacer} />
           <SavedViews params={params} onApply={(p) => navigate(p)} viewerId={viewerId} />
+          <ExportLinks filter={filter} />
           <span className={styles.live} data-testid="live-status" data-status={liveStatus}>
             <span className={styles.liveDot} data-status={liveStatus} />
             {LIVE_LABELS[liveStatus]}
@@ -247,7 +285,11 @@ export function AlertsView({ environments, switcherEnvironment, canTriage, viewe
               void queryClient.invalidateQueries({ queryKey: trpc.alerts.count.pathKey() });
             }}
             onOpenGroup={(groupId) => {
-              const p = filterToParams({ ...filter, group: groupId }, new URLSearchParams(params.toString()));
+              const base = currentParams();
+              const p = filterToParams(
+                { ...parseFilterParams(base, switcherEnvironment), group: groupId },
+                base,
+              );
               p.delete('tab');
               navigate(p);
             }}
@@ -305,12 +347,15 @@ export function AlertsView({ environments, switcherEnvironment, canTriage, viewe
               onScroll={onScroll}
               canSelect={canTriage}
               showEnvironment={!filter.environment}
+              compact={openId !== null}
               footer={
                 <div className={styles.footer}>
                   {list.isPending ? (
                     'Loading alerts…'
                   ) : list.isError ? (
-                    <span className={styles.error}>{list.error.message}</span>
+                    <span className={styles.error} data-testid="alerts-error">
+                      {alertsErrorText(list.error)}
+                    </span>
                   ) : rows.length === 0 ? (
                     <div className={styles.empty} data-testid="alerts-empty">
                       No alerts match these filters
@@ -343,7 +388,7 @@ export function AlertsView({ environments, switcherEnvironment, canTriage, viewe
           onClose={() => setParam('alert', null)}
           onOpen={(id) => setParam('alert', id)}
           onFilterField={(key, value) =>
-            setFilter({ ...filter, fields: [...(filter.fields ?? []), { key, value }] })
+            setFilter((f) => ({ ...f, fields: [...(f.fields ?? []), { key, value }] }))
           }
           onChanged={() => {
             void queryClient.invalidateQueries({ queryKey: trpc.alerts.list.infiniteQueryKey(listInput) });

@@ -5,6 +5,7 @@ import { useState } from 'react';
 import { STATUSES } from '@/server/routers/alerts/alert-filter.schema';
 import { useTRPC } from '@/trpc/client';
 import styles from './alerts.module.css';
+import { alertsErrorText } from './error-text';
 import type { Member } from './filter-bar';
 import type { UrlFilter } from './filter-url';
 import { STATUS_LABELS } from './priority';
@@ -146,7 +147,7 @@ export function BulkBar({
         </div>
       ) : null}
       {triage.error ? (
-        <div className={`${styles.confirm} ${styles.error}`}>{triage.error.message}</div>
+        <div className={`${styles.confirm} ${styles.error}`}>{alertsErrorText(triage.error)}</div>
       ) : null}
     </>
   );

@@ -54,7 +54,12 @@ export function FilterBar({
   filter: UrlFilter;
   environments: { name: string; displayName: string }[];
   members: Member[];
-  onChange: (next: UrlFilter) => void;
+  /**
+   * Receives a change to apply to the newest filter, not a whole filter: two quick changes (the
+   * priority comparison, then the priority) would otherwise each start from the URL as it was
+   * before either landed, and the second would undo the first.
+   */
+  onChange: (change: (current: UrlFilter) => UrlFilter) => void;
 }) {
   const trpc = useTRPC();
   const facets = useQuery({
@@ -85,7 +90,7 @@ export function FilterBar({
     const v = value.trim();
     if (!v) return;
     setError(null);
-    const next: UrlFilter = { ...filter };
+    let change: (f: UrlFilter) => UrlFilter;
     if (kind === 'field') {
       const eq = v.indexOf('=');
       const key = eq > 0 ? v.slice(0, eq).trim() : '';
@@ -93,7 +98,8 @@ export function FilterBar({
         setError('Write it as field = value, e.g. k8s.ns.name = prod');
         return;
       }
-      next.fields = [...(filter.fields ?? []), { key, value: v.slice(eq + 1).trim() }];
+      const field = { key, value: v.slice(eq + 1).trim() };
+      change = (f) => ({ ...f, fields: [...(f.fields ?? []), field] });
     } else if (kind === 'assignee') {
       const member = members.find((m) => m.name.toLowerCase() === v.toLowerCase() || m.userId === v);
       const id = v === 'me' || v === 'none' ? v : member?.userId;
@@ -101,13 +107,13 @@ export function FilterBar({
         setError(`No member named "${v}"`);
         return;
       }
-      next.assignees = [...new Set([...(filter.assignees ?? []), id])];
+      change = (f) => ({ ...f, assignees: [...new Set([...(f.assignees ?? []), id])] });
     } else {
       const key = ({ rule: 'rules', source: 'sources', tag: 'tags', host: 'hostnames' } as const)[kind];
-      next[key] = [...new Set([...(filter[key] ?? []), v])];
+      change = (f) => ({ ...f, [key]: [...new Set([...(f[key] ?? []), v])] });
     }
     setValue('');
-    onChange(next);
+    onChange(change);
   }
 
   return (
@@ -117,7 +123,10 @@ export function FilterBar({
           className="select"
           aria-label="Environment"
           value={filter.environment ?? ''}
-          onChange={(e) => onChange({ ...filter, environment: e.target.value || null })}
+          onChange={(e) => {
+            const environment = e.target.value || null;
+            onChange((f) => ({ ...f, environment }));
+          }}
         >
           <option value="">All environments</option>
           {environments.map((env) => (
@@ -131,10 +140,10 @@ export function FilterBar({
           aria-label="Priority comparison"
           value={filter.priority?.op ?? 'gte'}
           disabled={!filter.priority}
-          onChange={(e) =>
-            filter.priority &&
-            onChange({ ...filter, priority: { ...filter.priority, op: e.target.value as 'gte' | 'eq' } })
-          }
+          onChange={(e) => {
+            const op = e.target.value as 'gte' | 'eq';
+            onChange((f) => (f.priority ? { ...f, priority: { ...f.priority, op } } : f));
+          }}
         >
           <option value="gte">at least</option>
           <option value="eq">exactly</option>
@@ -146,7 +155,7 @@ export function FilterBar({
           value={filter.priority?.value ?? ''}
           onChange={(e) => {
             const v = e.target.value as (typeof PRIORITIES)[number] | '';
-            onChange({ ...filter, priority: v ? { op: filter.priority?.op ?? 'gte', value: v } : null });
+            onChange((f) => ({ ...f, priority: v ? { op: f.priority?.op ?? 'gte', value: v } : null }));
           }}
         >
           <option value="">Any priority</option>
@@ -164,10 +173,10 @@ export function FilterBar({
             filter.statuses?.length === 1 ? filter.statuses[0] : filter.statuses?.length ? 'several' : ''
           }
           onChange={(e) =>
-            onChange({
-              ...filter,
+            onChange((f) => ({
+              ...f,
               statuses: e.target.value ? [e.target.value as (typeof STATUSES)[number]] : [],
-            })
+            }))
           }
         >
           <option value="">Any status</option>
@@ -185,14 +194,14 @@ export function FilterBar({
           onChange={(e) => {
             const v = e.target.value;
             if (v === 'custom') {
-              onChange({
-                ...filter,
+              onChange((f) => ({
+                ...f,
                 range: null,
                 from: new Date(Date.now() - 86_400_000).toISOString(),
                 to: null,
-              });
+              }));
             } else {
-              onChange({ ...filter, range: (v || null) as UrlFilter['range'], from: null, to: null });
+              onChange((f) => ({ ...f, range: (v || null) as UrlFilter['range'], from: null, to: null }));
             }
           }}
         >
@@ -212,7 +221,10 @@ export function FilterBar({
               aria-label="From"
               value={toLocalInput(filter.from)}
               onChange={(e) =>
-                onChange({ ...filter, from: e.target.value ? new Date(e.target.value).toISOString() : null })
+                onChange((f) => ({
+                  ...f,
+                  from: e.target.value ? new Date(e.target.value).toISOString() : null,
+                }))
               }
             />
             <input
@@ -221,7 +233,10 @@ export function FilterBar({
               aria-label="To"
               value={toLocalInput(filter.to)}
               onChange={(e) =>
-                onChange({ ...filter, to: e.target.value ? new Date(e.target.value).toISOString() : null })
+                onChange((f) => ({
+                  ...f,
+                  to: e.target.value ? new Date(e.target.value).toISOString() : null,
+                }))
               }
             />
           </>
@@ -230,7 +245,7 @@ export function FilterBar({
           className={styles.grow}
           onSubmit={(e) => {
             e.preventDefault();
-            onChange({ ...filter, text: text.trim() });
+            onChange((f) => ({ ...f, text: text.trim() }));
           }}
         >
           <input
@@ -315,13 +330,18 @@ function ActiveFilters({
 }: {
   filter: UrlFilter;
   members: Member[];
-  onChange: (next: UrlFilter) => void;
+  /**
+   * Receives a change to apply to the newest filter, not a whole filter: two quick changes (the
+   * priority comparison, then the priority) would otherwise each start from the URL as it was
+   * before either landed, and the second would undo the first.
+   */
+  onChange: (change: (current: UrlFilter) => UrlFilter) => void;
 }) {
   const chips: { key: string; label: string; value: string; remove: () => void }[] = [];
   const without =
     <K extends 'rules' | 'sources' | 'tags' | 'hostnames' | 'assignees'>(k: K, v: string) =>
     () =>
-      onChange({ ...filter, [k]: (filter[k] ?? []).filter((x) => x !== v) });
+      onChange((f) => ({ ...f, [k]: (f[k] ?? []).filter((x) => x !== v) }));
   for (const v of filter.rules ?? [])
     chips.push({ key: `r${v}`, label: 'rule', value: v, remove: without('rules', v) });
   for (const v of filter.sources ?? [])
@@ -340,7 +360,7 @@ function ActiveFilters({
       key: `f${i}${f.key}`,
       label: `${f.key} =`,
       value: f.value,
-      remove: () => onChange({ ...filter, fields: (filter.fields ?? []).filter((_, j) => j !== i) }),
+      remove: () => onChange((f) => ({ ...f, fields: (f.fields ?? []).filter((_, j) => j !== i) })),
     });
   });
   if (filter.statuses && filter.statuses.length > 1)
@@ -348,21 +368,21 @@ function ActiveFilters({
       key: 'statuses',
       label: 'status',
       value: filter.statuses.map((s) => STATUS_LABELS[s]).join(' or '),
-      remove: () => onChange({ ...filter, statuses: [] }),
+      remove: () => onChange((f) => ({ ...f, statuses: [] })),
     });
   if (filter.text)
     chips.push({
       key: 'q',
       label: 'output contains',
       value: filter.text,
-      remove: () => onChange({ ...filter, text: '' }),
+      remove: () => onChange((f) => ({ ...f, text: '' })),
     });
   if (filter.group)
     chips.push({
       key: 'g',
       label: 'group',
       value: filter.group.slice(0, 8),
-      remove: () => onChange({ ...filter, group: null }),
+      remove: () => onChange((f) => ({ ...f, group: null })),
     });
   if (chips.length === 0) return null;
   return (

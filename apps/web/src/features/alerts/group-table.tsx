@@ -2,13 +2,24 @@
 
 import { useInfiniteQuery, useMutation, useQuery } from '@tanstack/react-query';
 import { useState } from 'react';
-import { STATUSES } from '@/server/routers/alerts/alert-filter.schema';
+import { type AlertStatus, STATUSES } from '@/server/routers/alerts/alert-filter.schema';
 import { useTRPC } from '@/trpc/client';
 import styles from './alerts.module.css';
+import { alertsErrorText } from './error-text';
 import type { Member } from './filter-bar';
 import type { UrlFilter } from './filter-url';
-import { PriorityLabel, STATUS_LABELS, StatusLabel, Time } from './priority';
+import { alertMessage } from './alert-message';
+import { PriorityLabel, STATUS_LABELS, Time } from './priority';
 import { describeChange, summarizeTriage, type TriageChange } from './triage-change';
+
+/** "2 acknowledged · 1 resolved": every status the group's alerts are in, counts capped at 100. */
+function statusSummary(counts: Partial<Record<AlertStatus, number>>): string {
+  const parts = STATUSES.filter((s) => (counts[s] ?? 0) > 0).map((s) => {
+    const n = counts[s] ?? 0;
+    return `${n >= 100 ? '100+' : n} ${STATUS_LABELS[s].toLowerCase()}`;
+  });
+  return parts.length ? parts.join(' · ') : 'No alerts';
+}
 
 interface PendingTriage {
   group: { id: string; rule: string; environment: string };
@@ -90,7 +101,7 @@ export function GroupTable({
           {count.isPending ? (
             <span>Counting the group&apos;s alerts…</span>
           ) : count.isError ? (
-            <span className={styles.error}>{count.error.message}</span>
+            <span className={styles.error}>{alertsErrorText(count.error)}</span>
           ) : count.data.count === 0 ? (
             <span>No alert of this group matches the current filter.</span>
           ) : (
@@ -116,7 +127,7 @@ export function GroupTable({
           <button type="button" className="button" onClick={() => setPending(null)}>
             Cancel
           </button>
-          {triage.error ? <span className={styles.error}>{triage.error.message}</span> : null}
+          {triage.error ? <span className={styles.error}>{alertsErrorText(triage.error)}</span> : null}
         </div>
       ) : null}
       {result ? (
@@ -130,16 +141,16 @@ export function GroupTable({
       <div className={styles.scroller} data-testid="group-table">
         <table className={`${styles.table} ${canTriage ? styles.groupTable : ''}`}>
           <colgroup>
-            <col style={{ width: '96px' }} />
-            <col style={{ width: '180px' }} />
-            <col />
-            <col style={{ width: '64px' }} />
-            <col style={{ width: '132px' }} />
-            <col style={{ width: '132px' }} />
-            {showEnvironment ? <col style={{ width: '88px' }} /> : null}
-            <col style={{ width: '56px' }} />
-            <col style={{ width: '132px' }} />
+            <col style={{ width: '90px' }} />
             <col style={{ width: '150px' }} />
+            <col />
+            <col style={{ width: '56px' }} />
+            <col style={{ width: '112px' }} />
+            <col style={{ width: '112px' }} />
+            {showEnvironment ? <col style={{ width: '88px' }} /> : null}
+            <col style={{ width: '180px' }} />
+            <col style={{ width: '110px' }} />
+            {canTriage ? <col style={{ width: '110px' }} /> : null}
           </colgroup>
           <thead>
             <tr>
@@ -150,15 +161,11 @@ export function GroupTable({
               <th>First seen</th>
               <th>Last seen</th>
               {showEnvironment ? <th>Env</th> : null}
-              <th style={{ textAlign: 'right' }} title="Alerts of the group still open">
-                Open
-              </th>
-              <th title={canTriage ? "Sets the status of the group's alerts matching the filter" : undefined}>
-                Status
-              </th>
-              <th title={canTriage ? "Assigns the group's alerts matching the filter" : undefined}>
-                Assignee
-              </th>
+              <th title="The group's alerts by status">Status</th>
+              <th title="Who the group's alerts are assigned to">Assignee</th>
+              {canTriage ? (
+                <th title="Change the group's alerts matching the current filter">Triage</th>
+              ) : null}
             </tr>
           </thead>
           <tbody>
@@ -175,7 +182,7 @@ export function GroupTable({
                 </td>
                 <td title={g.rule}>{g.rule}</td>
                 <td className={styles.mono} title={g.lastOutput}>
-                  {g.lastOutput}
+                  {alertMessage(g.lastOutput)}
                 </td>
                 <td style={{ textAlign: 'right', fontVariantNumeric: 'tabular-nums' }}>
                   {g.count.toLocaleString()}
@@ -189,75 +196,67 @@ export function GroupTable({
                 {showEnvironment ? (
                   <td className={styles.muted}>{environmentNames[g.environmentId] ?? ''}</td>
                 ) : null}
+                <td data-testid="group-status" title={statusSummary(g.statusCounts)}>
+                  {statusSummary(g.statusCounts)}
+                </td>
                 <td
-                  style={{ textAlign: 'right', fontVariantNumeric: 'tabular-nums' }}
-                  data-testid="group-open"
+                  data-testid="group-assignee"
+                  className={g.assignment.kind === 'one' ? undefined : styles.muted}
+                  title={
+                    g.assignment.kind === 'mixed'
+                      ? 'Assigned to several people, or only some of the alerts are assigned'
+                      : undefined
+                  }
                 >
-                  {g.openCount >= 100 ? '100+' : g.openCount}
+                  {g.assignment.kind === 'none'
+                    ? 'Unassigned'
+                    : g.assignment.kind === 'mixed'
+                      ? 'Mixed'
+                      : (g.assignment.assigneeName ?? 'a former member')}
                 </td>
                 {canTriage ? (
-                  // The selects show the group's status and assignee and act on its alerts; a
-                  // click on them must not open the group.
+                  // Actions, apart from the state cells: each choice is confirmed with a count first.
+                  // A click on them must not open the group.
                   // biome-ignore lint/a11y/useKeyWithClickEvents: only stops the row's click from bubbling
                   <td className={styles.groupTriage} onClick={(e) => e.stopPropagation()}>
                     <select
                       className="select"
-                      aria-label={`Set the status of the ${g.rule} group's alerts`}
-                      data-testid="group-status"
-                      data-status={g.status}
+                      aria-label={`Triage the ${g.rule} group's alerts`}
+                      data-testid="group-triage-action"
                       value=""
                       disabled={triage.isPending}
                       onChange={(e) => {
-                        const status = STATUSES.find((s) => s === e.target.value);
-                        if (status) choose(g, { status });
+                        // `status:resolved` or `assign:<user id>` (ids may hold colons themselves).
+                        const choice = e.target.value;
+                        const kind = choice.slice(0, choice.indexOf(':'));
+                        const value = choice.slice(choice.indexOf(':') + 1);
+                        const status = STATUSES.find((s) => s === value);
+                        if (kind === 'status' && status) choose(g, { status });
+                        else if (kind === 'assign' && value)
+                          choose(g, { assigneeId: value === 'none' ? null : value });
                       }}
                     >
-                      {/* The current value as the closed select's label; every choice fires a change. */}
-                      <option value="" hidden>
-                        {STATUS_LABELS[g.status]}
+                      <option value="" disabled>
+                        Triage…
                       </option>
-                      {STATUSES.map((s) => (
-                        <option key={s} value={s}>
-                          {s === 'open' ? 'Reopen' : STATUS_LABELS[s]}
-                        </option>
-                      ))}
+                      <optgroup label="Set status">
+                        {STATUSES.map((s) => (
+                          <option key={s} value={`status:${s}`}>
+                            {s === 'open' ? 'Reopen' : STATUS_LABELS[s]}
+                          </option>
+                        ))}
+                      </optgroup>
+                      <optgroup label="Assign">
+                        <option value="assign:none">Unassign</option>
+                        {members.map((m) => (
+                          <option key={m.userId} value={`assign:${m.userId}`}>
+                            {m.name}
+                          </option>
+                        ))}
+                      </optgroup>
                     </select>
                   </td>
-                ) : (
-                  <td data-testid="group-status">
-                    <StatusLabel status={g.status} />
-                  </td>
-                )}
-                {canTriage ? (
-                  // biome-ignore lint/a11y/useKeyWithClickEvents: only stops the row's click from bubbling
-                  <td className={styles.groupTriage} onClick={(e) => e.stopPropagation()}>
-                    <select
-                      className="select"
-                      aria-label={`Assign the ${g.rule} group's alerts`}
-                      data-testid="group-assignee"
-                      value=""
-                      disabled={triage.isPending}
-                      onChange={(e) =>
-                        e.target.value &&
-                        choose(g, { assigneeId: e.target.value === 'none' ? null : e.target.value })
-                      }
-                    >
-                      <option value="" hidden>
-                        {g.assigneeName ?? 'Unassigned'}
-                      </option>
-                      <option value="none">Unassign</option>
-                      {members.map((m) => (
-                        <option key={m.userId} value={m.userId}>
-                          {m.name}
-                        </option>
-                      ))}
-                    </select>
-                  </td>
-                ) : (
-                  <td className={g.assigneeName ? undefined : styles.muted} data-testid="group-assignee">
-                    {g.assigneeName ?? '—'}
-                  </td>
-                )}
+                ) : null}
               </tr>
             ))}
           </tbody>
@@ -266,7 +265,9 @@ export function GroupTable({
           {groups.isPending ? (
             'Loading groups…'
           ) : groups.isError ? (
-            <span className={styles.error}>{groups.error.message}</span>
+            <span className={styles.error} data-testid="alerts-error">
+              {alertsErrorText(groups.error)}
+            </span>
           ) : rows.length === 0 ? (
             <div className={styles.empty}>No repeated alerts match these filters.</div>
           ) : groups.hasNextPage ? (

@@ -19,6 +19,8 @@ export interface RulesEditorProps {
   readOnly?: boolean;
   /** Line to reveal and select (after a click in the problems list); bump `nonce` to repeat. */
   reveal?: { file: string; line: number; column: number; nonce: number } | null;
+  /** The cursor's line (1-based) in the active file, whenever it moves: the test panel follows it. */
+  onCursorLine?: (file: string, line: number) => void;
 }
 
 const uriOf = (draftKey: string, file: string) => `peregrine://draft/${draftKey}/${file}`;
@@ -39,6 +41,7 @@ export function RulesEditor({
   analysis,
   readOnly,
   reveal,
+  onCursorLine,
 }: RulesEditorProps) {
   const editorRef = useRef<Parameters<OnMount>[0] | null>(null);
   const [theme, setTheme] = useState<'peregrine-light' | 'peregrine-dark'>('peregrine-light');
@@ -95,6 +98,10 @@ export function RulesEditor({
     editor.focus();
   }, [reveal, activeFile]);
 
+  // Read through a ref: Monaco's listener is registered once, at mount.
+  const cursorListener = useRef<((line: number) => void) | null>(null);
+  cursorListener.current = file && onCursorLine ? (line) => onCursorLine(file.name, line) : null;
+
   if (!file) return null;
   return (
     <div className={styles.host}>
@@ -109,6 +116,7 @@ export function RulesEditor({
         onChange={(value) => onChange(file.name, value ?? '')}
         onMount={(editor) => {
           editorRef.current = editor;
+          editor.onDidChangeCursorPosition((e) => cursorListener.current?.(e.position.lineNumber));
         }}
         loading={<div className={styles.loading}>Loading editor…</div>}
         options={{

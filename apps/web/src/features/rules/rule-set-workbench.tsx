@@ -6,6 +6,7 @@ import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useEffect, useMemo, useState } from 'react';
 import type { RuleMarker } from '@/features/editor/analyze-rules';
 import { LazyRulesEditor } from '@/features/editor/rules-editor-lazy';
+import { defaultSampleSource } from '@/features/editor/run-sample-events';
 import { useRulesAnalysis } from '@/features/editor/use-rules-analysis';
 import { PageHeader } from '@/features/shell/page-header';
 import { useTRPC } from '@/trpc/client';
@@ -56,6 +57,7 @@ export function RuleSetWorkbench({ ruleSetId, role }: { ruleSetId: string; role:
     null,
   );
   const [newFile, setNewFile] = useState<string | null>(null);
+  const [cursor, setCursor] = useState<{ file: string; line: number } | null>(null);
   const [notice, setNotice] = useState<{ kind: 'success' | 'warning'; text: string } | null>(null);
 
   // A newly selected version replaces the draft (unsaved edits belong to the version they started from).
@@ -111,7 +113,12 @@ export function RuleSetWorkbench({ ruleSetId, role }: { ruleSetId: string; role:
   const errors = analysis?.errorCount ?? 0;
   const warnings = analysis?.warningCount ?? 0;
   const countFor = (file: string) => markers.filter((m) => m.file === file && m.severity === 'error').length;
-  const defaultSource = analysis?.rules[0]?.source ?? 'syscall';
+  const activeContent = files.find((f) => f.name === activeFile)?.content ?? '';
+  const defaultSource = defaultSampleSource(
+    activeContent,
+    cursor?.file === activeFile ? cursor.line : null,
+    analysis?.rules ?? [],
+  );
   const stagingEnv = environments[0];
 
   return (
@@ -270,6 +277,7 @@ export function RuleSetWorkbench({ ruleSetId, role }: { ruleSetId: string; role:
                   analysis={analysis}
                   readOnly={!canAuthor}
                   reveal={reveal}
+                  onCursorLine={(file, line) => setCursor({ file, line })}
                   onChange={(name, content) =>
                     setDraft((d) =>
                       d ? { ...d, files: d.files.map((f) => (f.name === name ? { ...f, content } : f)) } : d,

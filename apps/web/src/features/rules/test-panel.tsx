@@ -23,7 +23,9 @@ export function TestPanel({
   defaultSource: string;
 }) {
   const [text, setText] = useState(EXAMPLE);
-  const [source, setSource] = useState(defaultSource);
+  // Follows the rule under the editor's cursor until the author picks a source here.
+  const [picked, setPicked] = useState<string | null>(null);
+  const source = picked ?? defaultSource;
   const [run, setRun] = useState<SampleRun | null>(null);
   const [parseError, setParseError] = useState<string | null>(null);
   const sources = useMemo(() => [...fieldCatalog().keys()], []);
@@ -55,7 +57,7 @@ export function TestPanel({
               className="select"
               style={{ width: 120, height: 28 }}
               value={source}
-              onChange={(e) => setSource(e.target.value)}
+              onChange={(e) => setPicked(e.target.value)}
               aria-label="Event source"
             >
               {sources.map((s) => (

@@ -24,6 +24,15 @@ export const rangeSchema = z.enum(RANGES);
 export type TimeRange = z.infer<typeof rangeSchema>;
 
 const text = z.string().trim().min(1).max(256);
+
+/**
+ * An id of Postgres' `uuid` type in its canonical text form. Not `z.uuid()`: that accepts RFC 4122
+ * versions and variants only, and alert group ids are `md5(...)::uuid` (the collector derives
+ * them from the environment and dedup key), so most of them carry no version nibble at all.
+ */
+export const databaseUuidSchema = z
+  .string()
+  .regex(/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i, 'Not a valid id');
 const many = z.array(text).max(50).default([]);
 
 /**
@@ -53,7 +62,7 @@ export const alertFilterSchema = z.object({
     .array(z.object({ key: z.string().trim().min(1).max(128), value: z.string().max(1024) }))
     .max(10)
     .default([]),
-  group: z.uuid().nullable().default(null),
+  group: databaseUuidSchema.nullable().default(null),
 });
 
 export type AlertFilterInput = z.input<typeof alertFilterSchema>;

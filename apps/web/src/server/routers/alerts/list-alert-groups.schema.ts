@@ -24,6 +24,14 @@ export const listAlertGroupsOutput = z.object({
       assigneeName: z.string().nullable(),
       /** Open alerts in the group, counted up to 100. */
       openCount: z.number().int().nonnegative(),
+      /** The group's alerts per status, each counted up to 100; statuses without alerts absent. */
+      statusCounts: z.partialRecord(statusSchema, z.number().int().nonnegative()),
+      /** Who the group's alerts are assigned to: nobody, one member, or several (or some). */
+      assignment: z.discriminatedUnion('kind', [
+        z.object({ kind: z.literal('none') }),
+        z.object({ kind: z.literal('one'), assigneeId: z.string(), assigneeName: z.string().nullable() }),
+        z.object({ kind: z.literal('mixed') }),
+      ]),
     }),
   ),
   nextCursor: z.string().nullable(),

@@ -1,0 +1,36 @@
+import { describe, expect, it } from 'vitest';
+import { parseJsonExact, stringifyJsonExact } from './json-exact.js';
+
+describe('exact JSON for 64-bit integers', () => {
+  it('writes a bigint as its integer literal, anywhere in the value', () => {
+    expect(stringifyJsonExact({ 'evt.time': 1700000000123456789n, list: [1n, -2n], s: 'x' })).toBe(
+      '{"evt.time":1700000000123456789,"list":[1,-2],"s":"x"}',
+    );
+    expect(stringifyJsonExact({ a: 1 })).toBe('{"a":1}');
+  });
+
+  it('leaves strings that look like its marker alone', () => {
+    const text = stringifyJsonExact({ t: 5n, forged: '\u0001bigint-x:7' });
+    expect(JSON.parse(text)).toEqual({ t: 5, forged: '\u0001bigint-x:7' });
+  });
+
+  it('reads integers beyond 2^53 as exact decimal strings, the rest as usual', () => {
+    expect(
+      parseJsonExact(
+        '{"evt.time": 1700000000123456789, "pid": 42, "neg": -1700000000123456789, "f": 1.5e300, "s": "1700000000123456789 \\" 1700000000123456789"}',
+      ),
+    ).toEqual({
+      'evt.time': '1700000000123456789',
+      pid: 42,
+      neg: '-1700000000123456789',
+      f: 1.5e300,
+      s: '1700000000123456789 " 1700000000123456789',
+    });
+    expect(parseJsonExact('[9007199254740991]')).toEqual([9007199254740991]);
+  });
+
+  it('round-trips a nanosecond time exactly', () => {
+    const text = stringifyJsonExact({ 'evt.time': 1700000000123456789n });
+    expect(parseJsonExact(text)).toEqual({ 'evt.time': '1700000000123456789' });
+  });
+});

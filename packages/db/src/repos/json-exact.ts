@@ -1,0 +1,64 @@
+/**
+ * JSON text with exact 64-bit integers. Falco's output fields carry nanosecond times
+ * (`evt.time`, `evt.rawtime`: 19 digits) that a JavaScript number rounds; jsonb keeps any integer
+ * exactly, so only the JavaScript side of the way in and out needs care.
+ */
+
+/**
+ * `JSON.stringify` that writes a bigint as an integer literal (plain `JSON.stringify` throws on
+ * one). The bigint is first written as a string carrying a random marker, then the quotes and
+ * marker are removed: alert content cannot forge the marker.
+ */
+export function stringifyJsonExact(value: unknown): string {
+  let marker: string | null = null;
+  const text = JSON.stringify(value, (_key, v: unknown) => {
+    if (typeof v !== 'bigint') return v;
+    marker ??= `\u0001bigint-${crypto.randomUUID()}:`;
+    return `${marker}${v.toString()}`;
+  });
+  if (marker === null) return text;
+  // JSON.stringify escapes U+0001 as \u0001 inside strings.
+  const escaped = JSON.stringify(marker)
+    .slice(1, -1)
+    .replace(/[\\^$.*+?()[\]{}|]/g, '\\$&');
+  return text.replace(new RegExp(`"${escaped}(-?\\d+)"`, 'g'), '$1');
+}
+
+/**
+ * `JSON.parse` that keeps integers beyond 2^53 exact, as decimal strings (JSON has nowhere else to
+ * put them once they leave for a browser); every other value parses as usual.
+ */
+export function parseJsonExact(text: string): unknown {
+  return JSON.parse(quoteUnsafeIntegers(text));
+}
+
+function quoteUnsafeIntegers(text: string): string {
+  // Fast path: no run of 16 digits, so no integer beyond 2^53 (9007199254740991, 16 digits).
+  if (!/\d{16}/.test(text)) return text;
+  let out = '';
+  let from = 0;
+  let i = 0;
+  while (i < text.length) {
+    const c = text.charCodeAt(i);
+    if (c === 0x22) {
+      // Skip a string, escapes included.
+      i++;
+      while (i < text.length && text.charCodeAt(i) !== 0x22) i += text.charCodeAt(i) === 0x5c ? 2 : 1;
+      i++;
+      continue;
+    }
+    if (c === 0x2d || (c >= 0x30 && c <= 0x39)) {
+      const start = i;
+      i++;
+      while (i < text.length && /[\d.eE+-]/.test(text.charAt(i))) i++;
+      const token = text.slice(start, i);
+      if (/^-?\d{16,}$/.test(token) && !Number.isSafeInteger(Number(token))) {
+        out += `${text.slice(from, start)}"${token}"`;
+        from = i;
+      }
+      continue;
+    }
+    i++;
+  }
+  return out + text.slice(from);
+}
