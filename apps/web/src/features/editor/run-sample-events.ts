@@ -1,4 +1,4 @@
-import { load, type RulesFile } from '@peregrine/engine';
+import { load, type RulesFile, splitVersionFiles } from '@peregrine/engine';
 import type { SampleEvent } from './sample-events';
 
 /** What one sample event did to the draft's rules. */
@@ -22,7 +22,8 @@ export function runSampleEvents(
   events: readonly SampleEvent[],
   source: string,
 ): SampleRun {
-  const loaded = load(files, { ruleMatching: 'all' });
+  // The draft's tests/ files are not rules.
+  const loaded = load(splitVersionFiles(files).rules, { ruleMatching: 'all' });
   if (!loaded.ok) {
     const first = loaded.diagnostics.find((d) => d.severity === 'error');
     return {
