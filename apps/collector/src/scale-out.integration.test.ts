@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { getEnvironmentAlertStats, listEnvironmentAlerts } from '@peregrine/db';
-import { connect } from 'nats';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CollectorProcess, ensureBuilt, startCollectorProcess } from './testing/processes.js';
 import {
@@ -39,7 +40,7 @@ afterAll(async () => {
   for (const p of processes) await p.stop();
   const nc = await connect({ servers: NATS_URL });
   try {
-    await (await nc.jetstreamManager()).streams.delete(STREAM);
+    await (await jetstreamManager(nc)).streams.delete(STREAM);
   } catch {
     // already gone
   }

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { getEnvironmentAlertStats } from '@peregrine/db';
-import { connect } from 'nats';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Collector } from '../app.js';
 import { createWorld, syscallEvent, type World } from '../testing/world.js';
@@ -33,7 +34,7 @@ afterAll(async () => {
   await queue?.close();
   const nc = await connect({ servers: NATS_URL });
   try {
-    await (await nc.jetstreamManager()).streams.delete(STREAM);
+    await (await jetstreamManager(nc)).streams.delete(STREAM);
   } catch {
     // already gone
   }
