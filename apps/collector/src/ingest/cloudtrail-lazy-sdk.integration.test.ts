@@ -45,7 +45,7 @@ beforeAll(async () => {
     new PutObjectCommand({ Bucket: BUCKET, Key: '1.json', Body: JSON.stringify({ Records: [] }) }),
   );
   s3.destroy();
-}, 60_000);
+});
 
 afterAll(async () => {
   await collector?.stop();
