@@ -207,6 +207,8 @@ export async function connectConsole(
   await new Promise<void>((resolve, reject) => {
     socket.once(REALTIME_EVENTS.ready, () => resolve());
     socket.once('connect_error', (err) => reject(err));
+    // Dropped before it was ready (a token that expired while connecting): say so, do not hang.
+    socket.once('disconnect', (reason) => reject(new Error(`disconnected before ready: ${reason}`)));
   });
   const count = () => alerts.reduce((n, p) => n + p.alerts.length, 0);
   return {
