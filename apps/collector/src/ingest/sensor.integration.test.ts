@@ -268,7 +268,8 @@ describe('sensor stream', () => {
       return req;
     });
     try {
-      // The stalled requests reach the server one by one: refused once they all hold a slot.
+      // The stalled requests reach the server one by one (slowly on a busy machine): refused once
+      // they all hold a slot.
       const answer = await vi.waitFor(
         async () => {
           const a = await postBatch(base, world.sensor.apiKey, {
@@ -280,7 +281,7 @@ describe('sensor stream', () => {
           expect(a.status).toBe(429);
           return a;
         },
-        { timeout: 5_000, interval: 50 },
+        { timeout: 20_000, interval: 50 },
       );
       expect(answer.headers.get('retry-after')).toBe('1');
     } finally {
@@ -297,7 +298,7 @@ describe('sensor stream', () => {
         });
         expect(after.status).toBe(200);
       },
-      { timeout: 5_000, interval: 50 },
+      { timeout: 20_000, interval: 50 },
     );
   });
 
