@@ -55,6 +55,11 @@ export interface CollectorOptions {
   defaultMetrics?: boolean;
   /** Where log lines go (default stdout); tests read them. */
   logStream?: Writable;
+  /**
+   * Waits of the database-outage paths, for tests that cut the database and want the collector to
+   * notice its return at once; production keeps the defaults (src/pipeline/store-writer.ts, spool.ts).
+   */
+  outageWaits?: { storeRetryDelaysMs?: readonly number[]; spoolBackoffMs?: { initial: number; max: number } };
 }
 
 /** Composition: env -> database, rules cache, pipeline (local or JetStream), socket.io, HTTP routes. */
@@ -108,7 +113,11 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
     redis = { pub, sub };
   }
   const publisher: AlertPublisher = realtime;
-  const writer = new StoreWriter(store, { onRetry: () => metrics.storeRetries.inc() });
+  const storeRetryDelaysMs = options.outageWaits?.storeRetryDelaysMs;
+  const writer = new StoreWriter(store, {
+    onRetry: () => metrics.storeRetries.inc(),
+    ...(storeRetryDelaysMs ? { retryDelaysMs: storeRetryDelaysMs } : {}),
+  });
   const processor = new BatchProcessor({ rules, writer, publisher, metrics, log });
   let nats: NatsWorkQueue | undefined;
   if (env.NATS_URL) {
@@ -125,6 +134,7 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
   const queue = nats;
   // JetStream is durable already; in a single process the spool keeps push submissions through a
   // database outage.
+  const spoolBackoff = options.outageWaits?.spoolBackoffMs;
   const spool =
     queue || env.COLLECTOR_SPOOL_MAX_MB === 0
       ? undefined
@@ -133,6 +143,7 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
           maxBytes: env.COLLECTOR_SPOOL_MAX_MB * 1024 * 1024,
           log,
           metrics,
+          ...(spoolBackoff ? { initialBackoffMs: spoolBackoff.initial, maxBackoffMs: spoolBackoff.max } : {}),
         });
   if (spool) await spool.open();
   const evaluateAndStore = (item: WorkItem) => processor.process(item);

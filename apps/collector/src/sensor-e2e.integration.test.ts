@@ -5,17 +5,18 @@
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
 import { createDb, type Db, registerSensor } from '@peregrine/db';
 import { migrateDatabase } from '@peregrine/db/migrate';
 import { createTestDatabase } from '@peregrine/db/testing';
 import { RuntimeNamedCgroup } from '@peregrine/sensor/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { seedDemoOrganization } from './bootstrap/seed-demo.js';
 import { type CollectorProcess, ensureBuilt, startCollectorProcess } from './testing/processes.js';
 
@@ -80,14 +81,22 @@ async function alerts(db: Db, rule: string, outputContains: string): Promise<Sto
   }));
 }
 
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 500));
+/** Whether a batch in the sensor's disk spool carries `text` (batches are gzip JSON files). */
+function spoolHolds(dir: string, text: string): boolean {
+  for (const name of readdirSync(dir)) {
+    if (!name.endsWith('.gz')) continue;
+    try {
+      if (
+        gunzipSync(readFileSync(join(dir, name)))
+          .toString()
+          .includes(text)
+      )
+        return true;
+    } catch {
+      // Replayed and removed (or renamed into place) while being read: look again next time.
+    }
   }
+  return false;
 }
 
 describe.skipIf(skipReason !== undefined)('sensor -> collector -> Postgres on the real kernel', () => {
@@ -137,13 +146,14 @@ describe.skipIf(skipReason !== undefined)('sensor -> collector -> Postgres on th
       sensorLog += c.toString();
     });
     // Capture is up once the sensor reports where container metadata comes from.
-    await waitFor(
-      'the sensor to start capturing',
-      async () => {
+    await vi.waitFor(
+      () => {
         if (sensor.exitCode !== null) throw new Error(`sensor exited ${sensor.exitCode}:\n${sensorLog}`);
-        return /container metadata from|no container runtime socket found/.test(sensorLog) ? true : undefined;
+        expect(sensorLog, 'the sensor to start capturing').toMatch(
+          /container metadata from|no container runtime socket found/,
+        );
       },
-      60_000,
+      { timeout: 60_000, interval: 100 },
     );
     const made = RuntimeNamedCgroup.create(containerId);
     if (!made) throw new Error('no writable cgroup hierarchy for the simulated container');
@@ -163,6 +173,12 @@ describe.skipIf(skipReason !== undefined)('sensor -> collector -> Postgres on th
     if (spoolDir) await rm(spoolDir, { recursive: true, force: true });
   });
 
+  const firstAlert = async (rule: string, outputContains: string) => {
+    const found = (await alerts(db, rule, outputContains))[0];
+    if (!found) throw new Error(`no ${rule} alert for ${outputContains} yet`);
+    return found;
+  };
+
   it('stores alerts for a shell in a container reading a sensitive file, with container and process fields', async () => {
     // The shell lingers a moment after the read. With the libbpf backend the exec record carries
     // the cgroup (v2 hierarchy) as the kernel saw it, so the container is right either way; but
@@ -170,18 +186,16 @@ describe.skipIf(skipReason !== undefined)('sensor -> collector -> Postgres on th
     // which a process gone before enrichment no longer has (README, blind spots).
     await runInContainer(cgroup, 'cat /etc/shadow > /dev/null; sleep 2');
     const shortId = containerId.slice(0, 12);
-    const shell = await waitFor(
-      'the shell-in-container alert',
-      async () => (await alerts(db, 'shell_in_container', shortId))[0],
-      60_000,
-    );
+    const shell = await vi.waitFor(() => firstAlert('shell_in_container', shortId), {
+      timeout: 60_000,
+      interval: 200,
+    });
     expect(shell.fields).toMatchObject({ 'container.id': shortId, 'proc.name': 'bash', 'user.name': 'root' });
     expect(shell.fields['proc.pname']).toEqual(expect.any(String));
-    const read = await waitFor(
-      'the sensitive-file-read alert',
-      async () => (await alerts(db, 'Sensitive File Opened for Reading', shortId))[0],
-      60_000,
-    );
+    const read = await vi.waitFor(() => firstAlert('Sensitive File Opened for Reading', shortId), {
+      timeout: 60_000,
+      interval: 200,
+    });
     expect(read.fields).toMatchObject({
       'container.id': shortId,
       'proc.name': 'cat',
@@ -191,26 +205,31 @@ describe.skipIf(skipReason !== undefined)('sensor -> collector -> Postgres on th
     });
   }, 150_000);
 
-  it('loses no event while the collector is stopped for 30 s during a burst', async () => {
+  it('loses no event while the collector is stopped during a burst, through the disk spool', async () => {
     const marker = `peregrine-burst-${randomBytes(4).toString('hex')}`;
     const reads = 100;
     await collector!.stop();
     collector = undefined;
-    const outageStarted = Date.now();
     // The burst: each cat opens /etc/shadow (one alert each), then fails on its marker argument.
     await runInContainer(
       cgroup,
       `for i in $(seq 1 ${reads}); do cat /etc/shadow /${marker}-$i 2>/dev/null; done`,
     );
-    await new Promise((r) => setTimeout(r, Math.max(0, 30_000 - (Date.now() - outageStarted))));
+    // The outage lasts until the sensor has given up retrying from memory (its retry chain, about
+    // 15 s) and written the burst to its disk spool: the path this test is about. A fixed outage
+    // (it was 30 s) waited longer than that and proved no more.
+    await vi.waitFor(() => expect(spoolHolds(spoolDir, marker), 'the burst in the sensor spool').toBe(true), {
+      timeout: 60_000,
+      interval: 200,
+    });
     collector = await startCollectorProcess(collectorEnv);
-    const stored = await waitFor(
-      `all ${reads} burst alerts`,
+    const stored = await vi.waitFor(
       async () => {
         const found = await alerts(db, 'Sensitive File Opened for Reading', marker);
-        return found.length >= reads ? found : undefined;
+        expect(found.length, `burst alerts stored`).toBeGreaterThanOrEqual(reads);
+        return found;
       },
-      90_000,
+      { timeout: 90_000, interval: 200 },
     );
     // Exactly once each: nothing lost, nothing stored twice after the spool was replayed.
     const markers = stored.map((a) => /(peregrine-burst-\w+-\d+)/.exec(a.output)?.[1]);

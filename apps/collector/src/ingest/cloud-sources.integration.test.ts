@@ -7,7 +7,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createCloudSource, listEnvironmentAlerts } from '@peregrine/db';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Collector } from '../app.js';
 import { FAKE_OKTA_TOKEN, FakeOkta } from './shared/fake-okta.js';
 import { listenLocal } from './shared/test-server.js';
@@ -43,16 +43,6 @@ const RULES = `${TEST_RULES}
   source: github
   tags: [github]
 `;
-
-async function waitFor<T>(fn: () => Promise<T | undefined>, what: string, ms = 15_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const v = await fn();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('cloud sources through the real pipeline (Postgres, engine)', () => {
   let world: World;
@@ -131,9 +121,15 @@ describe('cloud sources through the real pipeline (Postgres, engine)', () => {
   });
 
   const alertOf = (rule: string) =>
-    waitFor(
-      async () => (await listEnvironmentAlerts(world.db, world.environmentId)).find((a) => a.rule === rule),
-      rule,
+    vi.waitFor(
+      async () => {
+        const alert = (await listEnvironmentAlerts(world.db, world.environmentId)).find(
+          (a) => a.rule === rule,
+        );
+        if (!alert) throw new Error(`no ${rule} alert yet`);
+        return alert;
+      },
+      { timeout: 15_000, interval: 100 },
     );
 
   it('turns a Kubernetes audit event into an alert and keeps the raw event', async () => {

@@ -1,7 +1,7 @@
 import { constants } from 'node:fs';
 import { open, readdir, realpath, stat } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
-import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client, S3ClientConfig } from '@aws-sdk/client-s3';
 import { SourceLeases } from '@peregrine/db';
 import { z } from 'zod';
 import type { IngestContext, IngestModule } from './register.js';
@@ -47,6 +47,23 @@ import { dbIngestDeps } from './shared/wiring.js';
  */
 
 const CHUNK = 1000;
+
+type S3Sdk = typeof import('@aws-sdk/client-s3');
+let s3Sdk: Promise<S3Sdk> | undefined;
+
+/**
+ * The AWS SDK, imported at the first S3 source rather than with this module: most collectors have
+ * no S3 source, and the SDK is the heaviest module graph the collector would otherwise load at
+ * start (src/ingest/cloudtrail-lazy-sdk.integration.test.ts checks it stays unloaded). A failed
+ * import is not remembered, so the next poll tries again.
+ */
+function loadS3Sdk(): Promise<S3Sdk> {
+  s3Sdk ??= import('@aws-sdk/client-s3').catch((err: unknown) => {
+    s3Sdk = undefined;
+    throw err;
+  });
+  return s3Sdk;
+}
 
 const ConfigSchema = z.discriminatedUnion('mode', [
   z.object({
@@ -138,7 +155,10 @@ abstract class TrailPoller implements SourcePoller {
 /** Polls S3 prefixes of one CloudTrail source. */
 export class S3TrailPoller extends TrailPoller {
   private readonly config: Extract<CloudTrailConfig, { mode: 's3' }>;
-  private readonly client: S3Client;
+  private readonly clientConfig: S3ClientConfig;
+  /** Made at the first poll, once the SDK is loaded (see loadS3Sdk). */
+  private s3: { sdk: S3Sdk; client: S3Client } | undefined;
+  private closed = false;
 
   constructor(source: ResolvedSource, deps: CloudIngestDeps) {
     super(source, deps);
@@ -156,7 +176,8 @@ export class S3TrailPoller extends TrailPoller {
     const outbound = deps.reach.outbound;
     // Checked here for a clear error; the agents check every connection again after DNS.
     if (config.endpoint) outbound.checkUrl(config.endpoint);
-    this.client = new S3Client({
+    // Settings are checked here, so a bad source is refused before the SDK is loaded.
+    this.clientConfig = {
       region: config.region,
       forcePathStyle: config.forcePathStyle,
       ...(config.endpoint ? { endpoint: config.endpoint } : {}),
@@ -165,7 +186,15 @@ export class S3TrailPoller extends TrailPoller {
         : {}),
       requestHandler: { ...outbound.agents(), connectionTimeout: 10_000, requestTimeout: 60_000 },
       maxAttempts: 3,
-    });
+    };
+  }
+
+  private async connection(): Promise<{ sdk: S3Sdk; client: S3Client }> {
+    if (this.s3) return this.s3;
+    const sdk = await loadS3Sdk();
+    if (this.closed) throw new Error('S3 poller closed');
+    this.s3 = { sdk, client: new sdk.S3Client(this.clientConfig) };
+    return this.s3;
   }
 
   /**
@@ -174,6 +203,7 @@ export class S3TrailPoller extends TrailPoller {
    * within one region.
    */
   private async streams(signal: AbortSignal): Promise<string[]> {
+    const { sdk, client } = await this.connection();
     const out: string[] = [];
     for (const prefix of this.config.prefixes ?? [this.config.prefix ?? '']) {
       if (!/(?:^|\/)CloudTrail\/$/.test(prefix)) {
@@ -182,8 +212,8 @@ export class S3TrailPoller extends TrailPoller {
       }
       let token: string | undefined;
       do {
-        const page = await this.client.send(
-          new ListObjectsV2Command({
+        const page = await client.send(
+          new sdk.ListObjectsV2Command({
             Bucket: this.config.bucket,
             Prefix: prefix,
             Delimiter: '/',
@@ -199,14 +229,15 @@ export class S3TrailPoller extends TrailPoller {
   }
 
   async poll(signal: AbortSignal): Promise<{ delayMs: number }> {
+    const { sdk, client } = await this.connection();
     let budget = this.config.maxFilesPerPoll;
     for (const prefix of await this.streams(signal)) {
       let token: string | undefined;
       do {
         if (signal.aborted || budget <= 0) return { delayMs: 0 };
         const startAfter = this.cursor.cursor?.lastKeys?.[prefix];
-        const page = await this.client.send(
-          new ListObjectsV2Command({
+        const page = await client.send(
+          new sdk.ListObjectsV2Command({
             Bucket: this.config.bucket,
             Prefix: prefix,
             ...(token ? { ContinuationToken: token } : startAfter ? { StartAfter: startAfter } : {}),
@@ -222,7 +253,7 @@ export class S3TrailPoller extends TrailPoller {
           // files of the stream would hide every later log file from the listing.
           if (!isLogFileName(key)) continue;
           budget--;
-          const res = await this.client.send(new GetObjectCommand({ Bucket: this.config.bucket, Key: key }), {
+          const res = await client.send(new sdk.GetObjectCommand({ Bucket: this.config.bucket, Key: key }), {
             abortSignal: signal,
           });
           const bytes = await res.Body?.transformToByteArray();
@@ -242,7 +273,8 @@ export class S3TrailPoller extends TrailPoller {
   }
 
   close(): void {
-    this.client.destroy();
+    this.closed = true;
+    this.s3?.client.destroy();
   }
 }
 

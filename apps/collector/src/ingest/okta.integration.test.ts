@@ -1,5 +1,5 @@
 import { SourceLeases } from '@peregrine/db';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { nextLink, OktaPoller, registerOktaHookRoutes } from './okta.js';
 import { FAKE_OKTA_TOKEN as API_TOKEN, FakeOkta } from './shared/fake-okta.js';
 import { PollSupervisor } from './shared/poll-loop.js';
@@ -187,16 +187,15 @@ describe('Okta System Log polling (real Postgres, Okta-shaped server)', () => {
       errorBackoff: { initialMs: 20, maxMs: 50 },
     });
     sup.start();
-    const deadline = Date.now() + 10_000;
-    while (Date.now() < deadline) {
-      const row = await world.db.prisma.cloudSource.findUnique({ where: { id: bad } });
-      if (keysOf(good).length === 2 && row?.lastError) break;
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    expect(keysOf(good)).toEqual(['uuid-0', 'uuid-1']);
+    await vi.waitFor(
+      async () => {
+        expect(keysOf(good)).toEqual(['uuid-0', 'uuid-1']);
+        const row = await world.db.prisma.cloudSource.findUnique({ where: { id: bad } });
+        expect(row?.lastError).toMatch(/HTTP 401/);
+      },
+      { timeout: 10_000, interval: 50 },
+    );
     expect(sup.sourceIds.sort()).toEqual([good, bad].sort());
-    const row = await world.db.prisma.cloudSource.findUnique({ where: { id: bad } });
-    expect(row?.lastError).toMatch(/HTTP 401/);
     await world.db.prisma.cloudSource.update({ where: { id: bad }, data: { enabled: false } });
     await sup.refresh();
     expect(sup.sourceIds).toEqual([good]);
@@ -231,9 +230,10 @@ describe('Okta System Log polling (real Postgres, Okta-shaped server)', () => {
       await b.refresh();
       expect(b.sourceIds).toEqual([id]);
       // b resumes from the shared cursor: every event once.
-      const deadline = Date.now() + 10_000;
-      while (keysOf(id).length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
-      expect(keysOf(id)).toEqual(['uuid-0', 'uuid-1']);
+      await vi.waitFor(() => expect(keysOf(id)).toEqual(['uuid-0', 'uuid-1']), {
+        timeout: 10_000,
+        interval: 50,
+      });
     } finally {
       await a.stop();
       await b.stop();

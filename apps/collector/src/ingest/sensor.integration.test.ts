@@ -9,7 +9,7 @@ import {
 } from '@peregrine/db';
 import type { SensorConfig } from '@peregrine/protocol';
 import { encodeBatchV2 } from '@peregrine/sensor';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Collector } from '../app.js';
 import { connectConsole, createWorld, postBatch, syscallEvent, type World } from '../testing/world.js';
 
@@ -268,35 +268,38 @@ describe('sensor stream', () => {
       return req;
     });
     try {
-      let answer = await postBatch(base, world.sensor.apiKey, {
-        sensorId: 's',
-        batchId: 'cap',
-        seq: 1,
-        events: [],
-      });
-      for (let i = 0; i < 50 && answer.status !== 429; i++) {
-        await new Promise((r) => setTimeout(r, 50));
-        answer = await postBatch(base, world.sensor.apiKey, {
-          sensorId: 's',
-          batchId: 'cap',
-          seq: 1,
-          events: [],
-        });
-      }
-      expect(answer.status).toBe(429);
+      // The stalled requests reach the server one by one (slowly on a busy machine): refused once
+      // they all hold a slot.
+      const answer = await vi.waitFor(
+        async () => {
+          const a = await postBatch(base, world.sensor.apiKey, {
+            sensorId: 's',
+            batchId: 'cap',
+            seq: 1,
+            events: [],
+          });
+          expect(a.status).toBe(429);
+          return a;
+        },
+        { timeout: 20_000, interval: 50 },
+      );
       expect(answer.headers.get('retry-after')).toBe('1');
     } finally {
       for (const req of stalled) req.destroy();
     }
-    // Once the stalled requests are gone, batches are accepted again.
-    await new Promise((r) => setTimeout(r, 200));
-    const after = await postBatch(base, world.sensor.apiKey, {
-      sensorId: 's',
-      batchId: 'cap-after',
-      seq: 2,
-      events: [syscallEvent('execve', 'ls')],
-    });
-    expect(after.status).toBe(200);
+    // Once the stalled requests are gone (the server sees the sockets close), batches are accepted again.
+    await vi.waitFor(
+      async () => {
+        const after = await postBatch(base, world.sensor.apiKey, {
+          sensorId: 's',
+          batchId: 'cap-after',
+          seq: 2,
+          events: [syscallEvent('execve', 'ls')],
+        });
+        expect(after.status).toBe(200);
+      },
+      { timeout: 20_000, interval: 50 },
+    );
   });
 
   it('refuses a revoked key', async () => {

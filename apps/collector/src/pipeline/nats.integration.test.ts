@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { getEnvironmentAlertStats } from '@peregrine/db';
-import { connect } from 'nats';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect } from '@nats-io/transport-node';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Collector } from '../app.js';
 import { createWorld, syscallEvent, type World } from '../testing/world.js';
 import { NatsWorkQueue } from './nats.js';
@@ -33,7 +34,7 @@ afterAll(async () => {
   await queue?.close();
   const nc = await connect({ servers: NATS_URL });
   try {
-    await (await nc.jetstreamManager()).streams.delete(STREAM);
+    await (await jetstreamManager(nc)).streams.delete(STREAM);
   } catch {
     // already gone
   }
@@ -81,11 +82,14 @@ describe('JetStream work queue', () => {
       // The same batch id again within the duplicate window: JetStream drops it.
       expect(await queue.publish(item)).toMatchObject({ accepted: 0, duplicates: 4 });
     }
-    const end = Date.now() + 30_000;
-    while ([...attempts.values()].filter((n) => n >= 2).length < 3) {
-      if (Date.now() > end) throw new Error(`not redelivered: ${JSON.stringify([...attempts])}`);
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    await vi.waitFor(
+      () =>
+        expect(
+          [...attempts.values()].filter((n) => n >= 2),
+          JSON.stringify([...attempts]),
+        ).toHaveLength(3),
+      { timeout: 30_000, interval: 100 },
+    );
     const stats = await getEnvironmentAlertStats(world.db, world.environmentId);
     expect(stats.alerts).toBe(6);
     expect(committed).toBe(6);

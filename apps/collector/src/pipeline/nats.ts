@@ -1,16 +1,16 @@
-import type { FastifyBaseLogger } from 'fastify';
 import {
   AckPolicy,
   type ConsumerMessages,
-  connect,
   DiscardPolicy,
   type JetStreamClient,
   type JsMsg,
-  type NatsConnection,
-  nanos,
+  jetstream,
+  jetstreamManager,
   RetentionPolicy,
   StorageType,
-} from 'nats';
+} from '@nats-io/jetstream';
+import { connect, type NatsConnection, nanos } from '@nats-io/transport-node';
+import type { FastifyBaseLogger } from 'fastify';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { CollectorMetrics } from '../ops/metrics.js';
 import type { BatchProcessor } from './processor.js';
@@ -55,7 +55,7 @@ export class NatsWorkQueue {
     const { url, stream, consumer } = this.options;
     this.nc = await connect({ servers: url, name: 'peregrine-collector', maxReconnectAttempts: -1 });
     this.maxPayload = this.nc.info?.max_payload ?? this.maxPayload;
-    const jsm = await this.nc.jetstreamManager();
+    const jsm = await jetstreamManager(this.nc);
     const config = {
       name: stream,
       subjects: [`${this.subjectPrefix}.>`],
@@ -90,7 +90,7 @@ export class NatsWorkQueue {
         if (!/already in use|exists/i.test((err as Error).message)) throw err;
       }
     }
-    this.js = this.nc.jetstream();
+    this.js = jetstream(this.nc);
     this.depthTimer = setInterval(() => {
       jsm.consumers
         .info(stream, consumer)

@@ -47,6 +47,15 @@ afterAll(async () => {
 });
 
 const env = { PEREGRINE_SECRET_KEY: secretKey.toString('base64') };
+/**
+ * Short waits for the tests that cut the database: the store gives up (503 / spool) after two quick
+ * retries instead of about 3.5 s, and the spool retries every 50-200 ms instead of backing off to
+ * 15 s, so the database's return is noticed at once. What is stored, refused and spooled is the
+ * same; only how long the collector waits changes.
+ */
+const quickOutage = {
+  outageWaits: { storeRetryDelaysMs: [20, 50], spoolBackoffMs: { initial: 50, max: 200 } },
+};
 
 function falcoAlert(id: string) {
   return {
@@ -117,7 +126,7 @@ describe('a database outage under a running collector', () => {
   });
 
   it('answers sensors 503 + Retry-After, spools push senders, and stores the spool exactly once when the database is back', async () => {
-    collector = await world.collector({ ...env, DATABASE_URL: proxy.url(world.url) });
+    collector = await world.collector({ ...env, DATABASE_URL: proxy.url(world.url) }, quickOutage);
     const base = await collector.start();
     // Sources resolved once while the database is up (a push needs its source to be known).
     expect((await postFalco(base, 'warm-1')).status).toBe(200);
@@ -169,11 +178,10 @@ describe('a database outage under a running collector', () => {
 
   it('stores what a stopped collector left in its spool when the next one starts on the folder', async () => {
     const dir = join(tmpdir(), `peregrine-outage-spool-${randomUUID()}`);
-    const first = await world.collector({
-      ...env,
-      DATABASE_URL: proxy.url(world.url),
-      COLLECTOR_SPOOL_DIR: dir,
-    });
+    const first = await world.collector(
+      { ...env, DATABASE_URL: proxy.url(world.url), COLLECTOR_SPOOL_DIR: dir },
+      quickOutage,
+    );
     const base = await first.start();
     expect((await postFalco(base, 'warm-2')).status).toBe(200);
     proxy.cut();
@@ -182,7 +190,7 @@ describe('a database outage under a running collector', () => {
     expect((await readdir(dir)).filter((f) => f.endsWith('.json'))).toHaveLength(1);
     proxy.restore();
 
-    collector = await world.collector({ ...env, COLLECTOR_SPOOL_DIR: dir });
+    collector = await world.collector({ ...env, COLLECTOR_SPOOL_DIR: dir }, quickOutage);
     await collector.start();
     await vi.waitFor(async () => expect(await alertsWithKey('uuid:left-1')).toBe(1), {
       timeout: 30_000,
@@ -209,6 +217,7 @@ describe('a database outage under a running collector', () => {
           [dbName],
         );
         terminated += r.rowCount ?? 0;
+        // Pacing, not waiting for a condition: the bursts of terminations spread over the sends.
         await new Promise((r) => setTimeout(r, 150));
       }
     })();

@@ -5,7 +5,7 @@ import {
   setEnvironmentOverride,
 } from '@peregrine/db';
 import type { SensorConfig } from '@peregrine/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Collector } from '../app.js';
 import {
   connectConsole,
@@ -45,13 +45,14 @@ async function config(): Promise<SensorConfig> {
 }
 
 async function waitForVersionChange(from: string): Promise<string> {
-  const end = Date.now() + 10_000;
-  for (;;) {
-    const c = await config();
-    if (c.rulesVersion !== from) return c.rulesVersion;
-    if (Date.now() > end) throw new Error('rules version did not change');
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return vi.waitFor(
+    async () => {
+      const { rulesVersion } = await config();
+      expect(rulesVersion, 'rules version did not change').not.toBe(from);
+      return rulesVersion;
+    },
+    { timeout: 10_000, interval: 50 },
+  );
 }
 
 const V2_RULES = TEST_RULES.replace('rule: Shell spawned', 'rule: Shell spawned v2');
@@ -71,6 +72,7 @@ describe('pipeline', () => {
         ),
       );
       if (i === 10) swapped = world.activate([{ name: 'rules.yaml', content: V2_RULES }]);
+      // Pacing, not waiting for a condition: spreads the batches over the activation.
       await new Promise((r) => setTimeout(r, 10));
     }
     expect((await Promise.all(sent)).every((r) => r.status === 200)).toBe(true);
@@ -197,7 +199,11 @@ describe('pipeline', () => {
     void inFlight.then(() => {
       answered = true;
     });
-    while (c.pipeline.depth === 0 && !answered) await new Promise((r) => setImmediate(r));
+    // Stop as soon as the batch is in the pipeline (checked every millisecond: it is there briefly).
+    await vi.waitFor(() => expect(c.pipeline.depth > 0 || answered).toBe(true), {
+      timeout: 10_000,
+      interval: 1,
+    });
     const stopping = c.stop();
     const res = await inFlight;
     await stopping;

@@ -103,7 +103,8 @@ describe('realtime stream', () => {
     const client = await connectConsole(base, {
       organizationId: world.organizationId,
       environmentIds: [world.environmentId],
-      exp: Math.floor(Date.now() / 1000) + 1,
+      // Whole seconds: +2 leaves at least one for connecting on a busy machine.
+      exp: Math.floor(Date.now() / 1000) + 2,
     });
     const reason = await new Promise<string>((resolve) => client.socket.once('disconnect', resolve));
     expect(reason).toBe('io server disconnect');

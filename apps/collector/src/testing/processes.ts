@@ -42,6 +42,8 @@ export function ensureBuilt(): void {
 export interface CollectorProcess {
   child: ChildProcess;
   url: string;
+  /** Everything the process wrote to stdout and stderr so far (for failure messages). */
+  output(): string;
   /** Sends SIGTERM and resolves with the exit code. */
   stop(): Promise<number | null>;
 }
@@ -87,6 +89,7 @@ export async function startCollectorProcess(
   return {
     child,
     url,
+    output: () => output,
     async stop() {
       if (child.exitCode !== null) return child.exitCode;
       child.kill('SIGTERM');

@@ -27,6 +27,7 @@ import {
   type WireSyscallEvent,
 } from '@peregrine/protocol';
 import { io, type Socket } from 'socket.io-client';
+import { expect, vi } from 'vitest';
 import { type Collector, type CollectorOptions, createCollector } from '../app.js';
 import { type Env, loadEnv } from '../env.js';
 
@@ -193,6 +194,7 @@ export async function connectConsole(
 ): Promise<{
   socket: Socket;
   alerts: AlertsNewPayload[];
+  /** Resolves once `n` alerts have been pushed (fails after `timeoutMs`). */
   waitFor(n: number, timeoutMs?: number): Promise<void>;
 }> {
   const token = await signRealtimeToken(
@@ -205,17 +207,18 @@ export async function connectConsole(
   await new Promise<void>((resolve, reject) => {
     socket.once(REALTIME_EVENTS.ready, () => resolve());
     socket.once('connect_error', (err) => reject(err));
+    // Dropped before it was ready (a token that expired while connecting): say so, do not hang.
+    socket.once('disconnect', (reason) => reject(new Error(`disconnected before ready: ${reason}`)));
   });
   const count = () => alerts.reduce((n, p) => n + p.alerts.length, 0);
   return {
     socket,
     alerts,
     async waitFor(n, timeoutMs = 10_000) {
-      const end = Date.now() + timeoutMs;
-      while (count() < n) {
-        if (Date.now() > end) throw new Error(`timed out waiting for ${n} alerts (got ${count()})`);
-        await new Promise((r) => setTimeout(r, 20));
-      }
+      await vi.waitFor(() => expect(count(), `alerts pushed to the console`).toBeGreaterThanOrEqual(n), {
+        timeout: timeoutMs,
+        interval: 20,
+      });
     },
   };
 }
