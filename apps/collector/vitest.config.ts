@@ -7,5 +7,8 @@ export default defineConfig({
     // machine can be slow, and speed is measured by the benchmark, not by test timeouts.
     testTimeout: 60_000,
     hookTimeout: 120_000,
+    // Each file starts its own collector against its own database and mostly waits on them and
+    // on the network: two files at a time on a 2-core machine (vitest's default is one).
+    maxWorkers: 2,
   },
 });

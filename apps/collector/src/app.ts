@@ -19,10 +19,10 @@ import { sourceReachFromEnv } from './net/source-reach.js';
 import { type CollectorMetrics, createMetrics } from './ops/metrics.js';
 import { AdmittingPipeline } from './pipeline/admitting-pipeline.js';
 import { NatsWorkQueue } from './pipeline/nats.js';
-import { type AlertPublisher, BatchProcessor } from './pipeline/processor.js';
+import { type AlertPublisher, BatchProcessor } from './pipeline/batch-processor.js';
 import { RetentionPruner } from './pipeline/retention.js';
 import { RulesCache } from './pipeline/rules-cache.js';
-import { spoolingSink, WorkSpool } from './pipeline/spool.js';
+import { spoolingSink, WorkSpool } from './pipeline/work-spool.js';
 import type { WorkItem } from './pipeline/work.js';
 import { StoreWriter } from './pipeline/store-writer.js';
 import { RealtimeServer } from './realtime/server.js';
@@ -57,7 +57,7 @@ export interface CollectorOptions {
   logStream?: Writable;
   /**
    * Waits of the database-outage paths, for tests that cut the database and want the collector to
-   * notice its return at once; production keeps the defaults (src/pipeline/store-writer.ts, spool.ts).
+   * notice its return at once; production keeps the defaults (src/pipeline/store-writer.ts, work-spool.ts).
    */
   outageWaits?: { storeRetryDelaysMs?: readonly number[]; spoolBackoffMs?: { initial: number; max: number } };
 }

@@ -13,7 +13,7 @@ import { connect, type NatsConnection, nanos } from '@nats-io/transport-node';
 import type { FastifyBaseLogger } from 'fastify';
 import { gunzipSync, gzipSync } from 'node:zlib';
 import type { CollectorMetrics } from '../ops/metrics.js';
-import type { BatchProcessor } from './processor.js';
+import type { BatchProcessor } from './batch-processor.js';
 import { UnknownEnvironmentError } from './rules-cache.js';
 import { StoreUnavailableError, type SubmitResult } from './types.js';
 import { decodeWork, encodeWork, type WorkItem } from './work.js';

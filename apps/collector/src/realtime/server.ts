@@ -13,7 +13,7 @@ import type { Server as HttpServer } from 'node:http';
 import { Server } from 'socket.io';
 import type { RevocationFeed } from '../auth/revocation-feed.js';
 import type { CollectorMetrics } from '../ops/metrics.js';
-import type { AlertPublisher } from '../pipeline/processor.js';
+import type { AlertPublisher } from '../pipeline/batch-processor.js';
 
 export interface RealtimeOptions {
   /** Shared with the web app, which signs the tokens. */
