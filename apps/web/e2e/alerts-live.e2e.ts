@@ -7,7 +7,7 @@ import { migrateDatabase } from '@peregrine/db/migrate';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot } from './browser';
-import { adminQuery, CONSOLE_SERVER, freePort, issueTestSetupToken } from './console';
+import { adminQuery, CONSOLE_SERVER, freePort, issueTestSetupToken, waitUntilServing } from './console';
 
 /**
  * The alerts console end to end: its own database, the real collector (apps/collector/dist) and
@@ -45,22 +45,12 @@ function start(
   return { child, logs };
 }
 
-async function waitFor(
-  url: string,
-  proc: { child: ChildProcess; logs: string[] },
-  ms = 90_000,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (proc.child.exitCode !== null) throw new Error(`exited ${proc.child.exitCode}\n${proc.logs.join('')}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
+async function waitFor(url: string, proc: { child: ChildProcess; logs: string[] }): Promise<void> {
+  try {
+    await waitUntilServing(url, proc.child, 90_000);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${proc.logs.join('')}`);
   }
-  throw new Error(`${url} not ready\n${proc.logs.join('')}`);
 }
 
 async function stop(child: ChildProcess | undefined): Promise<void> {
