@@ -7,7 +7,14 @@ import { migrateDatabase } from '@peregrine/db/migrate';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot } from './browser';
-import { adminQuery, CONSOLE_SERVER, freePort, issueTestSetupToken, waitUntilServing } from './console';
+import {
+  adminQuery,
+  CONSOLE_SERVER,
+  freePort,
+  issueTestSetupToken,
+  stopProcess,
+  waitUntilServing,
+} from './console';
 
 /**
  * The alerts console end to end: its own database, the real collector (apps/collector/dist) and
@@ -51,14 +58,6 @@ async function waitFor(url: string, proc: { child: ChildProcess; logs: string[] 
   } catch (error) {
     throw new Error(`${(error as Error).message}\n${proc.logs.join('')}`);
   }
-}
-
-async function stop(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-  if (child.exitCode === null) child.kill('SIGKILL');
 }
 
 const database = `peregrine_web_e2e_alerts_${Date.now()}_${randomBytes(3).toString('hex')}`;
@@ -173,7 +172,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await getDb(databaseUrl).close();
-  await Promise.all([stop(web?.child), stop(collector?.child)]);
+  await Promise.all([stopProcess(web?.child), stopProcess(collector?.child)]);
   await adminQuery(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
 });
 

@@ -70,6 +70,20 @@ export async function waitUntilServing(
   }
 }
 
+/**
+ * Stops a server: SIGTERM (it drains and exits), SIGKILL if it has not exited after a 5 s grace
+ * period. The timer is a deadline, not a wait: a server that exits sooner ends it at once.
+ */
+export async function stopProcess(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  let deadline: NodeJS.Timeout | undefined;
+  await Promise.race([exited, new Promise((resolve) => (deadline = setTimeout(resolve, 5000)))]);
+  clearTimeout(deadline);
+  if (child.exitCode === null) child.kill('SIGKILL');
+}
+
 /** A console for one e2e file. */
 export interface TestConsole {
   baseUrl: string;
@@ -142,10 +156,7 @@ export async function startConsole(): Promise<TestConsole> {
     throw new Error(`${(error as Error).message}\n--- console output ---\n${logs.join('')}`);
   }
   afterAll(async () => {
-    const exited = new Promise((resolve) => server.once('exit', resolve));
-    server.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-    if (server.exitCode === null) server.kill('SIGKILL');
+    await stopProcess(server);
     if (process.env.PEREGRINE_E2E_SERVER_LOG) console.log(logs.join(''));
     await adminQuery(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
   });
