@@ -12,9 +12,12 @@ export default defineConfig({
   test: {
     include: ['src/**/*.test.ts'],
     environment: 'node',
-    // Integration tests share one freshly migrated database per run (see test/global-setup.ts).
+    // One freshly migrated template per run (test/global-setup.ts); every integration file clones
+    // its own database from it (test/database.ts) and runs in its own process with its own env,
+    // pools and in-memory rate limits, so files can run side by side.
     globalSetup: ['test/global-setup.ts'],
-    fileParallelism: false,
+    fileParallelism: true,
+    maxWorkers: 2,
     testTimeout: 20_000,
     hookTimeout: 60_000,
   },

@@ -7,7 +7,14 @@ import { migrateDatabase } from '@peregrine/db/migrate';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot } from './browser';
-import { adminQuery, CONSOLE_SERVER, freePort, issueTestSetupToken } from './console';
+import {
+  adminQuery,
+  CONSOLE_SERVER,
+  freePort,
+  issueTestSetupToken,
+  stopProcess,
+  waitUntilServing,
+} from './console';
 
 /**
  * The alerts console end to end: its own database, the real collector (apps/collector/dist) and
@@ -45,30 +52,12 @@ function start(
   return { child, logs };
 }
 
-async function waitFor(
-  url: string,
-  proc: { child: ChildProcess; logs: string[] },
-  ms = 90_000,
-): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (proc.child.exitCode !== null) throw new Error(`exited ${proc.child.exitCode}\n${proc.logs.join('')}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
+async function waitFor(url: string, proc: { child: ChildProcess; logs: string[] }): Promise<void> {
+  try {
+    await waitUntilServing(url, proc.child, 90_000);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${proc.logs.join('')}`);
   }
-  throw new Error(`${url} not ready\n${proc.logs.join('')}`);
-}
-
-async function stop(child: ChildProcess | undefined): Promise<void> {
-  if (!child || child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-  if (child.exitCode === null) child.kill('SIGKILL');
 }
 
 const database = `peregrine_web_e2e_alerts_${Date.now()}_${randomBytes(3).toString('hex')}`;
@@ -183,7 +172,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await getDb(databaseUrl).close();
-  await Promise.all([stop(web?.child), stop(collector?.child)]);
+  await Promise.all([stopProcess(web?.child), stopProcess(collector?.child)]);
   await adminQuery(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
 });
 

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { createDb, issueSetupToken } from '@peregrine/db';
 import { migrateDatabase } from '@peregrine/db/migrate';
 import pg from 'pg';
-import { afterAll } from 'vitest';
+import { afterAll, vi } from 'vitest';
 
 const APP_DIR = path.resolve(import.meta.dirname, '..');
 /** The console's own server (not `next start`): it binds to loopback and knows each client's address. */
@@ -37,19 +37,51 @@ export async function adminQuery(sql: string): Promise<void> {
   }
 }
 
-async function waitForHealth(url: string, server: ChildProcess, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (server.exitCode !== null) throw new Error(`the console exited with code ${server.exitCode}`);
-    try {
-      const response = await fetch(`${url}/api/health`);
-      if (response.ok && ((await response.json()) as { db: boolean }).db) return;
-    } catch {
-      // Not listening yet.
-    }
-    await new Promise((r) => setTimeout(r, 250));
+/**
+ * Waits until `url` answers and `ready` accepts the answer, failing at once if `server` exits
+ * first (its output then says why), or after `timeoutMs`.
+ */
+export async function waitUntilServing(
+  url: string,
+  server: ChildProcess,
+  timeoutMs: number,
+  ready: (response: Response) => boolean | Promise<boolean> = (response) => response.ok,
+): Promise<void> {
+  if (server.exitCode !== null) throw new Error(`${url}: the server exited with code ${server.exitCode}`);
+  let onExit: (code: number | null) => void = () => undefined;
+  const exited = new Promise<never>((_, reject) => {
+    onExit = (code) => reject(new Error(`${url}: the server exited with code ${code}`));
+    server.once('exit', onExit);
+  });
+  try {
+    await Promise.race([
+      vi.waitFor(
+        async () => {
+          // fetch throws while nothing listens yet; vi.waitFor tries again.
+          const response = await fetch(url);
+          if (!(await ready(response))) throw new Error(`${url} answered ${response.status}, not ready`);
+        },
+        { timeout: timeoutMs, interval: 250 },
+      ),
+      exited,
+    ]);
+  } finally {
+    server.off('exit', onExit);
   }
-  throw new Error(`the console did not become healthy within ${timeoutMs} ms`);
+}
+
+/**
+ * Stops a server: SIGTERM (it drains and exits), SIGKILL if it has not exited after a 5 s grace
+ * period. The timer is a deadline, not a wait: a server that exits sooner ends it at once.
+ */
+export async function stopProcess(child: ChildProcess | undefined): Promise<void> {
+  if (!child || child.exitCode !== null) return;
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  let deadline: NodeJS.Timeout | undefined;
+  await Promise.race([exited, new Promise((resolve) => (deadline = setTimeout(resolve, 5000)))]);
+  clearTimeout(deadline);
+  if (child.exitCode === null) child.kill('SIGKILL');
 }
 
 /** A console for one e2e file. */
@@ -112,16 +144,19 @@ export async function startConsole(): Promise<TestConsole> {
   server.stdout?.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
   server.stderr?.on('data', (chunk: Buffer) => logs.push(chunk.toString()));
   try {
-    await waitForHealth(baseUrl, server, 60_000);
+    // Healthy means the database answers too, not just the HTTP server.
+    await waitUntilServing(
+      `${baseUrl}/api/health`,
+      server,
+      60_000,
+      async (response) => response.ok && ((await response.json()) as { db: boolean }).db,
+    );
   } catch (error) {
     server.kill('SIGTERM');
     throw new Error(`${(error as Error).message}\n--- console output ---\n${logs.join('')}`);
   }
   afterAll(async () => {
-    const exited = new Promise((resolve) => server.once('exit', resolve));
-    server.kill('SIGTERM');
-    await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-    if (server.exitCode === null) server.kill('SIGKILL');
+    await stopProcess(server);
     if (process.env.PEREGRINE_E2E_SERVER_LOG) console.log(logs.join(''));
     await adminQuery(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
   });

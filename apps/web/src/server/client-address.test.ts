@@ -57,6 +57,7 @@ describe('the peer address of the request being handled', () => {
   it('is set by runWithPeerAddress for everything the request awaits', async () => {
     expect(peerAddress()).toBeNull();
     const seen = await runWithPeerAddress('192.0.2.10', async () => {
+      // A real timer hop is the behaviour under test: the address must survive an await.
       await new Promise((resolve) => setTimeout(resolve, 1));
       return peerAddress();
     });

@@ -2,7 +2,7 @@ import 'server-only';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { serverEnv } from '@/env';
 import { hasJsonBody, isCrossSiteRequest } from './csrf';
-import { isAppError } from './errors/app-error';
+import { isUnexpectedError } from './errors/error-mapping';
 import { appRouter } from './root';
 import { createTRPCContext } from './trpc';
 
@@ -19,8 +19,9 @@ export async function handleTRPCRequest(request: Request): Promise<Response> {
     router: appRouter,
     createContext: () => createTRPCContext({ headers: request.headers }),
     onError({ error, path }) {
-      // Only unexpected failures are logged; coded AppErrors are the caller's business.
-      if (error.code === 'INTERNAL_SERVER_ERROR' && !isAppError(error.cause))
+      // Only unexpected failures are logged; coded answers (a DbError, a database that is down,
+      // an AppError) are the caller's business.
+      if (error.code === 'INTERNAL_SERVER_ERROR' && isUnexpectedError(error.cause))
         console.error(`tRPC ${path ?? '?'} failed:`, error.cause ?? error);
     },
   });

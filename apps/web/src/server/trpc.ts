@@ -1,13 +1,10 @@
 import 'server-only';
-import { initTRPC, TRPCError, type TRPC_ERROR_CODE_KEY } from '@trpc/server';
-import { getHTTPStatusCodeFromError } from '@trpc/server/http';
-import { TRPC_ERROR_CODES_BY_KEY } from '@trpc/server/rpc';
-import { isDatabaseUnavailable } from '@peregrine/db';
-import { serverEnv } from '@/env';
+import { initTRPC } from '@trpc/server';
 import { ORGANIZATION_COOKIE } from '@/lib/preferences';
 import { getSessionViewer, type Viewer } from './auth/session';
 import { clientAddress } from './client-address';
-import { type AppErrorCode, AppError, isAppError } from './errors/app-error';
+import { AppError } from './errors/app-error';
+import { formatTrpcError } from './errors/error-mapping';
 import { type Role, roleSatisfies } from './roles';
 import {
   type ApiKeyPrincipal,
@@ -62,85 +59,9 @@ export async function createTRPCContext(opts: { headers: Headers }): Promise<TRP
   };
 }
 
-/** The single mapping from domain error codes to tRPC (and so HTTP) statuses. */
-const APP_ERROR_TO_TRPC: Record<AppErrorCode, TRPC_ERROR_CODE_KEY> = {
-  UNAUTHENTICATED: 'UNAUTHORIZED',
-  NOT_A_MEMBER: 'FORBIDDEN',
-  INSUFFICIENT_ROLE: 'FORBIDDEN',
-  SETUP_REQUIRED: 'PRECONDITION_FAILED',
-  SETUP_CLOSED: 'FORBIDDEN',
-  INVALID_SETUP_TOKEN: 'FORBIDDEN',
-  NOT_FOUND: 'NOT_FOUND',
-  CONFLICT: 'CONFLICT',
-  INVALID_INPUT: 'BAD_REQUEST',
-  RATE_LIMITED: 'TOO_MANY_REQUESTS',
-  UNAVAILABLE: 'SERVICE_UNAVAILABLE',
-};
-
-/** The HTTP status of a domain error code, for the few routes outside tRPC (auth). */
-export function httpStatusOfAppError(code: AppErrorCode): number {
-  return getHTTPStatusCodeFromError(new TRPCError({ code: APP_ERROR_TO_TRPC[code] }));
-}
-
-export interface ErrorData {
-  code: TRPC_ERROR_CODE_KEY;
-  httpStatus: number;
-  /** The domain code when the error is an AppError; clients branch on this, never on messages. */
-  appCode: AppErrorCode | null;
-  /** Input validation problems, one per field. */
-  issues: { path: string; message: string }[] | null;
-  path?: string;
-}
-
-function toFieldIssue(issue: { path?: readonly unknown[]; message?: string }): {
-  path: string;
-  message: string;
-} {
-  const path = (issue.path ?? []).map((p) =>
-    String(typeof p === 'object' && p !== null && 'key' in p ? p.key : p),
-  );
-  return { path: path.join('.'), message: issue.message ?? 'Invalid value' };
-}
-
 const t = initTRPC.context<TRPCContext>().create({
-  errorFormatter({ shape, error }) {
-    const cause = error.cause;
-    // Input validation failures (zod or any Standard Schema) become per-field issues.
-    const rawIssues =
-      error.code === 'BAD_REQUEST' ? (cause as { issues?: unknown } | undefined)?.issues : undefined;
-    const issues = Array.isArray(rawIssues) ? rawIssues.map(toFieldIssue) : null;
-    // A database restart or failover is not a bug: 503, so clients and scripts try again.
-    const appError = isAppError(cause)
-      ? cause
-      : isDatabaseUnavailable(cause)
-        ? new AppError('UNAVAILABLE', 'The database is unavailable right now; try again in a few seconds.')
-        : undefined;
-    if (appError) {
-      const code = APP_ERROR_TO_TRPC[appError.code];
-      const data: ErrorData = {
-        code,
-        httpStatus: getHTTPStatusCodeFromError(new TRPCError({ code })),
-        appCode: appError.code,
-        issues: null,
-        ...(shape.data.path ? { path: shape.data.path } : {}),
-      };
-      return { code: TRPC_ERROR_CODES_BY_KEY[code], message: appError.message, data };
-    }
-    const internal = error.code === 'INTERNAL_SERVER_ERROR';
-    const data: ErrorData = {
-      code: shape.data.code,
-      httpStatus: shape.data.httpStatus,
-      appCode: null,
-      issues,
-      ...(shape.data.path ? { path: shape.data.path } : {}),
-    };
-    return {
-      code: shape.code,
-      // Unexpected errors can carry SQL or stack details: never send them to a browser in production.
-      message: internal && serverEnv().nodeEnv === 'production' ? 'Internal server error' : shape.message,
-      data,
-    };
-  },
+  // Coded errors, database errors and validation issues are answered by the console's one mapping.
+  errorFormatter: formatTrpcError,
 });
 
 export const createTRPCRouter = t.router;

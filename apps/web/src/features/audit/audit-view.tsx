@@ -3,8 +3,8 @@
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { Fragment, useState } from 'react';
-import styles from '@/features/members/admin.module.css';
-import { ErrorBanner, formatUtc, TimeAgo } from '@/features/members/admin-ui';
+import styles from '@/features/admin/admin.module.css';
+import { ErrorBanner, formatUtc, TimeAgo } from '@/features/admin/admin-ui';
 import type { RouterInputs, RouterOutputs } from '@/features/members/router-types';
 import { useTRPC } from '@/trpc/client';
 import audit from './audit.module.css';

@@ -9,7 +9,7 @@ import { ORGANIZATION_COOKIE, setPreferenceCookie } from '@/lib/preferences';
 import { MIN_PASSWORD_LENGTH } from '@/server/auth/password-policy';
 import { acceptInvitationWithSignUpInput } from '@/server/routers/members/accept-invitation-with-sign-up.schema';
 import { errorData, useTRPC } from '@/trpc/client';
-import { errorMessage } from './admin-ui';
+import { errorMessage } from '@/features/admin/admin-ui';
 import type { RouterOutputs } from './router-types';
 
 type Preview = RouterOutputs['members']['getInvitation'];

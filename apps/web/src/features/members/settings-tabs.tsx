@@ -1,5 +1,5 @@
 import Link from 'next/link';
-import styles from './admin.module.css';
+import styles from '@/features/admin/admin.module.css';
 
 const TABS = [
   { href: '/settings', label: 'Members' },

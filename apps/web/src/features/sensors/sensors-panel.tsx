@@ -1,9 +1,10 @@
 'use client';
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
-import styles from '@/features/members/admin.module.css';
-import { ConfirmButton, ErrorBanner, ShownOnce, TimeAgo } from '@/features/members/admin-ui';
+import { useState } from 'react';
+import { AdminPanel, AdminTable, InlineForm, SelectField, TextField } from '@/features/admin/admin-panel';
+import styles from '@/features/admin/admin.module.css';
+import { ConfirmButton, ErrorBanner, ShownOnce, TimeAgo } from '@/features/admin/admin-ui';
 import type { RouterOutputs } from '@/features/members/router-types';
 import { useTRPC } from '@/trpc/client';
 
@@ -65,68 +66,42 @@ export function SensorsPanel({
   const [environmentId, setEnvironmentId] = useState(defaultEnvironmentId ?? environments[0]?.id ?? '');
   const [registered, setRegistered] = useState<{ name: string; command: string } | null>(null);
 
-  const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const form = event.currentTarget;
-    const name = String(new FormData(form).get('name') ?? '').trim();
-    try {
-      const result = await register.mutateAsync({ environmentId, name });
-      setRegistered({ name: result.name, command: result.installCommand });
-      form.reset();
-    } catch {
-      // Shown by the banner.
-    }
-  };
-
   return (
-    <section className="panel" aria-labelledby="sensors-heading">
-      <div className="panel-header">
-        <h2 id="sensors-heading">Sensors</h2>
-        <span className="field-hint">
-          peregrine-sensor on each host: eBPF capture, shipped to the collector
-        </span>
-      </div>
+    <AdminPanel
+      id="sensors"
+      title="Sensors"
+      hint="peregrine-sensor on each host: eBPF capture, shipped to the collector"
+    >
       {canManage ? (
-        <form className={styles.inlineForm} onSubmit={onSubmit} data-testid="sensor-form">
-          <div className={`field ${styles.grow}`}>
-            <label className="field-label" htmlFor="sensor-name">
-              Name
-            </label>
-            <input
-              id="sensor-name"
-              name="name"
-              className="input"
-              required
-              maxLength={63}
-              pattern="[A-Za-z0-9][A-Za-z0-9._\-]*"
-              placeholder="web-1.prod"
-            />
-          </div>
-          <div className={`field ${styles.fixed}`}>
-            <label className="field-label" htmlFor="sensor-environment">
-              Environment
-            </label>
-            <select
-              id="sensor-environment"
-              className="select"
-              value={environmentId}
-              onChange={(e) => setEnvironmentId(e.target.value)}
-            >
-              {environments.map((env) => (
-                <option key={env.id} value={env.id}>
-                  {env.displayName}
-                </option>
-              ))}
-            </select>
-          </div>
-          <button
-            type="submit"
-            className="button button-primary"
-            disabled={register.isPending || !environmentId}
-          >
-            {register.isPending ? 'Registering…' : 'Register sensor'}
-          </button>
-        </form>
+        <InlineForm
+          testId="sensor-form"
+          submitLabel="Register sensor"
+          pendingLabel="Registering…"
+          pending={register.isPending}
+          disabled={!environmentId}
+          onSubmit={async (values) => {
+            const name = String(values.get('name') ?? '').trim();
+            const result = await register.mutateAsync({ environmentId, name });
+            setRegistered({ name: result.name, command: result.installCommand });
+          }}
+        >
+          <TextField
+            id="sensor-name"
+            name="name"
+            label="Name"
+            required
+            maxLength={63}
+            pattern="[A-Za-z0-9][A-Za-z0-9._\-]*"
+            placeholder="web-1.prod"
+          />
+          <SelectField
+            id="sensor-environment"
+            label="Environment"
+            value={environmentId}
+            options={environments.map((env) => ({ value: env.id, label: env.displayName }))}
+            onChange={setEnvironmentId}
+          />
+        </InlineForm>
       ) : null}
       <ErrorBanner error={register.error ?? revoke.error} />
       {registered ? (
@@ -138,83 +113,72 @@ export function SensorsPanel({
           onDismiss={() => setRegistered(null)}
         />
       ) : null}
-      {sensors.data.length === 0 ? (
-        <p className={styles.empty}>No sensors registered yet.</p>
-      ) : (
-        <div className={styles.tableWrap}>
-          <table className="table" data-testid="sensors-table">
-            <thead>
-              <tr>
-                <th scope="col">Sensor</th>
-                <th scope="col">Environment</th>
-                <th scope="col">Last seen</th>
-                <th scope="col">Version</th>
-                <th scope="col" title="Events per second over the last heartbeat interval">
-                  Captured/s
-                </th>
-                <th scope="col" title="Events per second sent to the collector (after filtering)">
-                  Shipped/s
-                </th>
-                <th scope="col">Drops</th>
-                <th scope="col">Queue</th>
-                {canManage ? (
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
+      <AdminTable
+        testId="sensors-table"
+        rows={sensors.data}
+        empty="No sensors registered yet."
+        rowKey={(sensor) => sensor.id}
+        rowTestId={(sensor) => `sensor-${sensor.name}`}
+        columns={[
+          {
+            header: 'Sensor',
+            cell: (sensor) => (
+              <>
+                <span
+                  className={`${styles.dot} ${STATE_DOT[sensor.state]}`}
+                  title={STATE_LABEL[sensor.state]}
+                />
+                {sensor.name}
+                {sensor.hostname && sensor.hostname !== sensor.name ? (
+                  <span className={styles.muted}> {sensor.hostname}</span>
                 ) : null}
-              </tr>
-            </thead>
-            <tbody>
-              {sensors.data.map((sensor) => (
-                <tr key={sensor.id} data-testid={`sensor-${sensor.name}`}>
-                  <td>
-                    <span
-                      className={`${styles.dot} ${STATE_DOT[sensor.state]}`}
-                      title={STATE_LABEL[sensor.state]}
-                    />
-                    {sensor.name}
-                    {sensor.hostname && sensor.hostname !== sensor.name ? (
-                      <span className={styles.muted}> {sensor.hostname}</span>
-                    ) : null}
-                    <div className="field-hint">
-                      {STATE_LABEL[sensor.state]} · key{' '}
-                      <span className={styles.mono}>{sensor.keyPrefix}…</span>
-                    </div>
-                  </td>
-                  <td>{sensor.environment.displayName}</td>
-                  <td>
-                    <TimeAgo iso={sensor.lastSeenAt} />
-                  </td>
-                  <td>
-                    {sensor.version ?? '—'}
-                    {sensor.backend ? <div className="field-hint">{sensor.backend}</div> : null}
-                  </td>
-                  <td>{sensor.health ? rate.format(sensor.health.rates.captured) : '—'}</td>
-                  <td>{sensor.health ? rate.format(sensor.health.rates.shipped) : '—'}</td>
-                  <td>
-                    <Drops health={sensor.health} />
-                  </td>
-                  <td>{sensor.health ? count.format(sensor.health.queueDepth) : '—'}</td>
-                  {canManage ? (
-                    <td>
-                      <div className={styles.rowActions}>
-                        {sensor.state === 'revoked' ? null : (
-                          <ConfirmButton
-                            label="Revoke"
-                            confirmLabel="Revoke key"
-                            disabled={revoke.isPending}
-                            onConfirm={() => revoke.mutate({ sensorId: sensor.id })}
-                          />
-                        )}
-                      </div>
-                    </td>
-                  ) : null}
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        </div>
-      )}
-    </section>
+                <div className="field-hint">
+                  {STATE_LABEL[sensor.state]} · key <span className={styles.mono}>{sensor.keyPrefix}…</span>
+                </div>
+              </>
+            ),
+          },
+          { header: 'Environment', cell: (sensor) => sensor.environment.displayName },
+          { header: 'Last seen', cell: (sensor) => <TimeAgo iso={sensor.lastSeenAt} /> },
+          {
+            header: 'Version',
+            cell: (sensor) => (
+              <>
+                {sensor.version ?? '—'}
+                {sensor.backend ? <div className="field-hint">{sensor.backend}</div> : null}
+              </>
+            ),
+          },
+          {
+            header: 'Captured/s',
+            title: 'Events per second over the last heartbeat interval',
+            cell: (sensor) => (sensor.health ? rate.format(sensor.health.rates.captured) : '—'),
+          },
+          {
+            header: 'Shipped/s',
+            title: 'Events per second sent to the collector (after filtering)',
+            cell: (sensor) => (sensor.health ? rate.format(sensor.health.rates.shipped) : '—'),
+          },
+          { header: 'Drops', cell: (sensor) => <Drops health={sensor.health} /> },
+          {
+            header: 'Queue',
+            cell: (sensor) => (sensor.health ? count.format(sensor.health.queueDepth) : '—'),
+          },
+        ]}
+        actions={
+          canManage
+            ? (sensor) =>
+                sensor.state === 'revoked' ? null : (
+                  <ConfirmButton
+                    label="Revoke"
+                    confirmLabel="Revoke key"
+                    disabled={revoke.isPending}
+                    onConfirm={() => revoke.mutate({ sensorId: sensor.id })}
+                  />
+                )
+            : undefined
+        }
+      />
+    </AdminPanel>
   );
 }

@@ -1,7 +1,7 @@
 'use client';
 
 import { type FormEvent, useState } from 'react';
-import styles from '@/features/members/admin.module.css';
+import styles from '@/features/admin/admin.module.css';
 import type { RouterInputs, RouterOutputs } from '@/features/members/router-types';
 
 export type SourceKind = 'k8s_audit' | 'github' | 'okta' | 'aws_cloudtrail' | 'falco';

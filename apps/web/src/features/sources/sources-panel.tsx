@@ -2,8 +2,9 @@
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
-import styles from '@/features/members/admin.module.css';
-import { ConfirmButton, ErrorBanner, ShownOnce, TimeAgo } from '@/features/members/admin-ui';
+import { type AdminColumn, AdminPanel, AdminTable } from '@/features/admin/admin-panel';
+import styles from '@/features/admin/admin.module.css';
+import { ConfirmButton, ErrorBanner, ShownOnce, TimeAgo } from '@/features/admin/admin-ui';
 import type { RouterOutputs } from '@/features/members/router-types';
 import { useTRPC } from '@/trpc/client';
 import { KIND_LABEL, SourceForm } from './source-form';
@@ -12,6 +13,74 @@ type Source = RouterOutputs['sources']['list'][number];
 type Environment = { id: string; name: string; displayName: string };
 
 const ROTATABLE = new Set(['k8s_audit', 'falco', 'github']);
+
+/** Stored credentials of a source, named, never their values. */
+function credentialsOf(source: Source): string[] {
+  return [
+    source.tokenPrefix ? `token ${source.tokenPrefix}…` : null,
+    ...(source.secretNames ??
+      (source.hasSecrets ? ['secrets (unreadable without PEREGRINE_SECRET_KEY)'] : [])),
+  ].filter((entry): entry is string => Boolean(entry));
+}
+
+/** Where a polled source reads from (push sources show their endpoint instead). */
+function summaryOf(source: Source): string | null {
+  if (source.kind === 'okta') {
+    return String(source.config.domain ?? source.config.baseUrl ?? source.config.organization ?? '');
+  }
+  if (source.kind === 'aws_cloudtrail') {
+    return source.config.mode === 'folder'
+      ? String(source.config.path ?? '')
+      : `s3://${String(source.config.bucket ?? '')}/${String(source.config.prefix ?? '')}`;
+  }
+  return null;
+}
+
+const COLUMNS: readonly AdminColumn<Source>[] = [
+  {
+    header: 'Source',
+    cell: (source) => (
+      <>
+        {source.name} {source.enabled ? null : <span className="badge">disabled</span>}
+        <div className="field-hint">{KIND_LABEL[source.kind] ?? source.kind}</div>
+      </>
+    ),
+  },
+  { header: 'Environment', cell: (source) => source.environment.displayName },
+  {
+    header: 'Endpoint / credentials',
+    style: { whiteSpace: 'normal', wordBreak: 'break-all', minWidth: 260 },
+    cell: (source) => {
+      const credentials = credentialsOf(source);
+      return (
+        <>
+          {source.connection.endpoint ? (
+            <code className={styles.mono}>{source.connection.endpoint}</code>
+          ) : (
+            <span className={styles.mono}>{summaryOf(source)}</span>
+          )}
+          <div className="field-hint">
+            {credentials.length ? credentials.join(', ') : 'no stored credentials'}
+          </div>
+        </>
+      );
+    },
+  },
+  {
+    header: 'Last event / error',
+    style: { whiteSpace: 'normal', maxWidth: 300 },
+    cell: (source) => (
+      <>
+        <TimeAgo iso={source.lastEventAt} never="no events yet" />
+        {source.lastError ? (
+          <div className={`field-hint ${styles.danger}`} title={source.lastErrorAt ?? undefined}>
+            {source.lastError}
+          </div>
+        ) : null}
+      </>
+    ),
+  },
+];
 
 /** Cloud sources per environment: add, edit (secrets write-only), enable, rotate credentials, delete. */
 export function SourcesPanel({
@@ -42,30 +111,91 @@ export function SourcesPanel({
   const [adding, setAdding] = useState(false);
   const [editing, setEditing] = useState<string | null>(null);
   const [issued, setIssued] = useState<{ name: string; credential: string; source: Source } | null>(null);
-  const error = create.error ?? update.error ?? rotate.error ?? remove.error;
+  const busy = update.isPending || rotate.isPending || remove.isPending;
 
   const showIssued = (result: { source: Source; credential: string | null }) => {
     if (result.credential)
       setIssued({ name: result.source.name, credential: result.credential, source: result.source });
   };
 
+  const actions = (source: Source) => (
+    <>
+      <button
+        type="button"
+        className="button button-ghost"
+        onClick={() => setEditing(editing === source.id ? null : source.id)}
+        disabled={busy}
+      >
+        {editing === source.id ? 'Close' : 'Edit'}
+      </button>
+      <button
+        type="button"
+        className="button button-ghost"
+        onClick={() => update.mutate({ sourceId: source.id, enabled: !source.enabled })}
+        disabled={busy}
+      >
+        {source.enabled ? 'Disable' : 'Enable'}
+      </button>
+      {ROTATABLE.has(source.kind) ? (
+        <ConfirmButton
+          label={source.kind === 'github' ? 'New secret' : 'Rotate token'}
+          confirmLabel="Replace now"
+          disabled={busy}
+          onConfirm={async () => {
+            try {
+              showIssued(await rotate.mutateAsync({ sourceId: source.id }));
+            } catch {
+              // Shown by the banner.
+            }
+          }}
+        />
+      ) : null}
+      <ConfirmButton
+        label="Delete"
+        confirmLabel="Delete source"
+        disabled={busy}
+        onConfirm={() => remove.mutate({ sourceId: source.id })}
+      />
+    </>
+  );
+
+  const editor = (source: Source) =>
+    editing === source.id ? (
+      <SourceForm
+        source={source}
+        environments={environments}
+        busy={update.isPending}
+        onCancel={() => setEditing(null)}
+        onSubmit={async ({ name, settings }) => {
+          try {
+            await update.mutateAsync({ sourceId: source.id, name, settings });
+            setEditing(null);
+          } catch {
+            // Shown by the banner.
+          }
+        }}
+      />
+    ) : null;
+
   return (
-    <section className="panel" aria-labelledby="sources-heading">
-      <div className="panel-header">
-        <h2 id="sources-heading">Cloud sources</h2>
-        {canManage && !adding ? (
+    <AdminPanel
+      id="sources"
+      title="Cloud sources"
+      action={
+        canManage && !adding ? (
           <button type="button" className="button" onClick={() => setAdding(true)} data-testid="add-source">
             Add source
           </button>
-        ) : null}
-      </div>
+        ) : null
+      }
+    >
       {canManage && !secretsAvailable ? (
         <p className={styles.note} style={{ borderTop: 0 }}>
           PEREGRINE_SECRET_KEY is not set: GitHub, Okta and CloudTrail credentials cannot be stored until the
           console and the collector share one.
         </p>
       ) : null}
-      <ErrorBanner error={error} />
+      <ErrorBanner error={create.error ?? update.error ?? rotate.error ?? remove.error} />
       {adding ? (
         <SourceForm
           environments={environments}
@@ -91,159 +221,21 @@ export function SourcesPanel({
           onDismiss={() => setIssued(null)}
         />
       ) : null}
-      {sources.data.length === 0 && !adding ? (
-        <p className={styles.empty}>
-          No cloud sources yet: Kubernetes audit logs, GitHub, Okta, CloudTrail or an existing Falco fleet.
-        </p>
-      ) : null}
-      {sources.data.length > 0 ? (
-        <div className={styles.tableWrap}>
-          <table className="table" data-testid="sources-table">
-            <thead>
-              <tr>
-                <th scope="col">Source</th>
-                <th scope="col">Environment</th>
-                <th scope="col">Endpoint / credentials</th>
-                <th scope="col">Last event / error</th>
-                {canManage ? (
-                  <th scope="col">
-                    <span className="visually-hidden">Actions</span>
-                  </th>
-                ) : null}
-              </tr>
-            </thead>
-            <tbody>
-              {sources.data.map((source) => (
-                <SourceRow
-                  key={source.id}
-                  source={source}
-                  canManage={canManage}
-                  editing={editing === source.id}
-                  busy={update.isPending || rotate.isPending || remove.isPending}
-                  onEdit={() => setEditing(editing === source.id ? null : source.id)}
-                  onToggle={() => update.mutate({ sourceId: source.id, enabled: !source.enabled })}
-                  onRotate={async () => showIssued(await rotate.mutateAsync({ sourceId: source.id }))}
-                  onDelete={() => remove.mutate({ sourceId: source.id })}
-                  editor={
-                    <SourceForm
-                      source={source}
-                      environments={environments}
-                      busy={update.isPending}
-                      onCancel={() => setEditing(null)}
-                      onSubmit={async ({ name, settings }) => {
-                        try {
-                          await update.mutateAsync({ sourceId: source.id, name, settings });
-                          setEditing(null);
-                        } catch {
-                          // Shown by the banner.
-                        }
-                      }}
-                    />
-                  }
-                />
-              ))}
-            </tbody>
-          </table>
-        </div>
-      ) : null}
-    </section>
-  );
-}
-
-function SourceRow({
-  source,
-  canManage,
-  editing,
-  busy,
-  onEdit,
-  onToggle,
-  onRotate,
-  onDelete,
-  editor,
-}: {
-  source: Source;
-  canManage: boolean;
-  editing: boolean;
-  busy: boolean;
-  onEdit: () => void;
-  onToggle: () => void;
-  onRotate: () => void;
-  onDelete: () => void;
-  editor: React.ReactNode;
-}) {
-  const credentials = [
-    source.tokenPrefix ? `token ${source.tokenPrefix}…` : null,
-    ...(source.secretNames ??
-      (source.hasSecrets ? ['secrets (unreadable without PEREGRINE_SECRET_KEY)'] : [])),
-  ].filter(Boolean);
-  const summary =
-    source.kind === 'okta'
-      ? String(source.config.domain ?? source.config.baseUrl ?? source.config.organization ?? '')
-      : source.kind === 'aws_cloudtrail'
-        ? source.config.mode === 'folder'
-          ? String(source.config.path ?? '')
-          : `s3://${String(source.config.bucket ?? '')}/${String(source.config.prefix ?? '')}`
-        : null;
-  return (
-    <>
-      <tr data-testid={`source-${source.name}`}>
-        <td>
-          {source.name} {source.enabled ? null : <span className="badge">disabled</span>}
-          <div className="field-hint">{KIND_LABEL[source.kind] ?? source.kind}</div>
-        </td>
-        <td>{source.environment.displayName}</td>
-        <td style={{ whiteSpace: 'normal', wordBreak: 'break-all', minWidth: 260 }}>
-          {source.connection.endpoint ? (
-            <code className={styles.mono}>{source.connection.endpoint}</code>
-          ) : (
-            <span className={styles.mono}>{summary}</span>
-          )}
-          <div className="field-hint">
-            {credentials.length ? credentials.join(', ') : 'no stored credentials'}
-          </div>
-        </td>
-        <td style={{ whiteSpace: 'normal', maxWidth: 300 }}>
-          <TimeAgo iso={source.lastEventAt} never="no events yet" />
-          {source.lastError ? (
-            <div className={`field-hint ${styles.danger}`} title={source.lastErrorAt ?? undefined}>
-              {source.lastError}
-            </div>
-          ) : null}
-        </td>
-        {canManage ? (
-          <td>
-            <div className={styles.rowActions}>
-              <button type="button" className="button button-ghost" onClick={onEdit} disabled={busy}>
-                {editing ? 'Close' : 'Edit'}
-              </button>
-              <button type="button" className="button button-ghost" onClick={onToggle} disabled={busy}>
-                {source.enabled ? 'Disable' : 'Enable'}
-              </button>
-              {ROTATABLE.has(source.kind) ? (
-                <ConfirmButton
-                  label={source.kind === 'github' ? 'New secret' : 'Rotate token'}
-                  confirmLabel="Replace now"
-                  disabled={busy}
-                  onConfirm={onRotate}
-                />
-              ) : null}
-              <ConfirmButton
-                label="Delete"
-                confirmLabel="Delete source"
-                disabled={busy}
-                onConfirm={onDelete}
-              />
-            </div>
-          </td>
-        ) : null}
-      </tr>
-      {editing ? (
-        <tr>
-          <td colSpan={canManage ? 5 : 4} style={{ height: 'auto', padding: 0, whiteSpace: 'normal' }}>
-            {editor}
-          </td>
-        </tr>
-      ) : null}
-    </>
+      <AdminTable
+        testId="sources-table"
+        rows={sources.data}
+        // While the add form is open it says what to do; the empty note would repeat it.
+        empty={
+          adding
+            ? null
+            : 'No cloud sources yet: Kubernetes audit logs, GitHub, Okta, CloudTrail or an existing Falco fleet.'
+        }
+        rowKey={(source) => source.id}
+        rowTestId={(source) => `source-${source.name}`}
+        columns={COLUMNS}
+        actions={canManage ? actions : undefined}
+        detail={editor}
+      />
+    </AdminPanel>
   );
 }

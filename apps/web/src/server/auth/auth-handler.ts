@@ -3,7 +3,7 @@ import { serverEnv } from '@/env';
 import { clientAddress } from '../client-address';
 import { isCrossSiteRequest } from '../csrf';
 import { checkSignInAttempt, recordSignInOutcome } from '../services/auth/limit-sign-in';
-import { httpStatusOfAppError } from '../trpc';
+import { httpStatusOfAppError } from '../errors/error-mapping';
 import { authHeaders, getAuth } from './auth';
 
 /** The request as better-auth gets it (authHeaders). */

@@ -1,6 +1,6 @@
 /**
- * Domain error codes. Services throw `AppError`; the tRPC error formatter (src/server/trpc.ts) is
- * the one place that turns a code into a transport status.
+ * Domain error codes. Services throw `AppError`; src/server/errors/error-mapping.ts is the one
+ * place that turns a code (or a database error) into a transport status and a message.
  */
 export const APP_ERROR_CODES = [
   'UNAUTHENTICATED',

@@ -3,7 +3,8 @@ import { createApiKey as createApiKeyRow } from '@peregrine/db';
 import { db } from '../../db';
 import type { Role } from '../../roles';
 import type { RequestActor } from '../../trpc';
-import { auditActor, withDbErrors } from '../audit/admin-errors';
+import { withDbErrors } from '../../errors/error-mapping';
+import { auditActor } from '../audit/audit-actor';
 import { type ApiKeyItem, toApiKeyItem } from './list-api-keys';
 
 /**

@@ -2,7 +2,8 @@ import 'server-only';
 import { revokeApiKey as revokeApiKeyRow } from '@peregrine/db';
 import { db } from '../../db';
 import type { RequestActor } from '../../trpc';
-import { auditActor, withDbErrors } from '../audit/admin-errors';
+import { withDbErrors } from '../../errors/error-mapping';
+import { auditActor } from '../audit/audit-actor';
 import { type ApiKeyItem, toApiKeyItem } from './list-api-keys';
 
 /**

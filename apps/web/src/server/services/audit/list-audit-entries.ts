@@ -1,7 +1,7 @@
 import 'server-only';
 import { type AuditActorDto, listAuditEntries as listAuditRows } from '@peregrine/db';
 import { db } from '../../db';
-import { withDbErrors } from './admin-errors';
+import { withDbErrors } from '../../errors/error-mapping';
 
 /** Audit-log filters as the console sends them. */
 export interface AuditListFilter {

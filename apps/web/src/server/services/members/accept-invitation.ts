@@ -2,7 +2,7 @@ import 'server-only';
 import { acceptInvitation as acceptInvitationRow } from '@peregrine/db';
 import { db } from '../../db';
 import type { Role } from '../../roles';
-import { withDbErrors } from '../audit/admin-errors';
+import { withDbErrors } from '../../errors/error-mapping';
 import { hashInvitationToken } from './invitation-token';
 
 /** Joins the invitation's organisation with its role, as the signed-in user it was addressed to. */

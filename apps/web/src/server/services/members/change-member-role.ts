@@ -3,7 +3,8 @@ import { changeMemberRole as changeMemberRoleRow } from '@peregrine/db';
 import { db } from '../../db';
 import type { Role } from '../../roles';
 import type { RequestActor } from '../../trpc';
-import { auditActor, withDbErrors } from '../audit/admin-errors';
+import { withDbErrors } from '../../errors/error-mapping';
+import { auditActor } from '../audit/audit-actor';
 
 /** Gives a member another role; the organisation always keeps at least one admin. */
 export async function changeMemberRole(input: {

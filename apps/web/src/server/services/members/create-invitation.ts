@@ -4,7 +4,8 @@ import { serverEnv } from '@/env';
 import { db } from '../../db';
 import type { Role } from '../../roles';
 import type { RequestActor } from '../../trpc';
-import { auditActor, withDbErrors } from '../audit/admin-errors';
+import { withDbErrors } from '../../errors/error-mapping';
+import { auditActor } from '../audit/audit-actor';
 import { generateInvitationToken, INVITATION_TTL_MS } from './invitation-token';
 import { type InvitationItem, toInvitationItem } from './list-invitations';
 

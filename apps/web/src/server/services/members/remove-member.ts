@@ -2,7 +2,8 @@ import 'server-only';
 import { removeMember as removeMemberRow } from '@peregrine/db';
 import { db } from '../../db';
 import type { RequestActor } from '../../trpc';
-import { auditActor, withDbErrors } from '../audit/admin-errors';
+import { withDbErrors } from '../../errors/error-mapping';
+import { auditActor } from '../audit/audit-actor';
 
 /** Removes a member (never the last admin); their account stays, their sessions lose access. */
 export async function removeMember(input: {

@@ -1,4 +1,5 @@
 import 'server-only';
+import { withDbErrors } from '../../errors/error-mapping';
 import {
   activateVersion,
   getOrganizationEnvironment,
@@ -8,14 +9,7 @@ import {
 } from '@peregrine/db';
 import { db } from '../../db';
 import { AppError } from '../../errors/app-error';
-import {
-  actorOf,
-  flatDiagnostics,
-  loadLayered,
-  overridesOf,
-  type RulesCaller,
-  withDbErrors,
-} from './rules-shared';
+import { actorOf, flatDiagnostics, loadLayered, overridesOf, type RulesCaller } from './rules-shared';
 
 export interface ActivationResult {
   activationId: string;

@@ -1,9 +1,10 @@
 import 'server-only';
+import { withDbErrors } from '../../errors/error-mapping';
 import { createRuleSetVersion as createVersionRow, getRuleSet } from '@peregrine/db';
 import type { VerdictDiagnostic } from '@peregrine/engine';
 import { db } from '../../db';
 import { AppError } from '../../errors/app-error';
-import { actorOf, judgeRuleFiles, type RulesCaller, withDbErrors } from './rules-shared';
+import { actorOf, judgeRuleFiles, type RulesCaller } from './rules-shared';
 
 export interface SavedVersion {
   id: string;

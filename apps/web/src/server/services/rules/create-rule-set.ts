@@ -1,8 +1,9 @@
 import 'server-only';
+import { withDbErrors } from '../../errors/error-mapping';
 import { createRuleSet as createRuleSetRow } from '@peregrine/db';
 import { db } from '../../db';
 import { createRuleSetVersion, type SavedVersion } from './create-rule-set-version';
-import { actorOf, type RulesCaller, withDbErrors } from './rules-shared';
+import { actorOf, type RulesCaller } from './rules-shared';
 
 /** The first file of a new rule set: one small, working rule to edit from. */
 export const STARTER_RULES = `# Falco rules: lists, macros and rules load in order.

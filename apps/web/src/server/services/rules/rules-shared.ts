@@ -1,5 +1,5 @@
 import 'server-only';
-import { type Actor, DbError, type EnvironmentOverrideRow } from '@peregrine/db';
+import type { Actor, EnvironmentOverrideRow } from '@peregrine/db';
 import {
   type EnvironmentOverrides,
   judgeRuleFiles,
@@ -8,7 +8,6 @@ import {
   type RulesFile,
   type VerdictDiagnostic,
 } from '@peregrine/engine';
-import { AppError } from '../../errors/app-error';
 
 /** Who is acting, for the audit log. */
 export interface RulesCaller {
@@ -28,28 +27,6 @@ export function actorOf(caller: RulesCaller): Actor {
     ip: caller.actor.ip ?? null,
     userAgent: caller.actor.userAgent ?? null,
   };
-}
-
-/** Runs a repository call, turning its coded DbErrors into the console's coded AppErrors. */
-export async function withDbErrors<T>(run: () => Promise<T>): Promise<T> {
-  try {
-    return await run();
-  } catch (error) {
-    if (error instanceof DbError) {
-      const code =
-        error.code === 'NOT_FOUND'
-          ? 'NOT_FOUND'
-          : error.code === 'CONFLICT'
-            ? 'CONFLICT'
-            : error.code === 'FORBIDDEN'
-              ? 'INSUFFICIENT_ROLE'
-              : 'INVALID_INPUT';
-      throw new AppError(code, error.message.charAt(0).toUpperCase() + error.message.slice(1), {
-        cause: error,
-      });
-    }
-    throw error;
-  }
 }
 
 /** Override rows as the engine's layering input. */

@@ -8,7 +8,8 @@ import { serverEnv } from '@/env';
 import { db } from '../../db';
 import { AppError } from '../../errors/app-error';
 import type { RequestActor } from '../../trpc';
-import { auditActor, withDbErrors } from '../audit/admin-errors';
+import { withDbErrors } from '../../errors/error-mapping';
+import { auditActor } from '../audit/audit-actor';
 
 /** POSIX-shell single quoting, so a value can never break out of the command. */
 function shellQuote(value: string): string {

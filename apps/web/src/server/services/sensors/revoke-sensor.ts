@@ -2,7 +2,8 @@ import 'server-only';
 import { revokeOrganizationSensor } from '@peregrine/db';
 import { db } from '../../db';
 import type { RequestActor } from '../../trpc';
-import { auditActor, withDbErrors } from '../audit/admin-errors';
+import { withDbErrors } from '../../errors/error-mapping';
+import { auditActor } from '../audit/audit-actor';
 import { type SensorItem, toSensorItem } from './list-sensors';
 
 /** Revokes a sensor: the collector refuses its key from the next request on. */

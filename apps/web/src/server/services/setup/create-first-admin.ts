@@ -4,6 +4,7 @@ import { APIError } from 'better-auth/api';
 import { authHeaders, getAuth } from '../../auth/auth';
 import { db } from '../../db';
 import { AppError } from '../../errors/app-error';
+import { toAppError } from '../../errors/error-mapping';
 import { getSetupStatus, markSetupComplete } from './get-setup-status';
 
 export interface CreateFirstAdminInput {
@@ -76,10 +77,8 @@ export async function createFirstAdmin(input: CreateFirstAdminInput): Promise<Cr
       );
     }
     if (error instanceof DbError && error.code === 'FORBIDDEN') throw invalidToken(error);
-    if (error instanceof DbError && error.code === 'INVALID') {
-      throw new AppError('INVALID_INPUT', error.message, { cause: error });
-    }
-    throw error;
+    // Anything else means what it means everywhere in the console.
+    throw toAppError(error) ?? error;
   }
 }
 

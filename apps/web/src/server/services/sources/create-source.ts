@@ -4,7 +4,8 @@ import { db } from '../../db';
 import { AppError } from '../../errors/app-error';
 import type { SourceSettings } from '../../routers/sources/source-settings.schema';
 import type { RequestActor } from '../../trpc';
-import { auditActor, withDbErrors } from '../audit/admin-errors';
+import { withDbErrors } from '../../errors/error-mapping';
+import { auditActor } from '../audit/audit-actor';
 import {
   generateWebhookSecret,
   requireSourceSecretKey,

@@ -2,7 +2,8 @@ import 'server-only';
 import { deleteOrganizationCloudSource } from '@peregrine/db';
 import { db } from '../../db';
 import type { RequestActor } from '../../trpc';
-import { auditActor, withDbErrors } from '../audit/admin-errors';
+import { withDbErrors } from '../../errors/error-mapping';
+import { auditActor } from '../audit/audit-actor';
 import { sourceSecretKey } from './source-settings';
 
 /** Deletes a source; its credentials stop working and its alerts stay. */

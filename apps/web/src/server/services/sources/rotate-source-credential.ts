@@ -7,7 +7,8 @@ import {
 import { db } from '../../db';
 import { AppError } from '../../errors/app-error';
 import type { RequestActor } from '../../trpc';
-import { auditActor, withDbErrors } from '../audit/admin-errors';
+import { withDbErrors } from '../../errors/error-mapping';
+import { auditActor } from '../audit/audit-actor';
 import {
   generateWebhookSecret,
   requireSourceSecretKey,

@@ -1,4 +1,4 @@
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { provisionTestDatabase } from '../../../test/database';
 
 /**
@@ -7,6 +7,10 @@ import { provisionTestDatabase } from '../../../test/database';
  * reverse proxy is trusted, as PEREGRINE_TRUSTED_PROXIES would configure it.
  */
 const databaseUrl = await provisionTestDatabase();
+// Every attempt runs the real password hash (scrypt, on purpose slow, and run for unknown accounts
+// too so timing reveals nothing); a test of a dozen attempts needs more than the default 20 s
+// when the machine is shared or other test files run beside this one.
+vi.setConfig({ testTimeout: 90_000 });
 process.env.PEREGRINE_TRUSTED_PROXIES = '10.0.0.2';
 const { getDb } = await import('@peregrine/db');
 const { handleAuthRequest } = await import('./auth-handler');
@@ -87,11 +91,15 @@ describe('failed sign-ins on one account', () => {
   it("never lock the admin out: a botnet's failures cannot refuse the right password from a clean address", async () => {
     // Many addresses, each failing as often as it may, up to the account's limit (the old code
     // refused every sign-in to the account, the owner's included, after 10 of these).
+    // The bots' guesses take the route's two limiter steps (the attempt is checked, its failure
+    // recorded) without the password hash in between: fifty scrypt runs would prove nothing more
+    // than the test above, which plays failures through the route, and take minutes on a busy box.
     const bots = Math.ceil(SIGN_IN_LIMITS.account.max / SIGN_IN_LIMITS.pair.max);
     for (let bot = 0; bot < bots; bot++) {
       for (let i = 0; i < SIGN_IN_LIMITS.pair.max; i++) {
-        const response = await signIn(`192.0.2.${100 + bot}`, admin.email.toUpperCase(), `guess ${i}!!!!!!`);
-        expect(response.status).toBe(401);
+        const address = `192.0.2.${100 + bot}`;
+        expect(await checkSignInAttempt(admin.email.toUpperCase(), address)).toEqual({ allowed: true });
+        await recordSignInOutcome(admin.email.toUpperCase(), address, 'failed');
       }
     }
     // The account is now under attack: a fresh bot gets one try, not five.
@@ -100,7 +108,7 @@ describe('failed sign-ins on one account', () => {
     // The admin, from an address that has not failed, signs in.
     const response = await signIn('198.51.100.77', admin.email, admin.password);
     expect(response.status).toBe(200);
-  }, 90_000);
+  });
 
   it('also slow password spraying from one address across accounts', async () => {
     for (let i = 0; i < SIGN_IN_LIMITS.address.max; i++) {
