@@ -1,13 +1,12 @@
 import 'server-only';
 import { TRPCError } from '@trpc/server';
 import { parseFilterParams } from '@/features/alerts/filter-url';
-import { isAppError } from '../../errors/app-error';
+import { httpStatusOfAppError, toAppError } from '../../errors/error-mapping';
 import { exportAlerts as exportAlertsService } from '../../services/alerts/export-alerts';
 import {
   createCallerFactory,
   createTRPCContext,
   createTRPCRouter,
-  httpStatusOfAppError,
   orgActorProcedure,
 } from '../../trpc';
 import { exportAlertsInput, exportAlertsOutput } from './export-alerts.schema';
@@ -48,7 +47,9 @@ export async function handleAlertExport(request: Request): Promise<Response> {
     body = await caller.exportAlerts({ filter, format });
   } catch (error) {
     const cause = error instanceof TRPCError ? error.cause : error;
-    if (isAppError(cause)) return refusal(httpStatusOfAppError(cause.code), cause.message);
+    // The console's one mapping: domain errors and database failures (503 when it is away).
+    const known = toAppError(cause);
+    if (known) return refusal(httpStatusOfAppError(known.code), known.message);
     if (error instanceof TRPCError && error.code === 'BAD_REQUEST') {
       const issues = (cause as { issues?: { path?: PropertyKey[]; message?: string }[] } | undefined)?.issues;
       const text = (issues ?? []).map((i) => `${(i.path ?? []).map(String).join('.')}: ${i.message}`);
