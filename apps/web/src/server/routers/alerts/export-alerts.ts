@@ -3,12 +3,7 @@ import { TRPCError } from '@trpc/server';
 import { parseFilterParams } from '@/features/alerts/filter-url';
 import { httpStatusOfAppError, toAppError } from '../../errors/error-mapping';
 import { exportAlerts as exportAlertsService } from '../../services/alerts/export-alerts';
-import {
-  createCallerFactory,
-  createTRPCContext,
-  createTRPCRouter,
-  orgActorProcedure,
-} from '../../trpc';
+import { createCallerFactory, createTRPCContext, createTRPCRouter, orgActorProcedure } from '../../trpc';
 import { exportAlertsInput, exportAlertsOutput } from './export-alerts.schema';
 
 /**
