@@ -91,6 +91,8 @@ export async function activateVersion(
     action: ActivationAction;
     fromEnvironmentId?: string | null;
     comment?: string;
+    /** An admin activated the version although its rule tests fail: why, and how many failed. */
+    testsOverride?: { reason: string; failing: number; total: number };
   },
   actor: Actor,
 ): Promise<{ id: string; createdAt: Date }> {
@@ -139,7 +141,12 @@ export async function activateVersion(
       targetType: 'environment',
       targetId: env.id,
       before: previous ? { versionId: previous.versionId } : undefined,
-      after: { versionId: version.id, number: version.number, fromEnvironmentId: input.fromEnvironmentId },
+      after: {
+        versionId: version.id,
+        number: version.number,
+        fromEnvironmentId: input.fromEnvironmentId,
+        ...(input.testsOverride ? { failingTestsOverridden: input.testsOverride } : {}),
+      },
     });
     return row;
   });

@@ -1,4 +1,9 @@
 import { z } from 'zod';
-import { comment, uuid } from './rules-common.schema';
+import { comment, overrideFailingTests, uuid } from './rules-common.schema';
 
-export const activateRuleSetVersionInput = z.object({ versionId: uuid, environmentId: uuid, comment });
+export const activateRuleSetVersionInput = z.object({
+  versionId: uuid,
+  environmentId: uuid,
+  comment,
+  overrideFailingTests,
+});

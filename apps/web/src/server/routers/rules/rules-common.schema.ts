@@ -49,6 +49,14 @@ export const rulesFiles = z
 
 export const comment = z.string().trim().max(500).default('');
 
+/** An admin's reason to activate or promote a version whose rule tests fail (audited). */
+export const overrideFailingTests = z
+  .string()
+  .trim()
+  .min(8, 'Say why the failing tests may be ignored')
+  .max(500)
+  .optional();
+
 export const activationOutput = z.object({
   activationId: z.string(),
   environmentId: z.string(),

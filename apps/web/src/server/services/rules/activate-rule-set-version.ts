@@ -1,4 +1,5 @@
 import 'server-only';
+import { judgeRuleTests, splitVersionFiles } from '@peregrine/engine';
 import { withDbErrors } from '../../errors/error-mapping';
 import {
   activateVersion,
@@ -34,6 +35,8 @@ export async function changeActiveVersion(
     action: 'activate' | 'promote' | 'rollback';
     fromEnvironmentId?: string;
     comment: string;
+    /** An admin's reason to activate although the version's rule tests fail (recorded in the audit log). */
+    overrideFailingTests?: string;
     check?: (current: { versionId: string; number: number } | null, candidate: { number: number }) => void;
   },
 ): Promise<ActivationResult> {
@@ -69,6 +72,27 @@ export async function changeActiveVersion(
       }`,
     );
   }
+  // The version's rule tests run against exactly what will be live (its rules with this
+  // environment's overrides). Failing tests stop activation and promotion unless an admin gives a
+  // reason; a rollback returns to a version that ran before and is never held back.
+  const tests = judgeRuleTests(layered.ruleset, splitVersionFiles(version.files).tests);
+  const failing = tests.failed + tests.problems;
+  const reason = input.overrideFailingTests?.trim();
+  if (failing > 0 && input.action !== 'rollback' && !reason) {
+    const first = tests.failures[0];
+    throw new AppError(
+      'CONFLICT',
+      `Version ${version.number} fails ${failing} of ${tests.total} rule tests with ${environment.displayName}'s overrides${
+        first
+          ? ` (${first.file}:${first.line}${first.test ? ` '${first.test}'` : ''}: ${first.reasons[0] ?? ''})`
+          : ''
+      }. Fix the tests or the rules, or activate anyway with a reason.`,
+    );
+  }
+  const testsOverride =
+    failing > 0 && reason && input.action !== 'rollback'
+      ? { reason, failing, total: tests.total }
+      : undefined;
   const row = await withDbErrors(() =>
     activateVersion(
       db(),
@@ -78,6 +102,7 @@ export async function changeActiveVersion(
         action: input.action,
         fromEnvironmentId: input.fromEnvironmentId ?? null,
         comment: input.comment,
+        ...(testsOverride ? { testsOverride } : {}),
       },
       actorOf(caller),
     ),
@@ -95,7 +120,7 @@ export async function changeActiveVersion(
 /** Activates a valid version in an environment (typically staging, where versions start). */
 export function activateRuleSetVersion(
   caller: RulesCaller,
-  input: { versionId: string; environmentId: string; comment: string },
+  input: { versionId: string; environmentId: string; comment: string; overrideFailingTests?: string },
 ): Promise<ActivationResult> {
   return changeActiveVersion(caller, {
     ...input,

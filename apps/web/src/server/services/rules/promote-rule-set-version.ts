@@ -12,7 +12,13 @@ import type { RulesCaller } from './rules-shared';
  */
 export async function promoteRuleSetVersion(
   caller: RulesCaller,
-  input: { versionId: string; fromEnvironmentId: string; toEnvironmentId: string; comment: string },
+  input: {
+    versionId: string;
+    fromEnvironmentId: string;
+    toEnvironmentId: string;
+    comment: string;
+    overrideFailingTests?: string;
+  },
 ): Promise<ActivationResult> {
   if (input.fromEnvironmentId === input.toEnvironmentId) {
     throw new AppError('INVALID_INPUT', 'Promote to a different environment.');
@@ -38,6 +44,7 @@ export async function promoteRuleSetVersion(
     action: 'promote',
     fromEnvironmentId: from.id,
     comment: input.comment,
+    ...(input.overrideFailingTests ? { overrideFailingTests: input.overrideFailingTests } : {}),
     check: (current) => {
       if (current?.versionId === version.id) {
         throw new AppError('CONFLICT', `Version ${version.number} is already active there.`);
