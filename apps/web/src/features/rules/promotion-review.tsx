@@ -82,6 +82,7 @@ export function PromotionReview({
   const queryClient = useQueryClient();
   const [confirmed, setConfirmed] = useState(false);
   const [comment, setComment] = useState('');
+  const [overrideReason, setOverrideReason] = useState('');
   const preview = useQuery(
     trpc.rules.previewPromotion.queryOptions({
       versionId,
@@ -112,13 +113,19 @@ export function PromotionReview({
       : action === 'rollback'
         ? `Roll back ${p.target.displayName} to v${p.candidate.number}`
         : `Activate v${p.candidate.number} in ${p.target.displayName}`;
+  const tests = p.tests;
+  const failingTests = tests ? tests.failed + tests.problems : 0;
+  // Failing tests hold back activation and promotion unless an admin says why (audited).
+  const needsReason = failingTests > 0 && action !== 'rollback';
+  const reason = overrideReason.trim();
+  const override = needsReason && reason ? { overrideFailingTests: reason } : {};
   const submit = () => {
     if (action === 'promote' && fromEnvironmentId) {
-      promote.mutate({ versionId, fromEnvironmentId, toEnvironmentId, comment });
+      promote.mutate({ versionId, fromEnvironmentId, toEnvironmentId, comment, ...override });
     } else if (action === 'rollback') {
       rollback.mutate({ versionId, environmentId: toEnvironmentId, comment });
     } else {
-      activate.mutate({ versionId, environmentId: toEnvironmentId, comment });
+      activate.mutate({ versionId, environmentId: toEnvironmentId, comment, ...override });
     }
   };
   const total = p.rules.added.length + p.rules.removed.length + p.rules.changed.length;
@@ -281,7 +288,54 @@ export function PromotionReview({
         )}
       </section>
 
+      <section className="panel" aria-label="Rule tests">
+        <div className={styles.emptyLine} data-testid="review-tests">
+          {!tests
+            ? 'Rule tests run once the version compiles here.'
+            : tests.total === 0
+              ? 'This version has no rule tests (add tests/*.yaml files to the version).'
+              : failingTests === 0
+                ? `All ${tests.total} rule tests pass with ${p.target.displayName}'s overrides.`
+                : `${failingTests} of ${tests.total} rule tests fail with ${p.target.displayName}'s overrides.`}
+        </div>
+        {tests && tests.failures.length > 0 ? (
+          <table className="table">
+            <thead>
+              <tr>
+                <th scope="col">Test</th>
+                <th scope="col">Where</th>
+                <th scope="col">Why</th>
+              </tr>
+            </thead>
+            <tbody>
+              {tests.failures.map((f) => (
+                <tr key={`${f.file}:${f.line}`}>
+                  <td>{f.test || 'could not run'}</td>
+                  <td className={styles.mono}>
+                    {f.file}:{f.line}
+                  </td>
+                  <td style={{ whiteSpace: 'normal' }}>{f.reasons.join('; ')}</td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : null}
+      </section>
+
       <section className="panel">
+        {isAdmin && needsReason ? (
+          <div className={styles.confirmBar}>
+            <input
+              className="input"
+              style={{ flex: 1 }}
+              placeholder="Why may these failing tests be ignored? (kept in the audit log)"
+              aria-label="Reason to ignore failing tests"
+              value={overrideReason}
+              onChange={(e) => setOverrideReason(e.target.value)}
+              maxLength={500}
+            />
+          </div>
+        ) : null}
         {isAdmin ? (
           <div className={styles.confirmBar}>
             <label className={styles.checkbox}>
@@ -301,7 +355,7 @@ export function PromotionReview({
             <button
               type="button"
               className={`button ${action === 'rollback' ? styles.buttonDanger : 'button-primary'}`}
-              disabled={!confirmed || !p.compiles || mutation.isPending}
+              disabled={!confirmed || !p.compiles || mutation.isPending || (needsReason && reason.length < 8)}
               onClick={submit}
             >
               {mutation.isPending ? 'Working…' : `${VERB[action]} v${p.candidate.number}`}

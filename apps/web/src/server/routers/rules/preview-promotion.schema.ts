@@ -51,4 +51,20 @@ export const previewPromotionOutput = z.object({
   ),
   compiles: z.boolean(),
   diagnostics: z.array(storedDiagnostic),
+  tests: z
+    .object({
+      total: z.number().int(),
+      passed: z.number().int(),
+      failed: z.number().int(),
+      problems: z.number().int(),
+      failures: z.array(
+        z.object({
+          file: z.string(),
+          line: z.number().int(),
+          test: z.string(),
+          reasons: z.array(z.string()),
+        }),
+      ),
+    })
+    .nullable(),
 });

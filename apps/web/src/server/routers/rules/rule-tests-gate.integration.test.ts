@@ -90,6 +90,22 @@ describe('rule tests gate activation and promotion', () => {
     });
     // The tests file is not a rules file: the version compiles.
     expect(v2.status).toBe('valid');
+    // The review shows the outcome before anyone confirms.
+    const preview = await admin.rules.previewPromotion({ versionId: v2.id, environmentId: staging });
+    expect(preview.tests).toEqual({
+      total: 2,
+      passed: 1,
+      failed: 1,
+      problems: 0,
+      failures: [
+        {
+          file: 'tests/shadow.yaml',
+          line: 4,
+          test: 'passwd is caught too',
+          reasons: ["expected 'Shadow read' to fire; it did not"],
+        },
+      ],
+    });
     const refused = admin.rules.activateVersion({ versionId: v2.id, environmentId: staging });
     await expect(refused).rejects.toThrow(
       "Version 2 fails 1 of 2 rule tests with Staging's overrides (tests/shadow.yaml:4 'passwd is caught too': expected 'Shadow read' to fire; it did not).",

@@ -7,9 +7,12 @@ import {
 } from '@peregrine/db';
 import {
   diffRuleSets,
+  judgeRuleTests,
   type LoadResult,
   type RuleChangeKind,
   type RuleSummary,
+  type RuleTestsVerdict,
+  splitVersionFiles,
   type VerdictDiagnostic,
 } from '@peregrine/engine';
 import { db } from '../../db';
@@ -57,6 +60,8 @@ export interface PromotionPreview {
   /** Whether the candidate compiles with the target environment's overrides (it must, to go live). */
   compiles: boolean;
   diagnostics: VerdictDiagnostic[];
+  /** The candidate's rule tests against its rules with the target's overrides (what goes live). */
+  tests: RuleTestsVerdict | null;
 }
 
 const brief = (r: RuleSummary): RuleBrief => ({
@@ -163,5 +168,6 @@ export async function previewPromotion(
     overrides,
     compiles: after.ok && candidate.status === 'valid',
     diagnostics: flatDiagnostics(after).filter((d) => d.severity === 'error'),
+    tests: after.ok ? judgeRuleTests(after.ruleset, splitVersionFiles(candidate.files).tests) : null,
   };
 }
