@@ -112,6 +112,8 @@ describe('Sensor shipping to a collector peer', () => {
     expect(hb).toMatchObject({
       sensorId: 'sensor-test',
       backend: 'procfs',
+      // The console's reduced-coverage banner is built on this: /proc polling sees only these.
+      capture: { mode: 'procfs', eventTypes: ['execve', 'procexit'] },
       rulesVersion: 'r1',
       version: '0.1.0',
     });
@@ -135,6 +137,9 @@ describe('Sensor shipping to a collector peer', () => {
       const file = join(dir, 'after-restart');
       await run('/bin/sh', ['-c', `: > ${file}`]);
       await until(() => peer.events.some((e) => e.type === 'openat' && e.fd?.name === file), 10_000);
+      // The heartbeat reports the kernel mode and the widened coverage.
+      await until(() => peer.heartbeats.at(-1)?.capture?.eventTypes.includes('openat') === true, 10_000);
+      expect(['libbpf', 'bpftrace']).toContain(peer.heartbeats.at(-1)?.capture?.mode);
     },
     120_000,
   );

@@ -4,7 +4,7 @@ import { BpftraceBackend, ebpfUnavailableReason } from './capture/bpftrace-backe
 import { defaultRingBytes, LibbpfBackend, libbpfUnavailableReason } from './capture/libbpf-backend.js';
 import type { RawEvent } from './capture/bpftrace-records.js';
 import type { OpenRecord } from './capture/libbpf-records.js';
-import type { CaptureBackend } from './capture/capture-backend.js';
+import { type CaptureBackend, captureCoverage } from './capture/capture-backend.js';
 import { SYSCALL_SPECS } from './capture/syscall-specs.js';
 import { ProcfsBackend } from './capture/procfs-backend.js';
 import { Enricher, OpenEventParts } from './enrich/enricher.js';
@@ -321,6 +321,7 @@ export class Sensor {
       sensorId: this.#options.config.sensorId,
       version: SENSOR_VERSION,
       backend: this.#backend?.name ?? 'procfs',
+      ...(this.#backend ? { capture: captureCoverage(this.#backend) } : {}),
       hostname: this.enricher.hostname,
       kernel: release(),
       startedAt: this.startedAt.toISOString(),

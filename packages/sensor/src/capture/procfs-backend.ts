@@ -23,6 +23,9 @@ interface Known {
  */
 export class ProcfsBackend implements CaptureBackend {
   readonly name = 'procfs' as const;
+  readonly mode = 'procfs' as const;
+  /** Polling /proc sees processes appear and vanish, nothing else. */
+  readonly traced: readonly string[] = ['execve', 'procexit'];
   readonly counters: CaptureCounters = { lost: 0, malformed: 0 };
   onFatal?: (error: Error) => void;
   readonly #procRoot: string;
