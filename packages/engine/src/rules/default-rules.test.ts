@@ -96,7 +96,9 @@ describe('default rules', () => {
     const notes = content
       .split('\n')
       .map((line, i) => ({ line: i + 1, text: line.trim() }))
-      .filter(({ text }) => text.startsWith('#') && /\b(issues?|seed(ed|s)?|verbatim|todo|fixme)\b/i.test(text));
+      .filter(
+        ({ text }) => text.startsWith('#') && /\b(issues?|seed(ed|s)?|verbatim|todo|fixme)\b/i.test(text),
+      );
     expect(notes).toEqual([]);
   });
 
