@@ -80,6 +80,8 @@ export const SensorCaptureSchema = z.object({
   mode: SensorCaptureModeSchema,
   /** Event types (`evt.type` values) the capture produces; procfs: `execve` and `procexit`. */
   eventTypes: z.array(z.string().min(1).max(64)).max(512),
+  /** Why no kernel capture runs (procfs only): each kernel backend's reason, as the sensor logs it. */
+  reason: z.string().max(1000).optional(),
 });
 
 /** Why events were dropped; each cause has its own counter. */

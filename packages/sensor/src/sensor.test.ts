@@ -113,7 +113,7 @@ describe('Sensor shipping to a collector peer', () => {
       sensorId: 'sensor-test',
       backend: 'procfs',
       // The console's reduced-coverage banner is built on this: /proc polling sees only these.
-      capture: { mode: 'procfs', eventTypes: ['execve', 'procexit'] },
+      capture: { mode: 'procfs', eventTypes: ['execve', 'procexit'], reason: 'chosen with --backend procfs' },
       rulesVersion: 'r1',
       version: '0.1.0',
     });

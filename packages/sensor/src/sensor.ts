@@ -111,7 +111,10 @@ export async function startBackend(
   if (config.backend !== 'auto' && config.backend !== 'procfs') throw lastError;
   if (config.backend === 'auto')
     log.warn(`eBPF capture unavailable (${skipped.join('; ')}); falling back to /proc polling`);
-  const backend = new ProcfsBackend({ intervalMs: config.procfsIntervalMs });
+  const backend = new ProcfsBackend({
+    intervalMs: config.procfsIntervalMs,
+    reason: config.backend === 'auto' ? skipped.join('; ') : 'chosen with --backend procfs',
+  });
   await backend.start(sink);
   log.info(`capture backend: procfs (polling every ${config.procfsIntervalMs} ms; sees process starts only)`);
   return backend;

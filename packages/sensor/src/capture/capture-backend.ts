@@ -17,6 +17,8 @@ export interface CaptureBackend {
   readonly mode: SensorCaptureMode;
   /** Event types the running capture produces (after start): its coverage on this kernel. */
   readonly traced: readonly string[];
+  /** Why a better backend is not running (the /proc fallback says why eBPF could not start). */
+  readonly reason?: string | undefined;
   readonly counters: CaptureCounters;
   /**
    * Starts capturing; resolves once events flow (the probes are attached / the first scan is done).
@@ -32,7 +34,11 @@ export interface CaptureBackend {
 
 /** What a started backend covers, as the heartbeat reports it. */
 export function captureCoverage(backend: CaptureBackend): SensorCapture {
-  return { mode: backend.mode, eventTypes: [...new Set(backend.traced)].sort() };
+  return {
+    mode: backend.mode,
+    eventTypes: [...new Set(backend.traced)].sort(),
+    ...(backend.reason ? { reason: backend.reason.slice(0, 1000) } : {}),
+  };
 }
 
 /** A coded capture error. */

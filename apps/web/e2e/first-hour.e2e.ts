@@ -1,0 +1,114 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { getDb, registerSensor } from '@peregrine/db';
+import type { Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { launchBrowser, screenshot } from './browser';
+import { type Running, SENSOR_CLI, type Stack, startNode, startStack, stopProcess } from './stack';
+
+/**
+ * A new user's first hour (issue 13): the console says what the sensors can see. A real
+ * peregrine-sensor polling /proc (the fallback without bpftrace or root) reports its capture to
+ * the real collector, and the dashboard, alerts and sensors pages say coverage is reduced and
+ * which command gives full coverage.
+ */
+const admin = {
+  name: 'Katherine Johnson',
+  email: 'katherine@peregrine.test',
+  password: 'trajectory friendship 7',
+  org: 'Orbital Security',
+};
+
+let stack: Stack;
+let browser: Awaited<ReturnType<typeof launchBrowser>>;
+let page: Page;
+let sensor: Running | undefined;
+let spoolDir = '';
+const browserErrors: string[] = [];
+
+beforeAll(async () => {
+  stack = await startStack();
+  spoolDir = await mkdtemp(path.join(tmpdir(), 'peregrine-e2e-spool-'));
+  browser = await launchBrowser();
+  page = browser.page;
+  page.on('pageerror', (e) => browserErrors.push(e.message));
+  await page.goto(`${stack.baseUrl}/setup?token=${stack.setupToken}`);
+  await page.getByLabel('Your name').fill(admin.name);
+  await page.getByLabel('Email').fill(admin.email);
+  await page.getByLabel('Password', { exact: true }).fill(admin.password);
+  await page.getByLabel('Confirm password').fill(admin.password);
+  await page.getByLabel('Organisation name').fill(admin.org);
+  await page.getByRole('button', { name: 'Create administrator' }).click();
+  await page.waitForURL(`${stack.baseUrl}/`);
+}, 180_000);
+
+afterAll(async () => {
+  await stopProcess(sensor);
+  await browser?.close();
+  await getDb(stack.databaseUrl).close();
+  await rm(spoolDir, { recursive: true, force: true });
+});
+
+afterEach(async (context) => {
+  if (context.task.result?.state === 'fail' && page) {
+    await screenshot(page, `first-hour-failed-${context.task.name.slice(0, 40).replace(/\W+/g, '-')}`);
+  }
+});
+
+describe('first hour: what the sensors can see', () => {
+  it('shows no coverage banner while no sensor reports', async () => {
+    await page.goto(`${stack.baseUrl}/`);
+    await page.getByTestId('dashboard-empty').waitFor();
+    expect(await page.getByTestId('capture-banner').count()).toBe(0);
+  });
+
+  it('warns on the dashboard when the only sensor polls /proc, with the command for full coverage', async () => {
+    const db = getDb(stack.databaseUrl);
+    const staging = await db.prisma.environment.findFirstOrThrow({ where: { name: 'staging' } });
+    const registered = await registerSensor(db, { environmentId: staging.id, name: 'laptop-1' });
+    // The fallback a user without bpftrace gets (forced here: the test machine may have eBPF).
+    sensor = startNode(
+      [SENSOR_CLI],
+      {
+        PEREGRINE_COLLECTOR_URL: stack.collectorUrl,
+        PEREGRINE_SENSOR_KEY: registered.apiKey,
+        PEREGRINE_SENSOR_ID: 'laptop-1',
+        PEREGRINE_BACKEND: 'procfs',
+        PEREGRINE_HEARTBEAT_INTERVAL_S: '1',
+        PEREGRINE_SPOOL_DIR: spoolDir,
+        PEREGRINE_LOG_LEVEL: 'warn',
+      },
+      path.dirname(SENSOR_CLI),
+    );
+    const banner = page.getByTestId('capture-banner');
+    await vi.waitFor(
+      async () => {
+        if (sensor?.child.exitCode !== null) throw new Error(`sensor exited\n${sensor?.logs.join('')}`);
+        await page.goto(`${stack.baseUrl}/`);
+        expect(await banner.count()).toBe(1);
+      },
+      { timeout: 30_000, interval: 500 },
+    );
+    const text = (await banner.textContent()) ?? '';
+    expect(text).toContain('Sensor laptop-1 polls /proc and sees process starts only');
+    expect(text).toContain('sudo apt-get install bpftrace');
+    expect(text).toContain('chosen with --backend procfs');
+    await screenshot(page, 'first-hour-01-dashboard-reduced-coverage');
+  });
+
+  it('shows the same banner on the alerts page', async () => {
+    await page.goto(`${stack.baseUrl}/alerts`);
+    await page.getByTestId('capture-banner').waitFor();
+    expect(await page.getByTestId('capture-banner').textContent()).toContain('sudo apt-get install bpftrace');
+    await screenshot(page, 'first-hour-02-alerts-reduced-coverage');
+  });
+
+  it('keeps the banner out of an environment without reduced sensors', async () => {
+    await page.goto(`${stack.baseUrl}/`);
+    await page.getByTestId('environment-switcher').selectOption('production');
+    await page.getByRole('heading', { name: 'No alerts yet in Production' }).waitFor();
+    expect(await page.getByTestId('capture-banner').count()).toBe(0);
+    expect(browserErrors).toEqual([]);
+  });
+});
