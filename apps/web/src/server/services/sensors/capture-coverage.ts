@@ -15,7 +15,7 @@ export const FULL_COVERAGE = {
   note:
     'then restart the sensor as root (npm start as root starts its local sensor as root). eBPF also ' +
     'needs a kernel with BTF (/sys/kernel/btf/vmlinux). For the faster libbpf capture instead: ' +
-    'sudo apt-get install clang bpftool libbpf-dev libelf-dev zlib1g-dev make, then npm run build.',
+    'sudo apt-get install clang bpftool libbpf-dev libelf-dev zlib1g-dev make, then npm run build:native -w @peregrine/sensor.',
 } as const;
 
 /** Capture coverage of the sensors reporting now, for the reduced-coverage banner. */
