@@ -10,14 +10,11 @@
  * network response the page made (HTML, scripts, styles, tRPC queries), once the network is
  * idle: what the user waits for before the page shows its data. Median and worst are printed.
  */
-import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import path from 'node:path';
-import { promisify } from 'node:util';
 import { getDb } from '@peregrine/db';
 import { expect, it } from 'vitest';
 import { launchBrowser } from '../e2e/browser';
-import { startStack } from '../e2e/stack';
+import { seedDefaults, startStack } from '../e2e/stack';
 import { NAV_ITEMS } from '../src/features/shell/nav-items';
 
 const RUNS = Number(process.env.BENCH_RUNS ?? 7);
@@ -31,13 +28,8 @@ it(
     const browser = await launchBrowser();
     const { page } = browser;
     try {
-      // The demo organisation with the default rules, as `npm start` seeds it; its setup link.
-      const seeded = await promisify(execFile)(
-        process.execPath,
-        [path.resolve(import.meta.dirname, '../../../scripts/db-seed.mjs')],
-        { env: { ...process.env, DATABASE_URL: stack.databaseUrl, BETTER_AUTH_URL: stack.baseUrl } },
-      );
-      const setupToken = /setup\?token=(\S+)/.exec(seeded.stdout)?.[1] ?? '';
+      // The demo organisation with the default rules, as `npm start` seeds it.
+      const setupToken = await seedDefaults(stack);
       const password = randomBytes(12).toString('base64url');
       await page.goto(`${stack.baseUrl}/setup?token=${setupToken}`);
       await page.getByLabel('Your name').fill('Bench Admin');
@@ -79,6 +71,7 @@ it(
     } finally {
       await browser.close();
       await getDb(stack.databaseUrl).close();
+      await stack.stop();
     }
   },
   15 * 60_000,

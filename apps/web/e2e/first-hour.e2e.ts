@@ -5,7 +5,15 @@ import { getDb, registerSensor } from '@peregrine/db';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { launchBrowser, screenshot } from './browser';
-import { type Running, SENSOR_CLI, type Stack, startNode, startStack, stopProcess } from './stack';
+import {
+  type Running,
+  SENSOR_CLI,
+  type Stack,
+  seedDefaults,
+  startNode,
+  startStack,
+  stopProcess,
+} from './stack';
 
 /**
  * A new user's first hour (issue 13): the console says what the sensors can see. A real
@@ -29,11 +37,13 @@ const browserErrors: string[] = [];
 
 beforeAll(async () => {
   stack = await startStack();
+  // The default rules active, as after `npm start`: the Okta event below must raise an alert.
+  const setupToken = await seedDefaults(stack);
   spoolDir = await mkdtemp(path.join(tmpdir(), 'peregrine-e2e-spool-'));
   browser = await launchBrowser();
   page = browser.page;
   page.on('pageerror', (e) => browserErrors.push(e.message));
-  await page.goto(`${stack.baseUrl}/setup?token=${stack.setupToken}`);
+  await page.goto(`${stack.baseUrl}/setup?token=${setupToken}`);
   await page.getByLabel('Your name').fill(admin.name);
   await page.getByLabel('Email').fill(admin.email);
   await page.getByLabel('Password', { exact: true }).fill(admin.password);
@@ -46,8 +56,9 @@ beforeAll(async () => {
 afterAll(async () => {
   await stopProcess(sensor);
   await browser?.close();
-  await getDb(stack.databaseUrl).close();
+  if (stack) await getDb(stack.databaseUrl).close();
   await rm(spoolDir, { recursive: true, force: true });
+  await stack?.stop();
 });
 
 afterEach(async (context) => {
@@ -102,6 +113,83 @@ describe('first hour: what the sensors can see', () => {
     await page.getByTestId('capture-banner').waitFor();
     expect(await page.getByTestId('capture-banner').textContent()).toContain('sudo apt-get install bpftrace');
     await screenshot(page, 'first-hour-02-alerts-reduced-coverage');
+  });
+
+  it("shows each sensor's capture on the sensors page, and its last-seen time moves while open", async () => {
+    await page.goto(`${stack.baseUrl}/sensors`);
+    const row = page.getByTestId('sensor-laptop-1');
+    const capture = row.getByTestId('sensor-capture');
+    await capture.waitFor();
+    expect(await capture.textContent()).toContain('/proc polling');
+    expect(await capture.textContent()).toContain('process starts only');
+    expect(await capture.textContent()).toContain('chosen with --backend procfs');
+    await page.getByTestId('capture-banner').waitFor();
+    await screenshot(page, 'first-hour-03-sensors-capture');
+    // No reload: the page's own clock and refetches move "last seen" along.
+    const lastSeen = row.locator('time').first();
+    const before = await lastSeen.textContent();
+    await vi.waitFor(async () => expect(await lastSeen.textContent()).not.toBe(before), {
+      timeout: 20_000,
+      interval: 500,
+    });
+  });
+
+  it('adds an Okta source that can be tried offline: its event hook endpoint and token, an event pushed there becomes an alert', async () => {
+    await page.goto(`${stack.baseUrl}/sensors`);
+    await page.getByTestId('add-source').click();
+    const form = page.getByTestId('source-form');
+    await form.getByLabel('Kind').selectOption('okta');
+    await form.getByLabel('Name').fill('okta-offline');
+    await form.getByLabel('Or a test server instead of Okta').fill('http://127.0.0.1:9');
+    await form.getByLabel('API token').fill('test-token');
+    await screenshot(page, 'first-hour-04-okta-form');
+    await form.getByRole('button', { name: 'Add source' }).click();
+    const shown = page.getByTestId('source-credential');
+    await shown.waitFor();
+    const text = (await shown.locator('pre').textContent()) ?? '';
+    const endpoint = /Endpoint URL: +(\S+)/.exec(text)?.[1] ?? '';
+    const token = /Bearer (\S+)/.exec(text)?.[1] ?? '';
+    expect(endpoint).toMatch(new RegExp(`^${stack.collectorUrl}/ingest/okta/[0-9a-f-]{36}$`));
+    expect(token.length).toBeGreaterThan(20);
+    await page.getByTestId('source-okta-offline').getByText(endpoint).waitFor();
+    await screenshot(page, 'first-hour-05-okta-endpoint-and-token');
+    // What Okta's event hook would deliver: a login from a country outside the default list.
+    const delivery = {
+      data: {
+        events: [
+          {
+            uuid: `e2e-${Date.now()}`,
+            published: new Date().toISOString(),
+            eventType: 'user.session.start',
+            actor: { displayName: 'Offline Tester' },
+            client: { ipAddress: '192.0.2.10', geographicalContext: { country: 'Atlantis' } },
+          },
+        ],
+      },
+    };
+    const refused = await fetch(endpoint, {
+      method: 'POST',
+      headers: { authorization: 'Bearer wrong', 'content-type': 'application/json' },
+      body: JSON.stringify(delivery),
+    });
+    expect(refused.status).toBe(401);
+    const res = await fetch(endpoint, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' },
+      body: JSON.stringify(delivery),
+    });
+    expect(res.status, await res.clone().text()).toBe(200);
+    await vi.waitFor(
+      async () => {
+        await page.goto(`${stack.baseUrl}/alerts`);
+        await page
+          .getByText('Detecting unknown logins using geolocation in Okta')
+          .first()
+          .waitFor({ timeout: 2000 });
+      },
+      { timeout: 30_000, interval: 1000 },
+    );
+    await screenshot(page, 'first-hour-06-okta-alert');
   });
 
   it('keeps the banner out of an environment without reduced sensors', async () => {

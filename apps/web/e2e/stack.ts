@@ -1,9 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { promisify } from 'node:util';
 import { migrateDatabase } from '@peregrine/db/migrate';
-import { afterAll } from 'vitest';
 import { adminQuery, CONSOLE_SERVER, freePort, issueTestSetupToken } from './console';
 
 const APP_DIR = path.resolve(import.meta.dirname, '..');
@@ -69,10 +71,13 @@ export interface Stack {
   secret: string;
   collector: Running;
   web: Running;
+  /** Stops both processes and drops the database; the caller runs it when done. */
+  stop: () => Promise<void>;
 }
 
 /**
- * Starts the built console and collector on a new database, stopped and dropped after the file.
+ * Starts the built console and collector on a new database; `stop()` ends them and drops it
+ * (the caller's afterAll: a hook registered from inside another hook would never run).
  * Needs `npx turbo run build --filter=@peregrine/web --filter=@peregrine/collector`.
  */
 export async function startStack(): Promise<Stack> {
@@ -87,6 +92,7 @@ export async function startStack(): Promise<Stack> {
   const setupToken = await issueTestSetupToken(databaseUrl);
   const secret = randomBytes(32).toString('base64');
   const [webPort, collectorPort] = [await freePort(), await freePort()];
+  const spoolDir = path.join(tmpdir(), `${database}-spool`);
   const baseUrl = `http://localhost:${webPort}`;
   const collectorUrl = `http://127.0.0.1:${collectorPort}`;
   const collector = startNode(
@@ -97,6 +103,8 @@ export async function startStack(): Promise<Stack> {
       COLLECTOR_PORT: String(collectorPort),
       PEREGRINE_SECRET_KEY: secret,
       LOG_LEVEL: 'warn',
+      // Its own spool: the default folder (under dist/) is locked by any other collector running.
+      COLLECTOR_SPOOL_DIR: spoolDir,
     },
     path.dirname(COLLECTOR_MAIN),
   );
@@ -114,13 +122,35 @@ export async function startStack(): Promise<Stack> {
     },
     APP_DIR,
   );
-  afterAll(async () => {
+  const stop = async () => {
     await Promise.all([stopProcess(web), stopProcess(collector)]);
     await adminQuery(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
-  });
-  await Promise.all([
-    waitForUrl(`${collectorUrl}/healthz`, collector),
-    waitForUrl(`${baseUrl}/api/health`, web),
-  ]);
-  return { baseUrl, collectorUrl, databaseUrl, setupToken, secret, collector, web };
+    await rm(spoolDir, { recursive: true, force: true });
+  };
+  try {
+    await Promise.all([
+      waitForUrl(`${collectorUrl}/healthz`, collector),
+      waitForUrl(`${baseUrl}/api/health`, web),
+    ]);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { baseUrl, collectorUrl, databaseUrl, setupToken, secret, collector, web, stop };
+}
+
+/**
+ * Seeds the demo organisation with the default rules active in staging and production, as
+ * `npm start` does (scripts/db-seed.mjs), and returns the setup token it prints: the first
+ * admin then takes over that organisation.
+ */
+export async function seedDefaults(stack: Pick<Stack, 'databaseUrl' | 'baseUrl'>): Promise<string> {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [path.resolve(APP_DIR, '../../scripts/db-seed.mjs')],
+    { env: { ...process.env, DATABASE_URL: stack.databaseUrl, BETTER_AUTH_URL: stack.baseUrl } },
+  );
+  const token = /setup\?token=(\S+)/.exec(stdout)?.[1];
+  if (!token) throw new Error(`db-seed printed no setup link:\n${stdout}`);
+  return token;
 }

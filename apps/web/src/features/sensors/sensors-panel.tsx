@@ -1,7 +1,7 @@
 'use client';
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { type FormEvent, useState } from 'react';
+import { type FormEvent, useEffect, useState } from 'react';
 import styles from '@/features/members/admin.module.css';
 import { ConfirmButton, ErrorBanner, ShownOnce, TimeAgo } from '@/features/members/admin-ui';
 import type { RouterOutputs } from '@/features/members/router-types';
@@ -39,6 +39,43 @@ function Drops({ health }: { health: Sensor['health'] }) {
   );
 }
 
+const MODE_LABEL: Record<NonNullable<Sensor['capture']>['mode'], string> = {
+  libbpf: 'eBPF (libbpf)',
+  bpftrace: 'eBPF (bpftrace)',
+  procfs: '/proc polling',
+};
+
+/** How the sensor captures and what it can see: a /proc poller sees process starts only. */
+function Capture({ capture }: { capture: Sensor['capture'] }) {
+  if (!capture) return <span className={styles.muted}>—</span>;
+  const types = capture.eventTypes.join(', ');
+  return (
+    <span data-testid="sensor-capture">
+      <span className={capture.reduced ? styles.warn : styles.ok}>{MODE_LABEL[capture.mode]}</span>
+      <div className="field-hint" title={types}>
+        {capture.reduced
+          ? 'process starts only: no file, network or privilege events'
+          : `${capture.eventTypes.length} event types`}
+      </div>
+      {capture.reduced && capture.reason ? (
+        <div className="field-hint" style={{ whiteSpace: 'normal', maxWidth: 280 }}>
+          {capture.reason}
+        </div>
+      ) : null}
+    </span>
+  );
+}
+
+/** The current time, advancing every `ms`, so relative times ("12 seconds ago") stay true. */
+function useNow(ms: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(timer);
+  }, [ms]);
+  return now;
+}
+
 /** Host sensors: register one (key and install command shown once), watch their health, revoke. */
 export function SensorsPanel({
   initialSensors,
@@ -53,12 +90,14 @@ export function SensorsPanel({
 }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  // Heartbeats arrive every 30 s; refreshing as often keeps "last seen" and rates honest.
+  // Heartbeats arrive every 30 s: refetching twice as often shows each within 15 s, and the
+  // ticking clock keeps "last seen" true in between (it was frozen at the last render).
   const sensors = useQuery({
     ...trpc.sensors.list.queryOptions({}),
     initialData: initialSensors,
-    refetchInterval: 30_000,
+    refetchInterval: 15_000,
   });
+  const now = useNow(5_000);
   const refresh = () => queryClient.invalidateQueries(trpc.sensors.list.queryFilter());
   const register = useMutation(trpc.sensors.register.mutationOptions({ onSettled: refresh }));
   const revoke = useMutation(trpc.sensors.revoke.mutationOptions({ onSettled: refresh }));
@@ -149,6 +188,9 @@ export function SensorsPanel({
                 <th scope="col">Environment</th>
                 <th scope="col">Last seen</th>
                 <th scope="col">Version</th>
+                <th scope="col" title="How the sensor captures, and what that lets it see">
+                  Capture
+                </th>
                 <th scope="col" title="Events per second over the last heartbeat interval">
                   Captured/s
                 </th>
@@ -183,11 +225,11 @@ export function SensorsPanel({
                   </td>
                   <td>{sensor.environment.displayName}</td>
                   <td>
-                    <TimeAgo iso={sensor.lastSeenAt} />
+                    <TimeAgo iso={sensor.lastSeenAt} now={now} />
                   </td>
+                  <td>{sensor.version ?? '—'}</td>
                   <td>
-                    {sensor.version ?? '—'}
-                    {sensor.backend ? <div className="field-hint">{sensor.backend}</div> : null}
+                    <Capture capture={sensor.capture} />
                   </td>
                   <td>{sensor.health ? rate.format(sensor.health.rates.captured) : '—'}</td>
                   <td>{sensor.health ? rate.format(sensor.health.rates.shipped) : '—'}</td>

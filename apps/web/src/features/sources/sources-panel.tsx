@@ -11,7 +11,7 @@ import { KIND_LABEL, SourceForm } from './source-form';
 type Source = RouterOutputs['sources']['list'][number];
 type Environment = { id: string; name: string; displayName: string };
 
-const ROTATABLE = new Set(['k8s_audit', 'falco', 'github']);
+const ROTATABLE = new Set(['k8s_audit', 'falco', 'github', 'okta']);
 
 /** Cloud sources per environment: add, edit (secrets write-only), enable, rotate credentials, delete. */
 export function SourcesPanel({
@@ -178,7 +178,9 @@ function SourceRow({
   ].filter(Boolean);
   const summary =
     source.kind === 'okta'
-      ? String(source.config.domain ?? source.config.baseUrl ?? source.config.organization ?? '')
+      ? source.config.polling === false
+        ? ''
+        : String(source.config.testServerUrl ?? source.config.domain ?? source.config.baseUrl ?? '')
       : source.kind === 'aws_cloudtrail'
         ? source.config.mode === 'folder'
           ? String(source.config.path ?? '')
@@ -195,9 +197,12 @@ function SourceRow({
         <td style={{ whiteSpace: 'normal', wordBreak: 'break-all', minWidth: 260 }}>
           {source.connection.endpoint ? (
             <code className={styles.mono}>{source.connection.endpoint}</code>
-          ) : (
-            <span className={styles.mono}>{summary}</span>
-          )}
+          ) : null}
+          {summary ? (
+            <div className={source.connection.endpoint ? 'field-hint' : undefined}>
+              <span className={styles.mono}>{source.connection.endpoint ? `polls ${summary}` : summary}</span>
+            </div>
+          ) : null}
           <div className="field-hint">
             {credentials.length ? credentials.join(', ') : 'no stored credentials'}
           </div>
