@@ -1,5 +1,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir } from 'node:os';
+import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { getDb, registerSensor } from '@peregrine/db';
 import type { Page } from 'playwright-core';
@@ -132,6 +133,33 @@ describe('first hour: what the sensors can see', () => {
       timeout: 20_000,
       interval: 500,
     });
+  });
+
+  it("raises a process-start alert even from /proc, and a Top hosts bar opens that host's alerts", async () => {
+    // A process whose command line carries a miner flag: the default crypto-miner rule matches
+    // on the process start alone, which /proc polling does see.
+    const marker = spawn('/bin/sh', ['-c', 'sleep 3', '--donate-level'], { stdio: 'ignore' });
+    await new Promise((resolve) => marker.once('exit', resolve));
+    await vi.waitFor(
+      async () => {
+        await page.goto(`${stack.baseUrl}/`);
+        await page
+          .getByTestId('chart-by-host')
+          .locator('.recharts-bar-rectangle')
+          .first()
+          .waitFor({ timeout: 2000 });
+      },
+      { timeout: 30_000, interval: 1000 },
+    );
+    await screenshot(page, 'first-hour-07-dashboard-first-alert');
+    // Anywhere on the row, right of the bar, opens that host's alerts.
+    const row = page.getByTestId('chart-by-host').locator('.recharts-bar-background-rectangle').first();
+    const box = await row.boundingBox();
+    expect(box).not.toBeNull();
+    await page.mouse.click((box?.x ?? 0) + (box?.width ?? 0) - 5, (box?.y ?? 0) + (box?.height ?? 0) / 2);
+    await page.waitForURL(/\/alerts\?/);
+    expect(new URL(page.url()).searchParams.getAll('host')).toEqual([hostname()]);
+    await page.getByText('Crypto Miner Process Started').first().waitFor();
   });
 
   it('adds an Okta source that can be tried offline: its event hook endpoint and token, an event pushed there becomes an alert', async () => {
