@@ -152,11 +152,7 @@ describe('first hour: what the sensors can see', () => {
       { timeout: 30_000, interval: 1000 },
     );
     await screenshot(page, 'first-hour-07-dashboard-first-alert');
-    // Anywhere on the row, right of the bar, opens that host's alerts.
-    const row = page.getByTestId('chart-by-host').locator('.recharts-bar-background-rectangle').first();
-    const box = await row.boundingBox();
-    expect(box).not.toBeNull();
-    await page.mouse.click((box?.x ?? 0) + (box?.width ?? 0) - 5, (box?.y ?? 0) + (box?.height ?? 0) / 2);
+    await page.getByTestId('chart-by-host').locator('.recharts-bar-rectangle').first().click();
     await page.waitForURL(/\/alerts\?/);
     expect(new URL(page.url()).searchParams.getAll('host')).toEqual([hostname()]);
     await page.getByText('Crypto Miner Process Started').first().waitFor();

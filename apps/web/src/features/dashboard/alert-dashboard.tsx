@@ -329,9 +329,6 @@ function CountChart({
                 dataKey="count"
                 maxBarSize={26}
                 fill={color}
-                // The whole row is the target, not only the bar: a host with a few alerts next to
-                // one with thousands has a bar a few pixels wide, which reads as "not clickable".
-                background={{ fill: 'transparent', cursor: 'pointer' }}
                 isAnimationActive={false}
                 cursor="pointer"
                 onClick={(entry) => {
