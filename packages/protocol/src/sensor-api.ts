@@ -68,6 +68,22 @@ export const SensorEventBatchResponseSchema = z.object({
 /** Capture backends the sensor can run. */
 export const SensorBackendSchema = z.enum(['ebpf', 'procfs']);
 
+/**
+ * How the sensor captures, finer than `SensorBackendSchema`: `libbpf` (peregrine-capture, the
+ * native loader), `bpftrace`, or `procfs` (polling /proc without privileges: process starts and
+ * exits only). The console shows it so a user knows what the sensor can and cannot see.
+ */
+export const SensorCaptureModeSchema = z.enum(['libbpf', 'bpftrace', 'procfs']);
+
+/** What the running capture covers: its mode and the event types it traces on this kernel. */
+export const SensorCaptureSchema = z.object({
+  mode: SensorCaptureModeSchema,
+  /** Event types (`evt.type` values) the capture produces; procfs: `execve` and `procexit`. */
+  eventTypes: z.array(z.string().min(1).max(64)).max(512),
+  /** Why no kernel capture runs (procfs only): each kernel backend's reason, as the sensor logs it. */
+  reason: z.string().max(1000).optional(),
+});
+
 /** Why events were dropped; each cause has its own counter. */
 export const SensorDropCauseSchema = z.enum([
   /** The kernel/bpftrace ring buffer overflowed (bpftrace "Lost N events"). */
@@ -91,6 +107,8 @@ export const SensorHeartbeatSchema = z.object({
   /** peregrine-sensor version. */
   version: z.string(),
   backend: SensorBackendSchema,
+  /** Capture mode and coverage; absent from sensors older than this field. */
+  capture: SensorCaptureSchema.optional(),
   hostname: z.string(),
   /** `uname -r`. */
   kernel: z.string(),
@@ -148,6 +166,10 @@ export type SensorRejectedEvent = z.infer<typeof SensorRejectedEventSchema>;
 export type SensorEventBatchResponse = z.infer<typeof SensorEventBatchResponseSchema>;
 /** A capture backend name. */
 export type SensorBackend = z.infer<typeof SensorBackendSchema>;
+/** A capture mode. */
+export type SensorCaptureMode = z.infer<typeof SensorCaptureModeSchema>;
+/** A capture mode with the event types it covers. */
+export type SensorCapture = z.infer<typeof SensorCaptureSchema>;
 /** A drop cause. */
 export type SensorDropCause = z.infer<typeof SensorDropCauseSchema>;
 /** Drop counters by cause. */

@@ -116,6 +116,8 @@ describe('Sensor shipping to a collector peer', () => {
     expect(hb).toMatchObject({
       sensorId: 'sensor-test',
       backend: 'procfs',
+      // The console's reduced-coverage banner is built on this: /proc polling sees only these.
+      capture: { mode: 'procfs', eventTypes: ['execve', 'procexit'], reason: 'chosen with --backend procfs' },
       rulesVersion: 'r1',
       version: '0.1.0',
     });
@@ -142,6 +144,12 @@ describe('Sensor shipping to a collector peer', () => {
         () => expect(peer.events.filter((e) => e.type === 'openat').map((e) => e.fd?.name)).toContain(file),
         { timeout: 10_000, interval: 25 },
       );
+      // The heartbeat reports the kernel mode and the widened coverage.
+      await vi.waitFor(() => expect(peer.heartbeats.at(-1)?.capture?.eventTypes).toContain('openat'), {
+        timeout: 10_000,
+        interval: 25,
+      });
+      expect(['libbpf', 'bpftrace']).toContain(peer.heartbeats.at(-1)?.capture?.mode);
     },
     120_000,
   );

@@ -4,7 +4,7 @@ import { BpftraceBackend, ebpfUnavailableReason } from './capture/bpftrace-backe
 import { defaultRingBytes, LibbpfBackend, libbpfUnavailableReason } from './capture/libbpf-backend.js';
 import type { RawEvent } from './capture/bpftrace-records.js';
 import type { OpenRecord } from './capture/libbpf-records.js';
-import type { CaptureBackend } from './capture/capture-backend.js';
+import { type CaptureBackend, captureCoverage } from './capture/capture-backend.js';
 import { SYSCALL_SPECS } from './capture/syscall-specs.js';
 import { ProcfsBackend } from './capture/procfs-backend.js';
 import { Enricher } from './enrich/enricher.js';
@@ -112,7 +112,10 @@ export async function startBackend(
   if (config.backend !== 'auto' && config.backend !== 'procfs') throw lastError;
   if (config.backend === 'auto')
     log.warn(`eBPF capture unavailable (${skipped.join('; ')}); falling back to /proc polling`);
-  const backend = new ProcfsBackend({ intervalMs: config.procfsIntervalMs });
+  const backend = new ProcfsBackend({
+    intervalMs: config.procfsIntervalMs,
+    reason: config.backend === 'auto' ? skipped.join('; ') : 'chosen with --backend procfs',
+  });
   await backend.start(sink);
   log.info(`capture backend: procfs (polling every ${config.procfsIntervalMs} ms; sees process starts only)`);
   return backend;
@@ -322,6 +325,7 @@ export class Sensor {
       sensorId: this.#options.config.sensorId,
       version: SENSOR_VERSION,
       backend: this.#backend?.name ?? 'procfs',
+      ...(this.#backend ? { capture: captureCoverage(this.#backend) } : {}),
       hostname: this.enricher.hostname,
       kernel: release(),
       startedAt: this.startedAt.toISOString(),

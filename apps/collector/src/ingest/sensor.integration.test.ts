@@ -239,6 +239,31 @@ describe('sensor stream', () => {
     expect(status?.version).toBe('0.1.0');
     expect(status?.lastSeenAt).toBeInstanceOf(Date);
     expect((status!.lastHeartbeat as { drops: { kernel: number } }).drops.kernel).toBe(3);
+    // A sensor older than the capture report: nothing known about its coverage.
+    expect(status?.captureMode).toBeNull();
+    expect(status?.captureEventTypes).toEqual([]);
+
+    // The capture report is stored for the console (procfs: process starts and exits only).
+    const procfs = await fetch(`${base}/v1/sensor/heartbeat`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        ...hb,
+        backend: 'procfs',
+        capture: { mode: 'procfs', eventTypes: ['execve', 'procexit'] },
+      }),
+    });
+    expect(procfs.status).toBe(200);
+    const after = await getSensorStatus(world.db, world.sensor.sensorId);
+    expect(after?.captureMode).toBe('procfs');
+    expect(after?.captureEventTypes).toEqual(['execve', 'procexit']);
+
+    const badMode = await fetch(`${base}/v1/sensor/heartbeat`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...hb, capture: { mode: 'dtrace', eventTypes: [] } }),
+    });
+    expect(badMode.status).toBe(400);
 
     const bad = await fetch(`${base}/v1/sensor/heartbeat`, {
       method: 'POST',

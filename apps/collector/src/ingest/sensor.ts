@@ -183,6 +183,7 @@ function sensorRoutes(app: FastifyInstance, ctx: IngestContext): void {
       hostname: hb.data.hostname,
       version: hb.data.version,
       backend: hb.data.backend,
+      capture: hb.data.capture,
       heartbeat: hb.data as unknown as Record<string, unknown>,
     });
     const rules = await ctx.rules.get(sensor.environmentId);

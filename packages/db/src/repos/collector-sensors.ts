@@ -21,6 +21,8 @@ export interface SensorHeartbeatInput {
   hostname: string;
   version: string;
   backend: string;
+  /** Capture mode and the event types it covers; absent from older sensors (left as stored). */
+  capture?: { mode: string; eventTypes: string[] } | undefined;
   /** The whole heartbeat (rates, drops, queue depth, spool), kept as JSON for the console. */
   heartbeat: Record<string, unknown>;
   seenAt?: Date;
@@ -105,6 +107,9 @@ export async function recordSensorHeartbeat(
       hostname: input.hostname,
       version: input.version,
       backend: input.backend,
+      ...(input.capture
+        ? { captureMode: input.capture.mode, captureEventTypes: input.capture.eventTypes }
+        : {}),
       lastHeartbeat: input.heartbeat as object,
     },
   });
@@ -117,6 +122,8 @@ export interface SensorStatus {
   hostname: string | null;
   version: string | null;
   backend: string | null;
+  captureMode: string | null;
+  captureEventTypes: string[];
   lastSeenAt: Date | null;
   lastHeartbeat: unknown;
 }
@@ -131,6 +138,8 @@ export async function getSensorStatus(db: Db, sensorId: string): Promise<SensorS
       hostname: true,
       version: true,
       backend: true,
+      captureMode: true,
+      captureEventTypes: true,
       lastSeenAt: true,
       lastHeartbeat: true,
     },

@@ -11,6 +11,10 @@ export interface SensorListItem {
   hostname: string | null;
   version: string | null;
   backend: string | null;
+  /** `libbpf`, `bpftrace` or `procfs`; null until the sensor reports it. */
+  captureMode: string | null;
+  /** Event types the sensor's capture covers (empty until reported). */
+  captureEventTypes: string[];
   lastSeenAt: Date | null;
   /** The sensor's latest heartbeat as it sent it (rates, totals, drops, queue, spool). */
   lastHeartbeat: unknown;
@@ -25,6 +29,8 @@ const SELECT = {
   hostname: true,
   version: true,
   backend: true,
+  captureMode: true,
+  captureEventTypes: true,
   lastSeenAt: true,
   lastHeartbeat: true,
   revokedAt: true,

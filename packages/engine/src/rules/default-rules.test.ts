@@ -79,13 +79,30 @@ describe('default rules', () => {
   it('load without errors', () => {
     expect(result.files.flatMap((f) => f.errors)).toEqual([]);
     expect(result.ok).toBe(true);
-    // The only warning is the verbatim seed rule's use of the deprecated evt.dir.
-    expect(result.diagnostics.map((d) => `${d.code} ${d.itemName}`)).toEqual([
-      'LOAD_DEPRECATED_ITEM shell_in_container',
-    ]);
   });
 
-  it('seed shell rule prints its output for a shell started by runc in a container', () => {
+  // A new user opens these first: a warning or a development note reads as a broken product.
+  it.each(files)('$name loads on its own with no warning', ({ name, content }) => {
+    const alone = load([{ name, content }], { sources: builtinSources(), hostname: 'node-1' });
+    expect(alone.files.flatMap((f) => f.errors)).toEqual([]);
+    expect(alone.diagnostics.map((d) => `${d.code} ${d.itemName ?? ''}: ${d.message}`)).toEqual([]);
+  });
+
+  it('all files together load with no warning', () => {
+    expect(result.diagnostics.map((d) => `${d.code} ${d.itemName ?? ''}: ${d.message}`)).toEqual([]);
+  });
+
+  it.each(files)('$name has no comment about issues or seeds', ({ content }) => {
+    const notes = content
+      .split('\n')
+      .map((line, i) => ({ line: i + 1, text: line.trim() }))
+      .filter(
+        ({ text }) => text.startsWith('#') && /\b(issues?|seed(ed|s)?|verbatim|todo|fixme)\b/i.test(text),
+      );
+    expect(notes).toEqual([]);
+  });
+
+  it('shell rule prints its output for a shell started by runc in a container', () => {
     const ev = sys({ type: 'execve', proc: proc('bash', []), container: nginx });
     const alerts = ruleset.evaluate(ev, 'syscall');
     const alert = alerts.find((a) => a.rule === 'shell_in_container');

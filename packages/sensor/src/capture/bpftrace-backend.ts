@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { generateBpftraceProgram } from './bpftrace-program.js';
+import { SYSCALL_SPECS } from './syscall-specs.js';
 import { BpftraceRecordAssembler, type RawEvent } from './bpftrace-records.js';
 import { type CaptureBackend, type CaptureCounters, CaptureError } from './capture-backend.js';
 
@@ -82,6 +83,7 @@ export function ebpfUnavailableReason(bpftrace = findExecutable('bpftrace')): Ca
  */
 export class BpftraceBackend implements CaptureBackend {
   readonly name = 'ebpf' as const;
+  readonly mode = 'bpftrace' as const;
   readonly counters: CaptureCounters = { lost: 0, malformed: 0 };
   onFatal?: (error: Error) => void;
   readonly #options: BpftraceBackendOptions;
@@ -89,9 +91,15 @@ export class BpftraceBackend implements CaptureBackend {
   #dir: string | undefined;
   #stopping = false;
   #stopped: Promise<void> | undefined;
+  #traced: string[] = [];
 
   constructor(options: BpftraceBackendOptions = {}) {
     this.#options = options;
+  }
+
+  /** The event types the generated program traces (after start), procexit included. */
+  get traced(): readonly string[] {
+    return this.#traced;
   }
 
   async start(sink: (event: RawEvent) => void): Promise<void> {
@@ -102,11 +110,15 @@ export class BpftraceBackend implements CaptureBackend {
     const traced = this.#options.eventTypes
       ? new Set([...this.#options.eventTypes, 'execve', 'execveat', 'procexit'])
       : undefined;
-    const program = generateBpftraceProgram({
-      eventTypes: traced,
-      available: availableSyscalls(),
-      sensorPid: process.pid,
-    });
+    const available = availableSyscalls();
+    const program = generateBpftraceProgram({ eventTypes: traced, available, sensorPid: process.pid });
+    // The same selection generateBpftraceProgram makes, kept to report the coverage.
+    this.#traced = [
+      ...SYSCALL_SPECS.map((spec) => spec.name).filter(
+        (name) => (!traced || traced.has(name)) && available.has(name),
+      ),
+      'procexit',
+    ];
     this.#dir = mkdtempSync(join(tmpdir(), 'peregrine-bpftrace-'));
     const file = join(this.#dir, 'sensor.bt');
     writeFileSync(file, program);

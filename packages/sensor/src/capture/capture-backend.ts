@@ -1,4 +1,4 @@
-import type { SensorBackend } from '@peregrine/protocol';
+import type { SensorBackend, SensorCapture, SensorCaptureMode } from '@peregrine/protocol';
 import type { RawEvent } from './bpftrace-records.js';
 import type { OpenRecord } from './libbpf-records.js';
 
@@ -13,6 +13,12 @@ export interface CaptureCounters {
 /** A source of raw syscall events. */
 export interface CaptureBackend {
   readonly name: SensorBackend;
+  /** The mechanism, reported to the collector so the console can say what this sensor sees. */
+  readonly mode: SensorCaptureMode;
+  /** Event types the running capture produces (after start): its coverage on this kernel. */
+  readonly traced: readonly string[];
+  /** Why a better backend is not running (the /proc fallback says why eBPF could not start). */
+  readonly reason?: string | undefined;
   readonly counters: CaptureCounters;
   /**
    * Starts capturing; resolves once events flow (the probes are attached / the first scan is done).
@@ -24,6 +30,15 @@ export interface CaptureBackend {
   stop(): Promise<void>;
   /** Called once if the backend dies on its own after start (e.g. bpftrace exits). */
   onFatal?: (error: Error) => void;
+}
+
+/** What a started backend covers, as the heartbeat reports it. */
+export function captureCoverage(backend: CaptureBackend): SensorCapture {
+  return {
+    mode: backend.mode,
+    eventTypes: [...new Set(backend.traced)].sort(),
+    ...(backend.reason ? { reason: backend.reason.slice(0, 1000) } : {}),
+  };
 }
 
 /** A coded capture error. */

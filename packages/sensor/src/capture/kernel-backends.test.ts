@@ -309,7 +309,7 @@ describe.skipIf(libbpfUnavailable !== undefined)(
       const raws: Array<{ type: string; pid: number; strs: Record<string, string> }> = [];
       await backend.start((raw) => raws.push(raw));
       try {
-        expect([...backend.traced].sort()).toEqual(['execve', 'execveat', 'openat']);
+        expect([...backend.traced].sort()).toEqual(['execve', 'execveat', 'openat', 'procexit']);
         const made = join(dir, 'made-by-filter-test');
         const file = join(dir, 'read-after-mkdir');
         writeFileSync(file, 'x');

@@ -79,6 +79,7 @@ export function defaultRingBytes(ringPages: number): number {
  */
 export class LibbpfBackend implements CaptureBackend {
   readonly name = 'ebpf' as const;
+  readonly mode = 'libbpf' as const;
   readonly counters: CaptureCounters = { lost: 0, malformed: 0 };
   onFatal?: (error: Error) => void;
   readonly #options: LibbpfBackendOptions;
@@ -91,9 +92,9 @@ export class LibbpfBackend implements CaptureBackend {
     this.#options = options;
   }
 
-  /** The event types the running program traces (after start). */
+  /** The syscalls the running program traces (after start); procexit is always attached too. */
   get traced(): readonly string[] {
-    return this.#traced;
+    return this.#traced.length > 0 ? [...this.#traced, 'procexit'] : [];
   }
 
   /** The loader's pid while it runs (for resource accounting). */

@@ -8,6 +8,8 @@ export interface ProcfsBackendOptions {
   procRoot?: string;
   /** Scan period. A process that starts and exits between two scans is never seen. */
   intervalMs?: number;
+  /** Why the sensor fell back to /proc, reported with the coverage. */
+  reason?: string | undefined;
 }
 
 interface Known {
@@ -23,6 +25,10 @@ interface Known {
  */
 export class ProcfsBackend implements CaptureBackend {
   readonly name = 'procfs' as const;
+  readonly mode = 'procfs' as const;
+  /** Polling /proc sees processes appear and vanish, nothing else. */
+  readonly traced: readonly string[] = ['execve', 'procexit'];
+  readonly reason: string | undefined;
   readonly counters: CaptureCounters = { lost: 0, malformed: 0 };
   onFatal?: (error: Error) => void;
   readonly #procRoot: string;
@@ -35,6 +41,7 @@ export class ProcfsBackend implements CaptureBackend {
   constructor(options: ProcfsBackendOptions = {}) {
     this.#procRoot = options.procRoot ?? '/proc';
     this.#intervalMs = options.intervalMs ?? 500;
+    this.reason = options.reason;
     this.#bootNs = BigInt(bootTimeSeconds(this.#procRoot)) * 1_000_000_000n;
   }
 

@@ -1,9 +1,9 @@
 'use client';
 
-import { loadWithOverrides } from '@peregrine/engine';
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
-import { useMemo, useState } from 'react';
+import { useEffect, useMemo, useState } from 'react';
+import type { RouterOutputs } from '@/features/members/router-types';
 import { PageHeader } from '@/features/shell/page-header';
 import { useTRPC } from '@/trpc/client';
 import styles from './rules.module.css';
@@ -33,8 +33,35 @@ export function parseItems(text: string): string[] {
     .filter(Boolean);
 }
 
+type Engine = typeof import('@peregrine/engine');
+
+/**
+ * The rules engine, loaded when the first edit starts: it is most of this page's script, and
+ * reading lists and macros needs none of it.
+ */
+function useEngine(wanted: boolean): Engine | null {
+  const [engine, setEngine] = useState<Engine | null>(null);
+  useEffect(() => {
+    if (!wanted || engine) return;
+    let live = true;
+    void import('@peregrine/engine').then((module) => {
+      if (live) setEngine(module);
+    });
+    return () => {
+      live = false;
+    };
+  }, [wanted, engine]);
+  return engine;
+}
+
 /** Engine errors of the active version with the environment's overrides after one edit. */
-function validate(layers: Layers, kind: 'list' | 'macro', name: string, value: string[] | string): string[] {
+function validate(
+  { loadWithOverrides }: Engine,
+  layers: Layers,
+  kind: 'list' | 'macro',
+  name: string,
+  value: string[] | string,
+): string[] {
   const lists: Record<string, string[]> = {};
   const macros: Record<string, string> = {};
   for (const item of layers.items) {
@@ -57,16 +84,25 @@ export function OverridesView({
   environments,
   initialEnvironment,
   canAuthor,
+  initialSets,
+  initialLayers,
 }: {
   environments: Env[];
   initialEnvironment: string | null;
   canAuthor: boolean;
+  /** The server's answers for the first render, so the page does not wait on the browser's. */
+  initialSets: RouterOutputs['rules']['listRuleSets'];
+  initialLayers: {
+    ruleSetId: string;
+    environmentId: string;
+    data: RouterOutputs['rules']['getEnvironmentLayers'];
+  } | null;
 }) {
   const trpc = useTRPC();
   const router = useRouter();
   const pathname = usePathname();
   const params = useSearchParams();
-  const sets = useQuery(trpc.rules.listRuleSets.queryOptions());
+  const sets = useQuery({ ...trpc.rules.listRuleSets.queryOptions(), initialData: initialSets });
   const envName = params.get('env') ?? initialEnvironment ?? environments[0]?.name ?? '';
   const env = environments.find((e) => e.name === envName) ?? environments[0];
   const ruleSetId = params.get('ruleSet') ?? sets.data?.[0]?.id ?? null;
@@ -79,6 +115,10 @@ export function OverridesView({
       environmentId: env?.id ?? '',
     }),
     enabled: Boolean(ruleSetId && env),
+    initialData:
+      initialLayers && initialLayers.ruleSetId === ruleSetId && initialLayers.environmentId === env?.id
+        ? initialLayers.data
+        : undefined,
   });
   const navigate = (next: Record<string, string>) => {
     const search = new URLSearchParams(params.toString());
@@ -233,9 +273,10 @@ function OverrideItem({
   const save = useMutation(trpc.rules.saveOverride.mutationOptions({ onSuccess: onResult }));
   const reset = useMutation(trpc.rules.removeOverride.mutationOptions({ onSuccess: onResult }));
   const value = item.kind === 'list' ? parseItems(text) : text.trim();
+  const engine = useEngine(editing);
   const localErrors = useMemo(
-    () => (editing ? validate(layers, item.kind, item.name, value) : []),
-    [editing, layers, item.kind, item.name, value],
+    () => (editing && engine ? validate(engine, layers, item.kind, item.name, value) : []),
+    [editing, engine, layers, item.kind, item.name, value],
   );
   const baseItems = Array.isArray(item.base) ? item.base : [];
   const overrideItems = Array.isArray(item.override?.value) ? (item.override?.value as string[]) : null;

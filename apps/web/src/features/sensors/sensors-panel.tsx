@@ -1,7 +1,7 @@
 'use client';
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { AdminPanel, AdminTable, InlineForm, SelectField, TextField } from '@/features/admin/admin-panel';
 import styles from '@/features/admin/admin.module.css';
 import { ConfirmButton, ErrorBanner, ShownOnce, TimeAgo } from '@/features/admin/admin-ui';
@@ -40,6 +40,43 @@ function Drops({ health }: { health: Sensor['health'] }) {
   );
 }
 
+const MODE_LABEL: Record<NonNullable<Sensor['capture']>['mode'], string> = {
+  libbpf: 'eBPF (libbpf)',
+  bpftrace: 'eBPF (bpftrace)',
+  procfs: '/proc polling',
+};
+
+/** How the sensor captures and what it can see: a /proc poller sees process starts only. */
+function Capture({ capture }: { capture: Sensor['capture'] }) {
+  if (!capture) return <span className={styles.muted}>—</span>;
+  const types = capture.eventTypes.join(', ');
+  return (
+    <span data-testid="sensor-capture">
+      <span className={capture.reduced ? styles.warn : styles.ok}>{MODE_LABEL[capture.mode]}</span>
+      <div className="field-hint" title={types}>
+        {capture.reduced
+          ? 'process starts only: no file, network or privilege events'
+          : `${capture.eventTypes.length} event types`}
+      </div>
+      {capture.reduced && capture.reason ? (
+        <div className="field-hint" style={{ whiteSpace: 'normal', maxWidth: 280 }}>
+          {capture.reason}
+        </div>
+      ) : null}
+    </span>
+  );
+}
+
+/** The current time, advancing every `ms`, so relative times ("12 seconds ago") stay true. */
+function useNow(ms: number): number {
+  const [now, setNow] = useState(() => Date.now());
+  useEffect(() => {
+    const timer = setInterval(() => setNow(Date.now()), ms);
+    return () => clearInterval(timer);
+  }, [ms]);
+  return now;
+}
+
 /** Host sensors: register one (key and install command shown once), watch their health, revoke. */
 export function SensorsPanel({
   initialSensors,
@@ -54,12 +91,14 @@ export function SensorsPanel({
 }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
-  // Heartbeats arrive every 30 s; refreshing as often keeps "last seen" and rates honest.
+  // Heartbeats arrive every 30 s: refetching twice as often shows each within 15 s, and the
+  // ticking clock keeps "last seen" true in between (it was frozen at the last render).
   const sensors = useQuery({
     ...trpc.sensors.list.queryOptions({}),
     initialData: initialSensors,
-    refetchInterval: 30_000,
+    refetchInterval: 15_000,
   });
+  const now = useNow(5_000);
   const refresh = () => queryClient.invalidateQueries(trpc.sensors.list.queryFilter());
   const register = useMutation(trpc.sensors.register.mutationOptions({ onSettled: refresh }));
   const revoke = useMutation(trpc.sensors.revoke.mutationOptions({ onSettled: refresh }));
@@ -139,15 +178,12 @@ export function SensorsPanel({
             ),
           },
           { header: 'Environment', cell: (sensor) => sensor.environment.displayName },
-          { header: 'Last seen', cell: (sensor) => <TimeAgo iso={sensor.lastSeenAt} /> },
+          { header: 'Last seen', cell: (sensor) => <TimeAgo iso={sensor.lastSeenAt} now={now} /> },
+          { header: 'Version', cell: (sensor) => sensor.version ?? '—' },
           {
-            header: 'Version',
-            cell: (sensor) => (
-              <>
-                {sensor.version ?? '—'}
-                {sensor.backend ? <div className="field-hint">{sensor.backend}</div> : null}
-              </>
-            ),
+            header: 'Capture',
+            title: 'How the sensor captures, and what that lets it see',
+            cell: (sensor) => <Capture capture={sensor.capture} />,
           },
           {
             header: 'Captured/s',

@@ -20,7 +20,7 @@ export const KIND_LABEL: Record<string, string> = {
 const KIND_HINT: Record<SourceKind, string> = {
   k8s_audit: 'The API server posts audit events to the collector with a bearer token.',
   github: 'GitHub posts signed webhook deliveries (HMAC secret) for an organisation or repository.',
-  okta: 'The collector polls the Okta System Log API with an API token.',
+  okta: "The collector polls the Okta System Log API with an API token, and takes Okta event hooks at the source's push endpoint (its token is shown once).",
   aws_cloudtrail:
     'The collector reads CloudTrail log files from S3 (or an S3-compatible store) or a local folder.',
   falco: 'Existing Falco (or falcosidekick) fleets post their JSON alerts with a token.',
@@ -50,7 +50,12 @@ function readSettings(kind: SourceKind, form: FormData, cloudTrailMode: 's3' | '
     case 'okta':
       return {
         kind,
-        config: { domain: str(form, 'domain'), pollIntervalSeconds: num(form, 'pollIntervalSeconds', 10) },
+        config: {
+          domain: opt(form, 'domain'),
+          testServerUrl: opt(form, 'testServerUrl'),
+          polling: form.get('polling') === 'on',
+          pollIntervalSeconds: num(form, 'pollIntervalSeconds', 10),
+        },
         secrets: { apiToken: opt(form, 'apiToken') },
       };
     case 'aws_cloudtrail':
@@ -270,13 +275,20 @@ export function SourceForm({
               label="Okta domain"
               defaultValue={c.domain as string | undefined}
               placeholder="acme.okta.com"
-              required
             />
+            <Field
+              name="testServerUrl"
+              label="Or a test server instead of Okta"
+              defaultValue={c.testServerUrl as string | undefined}
+              placeholder="http://127.0.0.1:9000"
+              hint="Answers /api/v1/logs like Okta. The collector reaches loopback or private addresses only when its operator allows them (COLLECTOR_OUTBOUND_ALLOW)."
+            />
+            <Check name="polling" label="Poll the System Log" defaultChecked={c.polling !== false} />
             <SecretField
               name="apiToken"
               label="API token"
               stored={stored.has('apiToken')}
-              hint="Needs okta.logs.read"
+              hint="Needs okta.logs.read; not needed with polling off (event hook only)"
             />
             <Field
               name="pollIntervalSeconds"

@@ -12,7 +12,7 @@ import { KIND_LABEL, SourceForm } from './source-form';
 type Source = RouterOutputs['sources']['list'][number];
 type Environment = { id: string; name: string; displayName: string };
 
-const ROTATABLE = new Set(['k8s_audit', 'falco', 'github']);
+const ROTATABLE = new Set(['k8s_audit', 'falco', 'github', 'okta']);
 
 /** Stored credentials of a source, named, never their values. */
 function credentialsOf(source: Source): string[] {
@@ -26,7 +26,9 @@ function credentialsOf(source: Source): string[] {
 /** Where a polled source reads from (push sources show their endpoint instead). */
 function summaryOf(source: Source): string | null {
   if (source.kind === 'okta') {
-    return String(source.config.domain ?? source.config.baseUrl ?? source.config.organization ?? '');
+    // A hook-only Okta source polls nothing; a test server, when set, is what it polls.
+    if (source.config.polling === false) return null;
+    return String(source.config.testServerUrl ?? source.config.domain ?? source.config.baseUrl ?? '');
   }
   if (source.kind === 'aws_cloudtrail') {
     return source.config.mode === 'folder'
@@ -52,13 +54,17 @@ const COLUMNS: readonly AdminColumn<Source>[] = [
     style: { whiteSpace: 'normal', wordBreak: 'break-all', minWidth: 260 },
     cell: (source) => {
       const credentials = credentialsOf(source);
+      const summary = summaryOf(source);
       return (
         <>
           {source.connection.endpoint ? (
             <code className={styles.mono}>{source.connection.endpoint}</code>
-          ) : (
-            <span className={styles.mono}>{summaryOf(source)}</span>
-          )}
+          ) : null}
+          {summary ? (
+            <div className={source.connection.endpoint ? 'field-hint' : undefined}>
+              <span className={styles.mono}>{source.connection.endpoint ? `polls ${summary}` : summary}</span>
+            </div>
+          ) : null}
           <div className="field-hint">
             {credentials.length ? credentials.join(', ') : 'no stored credentials'}
           </div>

@@ -2,6 +2,16 @@ import { z } from 'zod';
 
 const counts = z.object({ captured: z.number(), shipped: z.number(), filtered: z.number() });
 
+export const sensorCapture = z.object({
+  mode: z.enum(['libbpf', 'bpftrace', 'procfs']),
+  eventTypes: z.array(z.string()),
+  reduced: z.boolean(),
+  reason: z.string().nullable(),
+});
+
+/** The one command that gives a reduced sensor full coverage, with what must go with it. */
+export const fullCoverageHint = z.object({ command: z.string(), note: z.string() });
+
 export const sensorItem = z.object({
   id: z.string(),
   name: z.string(),
@@ -10,6 +20,7 @@ export const sensorItem = z.object({
   hostname: z.string().nullable(),
   version: z.string().nullable(),
   backend: z.string().nullable(),
+  capture: sensorCapture.nullable(),
   lastSeenAt: z.iso.datetime().nullable(),
   state: z.enum(['online', 'stale', 'never_seen', 'revoked']),
   health: z

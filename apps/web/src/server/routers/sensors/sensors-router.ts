@@ -1,4 +1,5 @@
 import { createTRPCRouter } from '../../trpc';
+import { getCaptureCoverage } from './get-capture-coverage';
 import { listSensors } from './list-sensors';
 import { registerSensor } from './register-sensor';
 import { revokeSensor } from './revoke-sensor';
@@ -6,6 +7,7 @@ import { revokeSensor } from './revoke-sensor';
 /** Host sensors. */
 export const sensorsRouter = createTRPCRouter({
   list: listSensors,
+  getCoverage: getCaptureCoverage,
   register: registerSensor,
   revoke: revokeSensor,
 });

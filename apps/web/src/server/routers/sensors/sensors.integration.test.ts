@@ -149,4 +149,66 @@ describe('sensors', () => {
       `sudo PEREGRINE_COLLECTOR_URL='http://x/$(id)'"'"'' PEREGRINE_SENSOR_KEY=prs_k peregrine-sensor`,
     );
   });
+
+  it('reports capture coverage: a /proc sensor alone is reduced, one eBPF sensor makes it whole', async () => {
+    const [staging] = environments;
+    const { sensorId: procId } = await admin.sensors.register({
+      environmentId: staging?.id as string,
+      name: 'procfs-1',
+    });
+    const now = new Date();
+    const procBeat = {
+      ...heartbeat(now),
+      backend: 'procfs' as const,
+      capture: {
+        mode: 'procfs' as const,
+        eventTypes: ['execve', 'procexit'],
+        reason: 'bpftrace: not installed',
+      },
+    };
+    // Only this sensor reports now (the one above was left stale).
+    await db.recordSensorHeartbeat(handle(), procId, {
+      hostname: 'laptop',
+      version: '0.1.0',
+      backend: 'procfs',
+      capture: procBeat.capture,
+      heartbeat: procBeat,
+      seenAt: now,
+    });
+    const listed = (await viewer.sensors.list({})).find((s) => s.id === procId);
+    expect(listed?.capture).toEqual({
+      mode: 'procfs',
+      eventTypes: ['execve', 'procexit'],
+      reduced: true,
+      reason: 'bpftrace: not installed',
+    });
+    const reduced = await viewer.sensors.getCoverage({ environment: null });
+    expect(reduced).toMatchObject({
+      online: 1,
+      kernel: 0,
+      reduced: [{ name: 'procfs-1', reason: 'bpftrace: not installed' }],
+    });
+    expect(reduced.fullCoverage.command).toBe('sudo apt-get install bpftrace');
+    expect(await viewer.sensors.getCoverage({ environment: 'production' })).toMatchObject({ online: 0 });
+
+    const { sensorId: kernelId } = await admin.sensors.register({
+      environmentId: staging?.id as string,
+      name: 'ebpf-1',
+    });
+    const beat = {
+      ...heartbeat(now),
+      capture: { mode: 'bpftrace' as const, eventTypes: ['execve', 'openat', 'procexit'] },
+    };
+    await db.recordSensorHeartbeat(handle(), kernelId, {
+      hostname: 'server',
+      version: '0.1.0',
+      backend: 'ebpf',
+      capture: beat.capture,
+      heartbeat: beat,
+      seenAt: now,
+    });
+    expect(await viewer.sensors.getCoverage({ environment: null })).toMatchObject({ online: 2, kernel: 1 });
+    await admin.sensors.revoke({ sensorId: procId });
+    await admin.sensors.revoke({ sensorId: kernelId });
+  });
 });

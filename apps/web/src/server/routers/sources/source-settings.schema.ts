@@ -43,9 +43,34 @@ export const githubSettings = z.object({
     .default({}),
 });
 
+/**
+ * A server that answers like Okta's System Log API (a local fake, a recording proxy), used instead
+ * of an Okta domain: an explicit choice in the form, never inferred from the domain field. The
+ * collector still reaches it only through its outbound policy, so a loopback or private address
+ * also needs the operator's COLLECTOR_OUTBOUND_ALLOW.
+ */
+export const oktaTestServerUrl = z
+  .url({ protocol: /^https?$/, error: 'Enter the test server URL, such as http://127.0.0.1:9000' })
+  .max(2048);
+
 export const oktaSettings = z.object({
   kind: z.literal('okta'),
-  config: z.object({ domain: oktaDomain, pollIntervalSeconds: pollInterval(10, 3600) }),
+  config: z
+    .object({
+      domain: oktaDomain.optional(),
+      testServerUrl: oktaTestServerUrl.optional(),
+      /** false: event hooks only, no System Log polling and no API token. */
+      polling: z.boolean().default(true),
+      pollIntervalSeconds: pollInterval(10, 3600),
+    })
+    .refine((c) => !(c.domain && c.testServerUrl), {
+      message: 'Give an Okta domain or a test server, not both',
+      path: ['testServerUrl'],
+    })
+    .refine((c) => !c.polling || c.domain || c.testServerUrl, {
+      message: 'Enter your Okta domain (or turn polling off and use the event hook only)',
+      path: ['domain'],
+    }),
   secrets: z.object({ apiToken: optionalSecret }).default({}),
 });
 

@@ -146,12 +146,16 @@ describe('polled sources', () => {
         secrets: { apiToken: '00abc-okta' },
       },
     });
-    expect(credential).toBeNull();
-    expect(source.connection.endpoint).toBeNull();
+    // The event hook's push endpoint and its token, shown once, next to the polling.
+    expect(credential).toMatch(/^\S{20,}$/);
+    expect(source.connection.endpoint).toMatch(new RegExp(`/ingest/okta/${source.id}$`));
+    expect(source.connection.snippet?.text).toContain(`Bearer ${credential}`);
+    expect(source.tokenPrefix).not.toBeNull();
     const stored = await db.getCloudSource(handle(), source.id);
     expect(stored?.config).toEqual({
       domain: 'acme.okta.com',
       baseUrl: 'https://acme.okta.com',
+      polling: true,
       pollIntervalSeconds: 30,
     });
     expect(await storedSecrets(source.id)).toEqual({ apiToken: '00abc-okta' });
@@ -163,13 +167,67 @@ describe('polled sources', () => {
     expect((await db.getCloudSource(handle(), source.id))?.config).toEqual({
       domain: 'acme',
       organization: 'acme',
+      polling: true,
       pollIntervalSeconds: 60,
     });
     expect(await storedSecrets(source.id)).toEqual({ apiToken: '00abc-okta' });
     expect(await appCodeOf(admin.sources.update({ sourceId: source.id, clearSecrets: ['apiToken'] }))).toBe(
       'INVALID_INPUT',
     );
-    expect(await appCodeOf(admin.sources.rotateCredential({ sourceId: source.id }))).toBe('INVALID_INPUT');
+    // Rotating replaces the event hook's token; the API token stays.
+    const rotated = await admin.sources.rotateCredential({ sourceId: source.id });
+    expect(rotated.credential).not.toBe(credential);
+    expect(await storedSecrets(source.id)).toEqual({ apiToken: '00abc-okta' });
+  });
+
+  it('point an Okta source at a test server only as an explicit choice, and take hook-only sources', async () => {
+    // The domain field stays an Okta domain: a URL with a port or plain http is refused there.
+    for (const domain of ['http://127.0.0.1:9000', 'localhost:9000']) {
+      await expect(
+        admin.sources.create({
+          environmentId,
+          name: `okta bad ${domain}`,
+          settings: { kind: 'okta', config: { domain, pollIntervalSeconds: 30 }, secrets: { apiToken: 't' } },
+        }),
+      ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    }
+    const { source } = await admin.sources.create({
+      environmentId,
+      name: 'okta test server',
+      settings: {
+        kind: 'okta',
+        config: { testServerUrl: 'http://127.0.0.1:9000/', pollIntervalSeconds: 5 },
+        secrets: { apiToken: 'test-token' },
+      },
+    });
+    expect((await db.getCloudSource(handle(), source.id))?.config).toEqual({
+      testServerUrl: 'http://127.0.0.1:9000/',
+      baseUrl: 'http://127.0.0.1:9000',
+      polling: true,
+      pollIntervalSeconds: 5,
+    });
+    await expect(
+      admin.sources.create({
+        environmentId,
+        name: 'okta both',
+        settings: {
+          kind: 'okta',
+          config: { domain: 'acme', testServerUrl: 'http://127.0.0.1:9000', pollIntervalSeconds: 5 },
+          secrets: { apiToken: 't' },
+        },
+      }),
+    ).rejects.toMatchObject({ code: 'BAD_REQUEST' });
+    // Event hooks only: no domain, no API token, a push endpoint with its token.
+    const hooks = await admin.sources.create({
+      environmentId,
+      name: 'okta hooks',
+      settings: { kind: 'okta', config: { polling: false, pollIntervalSeconds: 10 } },
+    });
+    expect(hooks.credential).toBeTruthy();
+    expect((await db.getCloudSource(handle(), hooks.source.id))?.config).toEqual({
+      polling: false,
+      pollIntervalSeconds: 10,
+    });
   });
 
   it('store CloudTrail S3 and folder settings, with credentials in pairs', async () => {

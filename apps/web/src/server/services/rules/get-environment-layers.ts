@@ -10,6 +10,7 @@ import {
 } from '@peregrine/db';
 import { db } from '../../db';
 import { AppError } from '../../errors/app-error';
+import { rulesUsing } from './rule-references';
 import { loadLayered } from './rules-shared';
 
 export interface LayeredItem {
@@ -39,9 +40,6 @@ export interface EnvironmentLayers {
   files: { name: string; content: string }[];
 }
 
-const wordRe = (name: string) =>
-  new RegExp(`(^|[^\\w.-])${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}($|[^\\w.-])`);
-
 /** The lists and macros of the rule set active in an environment, each with its base value and override. */
 export async function getEnvironmentLayers(
   organizationId: string,
@@ -64,26 +62,7 @@ export async function getEnvironmentLayers(
   const items: LayeredItem[] = [];
   const defined = new Set<string>();
   if (base) {
-    // Macros expand into rule conditions; a rule uses a list or macro when its name appears in
-    // the rule's own condition or in a macro the rule uses.
-    const macroUses = new Map(base.macros.map((m) => [m.name, m.condition]));
-    const usedBy = (name: string) =>
-      base.ruleset.rules
-        .filter((rule) => {
-          const seen = new Set<string>();
-          const visit = (text: string): boolean => {
-            if (wordRe(name).test(text)) return true;
-            for (const [macro, condition] of macroUses) {
-              if (!seen.has(macro) && wordRe(macro).test(text)) {
-                seen.add(macro);
-                if (visit(condition)) return true;
-              }
-            }
-            return false;
-          };
-          return visit(rule.condition);
-        })
-        .map((rule) => rule.name);
+    const usedBy = rulesUsing(base.ruleset.rules, base.macros);
     const overrideOf = (kind: 'list' | 'macro', name: string) => {
       const row = rows.find((r) => r.kind === kind && r.name === name);
       if (!row) return null;

@@ -20,6 +20,38 @@ export interface SensorHealth {
   spool: { bytes: number; batches: number };
 }
 
+/** A sensor's capture as the console shows it. */
+export interface SensorCaptureItem {
+  mode: 'libbpf' | 'bpftrace' | 'procfs';
+  eventTypes: string[];
+  /** /proc polling: process starts and exits only, no file, network or privilege events. */
+  reduced: boolean;
+  /** The sensor's own words on why kernel capture is not running (reduced sensors). */
+  reason: string | null;
+}
+
+const MODES = new Set(['libbpf', 'bpftrace', 'procfs']);
+
+/**
+ * The capture of a stored sensor row. Sensors older than the capture report still said
+ * `procfs` as their backend, which is enough to know they are reduced.
+ */
+export function toSensorCapture(
+  row: Pick<SensorListItem, 'captureMode' | 'captureEventTypes' | 'backend'>,
+  reason: string | null,
+): SensorCaptureItem | null {
+  const mode = row.captureMode ?? (row.backend === 'procfs' ? 'procfs' : null);
+  if (!mode || !MODES.has(mode)) return null;
+  const reduced = mode === 'procfs';
+  return {
+    mode: mode as SensorCaptureItem['mode'],
+    eventTypes:
+      row.captureEventTypes.length > 0 ? row.captureEventTypes : reduced ? ['execve', 'procexit'] : [],
+    reduced,
+    reason: reduced ? reason : null,
+  };
+}
+
 /** A sensor for the console. */
 export interface SensorItem {
   id: string;
@@ -29,6 +61,8 @@ export interface SensorItem {
   hostname: string | null;
   version: string | null;
   backend: string | null;
+  /** How the sensor captures and what that covers; null until the sensor says. */
+  capture: SensorCaptureItem | null;
   lastSeenAt: string | null;
   state: SensorState;
   /** Null before the first heartbeat, or when the stored one does not match the protocol. */
@@ -54,6 +88,7 @@ export function toSensorItem(row: SensorListItem, now: Date): SensorItem {
     hostname: row.hostname,
     version: row.version,
     backend: row.backend,
+    capture: toSensorCapture(row, parsed.success ? (parsed.data.capture?.reason ?? null) : null),
     lastSeenAt: row.lastSeenAt?.toISOString() ?? null,
     state,
     health: parsed.success

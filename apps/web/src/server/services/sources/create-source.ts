@@ -33,12 +33,17 @@ export async function createSource(input: {
     credential = generateWebhookSecret();
     secrets.webhookSecret = credential;
   }
-  if (input.settings.kind === 'okta' && !secrets.apiToken) {
-    throw new AppError('INVALID_INPUT', 'Enter an Okta API token (read-only admin, okta.logs.read).');
+  if (input.settings.kind === 'okta' && input.settings.config.polling && !secrets.apiToken) {
+    throw new AppError(
+      'INVALID_INPUT',
+      'Enter an Okta API token (read-only admin, okta.logs.read), or turn polling off to use the event hook only.',
+    );
   }
   const hasSecrets = Object.keys(secrets).length > 0;
   const secretKey = hasSecrets ? requireSourceSecretKey() : null;
-  const issueToken = input.settings.kind === 'k8s_audit' || input.settings.kind === 'falco';
+  // Push sources authenticate with an ingest token; Okta's event hook is a push endpoint too.
+  const issueToken =
+    input.settings.kind === 'k8s_audit' || input.settings.kind === 'falco' || input.settings.kind === 'okta';
   const created = await withDbErrors(() =>
     createCloudSource(db(), {
       organizationId: input.organizationId,

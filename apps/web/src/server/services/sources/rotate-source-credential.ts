@@ -18,7 +18,8 @@ import {
 } from './source-settings';
 
 /**
- * Replaces a push source's credential: a new ingest token (Kubernetes audit, Falco) or webhook
+ * Replaces a push source's credential: a new ingest token (Kubernetes audit, Falco, Okta's event
+ * hook) or webhook
  * secret (GitHub). The old one stops working at once; the new one is returned this once.
  */
 export async function rotateSourceCredential(input: {
@@ -29,7 +30,8 @@ export async function rotateSourceCredential(input: {
   const current = await getOrganizationCloudSource(db(), input.organizationId, input.sourceId);
   if (!current) throw new AppError('NOT_FOUND', 'Cloud source not found.');
   const actor = auditActor(input.actor);
-  if (current.kind === 'k8s_audit' || current.kind === 'falco') {
+  // Okta: the event hook's token (an Okta source made before hooks had one gets its first here).
+  if (current.kind === 'k8s_audit' || current.kind === 'falco' || current.kind === 'okta') {
     const rotated = await withDbErrors(() =>
       rotateCloudSourceToken(
         db(),

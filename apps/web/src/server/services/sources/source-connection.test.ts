@@ -31,8 +31,15 @@ describe('sourceConnection', () => {
     expect(falcoHttpOutputConfig('http://c:2801/', 'pgs_x')).toContain('json_output: true');
   });
 
+  it("shows Okta's event hook endpoint with the Bearer token Okta must send", () => {
+    const conn = sourceConnection('http://c:2801', { id: ID, kind: 'okta' }, 'pgs_okta');
+    expect(conn.endpoint).toBe(`http://c:2801/ingest/okta/${ID}`);
+    expect(conn.snippet?.text).toMatch(/Authentication field: +Authorization/);
+    expect(conn.snippet?.text).toMatch(/Authentication secret: Bearer pgs_okta/);
+    expect(sourceConnection('http://c', { id: ID, kind: 'okta' }).snippet?.text).not.toContain('pgs_');
+  });
+
   it('has no endpoint for polled sources', () => {
-    expect(sourceConnection('http://c', { id: ID, kind: 'okta' })).toEqual({ endpoint: null, snippet: null });
     expect(sourceConnection('http://c', { id: ID, kind: 'aws_cloudtrail' })).toEqual({
       endpoint: null,
       snippet: null,

@@ -94,6 +94,25 @@ export function sourceConnection(
         snippet: { language: 'yaml', title: 'falco.yaml', text: falcoHttpOutputConfig(endpoint, credential) },
       };
     }
+    case 'okta': {
+      const endpoint = `${base}/ingest/okta/${source.id}`;
+      return {
+        endpoint,
+        snippet: {
+          language: 'text',
+          title: 'Okta event hook (Workflow > Event Hooks > Create Event Hook)',
+          text: [
+            `Endpoint URL:          ${endpoint}`,
+            'Authentication field:  Authorization',
+            `Authentication secret: Bearer ${credential ?? HIDDEN}`,
+            'Subscribe to events:   the System Log event types your rules use',
+            '',
+            '# Okta verifies the hook with one GET carrying X-Okta-Verification-Challenge;',
+            '# the collector answers it with the same token.',
+          ].join('\n'),
+        },
+      };
+    }
     default:
       return { endpoint: null, snippet: null };
   }

@@ -52,15 +52,18 @@ export function storedSettings(settings: SourceSettings): {
     Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined && v !== ''));
   switch (settings.kind) {
     case 'okta': {
-      const domain = settings.config.domain.replace(/^https:\/\//i, '').replace(/\/+$/, '');
-      return {
-        config: {
-          domain,
-          ...(OKTA_ORG.test(domain) ? { organization: domain } : { baseUrl: `https://${domain}` }),
-          pollIntervalSeconds: settings.config.pollIntervalSeconds,
-        },
-        secrets,
-      };
+      const { testServerUrl, polling, pollIntervalSeconds } = settings.config;
+      const domain = settings.config.domain?.replace(/^https:\/\//i, '').replace(/\/+$/, '');
+      // baseUrl / organization / polling are what apps/collector/src/ingest/okta.ts reads.
+      const target = testServerUrl
+        ? { testServerUrl, baseUrl: testServerUrl.replace(/\/+$/, '') }
+        : domain
+          ? {
+              domain,
+              ...(OKTA_ORG.test(domain) ? { organization: domain } : { baseUrl: `https://${domain}` }),
+            }
+          : {};
+      return { config: { ...target, polling, pollIntervalSeconds }, secrets };
     }
     case 'aws_cloudtrail':
       if (Boolean(secrets.accessKeyId) !== Boolean(secrets.secretAccessKey)) {

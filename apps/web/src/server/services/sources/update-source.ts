@@ -40,8 +40,15 @@ export async function updateSource(input: {
       throw new AppError('INVALID_INPUT', `A ${current.kind} source has no secret "${name}".`);
     secrets[name] = null;
   }
-  if (current.kind === 'okta' && input.clearSecrets?.includes('apiToken') && !stored?.secrets.apiToken) {
-    throw new AppError('INVALID_INPUT', 'An Okta source needs its API token.');
+  const polls =
+    input.settings?.kind === 'okta' ? input.settings.config.polling : current.config.polling !== false;
+  if (
+    current.kind === 'okta' &&
+    polls &&
+    input.clearSecrets?.includes('apiToken') &&
+    !stored?.secrets.apiToken
+  ) {
+    throw new AppError('INVALID_INPUT', 'An Okta source that polls needs its API token.');
   }
   const secretKey = Object.keys(secrets).length > 0 ? requireSourceSecretKey() : sourceSecretKey();
   const row = await withDbErrors(() =>
