@@ -307,6 +307,44 @@ describe('promotion with diff, environment override and rollback', () => {
     await screenshot(page, 'rules-10-rule-sets');
   });
 
+  it('runs a version’s tests/ file in the editor, and holds back activation until an admin gives a reason', async () => {
+    const { page } = browser;
+    await page.goto(ruleSetUrl);
+    await page.getByTestId('version-list').getByRole('button', { name: /v3/ }).click();
+    await page.getByTestId('editor-status').getByText('v3').waitFor();
+    await page.getByRole('button', { name: '+ File' }).click();
+    await page.getByLabel('New file name').fill('tests/shells.yaml');
+    await page.getByLabel('New file name').press('Enter');
+    await page.getByRole('tab', { name: 'tests/shells.yaml' }).waitFor();
+    await replaceEditorText(
+      page,
+      '- test: ls is an interactive shell\n  event: {evt.type: execve, proc.name: ls}\n  expect: [Interactive shell in container]\n',
+    );
+    // The test runs as the draft changes: it fails, and the rules still compile.
+    await page.getByTestId('editor-tests').getByText('Tests 0/1 pass').waitFor();
+    await page.getByTestId('editor-status').getByText('Compiles').waitFor();
+    await page.getByLabel('Version message').fill('a test that fails');
+    await page.getByRole('button', { name: 'Save version' }).click();
+    await page
+      .getByRole('status')
+      .getByText(/Saved version 4\. It compiles/)
+      .waitFor();
+    await page.getByTestId('env-staging').getByRole('link', { name: 'Activate v4…' }).click();
+    await page
+      .getByTestId('review-tests')
+      .getByText("1 of 1 rule tests fail with Staging's overrides.")
+      .waitFor();
+    await page.getByText("expected 'Interactive shell in container' to fire; it did not").waitFor();
+    await page.getByLabel(/I reviewed these changes/).check();
+    const activate = page.getByRole('button', { name: /^Activate v4$/ });
+    expect(await activate.isDisabled()).toBe(true);
+    await page.getByLabel('Reason to ignore failing tests').fill('ls coverage lands in the next version');
+    await screenshot(page, 'rules-11-failing-tests-review');
+    await activate.click();
+    await page.waitForURL((url) => /\/rules\/[^/]+$/.test(url.pathname));
+    await activeIn(page, 'staging', 'v4');
+  });
+
   it('raised no uncaught errors in the browser along the way', () => {
     expect(pageErrors).toEqual([]);
   });
