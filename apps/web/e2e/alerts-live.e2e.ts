@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
@@ -7,14 +6,8 @@ import { migrateDatabase } from '@peregrine/db/migrate';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot } from './browser';
-import {
-  adminQuery,
-  CONSOLE_SERVER,
-  freePort,
-  issueTestSetupToken,
-  stopProcess,
-  waitUntilServing,
-} from './console';
+import { adminQuery, CONSOLE_SERVER, freePort, issueTestSetupToken } from './console';
+import { type Running, startNode, stopProcess, waitForUrl } from './stack';
 
 /**
  * The alerts console end to end: its own database, the real collector (apps/collector/dist) and
@@ -32,42 +25,14 @@ const admin = {
   org: 'Fleet Security',
 };
 
-function start(
-  command: string[],
-  env: Record<string, string>,
-  cwd: string,
-): { child: ChildProcess; logs: string[] } {
-  const merged: Record<string, string | undefined> = { ...process.env, ...env };
-  // The collector would otherwise join a NATS work queue or Redis adapter from the outer environment.
-  delete merged.NATS_URL;
-  delete merged.REDIS_URL;
-  const child = spawn(process.execPath, command, {
-    cwd,
-    env: merged as NodeJS.ProcessEnv,
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const logs: string[] = [];
-  child.stdout?.on('data', (c: Buffer) => logs.push(c.toString()));
-  child.stderr?.on('data', (c: Buffer) => logs.push(c.toString()));
-  return { child, logs };
-}
-
-async function waitFor(url: string, proc: { child: ChildProcess; logs: string[] }): Promise<void> {
-  try {
-    await waitUntilServing(url, proc.child, 90_000);
-  } catch (error) {
-    throw new Error(`${(error as Error).message}\n${proc.logs.join('')}`);
-  }
-}
-
 const database = `peregrine_web_e2e_alerts_${Date.now()}_${randomBytes(3).toString('hex')}`;
 const databaseUrl = (() => {
   const u = new URL(ADMIN_URL);
   u.pathname = `/${database}`;
   return u.toString();
 })();
-let web: { child: ChildProcess; logs: string[] } | undefined;
-let collector: { child: ChildProcess; logs: string[] } | undefined;
+let web: Running | undefined;
+let collector: Running | undefined;
 let baseUrl = '';
 let collectorUrl = '';
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
@@ -116,7 +81,7 @@ beforeAll(async () => {
   const [webPort, collectorPort] = [await freePort(), await freePort()];
   baseUrl = `http://localhost:${webPort}`;
   collectorUrl = `http://127.0.0.1:${collectorPort}`;
-  collector = start(
+  collector = startNode(
     [COLLECTOR_MAIN],
     {
       DATABASE_URL: databaseUrl,
@@ -127,7 +92,7 @@ beforeAll(async () => {
     },
     path.dirname(COLLECTOR_MAIN),
   );
-  web = start(
+  web = startNode(
     [CONSOLE_SERVER],
     {
       NODE_ENV: 'production',
@@ -141,7 +106,10 @@ beforeAll(async () => {
     },
     APP_DIR,
   );
-  await Promise.all([waitFor(`${collectorUrl}/healthz`, collector), waitFor(`${baseUrl}/api/health`, web)]);
+  await Promise.all([
+    waitForUrl(`${collectorUrl}/healthz`, collector),
+    waitForUrl(`${baseUrl}/api/health`, web),
+  ]);
   browser = await launchBrowser();
   page = browser.page;
   page.on('console', (m) => {
@@ -172,7 +140,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
   await getDb(databaseUrl).close();
-  await Promise.all([stopProcess(web?.child), stopProcess(collector?.child)]);
+  await Promise.all([stopProcess(web), stopProcess(collector)]);
   await adminQuery(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
 });
 

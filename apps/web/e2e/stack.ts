@@ -6,7 +6,14 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { migrateDatabase } from '@peregrine/db/migrate';
-import { adminQuery, CONSOLE_SERVER, freePort, issueTestSetupToken } from './console';
+import {
+  adminQuery,
+  CONSOLE_SERVER,
+  freePort,
+  issueTestSetupToken,
+  stopProcess as stopChild,
+  waitUntilServing,
+} from './console';
 
 const APP_DIR = path.resolve(import.meta.dirname, '..');
 export const COLLECTOR_MAIN = path.resolve(APP_DIR, '../collector/dist/main.js');
@@ -36,29 +43,18 @@ export function startNode(args: string[], env: Record<string, string>, cwd: stri
   return { child, logs };
 }
 
-/** Resolves once `url` answers 2xx; fails early with the process's output if it exits. */
+/** Resolves once `url` answers 2xx; fails at once, with the process's output, if it exits. */
 export async function waitForUrl(url: string, proc: Running, ms = 90_000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (Date.now() < deadline) {
-    if (proc.child.exitCode !== null) throw new Error(`exited ${proc.child.exitCode}\n${proc.logs.join('')}`);
-    try {
-      if ((await fetch(url)).ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((r) => setTimeout(r, 250));
+  try {
+    await waitUntilServing(url, proc.child, ms);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n${proc.logs.join('')}`);
   }
-  throw new Error(`${url} not ready\n${proc.logs.join('')}`);
 }
 
-/** SIGTERM, then SIGKILL after 5 s. */
-export async function stopProcess(proc: Running | undefined): Promise<void> {
-  const child = proc?.child;
-  if (!child || child.exitCode !== null) return;
-  const exited = new Promise((r) => child.once('exit', r));
-  child.kill('SIGTERM');
-  await Promise.race([exited, new Promise((r) => setTimeout(r, 5000))]);
-  if (child.exitCode === null) child.kill('SIGKILL');
+/** Stops a process started by `startNode` (SIGTERM, SIGKILL after a 5 s grace period). */
+export function stopProcess(proc: Running | undefined): Promise<void> {
+  return stopChild(proc?.child);
 }
 
 /** A console and the real collector (apps/collector/dist) on one fresh database. */
@@ -78,9 +74,10 @@ export interface Stack {
 /**
  * Starts the built console and collector on a new database; `stop()` ends them and drops it
  * (the caller's afterAll: a hook registered from inside another hook would never run).
+ * `consoleNodeOptions` go to the console's NODE_OPTIONS (a heap limit, for memory checks).
  * Needs `npx turbo run build --filter=@peregrine/web --filter=@peregrine/collector`.
  */
-export async function startStack(): Promise<Stack> {
+export async function startStack(options: { consoleNodeOptions?: string } = {}): Promise<Stack> {
   if (!existsSync(COLLECTOR_MAIN))
     throw new Error('build the collector first: npm run build -w @peregrine/collector');
   const database = `peregrine_web_e2e_stack_${Date.now()}_${randomBytes(3).toString('hex')}`;
@@ -119,6 +116,7 @@ export async function startStack(): Promise<Stack> {
       BETTER_AUTH_URL: baseUrl,
       PEREGRINE_SECRET_KEY: secret,
       PEREGRINE_COLLECTOR_URL: collectorUrl,
+      ...(options.consoleNodeOptions ? { NODE_OPTIONS: options.consoleNodeOptions } : {}),
     },
     APP_DIR,
   );
