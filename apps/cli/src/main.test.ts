@@ -173,6 +173,48 @@ describe('peregrine replay', { timeout: 30_000 }, () => {
     expect((await peregrine(['replay', '--source', 'nope', '-r', RULES, okta])).code).toBe(2);
   });
 
+  it('numbers events from 1 as Falco does, so upstream `evt.num > 0` CloudTrail rules fire', async () => {
+    const rules = file(
+      'ct-any.yaml',
+      '- rule: Any CloudTrail\n  desc: d\n  condition: evt.num > 0\n  output: n=%evt.num name=%ct.name\n  priority: INFO\n  source: aws_cloudtrail\n',
+    );
+    const record = { eventVersion: '1.08', eventSource: 'iam.amazonaws.com', eventName: 'CreateUser' };
+    const ct = file(
+      'ct.ndjson',
+      `${JSON.stringify(record)}\n${JSON.stringify({ ...record, eventName: 'DeleteUser' })}\n`,
+    );
+    const r = await peregrine(['replay', '-r', rules, ct]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('n=1 name=CreateUser');
+    expect(r.stdout).toContain('n=2 name=DeleteUser');
+  });
+
+  it('says which k8s_audit lines are not audit events, and reads an EventList’s items', async () => {
+    const rules = file(
+      'ka-any.yaml',
+      '- rule: Any audit\n  desc: d\n  condition: ka.verb exists\n  output: verb=%ka.verb\n  priority: INFO\n  source: k8s_audit\n',
+    );
+    const ev = (verb: string) => ({
+      kind: 'Event',
+      apiVersion: 'audit.k8s.io/v1',
+      auditID: `id-${verb}`,
+      stage: 'ResponseComplete',
+      verb,
+      stageTimestamp: '2026-12-05T10:00:00.000000Z',
+    });
+    const lines = [
+      { kind: 0 },
+      ev('get'),
+      { kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items: [ev('list'), ev('watch')] },
+    ];
+    const ka = file('ka.ndjson', `${lines.map((l) => JSON.stringify(l)).join('\n')}\n`);
+    const r = await peregrine(['replay', '--source', 'k8s_audit', '-r', rules, ka]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`${ka}:1: data not recognized as a k8s audit event`);
+    expect(r.stdout.split('\n').filter((l) => l.includes('verb='))).toHaveLength(3);
+    expect(r.stdout).toContain('verb=watch');
+  });
+
   it('honours -D to disable rules', async () => {
     const r = await peregrine(['replay', '-r', RULES, '-D', 'shell_in', events]);
     expect(r.stdout).toContain('Events detected: 0');
@@ -186,6 +228,17 @@ describe('peregrine replay', { timeout: 30_000 }, () => {
     const r = await peregrine(['replay', '-r', bad, events]);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('LOAD_ERR_COMPILE_CONDITION');
+  });
+});
+
+describe('peregrine plugins', { timeout: 30_000 }, () => {
+  it('lists the Falco plugins the built-in sources stand for, with the versions rules are checked against', async () => {
+    const r = await peregrine(['plugins']);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('Name: okta\nVersion: 0.11.0\nSource: okta\n');
+    expect(r.stdout).toContain('Name: k8saudit\nVersion: 0.18.0\nSource: k8s_audit\n');
+    expect(r.stdout).toContain('Name: cloudtrail\n');
+    expect((await peregrine(['plugins', 'extra'])).code).toBe(2);
   });
 });
 

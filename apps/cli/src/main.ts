@@ -3,6 +3,7 @@
 import { realpathSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { UsageError } from './args.js';
+import { listPlugins, PLUGINS_USAGE } from './commands/list-plugins.js';
 import { REPLAY_USAGE, replayEvents } from './commands/replay-events.js';
 import { TEST_USAGE, testRules } from './commands/test-rules.js';
 import { type Io, VALIDATE_USAGE, validateRules } from './commands/validate-rules.js';
@@ -15,10 +16,12 @@ commands:
   rules validate [--json] FILE|DIR...    validate rules files as falco -V does
   rules test [--junit FILE] DIR          run a rules folder's tests (DIR/tests/*.yaml)
   replay -r RULES... EVENTS.ndjson       replay recorded events through rules, printing alerts
+  plugins                                the Falco plugins built in (required_plugin_versions)
 
 ${VALIDATE_USAGE}
 ${TEST_USAGE}
 ${REPLAY_USAGE}
+${PLUGINS_USAGE}
 `;
 
 /** Run the CLI; resolves to the exit code (0 ok, 1 rules/input errors, 2 usage errors). */
@@ -27,6 +30,7 @@ export async function run(argv: readonly string[], io: Io): Promise<number> {
   try {
     if (cmd === 'rules' && sub === 'validate') return await validateRules(rest, io);
     if (cmd === 'rules' && sub === 'test') return await testRules(rest, io, readEnv());
+    if (cmd === 'plugins') return listPlugins(argv.slice(1), io);
     if (cmd === 'replay') return await replayEvents(argv.slice(1), io, readEnv());
     if (cmd === undefined || cmd === 'help' || cmd === '--help' || cmd === '-h') {
       io.out(USAGE);

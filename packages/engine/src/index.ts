@@ -36,12 +36,14 @@ export {
 export { PRIORITIES, type Priority, parsePriority, priorityValue } from './rules/priority.js';
 /** The engine version rules are checked against (`required_engine_version`). */
 export { ENGINE_VERSION, formatSemver, type Semver } from './rules/version.js';
-/** Plugin requirement checks and the plugins Peregrine provides itself (`container`). */
+/** Plugin requirement checks and the Falco plugins Peregrine's built-in sources stand in for. */
 export {
   BUILTIN_PLUGINS,
+  type BuiltinPlugin,
   checkPluginRequirements,
   type LoadedPlugin,
   type PluginCheck,
+  pluginOfSource,
 } from './rules/plugins.js';
 /** A compiled rule and Falco's `append_output` entries. */
 export type { CompiledList, CompiledMacro, CompiledRule, ExtraOutput } from './rules/compile.js';

@@ -11,6 +11,7 @@ import {
   builtinSources,
   load,
   type LoadResult,
+  numberedPluginEvent,
   parsePriority,
   type RuleSet,
   toJson,
@@ -44,6 +45,33 @@ function alertJson(a: Alert): string {
     tags: a.tags,
     time: a.time,
   });
+}
+
+const K8S_AUDIT = 'k8s_audit';
+/** What Falco's k8saudit plugin says of JSON that is neither an audit Event nor an EventList. */
+const NOT_K8S_AUDIT = 'data not recognized as a k8s audit event (expected kind "EventList" or "Event")';
+
+/** The audit Events of a k8s_audit line (an EventList's items, as the plugin reads them). */
+function k8sAuditItems(line: Record<string, unknown>): unknown[] | undefined {
+  const r = (typeof line.payload === 'object' && line.payload !== null ? line.payload : line) as Record<
+    string,
+    unknown
+  >;
+  // Items of a stored EventList may come without `kind`; their auditID and stage identify them.
+  if (
+    r.kind === 'Event' ||
+    (r.kind === undefined && typeof r.auditID === 'string' && typeof r.stage === 'string')
+  )
+    return [line];
+  if (r.kind === 'EventList' && Array.isArray(r.items) && r === line) return r.items;
+  return undefined;
+}
+
+/** `event` with Falco's event number `num` unless it was recorded with one. */
+function numberEvent(event: Record<string, unknown>, source: string, num: number): Record<string, unknown> {
+  if (typeof event.num === 'number') return event;
+  if (source === 'syscall') return { ...event, num };
+  return numberedPluginEvent(event, num) as unknown as Record<string, unknown>;
 }
 
 function selectRules(
@@ -124,6 +152,12 @@ export async function replayEvents(argv: readonly string[], io: Io, env: CliEnv)
   const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
   let lineNo = 0;
   let bad = 0;
+  // Falco numbers the events of a stream from 1 (evt.num); a recorded event keeps its own number.
+  let num = 0;
+  const skip = (why: string) => {
+    bad++;
+    io.err(`Warning: ${args.positionals[0]}:${lineNo}: ${why}, skipped\n`);
+  };
   for await (const line of lines) {
     lineNo++;
     if (line.trim() === '') continue;
@@ -131,14 +165,25 @@ export async function replayEvents(argv: readonly string[], io: Io, env: CliEnv)
     try {
       event = JSON.parse(line);
     } catch {
-      bad++;
-      io.err(`Warning: ${args.positionals[0]}:${lineNo}: not a JSON object, skipped\n`);
+      skip('not a JSON object');
+      continue;
+    }
+    if (typeof event !== 'object' || event === null || Array.isArray(event)) {
+      skip('not a JSON object');
       continue;
     }
     const source = detectSource(event, sourceNames, defaultSource);
-    for (const a of ruleset.evaluate(event, source)) {
-      stats.add(a, order.get(a.rule));
-      io.out(json ? `${alertJson(a)}\n` : `${a.output}\n`);
+    const events = source === K8S_AUDIT ? k8sAuditItems(event as Record<string, unknown>) : [event];
+    if (events === undefined) {
+      skip(NOT_K8S_AUDIT);
+      continue;
+    }
+    for (const e of events) {
+      const numbered = numberEvent(e as Record<string, unknown>, source, ++num);
+      for (const a of ruleset.evaluate(numbered, source)) {
+        stats.add(a, order.get(a.rule));
+        io.out(json ? `${alertJson(a)}\n` : `${a.output}\n`);
+      }
     }
   }
   io.out(stats.format());

@@ -1,5 +1,5 @@
 import type { AlertInput, Priority, RawEventInput, StoredAlert } from '@peregrine/db';
-import { parsePriority } from '@peregrine/engine';
+import { numberedPluginEvent, parsePriority } from '@peregrine/engine';
 import type { FastifyBaseLogger } from 'fastify';
 import { redactText } from '../ops/log-redaction.js';
 import type { CollectorMetrics } from '../ops/metrics.js';
@@ -47,7 +47,18 @@ export interface ProcessorDeps {
  * the commit: callers acknowledge upstream (HTTP answer, JetStream ack) after it.
  */
 export class BatchProcessor {
+  /** Falco's evt.num per plugin source: each source's events numbered from 1 by this collector. */
+  private readonly eventNumbers = new Map<string, number>();
+
   constructor(private readonly deps: ProcessorDeps) {}
+
+  /** The event as the engine sees it: sensor events carry their own number, cloud events get one. */
+  private numbered(source: string, event: unknown): unknown {
+    if (source === 'syscall' || typeof event !== 'object' || event === null) return event;
+    const num = (this.eventNumbers.get(source) ?? 0) + 1;
+    this.eventNumbers.set(source, num);
+    return numberedPluginEvent(event as Record<string, unknown>, num);
+  }
 
   async process(item: WorkItem): Promise<SubmitResult> {
     const { metrics } = this.deps;
@@ -63,7 +74,7 @@ export class BatchProcessor {
       for (const ev of item.events) {
         let produced: ReturnType<typeof rules.evaluate>;
         try {
-          produced = rules.evaluate(ev.event, ev.source);
+          produced = rules.evaluate(this.numbered(ev.source, ev.event), ev.source);
         } catch (err) {
           // A rule's extractor choking on an odd event must not cost the rest of the batch.
           metrics.drops.inc({ reason: 'evaluate_error' });

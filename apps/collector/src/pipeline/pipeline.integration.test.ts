@@ -187,6 +187,28 @@ describe('pipeline', () => {
     }
   });
 
+  it('numbers cloud events from 1 per source (evt.num), so upstream `evt.num > 0` rules fire', async () => {
+    const before = (await config()).rulesVersion;
+    await world.activate([
+      {
+        name: 'ct.yaml',
+        content:
+          '- rule: Any CloudTrail\n  desc: d\n  condition: evt.num > 0\n  output: n=%evt.num\n  priority: INFO\n  source: aws_cloudtrail\n',
+      },
+    ]);
+    await waitForVersionChange(before);
+    const origin = { organizationId: world.organizationId, environmentId: world.environmentId };
+    const record = { eventVersion: '1.08', eventSource: 'sts.amazonaws.com', eventName: 'GetCallerIdentity' };
+    const events = [1, 2].map((i) => ({
+      source: 'aws_cloudtrail',
+      event: { ts: `170000000000000000${i}`, payload: { ...record, eventID: `num-${i}` } },
+      ingestKey: `num-${i}`,
+    }));
+    expect(await collector.pipeline.submitEvents(origin, events)).toMatchObject({ accepted: 2, alerts: 2 });
+    const alerts = await listEnvironmentAlerts(world.db, world.environmentId, 2);
+    expect(alerts.map((a) => (a.outputFields as Record<string, unknown>)['evt.num']).sort()).toEqual([1, 2]);
+  });
+
   it('drains in-flight batches on stop and then refuses new ones', async () => {
     const c = await world.collector();
     const url = await c.start();

@@ -35,6 +35,12 @@ export interface FieldSpec {
   /** Match mode; a function when it depends on the argument (`proc.aname` vs `proc.aname[2]`). */
   mode?: MatchMode | ((arg: string | undefined) => MatchMode);
   /**
+   * Flat maps without the field's own key derive it from these keys, as libsinsp derives it from
+   * the event (`fd.net` from `fd.cip` and `fd.sip`, `fd.cnet` from `fd.cip`): every present value
+   * is taken (either-endpoint fields match any of them).
+   */
+  flatFrom?: readonly string[];
+  /**
    * Resolve the argument once and return the per-event extractor. Runs at compile time; throw a
    * FieldError for a bad argument. `arg` has already been checked against `arg.kind`.
    */
@@ -60,6 +66,17 @@ const INDEX = /^\d+$/;
 function readIndexed(e: Record<string, unknown>, name: string, from: number): unknown[] | undefined {
   const out: unknown[] = [];
   for (let i = from; e[`${name}[${i}]`] !== undefined; i++) out.push(e[`${name}[${i}]`]);
+  return out.length > 0 ? out : undefined;
+}
+
+/** The present values of `keys` (one value as itself, several as a list); undefined if none. */
+function readDerived(e: Record<string, unknown>, keys: readonly string[]): unknown {
+  if (keys.length === 1) return e[keys[0] as string];
+  const out: unknown[] = [];
+  for (const k of keys) {
+    const v = e[k];
+    if (v !== undefined && v !== null) out.push(v);
+  }
   return out.length > 0 ? out : undefined;
 }
 
@@ -149,10 +166,13 @@ export function defineSource(spec: SourceSpec): SourceDef {
       const convert = flatConverter(def.type, def.isList, mode);
       // Unindexed ancestor fields also accept the indexed keys of a flat map
       // (`proc.aname[1]`, `proc.aname[2]`, ...): the ancestors from the parent upward.
+      const from = arg === undefined ? f.flatFrom : undefined;
       const read =
         mode === 'any-ancestor' && arg === undefined
           ? (e: Record<string, unknown>) => readFlat(e, keys) ?? readIndexed(e, name, 1)
-          : (e: Record<string, unknown>) => readFlat(e, keys);
+          : from
+            ? (e: Record<string, unknown>) => readFlat(e, keys) ?? readDerived(e, from)
+            : (e: Record<string, unknown>) => readFlat(e, keys);
       const extract: Extractor = (event) => {
         if (typeof event !== 'object' || event === null) return undefined;
         const e = event as Record<string, unknown>;

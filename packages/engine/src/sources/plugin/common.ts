@@ -9,12 +9,12 @@ import { formatIsoTime, formatLocalDateTime, formatLocalTime } from '../syscall/
  * fields of Falco's json plugin.
  *
  * A cloud event is the parsed JSON record itself (a k8s audit Event, a CloudTrail record, ...).
- * Collectors may wrap it in an envelope (PluginEnvelope): an object with a string `ts` and an
- * object `payload` is read as an envelope.
+ * Collectors may wrap it in an envelope (PluginEnvelope): an object with an object `payload` and
+ * a string `ts` or a number `num` is read as an envelope.
  */
 export interface PluginEnvelope {
-  /** Event time, epoch nanoseconds as a decimal string. */
-  ts: string;
+  /** Event time, epoch nanoseconds as a decimal string (absent: the record's own time). */
+  ts?: string;
   /** The JSON record (audit Event, CloudTrail record, LogEvent, ...). */
   payload: Record<string, unknown>;
   /** evt.num */
@@ -28,8 +28,22 @@ export interface PluginEnvelope {
 export type Rec = Record<string, unknown>;
 export type RecGet = (record: Rec, event: Rec) => Extracted;
 
+/**
+ * An envelope wraps the JSON record with what the event's reader knows about it: its time (`ts`)
+ * and/or its number (`num`). A reader that numbers records but has no time of its own (the CLI
+ * replaying bare records) sends `{ num, payload }`; the record's own time is used then.
+ */
 function isEnvelope(e: Rec): boolean {
-  return typeof e.ts === 'string' && isObject(e.payload);
+  return (typeof e.ts === 'string' || typeof e.num === 'number') && isObject(e.payload);
+}
+
+/**
+ * The event `event` numbered `num` (Falco's `evt.num`, from 1 per stream): an envelope keeps its
+ * time and host and gets the number; a bare record is wrapped as `{ num, payload }`.
+ */
+export function numberedPluginEvent(event: Rec, num: number): PluginEnvelope {
+  if (isEnvelope(event)) return { ...(event as unknown as PluginEnvelope), num };
+  return { num, payload: event };
 }
 
 /** The JSON record of an event (unwrapping an envelope). */
@@ -212,5 +226,5 @@ export function pluginEvtFields(
 
 /** The envelope time when there is one, else `fallback` (the record's own time). */
 export function envelopeTime(e: Rec, fallback: () => string | undefined): string | undefined {
-  return isEnvelope(e) ? (e.ts as string) : fallback();
+  return isEnvelope(e) && typeof e.ts === 'string' ? e.ts : fallback();
 }

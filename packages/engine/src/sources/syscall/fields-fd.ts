@@ -152,6 +152,7 @@ export const FD_FIELDS: FieldSpec[] = [
       filterOnly: true,
       noTransformer: true,
       noRhs: true,
+      flatFrom: ['fd.cip', 'fd.sip'],
     },
   ),
   plain(
@@ -187,6 +188,7 @@ export const FD_FIELDS: FieldSpec[] = [
       mode: 'either-endpoint',
       filterOnly: true,
       noRhs: true,
+      flatFrom: ['fd.cport', 'fd.sport'],
     },
   ),
   plain(
@@ -223,6 +225,7 @@ export const FD_FIELDS: FieldSpec[] = [
       filterOnly: true,
       noTransformer: true,
       noRhs: true,
+      flatFrom: ['fd.cip', 'fd.sip'],
     },
   ),
   plain(
@@ -230,28 +233,28 @@ export const FD_FIELDS: FieldSpec[] = [
     'IPNET',
     'Client IP within the network (filter only).',
     socketOnly((fd) => ip(fd.cip)),
-    { filterOnly: true, noRhs: true },
+    { filterOnly: true, noRhs: true, flatFrom: ['fd.cip'] },
   ),
   plain(
     'fd.snet',
     'IPNET',
     'Server IP within the network (filter only).',
     socketOnly((fd) => ip(fd.sip)),
-    { filterOnly: true, noRhs: true },
+    { filterOnly: true, noRhs: true, flatFrom: ['fd.sip'] },
   ),
   plain(
     'fd.lnet',
     'IPNET',
     'Local IP within the network (filter only).',
     socketOnly((fd) => ip(local(fd)[0])),
-    { filterOnly: true, noRhs: true },
+    { filterOnly: true, noRhs: true, flatFrom: ['fd.lip'] },
   ),
   plain(
     'fd.rnet',
     'IPNET',
     'Remote IP within the network (filter only).',
     socketOnly((fd) => ip(remote(fd)[0])),
-    { filterOnly: true, noRhs: true },
+    { filterOnly: true, noRhs: true, flatFrom: ['fd.rip'] },
   ),
   plain(
     'fd.cip.name',

@@ -167,6 +167,8 @@ export function connectEvent(): SyscallEvent {
 import { FieldError } from '../../fields/errors.js';
 import type { Extracted, IpValue } from '../../fields/types.js';
 import { formatIp, parseNet } from '../../fields/values.js';
+import { compileCondition } from '../../condition/compiler.js';
+import { parseCondition } from '../../condition/parser.js';
 import { createSyscallSource } from './source.js';
 
 const src = createSyscallSource();
@@ -586,6 +588,32 @@ describe('syscall source: flat maps', () => {
     expect(get(flat, 'container.privileged')).toBe(true);
     expect(get(flat, 'fd.types')).toEqual(['file']);
     expect(src.eventType?.(flat)).toBe('execve');
+  });
+
+  it('derives fd.net/fd.ip/fd.port and the side networks from the endpoints, as libsinsp does', () => {
+    const flat = {
+      'evt.type': 'connect',
+      'fd.cip': '172.16.0.5',
+      'fd.sip': '10.1.2.3',
+      'fd.cport': 40000,
+      'fd.sport': 443,
+    };
+    const net = (text: string) => parseNet(text);
+    const compileFlat = (cond: string) => {
+      const { filter } = compileCondition(parseCondition(cond), src);
+      return (e: unknown) => filter(e);
+    };
+    const inNet = (field: string, cidr: string) => compileFlat(`${field} in (${cidr})`)(flat);
+    expect(inNet('fd.net', '10.0.0.0/8')).toBe(true);
+    expect(inNet('fd.net', '172.16.0.0/12')).toBe(true);
+    expect(inNet('fd.net', '192.168.0.0/16')).toBe(false);
+    expect(inNet('fd.snet', '10.0.0.0/8')).toBe(true);
+    expect(inNet('fd.cnet', '10.0.0.0/8')).toBe(false);
+    expect(compileFlat('fd.ip = 10.1.2.3')(flat)).toBe(true);
+    expect(compileFlat('fd.port = 443')(flat)).toBe(true);
+    expect(compileFlat('fd.port = 22')(flat)).toBe(false);
+    // Its own key still wins when a flat event carries one.
+    expect(get({ ...flat, 'fd.snet': '192.168.0.0/16' }, 'fd.snet')).toEqual(net('192.168.0.0/16'));
   });
 
   it('absent keys and nulls are missing; invalid values are missing', () => {
