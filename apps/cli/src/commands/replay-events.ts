@@ -11,10 +11,10 @@ import {
   builtinSources,
   load,
   type LoadResult,
-  numberedPluginEvent,
   parsePriority,
   type RuleSet,
   toJson,
+  withEventNumber,
 } from '@peregrine/engine';
 import { parseCommandLine, UsageError } from '../args.js';
 import { detectSource } from '../detect-source.js';
@@ -65,13 +65,6 @@ function k8sAuditItems(line: Record<string, unknown>): unknown[] | undefined {
     return [line];
   if (r.kind === 'EventList' && Array.isArray(r.items) && r === line) return r.items;
   return undefined;
-}
-
-/** `event` with Falco's event number `num` unless it was recorded with one. */
-function numberEvent(event: Record<string, unknown>, source: string, num: number): Record<string, unknown> {
-  if (typeof event.num === 'number') return event;
-  if (source === 'syscall') return { ...event, num };
-  return numberedPluginEvent(event, num) as unknown as Record<string, unknown>;
 }
 
 function selectRules(
@@ -179,7 +172,7 @@ export async function replayEvents(argv: readonly string[], io: Io, env: CliEnv)
       continue;
     }
     for (const e of events) {
-      const numbered = numberEvent(e as Record<string, unknown>, source, ++num);
+      const numbered = withEventNumber(e, source, ++num);
       for (const a of ruleset.evaluate(numbered, source)) {
         stats.add(a, order.get(a.rule));
         io.out(json ? `${alertJson(a)}\n` : `${a.output}\n`);

@@ -1,5 +1,5 @@
 import type { AlertInput, Priority, RawEventInput, StoredAlert } from '@peregrine/db';
-import { numberedPluginEvent, parsePriority } from '@peregrine/engine';
+import { parsePriority, withEventNumber } from '@peregrine/engine';
 import type { FastifyBaseLogger } from 'fastify';
 import { redactText } from '../ops/log-redaction.js';
 import type { CollectorMetrics } from '../ops/metrics.js';
@@ -54,10 +54,10 @@ export class BatchProcessor {
 
   /** The event as the engine sees it: sensor events carry their own number, cloud events get one. */
   private numbered(source: string, event: unknown): unknown {
-    if (source === 'syscall' || typeof event !== 'object' || event === null) return event;
+    if (source === 'syscall') return event;
     const num = (this.eventNumbers.get(source) ?? 0) + 1;
     this.eventNumbers.set(source, num);
-    return numberedPluginEvent(event as Record<string, unknown>, num);
+    return withEventNumber(event, source, num);
   }
 
   async process(item: WorkItem): Promise<SubmitResult> {

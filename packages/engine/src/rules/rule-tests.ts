@@ -17,6 +17,7 @@
  *   expect: []                   # no rule fires
  * ```
  */
+import { withEventNumber } from './event-number.js';
 import { isMap, isSeq, LineCounter, type Node, parseAllDocuments } from 'yaml';
 import { builtinSources } from './default-sources.js';
 import type { Range } from './diagnostics.js';
@@ -268,7 +269,7 @@ function readExpect(raw: unknown, label: string): ExpectedAlert[] | string {
  */
 export function runRuleTests(ruleset: RuleSet, cases: readonly RuleTestCase[]): RuleTestResult[] {
   const known = new Set(ruleset.rules.map((r) => r.name));
-  return cases.map((c): RuleTestResult => {
+  return cases.map((c, i): RuleTestResult => {
     const failures: string[] = [];
     for (const e of c.expect) {
       if (!known.has(e.rule)) failures.push(`no rule named '${e.rule}' in the rule set`);
@@ -277,7 +278,7 @@ export function runRuleTests(ruleset: RuleSet, cases: readonly RuleTestCase[]): 
     let fired: RuleTestResult['fired'] = [];
     try {
       fired = ruleset
-        .evaluate(c.event, c.source)
+        .evaluate(withEventNumber(c.event, c.source, i + 1), c.source)
         .map((a) => ({ rule: a.rule, priority: a.priority, message: a.message }));
     } catch (error) {
       failures.push(`evaluating the event failed: ${error instanceof Error ? error.message : String(error)}`);

@@ -1,4 +1,4 @@
-import { load, type RulesFile, splitVersionFiles } from '@peregrine/engine';
+import { load, type RulesFile, splitVersionFiles, withEventNumber } from '@peregrine/engine';
 import type { SampleEvent } from './sample-events';
 
 /** What one sample event did to the draft's rules. */
@@ -36,7 +36,7 @@ export function runSampleEvents(
     try {
       return {
         index,
-        alerts: ruleset.evaluate(event, source).map((a) => ({
+        alerts: ruleset.evaluate(withEventNumber(event, source, index + 1), source).map((a) => ({
           rule: a.rule,
           priority: a.priority,
           output: a.message,
