@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { analyzeRules } from './analyze-rules';
-import { cursorContext, fieldCatalog, findField } from './falco-language';
+import { cursorContext, fieldCatalog, findField, sourceOrPluginDoc } from './falco-language';
 import { runSampleEvents } from './run-sample-events';
 import { parseSampleEvents } from './sample-events';
 
@@ -128,6 +128,17 @@ describe('field docs', () => {
     expect(findField('syscall', 'proc.aname[2]')).toMatchObject({ name: 'proc.aname' });
     expect(findField('k8s_audit', 'ka.verb')?.description).toBeTruthy();
     expect(findField('syscall', 'no.such')).toBeUndefined();
+  });
+});
+
+describe('source and plugin docs', () => {
+  it('say which Falco plugin each built-in source stands for, at which version', () => {
+    expect(sourceOrPluginDoc('okta')).toContain("Stands for Falco's `okta` plugin 0.11.0");
+    expect(sourceOrPluginDoc('k8s_audit')).toContain("Stands for Falco's `k8saudit` plugin 0.18.0");
+    expect(sourceOrPluginDoc('k8saudit')).toContain('built into Peregrine as the `k8s_audit` source');
+    expect(sourceOrPluginDoc('container')).toContain('`syscall` source');
+    expect(sourceOrPluginDoc('syscall')).not.toContain('Stands for');
+    expect(sourceOrPluginDoc('k8saudit-gke')).toBeUndefined();
   });
 });
 

@@ -1,4 +1,10 @@
-import { builtinSources, PRIORITIES, SYMBOL_OPERATORS, WORD_OPERATORS } from '@peregrine/engine';
+import {
+  BUILTIN_PLUGINS,
+  builtinSources,
+  PRIORITIES,
+  SYMBOL_OPERATORS,
+  WORD_OPERATORS,
+} from '@peregrine/engine';
 
 /** The language id the editor registers for Falco rules files. */
 export const FALCO_LANGUAGE = 'falco-yaml';
@@ -148,6 +154,24 @@ export function fieldCatalog(): Map<string, FieldDoc[]> {
     );
   }
   return catalog;
+}
+
+/**
+ * Hover text for a source name (`source: okta`) or a Falco plugin name (`required_plugin_versions`):
+ * which built-in source stands for which Falco plugin, at the version requirements are checked
+ * against. Undefined for other words.
+ */
+export function sourceOrPluginDoc(word: string): string | undefined {
+  const source = builtinSources().find((s) => s.name === word);
+  if (source) {
+    const stands = BUILTIN_PLUGINS.find((p) => p.source === word && p.name !== 'container');
+    return `**source** \`${source.name}\`${source.description ? ` · ${source.description}` : ''}${
+      stands ? `\n\nStands for Falco's \`${stands.name}\` plugin ${stands.version}.` : ''
+    }`;
+  }
+  const plugin = BUILTIN_PLUGINS.find((p) => p.name === word);
+  if (!plugin) return undefined;
+  return `**plugin** \`${plugin.name}\` ${plugin.version} · built into Peregrine as the \`${plugin.source}\` source: ${plugin.provides}`;
 }
 
 /** The field a reference like `proc.aname[2]` or `evt.arg.flags` names, within a source. */

@@ -30,6 +30,7 @@ import {
   FALCO_LANGUAGE,
   fieldCatalog,
   findField,
+  sourceOrPluginDoc,
   ITEM_KEYS,
   falcoMonarch,
 } from './falco-language';
@@ -209,7 +210,14 @@ export function registerFalcoLanguage(): typeof monaco {
         }
       } else if (context.key === 'source') {
         for (const name of fieldCatalog().keys()) {
-          suggestions.push({ label: name, kind: kinds.Module, insertText: name, range });
+          const doc = sourceOrPluginDoc(name);
+          suggestions.push({
+            label: name,
+            kind: kinds.Module,
+            insertText: name,
+            range,
+            ...(doc ? { documentation: { value: doc } } : {}),
+          });
         }
       } else if (/^\s*-?\s*[\w-]*$/.test(linePrefix)) {
         for (const key of ITEM_KEYS) {
@@ -253,6 +261,10 @@ export function registerFalcoLanguage(): typeof monaco {
             { value: shown + (list.items.length > 60 ? ', …' : '') },
           ],
         };
+      }
+      if (context.key === 'source' || context.key === 'name' || context.key === 'required_plugin_versions') {
+        const doc = sourceOrPluginDoc(text);
+        if (doc) return { range, contents: [{ value: doc }] };
       }
       const field =
         findField(context.source, text) ??
