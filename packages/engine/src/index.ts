@@ -133,3 +133,7 @@ export {
 } from './output/format.js';
 /** Value rendering (text and typed JSON) and Falco-style JSON serialisation (sorted keys). */
 export { type JsonValue, renderJson, renderText, toJson } from './output/render.js';
+
+// ---- Captures ----
+/** Falco/sysdig `.scap` captures: streaming reader, libsinsp-like thread/fd/user state, writer. */
+export * from './scap/index.js';
