@@ -1,0 +1,217 @@
+import { describe, expect, it } from 'vitest';
+import { BLOCK, ScapFormatError } from './format.js';
+import { readScap, ScapReader, type ScapEventRecord, type ScapRecord } from './read-scap.js';
+import { writeSampleCapture } from './sample-capture.js';
+import { ScapWriter } from './write-scap.js';
+
+const sample = writeSampleCapture();
+
+function records(bytes: Uint8Array): ScapRecord[] {
+  return [...readScap(bytes)];
+}
+
+/** A hand-built block (type, body) with its padding and trailer. */
+function block(type: number, body: number[]): number[] {
+  const total = Math.ceil((12 + body.length) / 4) * 4;
+  const le32 = (v: number) => [v & 0xff, (v >> 8) & 0xff, (v >> 16) & 0xff, (v >>> 24) & 0xff];
+  return [
+    ...le32(type),
+    ...le32(total),
+    ...body,
+    ...new Array(total - 12 - body.length).fill(0),
+    ...le32(total),
+  ];
+}
+
+const le = (v: bigint, n: number) =>
+  Array.from({ length: n }, (_, i) => Number((v >> BigInt(8 * i)) & 0xffn));
+
+describe('readScap', () => {
+  it('reads back every block the writer writes', () => {
+    const w = new ScapWriter()
+      .machineInfo({ numCpus: 4, hostname: 'h1', bootTs: 5n })
+      .interfaces([{ family: 6, name: 'eth0', addr: new Uint8Array(16).fill(1) }])
+      .users([{ uid: 7, gid: 8, name: 'u', home: '/h', shell: '/s' }], [{ gid: 8, name: 'g' }])
+      .processes([
+        {
+          tid: 10,
+          pid: 10,
+          ptid: 1,
+          comm: 'x',
+          args: ['a', 'b c'],
+          env: ['K=V'],
+          tty: 3,
+          loginuid: 9,
+          pgid: 10,
+        },
+      ])
+      .fds(10, [
+        { fd: 3, type: 16, name: '/f', openFlags: 4097, dev: 2 },
+        {
+          fd: 4,
+          type: 3,
+          sip: Uint8Array.of(1, 2, 3, 4),
+          dip: Uint8Array.of(5, 6, 7, 8),
+          sport: 1,
+          dport: 2,
+          l4proto: 2,
+        },
+        { fd: 5, type: 8, source: 0xffn, dest: 0xeen, name: '/run/s' },
+      ])
+      .event({ ts: 99n, tid: 10, type: 5, params: { res: 0, fd: 3 }, cpu: 2 })
+      .event({ ts: 100n, tid: 10, type: 324, raw: [new Uint8Array(70000)] })
+      .event({ ts: 101n, tid: 10, type: 4, params: { fd: 3 }, dumpFlags: 1 });
+    const rs = records(w.toBytes());
+    expect(rs.map((r) => r.kind)).toEqual([
+      'section',
+      'machine',
+      'interfaces',
+      'users',
+      'processes',
+      'fds',
+      'event',
+      'event',
+      'event',
+    ]);
+    expect(rs[0]).toEqual({ kind: 'section', major: 1, minor: 2 });
+    expect(rs[1]).toMatchObject({ numCpus: 4, hostname: 'h1', bootTs: 5n });
+    expect(rs[2]).toMatchObject({ interfaces: [{ family: 6, name: 'eth0' }] });
+    expect(rs[3]).toEqual({
+      kind: 'users',
+      users: [{ uid: 7, gid: 8, name: 'u', home: '/h', shell: '/s' }],
+      groups: [{ gid: 8, name: 'g' }],
+    });
+    expect(rs[4]).toMatchObject({
+      version: 9,
+      threads: [{ tid: 10, comm: 'x', args: ['a', 'b c'], env: ['K=V'], tty: 3, loginuid: 9, pgid: 10 }],
+    });
+    expect(rs[5]).toMatchObject({
+      tid: 10,
+      fds: [
+        { fd: 3, type: 16, name: '/f', openFlags: 4097, dev: 2 },
+        { fd: 4, type: 3, sport: 1, dport: 2, l4proto: 2 },
+        { fd: 5, type: 8, source: 0xffn, dest: 0xeen, name: '/run/s' },
+      ],
+    });
+    const [close, big, stateOnly] = rs.slice(6) as ScapEventRecord[];
+    expect(close).toMatchObject({ ts: 99n, tid: 10, type: 5, cpu: 2, dumpFlags: 0 });
+    expect(close!.params.map((p) => p.length)).toEqual([8, 8]);
+    expect(big!.params[0]!.length).toBe(70000); // large block, u32 lengths
+    expect(stateOnly!.dumpFlags).toBe(1);
+  });
+
+  it('infers the parameter count of v1 event blocks (no nparams) and reads old process lists', () => {
+    const shb = block(0x0a0d0d0a, [...le(0x1a2b3c4dn, 4), 1, 0, 0, 0, ...le(-1n, 8)]);
+    // PL v1: tid pid ptid, comm, exe, args, cwd, fdlimit, flags, uid, gid.
+    const str = (s: string) => [...le(BigInt(s.length), 2), ...Buffer.from(s)];
+    const pl = block(BLOCK.PROCESS_LIST_V1, [
+      ...le(5n, 8),
+      ...le(5n, 8),
+      ...le(1n, 8),
+      ...str('sh'),
+      ...str('/bin/sh'),
+      ...str(''),
+      ...str('/'),
+      ...le(1024n, 8),
+      ...le(0n, 4),
+      ...le(0n, 4),
+      ...le(0n, 4),
+    ]);
+    // close exit (code 5) as an old file wrote it: 22-byte header, one u16 length, res.
+    const ev = [
+      ...le(1n, 8),
+      ...le(5n, 8),
+      ...le(22n + 2n + 8n, 4),
+      ...le(5n, 2),
+      ...le(8n, 2),
+      ...le(0n, 8),
+    ];
+    const evBlock = block(BLOCK.EVENT_V1, [0, 0, ...ev]);
+    const rs = records(Uint8Array.from([...shb, ...pl, ...evBlock]));
+    expect(rs[1]).toMatchObject({
+      kind: 'processes',
+      version: 1,
+      threads: [{ tid: 5, comm: 'sh', exe: '/bin/sh' }],
+    });
+    expect(rs[2]).toMatchObject({ kind: 'event', type: 5, tid: 5 });
+    expect((rs[2] as ScapEventRecord).params.length).toBe(1);
+  });
+
+  it('gives the same records for any chunking of the input', () => {
+    const whole = records(sample);
+    for (const size of [1, 3, 7, 64, 1000]) {
+      const reader = new ScapReader();
+      const got: ScapRecord[] = [];
+      for (let i = 0; i < sample.length; i += size) got.push(...reader.push(sample.subarray(i, i + size)));
+      reader.end();
+      expect(got).toEqual(whole);
+    }
+  });
+
+  it('names the problem and the block offset of bad input', () => {
+    const fail = (bytes: Uint8Array) => {
+      try {
+        records(bytes);
+      } catch (e) {
+        expect(e).toBeInstanceOf(ScapFormatError);
+        return e as ScapFormatError;
+      }
+      throw new Error('no error');
+    };
+    expect(fail(new TextEncoder().encode('{"evt.type":"open"}\n')).code).toBe('SCAP_NOT_A_CAPTURE');
+    expect(fail(new Uint8Array(0)).code).toBe('SCAP_NOT_A_CAPTURE');
+    expect(fail(new ScapWriter().toBytes()).code).toBe('SCAP_NO_EVENTS');
+    const truncated = fail(sample.subarray(0, sample.length - 5));
+    expect(truncated.code).toBe('SCAP_TRUNCATED');
+    expect(truncated.message).toMatch(/capture ends inside a block .* \(at byte \d+\)/);
+    // A bad trailer in the machine-info block (it starts at 28, after the section header).
+    const bad = sample.slice();
+    bad[28 + 191] = 0x7f;
+    const e = fail(bad);
+    expect(e.code).toBe('SCAP_CORRUPT_BLOCK');
+    expect(e.offset).toBe(28);
+    expect(e.message).toContain('block 0x201');
+    // An event whose length field disagrees with its parameters.
+    const lastEvent = new ScapWriter()
+      .event({ ts: 1n, tid: 1, type: 5, params: { res: 0, fd: 1 } })
+      .toBytes();
+    lastEvent[28 + 8 + 2 + 16] += 1;
+    expect(fail(lastEvent).code).toBe('SCAP_CORRUPT_EVENT');
+  });
+
+  it('bounds the block size it buffers', () => {
+    const reader = new ScapReader({ maxBlockBytes: 1024 });
+    const big = new ScapWriter().event({ ts: 1n, tid: 1, type: 324, raw: [new Uint8Array(4096)] }).toBytes();
+    expect(() => [...reader.push(big)]).toThrow(/above the reader's bound of 1024/);
+  });
+
+  it('survives truncations and bit flips: a record stream or a ScapFormatError, never anything else', () => {
+    let seed = 17;
+    const rand = () => {
+      seed = (seed * 1103515245 + 12345) >>> 0;
+      return seed / 2 ** 32;
+    };
+    const outcomes = { ok: 0, error: 0 };
+    const attempt = (bytes: Uint8Array) => {
+      try {
+        for (const _ of readScap(bytes)) {
+          // consume
+        }
+        outcomes.ok++;
+      } catch (e) {
+        if (!(e instanceof ScapFormatError)) throw e;
+        outcomes.error++;
+      }
+    };
+    for (let n = 0; n < sample.length; n += 13) attempt(sample.subarray(0, n));
+    for (let i = 0; i < 1500; i++) {
+      const bytes = sample.slice();
+      const flips = 1 + Math.floor(rand() * 4);
+      for (let k = 0; k < flips; k++)
+        bytes[Math.floor(rand() * bytes.length)]! ^= 1 << Math.floor(rand() * 8);
+      attempt(bytes);
+    }
+    expect(outcomes.error).toBeGreaterThan(100);
+    expect(outcomes.ok).toBeGreaterThan(100);
+  });
+});
