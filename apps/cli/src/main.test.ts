@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { gzipSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -328,5 +329,41 @@ describe('peregrine rules test', { timeout: 30_000 }, () => {
     const missing = await peregrine(['rules', 'test', join(dir, 'does-not-exist')]);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('Could not read');
+  });
+});
+
+describe('peregrine replay of .scap captures', { timeout: 30_000 }, () => {
+  // The engine's sample capture (packages/engine/testdata/scap, origin in its README).
+  const capture = readFileSync(resolve(HERE, '../../../packages/engine/testdata/scap/sample.scap'));
+  const EXPECTED = [
+    '22:13:20.000009000: Warning Sensitive file opened for reading by non-trusted program | file=/etc/shadow gparent=sshd ggparent=systemd gggparent=<NA> evt_type=openat user=alice user_uid=1000 user_loginuid=1000 process=curl proc_exepath=/usr/bin/curl parent=bash command=curl -s http://93.184.216.34/ terminal=34816',
+    '22:13:20.000031000: Warning Symlinks created over sensitive files | target=/etc/shadow linkpath=/home/alice/shadow-link evt_type=symlinkat user=alice user_uid=1000 user_loginuid=1000 process=curl proc_exepath=/usr/bin/curl parent=bash command=curl -s http://93.184.216.34/ terminal=34816',
+    '22:13:20.000041000: Warning Detected ptrace PTRACE_ATTACH attempt | proc_pcmdline=bash evt_type=ptrace user=root user_uid=0 user_loginuid=1000 process=curl proc_exepath=/usr/bin/curl parent=bash command=curl -s http://93.184.216.34/ terminal=34816',
+  ];
+
+  it('recognises a capture by its bytes, plain or gzip, whatever its name, and runs the upstream rules on it', async () => {
+    const plain = join(dir, 'capture.bin');
+    writeFileSync(plain, capture);
+    const gz = join(dir, 'capture.json');
+    writeFileSync(gz, gzipSync(capture));
+    for (const path of [plain, gz]) {
+      const r = await peregrine(['replay', '-r', UPSTREAM, path]);
+      expect(r.stderr).toBe('');
+      expect(r.code).toBe(0);
+      expect(r.stdout.split('\n').slice(0, 3)).toEqual(EXPECTED);
+      expect(r.stdout).toContain('Events detected: 3\n');
+      expect(r.stdout).toContain('   PTRACE attached to process: 1\n');
+    }
+  });
+
+  it('reports a damaged capture with its offset and exit 1, after the alerts it could read', async () => {
+    const cut = join(dir, 'cut.scap');
+    writeFileSync(cut, capture.subarray(0, capture.length - 10));
+    const r = await peregrine(['replay', '-r', UPSTREAM, cut]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('Events detected: 3\n');
+    expect(r.stderr).toMatch(
+      /^Error: .*cut\.scap: capture ends inside a block \(\d+ bytes left over\) \(at byte \d+\)\n$/,
+    );
   });
 });

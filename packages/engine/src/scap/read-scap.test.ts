@@ -175,7 +175,7 @@ describe('readScap', () => {
     const lastEvent = new ScapWriter()
       .event({ ts: 1n, tid: 1, type: 5, params: { res: 0, fd: 1 } })
       .toBytes();
-    lastEvent[28 + 8 + 2 + 16] += 1;
+    lastEvent[28 + 8 + 2 + 16]! += 1;
     expect(fail(lastEvent).code).toBe('SCAP_CORRUPT_EVENT');
   });
 

@@ -321,7 +321,11 @@ function renderOpenFlags(flags: number): string {
 export interface ScapStateOptions {
   /** evt.hostname when the capture has no machine-info block. */
   hostname?: string;
-  /** Emit enter events too (sysdig shows them; default true). */
+  /**
+   * Show the enter events of syscalls (default true, as sysdig 0.29 does). Current Falco's
+   * capture reader folds them into their exits (libscap's converter): pass false to evaluate
+   * as it does. Enter-only events (procexit, ...) are always shown.
+   */
   enterEvents?: boolean;
 }
 
@@ -457,7 +461,10 @@ export class ScapState {
     if (schema === undefined) return undefined;
     const p = new Params(schema, rec.params);
     let thread = this.threads.get(rec.tid);
-    const show = rec.type !== 234 && (rec.dumpFlags & 1) === 0 && (schema.dir === '<' || this.#enterEvents);
+    const show =
+      rec.type !== 234 &&
+      (rec.dumpFlags & 1) === 0 &&
+      (schema.dir === '<' || this.#enterEvents || scapEventSchema(rec.type + 1) === undefined);
 
     if (schema.dir === '>') {
       if (thread) thread.lastEnter = rec;
