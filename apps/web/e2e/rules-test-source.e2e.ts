@@ -1,3 +1,5 @@
+import { gzipSync } from 'node:zlib';
+import { writeSampleCapture } from '@peregrine/engine';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot } from './browser';
@@ -103,6 +105,48 @@ describe('the rule test panel', () => {
     await source.selectOption('k8s_audit');
     await page.locator('[data-testid="rules-editor"] .view-line', { hasText: 'priority' }).click();
     expect(await source.inputValue()).toBe('k8s_audit');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('tests the draft on an uploaded Falco capture (.scap.gz), with the thread state Falco rebuilds', async () => {
+    const { ruleSet } = await mutate<{ ruleSet: { id: string } }>('rules.createRuleSet', {
+      name: 'Captures',
+    });
+    await mutate('rules.createVersion', {
+      ruleSetId: ruleSet.id,
+      files: [
+        {
+          name: 'curl_rules.yaml',
+          content: `- rule: Curl from a login shell
+  desc: curl started by a shell under sshd
+  condition: evt.type = execve and evt.dir = < and proc.name = curl and proc.aname[2] = sshd
+  output: curl by %proc.pname under %proc.aname[2] (%proc.cmdline)
+  priority: WARNING
+`,
+        },
+      ],
+      message: 'curl under sshd',
+    });
+    await page.goto(`${baseUrl}/rules/${ruleSet.id}`);
+    // The draft is the saved version's files once the editor shows them.
+    await page
+      .locator('[data-testid="rules-editor"] .view-line', { hasText: 'Curl from a login shell' })
+      .waitFor();
+    await page.getByRole('tab', { name: 'Test events' }).click();
+    await page.getByLabel('Upload events or a capture').setInputFiles({
+      name: 'session.scap.gz',
+      mimeType: 'application/gzip',
+      buffer: gzipSync(writeSampleCapture()),
+    });
+    await page.getByTestId('capture-loaded').getByText('session.scap.gz').waitFor();
+    const result = page.getByTestId('test-result');
+    await result.first().getByText('Curl from a login shell', { exact: true }).waitFor();
+    expect(await result.count()).toBe(1);
+    expect(await result.first().textContent()).toContain(
+      'curl by bash under sshd (curl -s http://93.184.216.34/)',
+    );
+    expect(await page.getByLabel('Event source').inputValue()).toBe('syscall');
+    await screenshot(page, 'rules-source-2-capture');
     expect(pageErrors).toEqual([]);
   });
 });

@@ -2,17 +2,29 @@
 
 import { type ChangeEvent, useMemo, useState } from 'react';
 import { fieldCatalog } from '@/features/editor/falco-language';
+import { type CaptureRead, looksLikeCapture, readCapture } from '@/features/editor/read-capture';
 import { runSampleEvents, type SampleRun } from '@/features/editor/run-sample-events';
-import { parseSampleEvents } from '@/features/editor/sample-events';
+import { parseSampleEvents, type SampleEvent } from '@/features/editor/sample-events';
 import styles from './rules.module.css';
 import { PriorityTag } from './rules-ui';
 
 const EXAMPLE = `{"evt.type":"execve","evt.dir":"<","proc.name":"bash","proc.cmdline":"bash -i","user.name":"root","container.id":"3f2a9c1b7d4e","container.name":"web"}
 {"evt.type":"execve","evt.dir":"<","proc.name":"ls","proc.cmdline":"ls /","user.name":"app","container.id":"host"}`;
 
+/** Matching capture events shown at most (the count above the list covers them all). */
+const CAPTURE_RESULTS_SHOWN = 200;
+
+/** `execve · bash` for a capture's syscall event, so a match can be told from its neighbours. */
+function captureLabel(event: Record<string, unknown>): string {
+  const proc = event.proc as { name?: unknown } | undefined;
+  return [event.type, proc?.name].filter((x) => typeof x === 'string' && x !== '').join(' · ');
+}
+
 /**
  * Runs the draft (as edited, unsaved) against sample events in the browser with the engine and
- * shows which rules fire with their rendered output. Output is attacker-influenced text: it is
+ * shows which rules fire with their rendered output. Events are pasted JSON/NDJSON or an uploaded
+ * Falco/sysdig capture (`.scap`, `.scap.gz`), read with the engine's capture reader and thread/fd
+ * state, as Falco's playground tests rules on captures. Output is attacker-influenced text: it is
  * rendered as text nodes only.
  */
 export function TestPanel({
@@ -28,24 +40,57 @@ export function TestPanel({
   const source = picked ?? defaultSource;
   const [run, setRun] = useState<SampleRun | null>(null);
   const [parseError, setParseError] = useState<string | null>(null);
+  const [capture, setCapture] = useState<{ name: string; read: Extract<CaptureRead, { ok: true }> } | null>(
+    null,
+  );
+  const [reading, setReading] = useState(false);
   const sources = useMemo(() => [...fieldCatalog().keys()], []);
 
+  const runOn = (events: readonly SampleEvent[], on: string) => {
+    setParseError(null);
+    setRun(runSampleEvents(files, events, on));
+  };
   const execute = () => {
+    if (capture) return runOn(capture.read.events, 'syscall');
     const parsed = parseSampleEvents(text);
     if (!parsed.ok) {
       setParseError(parsed.error);
       setRun(null);
       return;
     }
-    setParseError(null);
-    setRun(runSampleEvents(files, parsed.events, source));
+    runOn(parsed.events, source);
   };
   const onUpload = async (event: ChangeEvent<HTMLInputElement>) => {
     const file = event.target.files?.[0];
-    if (file) setText(await file.text());
     event.target.value = '';
+    if (!file) return;
+    const bytes = new Uint8Array(await file.arrayBuffer());
+    if (!looksLikeCapture(bytes.subarray(0, 4))) {
+      setCapture(null);
+      setText(new TextDecoder().decode(bytes));
+      return;
+    }
+    setReading(true);
+    try {
+      const read = await readCapture(bytes);
+      if (!read.ok) {
+        setCapture(null);
+        setRun(null);
+        setParseError(`${file.name}: ${read.error}`);
+        return;
+      }
+      setCapture({ name: file.name, read });
+      setPicked('syscall');
+      runOn(read.events, 'syscall');
+    } finally {
+      setReading(false);
+    }
   };
-  const fired = run?.ok ? run.results.filter((r) => r.alerts.length > 0).length : 0;
+  const matched = run?.ok ? run.results.filter((r) => r.alerts.length > 0) : [];
+  const fired = matched.length;
+  // A capture lists its matching events only; pasted events are listed whole.
+  const shown = run?.ok ? (capture ? matched.slice(0, CAPTURE_RESULTS_SHOWN) : run.results) : [];
+  const eventOf = (index: number) => capture?.read.events[index]?.event;
 
   return (
     <div className={styles.testGrid}>
@@ -56,7 +101,8 @@ export function TestPanel({
             <select
               className="select"
               style={{ width: 120, height: 28 }}
-              value={source}
+              value={capture ? 'syscall' : source}
+              disabled={capture !== null}
               onChange={(e) => setPicked(e.target.value)}
               aria-label="Event source"
             >
@@ -68,23 +114,54 @@ export function TestPanel({
             </select>
           </label>
           <label className={`button ${styles.buttonSmall}`}>
-            Upload…
-            <input type="file" accept=".json,.ndjson,.jsonl,application/json" hidden onChange={onUpload} />
+            {reading ? 'Reading…' : 'Upload…'}
+            <input
+              type="file"
+              accept=".json,.ndjson,.jsonl,application/json,.scap,.gz"
+              hidden
+              onChange={onUpload}
+              aria-label="Upload events or a capture"
+            />
           </label>
           <span className={styles.grow} />
           <button type="button" className={`button button-primary ${styles.buttonSmall}`} onClick={execute}>
             Run events
           </button>
         </div>
-        <textarea
-          className={styles.textarea}
-          value={text}
-          onChange={(e) => setText(e.target.value)}
-          spellCheck={false}
-          wrap="off"
-          aria-label="Sample events (JSON or NDJSON)"
-          placeholder='One JSON object per line, e.g. {"evt.type":"execve","proc.name":"bash"}'
-        />
+        {capture ? (
+          <div className={styles.emptyLine} data-testid="capture-loaded">
+            <strong>{capture.name}</strong>: {capture.read.events.length.toLocaleString()} syscall events
+            {capture.read.skipped > 0
+              ? ` (the first ${capture.read.events.length.toLocaleString()}; ${capture.read.skipped.toLocaleString()} more not evaluated)`
+              : ''}
+            , read with Falco's thread and fd state.
+            {capture.read.stoppedEarly ? (
+              <div className={`${styles.notice} ${styles.noticeError}`} role="alert">
+                Reading stopped early: {capture.read.stoppedEarly}
+              </div>
+            ) : null}{' '}
+            <button
+              type="button"
+              className={`button ${styles.buttonSmall}`}
+              onClick={() => {
+                setCapture(null);
+                setRun(null);
+              }}
+            >
+              Back to pasted events
+            </button>
+          </div>
+        ) : (
+          <textarea
+            className={styles.textarea}
+            value={text}
+            onChange={(e) => setText(e.target.value)}
+            spellCheck={false}
+            wrap="off"
+            aria-label="Sample events (JSON or NDJSON)"
+            placeholder='One JSON object per line, e.g. {"evt.type":"execve","proc.name":"bash"}'
+          />
+        )}
       </div>
       <div className={styles.scroll} data-testid="test-results">
         {parseError ? (
@@ -94,7 +171,8 @@ export function TestPanel({
         ) : !run ? (
           <div className={styles.emptyLine}>
             Paste events as JSON or NDJSON (flat field maps like <code>{'{"proc.name":"bash"}'}</code> or raw
-            records of the source) and run them against the draft, saved or not.
+            records of the source), or upload a Falco/sysdig capture (<code>.scap</code>,{' '}
+            <code>.scap.gz</code>), and run them against the draft, saved or not.
           </div>
         ) : !run.ok ? (
           <div className={`${styles.notice} ${styles.noticeError}`} style={{ margin: 12 }} role="alert">
@@ -104,13 +182,18 @@ export function TestPanel({
           <>
             <div className={styles.sideHeader}>
               <span className={styles.small}>
-                {fired} of {run.results.length} events matched · {run.ruleCount} {source} rules evaluated
+                {fired} of {run.results.length} {capture ? 'capture ' : ''}events matched · {run.ruleCount}{' '}
+                {capture ? 'syscall' : source} rules evaluated
+                {capture && fired > shown.length ? ` · the first ${shown.length} shown` : ''}
               </span>
             </div>
             <ol className={styles.results}>
-              {run.results.map((result) => (
+              {shown.map((result) => (
                 <li key={result.index} className={styles.result} data-testid="test-result">
-                  <span className={styles.faint}>Event {result.index + 1}</span>
+                  <span className={styles.faint}>
+                    Event {result.index + 1}
+                    {capture ? ` · ${captureLabel(eventOf(result.index) ?? {})}` : ''}
+                  </span>
                   {result.error ? <span className={styles.muted}>{result.error}</span> : null}
                   {result.alerts.length === 0 && !result.error ? (
                     <span className={styles.muted}>No rule fired.</span>
