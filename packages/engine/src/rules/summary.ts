@@ -1,6 +1,7 @@
 /** Read-only views of a rule set: summaries, per-rule diffs, environment-scoped overrides. */
 import { splitVersionFiles } from './rule-tests.js';
 import type { CompiledRule } from './compile.js';
+import { type ExceptionProposal, exceptionYaml } from './exception-proposal.js';
 import { load, type LoadOptions, type LoadResult, type RulesFile } from './load.js';
 import type { Priority } from './priority.js';
 import type { RuleSet } from './ruleset.js';
@@ -101,18 +102,23 @@ export function diffRuleSets(before: RuleSet, after: RuleSet): RuleSetDiff {
   return diff;
 }
 
-/** Environment-scoped replacements of lists (items) and macros (condition text). */
+/**
+ * Environment-scoped replacements of lists (items) and macros (condition text), and exceptions
+ * appended to rules (each a Falco `exceptions:` item, e.g. proposed from an alert).
+ */
 export interface EnvironmentOverrides {
   lists?: Record<string, readonly string[]>;
   macros?: Record<string, string>;
+  exceptions?: readonly ExceptionProposal[];
 }
 
 /** Name of the synthetic file carrying environment overrides (appears in its diagnostics). */
 export const OVERRIDES_FILE = 'environment-overrides.yaml';
 
 /**
- * The overrides as a rules file: each list/macro becomes an `override: replace` item. Values are
- * written as YAML double-quoted scalars, which read back as exactly the given text.
+ * The overrides as a rules file: each list/macro becomes an `override: replace` item, each
+ * exception an `override: exceptions: append` item on its rule (after them). Values are written
+ * as YAML double-quoted scalars, which read back as exactly the given text.
  */
 export function overridesFile(overrides: EnvironmentOverrides): RulesFile {
   const q = (s: string) => JSON.stringify(s);
@@ -133,7 +139,9 @@ export function overridesFile(overrides: EnvironmentOverrides): RulesFile {
       '    condition: replace',
     );
   }
-  return { name: OVERRIDES_FILE, content: `${lines.join('\n')}\n` };
+  let content = lines.length > 0 ? `${lines.join('\n')}\n` : '';
+  for (const exception of overrides.exceptions ?? []) content += exceptionYaml(exception);
+  return { name: OVERRIDES_FILE, content: content || '\n' };
 }
 
 /**
@@ -146,6 +154,10 @@ export function loadWithOverrides(
   options: LoadOptions = {},
 ): LoadResult {
   const { rules } = splitVersionFiles(files);
-  const hasAny = Object.keys(overrides.lists ?? {}).length + Object.keys(overrides.macros ?? {}).length > 0;
+  const hasAny =
+    Object.keys(overrides.lists ?? {}).length +
+      Object.keys(overrides.macros ?? {}).length +
+      (overrides.exceptions?.length ?? 0) >
+    0;
   return load(hasAny ? [...rules, overridesFile(overrides)] : rules, options);
 }
