@@ -72,8 +72,10 @@ export {
 export {
   diffRuleSets,
   type EnvironmentOverrides,
+  environmentOverrides,
   loadWithOverrides,
   OVERRIDES_FILE,
+  type OverrideRow,
   overridesFile,
   type RuleChange,
   type RuleChangeKind,

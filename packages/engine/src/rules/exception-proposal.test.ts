@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { proposeException } from './exception-proposal.js';
 import { load } from './load.js';
-import { loadWithOverrides, overridesFile } from './summary.js';
+import { environmentOverrides, loadWithOverrides, overridesFile } from './summary.js';
 
 const RULES = `- rule: Shadow opened
   desc: the shadow file is opened
@@ -104,7 +104,21 @@ describe('proposeException', () => {
         '- rule: Shadow opened\n  exceptions:\n    - name: backup_reads_shadow\n      fields:\n        - proc.name\n      comps:\n        - =\n      values:\n        - - backup agent\n  override:\n    exceptions: append\n',
     );
     const rules = [{ name: 'r.yaml', content: RULES }];
-    const tuned = loadWithOverrides(rules, { exceptions: [proposal] });
+    // Stored rows as packages/db returns them; incomplete ones (the console never saves one) are left out.
+    const overrides = environmentOverrides([
+      {
+        kind: 'exception',
+        name: proposal.name,
+        items: [],
+        condition: null,
+        rule: proposal.rule,
+        exception: proposal.items,
+      },
+      { kind: 'exception', name: 'incomplete', items: [], condition: null, rule: null, exception: null },
+      { kind: 'macro', name: 'empty', items: [], condition: null },
+    ]);
+    expect(overrides).toEqual({ lists: {}, macros: {}, exceptions: [proposal] });
+    const tuned = loadWithOverrides(rules, overrides);
     expect(tuned.diagnostics).toEqual([]);
     const fires = (e: object) => tuned.ruleset.evaluate(e, 'syscall').length > 0;
     expect(fires(event('backup agent', 'cron'))).toBe(false);

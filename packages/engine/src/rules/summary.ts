@@ -1,7 +1,7 @@
 /** Read-only views of a rule set: summaries, per-rule diffs, environment-scoped overrides. */
 import { splitVersionFiles } from './rule-tests.js';
 import type { CompiledRule } from './compile.js';
-import { type ExceptionProposal, exceptionYaml } from './exception-proposal.js';
+import { type ExceptionComp, type ExceptionProposal, exceptionYaml } from './exception-proposal.js';
 import { load, type LoadOptions, type LoadResult, type RulesFile } from './load.js';
 import type { Priority } from './priority.js';
 import type { RuleSet } from './ruleset.js';
@@ -110,6 +110,44 @@ export interface EnvironmentOverrides {
   lists?: Record<string, readonly string[]>;
   macros?: Record<string, string>;
   exceptions?: readonly ExceptionProposal[];
+}
+
+/** One stored override row (packages/db's shape): its kind, name and the value of that kind. */
+export interface OverrideRow {
+  kind: string;
+  name: string;
+  items: readonly string[];
+  condition: string | null;
+  rule?: string | null;
+  exception?: readonly { field: string; comp: string; value: string | readonly string[] }[] | null;
+}
+
+/**
+ * Stored override rows in the engine's shape, as the collector applies them and the console
+ * checks them. An incomplete row (a macro without a condition, an exception without a rule or
+ * conditions; the console never saves one) is left out.
+ */
+export function environmentOverrides(rows: readonly OverrideRow[]): EnvironmentOverrides {
+  const lists: Record<string, string[]> = {};
+  const macros: Record<string, string> = {};
+  const exceptions: ExceptionProposal[] = [];
+  for (const row of rows) {
+    if (row.kind === 'list') lists[row.name] = [...row.items];
+    else if (row.kind === 'macro') {
+      if (row.condition) macros[row.name] = row.condition;
+    } else if (row.kind === 'exception' && row.rule && row.exception?.length) {
+      exceptions.push({
+        rule: row.rule,
+        name: row.name,
+        items: row.exception.map((i) => ({
+          field: i.field,
+          comp: i.comp as ExceptionComp,
+          value: typeof i.value === 'string' ? i.value : [...i.value],
+        })),
+      });
+    }
+  }
+  return { lists, macros, exceptions };
 }
 
 /** Name of the synthetic file carrying environment overrides (appears in its diagnostics). */
