@@ -15,6 +15,7 @@ export const getAlertTuningOutput = z.object({
     /** Falco's message: the output without its time and priority prefix. */
     message: z.string(),
     environmentId: z.string(),
+    environmentName: z.string(),
     environmentDisplayName: z.string(),
     groupCount: z.number().int().nullable(),
   }),

@@ -11,6 +11,7 @@ export interface AlertTuning {
     /** Falco's message: the output without its time and priority prefix. */
     message: string;
     environmentId: string;
+    environmentName: string;
     environmentDisplayName: string;
     /** Alerts in the alert's group (same rule and key fields), when it has one. */
     groupCount: number | null;
@@ -40,6 +41,7 @@ export async function getAlertTuning(organizationId: string, alertId: string): P
       source: alert.source,
       message: alertMessage(alert.output),
       environmentId: alert.environmentId,
+      environmentName: alert.environmentName,
       environmentDisplayName: alert.environmentDisplayName,
       groupCount: alert.group?.count ?? null,
     },
