@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
-import { getDb } from '@peregrine/db';
+import { createCloudSource, getDb } from '@peregrine/db';
 import type { Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { type AlertsStack, falcoSource, peakRss, setUpAdmin, startAlertsStack } from './alerts-stack';
 import { launchBrowser, screenshot } from './browser';
 
@@ -10,7 +10,9 @@ import { launchBrowser, screenshot } from './browser';
  * Issue #13, the alerts page in a new user's first hour (Chromium over the built console and the
  * real collector): groups whose ids are not RFC 4122 UUIDs, group cells that state the group's
  * real triage state, readable errors, the Output column, one order for live and loaded alerts,
- * quick filter changes, and exports of any size.
+ * quick filter changes, and exports of any size. Then issue #14's tuning from the alert panel: a
+ * rule test made from a Kubernetes audit alert's stored event, run in the editor, and an exception
+ * proposed from another alert, previewed, saved as an override and applied by the collector.
  */
 const admin = {
   name: 'Dorothy Vaughan',
@@ -296,5 +298,179 @@ describe('export', () => {
   it('refuses an export without a session', async () => {
     const response = await fetch(`${stack.baseUrl}/api/alerts/export?format=csv&env=production`);
     expect(response.status).toBe(401);
+  });
+});
+
+describe('tuning from the alert panel (issue #14)', () => {
+  const RULES = `- rule: Exec into pod
+  desc: someone opened a shell in a pod
+  condition: ka.verb = create and ka.target.resource = pods and ka.target.subresource = exec
+  output: Exec into pod (user=%ka.user.name pod=%ka.target.name ns=%ka.target.namespace)
+  priority: NOTICE
+  source: k8s_audit
+`;
+  let audit = 0;
+  let postAudit: (events: Record<string, unknown>[]) => Promise<void>;
+  let ruleSetId: string;
+
+  function execEvent(user: string, namespace: string, pod: string) {
+    audit++;
+    return {
+      kind: 'Event',
+      apiVersion: 'audit.k8s.io/v1',
+      level: 'Request',
+      auditID: `e2e-audit-${audit}-${randomBytes(4).toString('hex')}`,
+      stage: 'ResponseComplete',
+      requestURI: `/api/v1/namespaces/${namespace}/pods/${pod}/exec?command=sh`,
+      verb: 'create',
+      user: { username: user },
+      objectRef: { resource: 'pods', namespace, name: pod, subresource: 'exec', apiVersion: 'v1' },
+      responseStatus: { code: 101 },
+      stageTimestamp: new Date().toISOString(),
+    };
+  }
+
+  /** One tRPC mutation with the page's session, as the console's own client makes it. */
+  async function mutate<T>(path: string, input: unknown): Promise<T> {
+    const response = await page.request.post(`${stack.baseUrl}/api/trpc/${path}`, {
+      headers: { 'content-type': 'application/json' },
+      data: input,
+    });
+    expect(response.status(), await response.text()).toBe(200);
+    return ((await response.json()) as { result: { data: T } }).result.data;
+  }
+
+  /** The alert stored for an audit event, once the collector raised one. */
+  async function alertOf(event: { auditID: string }): Promise<{ id: bigint; status: string } | null> {
+    return getDb(stack.databaseUrl).prisma.alert.findFirst({
+      where: { organizationId, ingestKey: `${event.auditID}/ResponseComplete` },
+      select: { id: true, status: true },
+    });
+  }
+
+  beforeAll(async () => {
+    const created = await mutate<{ ruleSet: { id: string }; version: { id: string } }>(
+      'rules.createRuleSet',
+      {
+        name: 'Cluster rules',
+        files: [{ name: 'k8s.yaml', content: RULES }],
+      },
+    );
+    ruleSetId = created.ruleSet.id;
+    await mutate('rules.activateVersion', { versionId: created.version.id, environmentId: production });
+    const db = getDb(stack.databaseUrl);
+    const source = await createCloudSource(db, {
+      organizationId,
+      environmentId: production,
+      kind: 'k8s_audit',
+      name: 'prod-cluster',
+      issueToken: true,
+    });
+    postAudit = async (events) => {
+      const res = await fetch(`${stack.collectorUrl}/ingest/k8s-audit`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${source.token as string}` },
+        body: JSON.stringify({ kind: 'EventList', apiVersion: 'audit.k8s.io/v1', items: events }),
+      });
+      if (res.status !== 200) throw new Error(`the collector answered ${res.status}: ${await res.text()}`);
+    };
+  });
+
+  it("makes a rule test from an alert's stored event, which runs and passes in the editor", async () => {
+    // The collector picks the activation up on its next rules poll: send until it raises the alert.
+    const alice = await vi.waitFor(
+      async () => {
+        const event = execEvent('alice', 'default', 'web-1');
+        await postAudit([event]);
+        const alert = await alertOf(event);
+        expect(alert).not.toBeNull();
+        return alert as { id: bigint };
+      },
+      { timeout: 20_000, interval: 500 },
+    );
+    await page.goto(`${stack.baseUrl}/alerts?env=production&alert=${alice.id}`);
+    const detail = page.getByTestId('alert-detail');
+    await detail.getByTestId('alert-raw-event').waitFor();
+    await detail.getByTestId('alert-tune').scrollIntoViewIfNeeded();
+    await screenshot(page, 'tuning-0-alert-detail');
+    await detail.getByTestId('create-rule-test').click();
+    const dialog = page.getByTestId('rule-test-dialog');
+    await dialog.getByTestId('rule-test-raw').waitFor();
+    expect(await dialog.getByTestId('rule-test-raw').inputValue()).toContain('"username": "alice"');
+    expect(await dialog.getByTestId('rule-test-output').inputValue()).toBe(
+      'Exec into pod (user=alice pod=web-1 ns=default)',
+    );
+    await screenshot(page, 'tuning-1-rule-test-dialog');
+    await dialog.getByTestId('rule-test-save').click();
+
+    await page.waitForURL((url) => url.pathname === `/rules/${ruleSetId}` && url.searchParams.has('version'));
+    await page.getByRole('tab', { name: 'tests/alerts.yaml', selected: true }).waitFor();
+    await page.getByTestId('editor-tests').getByText('Tests 1/1 pass').waitFor({ timeout: 30_000 });
+    await screenshot(page, 'tuning-2-rule-test-in-editor');
+  });
+
+  it('proposes an exception from another alert, previews it, saves it as an override and resolves the matches', async () => {
+    const ci = [
+      execEvent('ci-bot', 'ci', 'runner-1'),
+      execEvent('ci-bot', 'ci', 'runner-2'),
+      execEvent('ci-bot', 'ci', 'runner-3'),
+    ];
+    await postAudit(ci);
+    const ids = await Promise.all(ci.map(async (e) => (await alertOf(e))?.id));
+    expect(ids.every((id) => id !== undefined)).toBe(true);
+
+    await page.goto(`${stack.baseUrl}/alerts?env=production&alert=${ids[2]}`);
+    await page.getByTestId('alert-detail').getByTestId('propose-exception').click();
+    const dialog = page.getByTestId('exception-dialog');
+    const fields = dialog.getByTestId('exception-fields');
+    await fields.waitFor();
+    await fields.getByLabel('Compare ka.user.name').check();
+    await fields.getByLabel('Compare ka.target.namespace').check();
+    expect(await fields.getByLabel('Value for ka.user.name').inputValue()).toBe('ci-bot');
+    await dialog.getByTestId('exception-matched').getByText('3', { exact: true }).waitFor();
+    expect(await dialog.getByTestId('exception-matches').locator('tr').count()).toBe(3);
+    expect(await dialog.getByTestId('exception-yaml').textContent()).toContain(
+      'override:\n    exceptions: append',
+    );
+    await screenshot(page, 'tuning-3-exception-preview');
+
+    await dialog.getByTestId('exception-resolve').check();
+    await dialog.getByTestId('exception-save').click();
+    const saved = dialog.getByTestId('exception-saved');
+    await saved.getByText('Resolved 3 matched alerts.').waitFor();
+    await screenshot(page, 'tuning-4-exception-saved');
+    await dialog.getByTestId('exception-done').click();
+    await dialog.waitFor({ state: 'detached' });
+    for (const e of ci) expect((await alertOf(e))?.status).toBe('resolved');
+
+    // The collector applies the override on its next poll: ci-bot in ci stops alerting, others do not.
+    await vi.waitFor(
+      async () => {
+        const quiet = execEvent('ci-bot', 'ci', 'runner-4');
+        const loud = execEvent('dave', 'ci', 'runner-4');
+        await postAudit([quiet, loud]);
+        expect(await alertOf(loud)).not.toBeNull();
+        expect(await alertOf(quiet)).toBeNull();
+      },
+      { timeout: 20_000, interval: 500 },
+    );
+
+    await page.goto(`${stack.baseUrl}/lists?env=production&ruleSet=${ruleSetId}`);
+    const item = page.getByTestId('override-exceptions').locator('[data-testid^="override-exception-"]');
+    await item.first().waitFor();
+    expect(await item.first().textContent()).toContain('ka.target.namespace = ci and ka.user.name = ci-bot');
+    await screenshot(page, 'tuning-5-environment-exception');
+
+    // A group proposes from its newest alert: the dialog names the group.
+    const repeated = [execEvent('eve', 'default', 'web-9'), execEvent('eve', 'default', 'web-9')];
+    await postAudit(repeated);
+    for (const e of repeated) expect(await alertOf(e)).not.toBeNull();
+    await page.goto(`${stack.baseUrl}/alerts?env=production&tab=groups&rule=Exec+into+pod`);
+    const group = page.getByTestId('group-row').filter({ hasText: 'user=eve' });
+    await group.getByTestId('group-triage-action').selectOption('tune:exception');
+    await page.getByTestId('exception-dialog').getByText('(group of 2) in Production').waitFor();
+    await page.getByTestId('exception-dialog').getByRole('button', { name: 'Cancel' }).click();
+    await page.getByTestId('exception-dialog').waitFor({ state: 'detached' });
+    expect(browserErrors.filter((e) => !/Failed to load resource/.test(e))).toEqual([]);
   });
 });

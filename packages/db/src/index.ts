@@ -85,6 +85,7 @@ export {
 export {
   type ActiveRuleSet,
   type EnvironmentRules,
+  type ExceptionItemDto,
   getRulesStamps,
   listIngestingEnvironmentIds,
   loadEnvironmentRules,
@@ -134,6 +135,7 @@ export {
   type AlertDetail,
   type AlertGroupSummary,
   type AlertNoteDto,
+  type AlertRawEvent,
   getAlertDetail,
   getRelatedAlerts,
   type RelatedAlert,
@@ -153,6 +155,8 @@ export {
   listAlertGroups,
   OPEN_COUNT_CAP,
 } from './repos/web-alerts-groups.js';
+/** A rule's alerts of an environment since a time, page by page (keyset), for exception previews. */
+export { SCAN_PAGE_ROWS, type ScannedAlert, scanRuleAlerts } from './repos/web-alerts-scan.js';
 /** Every alert matching a filter, page by page (keyset), for exports of any size. */
 export { type AlertExportRow, EXPORT_PAGE_ROWS, exportAlerts } from './repos/web-alerts-export.js';
 export {

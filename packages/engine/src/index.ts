@@ -72,8 +72,10 @@ export {
 export {
   diffRuleSets,
   type EnvironmentOverrides,
+  environmentOverrides,
   loadWithOverrides,
   OVERRIDES_FILE,
+  type OverrideRow,
   overridesFile,
   type RuleChange,
   type RuleChangeKind,
@@ -86,12 +88,15 @@ export {
 export { judgeRuleFiles, type RuleVerdict, type VerdictDiagnostic } from './rules/verdict.js';
 /** Rule tests: events with the alerts they must (or must not) raise, run against a rule set. */
 export {
+  appendRuleTest,
   type ExpectedAlert,
+  formatRuleTest,
   isRuleTestFile,
   judgeRuleTests,
   type ParsedRuleTests,
   parseRuleTests,
   RULE_TESTS_FOLDER,
+  type NewRuleTest,
   type RuleTestsVerdict,
   splitVersionFiles,
   type RuleTestCase,
@@ -107,6 +112,7 @@ export {
   type ExceptionCheck,
   type ExceptionComp,
   type ExceptionProposal,
+  exceptionYaml,
   proposeException,
 } from './rules/exception-proposal.js';
 /** Backtest: what a draft rule set would add or remove against the active one, per rule. */

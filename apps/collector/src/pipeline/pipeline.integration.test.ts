@@ -115,6 +115,36 @@ describe('pipeline', () => {
     expect(newest[0]!.outputFields).toMatchObject({ 'proc.name': 'fish' });
   });
 
+  it('appends an exception override of the environment to its rule without a restart', async () => {
+    const before = (await config()).rulesVersion;
+    await setEnvironmentOverride(world.db, {
+      environmentId: world.environmentId,
+      ruleSetId: world.ruleSetId,
+      kind: 'exception',
+      name: 'fish_is_fine',
+      rule: 'Shell spawned v2',
+      exception: [{ field: 'proc.name', comp: 'in', value: ['fish', 'tcsh'] }],
+    });
+    await waitForVersionChange(before);
+    const count0 = (await getEnvironmentAlertStats(world.db, world.environmentId)).alerts;
+    const res = await postBatch(
+      base,
+      world.sensor.apiKey,
+      // The list override (fish) still holds; the exception takes fish back out of the rule.
+      batch([syscallEvent('execve', 'fish'), syscallEvent('execve', 'fish'), syscallEvent('execve', 'fish')]),
+    );
+    expect(res.status).toBe(200);
+    expect((await getEnvironmentAlertStats(world.db, world.environmentId)).alerts).toBe(count0);
+    // Removing it brings the alerts back.
+    const withException = (await config()).rulesVersion;
+    await world.db.prisma.environmentOverride.deleteMany({
+      where: { environmentId: world.environmentId, kind: 'exception' },
+    });
+    await waitForVersionChange(withException);
+    await postBatch(base, world.sensor.apiKey, batch([syscallEvent('execve', 'fish')]));
+    expect((await getEnvironmentAlertStats(world.db, world.environmentId)).alerts).toBe(count0 + 1);
+  });
+
   it('refuses work beyond the in-flight bound with 429 and Retry-After', async () => {
     const tight = await world.collector({ COLLECTOR_MAX_IN_FLIGHT: '1' });
     const url = await tight.start();

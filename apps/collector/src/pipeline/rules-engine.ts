@@ -1,8 +1,8 @@
-import type { EnvironmentRules, OverrideDto } from '@peregrine/db';
+import type { EnvironmentRules } from '@peregrine/db';
 import {
   builtinSources,
   type Alert as EngineAlert,
-  type EnvironmentOverrides,
+  environmentOverrides,
   loadWithOverrides,
   type RuleSet,
 } from '@peregrine/engine';
@@ -35,24 +35,12 @@ export interface CompiledEnvironment {
   problems: RuleSetProblem[];
 }
 
-/** The environment's override rows in the engine's shape (applied as `override: replace`). */
-function toEngineOverrides(overrides: readonly OverrideDto[]): EnvironmentOverrides {
-  const lists: Record<string, string[]> = {};
-  const macros: Record<string, string> = {};
-  for (const o of overrides) {
-    if (o.kind === 'list') lists[o.name] = o.items;
-    // A macro override without a condition is incomplete (the console never saves one): ignore it.
-    else if (o.condition) macros[o.name] = o.condition;
-  }
-  return { lists, macros };
-}
-
 /** Compiles an environment's active rule sets (each with its overrides) with the engine. */
 export function compileEnvironment(rules: EnvironmentRules): CompiledEnvironment {
   const sets: RuleSet[] = [];
   const problems: RuleSetProblem[] = [];
   for (const rs of rules.ruleSets) {
-    const result = loadWithOverrides(rs.files, toEngineOverrides(rs.overrides), { sources: SOURCES });
+    const result = loadWithOverrides(rs.files, environmentOverrides(rs.overrides), { sources: SOURCES });
     if (!result.ok) {
       problems.push({
         ruleSetId: rs.ruleSetId,

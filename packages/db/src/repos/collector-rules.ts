@@ -1,12 +1,48 @@
 import { createHash } from 'node:crypto';
 import type { Db, Prisma } from '../client.js';
 
-/** An environment override of a list's items or a macro's condition. */
+/** One condition of an exception override: a field, Falco's comparison and its value(s). */
+export interface ExceptionItemDto {
+  field: string;
+  comp: string;
+  value: string | string[];
+}
+
+/** An environment override of a list's items, a macro's condition, or an exception on a rule. */
 export interface OverrideDto {
-  kind: 'list' | 'macro';
+  kind: 'list' | 'macro' | 'exception';
   name: string;
   items: string[];
   condition: string | null;
+  /** The rule an exception is appended to (kind = exception). */
+  rule: string | null;
+  /** The exception's conditions (kind = exception); null when the stored value is not one. */
+  exception: ExceptionItemDto[] | null;
+}
+
+/** Exception items as the JSON stored in the `exception` column. */
+export function exceptionJson(items: readonly ExceptionItemDto[]) {
+  return items.map((i) => ({
+    field: i.field,
+    comp: i.comp,
+    value: typeof i.value === 'string' ? i.value : [...i.value],
+  }));
+}
+
+/** A stored exception column read back as items, or null when it does not have their shape. */
+export function exceptionItemsOf(value: unknown): ExceptionItemDto[] | null {
+  if (!Array.isArray(value) || value.length === 0) return null;
+  const items: ExceptionItemDto[] = [];
+  for (const v of value) {
+    const o = v as { field?: unknown; comp?: unknown; value?: unknown } | null;
+    if (typeof o?.field !== 'string' || typeof o.comp !== 'string') return null;
+    const ok =
+      typeof o.value === 'string' ||
+      (Array.isArray(o.value) && o.value.every((x): x is string => typeof x === 'string'));
+    if (!ok) return null;
+    items.push({ field: o.field, comp: o.comp, value: o.value as string | string[] });
+  }
+  return items;
 }
 
 /** One rule set active in an environment: the active version's files plus the overrides. */
@@ -86,7 +122,15 @@ export async function loadEnvironmentRules(db: Db, environmentId: string): Promi
       });
       const overrides = await tx.environmentOverride.findMany({
         where: { environmentId },
-        select: { ruleSetId: true, kind: true, name: true, items: true, condition: true },
+        select: {
+          ruleSetId: true,
+          kind: true,
+          name: true,
+          items: true,
+          condition: true,
+          rule: true,
+          exception: true,
+        },
         orderBy: [{ kind: 'asc' }, { name: 'asc' }],
       });
       const ruleSets = versions
@@ -103,7 +147,14 @@ export async function loadEnvironmentRules(db: Db, environmentId: string): Promi
           files: v.files,
           overrides: overrides
             .filter((o) => o.ruleSetId === v.ruleSet.id)
-            .map((o) => ({ kind: o.kind, name: o.name, items: o.items, condition: o.condition })),
+            .map((o) => ({
+              kind: o.kind,
+              name: o.name,
+              items: o.items,
+              condition: o.condition,
+              rule: o.rule,
+              exception: exceptionItemsOf(o.exception),
+            })),
         }));
       return {
         environmentId,
@@ -122,13 +173,20 @@ export async function setEnvironmentOverride(
   input: {
     environmentId: string;
     ruleSetId: string;
-    kind: 'list' | 'macro';
+    kind: 'list' | 'macro' | 'exception';
     name: string;
     items?: string[];
     condition?: string;
+    rule?: string;
+    exception?: ExceptionItemDto[];
   },
 ): Promise<void> {
-  const data = { items: input.items ?? [], condition: input.condition ?? null };
+  const data = {
+    items: input.items ?? [],
+    condition: input.condition ?? null,
+    rule: input.rule ?? null,
+    ...(input.exception ? { exception: exceptionJson(input.exception) } : {}),
+  };
   await db.prisma.environmentOverride.upsert({
     where: {
       environmentId_ruleSetId_kind_name: {

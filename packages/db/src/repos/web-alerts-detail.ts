@@ -1,6 +1,7 @@
 import type { Db } from '../client.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { AlertStatus, Priority } from '../generated/prisma/enums.js';
+import { parseJsonExact } from './json-exact.js';
 import { type AlertListRow, getAlertsByIds } from './web-alerts-list.js';
 
 export interface AlertNoteDto {
@@ -34,6 +35,15 @@ export interface AlertGroupSummary {
   lastSeenAt: Date;
 }
 
+/** The stored raw event an alert came from (cloud sources keep theirs for backtests and tests). */
+export interface AlertRawEvent {
+  id: string;
+  source: string;
+  eventTime: Date;
+  /** The event as received, 64-bit integers kept exact as decimal strings. */
+  payload: unknown;
+}
+
 export interface AlertDetail extends AlertListRow {
   environmentName: string;
   environmentDisplayName: string;
@@ -41,6 +51,8 @@ export interface AlertDetail extends AlertListRow {
   cloudSourceId: string | null;
   dedupKey: string;
   group: AlertGroupSummary | null;
+  /** The raw event behind the alert, when its source stores raw events and it is still kept. */
+  rawEvent: AlertRawEvent | null;
   notes: AlertNoteDto[];
   activities: AlertActivityDto[];
 }
@@ -54,7 +66,7 @@ export async function getAlertDetail(
   const [row] = await getAlertsByIds(db, organizationId, [id]);
   if (!row) return null;
   const alertId = BigInt(id);
-  const [extra, group, notes, activities] = await Promise.all([
+  const [extra, group, notes, activities, rawEvent] = await Promise.all([
     db.prisma.alert.findUniqueOrThrow({
       where: { id: alertId },
       select: {
@@ -98,6 +110,7 @@ export async function getAlertDetail(
         actorApiKey: { select: { name: true } },
       },
     }),
+    getAlertRawEvent(db, alertId),
   ]);
   return {
     ...row,
@@ -107,6 +120,7 @@ export async function getAlertDetail(
     cloudSourceId: extra.cloudSourceId,
     dedupKey: extra.dedupKey,
     group: group ? { ...group, count: Number(group.count) } : null,
+    rawEvent,
     notes: notes.map((n) => ({
       id: n.id,
       body: n.body,
@@ -126,6 +140,20 @@ export async function getAlertDetail(
       createdAt: a.createdAt,
     })),
   };
+}
+
+/**
+ * The raw event stored with the same ingest key in the alert's environment: the event the rule
+ * fired on (the collector stores both in one statement). Sensor and Falco alerts have none.
+ */
+async function getAlertRawEvent(db: Db, alertId: bigint): Promise<AlertRawEvent | null> {
+  const [row] = await db.prisma.$queryRaw<{ id: string; source: string; eventTime: Date; payload: string }[]>`
+    SELECT r.id::text AS id, r.source, r."eventTime", r.payload::text AS payload
+    FROM alerts a
+    JOIN raw_events r ON r."environmentId" = a."environmentId" AND r."ingestKey" = a."ingestKey"
+    WHERE a.id = ${alertId}
+    LIMIT 1`;
+  return row ? { ...row, payload: parseJsonExact(row.payload) } : null;
 }
 
 export interface RelatedAlert {

@@ -1,8 +1,10 @@
 import type { Db } from '../client.js';
+import { Prisma } from '../generated/prisma/client.js';
 import type { OverrideKind } from '../generated/prisma/enums.js';
 import { type Actor, type ActorRef, actorRef, recordAudit } from './audit.js';
+import { type ExceptionItemDto, exceptionItemsOf, exceptionJson } from './collector-rules.js';
 
-/** An environment's replacement of a list's items or a macro's condition. */
+/** An environment's replacement of a list's items or a macro's condition, or an exception on a rule. */
 export interface EnvironmentOverrideRow {
   id: string;
   environmentId: string;
@@ -10,6 +12,10 @@ export interface EnvironmentOverrideRow {
   name: string;
   items: string[];
   condition: string | null;
+  /** The rule an exception is appended to (kind = exception). */
+  rule: string | null;
+  /** The exception's conditions (kind = exception). */
+  exception: ExceptionItemDto[] | null;
   updatedAt: Date;
   updatedBy: ActorRef | null;
 }
@@ -21,6 +27,8 @@ const SELECT = {
   name: true,
   items: true,
   condition: true,
+  rule: true,
+  exception: true,
   updatedAt: true,
   updatedBy: { select: { id: true, name: true } },
   updatedByApiKey: { select: { id: true, name: true } },
@@ -29,6 +37,7 @@ const SELECT = {
 function toOverrideRow({
   updatedBy,
   updatedByApiKey,
+  exception,
   ...row
 }: {
   id: string;
@@ -37,11 +46,13 @@ function toOverrideRow({
   name: string;
   items: string[];
   condition: string | null;
+  rule: string | null;
+  exception: unknown;
   updatedAt: Date;
   updatedBy: { id: string; name: string } | null;
   updatedByApiKey: { id: string; name: string } | null;
 }): EnvironmentOverrideRow {
-  return { ...row, updatedBy: actorRef(updatedBy, updatedByApiKey) };
+  return { ...row, exception: exceptionItemsOf(exception), updatedBy: actorRef(updatedBy, updatedByApiKey) };
 }
 
 /**
@@ -94,10 +105,16 @@ async function assertScope(
 /**
  * Creates or replaces an override, audit-logged with the previous value. Returns null when the
  * environment or rule set is not the organisation's. The caller validates the merged rules first.
+ * An exception (kind = exception) takes `rule` and `exception`; replacing one keeps its name.
  */
 export async function saveEnvironmentOverride(
   db: Db,
-  input: OverrideKey & { items?: string[]; condition?: string },
+  input: OverrideKey & {
+    items?: string[];
+    condition?: string;
+    rule?: string;
+    exception?: ExceptionItemDto[];
+  },
   actor: Actor,
 ): Promise<EnvironmentOverrideRow | null> {
   return db.prisma.$transaction(async (tx) => {
@@ -112,11 +129,14 @@ export async function saveEnvironmentOverride(
     };
     const before = await tx.environmentOverride.findUnique({
       where,
-      select: { items: true, condition: true },
+      select: { items: true, condition: true, rule: true, exception: true },
     });
+    const isException = input.kind === 'exception';
     const data = {
       items: input.kind === 'list' ? (input.items ?? []) : [],
       condition: input.kind === 'macro' ? (input.condition ?? '') : null,
+      rule: isException ? (input.rule ?? null) : null,
+      exception: isException ? exceptionJson(input.exception ?? []) : Prisma.DbNull,
       updatedById: actor.userId ?? null,
       updatedByApiKeyId: actor.apiKeyId ?? null,
     };
@@ -137,7 +157,15 @@ export async function saveEnvironmentOverride(
       action: before ? 'override.update' : 'override.create',
       targetType: 'environment_override',
       targetId: row.id,
-      before: before ? { kind: input.kind, name: input.name, ...before } : undefined,
+      before: before
+        ? {
+            kind: input.kind,
+            name: input.name,
+            items: before.items,
+            condition: before.condition,
+            ...(isException ? { rule: before.rule, exception: before.exception } : {}),
+          }
+        : undefined,
       after: {
         environmentId: input.environmentId,
         ruleSetId: input.ruleSetId,
@@ -145,6 +173,7 @@ export async function saveEnvironmentOverride(
         name: row.name,
         items: row.items,
         condition: row.condition,
+        ...(isException ? { rule: row.rule, exception: row.exception } : {}),
       },
     });
     return toOverrideRow(row);
@@ -164,7 +193,7 @@ export async function deleteEnvironmentOverride(db: Db, key: OverrideKey, actor:
           name: key.name,
         },
       },
-      select: { id: true, items: true, condition: true },
+      select: { id: true, items: true, condition: true, rule: true, exception: true },
     });
     if (!row) return false;
     await tx.environmentOverride.delete({ where: { id: row.id } });
@@ -180,6 +209,7 @@ export async function deleteEnvironmentOverride(db: Db, key: OverrideKey, actor:
         name: key.name,
         items: row.items,
         condition: row.condition,
+        ...(key.kind === 'exception' ? { rule: row.rule, exception: row.exception } : {}),
       },
     });
     return true;

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { proposeException } from './exception-proposal.js';
 import { load } from './load.js';
+import { environmentOverrides, loadWithOverrides, overridesFile } from './summary.js';
 
 const RULES = `- rule: Shadow opened
   desc: the shadow file is opened
@@ -89,5 +90,41 @@ describe('proposeException', () => {
       ok: false,
       error: expect.stringContaining('does not compile'),
     });
+  });
+
+  it('applies as an environment override beside list and macro overrides, and loads as Falco YAML', () => {
+    const proposal = {
+      rule: 'Shadow opened',
+      name: 'backup_reads_shadow',
+      items: [{ field: 'proc.name', comp: '=' as const, value: 'backup agent' }],
+    };
+    const file = overridesFile({ lists: { shells: ['zsh'] }, exceptions: [proposal] });
+    expect(file.content).toBe(
+      '- list: "shells"\n  items: ["zsh"]\n  override:\n    items: replace\n' +
+        '- rule: Shadow opened\n  exceptions:\n    - name: backup_reads_shadow\n      fields:\n        - proc.name\n      comps:\n        - =\n      values:\n        - - backup agent\n  override:\n    exceptions: append\n',
+    );
+    const rules = [{ name: 'r.yaml', content: RULES }];
+    // Stored rows as packages/db returns them; incomplete ones (the console never saves one) are left out.
+    const overrides = environmentOverrides([
+      {
+        kind: 'exception',
+        name: proposal.name,
+        items: [],
+        condition: null,
+        rule: proposal.rule,
+        exception: proposal.items,
+      },
+      { kind: 'exception', name: 'incomplete', items: [], condition: null, rule: null, exception: null },
+      { kind: 'macro', name: 'empty', items: [], condition: null },
+    ]);
+    expect(overrides).toEqual({ lists: {}, macros: {}, exceptions: [proposal] });
+    const tuned = loadWithOverrides(rules, overrides);
+    expect(tuned.diagnostics).toEqual([]);
+    const fires = (e: object) => tuned.ruleset.evaluate(e, 'syscall').length > 0;
+    expect(fires(event('backup agent', 'cron'))).toBe(false);
+    expect(fires(event('cat', 'cron'))).toBe(true);
+    // An exception on a rule the version does not define does not load (activation refuses it).
+    const orphan = loadWithOverrides(rules, { exceptions: [{ ...proposal, rule: 'No such rule' }] });
+    expect(orphan.ok).toBe(false);
   });
 });

@@ -131,7 +131,21 @@ export function proposeException(proposal: ExceptionProposal, source: string): E
   }
   const ruleset = loaded.ruleset;
 
-  const yaml = stringify(
+  const yaml = exceptionYaml(proposal);
+  return {
+    ok: true,
+    yaml,
+    condition: clause,
+    matches: (fields) => ruleset.evaluate(fields, source).length > 0,
+  };
+}
+
+/**
+ * The proposal as one Falco rules-file item: its rule with the exception and
+ * `override: exceptions: append`. Check the proposal with `proposeException` first.
+ */
+export function exceptionYaml(proposal: ExceptionProposal): string {
+  return stringify(
     [
       {
         rule: proposal.rule,
@@ -148,10 +162,4 @@ export function proposeException(proposal: ExceptionProposal, source: string): E
     ],
     { lineWidth: 0 },
   );
-  return {
-    ok: true,
-    yaml,
-    condition: clause,
-    matches: (fields) => ruleset.evaluate(fields, source).length > 0,
-  };
 }

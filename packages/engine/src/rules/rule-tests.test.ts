@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { load } from './load.js';
-import { parseRuleTests, runRuleTests } from './rule-tests.js';
+import { appendRuleTest, formatRuleTest, parseRuleTests, runRuleTests } from './rule-tests.js';
 import { formatJunit } from './rule-tests-junit.js';
 
 const RULES = `
@@ -180,5 +180,97 @@ describe('rule tests', () => {
     // Every element opened is closed.
     expect(xml.match(/<testcase /g)?.length).toBe(3);
     expect((xml.match(/<\/testcase>/g)?.length ?? 0) + (xml.match(/\/>/g)?.length ?? 0)).toBe(3);
+  });
+
+  it('writes a case that reads back as given and passes, and appends it under a unique name', () => {
+    const written = formatRuleTest(
+      {
+        name: 'From alert 42',
+        source: 'syscall',
+        event: {
+          'evt.type': 'openat',
+          'fd.name': '/etc/shadow',
+          'proc.name': 'cat',
+          'proc.pid': 7,
+          'x.mode': '0755',
+        },
+        expect: [{ rule: 'Shadow opened', priority: 'Warning', output: 'shadow opened by cat' }],
+      },
+      'Alert 42 in Production\nthe stored event',
+    );
+    expect(written).toBe(
+      [
+        '# Alert 42 in Production',
+        '# the stored event',
+        '- test: From alert 42',
+        '  source: syscall',
+        '  event:',
+        '    evt.type: openat',
+        '    fd.name: /etc/shadow',
+        '    proc.name: cat',
+        '    proc.pid: 7',
+        '    x.mode: "0755"',
+        '  expect:',
+        '    - rule: Shadow opened',
+        '      priority: WARNING',
+        '      output: shadow opened by cat',
+        '',
+      ].join('\n'),
+    );
+    const file = { name: 'tests/alerts.yaml', content: TESTS.trimStart() };
+    const first = appendRuleTest(file, {
+      name: 'ls is quiet',
+      source: 'syscall',
+      event: { 'evt.type': 'execve', 'proc.name': 'ls' },
+      expect: [],
+    });
+    expect(first.name).toBe('ls is quiet (2)');
+    const second = appendRuleTest(
+      { ...file, content: first.content },
+      {
+        name: 'ls is quiet',
+        source: 'syscall',
+        event: { 'evt.type': 'execve', 'proc.name': 'ls' },
+        expect: [],
+      },
+    );
+    expect(second.name).toBe('ls is quiet (3)');
+    const appended = appendRuleTest(
+      { ...file, content: second.content },
+      {
+        name: 'From alert 42',
+        source: 'syscall',
+        event: { 'evt.type': 'openat', 'fd.name': '/etc/shadow', 'proc.name': 'cat' },
+        expect: [{ rule: 'Shadow opened', priority: 'Warning', output: 'shadow opened by cat' }],
+      },
+    );
+    const parsed = parseRuleTests({ ...file, content: appended.content });
+    expect(parsed.problems).toEqual([]);
+    expect(parsed.cases.map((c) => c.name)).toEqual([
+      'cat reading shadow',
+      'ls is quiet',
+      'bash reading shadow raises both',
+      'ls is quiet (2)',
+      'ls is quiet (3)',
+      'From alert 42',
+    ]);
+    expect(parsed.cases.at(-1)?.expect).toEqual([
+      { rule: 'Shadow opened', priority: 'Warning', output: 'shadow opened by cat' },
+    ]);
+    const added = parsed.cases.slice(-3);
+    expect(runRuleTests(ruleset(), added).map((r) => r.failures)).toEqual([[], [], []]);
+    // A case whose rule no longer fires fails: the written expectation is not vacuous.
+    const quiet = parseRuleTests({
+      name: 'tests/x.yaml',
+      content: formatRuleTest({
+        name: 'x',
+        source: 'syscall',
+        event: { 'evt.type': 'openat', 'fd.name': '/etc/passwd', 'proc.name': 'cat' },
+        expect: [{ rule: 'Shadow opened', priority: 'Warning', output: 'shadow opened by cat' }],
+      }),
+    });
+    expect(runRuleTests(ruleset(), quiet.cases)[0]?.failures).toEqual([
+      "expected 'Shadow opened' to fire; it did not",
+    ]);
   });
 });

@@ -18,7 +18,7 @@
  * ```
  */
 import { withEventNumber } from './event-number.js';
-import { isMap, isSeq, LineCounter, type Node, parseAllDocuments } from 'yaml';
+import { isMap, isSeq, LineCounter, type Node, parseAllDocuments, stringify } from 'yaml';
 import { builtinSources } from './default-sources.js';
 import type { Range } from './diagnostics.js';
 import { type Priority, parsePriority } from './priority.js';
@@ -310,4 +310,54 @@ export function runRuleTests(ruleset: RuleSet, cases: readonly RuleTestCase[]): 
     for (const a of unmatched) failures.push(`'${a.rule}' fired, but the test does not expect it`);
     return { case: c, passed: failures.length === 0, fired, failures };
   });
+}
+
+/** A case to write into a test file: what `parseRuleTests` reads back. */
+export interface NewRuleTest {
+  name: string;
+  source: string;
+  event: Record<string, unknown>;
+  /** Every rule that must fire; empty for "no rule fires". */
+  expect: ExpectedAlert[];
+}
+
+/**
+ * One case as a test-file item (`- test: ...`), with an optional `# comment` line above it:
+ * YAML that `parseRuleTests` reads back as the same case.
+ */
+export function formatRuleTest(c: NewRuleTest, comment?: string): string {
+  const expect = c.expect.map((e) => ({
+    rule: e.rule,
+    ...(e.priority ? { priority: e.priority.toUpperCase() } : {}),
+    ...(e.output !== undefined ? { output: e.output } : {}),
+    ...(e.outputContains !== undefined ? { output_contains: e.outputContains } : {}),
+  }));
+  const item = stringify([{ test: c.name, source: c.source, event: c.event, expect }], {
+    lineWidth: 0,
+    flowCollectionPadding: false,
+  });
+  const note = comment
+    ? comment
+        .split('\n')
+        .map((line) => `# ${line}`.trimEnd())
+        .join('\n')
+    : '';
+  return note ? `${note}\n${item}` : item;
+}
+
+/**
+ * A test file's content with `c` appended; a name already used in the file gets a ` (2)`, ` (3)`...
+ * suffix, since names are unique per file. Returns the new content and the name written.
+ */
+export function appendRuleTest(
+  file: { name: string; content: string },
+  c: NewRuleTest,
+  comment?: string,
+): { content: string; name: string } {
+  const taken = new Set(parseRuleTests(file).cases.map((t) => t.name));
+  let name = c.name;
+  for (let n = 2; taken.has(name); n++) name = `${c.name} (${n})`;
+  const head =
+    file.content.trim() === '' ? '' : file.content.endsWith('\n') ? file.content : `${file.content}\n`;
+  return { content: `${head}${formatRuleTest({ ...c, name }, comment)}`, name };
 }

@@ -1,6 +1,7 @@
 /** Read-only views of a rule set: summaries, per-rule diffs, environment-scoped overrides. */
 import { splitVersionFiles } from './rule-tests.js';
 import type { CompiledRule } from './compile.js';
+import { type ExceptionComp, type ExceptionProposal, exceptionYaml } from './exception-proposal.js';
 import { load, type LoadOptions, type LoadResult, type RulesFile } from './load.js';
 import type { Priority } from './priority.js';
 import type { RuleSet } from './ruleset.js';
@@ -101,18 +102,61 @@ export function diffRuleSets(before: RuleSet, after: RuleSet): RuleSetDiff {
   return diff;
 }
 
-/** Environment-scoped replacements of lists (items) and macros (condition text). */
+/**
+ * Environment-scoped replacements of lists (items) and macros (condition text), and exceptions
+ * appended to rules (each a Falco `exceptions:` item, e.g. proposed from an alert).
+ */
 export interface EnvironmentOverrides {
   lists?: Record<string, readonly string[]>;
   macros?: Record<string, string>;
+  exceptions?: readonly ExceptionProposal[];
+}
+
+/** One stored override row (packages/db's shape): its kind, name and the value of that kind. */
+export interface OverrideRow {
+  kind: string;
+  name: string;
+  items: readonly string[];
+  condition: string | null;
+  rule?: string | null;
+  exception?: readonly { field: string; comp: string; value: string | readonly string[] }[] | null;
+}
+
+/**
+ * Stored override rows in the engine's shape, as the collector applies them and the console
+ * checks them. An incomplete row (a macro without a condition, an exception without a rule or
+ * conditions; the console never saves one) is left out.
+ */
+export function environmentOverrides(rows: readonly OverrideRow[]): EnvironmentOverrides {
+  const lists: Record<string, string[]> = {};
+  const macros: Record<string, string> = {};
+  const exceptions: ExceptionProposal[] = [];
+  for (const row of rows) {
+    if (row.kind === 'list') lists[row.name] = [...row.items];
+    else if (row.kind === 'macro') {
+      if (row.condition) macros[row.name] = row.condition;
+    } else if (row.kind === 'exception' && row.rule && row.exception?.length) {
+      exceptions.push({
+        rule: row.rule,
+        name: row.name,
+        items: row.exception.map((i) => ({
+          field: i.field,
+          comp: i.comp as ExceptionComp,
+          value: typeof i.value === 'string' ? i.value : [...i.value],
+        })),
+      });
+    }
+  }
+  return { lists, macros, exceptions };
 }
 
 /** Name of the synthetic file carrying environment overrides (appears in its diagnostics). */
 export const OVERRIDES_FILE = 'environment-overrides.yaml';
 
 /**
- * The overrides as a rules file: each list/macro becomes an `override: replace` item. Values are
- * written as YAML double-quoted scalars, which read back as exactly the given text.
+ * The overrides as a rules file: each list/macro becomes an `override: replace` item, each
+ * exception an `override: exceptions: append` item on its rule (after them). Values are written
+ * as YAML double-quoted scalars, which read back as exactly the given text.
  */
 export function overridesFile(overrides: EnvironmentOverrides): RulesFile {
   const q = (s: string) => JSON.stringify(s);
@@ -133,7 +177,9 @@ export function overridesFile(overrides: EnvironmentOverrides): RulesFile {
       '    condition: replace',
     );
   }
-  return { name: OVERRIDES_FILE, content: `${lines.join('\n')}\n` };
+  let content = lines.length > 0 ? `${lines.join('\n')}\n` : '';
+  for (const exception of overrides.exceptions ?? []) content += exceptionYaml(exception);
+  return { name: OVERRIDES_FILE, content: content || '\n' };
 }
 
 /**
@@ -146,6 +192,10 @@ export function loadWithOverrides(
   options: LoadOptions = {},
 ): LoadResult {
   const { rules } = splitVersionFiles(files);
-  const hasAny = Object.keys(overrides.lists ?? {}).length + Object.keys(overrides.macros ?? {}).length > 0;
+  const hasAny =
+    Object.keys(overrides.lists ?? {}).length +
+      Object.keys(overrides.macros ?? {}).length +
+      (overrides.exceptions?.length ?? 0) >
+    0;
   return load(hasAny ? [...rules, overridesFile(overrides)] : rules, options);
 }

@@ -7,8 +7,11 @@ import { type AlertStatus, STATUSES } from '@/server/routers/alerts/alert-filter
 import { errorData, useTRPC } from '@/trpc/client';
 import styles from './alerts.module.css';
 import { alertsErrorText } from './error-text';
+import { ExceptionDialog } from './exception-dialog';
 import type { Member } from './filter-bar';
 import { fieldText, PriorityLabel, STATUS_LABELS, StatusLabel, Time } from './priority';
+import { RuleTestDialog } from './rule-test-dialog';
+import tuning from './tuning.module.css';
 
 function Section({ title, children, testId }: { title: string; children: ReactNode; testId?: string }) {
   return (
@@ -32,14 +35,16 @@ function describeActivity(action: string, after: unknown, members: Member[]): st
 }
 
 /**
- * One alert: output, every output field, tags, raw JSON, group, related alerts, notes, activity,
- * and (for triagers) status and assignee. Alert content comes from attackers: it is only ever
- * rendered as React text nodes.
+ * One alert: output, every output field, tags, the stored raw event, raw JSON, group, related
+ * alerts, notes, activity, (for triagers) status and assignee, and (for authors) a rule test or
+ * an exception made from it. Alert content comes from attackers: it is only ever rendered as React
+ * text nodes.
  */
 export function AlertDetail({
   id,
   members,
   canTriage,
+  canAuthor = false,
   onClose,
   onFilterField,
   onOpen,
@@ -48,6 +53,8 @@ export function AlertDetail({
   id: string;
   members: Member[];
   canTriage: boolean;
+  /** Authors make rule tests and exceptions from the alert. */
+  canAuthor?: boolean;
   onClose?: () => void;
   onFilterField?: (key: string, value: string) => void;
   onOpen?: (id: string) => void;
@@ -64,6 +71,10 @@ export function AlertDetail({
   const note = useMutation(trpc.alerts.addNote.mutationOptions({ onSuccess: refresh }));
   const [noteText, setNoteText] = useState('');
   const [showRaw, setShowRaw] = useState(false);
+  const [showEvent, setShowEvent] = useState(false);
+  const [dialog, setDialog] = useState<
+    null | { kind: 'test'; from: 'raw' | 'fields' } | { kind: 'exception' }
+  >(null);
 
   if (detail.isPending) return <div className={`panel ${styles.detail}`}>Loading alert…</div>;
   if (detail.isError) {
@@ -165,6 +176,35 @@ export function AlertDetail({
         </Section>
       ) : null}
 
+      {canAuthor ? (
+        <Section title="Tune" testId="alert-tune">
+          <div className={tuning.tuneActions}>
+            <button
+              type="button"
+              className="button"
+              data-testid="create-rule-test"
+              onClick={() => setDialog({ kind: 'test', from: alert.rawEvent ? 'raw' : 'fields' })}
+            >
+              Create rule test
+            </button>
+            <button
+              type="button"
+              className="button"
+              data-testid="propose-exception"
+              onClick={() => setDialog({ kind: 'exception' })}
+            >
+              Propose exception…
+            </button>
+          </div>
+        </Section>
+      ) : null}
+      {dialog?.kind === 'test' ? (
+        <RuleTestDialog alertId={alert.id} from={dialog.from} onClose={() => setDialog(null)} />
+      ) : null}
+      {dialog?.kind === 'exception' ? (
+        <ExceptionDialog alertId={alert.id} onClose={() => setDialog(null)} onSaved={() => void refresh()} />
+      ) : null}
+
       <Section title="Output">
         <pre className={styles.output} data-testid="alert-output">
           {alert.output}
@@ -228,6 +268,35 @@ export function AlertDetail({
           <p className={styles.muted}>This alert has no output fields.</p>
         )}
       </Section>
+
+      {alert.rawEvent ? (
+        <Section title="Stored event" testId="alert-raw-event">
+          <p className={styles.muted} style={{ marginBottom: 8 }}>
+            The {alert.rawEvent.source} event the rule fired on, as received{' '}
+            <Time iso={alert.rawEvent.eventTime} />.
+          </p>
+          <div className={tuning.tuneActions}>
+            <button type="button" className="button" onClick={() => setShowEvent((v) => !v)}>
+              {showEvent ? 'Hide' : 'Show'} event
+            </button>
+            {canAuthor ? (
+              <button
+                type="button"
+                className="button"
+                data-testid="raw-event-rule-test"
+                onClick={() => setDialog({ kind: 'test', from: 'raw' })}
+              >
+                Create rule test
+              </button>
+            ) : null}
+          </div>
+          {showEvent ? (
+            <pre className={styles.output} style={{ marginTop: 8 }} data-testid="alert-raw-event-json">
+              {JSON.stringify(alert.rawEvent.payload, null, 2)}
+            </pre>
+          ) : null}
+        </Section>
+      ) : null}
 
       <Section title="Related alerts">
         <RelatedList title="Same group" items={related.sameGroup} onOpen={onOpen} />

@@ -25,6 +25,8 @@ export interface AlertsViewProps {
   /** The environment switcher's choice, used when the URL names none. */
   switcherEnvironment: string | null;
   canTriage: boolean;
+  /** Authors make rule tests and exceptions from an alert. */
+  canAuthor?: boolean;
   viewerId: string;
 }
 
@@ -71,7 +73,13 @@ const LIVE_LABELS: Record<LiveStatus, string> = {
 };
 
 /** The alerts page: filters in the URL, live table or groups, detail panel, triage. */
-export function AlertsView({ environments, switcherEnvironment, canTriage, viewerId }: AlertsViewProps) {
+export function AlertsView({
+  environments,
+  switcherEnvironment,
+  canTriage,
+  canAuthor = false,
+  viewerId,
+}: AlertsViewProps) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const router = useRouter();
@@ -279,6 +287,7 @@ export function AlertsView({ environments, switcherEnvironment, canTriage, viewe
             filter={filter}
             environmentNames={environmentNames}
             canTriage={canTriage}
+            canAuthor={canAuthor}
             members={members}
             onTriaged={() => {
               void refreshAll();
@@ -385,6 +394,7 @@ export function AlertsView({ environments, switcherEnvironment, canTriage, viewe
           id={openId}
           members={members}
           canTriage={canTriage}
+          canAuthor={canAuthor}
           onClose={() => setParam('alert', null)}
           onOpen={(id) => setParam('alert', id)}
           onFilterField={(key, value) =>

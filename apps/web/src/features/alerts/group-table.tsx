@@ -1,11 +1,12 @@
 'use client';
 
-import { useInfiniteQuery, useMutation, useQuery } from '@tanstack/react-query';
+import { useInfiniteQuery, useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useState } from 'react';
 import { type AlertStatus, STATUSES } from '@/server/routers/alerts/alert-filter.schema';
 import { useTRPC } from '@/trpc/client';
 import styles from './alerts.module.css';
 import { alertsErrorText } from './error-text';
+import { ExceptionDialog } from './exception-dialog';
 import type { Member } from './filter-bar';
 import type { UrlFilter } from './filter-url';
 import { alertMessage } from './alert-message';
@@ -31,12 +32,14 @@ interface PendingTriage {
  * last seen. Opening a group filters the alert list to it. Triagers set a status or an assignee
  * on a whole group: every alert of the group matching the current filter, counted and confirmed
  * first, then changed server-side by the same bulk-by-filter path as the list (audit-logged).
+ * Authors propose an exception from a group (its newest alert's output fields).
  */
 export function GroupTable({
   filter,
   environmentNames,
   onOpenGroup,
   canTriage,
+  canAuthor = false,
   members,
   onTriaged,
 }: {
@@ -44,6 +47,7 @@ export function GroupTable({
   environmentNames: Record<string, string>;
   onOpenGroup: (groupId: string) => void;
   canTriage: boolean;
+  canAuthor?: boolean;
   members: Member[];
   /** Called once a group's alerts changed, so lists and counts refetch. */
   onTriaged: () => void;
@@ -70,6 +74,23 @@ export function GroupTable({
     gcTime: 0,
   });
   const triage = useMutation(trpc.alerts.triage.mutationOptions());
+  const queryClient = useQueryClient();
+  const [exceptionFrom, setExceptionFrom] = useState<string | null>(null);
+  const [tuneError, setTuneError] = useState<string | null>(null);
+  // The group's newest alert (of the current filter) carries the output fields the group shares.
+  const proposeException = async (groupId: string) => {
+    setTuneError(null);
+    try {
+      const page = await queryClient.fetchQuery(
+        trpc.alerts.list.queryOptions({ filter: { ...filter, group: groupId }, limit: 1 }),
+      );
+      const newest = page.rows[0];
+      if (newest) setExceptionFrom(newest.id);
+      else setTuneError('No alert of this group matches the current filter.');
+    } catch (error) {
+      setTuneError(alertsErrorText(error));
+    }
+  };
 
   const choose = (g: (typeof rows)[number], change: TriageChange) => {
     triage.reset();
@@ -96,6 +117,17 @@ export function GroupTable({
 
   return (
     <>
+      {exceptionFrom ? (
+        <ExceptionDialog alertId={exceptionFrom} onClose={() => setExceptionFrom(null)} onSaved={onTriaged} />
+      ) : null}
+      {tuneError ? (
+        <div className={styles.bulk} role="status">
+          <span className={styles.error}>{tuneError}</span>
+          <button type="button" className={styles.linkish} onClick={() => setTuneError(null)}>
+            Dismiss
+          </button>
+        </div>
+      ) : null}
       {pending ? (
         <div className={styles.confirm} data-testid="group-confirm">
           {count.isPending ? (
@@ -231,7 +263,8 @@ export function GroupTable({
                         const kind = choice.slice(0, choice.indexOf(':'));
                         const value = choice.slice(choice.indexOf(':') + 1);
                         const status = STATUSES.find((s) => s === value);
-                        if (kind === 'status' && status) choose(g, { status });
+                        if (kind === 'tune') void proposeException(g.id);
+                        else if (kind === 'status' && status) choose(g, { status });
                         else if (kind === 'assign' && value)
                           choose(g, { assigneeId: value === 'none' ? null : value });
                       }}
@@ -254,6 +287,11 @@ export function GroupTable({
                           </option>
                         ))}
                       </optgroup>
+                      {canAuthor ? (
+                        <optgroup label="Tune">
+                          <option value="tune:exception">Propose exception…</option>
+                        </optgroup>
+                      ) : null}
                     </select>
                   </td>
                 ) : null}

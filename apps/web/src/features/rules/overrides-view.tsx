@@ -22,6 +22,7 @@ type Layers = {
     } | null;
     usedBy: string[];
   }[];
+  exceptions: RouterOutputs['rules']['getEnvironmentLayers']['exceptions'];
   files: { name: string; content: string }[];
 };
 
@@ -34,6 +35,7 @@ export function parseItems(text: string): string[] {
 }
 
 type Engine = typeof import('@peregrine/engine');
+type ExceptionComp = import('@peregrine/engine').ExceptionComp;
 
 /**
  * The rules engine, loaded when the first edit starts: it is most of this page's script, and
@@ -71,7 +73,13 @@ function validate(
   }
   if (kind === 'list') lists[name] = value as string[];
   else macros[name] = value as string;
-  const result = loadWithOverrides(layers.files, { lists, macros });
+  // The environment's exceptions load with them, as the collector applies them.
+  const exceptions = layers.exceptions.map((e) => ({
+    rule: e.rule,
+    name: e.name,
+    items: e.items.map((i) => ({ ...i, comp: i.comp as ExceptionComp })),
+  }));
+  const result = loadWithOverrides(layers.files, { lists, macros, exceptions });
   return result.diagnostics.filter((d) => d.severity === 'error').map((d) => d.message);
 }
 
@@ -138,7 +146,7 @@ export function OverridesView({
     <>
       <PageHeader
         title="Lists & macros"
-        description="The same rules run everywhere; only list items and macro conditions that differ per environment are edited here."
+        description="The same rules run everywhere; only list items, macro conditions and exceptions (proposed from alerts) that differ per environment are set here."
       />
       <section className="panel">
         <div className={styles.toolbar} style={{ padding: '10px 14px' }}>
@@ -194,7 +202,11 @@ export function OverridesView({
           {layers.data ? (
             <span className={styles.faint}>
               {layers.data.active
-                ? `Over v${layers.data.active.number} of ${layers.data.ruleSet.name} · ${overridden} overridden in ${layers.data.environment.displayName}`
+                ? `Over v${layers.data.active.number} of ${layers.data.ruleSet.name} · ${overridden} overridden${
+                    layers.data.exceptions.length > 0
+                      ? `, ${layers.data.exceptions.length} exception${layers.data.exceptions.length === 1 ? '' : 's'}`
+                      : ''
+                  } in ${layers.data.environment.displayName}`
                 : `Nothing of ${layers.data.ruleSet.name} is active in ${layers.data.environment.displayName}`}
             </span>
           ) : null}
@@ -219,19 +231,36 @@ export function OverridesView({
           <div className={styles.emptyLine}>
             Activate a version in this environment to tune its lists and macros.
           </div>
-        ) : items.length === 0 ? (
-          <div className={styles.emptyLine}>No lists or macros match.</div>
         ) : (
-          items.map((item) => (
-            <OverrideItem
-              key={`${item.kind}:${item.name}:${env?.id}`}
-              item={item}
-              layers={layers.data}
-              ruleSetId={ruleSetId ?? ''}
-              environment={env!}
-              canAuthor={canAuthor}
-            />
-          ))
+          <>
+            {layers.data.exceptions.length > 0 && kind === 'all' ? (
+              <div data-testid="override-exceptions">
+                {layers.data.exceptions.map((e) => (
+                  <ExceptionItem
+                    key={`${e.name}:${env?.id}`}
+                    exception={e}
+                    ruleSetId={ruleSetId ?? ''}
+                    environment={env!}
+                    canAuthor={canAuthor}
+                  />
+                ))}
+              </div>
+            ) : null}
+            {items.length === 0 ? (
+              <div className={styles.emptyLine}>No lists or macros match.</div>
+            ) : (
+              items.map((item) => (
+                <OverrideItem
+                  key={`${item.kind}:${item.name}:${env?.id}`}
+                  item={item}
+                  layers={layers.data}
+                  ruleSetId={ruleSetId ?? ''}
+                  environment={env!}
+                  canAuthor={canAuthor}
+                />
+              ))
+            )}
+          </>
         )}
       </section>
     </>
@@ -424,6 +453,78 @@ function OverrideItem({
         </div>
       )}
       {reset.error ? <span className="field-error">{errorText(reset.error)}</span> : null}
+    </div>
+  );
+}
+
+/** `field comp value and ...`: an exception's conditions as Falco builds them. */
+function describeException(items: Layers['exceptions'][number]['items']): string {
+  return items
+    .map((i) => `${i.field} ${i.comp} ${Array.isArray(i.value) ? `(${i.value.join(', ')})` : i.value}`)
+    .join(' and ');
+}
+
+/** An exception the environment appends to a rule (saved from an alert): its conditions and YAML. */
+function ExceptionItem({
+  exception,
+  ruleSetId,
+  environment,
+  canAuthor,
+}: {
+  exception: Layers['exceptions'][number];
+  ruleSetId: string;
+  environment: Env;
+  canAuthor: boolean;
+}) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [showYaml, setShowYaml] = useState(false);
+  const remove = useMutation(
+    trpc.rules.removeOverride.mutationOptions({
+      onSuccess: () => queryClient.invalidateQueries({ queryKey: trpc.rules.pathKey() }),
+    }),
+  );
+  return (
+    <div className={styles.item} data-testid={`override-exception-${exception.name}`}>
+      <div className={styles.itemHead}>
+        <span className={`${styles.badge} ${styles.neutral}`}>exception</span>
+        <span className={styles.itemName}>{exception.name}</span>
+        <span className={`${styles.badge} ${styles.accent}`}>Appended in {environment.displayName}</span>
+        <span className={styles.faint}>on {exception.rule}</span>
+        <span className={styles.grow} />
+        <span className={styles.faint}>
+          {exception.updatedBy?.name ?? 'Someone'}
+          {exception.updatedBy?.kind === 'api_key' ? ' (API key)' : ''} ·{' '}
+          <TimeAgo iso={exception.updatedAt} />
+        </span>
+        <button
+          type="button"
+          className={`button ${styles.buttonSmall}`}
+          onClick={() => setShowYaml((v) => !v)}
+        >
+          {showYaml ? 'Hide YAML' : 'YAML'}
+        </button>
+        {canAuthor ? (
+          <button
+            type="button"
+            className={`button ${styles.buttonSmall}`}
+            disabled={remove.isPending}
+            onClick={() =>
+              remove.mutate({
+                ruleSetId,
+                environmentId: environment.id,
+                kind: 'exception',
+                name: exception.name,
+              })
+            }
+          >
+            Remove
+          </button>
+        ) : null}
+      </div>
+      <div className={styles.valueBox}>Suppressed where {describeException(exception.items)}</div>
+      {showYaml ? <div className={styles.valueBox}>{exception.yaml}</div> : null}
+      {remove.error ? <span className="field-error">{errorText(remove.error)}</span> : null}
     </div>
   );
 }

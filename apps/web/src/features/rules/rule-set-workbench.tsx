@@ -44,6 +44,8 @@ export function RuleSetWorkbench({ ruleSetId, role }: { ruleSetId: string; role:
   const detail = useQuery(trpc.rules.getRuleSet.queryOptions({ ruleSetId }));
   const versions = detail.data?.versions ?? [];
   const selectedId = params.get('version') ?? versions[0]?.id ?? null;
+  // `?file=tests/alerts.yaml` opens that file (a rule test or exception just saved from an alert).
+  const requestedFile = params.get('file');
   const version = useQuery({
     ...trpc.rules.getVersion.queryOptions({ versionId: selectedId ?? '' }),
     enabled: Boolean(selectedId),
@@ -64,9 +66,10 @@ export function RuleSetWorkbench({ ruleSetId, role }: { ruleSetId: string; role:
   useEffect(() => {
     if (version.data && draft?.versionId !== version.data.id) {
       setDraft({ versionId: version.data.id, files: version.data.files });
-      setActiveFile(version.data.files[0]?.name ?? '');
+      const requested = version.data.files.find((f) => f.name === requestedFile);
+      setActiveFile(requested?.name ?? version.data.files[0]?.name ?? '');
     }
-  }, [version.data, draft?.versionId]);
+  }, [version.data, draft?.versionId, requestedFile]);
 
   const files = useMemo(() => draft?.files ?? [], [draft]);
   const { analysis, pending } = useRulesAnalysis(files);

@@ -25,6 +25,7 @@ export default async function AlertsPage() {
           environments={context.environments}
           switcherEnvironment={context.environment?.name ?? null}
           canTriage={roleSatisfies(context.role, 'triager')}
+          canAuthor={roleSatisfies(context.role, 'author')}
           viewerId={context.viewer.id}
         />
       </Suspense>

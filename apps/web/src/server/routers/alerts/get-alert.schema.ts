@@ -25,6 +25,10 @@ export const getAlertOutput = z.object({
     group: z
       .object({ id: z.string(), count: z.number(), firstSeenAt: isoDate, lastSeenAt: isoDate })
       .nullable(),
+    /** The stored raw event the alert came from (cloud sources), as received. */
+    rawEvent: z
+      .object({ id: z.string(), source: z.string(), eventTime: isoDate, payload: z.unknown() })
+      .nullable(),
     notes: z.array(
       z.object({
         id: z.string(),

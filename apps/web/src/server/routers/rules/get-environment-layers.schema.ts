@@ -18,6 +18,19 @@ export const getEnvironmentLayersOutput = z.object({
       usedBy: z.array(z.string()),
     }),
   ),
+  /** Exceptions the environment appends to rules, with the Falco YAML the collector applies. */
+  exceptions: z.array(
+    z.object({
+      name: z.string(),
+      rule: z.string(),
+      items: z.array(
+        z.object({ field: z.string(), comp: z.string(), value: z.union([z.string(), z.array(z.string())]) }),
+      ),
+      yaml: z.string(),
+      updatedAt: isoDate,
+      updatedBy: person,
+    }),
+  ),
   orphans: z.array(
     z.object({
       id: z.string(),

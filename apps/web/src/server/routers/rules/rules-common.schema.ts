@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EXCEPTION_COMPS } from '@peregrine/engine';
 
 /** Dates leave the server as ISO-8601 strings (the tRPC link has no transformer). */
 export const isoDate = z.date().transform((d) => d.toISOString());
@@ -65,3 +66,23 @@ export const activationOutput = z.object({
   action: activationAction,
   createdAt: isoDate,
 });
+
+/** An exception proposed from an alert: Falco's name, and one comparison per picked field. */
+export const exceptionDraft = {
+  name: z
+    .string()
+    .trim()
+    .min(1, 'Name the exception')
+    .max(100)
+    .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'Use letters, digits and _ (Falco exception names have no spaces)'),
+  items: z
+    .array(
+      z.object({
+        field: z.string().trim().min(1).max(200),
+        comp: z.enum(EXCEPTION_COMPS),
+        value: z.union([z.string().max(1000), z.array(z.string().max(1000)).min(1).max(100)]),
+      }),
+    )
+    .min(1, 'Pick at least one field')
+    .max(20),
+};

@@ -37,6 +37,7 @@ let ruleSetId: string;
 let v1: string;
 let v2: string;
 let draft: string;
+let alertId: string;
 
 beforeAll(async () => {
   orgA = await createOrganization('Rules A');
@@ -53,6 +54,22 @@ beforeAll(async () => {
   const envs = await as.viewer.environment.list();
   staging = envs.find((e) => e.name === 'staging')!.id;
   production = envs.find((e) => e.name === 'production')!.id;
+  const alert = await getDb(databaseUrl).prisma.alert.create({
+    data: {
+      organizationId: orgA.id,
+      environmentId: production,
+      rule: 'Shell spawned',
+      priority: 'warning',
+      source: 'syscall',
+      output: 'Shell spawned (proc=bash)',
+      outputFields: { 'proc.name': 'bash' },
+      tags: [],
+      eventTime: new Date(),
+      dedupKey: 'shell',
+    },
+    select: { id: true },
+  });
+  alertId = alert.id.toString();
 });
 
 async function auditActions(organizationId: string): Promise<string[]> {
@@ -273,7 +290,14 @@ describe('environment overrides', () => {
     expect(stage.items.find((i) => i.name === 'shell_binaries')?.override).toBeNull();
     const loaded = await loadEnvironmentRules(getDb(databaseUrl), production);
     expect(loaded?.ruleSets[0]?.overrides).toEqual([
-      { kind: 'list', name: 'shell_binaries', items: ['bash', 'sh', 'zsh'], condition: null },
+      {
+        kind: 'list',
+        name: 'shell_binaries',
+        items: ['bash', 'sh', 'zsh'],
+        condition: null,
+        rule: null,
+        exception: null,
+      },
     ]);
     expect(await auditActions(orgA.id)).toContain('override.create');
   });
@@ -405,6 +429,28 @@ describe('access control for every rules procedure', () => {
     activateVersion: ['admin', { versionId: v1, environmentId: staging }],
     promoteVersion: ['admin', { versionId: v2, fromEnvironmentId: staging, toEnvironmentId: production }],
     rollbackVersion: ['admin', { versionId: v1, environmentId: staging }],
+    getAlertTuning: ['viewer', { alertId }],
+    previewAlertException: [
+      'viewer',
+      { alertId, name: 'x', items: [{ field: 'proc.name', comp: '=', value: 'bash' }] },
+    ],
+    addRuleTest: [
+      'author',
+      {
+        ruleSetId,
+        baseVersionId: v1,
+        test: { name: 'denied', source: 'syscall', event: { 'proc.name': 'bash' }, expect: [] },
+      },
+    ],
+    saveAlertException: [
+      'author',
+      {
+        alertId,
+        name: 'x',
+        items: [{ field: 'proc.name', comp: '=', value: 'bash' }],
+        target: { kind: 'version', ruleSetId, baseVersionId: v1 },
+      },
+    ],
   });
   const rank = { viewer: 0, triager: 1, author: 2, admin: 3 } as const;
   const call = (caller: Caller, name: string, input: unknown) =>

@@ -1,18 +1,25 @@
 import { createTRPCRouter } from '../../trpc';
 import { activateRuleSetVersion } from './activate-rule-set-version';
+import { addRuleTest } from './add-rule-test';
 import { createRuleSet } from './create-rule-set';
 import { createRuleSetVersion } from './create-rule-set-version';
+import { getAlertTuning } from './get-alert-tuning';
 import { getEnvironmentLayers } from './get-environment-layers';
 import { getRuleSet } from './get-rule-set';
 import { getRuleSetVersion } from './get-rule-set-version';
 import { listRuleSets } from './list-rule-sets';
+import { previewAlertException } from './preview-alert-exception';
 import { previewPromotion } from './preview-promotion';
 import { promoteRuleSetVersion } from './promote-rule-set-version';
 import { removeEnvironmentOverride } from './remove-environment-override';
 import { rollbackRuleSetVersion } from './rollback-rule-set-version';
+import { saveAlertException } from './save-alert-exception';
 import { saveEnvironmentOverride } from './save-environment-override';
 
-/** Rule sets, versions, activation/promotion/rollback and per-environment overrides. */
+/**
+ * Rule sets, versions, activation/promotion/rollback, per-environment overrides, and tuning from
+ * alerts (rule tests and exceptions made from one).
+ */
 export const rulesRouter = createTRPCRouter({
   listRuleSets,
   createRuleSet,
@@ -26,4 +33,8 @@ export const rulesRouter = createTRPCRouter({
   getEnvironmentLayers,
   saveOverride: saveEnvironmentOverride,
   removeOverride: removeEnvironmentOverride,
+  getAlertTuning,
+  addRuleTest,
+  previewAlertException,
+  saveAlertException,
 });

@@ -23,7 +23,8 @@ export const saveEnvironmentOverrideInput = z.object({
 export const removeEnvironmentOverrideInput = z.object({
   ruleSetId: uuid,
   environmentId: uuid,
-  kind: z.enum(['list', 'macro']),
+  /** `exception`: an exception the environment appends to a rule (saved from an alert). */
+  kind: z.enum(['list', 'macro', 'exception']),
   name,
 });
 

@@ -2,12 +2,14 @@ import 'server-only';
 import {
   type ActorRef,
   type EnvironmentOverrideRow,
+  type ExceptionItemDto,
   getOrganizationEnvironment,
   getRuleSet,
   getRuleSetVersion,
   listEnvironmentActivations,
   listEnvironmentOverrides,
 } from '@peregrine/db';
+import { type ExceptionComp, exceptionYaml } from '@peregrine/engine';
 import { db } from '../../db';
 import { AppError } from '../../errors/app-error';
 import { rulesUsing } from './rule-references';
@@ -28,14 +30,27 @@ export interface LayeredItem {
   usedBy: string[];
 }
 
+/** An exception the environment appends to a rule of the active version. */
+export interface LayeredException {
+  name: string;
+  rule: string;
+  items: ExceptionItemDto[];
+  /** The Falco rules-file item the collector appends. */
+  yaml: string;
+  updatedAt: Date;
+  updatedBy: ActorRef | null;
+}
+
 export interface EnvironmentLayers {
   ruleSet: { id: string; name: string };
   environment: { id: string; name: string; displayName: string };
   /** The active version the overrides are layered over (null: nothing active there yet). */
   active: { versionId: string; number: number } | null;
   items: LayeredItem[];
+  /** Exceptions the environment appends to rules (see LayeredException). */
+  exceptions: LayeredException[];
   /** Overrides whose list or macro the active version no longer defines. */
-  orphans: EnvironmentOverrideRow[];
+  orphans: (EnvironmentOverrideRow & { kind: 'list' | 'macro' })[];
   /** The active version's files, so the browser can validate edits with the engine before saving. */
   files: { name: string; content: string }[];
 }
@@ -98,7 +113,28 @@ export async function getEnvironmentLayers(
     environment: { id: environment.id, name: environment.name, displayName: environment.displayName },
     active: version ? { versionId: version.id, number: version.number } : null,
     items,
-    orphans: rows.filter((r) => !defined.has(`${r.kind}:${r.name}`)),
+    exceptions: rows.flatMap((r) =>
+      r.kind === 'exception' && r.rule && r.exception
+        ? [
+            {
+              name: r.name,
+              rule: r.rule,
+              items: r.exception,
+              yaml: exceptionYaml({
+                rule: r.rule,
+                name: r.name,
+                items: r.exception.map((i) => ({ ...i, comp: i.comp as ExceptionComp })),
+              }),
+              updatedAt: r.updatedAt,
+              updatedBy: r.updatedBy,
+            },
+          ]
+        : [],
+    ),
+    orphans: rows.filter(
+      (r): r is EnvironmentOverrideRow & { kind: 'list' | 'macro' } =>
+        r.kind !== 'exception' && !defined.has(`${r.kind}:${r.name}`),
+    ),
     files: version?.files ?? [],
   };
 }

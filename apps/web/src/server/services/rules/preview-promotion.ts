@@ -124,7 +124,11 @@ export async function previewPromotion(
 
   const unversioned = loadLayered(candidate.files, {});
   const keys = new Map<string, { kind: 'list' | 'macro'; name: string }>();
-  for (const row of [...sourceRows, ...targetRows]) keys.set(`${row.kind}:${row.name}`, row);
+  // Lists and macros: the review compares their values per environment. Exceptions appended to
+  // rules are in the rule summaries above (their `exceptions` change) and in the layers view.
+  for (const row of [...sourceRows, ...targetRows]) {
+    if (row.kind !== 'exception') keys.set(`${row.kind}:${row.name}`, { kind: row.kind, name: row.name });
+  }
   const overrideValue = (rows: typeof targetRows, kind: 'list' | 'macro', name: string) => {
     const row = rows.find((r) => r.kind === kind && r.name === name);
     if (!row) return null;

@@ -1,10 +1,12 @@
 import 'server-only';
-import type { Actor, EnvironmentOverrideRow } from '@peregrine/db';
+import type { Actor } from '@peregrine/db';
 import {
   type EnvironmentOverrides,
+  environmentOverrides,
   judgeRuleFiles,
   type LoadResult,
   loadWithOverrides,
+  type OverrideRow,
   type RulesFile,
   type VerdictDiagnostic,
 } from '@peregrine/engine';
@@ -29,17 +31,9 @@ export function actorOf(caller: RulesCaller): Actor {
   };
 }
 
-/** Override rows as the engine's layering input. */
-export function overridesOf(
-  rows: readonly Pick<EnvironmentOverrideRow, 'kind' | 'name' | 'items' | 'condition'>[],
-): EnvironmentOverrides {
-  const lists: Record<string, string[]> = {};
-  const macros: Record<string, string> = {};
-  for (const row of rows) {
-    if (row.kind === 'list') lists[row.name] = [...row.items];
-    else macros[row.name] = row.condition ?? '';
-  }
-  return { lists, macros };
+/** Override rows as the engine's layering input (the same mapping the collector applies). */
+export function overridesOf(rows: readonly OverrideRow[]): EnvironmentOverrides {
+  return environmentOverrides(rows);
 }
 
 /** Loads a version's files with an environment's overrides, as the collector will. */

@@ -1,6 +1,6 @@
 import 'server-only';
 import { deleteEnvironmentOverride, saveEnvironmentOverride as saveOverrideRow } from '@peregrine/db';
-import type { VerdictDiagnostic } from '@peregrine/engine';
+import { type ExceptionProposal, proposeException, type VerdictDiagnostic } from '@peregrine/engine';
 import { db } from '../../db';
 import { AppError } from '../../errors/app-error';
 import { getEnvironmentLayers } from './get-environment-layers';
@@ -8,11 +8,16 @@ import { actorOf, flatDiagnostics, loadLayered, overridesOf, type RulesCaller } 
 
 export type OverrideChange =
   | { kind: 'list'; name: string; items: string[] }
-  | { kind: 'macro'; name: string; condition: string };
+  | { kind: 'macro'; name: string; condition: string }
+  | { kind: 'exception'; name: string; rule: string; items: ExceptionProposal['items'] };
+
+export type OverrideKind = OverrideChange['kind'];
 
 export type OverrideSaveResult =
   | { saved: true; diagnostics: VerdictDiagnostic[] }
   | { saved: false; diagnostics: VerdictDiagnostic[] };
+
+type Row = Parameters<typeof overridesOf>[0][number];
 
 /**
  * Validates the active version with the environment's overrides after the change (the merged
@@ -23,7 +28,7 @@ export type OverrideSaveResult =
 async function applyChange(
   caller: RulesCaller,
   input: { ruleSetId: string; environmentId: string },
-  change: OverrideChange | { kind: 'list' | 'macro'; name: string; remove: true },
+  change: OverrideChange | { kind: OverrideKind; name: string; remove: true },
 ): Promise<OverrideSaveResult> {
   const layers = await getEnvironmentLayers(caller.organizationId, input);
   if (!layers.active) {
@@ -32,24 +37,69 @@ async function applyChange(
       `Nothing of this rule set is active in ${layers.environment.displayName} yet.`,
     );
   }
-  const exists = layers.items.some((i) => i.kind === change.kind && i.name === change.name);
   const isRemove = 'remove' in change;
-  if (!exists && !isRemove) {
-    throw new AppError('NOT_FOUND', `The active version defines no ${change.kind} named '${change.name}'.`);
+  if (!isRemove && change.kind === 'exception') {
+    const base = loadLayered(layers.files, {});
+    const rule = base.ruleset.rules.find((r) => r.name === change.rule);
+    if (!rule) {
+      throw new AppError('NOT_FOUND', `The active version defines no rule named '${change.rule}'.`);
+    }
+    const checked = proposeException(
+      { rule: change.rule, name: change.name, items: change.items },
+      rule.source,
+    );
+    if (!checked.ok) throw new AppError('INVALID_INPUT', checked.error);
+    const clash = layers.exceptions.find((e) => e.name === change.name && e.rule !== change.rule);
+    if (clash) {
+      throw new AppError(
+        'CONFLICT',
+        `${layers.environment.displayName} already has an exception named '${change.name}' (on '${clash.rule}'); choose another name.`,
+      );
+    }
+  } else if (!isRemove) {
+    const exists = layers.items.some((i) => i.kind === change.kind && i.name === change.name);
+    if (!exists) {
+      throw new AppError('NOT_FOUND', `The active version defines no ${change.kind} named '${change.name}'.`);
+    }
   }
-  const rows = layers.items
-    .filter((i) => i.override && !(i.kind === change.kind && i.name === change.name))
-    .map((i) => ({
-      kind: i.kind,
-      name: i.name,
-      items: Array.isArray(i.override?.value) ? i.override.value : [],
-      condition: typeof i.override?.value === 'string' ? i.override.value : null,
-    }));
+  const same = (kind: OverrideKind, name: string) => kind === change.kind && name === change.name;
+  const rows: Row[] = [
+    ...layers.items
+      .filter((i) => i.override && !same(i.kind, i.name))
+      .map((i) => ({
+        kind: i.kind,
+        name: i.name,
+        items: Array.isArray(i.override?.value) ? i.override.value : [],
+        condition: typeof i.override?.value === 'string' ? i.override.value : null,
+      })),
+    ...layers.exceptions
+      .filter((e) => !same('exception', e.name))
+      .map((e) => ({
+        kind: 'exception' as const,
+        name: e.name,
+        items: [],
+        condition: null,
+        rule: e.rule,
+        exception: e.items,
+      })),
+  ];
   if (!isRemove) {
     rows.push(
       change.kind === 'list'
         ? { kind: 'list', name: change.name, items: change.items, condition: null }
-        : { kind: 'macro', name: change.name, items: [], condition: change.condition },
+        : change.kind === 'macro'
+          ? { kind: 'macro', name: change.name, items: [], condition: change.condition }
+          : {
+              kind: 'exception',
+              name: change.name,
+              items: [],
+              condition: null,
+              rule: change.rule,
+              exception: change.items.map((i) => ({
+                ...i,
+                value: typeof i.value === 'string' ? i.value : [...i.value],
+              })),
+            },
     );
   }
   const merged = loadLayered(layers.files, overridesOf(rows));
@@ -72,7 +122,19 @@ async function applyChange(
   } else {
     const row = await saveOverrideRow(
       db(),
-      change.kind === 'list' ? { ...key, items: change.items } : { ...key, condition: change.condition },
+      change.kind === 'list'
+        ? { ...key, items: change.items }
+        : change.kind === 'macro'
+          ? { ...key, condition: change.condition }
+          : {
+              ...key,
+              rule: change.rule,
+              exception: change.items.map((i) => ({
+                field: i.field,
+                comp: i.comp,
+                value: typeof i.value === 'string' ? i.value : [...i.value],
+              })),
+            },
       actorOf(caller),
     );
     if (!row) throw new AppError('NOT_FOUND', 'Rule set or environment not found.');
@@ -80,7 +142,7 @@ async function applyChange(
   return { saved: true, diagnostics };
 }
 
-/** Sets an environment's replacement of a list's items or a macro's condition. */
+/** Sets an environment's replacement of a list's items or a macro's condition, or an exception on a rule. */
 export function saveEnvironmentOverride(
   caller: RulesCaller,
   input: { ruleSetId: string; environmentId: string; change: OverrideChange },
@@ -88,10 +150,10 @@ export function saveEnvironmentOverride(
   return applyChange(caller, input, input.change);
 }
 
-/** Removes an environment's override so the active version's value applies again. */
+/** Removes an environment's override so the active version's value (or rule) applies again. */
 export function removeEnvironmentOverride(
   caller: RulesCaller,
-  input: { ruleSetId: string; environmentId: string; kind: 'list' | 'macro'; name: string },
+  input: { ruleSetId: string; environmentId: string; kind: OverrideKind; name: string },
 ): Promise<OverrideSaveResult> {
   return applyChange(caller, input, { kind: input.kind, name: input.name, remove: true });
 }

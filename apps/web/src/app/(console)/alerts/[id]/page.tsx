@@ -22,7 +22,11 @@ export default async function AlertDetailPage({ params }: { params: Promise<{ id
           </Link>
         }
       />
-      <AlertPage id={id} canTriage={roleSatisfies(context.role, 'triager')} />
+      <AlertPage
+        id={id}
+        canTriage={roleSatisfies(context.role, 'triager')}
+        canAuthor={roleSatisfies(context.role, 'author')}
+      />
     </>
   );
 }
