@@ -183,6 +183,13 @@ export {
   type RuleSetVersionListItem,
 } from './repos/web-rules-sets.js';
 export {
+  getRuleSetGitCredentials,
+  getRuleSetGitRemote,
+  recordRuleSetGitSync,
+  type RuleSetGitRemoteDto,
+  saveRuleSetGitRemote,
+} from './repos/web-rules-git.js';
+export {
   type ActivationHistoryItem,
   type EnvironmentActivation,
   getOrganizationEnvironment,

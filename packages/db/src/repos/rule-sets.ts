@@ -21,6 +21,13 @@ export interface NewVersionInput {
   status: VersionStatus;
   diagnostics: unknown[];
   summary: Record<string, unknown>;
+  /**
+   * Where the files came from when they were not edited in the console: an uploaded archive or
+   * folder, or a Git branch head (whose commit the version records). Audited as an import.
+   */
+  imported?:
+    | { from: 'archive' | 'folder'; name: string }
+    | { from: 'git'; url: string; branch: string; commit: string };
 }
 
 export interface VersionDto {
@@ -64,16 +71,23 @@ export async function createRuleSetVersion(
         status: input.status,
         diagnostics: input.diagnostics as object[],
         summary: input.summary as object,
+        gitCommit: input.imported?.from === 'git' ? input.imported.commit : null,
         files: { create: input.files.map((f, position) => ({ position, name: f.name, content: f.content })) },
       },
       select: { id: true, ruleSetId: true, number: true, message: true, status: true, createdAt: true },
     });
     await recordAudit(tx, actor, {
       organizationId: set.organizationId,
-      action: 'ruleset.version.create',
+      action: input.imported ? 'ruleset.version.import' : 'ruleset.version.create',
       targetType: 'rule_set_version',
       targetId: version.id,
-      after: { ruleSetId: set.id, number: version.number, status: version.status, message: input.message },
+      after: {
+        ruleSetId: set.id,
+        number: version.number,
+        status: version.status,
+        message: input.message,
+        ...(input.imported ? { imported: input.imported, files: input.files.length } : {}),
+      },
     });
     return version;
   });

@@ -32,6 +32,8 @@ export interface RuleSetVersionListItem {
   createdAt: Date;
   author: ActorRef | null;
   summary: unknown;
+  /** The Git commit the version was imported from, if it was. */
+  gitCommit: string | null;
   errorCount: number;
   warningCount: number;
 }
@@ -48,6 +50,8 @@ export interface RuleSetVersionDetail {
   author: ActorRef | null;
   diagnostics: unknown[];
   summary: unknown;
+  /** The Git commit the version was imported from, if it was. */
+  gitCommit: string | null;
   files: { name: string; content: string }[];
 }
 
@@ -163,6 +167,7 @@ export async function listRuleSetVersions(
       status: true,
       createdAt: true,
       summary: true,
+      gitCommit: true,
       diagnostics: true,
       author: { select: { id: true, name: true } },
       authorApiKey: { select: { id: true, name: true } },
@@ -192,6 +197,7 @@ export async function getRuleSetVersion(
       createdAt: true,
       diagnostics: true,
       summary: true,
+      gitCommit: true,
       author: { select: { id: true, name: true } },
       authorApiKey: { select: { id: true, name: true } },
       ruleSet: { select: { id: true, name: true } },
