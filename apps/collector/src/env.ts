@@ -1,6 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
-import { outboundAllowProblem } from './net/outbound-policy.js';
+import { outboundAllowProblem } from '@peregrine/outbound';
 
 const commaList = (value: string): string[] =>
   value

@@ -42,7 +42,7 @@ import { dbIngestDeps } from './shared/wiring.js';
  * `maxFilesPerPoll` (500), `path` (folder mode). Secrets: `accessKeyId`, `secretAccessKey`,
  * `sessionToken`; without keys the source is refused unless the operator lets sources use the
  * collector's own AWS identity (`COLLECTOR_AMBIENT_AWS_CREDENTIALS`). Every S3 connection goes
- * through the outbound policy (src/net/outbound-policy.ts): an `endpoint` on the collector's
+ * through the outbound policy (packages/outbound): an `endpoint` on the collector's
  * loopback or private network is refused unless the operator allows it.
  */
 

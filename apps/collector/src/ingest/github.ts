@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { CollectorError } from '../http/errors.js';
-import type { OutboundPolicy } from '../net/outbound-policy.js';
+import type { OutboundPolicy } from '@peregrine/outbound';
 import type { IngestModule } from './register.js';
 import { sourceFromPath } from './shared/auth.js';
 import { BodyBudget, boundUnverifiedBodies } from './shared/body-budget.js';
@@ -36,7 +36,7 @@ import { type FileSecrets, type MinerDetections, scanPatch, scanWorkflow } from 
  *   so these calls have a short deadline; when one fails the event is still stored (without the
  *   added key, so `github.diff.has_secrets` is absent rather than wrongly "false") and the error
  *   is recorded on the source. `apiBaseUrl` (GitHub Enterprise) is reached through the outbound
- *   policy (src/net/outbound-policy.ts), like every tenant-configured destination.
+ *   policy (packages/outbound), like every tenant-configured destination.
  */
 
 export const GITHUB_SOURCE = 'github';

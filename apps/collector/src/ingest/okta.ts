@@ -2,7 +2,7 @@ import { SourceLeases } from '@peregrine/db';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CollectorError } from '../http/errors.js';
-import type { OutboundPolicy } from '../net/outbound-policy.js';
+import type { OutboundPolicy } from '@peregrine/outbound';
 import type { IngestEvent } from '../pipeline/types.js';
 import type { IngestContext, IngestModule } from './register.js';
 import { authenticatePush } from './shared/auth.js';

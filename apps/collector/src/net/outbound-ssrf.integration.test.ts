@@ -14,7 +14,7 @@ import { registerGithubRoutes } from '../ingest/github.js';
 import { OktaPoller } from '../ingest/okta.js';
 import { listenLocal } from '../ingest/shared/test-server.js';
 import { createIngestTestWorld, type IngestTestWorld } from '../ingest/shared/testing.js';
-import { createOutboundPolicy } from './outbound-policy.js';
+import { createOutboundPolicy } from '@peregrine/outbound';
 
 const SECRET = 'webhook-secret-for-ssrf';
 const TOKEN = 'ghp_the_sources_api_token';

@@ -1,5 +1,5 @@
 import type { Env } from '../env.js';
-import { createOutboundPolicy, type OutboundPolicy } from './outbound-policy.js';
+import { createOutboundPolicy, type OutboundPolicy } from '@peregrine/outbound';
 
 /**
  * What tenant-configured sources may reach on the operator's behalf: network destinations (the

@@ -5,8 +5,9 @@ import { BlockList, isIP, type LookupFunction, type Socket } from 'node:net';
 import { Readable } from 'node:stream';
 
 /**
- * The one policy every tenant-configured outbound request goes through (GitHub's API base URL,
- * Okta's base URL and next links, CloudTrail S3 endpoints, later notification channels).
+ * The one policy every tenant-configured outbound request goes through (the collector's GitHub
+ * API base URL, Okta base URL and next links, CloudTrail S3 endpoints; the console's Git remotes
+ * of rule sets; later notification channels).
  *
  * A tenant admin chooses these URLs; without a policy the collector would fetch whatever they name
  * (its own loopback services, the cloud metadata endpoint, the private network) and send the
@@ -14,7 +15,7 @@ import { Readable } from 'node:stream';
  * resolution (every resolved address), so a name that resolves to a public address when it is
  * checked and to 127.0.0.1 when it is used (DNS rebinding) cannot pass; redirects are followed by
  * hand and each hop goes through the same check. The operator may allow CIDRs, addresses or host
- * names (`COLLECTOR_OUTBOUND_ALLOW`).
+ * names (`COLLECTOR_OUTBOUND_ALLOW` for the collector, `PEREGRINE_OUTBOUND_ALLOW` for the console).
  */
 
 /** Ranges no tenant-configured request may reach unless the operator allows them. */
@@ -106,8 +107,14 @@ export function forbiddenReason(address: string): string | undefined {
   return 'not an IP address';
 }
 
-/** Why one `COLLECTOR_OUTBOUND_ALLOW` entry is invalid (undefined when it is valid). */
-export function outboundAllowProblem(entry: string): string | undefined {
+/**
+ * Why one allow-list entry is invalid (undefined when it is valid); `setting` names the variable
+ * it came from (`COLLECTOR_OUTBOUND_ALLOW`, the console's `PEREGRINE_OUTBOUND_ALLOW`).
+ */
+export function outboundAllowProblem(
+  entry: string,
+  setting = 'COLLECTOR_OUTBOUND_ALLOW',
+): string | undefined {
   const slash = entry.indexOf('/');
   if (slash >= 0) {
     const net = entry.slice(0, slash);
@@ -115,12 +122,12 @@ export function outboundAllowProblem(entry: string): string | undefined {
     const family = isIP(net);
     const max = family === 4 ? 32 : 128;
     if (!family || !Number.isInteger(bits) || bits < 0 || bits > max)
-      return `COLLECTOR_OUTBOUND_ALLOW: "${entry}" is not a CIDR`;
+      return `${setting}: "${entry}" is not a CIDR`;
     return undefined;
   }
   if (isIP(entry)) return undefined;
   if (/^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*\.?$/i.test(entry)) return undefined;
-  return `COLLECTOR_OUTBOUND_ALLOW: "${entry}" is neither a CIDR, an IP address nor a host name`;
+  return `${setting}: "${entry}" is neither a CIDR, an IP address nor a host name`;
 }
 
 /** A tenant-configured request the policy refused (the message names no secret). */
@@ -133,8 +140,10 @@ export class OutboundRefusedError extends Error {
 }
 
 export interface OutboundPolicyOptions {
-  /** `COLLECTOR_OUTBOUND_ALLOW` entries: CIDRs, addresses, host names. */
+  /** Allow-list entries (`COLLECTOR_OUTBOUND_ALLOW`...): CIDRs, addresses, host names. */
   allow?: readonly string[];
+  /** The variable operators set the allow-list with, named in refusals (default the collector's). */
+  allowSetting?: string;
   /** Redirect hops followed before giving up (default 5). */
   maxRedirects?: number;
   /** The resolver (tests of DNS rebinding pass one that lies). */
@@ -169,10 +178,11 @@ export interface OutboundPolicy {
 
 /** Builds the collector's outbound policy from the operator's allowances. */
 export function createOutboundPolicy(options: OutboundPolicyOptions = {}): OutboundPolicy {
+  const setting = options.allowSetting ?? 'COLLECTOR_OUTBOUND_ALLOW';
   const allowed = new BlockList();
   const allowedHosts = new Set<string>();
   for (const entry of options.allow ?? []) {
-    const problem = outboundAllowProblem(entry);
+    const problem = outboundAllowProblem(entry, setting);
     if (problem) throw new Error(problem);
     const slash = entry.indexOf('/');
     if (slash >= 0) {
@@ -200,7 +210,7 @@ export function createOutboundPolicy(options: OutboundPolicyOptions = {}): Outbo
     if (reason) {
       const shown = host === address ? address : `${host} (${address})`;
       throw new OutboundRefusedError(
-        `outbound request to ${shown} refused: ${reason} address (an operator can allow it with COLLECTOR_OUTBOUND_ALLOW)`,
+        `outbound request to ${shown} refused: ${reason} address (an operator can allow it with ${setting})`,
       );
     }
   };
