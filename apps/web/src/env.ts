@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { isIP } from 'node:net';
+import { outboundAllowProblem } from '@peregrine/outbound';
 import { z } from 'zod';
 
 function list(value: string | undefined): string[] {
@@ -44,6 +45,16 @@ const schema = z
       }),
     /** Shared with the collector: signs the browser's realtime (socket.io) tokens. */
     PEREGRINE_SECRET_KEY: z.string().min(16).optional(),
+    /** Internal destinations the console's Git sync may reach (the outbound policy refuses them otherwise). */
+    PEREGRINE_OUTBOUND_ALLOW: z
+      .string()
+      .optional()
+      .superRefine((value, ctx) => {
+        for (const entry of list(value)) {
+          const problem = outboundAllowProblem(entry, 'PEREGRINE_OUTBOUND_ALLOW');
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        }
+      }),
     /** The collector's public origin, where browsers open the live alert stream. */
     PEREGRINE_COLLECTOR_URL: z.url().optional(),
   })
@@ -81,6 +92,8 @@ export interface ServerEnv {
   collectorUrl: string;
   /** PEREGRINE_SECRET_KEY, which also encrypts cloud-source secrets; null when unset. */
   secretKey: string | null;
+  /** Loopback/private destinations tenants' Git remotes may nevertheless reach (operator's list). */
+  outboundAllow: string[];
 }
 
 /** Validates a raw environment; throws one readable error listing every problem. */
@@ -113,6 +126,7 @@ export function parseServerEnv(source: Record<string, string | undefined>): Serv
     // The collector's default port (falcosidekick's 2801) on this machine, as `npm start` runs it.
     collectorUrl: (env.PEREGRINE_COLLECTOR_URL ?? 'http://localhost:2801').replace(/\/+$/, ''),
     secretKey: env.PEREGRINE_SECRET_KEY ?? null,
+    outboundAllow: list(env.PEREGRINE_OUTBOUND_ALLOW),
   };
 }
 

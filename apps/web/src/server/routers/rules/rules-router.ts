@@ -7,6 +7,12 @@ import { getAlertTuning } from './get-alert-tuning';
 import { getEnvironmentLayers } from './get-environment-layers';
 import { getRuleSet } from './get-rule-set';
 import { getRuleSetVersion } from './get-rule-set-version';
+import { exportRuleSetVersion } from './export-rule-set-version';
+import { getRuleSetGit } from './get-rule-set-git';
+import { importRuleSetBranch } from './import-rule-set-branch';
+import { importRuleSetFiles } from './import-rule-set-files';
+import { pushRuleSetVersion } from './push-rule-set-version';
+import { saveRuleSetGit } from './save-rule-set-git';
 import { listRuleSets } from './list-rule-sets';
 import { previewAlertException } from './preview-alert-exception';
 import { previewPromotion } from './preview-promotion';
@@ -18,7 +24,7 @@ import { saveEnvironmentOverride } from './save-environment-override';
 
 /**
  * Rule sets, versions, activation/promotion/rollback, per-environment overrides, and tuning from
- * alerts (rule tests and exceptions made from one).
+ * alerts (rule tests and exceptions made from one), and rules as code (archives, Git sync).
  */
 export const rulesRouter = createTRPCRouter({
   listRuleSets,
@@ -37,4 +43,10 @@ export const rulesRouter = createTRPCRouter({
   addRuleTest,
   previewAlertException,
   saveAlertException,
+  exportVersion: exportRuleSetVersion,
+  importFiles: importRuleSetFiles,
+  getGit: getRuleSetGit,
+  saveGit: saveRuleSetGit,
+  pushVersion: pushRuleSetVersion,
+  importBranch: importRuleSetBranch,
 });

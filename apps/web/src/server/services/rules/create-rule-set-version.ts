@@ -1,6 +1,6 @@
 import 'server-only';
 import { withDbErrors } from '../../errors/error-mapping';
-import { createRuleSetVersion as createVersionRow, getRuleSet } from '@peregrine/db';
+import { createRuleSetVersion as createVersionRow, getRuleSet, type NewVersionInput } from '@peregrine/db';
 import type { VerdictDiagnostic } from '@peregrine/engine';
 import { db } from '../../db';
 import { AppError } from '../../errors/app-error';
@@ -22,7 +22,13 @@ export interface SavedVersion {
  */
 export async function createRuleSetVersion(
   caller: RulesCaller,
-  input: { ruleSetId: string; files: { name: string; content: string }[]; message: string },
+  input: {
+    ruleSetId: string;
+    files: { name: string; content: string }[];
+    message: string;
+    /** Files from an archive, a folder or a Git branch: audited as an import. */
+    imported?: NewVersionInput['imported'];
+  },
 ): Promise<SavedVersion> {
   const set = await getRuleSet(db(), caller.organizationId, input.ruleSetId);
   if (!set) throw new AppError('NOT_FOUND', 'Rule set not found.');
@@ -39,6 +45,7 @@ export async function createRuleSetVersion(
         status: verdict.status,
         diagnostics: verdict.diagnostics,
         summary: verdict.summary,
+        ...(input.imported ? { imported: input.imported } : {}),
       },
       actorOf(caller),
     ),
