@@ -12,6 +12,8 @@ export const getRuleSetVersionOutput = z.object({
   status: versionStatus,
   createdAt: isoDate,
   author: person,
+  /** The Git commit the version was imported from. */
+  gitCommit: z.string().nullable(),
   // Stored JSON: kept when it has the expected shape, dropped otherwise (older rows).
   diagnostics: z.array(z.unknown()).transform((items) =>
     items.flatMap((item) => {

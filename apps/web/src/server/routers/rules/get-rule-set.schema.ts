@@ -14,6 +14,8 @@ export const getRuleSetOutput = z.object({
       createdAt: isoDate,
       author: person,
       summary: z.unknown(),
+      /** The Git commit the version was imported from. */
+      gitCommit: z.string().nullable(),
       errorCount: z.number().int(),
       warningCount: z.number().int(),
     }),
