@@ -11,6 +11,7 @@ import { useRulesAnalysis } from '@/features/editor/use-rules-analysis';
 import { PageHeader } from '@/features/shell/page-header';
 import { useTRPC } from '@/trpc/client';
 import styles from './rules.module.css';
+import { RulesAsCodePanel } from './rules-as-code-panel';
 import { EnvVersion, errorText, StatusBadge, TimeAgo } from './rules-ui';
 import { TestPanel } from './test-panel';
 
@@ -398,6 +399,16 @@ export function RuleSetWorkbench({ ruleSetId, role }: { ruleSetId: string; role:
             ) : null}
           </section>
 
+          <RulesAsCodePanel
+            ruleSetId={ruleSetId}
+            version={current ? { id: current.id, number: current.number } : null}
+            role={role}
+            onVersionCreated={(id) => {
+              setNotice(null);
+              router.replace(`${pathname}?version=${id}`, { scroll: false });
+            }}
+          />
+
           <section className="panel" aria-label="Versions">
             <div className={styles.sideHeader}>
               <h2>Versions</h2>
@@ -440,6 +451,17 @@ export function RuleSetWorkbench({ ruleSetId, role }: { ruleSetId: string; role:
                         <span className={styles.faint}>
                           {v.author?.name ?? 'System'}
                           {v.author?.kind === 'api_key' ? ' (API key)' : ''} · <TimeAgo iso={v.createdAt} />
+                          {v.gitCommit ? (
+                            <>
+                              {' · '}
+                              <span
+                                className={styles.gitCommit}
+                                title={`Imported from Git commit ${v.gitCommit}`}
+                              >
+                                git {v.gitCommit.slice(0, 7)}
+                              </span>
+                            </>
+                          ) : null}
                         </span>
                       </button>
                       {rollbackTargets.length > 0 ? (
