@@ -107,9 +107,10 @@ export async function issueTestSetupToken(databaseUrl: string): Promise<string> 
  * Each e2e file gets its own console: a fresh, migrated database and the production build served
  * by server.mjs on a free loopback port, stopped (and the database dropped) after the file. No file
  * depends on which ran before it (first-run setup in particular closes once per database).
- * With PEREGRINE_E2E_BASE_URL the tests drive that already running console instead.
+ * With PEREGRINE_E2E_BASE_URL the tests drive that already running console instead. `env` adds
+ * configuration (PEREGRINE_OUTBOUND_ALLOW for a test Git server on loopback, say).
  */
-export async function startConsole(): Promise<TestConsole> {
+export async function startConsole(options: { env?: Record<string, string> } = {}): Promise<TestConsole> {
   const external = process.env.PEREGRINE_E2E_BASE_URL;
   if (external) {
     return {
@@ -137,6 +138,7 @@ export async function startConsole(): Promise<TestConsole> {
       BETTER_AUTH_SECRET: randomBytes(32).toString('base64url'),
       BETTER_AUTH_URL: baseUrl,
       PEREGRINE_SECRET_KEY: randomBytes(32).toString('base64'),
+      ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

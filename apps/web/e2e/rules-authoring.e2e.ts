@@ -1,9 +1,16 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { type GitHttpServer, startGitHttpServer } from '../test/git-http-server';
 import { launchBrowser, screenshot } from './browser';
 import { startConsole } from './console';
 
-const { baseUrl, setupToken } = await startConsole();
+// The operator allows this machine's test Git server (loopback is refused otherwise).
+const { baseUrl, setupToken } = await startConsole({ env: { PEREGRINE_OUTBOUND_ALLOW: '127.0.0.1' } });
+const GIT_TOKEN = 'e2e-git-token-0123456789';
 // The first-run account of first-run.e2e.ts; this file creates it itself when it runs alone.
 const admin = {
   name: 'Ada Lovelace',
@@ -104,7 +111,12 @@ afterEach(async (context) => {
 
 afterAll(async () => {
   await browser?.close();
+  await git?.close();
+  rmSync(scratch, { recursive: true, force: true });
 });
+
+let git: GitHttpServer | undefined;
+const scratch = mkdtempSync(path.join(tmpdir(), 'rules-as-code-e2e-'));
 
 describe('rule authoring', () => {
   it('creates a rule set from the starter rules and opens it in the editor with hover docs', async () => {
@@ -343,6 +355,106 @@ describe('promotion with diff, environment override and rollback', () => {
     await activate.click();
     await page.waitForURL((url) => /\/rules\/[^/]+$/.test(url.pathname));
     await activeIn(page, 'staging', 'v4');
+  });
+
+  it('exports the version as a Falco rules folder and imports an archive and a folder as new versions', async () => {
+    const { page } = browser;
+    await page.goto(ruleSetUrl);
+    const panel = page.getByTestId('rules-as-code');
+    await panel.getByText('Export v4').waitFor();
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      panel.getByRole('link', { name: '.tar.gz' }).click(),
+    ]);
+    const archive = path.join(scratch, download.suggestedFilename());
+    await download.saveAs(archive);
+    expect(download.suggestedFilename()).toBe('Container-runtime-v4.tar.gz');
+    expect(execFileSync('tar', ['-tzf', archive], { encoding: 'utf8' })).toContain('tests/shells.yaml');
+
+    await page.getByTestId('import-archive').setInputFiles(archive);
+    await panel
+      .getByTestId('rules-as-code-notice')
+      .getByText(/Imported 2 files as version 5\./)
+      .waitFor();
+    await page.getByTestId('editor-status').getByText('v5').waitFor();
+
+    const folder = path.join(scratch, 'my-rules');
+    mkdirSync(path.join(folder, 'tests'), { recursive: true });
+    writeFileSync(path.join(folder, 'shells.yaml'), STARTER);
+    writeFileSync(path.join(folder, 'README.md'), '# our rules\n');
+    await page.getByTestId('import-folder').setInputFiles(folder);
+    await panel
+      .getByTestId('rules-as-code-notice')
+      .getByText(/Imported 1 file as version 6\./)
+      .waitFor();
+    await panel.getByText('README.md').waitFor();
+    await screenshot(page, 'rules-12-imported-folder');
+  });
+
+  it('syncs the rule set with a Git repository: settings, push, and import from the branch', async () => {
+    const { page } = browser;
+    git = await startGitHttpServer({ username: 'peregrine-bot', password: GIT_TOKEN });
+    git.createRepository('falco-rules');
+    const panel = page.getByTestId('rules-as-code');
+    await panel.getByRole('button', { name: 'Connect…' }).click();
+    const dialog = page.getByTestId('git-settings');
+    await dialog.getByLabel('Repository URL (HTTPS)').fill(git.urlOf('falco-rules'));
+    await dialog.getByLabel('User name').fill('peregrine-bot');
+    await dialog.getByLabel(/^Token/).fill(GIT_TOKEN);
+    await screenshot(page, 'rules-13-git-settings');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await panel
+      .getByTestId('git-remote')
+      .getByText(`${git.urlOf('falco-rules')} · main`)
+      .waitFor();
+
+    await panel.getByRole('button', { name: 'Push v6' }).click();
+    await panel
+      .getByTestId('git-last-sync')
+      .getByText(/^Pushed v6 as [0-9a-f]{7}/)
+      .waitFor();
+    const clone = path.join(scratch, 'clone');
+    git.git(['clone', '--quiet', git.pathOf('falco-rules'), clone]);
+    expect(git.git(['ls-files'], clone)).toBe('shells.yaml');
+    expect(git.git(['log', '-1', '--format=%an <%ae>|%s'], clone)).toBe(
+      `${admin.name} <${admin.email}>|Imported folder my-rules`,
+    );
+    await screenshot(page, 'rules-14-git-pushed');
+
+    writeFileSync(path.join(clone, 'shells.yaml'), fixedRules(STARTER));
+    git.git(['commit', '--quiet', '-am', 'Add the netcat rule'], clone);
+    git.git(['push', '--quiet', 'origin', 'main'], clone);
+    const head = git.git(['rev-parse', 'HEAD'], clone);
+    await panel.getByRole('button', { name: 'Import from main' }).click();
+    await panel
+      .getByTestId('rules-as-code-notice')
+      .getByText(`Imported ${head.slice(0, 7)} as version 7.`)
+      .waitFor();
+    await page
+      .getByTestId('version-list')
+      .getByText(`git ${head.slice(0, 7)}`)
+      .waitFor();
+    await page.getByTestId('editor-status').getByText('v7').waitFor();
+    await screenshot(page, 'rules-15-git-imported');
+  });
+
+  it('says why a Git import fails', async () => {
+    const { page } = browser;
+    const panel = page.getByTestId('rules-as-code');
+    await panel.getByRole('button', { name: 'Settings…' }).click();
+    const dialog = page.getByTestId('git-settings');
+    await dialog.getByLabel('Branch').fill('release');
+    await dialog.getByRole('button', { name: 'Save' }).click();
+    await panel.getByRole('button', { name: 'Import from release' }).click();
+    await panel
+      .getByRole('alert')
+      .getByText(`The branch release does not exist on ${git!.urlOf('falco-rules')}.`)
+      .waitFor();
+    await panel
+      .getByTestId('git-last-sync')
+      .getByText(/^Import failed: The branch release/)
+      .waitFor();
+    await screenshot(page, 'rules-16-git-error');
   });
 
   it('raised no uncaught errors in the browser along the way', () => {
