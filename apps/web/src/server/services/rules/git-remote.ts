@@ -46,9 +46,13 @@ export function consoleOutboundPolicy(): OutboundPolicy {
  * opened (after DNS), redirects are not followed (the smart HTTP protocol needs none), and
  * responses are bounded in size and time.
  */
-export function policyHttpClient(policy: OutboundPolicy): HttpClient {
+export function policyHttpClient(policy: OutboundPolicy): HttpClient & { close(): void } {
   const { httpAgent, httpsAgent } = policy.agents();
   return {
+    close() {
+      httpAgent.destroy();
+      httpsAgent.destroy();
+    },
     async request({ url, method = 'GET', headers = {}, body }) {
       const target = policy.checkUrl(url);
       const chunks: Uint8Array[] = [];
@@ -165,16 +169,25 @@ function authOf(target: GitRemoteTarget): { onAuth?: () => GitAuth; onAuthFailur
   return { onAuth: () => auth, onAuthFailure: () => ({ cancel: true }) };
 }
 
-/** Runs `work` with a throw-away bare repository whose `origin` is the target. */
-async function withScratch<T>(target: GitRemoteTarget, work: (gitdir: string) => Promise<T>): Promise<T> {
+/**
+ * Runs `work` with a throw-away bare repository whose `origin` is the target and an HTTP client
+ * under the policy; both are gone afterwards (folder removed, kept-alive sockets closed).
+ */
+async function withScratch<T>(
+  target: GitRemoteTarget,
+  policy: OutboundPolicy,
+  work: (gitdir: string, client: HttpClient) => Promise<T>,
+): Promise<T> {
   const gitdir = await mkdtemp(path.join(tmpdir(), 'peregrine-git-'));
+  const client = policyHttpClient(policy);
   try {
     await git.init({ fs, gitdir, bare: true, defaultBranch: target.branch });
     await git.addRemote({ fs, gitdir, remote: 'origin', url: target.url });
-    return await work(gitdir);
+    return await work(gitdir, client);
   } catch (error) {
     throw gitFailure(error, target);
   } finally {
+    client.close();
     await rm(gitdir, { recursive: true, force: true });
   }
 }
@@ -237,8 +250,7 @@ export async function readBranch(
   target: GitRemoteTarget,
   policy: OutboundPolicy = consoleOutboundPolicy(),
 ): Promise<{ commit: string; entries: RawEntry[] }> {
-  const client = policyHttpClient(policy);
-  return withScratch(target, async (gitdir) => {
+  return withScratch(target, policy, async (gitdir, client) => {
     const head = await remoteHead(target, client, false);
     if (!head) {
       throw new AppError(
@@ -294,8 +306,7 @@ export async function pushFiles(
   input: { files: { name: string; content: string }[]; author: GitAuthor; message: string },
   policy: OutboundPolicy = consoleOutboundPolicy(),
 ): Promise<{ commit: string; unchanged: boolean }> {
-  const client = policyHttpClient(policy);
-  return withScratch(target, async (gitdir) => {
+  return withScratch(target, policy, async (gitdir, client) => {
     const head = await remoteHead(target, client, true);
     let parentTree: string | null = null;
     if (head) {
