@@ -106,6 +106,7 @@ export {
   type StoreBatchResult,
   type StoredAlert,
 } from './repos/collector-store.js';
+export { parseJsonBigInt, parseJsonExact, stringifyJsonExact } from './repos/json-exact.js';
 export {
   consumeRateLimit,
   countRateLimit,
