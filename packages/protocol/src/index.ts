@@ -4,3 +4,4 @@ export * from './sensor-batch-v2.js';
 export * from './realtime.js';
 export * from './realtime-token.js';
 export * from './source-test-token.js';
+export * from './source-test-event.js';
