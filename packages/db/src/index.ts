@@ -239,6 +239,7 @@ export {
   deleteOrganizationCloudSource,
   getOrganizationCloudSource,
   listOrganizationCloudSources,
+  recordSourceTestEvent,
   rotateCloudSourceToken,
   updateOrganizationCloudSource,
 } from './repos/web-admin-sources.js';

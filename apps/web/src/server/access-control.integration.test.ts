@@ -191,6 +191,7 @@ const ACCESS: Record<string, Role | 'session' | 'public'> = {
   'sources.update': 'admin',
   'sources.rotateCredential': 'admin',
   'sources.delete': 'admin',
+  'sources.sendTestEvent': 'admin',
 };
 
 const ROLE_ORDER: readonly Role[] = ['viewer', 'triager', 'author', 'admin'];
@@ -466,6 +467,7 @@ describe("another organisation's API key", () => {
       'sources.update': { sourceId: ids.source, enabled: false },
       'sources.rotateCredential': { sourceId: ids.source },
       'sources.delete': { sourceId: ids.source },
+      'sources.sendTestEvent': { sourceId: ids.source },
     };
   });
 

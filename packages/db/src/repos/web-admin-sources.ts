@@ -275,3 +275,21 @@ export async function deleteOrganizationCloudSource(
     });
   });
 }
+
+/**
+ * Records that someone sent a source's test event (it raises real, tagged alerts): the outcome the
+ * collector answered, or why it could not be sent.
+ */
+export async function recordSourceTestEvent(
+  db: Db,
+  input: { organizationId: string; sourceId: string; outcome: Record<string, unknown> },
+  actor: Actor,
+): Promise<void> {
+  await recordAudit(db.prisma, actor, {
+    organizationId: input.organizationId,
+    action: 'source.test_event',
+    targetType: 'cloud_source',
+    targetId: input.sourceId,
+    after: input.outcome,
+  });
+}

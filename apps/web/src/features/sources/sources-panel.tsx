@@ -8,11 +8,14 @@ import { ConfirmButton, ErrorBanner, ShownOnce, TimeAgo } from '@/features/admin
 import type { RouterOutputs } from '@/features/members/router-types';
 import { useTRPC } from '@/trpc/client';
 import { KIND_LABEL, SourceForm } from './source-form';
+import { TestEventOutcome } from './test-event-outcome';
 
 type Source = RouterOutputs['sources']['list'][number];
 type Environment = { id: string; name: string; displayName: string };
 
 const ROTATABLE = new Set(['k8s_audit', 'falco', 'github', 'okta']);
+/** Kinds whose test event the collector can send (every kind it ingests). */
+const TESTABLE = new Set(['k8s_audit', 'falco', 'github', 'okta', 'aws_cloudtrail']);
 
 /** Stored credentials of a source, named, never their values. */
 function credentialsOf(source: Source): string[] {
@@ -114,6 +117,12 @@ export function SourcesPanel({
   const update = useMutation(trpc.sources.update.mutationOptions({ onSettled: refresh }));
   const rotate = useMutation(trpc.sources.rotateCredential.mutationOptions({ onSettled: refresh }));
   const remove = useMutation(trpc.sources.delete.mutationOptions({ onSettled: refresh }));
+  // Refreshed after: the source's "last event" moves with its test event.
+  const sendTest = useMutation(trpc.sources.sendTestEvent.mutationOptions({ onSettled: refresh }));
+  /** The last test event's outcome per source, shown under its row until dismissed by another. */
+  const [tested, setTested] = useState<
+    Record<string, { result: RouterOutputs['sources']['sendTestEvent'] | null; error: unknown }>
+  >({});
   const [adding, setAdding] = useState(false);
   const [editing, setEditing] = useState<string | null>(null);
   const [issued, setIssued] = useState<{ name: string; credential: string; source: Source } | null>(null);
@@ -124,8 +133,33 @@ export function SourcesPanel({
       setIssued({ name: result.source.name, credential: result.credential, source: result.source });
   };
 
+  const test = async (source: Source) => {
+    try {
+      const result = await sendTest.mutateAsync({ sourceId: source.id });
+      setTested((t) => ({ ...t, [source.id]: { result, error: null } }));
+    } catch (error) {
+      setTested((t) => ({ ...t, [source.id]: { result: null, error } }));
+    }
+  };
+
   const actions = (source: Source) => (
     <>
+      {TESTABLE.has(source.kind) ? (
+        <button
+          type="button"
+          className="button button-ghost"
+          onClick={() => void test(source)}
+          disabled={busy || sendTest.isPending || !source.enabled}
+          title={
+            source.enabled
+              ? 'Send a sample event for this source through the collector, the rules and the store'
+              : 'Enable the source to send a test event'
+          }
+          data-testid="send-test-event"
+        >
+          {sendTest.isPending && sendTest.variables?.sourceId === source.id ? 'Sending…' : 'Send test event'}
+        </button>
+      ) : null}
       <button
         type="button"
         className="button button-ghost"
@@ -164,6 +198,18 @@ export function SourcesPanel({
       />
     </>
   );
+
+  const outcome = (source: Source) => {
+    const last = tested[source.id];
+    return last ? (
+      <TestEventOutcome
+        sourceName={source.name}
+        environment={source.environment.name}
+        result={last.result}
+        error={last.error}
+      />
+    ) : null;
+  };
 
   const editor = (source: Source) =>
     editing === source.id ? (
@@ -240,7 +286,7 @@ export function SourcesPanel({
         rowTestId={(source) => `source-${source.name}`}
         columns={COLUMNS}
         actions={canManage ? actions : undefined}
-        detail={editor}
+        detail={(source) => editor(source) ?? outcome(source)}
       />
     </AdminPanel>
   );
