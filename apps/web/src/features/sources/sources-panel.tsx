@@ -1,7 +1,7 @@
 'use client';
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { type ReactNode, useState } from 'react';
 import { type AdminColumn, AdminPanel, AdminTable } from '@/features/admin/admin-panel';
 import styles from '@/features/admin/admin.module.css';
 import { ConfirmButton, ErrorBanner, ShownOnce, TimeAgo } from '@/features/admin/admin-ui';
@@ -41,55 +41,61 @@ function summaryOf(source: Source): string | null {
   return null;
 }
 
-const COLUMNS: readonly AdminColumn<Source>[] = [
-  {
-    header: 'Source',
-    cell: (source) => (
-      <>
-        {source.name} {source.enabled ? null : <span className="badge">disabled</span>}
-        <div className="field-hint">{KIND_LABEL[source.kind] ?? source.kind}</div>
-      </>
-    ),
-  },
-  { header: 'Environment', cell: (source) => source.environment.displayName },
-  {
-    header: 'Endpoint / credentials',
-    style: { whiteSpace: 'normal', wordBreak: 'break-all', minWidth: 260 },
-    cell: (source) => {
-      const credentials = credentialsOf(source);
-      const summary = summaryOf(source);
-      return (
+/** The table's columns; `testButton` adds a source's "Send test event" under its last event. */
+function columnsFor(testButton?: (source: Source) => ReactNode): AdminColumn<Source>[] {
+  return [
+    {
+      header: 'Source',
+      cell: (source) => (
         <>
-          {source.connection.endpoint ? (
-            <code className={styles.mono}>{source.connection.endpoint}</code>
-          ) : null}
-          {summary ? (
-            <div className={source.connection.endpoint ? 'field-hint' : undefined}>
-              <span className={styles.mono}>{source.connection.endpoint ? `polls ${summary}` : summary}</span>
+          {source.name} {source.enabled ? null : <span className="badge">disabled</span>}
+          <div className="field-hint">{KIND_LABEL[source.kind] ?? source.kind}</div>
+        </>
+      ),
+    },
+    { header: 'Environment', cell: (source) => source.environment.displayName },
+    {
+      header: 'Endpoint / credentials',
+      style: { whiteSpace: 'normal', wordBreak: 'break-all', minWidth: 260 },
+      cell: (source) => {
+        const credentials = credentialsOf(source);
+        const summary = summaryOf(source);
+        return (
+          <>
+            {source.connection.endpoint ? (
+              <code className={styles.mono}>{source.connection.endpoint}</code>
+            ) : null}
+            {summary ? (
+              <div className={source.connection.endpoint ? 'field-hint' : undefined}>
+                <span className={styles.mono}>
+                  {source.connection.endpoint ? `polls ${summary}` : summary}
+                </span>
+              </div>
+            ) : null}
+            <div className="field-hint">
+              {credentials.length ? credentials.join(', ') : 'no stored credentials'}
+            </div>
+          </>
+        );
+      },
+    },
+    {
+      header: 'Last event / error',
+      style: { whiteSpace: 'normal', maxWidth: 300 },
+      cell: (source) => (
+        <>
+          <TimeAgo iso={source.lastEventAt} never="no events yet" />
+          {source.lastError ? (
+            <div className={`field-hint ${styles.danger}`} title={source.lastErrorAt ?? undefined}>
+              {source.lastError}
             </div>
           ) : null}
-          <div className="field-hint">
-            {credentials.length ? credentials.join(', ') : 'no stored credentials'}
-          </div>
+          {testButton?.(source)}
         </>
-      );
+      ),
     },
-  },
-  {
-    header: 'Last event / error',
-    style: { whiteSpace: 'normal', maxWidth: 300 },
-    cell: (source) => (
-      <>
-        <TimeAgo iso={source.lastEventAt} never="no events yet" />
-        {source.lastError ? (
-          <div className={`field-hint ${styles.danger}`} title={source.lastErrorAt ?? undefined}>
-            {source.lastError}
-          </div>
-        ) : null}
-      </>
-    ),
-  },
-];
+  ];
+}
 
 /** Cloud sources per environment: add, edit (secrets write-only), enable, rotate credentials, delete. */
 export function SourcesPanel({
@@ -142,12 +148,13 @@ export function SourcesPanel({
     }
   };
 
-  const actions = (source: Source) => (
-    <>
-      {TESTABLE.has(source.kind) ? (
+  const testButton = (source: Source) =>
+    TESTABLE.has(source.kind) ? (
+      <div>
         <button
           type="button"
           className="button button-ghost"
+          style={{ marginTop: 4 }}
           onClick={() => void test(source)}
           disabled={busy || sendTest.isPending || !source.enabled}
           title={
@@ -159,7 +166,11 @@ export function SourcesPanel({
         >
           {sendTest.isPending && sendTest.variables?.sourceId === source.id ? 'Sending…' : 'Send test event'}
         </button>
-      ) : null}
+      </div>
+    ) : null;
+
+  const actions = (source: Source) => (
+    <>
       <button
         type="button"
         className="button button-ghost"
@@ -284,7 +295,7 @@ export function SourcesPanel({
         }
         rowKey={(source) => source.id}
         rowTestId={(source) => `source-${source.name}`}
-        columns={COLUMNS}
+        columns={columnsFor(canManage ? testButton : undefined)}
         actions={canManage ? actions : undefined}
         detail={(source) => editor(source) ?? outcome(source)}
       />

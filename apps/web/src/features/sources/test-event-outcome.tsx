@@ -32,7 +32,12 @@ export function TestEventOutcome({
 }) {
   if (error) {
     return (
-      <div className={`${styles.outcome} ${styles.failed}`} role="alert" data-testid="test-event-outcome">
+      <div
+        className={`${styles.outcome} ${styles.failed}`}
+        role="alert"
+        data-testid="test-event-outcome"
+        data-source={sourceName}
+      >
         <span className={styles.title}>The test event for {sourceName} was not sent</span>
         <span>{errorMessage(error)}</span>
       </div>
@@ -46,7 +51,12 @@ export function TestEventOutcome({
   );
   if (result.alerts.length > 0) {
     return (
-      <div className={`${styles.outcome} ${styles.fired}`} role="status" data-testid="test-event-outcome">
+      <div
+        className={`${styles.outcome} ${styles.fired}`}
+        role="status"
+        data-testid="test-event-outcome"
+        data-source={sourceName}
+      >
         <span className={styles.title}>Test event sent: {plural(result.alerts.length, 'alert')} raised</span>
         <span>
           The collector received {result.description}, ran it through this source's ingest and the
@@ -68,7 +78,12 @@ export function TestEventOutcome({
   }
   if (result.spooled || result.queued) {
     return (
-      <div className={`${styles.outcome} ${styles.quiet}`} role="status" data-testid="test-event-outcome">
+      <div
+        className={`${styles.outcome} ${styles.quiet}`}
+        role="status"
+        data-testid="test-event-outcome"
+        data-source={sourceName}
+      >
         <span className={styles.title}>Test event accepted: its alert follows</span>
         <span>
           {result.spooled
@@ -81,7 +96,12 @@ export function TestEventOutcome({
     );
   }
   return (
-    <div className={`${styles.outcome} ${styles.quiet}`} role="status" data-testid="test-event-outcome">
+    <div
+      className={`${styles.outcome} ${styles.quiet}`}
+      role="status"
+      data-testid="test-event-outcome"
+      data-source={sourceName}
+    >
       <span className={styles.title}>Test event accepted, but no alert was raised</span>
       <span>{result.reason ?? 'No rule matched the test event.'}</span>
       <span className="field-hint">
