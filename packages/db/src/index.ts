@@ -72,6 +72,7 @@ export {
 } from './repos/sources-secrets.js';
 export {
   findSensorByKey,
+  getSensorIdentity,
   getSensorStatus,
   hashSensorKey,
   type RegisteredSensor,

@@ -11,8 +11,9 @@ import { z } from 'zod';
 export const TEST_EVENT_TAG = 'peregrine_test_event';
 
 export const SourceTestEventResultSchema = z.object({
+  /** The cloud source's or sensor's id. */
   sourceId: z.string(),
-  /** The source's kind (`k8s_audit`, `github`, `okta`, `aws_cloudtrail`, `falco`). */
+  /** The source's kind (`k8s_audit`, `github`, `okta`, `aws_cloudtrail`, `falco`; `syscall` for a sensor). */
   kind: z.string(),
   /** What was sent, in a sentence. */
   description: z.string(),

@@ -1,9 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import { signRealtimeToken, verifyRealtimeToken } from './realtime-token.js';
-import { SourceTestTokenError, signSourceTestToken, verifySourceTestToken } from './source-test-token.js';
+import {
+  SourceTestTokenError,
+  signSourceTestToken,
+  sourceTestEventPath,
+  verifySourceTestToken,
+} from './source-test-token.js';
 
 const SECRET = 'a-test-secret-of-enough-length';
 const claims = {
+  target: 'source' as const,
   sourceId: 's1',
   organizationId: 'o1',
   subject: 'u1',
@@ -36,6 +42,11 @@ describe('source test tokens', () => {
     expect(await code(verifySourceTestToken(forged, SECRET, 1_000))).toBe('BAD_SIGNATURE');
     expect(await code(verifySourceTestToken(token, SECRET, 2_000_000_001))).toBe('EXPIRED');
     await expect(verifySourceTestToken('x', SECRET)).rejects.toBeInstanceOf(SourceTestTokenError);
+  });
+
+  it('name their target: a sensor path and a source path', () => {
+    expect(sourceTestEventPath('s1')).toBe('/v1/sources/s1/test-event');
+    expect(sourceTestEventPath('s1', 'sensor')).toBe('/v1/sensors/s1/test-event');
   });
 
   it('never verify as a realtime token, nor a realtime token as one', async () => {

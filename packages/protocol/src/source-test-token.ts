@@ -1,15 +1,22 @@
 /**
- * Short-lived tokens the console issues when someone asks for a source's test event: the
- * collector's `POST /v1/sources/:sourceId/test-event` takes one in place of the source's own
- * credential (which is stored hashed or encrypted, so the console cannot present it). A token
- * names one source of one organisation, lives a minute and is spent by its first use. Signed like
- * realtime tokens (hmac-token.ts) but for their own purpose: neither kind verifies as the other.
+ * Short-lived tokens the console issues when someone asks for a test event of one source of
+ * events: the collector's `POST /v1/sources/:id/test-event` (a cloud source) or
+ * `POST /v1/sensors/:id/test-event` (a sensor) takes one in place of the source's or sensor's own
+ * credential (stored hashed or encrypted, so the console cannot present it). A token names one
+ * cloud source or sensor of one organisation, lives a minute and is spent by its first use.
+ * Signed like realtime tokens (hmac-token.ts) but for their own purpose: neither kind verifies as
+ * the other.
  */
 
 import { signClaims, verifyClaims } from './hmac-token.js';
 
-/** What a source test token grants: one test event for one source. */
+/** What a test event is for: a cloud source, or a sensor (the `syscall` source of one host). */
+export type TestEventTarget = 'source' | 'sensor';
+
+/** What a source test token grants: one test event for one cloud source or sensor. */
 export interface SourceTestClaims {
+  target: TestEventTarget;
+  /** The cloud source's or sensor's id (`target` says which). */
   sourceId: string;
   organizationId: string;
   /** Who asked (a user id, or `api_key:<id>`), for the collector's log. */
@@ -39,15 +46,16 @@ export const SOURCE_TEST_TOKEN_TTL_SECONDS = 60;
 
 const PURPOSE = 'peregrine.source-test-event:';
 
-/** The path of a source's test-event endpoint on the collector. */
-export function sourceTestEventPath(sourceId: string): string {
-  return `/v1/sources/${encodeURIComponent(sourceId)}/test-event`;
+/** The path of a cloud source's (or a sensor's) test-event endpoint on the collector. */
+export function sourceTestEventPath(sourceId: string, target: TestEventTarget = 'source'): string {
+  return `/v1/${target === 'sensor' ? 'sensors' : 'sources'}/${encodeURIComponent(sourceId)}/test-event`;
 }
 
 function isClaims(v: unknown): v is SourceTestClaims {
   if (typeof v !== 'object' || v === null) return false;
   const c = v as Record<string, unknown>;
   return (
+    (c.target === 'source' || c.target === 'sensor') &&
     typeof c.sourceId === 'string' &&
     typeof c.organizationId === 'string' &&
     typeof c.subject === 'string' &&
@@ -63,6 +71,7 @@ export function signSourceTestToken(claims: SourceTestClaims, secret: string): P
   return signClaims(
     PURPOSE,
     {
+      target: claims.target,
       sourceId: claims.sourceId,
       organizationId: claims.organizationId,
       subject: claims.subject,

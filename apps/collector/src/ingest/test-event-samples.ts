@@ -200,6 +200,55 @@ const SAMPLES: Partial<Record<SourceKind, (context: SampleContext) => TestEventS
   falco,
 };
 
+/**
+ * A sensor's test event: a version-1 batch (`POST /v1/sensor/events` body) with one read of
+ * `/etc/shadow` by a process named `peregrine-test-event` on the sensor's host: "Sensitive File
+ * Opened for Reading" (WARNING). It shows the collector, the rules and the console working for the
+ * sensor's environment; it does not exercise the sensor's capture on the host.
+ */
+export function sensorTestEventSample({
+  id,
+  now,
+  sensorName,
+  hostname,
+}: {
+  id: string;
+  now: number;
+  sensorName: string;
+  hostname: string;
+}): TestEventSample {
+  const ts = (BigInt(now) * 1_000_000n + (process.hrtime.bigint() % 1_000_000n)).toString();
+  const event = {
+    ts,
+    type: 'openat',
+    dir: '<',
+    res: 5,
+    args: [
+      ['fd', '5'],
+      ['dirfd', 'AT_FDCWD'],
+      ['name', '/etc/shadow'],
+      ['flags', 'O_RDONLY'],
+      ['mode', '0'],
+    ],
+    hostname,
+    proc: {
+      pid: 4242,
+      ppid: 1,
+      name: TEST_EVENT_ACTOR,
+      exe: `/usr/local/bin/${TEST_EVENT_ACTOR}`,
+      args: ['/etc/shadow'],
+      uid: 0,
+      user: 'root',
+    },
+    fd: { num: 5, type: 'file', name: '/etc/shadow', openFlags: 'O_RDONLY' },
+  };
+  return {
+    bytes: json({ sensorId: sensorName, batchId: `${TEST_EVENT_TAG}-${id}`, seq: 0, events: [event] }),
+    expectedRule: 'Sensitive File Opened for Reading',
+    description: `a sensor event: ${TEST_EVENT_ACTOR} read /etc/shadow on ${hostname} (made by the collector, not captured on the host)`,
+  };
+}
+
 /** The sample for a source kind; undefined for a kind without one. */
 export function testEventSample(kind: SourceKind, context: SampleContext): TestEventSample | undefined {
   return SAMPLES[kind]?.(context);

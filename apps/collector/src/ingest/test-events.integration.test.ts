@@ -62,11 +62,12 @@ afterAll(async () => {
 /** A token as the console signs it (apps/web/src/server/services/sources/send-test-event.ts). */
 function token(
   sourceId: string,
-  claims: Partial<{ organizationId: string; exp: number; nonce: string }> = {},
+  claims: Partial<{ organizationId: string; exp: number; nonce: string; target: 'source' | 'sensor' }> = {},
   key = secret,
 ): Promise<string> {
   return signSourceTestToken(
     {
+      target: 'source',
       sourceId,
       organizationId: world.organizationId,
       subject: 'user-1',
@@ -78,8 +79,8 @@ function token(
   );
 }
 
-async function send(sourceId: string, bearer: string | null) {
-  const res = await fetch(`${base}${sourceTestEventPath(sourceId)}`, {
+async function send(sourceId: string, bearer: string | null, target: 'source' | 'sensor' = 'source') {
+  const res = await fetch(`${base}${sourceTestEventPath(sourceId, target)}`, {
     method: 'POST',
     headers: bearer ? { authorization: `Bearer ${bearer}` } : {},
   });
@@ -201,6 +202,44 @@ describe('POST /v1/sources/:id/test-event', () => {
       secret,
     );
     expect((await send(id, realtime)).status).toBe(401);
+  });
+
+  it('sensor: fires "Sensitive File Opened for Reading" on the sensor\'s host, tagged, from the sensor', async () => {
+    const sensorId = world.sensor.sensorId;
+    await world.db.prisma.sensor.update({ where: { id: sensorId }, data: { hostname: 'node-1.example' } });
+    // A source token does not open the sensor's endpoint, nor a sensor token a source's.
+    expect((await send(sensorId, await token(sensorId), 'sensor')).status).toBe(403);
+    const k8s = sources.k8s_audit as string;
+    expect((await send(k8s, await token(k8s, { target: 'sensor' }))).status).toBe(403);
+    const { status, body } = await send(sensorId, await token(sensorId, { target: 'sensor' }), 'sensor');
+    expect(status, JSON.stringify(body)).toBe(200);
+    const result = SourceTestEventResultSchema.parse(body);
+    expect(result).toMatchObject({ sourceId: sensorId, kind: 'syscall', accepted: 1, reason: null });
+    expect(result.alerts.map((a) => [a.rule, a.priority])).toEqual([
+      ['Sensitive File Opened for Reading', 'warning'],
+    ]);
+    const stored = await world.db.prisma.alert.findUniqueOrThrow({
+      where: { id: BigInt(result.alerts[0]?.id as string) },
+      select: { sensorId: true, hostname: true, tags: true, output: true },
+    });
+    expect(stored.sensorId).toBe(sensorId);
+    expect(stored.hostname).toBe('node-1.example');
+    expect(stored.tags).toContain(TEST_EVENT_TAG);
+    expect(stored.output).toContain('process=peregrine-test-event');
+  });
+
+  it('refuses a revoked sensor, and another organisation’s token for it', async () => {
+    const sensorId = world.sensor.sensorId;
+    const other = { target: 'sensor' as const, organizationId: randomUUID() };
+    expect((await send(sensorId, await token(sensorId, other), 'sensor')).status).toBe(404);
+    await world.db.prisma.sensor.update({ where: { id: sensorId }, data: { revokedAt: new Date() } });
+    try {
+      const { status, body } = await send(sensorId, await token(sensorId, { target: 'sensor' }), 'sensor');
+      expect(status).toBe(403);
+      expect(JSON.stringify(body)).toContain('is revoked');
+    } finally {
+      await world.db.prisma.sensor.update({ where: { id: sensorId }, data: { revokedAt: null } });
+    }
   });
 
   it('refuses a disabled source and says so', async () => {

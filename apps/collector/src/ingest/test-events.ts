@@ -1,25 +1,36 @@
 import { randomUUID } from 'node:crypto';
-import { type SourceTestEventResult, SourceTestTokenError, verifySourceTestToken } from '@peregrine/protocol';
+import { getSensorIdentity } from '@peregrine/db';
+import {
+  type SourceTestClaims,
+  type SourceTestEventResult,
+  SourceTestTokenError,
+  type TestEventTarget,
+  verifySourceTestToken,
+} from '@peregrine/protocol';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { CollectorError } from '../http/errors.js';
 import type { RulesCache } from '../pipeline/rules-cache.js';
-import type { IngestEvent, SubmitResult } from '../pipeline/types.js';
+import { BackpressureError, type IngestEvent, type SubmitResult } from '../pipeline/types.js';
 import { CLOUDTRAIL_SOURCE, decodeLogFile } from './cloudtrail-records.js';
 import { decodeFalcoBody } from './falco.js';
 import { decodeGithubPayload, GITHUB_SOURCE, githubEvent, githubStoredPayload } from './github.js';
 import { decodeAuditBody, K8S_AUDIT_SOURCE } from './k8s-audit.js';
 import { decodeOktaPage, OKTA_SOURCE } from './okta.js';
 import type { IngestModule } from './register.js';
+import { sensorIngestEvents } from './sensor.js';
+import { decodeSensorBatch } from './sensor-batch.js';
 import { parseJsonBody } from './shared/http.js';
 import { isRecord } from './shared/plugin-event.js';
 import type { ResolvedSource } from './shared/source-store.js';
 import { type CloudIngestDeps, submitCloudEvents, submitExternalAlerts } from './shared/submit.js';
 import { dbIngestDeps } from './shared/wiring.js';
-import { type TestEventSample, testEventSample } from './test-event-samples.js';
+import { sensorTestEventSample, type TestEventSample, testEventSample } from './test-event-samples.js';
 
 /**
  * A source's test event, asked for from the console ("Send test event", like falcosidekick's test
- * event): `POST /v1/sources/:sourceId/test-event` with `Authorization: Bearer <source test token>`.
+ * event): `POST /v1/sources/:sourceId/test-event` with `Authorization: Bearer <source test token>`,
+ * and likewise `POST /v1/sensors/:sensorId/test-event` for a sensor (its environment's syscall
+ * rules: the event is made by the collector, the sensor's capture on the host is not involved).
  *
  * The console cannot present the source's own credential (stored hashed or encrypted), so it signs
  * a token for this one source with the secret both share (PEREGRINE_SECRET_KEY,
@@ -36,8 +47,20 @@ import { type TestEventSample, testEventSample } from './test-event-samples.js';
 
 export const TEST_EVENT_SOURCE = 'test_event';
 
+/** A sensor as its test event needs it. */
+export interface TestEventSensor {
+  sensorId: string;
+  organizationId: string;
+  environmentId: string;
+  name: string;
+  hostname: string | null;
+  revoked: boolean;
+}
+
 export interface TestEventDeps extends CloudIngestDeps {
   rules: Pick<RulesCache, 'get'>;
+  /** A sensor by id (revoked or not), or null. */
+  sensor(sensorId: string): Promise<TestEventSensor | null>;
   /** PEREGRINE_SECRET_KEY; without it every test token is refused. */
   secret: string | undefined;
   now?: () => number;
@@ -125,7 +148,7 @@ async function submitSample(
 /** Why a test event stored no alert, from the environment's compiled rules. */
 async function whyNoAlert(
   deps: TestEventDeps,
-  source: ResolvedSource,
+  source: Pick<ResolvedSource, 'environmentId'> & { kind: string },
   engineSource: string,
   rule: string,
 ): Promise<string> {
@@ -140,37 +163,73 @@ async function whyNoAlert(
   return `The event was accepted and "${rule}" is active, but it did not match: an exception, or a list or macro override of this environment, excludes the test event.`;
 }
 
-/** Registers `POST /v1/sources/:sourceId/test-event`. */
+/** What a test event stored, as the console reads it. */
+function answerOf(
+  target: { id: string; kind: string },
+  sample: TestEventSample,
+  result: SubmitResult,
+  reason: string | null,
+): SourceTestEventResult {
+  return {
+    sourceId: target.id,
+    kind: target.kind,
+    description: sample.description,
+    expectedRule: sample.expectedRule,
+    accepted: result.accepted,
+    duplicates: result.duplicates,
+    rejected: result.rejected?.length ?? 0,
+    alerts: result.storedAlerts ?? [],
+    spooled: result.spooled === true,
+    queued: result.queued === true,
+    reason,
+  };
+}
+
+/** True when nothing was stored and nothing is coming: the answer then says why. */
+const nothingFired = (result: SubmitResult) =>
+  (result.storedAlerts ?? []).length === 0 && result.spooled !== true && result.queued !== true;
+
+/**
+ * Registers `POST /v1/sources/:sourceId/test-event` (cloud sources) and
+ * `POST /v1/sensors/:sensorId/test-event` (a sensor's environment, as if the sensor had sent it).
+ */
 export async function registerTestEventRoutes(app: FastifyInstance, deps: TestEventDeps): Promise<void> {
   const spent = new SpentTokens();
   const now = deps.now ?? Date.now;
+
+  /** The token's claims, once it is proven to be the console's, unspent and for `target` `id`. */
+  const authorize = async (req: FastifyRequest, target: TestEventTarget, id: string, nowMs: number) => {
+    if (!deps.secret) {
+      throw new CollectorError(
+        'UNAVAILABLE',
+        "PEREGRINE_SECRET_KEY is not set on the collector: it cannot check the console's test-event tokens",
+      );
+    }
+    const token = bearer(req);
+    if (!token)
+      throw new CollectorError('UNAUTHENTICATED', 'missing test-event token (Authorization: Bearer)');
+    let claims: SourceTestClaims;
+    try {
+      claims = await verifySourceTestToken(token, deps.secret, nowMs / 1000);
+    } catch (err) {
+      if (err instanceof SourceTestTokenError)
+        throw new CollectorError('UNAUTHENTICATED', `test-event token refused: ${err.message}`);
+      throw err;
+    }
+    if (claims.target !== target || claims.sourceId !== id)
+      throw new CollectorError('FORBIDDEN', `this test-event token is for another ${target}`);
+    if (!spent.spend(claims.nonce, claims.exp, nowMs / 1000))
+      throw new CollectorError('UNAUTHENTICATED', 'this test-event token was used already');
+    return claims;
+  };
+
   app.post(
     '/v1/sources/:sourceId/test-event',
     { config: { source: TEST_EVENT_SOURCE } },
     async (req: FastifyRequest<{ Params: { sourceId: string } }>): Promise<SourceTestEventResult> => {
-      if (!deps.secret) {
-        throw new CollectorError(
-          'UNAVAILABLE',
-          "PEREGRINE_SECRET_KEY is not set on the collector: it cannot check the console's test-event tokens",
-        );
-      }
-      const token = bearer(req);
-      if (!token)
-        throw new CollectorError('UNAUTHENTICATED', 'missing test-event token (Authorization: Bearer)');
       const nowMs = now();
-      let claims: Awaited<ReturnType<typeof verifySourceTestToken>>;
-      try {
-        claims = await verifySourceTestToken(token, deps.secret, nowMs / 1000);
-      } catch (err) {
-        if (err instanceof SourceTestTokenError)
-          throw new CollectorError('UNAUTHENTICATED', `test-event token refused: ${err.message}`);
-        throw err;
-      }
       const { sourceId } = req.params;
-      if (claims.sourceId !== sourceId)
-        throw new CollectorError('FORBIDDEN', 'this test-event token is for another source');
-      if (!spent.spend(claims.nonce, claims.exp, nowMs / 1000))
-        throw new CollectorError('UNAUTHENTICATED', 'this test-event token was used already');
+      const claims = await authorize(req, 'source', sourceId, nowMs);
       const source = await deps.sources.byId(sourceId);
       if (!source || source.organizationId !== claims.organizationId)
         throw new CollectorError('UNKNOWN_SOURCE', `no source ${JSON.stringify(sourceId)}`);
@@ -184,29 +243,64 @@ export async function registerTestEventRoutes(app: FastifyInstance, deps: TestEv
       if (!sample)
         throw new CollectorError('UNSUPPORTED_SOURCE', `${source.kind} sources have no test event`);
       const { result, engineSource } = await submitSample(deps, source, sample, id, nowMs);
-      const spooled = result.spooled === true;
-      const queued = result.queued === true;
-      const alerts = result.storedAlerts ?? [];
+      const reason = nothingFired(result)
+        ? await whyNoAlert(deps, source, engineSource, sample.expectedRule)
+        : null;
       req.log.info(
-        { sourceId, kind: source.kind, subject: claims.subject, alerts: alerts.length, spooled, queued },
+        { sourceId, kind: source.kind, subject: claims.subject, alerts: result.storedAlerts?.length ?? 0 },
         'test event sent',
       );
-      return {
-        sourceId,
-        kind: source.kind,
-        description: sample.description,
-        expectedRule: sample.expectedRule,
-        accepted: result.accepted,
-        duplicates: result.duplicates,
-        rejected: result.rejected?.length ?? 0,
-        alerts,
-        spooled,
-        queued,
-        reason:
-          alerts.length === 0 && !spooled && !queued
-            ? await whyNoAlert(deps, source, engineSource, sample.expectedRule)
-            : null,
-      };
+      return answerOf({ id: sourceId, kind: source.kind }, sample, result, reason);
+    },
+  );
+
+  app.post(
+    '/v1/sensors/:sensorId/test-event',
+    { config: { source: TEST_EVENT_SOURCE } },
+    async (req: FastifyRequest<{ Params: { sensorId: string } }>): Promise<SourceTestEventResult> => {
+      const nowMs = now();
+      const { sensorId } = req.params;
+      const claims = await authorize(req, 'sensor', sensorId, nowMs);
+      const sensor = await deps.sensor(sensorId);
+      if (!sensor || sensor.organizationId !== claims.organizationId)
+        throw new CollectorError('UNKNOWN_SOURCE', `no sensor ${JSON.stringify(sensorId)}`);
+      if (sensor.revoked)
+        throw new CollectorError('FORBIDDEN', `sensor "${sensor.name}" is revoked: its events are refused`);
+      const sample = sensorTestEventSample({
+        id: randomUUID(),
+        now: nowMs,
+        sensorName: sensor.name,
+        hostname: sensor.hostname ?? sensor.name,
+      });
+      // The sensor stream's own decoding and keys, then the pipeline with the sensor as origin.
+      const batch = decodeSensorBatch(JSON.parse(sample.bytes.toString('utf8')));
+      decodedAll('sensor', batch.rejected.length, batch.events.length);
+      const { events } = sensorIngestEvents(sensor.sensorId, batch);
+      deps.metrics.eventsIn.inc({ source: 'syscall' }, events.length);
+      const result = await deps.pipeline
+        .submitEvents(
+          {
+            organizationId: sensor.organizationId,
+            environmentId: sensor.environmentId,
+            sensorId: sensor.sensorId,
+          },
+          asTest(events),
+          { batchId: batch.batchId, receivedAt: nowMs },
+        )
+        .catch((err: unknown) => {
+          if (err instanceof BackpressureError)
+            throw new CollectorError('BUSY', err.message, err.retryAfterSeconds);
+          throw err;
+        });
+      const fake = { environmentId: sensor.environmentId, kind: 'syscall' } as const;
+      const reason = nothingFired(result)
+        ? await whyNoAlert(deps, fake, 'syscall', sample.expectedRule)
+        : null;
+      req.log.info(
+        { sensorId, subject: claims.subject, alerts: result.storedAlerts?.length ?? 0 },
+        'sensor test event sent',
+      );
+      return answerOf({ id: sensorId, kind: 'syscall' }, sample, result, reason);
     },
   );
 }
@@ -220,6 +314,7 @@ export function testEventIngest(): IngestModule {
         ...dbIngestDeps(ctx),
         rules: ctx.rules,
         secret: ctx.env.PEREGRINE_SECRET_KEY,
+        sensor: (sensorId) => getSensorIdentity(ctx.db, sensorId),
       }),
   };
 }
