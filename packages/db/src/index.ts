@@ -230,6 +230,7 @@ export {
   recordAuditEntry,
 } from './repos/web-admin-audit.js';
 export {
+  getOrganizationSensor,
   listOrganizationSensors,
   revokeOrganizationSensor,
   type SensorListItem,
@@ -240,7 +241,7 @@ export {
   deleteOrganizationCloudSource,
   getOrganizationCloudSource,
   listOrganizationCloudSources,
-  recordSourceTestEvent,
+  recordTestEvent,
   rotateCloudSourceToken,
   updateOrganizationCloudSource,
 } from './repos/web-admin-sources.js';

@@ -186,6 +186,7 @@ const ACCESS: Record<string, Role | 'session' | 'public'> = {
   'sensors.getCoverage': 'viewer',
   'sensors.register': 'admin',
   'sensors.revoke': 'admin',
+  'sensors.sendTestEvent': 'admin',
   'sources.list': 'viewer',
   'sources.create': 'admin',
   'sources.update': 'admin',
@@ -458,6 +459,7 @@ describe("another organisation's API key", () => {
       'sensors.getCoverage': { environment: null },
       'sensors.register': { environmentId: ids.staging, name: 'intruder-node' },
       'sensors.revoke': { sensorId: ids.sensor },
+      'sensors.sendTestEvent': { sensorId: ids.sensor },
       'sources.list': undefined,
       'sources.create': {
         environmentId: ids.staging,

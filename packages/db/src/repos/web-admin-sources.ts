@@ -277,19 +277,24 @@ export async function deleteOrganizationCloudSource(
 }
 
 /**
- * Records that someone sent a source's test event (it raises real, tagged alerts): the outcome the
- * collector answered, or why it could not be sent.
+ * Records that someone sent a test event of a cloud source or a sensor (it raises real, tagged
+ * alerts): the outcome the collector answered, or why it could not be sent.
  */
-export async function recordSourceTestEvent(
+export async function recordTestEvent(
   db: Db,
-  input: { organizationId: string; sourceId: string; outcome: Record<string, unknown> },
+  input: {
+    organizationId: string;
+    target: 'source' | 'sensor';
+    targetId: string;
+    outcome: Record<string, unknown>;
+  },
   actor: Actor,
 ): Promise<void> {
   await recordAudit(db.prisma, actor, {
     organizationId: input.organizationId,
-    action: 'source.test_event',
-    targetType: 'cloud_source',
-    targetId: input.sourceId,
+    action: `${input.target}.test_event`,
+    targetType: input.target === 'sensor' ? 'sensor' : 'cloud_source',
+    targetId: input.targetId,
     after: input.outcome,
   });
 }

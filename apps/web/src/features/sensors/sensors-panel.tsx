@@ -6,6 +6,7 @@ import { AdminPanel, AdminTable, InlineForm, SelectField, TextField } from '@/fe
 import styles from '@/features/admin/admin.module.css';
 import { ConfirmButton, ErrorBanner, ShownOnce, TimeAgo } from '@/features/admin/admin-ui';
 import type { RouterOutputs } from '@/features/members/router-types';
+import { TestEventOutcome } from '@/features/sources/test-event-outcome';
 import { useTRPC } from '@/trpc/client';
 
 type Sensor = RouterOutputs['sensors']['list'][number];
@@ -102,6 +103,19 @@ export function SensorsPanel({
   const refresh = () => queryClient.invalidateQueries(trpc.sensors.list.queryFilter());
   const register = useMutation(trpc.sensors.register.mutationOptions({ onSettled: refresh }));
   const revoke = useMutation(trpc.sensors.revoke.mutationOptions({ onSettled: refresh }));
+  const sendTest = useMutation(trpc.sensors.sendTestEvent.mutationOptions());
+  /** The last test event's outcome per sensor, shown under its row. */
+  const [tested, setTested] = useState<
+    Record<string, { result: RouterOutputs['sensors']['sendTestEvent'] | null; error: unknown }>
+  >({});
+  const test = async (sensor: Sensor) => {
+    try {
+      const result = await sendTest.mutateAsync({ sensorId: sensor.id });
+      setTested((t) => ({ ...t, [sensor.id]: { result, error: null } }));
+    } catch (error) {
+      setTested((t) => ({ ...t, [sensor.id]: { result: null, error } }));
+    }
+  };
   const [environmentId, setEnvironmentId] = useState(defaultEnvironmentId ?? environments[0]?.id ?? '');
   const [registered, setRegistered] = useState<{ name: string; command: string } | null>(null);
 
@@ -205,15 +219,40 @@ export function SensorsPanel({
           canManage
             ? (sensor) =>
                 sensor.state === 'revoked' ? null : (
-                  <ConfirmButton
-                    label="Revoke"
-                    confirmLabel="Revoke key"
-                    disabled={revoke.isPending}
-                    onConfirm={() => revoke.mutate({ sensorId: sensor.id })}
-                  />
+                  <>
+                    <button
+                      type="button"
+                      className="button button-ghost"
+                      onClick={() => void test(sensor)}
+                      disabled={sendTest.isPending}
+                      title="The collector makes a marked event on this sensor's host and runs it through the environment's rules (the sensor's capture is not involved)"
+                      data-testid="send-test-event"
+                    >
+                      {sendTest.isPending && sendTest.variables?.sensorId === sensor.id
+                        ? 'Sending…'
+                        : 'Send test event'}
+                    </button>
+                    <ConfirmButton
+                      label="Revoke"
+                      confirmLabel="Revoke key"
+                      disabled={revoke.isPending}
+                      onConfirm={() => revoke.mutate({ sensorId: sensor.id })}
+                    />
+                  </>
                 )
             : undefined
         }
+        detail={(sensor) => {
+          const last = tested[sensor.id];
+          return last ? (
+            <TestEventOutcome
+              sourceName={sensor.name}
+              environment={sensor.environment.name}
+              result={last.result}
+              error={last.error}
+            />
+          ) : null;
+        }}
       />
     </AdminPanel>
   );

@@ -114,6 +114,23 @@ describe('sources.sendTestEvent', () => {
     expect((error as Error).message).toContain('"switched-off" is disabled');
   });
 
+  it("sends a sensor's test event for its environment, refused to viewers and other organisations", async () => {
+    const sensor = await db.registerSensor(handle(), { environmentId, name: 'node-7' });
+    expect(await appCodeOf(viewer.sensors.sendTestEvent({ sensorId: sensor.sensorId }))).toBe(
+      'INSUFFICIENT_ROLE',
+    );
+    expect(await appCodeOf(intruder.sensors.sendTestEvent({ sensorId: sensor.sensorId }))).toBe('NOT_FOUND');
+    const result = await admin.sensors.sendTestEvent({ sensorId: sensor.sensorId });
+    expect(result).toMatchObject({ sourceId: sensor.sensorId, kind: 'syscall', accepted: 1, alerts: [] });
+    // No rule set is active in this organisation's environments.
+    expect(result.reason).toContain('no rules are active in this environment');
+    expect(
+      await handle().prisma.auditLog.count({
+        where: { action: 'sensor.test_event', targetId: sensor.sensorId },
+      }),
+    ).toBe(1);
+  });
+
   it('says so when the collector does not answer', async () => {
     const falco = await source('falco', 'unreachable');
     await stopProcess(collector);

@@ -1,93 +1,29 @@
 import 'server-only';
-import { randomBytes } from 'node:crypto';
-import { getOrganizationCloudSource, recordSourceTestEvent } from '@peregrine/db';
-import {
-  SOURCE_TEST_TOKEN_TTL_SECONDS,
-  type SourceTestEventResult,
-  SourceTestEventResultSchema,
-  signSourceTestToken,
-  sourceTestEventPath,
-} from '@peregrine/protocol';
-import { serverEnv } from '@/env';
+import { getOrganizationCloudSource } from '@peregrine/db';
+import type { SourceTestEventResult } from '@peregrine/protocol';
 import { db } from '../../db';
 import { AppError } from '../../errors/app-error';
-import { appErrorFromCollector, collectorUnreachable, withDbErrors } from '../../errors/error-mapping';
+import { withDbErrors } from '../../errors/error-mapping';
 import type { RequestActor } from '../../trpc';
-import { auditActor } from '../audit/audit-actor';
-
-/** How long the console waits for the collector (a test event is one event: it answers in ms). */
-const COLLECTOR_TIMEOUT_MS = 15_000;
+import { requestTestEvent } from './request-test-event';
 
 /**
- * Sends a source's test event: the console signs a one-use token for this source (the
- * source's own credential is stored hashed or encrypted, so it cannot be presented) and asks the
- * collector, which builds the kind's sample and sends it through the real ingest path
- * (apps/collector/src/ingest/test-events.ts). Returns what the collector answered: the alerts
- * raised, or why there are none. Recorded in the audit log either way.
+ * Sends a cloud source's test event: a marked sample of the source's kind through the collector's
+ * real ingest path. Returns the alerts it raised, or why there are none.
  */
 export async function sendTestEvent(input: {
   organizationId: string;
   sourceId: string;
   actor: RequestActor;
-  now?: Date;
 }): Promise<SourceTestEventResult> {
   const source = await withDbErrors(() =>
     getOrganizationCloudSource(db(), input.organizationId, input.sourceId),
   );
   if (!source) throw new AppError('NOT_FOUND', 'Cloud source not found.');
-  const env = serverEnv();
-  if (!env.secretKey) {
-    throw new AppError(
-      'UNAVAILABLE',
-      'Test events need PEREGRINE_SECRET_KEY, shared by the console and the collector.',
-    );
-  }
-  const token = await signSourceTestToken(
-    {
-      sourceId: source.id,
-      organizationId: input.organizationId,
-      subject: input.actor.userId ?? `api_key:${input.actor.apiKeyId}`,
-      nonce: randomBytes(16).toString('hex'),
-      exp: Math.floor((input.now ?? new Date()).getTime() / 1000) + SOURCE_TEST_TOKEN_TTL_SECONDS,
-    },
-    env.secretKey,
-  );
-  const audit = (outcome: Record<string, unknown>) =>
-    withDbErrors(() =>
-      recordSourceTestEvent(
-        db(),
-        { organizationId: input.organizationId, sourceId: source.id, outcome },
-        auditActor(input.actor),
-      ),
-    );
-  let res: Response;
-  try {
-    res = await fetch(`${env.collectorUrl}${sourceTestEventPath(source.id)}`, {
-      method: 'POST',
-      headers: { authorization: `Bearer ${token}` },
-      signal: AbortSignal.timeout(COLLECTOR_TIMEOUT_MS),
-    });
-  } catch (error) {
-    const refused = collectorUnreachable(env.collectorUrl, error);
-    await audit({ error: refused.message });
-    throw refused;
-  }
-  const body: unknown = await res.json().catch(() => null);
-  if (!res.ok) {
-    const refused = appErrorFromCollector(res.status, body);
-    await audit({ error: refused.message });
-    throw refused;
-  }
-  const result = SourceTestEventResultSchema.safeParse(body);
-  if (!result.success) {
-    throw new AppError('UNAVAILABLE', 'The collector answered the test event with something unexpected.');
-  }
-  await audit({
-    accepted: result.data.accepted,
-    alerts: result.data.alerts.map((a) => a.id),
-    spooled: result.data.spooled,
-    queued: result.data.queued,
-    reason: result.data.reason,
+  return requestTestEvent({
+    organizationId: input.organizationId,
+    target: 'source',
+    id: source.id,
+    actor: input.actor,
   });
-  return result.data;
 }
