@@ -226,7 +226,7 @@ describe('first hour: what the sensors can see', () => {
     await screenshot(page, 'first-hour-06-okta-alert');
   });
 
-  it('sends a test event per source from the Sources panel: each raises its default rule, shown live on an open Alerts page', async () => {
+  it('sends a test event per source and sensor: each raises its default rule, shown live on an open Alerts page', async () => {
     const db = getDb(stack.databaseUrl);
     const staging = await db.prisma.environment.findFirstOrThrow({ where: { name: 'staging' } });
     const add = (kind: 'k8s_audit' | 'github' | 'aws_cloudtrail' | 'falco', name: string, config = {}) =>
@@ -252,21 +252,25 @@ describe('first hour: what the sensors can see', () => {
       await page.goto(`${stack.baseUrl}/sensors`);
       const outcomeOf = (source: string) =>
         page.locator(`[data-testid="test-event-outcome"][data-source="${source}"]`);
-      const cases: [string, string][] = [
-        ['e2e-cluster', 'Exec or Attach into Pod'],
-        ['e2e-github', 'Private Repository Becoming Public'],
-        ['okta-offline', 'Okta MFA Configuration Changed'],
-        ['e2e-trail', 'Console Login Without MFA'],
-        ['e2e-falco', 'Peregrine test event'],
+      // Row test id, the name the outcome carries, the default rule the test event fires.
+      const cases: [string, string, string][] = [
+        ['source-e2e-cluster', 'e2e-cluster', 'Exec or Attach into Pod'],
+        ['source-e2e-github', 'e2e-github', 'Private Repository Becoming Public'],
+        ['source-okta-offline', 'okta-offline', 'Okta MFA Configuration Changed'],
+        ['source-e2e-trail', 'e2e-trail', 'Console Login Without MFA'],
+        ['source-e2e-falco', 'e2e-falco', 'Peregrine test event'],
+        // The /proc sensor cannot see file reads; its test event still shows the rest of the path.
+        ['sensor-laptop-1', 'laptop-1', 'Sensitive File Opened for Reading'],
       ];
-      for (const [source, rule] of cases) {
-        await page.getByTestId(`source-${source}`).getByTestId('send-test-event').click();
+      for (const [row, source, rule] of cases) {
+        await page.getByTestId(row).getByTestId('send-test-event').click();
         const outcome = outcomeOf(source);
         await outcome.waitFor();
         const text = (await outcome.textContent()) ?? '';
         expect(text, `${source}: ${text}`).toContain('Test event sent: 1 alert raised');
         await outcome.getByRole('link', { name: rule }).waitFor();
         if (source === 'e2e-cluster') await screenshot(page, 'first-hour-08-sources-test-event');
+        if (source === 'laptop-1') await screenshot(page, 'first-hour-12-sensor-test-event');
         // Pushed to the open Alerts page by the collector's socket.io stream.
         await watcher.getByRole('cell', { name: rule }).first().waitFor({ timeout: 10_000 });
       }
@@ -289,7 +293,7 @@ describe('first hour: what the sensors can see', () => {
       await outcomeOf('e2e-cluster').getByTestId('test-event-alerts-link').click();
       await page.waitForURL(/\/alerts\?/);
       expect(new URL(page.url()).searchParams.getAll('tag')).toEqual([TEST_EVENT_TAG]);
-      for (const [, rule] of cases) await page.getByRole('cell', { name: rule }).first().waitFor();
+      for (const [, , rule] of cases) await page.getByRole('cell', { name: rule }).first().waitFor();
     } finally {
       await watcher.close();
     }

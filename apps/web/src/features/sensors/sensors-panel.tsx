@@ -104,16 +104,21 @@ export function SensorsPanel({
   const register = useMutation(trpc.sensors.register.mutationOptions({ onSettled: refresh }));
   const revoke = useMutation(trpc.sensors.revoke.mutationOptions({ onSettled: refresh }));
   const sendTest = useMutation(trpc.sensors.sendTestEvent.mutationOptions());
-  /** The last test event's outcome per sensor, shown under its row. */
-  const [tested, setTested] = useState<
-    Record<string, { result: RouterOutputs['sensors']['sendTestEvent'] | null; error: unknown }>
-  >({});
+  /**
+   * The last test event's outcome, shown above the table: the table is wider than the panel on
+   * most screens, and an outcome inside it would scroll away with its columns.
+   */
+  const [tested, setTested] = useState<{
+    sensor: Sensor;
+    result: RouterOutputs['sensors']['sendTestEvent'] | null;
+    error: unknown;
+  } | null>(null);
   const test = async (sensor: Sensor) => {
     try {
       const result = await sendTest.mutateAsync({ sensorId: sensor.id });
-      setTested((t) => ({ ...t, [sensor.id]: { result, error: null } }));
+      setTested({ sensor, result, error: null });
     } catch (error) {
-      setTested((t) => ({ ...t, [sensor.id]: { result: null, error } }));
+      setTested({ sensor, result: null, error });
     }
   };
   const [environmentId, setEnvironmentId] = useState(defaultEnvironmentId ?? environments[0]?.id ?? '');
@@ -164,6 +169,14 @@ export function SensorsPanel({
           value={registered.command}
           hint="The command carries the sensor's key, shown only now (Peregrine keeps a hash). Flags work too: peregrine-sensor --collector URL --key KEY."
           onDismiss={() => setRegistered(null)}
+        />
+      ) : null}
+      {tested ? (
+        <TestEventOutcome
+          sourceName={tested.sensor.name}
+          environment={tested.sensor.environment.name}
+          result={tested.result}
+          error={tested.error}
         />
       ) : null}
       <AdminTable
@@ -242,17 +255,6 @@ export function SensorsPanel({
                 )
             : undefined
         }
-        detail={(sensor) => {
-          const last = tested[sensor.id];
-          return last ? (
-            <TestEventOutcome
-              sourceName={sensor.name}
-              environment={sensor.environment.name}
-              result={last.result}
-              error={last.error}
-            />
-          ) : null;
-        }}
       />
     </AdminPanel>
   );
