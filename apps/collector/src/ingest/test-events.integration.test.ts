@@ -242,6 +242,15 @@ describe('POST /v1/sources/:id/test-event', () => {
     }
   });
 
+  it('reads no body: a large one is refused before any token is looked at', async () => {
+    const res = await fetch(`${base}${sourceTestEventPath(sources.falco as string)}`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ pad: 'x'.repeat(64 * 1024) }),
+    });
+    expect(res.status).toBe(413);
+  });
+
   it('refuses a disabled source and says so', async () => {
     const id = sources.okta as string;
     await world.db.prisma.cloudSource.update({ where: { id }, data: { enabled: false } });

@@ -47,6 +47,9 @@ import { sensorTestEventSample, type TestEventSample, testEventSample } from './
 
 export const TEST_EVENT_SOURCE = 'test_event';
 
+/** No body is read: the token says everything, so nobody unauthenticated can make us buffer one. */
+const ROUTE_OPTIONS = { config: { source: TEST_EVENT_SOURCE }, bodyLimit: 1024 };
+
 /** A sensor as its test event needs it. */
 export interface TestEventSensor {
   sensorId: string;
@@ -225,7 +228,7 @@ export async function registerTestEventRoutes(app: FastifyInstance, deps: TestEv
 
   app.post(
     '/v1/sources/:sourceId/test-event',
-    { config: { source: TEST_EVENT_SOURCE } },
+    ROUTE_OPTIONS,
     async (req: FastifyRequest<{ Params: { sourceId: string } }>): Promise<SourceTestEventResult> => {
       const nowMs = now();
       const { sourceId } = req.params;
@@ -256,7 +259,7 @@ export async function registerTestEventRoutes(app: FastifyInstance, deps: TestEv
 
   app.post(
     '/v1/sensors/:sensorId/test-event',
-    { config: { source: TEST_EVENT_SOURCE } },
+    ROUTE_OPTIONS,
     async (req: FastifyRequest<{ Params: { sensorId: string } }>): Promise<SourceTestEventResult> => {
       const nowMs = now();
       const { sensorId } = req.params;
