@@ -32,6 +32,8 @@ export interface CompiledEnvironment {
   /** Syscall event types the rules can match; null when some rule matches any type. */
   eventTypes: string[] | null;
   ruleCount: number;
+  /** Names of the enabled rules, per source (why a test event raised nothing). */
+  activeRules: ReadonlyMap<string, ReadonlySet<string>>;
   problems: RuleSetProblem[];
 }
 
@@ -53,9 +55,13 @@ export function compileEnvironment(rules: EnvironmentRules): CompiledEnvironment
   }
   let eventTypes: Set<string> | null = new Set();
   let ruleCount = 0;
+  const activeRules = new Map<string, Set<string>>();
   for (const set of sets) {
     for (const r of set.activeRules) {
       ruleCount++;
+      const names = activeRules.get(r.source) ?? new Set<string>();
+      names.add(r.name);
+      activeRules.set(r.source, names);
       if (r.source !== 'syscall' || eventTypes === null) continue;
       if (r.eventTypes === undefined) eventTypes = null;
       else for (const t of r.eventTypes) eventTypes.add(t);
@@ -76,6 +82,7 @@ export function compileEnvironment(rules: EnvironmentRules): CompiledEnvironment
     evaluate,
     eventTypes: eventTypes === null ? null : [...eventTypes].sort(),
     ruleCount,
+    activeRules,
     problems,
   };
 }

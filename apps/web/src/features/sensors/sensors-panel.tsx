@@ -6,6 +6,7 @@ import { AdminPanel, AdminTable, InlineForm, SelectField, TextField } from '@/fe
 import styles from '@/features/admin/admin.module.css';
 import { ConfirmButton, ErrorBanner, ShownOnce, TimeAgo } from '@/features/admin/admin-ui';
 import type { RouterOutputs } from '@/features/members/router-types';
+import { TestEventOutcome } from '@/features/sources/test-event-outcome';
 import { useTRPC } from '@/trpc/client';
 
 type Sensor = RouterOutputs['sensors']['list'][number];
@@ -102,6 +103,24 @@ export function SensorsPanel({
   const refresh = () => queryClient.invalidateQueries(trpc.sensors.list.queryFilter());
   const register = useMutation(trpc.sensors.register.mutationOptions({ onSettled: refresh }));
   const revoke = useMutation(trpc.sensors.revoke.mutationOptions({ onSettled: refresh }));
+  const sendTest = useMutation(trpc.sensors.sendTestEvent.mutationOptions());
+  /**
+   * The last test event's outcome, shown above the table: the table is wider than the panel on
+   * most screens, and an outcome inside it would scroll away with its columns.
+   */
+  const [tested, setTested] = useState<{
+    sensor: Sensor;
+    result: RouterOutputs['sensors']['sendTestEvent'] | null;
+    error: unknown;
+  } | null>(null);
+  const test = async (sensor: Sensor) => {
+    try {
+      const result = await sendTest.mutateAsync({ sensorId: sensor.id });
+      setTested({ sensor, result, error: null });
+    } catch (error) {
+      setTested({ sensor, result: null, error });
+    }
+  };
   const [environmentId, setEnvironmentId] = useState(defaultEnvironmentId ?? environments[0]?.id ?? '');
   const [registered, setRegistered] = useState<{ name: string; command: string } | null>(null);
 
@@ -150,6 +169,14 @@ export function SensorsPanel({
           value={registered.command}
           hint="The command carries the sensor's key, shown only now (Peregrine keeps a hash). Flags work too: peregrine-sensor --collector URL --key KEY."
           onDismiss={() => setRegistered(null)}
+        />
+      ) : null}
+      {tested ? (
+        <TestEventOutcome
+          sourceName={tested.sensor.name}
+          environment={tested.sensor.environment.name}
+          result={tested.result}
+          error={tested.error}
         />
       ) : null}
       <AdminTable
@@ -205,12 +232,26 @@ export function SensorsPanel({
           canManage
             ? (sensor) =>
                 sensor.state === 'revoked' ? null : (
-                  <ConfirmButton
-                    label="Revoke"
-                    confirmLabel="Revoke key"
-                    disabled={revoke.isPending}
-                    onConfirm={() => revoke.mutate({ sensorId: sensor.id })}
-                  />
+                  <>
+                    <button
+                      type="button"
+                      className="button button-ghost"
+                      onClick={() => void test(sensor)}
+                      disabled={sendTest.isPending}
+                      title="The collector makes a marked event on this sensor's host and runs it through the environment's rules (the sensor's capture is not involved)"
+                      data-testid="send-test-event"
+                    >
+                      {sendTest.isPending && sendTest.variables?.sensorId === sensor.id
+                        ? 'Sending…'
+                        : 'Send test event'}
+                    </button>
+                    <ConfirmButton
+                      label="Revoke"
+                      confirmLabel="Revoke key"
+                      disabled={revoke.isPending}
+                      onConfirm={() => revoke.mutate({ sensorId: sensor.id })}
+                    />
+                  </>
                 )
             : undefined
         }
