@@ -95,13 +95,20 @@ describe('engine at scale', () => {
     () => {
       if (measured) return;
       measured = true;
-      const stable = load(readRules(FILES.slice(0, 1)));
-      const all = load(readRules(FILES));
-      if (!stable.ok || !all.ok) throw new Error('rules did not load');
-      const sets: { name: string; rs: RuleSet }[] = [
-        { name: 'stable file (default enabled)', rs: stable.ruleset },
-        { name: 'all three files, every rule', rs: all.ruleset.withEnabled({ name: '' }, true) },
-      ];
+      // Each configuration twice: with shared work (the default) and with every rule on its own
+      // (shareWork: false, the evaluator before issue 18), so the ratio is measured in one run.
+      const sets: { name: string; rs: RuleSet }[] = [];
+      for (const shareWork of [false, true]) {
+        const tag = shareWork ? 'shared' : 'reference';
+        const stable = load(readRules(FILES.slice(0, 1)), { shareWork });
+        const all = load(readRules(FILES), { shareWork });
+        if (!stable.ok || !all.ok) throw new Error('rules did not load');
+        sets.push({ name: `stable file (default enabled), ${tag}`, rs: stable.ruleset });
+        sets.push({
+          name: `all three files, every rule, ${tag}`,
+          rs: all.ruleset.withEnabled({ name: '' }, true),
+        });
+      }
       const warm: number[] = [];
       for (let i = 0; i < 5; i++) {
         const t = performance.now();
@@ -148,6 +155,17 @@ describe('engine at scale', () => {
       const nul = runs[0]!;
       const eps = (ms: number) => Math.round((EVENTS / ms) * 1000).toLocaleString('en-US');
       const cold = COLD > 0 ? coldCompile(COLD, '{}') : [];
+      const coldRef = COLD > 0 ? coldCompile(COLD, '{ shareWork: false }') : [];
+      const coldLines = (
+        [
+          ['shared', cold],
+          ['reference', coldRef],
+        ] as const
+      ).map(([tag, ms]) =>
+        ms.length > 0
+          ? `| compile all three files, cold, ${tag} (fresh process; min / median of ${ms.length}) | ${Math.min(...ms).toFixed(1)} / ${median(ms).toFixed(1)} ms | |`
+          : '',
+      );
       const perType = (rs: RuleSet) => {
         let n = 0;
         const active = rs.activeRules;
@@ -166,9 +184,7 @@ describe('engine at scale', () => {
               `| ${r.name} | ${eps(median(r.ms))} | ${(median(r.ms) / median(nul.ms)).toFixed(2)} (${range(r.ms.map((m, i) => m / nul.ms[i]!))}) |`,
           ),
           `| compile all three files, warm (min / median) | ${Math.min(...warm).toFixed(1)} / ${median(warm).toFixed(1)} ms | |`,
-          cold.length > 0
-            ? `| compile all three files, cold (fresh process; min / median of ${cold.length}) | ${Math.min(...cold).toFixed(1)} / ${median(cold).toFixed(1)} ms | |`
-            : '',
+          ...coldLines,
           '',
         ].join('\n'),
       );
