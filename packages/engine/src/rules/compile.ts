@@ -301,11 +301,15 @@ class Compilation {
       return undefined;
     });
     try {
-      const expanded = substituteMacros(ast, (name) => {
-        if (!visible(name)) return undefined;
-        this.macroUsed.add(name);
-        return this.macroAst.get(name);
-      }, expansions);
+      const expanded = substituteMacros(
+        ast,
+        (name) => {
+          if (!visible(name)) return undefined;
+          this.macroUsed.add(name);
+          return this.macroAst.get(name);
+        },
+        expansions,
+      );
       // A macro used through another macro must be visible to the referrer too (Falco resolves
       // the whole expansion against the referrer's macro table).
       walk(expanded, (n) => {
