@@ -6,6 +6,7 @@ import type { Extractor, SourceDef } from '../fields/types.js';
 import type { OutputPart } from '../output/format.js';
 import { renderOutput, renderOutputFields } from '../output/format.js';
 import type { JsonValue } from '../output/render.js';
+import type { EvalEpoch } from '../condition/compiler.js';
 import type { CompiledRule } from './compile.js';
 import { type Priority, priorityValue } from './priority.js';
 
@@ -150,6 +151,8 @@ export class RuleSet {
   readonly options: RuntimeOptions;
   private readonly enabledNames: ReadonlySet<string>;
   private readonly indexes = new Map<string, SourceIndex>();
+  /** The evaluation counters of the rules (one per compile): advanced once per event. */
+  private readonly epochs: readonly EvalEpoch[];
 
   constructor(
     rules: readonly CompiledRule[],
@@ -175,6 +178,12 @@ export class RuleSet {
       }
       idx.rules.push(r);
     }
+    this.epochs = [...new Set(this.rules.map((r) => r.epoch))];
+  }
+
+  /** A new evaluation: the memoised results of shared macros belong to the previous event. */
+  private advance(): void {
+    for (const e of this.epochs) e.advance();
   }
 
   /** True when the rule is enabled in this set. */
@@ -232,8 +241,9 @@ export class RuleSet {
     const idx = this.indexes.get(source);
     if (!idx || typeof event !== 'object' || event === null) return [];
     const out: CompiledRule[] = [];
+    this.advance();
     for (const r of this.rulesFor(idx, event)) {
-      if (r.filter(event)) {
+      if (r.evalFilter(event)) {
         out.push(r);
         if (this.options.ruleMatching === 'first') break;
       }
@@ -247,8 +257,9 @@ export class RuleSet {
     // Events are objects (structured or flat maps); anything else cannot match a field.
     if (!idx || typeof event !== 'object' || event === null) return [];
     const alerts: Alert[] = [];
+    this.advance();
     for (const r of this.rulesFor(idx, event)) {
-      if (!r.filter(event)) continue;
+      if (!r.evalFilter(event)) continue;
       alerts.push(this.alert(idx, r, event));
       if (this.options.ruleMatching === 'first') break;
     }
