@@ -6,6 +6,7 @@ import { createCloudSource, getDb, registerSensor } from '@peregrine/db';
 import { TEST_EVENT_TAG } from '@peregrine/protocol';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { completeSetup } from './console';
 import { launchBrowser, screenshot } from './browser';
 import {
   type Running,
@@ -45,14 +46,7 @@ beforeAll(async () => {
   browser = await launchBrowser();
   page = browser.page;
   page.on('pageerror', (e) => browserErrors.push(e.message));
-  await page.goto(`${stack.baseUrl}/setup?token=${setupToken}`);
-  await page.getByLabel('Your name').fill(admin.name);
-  await page.getByLabel('Email').fill(admin.email);
-  await page.getByLabel('Password', { exact: true }).fill(admin.password);
-  await page.getByLabel('Confirm password').fill(admin.password);
-  await page.getByLabel('Organisation name').fill(admin.org);
-  await page.getByRole('button', { name: 'Create administrator' }).click();
-  await page.waitForURL(`${stack.baseUrl}/`);
+  await completeSetup(page, stack.baseUrl, setupToken, admin);
 }, 180_000);
 
 afterAll(async () => {
