@@ -62,6 +62,7 @@ export {
   formatAlertTime,
   formatLineTime,
   matchesWildcard,
+  outputMessage,
   type RuleSelector,
   RuleSet,
   type RuntimeOptions,
