@@ -375,6 +375,7 @@ describe.each(BACKENDS)('eBPF backend ($name, real kernel)', ({ unavailable, cre
       'falco-sandbox_rules.yaml',
     ]);
     const fired = (e: WireSyscallEvent) => rules.evaluate(e, 'syscall').map((a) => a.rule);
+    expect(fired(setnsEvent)).toContain('Change thread namespace');
     expect(fired(uffdEvent)).toContain(
       'Unprivileged Delegation of Page Faults Handling to a Userspace Process',
     );
