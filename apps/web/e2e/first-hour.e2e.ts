@@ -119,6 +119,11 @@ describe('first hour: what the sensors can see', () => {
     expect(await capture.textContent()).toContain('/proc polling');
     expect(await capture.textContent()).toContain('process starts only');
     expect(await capture.textContent()).toContain('chosen with --backend procfs');
+    // The sensor names the event types the default rules need that /proc polling cannot see.
+    const uncaptured = row.getByTestId('sensor-uncaptured');
+    await uncaptured.waitFor();
+    expect(await uncaptured.textContent()).toMatch(/Rules need \d+ event types it does not capture:/);
+    expect(await uncaptured.getAttribute('title')).toContain('openat');
     await page.getByTestId('capture-banner').waitFor();
     await screenshot(page, 'first-hour-03-sensors-capture');
     // No reload: the page's own clock and refetches move "last seen" along.

@@ -208,6 +208,7 @@ function sensorRoutes(app: FastifyInstance, ctx: IngestContext): void {
     const body: SensorConfig = {
       rulesVersion: rules.stamp,
       eventTypes: rules.eventTypes,
+      ruleEventTypes: rules.ruleEventTypes,
       batchVersions: BATCH_VERSIONS,
     };
     return body;

@@ -64,7 +64,32 @@ function Capture({ capture }: { capture: Sensor['capture'] }) {
           {capture.reason}
         </div>
       ) : null}
+      <Uncaptured types={capture.uncaptured} />
     </span>
+  );
+}
+
+/** How many uncaptured types are named in the row; the rest are in the hint's title. */
+const UNCAPTURED_SHOWN = 6;
+
+/** The event types the active rules need that this sensor does not capture: rules on them cannot fire. */
+function Uncaptured({ types }: { types: string[] | null }) {
+  if (!types || types.length === 0) return null;
+  const shown = types.slice(0, UNCAPTURED_SHOWN).join(', ');
+  const more = types.length - UNCAPTURED_SHOWN;
+  return (
+    <div
+      className="field-hint"
+      data-testid="sensor-uncaptured"
+      title={types.join(', ')}
+      style={{ whiteSpace: 'normal', maxWidth: 280 }}
+    >
+      <span className={styles.warn}>
+        Rules need {types.length} event type{types.length === 1 ? '' : 's'} it does not capture:
+      </span>{' '}
+      {shown}
+      {more > 0 ? `, and ${more} more` : ''}
+    </div>
   );
 }
 
