@@ -2,7 +2,7 @@ import { createApiKey, getDb } from '@peregrine/db';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot } from './browser';
-import { startConsole } from './console';
+import { startConsole, completeSetup } from './console';
 
 /**
  * Triage of a whole group from the grouped view (Chromium), and automation with API keys over
@@ -112,14 +112,7 @@ beforeAll(async () => {
       browserErrors.push(m.text());
   });
   page.on('pageerror', (e) => browserErrors.push(e.message));
-  await page.goto(`${baseUrl}/setup?token=${setupToken}`);
-  await page.getByLabel('Your name').fill(admin.name);
-  await page.getByLabel('Email').fill(admin.email);
-  await page.getByLabel('Password', { exact: true }).fill(admin.password);
-  await page.getByLabel('Confirm password').fill(admin.password);
-  await page.getByLabel('Organisation name').fill(admin.org);
-  await page.getByRole('button', { name: 'Create administrator' }).click();
-  await page.waitForURL(`${baseUrl}/`);
+  await completeSetup(page, baseUrl, setupToken, admin);
   const { prisma } = getDb(databaseUrl);
   const org = await prisma.organization.findFirstOrThrow({ where: { name: admin.org } });
   organizationId = org.id;

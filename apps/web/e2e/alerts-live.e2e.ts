@@ -6,7 +6,7 @@ import { migrateDatabase } from '@peregrine/db/migrate';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot } from './browser';
-import { adminQuery, CONSOLE_SERVER, freePort, issueTestSetupToken } from './console';
+import { adminQuery, CONSOLE_SERVER, freePort, issueTestSetupToken, completeSetup } from './console';
 import { type Running, startNode, stopProcess, waitForUrl } from './stack';
 
 /**
@@ -117,14 +117,7 @@ beforeAll(async () => {
   });
   page.on('pageerror', (e) => browserErrors.push(e.message));
   // First run through the real setup form: the admin, their organisation and its environments.
-  await page.goto(`${baseUrl}/setup?token=${setupToken}`);
-  await page.getByLabel('Your name').fill(admin.name);
-  await page.getByLabel('Email').fill(admin.email);
-  await page.getByLabel('Password', { exact: true }).fill(admin.password);
-  await page.getByLabel('Confirm password').fill(admin.password);
-  await page.getByLabel('Organisation name').fill(admin.org);
-  await page.getByRole('button', { name: 'Create administrator' }).click();
-  await page.waitForURL(`${baseUrl}/`);
+  await completeSetup(page, baseUrl, setupToken, admin);
   const db = getDb(databaseUrl);
   const env = await db.prisma.environment.findFirstOrThrow({ where: { name: 'production' } });
   const created = await createCloudSource(db, {

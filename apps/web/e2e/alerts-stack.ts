@@ -1,6 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { createCloudSource, getDb } from '@peregrine/db';
 import type { Page } from 'playwright-core';
+import { completeSetup } from './console';
 import { startStack } from './stack';
 
 /** The console and the real collector on one fresh database, sharing PEREGRINE_SECRET_KEY. */
@@ -43,14 +44,7 @@ export async function setUpAdmin(
   stack: AlertsStack,
   admin: { name: string; email: string; password: string; org: string },
 ): Promise<void> {
-  await page.goto(`${stack.baseUrl}/setup?token=${stack.setupToken}`);
-  await page.getByLabel('Your name').fill(admin.name);
-  await page.getByLabel('Email').fill(admin.email);
-  await page.getByLabel('Password', { exact: true }).fill(admin.password);
-  await page.getByLabel('Confirm password').fill(admin.password);
-  await page.getByLabel('Organisation name').fill(admin.org);
-  await page.getByRole('button', { name: 'Create administrator' }).click();
-  await page.waitForURL(`${stack.baseUrl}/`);
+  await completeSetup(page, stack.baseUrl, stack.setupToken, admin);
 }
 
 /** A Falco http_output source in `environment`, and a function posting alerts to it as Falco does. */

@@ -5,6 +5,7 @@ import path from 'node:path';
 import { createDb, issueSetupToken } from '@peregrine/db';
 import { migrateDatabase } from '@peregrine/db/migrate';
 import pg from 'pg';
+import type { Page } from 'playwright-core';
 import { afterAll, vi } from 'vitest';
 
 const APP_DIR = path.resolve(import.meta.dirname, '..');
@@ -163,4 +164,32 @@ export async function startConsole(options: { env?: Record<string, string> } = {
     await adminQuery(`DROP DATABASE IF EXISTS "${database}" WITH (FORCE)`);
   });
   return { baseUrl, databaseUrl: databaseUrl.toString(), setupToken };
+}
+
+/** The first admin a browser test creates through the setup form. */
+export interface SetupAdmin {
+  name: string;
+  email: string;
+  password: string;
+  org: string;
+}
+
+/**
+ * First run through the real setup form (the admin, their organisation and its environments),
+ * ending signed in on the dashboard. first-run.e2e.ts tests the form itself.
+ */
+export async function completeSetup(
+  page: Page,
+  baseUrl: string,
+  setupToken: string,
+  admin: SetupAdmin,
+): Promise<void> {
+  await page.goto(`${baseUrl}/setup?token=${setupToken}`);
+  await page.getByLabel('Your name').fill(admin.name);
+  await page.getByLabel('Email').fill(admin.email);
+  await page.getByLabel('Password', { exact: true }).fill(admin.password);
+  await page.getByLabel('Confirm password').fill(admin.password);
+  await page.getByLabel('Organisation name').fill(admin.org);
+  await page.getByRole('button', { name: 'Create administrator' }).click();
+  await page.waitForURL(`${baseUrl}/`);
 }

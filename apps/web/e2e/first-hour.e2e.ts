@@ -2,9 +2,11 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { spawn } from 'node:child_process';
 import path from 'node:path';
-import { getDb, registerSensor } from '@peregrine/db';
+import { createCloudSource, getDb, registerSensor } from '@peregrine/db';
+import { TEST_EVENT_TAG } from '@peregrine/protocol';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
+import { completeSetup } from './console';
 import { launchBrowser, screenshot } from './browser';
 import {
   type Running,
@@ -44,14 +46,7 @@ beforeAll(async () => {
   browser = await launchBrowser();
   page = browser.page;
   page.on('pageerror', (e) => browserErrors.push(e.message));
-  await page.goto(`${stack.baseUrl}/setup?token=${setupToken}`);
-  await page.getByLabel('Your name').fill(admin.name);
-  await page.getByLabel('Email').fill(admin.email);
-  await page.getByLabel('Password', { exact: true }).fill(admin.password);
-  await page.getByLabel('Confirm password').fill(admin.password);
-  await page.getByLabel('Organisation name').fill(admin.org);
-  await page.getByRole('button', { name: 'Create administrator' }).click();
-  await page.waitForURL(`${stack.baseUrl}/`);
+  await completeSetup(page, stack.baseUrl, setupToken, admin);
 }, 180_000);
 
 afterAll(async () => {
@@ -124,6 +119,11 @@ describe('first hour: what the sensors can see', () => {
     expect(await capture.textContent()).toContain('/proc polling');
     expect(await capture.textContent()).toContain('process starts only');
     expect(await capture.textContent()).toContain('chosen with --backend procfs');
+    // The sensor names the event types the default rules need that /proc polling cannot see.
+    const uncaptured = row.getByTestId('sensor-uncaptured');
+    await uncaptured.waitFor();
+    expect(await uncaptured.textContent()).toMatch(/Rules need \d+ event types it does not capture:/);
+    expect(await uncaptured.getAttribute('title')).toContain('openat');
     await page.getByTestId('capture-banner').waitFor();
     await screenshot(page, 'first-hour-03-sensors-capture');
     // No reload: the page's own clock and refetches move "last seen" along.
@@ -153,6 +153,15 @@ describe('first hour: what the sensors can see', () => {
     );
     await screenshot(page, 'first-hour-07-dashboard-first-alert');
     await page.getByTestId('chart-by-host').locator('.recharts-bar-rectangle').first().click();
+    await page.waitForURL(/\/alerts\?/);
+    expect(new URL(page.url()).searchParams.getAll('host')).toEqual([hostname()]);
+    await page.getByText('Crypto Miner Process Started').first().waitFor();
+    // The host's name beside the bar belongs to its row too: a click on it opens the same list.
+    await page.goto(`${stack.baseUrl}/`);
+    const label = page.getByTestId('chart-by-host').getByTestId('chart-row-label').first();
+    await label.waitFor();
+    expect(await label.getAttribute('href')).toContain(`host=${encodeURIComponent(hostname())}`);
+    await label.click();
     await page.waitForURL(/\/alerts\?/);
     expect(new URL(page.url()).searchParams.getAll('host')).toEqual([hostname()]);
     await page.getByText('Crypto Miner Process Started').first().waitFor();
@@ -214,6 +223,79 @@ describe('first hour: what the sensors can see', () => {
       { timeout: 30_000, interval: 1000 },
     );
     await screenshot(page, 'first-hour-06-okta-alert');
+  });
+
+  it('sends a test event per source and sensor: each raises its default rule, shown live on an open Alerts page', async () => {
+    const db = getDb(stack.databaseUrl);
+    const staging = await db.prisma.environment.findFirstOrThrow({ where: { name: 'staging' } });
+    const add = (kind: 'k8s_audit' | 'github' | 'aws_cloudtrail' | 'falco', name: string, config = {}) =>
+      createCloudSource(db, {
+        organizationId: staging.organizationId,
+        environmentId: staging.id,
+        kind,
+        name,
+        config,
+        issueToken: kind === 'k8s_audit' || kind === 'falco',
+      });
+    await add('k8s_audit', 'e2e-cluster');
+    await add('github', 'e2e-github');
+    // A folder outside the collector's allowed roots: its poller only records an error.
+    await add('aws_cloudtrail', 'e2e-trail', { mode: 'folder', path: '/nonexistent' });
+    await add('falco', 'e2e-falco');
+    // Someone watching the test alerts of staging, live (no reload below).
+    const watcher = await browser.context.newPage();
+    watcher.on('pageerror', (e) => browserErrors.push(e.message));
+    try {
+      await watcher.goto(`${stack.baseUrl}/alerts?env=staging&tag=${TEST_EVENT_TAG}`);
+      await watcher.getByText('No alerts match').first().waitFor();
+      await page.goto(`${stack.baseUrl}/sensors`);
+      const outcomeOf = (source: string) =>
+        page.locator(`[data-testid="test-event-outcome"][data-source="${source}"]`);
+      // Row test id, the name the outcome carries, the default rule the test event fires.
+      const cases: [string, string, string][] = [
+        ['source-e2e-cluster', 'e2e-cluster', 'Exec or Attach into Pod'],
+        ['source-e2e-github', 'e2e-github', 'Private Repository Becoming Public'],
+        ['source-okta-offline', 'okta-offline', 'Okta MFA Configuration Changed'],
+        ['source-e2e-trail', 'e2e-trail', 'Console Login Without MFA'],
+        ['source-e2e-falco', 'e2e-falco', 'Peregrine test event'],
+        // The /proc sensor cannot see file reads; its test event still shows the rest of the path.
+        ['sensor-laptop-1', 'laptop-1', 'Sensitive File Opened for Reading'],
+      ];
+      for (const [row, source, rule] of cases) {
+        await page.getByTestId(row).getByTestId('send-test-event').click();
+        const outcome = outcomeOf(source);
+        await outcome.waitFor();
+        const text = (await outcome.textContent()) ?? '';
+        expect(text, `${source}: ${text}`).toContain('Test event sent: 1 alert raised');
+        await outcome.getByRole('link', { name: rule }).waitFor();
+        if (source === 'e2e-cluster') await screenshot(page, 'first-hour-08-sources-test-event');
+        if (source === 'laptop-1') await screenshot(page, 'first-hour-12-sensor-test-event');
+        // Pushed to the open Alerts page by the collector's socket.io stream.
+        await watcher.getByRole('cell', { name: rule }).first().waitFor({ timeout: 10_000 });
+      }
+      await screenshot(page, 'first-hour-09-sources-test-events-all-kinds');
+      await screenshot(watcher, 'first-hour-10-alerts-test-events-live');
+      // The outcome links to the alert: the Falco one keeps its nanosecond evt.time exact.
+      await outcomeOf('e2e-falco').getByRole('link', { name: 'Peregrine test event' }).click();
+      await page.waitForURL(/\/alerts\/\d+$/);
+      const detail = page.getByTestId('alert-detail');
+      await detail.waitFor();
+      const output = (await page.getByTestId('alert-output').textContent()) ?? '';
+      const fraction = /^\d{2}:\d{2}:\d{2}\.(\d{9}):/.exec(output.trim())?.[1];
+      expect(fraction, output).toBeDefined();
+      expect((await detail.textContent()) ?? '').toMatch(new RegExp(`\\d{10}${fraction}`));
+      expect(await detail.textContent()).toContain(TEST_EVENT_TAG);
+      await screenshot(page, 'first-hour-11-falco-test-alert-detail');
+      // And to every test alert of the environment.
+      await page.goto(`${stack.baseUrl}/sensors`);
+      await page.getByTestId('source-e2e-cluster').getByTestId('send-test-event').click();
+      await outcomeOf('e2e-cluster').getByTestId('test-event-alerts-link').click();
+      await page.waitForURL(/\/alerts\?/);
+      expect(new URL(page.url()).searchParams.getAll('tag')).toEqual([TEST_EVENT_TAG]);
+      for (const [, , rule] of cases) await page.getByRole('cell', { name: rule }).first().waitFor();
+    } finally {
+      await watcher.close();
+    }
   });
 
   it('keeps the banner out of an environment without reduced sensors', async () => {

@@ -3,7 +3,7 @@ import { writeSampleCapture } from '@peregrine/engine';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot } from './browser';
-import { startConsole } from './console';
+import { startConsole, completeSetup } from './console';
 
 /**
  * Issue #13: the rule test panel starts from the source of the rule under the editor's cursor,
@@ -50,14 +50,7 @@ beforeAll(async () => {
   browser = await launchBrowser();
   page = browser.page;
   page.on('pageerror', (error) => pageErrors.push(error.message));
-  await page.goto(`${baseUrl}/setup?token=${setupToken}`);
-  await page.getByLabel('Your name').fill(admin.name);
-  await page.getByLabel('Email').fill(admin.email);
-  await page.getByLabel('Password', { exact: true }).fill(admin.password);
-  await page.getByLabel('Confirm password').fill(admin.password);
-  await page.getByLabel('Organisation name').fill(admin.org);
-  await page.getByRole('button', { name: 'Create administrator' }).click();
-  await page.waitForURL(`${baseUrl}/`);
+  await completeSetup(page, baseUrl, setupToken, admin);
 }, 120_000);
 
 afterEach(async (context) => {

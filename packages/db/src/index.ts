@@ -72,6 +72,7 @@ export {
 } from './repos/sources-secrets.js';
 export {
   findSensorByKey,
+  getSensorIdentity,
   getSensorStatus,
   hashSensorKey,
   type RegisteredSensor,
@@ -107,6 +108,7 @@ export {
   type StoreBatchResult,
   type StoredAlert,
 } from './repos/collector-store.js';
+export { parseJsonBigInt, parseJsonExact, stringifyJsonExact } from './repos/json-exact.js';
 export {
   consumeRateLimit,
   countRateLimit,
@@ -239,6 +241,7 @@ export {
   recordAuditEntry,
 } from './repos/web-admin-audit.js';
 export {
+  getOrganizationSensor,
   listOrganizationSensors,
   revokeOrganizationSensor,
   type SensorListItem,
@@ -249,6 +252,7 @@ export {
   deleteOrganizationCloudSource,
   getOrganizationCloudSource,
   listOrganizationCloudSources,
+  recordTestEvent,
   rotateCloudSourceToken,
   updateOrganizationCloudSource,
 } from './repos/web-admin-sources.js';

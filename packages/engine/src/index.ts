@@ -47,6 +47,8 @@ export {
   type PluginCheck,
   pluginOfSource,
 } from './rules/plugins.js';
+/** The syscall event types a set of rules needs from a capture (sensor coverage, pre-filter). */
+export { type SyscallEventTypeNeeds, syscallEventTypeNeeds } from './rules/event-type-needs.js';
 /** A compiled rule and Falco's `append_output` entries. */
 export type { CompiledList, CompiledMacro, CompiledRule, ExtraOutput } from './rules/compile.js';
 /** Falco's advisory schema status of a file. */
@@ -62,6 +64,7 @@ export {
   formatAlertTime,
   formatLineTime,
   matchesWildcard,
+  outputMessage,
   type RuleSelector,
   RuleSet,
   type RuntimeOptions,

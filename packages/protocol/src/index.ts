@@ -3,3 +3,5 @@ export * from './sensor-event.js';
 export * from './sensor-batch-v2.js';
 export * from './realtime.js';
 export * from './realtime-token.js';
+export * from './source-test-token.js';
+export * from './source-test-event.js';

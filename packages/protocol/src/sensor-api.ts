@@ -82,6 +82,12 @@ export const SensorCaptureSchema = z.object({
   eventTypes: z.array(z.string().min(1).max(64)).max(512),
   /** Why no kernel capture runs (procfs only): each kernel backend's reason, as the sensor logs it. */
   reason: z.string().max(1000).optional(),
+  /**
+   * Event types the environment's active rules need (`SensorConfig.ruleEventTypes`) that this
+   * capture does not produce, so the rules on them cannot fire here; empty when it covers them
+   * all. Absent when the sensor does not know the rules (no config yet) and from older sensors.
+   */
+  uncaptured: z.array(z.string().min(1).max(64)).max(512).optional(),
 });
 
 /** Why events were dropped; each cause has its own counter. */
@@ -149,6 +155,12 @@ export const SensorConfigSchema = z.object({
   rulesVersion: z.string(),
   /** Event types the environment's rules can match; null = ship all. */
   eventTypes: z.array(z.string()).nullable(),
+  /**
+   * Event types the environment's active syscall rules name (those restricted by evt.type), also
+   * when `eventTypes` is null: what a sensor must capture for every rule to be able to fire. The
+   * sensor reports the ones it cannot capture. Absent from older collectors.
+   */
+  ruleEventTypes: z.array(z.string()).optional(),
   /** Event batch versions the collector reads (`v` of the body); absent = `[1]` (older collectors). */
   batchVersions: z.array(z.number().int().positive()).optional(),
 });

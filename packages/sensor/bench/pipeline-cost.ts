@@ -7,6 +7,7 @@ import {
   LibbpfRecordDecoder,
   parseLayout,
   RECORD_MAGIC,
+  RECORD_OFFSETS,
 } from '../src/capture/libbpf-records.js';
 import { Enricher } from '../src/enrich/enricher.js';
 import { OpenEventParts } from '../src/enrich/open-event.js';
@@ -62,8 +63,8 @@ function libbpfChunks(events: number, threads: number): Buffer[] {
     rec.writeBigInt64LE(-100n, 48);
     rec.writeBigInt64LE(524288n, 56);
     rec.write('node', 152, 'latin1');
-    rec.writeUInt16LE(path.length, 168);
-    rec[174] = 1;
+    rec.writeUInt16LE(path.length, RECORD_OFFSETS.slen);
+    rec[RECORD_OFFSETS.nstr] = 1;
     path.copy(rec, HEADER_SIZE);
     records.push(rec);
   }

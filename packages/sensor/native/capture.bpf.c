@@ -133,6 +133,7 @@ static __always_inline struct scratch *begin(__u16 type, long ret)
 	s->h.slen[0] = 0;
 	s->h.slen[1] = 0;
 	s->h.slen[2] = 0;
+	s->h.slen[3] = 0;
 	s->h.nstr = 0;
 	s->h.trunc = 0;
 	return s;
@@ -158,7 +159,7 @@ static __always_inline void put_str(struct scratch *s, __u32 *off, int idx, cons
 
 static __always_inline void emit(struct scratch *s, __u32 off)
 {
-	__u32 size = sizeof(struct pg_event) + (off & (PG_DATA_SIZE - 1));
+	__u32 size = sizeof(struct pg_event) + (off & PG_DATA_MASK);
 	s->h.size = size;
 	__u64 flags = bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
 										 : BPF_RB_NO_WAKEUP;
@@ -341,12 +342,62 @@ static __always_inline void put_cgroup(struct scratch *s, __u32 *off, int idx, s
 	*off = o;
 }
 
-static __always_inline int exec_exit(struct trace_event_raw_sys_exit *ctx, __u32 code, bool at)
+/*
+ * A NUL-separated area of the new image's memory (argv or the environment) as string `idx`, at
+ * most `max` bytes (a longer one is cut and marked truncated). Returns the area's full length.
+ */
+static __always_inline __u64 put_area(struct scratch *s, __u32 *off, int idx, unsigned long start,
+				      unsigned long end, __u64 max)
+{
+	__u64 len = end > start ? end - start : 0;
+	__u64 full = len;
+	if (len > max) {
+		len = max;
+		s->h.trunc |= 1 << idx;
+	}
+	__u32 o = *off & PG_DATA_MASK;
+	if (len > 0 &&
+	    bpf_probe_read_user(&s->data[o], len & (PG_PATH_MAX * 2 - 1), (const void *)start) == 0) {
+		s->h.slen[idx] = len;
+		*off = o + len;
+	}
+	s->h.nstr = idx + 1;
+	return full;
+}
+
+/* "memfd:" as the first six bytes of a little-endian u64. */
+#define MEMFD_PREFIX 0x3a64666d656dULL
+
+/*
+ * True when the image runs from a memfd: its file's dentry is named `memfd:<name>` (what Falco's
+ * drivers test for PPM_EXE_FROM_MEMFD). Decided here because /proc/PID/exe is gone with a process
+ * that exits at once.
+ */
+static __always_inline bool exe_from_memfd(struct mm_struct *mm)
+{
+	struct file *exe = BPF_CORE_READ(mm, exe_file);
+	if (!exe)
+		return false;
+	const unsigned char *name = BPF_CORE_READ(exe, f_path.dentry, d_name.name);
+	__u64 head = 0;
+	if (!name || bpf_probe_read_kernel(&head, sizeof(head), name) != 0)
+		return false;
+	return (head & 0xffffffffffffULL) == MEMFD_PREFIX;
+}
+
+/*
+ * The exit of either exec syscall. A successful execveat leaves the kernel through
+ * sys_exit_execve on x86-64 (the syscall number the exit tracepoint reads is execve's by then), so
+ * both exit probes take whichever exec this process entered and report it under that type.
+ */
+static __always_inline int exec_exit(struct trace_event_raw_sys_exit *ctx)
 {
 	__u32 pid = bpf_get_current_pid_tgid() >> 32;
 	struct args *saved = bpf_map_lookup_elem(&pending_exec, &pid);
-	if (!saved || saved->nr != code)
+	if (!saved || (saved->nr != PG_T_EXECVE && saved->nr != PG_T_EXECVEAT))
 		return 0;
+	__u32 code = saved->nr;
+	bool at = code == PG_T_EXECVEAT;
 	struct args a = *saved;
 	bpf_map_delete_elem(&pending_exec, &pid);
 	struct scratch *s = begin(code, ctx->ret);
@@ -364,8 +415,8 @@ static __always_inline int exec_exit(struct trace_event_raw_sys_exit *ctx, __u32
 	else
 		s->h.ints[3] = -1;
 	if (at) {
-		s->h.ints[5] = (int)a.a[1];
-		s->h.ints[6] = a.a[2];
+		s->h.ints[7] = (int)a.a[1];
+		s->h.ints[8] = a.a[2];
 	}
 	__u32 off = 0;
 	long ret = ctx->ret;
@@ -376,24 +427,15 @@ static __always_inline int exec_exit(struct trace_event_raw_sys_exit *ctx, __u32
 		put_str(s, &off, 0, (const void *)BPF_CORE_READ(mm, env_end), PG_PATH_MAX);
 	else
 		put_str(s, &off, 0, (const void *)a.a[0], PG_PATH_MAX);
-	s->h.nstr = 2;
+	s->h.nstr = 3;
 	if (ret == 0 && mm) {
-		unsigned long start = BPF_CORE_READ(mm, arg_start);
-		unsigned long end = BPF_CORE_READ(mm, arg_end);
-		__u64 len = end > start ? end - start : 0;
-		if (len > PG_PATH_MAX) {
-			len = PG_PATH_MAX;
-			s->h.trunc |= 2;
-		}
-		__u32 o = off & PG_DATA_MASK;
-		if (len > 0 && bpf_probe_read_user(&s->data[o], len & (PG_PATH_MAX * 2 - 1),
-						   (const void *)start) == 0) {
-			s->h.slen[1] = len;
-			off = o + len;
-		}
-		s->h.ints[4] = len;
+		s->h.ints[4] = put_area(s, &off, 1, BPF_CORE_READ(mm, arg_start),
+					BPF_CORE_READ(mm, arg_end), PG_PATH_MAX);
+		s->h.ints[5] = put_area(s, &off, 2, BPF_CORE_READ(mm, env_start),
+					BPF_CORE_READ(mm, env_end), PG_ENV_MAX);
+		s->h.ints[6] = exe_from_memfd(mm);
 	}
-	put_cgroup(s, &off, 2, task);
+	put_cgroup(s, &off, 3, task);
 	emit(s, off);
 	return 0;
 }
@@ -406,7 +448,7 @@ int enter_execve(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_execve")
 int exit_execve(struct trace_event_raw_sys_exit *ctx)
 {
-	return exec_exit(ctx, PG_T_EXECVE, false);
+	return exec_exit(ctx);
 }
 /* execveat(fd, filename, argv, envp, flags): saved as filename, fd, flags */
 SEC("tracepoint/syscalls/sys_enter_execveat")
@@ -427,7 +469,7 @@ int enter_execveat(struct trace_event_raw_sys_enter *ctx)
 SEC("tracepoint/syscalls/sys_exit_execveat")
 int exit_execveat(struct trace_event_raw_sys_exit *ctx)
 {
-	return exec_exit(ctx, PG_T_EXECVEAT, true);
+	return exec_exit(ctx);
 }
 
 /* ---- sockets ---- */
@@ -739,6 +781,186 @@ EXIT(finit_module, FINIT_MODULE)
 	NUM(0, (int)a->a[0]);
 	NUM(1, a->a[2]);
 	SMALL(0, a->a[1]);
+}
+
+/* ---- namespaces, page faults, BPF, signals, process control ---- */
+ENTER(setns, SETNS, 2)
+EXIT(setns, SETNS)
+{
+	NUM(0, (int)a->a[0]);
+	NUM(1, (int)a->a[1]);
+}
+ENTER(unshare, UNSHARE, 1)
+EXIT(unshare, UNSHARE)
+{
+	NUM(0, a->a[0]);
+}
+ENTER(userfaultfd, USERFAULTFD, 1)
+EXIT(userfaultfd, USERFAULTFD)
+{
+	NUM(0, (int)a->a[0]);
+}
+ENTER(bpf, BPF, 1)
+EXIT(bpf, BPF)
+{
+	NUM(0, (int)a->a[0]);
+}
+ENTER(kill, KILL, 2)
+EXIT(kill, KILL)
+{
+	NUM(0, (int)a->a[0]);
+	NUM(1, (int)a->a[1]);
+}
+#define PR_SET_NAME 15
+#define PR_GET_NAME 16
+#define PR_GET_CHILD_SUBREAPER 37
+/* prctl(option, arg2, ...): arg2 as Falco reads it, the name for PR_[GS]ET_NAME, the value an
+ * int pointer points to for PR_GET_CHILD_SUBREAPER, else the number. */
+ENTER(prctl, PRCTL, 2)
+EXIT(prctl, PRCTL)
+{
+	int option = (int)a->a[0];
+	NUM(0, option);
+	if (option == PR_SET_NAME || option == PR_GET_NAME) {
+		SMALL(0, a->a[1]);
+	} else if (option == PR_GET_CHILD_SUBREAPER) {
+		int value = 0;
+		bpf_probe_read_user(&value, sizeof(value), (const void *)a->a[1]);
+		NUM(1, value);
+	} else {
+		NUM(1, a->a[1]);
+	}
+}
+
+/* ---- listen and datagrams ---- */
+ENTER(listen, LISTEN, 2)
+EXIT(listen, LISTEN)
+{
+	int fd = (int)a->a[0];
+	struct sock *sk;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	socket_of(task, fd, &sk);
+	__u16 family = sk ? BPF_CORE_READ(sk, __sk_common.skc_family) : 0;
+	NUM(0, fd);
+	NUM(1, (int)a->a[1]);
+	NUM(2, family);
+	if (sk && (family == 2 || family == 10)) {
+		NUM(3, sk_proto(sk));
+		NUM(4, BPF_CORE_READ(sk, __sk_common.skc_num));
+		if (family == 2)
+			bpf_core_read(&s->h.addr[0][0], 4, &sk->__sk_common.skc_rcv_saddr);
+		else
+			bpf_core_read(&s->h.addr[0][0], 16, &sk->__sk_common.skc_v6_rcv_saddr);
+	}
+}
+
+/*
+ * sendto/sendmsg/recvfrom/recvmsg are reported for IP sockets other than TCP only: upstream rules
+ * use them for datagrams to or from a new address (`fd.l4proto != tcp and fd.connected=false`),
+ * and a TCP connection is already seen at connect/accept. Skipping the rest at entry keeps a
+ * node's TCP and unix-socket traffic out of the ring buffer (and out of the `pending` map).
+ */
+static __always_inline bool dgram_ip_socket(int fd)
+{
+	struct sock *sk;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	socket_of(task, fd, &sk);
+	if (!sk)
+		return false;
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	return (family == 2 || family == 10) && sk_proto(sk) != 6 /* IPPROTO_TCP */;
+}
+
+#define ENTER_DGRAM(name, code, nargs)                                                             \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                                                \
+	int enter_##name(struct trace_event_raw_sys_enter *ctx)                                    \
+	{                                                                                          \
+		if (excluded(bpf_get_current_pid_tgid() >> 32) ||                                  \
+		    !dgram_ip_socket((int)ctx->args[0]))                                           \
+			return 0;                                                                  \
+		return save_args(ctx, PG_T_##code, nargs, false);                                  \
+	}
+
+/*
+ * The socket's endpoints with the peer from the call's own address when it has one (an
+ * unconnected socket's destination or source), else from the socket. Sent: the local side is the
+ * client (cip/cport); received: the local side is the server (sip/sport), as libsinsp's tuples.
+ */
+static __always_inline void dgram_fill(struct scratch *s, int fd, __u64 size, const void *uaddr,
+				       bool inbound)
+{
+	struct sock *sk;
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	socket_of(task, fd, &sk);
+	s->h.ints[0] = fd;
+	s->h.ints[1] = size;
+	if (!sk)
+		return;
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	s->h.ints[2] = family;
+	s->h.ints[3] = sk_proto(sk);
+	s->h.ints[6] = BPF_CORE_READ(sk, __sk_common.skc_state) == 1 /* TCP_ESTABLISHED */;
+	int local = inbound ? 0 : 1, remote = inbound ? 1 : 0;
+	s->h.ints[inbound ? 4 : 5] = BPF_CORE_READ(sk, __sk_common.skc_num);
+	__u16 rport = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	__u16 uaddr_family = 0;
+	if (uaddr)
+		bpf_probe_read_user(&uaddr_family, sizeof(uaddr_family), uaddr);
+	if (family == 2) {
+		bpf_core_read(&s->h.addr[local][0], 4, &sk->__sk_common.skc_rcv_saddr);
+		if (uaddr_family == 2) {
+			struct sockaddr_in sin = {};
+			bpf_probe_read_user(&sin, sizeof(sin), uaddr);
+			rport = bpf_ntohs(sin.sin_port);
+			__builtin_memcpy(&s->h.addr[remote][0], &sin.sin_addr.s_addr, 4);
+		} else {
+			bpf_core_read(&s->h.addr[remote][0], 4, &sk->__sk_common.skc_daddr);
+		}
+	} else if (family == 10) {
+		bpf_core_read(&s->h.addr[local][0], 16, &sk->__sk_common.skc_v6_rcv_saddr);
+		if (uaddr_family == 10) {
+			struct sockaddr_in6 sin6 = {};
+			bpf_probe_read_user(&sin6, sizeof(sin6), uaddr);
+			rport = bpf_ntohs(sin6.sin6_port);
+			__builtin_memcpy(&s->h.addr[remote][0], &sin6.sin6_addr, 16);
+		} else {
+			bpf_core_read(&s->h.addr[remote][0], 16, &sk->__sk_common.skc_v6_daddr);
+		}
+	}
+	s->h.ints[inbound ? 5 : 4] = rport;
+}
+
+/* The msg_name of a user msghdr (NULL when it has none). */
+static __always_inline const void *msg_name(__u64 msg)
+{
+	void *name = NULL;
+	if (msg)
+		bpf_probe_read_user(&name, sizeof(name), &((struct user_msghdr *)msg)->msg_name);
+	return name;
+}
+
+/* sendto(fd, buff, len, flags, addr, addr_len) */
+ENTER_DGRAM(sendto, SENDTO, 5)
+EXIT(sendto, SENDTO)
+{
+	dgram_fill(s, (int)a->a[0], a->a[2], (const void *)a->a[4], false);
+}
+/* sendmsg(fd, msg, flags): the size is what was sent */
+ENTER_DGRAM(sendmsg, SENDMSG, 2)
+EXIT(sendmsg, SENDMSG)
+{
+	dgram_fill(s, (int)a->a[0], ret > 0 ? ret : 0, msg_name(a->a[1]), false);
+}
+/* recvfrom(fd, ubuf, size, flags, addr, addr_len): the source address is filled in by now */
+ENTER_DGRAM(recvfrom, RECVFROM, 5)
+EXIT(recvfrom, RECVFROM)
+{
+	dgram_fill(s, (int)a->a[0], a->a[2], ret >= 0 ? (const void *)a->a[4] : NULL, true);
+}
+ENTER_DGRAM(recvmsg, RECVMSG, 2)
+EXIT(recvmsg, RECVMSG)
+{
+	dgram_fill(s, (int)a->a[0], ret > 0 ? ret : 0, ret >= 0 ? msg_name(a->a[1]) : NULL, true);
 }
 
 /* ---- process exit: the leader's exit is the event; every thread's exit clears its state ---- */

@@ -3,7 +3,7 @@
  * The record format shared by the BPF program (capture.bpf.c), the loader (peregrine-capture.c)
  * and the sensor's decoder (src/capture/libbpf-records.ts).
  *
- * Every event is ONE record: a fixed 176-byte header followed by its strings (no NULs, lengths in
+ * Every event is ONE record: a fixed 184-byte header followed by its strings (no NULs, lengths in
  * `slen`). The loader copies records unchanged from the BPF ring buffer to its stdout; the `size`
  * field that starts each record is its length prefix. All integers are little-endian (the host's:
  * the loader and the sensor run on the same machine).
@@ -19,13 +19,20 @@
 #define PG_MAGIC 0x4750 /* "PG" */
 #define PG_NINTS 9
 #define PG_NADDR 2
-#define PG_NSTRS 3
+#define PG_NSTRS 4
 /* String bounds (bytes, including the NUL the kernel copies): paths and argv vs other strings. */
 #define PG_PATH_MAX 4096
 #define PG_SMALL_MAX 256
-/* Room for the strings of one event: offsets are masked with PG_DATA_MASK before each read. */
-#define PG_DATA_MASK 0x1fff
-#define PG_DATA_SIZE 16384
+/* The environment kept of an exec'd image (libscap's SCAP_MAX_ENV_SIZE: Falco's own bound). */
+#define PG_ENV_MAX 4096
+/*
+ * Room for the strings of one event (exec's filename, argv, env and cgroup take at most ~14 KiB, so
+ * a record's strings stay below PG_DATA_MASK + 1): offsets are masked with PG_DATA_MASK before each
+ * read of at most 8 KiB, which the verifier then knows ends inside PG_DATA_SIZE. The scratch
+ * record (header + data) must stay within a per-CPU map value's 32 KiB.
+ */
+#define PG_DATA_MASK 0x3fff
+#define PG_DATA_SIZE 24576
 
 /* In-band records from the loader (never from the kernel). */
 #define PG_T_READY 0xff00 /* probes attached */
@@ -49,6 +56,7 @@ struct pg_event {
 	__u16 slen[PG_NSTRS];
 	__u8 nstr;
 	__u8 trunc; /* bit i: string i was cut at its bound */
+	__u8 pad[6];
 };
 
 /*
@@ -60,9 +68,10 @@ struct pg_event {
 	X(OPENAT, openat, "dirfd flags mode", "name")                                              \
 	X(OPENAT2, openat2, "dirfd flags mode resolve", "name")                                    \
 	X(CREAT, creat, "mode", "name")                                                            \
-	X(EXECVE, execve, "ttyIndex ttyMajor ttyMinor loginuid argLen", "filename argv cgroup")    \
-	X(EXECVEAT, execveat, "ttyIndex ttyMajor ttyMinor loginuid argLen dirfd flags",            \
-	  "filename argv cgroup")                                                                  \
+	X(EXECVE, execve, "ttyIndex ttyMajor ttyMinor loginuid argLen envLen exeMemfd",            \
+	  "filename argv env cgroup")                                                              \
+	X(EXECVEAT, execveat, "ttyIndex ttyMajor ttyMinor loginuid argLen envLen exeMemfd dirfd flags", \
+	  "filename argv env cgroup")                                                              \
 	X(CONNECT, connect, "fd family proto sport cport @sip @cip", "path")                       \
 	X(ACCEPT, accept, "fd family proto sport cport @sip @cip", "")                             \
 	X(ACCEPT4, accept4, "fd family proto sport cport @sip @cip", "")                           \
@@ -99,8 +108,19 @@ struct pg_event {
 	X(DUP, dup, "oldfd newfd flags family proto lport rport @lip @rip", "")                    \
 	X(DUP2, dup2, "oldfd newfd flags family proto lport rport @lip @rip", "")                  \
 	X(DUP3, dup3, "oldfd newfd flags family proto lport rport @lip @rip", "")                  \
-	X(MOUNT, mount, "flags", "dev dir type")                                                    \
-	X(PROCEXIT, procexit, "status", "")
+	X(MOUNT, mount, "flags", "dev dir type")                                                   \
+	X(PROCEXIT, procexit, "status", "")                                                        \
+	X(SETNS, setns, "fd nstype", "")                                                           \
+	X(UNSHARE, unshare, "flags", "")                                                           \
+	X(USERFAULTFD, userfaultfd, "flags", "")                                                   \
+	X(BPF, bpf, "cmd", "")                                                                     \
+	X(KILL, kill, "targetPid sig", "")                                                         \
+	X(PRCTL, prctl, "option arg2", "arg2str")                                                  \
+	X(LISTEN, listen, "fd backlog family proto sport @sip", "")                                \
+	X(SENDTO, sendto, "fd size family proto sport cport connected @sip @cip", "")              \
+	X(SENDMSG, sendmsg, "fd size family proto sport cport connected @sip @cip", "")            \
+	X(RECVFROM, recvfrom, "fd size family proto sport cport connected @sip @cip", "")          \
+	X(RECVMSG, recvmsg, "fd size family proto sport cport connected @sip @cip", "")
 
 enum pg_type_code {
 	PG_T_NONE = 0,

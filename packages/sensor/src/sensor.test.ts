@@ -50,6 +50,9 @@ describe('Sensor shipping to a collector peer', () => {
     rmSync(dir, { recursive: true, force: true });
   });
 
+  /** Lines the sensor under test logs at warn and info level. */
+  let logged: string[] = [];
+
   function build(backend: SensorConfig['backend']) {
     const config: SensorConfig = {
       mode: 'ship',
@@ -88,9 +91,10 @@ describe('Sensor shipping to a collector peer', () => {
       flushIntervalMs: config.flushIntervalMs,
       maxPauseMs: 300,
     });
+    logged = [];
     sensor = new Sensor({
       config,
-      log: createLogger('error'),
+      log: createLogger('info', (line) => logged.push(line)),
       sink: shipper,
       client: new CollectorClient(endpoint),
       stats,
@@ -127,6 +131,35 @@ describe('Sensor shipping to a collector peer', () => {
     expect(peer.events.every((e) => e.type === 'execve')).toBe(true);
     peer.config = { rulesVersion: 'r2', eventTypes: null };
     await vi.waitFor(() => expect(sensor.filter.types).toBeNull(), { timeout: 3000, interval: 25 });
+  }, 20_000);
+
+  it('says, in the log and every heartbeat, which event types the rules need that it does not capture', async () => {
+    // Rules on exec, setns and opens, and one rule on any type (so nothing is pre-filtered).
+    peer.config = { rulesVersion: 'r1', eventTypes: null, ruleEventTypes: ['execve', 'openat', 'setns'] };
+    const { sensor } = build('procfs');
+    await sensor.start();
+    await vi.waitFor(() => expect(peer.heartbeats.length).toBeGreaterThan(1), {
+      timeout: 3000,
+      interval: 25,
+    });
+    expect(peer.heartbeats.at(-1)?.capture).toMatchObject({
+      mode: 'procfs',
+      eventTypes: ['execve', 'procexit'],
+      uncaptured: ['openat', 'setns'],
+    });
+    const warnings = () => logged.filter((l) => l.includes(' warn ') && l.includes('cannot fire'));
+    // Once per rules version, not once per heartbeat.
+    expect(warnings()).toHaveLength(1);
+    expect(warnings()[0]).toContain('rules need 2 event types the procfs capture does not produce here');
+    expect(warnings()[0]).toContain('openat, setns');
+    // New rules that need only what /proc polling sees: the heartbeat says nothing is missing.
+    peer.config = { rulesVersion: 'r2', eventTypes: ['execve'], ruleEventTypes: ['execve'] };
+    await vi.waitFor(() => expect(peer.heartbeats.at(-1)?.capture?.uncaptured).toEqual([]), {
+      timeout: 3000,
+      interval: 25,
+    });
+    expect(logged.some((l) => l.includes('now produces every event type the rules need'))).toBe(true);
+    expect(warnings()).toHaveLength(1);
   }, 20_000);
 
   it.skipIf(ebpfUnavailableReason() !== undefined)(

@@ -4,7 +4,7 @@ import { BpftraceBackend, ebpfUnavailableReason } from './capture/bpftrace-backe
 import { defaultRingBytes, LibbpfBackend, libbpfUnavailableReason } from './capture/libbpf-backend.js';
 import type { RawEvent } from './capture/bpftrace-records.js';
 import type { OpenRecord } from './capture/libbpf-records.js';
-import { type CaptureBackend, captureCoverage } from './capture/capture-backend.js';
+import { type CaptureBackend, captureCoverage, uncapturedEventTypes } from './capture/capture-backend.js';
 import { SYSCALL_SPECS } from './capture/syscall-specs.js';
 import { ProcfsBackend } from './capture/procfs-backend.js';
 import { Enricher } from './enrich/enricher.js';
@@ -150,6 +150,10 @@ export class Sensor {
   /** Counters of backends replaced by a restart, so drop totals never go backwards. */
   readonly #retired = { lost: 0, malformed: 0 };
   readonly #openParts = new OpenEventParts();
+  /** Event types the rules name (what the capture must produce for all of them); null = unknown. */
+  #needed: readonly string[] | null = null;
+  /** What the coverage warning last said, so it is logged once per change of rules or capture. */
+  #coverageLogged = '';
 
   constructor(options: SensorOptions) {
     this.#options = options;
@@ -181,6 +185,7 @@ export class Sensor {
     this.#traced = this.filter.types;
     this.#onFatal = onFatal;
     if (onFatal) this.#backend.onFatal = onFatal;
+    this.#reportCoverage();
     const sockets = this.enricher.containers.availableSockets();
     log.info(
       sockets.length > 0
@@ -246,6 +251,45 @@ export class Sensor {
     return true;
   }
 
+  /**
+   * Sets the event types the rules name (standalone mode; a shipping sensor takes them from the
+   * collector's config): the heartbeat and the log then say which of them this capture lacks.
+   */
+  setNeededEventTypes(types: readonly string[] | null): void {
+    this.#needed = types;
+    if (this.#backend) this.#reportCoverage();
+  }
+
+  /** Event types the rules need that the running capture does not produce; undefined = unknown. */
+  get uncaptured(): string[] | undefined {
+    return this.#backend && this.#needed
+      ? uncapturedEventTypes(this.#needed, this.#backend.traced)
+      : undefined;
+  }
+
+  /**
+   * Warns once per change (rules version, capture mode, the list itself) about the event types
+   * the rules need that this sensor does not capture: the rules on them cannot fire here, and
+   * nothing else would say so.
+   */
+  #reportCoverage(): void {
+    const missing = this.uncaptured;
+    const backend = this.#backend;
+    if (missing === undefined || !backend) return;
+    const key = `${this.#rulesVersion}|${backend.mode}|${missing.join(',')}`;
+    if (key === this.#coverageLogged) return;
+    const before = this.#coverageLogged;
+    this.#coverageLogged = key;
+    const { log } = this.#options;
+    if (missing.length > 0) {
+      log.warn(
+        `rules need ${missing.length} event type${missing.length === 1 ? '' : 's'} the ${backend.mode} capture does not produce here, so the rules on them cannot fire: ${missing.join(', ')}`,
+      );
+    } else if (before !== '' && !before.endsWith('|')) {
+      log.info(`the ${backend.mode} capture now produces every event type the rules need`);
+    }
+  }
+
   /** Copies the backend's own counters into the drop counters. */
   syncCaptureDrops(): void {
     if (!this.#backend) return;
@@ -288,6 +332,7 @@ export class Sensor {
     this.#traced = wanted;
     if (this.#onFatal) next.onFatal = this.#onFatal;
     if (this.#stopping) await next.stop();
+    this.#reportCoverage();
   }
 
   async #pullConfig(): Promise<CollectorConfig | undefined> {
@@ -295,6 +340,8 @@ export class Sensor {
     if (!client) return undefined;
     const config = await client.fetchConfig();
     this.filter.set(config.eventTypes);
+    // Older collectors do not say what the rules name; their pre-filter list is the same when set.
+    this.#needed = config.ruleEventTypes ?? config.eventTypes;
     this.#setBatchVersion(config.batchVersions);
     if (config.rulesVersion !== this.#rulesVersion) {
       this.#options.log.info(
@@ -325,7 +372,7 @@ export class Sensor {
       sensorId: this.#options.config.sensorId,
       version: SENSOR_VERSION,
       backend: this.#backend?.name ?? 'procfs',
-      ...(this.#backend ? { capture: captureCoverage(this.#backend) } : {}),
+      ...(this.#backend ? { capture: captureCoverage(this.#backend, this.#needed) } : {}),
       hostname: this.enricher.hostname,
       kernel: release(),
       startedAt: this.startedAt.toISOString(),
@@ -358,6 +405,7 @@ export class Sensor {
       if (answer.rulesVersion !== undefined && answer.rulesVersion !== this.#rulesVersion) {
         await this.#pullConfig();
         await this.#retrace();
+        this.#reportCoverage();
       }
     } catch (error) {
       this.#options.log.warn(`heartbeat failed: ${(error as Error).message}`);

@@ -8,6 +8,7 @@ import {
   type LoadResult,
   type RuleSet,
   type RulesFile,
+  syscallEventTypeNeeds,
   toJson,
 } from '@peregrine/engine';
 import type { WireSyscallEvent } from '@peregrine/protocol';
@@ -37,14 +38,8 @@ export function readRulesFiles(paths: readonly string[]): RulesFile[] {
  * null when some rule is not restricted by evt.type (it may match anything).
  */
 export function ruleEventTypes(ruleset: RuleSet): string[] | null {
-  const types = new Set<string>();
-  for (const rule of ruleset.activeRules) {
-    if (rule.source !== 'syscall') continue;
-    // Unrestricted rules index under every event code (Falco warns above 100): trace everything.
-    if (rule.eventTypes === undefined || rule.eventTypes.length > 100) return null;
-    for (const t of rule.eventTypes) types.add(t);
-  }
-  return [...types].sort();
+  const needs = syscallEventTypeNeeds(ruleset.activeRules);
+  return needs.unrestricted.length > 0 ? null : needs.named;
 }
 
 /** Falco's JSON alert object. */
@@ -123,6 +118,7 @@ export async function startStandalone(
   const sensor = new Sensor({ config, log, sink });
   const types = ruleEventTypes(result.ruleset);
   sensor.filter.set(types);
+  sensor.setNeededEventTypes(syscallEventTypeNeeds(result.ruleset.activeRules).named);
   log.info(
     `${result.ruleset.activeRules.length} rules active; event types: ${types ? types.join(',') : 'all'}`,
   );

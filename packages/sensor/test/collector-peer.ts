@@ -53,7 +53,12 @@ export class CollectorPeer {
   /** Counts events matching `countWhere` (filled when `keepEvents` is false). */
   countWhere: ((event: WireSyscallEvent) => boolean) | undefined;
   receivedMatching = 0;
-  config: { rulesVersion: string; eventTypes: string[] | null; batchVersions?: number[] } = {
+  config: {
+    rulesVersion: string;
+    eventTypes: string[] | null;
+    ruleEventTypes?: string[];
+    batchVersions?: number[];
+  } = {
     rulesVersion: 'v1',
     eventTypes: null,
     batchVersions: [1, 2],

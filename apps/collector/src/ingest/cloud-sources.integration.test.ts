@@ -6,12 +6,12 @@ import { createHmac, randomBytes } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createCloudSource, listEnvironmentAlerts } from '@peregrine/db';
+import { createCloudSource, listAlerts, listEnvironmentAlerts } from '@peregrine/db';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Collector } from '../app.js';
 import { FAKE_OKTA_TOKEN, FakeOkta } from './shared/fake-okta.js';
 import { listenLocal } from './shared/test-server.js';
-import { createWorld, TEST_RULES, type World } from '../testing/world.js';
+import { connectConsole, createWorld, TEST_RULES, type World } from '../testing/world.js';
 
 const RULES = `${TEST_RULES}
 - rule: Pod created in default namespace
@@ -180,6 +180,52 @@ describe('cloud sources through the real pipeline (Postgres, engine)', () => {
     expect(res.status).toBe(200);
     const alert = await alertOf('Terminal shell in container');
     expect(alert.hostname).toBe('node-7');
+  });
+
+  it("keeps a Falco alert's 64-bit evt.time exact: stored, read by the console and pushed live", async () => {
+    const viewer = await connectConsole(
+      base,
+      { organizationId: world.organizationId, environmentIds: [world.environmentId] },
+      secretKey.toString('base64'),
+    );
+    try {
+      // The raw text Falco sends: JSON.parse alone would read 1700000000123456800.
+      const body =
+        '{"hostname":"node-8","output":"22:13:20.123456789: Notice Exact time (user=root)",' +
+        '"output_fields":{"evt.time":1700000000123456789,"proc.pid":4242,"user.name":"root"},' +
+        '"priority":"Notice","rule":"Exact evt.time","source":"syscall","tags":[],' +
+        '"time":"2023-11-14T22:13:20.123456789Z"}';
+      const res = await fetch(`${base}/?token=${tokens.falco}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'user-agent': 'falcosecurity/falco' },
+        body,
+      });
+      expect(res.status).toBe(200);
+      const rows = await world.db.prisma.$queryRaw<{ t: string; kind: string }[]>`
+        SELECT ("outputFields"->'evt.time')::text AS t, jsonb_typeof("outputFields"->'evt.time') AS kind
+        FROM alerts WHERE rule = 'Exact evt.time'`;
+      expect(rows).toEqual([{ t: '1700000000123456789', kind: 'number' }]);
+      const page = await listAlerts(
+        world.db,
+        {
+          organizationId: world.organizationId,
+          fields: [{ key: 'evt.time', value: '1700000000123456789' }],
+        },
+        { limit: 10 },
+      );
+      expect(page.rows.map((r) => [r.rule, r.outputFields['evt.time'], r.outputFields['proc.pid']])).toEqual([
+        ['Exact evt.time', '1700000000123456789', 4242],
+      ]);
+      await vi.waitFor(() =>
+        expect(
+          viewer.alerts.flatMap((p) => p.alerts).find((a) => a.rule === 'Exact evt.time')?.outputFields[
+            'evt.time'
+          ],
+        ).toBe('1700000000123456789'),
+      );
+    } finally {
+      viewer.socket.disconnect();
+    }
   });
 
   it('evaluates a signed GitHub delivery with the github source rules', async () => {

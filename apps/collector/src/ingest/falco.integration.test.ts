@@ -12,7 +12,7 @@ const falcoAlert = {
   output_fields: {
     'container.id': '8b6a3e5b3e0e',
     'evt.arg.flags': null,
-    // Falco sends 19-digit ns integers; JSON.parse keeps doubles (the ns precision lives in `time`).
+    // Already parsed here; the route reads Falco's 19-digit ns integers exactly (as bigint).
     'evt.time': 1721406716746609200,
     'proc.cmdline': 'bash',
     'user.uid': 0,

@@ -165,7 +165,8 @@ export async function registerFalcoRoutes(
       const bytes = requestBytes(req);
       let body: JsonBody;
       try {
-        body = parseJsonBody(bytes);
+        // Falco writes 64-bit output fields (evt.time in nanoseconds) as integers: kept exact.
+        body = parseJsonBody(bytes, { exactIntegers: true });
       } catch (err) {
         // Falco without json_output sends its text line as text/plain.
         if (mediaType(req) === 'text/plain') {

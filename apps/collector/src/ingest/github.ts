@@ -2,6 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { CollectorError } from '../http/errors.js';
 import type { OutboundPolicy } from '@peregrine/outbound';
+import type { IngestEvent } from '../pipeline/types.js';
 import type { IngestModule } from './register.js';
 import { sourceFromPath } from './shared/auth.js';
 import { BodyBudget, boundUnverifiedBodies } from './shared/body-budget.js';
@@ -110,11 +111,10 @@ function header(req: FastifyRequest, name: string): string | undefined {
  * The JSON payload of a delivery: the body itself, or the `payload` field of a form body; cleaned
  * (clean-text.ts), with `sanitized` true when characters were replaced.
  */
-function payloadOf(
-  req: FastifyRequest,
+export function decodeGithubPayload(
+  type: string,
   bytes: Buffer,
 ): { payload: Record<string, unknown>; sanitized: boolean } {
-  const type = mediaType(req);
   let body: JsonBody;
   if (type === 'application/json') body = parseJsonBody(bytes);
   else if (type === 'application/x-www-form-urlencoded') {
@@ -227,6 +227,28 @@ export async function workflowMiners(
   return scanWorkflow(path, Buffer.from(file.content, 'base64').toString('utf8'));
 }
 
+/** A delivery's payload as stored and evaluated: the event type (X-GitHub-Event) added as `webhook_type`. */
+export function githubStoredPayload(
+  payload: Record<string, unknown>,
+  eventType: string,
+): Record<string, unknown> {
+  return { ...payload, webhook_type: eventType };
+}
+
+/** One delivery as the engine's github event; its delivery id (X-GitHub-Delivery) is the ingest key. */
+export function githubEvent(
+  stored: Record<string, unknown>,
+  delivery: string,
+  receivedAt: number,
+): IngestEvent {
+  return {
+    source: GITHUB_SOURCE,
+    event: pluginEvent(stored, msToNs(receivedAt)),
+    ingestKey: delivery,
+    eventTime: new Date(receivedAt),
+  };
+}
+
 /** Registers `POST /ingest/github/:sourceId` in its own encapsulated scope. */
 export async function registerGithubRoutes(
   app: FastifyInstance,
@@ -285,9 +307,9 @@ export async function registerGithubRoutes(
       if (!eventType || !delivery) {
         throw new CollectorError('INVALID_BODY', 'X-GitHub-Event and X-GitHub-Delivery headers are required');
       }
-      const { payload, sanitized } = payloadOf(req, bytes);
+      const { payload, sanitized } = decodeGithubPayload(mediaType(req), bytes);
       const receivedAt = Date.now();
-      const stored: Record<string, unknown> = { ...payload, webhook_type: eventType };
+      const stored = githubStoredPayload(payload, eventType);
 
       const api = new GithubApi(config.apiBaseUrl, source.secrets.apiToken, timeoutMs, doFetch);
       try {
@@ -315,14 +337,7 @@ export async function registerGithubRoutes(
         deps,
         source,
         GITHUB_SOURCE,
-        [
-          {
-            source: GITHUB_SOURCE,
-            event: pluginEvent(stored, msToNs(receivedAt)),
-            ingestKey: delivery,
-            eventTime: new Date(receivedAt),
-          },
-        ],
+        [githubEvent(stored, delivery, receivedAt)],
         { push: true },
       );
       const changed = sanitized || api.replaced > 0 ? 1 : 0;

@@ -5,6 +5,7 @@ import { githubIngest } from './github.js';
 import { k8sAuditIngest } from './k8s-audit.js';
 import { oktaIngest } from './okta.js';
 import { sensorIngest } from './sensor.js';
+import { testEventIngest } from './test-events.js';
 
 /**
  * Every ingest module the collector runs, in registration order. Cloud-source modules
@@ -17,5 +18,7 @@ export const INGEST_MODULES: readonly IngestModule[] = [
   githubIngest(),
   oktaIngest(),
   cloudTrailIngest(),
+  // The console's "Send test event" for each of the sources above.
+  testEventIngest(),
   falcoIngest(),
 ];

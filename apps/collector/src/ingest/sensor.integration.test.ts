@@ -209,6 +209,8 @@ describe('sensor stream', () => {
     ).json()) as SensorConfig;
     expect(config.rulesVersion).toMatch(/^[0-9a-f]{16}$/);
     expect(config.eventTypes).toEqual(['execve', 'execveat', 'open', 'openat']);
+    // What the rules name, for the sensor to say which of them it cannot capture.
+    expect(config.ruleEventTypes).toEqual(['execve', 'execveat', 'open', 'openat']);
     expect(config.batchVersions).toEqual([1, 2]);
 
     const hb = {
@@ -250,13 +252,23 @@ describe('sensor stream', () => {
       body: JSON.stringify({
         ...hb,
         backend: 'procfs',
-        capture: { mode: 'procfs', eventTypes: ['execve', 'procexit'] },
+        capture: {
+          mode: 'procfs',
+          eventTypes: ['execve', 'procexit'],
+          uncaptured: ['execveat', 'open', 'openat'],
+        },
       }),
     });
     expect(procfs.status).toBe(200);
     const after = await getSensorStatus(world.db, world.sensor.sensorId);
     expect(after?.captureMode).toBe('procfs');
     expect(after?.captureEventTypes).toEqual(['execve', 'procexit']);
+    // The console reads the types the rules need and this sensor lacks from the stored heartbeat.
+    expect((after!.lastHeartbeat as { capture: { uncaptured: string[] } }).capture.uncaptured).toEqual([
+      'execveat',
+      'open',
+      'openat',
+    ]);
 
     const badMode = await fetch(`${base}/v1/sensor/heartbeat`, {
       method: 'POST',
@@ -306,7 +318,7 @@ describe('sensor stream', () => {
           expect(a.status).toBe(429);
           return a;
         },
-        { timeout: 20_000, interval: 50 },
+        { timeout: 45_000, interval: 50 },
       );
       expect(answer.headers.get('retry-after')).toBe('1');
     } finally {
@@ -323,9 +335,9 @@ describe('sensor stream', () => {
         });
         expect(after.status).toBe(200);
       },
-      { timeout: 20_000, interval: 50 },
+      { timeout: 45_000, interval: 50 },
     );
-  });
+  }, 120_000);
 
   it('refuses a revoked key', async () => {
     const other = await registerSensor(world.db, {

@@ -15,7 +15,7 @@ import { installRequestDecompression } from '../http/decompress.js';
 import { CollectorError } from '../http/errors.js';
 import { BackpressureError, type IngestEvent } from '../pipeline/types.js';
 import type { IngestContext, IngestModule } from './register.js';
-import { decodeSensorBatch, issueText } from './sensor-batch.js';
+import { type DecodedSensorBatch, decodeSensorBatch, issueText } from './sensor-batch.js';
 import { SensorAuthenticator } from './sensor-auth.js';
 import { type CleanReport, cleanJsonValue, jsonTextNeedsCleaning } from './shared/clean-text.js';
 
@@ -26,6 +26,29 @@ function epochNsToDate(ts: string): Date | undefined {
   // Milliseconds are enough for the stored event time; nanoseconds stay in the event itself.
   const ms = Number(ts.length > 6 ? ts.slice(0, -6) : '0');
   return Number.isFinite(ms) && ms > 0 ? new Date(ms) : undefined;
+}
+
+/**
+ * A decoded batch's events for the pipeline, each keyed by the sensor, the batch id and its index
+ * in the batch (as sent, whatever the body version): `keyPrefix` + index.
+ */
+export function sensorIngestEvents(
+  sensorId: string,
+  batch: DecodedSensorBatch,
+): { events: IngestEvent[]; keyPrefix: string } {
+  const events: IngestEvent[] = new Array(batch.events.length);
+  const keyPrefix = `${sensorId}:${batch.batchId}:`;
+  for (let n = 0; n < batch.events.length; n++) {
+    const { index, event: ev } = batch.events[n]!;
+    events[n] = {
+      source: 'syscall',
+      event: ev,
+      ingestKey: `${keyPrefix}${index}`,
+      eventTime: epochNsToDate(ev.ts),
+      hostname: ev.hostname,
+    };
+  }
+  return { events, keyPrefix };
 }
 
 /**
@@ -135,19 +158,7 @@ function sensorRoutes(app: FastifyInstance, ctx: IngestContext): void {
       const dup: SensorEventBatchResponse = { accepted: 0, duplicate: true, rejected: [] };
       return dup;
     }
-    const events: IngestEvent[] = new Array(batch.events.length);
-    const keyPrefix = `${sensor.sensorId}:${batchId}:`;
-    for (let n = 0; n < batch.events.length; n++) {
-      const { index, event: ev } = batch.events[n]!;
-      events[n] = {
-        source: 'syscall',
-        event: ev,
-        // The event's index in the batch, as sent, whatever the body version.
-        ingestKey: `${keyPrefix}${index}`,
-        eventTime: epochNsToDate(ev.ts),
-        hostname: ev.hostname,
-      };
-    }
+    const { events, keyPrefix } = sensorIngestEvents(sensor.sensorId, batch);
     if (rejected.length)
       ctx.metrics.rejects.inc({ source: 'syscall', reason: 'invalid_event' }, rejected.length);
     const result = await ctx.pipeline.submitEvents(
@@ -197,6 +208,7 @@ function sensorRoutes(app: FastifyInstance, ctx: IngestContext): void {
     const body: SensorConfig = {
       rulesVersion: rules.stamp,
       eventTypes: rules.eventTypes,
+      ruleEventTypes: rules.ruleEventTypes,
       batchVersions: BATCH_VERSIONS,
     };
     return body;

@@ -1,5 +1,6 @@
 import type { AlertInput, Priority, RawEventInput, StoredAlert } from '@peregrine/db';
 import { parsePriority, withEventNumber } from '@peregrine/engine';
+import { TEST_EVENT_TAG } from '@peregrine/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import { redactText } from '../ops/log-redaction.js';
 import type { CollectorMetrics } from '../ops/metrics.js';
@@ -92,7 +93,7 @@ export class BatchProcessor {
                 source: a.source,
                 output: a.output,
                 outputFields: a.output_fields,
-                tags: a.tags,
+                tags: ev.test ? [...a.tags, TEST_EVENT_TAG] : a.tags,
                 hostname: ev.hostname ?? hostnameOf(ev.event) ?? (a.hostname || null),
                 eventTime: Number.isNaN(time.getTime()) ? (ev.eventTime ?? received) : time,
                 dedupKey: dedupKeyOf(a.rule, a.output_fields),
@@ -192,6 +193,8 @@ export class BatchProcessor {
       duplicates,
       alerts: result.stored.length,
     };
+    if (result.stored.length > 0)
+      out.storedAlerts = result.stored.map((a) => ({ id: a.id, rule: a.rule, priority: a.priority }));
     if (rejected.length > 0) out.rejected = rejected;
     return out;
   }

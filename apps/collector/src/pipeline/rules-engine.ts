@@ -5,6 +5,7 @@ import {
   environmentOverrides,
   loadWithOverrides,
   type RuleSet,
+  syscallEventTypeNeeds,
 } from '@peregrine/engine';
 
 export type { EngineAlert };
@@ -31,7 +32,11 @@ export interface CompiledEnvironment {
   evaluate(event: unknown, source: string): EngineAlert[];
   /** Syscall event types the rules can match; null when some rule matches any type. */
   eventTypes: string[] | null;
+  /** Syscall event types the rules name (also when `eventTypes` is null): what sensors must capture. */
+  ruleEventTypes: string[];
   ruleCount: number;
+  /** Names of the enabled rules, per source (why a test event raised nothing). */
+  activeRules: ReadonlyMap<string, ReadonlySet<string>>;
   problems: RuleSetProblem[];
 }
 
@@ -51,15 +56,13 @@ export function compileEnvironment(rules: EnvironmentRules): CompiledEnvironment
     }
     sets.push(result.ruleset);
   }
-  let eventTypes: Set<string> | null = new Set();
-  let ruleCount = 0;
-  for (const set of sets) {
-    for (const r of set.activeRules) {
-      ruleCount++;
-      if (r.source !== 'syscall' || eventTypes === null) continue;
-      if (r.eventTypes === undefined) eventTypes = null;
-      else for (const t of r.eventTypes) eventTypes.add(t);
-    }
+  const active = sets.flatMap((set) => set.activeRules);
+  const needs = syscallEventTypeNeeds(active);
+  const activeRules = new Map<string, Set<string>>();
+  for (const r of active) {
+    const names = activeRules.get(r.source) ?? new Set<string>();
+    names.add(r.name);
+    activeRules.set(r.source, names);
   }
   const evaluate =
     sets.length === 1
@@ -74,8 +77,10 @@ export function compileEnvironment(rules: EnvironmentRules): CompiledEnvironment
     organizationId: rules.organizationId,
     stamp: rules.stamp,
     evaluate,
-    eventTypes: eventTypes === null ? null : [...eventTypes].sort(),
-    ruleCount,
+    eventTypes: needs.unrestricted.length > 0 ? null : needs.named,
+    ruleEventTypes: needs.named,
+    ruleCount: active.length,
+    activeRules,
     problems,
   };
 }

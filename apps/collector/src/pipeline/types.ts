@@ -27,6 +27,11 @@ export interface IngestEvent {
   /** When the event happened, if the transport says; else the pipeline uses receipt time. */
   eventTime?: Date;
   hostname?: string;
+  /**
+   * A test event the console asked for (src/ingest/test-events.ts): its alerts carry the tag
+   * TEST_EVENT_TAG. Only that module sets it; nothing a sender writes can.
+   */
+  test?: true;
 }
 
 /** An alert produced elsewhere (an existing Falco deployment's http_output / falcosidekick). */
@@ -56,6 +61,8 @@ export interface SubmitResult {
   /** Events recognised as already handled (re-sent). */
   duplicates: number;
   alerts: number;
+  /** The alerts stored (absent when `queued` or `spooled`: they are stored later). */
+  storedAlerts?: { id: string; rule: string; priority: string }[];
   /**
    * Events the database refused for their values (each isolated from the rest, which are stored):
    * the caller reports them and moves on. Transient failures (database unavailable) throw instead.

@@ -197,11 +197,13 @@ const ACCESS: Record<string, Role | 'session' | 'public'> = {
   'sensors.getCoverage': 'viewer',
   'sensors.register': 'admin',
   'sensors.revoke': 'admin',
+  'sensors.sendTestEvent': 'admin',
   'sources.list': 'viewer',
   'sources.create': 'admin',
   'sources.update': 'admin',
   'sources.rotateCredential': 'admin',
   'sources.delete': 'admin',
+  'sources.sendTestEvent': 'admin',
 };
 
 const ROLE_ORDER: readonly Role[] = ['viewer', 'triager', 'author', 'admin'];
@@ -500,6 +502,7 @@ describe("another organisation's API key", () => {
       'sensors.getCoverage': { environment: null },
       'sensors.register': { environmentId: ids.staging, name: 'intruder-node' },
       'sensors.revoke': { sensorId: ids.sensor },
+      'sensors.sendTestEvent': { sensorId: ids.sensor },
       'sources.list': undefined,
       'sources.create': {
         environmentId: ids.staging,
@@ -509,6 +512,7 @@ describe("another organisation's API key", () => {
       'sources.update': { sourceId: ids.source, enabled: false },
       'sources.rotateCredential': { sourceId: ids.source },
       'sources.delete': { sourceId: ids.source },
+      'sources.sendTestEvent': { sourceId: ids.source },
     };
   });
 

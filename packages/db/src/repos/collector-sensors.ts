@@ -89,6 +89,33 @@ export async function findSensorByKey(db: Db, apiKey: string): Promise<SensorIde
   };
 }
 
+/** A sensor by id, revoked or not, with the hostname it last reported (a sensor's test event). */
+export async function getSensorIdentity(
+  db: Db,
+  sensorId: string,
+): Promise<(SensorIdentity & { hostname: string | null; revoked: boolean }) | null> {
+  const row = await db.prisma.sensor.findUnique({
+    where: { id: sensorId },
+    select: {
+      id: true,
+      organizationId: true,
+      environmentId: true,
+      name: true,
+      hostname: true,
+      revokedAt: true,
+    },
+  });
+  if (!row) return null;
+  return {
+    sensorId: row.id,
+    organizationId: row.organizationId,
+    environmentId: row.environmentId,
+    name: row.name,
+    hostname: row.hostname,
+    revoked: row.revokedAt !== null,
+  };
+}
+
 /** Revokes a sensor's key: later requests with it are refused. */
 export async function revokeSensor(db: Db, sensorId: string): Promise<void> {
   await db.prisma.sensor.update({ where: { id: sensorId }, data: { revokedAt: new Date() } });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseJsonExact, stringifyJsonExact } from './json-exact.js';
+import { parseJsonBigInt, parseJsonExact, stringifyJsonExact } from './json-exact.js';
 
 describe('exact JSON for 64-bit integers', () => {
   it('writes a bigint as its integer literal, anywhere in the value', () => {
@@ -32,5 +32,29 @@ describe('exact JSON for 64-bit integers', () => {
   it('round-trips a nanosecond time exactly', () => {
     const text = stringifyJsonExact({ 'evt.time': 1700000000123456789n });
     expect(parseJsonExact(text)).toEqual({ 'evt.time': '1700000000123456789' });
+  });
+
+  it('reads integers beyond 2^53 as bigints, the rest as JSON.parse does', () => {
+    const text =
+      '{"evt.time": 1700000000123456789, "pid": 42, "f": 1.5e300, "l": [-1700000000123456789], "s": "1700000000123456789"}';
+    expect(parseJsonBigInt(text)).toEqual({
+      'evt.time': 1700000000123456789n,
+      pid: 42,
+      f: 1.5e300,
+      l: [-1700000000123456789n],
+      s: '1700000000123456789',
+    });
+    expect(parseJsonBigInt('{"a":[1,"x"]}')).toEqual({ a: [1, 'x'] });
+    // Back to the same text: nothing rounded on the way.
+    expect(stringifyJsonExact(parseJsonBigInt('{"t":1700000000123456789}'))).toBe(
+      '{"t":1700000000123456789}',
+    );
+  });
+
+  it('cannot be made to turn a string into a bigint', () => {
+    const forged = '{"t": 1700000000123456789, "s": "\\u0001int-00000000-0000-0000-0000-000000000000:5"}';
+    const parsed = parseJsonBigInt(forged) as Record<string, unknown>;
+    expect(typeof parsed.s).toBe('string');
+    expect(parsed.t).toBe(1700000000123456789n);
   });
 });

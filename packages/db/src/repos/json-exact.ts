@@ -29,10 +29,31 @@ export function stringifyJsonExact(value: unknown): string {
  * put them once they leave for a browser); every other value parses as usual.
  */
 export function parseJsonExact(text: string): unknown {
-  return JSON.parse(quoteUnsafeIntegers(text));
+  return JSON.parse(rewriteUnsafeIntegers(text, (token) => `"${token}"`));
 }
 
-function quoteUnsafeIntegers(text: string): string {
+/**
+ * `JSON.parse` that reads integers beyond 2^53 as bigint, exactly (what the collector's ingest of
+ * Falco alerts and its work encoding need, so `stringifyJsonExact` writes them back as integer
+ * literals); every other value parses as usual. The integers are first written as strings carrying
+ * a random marker and turned into bigints by the reviver: input strings cannot forge the marker.
+ */
+export function parseJsonBigInt(text: string): unknown {
+  let marker: string | null = null;
+  const rewritten = rewriteUnsafeIntegers(text, (token) => {
+    marker ??= `\\u0001int-${crypto.randomUUID()}:`;
+    return `"${marker}${token}"`;
+  });
+  if (marker === null) return JSON.parse(text);
+  // The marker as JSON.parse reads it (the escape becomes the U+0001 character).
+  const prefix = JSON.parse(`"${marker}"`) as string;
+  return JSON.parse(rewritten, (_key, v: unknown) =>
+    typeof v === 'string' && v.startsWith(prefix) ? BigInt(v.slice(prefix.length)) : v,
+  );
+}
+
+/** `text` with every integer token beyond 2^53 (outside strings) replaced by `replace(token)`. */
+function rewriteUnsafeIntegers(text: string, replace: (token: string) => string): string {
   // Fast path: no run of 16 digits, so no integer beyond 2^53 (9007199254740991, 16 digits).
   if (!/\d{16}/.test(text)) return text;
   let out = '';
@@ -53,7 +74,7 @@ function quoteUnsafeIntegers(text: string): string {
       while (i < text.length && /[\d.eE+-]/.test(text.charAt(i))) i++;
       const token = text.slice(start, i);
       if (/^-?\d{16,}$/.test(token) && !Number.isSafeInteger(Number(token))) {
-        out += `${text.slice(from, start)}"${token}"`;
+        out += `${text.slice(from, start)}${replace(token)}`;
         from = i;
       }
       continue;

@@ -56,6 +56,16 @@ export async function listOrganizationSensors(
   return rows.map((row) => ({ ...row, lastHeartbeat: row.lastHeartbeat ?? null }));
 }
 
+/** One sensor of the organisation, or null (another organisation's is null too). */
+export async function getOrganizationSensor(
+  db: Db,
+  organizationId: string,
+  sensorId: string,
+): Promise<SensorListItem | null> {
+  const row = await db.prisma.sensor.findFirst({ where: { id: sensorId, organizationId }, select: SELECT });
+  return row ? { ...row, lastHeartbeat: row.lastHeartbeat ?? null } : null;
+}
+
 /** Revokes a sensor of the organisation (idempotent): its key stops working at once. */
 export async function revokeOrganizationSensor(
   db: Db,

@@ -275,3 +275,26 @@ export async function deleteOrganizationCloudSource(
     });
   });
 }
+
+/**
+ * Records that someone sent a test event of a cloud source or a sensor (it raises real, tagged
+ * alerts): the outcome the collector answered, or why it could not be sent.
+ */
+export async function recordTestEvent(
+  db: Db,
+  input: {
+    organizationId: string;
+    target: 'source' | 'sensor';
+    targetId: string;
+    outcome: Record<string, unknown>;
+  },
+  actor: Actor,
+): Promise<void> {
+  await recordAudit(db.prisma, actor, {
+    organizationId: input.organizationId,
+    action: `${input.target}.test_event`,
+    targetType: input.target === 'sensor' ? 'sensor' : 'cloud_source',
+    targetId: input.targetId,
+    after: input.outcome,
+  });
+}

@@ -55,7 +55,14 @@ function likePattern(text: string): string {
  */
 function fieldShapes(key: string, value: string): string[] {
   const shapes = [JSON.stringify({ [key]: value })];
-  if (/^-?\d+(\.\d+)?$/.test(value)) shapes.push(JSON.stringify({ [key]: Number(value) }));
+  if (/^-?\d+(\.\d+)?$/.test(value)) {
+    // An integer beyond 2^53 (a nanosecond evt.time) as its own literal: a double would round it.
+    shapes.push(
+      /^-?\d+$/.test(value) && !Number.isSafeInteger(Number(value))
+        ? `{${JSON.stringify(key)}:${value}}`
+        : JSON.stringify({ [key]: Number(value) }),
+    );
+  }
   if (value === 'true' || value === 'false') shapes.push(JSON.stringify({ [key]: value === 'true' }));
   if (value === 'null') shapes.push(JSON.stringify({ [key]: null }));
   return shapes;

@@ -54,10 +54,55 @@ export interface CompileWarning {
   range: Range;
 }
 
+/**
+ * The evaluation counter of a family of filters compiled with one `SharedCompile`: a memoised
+ * subtree keeps its result for one value of `value`. Whoever evaluates the filters of one event
+ * advances it once before the first filter (a RuleSet does, per event), so an event mutated
+ * between evaluations is never answered from a stale memo.
+ */
+export class EvalEpoch {
+  value = 0;
+  /** Starts a new evaluation: every memoised result becomes stale. */
+  advance(): void {
+    this.value++;
+  }
+}
+
+/**
+ * Work shared between the conditions compiled against one source (the rules of one load): a
+ * subtree that several conditions contain as the same AST object (a macro's expansion) is
+ * compiled once, and the subtrees in `memo` keep their result per evaluation (`epoch`).
+ */
+export interface SharedCompile {
+  readonly epoch: EvalEpoch;
+  /** Compiled subtrees by node, with the warnings their compile emitted (re-emitted on reuse). */
+  readonly compiled: Map<Expr, { filter: Filter; warnings: readonly CompileWarning[] }>;
+  /** Subtrees whose result is memoised per evaluation (macro expansions with more than one check). */
+  readonly memo: ReadonlySet<Expr>;
+}
+
 /** Options of `compileCondition`. */
 export interface CompileOptions {
   /** Receives warnings; they are also returned on the result. */
   onWarning?: (w: CompileWarning) => void;
+  /**
+   * Share compiled subtrees (and memoise the `memo` ones) with other conditions compiled with the
+   * same object. Filters then answer correctly only when `shared.epoch` advances before each
+   * event's first filter.
+   */
+  shared?: SharedCompile;
+}
+
+/** A filter that keeps its result while `epoch.value` is unchanged. */
+function memoised(f: Filter, epoch: EvalEpoch): Filter {
+  let at = -1;
+  let result = false;
+  return (ev) => {
+    if (at === epoch.value) return result;
+    result = f(ev);
+    at = epoch.value;
+    return result;
+  };
 }
 
 /** The result of `compileCondition`. */
@@ -81,12 +126,32 @@ class Compiler {
   }
 
   private warn(code: CompileWarningCode, message: string, node: Node): void {
-    const w: CompileWarning = { code, message, pos: node.pos, range: { start: node.pos.idx, end: node.end } };
+    this.emit({ code, message, pos: node.pos, range: { start: node.pos.idx, end: node.end } });
+  }
+
+  private emit(w: CompileWarning): void {
     this.warnings.push(w);
     this.options.onWarning?.(w);
   }
 
   expr(e: Expr): Filter {
+    const shared = this.options.shared;
+    if (shared === undefined) return this.compileExpr(e);
+    const done = shared.compiled.get(e);
+    if (done !== undefined) {
+      // The same node compiled for another condition: the same filter, and the same warnings at
+      // the same point of this condition's compile.
+      for (const w of done.warnings) this.emit(w);
+      return done.filter;
+    }
+    const first = this.warnings.length;
+    let filter = this.compileExpr(e);
+    if (shared.memo.has(e)) filter = memoised(filter, shared.epoch);
+    shared.compiled.set(e, { filter, warnings: this.warnings.slice(first) });
+    return filter;
+  }
+
+  private compileExpr(e: Expr): Filter {
     switch (e.kind) {
       case 'and': {
         const cs = e.children.map((c) => this.expr(c));

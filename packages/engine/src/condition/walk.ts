@@ -61,8 +61,16 @@ export function collectFields(expr: Expr): FieldExpr[] {
  * not) AST, or undefined to leave the identifier in place. Substitution recurses into the
  * returned ASTs; a macro that (indirectly) refers to itself throws `MacroCycleError`. The input
  * is not modified; unchanged subtrees are shared.
+ *
+ * `expansions` (macro body -> its expansion) carries expansions over to later calls that use
+ * the same `resolve`: every reference to a macro then expands to the same AST object, which the
+ * condition compiler recognises as shared work.
  */
-export function substituteMacros(expr: Expr, resolve: (name: string) => Expr | undefined): Expr {
+export function substituteMacros(
+  expr: Expr,
+  resolve: (name: string) => Expr | undefined,
+  expansions?: Map<Expr, Expr>,
+): Expr {
   const active: string[] = [];
   const sub = (e: Expr): Expr => {
     switch (e.kind) {
@@ -70,9 +78,15 @@ export function substituteMacros(expr: Expr, resolve: (name: string) => Expr | u
         const body = resolve(e.name);
         if (body === undefined) return e;
         if (active.includes(e.name)) throw new MacroCycleError([...active, e.name]);
+        // A finished expansion has no cycle through this macro (it would have thrown), and the
+        // same resolve gives the same expansion.
+        const known = expansions?.get(body);
+        if (known !== undefined) return known;
         active.push(e.name);
         try {
-          return sub(body);
+          const expanded = sub(body);
+          expansions?.set(body, expanded);
+          return expanded;
         } finally {
           active.pop();
         }

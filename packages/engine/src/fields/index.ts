@@ -6,7 +6,7 @@ export { FieldError, type FieldErrorCode, unknownFieldError } from './errors.js'
 export { flatConverter, isIntegerType } from './flat.js';
 export { createDefaultRegistry, createRegistry, type FieldRegistry, getSource } from './registry.js';
 export { formatIp, parseIp, parseNet, textToBytes, toInteger } from './values.js';
-export { numberedPluginEvent, type PluginEnvelope } from '../sources/plugin/common.js';
+export { numberedPluginEvent, type PluginEnvelope, rfc3339ToNs } from '../sources/plugin/common.js';
 export { createAwsCloudtrailSource } from '../sources/aws-cloudtrail/source.js';
 export { createGcpAuditlogSource } from '../sources/gcp-auditlog/source.js';
 export { createGithubSource } from '../sources/github/source.js';

@@ -5,6 +5,7 @@
  * Only the first compile error is reported; compilation stops there.
  */
 import type { Expr } from '../condition/ast.js';
+import { EvalEpoch, type SharedCompile } from '../condition/compiler.js';
 import { ConditionError } from '../condition/errors.js';
 import { DEPRECATED_FIELDS, falcoWarnings } from '../condition/falco-warnings.js';
 import { resolveOutputTransformer } from '../condition/output-transformer.js';
@@ -50,6 +51,12 @@ export interface CompileOptions {
   extraOutputs: readonly ExtraOutput[];
   /** Threshold of the "too many evt.type values" warning. */
   maxEventTypes: number;
+  /**
+   * Share work between rules (default true): each macro expanded and compiled once per source,
+   * and the result of a macro with more than one check computed once per event. `false` compiles
+   * every rule on its own (the reference evaluator of the differential test).
+   */
+  shareWork?: boolean;
 }
 
 /** A rule ready for evaluation. */
@@ -72,7 +79,16 @@ export interface CompiledRule {
   outputParts: readonly OutputPart[];
   /** Extra output_fields from `append_output` entries: key -> compiled parts. */
   extraFields: readonly { key: string; parts: readonly OutputPart[] }[];
+  /** The condition; callable on its own, any time. */
   filter: (event: unknown) => boolean;
+  /**
+   * The condition without starting a new evaluation: only after `epoch.advance()` for this event
+   * (a RuleSet advances once per event, then runs every rule's `evalFilter`, so rules share the
+   * results of their common macros).
+   */
+  evalFilter: (event: unknown) => boolean;
+  /** The evaluation counter of the rules compiled with this one. */
+  epoch: EvalEpoch;
   /** Event codes the rule is indexed under (syscall source); undefined when the source has no table. */
   eventCodes: readonly number[] | undefined;
   /** Event names of `eventCodes` (unique, sorted); undefined = all events of the source. */
@@ -127,6 +143,11 @@ class Compilation {
   private readonly listByName = new Map<string, ListState>();
   private readonly macroAst = new Map<string, Expr>();
   private readonly macroUsed = new Set<string>();
+  /** Shared work (CompileOptions.shareWork): macro expansions of rules, compiled subtrees per source. */
+  private readonly epoch = new EvalEpoch();
+  private readonly expansions: Map<Expr, Expr> | undefined;
+  private readonly memo = new Set<Expr>();
+  private readonly shared = new Map<string, SharedCompile>();
 
   constructor(
     private readonly col: Collector,
@@ -135,6 +156,21 @@ class Compilation {
   ) {
     this.lists = col.lists.ordered.map((info) => ({ info, items: [], used: false }));
     for (const l of this.lists) this.listByName.set(l.info.name, l);
+    this.expansions = opts.shareWork === false ? undefined : new Map();
+  }
+
+  private sharedFor(source: string): SharedCompile | undefined {
+    if (this.expansions === undefined) return undefined;
+    let s = this.shared.get(source);
+    if (s === undefined) {
+      s = { epoch: this.epoch, compiled: new Map(), memo: this.memo };
+      this.shared.set(source, s);
+    }
+    // Memoise the macro expansions with more than one check: one check is as cheap as its memo.
+    for (const e of this.expansions.values()) {
+      if (e.kind === 'and' || e.kind === 'or' || e.kind === 'not') this.memo.add(e);
+    }
+    return s;
   }
 
   run(): CompileResult {
@@ -248,6 +284,7 @@ class Compilation {
     m: MappedText,
     ctx: Context,
     owner: string,
+    expansions?: Map<Expr, Expr>,
   ): Expr {
     const visible = (name: string): MacroInfo | undefined => {
       const info = this.col.macros.get(name);
@@ -264,11 +301,15 @@ class Compilation {
       return undefined;
     });
     try {
-      const expanded = substituteMacros(ast, (name) => {
-        if (!visible(name)) return undefined;
-        this.macroUsed.add(name);
-        return this.macroAst.get(name);
-      });
+      const expanded = substituteMacros(
+        ast,
+        (name) => {
+          if (!visible(name)) return undefined;
+          this.macroUsed.add(name);
+          return this.macroAst.get(name);
+        },
+        expansions,
+      );
       // A macro used through another macro must be visible to the referrer too (Falco resolves
       // the whole expansion against the referrer's macro table).
       walk(expanded, (n) => {
@@ -418,6 +459,8 @@ class Compilation {
       substituted,
       r.condCtx,
       r.name,
+      // Rules see every macro (visibility Infinity): one expansion per macro serves them all.
+      this.expansions,
     );
 
     // 5. Falco's warning pass, then compile.
@@ -428,7 +471,7 @@ class Compilation {
     });
     let compiled: ReturnType<typeof compileFilter>;
     try {
-      compiled = compileFilter(expanded, source);
+      compiled = compileFilter(expanded, source, this.sharedFor(r.source));
     } catch (e) {
       if (!(e instanceof ConditionError)) throw e;
       // Errors inside expanded macros carry macro-text offsets: only map the ranges of the
@@ -486,7 +529,7 @@ class Compilation {
       output: outText.text,
       outputParts,
       extraFields,
-      filter: compiled.filter,
+      ...ruleFilters(compiled.filter, this.epoch, this.expansions !== undefined),
       eventCodes,
       eventTypes,
       warnEvttypes: r.warnEvttypes,
@@ -511,7 +554,21 @@ class Compilation {
   }
 }
 
-/** True when `offset` falls inside a node of the rule's own (pre-substitution) AST. */
+/** A rule's `filter` (starts its own evaluation) and `evalFilter` (within the caller's). */
+function ruleFilters(
+  f: (event: unknown) => boolean,
+  epoch: EvalEpoch,
+  shared: boolean,
+): Pick<CompiledRule, 'filter' | 'evalFilter' | 'epoch'> {
+  const filter = shared
+    ? (event: unknown) => {
+        epoch.advance();
+        return f(event);
+      }
+    : f;
+  return { filter, evalFilter: f, epoch };
+}
+
 /**
  * Spans (`start:end`) of the nodes of the rule's own AST (before macro substitution). A compile
  * error or warning whose range is one of them points into the rule's text; otherwise it comes

@@ -3,7 +3,7 @@
  * a source into a predicate, reporting compile-time warnings with offsets.
  */
 import type { Expr } from '../condition/ast.js';
-import { compileCondition } from '../condition/compiler.js';
+import { compileCondition, type SharedCompile } from '../condition/compiler.js';
 import type { SourceDef } from '../fields/types.js';
 
 export interface FilterWarning {
@@ -17,9 +17,12 @@ export interface CompiledFilter {
   warnings: FilterWarning[];
 }
 
-/** Compile an AST (macros already substituted). Throws ConditionError with Falco's message. */
-export function compileFilter(expr: Expr, source: SourceDef): CompiledFilter {
-  const c = compileCondition(expr, source);
+/**
+ * Compile an AST (macros already substituted). Throws ConditionError with Falco's message. With
+ * `shared`, subtrees are shared with the other filters compiled with it (see SharedCompile).
+ */
+export function compileFilter(expr: Expr, source: SourceDef, shared?: SharedCompile): CompiledFilter {
+  const c = compileCondition(expr, source, shared === undefined ? {} : { shared });
   return {
     filter: c.filter,
     warnings: c.warnings.map((w) => ({ message: w.message, start: w.range.start, end: w.range.end })),

@@ -53,6 +53,12 @@ export interface LoadOptions {
    * after the last file (faster, and the diagnostics an editor wants).
    */
   compileEachFile?: boolean;
+  /**
+   * Share work between rules (default true): macros expanded and compiled once, and a macro's
+   * result computed once per event for all the rules using it. `false` evaluates every rule on
+   * its own: the reference the differential test compares with; alerts are identical.
+   */
+  shareWork?: boolean;
 }
 
 /** Falco's per-file load result (`falco -V` prints one per file). */
@@ -131,6 +137,7 @@ export function load(files: readonly RulesFile[], options: LoadOptions = {}): Lo
           sources,
           extraOutputs: options.extraOutputs ?? [],
           maxEventTypes: options.maxEventTypes ?? 100,
+          shareWork: options.shareWork ?? true,
         },
         (d) => compileDiags.push(d),
       );

@@ -6,8 +6,9 @@ import type { Extractor, SourceDef } from '../fields/types.js';
 import type { OutputPart } from '../output/format.js';
 import { renderOutput, renderOutputFields } from '../output/format.js';
 import type { JsonValue } from '../output/render.js';
+import type { EvalEpoch } from '../condition/compiler.js';
 import type { CompiledRule } from './compile.js';
-import { type Priority, priorityValue } from './priority.js';
+import { PRIORITIES, type Priority, priorityValue } from './priority.js';
 
 /** One alert, as Falco's JSON output shapes it. */
 export interface Alert {
@@ -114,6 +115,22 @@ export function formatLineTime(ns: bigint, iso: boolean): string {
   return `${pad(d.getHours(), 2)}:${pad(d.getMinutes(), 2)}:${pad(d.getSeconds(), 2)}.${pad(frac, 9)}`;
 }
 
+/** Falco's line prefix: `HH:MM:SS.nnnnnnnnn: ` or ISO-8601 (`time_format_iso_8601`). */
+const LINE_TIME_PREFIX =
+  /^(\d{2}:\d{2}:\d{2}(\.\d+)?|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:?\d{2}|Z)?): /;
+/** The priority word after the time (`Warning`; `Info` too, as Falco's parser accepts it). */
+const LINE_PRIORITY_WORD = new RegExp(`^(${[...PRIORITIES, 'Info'].join('|')}) `, 'i');
+
+/**
+ * An alert line's message: Falco's `output` without the time and priority it starts with (the
+ * inverse of the line `evaluate` writes), as falcosidekick-ui shows it. An output that does not
+ * start with Falco's time is returned whole.
+ */
+export function outputMessage(output: string): string {
+  const rest = output.replace(LINE_TIME_PREFIX, '');
+  return rest === output ? output : rest.replace(LINE_PRIORITY_WORD, '');
+}
+
 function toNs(v: unknown): bigint | undefined {
   if (typeof v === 'bigint') return v;
   if (typeof v === 'number' && Number.isFinite(v)) return BigInt(Math.trunc(v));
@@ -150,6 +167,8 @@ export class RuleSet {
   readonly options: RuntimeOptions;
   private readonly enabledNames: ReadonlySet<string>;
   private readonly indexes = new Map<string, SourceIndex>();
+  /** The evaluation counters of the rules (one per compile): advanced once per event. */
+  private readonly epochs: readonly EvalEpoch[];
 
   constructor(
     rules: readonly CompiledRule[],
@@ -175,6 +194,12 @@ export class RuleSet {
       }
       idx.rules.push(r);
     }
+    this.epochs = [...new Set(this.rules.map((r) => r.epoch))];
+  }
+
+  /** A new evaluation: the memoised results of shared macros belong to the previous event. */
+  private advance(): void {
+    for (const e of this.epochs) e.advance();
   }
 
   /** True when the rule is enabled in this set. */
@@ -232,8 +257,9 @@ export class RuleSet {
     const idx = this.indexes.get(source);
     if (!idx || typeof event !== 'object' || event === null) return [];
     const out: CompiledRule[] = [];
+    this.advance();
     for (const r of this.rulesFor(idx, event)) {
-      if (r.filter(event)) {
+      if (r.evalFilter(event)) {
         out.push(r);
         if (this.options.ruleMatching === 'first') break;
       }
@@ -247,8 +273,9 @@ export class RuleSet {
     // Events are objects (structured or flat maps); anything else cannot match a field.
     if (!idx || typeof event !== 'object' || event === null) return [];
     const alerts: Alert[] = [];
+    this.advance();
     for (const r of this.rulesFor(idx, event)) {
-      if (!r.filter(event)) continue;
+      if (!r.evalFilter(event)) continue;
       alerts.push(this.alert(idx, r, event));
       if (this.options.ruleMatching === 'first') break;
     }

@@ -13,6 +13,16 @@ describe('generateBpftraceProgram', () => {
     expect(program).toContain('@sensor[0] = 4321');
   });
 
+  it('reports a successful execveat, which exits through sys_exit_execve, under the exec it entered', () => {
+    const program = generateBpftraceProgram({ eventTypes: new Set(['execve', 'execveat']) });
+    const code = SYSCALL_SPECS.findIndex((spec) => spec.name === 'execveat') + 1;
+    expect(program).toContain(`tracepoint:syscalls:sys_exit_execve /@xn[pid] == ${code}/ { $t = `);
+    expect(program).toContain(`tracepoint:syscalls:sys_exit_execveat /@xn[pid] == ${code}/ { $t = `);
+    // Datagram syscalls are kept only for IP sockets other than TCP, decided at entry.
+    const dgram = generateBpftraceProgram({ eventTypes: new Set(['sendto']) });
+    expect(dgram).toMatch(/sys_enter_sendto [^\n]*\$sk->sk_protocol != 6\) \{ @nr\[tid\]/);
+  });
+
   it('leaves out unselected and unavailable syscalls', () => {
     const program = generateBpftraceProgram({
       eventTypes: new Set(['openat', 'execve', 'open']),

@@ -29,6 +29,10 @@ export interface RawEvent {
   argv?: string[];
   /** True when argv was cut by the capture's length bound. */
   argvTruncated?: boolean;
+  /** Decoded environment of an exec'd image (`NAME=value`), when the backend has it directly. */
+  env?: string[];
+  /** True when the environment was cut by the capture's length bound (its last variable is dropped). */
+  envTruncated?: boolean;
 }
 
 /** What one line of bpftrace's `-f json` output meant. */
@@ -163,6 +167,25 @@ export function decodeHexEscaped(text: string): Buffer {
     bytes.push(Number.parseInt(text.slice(n + 2, n + 4), 16));
   }
   return Buffer.from(bytes);
+}
+
+/**
+ * The environment kept of an exec'd image, in bytes of its NUL-separated area: libscap's
+ * SCAP_MAX_ENV_SIZE, the bound Falco itself reads `proc.env` within. The libbpf program reads this
+ * much in the kernel; bpftrace reads 200 bytes and the rest comes from /proc/PID/environ.
+ */
+export const ENV_MAX_BYTES = 4096;
+
+/**
+ * Splits a NUL-separated environment area into `NAME=value` strings. A cut area ends inside a
+ * variable: that partial variable is dropped rather than shipped with a wrong value.
+ */
+export function splitEnv(area: Buffer, truncated: boolean): string[] {
+  if (area.length === 0) return [];
+  const vars = area.toString('utf8').split('\0');
+  const last = vars.length - 1;
+  if (vars[last] === '' || truncated) vars.pop();
+  return vars.filter((v) => v !== '');
 }
 
 /** Splits a NUL-separated argv area into arguments (a trailing NUL ends the last one). */

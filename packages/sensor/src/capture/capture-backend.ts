@@ -32,12 +32,25 @@ export interface CaptureBackend {
   onFatal?: (error: Error) => void;
 }
 
-/** What a started backend covers, as the heartbeat reports it. */
-export function captureCoverage(backend: CaptureBackend): SensorCapture {
+/**
+ * The event types rules need that a capture does not produce (sorted): the rules on them cannot
+ * fire on this sensor. `needed` are the types the rules name (`SensorConfig.ruleEventTypes`).
+ */
+export function uncapturedEventTypes(needed: Iterable<string>, traced: readonly string[]): string[] {
+  const produced = new Set(traced);
+  return [...new Set(needed)].filter((type) => !produced.has(type)).sort();
+}
+
+/**
+ * What a started backend covers, as the heartbeat reports it; with the event types the rules
+ * need, also those it does not capture.
+ */
+export function captureCoverage(backend: CaptureBackend, needed?: Iterable<string> | null): SensorCapture {
   return {
     mode: backend.mode,
     eventTypes: [...new Set(backend.traced)].sort(),
     ...(backend.reason ? { reason: backend.reason.slice(0, 1000) } : {}),
+    ...(needed ? { uncaptured: uncapturedEventTypes(needed, backend.traced).slice(0, 512) } : {}),
   };
 }
 

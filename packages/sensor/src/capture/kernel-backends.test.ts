@@ -1,9 +1,11 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { type AddressInfo, createServer, type Server } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { load, type RuleSet } from '@peregrine/engine';
 import type { WireSyscallEvent } from '@peregrine/protocol';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { RuntimeNamedCgroup } from '../testing/cgroup-sandbox.js';
@@ -37,6 +39,61 @@ function run(command: string, args: string[]): Promise<number> {
     child.on('error', reject);
     child.on('exit', (code) => resolve(child.pid ?? code ?? -1));
   });
+}
+
+/**
+ * test/syscall-actions.c built with the system compiler into `dir`: the program that makes the
+ * syscalls (setns, userfaultfd, bpf, datagrams, a memfd exec...) the tests below look for.
+ */
+function buildActions(dir: string): string | undefined {
+  const cc = findExecutable('cc');
+  if (!cc) return undefined;
+  const out = join(dir, 'syscall-actions');
+  const source = fileURLToPath(new URL('../../test/syscall-actions.c', import.meta.url));
+  execFileSync(cc, ['-O2', '-Wall', '-o', out, source]);
+  return out;
+}
+
+/** Runs one action; resolves with its pid and the `key=value` lines it printed. */
+function runAction(
+  program: string,
+  args: string[],
+): Promise<{ pid: number; code: number | null; out: Record<string, number> }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(program, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+    let text = '';
+    child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
+      text += chunk;
+    });
+    child.on('error', reject);
+    child.on('close', (code) => {
+      const out: Record<string, number> = {};
+      for (const line of text.split('\n')) {
+        const [key, value] = line.split('=');
+        if (key && value !== undefined) out[key] = Number(value);
+      }
+      resolve({ pid: child.pid ?? -1, code, out });
+    });
+  });
+}
+
+/** Falco's upstream rules files (packages/engine/testdata/falco, see its README) plus `extra`. */
+function upstreamRules(files: string[], extra = ''): RuleSet {
+  const dir = fileURLToPath(new URL('../../../engine/testdata/falco/rules/', import.meta.url));
+  const result = load(
+    [
+      ...files.map((name) => ({ name, content: readFileSync(join(dir, name), 'utf8') })),
+      ...(extra ? [{ name: 'extra.yaml', content: extra }] : []),
+    ],
+    { ruleMatching: 'all' },
+  );
+  expect(result.diagnostics.filter((d) => d.severity === 'error')).toEqual([]);
+  return result.ruleset;
+}
+
+/** The value of an event's argument. */
+function arg(event: WireSyscallEvent, name: string): string | undefined {
+  return event.args.find(([n]) => n === name)?.[1];
 }
 
 /** What `find()` returns once it is defined (vi.waitFor, polling every 100 ms). */
@@ -81,14 +138,22 @@ describe.each(BACKENDS)('eBPF backend ($name, real kernel)', ({ unavailable, cre
   const backend = create();
   const enricher = new Enricher();
   const events: WireSyscallEvent[] = [];
+  /** The raw records too, for tests that enrich only after the process is gone. */
+  const raws: RawEvent[] = [];
   let dir: string;
   let script0: string;
+  let actions: string | undefined;
 
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'peregrine-ebpf-'));
     script0 = join(dir, 'link-source');
     writeFileSync(script0, 'x');
-    await backend.start((raw) => events.push(enricher.enrich(raw)));
+    actions = buildActions(dir);
+    if (!actions) console.warn('SKIPPING the syscall-actions tests: no C compiler (cc) to build them');
+    await backend.start((raw) => {
+      raws.push(raw);
+      events.push(enricher.enrich(raw));
+    });
   }, 120_000);
 
   afterAll(async () => {
@@ -252,6 +317,215 @@ describe.each(BACKENDS)('eBPF backend ($name, real kernel)', ({ unavailable, cre
       ).toEqual([]);
     } finally {
       server.close();
+    }
+  }, 30_000);
+
+  it('sees setns, unshare, userfaultfd, bpf, kill and prctl with the arguments rules read', async (ctx) => {
+    if (!actions) ctx.skip();
+    const find = (pid: number, type: string, also: (e: WireSyscallEvent) => boolean = () => true) =>
+      waitFor(() => events.find((e) => e.type === type && e.proc.pid === pid && also(e)), 10_000);
+
+    const setns = await runAction(actions!, ['setns']);
+    expect(setns.code).toBe(0);
+    const setnsEvent = await find(setns.pid, 'setns');
+    expect(setnsEvent.res).toBe(0);
+    expect(arg(setnsEvent, 'fd')).toBe(String(setns.out.fd));
+    expect(arg(setnsEvent, 'nstype')).toBe('CLONE_NEWNET');
+
+    const unshare = await runAction(actions!, ['unshare']);
+    expect(unshare.code).toBe(0);
+    const unshareEvent = await find(unshare.pid, 'unshare');
+    expect(unshareEvent.res).toBe(0);
+    expect(arg(unshareEvent, 'flags')).toBe('CLONE_NEWIPC|CLONE_NEWUTS');
+
+    const uffd = await runAction(actions!, ['userfaultfd-nobody']);
+    expect(uffd.code).toBe(0);
+    const uffdEvent = await find(uffd.pid, 'userfaultfd');
+    expect(uffdEvent.res).toBe(uffd.out.fd);
+    expect(arg(uffdEvent, 'flags')).toBe('O_NONBLOCK|O_CLOEXEC|UFFD_USER_MODE_ONLY');
+    expect(uffdEvent.proc.uid).toBe(65534);
+    expect(uffdEvent.fd).toMatchObject({ num: uffd.out.fd, type: 'userfaultfd' });
+
+    const bpf = await runAction(actions!, ['bpf-prog-load']);
+    expect(bpf.code).toBe(0);
+    const bpfEvent = await find(bpf.pid, 'bpf');
+    expect(bpfEvent.res).toBe(bpf.out.fd);
+    expect(arg(bpfEvent, 'cmd')).toBe('5');
+    expect(arg(bpfEvent, 'fd')).toBe(String(bpf.out.fd));
+
+    const kill = await runAction(actions!, ['kill-child']);
+    expect(kill.code).toBe(0);
+    const killEvent = await find(kill.pid, 'kill');
+    expect(killEvent.res).toBe(0);
+    expect(arg(killEvent, 'pid')).toBe(String(kill.out.child));
+    expect(arg(killEvent, 'sig')).toBe('SIGKILL');
+
+    const prctl = await runAction(actions!, ['prctl-set-name']);
+    expect(prctl.code).toBe(0);
+    const named = await find(prctl.pid, 'prctl', (e) => arg(e, 'option') === 'PR_SET_NAME');
+    expect(arg(named, 'arg2_str')).toBe('pg-renamed');
+    const deathsig = await find(prctl.pid, 'prctl', (e) => arg(e, 'option') === 'PR_SET_PDEATHSIG');
+    expect(arg(deathsig, 'arg2_int')).toBe('15');
+    expect(arg(deathsig, 'arg2_str')).toBe('');
+
+    // The upstream rules that ask for these syscalls fire on them.
+    const rules = upstreamRules([
+      'falco_rules.yaml',
+      'falco-incubating_rules.yaml',
+      'falco-sandbox_rules.yaml',
+    ]);
+    const fired = (e: WireSyscallEvent) => rules.evaluate(e, 'syscall').map((a) => a.rule);
+    expect(fired(setnsEvent)).toContain('Change thread namespace');
+    expect(fired(uffdEvent)).toContain(
+      'Unprivileged Delegation of Page Faults Handling to a Userspace Process',
+    );
+    expect(fired(bpfEvent)).toContain('BPF Program Not Profiled');
+  }, 60_000);
+
+  it('sees UDP datagrams sent and received with their tuples, listen, and no TCP sends', async (ctx) => {
+    if (!actions) ctx.skip();
+    const server = await listenBelowEphemeral();
+    const port = (server.address() as AddressInfo).port;
+    server.close();
+    const udp = await runAction(actions!, ['udp', String(port)]);
+    expect(udp.code).toBe(0);
+    const of = (type: string, fd: number | undefined) =>
+      waitFor(
+        () => events.find((e) => e.type === type && e.proc.pid === udp.pid && arg(e, 'fd') === String(fd)),
+        10_000,
+      );
+    const sendto = await of('sendto', udp.out.client);
+    expect(sendto.res).toBe(4);
+    expect(arg(sendto, 'size')).toBe('4');
+    // An unbound, unconnected socket has no local address yet: 0.0.0.0, as Falco's drivers read it.
+    expect(sendto.fd).toMatchObject({
+      type: 'ipv4',
+      l4proto: 'udp',
+      sip: '127.0.0.1',
+      sport: port,
+      cip: '0.0.0.0',
+      isClient: true,
+      connected: false,
+      nameChanged: true,
+    });
+    const clientPort = sendto.fd?.cport;
+    expect(clientPort).toBeGreaterThan(0);
+    expect(arg(sendto, 'tuple')).toBe(`0.0.0.0:${clientPort}->127.0.0.1:${port}`);
+    const recvfrom = await of('recvfrom', udp.out.server);
+    expect(recvfrom.res).toBe(4);
+    expect(recvfrom.fd).toMatchObject({
+      sip: '127.0.0.1',
+      sport: port,
+      cip: '127.0.0.1',
+      cport: clientPort,
+      isClient: false,
+      connected: false,
+      nameChanged: true,
+    });
+    const sendmsg = await of('sendmsg', udp.out.client);
+    expect(sendmsg.res).toBe(5);
+    // The same destination as the sendto before it: the socket's name did not change.
+    expect(sendmsg.fd).toMatchObject({ sport: port, cport: clientPort, nameChanged: false });
+    const recvmsg = await of('recvmsg', udp.out.server);
+    expect(recvmsg.fd).toMatchObject({ sport: port, cport: clientPort, isClient: false });
+    // sendto on the TCP socket happened after these: it would have arrived by now, but is not reported.
+    await waitFor(() => events.find((e) => e.type === 'procexit' && e.proc.pid === udp.pid), 10_000);
+    expect(
+      events.filter((e) => e.proc.pid === udp.pid && e.type.startsWith('send') && e.fd?.l4proto !== 'udp'),
+    ).toEqual([]);
+
+    const listen = await runAction(actions!, ['listen']);
+    expect(listen.code).toBe(0);
+    const listenEvent = await waitFor(
+      () => events.find((e) => e.type === 'listen' && e.proc.pid === listen.pid),
+      10_000,
+    );
+    expect(listenEvent.res).toBe(0);
+    expect(arg(listenEvent, 'backlog')).toBe('7');
+    expect(listenEvent.fd).toEqual({
+      num: listen.out.fd,
+      type: 'ipv4',
+      name: `127.0.0.1:${listen.out.port}`,
+      sip: '127.0.0.1',
+      sport: listen.out.port,
+      l4proto: 'tcp',
+      isClient: false,
+    });
+  }, 60_000);
+
+  it('keeps that a memfd image ran from memory although it exits at once (Fileless execution via memfd_create)', async (ctx) => {
+    if (!actions) ctx.skip();
+    const run = await runAction(actions!, ['memfd-exec']);
+    expect(run.code).toBe(0);
+    expect(run.out.pid).toBe(run.pid);
+    await waitFor(() => raws.find((r) => r.type === 'procexit' && r.pid === run.pid), 10_000);
+    // The process first execs syscall-actions, then the memfd (fexecve: execveat, AT_EMPTY_PATH).
+    const exec = raws.findLast((r) => r.type.startsWith('execve') && r.pid === run.pid && r.ret === 0);
+    expect(exec?.type).toBe('execveat');
+    // Enriched only now, as a loaded sensor may: /proc/PID/exe is gone, only the record knows.
+    expect(existsSync(`/proc/${run.pid}`)).toBe(false);
+    const event = new Enricher().enrich(exec!);
+    expect(event.proc.isExeFromMemfd).toBe(true);
+    const rules = upstreamRules(['falco_rules.yaml']);
+    expect(rules.evaluate(event, 'syscall').map((a) => a.rule)).toContain(
+      'Fileless execution via memfd_create',
+    );
+    // An ordinary image is not from memory.
+    const normal = raws.find((r) => r.type === 'execve' && r.ret === 0 && r.pid !== run.pid);
+    expect(normal && new Enricher().enrich(normal).proc.isExeFromMemfd).toBe(false);
+  }, 30_000);
+
+  it('reads the environment at exec: proc.env[GLIBC_TUNABLES] rules fire for a process gone at once', async () => {
+    const env = { GLIBC_TUNABLES: 'glibc.malloc.mxfast=0', PATH: '/usr/bin:/bin' };
+    const child = spawn('/bin/true', [], { env, stdio: 'ignore' });
+    await new Promise((r) => child.once('exit', r));
+    const exec = await waitFor(
+      () => raws.find((r) => r.type === 'execve' && r.pid === child.pid && r.ret === 0),
+      10_000,
+    );
+    await waitFor(() => raws.find((r) => r.type === 'procexit' && r.pid === child.pid), 10_000);
+    expect(existsSync(`/proc/${child.pid}`)).toBe(false);
+    const event = new Enricher().enrich(exec);
+    expect(event.proc.env).toEqual(['GLIBC_TUNABLES=glibc.malloc.mxfast=0', 'PATH=/usr/bin:/bin']);
+    const rules = upstreamRules(
+      ['falco_rules.yaml', 'falco-incubating_rules.yaml'],
+      `- rule: GLIBC tunables in the environment
+  desc: a test rule on one variable
+  condition: spawned_process and proc.env[GLIBC_TUNABLES] = "glibc.malloc.mxfast=0"
+  output: tunables=%proc.env[GLIBC_TUNABLES]
+  priority: WARNING
+`,
+    );
+    const alerts = rules.evaluate(event, 'syscall');
+    expect(alerts.map((a) => a.rule)).toEqual(
+      expect.arrayContaining([
+        'GLIBC tunables in the environment',
+        'Potential Local Privilege Escalation via Environment Variables Misuse',
+      ]),
+    );
+    expect(alerts.find((a) => a.rule === 'GLIBC tunables in the environment')?.output).toMatch(
+      / tunables=glibc\.malloc\.mxfast=0$/,
+    );
+  }, 30_000);
+
+  it('keeps a variable 3 KiB into the environment (libbpf: from the kernel; bpftrace: /proc while it lives)', async () => {
+    const env = { PADDING: 'p'.repeat(3000), GLIBC_TUNABLES: 'glibc.rtld.nns=4' };
+    const liveEnough = backend.mode === 'bpftrace';
+    // bpftrace copies 200 bytes in the kernel: the rest is read from /proc, so the process must live.
+    const child = spawn(liveEnough ? '/bin/sleep' : '/bin/true', liveEnough ? ['2'] : [], {
+      env,
+      stdio: 'ignore',
+    });
+    await new Promise((r) => child.once('exit', r));
+    const exec = await waitFor(
+      () => events.find((e) => e.type === 'execve' && e.proc.pid === child.pid && e.res === 0),
+      10_000,
+    );
+    expect(exec.proc.env).toContain('GLIBC_TUNABLES=glibc.rtld.nns=4');
+    if (!liveEnough) {
+      const raw = raws.find((r) => r.type === 'execve' && r.pid === child.pid && r.ret === 0)!;
+      await waitFor(() => raws.find((r) => r.type === 'procexit' && r.pid === child.pid), 10_000);
+      expect(new Enricher().enrich(raw).proc.env).toContain('GLIBC_TUNABLES=glibc.rtld.nns=4');
     }
   }, 30_000);
 

@@ -8,6 +8,7 @@ import {
   LibbpfRecordDecoder,
   parseLayout,
   RECORD_MAGIC,
+  RECORD_OFFSETS,
   RecordStreamError,
   TYPE_LOST,
   TYPE_READY,
@@ -17,7 +18,7 @@ import { headerLayout } from './syscall-specs.js';
 const LAYOUT = parseLayout(
   [
     '2 openat|dirfd flags mode|name',
-    '5 execve|ttyIndex ttyMajor ttyMinor loginuid argLen|filename argv',
+    '5 execve|ttyIndex ttyMajor ttyMinor loginuid argLen envLen exeMemfd|filename argv env cgroup',
     '7 connect|fd family proto sport cport @sip @cip|path',
   ].join('\n'),
 );
@@ -52,9 +53,9 @@ function record(
   for (const [n, v] of (fields.ints ?? []).entries()) buf.writeBigInt64LE(v, 48 + n * 8);
   for (const [n, bytes] of (fields.addr ?? []).entries()) Buffer.from(bytes).copy(buf, 120 + n * 16);
   buf.write('cat', 152, 'latin1');
-  for (const [n, s] of strs.entries()) buf.writeUInt16LE(s.length, 168 + n * 2);
-  buf[174] = strs.length;
-  buf[175] = fields.trunc ?? 0;
+  for (const [n, s] of strs.entries()) buf.writeUInt16LE(s.length, RECORD_OFFSETS.slen + n * 2);
+  buf[RECORD_OFFSETS.nstr] = strs.length;
+  buf[RECORD_OFFSETS.trunc] = fields.trunc ?? 0;
   let p = HEADER_SIZE;
   for (const s of strs) p += s.copy(buf, p);
   return buf;
@@ -85,7 +86,7 @@ describe('libbpf record decoder', () => {
 
   it('decodes fields by the layout, argv included, whatever the chunking', () => {
     const stream = Buffer.concat([open, exec, record(TYPE_LOST, { ints: [7n] }), open]);
-    for (const step of [1, 3, 7, 176, 177, 500, stream.length]) {
+    for (const step of [1, 3, 7, 184, 185, 500, stream.length]) {
       const { decoder, out } = decoderFor();
       for (let n = 0; n < stream.length; n += step) decoder.push(stream.subarray(n, n + step));
       expect(out.events.map((e) => e.type)).toEqual(['openat', 'execve', 'openat']);
@@ -134,6 +135,35 @@ describe('libbpf record decoder', () => {
     expect(out.events[2]?.ints).toEqual({ dirfd: '-9007199254740995', flags: 2 ** 53 - 1, mode: -(2 ** 53) });
     expect(out.events[2]?.monoNs).toBe(2n ** 53n + 1n);
     expect(out.events[3]?.monoNs).toBe(2 ** 53 - 1);
+  });
+
+  it('decodes the environment of an exec, dropping a variable cut by the bound', () => {
+    const { decoder, out } = decoderFor();
+    const env = Buffer.from('HOME=/root\0GLIBC_TUNABLES=glibc.malloc.check=3\0');
+    decoder.push(
+      record(5, {
+        ints: [0n, 0n, 0n, -1n, 4n, BigInt(env.length), 1n],
+        strs: [Buffer.from('/bin/x'), Buffer.from('x\0'), env, Buffer.from('user.slice/')],
+        ret: 0n,
+      }),
+    );
+    decoder.push(
+      record(5, {
+        strs: [Buffer.from('/bin/x'), Buffer.from('x\0'), Buffer.from('A=1\0B=partial-val')],
+        trunc: 4,
+        ret: 0n,
+      }),
+    );
+    expect(out.malformed).toEqual([]);
+    expect(out.events[0]).toMatchObject({
+      env: ['HOME=/root', 'GLIBC_TUNABLES=glibc.malloc.check=3'],
+      envTruncated: false,
+      ints: { exeMemfd: 1, envLen: env.length },
+      strs: { cgroup: 'user.slice/' },
+    });
+    expect(out.events[0]?.strs.env).toBeUndefined();
+    expect(out.events[1]?.env).toEqual(['A=1']);
+    expect(out.events[1]?.envTruncated).toBe(true);
   });
 
   it('renders socket addresses by family', () => {

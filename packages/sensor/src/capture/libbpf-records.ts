@@ -1,22 +1,23 @@
-import type { RawEvent } from './bpftrace-records.js';
+import { type RawEvent, splitEnv } from './bpftrace-records.js';
 
 /**
- * Decoder of peregrine-capture's binary records (`native/capture.h`): a fixed 176-byte header
+ * Decoder of peregrine-capture's binary records (`native/capture.h`): a fixed 184-byte header
  * (size, magic, type, ts, cpu, pid, tid, ppid, euid, egid, ret, 9 int slots, 2 address slots,
- * comm, 3 string lengths, string count, truncation bits) followed by the strings. Records arrive
+ * comm, 4 string lengths, string count, truncation bits) followed by the strings. Records arrive
  * in arbitrary stdout chunks; one that straddles two chunks is completed in a reused buffer.
  * Decoding is DataView-style reads straight from the chunk; the only allocations per event are
  * the RawEvent itself, its two field objects and the field strings.
  */
 
 export const RECORD_MAGIC = 0x4750;
-export const HEADER_SIZE = 176;
-/** Header plus the BPF program's string area: no real record is bigger. */
+export const HEADER_SIZE = 184;
+/** Header plus the BPF program's string area (`PG_DATA_MASK` + 1): no real record is bigger. */
 export const MAX_RECORD = HEADER_SIZE + 16384;
 export const TYPE_READY = 0xff00;
 export const TYPE_LOST = 0xff01;
 
-const OFF = {
+/** Byte offsets of the header's fields (`struct pg_event` in native/capture.h). */
+export const RECORD_OFFSETS = {
   size: 0,
   magic: 4,
   type: 6,
@@ -32,9 +33,12 @@ const OFF = {
   addr: 120,
   comm: 152,
   slen: 168,
-  nstr: 174,
-  trunc: 175,
+  nstr: 176,
+  trunc: 177,
 } as const;
+const OFF = RECORD_OFFSETS;
+/** String slots of a record (`PG_NSTRS`). */
+const NSTRS = 4;
 
 /** How to decode one event type's fields (from `peregrine-capture --layout`). */
 export interface TypeLayout {
@@ -261,7 +265,7 @@ export class LibbpfRecordDecoder {
     }
     const nstr = buf[at + OFF.nstr] ?? 0;
     let total = 0;
-    for (let n = 0; n < nstr && n < 3; n++) total += buf.readUInt16LE(at + OFF.slen + n * 2);
+    for (let n = 0; n < nstr && n < NSTRS; n++) total += buf.readUInt16LE(at + OFF.slen + n * 2);
     if (nstr > layout.strs.length || HEADER_SIZE + total !== size) {
       this.#out.malformed(`${layout.name}: string lengths do not add up to the record size`);
       return;
@@ -280,6 +284,8 @@ export class LibbpfRecordDecoder {
     const trunc = buf[at + OFF.trunc] ?? 0;
     let argv: string[] | undefined;
     let argvTruncated: boolean | undefined;
+    let env: string[] | undefined;
+    let envTruncated: boolean | undefined;
     let p = at + HEADER_SIZE;
     for (let n = 0; n < nstr; n++) {
       const len = buf.readUInt16LE(at + OFF.slen + n * 2);
@@ -289,6 +295,9 @@ export class LibbpfRecordDecoder {
         const end = len > 0 && buf[p + len - 1] === 0 ? p + len - 1 : p + len;
         argv = len > 0 ? buf.toString('utf8', p, end).split('\0') : [];
         argvTruncated = (trunc & (1 << n)) !== 0;
+      } else if (name === 'env') {
+        envTruncated = (trunc & (1 << n)) !== 0;
+        env = splitEnv(buf.subarray(p, p + len), envTruncated);
       } else {
         strs[name] = buf.toString('utf8', p, p + len);
       }
@@ -311,6 +320,10 @@ export class LibbpfRecordDecoder {
     if (argv) {
       event.argv = argv;
       event.argvTruncated = argvTruncated ?? false;
+    }
+    if (env) {
+      event.env = env;
+      event.envTruncated = envTruncated ?? false;
     }
     this.#out.event(event);
   }

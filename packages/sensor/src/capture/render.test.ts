@@ -2,12 +2,16 @@ import { describe, expect, it } from 'vitest';
 import {
   encodeTty,
   renderAtFlags,
+  renderCloneFlags,
   renderModeFlags,
   renderMountFlags,
   renderOctal,
   renderOpenFlags,
+  renderPrctlOption,
   renderPtraceRequest,
   renderRes,
+  renderSignal,
+  renderUserfaultfdFlags,
 } from './render.js';
 
 describe('Falco-style rendering', () => {
@@ -32,6 +36,21 @@ describe('Falco-style rendering', () => {
     expect(renderPtraceRequest(0)).toBe('PTRACE_TRACEME');
     expect(renderAtFlags(0x200)).toBe('AT_REMOVEDIR');
     expect(renderMountFlags(0xc0ed0000n | 4096n | 16384n)).toBe('BIND|REC');
+  });
+
+  it('renders namespace flags, signals, prctl options and userfaultfd flags', () => {
+    expect(renderCloneFlags(0x40000000)).toBe('CLONE_NEWNET');
+    expect(renderCloneFlags(0x10000000 | 0x20000)).toBe('CLONE_NEWNS|CLONE_NEWUSER');
+    // The top bit (CLONE_IO) as a signed 32-bit value, as the kernel's int arrives.
+    expect(renderCloneFlags(0x80000000 | 0)).toBe('CLONE_IO');
+    expect(renderCloneFlags(-2147483648)).toBe('CLONE_IO');
+    expect(renderCloneFlags(0)).toBe('0');
+    expect(renderSignal(9)).toBe('SIGKILL');
+    expect(renderSignal(0)).toBe('0');
+    expect(renderSignal(34)).toBe('34');
+    expect(renderPrctlOption(15)).toBe('PR_SET_NAME');
+    expect(renderPrctlOption(9999)).toBe('9999');
+    expect(renderUserfaultfdFlags(0o2004001)).toBe('O_NONBLOCK|O_CLOEXEC|UFFD_USER_MODE_ONLY');
   });
 
   it('encodes ttys like /proc/PID/stat tty_nr', () => {

@@ -385,3 +385,143 @@ export function encodeTty(major: number, minorStart: number, index: number): num
   const minor = minorStart + index;
   return (minor & 0xff) | (major << 8) | ((minor & ~0xff) << 12);
 }
+
+// Linux clone(2)/unshare(2)/setns(2) flag values, in Falco's table order (libs `clone_flags`),
+// CLONE_NEWTIME (which that table lacks) last.
+const CLONE_FLAGS: FlagTable = [
+  ['CLONE_FILES', 0x400],
+  ['CLONE_FS', 0x200],
+  ['CLONE_IO', 0x80000000],
+  ['CLONE_NEWIPC', 0x8000000],
+  ['CLONE_NEWNET', 0x40000000],
+  ['CLONE_NEWNS', 0x20000],
+  ['CLONE_NEWPID', 0x20000000],
+  ['CLONE_NEWUTS', 0x4000000],
+  ['CLONE_PARENT', 0x8000],
+  ['CLONE_PARENT_SETTID', 0x100000],
+  ['CLONE_PTRACE', 0x2000],
+  ['CLONE_SIGHAND', 0x800],
+  ['CLONE_SYSVSEM', 0x40000],
+  ['CLONE_THREAD', 0x10000],
+  ['CLONE_UNTRACED', 0x800000],
+  ['CLONE_VM', 0x100],
+  ['CLONE_NEWUSER', 0x10000000],
+  ['CLONE_CHILD_CLEARTID', 0x200000],
+  ['CLONE_CHILD_SETTID', 0x1000000],
+  ['CLONE_SETTLS', 0x80000],
+  ['CLONE_VFORK', 0x4000],
+  ['CLONE_NEWCGROUP', 0x2000000],
+  ['CLONE_NEWTIME', 0x80],
+];
+
+/** unshare `flags` and setns `nstype` (`CLONE_NEWNS|CLONE_NEWUSER`); 0 (setns: any namespace) is `0`. */
+export function renderCloneFlags(flags: number): string {
+  // 0x80000000 does not survive JavaScript's signed 32-bit `&`: compare as unsigned.
+  const names: string[] = [];
+  for (const [name, bits] of CLONE_FLAGS) if ((flags & bits) >>> 0 === bits >>> 0) names.push(name);
+  return names.length > 0 ? names.join('|') : '0';
+}
+
+const USERFAULTFD_FLAGS: FlagTable = [
+  ['O_NONBLOCK', 0o4000],
+  ['O_CLOEXEC', 0o2000000],
+  ['UFFD_USER_MODE_ONLY', 1],
+];
+
+/** userfaultfd `flags` (`O_NONBLOCK|O_CLOEXEC`). */
+export function renderUserfaultfdFlags(flags: number): string {
+  return renderFlags(flags, USERFAULTFD_FLAGS, '0');
+}
+
+// Linux x86-64 signal numbers 1..31 (sinsp_utils::signal_to_str); real-time signals are numbers.
+const SIGNAL_NAMES = [
+  '',
+  'SIGHUP',
+  'SIGINT',
+  'SIGQUIT',
+  'SIGILL',
+  'SIGTRAP',
+  'SIGABRT',
+  'SIGBUS',
+  'SIGFPE',
+  'SIGKILL',
+  'SIGUSR1',
+  'SIGSEGV',
+  'SIGUSR2',
+  'SIGPIPE',
+  'SIGALRM',
+  'SIGTERM',
+  'SIGSTKFLT',
+  'SIGCHLD',
+  'SIGCONT',
+  'SIGSTOP',
+  'SIGTSTP',
+  'SIGTTIN',
+  'SIGTTOU',
+  'SIGURG',
+  'SIGXCPU',
+  'SIGXFSZ',
+  'SIGVTALRM',
+  'SIGPROF',
+  'SIGWINCH',
+  'SIGIO',
+  'SIGPWR',
+  'SIGSYS',
+];
+
+/** A signal as Falco renders PT_SIGTYPE (`SIGKILL`); 0 and real-time signals as their number. */
+export function renderSignal(sig: number): string {
+  return SIGNAL_NAMES[sig] || String(sig);
+}
+
+const PRCTL_OPTIONS = new Map<number, string>([
+  [1, 'PR_SET_PDEATHSIG'],
+  [2, 'PR_GET_PDEATHSIG'],
+  [3, 'PR_GET_DUMPABLE'],
+  [4, 'PR_SET_DUMPABLE'],
+  [5, 'PR_GET_UNALIGN'],
+  [6, 'PR_SET_UNALIGN'],
+  [7, 'PR_GET_KEEPCAPS'],
+  [8, 'PR_SET_KEEPCAPS'],
+  [9, 'PR_GET_FPEMU'],
+  [10, 'PR_SET_FPEMU'],
+  [11, 'PR_GET_FPEXC'],
+  [12, 'PR_SET_FPEXC'],
+  [13, 'PR_GET_TIMING'],
+  [14, 'PR_SET_TIMING'],
+  [15, 'PR_SET_NAME'],
+  [16, 'PR_GET_NAME'],
+  [19, 'PR_GET_ENDIAN'],
+  [20, 'PR_SET_ENDIAN'],
+  [21, 'PR_GET_SECCOMP'],
+  [22, 'PR_SET_SECCOMP'],
+  [23, 'PR_CAPBSET_READ'],
+  [24, 'PR_CAPBSET_DROP'],
+  [25, 'PR_GET_TSC'],
+  [26, 'PR_SET_TSC'],
+  [27, 'PR_GET_SECUREBITS'],
+  [28, 'PR_SET_SECUREBITS'],
+  [29, 'PR_SET_TIMERSLACK'],
+  [30, 'PR_GET_TIMERSLACK'],
+  [31, 'PR_TASK_PERF_EVENTS_DISABLE'],
+  [32, 'PR_TASK_PERF_EVENTS_ENABLE'],
+  [33, 'PR_MCE_KILL'],
+  [34, 'PR_MCE_KILL_GET'],
+  [35, 'PR_SET_MM'],
+  [36, 'PR_SET_CHILD_SUBREAPER'],
+  [37, 'PR_GET_CHILD_SUBREAPER'],
+  [38, 'PR_SET_NO_NEW_PRIVS'],
+  [39, 'PR_GET_NO_NEW_PRIVS'],
+  [40, 'PR_GET_TID_ADDRESS'],
+  [41, 'PR_SET_THP_DISABLE'],
+  [42, 'PR_GET_THP_DISABLE'],
+  [45, 'PR_SET_FP_MODE'],
+  [46, 'PR_GET_FP_MODE'],
+  [47, 'PR_CAP_AMBIENT'],
+  [0x59616d61, 'PR_SET_PTRACER'],
+]);
+
+/** prctl `option` (`PR_SET_NAME`); unknown options render as their number. */
+export function renderPrctlOption(option: number): string {
+  return PRCTL_OPTIONS.get(option) ?? String(option);
+}

@@ -63,6 +63,17 @@ const s = (name: string, expr: string): StrField => ({ name, expr });
 const SOCKET_INTS = ['fd', 'family', 'proto', 'sport', 'cport', 'sip', 'cip'];
 /** dup family: the duplicated fd plus, when it is an IP socket, its local and remote endpoints. */
 const DUP_INTS = ['oldfd', 'newfd', 'flags', 'family', 'proto', 'lport', 'rport', 'lip', 'rip'];
+/**
+ * Datagrams (sendto, sendmsg, recvfrom, recvmsg on IP sockets other than TCP): the size, whether
+ * the socket is connected, and the endpoints as libsinsp's tuples have them (sent: the local side
+ * is the client; received: the local side is the server).
+ */
+const DGRAM_INTS = ['fd', 'size', 'family', 'proto', 'sport', 'cport', 'connected', 'sip', 'cip'];
+/** exec: the new image's tty, login uid, argv and environment lengths, and whether it runs from a memfd. */
+const EXEC_INTS = ['ttyIndex', 'ttyMajor', 'ttyMinor', 'loginuid', 'argLen', 'envLen', 'exeMemfd'];
+/** prctl options whose arg2 is a name (PR_SET_NAME, PR_GET_NAME) or an int pointer (PR_GET_CHILD_SUBREAPER). */
+const PRCTL_NAME = '((int32)$p0 == 15 || (int32)$p0 == 16)';
+const PRCTL_INT_POINTER = '(int32)$p0 == 37';
 
 /** Everything the eBPF backend traces, in the order the program lists them. */
 export const SYSCALL_SPECS: readonly SyscallSpec[] = [
@@ -103,15 +114,15 @@ export const SYSCALL_SPECS: readonly SyscallSpec[] = [
     kind: 'custom',
     name: 'execve',
     save: ['args->filename'],
-    ints: ['ttyIndex', 'ttyMajor', 'ttyMinor', 'loginuid', 'argLen'],
-    strs: ['filename', 'argv'],
+    ints: EXEC_INTS,
+    strs: ['filename', 'argv', 'env'],
   },
   {
     kind: 'custom',
     name: 'execveat',
     save: ['args->filename', 'args->fd', 'args->flags'],
-    ints: ['ttyIndex', 'ttyMajor', 'ttyMinor', 'loginuid', 'argLen', 'dirfd', 'flags'],
-    strs: ['filename', 'argv'],
+    ints: [...EXEC_INTS, 'dirfd', 'flags'],
+    strs: ['filename', 'argv', 'env'],
   },
   {
     kind: 'custom',
@@ -324,6 +335,56 @@ export const SYSCALL_SPECS: readonly SyscallSpec[] = [
     ints: [i('flags', '$p3')],
     strs: [s('dev', 'str($p0)'), s('dir', 'str($p1)'), s('type', 'str($p2)')],
   },
+  {
+    kind: 'simple',
+    name: 'setns',
+    save: ['args->fd', 'args->flags'],
+    ints: [i('fd', '(int32)$p0'), i('nstype', '(int32)$p1')],
+    strs: [],
+  },
+  { kind: 'simple', name: 'unshare', save: ['args->unshare_flags'], ints: [i('flags', '$p0')], strs: [] },
+  { kind: 'simple', name: 'userfaultfd', save: ['args->flags'], ints: [i('flags', '(int32)$p0')], strs: [] },
+  { kind: 'simple', name: 'bpf', save: ['args->cmd'], ints: [i('cmd', '(int32)$p0')], strs: [] },
+  {
+    kind: 'simple',
+    name: 'kill',
+    save: ['args->pid', 'args->sig'],
+    ints: [i('targetPid', '(int32)$p0'), i('sig', '(int32)$p1')],
+    strs: [],
+  },
+  {
+    kind: 'simple',
+    name: 'prctl',
+    save: ['args->option', 'args->arg2'],
+    ints: [
+      i('option', '(int32)$p0'),
+      i('arg2', `${PRCTL_INT_POINTER} ? (int64)*(int32 *)uptr($p1) : (${PRCTL_NAME} ? 0 : (int64)$p1)`),
+    ],
+    strs: [s('arg2str', `${PRCTL_NAME} ? str($p1) : ""`)],
+  },
+  {
+    kind: 'custom',
+    name: 'listen',
+    save: ['args->fd', 'args->backlog'],
+    ints: ['fd', 'backlog', 'family', 'proto', 'sport', 'sip'],
+    strs: [],
+  },
+  {
+    kind: 'custom',
+    name: 'sendto',
+    save: ['args->fd', 'args->len', 'args->addr'],
+    ints: DGRAM_INTS,
+    strs: [],
+  },
+  { kind: 'custom', name: 'sendmsg', save: ['args->fd', 'args->msg'], ints: DGRAM_INTS, strs: [] },
+  {
+    kind: 'custom',
+    name: 'recvfrom',
+    save: ['args->fd', 'args->size', 'args->addr'],
+    ints: DGRAM_INTS,
+    strs: [],
+  },
+  { kind: 'custom', name: 'recvmsg', save: ['args->fd', 'args->msg'], ints: DGRAM_INTS, strs: [] },
 ];
 
 /** `procexit` comes from `sched:sched_process_exit`, not a syscall tracepoint. */

@@ -1,6 +1,6 @@
 import { hostname as osHostname } from 'node:os';
 import type { WireSyscallEvent as SyscallEvent } from '@peregrine/protocol';
-import { decodeHexEscaped, type RawEvent, splitArgv } from '../capture/bpftrace-records.js';
+import { decodeHexEscaped, type RawEvent, splitArgv, splitEnv } from '../capture/bpftrace-records.js';
 import type { OpenRecord } from '../capture/libbpf-records.js';
 import { encodeTty } from '../capture/render.js';
 import { ContainerMetadataCache } from './container-runtime.js';
@@ -11,6 +11,19 @@ import { type ProcEntry, ProcessTable } from './process-table.js';
 import { SharedContainers } from './shared-containers.js';
 import { SyscallEventBuilder } from './syscall-event-builder.js';
 import { UserDb } from './user-db.js';
+
+/**
+ * The environment an exec record carries: decoded by the libbpf decoder, or bpftrace's
+ * hex-escaped area, cut when the full length (`envLen`) is longer than what was read.
+ */
+function execEnv(raw: RawEvent): { env?: string[]; envTruncated?: boolean } {
+  if (raw.env !== undefined) return { env: raw.env, envTruncated: raw.envTruncated ?? false };
+  const text = raw.strs.env;
+  if (text === undefined) return {};
+  const area = decodeHexEscaped(text);
+  const truncated = Number(raw.ints.envLen ?? 0) > area.length;
+  return { env: splitEnv(area, truncated), envTruncated: truncated };
+}
 
 /** Options of the enricher; every cache bound is explicit. */
 export interface EnricherOptions {
@@ -100,6 +113,8 @@ export class Enricher {
           : {}),
         ...(raw.ints.loginuid !== undefined ? { loginuid: Number(raw.ints.loginuid) } : {}),
         ...(raw.strs.cgroup !== undefined ? { cgroup: raw.strs.cgroup } : {}),
+        ...execEnv(raw),
+        ...(raw.ints.exeMemfd !== undefined ? { exeFromMemfd: Number(raw.ints.exeMemfd) === 1 } : {}),
       };
       entry = this.processes.onExec(facts);
     } else {

@@ -167,11 +167,12 @@ export class ProcessInfoBuilder {
       tty: entry.tty,
     };
     if (entry.exe !== undefined) info.exe = entry.exe;
-    if (entry.exepath !== undefined) {
-      info.exepath = entry.exepath;
-      // A memfd's /proc/PID/exe reads `/memfd:<name> (deleted)`.
-      info.isExeFromMemfd = entry.exepath.startsWith('/memfd:');
-    }
+    if (entry.exepath !== undefined) info.exepath = entry.exepath;
+    // The kernel's word at exec when there is one: /proc/PID/exe (`/memfd:<name> (deleted)`) is gone
+    // with a process that exits at once.
+    if (entry.exeFromMemfd !== undefined) info.isExeFromMemfd = entry.exeFromMemfd;
+    else if (entry.exepath !== undefined) info.isExeFromMemfd = entry.exepath.startsWith('/memfd:');
+    if (entry.env !== undefined) info.env = entry.env;
     if (entry.cwd !== undefined) info.cwd = entry.cwd;
     if (entry.sid !== undefined) info.sid = entry.sid;
     if (entry.pgid !== undefined) info.pgid = entry.pgid;

@@ -91,6 +91,41 @@ describe('ProcessTable container of an exec', () => {
   });
 });
 
+describe('ProcessTable environment and memfd images of an exec', () => {
+  it('keeps the kernel copy of the environment, completes a cut one from /proc, and bounds it', () => {
+    const proc = fakeProc();
+    roots.push(proc.root);
+    proc.set(710, 'curl', '0::/\n');
+    const environ = (vars: string[]) =>
+      writeFileSync(join(proc.root, '710', 'environ'), `${vars.join('\0')}\0`);
+    environ(['HOME=/root', 'HTTP_PROXY=http://evil:3128', 'PATH=/bin']);
+    const table = new ProcessTable({ procRoot: proc.root });
+    // Complete in the kernel copy: that copy is the image's own, whatever /proc says now.
+    const whole = table.onExec(execOf(710, 'curl', { env: ['HOME=/root'], envTruncated: false }));
+    expect(whole.env).toEqual(['HOME=/root']);
+    // Cut (bpftrace reads 200 bytes in the kernel): /proc has the rest while the image lives.
+    const cut = table.onExec(execOf(710, 'curl', { env: ['HOME=/root'], envTruncated: true }));
+    expect(cut.env).toEqual(['HOME=/root', 'HTTP_PROXY=http://evil:3128', 'PATH=/bin']);
+    // Another image by now (/proc's comm differs): the cut copy is all there is.
+    expect(table.onExec(execOf(710, 'wget', { env: ['A=1'], envTruncated: true })).env).toEqual(['A=1']);
+    // Read from /proc within 4 KiB, the variable the bound cuts dropped.
+    environ(['A=1', `PAD=${'x'.repeat(4060)}`, 'GLIBC_TUNABLES=glibc.malloc.check=3']);
+    expect(new ProcessTable({ procRoot: proc.root }).get(710)?.env).toEqual([
+      'A=1',
+      `PAD=${'x'.repeat(4060)}`,
+    ]);
+  });
+
+  it("takes the kernel's word on a memfd image, else /proc's exe link", () => {
+    const proc = fakeProc();
+    roots.push(proc.root);
+    const table = new ProcessTable({ procRoot: proc.root });
+    expect(table.onExec(execOf(720, '3', { exeFromMemfd: true })).exeFromMemfd).toBe(true);
+    expect(table.onExec(execOf(721, 'true', { exeFromMemfd: false })).exeFromMemfd).toBe(false);
+    expect(table.onExec(execOf(722, 'true')).exeFromMemfd).toBeUndefined();
+  });
+});
+
 describe('UserDb under the root of a process that is gone', () => {
   it("keeps a container's names read through another process, and caches nothing for a gone root", () => {
     const root = mkdtempSync(join(tmpdir(), 'peregrine-root-'));

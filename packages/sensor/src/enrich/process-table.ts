@@ -33,6 +33,10 @@ export interface ProcEntry {
   capInheritable?: string;
   /** null = host process; undefined = not known yet. */
   container?: CgroupContainer | null;
+  /** `NAME=value` strings of the image's environment, within ENV_MAX_BYTES. */
+  env?: string[];
+  /** The image runs from a memfd (fileless): decided in the kernel at exec when the backend can. */
+  exeFromMemfd?: boolean;
 }
 
 /** Facts about an exec, as the capture backend saw it. */
@@ -55,6 +59,11 @@ export interface ExecFacts {
    * backend): the path's components leaf first, each followed by `/`.
    */
   cgroup?: string;
+  /** The new image's environment as the kernel copy had it; `envTruncated` when it was cut. */
+  env?: string[];
+  envTruncated?: boolean;
+  /** Whether the new image runs from a memfd, as the kernel saw it at the exec (eBPF backends). */
+  exeFromMemfd?: boolean;
 }
 
 /**
@@ -150,6 +159,7 @@ export class ProcessTable {
     if (s.capEffective !== undefined) entry.capEffective = renderCapabilities(s.capEffective);
     if (s.capPermitted !== undefined) entry.capPermitted = renderCapabilities(s.capPermitted);
     if (s.capInheritable !== undefined) entry.capInheritable = renderCapabilities(s.capInheritable);
+    if (s.env !== undefined) entry.env = s.env;
     return entry;
   }
 
@@ -201,6 +211,10 @@ export class ProcessTable {
     }
     const container = execContainer(facts, live, before, parent);
     if (container !== undefined) entry.container = container;
+    // The kernel's copy is the image's own; a cut one is completed from /proc while the process lives.
+    const env = facts.env === undefined || facts.envTruncated ? (fresh?.env ?? facts.env) : facts.env;
+    if (env !== undefined) entry.env = env;
+    if (facts.exeFromMemfd !== undefined) entry.exeFromMemfd = facts.exeFromMemfd;
     this.#entries.set(facts.pid, entry);
     return entry;
   }

@@ -1,4 +1,5 @@
-import { readFileSync, readlinkSync, readdirSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, readlinkSync, readSync, readdirSync } from 'node:fs';
+import { ENV_MAX_BYTES, splitEnv } from '../capture/bpftrace-records.js';
 
 /** What /proc says about one live process. */
 export interface ProcSnapshot {
@@ -26,6 +27,8 @@ export interface ProcSnapshot {
   capPermitted?: bigint;
   capInheritable?: bigint;
   cgroup: string;
+  /** `NAME=value` strings of /proc/PID/environ, within ENV_MAX_BYTES (unset when unreadable). */
+  env?: string[];
 }
 
 function read(path: string): string | undefined {
@@ -41,6 +44,34 @@ function link(path: string): string | undefined {
     return readlinkSync(path);
   } catch {
     return undefined;
+  }
+}
+
+/**
+ * The first ENV_MAX_BYTES of /proc/PID/environ as variables (a variable cut by the bound is
+ * dropped); undefined when it cannot be read (gone, or another user's process without root).
+ */
+export function readEnviron(path: string): string[] | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    const buf = Buffer.allocUnsafe(ENV_MAX_BYTES + 1);
+    let n = 0;
+    for (;;) {
+      const got = readSync(fd, buf, n, buf.length - n, null);
+      if (got === 0) break;
+      n += got;
+      if (n === buf.length) break;
+    }
+    return splitEnv(buf.subarray(0, Math.min(n, ENV_MAX_BYTES)), n > ENV_MAX_BYTES);
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
   }
 }
 
@@ -105,6 +136,8 @@ export function readProcess(pid: number, procRoot = '/proc'): ProcSnapshot | und
   };
   const exepath = link(`${base}/exe`);
   if (exepath !== undefined) snapshot.exepath = exepath.replace(/ \(deleted\)$/, '');
+  const env = readEnviron(`${base}/environ`);
+  if (env !== undefined) snapshot.env = env;
   if (cwd !== undefined) snapshot.cwd = cwd.endsWith('/') ? cwd : `${cwd}/`;
   if (nspid && nspid.length > 0) snapshot.vpid = Number(nspid[nspid.length - 1]);
   if (nspgid && nspgid.length > 0) snapshot.vpgid = Number(nspgid[nspgid.length - 1]);

@@ -2,15 +2,20 @@ import type { WireFdInfo as FdInfo, WireSyscallEvent as SyscallEvent } from '@pe
 import type { RawEvent } from '../capture/bpftrace-records.js';
 import {
   renderAtFlags,
+  renderCloneFlags,
   renderDirfd,
   renderErrnoOrNumber,
   renderFamily,
   renderModeFlags,
   renderMountFlags,
   renderOctal,
+  renderPrctlOption,
   renderPtraceRequest,
   renderRenameFlags,
+  renderSignal,
+  renderUserfaultfdFlags,
 } from '../capture/render.js';
+import { LruCache } from './lru-cache.js';
 import { fillOpenArgs, OpenEventParts } from './open-event.js';
 import type { ProcessInfoBuilder } from './process-info.js';
 import type { ProcEntry } from './process-table.js';
@@ -36,6 +41,12 @@ export class SyscallEventBuilder {
   readonly #processes: ProcessInfoBuilder;
   /** Scratch parts of the open family (copied into the event). */
   readonly #openScratch = new OpenEventParts();
+  /**
+   * The last tuple of each datagram socket (`pid:fd`), for fd.name_changed: libsinsp marks a
+   * send or receive whose tuple differs from the socket's previous one (a first datagram, or one
+   * to or from another address). Bounded; a forgotten socket reads as changed.
+   */
+  readonly #dgramNames = new LruCache<string, string>(4096);
 
   constructor(procRoot: string, processes: ProcessInfoBuilder) {
     this.#procRoot = procRoot;
@@ -274,6 +285,90 @@ export class SyscallEventBuilder {
           };
           const fd = socketFd(family, raw.ret, num(raw, 'proto'), swapped, !localIsServer);
           if (fd) event.fd = fd;
+        }
+        return;
+      }
+      case 'setns':
+        args.push(['res', renderErrnoOrNumber(raw.ret)]);
+        args.push(['fd', String(num(raw, 'fd'))]);
+        args.push(['nstype', renderCloneFlags(num(raw, 'nstype'))]);
+        return;
+      case 'unshare':
+        args.push(['res', renderErrnoOrNumber(raw.ret)]);
+        args.push(['flags', renderCloneFlags(num(raw, 'flags'))]);
+        return;
+      case 'userfaultfd':
+        args.push(['res', renderErrnoOrNumber(raw.ret)]);
+        args.push(['flags', renderUserfaultfdFlags(num(raw, 'flags'))]);
+        if (raw.ret >= 0) event.fd = { num: raw.ret, type: 'userfaultfd', name: '' };
+        return;
+      case 'bpf':
+        // Falco's bpf exit: the new fd (or the errno) and the command as a number (BPF_PROG_LOAD = 5).
+        args.push(['fd', renderErrnoOrNumber(raw.ret)]);
+        args.push(['cmd', String(num(raw, 'cmd'))]);
+        return;
+      case 'kill':
+        args.push(['res', renderErrnoOrNumber(raw.ret)]);
+        args.push(['pid', String(num(raw, 'targetPid'))]);
+        args.push(['sig', renderSignal(num(raw, 'sig'))]);
+        return;
+      case 'prctl':
+        args.push(['res', renderErrnoOrNumber(raw.ret)]);
+        args.push(['option', renderPrctlOption(num(raw, 'option'))]);
+        args.push(['arg2_str', str(raw, 'arg2str')]);
+        args.push(['arg2_int', String(raw.ints.arg2 ?? '0')]);
+        return;
+      case 'listen': {
+        args.push(['res', renderErrnoOrNumber(raw.ret)]);
+        args.push(['fd', String(num(raw, 'fd'))]);
+        args.push(['backlog', String(num(raw, 'backlog'))]);
+        const family = num(raw, 'family');
+        if (family === 2 || family === 10) {
+          // A listening socket is a server socket: its own address and port, no peer.
+          const sip = String(raw.ints.sip ?? '');
+          const sport = num(raw, 'sport');
+          const fd: FdInfo = {
+            num: num(raw, 'fd'),
+            type: family === 2 ? 'ipv4' : 'ipv6',
+            name: `${sip}:${sport}`,
+            sip,
+            sport,
+            isClient: false,
+          };
+          const l4 = L4.get(num(raw, 'proto'));
+          if (l4) fd.l4proto = l4;
+          event.fd = fd;
+        }
+        return;
+      }
+      case 'sendto':
+      case 'sendmsg':
+      case 'recvfrom':
+      case 'recvmsg': {
+        const inbound = raw.type.startsWith('recv');
+        const fdNum = num(raw, 'fd');
+        const family = num(raw, 'family');
+        const fd = socketFd(family, fdNum, num(raw, 'proto'), raw, !inbound);
+        if (fd) {
+          fd.connected = num(raw, 'connected') === 1;
+          if (raw.ret >= 0 && fd.name !== undefined) {
+            const key = `${raw.pid}:${fdNum}`;
+            fd.nameChanged = this.#dgramNames.get(key) !== fd.name;
+            this.#dgramNames.set(key, fd.name);
+          } else {
+            fd.nameChanged = false;
+          }
+          event.fd = fd;
+        }
+        args.push(['res', renderErrnoOrNumber(raw.ret)]);
+        if (inbound) {
+          args.push(['tuple', fd?.name ?? '']);
+          args.push(['fd', String(fdNum)]);
+          args.push(['size', String(num(raw, 'size'))]);
+        } else {
+          args.push(['fd', String(fdNum)]);
+          args.push(['size', String(num(raw, 'size'))]);
+          args.push(['tuple', fd?.name ?? '']);
         }
         return;
       }

@@ -7,6 +7,7 @@ import { describe, expect, it } from 'vitest';
 import type { RawEvent } from '../capture/bpftrace-records.js';
 import {
   HEADER_SIZE,
+  RECORD_OFFSETS,
   LibbpfRecordDecoder,
   type OpenRecord,
   parseLayout,
@@ -83,8 +84,8 @@ function record(f: RecordFields): Buffer {
   for (const [n, bytes] of (f.addr ?? []).entries()) Buffer.from(bytes).copy(buf, 120 + n * 16);
   buf.write(f.comm, 152, 'utf8');
   if (str) {
-    buf.writeUInt16LE(str.length, 168);
-    buf[174] = 1;
+    buf.writeUInt16LE(str.length, RECORD_OFFSETS.slen);
+    buf[RECORD_OFFSETS.nstr] = 1;
     str.copy(buf, HEADER_SIZE);
   }
   return buf;

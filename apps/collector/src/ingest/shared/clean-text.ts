@@ -1,3 +1,5 @@
+import { parseJsonBigInt } from '@peregrine/db';
+
 /**
  * The one place where ingested text is made storable. Postgres refuses two kinds of characters
  * that JSON and JavaScript strings can carry:
@@ -132,9 +134,13 @@ function renameKeys(node: Record<string, unknown>, onRename: () => void): number
 
 /**
  * `JSON.parse` of text decoded from UTF-8 bytes, cleaned when the text says it may need it.
- * Throws JSON.parse's SyntaxError.
+ * With `exactIntegers`, integers beyond 2^53 are read as bigint instead of a rounded number
+ * (Falco's nanosecond `evt.time`). Throws JSON.parse's SyntaxError.
  */
-export function parseCleanJson(text: string): { value: unknown; report: CleanReport } {
-  const value: unknown = JSON.parse(text);
+export function parseCleanJson(
+  text: string,
+  options: { exactIntegers?: boolean } = {},
+): { value: unknown; report: CleanReport } {
+  const value: unknown = options.exactIntegers ? parseJsonBigInt(text) : JSON.parse(text);
   return jsonTextNeedsCleaning(text) ? cleanJsonValue(value) : { value, report: CLEAN };
 }

@@ -40,11 +40,14 @@ export interface JsonBody {
   report: CleanReport;
 }
 
-/** JSON.parse (cleaned, see clean-text.ts) with a 400 that says where the text broke. */
-export function parseJsonBody(bytes: Buffer): JsonBody {
+/**
+ * JSON.parse (cleaned, see clean-text.ts) with a 400 that says where the text broke;
+ * `exactIntegers` keeps integers beyond 2^53 exact, as bigint.
+ */
+export function parseJsonBody(bytes: Buffer, options: { exactIntegers?: boolean } = {}): JsonBody {
   if (bytes.length === 0) throw new CollectorError('INVALID_BODY', 'the request body is empty');
   try {
-    return parseCleanJson(bytes.toString('utf8'));
+    return parseCleanJson(bytes.toString('utf8'), options);
   } catch (err) {
     throw new CollectorError('INVALID_JSON', `body is not valid JSON: ${(err as Error).message}`);
   }

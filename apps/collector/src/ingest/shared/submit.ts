@@ -48,12 +48,17 @@ export async function submitCloudEvents(
     push?: boolean;
     /** Where the events came from (a log file), named in the source's error for refused events. */
     where?: string;
+    /** Keep the raw events for backtesting (default true; test events are not kept). */
+    storeRaw?: boolean;
   } = {},
 ): Promise<SubmitResult> {
   if (events.length === 0) return { accepted: 0, duplicates: 0, alerts: 0 };
   deps.metrics.eventsIn.inc({ source: metricSource }, events.length);
   const result = await deps.pipeline
-    .submitEvents(originOf(source), events, { storeRaw: true, spoolOnOutage: options.push === true })
+    .submitEvents(originOf(source), events, {
+      storeRaw: options.storeRaw ?? true,
+      spoolOnOutage: options.push === true,
+    })
     .catch(busy);
   if (result.duplicates > 0) deps.metrics.duplicates.inc({ source: metricSource }, result.duplicates);
   await noteActivity(deps, source, {

@@ -10,7 +10,7 @@ import {
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { type RefObject, useMemo } from 'react';
 import type { AlertRow } from '@/server/routers/alerts/alert-filter.schema';
-import { alertMessage } from './alert-message';
+import { outputMessage } from '@peregrine/engine';
 import styles from './alerts.module.css';
 import { PriorityLabel, StatusLabel, Time } from './priority';
 
@@ -121,7 +121,7 @@ export function AlertTable(props: AlertTableProps) {
           header: 'Output',
           cell: (c) => (
             <span className={styles.mono} title={c.getValue()} data-testid="alert-row-output">
-              {alertMessage(c.getValue())}
+              {outputMessage(c.getValue())}
             </span>
           ),
         }),

@@ -6,7 +6,7 @@ import { useEffect, useState } from 'react';
 import type { RouterInputs } from '@/features/members/router-types';
 import { Dialog, DialogFooter } from '@/features/shell/dialog';
 import { useTRPC } from '@/trpc/client';
-import { alertMessage } from './alert-message';
+import { outputMessage } from '@peregrine/engine';
 import { alertsErrorText } from './error-text';
 import { fieldText, StatusLabel, Time } from './priority';
 import styles from './tuning.module.css';
@@ -366,7 +366,7 @@ function ExceptionForm({
                         </td>
                         <td className={styles.mono}>{a.hostname ?? '—'}</td>
                         <td className={styles.mono} title={a.output}>
-                          {alertMessage(a.output)}
+                          {outputMessage(a.output)}
                         </td>
                         <td>
                           <StatusLabel status={a.status} />

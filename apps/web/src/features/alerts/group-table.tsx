@@ -9,7 +9,7 @@ import { alertsErrorText } from './error-text';
 import { ExceptionDialog } from './exception-dialog';
 import type { Member } from './filter-bar';
 import type { UrlFilter } from './filter-url';
-import { alertMessage } from './alert-message';
+import { outputMessage } from '@peregrine/engine';
 import { PriorityLabel, STATUS_LABELS, Time } from './priority';
 import { describeChange, summarizeTriage, type TriageChange } from './triage-change';
 
@@ -214,7 +214,7 @@ export function GroupTable({
                 </td>
                 <td title={g.rule}>{g.rule}</td>
                 <td className={styles.mono} title={g.lastOutput}>
-                  {alertMessage(g.lastOutput)}
+                  {outputMessage(g.lastOutput)}
                 </td>
                 <td style={{ textAlign: 'right', fontVariantNumeric: 'tabular-nums' }}>
                   {g.count.toLocaleString()}

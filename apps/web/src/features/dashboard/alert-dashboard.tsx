@@ -80,8 +80,9 @@ export function AlertDashboard({ environment }: { environment: string | null }) 
     refetchInterval: 30_000,
   });
 
-  const open = (patch: Partial<UrlFilter>) =>
-    router.push(`/alerts?${filterToParams({ ...base, ...patch }).toString()}`);
+  const alertsHref = (patch: Partial<UrlFilter>) =>
+    `/alerts?${filterToParams({ ...base, ...patch }).toString()}`;
+  const open = (patch: Partial<UrlFilter>) => router.push(alertsHref(patch));
 
   const data = dashboard.data;
   const overTime = (() => {
@@ -221,6 +222,7 @@ export function AlertDashboard({ environment }: { environment: string | null }) 
           testId="chart-top-rules"
           rows={data?.topRules}
           color="#2456d6"
+          hrefOf={(rule) => alertsHref({ rules: [rule] })}
           onPick={(rule) => open({ rules: [rule] })}
         />
         <section className="panel" data-testid="chart-by-source">
@@ -268,6 +270,7 @@ export function AlertDashboard({ environment }: { environment: string | null }) 
           testId="chart-by-host"
           rows={data?.byHost}
           color="#1c7c47"
+          hrefOf={(host) => alertsHref({ hostnames: [host] })}
           onPick={(host) => open({ hostnames: [host] })}
         />
         <CountChart
@@ -275,6 +278,7 @@ export function AlertDashboard({ environment }: { environment: string | null }) 
           testId="chart-by-namespace"
           rows={data?.byNamespace}
           color="#8e44ad"
+          hrefOf={(ns) => alertsHref({ fields: [{ key: 'k8s.ns.name', value: ns }] })}
           onPick={(ns) => open({ fields: [{ key: 'k8s.ns.name', value: ns }] })}
         />
       </div>
@@ -282,18 +286,58 @@ export function AlertDashboard({ environment }: { environment: string | null }) 
   );
 }
 
-/** A horizontal bar chart of the top values of one dimension. */
+/** A y-axis label of a CountChart: a link to its row's alerts, like the row itself. */
+function PickableTick({
+  x,
+  y,
+  payload,
+  hrefOf,
+  onPick,
+}: {
+  x?: number | string;
+  y?: number | string;
+  payload?: { value?: unknown };
+  hrefOf: (key: string) => string;
+  onPick: (key: string) => void;
+}) {
+  const key = String(payload?.value ?? '');
+  return (
+    <a
+      href={hrefOf(key)}
+      className={styles.pickable}
+      data-testid="chart-row-label"
+      onClick={(e) => {
+        // Client-side navigation, as a click on the bar does.
+        e.preventDefault();
+        onPick(key);
+      }}
+    >
+      <title>{key}</title>
+      <text x={x} y={y} dy={4} textAnchor="end" fill="var(--text-muted)" fontSize={11}>
+        {truncate(key, 30)}
+      </text>
+    </a>
+  );
+}
+
+/**
+ * A horizontal bar chart of the top values of one dimension. A click anywhere on a value's row
+ * (its label, its bar or the space beside the bar) picks it.
+ */
 function CountChart({
   title,
   testId,
   rows,
   color,
+  hrefOf,
   onPick,
 }: {
   title: string;
   testId: string;
   rows: { key: string; count: number }[] | undefined;
   color: string;
+  /** Where a value's row leads (the alerts filtered to it). */
+  hrefOf: (key: string) => string;
   onPick: (key: string) => void;
 }) {
   return (
@@ -306,15 +350,37 @@ function CountChart({
           <div className={styles.none}>Nothing in this period.</div>
         ) : (
           <ResponsiveContainer width="100%" height={260}>
-            <BarChart data={rows ?? []} layout="vertical" margin={{ top: 0, right: 16, bottom: 0, left: 0 }}>
+            <BarChart
+              data={rows ?? []}
+              layout="vertical"
+              margin={{ top: 0, right: 16, bottom: 0, left: 0 }}
+              className={styles.pickable}
+              // The row under the pointer (the tooltip's), wherever in the plot it was clicked.
+              onClick={(state) => {
+                const index = Number(state?.activeTooltipIndex);
+                const key = Number.isInteger(index) ? rows?.[index]?.key : undefined;
+                if (key !== undefined) onPick(key);
+              }}
+            >
               <CartesianGrid strokeDasharray="3 3" stroke="var(--border)" horizontal={false} />
               <XAxis type="number" tick={axisTick} allowDecimals={false} />
               <YAxis
                 type="category"
                 dataKey="key"
                 width={190}
-                tick={axisTick}
-                tickFormatter={(v: string) => truncate(v, 30)}
+                tick={(props: {
+                  x?: number | string;
+                  y?: number | string;
+                  payload?: { value?: unknown };
+                }) => (
+                  <PickableTick
+                    x={props.x}
+                    y={props.y}
+                    payload={props.payload}
+                    hrefOf={hrefOf}
+                    onPick={onPick}
+                  />
+                )}
                 interval={0}
               />
               <Tooltip
@@ -325,17 +391,7 @@ function CountChart({
                   fontSize: 12,
                 }}
               />
-              <Bar
-                dataKey="count"
-                maxBarSize={26}
-                fill={color}
-                isAnimationActive={false}
-                cursor="pointer"
-                onClick={(entry) => {
-                  const key = (entry as { payload?: { key?: string } }).payload?.key;
-                  if (key) onPick(key);
-                }}
-              />
+              <Bar dataKey="count" maxBarSize={26} fill={color} isAnimationActive={false} />
             </BarChart>
           </ResponsiveContainer>
         )}

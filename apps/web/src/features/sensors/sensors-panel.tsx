@@ -6,6 +6,7 @@ import { AdminPanel, AdminTable, InlineForm, SelectField, TextField } from '@/fe
 import styles from '@/features/admin/admin.module.css';
 import { ConfirmButton, ErrorBanner, ShownOnce, TimeAgo } from '@/features/admin/admin-ui';
 import type { RouterOutputs } from '@/features/members/router-types';
+import { TestEventOutcome } from '@/features/sources/test-event-outcome';
 import { useTRPC } from '@/trpc/client';
 
 type Sensor = RouterOutputs['sensors']['list'][number];
@@ -63,7 +64,32 @@ function Capture({ capture }: { capture: Sensor['capture'] }) {
           {capture.reason}
         </div>
       ) : null}
+      <Uncaptured types={capture.uncaptured} />
     </span>
+  );
+}
+
+/** How many uncaptured types are named in the row; the rest are in the hint's title. */
+const UNCAPTURED_SHOWN = 6;
+
+/** The event types the active rules need that this sensor does not capture: rules on them cannot fire. */
+function Uncaptured({ types }: { types: string[] | null }) {
+  if (!types || types.length === 0) return null;
+  const shown = types.slice(0, UNCAPTURED_SHOWN).join(', ');
+  const more = types.length - UNCAPTURED_SHOWN;
+  return (
+    <div
+      className="field-hint"
+      data-testid="sensor-uncaptured"
+      title={types.join(', ')}
+      style={{ whiteSpace: 'normal', maxWidth: 280 }}
+    >
+      <span className={styles.warn}>
+        Rules need {types.length} event type{types.length === 1 ? '' : 's'} it does not capture:
+      </span>{' '}
+      {shown}
+      {more > 0 ? `, and ${more} more` : ''}
+    </div>
   );
 }
 
@@ -102,6 +128,24 @@ export function SensorsPanel({
   const refresh = () => queryClient.invalidateQueries(trpc.sensors.list.queryFilter());
   const register = useMutation(trpc.sensors.register.mutationOptions({ onSettled: refresh }));
   const revoke = useMutation(trpc.sensors.revoke.mutationOptions({ onSettled: refresh }));
+  const sendTest = useMutation(trpc.sensors.sendTestEvent.mutationOptions());
+  /**
+   * The last test event's outcome, shown above the table: the table is wider than the panel on
+   * most screens, and an outcome inside it would scroll away with its columns.
+   */
+  const [tested, setTested] = useState<{
+    sensor: Sensor;
+    result: RouterOutputs['sensors']['sendTestEvent'] | null;
+    error: unknown;
+  } | null>(null);
+  const test = async (sensor: Sensor) => {
+    try {
+      const result = await sendTest.mutateAsync({ sensorId: sensor.id });
+      setTested({ sensor, result, error: null });
+    } catch (error) {
+      setTested({ sensor, result: null, error });
+    }
+  };
   const [environmentId, setEnvironmentId] = useState(defaultEnvironmentId ?? environments[0]?.id ?? '');
   const [registered, setRegistered] = useState<{ name: string; command: string } | null>(null);
 
@@ -150,6 +194,14 @@ export function SensorsPanel({
           value={registered.command}
           hint="The command carries the sensor's key, shown only now (Peregrine keeps a hash). Flags work too: peregrine-sensor --collector URL --key KEY."
           onDismiss={() => setRegistered(null)}
+        />
+      ) : null}
+      {tested ? (
+        <TestEventOutcome
+          sourceName={tested.sensor.name}
+          environment={tested.sensor.environment.name}
+          result={tested.result}
+          error={tested.error}
         />
       ) : null}
       <AdminTable
@@ -205,12 +257,26 @@ export function SensorsPanel({
           canManage
             ? (sensor) =>
                 sensor.state === 'revoked' ? null : (
-                  <ConfirmButton
-                    label="Revoke"
-                    confirmLabel="Revoke key"
-                    disabled={revoke.isPending}
-                    onConfirm={() => revoke.mutate({ sensorId: sensor.id })}
-                  />
+                  <>
+                    <button
+                      type="button"
+                      className="button button-ghost"
+                      onClick={() => void test(sensor)}
+                      disabled={sendTest.isPending}
+                      title="The collector makes a marked event on this sensor's host and runs it through the environment's rules (the sensor's capture is not involved)"
+                      data-testid="send-test-event"
+                    >
+                      {sendTest.isPending && sendTest.variables?.sensorId === sensor.id
+                        ? 'Sending…'
+                        : 'Send test event'}
+                    </button>
+                    <ConfirmButton
+                      label="Revoke"
+                      confirmLabel="Revoke key"
+                      disabled={revoke.isPending}
+                      onConfirm={() => revoke.mutate({ sensorId: sensor.id })}
+                    />
+                  </>
                 )
             : undefined
         }

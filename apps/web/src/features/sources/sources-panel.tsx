@@ -1,18 +1,21 @@
 'use client';
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { type ReactNode, useState } from 'react';
 import { type AdminColumn, AdminPanel, AdminTable } from '@/features/admin/admin-panel';
 import styles from '@/features/admin/admin.module.css';
 import { ConfirmButton, ErrorBanner, ShownOnce, TimeAgo } from '@/features/admin/admin-ui';
 import type { RouterOutputs } from '@/features/members/router-types';
 import { useTRPC } from '@/trpc/client';
 import { KIND_LABEL, SourceForm } from './source-form';
+import { TestEventOutcome } from './test-event-outcome';
 
 type Source = RouterOutputs['sources']['list'][number];
 type Environment = { id: string; name: string; displayName: string };
 
 const ROTATABLE = new Set(['k8s_audit', 'falco', 'github', 'okta']);
+/** Kinds whose test event the collector can send (every kind it ingests). */
+const TESTABLE = new Set(['k8s_audit', 'falco', 'github', 'okta', 'aws_cloudtrail']);
 
 /** Stored credentials of a source, named, never their values. */
 function credentialsOf(source: Source): string[] {
@@ -38,55 +41,61 @@ function summaryOf(source: Source): string | null {
   return null;
 }
 
-const COLUMNS: readonly AdminColumn<Source>[] = [
-  {
-    header: 'Source',
-    cell: (source) => (
-      <>
-        {source.name} {source.enabled ? null : <span className="badge">disabled</span>}
-        <div className="field-hint">{KIND_LABEL[source.kind] ?? source.kind}</div>
-      </>
-    ),
-  },
-  { header: 'Environment', cell: (source) => source.environment.displayName },
-  {
-    header: 'Endpoint / credentials',
-    style: { whiteSpace: 'normal', wordBreak: 'break-all', minWidth: 260 },
-    cell: (source) => {
-      const credentials = credentialsOf(source);
-      const summary = summaryOf(source);
-      return (
+/** The table's columns; `testButton` adds a source's "Send test event" under its last event. */
+function columnsFor(testButton?: (source: Source) => ReactNode): AdminColumn<Source>[] {
+  return [
+    {
+      header: 'Source',
+      cell: (source) => (
         <>
-          {source.connection.endpoint ? (
-            <code className={styles.mono}>{source.connection.endpoint}</code>
-          ) : null}
-          {summary ? (
-            <div className={source.connection.endpoint ? 'field-hint' : undefined}>
-              <span className={styles.mono}>{source.connection.endpoint ? `polls ${summary}` : summary}</span>
+          {source.name} {source.enabled ? null : <span className="badge">disabled</span>}
+          <div className="field-hint">{KIND_LABEL[source.kind] ?? source.kind}</div>
+        </>
+      ),
+    },
+    { header: 'Environment', cell: (source) => source.environment.displayName },
+    {
+      header: 'Endpoint / credentials',
+      style: { whiteSpace: 'normal', wordBreak: 'break-all', minWidth: 260 },
+      cell: (source) => {
+        const credentials = credentialsOf(source);
+        const summary = summaryOf(source);
+        return (
+          <>
+            {source.connection.endpoint ? (
+              <code className={styles.mono}>{source.connection.endpoint}</code>
+            ) : null}
+            {summary ? (
+              <div className={source.connection.endpoint ? 'field-hint' : undefined}>
+                <span className={styles.mono}>
+                  {source.connection.endpoint ? `polls ${summary}` : summary}
+                </span>
+              </div>
+            ) : null}
+            <div className="field-hint">
+              {credentials.length ? credentials.join(', ') : 'no stored credentials'}
+            </div>
+          </>
+        );
+      },
+    },
+    {
+      header: 'Last event / error',
+      style: { whiteSpace: 'normal', maxWidth: 300 },
+      cell: (source) => (
+        <>
+          <TimeAgo iso={source.lastEventAt} never="no events yet" />
+          {source.lastError ? (
+            <div className={`field-hint ${styles.danger}`} title={source.lastErrorAt ?? undefined}>
+              {source.lastError}
             </div>
           ) : null}
-          <div className="field-hint">
-            {credentials.length ? credentials.join(', ') : 'no stored credentials'}
-          </div>
+          {testButton?.(source)}
         </>
-      );
+      ),
     },
-  },
-  {
-    header: 'Last event / error',
-    style: { whiteSpace: 'normal', maxWidth: 300 },
-    cell: (source) => (
-      <>
-        <TimeAgo iso={source.lastEventAt} never="no events yet" />
-        {source.lastError ? (
-          <div className={`field-hint ${styles.danger}`} title={source.lastErrorAt ?? undefined}>
-            {source.lastError}
-          </div>
-        ) : null}
-      </>
-    ),
-  },
-];
+  ];
+}
 
 /** Cloud sources per environment: add, edit (secrets write-only), enable, rotate credentials, delete. */
 export function SourcesPanel({
@@ -114,6 +123,12 @@ export function SourcesPanel({
   const update = useMutation(trpc.sources.update.mutationOptions({ onSettled: refresh }));
   const rotate = useMutation(trpc.sources.rotateCredential.mutationOptions({ onSettled: refresh }));
   const remove = useMutation(trpc.sources.delete.mutationOptions({ onSettled: refresh }));
+  // Refreshed after: the source's "last event" moves with its test event.
+  const sendTest = useMutation(trpc.sources.sendTestEvent.mutationOptions({ onSettled: refresh }));
+  /** The last test event's outcome per source, shown under its row until dismissed by another. */
+  const [tested, setTested] = useState<
+    Record<string, { result: RouterOutputs['sources']['sendTestEvent'] | null; error: unknown }>
+  >({});
   const [adding, setAdding] = useState(false);
   const [editing, setEditing] = useState<string | null>(null);
   const [issued, setIssued] = useState<{ name: string; credential: string; source: Source } | null>(null);
@@ -123,6 +138,36 @@ export function SourcesPanel({
     if (result.credential)
       setIssued({ name: result.source.name, credential: result.credential, source: result.source });
   };
+
+  const test = async (source: Source) => {
+    try {
+      const result = await sendTest.mutateAsync({ sourceId: source.id });
+      setTested((t) => ({ ...t, [source.id]: { result, error: null } }));
+    } catch (error) {
+      setTested((t) => ({ ...t, [source.id]: { result: null, error } }));
+    }
+  };
+
+  const testButton = (source: Source) =>
+    TESTABLE.has(source.kind) ? (
+      <div>
+        <button
+          type="button"
+          className="button button-ghost"
+          style={{ marginTop: 4 }}
+          onClick={() => void test(source)}
+          disabled={busy || sendTest.isPending || !source.enabled}
+          title={
+            source.enabled
+              ? 'Send a sample event for this source through the collector, the rules and the store'
+              : 'Enable the source to send a test event'
+          }
+          data-testid="send-test-event"
+        >
+          {sendTest.isPending && sendTest.variables?.sourceId === source.id ? 'Sending…' : 'Send test event'}
+        </button>
+      </div>
+    ) : null;
 
   const actions = (source: Source) => (
     <>
@@ -164,6 +209,18 @@ export function SourcesPanel({
       />
     </>
   );
+
+  const outcome = (source: Source) => {
+    const last = tested[source.id];
+    return last ? (
+      <TestEventOutcome
+        sourceName={source.name}
+        environment={source.environment.name}
+        result={last.result}
+        error={last.error}
+      />
+    ) : null;
+  };
 
   const editor = (source: Source) =>
     editing === source.id ? (
@@ -238,9 +295,9 @@ export function SourcesPanel({
         }
         rowKey={(source) => source.id}
         rowTestId={(source) => `source-${source.name}`}
-        columns={COLUMNS}
+        columns={columnsFor(canManage ? testButton : undefined)}
         actions={canManage ? actions : undefined}
-        detail={editor}
+        detail={(source) => editor(source) ?? outcome(source)}
       />
     </AdminPanel>
   );

@@ -180,3 +180,47 @@ export function formatTrpcError({ shape, error }: { shape: DefaultShape; error: 
 export function isUnexpectedError(error: unknown): boolean {
   return toAppError(error) === null;
 }
+
+/**
+ * The collector's error codes (apps/collector/src/http/errors.ts) in the console's vocabulary, for
+ * the calls the console makes to it (a source's test event). A refused token means the two do
+ * not share PEREGRINE_SECRET_KEY: a configuration problem, not the caller's.
+ */
+const COLLECTOR_TO_APP: Record<string, { code: AppErrorCode; message?: string }> = {
+  UNAUTHENTICATED: {
+    code: 'UNAVAILABLE',
+    message:
+      "The collector refused the console's signed request: the console and the collector must share PEREGRINE_SECRET_KEY.",
+  },
+  FORBIDDEN: { code: 'CONFLICT' },
+  UNKNOWN_SOURCE: {
+    code: 'NOT_FOUND',
+    message:
+      "The collector does not know this source: PEREGRINE_COLLECTOR_URL must point at the collector of the console's database.",
+  },
+  UNSUPPORTED_SOURCE: { code: 'INVALID_INPUT' },
+  BUSY: { code: 'RATE_LIMITED', message: 'The collector is busy; try again in a few seconds.' },
+  DRAINING: { code: 'UNAVAILABLE' },
+  UNAVAILABLE: { code: 'UNAVAILABLE' },
+};
+
+/** The AppError a collector's error answer (`{ error: { code, message } }`, HTTP `status`) stands for. */
+export function appErrorFromCollector(status: number, body: unknown): AppError {
+  const error = (body as { error?: { code?: unknown; message?: unknown } } | null)?.error;
+  const code = typeof error?.code === 'string' ? error.code : '';
+  const message = typeof error?.message === 'string' ? error.message : `HTTP ${status}`;
+  const mapped = COLLECTOR_TO_APP[code];
+  if (mapped) return new AppError(mapped.code, mapped.message ?? sentence(message));
+  return new AppError('UNAVAILABLE', sentence(`The collector could not do it (HTTP ${status}): ${message}`));
+}
+
+/** The collector could not be reached at all (not running, wrong PEREGRINE_COLLECTOR_URL). */
+export function collectorUnreachable(url: string, cause: unknown): AppError {
+  const why =
+    cause instanceof Error ? ((cause.cause as Error | undefined)?.message ?? cause.message) : String(cause);
+  return new AppError(
+    'UNAVAILABLE',
+    `The collector at ${url} did not answer (${why}): is it running, and does PEREGRINE_COLLECTOR_URL point at it?`,
+    { cause },
+  );
+}

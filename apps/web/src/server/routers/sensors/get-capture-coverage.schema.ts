@@ -12,5 +12,13 @@ export const getCaptureCoverageOutput = z.object({
   reduced: z.array(
     z.object({ name: z.string(), hostname: z.string().nullable(), reason: z.string().nullable() }),
   ),
+  uncaptured: z.array(
+    z.object({
+      name: z.string(),
+      hostname: z.string().nullable(),
+      mode: z.string().nullable(),
+      eventTypes: z.array(z.string()),
+    }),
+  ),
   fullCoverage: fullCoverageHint,
 });

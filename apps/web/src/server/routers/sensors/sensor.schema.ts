@@ -7,6 +7,7 @@ export const sensorCapture = z.object({
   eventTypes: z.array(z.string()),
   reduced: z.boolean(),
   reason: z.string().nullable(),
+  uncaptured: z.array(z.string()).nullable(),
 });
 
 /** The one command that gives a reduced sensor full coverage, with what must go with it. */

@@ -3,6 +3,7 @@ import { getCaptureCoverage } from './get-capture-coverage';
 import { listSensors } from './list-sensors';
 import { registerSensor } from './register-sensor';
 import { revokeSensor } from './revoke-sensor';
+import { sendSensorTestEvent } from './send-sensor-test-event';
 
 /** Host sensors. */
 export const sensorsRouter = createTRPCRouter({
@@ -10,4 +11,5 @@ export const sensorsRouter = createTRPCRouter({
   getCoverage: getCaptureCoverage,
   register: registerSensor,
   revoke: revokeSensor,
+  sendTestEvent: sendSensorTestEvent,
 });

@@ -181,6 +181,8 @@ describe('sensors', () => {
       eventTypes: ['execve', 'procexit'],
       reduced: true,
       reason: 'bpftrace: not installed',
+      // A sensor that did not say what the rules need and it lacks.
+      uncaptured: null,
     });
     const reduced = await viewer.sensors.getCoverage({ environment: null });
     expect(reduced).toMatchObject({
@@ -197,7 +199,12 @@ describe('sensors', () => {
     });
     const beat = {
       ...heartbeat(now),
-      capture: { mode: 'bpftrace' as const, eventTypes: ['execve', 'openat', 'procexit'] },
+      capture: {
+        mode: 'bpftrace' as const,
+        eventTypes: ['execve', 'openat', 'procexit'],
+        // The rules also ask for these: the console names them.
+        uncaptured: ['finit_module', 'setns'],
+      },
     };
     await db.recordSensorHeartbeat(handle(), kernelId, {
       hostname: 'server',
@@ -207,7 +214,15 @@ describe('sensors', () => {
       heartbeat: beat,
       seenAt: now,
     });
-    expect(await viewer.sensors.getCoverage({ environment: null })).toMatchObject({ online: 2, kernel: 1 });
+    const mixed = await viewer.sensors.getCoverage({ environment: null });
+    expect(mixed).toMatchObject({ online: 2, kernel: 1 });
+    expect(mixed.uncaptured).toEqual([
+      { name: 'ebpf-1', hostname: 'server', mode: 'bpftrace', eventTypes: ['finit_module', 'setns'] },
+    ]);
+    expect((await viewer.sensors.list({})).find((s) => s.id === kernelId)?.capture?.uncaptured).toEqual([
+      'finit_module',
+      'setns',
+    ]);
     await admin.sensors.revoke({ sensorId: procId });
     await admin.sensors.revoke({ sensorId: kernelId });
   });

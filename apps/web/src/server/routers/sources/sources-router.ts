@@ -3,6 +3,7 @@ import { createSource } from './create-source';
 import { deleteSource } from './delete-source';
 import { listSources } from './list-sources';
 import { rotateSourceCredential } from './rotate-source-credential';
+import { sendSourceTestEvent } from './send-test-event';
 import { updateSource } from './update-source';
 
 /** Cloud sources (webhooks, pollers, Falco http_output). */
@@ -12,4 +13,5 @@ export const sourcesRouter = createTRPCRouter({
   update: updateSource,
   rotateCredential: rotateSourceCredential,
   delete: deleteSource,
+  sendTestEvent: sendSourceTestEvent,
 });

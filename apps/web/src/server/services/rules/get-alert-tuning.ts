@@ -1,5 +1,5 @@
 import 'server-only';
-import { alertMessage } from '@/features/alerts/alert-message';
+import { outputMessage } from '@peregrine/engine';
 import { type AlertRuleSetChoice, findAlertRuleSets } from './find-alert-rule-sets';
 
 export interface AlertTuning {
@@ -39,7 +39,7 @@ export async function getAlertTuning(organizationId: string, alertId: string): P
       rule: alert.rule,
       priority: alert.priority,
       source: alert.source,
-      message: alertMessage(alert.output),
+      message: outputMessage(alert.output),
       environmentId: alert.environmentId,
       environmentName: alert.environmentName,
       environmentDisplayName: alert.environmentDisplayName,

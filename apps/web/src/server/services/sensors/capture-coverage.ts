@@ -1,5 +1,6 @@
 import 'server-only';
 import { listOrganizationSensors } from '@peregrine/db';
+import { SensorCaptureSchema } from '@peregrine/protocol';
 import { db } from '../../db';
 import { AppError } from '../../errors/app-error';
 import { listEnvironments } from '../environment/list-environments';
@@ -26,6 +27,11 @@ export interface CaptureCoverage {
   kernel: number;
   /** Of those, the ones polling /proc. */
   reduced: Array<{ name: string; hostname: string | null; reason: string | null }>;
+  /**
+   * Of those, the ones that do not capture every event type the environment's active rules need,
+   * with those types (what each sensor's latest heartbeat says): rules on them cannot fire there.
+   */
+  uncaptured: Array<{ name: string; hostname: string | null; mode: string | null; eventTypes: string[] }>;
   fullCoverage: { command: string; note: string };
 }
 
@@ -48,7 +54,13 @@ export async function getCaptureCoverage(input: {
   const online = rows.filter(
     (row) => !row.revokedAt && row.lastSeenAt && now - row.lastSeenAt.getTime() <= SENSOR_ONLINE_WINDOW_MS,
   );
-  const captures = online.map((row) => ({ row, capture: toSensorCapture(row, reasonOf(row.lastHeartbeat)) }));
+  const captures = online.map((row) => {
+    const reported = reportedCapture(row.lastHeartbeat);
+    return {
+      row,
+      capture: toSensorCapture(row, reported?.reason ?? null, reported?.uncaptured ?? null),
+    };
+  });
   return {
     online: online.length,
     kernel: captures.filter(({ capture }) => capture && !capture.reduced).length,
@@ -59,12 +71,17 @@ export async function getCaptureCoverage(input: {
         hostname: row.hostname,
         reason: capture?.reason ?? null,
       })),
+    uncaptured: captures.flatMap(({ row, capture }) =>
+      capture?.uncaptured && capture.uncaptured.length > 0
+        ? [{ name: row.name, hostname: row.hostname, mode: capture.mode, eventTypes: capture.uncaptured }]
+        : [],
+    ),
     fullCoverage: { ...FULL_COVERAGE },
   };
 }
 
-/** The fallback reason inside a stored heartbeat, if the sensor sent one. */
-function reasonOf(heartbeat: unknown): string | null {
-  const capture = (heartbeat as { capture?: { reason?: unknown } } | null)?.capture;
-  return typeof capture?.reason === 'string' ? capture.reason : null;
+/** The capture report inside a stored heartbeat (fallback reason, uncaptured types), if valid. */
+function reportedCapture(heartbeat: unknown) {
+  const parsed = SensorCaptureSchema.safeParse((heartbeat as { capture?: unknown } | null)?.capture);
+  return parsed.success ? parsed.data : undefined;
 }

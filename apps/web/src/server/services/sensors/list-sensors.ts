@@ -28,6 +28,11 @@ export interface SensorCaptureItem {
   reduced: boolean;
   /** The sensor's own words on why kernel capture is not running (reduced sensors). */
   reason: string | null;
+  /**
+   * Event types the environment's active rules need that this sensor does not capture (the rules
+   * on them cannot fire there), from its latest heartbeat; null when the sensor did not say.
+   */
+  uncaptured: string[] | null;
 }
 
 const MODES = new Set(['libbpf', 'bpftrace', 'procfs']);
@@ -39,6 +44,7 @@ const MODES = new Set(['libbpf', 'bpftrace', 'procfs']);
 export function toSensorCapture(
   row: Pick<SensorListItem, 'captureMode' | 'captureEventTypes' | 'backend'>,
   reason: string | null,
+  uncaptured: string[] | null = null,
 ): SensorCaptureItem | null {
   const mode = row.captureMode ?? (row.backend === 'procfs' ? 'procfs' : null);
   if (!mode || !MODES.has(mode)) return null;
@@ -49,6 +55,7 @@ export function toSensorCapture(
       row.captureEventTypes.length > 0 ? row.captureEventTypes : reduced ? ['execve', 'procexit'] : [],
     reduced,
     reason: reduced ? reason : null,
+    uncaptured,
   };
 }
 
@@ -88,7 +95,11 @@ export function toSensorItem(row: SensorListItem, now: Date): SensorItem {
     hostname: row.hostname,
     version: row.version,
     backend: row.backend,
-    capture: toSensorCapture(row, parsed.success ? (parsed.data.capture?.reason ?? null) : null),
+    capture: toSensorCapture(
+      row,
+      parsed.success ? (parsed.data.capture?.reason ?? null) : null,
+      parsed.success ? (parsed.data.capture?.uncaptured ?? null) : null,
+    ),
     lastSeenAt: row.lastSeenAt?.toISOString() ?? null,
     state,
     health: parsed.success

@@ -1,0 +1,195 @@
+/**
+ * Engine at scale (issue 18 item 1): every rule of the three upstream syscall files
+ * (falco_rules, incubating, sandbox; all enabled) beside the stable file alone and the null
+ * pipeline, over the same event stream as engine.bench.ts, in interleaved rounds (medians); plus
+ * the cold compile of all three files, each in a fresh Node process.
+ *
+ * Run: `npx vitest bench --run bench/engine-scale.bench.ts` (knobs: BENCH_EVENTS=200000
+ * BENCH_ROUNDS=5 BENCH_COLD=5).
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { dirname, join, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import ts from 'typescript';
+import { bench, describe } from 'vitest';
+import type { SyscallEvent } from '../src/events/syscall-event.js';
+import { load, type RulesFile } from '../src/rules/load.js';
+import type { RuleSet } from '../src/rules/ruleset.js';
+import { createSyscallSource } from '../src/sources/syscall/source.js';
+import { eventPool } from './syscall-pool.js';
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
+const COLD = Number(process.env.BENCH_COLD ?? 5);
+const HERE = dirname(fileURLToPath(import.meta.url));
+const SRC = resolve(HERE, '../src');
+const RULES = resolve(HERE, '../testdata/falco/rules');
+const FILES = ['falco_rules.yaml', 'falco-incubating_rules.yaml', 'falco-sandbox_rules.yaml'];
+
+function readRules(names: readonly string[]): RulesFile[] {
+  return names.map((name) => ({ name, content: readFileSync(join(RULES, name), 'utf8') }));
+}
+
+/**
+ * The engine's sources transpiled to plain JavaScript (no type check) in a temporary folder, so a
+ * fresh `node` can import them: vitest's own workers are warm and not "cold".
+ */
+function transpileEngine(out: string): void {
+  const visit = (dir: string) => {
+    for (const f of readdirSync(dir)) {
+      const p = join(dir, f);
+      if (statSync(p).isDirectory()) visit(p);
+      else if (p.endsWith('.ts') && !p.endsWith('.test.ts') && !p.endsWith('.d.ts')) {
+        const js = ts.transpileModule(readFileSync(p, 'utf8'), {
+          compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+        }).outputText;
+        const o = join(out, relative(SRC, p)).replace(/\.ts$/, '.js');
+        mkdirSync(dirname(o), { recursive: true });
+        writeFileSync(o, js);
+      }
+    }
+  };
+  visit(SRC);
+}
+
+/** Milliseconds of the first `load()` of all three files in a fresh process, `runs` times. */
+function coldCompile(runs: number, options: string): number[] {
+  // Inside the package, so the transpiled modules resolve `yaml` from node_modules.
+  const dir = mkdtempSync(join(HERE, '.cold-'));
+  try {
+    transpileEngine(dir);
+    const child = join(dir, 'child.mjs');
+    writeFileSync(
+      child,
+      `import { readFileSync } from 'node:fs';
+import { load } from './rules/load.js';
+const files = ${JSON.stringify(FILES)}.map((name) => ({ name, content: readFileSync(${JSON.stringify(RULES)} + '/' + name, 'utf8') }));
+const t = performance.now();
+const r = load(files, ${options});
+const ms = performance.now() - t;
+if (!r.ok) throw new Error('rules did not load');
+console.log(JSON.stringify({ ms }));
+`,
+    );
+    const out: number[] = [];
+    for (let i = 0; i < runs; i++) {
+      const p = spawnSync(process.execPath, [child], { encoding: 'utf8' });
+      if (p.status !== 0) throw new Error(`cold compile child failed: ${p.stderr}`);
+      out.push((JSON.parse(p.stdout.trim()) as { ms: number }).ms);
+    }
+    return out;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+const range = (xs: readonly number[]) => `${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}`;
+
+let measured = false;
+
+describe('engine at scale', () => {
+  bench(
+    'all upstream syscall rules over mixed syscall events',
+    () => {
+      if (measured) return;
+      measured = true;
+      // Each configuration twice: with shared work (the default) and with every rule on its own
+      // (shareWork: false, the evaluator before issue 18), so the ratio is measured in one run.
+      const sets: { name: string; rs: RuleSet }[] = [];
+      for (const shareWork of [false, true]) {
+        const tag = shareWork ? 'shared' : 'reference';
+        const stable = load(readRules(FILES.slice(0, 1)), { shareWork });
+        const all = load(readRules(FILES), { shareWork });
+        if (!stable.ok || !all.ok) throw new Error('rules did not load');
+        sets.push({ name: `stable file (default enabled), ${tag}`, rs: stable.ruleset });
+        sets.push({
+          name: `all three files, every rule, ${tag}`,
+          rs: all.ruleset.withEnabled({ name: '' }, true),
+        });
+      }
+      const warm: number[] = [];
+      for (let i = 0; i < 5; i++) {
+        const t = performance.now();
+        load(readRules(FILES));
+        warm.push(performance.now() - t);
+      }
+
+      const pool = eventPool();
+      const lines = pool.map((e) => JSON.stringify(e));
+      const source = createSyscallSource();
+      let sink = 0;
+      const table = new Map<string, number>();
+      const nullPipeline = (n: number) => {
+        for (let i = 0; i < n; i++) {
+          const e = JSON.parse(lines[i % lines.length]!) as SyscallEvent;
+          const type = source.eventType!(e) ?? '';
+          const slot = table.get(type);
+          if (slot === undefined) table.set(type, 1);
+          else sink += slot;
+        }
+      };
+      const pre = (rs: RuleSet) => (n: number) => {
+        for (let i = 0; i < n; i++) sink += rs.evaluate(pool[i % pool.length]!, 'syscall').length;
+      };
+      const full = (rs: RuleSet) => (n: number) => {
+        for (let i = 0; i < n; i++)
+          sink += rs.evaluate(JSON.parse(lines[i % lines.length]!), 'syscall').length;
+      };
+      const runs: { name: string; f: (n: number) => void; ms: number[] }[] = [
+        { name: 'null pipeline: JSON decode + dispatch', f: nullPipeline, ms: [] },
+      ];
+      for (const s of sets) {
+        runs.push({ name: `pre-decoded, ${s.name}`, f: pre(s.rs), ms: [] });
+        runs.push({ name: `JSON decode + ${s.name}`, f: full(s.rs), ms: [] });
+      }
+      for (const r of runs) r.f(Math.min(EVENTS, 100_000));
+      for (let round = 0; round < ROUNDS; round++) {
+        for (const r of runs) {
+          const t = performance.now();
+          r.f(EVENTS);
+          r.ms.push(performance.now() - t);
+        }
+      }
+      const nul = runs[0]!;
+      const eps = (ms: number) => Math.round((EVENTS / ms) * 1000).toLocaleString('en-US');
+      const cold = COLD > 0 ? coldCompile(COLD, '{}') : [];
+      const coldRef = COLD > 0 ? coldCompile(COLD, '{ shareWork: false }') : [];
+      const coldLines = (
+        [
+          ['shared', cold],
+          ['reference', coldRef],
+        ] as const
+      ).map(([tag, ms]) =>
+        ms.length > 0
+          ? `| compile all three files, cold, ${tag} (fresh process; min / median of ${ms.length}) | ${Math.min(...ms).toFixed(1)} / ${median(ms).toFixed(1)} ms | |`
+          : '',
+      );
+      const perType = (rs: RuleSet) => {
+        let n = 0;
+        const active = rs.activeRules;
+        for (const e of pool)
+          n += active.filter((r) => r.eventTypes === undefined || r.eventTypes.includes(e.type)).length;
+        return (n / pool.length).toFixed(2);
+      };
+      console.log(
+        [
+          '',
+          `events: ${EVENTS.toLocaleString('en-US')} per run, ${ROUNDS} interleaved rounds (medians); rules: ${sets.map((s) => `${s.name} ${s.rs.activeRules.length} (${perType(s.rs)} per event after the type index)`).join(', ')}`,
+          '| pipeline | ev/s (median) | time / null (median, range) |',
+          '|---|---:|---:|',
+          ...runs.map(
+            (r) =>
+              `| ${r.name} | ${eps(median(r.ms))} | ${(median(r.ms) / median(nul.ms)).toFixed(2)} (${range(r.ms.map((m, i) => m / nul.ms[i]!))}) |`,
+          ),
+          `| compile all three files, warm (min / median) | ${Math.min(...warm).toFixed(1)} / ${median(warm).toFixed(1)} ms | |`,
+          ...coldLines,
+          '',
+        ].join('\n'),
+      );
+      if (sink < 0) throw new Error('unreachable');
+    },
+    { iterations: 1, warmupIterations: 0, time: 0, warmupTime: 0 },
+  );
+});
