@@ -451,6 +451,19 @@ describe('access control for every rules procedure', () => {
         target: { kind: 'version', ruleSetId, baseVersionId: v1 },
       },
     ],
+    exportVersion: ['viewer', { versionId: v1, format: 'tar.gz' }],
+    importFiles: [
+      'author',
+      {
+        ruleSetId,
+        message: 'denied',
+        upload: { kind: 'folder', name: 'x', files: [{ path: 'a.yaml', content: V1 }] },
+      },
+    ],
+    getGit: ['viewer', { ruleSetId }],
+    saveGit: ['admin', { ruleSetId, url: 'https://git.example.com/rules.git', branch: 'main' }],
+    pushVersion: ['author', { ruleSetId, versionId: v1 }],
+    importBranch: ['author', { ruleSetId }],
   });
   const rank = { viewer: 0, triager: 1, author: 2, admin: 3 } as const;
   const call = (caller: Caller, name: string, input: unknown) =>
