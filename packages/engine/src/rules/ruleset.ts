@@ -88,6 +88,7 @@ interface SourceIndex {
 }
 
 const NS_PER_MS = 1_000_000n;
+const NO_RULES: readonly CompiledRule[] = Object.freeze([]);
 
 function pad(n: number | bigint, w: number): string {
   return String(n).padStart(w, '0');
@@ -225,6 +226,17 @@ export class RuleSet {
       idx.byType.set(type, list);
     }
     return list;
+  }
+
+  /**
+   * The rules that may match the event, in evaluation order: the per-type index of its source,
+   * conditions not yet checked. The same array comes back for every event of a source and type,
+   * so callers may key caches on it.
+   */
+  candidates(event: unknown, source = 'syscall'): readonly CompiledRule[] {
+    const idx = this.indexes.get(source);
+    if (!idx || typeof event !== 'object' || event === null) return NO_RULES;
+    return this.rulesFor(idx, event);
   }
 
   /** Rules matching the event (names, in order), without rendering alerts. */
