@@ -1,0 +1,430 @@
+import pg from 'pg';
+import { stringifyJsonExact } from './json-exact.js';
+
+/**
+ * The backtest runner's side of `backtest_jobs` (claims, checkpoints, the end of a run) and the
+ * stored events it replays, in plain SQL over its own pg pool: pages of thousands of rows with
+ * their JSON, read without the overhead of an ORM.
+ */
+
+/** Where a scan stands: the phase and the last row handed out (time as Postgres prints it). */
+export type BacktestCursor =
+  | { phase: 'raw'; source: string; time: string; id: string }
+  | { phase: 'alerts'; time: string; id: string }
+  | { phase: 'done' };
+
+/** A job as a runner claims it: what to compile and what to scan. */
+export interface ClaimedBacktestJob {
+  id: string;
+  organizationId: string;
+  environmentId: string;
+  draftVersionId: string;
+  baselineVersionId: string | null;
+  draftFiles: { name: string; content: string }[];
+  /** Empty when no version was active (nothing fires on the baseline side). */
+  baselineFiles: { name: string; content: string }[];
+  overrides: { lists?: Record<string, string[]>; macros?: Record<string, string> };
+  /** Empty: every source. */
+  sources: string[];
+  from: Date;
+  to: Date;
+  /** 1 on the first claim; more when a runner stopped while holding it. */
+  attempts: number;
+  eventsTotal: number;
+  eventsScanned: number;
+  cursor: BacktestCursor | null;
+  result: unknown;
+}
+
+/** One raw event (`raw_events`) as stored: the payload is what the collector evaluated. */
+export interface StoredRawEvent {
+  id: string;
+  eventTime: Date;
+  payload: unknown;
+}
+
+/** One alert whose event was not kept as a raw event: only its output fields remain. */
+export interface StoredAlertEvent {
+  id: string;
+  source: string;
+  rule: string;
+  eventTime: Date;
+  hostname: string | null;
+  /** Identity of the event that produced it; alerts of one event share it. */
+  ingestKey: string | null;
+  outputFields: Record<string, unknown>;
+}
+
+/** A page of a scan and the cursor just past it (null: nothing left in this phase). */
+export interface BacktestPage<T> {
+  rows: T[];
+  after: { time: string; id: string } | null;
+}
+
+/** A sample to keep (the engine's BacktestSample, with the event's time). */
+export interface BacktestSampleInput {
+  rule: string;
+  change: 'added' | 'removed';
+  ref: string;
+  source: string;
+  eventTime: Date;
+  event: unknown;
+  activeAlerts: unknown;
+  draftAlerts: unknown;
+}
+
+/** What a checkpoint writes: progress, where to resume, the counts so far and new samples. */
+export interface BacktestCheckpoint {
+  eventsScanned: number;
+  cursor: BacktestCursor;
+  result: unknown;
+  /** Milliseconds run since the previous checkpoint. */
+  runMs: number;
+  samples: readonly BacktestSampleInput[];
+}
+
+/** The end of a run (done, failed or cancelled) and its last figures. */
+export interface BacktestEnd extends BacktestCheckpoint {
+  status: 'done' | 'failed' | 'cancelled';
+  error?: string;
+}
+
+export interface BacktestStore {
+  /**
+   * Ends what nobody will finish (a running job whose runner went silent for `staleMs` and was
+   * asked to cancel, or has been claimed `maxAttempts` times), then claims the oldest queued job or
+   * a silent runner's job, for `runnerId`. Null when there is nothing to run.
+   */
+  claim(
+    runnerId: string,
+    options: { staleMs: number; maxAttempts: number },
+  ): Promise<ClaimedBacktestJob | null>;
+  /** Stored events in scope per source (raw events) and alerts without a raw event. */
+  countEvents(
+    job: Pick<ClaimedBacktestJob, 'environmentId' | 'from' | 'to'>,
+    sources: readonly string[],
+  ): Promise<{
+    raw: Map<string, number>;
+    alerts: number;
+  }>;
+  /** Records the total the progress bar counts towards. False when the runner lost the job. */
+  setTotal(jobId: string, runnerId: string, total: number): Promise<boolean>;
+  /**
+   * Writes a checkpoint in one transaction (samples included). `lost`: another runner took the
+   * job or it ended (nothing written); `cancelRequested`: someone asked to stop it.
+   */
+  checkpoint(
+    jobId: string,
+    runnerId: string,
+    checkpoint: BacktestCheckpoint,
+  ): Promise<{ lost: boolean; cancelRequested: boolean }>;
+  /** Ends the run with its last checkpoint. False when the runner no longer held the job. */
+  finish(jobId: string, runnerId: string, end: BacktestEnd): Promise<boolean>;
+  /** Hands a job back to the queue with its checkpoint (a runner shutting down cleanly). */
+  release(jobId: string, runnerId: string, checkpoint: BacktestCheckpoint): Promise<boolean>;
+  /** Raw events of one source in (time, id) order after `after`, at most `limit`. */
+  rawEvents(
+    scope: Pick<ClaimedBacktestJob, 'environmentId' | 'from' | 'to'>,
+    source: string,
+    after: { time: string; id: string } | null,
+    limit: number,
+  ): Promise<BacktestPage<StoredRawEvent>>;
+  /**
+   * Alerts of `sources` whose event has no raw event, in (time, id) order after `after`. A page
+   * never ends inside the alerts of one event (same ingest key), so callers can merge them.
+   */
+  alertEvents(
+    scope: Pick<ClaimedBacktestJob, 'environmentId' | 'from' | 'to'>,
+    sources: readonly string[],
+    after: { time: string; id: string } | null,
+    limit: number,
+  ): Promise<BacktestPage<StoredAlertEvent>>;
+  close(): Promise<void>;
+}
+
+const START = { time: '-infinity', id: '0' };
+
+const JOB_COLUMNS = `id::text, "organizationId"::text, "environmentId"::text, "draftVersionId"::text,
+  "baselineVersionId"::text, overrides, sources, "fromTime", "toTime", attempts,
+  "eventsTotal"::float8 AS "eventsTotal", "eventsScanned"::float8 AS "eventsScanned", cursor, result`;
+
+interface JobRow {
+  id: string;
+  organizationId: string;
+  environmentId: string;
+  draftVersionId: string;
+  baselineVersionId: string | null;
+  overrides: ClaimedBacktestJob['overrides'];
+  sources: string[];
+  fromTime: Date;
+  toTime: Date;
+  attempts: number;
+  eventsTotal: number;
+  eventsScanned: number;
+  cursor: BacktestCursor | null;
+  result: unknown;
+}
+
+/** Opens the backtest runner's store on its own small pool. */
+export function createBacktestStore(url: string, options: { max?: number } = {}): BacktestStore {
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 3 });
+  // An idle client's error (server restart) must not crash the process; the next query reconnects.
+  pool.on('error', () => {});
+
+  const files = async (versionId: string | null) => {
+    if (!versionId) return [];
+    const r = await pool.query<{ name: string; content: string }>(
+      'SELECT name, content FROM rule_files WHERE "versionId" = $1::uuid ORDER BY position',
+      [versionId],
+    );
+    return r.rows;
+  };
+
+  const writeSamples = async (
+    client: pg.PoolClient,
+    jobId: string,
+    samples: readonly BacktestSampleInput[],
+  ) => {
+    if (samples.length === 0) return;
+    await client.query(
+      `INSERT INTO backtest_samples ("jobId", rule, change, ref, source, "eventTime", event, "activeAlerts", "draftAlerts")
+       SELECT $1::uuid, s.rule, s.change::"BacktestChange", s.ref, s.source, s."eventTime"::timestamptz, s.event,
+              s."activeAlerts", s."draftAlerts"
+       FROM jsonb_to_recordset($2::jsonb) AS s(rule text, change text, ref text, source text, "eventTime" text,
+              event jsonb, "activeAlerts" jsonb, "draftAlerts" jsonb)`,
+      [jobId, stringifyJsonExact(samples.map((s) => ({ ...s, eventTime: s.eventTime.toISOString() })))],
+    );
+  };
+
+  /** UPDATE of a held job plus its samples, in one transaction; false when not held. */
+  const update = async (
+    jobId: string,
+    runnerId: string,
+    set: string,
+    params: unknown[],
+    samples: readonly BacktestSampleInput[],
+  ): Promise<{ cancelRequestedAt: Date | null } | null> => {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const r = await client.query<{ cancelRequestedAt: Date | null }>(
+        `UPDATE backtest_jobs SET ${set}
+         WHERE id = $1::uuid AND "runnerId" = $2 AND status = 'running'
+         RETURNING "cancelRequestedAt"`,
+        [jobId, runnerId, ...params],
+      );
+      const row = r.rows[0];
+      if (!row) {
+        await client.query('ROLLBACK');
+        return null;
+      }
+      await writeSamples(client, jobId, samples);
+      await client.query('COMMIT');
+      return row;
+    } catch (err) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release();
+    }
+  };
+
+  const progress = (c: BacktestCheckpoint) => [
+    c.eventsScanned,
+    JSON.stringify(c.cursor),
+    stringifyJsonExact(c.result),
+    Math.max(0, Math.round(c.runMs)),
+  ];
+  const PROGRESS = `"eventsScanned" = $3, cursor = $4::jsonb, result = $5::jsonb, "runMs" = "runMs" + $6`;
+
+  return {
+    async claim(runnerId, { staleMs, maxAttempts }) {
+      const client = await pool.connect();
+      try {
+        await client.query('BEGIN');
+        // Jobs whose runner went silent: cancelled if asked to, failed when they keep stopping
+        // their runners (a job that crashes every collector must not take them all down in turn).
+        await client.query(
+          `UPDATE backtest_jobs SET
+             status = CASE WHEN "cancelRequestedAt" IS NOT NULL THEN 'cancelled' ELSE 'failed' END::"BacktestStatus",
+             "finishedAt" = now(), "runnerId" = NULL, "heartbeatAt" = NULL,
+             error = CASE WHEN "cancelRequestedAt" IS NOT NULL THEN error
+                     ELSE 'The backtest stopped ' || attempts || ' times while running (its collector stopped or restarted); it was not retried again.' END
+           WHERE status = 'running' AND "heartbeatAt" < now() - $1 * interval '1 millisecond'
+             AND ("cancelRequestedAt" IS NOT NULL OR attempts >= $2)`,
+          [staleMs, maxAttempts],
+        );
+        const r = await client.query<JobRow>(
+          `UPDATE backtest_jobs SET status = 'running', "runnerId" = $1, "heartbeatAt" = now(),
+             attempts = attempts + 1, "startedAt" = coalesce("startedAt", now())
+           WHERE id = (
+             SELECT id FROM backtest_jobs
+             WHERE status = 'queued'
+                OR (status = 'running' AND "heartbeatAt" < now() - $2 * interval '1 millisecond')
+             ORDER BY "createdAt" FOR UPDATE SKIP LOCKED LIMIT 1)
+           RETURNING ${JOB_COLUMNS}`,
+          [runnerId, staleMs],
+        );
+        await client.query('COMMIT');
+        const row = r.rows[0];
+        if (!row) return null;
+        const [draftFiles, baselineFiles] = await Promise.all([
+          files(row.draftVersionId),
+          files(row.baselineVersionId),
+        ]);
+        return {
+          id: row.id,
+          organizationId: row.organizationId,
+          environmentId: row.environmentId,
+          draftVersionId: row.draftVersionId,
+          baselineVersionId: row.baselineVersionId,
+          draftFiles,
+          baselineFiles,
+          overrides: row.overrides ?? {},
+          sources: row.sources ?? [],
+          from: row.fromTime,
+          to: row.toTime,
+          attempts: row.attempts,
+          eventsTotal: row.eventsTotal,
+          eventsScanned: row.eventsScanned,
+          cursor: row.cursor,
+          result: row.result,
+        };
+      } catch (err) {
+        await client.query('ROLLBACK').catch(() => {});
+        throw err;
+      } finally {
+        client.release();
+      }
+    },
+
+    async countEvents(scope, sources) {
+      const [raw, alerts] = await Promise.all([
+        pool.query<{ source: string; n: string }>(
+          `SELECT source, count(*) AS n FROM raw_events
+           WHERE "environmentId" = $1::uuid AND source = ANY($2::text[])
+             AND "eventTime" >= $3 AND "eventTime" < $4
+           GROUP BY source`,
+          [scope.environmentId, sources, scope.from, scope.to],
+        ),
+        pool.query<{ n: string }>(
+          `SELECT count(*) AS n FROM alerts a
+           WHERE a."environmentId" = $1::uuid AND a.source = ANY($2::text[])
+             AND a."eventTime" >= $3 AND a."eventTime" < $4
+             AND NOT EXISTS (SELECT 1 FROM raw_events r
+                             WHERE r."environmentId" = a."environmentId" AND r."ingestKey" = a."ingestKey")`,
+          [scope.environmentId, sources, scope.from, scope.to],
+        ),
+      ]);
+      return {
+        raw: new Map(raw.rows.map((r) => [r.source, Number(r.n)])),
+        alerts: Number(alerts.rows[0]?.n ?? 0),
+      };
+    },
+
+    async setTotal(jobId, runnerId, total) {
+      const r = await pool.query(
+        `UPDATE backtest_jobs SET "eventsTotal" = $3, "heartbeatAt" = now()
+         WHERE id = $1::uuid AND "runnerId" = $2 AND status = 'running'`,
+        [jobId, runnerId, total],
+      );
+      return (r.rowCount ?? 0) > 0;
+    },
+
+    async checkpoint(jobId, runnerId, c) {
+      const row = await update(jobId, runnerId, `${PROGRESS}, "heartbeatAt" = now()`, progress(c), c.samples);
+      return { lost: row === null, cancelRequested: row?.cancelRequestedAt != null };
+    },
+
+    async finish(jobId, runnerId, end) {
+      const row = await update(
+        jobId,
+        runnerId,
+        `${PROGRESS}, status = $7::"BacktestStatus", error = $8, "finishedAt" = now(), "heartbeatAt" = NULL`,
+        [...progress(end), end.status, end.error ?? null],
+        end.samples,
+      );
+      return row !== null;
+    },
+
+    async release(jobId, runnerId, c) {
+      const row = await update(
+        jobId,
+        runnerId,
+        `${PROGRESS}, status = 'queued', "runnerId" = NULL, "heartbeatAt" = NULL, attempts = greatest(attempts - 1, 0)`,
+        progress(c),
+        c.samples,
+      );
+      return row !== null;
+    },
+
+    async rawEvents(scope, source, after, limit) {
+      const from = after ?? START;
+      // The time bound repeats the keyset's leading column so the (environment, source, time)
+      // index starts there; ties on time are ordered by id (an incremental sort, in the page).
+      const r = await pool.query<{ id: string; t: string; eventTime: Date; payload: unknown }>(
+        `SELECT id, "eventTime"::text AS t, "eventTime", payload FROM raw_events
+         WHERE "environmentId" = $1::uuid AND source = $2
+           AND "eventTime" >= greatest($3::timestamptz, $5::timestamptz) AND "eventTime" < $4
+           AND ("eventTime", id) > ($5::timestamptz, $6::bigint)
+         ORDER BY "eventTime", id LIMIT $7`,
+        [scope.environmentId, source, scope.from, scope.to, from.time, from.id, limit],
+      );
+      const last = r.rows[r.rows.length - 1];
+      return {
+        rows: r.rows.map((row) => ({ id: row.id, eventTime: row.eventTime, payload: row.payload })),
+        after: last && r.rows.length === limit ? { time: last.t, id: last.id } : null,
+      };
+    },
+
+    async alertEvents(scope, sources, after, limit) {
+      const from = after ?? START;
+      const r = await pool.query<{
+        id: string;
+        t: string;
+        eventTime: Date;
+        source: string;
+        rule: string;
+        hostname: string | null;
+        ingestKey: string | null;
+        outputFields: Record<string, unknown>;
+      }>(
+        `SELECT a.id, a."eventTime"::text AS t, a."eventTime", a.source, a.rule, a.hostname, a."ingestKey",
+                a."outputFields"
+         FROM alerts a
+         WHERE a."environmentId" = $1::uuid AND a.source = ANY($2::text[])
+           AND a."eventTime" >= greatest($3::timestamptz, $5::timestamptz) AND a."eventTime" < $4
+           AND (a."eventTime", a.id) > ($5::timestamptz, $6::bigint)
+           AND NOT EXISTS (SELECT 1 FROM raw_events r
+                           WHERE r."environmentId" = a."environmentId" AND r."ingestKey" = a."ingestKey")
+         ORDER BY a."eventTime", a.id LIMIT $7`,
+        [scope.environmentId, sources, scope.from, scope.to, from.time, from.id, limit],
+      );
+      let rows = r.rows;
+      if (rows.length === limit) {
+        // Hold back the alerts of the last event: the next page starts with all of them.
+        const key = rows[rows.length - 1]?.ingestKey;
+        if (key != null) {
+          let cut = rows.length;
+          while (cut > 0 && rows[cut - 1]?.ingestKey === key) cut--;
+          if (cut > 0) rows = rows.slice(0, cut);
+        }
+      }
+      const last = rows[rows.length - 1];
+      return {
+        rows: rows.map((row) => ({
+          id: row.id,
+          source: row.source,
+          rule: row.rule,
+          eventTime: row.eventTime,
+          hostname: row.hostname,
+          ingestKey: row.ingestKey,
+          outputFields: row.outputFields ?? {},
+        })),
+        after: last && r.rows.length === limit ? { time: last.t, id: last.id } : null,
+      };
+    },
+
+    close: () => pool.end(),
+  };
+}
