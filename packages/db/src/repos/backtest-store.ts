@@ -99,13 +99,13 @@ export interface BacktestStore {
     runnerId: string,
     options: { staleMs: number; maxAttempts: number },
   ): Promise<ClaimedBacktestJob | null>;
-  /** Stored events in scope per source (raw events) and alerts without a raw event. */
+  /** Stored events in scope per source: raw events, and alerts without a raw event. */
   countEvents(
     job: Pick<ClaimedBacktestJob, 'environmentId' | 'from' | 'to'>,
     sources: readonly string[],
   ): Promise<{
     raw: Map<string, number>;
-    alerts: number;
+    alerts: Map<string, number>;
   }>;
   /** Records the total the progress bar counts towards. False when the runner lost the job. */
   setTotal(jobId: string, runnerId: string, total: number): Promise<boolean>;
@@ -120,6 +120,8 @@ export interface BacktestStore {
   ): Promise<{ lost: boolean; cancelRequested: boolean }>;
   /** Ends the run with its last checkpoint. False when the runner no longer held the job. */
   finish(jobId: string, runnerId: string, end: BacktestEnd): Promise<boolean>;
+  /** Fails a held job, keeping its last checkpoint's figures. False when no longer held. */
+  fail(jobId: string, runnerId: string, error: string): Promise<boolean>;
   /** Hands a job back to the queue with its checkpoint (a runner shutting down cleanly). */
   release(jobId: string, runnerId: string, checkpoint: BacktestCheckpoint): Promise<boolean>;
   /** Raw events of one source in (time, id) order after `after`, at most `limit`. */
@@ -307,18 +309,19 @@ export function createBacktestStore(url: string, options: { max?: number } = {})
            GROUP BY source`,
           [scope.environmentId, sources, scope.from, scope.to],
         ),
-        pool.query<{ n: string }>(
-          `SELECT count(*) AS n FROM alerts a
+        pool.query<{ source: string; n: string }>(
+          `SELECT a.source, count(*) AS n FROM alerts a
            WHERE a."environmentId" = $1::uuid AND a.source = ANY($2::text[])
              AND a."eventTime" >= $3 AND a."eventTime" < $4
              AND NOT EXISTS (SELECT 1 FROM raw_events r
-                             WHERE r."environmentId" = a."environmentId" AND r."ingestKey" = a."ingestKey")`,
+                             WHERE r."environmentId" = a."environmentId" AND r."ingestKey" = a."ingestKey")
+           GROUP BY a.source`,
           [scope.environmentId, sources, scope.from, scope.to],
         ),
       ]);
       return {
         raw: new Map(raw.rows.map((r) => [r.source, Number(r.n)])),
-        alerts: Number(alerts.rows[0]?.n ?? 0),
+        alerts: new Map(alerts.rows.map((r) => [r.source, Number(r.n)])),
       };
     },
 
@@ -345,6 +348,15 @@ export function createBacktestStore(url: string, options: { max?: number } = {})
         end.samples,
       );
       return row !== null;
+    },
+
+    async fail(jobId, runnerId, error) {
+      const r = await pool.query(
+        `UPDATE backtest_jobs SET status = 'failed', error = $3, "finishedAt" = now(), "heartbeatAt" = NULL
+         WHERE id = $1::uuid AND "runnerId" = $2 AND status = 'running'`,
+        [jobId, runnerId, error],
+      );
+      return (r.rowCount ?? 0) > 0;
     },
 
     async release(jobId, runnerId, c) {
