@@ -103,7 +103,7 @@ export class BacktestTally {
     private readonly samplesPerRule = 5,
   ) {
     const keys = new Map<string, number>();
-    for (const r of [...active.rules, ...draft.rules]) {
+    for (const r of [...active.activeRules, ...draft.activeRules]) {
       if (this.slotOf.has(r)) continue;
       const key = conditionKey(r.source, r.expandedCondition);
       let slot = keys.get(key);
@@ -137,7 +137,7 @@ export class BacktestTally {
     return t;
   }
 
-  /** How many distinct conditions the two sets hold (shared ones counted once). */
+  /** How many distinct conditions the rules both sets run hold (shared ones counted once). */
   get distinctConditions(): number {
     return this.slotRule.length;
   }

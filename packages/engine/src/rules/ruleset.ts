@@ -8,6 +8,7 @@ import { renderOutput, renderOutputFields } from '../output/format.js';
 import type { JsonValue } from '../output/render.js';
 import type { CompiledRule } from './compile.js';
 import { type Priority, priorityValue } from './priority.js';
+import { buildValueIndex, rulesByValue, type ValueIndex } from './value-index.js';
 
 /** One alert, as Falco's JSON output shapes it. */
 export interface Alert {
@@ -83,6 +84,8 @@ interface SourceIndex {
   def: SourceDef;
   rules: CompiledRule[];
   byType: Map<string, CompiledRule[]>;
+  /** Sources without event types: their rules indexed by the values of one field they compare. */
+  byValue: ValueIndex | undefined;
   time: Extractor | undefined;
   host: Extractor | undefined;
 }
@@ -171,10 +174,20 @@ export class RuleSet {
       let idx = this.indexes.get(r.source);
       if (!idx) {
         const def = sources.get(r.source)!;
-        idx = { def, rules: [], byType: new Map(), time: bindTime(def), host: bindHost(def) };
+        idx = {
+          def,
+          rules: [],
+          byType: new Map(),
+          byValue: undefined,
+          time: bindTime(def),
+          host: bindHost(def),
+        };
         this.indexes.set(r.source, idx);
       }
       idx.rules.push(r);
+    }
+    for (const idx of this.indexes.values()) {
+      if (!idx.def.eventType) idx.byValue = buildValueIndex(idx.def, idx.rules);
     }
   }
 
@@ -209,7 +222,8 @@ export class RuleSet {
     return new RuleSet(this.rules, this.sources, { ...this.options, ...options }, this.enabledNames);
   }
 
-  private rulesFor(idx: SourceIndex, event: unknown): CompiledRule[] {
+  private rulesFor(idx: SourceIndex, event: unknown): readonly CompiledRule[] {
+    if (idx.byValue) return rulesByValue(idx.byValue, event, idx.rules);
     const type = idx.def.eventType?.(event);
     if (type === undefined) return idx.rules;
     let list = idx.byType.get(type);
