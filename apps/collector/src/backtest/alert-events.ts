@@ -12,7 +12,8 @@ export interface AlertEvent {
   /** `alert:<id of its first alert>`. */
   ref: string;
   source: string;
-  eventTime: Date;
+  /** As Postgres prints it. */
+  time: string;
   /** The flat event: every output field of its alerts, and the host. */
   event: Record<string, unknown>;
   /** Rules of the stored alerts (what the environment raised on it then). */
@@ -38,7 +39,7 @@ export function groupAlertEvents(rows: readonly StoredAlertEvent[]): AlertEvent[
     current = {
       ref: `alert:${row.id}`,
       source: row.source,
-      eventTime: row.eventTime,
+      time: row.time,
       event,
       rules: [row.rule],
     };

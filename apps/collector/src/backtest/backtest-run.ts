@@ -143,7 +143,7 @@ export async function runBacktest(
     samples = [];
     return out;
   };
-  const keepSamples = (timeOf: (ref: string) => Date) => {
+  const keepSamples = (timeOf: (ref: string) => string) => {
     for (const s of tally.takeSamples()) {
       samples.push({
         rule: s.rule,
@@ -168,7 +168,7 @@ export async function runBacktest(
         apply: () => {
           for (const row of page.rows) tally.add(`raw:${row.id}`, row.payload, source);
           result.raw.events += page.rows.length;
-          keepSamples((ref) => page.rows.find((r) => `raw:${r.id}` === ref)?.eventTime ?? new Date(0));
+          keepSamples((ref) => page.rows.find((r) => `raw:${r.id}` === ref)?.time ?? 'epoch');
         },
       };
     }
@@ -188,7 +188,7 @@ export async function runBacktest(
             }
           }
           result.alerts.events += events.length;
-          keepSamples((ref) => events.find((e) => e.ref === ref)?.eventTime ?? new Date(0));
+          keepSamples((ref) => events.find((e) => e.ref === ref)?.time ?? 'epoch');
         },
       };
     }

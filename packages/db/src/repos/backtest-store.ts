@@ -36,10 +36,14 @@ export interface ClaimedBacktestJob {
   result: unknown;
 }
 
-/** One raw event (`raw_events`) as stored: the payload is what the collector evaluated. */
+/**
+ * One raw event (`raw_events`) as stored: the payload is what the collector evaluated. Times come
+ * as Postgres prints them (microseconds, the session's zone): parsing a Date for every row costs
+ * more than the rest of the row, and only the few sampled rows need one.
+ */
 export interface StoredRawEvent {
   id: string;
-  eventTime: Date;
+  time: string;
   payload: unknown;
 }
 
@@ -48,7 +52,8 @@ export interface StoredAlertEvent {
   id: string;
   source: string;
   rule: string;
-  eventTime: Date;
+  /** As Postgres prints it (see StoredRawEvent). */
+  time: string;
   hostname: string | null;
   /** Identity of the event that produced it; alerts of one event share it. */
   ingestKey: string | null;
@@ -67,7 +72,8 @@ export interface BacktestSampleInput {
   change: 'added' | 'removed';
   ref: string;
   source: string;
-  eventTime: Date;
+  /** A Date, or a time as Postgres prints it (StoredRawEvent.time). */
+  eventTime: Date | string;
   event: unknown;
   activeAlerts: unknown;
   draftAlerts: unknown;
@@ -132,8 +138,10 @@ export interface BacktestStore {
     limit: number,
   ): Promise<BacktestPage<StoredRawEvent>>;
   /**
-   * Alerts of `sources` whose event has no raw event, in (time, id) order after `after`. A page
-   * never ends inside the alerts of one event (same ingest key), so callers can merge them.
+   * Alerts of `sources` whose event has no raw event, in (time, id) order after `after`, from a
+   * page of at most `limit` alerts of the environment (so a page may hold fewer, or none, while
+   * `after` is set). A page never ends inside the alerts of one event (same ingest key), so
+   * callers can merge them.
    */
   alertEvents(
     scope: Pick<ClaimedBacktestJob, 'environmentId' | 'from' | 'to'>,
@@ -194,7 +202,15 @@ export function createBacktestStore(url: string, options: { max?: number } = {})
               s."activeAlerts", s."draftAlerts"
        FROM jsonb_to_recordset($2::jsonb) AS s(rule text, change text, ref text, source text, "eventTime" text,
               event jsonb, "activeAlerts" jsonb, "draftAlerts" jsonb)`,
-      [jobId, stringifyJsonExact(samples.map((s) => ({ ...s, eventTime: s.eventTime.toISOString() })))],
+      [
+        jobId,
+        stringifyJsonExact(
+          samples.map((s) => ({
+            ...s,
+            eventTime: typeof s.eventTime === 'string' ? s.eventTime : s.eventTime.toISOString(),
+          })),
+        ),
+      ],
     );
   };
 
@@ -374,8 +390,8 @@ export function createBacktestStore(url: string, options: { max?: number } = {})
       const from = after ?? START;
       // The time bound repeats the keyset's leading column so the (environment, source, time)
       // index starts there; ties on time are ordered by id (an incremental sort, in the page).
-      const r = await pool.query<{ id: string; t: string; eventTime: Date; payload: unknown }>(
-        `SELECT id, "eventTime"::text AS t, "eventTime", payload FROM raw_events
+      const r = await pool.query<{ id: string; t: string; payload: unknown }>(
+        `SELECT id, "eventTime"::text AS t, payload FROM raw_events
          WHERE "environmentId" = $1::uuid AND source = $2
            AND "eventTime" >= greatest($3::timestamptz, $5::timestamptz) AND "eventTime" < $4
            AND ("eventTime", id) > ($5::timestamptz, $6::bigint)
@@ -384,32 +400,38 @@ export function createBacktestStore(url: string, options: { max?: number } = {})
       );
       const last = r.rows[r.rows.length - 1];
       return {
-        rows: r.rows.map((row) => ({ id: row.id, eventTime: row.eventTime, payload: row.payload })),
+        rows: r.rows.map((row) => ({ id: row.id, time: row.t, payload: row.payload })),
         after: last && r.rows.length === limit ? { time: last.t, id: last.id } : null,
       };
     },
 
     async alertEvents(scope, sources, after, limit) {
       const from = after ?? START;
+      // The page is cut from the (environment, time, id) index first and filtered after: filtered
+      // inside, the planner misjudges the anti-join as nearly empty and sorts the whole range on
+      // every page. `keep` marks the alerts of the wanted sources whose event was not kept raw.
       const r = await pool.query<{
         id: string;
         t: string;
-        eventTime: Date;
         source: string;
         rule: string;
         hostname: string | null;
         ingestKey: string | null;
-        outputFields: Record<string, unknown>;
+        keep: boolean;
+        outputFields: Record<string, unknown> | null;
       }>(
-        `SELECT a.id, a."eventTime"::text AS t, a."eventTime", a.source, a.rule, a.hostname, a."ingestKey",
-                a."outputFields"
-         FROM alerts a
-         WHERE a."environmentId" = $1::uuid AND a.source = ANY($2::text[])
-           AND a."eventTime" >= greatest($3::timestamptz, $5::timestamptz) AND a."eventTime" < $4
-           AND (a."eventTime", a.id) > ($5::timestamptz, $6::bigint)
-           AND NOT EXISTS (SELECT 1 FROM raw_events r
-                           WHERE r."environmentId" = a."environmentId" AND r."ingestKey" = a."ingestKey")
-         ORDER BY a."eventTime", a.id LIMIT $7`,
+        `SELECT s.id, s.t, s.source, s.rule, s.hostname, s."ingestKey", s.keep,
+                CASE WHEN s.keep THEN s."outputFields" END AS "outputFields"
+         FROM (SELECT a.id, a."eventTime"::text AS t, a.source, a.rule, a.hostname, a."ingestKey",
+                      a."outputFields",
+                      (a.source = ANY($2::text[]) AND NOT EXISTS (
+                        SELECT 1 FROM raw_events r
+                        WHERE r."environmentId" = a."environmentId" AND r."ingestKey" = a."ingestKey")) AS keep
+               FROM alerts a
+               WHERE a."environmentId" = $1::uuid
+                 AND a."eventTime" >= greatest($3::timestamptz, $5::timestamptz) AND a."eventTime" < $4
+                 AND (a."eventTime", a.id) > ($5::timestamptz, $6::bigint)
+               ORDER BY a."eventTime", a.id LIMIT $7) s`,
         [scope.environmentId, sources, scope.from, scope.to, from.time, from.id, limit],
       );
       let rows = r.rows;
@@ -424,15 +446,17 @@ export function createBacktestStore(url: string, options: { max?: number } = {})
       }
       const last = rows[rows.length - 1];
       return {
-        rows: rows.map((row) => ({
-          id: row.id,
-          source: row.source,
-          rule: row.rule,
-          eventTime: row.eventTime,
-          hostname: row.hostname,
-          ingestKey: row.ingestKey,
-          outputFields: row.outputFields ?? {},
-        })),
+        rows: rows
+          .filter((row) => row.keep)
+          .map((row) => ({
+            id: row.id,
+            source: row.source,
+            rule: row.rule,
+            time: row.t,
+            hostname: row.hostname,
+            ingestKey: row.ingestKey,
+            outputFields: row.outputFields ?? {},
+          })),
         after: last && r.rows.length === limit ? { time: last.t, id: last.id } : null,
       };
     },
