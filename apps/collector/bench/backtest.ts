@@ -37,7 +37,7 @@ import { migrateDatabase } from '@peregrine/db/migrate';
 import { builtinSources, load, type RuleSet } from '@peregrine/engine';
 import Fastify from 'fastify';
 import pg from 'pg';
-import type { BacktestResult } from '../src/backtest/backtest-run.js';
+import type { BacktestResult } from '@peregrine/protocol';
 import { BacktestRunner } from '../src/backtest/backtest-runner.js';
 import { KNOWN_SOURCES } from '../src/pipeline/rules-engine.js';
 import { loadBenchEvents, SHARES } from './backtest-data.js';

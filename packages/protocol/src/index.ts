@@ -3,3 +3,4 @@ export * from './sensor-event.js';
 export * from './sensor-batch-v2.js';
 export * from './realtime.js';
 export * from './realtime-token.js';
+export * from './backtest.js';

@@ -1,36 +1,14 @@
 import type { BacktestCursor, BacktestSampleInput, BacktestStore, ClaimedBacktestJob } from '@peregrine/db';
 import {
   BacktestTally,
-  type BacktestTallyState,
   builtinSources,
   type LoadResult,
   load,
   loadWithOverrides,
   type RuleSet,
 } from '@peregrine/engine';
+import type { BacktestResult } from '@peregrine/protocol';
 import { groupAlertEvents } from './alert-events.js';
-
-/** What a backtest's `result` holds: the tally, and what it covered. */
-export interface BacktestResult {
-  tally: BacktestTallyState;
-  /** Events evaluated, per kind: raw events as stored, and events rebuilt from alerts. */
-  raw: { events: number };
-  alerts: {
-    events: number;
-    /** Stored alerts behind those events. */
-    alerts: number;
-    /** Of them, alerts of a rule the active version has... */
-    comparable: number;
-    /** ...and that it raises again on the rebuilt event. */
-    reproduced: number;
-  };
-  /** Events in scope of sources no rule of either version reads: counted, not evaluated. */
-  skipped: { events: number; sources: string[] };
-  /** Sources whose events were evaluated. */
-  sources: string[];
-  /** Rules each side runs, and the distinct conditions among them (shared ones checked once). */
-  rules: { active: number; draft: number; distinctConditions: number };
-}
 
 /** How a run ended. `stopped`: the runner is shutting down (the job goes back to the queue). */
 export type RunOutcome = 'done' | 'cancelled' | 'lost' | 'stopped';

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { KNOWN_SOURCES } from '../pipeline/rules-engine.js';
 import { ensureBuilt, startCollectorProcess } from '../testing/processes.js';
 import { createWorld, type World } from '../testing/world.js';
-import type { BacktestResult } from './backtest-run.js';
+import type { BacktestResult } from '@peregrine/protocol';
 import { BacktestRunner, type BacktestRunnerOptions } from './backtest-runner.js';
 
 const rule = (name: string, source: string, condition: string, output: string) =>
