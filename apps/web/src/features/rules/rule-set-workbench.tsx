@@ -5,6 +5,7 @@ import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useEffect, useMemo, useState } from 'react';
 import type { RuleMarker } from '@/features/editor/analyze-rules';
+import { BacktestLauncher } from '@/features/backtests/backtest-launcher';
 import { LazyRulesEditor } from '@/features/editor/rules-editor-lazy';
 import { defaultSampleSource } from '@/features/editor/run-sample-events';
 import { useRulesAnalysis } from '@/features/editor/use-rules-analysis';
@@ -394,6 +395,16 @@ export function RuleSetWorkbench({ ruleSetId, role }: { ruleSetId: string; role:
               </div>
             ) : null}
           </section>
+
+          {current ? (
+            <BacktestLauncher
+              key={current.id}
+              version={{ id: current.id, number: current.number, status: current.status }}
+              environments={environments}
+              canRun={canAuthor}
+              dirty={dirty}
+            />
+          ) : null}
 
           <section className="panel" aria-label="Versions">
             <div className={styles.sideHeader}>
