@@ -180,6 +180,28 @@ export function createBacktestStore(url: string, options: { max?: number } = {})
   const pool = new pg.Pool({ connectionString: url, max: options.max ?? 3 });
   // An idle client's error (server restart) must not crash the process; the next query reconnects.
   pool.on('error', () => {});
+  // A connection lost while a client is checked out (a transaction below) emits 'error' on the
+  // client, possibly in the very tick the pool hands it over, before a caller could listen: the
+  // failed query reports it already, so every client ignores the event from its creation on.
+  pool.on('connect', (client) => client.on('error', () => {}));
+
+  /** Runs `fn` in a transaction; a client whose connection broke is destroyed, not pooled again. */
+  const transaction = async <T>(fn: (client: pg.PoolClient) => Promise<T>): Promise<T> => {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('BEGIN');
+      const out = await fn(client);
+      await client.query('COMMIT');
+      return out;
+    } catch (err) {
+      broken = err instanceof Error ? err : new Error(String(err));
+      await client.query('ROLLBACK').catch(() => {});
+      throw err;
+    } finally {
+      client.release(broken);
+    }
+  };
 
   const files = async (versionId: string | null) => {
     if (!versionId) return [];
@@ -222,9 +244,8 @@ export function createBacktestStore(url: string, options: { max?: number } = {})
     params: unknown[],
     samples: readonly BacktestSampleInput[],
   ): Promise<{ cancelRequestedAt: Date | null } | null> => {
-    const client = await pool.connect();
-    try {
-      await client.query('BEGIN');
+    // Nothing is written when the job is no longer held (the UPDATE matches no row).
+    return transaction(async (client) => {
       const r = await client.query<{ cancelRequestedAt: Date | null }>(
         `UPDATE backtest_jobs SET ${set}
          WHERE id = $1::uuid AND "runnerId" = $2 AND status = 'running'
@@ -232,19 +253,9 @@ export function createBacktestStore(url: string, options: { max?: number } = {})
         [jobId, runnerId, ...params],
       );
       const row = r.rows[0];
-      if (!row) {
-        await client.query('ROLLBACK');
-        return null;
-      }
-      await writeSamples(client, jobId, samples);
-      await client.query('COMMIT');
-      return row;
-    } catch (err) {
-      await client.query('ROLLBACK').catch(() => {});
-      throw err;
-    } finally {
-      client.release();
-    }
+      if (row) await writeSamples(client, jobId, samples);
+      return row ?? null;
+    });
   };
 
   const progress = (c: BacktestCheckpoint) => [
@@ -257,9 +268,7 @@ export function createBacktestStore(url: string, options: { max?: number } = {})
 
   return {
     async claim(runnerId, { staleMs, maxAttempts }) {
-      const client = await pool.connect();
-      try {
-        await client.query('BEGIN');
+      const row = await transaction(async (client) => {
         // Jobs whose runner went silent: cancelled if asked to, failed when they keep stopping
         // their runners (a job that crashes every collector must not take them all down in turn).
         await client.query(
@@ -283,37 +292,31 @@ export function createBacktestStore(url: string, options: { max?: number } = {})
            RETURNING ${JOB_COLUMNS}`,
           [runnerId, staleMs],
         );
-        await client.query('COMMIT');
-        const row = r.rows[0];
-        if (!row) return null;
-        const [draftFiles, baselineFiles] = await Promise.all([
-          files(row.draftVersionId),
-          files(row.baselineVersionId),
-        ]);
-        return {
-          id: row.id,
-          organizationId: row.organizationId,
-          environmentId: row.environmentId,
-          draftVersionId: row.draftVersionId,
-          baselineVersionId: row.baselineVersionId,
-          draftFiles,
-          baselineFiles,
-          overrides: row.overrides ?? {},
-          sources: row.sources ?? [],
-          from: row.fromTime,
-          to: row.toTime,
-          attempts: row.attempts,
-          eventsTotal: row.eventsTotal,
-          eventsScanned: row.eventsScanned,
-          cursor: row.cursor,
-          result: row.result,
-        };
-      } catch (err) {
-        await client.query('ROLLBACK').catch(() => {});
-        throw err;
-      } finally {
-        client.release();
-      }
+        return r.rows[0];
+      });
+      if (!row) return null;
+      const [draftFiles, baselineFiles] = await Promise.all([
+        files(row.draftVersionId),
+        files(row.baselineVersionId),
+      ]);
+      return {
+        id: row.id,
+        organizationId: row.organizationId,
+        environmentId: row.environmentId,
+        draftVersionId: row.draftVersionId,
+        baselineVersionId: row.baselineVersionId,
+        draftFiles,
+        baselineFiles,
+        overrides: row.overrides ?? {},
+        sources: row.sources ?? [],
+        from: row.fromTime,
+        to: row.toTime,
+        attempts: row.attempts,
+        eventsTotal: row.eventsTotal,
+        eventsScanned: row.eventsScanned,
+        cursor: row.cursor,
+        result: row.result,
+      };
     },
 
     async countEvents(scope, sources) {

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../client.js';
 import { migrateDatabase } from '../migrate.js';
@@ -255,6 +256,40 @@ describe('backtest jobs and the events they replay (real Postgres)', () => {
     });
     expect(await claimJob('runner-b', id)).toMatchObject({ attempts: 1, cursor, eventsScanned: 9 });
     await store.finish(id, 'runner-b', { ...checkpoint(), status: 'done' });
+  });
+
+  it('survives its connections being terminated mid-claim, and claims again after', async () => {
+    const admin = new pg.Client({ connectionString: handle.url });
+    await admin.connect();
+    const dbName = new URL(handle.url).pathname.slice(1);
+    let stop = false;
+    let failures = 0;
+    const claiming = (async () => {
+      while (!stop) {
+        await store.claim('runner-t', { staleMs: 3_600_000, maxAttempts: 3 }).catch(() => failures++);
+        await new Promise((r) => setTimeout(r, 2));
+      }
+    })();
+    try {
+      for (let burst = 0; burst < 15; burst++) {
+        await admin.query(
+          `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+           WHERE datname = $1 AND pid <> pg_backend_pid() AND backend_type = 'client backend'`,
+          [dbName],
+        );
+        // Pacing, not waiting for a condition: terminations land at every step of the claims.
+        await new Promise((r) => setTimeout(r, 20));
+      }
+    } finally {
+      stop = true;
+      await claiming;
+      await admin.end();
+    }
+    expect(failures).toBeGreaterThan(0);
+    // A lost connection is one failed claim (the caller retries), never an uncaught exception.
+    const id = await newJob();
+    expect((await claimJob('runner-t', id))?.id).toBe(id);
+    await store.finish(id, 'runner-t', { ...checkpoint(), status: 'done' });
   });
 
   describe('scans', () => {
