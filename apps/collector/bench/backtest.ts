@@ -7,13 +7,14 @@
  *   node apps/collector/dist-bench/bench/backtest.js   (this one alone, after `npm run bench` built it)
  *
  * Knobs (env): BENCH_BACKTEST_EVENTS (1000000), BENCH_REUSE=1 (keep an already loaded database),
- * BENCH_RUNS (2: each measurement this many times, alternated), BENCH_PAGE_ROWS (2000),
+ * BENCH_RUNS (2: each measurement this many times, alternated), BENCH_PAGE_ROWS (1000),
  * TEST_DATABASE_URL (the server; default 127.0.0.1:5432). Each measurement runs in a fresh Node
  * process, so its peak RSS is its own. Prints markdown tables for docs/BENCHMARKS.md.
  *
  * Measurements:
- * - scan: the runner's own page reads (raw events per source, then alerts whose event was not
- *   kept), JSON parsed, nothing evaluated: the floor any backtest over these rows stands on;
+ * - scan: the runner's own page reads (raw events per source, and alerts whose event was not
+ *   kept; two scans side by side, as the runner reads them), JSON parsed, nothing evaluated: the
+ *   floor any backtest over these rows stands on;
  * - evaluate twice: the same scan, each event evaluated by both versions separately
  *   (RuleSet.match), as a backtest without shared conditions would;
  * - backtest: the real thing, a queued job run by BacktestRunner with its checkpoints, samples
@@ -46,7 +47,7 @@ const HERE = dirname(fileURLToPath(import.meta.url));
 const num = (name: string, dflt: number) => Number(process.env[name] ?? dflt);
 const EVENTS = num('BENCH_BACKTEST_EVENTS', 1_000_000);
 const RUNS = num('BENCH_RUNS', 2);
-const PAGE_ROWS = num('BENCH_PAGE_ROWS', 2000);
+const PAGE_ROWS = num('BENCH_PAGE_ROWS', 1000);
 const SERVER = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const DATABASE = 'peregrine_bench_backtest';
 const END = new Date('2026-12-01T00:00:00Z');
@@ -125,35 +126,40 @@ interface Measured {
 // Child processes: one measurement each
 // ------------------------------------------------------------------------------------------
 
+/**
+ * The runner's reads without its evaluation: the same scans (raw events per source, then alerts
+ * whose event was not kept), the same pages, two scans side by side with the next page of each
+ * read while one is handled, largest first.
+ */
 async function scanAll(
   store: BacktestStore,
   scope: { environmentId: string; from: Date; to: Date },
   onPage: (rows: { event: unknown; source: string }[]) => void,
 ): Promise<number> {
   let events = 0;
-  const sources = ['aws_cloudtrail', 'github', 'k8s_audit', 'okta'];
-  for (const source of sources) {
-    let after: { time: string; id: string } | null = null;
-    let next = store.rawEvents(scope, source, after, PAGE_ROWS);
-    for (;;) {
-      const page = await next;
-      after = page.after;
-      if (after) next = store.rawEvents(scope, source, after, PAGE_ROWS);
-      onPage(page.rows.map((r) => ({ event: r.payload, source })));
-      events += page.rows.length;
-      if (!after) break;
+  const sources = ['aws_cloudtrail', 'github', 'k8s_audit', 'okta', 'syscall'];
+  type Page = { after: { time: string; id: string } | null; rows: { event: unknown; source: string }[] };
+  const read = async (scan: string, after: { time: string; id: string } | null): Promise<Page> => {
+    if (scan === 'alerts') {
+      const page = await store.alertEvents(scope, sources, after, PAGE_ROWS);
+      return { after: page.after, rows: page.rows.map((r) => ({ event: r.outputFields, source: r.source })) };
     }
-  }
-  let after: { time: string; id: string } | null = null;
-  let next = store.alertEvents(scope, [...sources, 'syscall'], after, PAGE_ROWS);
-  for (;;) {
-    const page = await next;
-    after = page.after;
-    if (after) next = store.alertEvents(scope, [...sources, 'syscall'], after, PAGE_ROWS);
-    onPage(page.rows.map((r) => ({ event: r.outputFields, source: r.source })));
-    events += page.rows.length;
-    if (!after) break;
-  }
+    const page = await store.rawEvents(scope, scan, after, PAGE_ROWS);
+    return { after: page.after, rows: page.rows.map((r) => ({ event: r.payload, source: scan })) };
+  };
+  const queue = ['k8s_audit', 'aws_cloudtrail', 'alerts', 'okta', 'github'];
+  const worker = async () => {
+    for (let scan = queue.shift(); scan !== undefined; scan = queue.shift()) {
+      let next: Promise<Page> | null = read(scan, null);
+      while (next) {
+        const page: Page = await next;
+        next = page.after ? read(scan, page.after) : null;
+        onPage(page.rows);
+        events += page.rows.length;
+      }
+    }
+  };
+  await Promise.all([worker(), worker()]);
   return events;
 }
 

@@ -112,6 +112,7 @@ export {
   type BacktestCursor,
   type BacktestEnd,
   type BacktestPage,
+  type BacktestPosition,
   type BacktestSampleInput,
   type BacktestStore,
   type ClaimedBacktestJob,

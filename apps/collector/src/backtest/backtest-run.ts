@@ -1,4 +1,10 @@
-import type { BacktestCursor, BacktestSampleInput, BacktestStore, ClaimedBacktestJob } from '@peregrine/db';
+import type {
+  BacktestCursor,
+  BacktestPosition,
+  BacktestSampleInput,
+  BacktestStore,
+  ClaimedBacktestJob,
+} from '@peregrine/db';
 import {
   BacktestTally,
   builtinSources,
@@ -15,8 +21,10 @@ export type RunOutcome = 'done' | 'cancelled' | 'lost' | 'stopped';
 
 export interface RunOptions {
   runnerId: string;
-  /** Rows per page (two pages are in memory at once: one evaluated, the next on its way). */
+  /** Rows per page (each scan holds two: one evaluated, the next on its way). */
   pageRows: number;
+  /** Scans read side by side (each holds a database connection while it reads). */
+  scans: number;
   /** A checkpoint (progress, heartbeat, cancel check) at least this often while running. */
   checkpointMs: number;
   /** Samples kept per rule and kind of change. */
@@ -54,9 +62,11 @@ const sourcesOf = (set: RuleSet) => new Set(set.activeRules.map((r) => r.source)
  * Runs one claimed backtest to its end, or until it is cancelled, lost to another runner or the
  * runner stops: compiles both versions once (with one fresh set of event sources, so stateful
  * fields such as Okta's MFA counters start from nothing and never touch live evaluation), then
- * streams the stored events page by page in (time, id) order, raw events of each source and then
- * alerts whose event was not kept, evaluating each with both. Checkpoints carry everything a
- * resumed run needs (cursor, counts, samples), so a job survives its runner.
+ * streams the stored events page by page in (time, id) order, one scan per source of raw events
+ * and one of the events behind alerts whose event was not kept, `scans` of them side by side (so
+ * Postgres reads for one while this process evaluates another's page), evaluating each event
+ * with both. Checkpoints carry everything a resumed run needs (positions, counts, samples), so
+ * a job survives its runner.
  */
 export async function runBacktest(
   store: BacktestStore,
@@ -64,8 +74,7 @@ export async function runBacktest(
   knownSources: readonly string[],
   options: RunOptions,
 ): Promise<RunOutcome> {
-  const started = performance.now();
-  let lastCheckpoint = started;
+  let lastCheckpoint = performance.now();
   const sources = builtinSources();
   const active = compile(job.baselineFiles, job.overrides, sources, 'active version');
   const draft = compile(job.draftFiles, job.overrides, sources, 'draft');
@@ -93,7 +102,10 @@ export async function runBacktest(
   };
   const activeRules = new Set(active.activeRules.map((r) => r.name));
 
-  let cursor: BacktestCursor = job.cursor ?? start(scanned);
+  // One scan per source of raw events, and one of alerts; none when no rule reads anything.
+  const cursor: BacktestCursor = { scans: { ...job.cursor?.scans } };
+  const scans = scanned.length === 0 ? [] : [...scanned.map((s) => `raw:${s}`), 'alerts'];
+  let size = new Map<string, number>();
   if (!job.cursor) {
     const counts = await store.countEvents(job, wanted);
     let total = 0;
@@ -103,17 +115,26 @@ export async function runBacktest(
       if (!read.has(source)) skipped += n;
     }
     result.skipped.events = skipped;
+    size = new Map([...counts.raw].map(([source, n]) => [`raw:${source}`, n]));
+    size.set(
+      'alerts',
+      [...counts.alerts].reduce((a, [source, n]) => a + (read.has(source) ? n : 0), 0),
+    );
     if (!(await store.setTotal(job.id, options.runnerId, total))) return 'lost';
   }
+  // The largest scans first, so the side-by-side scans end close together.
+  const todo = scans.filter((s) => cursor.scans[s] !== 'done');
+  todo.sort((a, b) => (size.get(b) ?? 0) - (size.get(a) ?? 0) || a.localeCompare(b));
 
   let samples: BacktestSampleInput[] = [];
   const snapshot = () => {
     result.tally = tally.state();
     const now = performance.now();
+    // Copies: a scan may move on while a checkpoint is being written.
     const out = {
       eventsScanned: result.tally.events + result.skipped.events,
-      cursor,
-      result,
+      cursor: { scans: { ...cursor.scans } },
+      result: structuredClone(result),
       runMs: now - lastCheckpoint,
       samples,
     };
@@ -136,11 +157,11 @@ export async function runBacktest(
     }
   };
 
-  type Page = { after: { time: string; id: string } | null; apply: () => void };
-  const fetchPage = async (at: BacktestCursor): Promise<Page | null> => {
-    if (at.phase === 'raw') {
-      const source = at.source;
-      const page = await store.rawEvents(job, source, after(at), options.pageRows);
+  type Page = { after: BacktestPosition | null; apply: () => void };
+  const fetchPage = async (scan: string, after: BacktestPosition | null): Promise<Page> => {
+    if (scan.startsWith('raw:')) {
+      const source = scan.slice('raw:'.length);
+      const page = await store.rawEvents(job, source, after, options.pageRows);
       return {
         after: page.after,
         apply: () => {
@@ -150,84 +171,68 @@ export async function runBacktest(
         },
       };
     }
-    if (at.phase === 'alerts') {
-      const page = await store.alertEvents(job, scanned, after(at), options.pageRows);
-      return {
-        after: page.after,
-        apply: () => {
-          const events = groupAlertEvents(page.rows);
-          for (const e of events) {
-            const verdict = tally.add(e.ref, e.event, e.source);
-            result.alerts.alerts += e.rules.length;
-            for (const rule of e.rules) {
-              if (!activeRules.has(rule)) continue;
-              result.alerts.comparable++;
-              if (verdict.active.includes(rule)) result.alerts.reproduced++;
-            }
+    const page = await store.alertEvents(job, scanned, after, options.pageRows);
+    return {
+      after: page.after,
+      apply: () => {
+        const events = groupAlertEvents(page.rows);
+        for (const e of events) {
+          const verdict = tally.add(e.ref, e.event, e.source);
+          result.alerts.alerts += e.rules.length;
+          for (const rule of e.rules) {
+            if (!activeRules.has(rule)) continue;
+            result.alerts.comparable++;
+            if (verdict.active.includes(rule)) result.alerts.reproduced++;
           }
-          result.alerts.events += events.length;
-          keepSamples((ref) => events.find((e) => e.ref === ref)?.time ?? 'epoch');
-        },
-      };
-    }
-    return null;
+        }
+        result.alerts.events += events.length;
+        keepSamples((ref) => events.find((e) => e.ref === ref)?.time ?? 'epoch');
+      },
+    };
   };
 
-  // One page is evaluated while the next one is read: Postgres and the evaluation overlap.
-  let pending = fetchPage(cursor);
-  for (;;) {
-    const page = await pending;
-    if (!page) break;
-    const next = advance(cursor, page.after, scanned);
-    pending = fetchPage(next);
-    // Swallowed here, raised when awaited: a failed prefetch must not become an unhandled rejection
-    // while this page is being checkpointed.
-    pending.catch(() => {});
-    page.apply();
-    cursor = next;
-    const stop = options.stopping();
-    if (stop || performance.now() - lastCheckpoint >= options.checkpointMs) {
-      if (stop) {
-        await pending.catch(() => null);
-        return (await store.release(job.id, options.runnerId, snapshot())) ? 'stopped' : 'lost';
-      }
-      const answer = await store.checkpoint(job.id, options.runnerId, snapshot());
-      if (answer.lost) return 'lost';
-      if (answer.cancelRequested) {
-        await pending.catch(() => null);
-        const ok = await store.finish(job.id, options.runnerId, { ...snapshot(), status: 'cancelled' });
-        return ok ? 'cancelled' : 'lost';
+  // Why the scans stopped early, once one of them knows.
+  let halt: 'cancelled' | 'lost' | 'stopped' | undefined;
+  let checkpointing: Promise<void> | undefined;
+  const checkpoint = async () => {
+    const answer = await store.checkpoint(job.id, options.runnerId, snapshot());
+    if (answer.lost) halt = 'lost';
+    else if (answer.cancelRequested) halt ??= 'cancelled';
+  };
+  /** One scan to its end: the next page is read while this one is evaluated. */
+  const runScan = async (scan: string) => {
+    const at = cursor.scans[scan];
+    let pending: Promise<Page> | null = fetchPage(scan, at && at !== 'done' ? at : null);
+    while (pending && !halt) {
+      const page: Page = await pending;
+      if (halt) break;
+      pending = page.after ? fetchPage(scan, page.after) : null;
+      // Swallowed here, raised when awaited: a failed read ahead must not go unhandled while
+      // this page is evaluated and checkpointed.
+      pending?.catch(() => {});
+      page.apply();
+      cursor.scans[scan] = page.after ?? 'done';
+      if (options.stopping()) halt ??= 'stopped';
+      else if (!checkpointing && performance.now() - lastCheckpoint >= options.checkpointMs) {
+        checkpointing = checkpoint().finally(() => {
+          checkpointing = undefined;
+        });
+        await checkpointing;
       }
     }
-  }
-  const ok = await store.finish(job.id, options.runnerId, { ...snapshot(), status: 'done' });
-  return ok ? 'done' : 'lost';
-}
+    await pending?.catch(() => null);
+  };
+  const queue = [...todo];
+  const worker = async () => {
+    for (let scan = queue.shift(); scan !== undefined && !halt; scan = queue.shift()) await runScan(scan);
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.scans) }, worker));
+  await checkpointing;
 
-function start(scanned: readonly string[]): BacktestCursor {
-  const first = scanned[0];
-  return first === undefined
-    ? { phase: 'done' }
-    : { phase: 'raw', source: first, time: '-infinity', id: '0' };
-}
-
-function after(at: BacktestCursor): { time: string; id: string } | null {
-  if (at.phase === 'done' || at.time === '-infinity') return null;
-  return { time: at.time, id: at.id };
-}
-
-/** The position after a page: further in the phase, or the start of the next one. */
-function advance(
-  at: BacktestCursor,
-  next: { time: string; id: string } | null,
-  scanned: readonly string[],
-): BacktestCursor {
-  if (at.phase === 'done') return at;
-  if (next) return { ...at, ...next };
-  if (at.phase === 'alerts') return { phase: 'done' };
-  const i = scanned.indexOf(at.source);
-  const following = scanned[i + 1];
-  return following === undefined
-    ? { phase: 'alerts', time: '-infinity', id: '0' }
-    : { phase: 'raw', source: following, time: '-infinity', id: '0' };
+  if (halt === 'lost') return 'lost';
+  if (halt === 'stopped')
+    return (await store.release(job.id, options.runnerId, snapshot())) ? 'stopped' : 'lost';
+  const status = halt === 'cancelled' ? 'cancelled' : 'done';
+  const ok = await store.finish(job.id, options.runnerId, { ...snapshot(), status });
+  return ok ? status : 'lost';
 }

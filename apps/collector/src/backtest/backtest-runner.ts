@@ -12,6 +12,8 @@ export interface BacktestRunnerOptions {
   /** Claims of one job before it is failed rather than tried again. */
   maxAttempts?: number;
   pageRows?: number;
+  /** Scans read side by side (default 2: Postgres reads for one while the other is evaluated). */
+  scans?: number;
   /** Checkpoints (progress, heartbeat, cancel check) at least this often; well under `leaseMs`. */
   checkpointMs?: number;
   samplesPerRule?: number;
@@ -89,7 +91,8 @@ export class BacktestRunner {
     try {
       const outcome = await runBacktest(this.store, job, this.options.knownSources, {
         runnerId: this.id,
-        pageRows: this.options.pageRows ?? 2000,
+        pageRows: this.options.pageRows ?? 1000,
+        scans: this.options.scans ?? 2,
         checkpointMs: this.options.checkpointMs ?? Math.min(1000, this.options.leaseMs / 4),
         samplesPerRule: this.options.samplesPerRule ?? 5,
         stopping: () => this.stopping,

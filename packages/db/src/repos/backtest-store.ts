@@ -7,11 +7,20 @@ import { stringifyJsonExact } from './json-exact.js';
  * their JSON, read without the overhead of an ORM.
  */
 
-/** Where a scan stands: the phase and the last row handed out (time as Postgres prints it). */
-export type BacktestCursor =
-  | { phase: 'raw'; source: string; time: string; id: string }
-  | { phase: 'alerts'; time: string; id: string }
-  | { phase: 'done' };
+/** A position in one scan: the last row handed out (time as Postgres prints it). */
+export interface BacktestPosition {
+  time: string;
+  id: string;
+}
+
+/**
+ * Where a run stands, per scan (`raw:<source>` for raw events, `alerts` for events behind
+ * alerts; scans run side by side): the last row evaluated, or `done`. A scan not listed has not
+ * started.
+ */
+export interface BacktestCursor {
+  scans: Record<string, BacktestPosition | 'done'>;
+}
 
 /** A job as a runner claims it: what to compile and what to scan. */
 export interface ClaimedBacktestJob {
@@ -60,7 +69,7 @@ export interface StoredAlertEvent {
   outputFields: Record<string, unknown>;
 }
 
-/** A page of a scan and the cursor just past it (null: nothing left in this phase). */
+/** A page of a scan and the position just past it (null: nothing left in that scan). */
 export interface BacktestPage<T> {
   rows: T[];
   after: { time: string; id: string } | null;

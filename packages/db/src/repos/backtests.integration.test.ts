@@ -20,7 +20,7 @@ const DAY = 86_400_000;
 
 const checkpoint = (over: Partial<BacktestCheckpoint> = {}): BacktestCheckpoint => ({
   eventsScanned: 0,
-  cursor: { phase: 'raw', source: 'k8s_audit', time: '-infinity', id: '0' },
+  cursor: { scans: {} },
   result: { events: 0 },
   runMs: 0,
   samples: [],
@@ -213,7 +213,7 @@ describe('backtest jobs and the events they replay (real Postgres)', () => {
   it('hands a silent runner’s job to another runner, with its checkpoint; the old runner has lost it', async () => {
     const id = await newJob();
     await claimJob('runner-a', id);
-    const cursor = { phase: 'raw' as const, source: 'k8s_audit', time: '2026-12-01 10:00:00+00', id: '42' };
+    const cursor = { scans: { 'raw:k8s_audit': { time: '2026-12-01 10:00:00+00', id: '42' } } };
     await store.checkpoint(id, 'runner-a', checkpoint({ eventsScanned: 42, cursor, result: { events: 42 } }));
     await silenceRunners();
     const taken = await claimJob('runner-b', id);
@@ -247,7 +247,7 @@ describe('backtest jobs and the events they replay (real Postgres)', () => {
   it('puts a job back in the queue when its runner shuts down, without counting an attempt', async () => {
     const id = await newJob();
     await claimJob('runner-a', id);
-    const cursor = { phase: 'alerts' as const, time: '2026-12-01 10:00:00+00', id: '9' };
+    const cursor = { scans: { 'raw:k8s_audit': 'done' as const, alerts: { time: '2026-12-01 10:00:00+00', id: '9' } } };
     expect(await store.release(id, 'runner-a', checkpoint({ eventsScanned: 9, cursor }))).toBe(true);
     expect(await getBacktestJob(db, org, id)).toMatchObject({
       status: 'queued',

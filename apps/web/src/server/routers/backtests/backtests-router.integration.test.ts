@@ -221,7 +221,7 @@ describe('following a backtest its collector runs', () => {
     };
     await store.checkpoint(id, 'runner-a', {
       eventsScanned: 400,
-      cursor: { phase: 'raw', source: 'k8s_audit', time: '2026-12-01 10:00:00+00', id: '42' },
+      cursor: { scans: { 'raw:k8s_audit': { time: '2026-12-01 10:00:00+00', id: '42' } } },
       result: partial(400),
       runMs: 800,
       samples: [sample],
@@ -260,7 +260,7 @@ describe('following a backtest its collector runs', () => {
     // The runner sees the request at its next checkpoint and ends the job, keeping its counts.
     const next = await store.checkpoint(id, 'runner-a', {
       eventsScanned: 600,
-      cursor: { phase: 'raw', source: 'k8s_audit', time: '2026-12-01 11:00:00+00', id: '60' },
+      cursor: { scans: { 'raw:k8s_audit': { time: '2026-12-01 11:00:00+00', id: '60' } } },
       result: partial(600),
       runMs: 200,
       samples: [],
@@ -268,7 +268,7 @@ describe('following a backtest its collector runs', () => {
     expect(next).toEqual({ lost: false, cancelRequested: true });
     await store.finish(id, 'runner-a', {
       eventsScanned: 600,
-      cursor: { phase: 'raw', source: 'k8s_audit', time: '2026-12-01 11:00:00+00', id: '60' },
+      cursor: { scans: { 'raw:k8s_audit': { time: '2026-12-01 11:00:00+00', id: '60' } } },
       result: partial(600),
       runMs: 0,
       samples: [],
@@ -297,7 +297,7 @@ describe('following a backtest its collector runs', () => {
     await claim('runner-a', finished.id);
     await store.finish(finished.id, 'runner-a', {
       eventsScanned: 10,
-      cursor: { phase: 'done' },
+      cursor: { scans: { 'raw:k8s_audit': 'done' } },
       result: partial(10),
       runMs: 5,
       samples: [],
@@ -320,7 +320,7 @@ describe('following a backtest its collector runs', () => {
     await claim('runner-a', id);
     await store.checkpoint(id, 'runner-a', {
       eventsScanned: 300,
-      cursor: { phase: 'raw', source: 'k8s_audit', time: '2026-12-01 10:00:00+00', id: '30' },
+      cursor: { scans: { 'raw:k8s_audit': { time: '2026-12-01 10:00:00+00', id: '30' } } },
       result: partial(300),
       runMs: 100,
       samples: [],
