@@ -1,5 +1,6 @@
 import {
   type CollectorStore,
+  createBacktestStore,
   createCollectorStore,
   createDb,
   type Db,
@@ -11,6 +12,7 @@ import type { Writable } from 'node:stream';
 import type { FastifyInstance } from 'fastify';
 import { createClient } from 'redis';
 import { DbRevocationFeed } from './auth/revocation-feed.js';
+import { BacktestRunner } from './backtest/backtest-runner.js';
 import type { Env } from './env.js';
 import { buildServer } from './http/server.js';
 import { INGEST_MODULES } from './ingest/modules.js';
@@ -22,6 +24,7 @@ import { NatsWorkQueue } from './pipeline/nats.js';
 import { type AlertPublisher, BatchProcessor } from './pipeline/batch-processor.js';
 import { RetentionPruner } from './pipeline/retention.js';
 import { RulesCache } from './pipeline/rules-cache.js';
+import { KNOWN_SOURCES } from './pipeline/rules-engine.js';
 import { spoolingSink, WorkSpool } from './pipeline/work-spool.js';
 import type { WorkItem } from './pipeline/work.js';
 import { StoreWriter } from './pipeline/store-writer.js';
@@ -38,6 +41,8 @@ export interface Collector {
   metrics: CollectorMetrics;
   realtime: RealtimeServer;
   retention: RetentionPruner;
+  /** Runs queued backtests (undefined when BACKTEST_RUNNER=0). */
+  backtests: BacktestRunner | undefined;
   /** Revocations from the database (LISTEN/NOTIFY): caches evict at once. */
   revocations: DbRevocationFeed;
   /** Push submissions kept while the database is unavailable (local pipeline only). */
@@ -158,6 +163,15 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
     intervalMs: 10 * 60 * 1000,
     log,
   });
+  const backtestStore = env.BACKTEST_RUNNER ? createBacktestStore(env.DATABASE_URL, { max: 3 }) : undefined;
+  const backtests = backtestStore
+    ? new BacktestRunner(backtestStore, {
+        pollMs: env.BACKTEST_POLL_MS,
+        leaseMs: env.BACKTEST_LEASE_SECONDS * 1000,
+        knownSources: [...KNOWN_SOURCES],
+        log,
+      })
+    : undefined;
   const modules = options.modules ?? INGEST_MODULES;
   const ctx: IngestContext = {
     revocations,
@@ -183,6 +197,7 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
     metrics,
     realtime,
     retention,
+    backtests,
     revocations,
     spool,
     async start() {
@@ -193,6 +208,7 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
       const url = await app.listen({ host: env.COLLECTOR_HOST, port: env.COLLECTOR_PORT });
       rules.start();
       retention.start();
+      backtests?.start();
       if (queue) await queue.startConsuming(processor);
       spool?.start(evaluateAndStore);
       for (const m of modules) await m.start?.(ctx);
@@ -215,6 +231,9 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
         if (queue) await queue.close();
         rules.stop();
         await retention.stop();
+        // A backtest being run is checkpointed and queued again for whichever collector is next.
+        await backtests?.stop();
+        await backtestStore?.close();
         await realtime.close();
         await app.close();
         await revocations.stop();

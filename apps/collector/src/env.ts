@@ -50,6 +50,18 @@ const EnvSchema = z.object({
   RAW_EVENT_RETENTION_DAYS: z.coerce.number().positive().default(30),
   /** Sensor batch ids are remembered this long (re-sent batches older than that are re-evaluated). */
   INGEST_BATCH_RETENTION_DAYS: z.coerce.number().positive().default(7),
+  /** 0: this collector runs no backtests (others sharing the database still do). */
+  BACKTEST_RUNNER: z
+    .enum(['0', '1', 'true', 'false'])
+    .default('1')
+    .transform((v) => v === '1' || v === 'true'),
+  /** How often an idle collector looks for queued backtests (ms). */
+  BACKTEST_POLL_MS: z.coerce.number().int().positive().default(1000),
+  /**
+   * A running backtest whose collector gave no sign of life for this long is resumed by another
+   * (or failed after three tries). Checkpoints come at least four times per lease.
+   */
+  BACKTEST_LEASE_SECONDS: z.coerce.number().positive().default(30),
   /** Postgres connections of the write path. */
   DB_POOL_MAX: z.coerce.number().int().positive().default(8),
   /**

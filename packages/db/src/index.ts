@@ -12,6 +12,7 @@ export {
 export type {
   ActivationAction,
   AlertStatus,
+  BacktestStatus,
   OverrideKind,
   Priority,
   Role,
@@ -109,6 +110,29 @@ export {
   type StoredAlert,
 } from './repos/collector-store.js';
 export { parseJsonBigInt, parseJsonExact, stringifyJsonExact } from './repos/json-exact.js';
+export {
+  type BacktestCheckpoint,
+  type BacktestCursor,
+  type BacktestEnd,
+  type BacktestPage,
+  type BacktestPosition,
+  type BacktestSampleInput,
+  type BacktestStore,
+  type ClaimedBacktestJob,
+  createBacktestStore,
+  type StoredAlertEvent,
+  type StoredRawEvent,
+} from './repos/backtest-store.js';
+export {
+  type BacktestJobDto,
+  type BacktestSampleDto,
+  cancelBacktestJob,
+  createBacktestJob,
+  getBacktestJob,
+  listBacktestJobs,
+  listBacktestSamples,
+  type NewBacktestJob,
+} from './repos/web-backtests.js';
 export {
   consumeRateLimit,
   countRateLimit,

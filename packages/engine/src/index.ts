@@ -120,10 +120,12 @@ export {
 } from './rules/exception-proposal.js';
 /** Backtest: what a draft rule set would add or remove against the active one, per rule. */
 export {
-  type BacktestRuleChange,
+  type BacktestChangeKind,
+  type BacktestRuleCounts,
   type BacktestSample,
-  type BacktestSummary,
   BacktestTally,
+  type BacktestTallyState,
+  type BacktestVerdict,
 } from './rules/backtest.js';
 /** JUnit XML of rule test results, for CI. */
 export { formatJunit, type JunitSuite } from './rules/rule-tests-junit.js';

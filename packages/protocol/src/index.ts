@@ -5,3 +5,4 @@ export * from './realtime.js';
 export * from './realtime-token.js';
 export * from './source-test-token.js';
 export * from './source-test-event.js';
+export * from './backtest.js';

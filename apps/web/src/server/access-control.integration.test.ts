@@ -180,6 +180,12 @@ const ACCESS: Record<string, Role | 'session' | 'public'> = {
   'rules.saveGit': 'admin',
   'rules.pushVersion': 'author',
   'rules.importBranch': 'author',
+  // Backtests change nothing live: authors (who write versions) run and stop them, anyone reads them.
+  'backtests.start': 'author',
+  'backtests.get': 'viewer',
+  'backtests.list': 'viewer',
+  'backtests.cancel': 'author',
+  'backtests.listSamples': 'viewer',
   'members.changeRole': 'admin',
   'members.remove': 'admin',
   'members.listInvitations': 'admin',
@@ -270,7 +276,7 @@ describe('API keys on every procedure', () => {
   const byRole = procedurePaths.filter((path) => ROLE_ORDER.includes(ACCESS[path] as Role));
 
   it('covers the alerts, dashboard and rules procedures', () => {
-    for (const prefix of ['alerts.', 'dashboard.', 'rules.']) {
+    for (const prefix of ['alerts.', 'dashboard.', 'rules.', 'backtests.']) {
       const family = procedurePaths.filter((p) => p.startsWith(prefix));
       expect(family.length).toBeGreaterThan(0);
       expect(family.filter((p) => !byRole.includes(p))).toEqual([]);
@@ -313,6 +319,7 @@ describe("another organisation's API key", () => {
     | 'apiKey'
     | 'invitation'
     | 'view'
+    | 'backtest'
     | 'admin'
     | 'viewer',
     string
@@ -378,6 +385,15 @@ describe("another organisation's API key", () => {
       environmentId: ids.staging,
       change: { kind: 'list', name: 'interactive_shells', items: ['bash'] },
     });
+    ids.backtest = (
+      await caller.backtests.start({
+        versionId: ids.v2,
+        environmentId: ids.staging,
+        sources: [],
+        from: '2026-12-01T00:00:00Z',
+        to: '2026-12-02T00:00:00Z',
+      })
+    ).id;
     ids.sensor = (
       await caller.sensors.register({ environmentId: ids.staging, name: 'victim-node' })
     ).sensorId;
@@ -488,6 +504,17 @@ describe("another organisation's API key", () => {
       },
       'rules.pushVersion': { ruleSetId: ids.ruleSet, versionId: ids.v1 },
       'rules.importBranch': { ruleSetId: ids.ruleSet },
+      'backtests.start': {
+        versionId: ids.v2,
+        environmentId: ids.production,
+        sources: [],
+        from: '2026-12-01T00:00:00Z',
+        to: '2026-12-02T00:00:00Z',
+      },
+      'backtests.get': { id: ids.backtest },
+      'backtests.list': { ruleSetId: ids.ruleSet },
+      'backtests.cancel': { id: ids.backtest },
+      'backtests.listSamples': { id: ids.backtest },
       'members.changeRole': { userId: ids.viewer, role: 'admin' },
       'members.remove': { userId: ids.viewer },
       'members.listInvitations': undefined,
@@ -560,6 +587,11 @@ describe("another organisation's API key", () => {
       (await prisma.invitation.findUniqueOrThrow({ where: { id: ids.invitation } })).revokedAt,
     ).toBeNull();
     expect(await prisma.savedView.count({ where: { id: ids.view } })).toBe(1);
+    expect(await prisma.backtestJob.count({ where: { organizationId: a.id } })).toBe(1);
+    expect(await prisma.backtestJob.findUniqueOrThrow({ where: { id: ids.backtest } })).toMatchObject({
+      status: 'queued',
+      cancelRequestedAt: null,
+    });
     const roles = await prisma.membership.findMany({
       where: { organizationId: a.id },
       select: { role: true },

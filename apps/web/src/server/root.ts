@@ -19,6 +19,7 @@ import { deleteSavedView } from './routers/views/delete-saved-view';
 import { listSavedViews } from './routers/views/list-saved-views';
 import { rulesRouter } from './routers/rules/rules-router';
 import { apiKeysRouter } from './routers/apiKeys/api-keys-router';
+import { backtestsRouter } from './routers/backtests/backtests-router';
 import { auditRouter } from './routers/audit/audit-router';
 import { membersRouter } from './routers/members/members-router';
 import { sensorsRouter } from './routers/sensors/sensors-router';
@@ -44,6 +45,7 @@ export const appRouter = createTRPCRouter({
   },
   views: { list: listSavedViews, create: createSavedView, delete: deleteSavedView },
   rules: rulesRouter,
+  backtests: backtestsRouter,
   members: membersRouter,
   apiKeys: apiKeysRouter,
   audit: auditRouter,

@@ -126,13 +126,25 @@ export function hasPrefixedKey(event: Record<string, unknown>, prefixes: readonl
   return false;
 }
 
+/** Events with at most this many own keys are tested directly: cheaper than the memo. */
+const DIRECT_KEYS = 8;
+
 /**
  * `hasPrefixedKey` for one source, memoised per event object: every field of every rule asks the
- * same question about the same event, and the key scan is the expensive part.
+ * same question about the same event, and the key scan is the expensive part for events with
+ * many keys. An event with few keys (the collector's `{ts, payload}` envelope) is scanned
+ * directly: a WeakMap entry per event costs more than that, in lookups and in garbage collection.
  */
 export function prefixedKeyTest(prefixes: readonly string[]): (event: Record<string, unknown>) => boolean {
   const seen = new WeakMap<object, boolean>();
   return (event) => {
+    let keys = 0;
+    for (const key in event) {
+      if (++keys > DIRECT_KEYS) break;
+      if (!Object.hasOwn(event, key)) continue;
+      for (const p of prefixes) if (key.startsWith(p)) return true;
+    }
+    if (keys <= DIRECT_KEYS) return false;
     let flat = seen.get(event);
     if (flat === undefined) {
       flat = hasPrefixedKey(event, prefixes);

@@ -9,6 +9,7 @@ import type { JsonValue } from '../output/render.js';
 import type { EvalEpoch } from '../condition/compiler.js';
 import type { CompiledRule } from './compile.js';
 import { PRIORITIES, type Priority, priorityValue } from './priority.js';
+import { buildValueIndex, rulesByValue, type ValueIndex } from './value-index.js';
 
 /** One alert, as Falco's JSON output shapes it. */
 export interface Alert {
@@ -84,11 +85,14 @@ interface SourceIndex {
   def: SourceDef;
   rules: CompiledRule[];
   byType: Map<string, CompiledRule[]>;
+  /** Sources without event types: their rules indexed by the values of one field they compare. */
+  byValue: ValueIndex | undefined;
   time: Extractor | undefined;
   host: Extractor | undefined;
 }
 
 const NS_PER_MS = 1_000_000n;
+const NO_RULES: readonly CompiledRule[] = Object.freeze([]);
 
 function pad(n: number | bigint, w: number): string {
   return String(n).padStart(w, '0');
@@ -189,10 +193,20 @@ export class RuleSet {
       let idx = this.indexes.get(r.source);
       if (!idx) {
         const def = sources.get(r.source)!;
-        idx = { def, rules: [], byType: new Map(), time: bindTime(def), host: bindHost(def) };
+        idx = {
+          def,
+          rules: [],
+          byType: new Map(),
+          byValue: undefined,
+          time: bindTime(def),
+          host: bindHost(def),
+        };
         this.indexes.set(r.source, idx);
       }
       idx.rules.push(r);
+    }
+    for (const idx of this.indexes.values()) {
+      if (!idx.def.eventType) idx.byValue = buildValueIndex(idx.def, idx.rules);
     }
     this.epochs = [...new Set(this.rules.map((r) => r.epoch))];
   }
@@ -233,7 +247,8 @@ export class RuleSet {
     return new RuleSet(this.rules, this.sources, { ...this.options, ...options }, this.enabledNames);
   }
 
-  private rulesFor(idx: SourceIndex, event: unknown): CompiledRule[] {
+  private rulesFor(idx: SourceIndex, event: unknown): readonly CompiledRule[] {
+    if (idx.byValue) return rulesByValue(idx.byValue, event, idx.rules);
     const type = idx.def.eventType?.(event);
     if (type === undefined) return idx.rules;
     let list = idx.byType.get(type);
@@ -250,6 +265,17 @@ export class RuleSet {
       idx.byType.set(type, list);
     }
     return list;
+  }
+
+  /**
+   * The rules that may match the event, in evaluation order: the per-type index of its source,
+   * conditions not yet checked. The same array comes back for every event of a source and type,
+   * so callers may key caches on it.
+   */
+  candidates(event: unknown, source = 'syscall'): readonly CompiledRule[] {
+    const idx = this.indexes.get(source);
+    if (!idx || typeof event !== 'object' || event === null) return NO_RULES;
+    return this.rulesFor(idx, event);
   }
 
   /** Rules matching the event (names, in order), without rendering alerts. */

@@ -5,6 +5,7 @@ import Link from 'next/link';
 import { usePathname, useRouter, useSearchParams } from 'next/navigation';
 import { useEffect, useMemo, useState } from 'react';
 import type { RuleMarker } from '@/features/editor/analyze-rules';
+import { BacktestLauncher } from '@/features/backtests/backtest-launcher';
 import { LazyRulesEditor } from '@/features/editor/rules-editor-lazy';
 import { defaultSampleSource } from '@/features/editor/run-sample-events';
 import { useRulesAnalysis } from '@/features/editor/use-rules-analysis';
@@ -408,6 +409,15 @@ export function RuleSetWorkbench({ ruleSetId, role }: { ruleSetId: string; role:
               router.replace(`${pathname}?version=${id}`, { scroll: false });
             }}
           />
+          {current ? (
+            <BacktestLauncher
+              key={current.id}
+              version={{ id: current.id, number: current.number, status: current.status }}
+              environments={environments}
+              canRun={canAuthor}
+              dirty={dirty}
+            />
+          ) : null}
 
           <section className="panel" aria-label="Versions">
             <div className={styles.sideHeader}>

@@ -1,0 +1,4 @@
+import { backtestId, backtestOutput } from './backtests-common.schema';
+
+export const cancelBacktestInput = backtestId;
+export const cancelBacktestOutput = backtestOutput;

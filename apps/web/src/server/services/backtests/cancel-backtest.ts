@@ -1,0 +1,21 @@
+import 'server-only';
+import { cancelBacktestJob } from '@peregrine/db';
+import { db } from '../../db';
+import { AppError } from '../../errors/app-error';
+import { withDbErrors } from '../../errors/error-mapping';
+import { type BacktestView, backtestView } from './backtest-view';
+
+/**
+ * Stops a backtest: a queued one at once, a running one at its collector's next checkpoint
+ * (about a second), keeping what it has counted. A finished one cannot be cancelled.
+ */
+export async function cancelBacktest(organizationId: string, id: string): Promise<BacktestView> {
+  const job = await withDbErrors(() => cancelBacktestJob(db(), organizationId, id));
+  if (!job) throw new AppError('NOT_FOUND', 'Backtest not found.');
+  if (job.status !== 'running' && job.status !== 'cancelled')
+    throw new AppError(
+      'CONFLICT',
+      `This backtest has already ${job.status === 'done' ? 'finished' : 'failed'}.`,
+    );
+  return backtestView(job);
+}
