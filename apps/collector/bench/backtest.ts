@@ -387,7 +387,7 @@ async function main(): Promise<void> {
   const rules = (set: RuleSet) => set.activeRules.length;
   console.log(
     `${EVENTS.toLocaleString('en')} stored events (${Object.entries(SHARES)
-      .map(([k, v]) => `${k} ${v * 100} %`)
+      .map(([k, v]) => `${k} ${Math.round(v * 100)} %`)
       .join(
         ', ',
       )}); draft ${rules(check.ruleset)} rules; pages of ${PAGE_ROWS}; ${cpus().length} x ${cpus()[0]?.model}`,
