@@ -247,7 +247,9 @@ describe('backtest jobs and the events they replay (real Postgres)', () => {
   it('puts a job back in the queue when its runner shuts down, without counting an attempt', async () => {
     const id = await newJob();
     await claimJob('runner-a', id);
-    const cursor = { scans: { 'raw:k8s_audit': 'done' as const, alerts: { time: '2026-12-01 10:00:00+00', id: '9' } } };
+    const cursor = {
+      scans: { 'raw:k8s_audit': 'done' as const, alerts: { time: '2026-12-01 10:00:00+00', id: '9' } },
+    };
     expect(await store.release(id, 'runner-a', checkpoint({ eventsScanned: 9, cursor }))).toBe(true);
     expect(await getBacktestJob(db, org, id)).toMatchObject({
       status: 'queued',
@@ -259,6 +261,9 @@ describe('backtest jobs and the events they replay (real Postgres)', () => {
   });
 
   it('survives its connections being terminated mid-claim, and claims again after', async () => {
+    // A job another runner holds: every claim below goes through its transaction and finds nothing.
+    const held = await newJob();
+    await claimJob('holder', held);
     const admin = new pg.Client({ connectionString: handle.url });
     await admin.connect();
     const dbName = new URL(handle.url).pathname.slice(1);
@@ -286,6 +291,7 @@ describe('backtest jobs and the events they replay (real Postgres)', () => {
       await admin.end();
     }
     expect(failures).toBeGreaterThan(0);
+    await store.finish(held, 'holder', { ...checkpoint(), status: 'done' });
     // A lost connection is one failed claim (the caller retries), never an uncaught exception.
     const id = await newJob();
     expect((await claimJob('runner-t', id))?.id).toBe(id);
