@@ -277,6 +277,12 @@ export function createBacktestStore(url: string, options: { max?: number } = {})
 
   return {
     async claim(runnerId, { staleMs, maxAttempts }) {
+      // Idle collectors ask every second: one indexed read, and a transaction only when some job
+      // is queued or running.
+      const any = await pool.query(
+        `SELECT 1 FROM backtest_jobs WHERE status IN ('queued', 'running') LIMIT 1`,
+      );
+      if (any.rowCount === 0) return null;
       const row = await transaction(async (client) => {
         // Jobs whose runner went silent: cancelled if asked to, failed when they keep stopping
         // their runners (a job that crashes every collector must not take them all down in turn).

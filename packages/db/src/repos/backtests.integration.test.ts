@@ -261,6 +261,9 @@ describe('backtest jobs and the events they replay (real Postgres)', () => {
   });
 
   it('survives its connections being terminated mid-claim, and claims again after', async () => {
+    // A job another runner holds: every claim below goes through its transaction and finds nothing.
+    const held = await newJob();
+    await claimJob('holder', held);
     const admin = new pg.Client({ connectionString: handle.url });
     await admin.connect();
     const dbName = new URL(handle.url).pathname.slice(1);
@@ -288,6 +291,7 @@ describe('backtest jobs and the events they replay (real Postgres)', () => {
       await admin.end();
     }
     expect(failures).toBeGreaterThan(0);
+    await store.finish(held, 'holder', { ...checkpoint(), status: 'done' });
     // A lost connection is one failed claim (the caller retries), never an uncaught exception.
     const id = await newJob();
     expect((await claimJob('runner-t', id))?.id).toBe(id);
