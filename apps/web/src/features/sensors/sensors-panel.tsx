@@ -130,8 +130,8 @@ export function SensorsPanel({
   const revoke = useMutation(trpc.sensors.revoke.mutationOptions({ onSettled: refresh }));
   const sendTest = useMutation(trpc.sensors.sendTestEvent.mutationOptions());
   /**
-   * The last test event's outcome, shown above the table: the table is wider than the panel on
-   * most screens, and an outcome inside it would scroll away with its columns.
+   * The last test event's outcome, shown above the table, where it stays in view however the
+   * table scrolls on a narrow screen.
    */
   const [tested, setTested] = useState<{
     sensor: Sensor;
@@ -230,27 +230,37 @@ export function SensorsPanel({
             ),
           },
           { header: 'Environment', cell: (sensor) => sensor.environment.displayName },
-          { header: 'Last seen', cell: (sensor) => <TimeAgo iso={sensor.lastSeenAt} now={now} /> },
-          { header: 'Version', cell: (sensor) => sensor.version ?? '—' },
+          {
+            header: 'Last seen',
+            cell: (sensor) => (
+              <>
+                <TimeAgo iso={sensor.lastSeenAt} now={now} />
+                <div className="field-hint">version {sensor.version ?? '—'}</div>
+              </>
+            ),
+          },
           {
             header: 'Capture',
             title: 'How the sensor captures, and what that lets it see',
             cell: (sensor) => <Capture capture={sensor.capture} />,
           },
           {
-            header: 'Captured/s',
-            title: 'Events per second over the last heartbeat interval',
-            cell: (sensor) => (sensor.health ? rate.format(sensor.health.rates.captured) : '—'),
-          },
-          {
-            header: 'Shipped/s',
-            title: 'Events per second sent to the collector (after filtering)',
-            cell: (sensor) => (sensor.health ? rate.format(sensor.health.rates.shipped) : '—'),
-          },
-          { header: 'Drops', cell: (sensor) => <Drops health={sensor.health} /> },
-          {
-            header: 'Queue',
-            cell: (sensor) => (sensor.health ? count.format(sensor.health.queueDepth) : '—'),
+            // One column for the flow, so the table fits its panel with the capture text beside it.
+            header: 'Events/s',
+            title:
+              'Captured and shipped events per second over the last heartbeat interval; events dropped; the queue waiting to be sent',
+            cell: (sensor) =>
+              sensor.health ? (
+                <>
+                  {rate.format(sensor.health.rates.captured)} captured ·{' '}
+                  {rate.format(sensor.health.rates.shipped)} shipped
+                  <div className="field-hint">
+                    drops <Drops health={sensor.health} /> · queue {count.format(sensor.health.queueDepth)}
+                  </div>
+                </>
+              ) : (
+                <span className={styles.muted}>—</span>
+              ),
           },
         ]}
         actions={
