@@ -5,6 +5,7 @@
  * record into the engine's SyscallEvent, so rules evaluate a capture unchanged.
  * Rules: `../shared/spec/scap-format.md` §11.
  */
+import { TYPECHAR } from '../sources/syscall/fields-fd.js';
 import type { ContainerInfo, FdInfo, FdType, ProcessInfo, SyscallEvent } from '../events/syscall-event.js';
 import { type ScapEventSchema, scapEventSchema } from './event-schema.js';
 import { PPM_AF, PPM_AT_FDCWD, PPM_CL, PPM_O, SCAP_FD, SCAP_L4 } from './format.js';
@@ -101,27 +102,6 @@ const FD_TYPES: ReadonlyMap<number, FdType> = new Map([
   [SCAP_FD.MEMFD, 'memfd'],
   [SCAP_FD.PIDFD, 'pidfd'],
 ]);
-
-/** libsinsp's fd.typechar letters (the `<f>` of a rendered fd parameter). */
-const TYPECHAR: Readonly<Record<FdType, string>> = {
-  file: 'f',
-  directory: 'd',
-  ipv4: '4',
-  ipv6: '6',
-  unix: 'u',
-  pipe: 'p',
-  event: 'e',
-  signalfd: 's',
-  eventpoll: 'l',
-  inotify: 'i',
-  timerfd: 't',
-  netlink: 'n',
-  bpf: 'b',
-  userfaultfd: 'u',
-  io_uring: 'r',
-  memfd: 'm',
-  pidfd: 'P',
-};
 
 const L4_NAMES: ReadonlyMap<number, FdInfo['l4proto']> = new Map([
   [SCAP_L4.TCP, 'tcp'],

@@ -4,7 +4,8 @@ import type { IpValue } from '../../fields/types.js';
 import { parseIpCached, toInteger } from '../../fields/values.js';
 import { baseName, dirName, type Ev, INDEX_OPT, plain, withArg } from './common.js';
 
-const TYPECHAR: Record<FdType, string> = {
+/** libsinsp's fd.typechar letter of each fd type (also the `<f>` of a rendered fd parameter). */
+export const TYPECHAR: Readonly<Record<FdType, string>> = {
   file: 'f',
   directory: 'd',
   ipv4: '4',
