@@ -232,8 +232,9 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
         rules.stop();
         await retention.stop();
         // A backtest being run is checkpointed and queued again for whichever collector is next.
-        await backtests?.stop();
-        await backtestStore?.close();
+        // Its pool is closed only when its pass ended: a query stuck on a lost database would
+        // hold the pool's end forever.
+        if ((await backtests?.stop()) !== false) await backtestStore?.close();
         await realtime.close();
         await app.close();
         await revocations.stop();

@@ -61,12 +61,28 @@ export class BacktestRunner {
     this.timer.unref();
   }
 
-  /** Stops polling; a job being run is checkpointed and put back in the queue for the next runner. */
-  async stop(): Promise<void> {
+  /**
+   * Stops polling; a job being run is checkpointed and put back in the queue for the next runner.
+   * Waits at most `deadlineMs` for the current pass: with the database unreachable its query may
+   * never answer, and shutdown must not hang on it (a job left running is resumed by the next
+   * runner once its lease runs out). Resolves false when it stopped waiting.
+   */
+  async stop(deadlineMs = 5_000): Promise<boolean> {
     this.stopping = true;
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    await this.running;
+    if (!this.running) return true;
+    let timer: NodeJS.Timeout | undefined;
+    const finished = await Promise.race([
+      this.running.then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), deadlineMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (!finished)
+      this.options.log.warn({ deadlineMs }, 'backtest runner stopped without waiting for the database');
+    return finished;
   }
 
   /** Runs queued jobs until none is left (or the runner stops); returns how many it ended. */
