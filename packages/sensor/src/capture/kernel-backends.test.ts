@@ -254,8 +254,11 @@ describe.each(BACKENDS)('eBPF backend ($name, real kernel)', ({ unavailable, cre
       () => events.find((e) => e.type.startsWith('unlink') && e.args.some(([, v]) => v === `${a}2`)),
       10_000,
     );
+    // The capture is host-wide: only setpriv's own call is ours (other processes change ids too).
     const setuid = events.find(
-      (e) => e.type.startsWith('setre') || e.type.startsWith('setres') || e.type === 'setuid',
+      (e) =>
+        e.proc.name === 'setpriv' &&
+        (e.type.startsWith('setre') || e.type.startsWith('setres') || e.type === 'setuid'),
     );
     if (setuid) expect(setuid.args.some(([, v]) => v === 'nobody')).toBe(true);
   }, 30_000);
