@@ -1,8 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../client.js';
-import { migrateDatabase } from '../migrate.js';
-import { createTestDatabase } from '../testing.js';
+import { createMigratedTestDatabase } from '../testing.js';
 import { type BacktestCheckpoint, type BacktestStore, createBacktestStore } from './backtest-store.js';
 import { createRuleSetVersion } from './rule-sets.js';
 import { seedDemo } from './seed.js';
@@ -28,7 +27,7 @@ const checkpoint = (over: Partial<BacktestCheckpoint> = {}): BacktestCheckpoint 
 });
 
 describe('backtest jobs and the events they replay (real Postgres)', () => {
-  let handle: Awaited<ReturnType<typeof createTestDatabase>>;
+  let handle: Awaited<ReturnType<typeof createMigratedTestDatabase>>;
   let db: Db;
   let store: BacktestStore;
   let org: string;
@@ -68,8 +67,7 @@ describe('backtest jobs and the events they replay (real Postgres)', () => {
   };
 
   beforeAll(async () => {
-    handle = await createTestDatabase('backtests');
-    await migrateDatabase(handle.url);
+    handle = await createMigratedTestDatabase('backtests');
     db = createDb(handle.url);
     store = createBacktestStore(handle.url);
     const seeded = await seedDemo(db, {
