@@ -344,3 +344,54 @@ describe('following a backtest its collector runs', () => {
     });
   });
 });
+
+describe('the audit log', () => {
+  it('records who started and who cancelled a backtest, as every change is recorded', async () => {
+    const { id } = await as.author.backtests.start({
+      versionId: v2,
+      environmentId: production,
+      sources: ['k8s_audit'],
+      ...RANGE,
+    });
+    await as.author.backtests.cancel({ id });
+    // A second request changes nothing and is not recorded again.
+    await as.author.backtests.cancel({ id });
+    const { entries } = await as.admin.audit.list({ filter: { targetType: 'backtest', targetId: id } });
+    expect(entries.map((e) => e.action).reverse()).toEqual(['backtest.start', 'backtest.cancel']);
+    for (const e of entries) expect(e.actor).toMatchObject({ kind: 'user', name: 'Backtests author' });
+    const started = entries.find((e) => e.action === 'backtest.start');
+    expect(started?.after).toMatchObject({
+      draftVersionId: v2,
+      baselineVersionId: v1,
+      environmentId: production,
+      sources: ['k8s_audit'],
+      from: '2026-12-01T00:00:00.000Z',
+    });
+    expect(entries.find((e) => e.action === 'backtest.cancel')).toMatchObject({
+      before: { status: 'queued' },
+      after: { status: 'cancelled' },
+    });
+    // The action family filters like any other.
+    const family = await as.admin.audit.list({ filter: { action: 'backtest.' } });
+    expect(family.entries.filter((e) => e.targetId === id)).toHaveLength(2);
+  });
+
+  it('records nothing for a refused start or cancel', async () => {
+    const before = await getDb(databaseUrl).prisma.auditLog.count({ where: { targetType: 'backtest' } });
+    await expect(
+      as.author.backtests.start({ versionId: broken, environmentId: production, sources: [], ...RANGE }),
+    ).rejects.toThrow(/does not compile/);
+    const { id } = await as.author.backtests.start({
+      versionId: v2,
+      environmentId: production,
+      sources: [],
+      ...RANGE,
+    });
+    expect(await appCodeOf(as.otherAdmin.backtests.cancel({ id }))).toBe('NOT_FOUND');
+    expect(await appCodeOf(as.viewer.backtests.cancel({ id }))).toBe('INSUFFICIENT_ROLE');
+    // Only the one start that went through.
+    expect(await getDb(databaseUrl).prisma.auditLog.count({ where: { targetType: 'backtest' } })).toBe(
+      before + 1,
+    );
+  });
+});
