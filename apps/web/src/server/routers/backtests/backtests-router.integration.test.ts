@@ -395,3 +395,44 @@ describe('the audit log', () => {
     );
   });
 });
+
+describe('the latest backtest of a version in an environment', () => {
+  it('is the newest one there, with its counts; none elsewhere or for another organisation', async () => {
+    const older = await as.author.backtests.start({
+      versionId: v2,
+      environmentId: production,
+      sources: [],
+      ...RANGE,
+    });
+    const newer = await as.author.backtests.start({
+      versionId: v2,
+      environmentId: production,
+      sources: ['k8s_audit'],
+      ...RANGE,
+    });
+    // Another environment's backtest of the same version does not count here.
+    const elsewhere = await as.author.backtests.start({
+      versionId: v2,
+      environmentId: staging,
+      sources: [],
+      ...RANGE,
+    });
+    await claim('runner-latest', newer.id);
+    await store.finish(newer.id, 'runner-latest', {
+      eventsScanned: 12,
+      cursor: { scans: { 'raw:k8s_audit': 'done' } },
+      result: partial(12),
+      runMs: 7,
+      samples: [],
+      status: 'done',
+    });
+    const latest = await as.viewer.backtests.latest({ versionId: v2, environmentId: production });
+    expect(latest).toMatchObject({ id: newer.id, status: 'done', result: partial(12) });
+    expect(latest?.id).not.toBe(older.id);
+    expect((await as.viewer.backtests.latest({ versionId: v2, environmentId: staging }))?.id).toBe(
+      elsewhere.id,
+    );
+    expect(await as.viewer.backtests.latest({ versionId: v1, environmentId: production })).toBeNull();
+    expect(await as.otherAdmin.backtests.latest({ versionId: v2, environmentId: production })).toBeNull();
+  });
+});
