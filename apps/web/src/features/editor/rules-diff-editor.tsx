@@ -8,6 +8,20 @@ import { useMonacoTheme } from './monaco-theme';
 
 registerFalcoLanguage();
 
+/**
+ * Ends a view model the diff editor no longer shows, then its models. The view model goes first:
+ * disposing it cancels a diff still being computed for it in the worker (Monaco keeps a view
+ * model made by `setModel({original, modified})` alive for good, and its computation then fails
+ * on the disposed models with an uncaught "no diff result available"; one made with
+ * `createViewModel` is ours to dispose).
+ */
+function retire(viewModel: monaco.editor.IDiffEditorViewModel | null): void {
+  if (!viewModel) return;
+  viewModel.dispose();
+  viewModel.model.original.dispose();
+  viewModel.model.modified.dispose();
+}
+
 export interface RulesDiffEditorProps {
   /** The text before (what runs now); empty for a new file. */
   original: string;
@@ -27,7 +41,8 @@ export interface RulesDiffEditorProps {
  * Built on `monaco.editor.createDiffEditor` rather than @monaco-editor/react's DiffEditor: that
  * one disposes both text models before the widget, which Monaco reports as an uncaught
  * "TextModel got disposed before DiffEditorWidget model got reset" on every file switch and
- * unmount. Here the widget lets go of its models first, then they are disposed.
+ * unmount. Here the widget lets go of its view model first, then it and its models are disposed
+ * (see retire).
  */
 export function RulesDiffEditor({
   original,
@@ -38,6 +53,7 @@ export function RulesDiffEditor({
 }: RulesDiffEditorProps) {
   const host = useRef<HTMLDivElement>(null);
   const editorRef = useRef<monaco.editor.IStandaloneDiffEditor | null>(null);
+  const viewModelRef = useRef<monaco.editor.IDiffEditorViewModel | null>(null);
   const theme = useMonacoTheme();
   // As tall as the diff (folded unchanged regions included), between the bounds.
   const [contentHeight, setContentHeight] = useState<number | null>(null);
@@ -86,11 +102,10 @@ export function RulesDiffEditor({
     ];
     return () => {
       for (const l of listeners) l.dispose();
-      const models = editor.getModel();
       editor.setModel(null);
-      models?.original.dispose();
-      models?.modified.dispose();
       editor.dispose();
+      retire(viewModelRef.current);
+      viewModelRef.current = null;
       editorRef.current = null;
     };
   }, []);
@@ -98,13 +113,14 @@ export function RulesDiffEditor({
   useEffect(() => {
     const editor = editorRef.current;
     if (!editor) return;
-    const previous = editor.getModel();
-    editor.setModel({
+    const previous = viewModelRef.current;
+    const next = editor.createViewModel({
       original: monaco.editor.createModel(original, FALCO_LANGUAGE),
       modified: monaco.editor.createModel(modified, FALCO_LANGUAGE),
     });
-    previous?.original.dispose();
-    previous?.modified.dispose();
+    editor.setModel(next);
+    viewModelRef.current = next;
+    retire(previous);
   }, [original, modified]);
 
   useEffect(() => {
