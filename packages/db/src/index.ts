@@ -129,6 +129,7 @@ export {
   cancelBacktestJob,
   createBacktestJob,
   getBacktestJob,
+  getLatestBacktestJob,
   listBacktestJobs,
   listBacktestSamples,
   type NewBacktestJob,
