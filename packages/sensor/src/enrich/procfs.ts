@@ -169,7 +169,8 @@ export function bootTimeSeconds(procRoot = '/proc'): number {
 /** Kernel clock ticks per second; 100 on every mainstream Linux build (USER_HZ). */
 export const CLOCK_TICKS = 100;
 
-const CAP_NAMES = [
+/** Linux capability names by bit. */
+export const CAP_NAMES = [
   'CAP_CHOWN',
   'CAP_DAC_OVERRIDE',
   'CAP_DAC_READ_SEARCH',
