@@ -150,11 +150,9 @@ const ANON_TYPES: Record<string, number> = {
   '[eventpoll]': SCAP_FD.EVENTPOLL,
   inotify: SCAP_FD.INOTIFY,
   '[timerfd]': SCAP_FD.TIMERFD,
-  '[userfaultfd]': SCAP_FD.USERFAULTFD,
-  // io_uring and pidfd fds are left out: their fd-list types (19, 21) are past what sysdig 0.29
-  // reads ("wrong fd type"), and no rule reads them from a capture's initial state.
-  'bpf-map': SCAP_FD.BPF,
-  'bpf-prog': SCAP_FD.BPF,
+  // bpf, userfaultfd, io_uring and pidfd fds are left out: their fd-list types (17-21) are past
+  // what sysdig 0.29 reads ("wrong fd type", and it then reads nothing), and no rule reads them
+  // from a capture's initial state. Events still create them.
 };
 
 /** One process's fd table as libscap reads it from /proc/PID/fd (files, sockets, pipes, anon inodes). */

@@ -1,0 +1,297 @@
+/**
+ * Captures the sensor writes (`peregrine-sensor -w`, real kernel probes), read three ways: by
+ * Debian's sysdig 0.29 (libsinsp), by the engine's reader, and by `peregrine replay` with Falco's
+ * upstream rules. While the sensor records, the test execs a marker binary (a copy of cat under a
+ * fresh name) that opens a marker file and /etc/shadow, and a shell that connects to a loopback
+ * port. Every event of those processes that sysdig prints must be one the engine reads, with the
+ * same fields; the events sysdig cannot show are those past its event table. Root only (the
+ * sensor's eBPF capture); `.ci/run` installs sysdig (Debian package `sysdig`) and builds the
+ * sensor (a devDependency of this package, so turbo builds it first).
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gunzipSync } from 'node:zlib';
+import {
+  builtinSources,
+  compileOutput,
+  readScap,
+  renderOutput,
+  type ScapRecord,
+  scapEventCodes,
+  scapSyscallEvents,
+} from '@peregrine/engine';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const BIN = resolve(HERE, '../dist/main.js');
+const SENSOR = resolve(HERE, '../../../packages/sensor/dist/cli.js');
+const UPSTREAM = resolve(HERE, '../../../packages/engine/testdata/falco/rules/falco_rules.yaml');
+const SEP = ' \u00a6 ';
+/** Fields compared for every event: what the upstream rules and this issue ask about. */
+const FIELDS = [
+  'evt.type',
+  'evt.dir',
+  'thread.tid',
+  'proc.pid',
+  'proc.name',
+  'proc.cmdline',
+  'proc.exepath',
+  'proc.pname',
+  'user.name',
+  'user.uid',
+  'fd.name',
+  'fd.type',
+];
+/** sysdig 0.29's event table ends before these codes; libscap skips events it does not know. */
+const FIRST_CODE_PAST_SYSDIG_029 = 362;
+
+const isRoot = process.getuid?.() === 0;
+if (!isRoot) console.warn('SKIPPING the sensor capture cross-check: needs root (eBPF capture)');
+
+function which(name: string): string | undefined {
+  try {
+    return execFileSync('sh', ['-c', `command -v ${name}`], { encoding: 'utf8' }).trim() || undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs a command to its end; resolves with its pid. */
+function run(command: string, args: string[]): Promise<number> {
+  return new Promise((done, fail) => {
+    const child = spawn(command, args, { stdio: 'ignore' });
+    child.on('error', fail);
+    child.on('exit', () => done(child.pid ?? -1));
+  });
+}
+
+/** The sensor binary writing a capture; resolves `exited` with its exit code. */
+function startSensor(args: string[]) {
+  const child = spawn(process.execPath, [SENSOR, '--backend', 'ebpf', ...args], {
+    env: { ...process.env, PEREGRINE_LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  child.stderr!.on('data', (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((done, fail) => {
+    child.on('error', fail);
+    child.on('exit', (code) => done(code));
+  });
+  return {
+    child,
+    exited,
+    stderr: () => stderr,
+    /** Resolves once the probes are attached (fails if the sensor exits first). */
+    async attached(): Promise<void> {
+      await vi.waitFor(
+        () => {
+          if (child.exitCode !== null) throw new Error(`sensor exited: ${stderr}`);
+          if (!stderr.includes('capture backend: ebpf')) throw new Error(`not attached yet: ${stderr}`);
+        },
+        { timeout: 120_000, interval: 200 },
+      );
+    },
+  };
+}
+
+/** One line per event, `SEP`-separated, keyed by time, thread, type and direction. */
+function keyOf(line: string): string {
+  const [ts, type, dir, tid] = line.split(SEP);
+  return `${ts} ${tid} ${type}${dir}`;
+}
+
+function sysdigLines(sysdig: string, capture: string, filter: string): string[] {
+  const format = `*%evt.rawtime${FIELDS.map((f) => `${SEP}%${f}`).join('')}`;
+  const out = execFileSync(sysdig, ['-r', capture, '-p', format, filter], {
+    encoding: 'utf8',
+    maxBuffer: 256 * 1024 * 1024,
+  });
+  return out.split('\n').filter((l) => l !== '');
+}
+
+function engineLines(records: Iterable<ScapRecord>, pids: ReadonlySet<number>): string[] {
+  const syscall = builtinSources().find((s) => s.name === 'syscall')!;
+  const parts = compileOutput(`%evt.rawtime${FIELDS.map((f) => `${SEP}%${f}`).join('')}`, syscall);
+  const lines: string[] = [];
+  // Enter events shown, as sysdig shows them.
+  for (const e of scapSyscallEvents(records)) if (pids.has(e.proc.pid)) lines.push(renderOutput(parts, e));
+  return lines;
+}
+
+function peregrineReplay(args: string[]): { code: number; stdout: string } {
+  try {
+    return {
+      code: 0,
+      stdout: execFileSync(process.execPath, [BIN, 'replay', ...args], { encoding: 'utf8' }),
+    };
+  } catch (error) {
+    const e = error as { status: number; stdout: string };
+    return { code: e.status, stdout: e.stdout };
+  }
+}
+
+describe.skipIf(!isRoot)('captures written by peregrine-sensor -w', () => {
+  const sysdig = which('sysdig');
+  const tag = randomBytes(4).toString('hex');
+  const marker = `pgm${tag}`;
+  // The marker's parent is this test's process.
+  const parent = readFileSync('/proc/self/comm', 'utf8').trim();
+  let dir: string;
+  let server: Server;
+  let port: number;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(join(tmpdir(), 'peregrine-sensor-capture-'));
+    copyFileSync('/bin/cat', join(dir, marker));
+    chmodSync(join(dir, marker), 0o755);
+    writeFileSync(join(dir, `secret-${tag}.txt`), 'marker\n');
+    server = createServer((socket) => socket.resume().on('error', () => {}));
+    await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+    port = (server.address() as { port: number }).port;
+  });
+
+  afterAll(async () => {
+    await new Promise((done) => server?.close(done));
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('has what it needs: sysdig installed, the sensor built', () => {
+    expect(sysdig, 'Debian package sysdig (apt-get install sysdig; .ci/run installs it)').toBeDefined();
+    expect(existsSync(SENSOR), `${SENSOR} (npm run build -w packages/sensor)`).toBe(true);
+  });
+
+  it('sysdig and the engine read the same fields; an upstream rule fires on peregrine replay', async () => {
+    const capture = join(dir, 'live.scap');
+    const secret = join(dir, `secret-${tag}.txt`);
+    const sensor = startSensor(['-w', capture]);
+    await sensor.attached();
+    const catPid = await run(join(dir, marker), [secret, '/etc/shadow']);
+    const bashPid = await run('/bin/bash', ['-c', `exec 3<>/dev/tcp/127.0.0.1/${port}; echo ${tag} >&3`]);
+    // A last exec whose arguments appear in the file once everything before it was written.
+    const sentinel = `sentinel-${tag}`;
+    await run('/bin/true', [sentinel]);
+    await vi.waitFor(
+      () => {
+        if (!readFileSync(capture).includes(sentinel)) throw new Error('sentinel not written yet');
+      },
+      { timeout: 60_000, interval: 250 },
+    );
+    sensor.child.kill('SIGINT');
+    expect(await sensor.exited).toBe(0);
+    expect(sensor.stderr()).toMatch(/capture .*live\.scap: \d+ events, \d+ bytes before gzip/);
+
+    // sysdig (libsinsp) reads the file...
+    const theirs = sysdigLines(sysdig!, capture, `proc.pid in (${catPid}, ${bashPid})`);
+    const byKey = new Map(theirs.map((l) => [keyOf(l), l]));
+    const find = (type: string, dir: string, pid: number, match: (fields: string[]) => boolean) =>
+      theirs
+        .map((l) => l.split(SEP))
+        .find((f) => f[1] === type && f[2] === dir && f[4] === String(pid) && match(f));
+    const exec = find('execve', '<', catPid, (f) => f[5] === marker);
+    expect(exec?.slice(4, 10)).toEqual([
+      String(catPid),
+      marker,
+      `${marker} ${secret} /etc/shadow`,
+      join(dir, marker),
+      parent,
+      'root',
+    ]);
+    expect(find('openat', '<', catPid, (f) => f[11] === secret)?.slice(5)).toEqual([
+      marker,
+      `${marker} ${secret} /etc/shadow`,
+      join(dir, marker),
+      parent,
+      'root',
+      '0',
+      secret,
+      'file',
+    ]);
+    expect(find('openat', '<', catPid, (f) => f[11] === '/etc/shadow')).toBeDefined();
+    const connect = find('connect', '<', bashPid, (f) => f[11]!.endsWith(`->127.0.0.1:${port}`));
+    expect(connect?.[11]).toMatch(new RegExp(`^127\\.0\\.0\\.1:\\d+->127\\.0\\.0\\.1:${port}$`));
+    expect(connect?.[12]).toBe('ipv4');
+
+    // ...and the engine reads every event of those processes alike.
+    const ours = engineLines(readScap(readFileSync(capture)), new Set([catPid, bashPid]));
+    const differing: string[] = [];
+    const onlyOurs = new Set<string>();
+    for (const line of ours) {
+      const their = byKey.get(keyOf(line));
+      if (their === undefined) onlyOurs.add(line.split(SEP)[1]!);
+      else if (their !== line) differing.push(`sysdig: ${their}\nours:   ${line}`);
+      byKey.delete(keyOf(line));
+    }
+    expect(differing).toEqual([]);
+    expect([...byKey.values()]).toEqual([]);
+    // What sysdig does not show are events past its table (dup2 of the shell's redirection...).
+    const past = [...onlyOurs].filter(
+      (t) => (scapEventCodes(t, '<').at(-1) ?? 0) < FIRST_CODE_PAST_SYSDIG_029,
+    );
+    expect(past).toEqual([]);
+    expect(theirs.length).toBeGreaterThan(20);
+
+    // An upstream rule fires on the capture, named as Falco names it.
+    const replay = peregrineReplay(['-r', UPSTREAM, capture]);
+    expect(replay.code).toBe(0);
+    const alert = replay.stdout
+      .split('\n')
+      .find(
+        (l) => l.includes('Sensitive file opened for reading by non-trusted program') && l.includes(marker),
+      );
+    expect(alert).toContain('file=/etc/shadow');
+    expect(alert).toContain(`parent=${parent} `);
+    expect(replay.stdout).toMatch(/Read sensitive file untrusted: [1-9]/);
+  }, 240_000);
+
+  it('-w FILE.gz with -M stops on its own and writes a gzip capture both readers read', async () => {
+    const capture = join(dir, 'timed.scap.gz');
+    const sensor = startSensor(['-w', capture, '-M', '3s']);
+    await sensor.attached();
+    await run(join(dir, marker), ['/etc/hostname']);
+    expect(await sensor.exited).toBe(0);
+    expect(sensor.stderr()).toContain('(gzip)');
+    const bytes = gunzipSync(readFileSync(capture));
+    const records = [...readScap(bytes)];
+    expect(records.some((r) => r.kind === 'processes')).toBe(true);
+    expect(records.filter((r) => r.kind === 'event').length).toBeGreaterThan(0);
+    const execs = sysdigLines(sysdig!, capture, `evt.type=execve and proc.name=${marker}`);
+    expect(execs.length).toBeGreaterThan(0);
+  }, 240_000);
+
+  it('--max-size stops the capture at the bound with a complete file', async () => {
+    const capture = join(dir, 'bounded.scap');
+    const max = 2 * 1024 * 1024;
+    const sensor = startSensor(['-w', capture, '--max-size', '2M', '-M', '180s']);
+    await sensor.attached();
+    // Activity until the bound is reached: each cat is some thirty events.
+    const load = spawn('/bin/bash', ['-c', 'while :; do /bin/cat /etc/hostname >/dev/null; done'], {
+      stdio: 'ignore',
+    });
+    try {
+      expect(await sensor.exited).toBe(0);
+    } finally {
+      load.kill('SIGKILL');
+    }
+    expect(sensor.stderr()).toContain('reached --max-size');
+    const bytes = readFileSync(capture);
+    expect(bytes.length).toBeLessThanOrEqual(max);
+    expect(bytes.length).toBeGreaterThan(max - 64 * 1024);
+    // Every block is whole: the reader walks to the end without an error.
+    expect([...readScap(bytes)].filter((r) => r.kind === 'event').length).toBeGreaterThan(100);
+  }, 240_000);
+});
