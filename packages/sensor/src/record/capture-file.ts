@@ -3,7 +3,7 @@ import { createGzip, type Gzip } from 'node:zlib';
 import { PPM_CL, type ScapParamInput, ScapWriter, scapEventCodes } from '@peregrine/engine';
 import type { WireProcessInfo, WireSyscallEvent } from '@peregrine/protocol';
 import type { RawEvent } from '../capture/bpftrace-records.js';
-import { CAP_NAMES } from '../enrich/procfs.js';
+import { CAP_NAMES, readProcess } from '../enrich/procfs.js';
 import { type HostState, scapCgroups, writeHostState } from './host-snapshot.js';
 import { scapCall } from './scap-events.js';
 
@@ -80,6 +80,8 @@ export class CaptureFile {
   #closing: Promise<void> | undefined;
   #error: Error | undefined;
   #failure: string | undefined;
+  /** The parent of each thread this capture introduced (a caller's own `ptid`). */
+  readonly #parents = new Map<number, number>();
 
   private constructor(options: CaptureFileOptions, file: WriteStream) {
     this.path = options.path;
@@ -205,8 +207,11 @@ export class CaptureFile {
     }
     for (let i = unknown.length - 1; i >= 0; i--) {
       const a = unknown[i]!;
+      this.#describeFromProc(a.ppid ?? 0, ts, 0);
       this.#clone(ts, a.pid, a.pid, a.ppid ?? 0, a, 0, []);
     }
+    // A parent the enricher had not resolved yet (a subshell that never exec'd): from /proc.
+    this.#describeFromProc(raw.ppid, ts, 0);
     const isExec = raw.type === 'execve' || raw.type === 'execveat' || raw.type === 'procfs-exec';
     if (!tids.has(raw.pid)) {
       const image = isExec && raw.ret === 0 ? (chain[0] ?? proc) : proc;
@@ -217,6 +222,29 @@ export class CaptureFile {
     }
   }
 
+  /** A live process the capture has not described, and its undescribed ancestors first, from /proc. */
+  #describeFromProc(pid: number, ts: bigint, depth: number): void {
+    if (depth >= 8 || pid <= 0 || this.#state.tids.has(pid)) return;
+    const p = readProcess(pid, this.#procRoot);
+    if (!p) return;
+    this.#describeFromProc(p.ppid, ts, depth + 1);
+    const image: WireProcessInfo = {
+      pid,
+      name: p.name,
+      exe: p.argv[0] ?? p.name,
+      args: p.argv.slice(1),
+      uid: p.uid,
+      gid: p.gid,
+      ...(p.cwd !== undefined ? { cwd: p.cwd } : {}),
+    };
+    this.#clone(ts, pid, pid, p.ppid, image, 0, scapCgroups(p.cgroup));
+  }
+
+  /**
+   * A state-only clone that creates `tid`. From the caller's side (`res` = the new tid, the
+   * parameters describe the caller, whose entry libsinsp copies) when the caller is known: the
+   * form every libsinsp version reads alike. Otherwise from the child's side (`res` = 0).
+   */
   #clone(
     ts: bigint,
     tid: number,
@@ -226,13 +254,16 @@ export class CaptureFile {
     flags: number,
     cgroups: readonly string[],
   ): void {
+    // A new process is created by its parent; a new thread by its process's main thread.
+    const caller = flags & PPM_CL.CLONE_THREAD ? pid : ptid;
+    const parentView = caller > 0 && caller !== tid && this.#state.tids.has(caller);
     const params: Record<string, ScapParamInput> = {
-      res: 0,
+      res: parentView ? tid : 0,
       exe: image.exe ?? image.name,
       args: image.args ?? [],
-      tid,
-      pid,
-      ptid,
+      tid: parentView ? caller : tid,
+      pid: parentView ? (flags & PPM_CL.CLONE_THREAD ? pid : caller) : pid,
+      ptid: parentView ? (this.#parents.get(caller) ?? 0) : ptid,
       cwd: image.cwd ?? '',
       fdlimit: 1024,
       pgft_maj: 0n,
@@ -245,12 +276,13 @@ export class CaptureFile {
       flags,
       uid: (image.uid ?? 0) >>> 0,
       gid: (image.gid ?? 0) >>> 0,
-      vtid: tid,
-      vpid: pid,
+      vtid: parentView ? caller : tid,
+      vpid: parentView ? caller : pid,
       pidns_init_start_ts: 0n,
     };
-    this.#writer.event({ ts, tid, type: CLONE, params, dumpFlags: STATE_ONLY });
+    this.#writer.event({ ts, tid: parentView ? caller : tid, type: CLONE, params, dumpFlags: STATE_ONLY });
     this.#state.tids.add(tid);
+    this.#parents.set(tid, ptid);
   }
 
   /** A socket the capture has not seen created (before the capture, or its socket() untraced). */
