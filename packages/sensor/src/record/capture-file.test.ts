@@ -108,11 +108,12 @@ describe('CaptureFile', () => {
     const path = join(dir, 'bounded.scap');
     const probe = await CaptureFile.open({ path: join(dir, 'probe.scap') });
     await probe.close();
-    const max = probe.bytes + 4096;
+    // Room for the host's state to have grown since the probe, and for some events.
+    const max = probe.bytes + 96 * 1024;
     let limits = 0;
     const file = await CaptureFile.open({ path, maxBytes: max, onLimit: () => limits++ });
     const enricher = new Enricher();
-    for (let i = 0; i < 200; i++) {
+    for (let i = 0; i < 3000; i++) {
       const r = raw(process.pid, 'openat', 3, { dirfd: -100, flags: 0, mode: 0 }, { name: `/tmp/f${i}` });
       r.tid = process.pid;
       file.record(r, enricher.enrich(r));
@@ -135,6 +136,12 @@ describe('CaptureFile', () => {
     const events = shown(readScap(gunzipSync(readFileSync(path))));
     expect(events).toHaveLength(1);
     expect(events[0]!.res).toBe(-2);
+  });
+
+  it('refuses a bound smaller than the host state', async () => {
+    await expect(CaptureFile.open({ path: join(dir, 'tiny.scap'), maxBytes: 1000 })).rejects.toThrow(
+      /--max-size 1000 is less than the host's state/,
+    );
   });
 
   it('refuses a path it cannot write with a clear error', async () => {

@@ -1,4 +1,4 @@
-import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, readFileSync, rmSync, type WriteStream } from 'node:fs';
 import { createGzip, type Gzip } from 'node:zlib';
 import { PPM_CL, type ScapParamInput, ScapWriter, scapEventCodes } from '@peregrine/engine';
 import type { WireProcessInfo, WireSyscallEvent } from '@peregrine/protocol';
@@ -100,7 +100,16 @@ export class CaptureFile {
       this.#gzip.pipe(file);
     }
     this.#state = writeHostState(this.#writer, this.#procRoot);
-    this.#flush(true);
+    const state = this.#writer.take();
+    const stateBytes = state.reduce((n, c) => n + c.length, 0);
+    if (this.#maxBytes > 0 && stateBytes > this.#maxBytes) {
+      throw new Error(
+        `--max-size ${this.#maxBytes} is less than the host's state at the start of the capture (${stateBytes} bytes)`,
+      );
+    }
+    this.#bytes = stateBytes;
+    const out = this.#gzip ?? this.#file;
+    for (const c of state) out.write(c);
   }
 
   /** Creates the file (an error if it cannot be) and writes the host's state. */
@@ -112,7 +121,14 @@ export class CaptureFile {
         reject(new Error(`cannot write the capture to ${options.path}: ${error.message}`)),
       );
     });
-    return new CaptureFile(options, file);
+    try {
+      return new CaptureFile(options, file);
+    } catch (error) {
+      // Nothing of a capture was written: leave no empty file behind.
+      file.destroy();
+      rmSync(options.path, { force: true });
+      throw error;
+    }
   }
 
   /** Capture bytes written so far (before gzip). */
@@ -172,7 +188,7 @@ export class CaptureFile {
       this.#state.tids.delete(raw.tid);
       if (raw.tid === raw.pid) this.#state.fds.delete(raw.pid);
     }
-    if (this.#flush(false)) this.#events++;
+    if (this.#flush()) this.#events++;
   }
 
   #pending(): number {
@@ -207,6 +223,8 @@ export class CaptureFile {
     }
     for (let i = unknown.length - 1; i >= 0; i--) {
       const a = unknown[i]!;
+      // /proc has all of a live process (its cwd too); the enricher's ancestor outlives it.
+      if (this.#describeFromProc(a.pid, ts, 0)) continue;
       this.#describeFromProc(a.ppid ?? 0, ts, 0);
       this.#clone(ts, a.pid, a.pid, a.ppid ?? 0, a, 0, []);
     }
@@ -223,10 +241,10 @@ export class CaptureFile {
   }
 
   /** A live process the capture has not described, and its undescribed ancestors first, from /proc. */
-  #describeFromProc(pid: number, ts: bigint, depth: number): void {
-    if (depth >= 8 || pid <= 0 || this.#state.tids.has(pid)) return;
+  #describeFromProc(pid: number, ts: bigint, depth: number): boolean {
+    if (depth >= 8 || pid <= 0 || this.#state.tids.has(pid)) return false;
     const p = readProcess(pid, this.#procRoot);
-    if (!p) return;
+    if (!p) return false;
     this.#describeFromProc(p.ppid, ts, depth + 1);
     const image: WireProcessInfo = {
       pid,
@@ -238,6 +256,7 @@ export class CaptureFile {
       ...(p.cwd !== undefined ? { cwd: p.cwd } : {}),
     };
     this.#clone(ts, pid, pid, p.ppid, image, 0, scapCgroups(p.cgroup));
+    return true;
   }
 
   /**
@@ -297,11 +316,11 @@ export class CaptureFile {
   }
 
   /** Writes what the writer holds; false when the size bound left it out. */
-  #flush(force: boolean): boolean {
+  #flush(): boolean {
     const chunks = this.#writer.take();
     let n = 0;
     for (const c of chunks) n += c.length;
-    if (!force && this.#maxBytes > 0 && this.#bytes + n > this.#maxBytes) {
+    if (this.#maxBytes > 0 && this.#bytes + n > this.#maxBytes) {
       // The whole call is left out rather than cut between its enter and exit.
       this.#dropped++;
       if (!this.#full) {
