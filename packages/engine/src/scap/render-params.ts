@@ -7,6 +7,7 @@
 import { errnoName } from '../sources/syscall/errno.js';
 import {
   AT_FLAGS,
+  CAPABILITY_NAMES,
   CLONE_FLAGS as CLONE,
   type FlagTable,
   MEMFD_FLAGS,
@@ -107,20 +108,11 @@ export function renderBytes(bytes: Uint8Array): string {
   return s;
 }
 
-/** Linux capability names by bit (libsinsp renders cap masks as space-separated names). */
-const CAPS = (
-  'CAP_CHOWN CAP_DAC_OVERRIDE CAP_DAC_READ_SEARCH CAP_FOWNER CAP_FSETID CAP_KILL CAP_SETGID CAP_SETUID ' +
-  'CAP_SETPCAP CAP_LINUX_IMMUTABLE CAP_NET_BIND_SERVICE CAP_NET_BROADCAST CAP_NET_ADMIN CAP_NET_RAW ' +
-  'CAP_IPC_LOCK CAP_IPC_OWNER CAP_SYS_MODULE CAP_SYS_RAWIO CAP_SYS_CHROOT CAP_SYS_PTRACE CAP_SYS_PACCT ' +
-  'CAP_SYS_ADMIN CAP_SYS_BOOT CAP_SYS_NICE CAP_SYS_RESOURCE CAP_SYS_TIME CAP_SYS_TTY_CONFIG CAP_MKNOD ' +
-  'CAP_LEASE CAP_AUDIT_WRITE CAP_AUDIT_CONTROL CAP_SETFCAP CAP_MAC_OVERRIDE CAP_MAC_ADMIN CAP_SYSLOG ' +
-  'CAP_WAKE_ALARM CAP_BLOCK_SUSPEND CAP_AUDIT_READ CAP_PERFMON CAP_BPF CAP_CHECKPOINT_RESTORE'
-).split(' ');
-
 /** A capability mask as names (`CAP_CHOWN CAP_SYS_ADMIN`); undefined for an empty mask. */
 export function renderCaps(mask: bigint): string | undefined {
   const names: string[] = [];
-  for (let i = 0; i < CAPS.length; i++) if ((mask >> BigInt(i)) & 1n) names.push(CAPS[i]!);
+  for (let i = 0; i < CAPABILITY_NAMES.length; i++)
+    if ((mask >> BigInt(i)) & 1n) names.push(CAPABILITY_NAMES[i]!);
   return names.length > 0 ? names.join(' ') : undefined;
 }
 
