@@ -82,3 +82,7 @@ export { CollectorApiError, CollectorClient } from './ship/collector-client.js';
 
 /** Standalone mode: local evaluation with @peregrine/engine. */
 export { LocalRulesSink, ruleEventTypes, runStandalone, startStandalone } from './standalone.js';
+
+/** `.scap` capture files of what the sensor captures (`-w`), readable by sysdig, Falco and the engine. */
+export { CaptureFile, type CaptureFileOptions } from './record/capture-file.js';
+export { runCapture } from './record/run-capture.js';
