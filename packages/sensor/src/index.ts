@@ -6,6 +6,7 @@
 
 /** The sensor composition, its pre-filter, the backend selection and the version. */
 export {
+  type EventRecorder,
   type EventSink,
   EventTypeFilter,
   SENSOR_VERSION,
