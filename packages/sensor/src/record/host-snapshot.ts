@@ -237,7 +237,8 @@ export function threadEntry(p: ProcSnapshot, tid: number, comm: string): ScapThr
     cwd: p.cwd ?? '',
     uid: p.uid,
     gid: p.gid,
-    env: p.env ?? [],
+    // Threads share their process's environment; libsinsp reads it from the main thread.
+    env: tid === p.pid ? (p.env ?? []) : [],
     vtid: tid === p.pid ? (p.vpid ?? tid) : tid,
     vpid: p.vpid ?? p.pid,
     cgroups: scapCgroups(p.cgroup),
