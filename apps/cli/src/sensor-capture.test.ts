@@ -144,6 +144,8 @@ function engineLines(
 const WIDE = [
   ...FIELDS,
   'proc.aname[2]',
+  'proc.ppid',
+  'proc.apid[2]',
   'proc.cwd',
   'proc.sid',
   'proc.vpgid',
@@ -190,15 +192,37 @@ function explain(field: string, theirs: string[], row: string[]): string | undef
     if (at('thread.tid') !== at('proc.pid')) return "a thread's parent";
     if (o === '<NA>') return 'an exited parent';
   }
-  if (field === 'proc.exepath' && s !== '' && resolvesTo(s, o)) return 'trusted_exepath';
+  if (field === 'proc.exepath' && s !== '' && (resolvesTo(s, o) || isScript(s))) return 'trusted_exepath';
+  if ((type === 'accept' || type === 'accept4') && at('evt.res') !== 'SUCCESS' && field.startsWith('fd.'))
+    return 'a failed accept';
   if (type === 'connect' && (field === 'fd.name' || field === 'evt.arg.fd') && (o === '' || o === '<u>'))
     return 'a failed unix connect';
-  if (field === 'proc.cwd' && s === '/' && o === '') return 'an ancestor without cwd';
+  // sysdig copies a clone's cwd from its caller (init for an orphan) or shows none as `/`.
+  if (field === 'proc.cwd' && s === '/') return "a cwd sysdig takes from a clone's caller";
+  if ((type === 'fchmod' || type === 'fchown') && field.startsWith('fd.') && s === '<NA>')
+    return 'the fd of fchmod/fchown sysdig does not look up';
+  if (/^(send|recv)(to|from|msg)$/.test(type) && (field.startsWith('fd.') || field === 'evt.arg.fd'))
+    return "a datagram socket's tuple";
+  if (/[^\x00-\x7f]/.test(o) && strip(o) === strip(s)) return 'non-ASCII text sysdig prints as dots';
   if (field === 'evt.arg.name' && o === `<UNKNOWN>/${s}`) return 'a path relative to an unknown dirfd';
   // The other tests run shells in container-named cgroups of the v2 hierarchy beside v1 ones.
   if (field === 'container.id' && s === 'host' && /^[0-9a-f]{12}$/.test(o))
     return 'a container cgroup sysdig does not read';
   return undefined;
+}
+
+/** Text without dots and non-ASCII characters (sysdig prints those as `.` or drops them). */
+function strip(text: string): string {
+  return text.replace(/[^\x20-\x7e]|\./g, '');
+}
+
+/** A `#!` script: the kernel's exe (trusted_exepath) is then its interpreter. */
+function isScript(path: string): boolean {
+  try {
+    return readFileSync(path).subarray(0, 2).toString() === '#!';
+  } catch {
+    return false;
+  }
 }
 
 function resolvesTo(path: string, real: string): boolean {
@@ -258,6 +282,13 @@ describe.skipIf(!isRoot)('captures written by peregrine-sensor -w', () => {
     await sensor.attached();
     const catPid = await run(join(dir, marker), [secret, '/etc/shadow']);
     const bashPid = await run('/bin/bash', ['-c', `exec 3<>/dev/tcp/127.0.0.1/${port}; echo ${tag} >&3`]);
+    // A shell doing file, directory and link work, a fork and execs.
+    const shell = await run('/bin/bash', [
+      '-c',
+      `cd ${dir} && touch a && mv a b && chmod 4755 b && ln -s b c && ln b d && rm -f b c d && ` +
+        'mkdir e && rmdir e && (cat /etc/hostname >/dev/null; true) & ' +
+        "sh -c 'cat /etc/hostname >/dev/null'; getent hosts localhost >/dev/null; wait",
+    ]);
     // A last exec whose arguments appear in the file once everything before it was written.
     const sentinel = `sentinel-${tag}`;
     await run('/bin/true', [sentinel]);
@@ -273,7 +304,6 @@ describe.skipIf(!isRoot)('captures written by peregrine-sensor -w', () => {
 
     // sysdig (libsinsp) reads the file...
     const theirs = sysdigLines(sysdig!, capture, `proc.pid in (${catPid}, ${bashPid})`);
-    const byKey = new Map(theirs.map((l) => [keyOf(l), l]));
     const find = (type: string, dir: string, pid: number, match: (fields: string[]) => boolean) =>
       theirs
         .map((l) => l.split(SEP))
@@ -302,38 +332,37 @@ describe.skipIf(!isRoot)('captures written by peregrine-sensor -w', () => {
     expect(connect?.[11]).toMatch(new RegExp(`^127\\.0\\.0\\.1:\\d+->127\\.0\\.0\\.1:${port}$`));
     expect(connect?.[12]).toBe('ipv4');
 
-    // ...and the engine reads every event of those processes alike.
-    const ours = engineLines(readScap(readFileSync(capture)), new Set([catPid, bashPid]));
-    const differing: string[] = [];
-    const onlyOurs = new Set<string>();
-    for (const line of ours) {
-      const their = byKey.get(keyOf(line));
-      if (their === undefined) onlyOurs.add(line.split(SEP)[1]!);
-      else if (their !== line) differing.push(`sysdig: ${their}\nours:   ${line}`);
-      byKey.delete(keyOf(line));
-    }
-    expect(differing).toEqual([]);
-    expect([...byKey.values()]).toEqual([]);
-    // What sysdig does not show are events past its table (dup2 of the shell's redirection...).
-    const past = [...onlyOurs].filter(
-      (t) => (scapEventCodes(t, '<').at(-1) ?? 0) < FIRST_CODE_PAST_SYSDIG_029,
+    // ...and the engine reads every event of those two processes and of a session of file,
+    // directory, link, fork and exec work alike, on more fields: each value agrees, or differs
+    // for one of the reasons docs/SCAP.md gives. (docs/SCAP.md also compares whole captures of
+    // the host; here only what this test runs, so other work on the host cannot fail it.)
+    const wide = sysdigLines(
+      sysdig!,
+      capture,
+      `proc.pid in (${catPid}, ${bashPid}, ${shell}) or proc.apid[1]=${shell} or proc.apid[2]=${shell}`,
+      WIDE,
     );
-    expect(past).toEqual([]);
-    expect(theirs.length).toBeGreaterThan(20);
-
-    // Every event of the whole capture (whatever else ran on the host meanwhile), more fields:
-    // each value agrees, or differs for one of the reasons docs/SCAP.md gives.
-    const whole = new Map(
-      sysdigLines(sysdig!, capture, '', WIDE).map((l) => [keyOf(l), l.split(SEP)] as const),
-    );
+    const theirsWide = new Map(wide.map((l) => [keyOf(l), l.split(SEP)] as const));
     const unexplained: string[] = [];
     const reasons = new Map<string, number>();
     let agreed = 0;
+    let compared = 0;
+    const onlyOurs = new Set<string>();
+    const ppidAt = WIDE.indexOf('proc.ppid') + 1;
+    const gppidAt = WIDE.indexOf('proc.apid[2]') + 1;
+    const pids = new Set([catPid, bashPid, shell]);
     for (const line of engineLines(readScap(readFileSync(capture)), undefined, WIDE)) {
       const row = line.split(SEP);
-      const their = whole.get(keyOf(line));
-      if (!their) continue;
-      whole.delete(keyOf(line));
+      const ours =
+        pids.has(Number(row[4])) || row[ppidAt] === String(shell) || row[gppidAt] === String(shell);
+      if (!ours) continue;
+      const their = theirsWide.get(keyOf(line));
+      if (!their) {
+        onlyOurs.add(row[1]!);
+        continue;
+      }
+      theirsWide.delete(keyOf(line));
+      compared++;
       WIDE.forEach((field, i) => {
         if (their[i + 1] === row[i + 1]) {
           agreed++;
@@ -343,16 +372,21 @@ describe.skipIf(!isRoot)('captures written by peregrine-sensor -w', () => {
         if (why) reasons.set(why, (reasons.get(why) ?? 0) + 1);
         else
           unexplained.push(
-            `${field} of ${row.slice(0, 5).join(' ')}: sysdig ${their[i + 1]}, ours ${row[i + 1]}`,
+            `${field} of ${row.slice(0, 6).join(' ')}: sysdig ${their[i + 1]}, ours ${row[i + 1]}`,
           );
       });
     }
     expect(unexplained.slice(0, 20)).toEqual([]);
-    // Every event sysdig shows, the engine shows.
-    expect([...whole.keys()].slice(0, 10)).toEqual([]);
-    expect(agreed).toBeGreaterThan(1000);
+    // Every event sysdig shows, the engine shows; those only the engine shows are past
+    // sysdig 0.29's event table (dup2 of the shells' redirections...).
+    expect([...theirsWide.keys()].slice(0, 10)).toEqual([]);
+    const past = [...onlyOurs].filter(
+      (t) => (scapEventCodes(t, '<').at(-1) ?? 0) < FIRST_CODE_PAST_SYSDIG_029,
+    );
+    expect(past).toEqual([]);
+    expect(compared).toBeGreaterThan(150);
     console.info(
-      `whole capture: ${agreed} values agree; explained differences: ${JSON.stringify([...reasons])}`,
+      `compared ${compared} events, ${agreed} values agree; explained: ${JSON.stringify([...reasons])}`,
     );
 
     // An upstream rule fires on the capture, named as Falco names it.

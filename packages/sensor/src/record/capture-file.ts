@@ -3,7 +3,7 @@ import { createGzip, type Gzip } from 'node:zlib';
 import { PPM_CL, type ScapParamInput, ScapWriter, scapEventCodes } from '@peregrine/engine';
 import type { WireProcessInfo, WireSyscallEvent } from '@peregrine/protocol';
 import type { RawEvent } from '../capture/bpftrace-records.js';
-import { CAP_NAMES, readProcess } from '../enrich/procfs.js';
+import { CAP_NAMES, parseStat, readProcess } from '../enrich/procfs.js';
 import { type HostState, scapCgroups, writeHostState } from './host-snapshot.js';
 import { scapCall } from './scap-events.js';
 
@@ -80,8 +80,8 @@ export class CaptureFile {
   #closing: Promise<void> | undefined;
   #error: Error | undefined;
   #failure: string | undefined;
-  /** The parent of each thread this capture introduced (a caller's own `ptid`). */
-  readonly #parents = new Map<number, number>();
+  /** Threads whose exit this capture recorded (recent ones). */
+  readonly #exited = new Set<number>();
 
   private constructor(options: CaptureFileOptions, file: WriteStream) {
     this.path = options.path;
@@ -186,6 +186,9 @@ export class CaptureFile {
     if (FD_CREATORS.has(raw.type) && raw.ret >= 0) fds.add(raw.ret);
     if (raw.type === 'procexit') {
       this.#state.tids.delete(raw.tid);
+      this.#exited.add(raw.tid);
+      // Bounded: the oldest exits are forgotten first (a Set keeps insertion order).
+      if (this.#exited.size > 4096) this.#exited.delete(this.#exited.values().next().value!);
       if (raw.tid === raw.pid) this.#state.fds.delete(raw.pid);
     }
     if (this.#flush()) this.#events++;
@@ -218,7 +221,8 @@ export class CaptureFile {
     const chain = (proc.ancestors ?? []) as WireProcessInfo[];
     const unknown: WireProcessInfo[] = [];
     for (const a of chain) {
-      if (tids.has(a.pid) || a.pid <= 0) break;
+      // An ancestor seen exiting is not brought back: its children are re-parented.
+      if (tids.has(a.pid) || a.pid <= 0 || this.#exited.has(a.pid)) break;
       unknown.push(a);
     }
     for (let i = unknown.length - 1; i >= 0; i--) {
@@ -233,16 +237,39 @@ export class CaptureFile {
     const isExec = raw.type === 'execve' || raw.type === 'execveat' || raw.type === 'procfs-exec';
     if (!tids.has(raw.pid)) {
       const image = isExec && raw.ret === 0 ? (chain[0] ?? proc) : proc;
-      this.#clone(ts, raw.pid, raw.pid, raw.ppid, { ...image, uid: raw.euid, gid: raw.egid }, 0, cgroups);
+      this.#clone(
+        ts,
+        raw.pid,
+        raw.pid,
+        this.#parentOf(raw),
+        { ...image, uid: raw.euid, gid: raw.egid },
+        0,
+        cgroups,
+      );
     }
     if (raw.tid !== raw.pid && !tids.has(raw.tid)) {
       this.#clone(ts, raw.tid, raw.pid, raw.ppid, { ...proc, name: raw.comm }, THREAD_FLAGS, cgroups);
     }
   }
 
+  /**
+   * The parent to give a new process: the one the kernel reported, or, when that one already
+   * exited (the kernel reports its exit before it re-parents its children), the process the child
+   * has been re-parented to (init when /proc does not tell yet), as a reader keeping no exited
+   * threads (sysdig 0.29 drops a parent without known children) would otherwise find none.
+   */
+  #parentOf(raw: RawEvent): number {
+    if (this.#state.tids.has(raw.ppid)) return raw.ppid;
+    const stat = readText(`${this.#procRoot}/${raw.pid}/stat`);
+    const now = stat ? parseStat(stat)?.ppid : undefined;
+    if (now !== undefined && now > 0 && this.#state.tids.has(now)) return now;
+    // Not re-parented yet (or gone): init, where orphans go without a subreaper.
+    return this.#exited.has(raw.ppid) && this.#state.tids.has(1) ? 1 : raw.ppid;
+  }
+
   /** A live process the capture has not described, and its undescribed ancestors first, from /proc. */
   #describeFromProc(pid: number, ts: bigint, depth: number): boolean {
-    if (depth >= 8 || pid <= 0 || this.#state.tids.has(pid)) return false;
+    if (depth >= 8 || pid <= 0 || this.#state.tids.has(pid) || this.#exited.has(pid)) return false;
     const p = readProcess(pid, this.#procRoot);
     if (!p) return false;
     this.#describeFromProc(p.ppid, ts, depth + 1);
@@ -282,7 +309,7 @@ export class CaptureFile {
       args: image.args ?? [],
       tid: parentView ? caller : tid,
       pid: parentView ? (flags & PPM_CL.CLONE_THREAD ? pid : caller) : pid,
-      ptid: parentView ? (this.#parents.get(caller) ?? 0) : ptid,
+      ptid: parentView ? (this.#state.parents.get(caller) ?? 0) : ptid,
       cwd: image.cwd ?? '',
       fdlimit: 1024,
       pgft_maj: 0n,
@@ -301,7 +328,7 @@ export class CaptureFile {
     };
     this.#writer.event({ ts, tid: parentView ? caller : tid, type: CLONE, params, dumpFlags: STATE_ONLY });
     this.#state.tids.add(tid);
-    this.#parents.set(tid, ptid);
+    this.#state.parents.set(tid, ptid);
   }
 
   /** A socket the capture has not seen created (before the capture, or its socket() untraced). */

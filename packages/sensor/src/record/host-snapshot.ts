@@ -258,6 +258,8 @@ export function threadEntry(p: ProcSnapshot, tid: number, comm: string): ScapThr
 /** What a capture starts with: the threads (and their tids) and fds of every live process. */
 export interface HostState {
   tids: Set<number>;
+  /** Parent (`ptid`) of each thread. */
+  parents: Map<number, number>;
   /** Fd numbers known per process. */
   fds: Map<number, Set<number>>;
 }
@@ -283,7 +285,7 @@ export function writeHostState(w: ScapWriter, procRoot = '/proc'): HostState {
   let unix: Map<string, string> | undefined;
   const threads: ScapThreadInput[] = [];
   const fdTables: Array<[number, FdEntry[]]> = [];
-  const state: HostState = { tids: new Set(), fds: new Map() };
+  const state: HostState = { tids: new Set(), parents: new Map(), fds: new Map() };
   for (const pid of listPids(procRoot)) {
     const p = readProcess(pid, procRoot);
     if (!p) continue;
@@ -297,6 +299,7 @@ export function writeHostState(w: ScapWriter, procRoot = '/proc'): HostState {
       const comm = tid === pid ? p.name : (read(`${procRoot}/${pid}/task/${tid}/comm`)?.trim() ?? p.name);
       threads.push(threadEntry(p, tid, comm));
       state.tids.add(tid);
+      state.parents.set(tid, p.ppid);
     }
     const fds = readFds(
       pid,
