@@ -148,3 +148,8 @@ export { type JsonValue, renderJson, renderText, toJson } from './output/render.
 // ---- Captures ----
 /** Falco/sysdig `.scap` captures: streaming reader, libsinsp-like thread/fd/user state, writer. */
 export * from './scap/index.js';
+
+/** Linux syscall flag tables (`O_*`, `CLONE_*`, ptrace, signals, ...) with their libs PPM_* values. */
+export * from './sources/syscall/linux-flags.js';
+/** Linux errno names (`ENOENT`). */
+export { errnoName } from './sources/syscall/errno.js';

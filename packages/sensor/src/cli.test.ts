@@ -1,8 +1,9 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { readScap, scapSyscallEvents } from '@peregrine/engine';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { CollectorPeer } from '../test/collector-peer.js';
 
@@ -10,8 +11,8 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'dist', 'cli.js');
 
 /** The built binary, running; `stop()` sends SIGTERM and resolves with its exit code and stderr. */
-function startCli(env: Record<string, string>) {
-  const child = spawn(process.execPath, [cli], {
+function startCli(env: Record<string, string>, args: string[] = []) {
+  const child = spawn(process.execPath, [cli, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -101,6 +102,49 @@ describe('peregrine-sensor binary', () => {
     );
     expect(peer.events.some((e) => e.type === 'execve' && e.proc.name === 'sleep')).toBe(true);
     expect(peer.heartbeats.at(-1)).toMatchObject({ sensorId: 'cli-test', backend: 'procfs' });
+  }, 60_000);
+
+  it('ships and writes the same events to a -w capture, closed whole on SIGTERM', async () => {
+    const capture = join(dir, 'shipped.scap');
+    const running = startCli(
+      {
+        PEREGRINE_COLLECTOR_URL: peer.url,
+        PEREGRINE_SENSOR_KEY: peer.key,
+        PEREGRINE_SENSOR_ID: 'cli-test-w',
+        PEREGRINE_BACKEND: 'procfs',
+        PEREGRINE_PROCFS_INTERVAL_MS: '100',
+        PEREGRINE_SPOOL_DIR: join(dir, 'spool-w'),
+        PEREGRINE_FLUSH_INTERVAL_MS: '100',
+      },
+      ['-w', capture],
+    );
+    await vi.waitFor(() => expect(running.stderr()).toContain('shipping to'), {
+      timeout: 10_000,
+      interval: 50,
+    });
+    const pids = await Promise.all(
+      Array.from(
+        { length: 3 },
+        () =>
+          new Promise<number>((resolve) => {
+            const child = spawn('/bin/sleep', ['1']);
+            child.on('exit', () => resolve(child.pid!));
+          }),
+      ),
+    );
+    await vi.waitFor(
+      () => {
+        const shipped = new Set(peer.events.filter((e) => e.type === 'execve').map((e) => e.proc.pid));
+        expect(pids.filter((p) => shipped.has(p))).toEqual(pids);
+      },
+      { timeout: 15_000, interval: 100 },
+    );
+    const { code, stderr } = await running.stop();
+    expect(code).toBe(0);
+    expect(stderr).toMatch(/capture .*shipped\.scap: \d+ events/);
+    const written = [...scapSyscallEvents(readScap(readFileSync(capture)), { enterEvents: false })];
+    const execs = written.filter((e) => e.type === 'execve' && pids.includes(e.proc.pid));
+    expect(execs.map((e) => e.proc.name)).toEqual(['sleep', 'sleep', 'sleep']);
   }, 60_000);
 
   it('exits 2 with a message when the collector settings are missing', () => {

@@ -3,6 +3,7 @@ import { availableSyscalls } from './capture/bpftrace-backend.js';
 import { generateBpftraceProgram } from './capture/bpftrace-program.js';
 import { ConfigError, loadConfig, type SensorConfig, USAGE } from './env.js';
 import { createLogger, type Logger } from './logger.js';
+import { closeCaptureFile, openCaptureFile, runCapture } from './record/run-capture.js';
 import { Sensor, SENSOR_VERSION } from './sensor.js';
 import { SensorStats } from './sensor-stats.js';
 import { BatchShipper } from './ship/batch-shipper.js';
@@ -27,18 +28,31 @@ async function runShipping(config: SensorConfig, log: Logger): Promise<number> {
     flushIntervalMs: config.flushIntervalMs,
     onError: (message) => log.warn(message),
   });
-  const sensor = new Sensor({ config, log, sink: shipper, client: new CollectorClient(endpoint), stats });
+  let stopOnFull: () => void = () => {};
+  const capture = await openCaptureFile(config, log, () => stopOnFull());
+  const sensor = new Sensor({
+    config,
+    log,
+    sink: shipper,
+    client: new CollectorClient(endpoint),
+    stats,
+    ...(capture ? { recorder: capture } : {}),
+  });
   let resolveExit: (code: number) => void = () => {};
   const exit = new Promise<number>((resolve) => {
     resolveExit = resolve;
   });
+  let stopping = false;
   const stop = async (code: number, why: string) => {
+    if (stopping) return;
+    stopping = true;
     log.info(`${why}: stopping (flush deadline ${config.shutdownDeadlineMs} ms)`);
     // Stop waiting between retries once the deadline is near; the spool keeps what is left.
     const abort = setTimeout(() => transport.abort(), Math.max(0, config.shutdownDeadlineMs - 500));
     abort.unref();
     await sensor.stop();
     sensor.syncCaptureDrops();
+    if (capture) await closeCaptureFile(capture, log).catch((error: Error) => log.error(error.message));
     log.info(
       `stopped: captured ${stats.captured}, shipped ${stats.shipped}, filtered ${stats.filtered}, drops ${JSON.stringify(stats.drops)}, spooled batches ${spool.count}`,
     );
@@ -46,7 +60,14 @@ async function runShipping(config: SensorConfig, log: Logger): Promise<number> {
   };
   process.once('SIGTERM', () => void stop(0, 'SIGTERM'));
   process.once('SIGINT', () => void stop(0, 'SIGINT'));
+  stopOnFull = () => void stop(0, 'capture size bound');
   await sensor.start((error) => void stop(1, `capture died: ${error.message}`));
+  if (config.durationSeconds > 0) {
+    setTimeout(
+      () => void stop(0, `${config.durationSeconds} s elapsed`),
+      config.durationSeconds * 1000,
+    ).unref();
+  }
   log.info(`peregrine-sensor ${SENSOR_VERSION} shipping to ${config.collectorUrl} as ${config.sensorId}`);
   return exit;
 }
@@ -72,7 +93,9 @@ async function main(): Promise<number> {
   }
   const log = createLogger(config.logLevel);
   try {
-    return config.mode === 'standalone' ? await runStandalone(config, log) : await runShipping(config, log);
+    if (config.mode === 'standalone') return await runStandalone(config, log);
+    if (config.mode === 'capture') return await runCapture(config, log);
+    return await runShipping(config, log);
   } catch (error) {
     log.error((error as Error).message);
     return 1;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './env.js';
+import { ConfigError, loadConfig, parseDuration, parseSize } from './env.js';
 
 const shipEnv = { PEREGRINE_COLLECTOR_URL: 'http://127.0.0.1:4000', PEREGRINE_SENSOR_KEY: 'k' };
 
@@ -34,5 +34,36 @@ describe('loadConfig', () => {
     expect(() => loadConfig(['--backend', 'kmod'], shipEnv)).toThrow(ConfigError);
     expect(() => loadConfig(['--nope'], shipEnv)).toThrow(ConfigError);
     expect(loadConfig(['-h'], {})).toBe('help');
+  });
+
+  it('writes a capture with -w: capture-only without a collector, beside shipping or rules otherwise', () => {
+    expect(loadConfig(['-w', '/tmp/x.scap.gz', '-M', '60s', '--max-size', '64M'], {})).toMatchObject({
+      mode: 'capture',
+      writeFile: '/tmp/x.scap.gz',
+      durationSeconds: 60,
+      maxCaptureBytes: 64 * 1024 * 1024,
+    });
+    expect(loadConfig(['-w', 'x.scap'], shipEnv)).toMatchObject({ mode: 'ship', writeFile: 'x.scap' });
+    expect(loadConfig(['-w', 'x.scap', '-r', 'a.yaml'], {})).toMatchObject({ mode: 'standalone' });
+    expect(() => loadConfig(['--max-size', '1M'], {})).toThrow(/give -w FILE/);
+    expect(() => loadConfig(['-w', 'x.scap', '--max-size', 'lots'], {})).toThrow(/--max-size needs a size/);
+    expect(() => loadConfig(['-w', 'x.scap', '-M', 'soon'], {})).toThrow(/-M\/--duration needs a time/);
+    expect(() => loadConfig(['-w', ' '], {})).toThrow(/-w needs a file name/);
+  });
+
+  it('reads durations and sizes as people write them', () => {
+    expect([parseDuration('45'), parseDuration('60s'), parseDuration('1.5m'), parseDuration('2h')]).toEqual([
+      45, 60, 90, 7200,
+    ]);
+    expect(parseDuration('-1')).toBeUndefined();
+    expect([
+      parseSize('1048576'),
+      parseSize('500K'),
+      parseSize('64M'),
+      parseSize('1GiB'),
+      parseSize('2mb'),
+    ]).toEqual([1048576, 500 * 1024, 64 * 1024 ** 2, 1024 ** 3, 2 * 1024 ** 2]);
+    expect(parseSize('0')).toBeUndefined();
+    expect(parseSize('1T')).toBeUndefined();
   });
 });

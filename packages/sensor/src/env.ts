@@ -37,7 +37,8 @@ const EnvSchema = z.object({
 
 /** Validated sensor configuration. */
 export interface SensorConfig {
-  mode: 'ship' | 'standalone';
+  /** ship to a collector; standalone: evaluate rules locally (-r); capture: only write a capture file (-w). */
+  mode: 'ship' | 'standalone' | 'capture';
   collectorUrl?: string;
   sensorKey?: string;
   sensorId: string;
@@ -56,8 +57,12 @@ export interface SensorConfig {
   logLevel: 'error' | 'warn' | 'info' | 'debug';
   /** Standalone: rules files (`-r`, repeatable). */
   rulesFiles: string[];
-  /** Standalone: run for this many seconds then print the summary (`-M`); 0 = until a signal. */
+  /** Stop after this many seconds (`-M`; standalone then prints the summary); 0 = until a signal. */
   durationSeconds: number;
+  /** Write what is captured to this `.scap` file (`-w`; `.gz` = gzip). */
+  writeFile?: string;
+  /** Bound of the capture file in bytes before gzip (`--max-size`); 0 = none. */
+  maxCaptureBytes?: number;
   /** Standalone: emit alerts as JSON lines. */
   jsonOutput: boolean;
   /** Print the generated bpftrace program and exit. */
@@ -71,11 +76,18 @@ export class ConfigError extends Error {
 
 export const USAGE = `Usage: peregrine-sensor [options]
 
-Ships kernel events to a Peregrine collector, or with -r evaluates rules locally like Falco.
+Ships kernel events to a Peregrine collector, or with -r evaluates rules locally like Falco,
+or with -w writes them to a .scap capture file as sysdig -w does.
 
   -r, --rules FILE          standalone mode: load a Falco rules file (repeatable)
-  -M, --duration SECONDS    standalone: stop after SECONDS and print the summary
+  -M, --duration TIME       stop after TIME (seconds, or 90s, 5m, 1h); standalone then
+                            prints the summary
       --json                standalone: print alerts as JSON lines
+  -w, --write FILE          also write what is captured to FILE as a .scap capture (read
+                            by sysdig -r, Falco and peregrine replay; FILE.gz = gzip);
+                            without a collector or -r, only captures to the file
+      --max-size SIZE       stop capturing once the capture holds SIZE bytes (before
+                            gzip; 500K, 64M, 1G)
       --collector URL       collector base URL        (PEREGRINE_COLLECTOR_URL)
       --key KEY             sensor key                (PEREGRINE_SENSOR_KEY)
       --sensor-id ID        sensor id                 (PEREGRINE_SENSOR_ID, default machine-id)
@@ -117,10 +129,18 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): SensorConfig
   const backend = v.backend ?? e.PEREGRINE_BACKEND;
   if (!['auto', 'ebpf', 'libbpf', 'bpftrace', 'procfs'].includes(backend))
     throw new ConfigError(`--backend must be auto, ebpf, libbpf, bpftrace or procfs`);
-  const duration = v.duration === undefined ? 0 : Number(v.duration);
-  if (!Number.isFinite(duration) || duration < 0) throw new ConfigError('-M needs a number of seconds');
+  const duration = v.duration === undefined ? 0 : parseDuration(v.duration);
+  if (duration === undefined) throw new ConfigError('-M/--duration needs a time such as 60, 60s, 5m or 1h');
+  const maxCaptureBytes = v['max-size'] === undefined ? 0 : parseSize(v['max-size']);
+  if (maxCaptureBytes === undefined)
+    throw new ConfigError('--max-size needs a size such as 1048576, 500K, 64M or 1G');
+  if (v['max-size'] !== undefined && !v.write)
+    throw new ConfigError('--max-size bounds a capture file: give -w FILE');
+  if (v.write !== undefined && v.write.trim() === '') throw new ConfigError('-w needs a file name');
+  const url = v.collector ?? e.PEREGRINE_COLLECTOR_URL;
+  const key = v.key ?? e.PEREGRINE_SENSOR_KEY;
   const config: SensorConfig = {
-    mode: rulesFiles.length > 0 ? 'standalone' : 'ship',
+    mode: rulesFiles.length > 0 ? 'standalone' : v.write && !(url && key) ? 'capture' : 'ship',
     sensorId: v['sensor-id'] ?? e.PEREGRINE_SENSOR_ID ?? machineId(),
     backend: backend as SensorConfig['backend'],
     spoolDir: v['spool-dir'] ?? e.PEREGRINE_SPOOL_DIR,
@@ -136,16 +156,16 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): SensorConfig
     logLevel: e.PEREGRINE_LOG_LEVEL,
     rulesFiles,
     durationSeconds: duration,
+    ...(v.write ? { writeFile: v.write } : {}),
+    maxCaptureBytes,
     jsonOutput: v.json ?? false,
     printProgram: v['print-program'] ?? false,
   };
-  const url = v.collector ?? e.PEREGRINE_COLLECTOR_URL;
-  const key = v.key ?? e.PEREGRINE_SENSOR_KEY;
   if (url) config.collectorUrl = url;
   if (key) config.sensorKey = key;
   if (config.mode === 'ship' && !config.printProgram && (!config.collectorUrl || !config.sensorKey)) {
     throw new ConfigError(
-      'shipping needs PEREGRINE_COLLECTOR_URL and PEREGRINE_SENSOR_KEY (or --collector/--key); use -r rules.yaml for standalone mode',
+      'shipping needs PEREGRINE_COLLECTOR_URL and PEREGRINE_SENSOR_KEY (or --collector/--key); use -r rules.yaml for standalone mode or -w FILE to write a capture',
     );
   }
   return config;
@@ -159,6 +179,8 @@ function parseFlags(argv: string[]) {
       rules: { type: 'string', short: 'r', multiple: true },
       duration: { type: 'string', short: 'M' },
       json: { type: 'boolean' },
+      write: { type: 'string', short: 'w' },
+      'max-size': { type: 'string' },
       collector: { type: 'string' },
       key: { type: 'string' },
       'sensor-id': { type: 'string' },
@@ -168,4 +190,23 @@ function parseFlags(argv: string[]) {
       help: { type: 'boolean', short: 'h' },
     },
   });
+}
+
+const TIME_UNITS: Readonly<Record<string, number>> = { '': 1, s: 1, m: 60, h: 3600 };
+
+/** `60`, `60s`, `1.5m`, `2h` as seconds; undefined when it is not a time. */
+export function parseDuration(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*([smh]?)$/.exec(text.trim());
+  if (!m) return undefined;
+  return Number(m[1]) * TIME_UNITS[m[2]!]!;
+}
+
+const SIZE_UNITS: Readonly<Record<string, number>> = { '': 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3 };
+
+/** `1048576`, `500K`, `64M`, `1G` (also `KB`/`KiB`...) as bytes; undefined when it is not a size. */
+export function parseSize(text: string): number | undefined {
+  const m = /^(\d+(?:\.\d+)?)\s*([KMG]?)(?:i?B)?$/i.exec(text.trim());
+  if (!m) return undefined;
+  const bytes = Math.floor(Number(m[1]) * SIZE_UNITS[m[2]!.toUpperCase()]!);
+  return bytes > 0 ? bytes : undefined;
 }

@@ -6,6 +6,7 @@
 
 /** The sensor composition, its pre-filter, the backend selection and the version. */
 export {
+  type EventRecorder,
   type EventSink,
   EventTypeFilter,
   SENSOR_VERSION,
@@ -82,3 +83,7 @@ export { CollectorApiError, CollectorClient } from './ship/collector-client.js';
 
 /** Standalone mode: local evaluation with @peregrine/engine. */
 export { LocalRulesSink, ruleEventTypes, runStandalone, startStandalone } from './standalone.js';
+
+/** `.scap` capture files of what the sensor captures (`-w`), readable by sysdig, Falco and the engine. */
+export { CaptureFile, type CaptureFileOptions } from './record/capture-file.js';
+export { runCapture } from './record/run-capture.js';

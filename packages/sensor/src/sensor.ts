@@ -130,6 +130,16 @@ export interface SensorOptions {
   client?: CollectorClient;
   enricher?: Enricher;
   stats?: SensorStats;
+  /**
+   * Also records every captured event (before the pre-filter) with its enriched form: the
+   * `.scap` capture of `-w`. The kernel program then traces every type it can.
+   */
+  recorder?: EventRecorder;
+}
+
+/** Where a sensor writing a capture file (`-w`) records events. */
+export interface EventRecorder {
+  record(raw: RawEvent, event: WireSyscallEvent): void;
 }
 
 /** capture -> enrich -> pre-filter -> sink, plus heartbeats and config pulls. */
@@ -174,7 +184,9 @@ export class Sensor {
         // A collector we could not ask may be an older one: version 1 until it says otherwise.
         this.#setBatchVersion(undefined);
       });
-    const types = this.filter.types ?? undefined;
+    // A capture keeps everything the probes see, not only what the rules ask for.
+    const recording = this.#options.recorder !== undefined;
+    const types = recording ? undefined : (this.filter.types ?? undefined);
     this.#backend = await startBackend(
       this.#options.config,
       (raw) => this.#onRaw(raw),
@@ -182,7 +194,7 @@ export class Sensor {
       types,
       (record) => this.#onOpen(record),
     );
-    this.#traced = this.filter.types;
+    this.#traced = recording ? null : this.filter.types;
     this.#onFatal = onFatal;
     if (onFatal) this.#backend.onFatal = onFatal;
     this.#reportCoverage();
@@ -204,7 +216,8 @@ export class Sensor {
   #onRaw(raw: RawEvent): void {
     this.stats.captured++;
     const wanted = this.filter.accepts(raw.type);
-    if (!wanted && !TREE_TYPES.has(raw.type)) {
+    const recorder = this.#options.recorder;
+    if (!wanted && !recorder && !TREE_TYPES.has(raw.type)) {
       this.stats.filtered++;
       return;
     }
@@ -215,6 +228,7 @@ export class Sensor {
       this.#enrichFailed(raw, error);
       return;
     }
+    recorder?.record(raw, event);
     if (!wanted) {
       this.stats.filtered++;
       return;
@@ -235,7 +249,8 @@ export class Sensor {
    */
   #onOpen(record: OpenRecord): boolean {
     const sink = this.#options.sink;
-    if (sink.offerOpen === undefined || sink.batchVersion !== 2) return false;
+    // A capture file records the raw event too: take the general path.
+    if (sink.offerOpen === undefined || sink.batchVersion !== 2 || this.#options.recorder) return false;
     this.stats.captured++;
     if (!this.filter.accepts(record.type)) {
       this.stats.filtered++;

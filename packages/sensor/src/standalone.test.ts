@@ -1,7 +1,8 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { readScap, scapSyscallEvents } from '@peregrine/engine';
 import { describe, expect, it, vi } from 'vitest';
 import { ebpfUnavailableReason } from './capture/bpftrace-backend.js';
 import type { SensorConfig } from './env.js';
@@ -65,5 +66,58 @@ describe.skipIf(ebpfUnavailableReason() !== undefined)('standalone mode (eBPF + 
     expect(summary).toContain('Events detected: ');
     expect(summary).toContain('Rule counts by severity:\n   WARNING: ');
     expect(summary).toContain('Triggered rules by rule name:\n   Sensitive file read by cat: ');
+  }, 60_000);
+
+  it("with -w also writes every captured event, not only the rules' types, to a capture file", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'peregrine-standalone-w-'));
+    const rules = join(dir, 'rules.yaml');
+    const capture = join(dir, 'run.scap');
+    writeFileSync(rules, RULES);
+    writeFileSync(join(dir, 'gone'), '');
+    const out: string[] = [];
+    const config = {
+      mode: 'standalone',
+      sensorId: 't',
+      backend: 'ebpf',
+      procfsIntervalMs: 500,
+      ringPages: 256,
+      maxProcesses: 4096,
+      shutdownDeadlineMs: 1000,
+      rulesFiles: [rules],
+      durationSeconds: 0,
+      jsonOutput: false,
+      writeFile: capture,
+    } as SensorConfig;
+    const run = await startStandalone(config, createLogger('error'), (line) => out.push(line));
+    expect(run).toBeDefined();
+    let shPid = 0;
+    try {
+      await new Promise((resolve) => {
+        const sh = spawn('/bin/sh', ['-c', `cat /etc/shadow > /dev/null; rm ${join(dir, 'gone')}`], {
+          stdio: 'ignore',
+        });
+        shPid = sh.pid!;
+        sh.on('exit', resolve);
+      });
+      await vi.waitFor(() => expect(out.some((l) => l.includes('Sensitive file opened'))).toBe(true), {
+        timeout: 10_000,
+        interval: 50,
+      });
+      // The rm comes after the cat: wait until its unlink is in the file.
+      await vi.waitFor(() => expect(readFileSync(capture).includes(join(dir, 'gone'))).toBe(true), {
+        timeout: 10_000,
+        interval: 100,
+      });
+    } finally {
+      await run!.stop();
+    }
+    const events = [...scapSyscallEvents(readScap(readFileSync(capture)), { enterEvents: false })];
+    rmSync(dir, { recursive: true, force: true });
+    const shadow = events.find((e) => e.type === 'openat' && e.fd?.name === '/etc/shadow');
+    expect(shadow?.proc).toMatchObject({ name: 'cat' });
+    expect(shadow?.proc.ancestors?.[0]).toMatchObject({ pid: shPid, name: 'sh' });
+    // unlink is no event type of the rules: traced for the capture only.
+    const unlink = events.find((e) => e.type.startsWith('unlink') && e.proc.ancestors?.[0]?.pid === shPid);
+    expect(unlink?.proc.name).toBe('rm');
   }, 60_000);
 });

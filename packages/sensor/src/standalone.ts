@@ -14,6 +14,7 @@ import {
 import type { WireSyscallEvent } from '@peregrine/protocol';
 import type { SensorConfig } from './env.js';
 import type { Logger } from './logger.js';
+import { closeCaptureFile, openCaptureFile } from './record/run-capture.js';
 import { type EventSink, Sensor } from './sensor.js';
 
 /** Reads rules files as Falco's `-r` does: a file, or a directory's `.yaml`/`.yml` files by name. */
@@ -100,12 +101,16 @@ export interface StandaloneRun {
   stop(): Promise<void>;
 }
 
-/** Loads the rules and starts capture with local evaluation; undefined when the rules do not load. */
+/**
+ * Loads the rules and starts capture with local evaluation (and the `-w` capture file);
+ * undefined when the rules do not load. `onCaptureFull` is called when `--max-size` is reached.
+ */
 export async function startStandalone(
   config: SensorConfig,
   log: Logger,
   write: (line: string) => void,
   onFatal?: (error: Error) => void,
+  onCaptureFull?: () => void,
 ): Promise<StandaloneRun | undefined> {
   for (const file of config.rulesFiles) log.info(`Loading rules from file ${file}`);
   const result = load(readRulesFiles(config.rulesFiles), { hostname: hostname(), ruleMatching: 'first' });
@@ -115,14 +120,20 @@ export async function startStandalone(
     return undefined;
   }
   const sink = new LocalRulesSink(result.ruleset, { json: config.jsonOutput, write });
-  const sensor = new Sensor({ config, log, sink });
+  const capture = await openCaptureFile(config, log, () => onCaptureFull?.());
+  const sensor = new Sensor({ config, log, sink, ...(capture ? { recorder: capture } : {}) });
   const types = ruleEventTypes(result.ruleset);
   sensor.filter.set(types);
   sensor.setNeededEventTypes(syscallEventTypeNeeds(result.ruleset.activeRules).named);
   log.info(
     `${result.ruleset.activeRules.length} rules active; event types: ${types ? types.join(',') : 'all'}`,
   );
-  await sensor.start(onFatal);
+  try {
+    await sensor.start(onFatal);
+  } catch (error) {
+    if (capture) await closeCaptureFile(capture, log).catch(() => {});
+    throw error;
+  }
   let stopped: Promise<void> | undefined;
   return {
     sensor,
@@ -131,6 +142,7 @@ export async function startStandalone(
       stopped ??= (async () => {
         await sensor.stop();
         sensor.syncCaptureDrops();
+        if (capture) await closeCaptureFile(capture, log);
         write(sink.alerts.format());
         log.info(
           `${sink.events} events evaluated, ${sensor.stats.captured} captured, ${sensor.stats.filtered} filtered, drops ${JSON.stringify(sensor.stats.drops)}`,
@@ -153,10 +165,16 @@ export async function runStandalone(
   });
   process.once('SIGINT', () => finish());
   process.once('SIGTERM', () => finish());
-  const run = await startStandalone(config, log, write, (error) => {
-    log.error(`capture died: ${error.message}`);
-    finish();
-  });
+  const run = await startStandalone(
+    config,
+    log,
+    write,
+    (error) => {
+      log.error(`capture died: ${error.message}`);
+      finish();
+    },
+    () => finish(),
+  );
   if (!run) return 1;
   if (config.durationSeconds > 0) setTimeout(() => finish(), config.durationSeconds * 1000).unref();
   await done;

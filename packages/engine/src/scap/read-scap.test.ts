@@ -215,3 +215,23 @@ describe('readScap', () => {
     expect(outcomes.ok).toBeGreaterThan(100);
   });
 });
+
+describe('ScapWriter bounds', () => {
+  it("cuts process-list strings at libscap's bounds (paths 1024 bytes, lists 4096), so sysdig reads the file", () => {
+    const longExe = `/${'é'.repeat(1500)}`;
+    const args = Array.from({ length: 100 }, (_, i) => `argument-${i}-${'x'.repeat(50)}`);
+    const w = new ScapWriter()
+      .processes([{ tid: 7, exe: longExe, args, cwd: '/tmp' }])
+      .event({ ts: 1n, tid: 7, type: 186, params: { status: 0 } });
+    const list = records(w.toBytes()).find((r) => r.kind === 'processes');
+    const t = list?.kind === 'processes' ? list.threads[0] : undefined;
+    expect(new TextEncoder().encode(t?.exe).length).toBeLessThanOrEqual(1024);
+    expect(t?.exe.startsWith('/éé')).toBe(true);
+    expect(t?.exe.endsWith('é')).toBe(true);
+    // Whole arguments only, in order, within 4096 bytes with their NULs.
+    expect(t?.args).toEqual(args.slice(0, t?.args.length));
+    expect(t!.args.reduce((n, a) => n + a.length + 1, 0)).toBeLessThanOrEqual(4096);
+    expect(t!.args.length).toBeGreaterThan(60);
+    expect(t?.cwd).toBe('/tmp');
+  });
+});

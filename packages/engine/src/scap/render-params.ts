@@ -1,172 +1,39 @@
 /**
  * Renders decoded capture parameters as libsinsp renders `evt.arg.NAME` (the resolved form):
  * PPM flag bitmasks as `O_RDONLY|O_CLOEXEC`, errors as `ENOENT`, `AT_FDCWD`, fds as
- * `<f>/etc/passwd`, relative paths joined to the cwd. Flag tables follow libs
- * `userspace/libsinsp/flags_table.cpp` order, for the PPM_* values of `driver/ppm_events_public.h`.
+ * `<f>/etc/passwd`, relative paths joined to the cwd. Flag tables are the PPM column
+ * of the project's one set of Linux flag tables (`../sources/syscall/linux-flags.ts`).
  */
 import { errnoName } from '../sources/syscall/errno.js';
+import {
+  AT_FLAGS,
+  CAPABILITY_NAMES,
+  CLONE_FLAGS as CLONE,
+  type FlagTable,
+  MEMFD_FLAGS,
+  MODE_FLAGS as MODE,
+  MOUNT_FLAGS as MOUNT,
+  OPEN_FLAGS,
+  PTRACE_REQUESTS,
+  ppmFlagTable,
+  RENAME_FLAGS,
+  SOCKET_FAMILIES,
+} from '../sources/syscall/linux-flags.js';
 import { PPM_AT_FDCWD } from './format.js';
 
-type FlagTable = ReadonlyArray<readonly [name: string, bits: number]>;
+const FILE_FLAGS = ppmFlagTable(OPEN_FLAGS);
+const CLONE_FLAGS = ppmFlagTable(CLONE);
+const MODE_FLAGS = ppmFlagTable(MODE);
+const MOUNT_FLAGS = ppmFlagTable(MOUNT);
+const UNLINKAT_FLAGS = ppmFlagTable(AT_FLAGS.filter(([name]) => name === 'AT_REMOVEDIR'));
+const LINKAT_FLAGS = ppmFlagTable(
+  AT_FLAGS.filter(([name]) => name === 'AT_SYMLINK_FOLLOW' || name === 'AT_EMPTY_PATH'),
+);
+const RENAMEAT2_FLAGS = ppmFlagTable(RENAME_FLAGS);
+const MEMFD = ppmFlagTable(MEMFD_FLAGS);
 
-const FILE_FLAGS: FlagTable = [
-  ['O_LARGEFILE', 1 << 11],
-  ['O_DIRECTORY', 1 << 10],
-  ['O_DIRECT', 1 << 9],
-  ['O_TRUNC', 1 << 8],
-  ['O_SYNC', 1 << 7],
-  ['O_NONBLOCK', 1 << 6],
-  ['O_EXCL', 1 << 5],
-  ['O_DSYNC', 1 << 4],
-  ['O_APPEND', 1 << 3],
-  ['O_CREAT', 1 << 2],
-  ['O_RDWR', 3],
-  ['O_WRONLY', 2],
-  ['O_RDONLY', 1],
-  ['O_CLOEXEC', 1 << 12],
-  ['O_NONE', 0],
-  ['O_TMPFILE', 1 << 13],
-  ['O_F_CREATED', 1 << 14],
-];
-
-const CLONE_FLAGS: FlagTable = [
-  ['CLONE_FILES', 1 << 0],
-  ['CLONE_FS', 1 << 1],
-  ['CLONE_IO', 1 << 2],
-  ['CLONE_NEWIPC', 1 << 3],
-  ['CLONE_NEWNET', 1 << 4],
-  ['CLONE_NEWNS', 1 << 5],
-  ['CLONE_NEWPID', 1 << 6],
-  ['CLONE_NEWUTS', 1 << 7],
-  ['CLONE_PARENT', 1 << 8],
-  ['CLONE_PARENT_SETTID', 1 << 9],
-  ['CLONE_PTRACE', 1 << 10],
-  ['CLONE_SIGHAND', 1 << 11],
-  ['CLONE_SYSVSEM', 1 << 12],
-  ['CLONE_THREAD', 1 << 13],
-  ['CLONE_UNTRACED', 1 << 14],
-  ['CLONE_VM', 1 << 15],
-  ['CLONE_NEWUSER', 1 << 20],
-  ['CLONE_CHILD_CLEARTID', 1 << 23],
-  ['CLONE_CHILD_SETTID', 1 << 24],
-  ['CLONE_SETTLS', 1 << 25],
-  ['CLONE_STOPPED', 1 << 26],
-  ['CLONE_VFORK', 1 << 27],
-  ['CLONE_NEWCGROUP', 1 << 28],
-];
-
-const MODE_FLAGS: FlagTable = [
-  ['S_IXOTH', 0o1],
-  ['S_IWOTH', 0o2],
-  ['S_IROTH', 0o4],
-  ['S_IXGRP', 0o10],
-  ['S_IWGRP', 0o20],
-  ['S_IRGRP', 0o40],
-  ['S_IXUSR', 0o100],
-  ['S_IWUSR', 0o200],
-  ['S_IRUSR', 0o400],
-  ['S_ISVTX', 0o1000],
-  ['S_ISGID', 0o2000],
-  ['S_ISUID', 0o4000],
-];
-
-const MOUNT_FLAGS: FlagTable = [
-  ['RDONLY', 1],
-  ['NOSUID', 2],
-  ['NODEV', 4],
-  ['NOEXEC', 8],
-  ['SYNCHRONOUS', 16],
-  ['REMOUNT', 32],
-  ['MANDLOCK', 64],
-  ['DIRSYNC', 128],
-  ['NOATIME', 1024],
-  ['NODIRATIME', 2048],
-  ['BIND', 4096],
-  ['MOVE', 8192],
-  ['REC', 16384],
-  ['SILENT', 32768],
-  ['POSIXACL', 1 << 16],
-  ['UNBINDABLE', 1 << 17],
-  ['PRIVATE', 1 << 18],
-  ['SLAVE', 1 << 19],
-  ['SHARED', 1 << 20],
-  ['RELATIME', 1 << 21],
-  ['KERNMOUNT', 1 << 22],
-  ['I_VERSION', 1 << 23],
-  ['STRICTATIME', 1 << 24],
-  ['LAZYTIME', 1 << 25],
-  ['NOSEC', 1 << 28],
-  ['BORN', 1 << 29],
-  ['ACTIVE', 1 << 30],
-  ['NOUSER', 1 << 31],
-];
-
-const UNLINKAT_FLAGS: FlagTable = [['AT_REMOVEDIR', 0x200]];
-const LINKAT_FLAGS: FlagTable = [
-  ['AT_SYMLINK_FOLLOW', 0x400],
-  ['AT_EMPTY_PATH', 0x1000],
-];
-const RENAMEAT2_FLAGS: FlagTable = [
-  ['RENAME_NOREPLACE', 1],
-  ['RENAME_EXCHANGE', 2],
-  ['RENAME_WHITEOUT', 4],
-];
-const MEMFD_FLAGS: FlagTable = [
-  ['MFD_CLOEXEC', 1],
-  ['MFD_ALLOW_SEALING', 2],
-  ['MFD_HUGETLB', 4],
-];
-
-const SOCKET_FAMILIES = new Map<number, string>([
-  [0, 'AF_UNSPEC'],
-  [1, 'AF_UNIX'],
-  [2, 'AF_INET'],
-  [10, 'AF_INET6'],
-  [16, 'AF_NETLINK'],
-  [17, 'AF_PACKET'],
-]);
-
-/** PPM_PTRACE_* request codes (not the kernel's numbers). */
-const PTRACE_REQUESTS = [
-  'PTRACE_UNKNOWN',
-  'PTRACE_TRACEME',
-  'PTRACE_PEEKTEXT',
-  'PTRACE_PEEKDATA',
-  'PTRACE_PEEKUSR',
-  'PTRACE_POKETEXT',
-  'PTRACE_POKEDATA',
-  'PTRACE_POKEUSR',
-  'PTRACE_CONT',
-  'PTRACE_KILL',
-  'PTRACE_SINGLESTEP',
-  'PTRACE_ATTACH',
-  'PTRACE_DETACH',
-  'PTRACE_SYSCALL',
-  'PTRACE_SETOPTIONS',
-  'PTRACE_GETEVENTMSG',
-  'PTRACE_GETSIGINFO',
-  'PTRACE_SETSIGINFO',
-  'PTRACE_GETREGSET',
-  'PTRACE_SETREGSET',
-  'PTRACE_SEIZE',
-  'PTRACE_INTERRUPT',
-  'PTRACE_LISTEN',
-  'PTRACE_PEEKSIGINFO',
-  'PTRACE_GETSIGMASK',
-  'PTRACE_SETSIGMASK',
-  'PTRACE_GETREGS',
-  'PTRACE_SETREGS',
-  'PTRACE_GETFPREGS',
-  'PTRACE_SETFPREGS',
-  'PTRACE_GETFPXREGS',
-  'PTRACE_SETFPXREGS',
-  'PTRACE_OLDSETOPTIONS',
-  'PTRACE_SET_SYSCALL',
-  'PTRACE_ARCH_PRCTL',
-  'PTRACE_SYSEMU',
-  'PTRACE_SYSEMU_SINGLESTEP',
-  'PTRACE_SINGLEBLOCK',
-];
+/** PPM_PTRACE_* request codes (not the kernel's numbers) by code. */
+const PTRACE_NAMES = new Map(ppmFlagTable(PTRACE_REQUESTS).map(([name, code]) => [code, name]));
 
 /** Flag tables by `event:param` (or `*:param` for every event). */
 const FLAG_TABLES: ReadonlyMap<string, FlagTable> = new Map([
@@ -185,7 +52,7 @@ const FLAG_TABLES: ReadonlyMap<string, FlagTable> = new Map([
   ['unlinkat:flags', UNLINKAT_FLAGS],
   ['linkat:flags', LINKAT_FLAGS],
   ['renameat2:flags', RENAMEAT2_FLAGS],
-  ['memfd_create:flags', MEMFD_FLAGS],
+  ['memfd_create:flags', MEMFD],
 ]);
 
 function renderFlags(value: number, table: FlagTable): string {
@@ -197,7 +64,8 @@ function renderFlags(value: number, table: FlagTable): string {
       continue;
     }
     // Multi-bit values (O_RDWR) match only when every bit is set and not already named.
-    if ((value & bits) === bits && (covered & bits) !== bits) {
+    // Compared unsigned: bit 31 (NOUSER) does not survive JavaScript's signed 32-bit `&`.
+    if ((value & bits) >>> 0 === bits >>> 0 && (covered & bits) >>> 0 !== bits >>> 0) {
       names.push(name);
       covered |= bits;
     }
@@ -215,7 +83,7 @@ export function renderFlagParam(
   if (type === 'MODE') return renderFlags(value, MODE_FLAGS);
   const table = FLAG_TABLES.get(`${event}:${param}`);
   if (table) return renderFlags(value >>> 0, table);
-  if (event === 'ptrace' && param === 'request') return PTRACE_REQUESTS[value] ?? String(value);
+  if (event === 'ptrace' && param === 'request') return PTRACE_NAMES.get(value) ?? String(value);
   if ((event === 'socket' || event === 'socketpair') && param === 'domain') {
     return SOCKET_FAMILIES.get(value) ?? String(value);
   }
@@ -240,20 +108,11 @@ export function renderBytes(bytes: Uint8Array): string {
   return s;
 }
 
-/** Linux capability names by bit (libsinsp renders cap masks as space-separated names). */
-const CAPS = (
-  'CAP_CHOWN CAP_DAC_OVERRIDE CAP_DAC_READ_SEARCH CAP_FOWNER CAP_FSETID CAP_KILL CAP_SETGID CAP_SETUID ' +
-  'CAP_SETPCAP CAP_LINUX_IMMUTABLE CAP_NET_BIND_SERVICE CAP_NET_BROADCAST CAP_NET_ADMIN CAP_NET_RAW ' +
-  'CAP_IPC_LOCK CAP_IPC_OWNER CAP_SYS_MODULE CAP_SYS_RAWIO CAP_SYS_CHROOT CAP_SYS_PTRACE CAP_SYS_PACCT ' +
-  'CAP_SYS_ADMIN CAP_SYS_BOOT CAP_SYS_NICE CAP_SYS_RESOURCE CAP_SYS_TIME CAP_SYS_TTY_CONFIG CAP_MKNOD ' +
-  'CAP_LEASE CAP_AUDIT_WRITE CAP_AUDIT_CONTROL CAP_SETFCAP CAP_MAC_OVERRIDE CAP_MAC_ADMIN CAP_SYSLOG ' +
-  'CAP_WAKE_ALARM CAP_BLOCK_SUSPEND CAP_AUDIT_READ CAP_PERFMON CAP_BPF CAP_CHECKPOINT_RESTORE'
-).split(' ');
-
 /** A capability mask as names (`CAP_CHOWN CAP_SYS_ADMIN`); undefined for an empty mask. */
 export function renderCaps(mask: bigint): string | undefined {
   const names: string[] = [];
-  for (let i = 0; i < CAPS.length; i++) if ((mask >> BigInt(i)) & 1n) names.push(CAPS[i]!);
+  for (let i = 0; i < CAPABILITY_NAMES.length; i++)
+    if ((mask >> BigInt(i)) & 1n) names.push(CAPABILITY_NAMES[i]!);
   return names.length > 0 ? names.join(' ') : undefined;
 }
 

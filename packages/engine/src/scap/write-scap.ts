@@ -18,6 +18,18 @@ import type {
 
 const UTF8 = new TextEncoder();
 
+/** libscap's bounds on process and fd list strings (§6): longer ones make it refuse the file. */
+const MAX_PATH_BYTES = 1024;
+const MAX_LIST_BYTES = 4096;
+
+/** The first `max` bytes of a UTF-8 text, cut at a character boundary. */
+function capped(bytes: Uint8Array, max: number): Uint8Array {
+  if (bytes.length <= max) return bytes;
+  let end = max;
+  while (end > 0 && (bytes[end]! & 0xc0) === 0x80) end--;
+  return bytes.subarray(0, end);
+}
+
 /** Little-endian byte builder of one block body. */
 class Bytes {
   #buf = new Uint8Array(256);
@@ -59,15 +71,24 @@ class Bytes {
     this.#buf.set(b, at);
     return this;
   }
-  /** u16 length + bytes, no NUL (process/fd/user lists). */
+  /** u16 length + bytes, no NUL (process/fd/user lists), cut at libscap's path bound. */
   str16(s: string): this {
-    const b = UTF8.encode(s);
+    const b = capped(UTF8.encode(s), MAX_PATH_BYTES);
     return this.u16(b.length).bytes(b);
   }
-  /** u16 length + NUL-terminated elements. */
+  /** u16 length + NUL-terminated elements, as many whole ones as libscap's list bound holds. */
   list16(items: readonly string[]): this {
-    const b = UTF8.encode(items.map((i) => `${i}\0`).join(''));
-    return this.u16(b.length).bytes(b);
+    const parts: Uint8Array[] = [];
+    let n = 0;
+    for (const item of items) {
+      const b = UTF8.encode(`${item}\0`);
+      if (n + b.length > MAX_LIST_BYTES) break;
+      parts.push(b);
+      n += b.length;
+    }
+    this.u16(n);
+    for (const b of parts) this.bytes(b);
+    return this;
   }
   /** Patches a u32 at `at` (entry lengths known once the entry is written). */
   setU32(at: number, v: number): void {
