@@ -124,7 +124,6 @@ export {
   createNotificationRoute,
   deleteNotificationChannel,
   deleteNotificationRoute,
-  getNotificationDelivery,
   listNotificationChannels,
   listNotificationDeliveries,
   listNotificationRoutes,

@@ -495,23 +495,6 @@ export async function listNotificationDeliveries(
   return rows;
 }
 
-/** One delivery of the organisation, or null. */
-export async function getNotificationDelivery(
-  db: Db,
-  organizationId: string,
-  deliveryId: string,
-): Promise<NotificationDeliveryDto | null> {
-  const rows = await db.prisma.$queryRaw<NotificationDeliveryDto[]>`
-    SELECT o.id::text, o."channelId"::text, c.name AS "channelName", c.kind AS "channelKind", o.action,
-           o.status, o.attempts, o.count, o."groupId"::text, a.rule, o."lastError", o."lastStatus",
-           o."nextAttemptAt", o."createdAt", o."deliveredAt"
-    FROM notification_outbox o
-    LEFT JOIN notification_channels c ON c.id = o."channelId"
-    LEFT JOIN alerts a ON a.id = o."alertId"
-    WHERE o."organizationId" = ${organizationId}::uuid AND o.id = ${deliveryId}::uuid`;
-  return rows[0] ?? null;
-}
-
 /** Queues a dead notification again with a fresh set of attempts. */
 export async function retryNotificationDelivery(
   db: Db,
