@@ -105,25 +105,26 @@ describe('notification channels', () => {
   });
 
   it('refuse settings the kind does not accept, with the field named', async () => {
-    const bad = [
-      { kind: 'slack' as const, config: {}, secrets: {} },
-      { kind: 'webhook' as const, config: { url: 'ftp://x.example' }, secrets: {} },
+    type Settings = Parameters<typeof admin.notifications.createChannel>[0]['settings'];
+    const bad: Settings[] = [
+      { kind: 'slack', config: {}, secrets: {} },
+      { kind: 'webhook', config: { url: 'ftp://x.example' }, secrets: {} },
       {
-        kind: 'email' as const,
+        kind: 'email',
         config: { host: 'smtp.example', from: 'a@example.test', to: ['nope'] },
         secrets: {},
       },
       {
-        kind: 'webhook' as const,
+        kind: 'webhook',
         config: { url: 'https://x.example', textTemplate: 'ends with %' },
         secrets: {},
       },
       {
-        kind: 'webhook' as const,
+        kind: 'webhook',
         config: { url: 'https://x.example', headers: { 'Bad Header': 'x' } },
         secrets: {},
       },
-      { kind: 'pagerduty' as const, config: {}, secrets: { routingKey: 'k', extra: 'x' } },
+      { kind: 'pagerduty', config: {}, secrets: { routingKey: 'k', extra: 'x' } },
     ];
     const messages: string[] = [];
     for (const settings of bad) {
