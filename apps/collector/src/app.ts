@@ -280,10 +280,17 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
         // A backtest being run is checkpointed and queued again for whichever collector is next.
         // Its pool is closed only when its pass ended: a query stuck on a lost database would
         // hold the pool's end forever.
-        if ((await backtests?.stop()) !== false) await backtestStore?.close();
-        // Requests under way finish (bounded); what was claimed and not sent is given back.
-        if ((await notifications?.stop(Math.min(5_000, env.NOTIFY_TIMEOUT_SECONDS * 1000))) !== false)
-          await notifyStore.close();
+        // Notifications under way finish (bounded); what was claimed and not sent is given back.
+        // Both wait side by side: each may be held by a query on a lost database.
+        await Promise.all([
+          (async () => {
+            if ((await backtests?.stop()) !== false) await backtestStore?.close();
+          })(),
+          (async () => {
+            const deadline = Math.min(5_000, env.NOTIFY_TIMEOUT_SECONDS * 1000);
+            if ((await notifications?.stop(deadline)) !== false) await notifyStore.close();
+          })(),
+        ]);
         await realtime.close();
         await app.close();
         await revocations.stop();

@@ -6,8 +6,12 @@ import type { FastifyBaseLogger } from 'fastify';
 interface Entry {
   routes: MatchableRoute[];
   loadedAt: number;
-  loading?: Promise<MatchableRoute[]> | undefined;
+  /** When the reload under way started (a reload that never answers is replaced after a while). */
+  loadingSince?: number | undefined;
 }
+
+/** A reload older than this is given up on and a new one started. */
+const STUCK_MS = 30_000;
 
 /**
  * Each organisation's notification routes, read at most once per `ttlMs` (an edit in the console
@@ -26,21 +30,19 @@ export class NotificationRoutes {
     const entry = this.entries.get(organizationId);
     const now = Date.now();
     if (entry && now - entry.loadedAt < this.options.ttlMs) return entry.routes;
-    if (entry?.loading) return entry.routes;
+    if (entry?.loadingSince !== undefined && now - entry.loadingSince < STUCK_MS) return entry.routes;
     const loading = this.load(organizationId);
-    if (entry) {
-      entry.loading = loading;
-      // Stale routes for this batch; the next one gets the fresh ones.
-      loading
-        .catch((err: unknown) =>
-          this.options.log.warn({ err, organizationId }, 'notification routes reload failed'),
-        )
-        .finally(() => {
-          entry.loading = undefined;
-        });
-      return entry.routes;
-    }
-    return loading;
+    if (!entry) return loading;
+    entry.loadingSince = now;
+    // Stale routes for this batch; the next one gets the fresh ones.
+    loading
+      .catch((err: unknown) =>
+        this.options.log.warn({ err, organizationId }, 'notification routes reload failed'),
+      )
+      .finally(() => {
+        if (entry.loadingSince === now) entry.loadingSince = undefined;
+      });
+    return entry.routes;
   }
 
   private async load(organizationId: string): Promise<MatchableRoute[]> {

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { retryWhileUnavailable } from '../errors.js';
 import type { Priority } from '../generated/prisma/enums.js';
 import { parseJsonBigInt } from './json-exact.js';
 
@@ -91,19 +92,25 @@ export interface NotificationStore {
 
 /** Opens the notification queue on its own pool. */
 export function createNotificationStore(url: string, options: { max?: number } = {}): NotificationStore {
-  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 3 });
+  // query_timeout: a query on a connection that went silent (a cut network) ends instead of
+  // holding a delivery pass, or a routes reload, forever.
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 3, query_timeout: 15_000 });
   pool.on('error', () => {});
   return {
     async loadRoutes(organizationId) {
-      const r = await pool.query<StoredRoute>(
-        `SELECT r.id::text, r.name, r.enabled, r.filter, r.overrides, r."throttleSeconds", r.continue,
+      // A read on the write path: retried on a fresh connection when a pooled one was terminated,
+      // as the store's own statements are, so a lost connection does not fail a batch.
+      const r = await retryWhileUnavailable(() =>
+        pool.query<StoredRoute>(
+          `SELECT r.id::text, r.name, r.enabled, r.filter, r.overrides, r."throttleSeconds", r.continue,
                 coalesce(array(SELECT c.id::text FROM unnest(r."channelIds") WITH ORDINALITY u(id, n)
                                JOIN notification_channels c ON c.id = u.id
                                 AND c."organizationId" = r."organizationId" AND c.enabled
                                ORDER BY u.n), '{}') AS "channelIds"
          FROM notification_routes r WHERE r."organizationId" = $1::uuid
          ORDER BY r.position, r."createdAt", r.id`,
-        [organizationId],
+          [organizationId],
+        ),
       );
       return r.rows;
     },

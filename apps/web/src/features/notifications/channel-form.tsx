@@ -19,6 +19,17 @@ export const KIND_LABEL: Record<ChannelKind, string> = {
   falcosidekick: 'falcosidekick forward (Falco JSON)',
 };
 
+/** The kind in a table cell. */
+export const KIND_SHORT: Record<ChannelKind, string> = {
+  webhook: 'Webhook',
+  slack: 'Slack',
+  teams: 'Teams',
+  pagerduty: 'PagerDuty',
+  opsgenie: 'Opsgenie',
+  email: 'Email',
+  falcosidekick: 'falcosidekick',
+};
+
 const KIND_HINT: Record<ChannelKind, string> = {
   webhook: 'POSTs JSON with X-Peregrine-Signature: sha256=<HMAC of the body> when a secret is set.',
   slack: 'An attachment coloured by priority with the rule, output fields and a link to the alert.',

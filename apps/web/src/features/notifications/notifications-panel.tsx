@@ -7,7 +7,7 @@ import styles from '@/features/admin/admin.module.css';
 import { ConfirmButton, ErrorBanner, TimeAgo } from '@/features/admin/admin-ui';
 import type { RouterOutputs } from '@/features/members/router-types';
 import { useTRPC } from '@/trpc/client';
-import { ChannelForm, KIND_LABEL } from './channel-form';
+import { ChannelForm, KIND_SHORT } from './channel-form';
 import own from './notifications.module.css';
 import { describeFilter, RouteForm } from './route-form';
 
@@ -106,10 +106,18 @@ export function NotificationsPanel({
           rowClassName={(c) => (c.enabled ? undefined : styles.muted)}
           columns={[
             { header: 'Name', cell: (c) => c.name },
-            { header: 'Kind', cell: (c) => <span className="badge">{KIND_LABEL[c.kind]}</span> },
+            {
+              header: 'Kind',
+              cell: (c) => (
+                <span className="badge" style={{ textTransform: 'none' }}>
+                  {KIND_SHORT[c.kind]}
+                </span>
+              ),
+            },
             {
               header: 'Target',
               className: `muted ${styles.mono}`,
+              style: { whiteSpace: 'normal', wordBreak: 'break-all' },
               cell: (c) =>
                 typeof c.config.url === 'string'
                   ? c.config.url
@@ -223,7 +231,12 @@ export function NotificationsPanel({
           columns={[
             { header: '#', className: 'muted', cell: (r) => r.position + 1 },
             { header: 'Name', cell: (r) => r.name },
-            { header: 'When', className: styles.mono, cell: (r) => describeFilter(r, environments) },
+            {
+              header: 'When',
+              className: styles.mono,
+              style: { whiteSpace: 'normal' },
+              cell: (r) => describeFilter(r, environments),
+            },
             { header: 'Channels', cell: (r) => r.channelIds.map(channelName).join(', ') || '—' },
             {
               header: 'Throttle',
@@ -316,14 +329,16 @@ export function NotificationsPanel({
             { header: 'Status', cell: (d) => <span className={STATUS_CLASS[d.status]}>{d.status}</span> },
             { header: 'Attempts', className: 'muted', cell: (d) => d.attempts },
             {
-              header: 'Last error',
+              header: 'Result',
               className: styles.mono,
               style: { whiteSpace: 'normal', maxWidth: 420 },
               cell: (d) =>
                 d.lastError ? (
                   <span className={styles.danger}>{d.lastError}</span>
                 ) : d.deliveredAt ? (
-                  <TimeAgo iso={d.deliveredAt} />
+                  <>
+                    delivered <TimeAgo iso={d.deliveredAt} />
+                  </>
                 ) : (
                   ''
                 ),
