@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { copyFile, mkdir } from 'node:fs/promises';
 import http from 'node:http';
 import path from 'node:path';
+import pg from 'pg';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, SCREENSHOT_DIR, screenshot } from './browser';
@@ -38,6 +39,48 @@ const admin = {
   password: 'spanning tree 1985',
   org: 'Bridge Security',
 };
+
+/** Alerts as the collector stores them: two of a payments group (error), one notice elsewhere. */
+async function seedAlerts() {
+  const client = new pg.Client({ connectionString: stack.databaseUrl });
+  await client.connect();
+  try {
+    const env = (
+      await client.query<{ id: string; org: string }>(
+        `SELECT e.id::text, e."organizationId"::text AS org FROM environments e WHERE e.name = 'production'`,
+      )
+    ).rows[0]!;
+    const group = (
+      await client.query<{ id: string }>(
+        `INSERT INTO alert_groups ("organizationId", "environmentId", "dedupKey", rule, priority, source, count,
+                                   "firstSeenAt", "lastSeenAt", "lastOutput")
+         VALUES ($1, $2, 'e2e-payments', 'Shell in pod', 'error', 'syscall', 2, now(), now(), 'x') RETURNING id::text`,
+        [env.org, env.id],
+      )
+    ).rows[0]!;
+    for (const [ns, priority] of [
+      ['payments', 'error'],
+      ['payments', 'error'],
+      ['default', 'notice'],
+    ]) {
+      await client.query(
+        `INSERT INTO alerts ("organizationId", "environmentId", rule, priority, source, output, "outputFields", tags,
+                             hostname, "eventTime", "dedupKey", "groupId")
+         VALUES ($1, $2, 'Shell in pod', $3::"Priority", 'syscall', $4, $5, '{shell}', 'node-1', now(), 'e2e-payments', $6)`,
+        [
+          env.org,
+          env.id,
+          priority,
+          `Shell in pod (ns=${ns})`,
+          JSON.stringify({ 'k8s.ns.name': ns }),
+          group.id,
+        ],
+      );
+    }
+  } finally {
+    await client.end();
+  }
+}
 
 /** A screenshot for the test run, copied where the issue's reviewers look. */
 async function shot(name: string) {
@@ -100,7 +143,7 @@ describe('notifications page', () => {
       title: '[Test] [Notice] Peregrine test notification',
     });
     const deliveries = page.getByTestId('deliveries-table');
-    await deliveries.getByText('delivered').waitFor({ timeout: 15_000 });
+    await deliveries.getByText('delivered', { exact: true }).waitFor({ timeout: 15_000 });
 
     // Editing keeps the stored secret when its field is left empty.
     await row.getByRole('button', { name: 'Edit' }).click();
@@ -149,6 +192,15 @@ describe('notifications page', () => {
     await form.getByLabel('Priority level').selectOption('error');
     await form.getByLabel('Output fields').fill('k8s.ns.name=payments');
     await form.getByLabel('At most one per group every (minutes)').fill('10');
+    // Two recent alerts of one group that the route matches, one it does not: the preview says so.
+    await seedAlerts();
+    await form.getByRole('button', { name: 'Preview' }).click();
+    const preview = page.getByTestId('route-preview');
+    await preview.waitFor();
+    expect((await preview.textContent())?.replace(/\s+/g, ' ')).toContain(
+      'Last 24 h: 2 alert(s) match; this route would have sent 1 notification(s) per channel for 2 alert(s).',
+    );
+    await shot('notifications-3-route-preview');
     await form.getByRole('button', { name: 'Add route' }).click();
     const route = page.getByTestId('route-Production errors');
     await route.waitFor();
@@ -156,7 +208,7 @@ describe('notifications page', () => {
     expect(text).toContain('env production and priority >= error and k8s.ns.name = payments');
     expect(text).toContain('Ops hook');
     expect(text).toContain('1 per group / 10 min');
-    await shot('notifications-3-overview');
+    await shot('notifications-4-overview');
     expect(pageErrors).toEqual([]);
   });
 });

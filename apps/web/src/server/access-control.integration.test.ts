@@ -221,6 +221,7 @@ const ACCESS: Record<string, Role | 'session' | 'public'> = {
   'notifications.updateRoute': 'admin',
   'notifications.moveRoute': 'admin',
   'notifications.deleteRoute': 'admin',
+  'notifications.previewRoute': 'admin',
   'notifications.listDeliveries': 'admin',
   'notifications.retryDelivery': 'admin',
 };
@@ -583,6 +584,10 @@ describe("another organisation's API key", () => {
       },
       'notifications.moveRoute': { routeId: ids.route, direction: 'down' },
       'notifications.deleteRoute': { routeId: ids.route },
+      // Org A's environment, or org A's route as the place in the order.
+      'notifications.previewRoute': {
+        settings: { name: 'x', channelIds: [ids.channel], filter: { environmentIds: [ids.production] } },
+      },
       'notifications.listDeliveries': undefined,
       'notifications.retryDelivery': { deliveryId: ids.delivery },
     };

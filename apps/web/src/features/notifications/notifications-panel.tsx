@@ -9,7 +9,7 @@ import type { RouterOutputs } from '@/features/members/router-types';
 import { useTRPC } from '@/trpc/client';
 import { ChannelForm, KIND_SHORT } from './channel-form';
 import own from './notifications.module.css';
-import { describeFilter, RouteForm } from './route-form';
+import { describeFilter, RouteForm, type RouteSettings } from './route-form';
 
 type Channel = RouterOutputs['notifications']['listChannels'][number];
 type Route = RouterOutputs['notifications']['listRoutes'][number];
@@ -68,6 +68,11 @@ export function NotificationsPanel({
   const [editingRoute, setEditingRoute] = useState<string | null>(null);
   const [addingChannel, setAddingChannel] = useState(initialChannels.length === 0);
   const [addingRoute, setAddingRoute] = useState(false);
+  const preview = (routeId: string | null) => (settings: RouteSettings) =>
+    queryClient.fetchQuery({
+      ...trpc.notifications.previewRoute.queryOptions({ routeId, settings }),
+      staleTime: 0,
+    });
   const channelName = (id: string) => channels.data.find((c) => c.id === id)?.name ?? 'deleted channel';
 
   return (
@@ -213,6 +218,7 @@ export function NotificationsPanel({
             channels={channels.data}
             environments={environments}
             busy={createRoute.isPending}
+            onPreview={preview(null)}
             onCancel={() => setAddingRoute(false)}
             onSubmit={async (settings) => {
               await createRoute.mutateAsync(settings);
@@ -287,6 +293,7 @@ export function NotificationsPanel({
                 channels={channels.data}
                 environments={environments}
                 busy={updateRoute.isPending}
+                onPreview={preview(r.id)}
                 onCancel={() => setEditingRoute(null)}
                 onSubmit={async (settings) => {
                   await updateRoute.mutateAsync({ routeId: r.id, settings });

@@ -1,6 +1,7 @@
 'use client';
 
-import type { FormEvent } from 'react';
+import { type FormEvent, useRef, useState } from 'react';
+import { errorMessage, TimeAgo } from '@/features/admin/admin-ui';
 import styles from '@/features/admin/admin.module.css';
 import type { RouterInputs, RouterOutputs } from '@/features/members/router-types';
 import { Check, Field, list, Select, str, TextArea } from './form-fields';
@@ -9,6 +10,7 @@ type Route = RouterOutputs['notifications']['listRoutes'][number];
 type Channel = RouterOutputs['notifications']['listChannels'][number];
 type Environment = RouterOutputs['environment']['list'][number];
 export type RouteSettings = RouterInputs['notifications']['createRoute'];
+type Preview = RouterOutputs['notifications']['previewRoute'];
 
 const PRIORITIES = [
   'emergency',
@@ -75,6 +77,7 @@ export function RouteForm({
   environments,
   busy,
   onSubmit,
+  onPreview,
   onCancel,
 }: {
   route?: Route;
@@ -82,9 +85,22 @@ export function RouteForm({
   environments: readonly Environment[];
   busy: boolean;
   onSubmit: (value: RouteSettings) => Promise<void>;
+  /** Which recent alerts the route as typed would have sent. */
+  onPreview: (value: RouteSettings) => Promise<Preview>;
   onCancel?: () => void;
 }) {
   const p = route ? `route-${route.id.slice(0, 8)}` : 'route-new';
+  const formRef = useRef<HTMLFormElement>(null);
+  const [preview, setPreview] = useState<{ result?: Preview; error?: string; busy: boolean } | null>(null);
+  const runPreview = async () => {
+    if (!formRef.current) return;
+    setPreview({ busy: true });
+    try {
+      setPreview({ busy: false, result: await onPreview(readRoute(new FormData(formRef.current))) });
+    } catch (error) {
+      setPreview({ busy: false, error: errorMessage(error) ?? 'The preview failed.' });
+    }
+  };
   const f = route?.filter;
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
@@ -97,7 +113,7 @@ export function RouteForm({
     }
   };
   return (
-    <form onSubmit={submit} data-testid={route ? 'route-edit-form' : 'route-form'}>
+    <form ref={formRef} onSubmit={submit} data-testid={route ? 'route-edit-form' : 'route-form'}>
       <div className={styles.formGrid}>
         <Field
           idPrefix={p}
@@ -230,13 +246,46 @@ export function RouteForm({
         <button type="submit" className="button button-primary" disabled={busy}>
           {busy ? 'Saving…' : route ? 'Save route' : 'Add route'}
         </button>
+        <button type="button" className="button" disabled={preview?.busy} onClick={runPreview}>
+          {preview?.busy ? 'Looking…' : 'Preview'}
+        </button>
         {onCancel ? (
           <button type="button" className="button button-ghost" onClick={onCancel}>
             Cancel
           </button>
         ) : null}
       </div>
+      {preview?.error ? (
+        <div className={`alert-banner ${styles.banner}`} role="alert">
+          {preview.error}
+        </div>
+      ) : null}
+      {preview?.result ? <PreviewResult result={preview.result} /> : null}
     </form>
+  );
+}
+
+function PreviewResult({ result }: { result: Preview }) {
+  const sent = result.matched - result.takenEarlier;
+  return (
+    <div className={styles.note} data-testid="route-preview" role="status">
+      <p style={{ margin: '0 0 6px' }}>
+        Last {result.hours} h: {result.matched}
+        {result.truncated ? '+' : ''} alert(s) match
+        {result.takenEarlier ? `, ${result.takenEarlier} taken by an earlier route` : ''}; this route would
+        have sent <strong>{result.notifications}</strong> notification(s) per channel for {sent} alert(s).
+      </p>
+      {result.samples.length ? (
+        <ul style={{ margin: 0, paddingLeft: 18 }}>
+          {result.samples.map((a) => (
+            <li key={a.id}>
+              <span className="badge">{a.priority}</span> {a.rule} on {a.hostname ?? 'no host'},{' '}
+              <TimeAgo iso={a.eventTime} />
+            </li>
+          ))}
+        </ul>
+      ) : null}
+    </div>
   );
 }
 

@@ -7,6 +7,7 @@ import { listChannels } from './list-channels';
 import { listDeliveries } from './list-deliveries';
 import { listRoutes } from './list-routes';
 import { moveRoute } from './move-route';
+import { previewRoute } from './preview-route';
 import { retryDelivery } from './retry-delivery';
 import { sendTestNotification } from './send-test-notification';
 import { updateChannel } from './update-channel';
@@ -24,6 +25,7 @@ export const notificationsRouter = createTRPCRouter({
   updateRoute,
   moveRoute,
   deleteRoute,
+  previewRoute,
   listDeliveries,
   retryDelivery,
 });

@@ -253,3 +253,91 @@ describe('routes and deliveries', () => {
     expect((await auditText(hook.id)).actions).toContain('notification_channel.test');
   });
 });
+
+describe('route preview', () => {
+  it('shows the recent alerts a route would send, less those an earlier route takes, folded by its throttle', async () => {
+    const prisma = handle().prisma;
+    const env = await prisma.environment.findUniqueOrThrow({ where: { id: environmentId } });
+    const hook = await admin.notifications.createChannel({
+      name: 'Preview hook',
+      settings: { kind: 'webhook', config: { url: 'https://hooks.example.test/preview' }, secrets: {} },
+    });
+    const groups = await Promise.all(
+      ['payments', 'default'].map((ns) =>
+        prisma.alertGroup.create({
+          data: {
+            organizationId: env.organizationId,
+            environmentId,
+            dedupKey: `preview-${ns}`,
+            rule: 'Shell in pod',
+            priority: 'error',
+            source: 'syscall',
+            count: 3,
+            firstSeenAt: new Date(),
+            lastSeenAt: new Date(),
+            lastOutput: 'x',
+          },
+        }),
+      ),
+    );
+    const alert = (ns: string, groupId: string, priority: 'error' | 'notice', minutesAgo: number) => ({
+      organizationId: env.organizationId,
+      environmentId,
+      rule: 'Shell in pod',
+      priority,
+      source: 'syscall',
+      output: `Shell in pod (ns=${ns})`,
+      outputFields: { 'k8s.ns.name': ns },
+      tags: ['shell'],
+      hostname: 'node-1',
+      eventTime: new Date(Date.now() - minutesAgo * 60_000),
+      createdAt: new Date(Date.now() - minutesAgo * 60_000),
+      dedupKey: `preview-${ns}`,
+      groupId,
+    });
+    await prisma.alert.createMany({
+      data: [
+        alert('payments', groups[0]!.id, 'error', 1),
+        alert('payments', groups[0]!.id, 'error', 2),
+        alert('payments', groups[0]!.id, 'error', 90),
+        alert('default', groups[1]!.id, 'error', 3),
+        alert('default', groups[1]!.id, 'notice', 4),
+      ],
+    });
+    // Routes of the earlier test are there too: start from a clean list.
+    for (const r of await admin.notifications.listRoutes())
+      await admin.notifications.deleteRoute({ routeId: r.id });
+    const settings = {
+      name: 'Errors',
+      channelIds: [hook.id],
+      filter: { environmentIds: [environmentId], priority: { op: 'gte' as const, value: 'error' as const } },
+      throttleSeconds: 3600,
+    };
+    const alone = await admin.notifications.previewRoute({ settings });
+    expect(alone).toMatchObject({ hours: 24, matched: 4, takenEarlier: 0, truncated: false });
+    expect(alone.samples.map((s) => s.priority)).toEqual(['error', 'error', 'error', 'error']);
+    // One per group and hour window: the payments alerts (1, 2 and 90 minutes old) span one or two
+    // windows by the clock, the default group's error one.
+    const stored = await prisma.alert.findMany({
+      where: { groupId: groups[0]!.id },
+      select: { createdAt: true },
+    });
+    const paymentWindows = new Set(stored.map((a) => Math.floor(a.createdAt.getTime() / 3_600_000))).size;
+    expect(alone.notifications).toBe(paymentWindows + 1);
+    // An earlier route that stops takes the payments alerts.
+    await admin.notifications.createRoute({
+      name: 'Payments first',
+      channelIds: [hook.id],
+      filter: { fields: [{ key: 'k8s.ns.name', value: 'payments' }] },
+    });
+    const after = await admin.notifications.previewRoute({ settings });
+    expect(after).toMatchObject({ matched: 4, takenEarlier: 3, notifications: 1 });
+    expect(after.samples).toHaveLength(1);
+    expect(after.samples[0]).toMatchObject({ rule: 'Shell in pod', groupId: groups[1]!.id });
+    // Every alert its own notification without a throttle.
+    expect(
+      (await admin.notifications.previewRoute({ settings: { ...settings, throttleSeconds: 0 } }))
+        .notifications,
+    ).toBe(1);
+  });
+});
