@@ -184,7 +184,10 @@ export class NotificationWorker {
       const dead = e.permanent || n.attempts >= this.options.maxAttempts;
       const delay =
         e.retryAfterMs ?? backoffMs(n.attempts, this.options.retryBaseMs, this.options.retryMaxMs);
-      const error = dead && !e.permanent ? `${e.message} (gave up after ${n.attempts} attempts)` : e.message;
+      const error =
+        dead && !e.permanent
+          ? `${e.message} (gave up after ${n.attempts} attempt${n.attempts === 1 ? '' : 's'})`
+          : e.message;
       metrics.notifications.inc({ kind, outcome: dead ? 'dead' : 'retry' });
       log[dead ? 'warn' : 'info'](
         {
