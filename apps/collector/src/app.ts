@@ -204,6 +204,7 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
   const retention = new RetentionPruner(store, {
     rawEventDays: env.RAW_EVENT_RETENTION_DAYS,
     ingestBatchDays: env.INGEST_BATCH_RETENTION_DAYS,
+    notificationDays: env.NOTIFY_RETENTION_DAYS,
     intervalMs: 10 * 60 * 1000,
     log,
   });

@@ -78,6 +78,11 @@ const EnvSchema = z.object({
   NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(10),
   /** Notifications sent at once by this collector. */
   NOTIFY_CONCURRENCY: z.coerce.number().int().positive().default(8),
+  /**
+   * Delivered and dead notifications are kept this long (the console's delivery log), at least 8
+   * days: longer than any throttle window, so a window's notification is never owed twice.
+   */
+  NOTIFY_RETENTION_DAYS: z.coerce.number().min(8).default(30),
   /** The console's base URL (https://peregrine.example.com): notifications link to the alert there. */
   COLLECTOR_CONSOLE_URL: z
     .url({ protocol: /^https?$/, error: 'COLLECTOR_CONSOLE_URL must be an http(s) URL' })

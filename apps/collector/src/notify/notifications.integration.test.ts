@@ -449,5 +449,18 @@ describe('notifications', () => {
     expect(new Set(pairs.map((r) => r.headers['x-peregrine-delivery'])).size).toBe(18);
     const hostsSeen = pairs.map((r) => JSON.parse(r.body).alert.hostname as string).sort();
     expect(hostsSeen).toEqual([...hosts, 'restart-1', 'restart-2'].sort());
+
+    // Retention: finished notifications go once they are older than NOTIFY_RETENTION_DAYS, the
+    // rest stays (queued ones are still owed).
+    await pool.query(
+      `INSERT INTO notification_outbox ("organizationId", "channelId", action, "dedupKey", status, "nextAttemptAt")
+       VALUES ($1, $2, 'test', 'owed-later', 'queued', now() + interval '1 day')`,
+      [world.organizationId, pair.id],
+    );
+    const finished = (await outbox(`o.status IN ('delivered', 'dead')`)).length;
+    expect((await second.c.retention.pruneOnce()).notifications).toBe(0);
+    const pruned = await second.c.retention.pruneOnce(Date.now() + 31 * 86_400_000);
+    expect(pruned.notifications).toBe(finished);
+    expect((await outbox()).map((r) => r.dedupKey)).toEqual(['owed-later']);
   }, 120_000);
 });

@@ -91,6 +91,11 @@ export interface CollectorStore {
   pruneRawEvents(before: Date, limit?: number): Promise<number>;
   /** Forgets sensor batch ids received before `before` (past any sensor's resend horizon). */
   pruneIngestBatches(before: Date, limit?: number): Promise<number>;
+  /**
+   * Deletes finished notifications (delivered or dead) last changed before `before`: past every
+   * throttle window (at most 7 days), so no owed notification's key is forgotten too early.
+   */
+  pruneNotifications(before: Date, limit?: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -138,6 +143,15 @@ export function createCollectorStore(url: string, options: CollectorStoreOptions
       const r = await pool.query(
         `DELETE FROM ingest_batches WHERE ctid IN
            (SELECT ctid FROM ingest_batches WHERE "receivedAt" < $1 LIMIT $2)`,
+        [before, limit],
+      );
+      return r.rowCount ?? 0;
+    },
+    async pruneNotifications(before, limit = 10_000) {
+      const r = await pool.query(
+        `DELETE FROM notification_outbox WHERE id IN
+           (SELECT id FROM notification_outbox WHERE status IN ('delivered', 'dead') AND "updatedAt" < $1
+            LIMIT $2)`,
         [before, limit],
       );
       return r.rowCount ?? 0;
