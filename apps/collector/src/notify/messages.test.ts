@@ -56,6 +56,35 @@ describe('buildMessage', () => {
     );
   });
 
+  it('sends custom headers once, in lower case, never over the delivery id or signature', () => {
+    const m = buildMessage(
+      {
+        ...base,
+        channel: {
+          ...base.channel!,
+          kind: 'webhook',
+          config: {
+            url: 'https://x.example',
+            headers: {
+              'Content-Type': 'application/vnd.x+json',
+              'X-Peregrine-Delivery': 'forged',
+              'X-Team': 'a',
+            },
+          },
+        },
+      },
+      { hmacSecret: 'a-signing-secret-of-16+' },
+      { consoleUrl: undefined },
+    );
+    expect(m.kind === 'http' && m.headers).toEqual({
+      'content-type': 'application/vnd.x+json',
+      'user-agent': 'Peregrine-Notifications/1',
+      'x-team': 'a',
+      'x-peregrine-delivery': base.id,
+      'x-peregrine-signature': expect.stringMatching(/^sha256=[0-9a-f]{64}$/),
+    });
+  });
+
   it('refuses what it cannot send, saying why', () => {
     expect(() => buildMessage({ ...base, channel: null }, {}, { consoleUrl: undefined })).toThrow(/deleted/);
     const slack = { ...base, channel: { ...base.channel!, kind: 'slack' as const, config: {} } };

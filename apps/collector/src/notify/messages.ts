@@ -134,6 +134,11 @@ function jsonFields(fields: Record<string, unknown>): Record<string, JsonValue> 
   return fields as Record<string, JsonValue>;
 }
 
+/** Header names in lower case: a custom `Content-Type` replaces ours instead of being sent twice. */
+function lowerKeys(headers: Record<string, string>): Record<string, string> {
+  return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
+}
+
 export interface BuildOptions {
   /** The console's base URL, for links to the alert; none: messages carry no link. */
   consoleUrl: string | undefined;
@@ -242,7 +247,7 @@ export function buildMessage(
         },
         (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v),
       );
-      const headers: Record<string, string> = { ...c.headers, 'x-peregrine-delivery': n.id };
+      const headers: Record<string, string> = { ...lowerKeys(c.headers), 'x-peregrine-delivery': n.id };
       if (s.hmacSecret)
         headers['x-peregrine-signature'] =
           `sha256=${createHmac('sha256', s.hmacSecret).update(body).digest('hex')}`;
@@ -389,7 +394,11 @@ export function buildMessage(
       return {
         kind: 'http',
         url: c.url,
-        headers: { ...c.headers, 'content-type': 'application/json', 'user-agent': 'falcosecurity/falco' },
+        headers: {
+          ...lowerKeys(c.headers),
+          'content-type': 'application/json',
+          'user-agent': 'falcosecurity/falco',
+        },
         body,
       };
     }
