@@ -9,6 +9,7 @@ import { createHmac, randomBytes } from 'node:crypto';
 import {
   createNotificationChannel,
   createNotificationRoute,
+  createNotificationStore,
   type NotificationRouteInput,
   queueTestNotification,
   triageAlerts,
@@ -463,4 +464,31 @@ describe('notifications', () => {
     expect(pruned.notifications).toBe(finished);
     expect((await outbox()).map((r) => r.dedupKey)).toEqual(['owed-later']);
   }, 120_000);
+
+  it('takes over a notification whose collector died holding it, once its lease ran out', async () => {
+    // No live collector while the ghost claims, so the row is surely the ghost's.
+    for (const c of collectors.splice(0)) await c.stop();
+    const ch = await channel('webhook', 'ghost', { url: `${http.url}/ghost` });
+    // A collector that claimed the row and died before sending it: its lease (1 s) runs out.
+    const ghost = createNotificationStore(world.url, { max: 1 });
+    const id = await queueTestNotification(
+      world.db,
+      { organizationId: world.organizationId, channelId: ch.id },
+      { userId: null },
+    );
+    // Claim until the ghost holds this row (a live collector may claim others meanwhile).
+    const claimed = await ghost.claim('ghost', { limit: 50, leaseMs: 1_000 });
+    expect(claimed.map((n) => n.id)).toEqual([id]);
+    await startCollector();
+    await vi.waitFor(async () => {
+      const [row] = await outbox(`o.id = $1`, [id]);
+      expect(row.status).toBe('delivered');
+      expect(row.attempts).toBe(2);
+      expect(row.leaseOwner).toBeNull();
+    }, WAIT);
+    expect(http.to('/ghost')).toHaveLength(1);
+    // The dead collector's late answer changes nothing: its claim was taken over.
+    expect(await ghost.delivered(id, 'ghost', 200)).toBe(false);
+    await ghost.close();
+  }, 60_000);
 });
