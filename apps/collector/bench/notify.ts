@@ -148,7 +148,9 @@ async function main(): Promise<void> {
   const waitDelivered = async (total: number, deadlineMs: number) => {
     const until = Date.now() + deadlineMs;
     for (;;) {
-      const r = await pool.query(`SELECT count(*)::int AS n FROM notification_outbox WHERE status = 'delivered'`);
+      const r = await pool.query(
+        `SELECT count(*)::int AS n FROM notification_outbox WHERE status = 'delivered'`,
+      );
       if (r.rows[0].n >= total) return;
       if (Date.now() > until) throw new Error(`only ${r.rows[0].n} of ${total} delivered in time`);
       await new Promise((r2) => setTimeout(r2, 50));
@@ -194,7 +196,9 @@ async function main(): Promise<void> {
     `| steady ${RATE}/s | ${ticks * perTick} | ${RATE} (offered) | ${SECONDS} | ${quantile(steadyDelays, 0.5).toFixed(0)} | ${quantile(steadyDelays, 0.99).toFixed(0)} | ${quantile(steadyDelays, 1).toFixed(0)} |`,
   );
   const cpu = process.cpuUsage(cpu0);
-  const dead = (await pool.query(`SELECT count(*)::int AS n FROM notification_outbox WHERE status <> 'delivered'`)).rows[0].n;
+  const dead = (
+    await pool.query(`SELECT count(*)::int AS n FROM notification_outbox WHERE status <> 'delivered'`)
+  ).rows[0].n;
 
   console.log(
     `\nNotifications: webhook (HMAC-signed) to a loopback receiver (${RECEIVER_MS} ms per request), NOTIFY_CONCURRENCY=${CONCURRENCY}, ${cpus().length} CPUs, load ${loadavg()
@@ -207,7 +211,8 @@ async function main(): Promise<void> {
   console.log(
     `\nreceiver requests ${received} for ${BURST + ticks * perTick} notifications (not delivered: ${dead}); collector process CPU ${((cpu.user + cpu.system) / 1e6).toFixed(1)} s (ingest, evaluation and delivery)`,
   );
-  if (received !== BURST + ticks * perTick || dead !== 0) throw new Error('a notification was lost or sent twice');
+  if (received !== BURST + ticks * perTick || dead !== 0)
+    throw new Error('a notification was lost or sent twice');
 
   await collector.stop();
   await pool.end();
