@@ -10,5 +10,9 @@ export default defineConfig({
     // Each file starts its own collector against its own database and mostly waits on them and
     // on the network: two files at a time on a 2-core machine (vitest's default is one).
     maxWorkers: 2,
+    // Files share a process per worker instead of a fresh one each: each file builds its own world
+    // (database, collectors, ports) and nothing is kept in module state, and the fresh processes'
+    // module loading was a third of the suite's CPU time (docs/BENCHMARKS.md, test suite).
+    isolate: false,
   },
 });

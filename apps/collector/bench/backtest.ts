@@ -401,19 +401,23 @@ async function main(): Promise<void> {
       for (const mode of ['scan', 'evaluate-twice', 'backtest']) {
         let arg = scope.environmentId;
         if (mode === 'backtest') {
-          lastJob = await createBacktestJob(db, {
-            organizationId: scope.organizationId,
-            environmentId: scope.environmentId,
-            ruleSetId: scope.ruleSetId,
-            draftVersionId: scope.draftId,
-            baselineVersionId: scope.activeId,
-            overrides: { lists: {}, macros: {} },
-            sources: [],
-            from: new Date(END.getTime() - 8 * 86_400_000),
-            to: END,
-            createdById: null,
-            createdByApiKeyId: null,
-          });
+          lastJob = await createBacktestJob(
+            db,
+            {
+              organizationId: scope.organizationId,
+              environmentId: scope.environmentId,
+              ruleSetId: scope.ruleSetId,
+              draftVersionId: scope.draftId,
+              baselineVersionId: scope.activeId,
+              overrides: { lists: {}, macros: {} },
+              sources: [],
+              from: new Date(END.getTime() - 8 * 86_400_000),
+              to: END,
+              createdById: null,
+              createdByApiKeyId: null,
+            },
+            {},
+          );
           arg = lastJob;
         }
         const before = loadavg()[0] ?? 0;

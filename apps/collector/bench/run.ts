@@ -17,8 +17,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { getEnvironmentAlertStats, createDb, registerSensor, seedDemo } from '@peregrine/db';
-import { migrateDatabase } from '@peregrine/db/migrate';
-import { createTestDatabase } from '@peregrine/db/testing';
+import { createMigratedTestDatabase } from '@peregrine/db/testing';
 import { builtinSources, load } from '@peregrine/engine';
 import { encodeBatch } from '@peregrine/sensor';
 import { connectConsole, TEST_SECRET } from '../src/testing/world.js';
@@ -58,8 +57,7 @@ async function main(): Promise<void> {
   const check = load([{ name: 'falco_rules.yaml', content: rules }], { sources: builtinSources() });
   if (!check.ok) throw new Error('upstream rules do not load');
 
-  const handle = await createTestDatabase('bench');
-  await migrateDatabase(handle.url);
+  const handle = await createMigratedTestDatabase('bench');
   const db = createDb(handle.url, { max: 2 });
   const seeded = await seedDemo(db, {
     ruleSetName: 'Falco upstream',

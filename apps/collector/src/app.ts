@@ -213,6 +213,7 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
     ? new BacktestRunner(backtestStore, {
         pollMs: env.BACKTEST_POLL_MS,
         leaseMs: env.BACKTEST_LEASE_SECONDS * 1000,
+        retentionMs: env.BACKTEST_RETENTION_DAYS * 86_400_000,
         knownSources: [...KNOWN_SOURCES],
         log,
       })

@@ -62,6 +62,11 @@ const EnvSchema = z.object({
    * (or failed after three tries). Checkpoints come at least four times per lease.
    */
   BACKTEST_LEASE_SECONDS: z.coerce.number().positive().default(30),
+  /**
+   * Finished backtests (done, failed or cancelled) and their samples are deleted this many days
+   * after they finished, by collectors that run backtests. Queued and running ones are kept.
+   */
+  BACKTEST_RETENTION_DAYS: z.coerce.number().positive().default(30),
   /** 0: this collector delivers no notifications (others sharing the database still do). */
   NOTIFY_WORKER: z
     .enum(['0', '1', 'true', 'false'])

@@ -13,8 +13,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { createDb, type Db, registerSensor } from '@peregrine/db';
-import { migrateDatabase } from '@peregrine/db/migrate';
-import { createTestDatabase } from '@peregrine/db/testing';
+import { createMigratedTestDatabase } from '@peregrine/db/testing';
 import { RuntimeNamedCgroup } from '@peregrine/sensor/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { seedDemoOrganization } from './bootstrap/seed-demo.js';
@@ -100,7 +99,7 @@ function spoolHolds(dir: string, text: string): boolean {
 }
 
 describe.skipIf(skipReason !== undefined)('sensor -> collector -> Postgres on the real kernel', () => {
-  let handle: Awaited<ReturnType<typeof createTestDatabase>>;
+  let handle: Awaited<ReturnType<typeof createMigratedTestDatabase>>;
   let db: Db;
   let collector: CollectorProcess | undefined;
   let collectorEnv: Record<string, string>;
@@ -112,8 +111,7 @@ describe.skipIf(skipReason !== undefined)('sensor -> collector -> Postgres on th
 
   beforeAll(async () => {
     ensureBuilt();
-    handle = await createTestDatabase('sensor_e2e');
-    await migrateDatabase(handle.url);
+    handle = await createMigratedTestDatabase('sensor_e2e');
     db = createDb(handle.url, { max: 2 });
     const seeded = await seedDemoOrganization(db);
     const key = await registerSensor(db, { environmentId: seeded.environments.staging!, name: 'e2e-node' });

@@ -158,6 +158,7 @@ export {
   cancelBacktestJob,
   createBacktestJob,
   getBacktestJob,
+  getLatestBacktestJob,
   listBacktestJobs,
   listBacktestSamples,
   type NewBacktestJob,

@@ -1,11 +1,9 @@
 import { readdir, readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { MIGRATIONS_DIR, PRISMA_DIR } from './migrate-paths.js';
 import { openSchemaEngine } from './schema-engine.js';
 
-/** prisma/ at the repository root, found from this file in src/ or dist/. */
-export const PRISMA_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../prisma');
-export const MIGRATIONS_DIR = path.join(PRISMA_DIR, 'migrations');
+export { MIGRATIONS_DIR, PRISMA_DIR } from './migrate-paths.js';
 const NO_FILTER = { externalTables: [], externalEnums: [] };
 
 /** Reads the committed migrations the way Prisma's CLI hands them to the schema engine. */

@@ -1,9 +1,10 @@
-import { randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, readdir, realpath, rm } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { chmod, mkdtemp, readdir, readFile, realpath, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
 import { RELOCATED_ROOT } from './embedded/cluster.js';
+import { MIGRATIONS_DIR } from './migrate-paths.js';
 
 /** Server for integration tests: TEST_DATABASE_URL or the local Postgres at 127.0.0.1:5432. */
 export const TEST_SERVER_URL =
@@ -35,6 +36,135 @@ export async function createTestDatabase(label: string): Promise<{ url: string; 
         await c.end();
       }
     },
+  };
+}
+
+/** A database URL on the test server. */
+function databaseUrl(name: string): string {
+  const url = new URL(TEST_SERVER_URL);
+  url.pathname = `/${name}`;
+  return url.toString();
+}
+
+async function withAdmin<T>(work: (admin: pg.Client) => Promise<T>): Promise<T> {
+  const admin = new pg.Client({ connectionString: TEST_SERVER_URL });
+  await admin.connect();
+  try {
+    return await work(admin);
+  } finally {
+    await admin.end();
+  }
+}
+
+/** A hash of the committed migrations (names and SQL): the template they build is named by it. */
+async function migrationsHash(): Promise<string> {
+  const hash = createHash('sha256');
+  const names = (await readdir(MIGRATIONS_DIR, { withFileTypes: true }))
+    .filter((e) => e.isDirectory())
+    .map((e) => e.name)
+    .sort();
+  for (const name of names) {
+    hash.update(name).update('\0');
+    hash.update(await readFile(path.join(MIGRATIONS_DIR, name, 'migration.sql'))).update('\0');
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+const TEMPLATE_PREFIX = 'peregrine_tpl_';
+/** Templates of other migration sets are dropped once this old (other checkouts may still use them). */
+const STALE_TEMPLATE_MS = 24 * 3600_000;
+let templateName: Promise<string> | undefined;
+
+/**
+ * The test server's database migrated to the committed head, built once per set of migrations
+ * (named by their hash, so checkouts with different migrations never share one, and every test
+ * process finds the one already built) and never connected to afterwards: it is only copied.
+ */
+function migratedTemplate(): Promise<string> {
+  templateName ??= (async () => {
+    const name = `${TEMPLATE_PREFIX}${await migrationsHash()}`;
+    const exists = await withAdmin(
+      async (admin) =>
+        (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1,
+    );
+    if (exists) return name;
+    // Built under a private name and renamed when complete: a half-migrated template is never seen,
+    // and of two processes building at once the first rename wins and the other drops its copy.
+    const building = `${name}_build_${randomBytes(4).toString('hex')}`;
+    await withAdmin((admin) => admin.query(`CREATE DATABASE "${building}"`));
+    try {
+      const { migrateDatabase } = await import('./migrate.js');
+      await migrateDatabase(databaseUrl(building));
+      await withAdmin(async (admin) => {
+        // The schema engine's pool may linger; a template must have no open connections to be copied.
+        await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [
+          building,
+        ]);
+        await admin.query(`ALTER DATABASE "${building}" RENAME TO "${name}"`);
+        await admin.query(`COMMENT ON DATABASE "${name}" IS '${new Date().toISOString()}'`);
+      });
+    } catch (err) {
+      await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS "${building}" WITH (FORCE)`));
+      // Another process renamed its copy first: use that one.
+      if ((err as { code?: string }).code !== '42P04') throw err;
+    }
+    await dropStaleTemplates(name).catch(() => {});
+    return name;
+  })();
+  templateName.catch(() => {
+    templateName = undefined;
+  });
+  return templateName;
+}
+
+/** Drops templates of other migration sets (and abandoned builds) older than a day. */
+async function dropStaleTemplates(keep: string): Promise<void> {
+  await withAdmin(async (admin) => {
+    const { rows } = await admin.query<{ datname: string; note: string | null }>(
+      `SELECT d.datname, shobj_description(d.oid, 'pg_database') AS note
+         FROM pg_database d WHERE d.datname LIKE $1 AND d.datname <> $2`,
+      [`${TEMPLATE_PREFIX}%`, keep],
+    );
+    for (const row of rows) {
+      const made = row.note ? Date.parse(row.note) : Number.NaN;
+      if (Number.isFinite(made) && Date.now() - made < STALE_TEMPLATE_MS) continue;
+      if (!Number.isFinite(made) && !row.datname.includes('_build_')) continue;
+      if (row.datname.includes('_build_')) {
+        // A build in progress has connections; one abandoned a day ago has none.
+        const { rows: active } = await admin.query(
+          `SELECT 1 FROM pg_stat_activity WHERE datname = $1 LIMIT 1`,
+          [row.datname],
+        );
+        if (active.length) continue;
+      }
+      await admin.query(`DROP DATABASE IF EXISTS "${row.datname}" WITH (FORCE)`);
+    }
+  });
+}
+
+/**
+ * Like `createTestDatabase`, but migrated to the committed head: a copy of the migrated template
+ * (CREATE DATABASE ... TEMPLATE copies files, far faster than migrating again).
+ */
+export async function createMigratedTestDatabase(
+  label: string,
+): Promise<{ url: string; drop(): Promise<void> }> {
+  const template = await migratedTemplate();
+  const name = `peregrine_test_${label.replace(/\W/g, '_')}_${randomBytes(4).toString('hex')}`;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await withAdmin((admin) => admin.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`));
+      break;
+    } catch (err) {
+      // 55006: the template is being accessed (a copy of it starting elsewhere): try again.
+      if ((err as { code?: string }).code !== '55006' || attempt >= 50) throw err;
+      await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 100));
+    }
+  }
+  return {
+    url: databaseUrl(name),
+    drop: () =>
+      withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => {}),
   };
 }
 

@@ -96,19 +96,23 @@ describe('backtest runner (real Postgres)', () => {
       ...over,
     });
   const queue = (over: { sources?: string[]; draft?: string } = {}) =>
-    createBacktestJob(world.db, {
-      organizationId: world.organizationId,
-      environmentId: world.environmentId,
-      ruleSetId: world.ruleSetId,
-      draftVersionId: over.draft ?? draftVersionId,
-      baselineVersionId,
-      overrides: { lists: {}, macros: {} },
-      sources: over.sources ?? [],
-      from: new Date(BASE),
-      to: new Date(BASE + 86_400_000),
-      createdById: null,
-      createdByApiKeyId: null,
-    });
+    createBacktestJob(
+      world.db,
+      {
+        organizationId: world.organizationId,
+        environmentId: world.environmentId,
+        ruleSetId: world.ruleSetId,
+        draftVersionId: over.draft ?? draftVersionId,
+        baselineVersionId,
+        overrides: { lists: {}, macros: {} },
+        sources: over.sources ?? [],
+        from: new Date(BASE),
+        to: new Date(BASE + 86_400_000),
+        createdById: null,
+        createdByApiKeyId: null,
+      },
+      {},
+    );
   const job = async (id: string) =>
     (await getBacktestJob(world.db, world.organizationId, id)) as BacktestJobDto;
   const resultOf = (j: BacktestJobDto) => j.result as BacktestResult;
@@ -248,7 +252,7 @@ describe('backtest runner (real Postgres)', () => {
     expect(midway.status).toBe('running');
     expect(midway.eventsTotal).toBe(EVENTS + ALERTS);
     expect(resultOf(midway).tally.events).toBe(midway.eventsScanned);
-    await cancelBacktestJob(world.db, world.organizationId, id);
+    await cancelBacktestJob(world.db, world.organizationId, id, {});
     await run;
     const cancelled = await job(id);
     expect(cancelled.status).toBe('cancelled');
@@ -339,5 +343,56 @@ describe('backtest runner (real Postgres)', () => {
     expect(skipped).toMatchObject({ status: 'done', eventsScanned: EVENTS });
     expect(resultOf(skipped)).toMatchObject({ sources: ['k8s_audit'], skipped: { sources: ['okta'] } });
     await r.stop();
+  });
+  it('prunes finished jobs past the retention while it runs, never a queued or running one', async () => {
+    const DAY = 86_400_000;
+    const old = new Date(Date.now() - 40 * DAY);
+    const holder = createBacktestStore(world.url);
+    const r = runner({ retentionMs: 30 * DAY, pruneEveryMs: 100 });
+    try {
+      // A job another collector runs (fresh heartbeat), asked for 40 days ago: never pruned.
+      const running = await queue();
+      expect((await holder.claim('other-collector', { staleMs: 3_600_000, maxAttempts: 3 }))?.id).toBe(
+        running,
+      );
+      await world.db.prisma.backtestJob.update({
+        where: { id: running },
+        data: { createdAt: old, startedAt: old },
+      });
+      r.start();
+      // Finished jobs of the earlier tests (with samples): one ended 40 days ago, one just now.
+      const finished = await world.db.prisma.backtestJob.findMany({
+        where: { status: { in: ['done', 'failed', 'cancelled'] } },
+        orderBy: { createdAt: 'asc' },
+        select: { id: true, _count: { select: { samples: true } } },
+      });
+      const withSamples = finished.find((j) => j._count.samples > 0);
+      const recent = finished.find((j) => j.id !== withSamples?.id);
+      expect(withSamples && recent).toBeTruthy();
+      // Aged after the runner started: its periodic passes find it (not only the one at start).
+      await world.db.prisma.backtestJob.update({
+        where: { id: withSamples?.id as string },
+        data: { finishedAt: old },
+      });
+      await vi.waitFor(
+        async () =>
+          expect(await world.db.prisma.backtestJob.count({ where: { id: withSamples?.id as string } })).toBe(
+            0,
+          ),
+        { timeout: 15_000, interval: 50 },
+      );
+      expect(
+        await world.db.prisma.backtestSample.count({ where: { jobId: withSamples?.id as string } }),
+      ).toBe(0);
+      expect(await job(recent?.id as string)).toMatchObject({ id: recent?.id });
+      expect(await job(running)).toMatchObject({ status: 'running' });
+      // Its pass is over: the queued-or-running job is still there after several more passes.
+      const passes = await r.prune();
+      expect(passes).toEqual({ jobs: 0, samples: 0 });
+      expect(await job(running)).toMatchObject({ status: 'running' });
+    } finally {
+      await r.stop();
+      await holder.close();
+    }
   });
 });

@@ -19,8 +19,18 @@ export interface BacktestRunnerOptions {
   samplesPerRule?: number;
   /** Event sources a job without a choice of sources replays. */
   knownSources: readonly string[];
+  /**
+   * Finished jobs (done, failed, cancelled) are deleted, with their samples, this long after they
+   * finished. Queued and running jobs are never pruned. Undefined: nothing is pruned.
+   */
+  retentionMs?: number;
+  /** How often a pruning pass runs between polls (default every 10 minutes; the first at start). */
+  pruneEveryMs?: number;
   log: FastifyBaseLogger;
 }
+
+/** Jobs deleted per statement: a large backlog is pruned in short transactions. */
+const PRUNE_CHUNK = 500;
 
 /**
  * Runs queued backtests, one at a time, in this collector. The queue is the `backtest_jobs`
@@ -36,6 +46,7 @@ export class BacktestRunner {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
   private stopping = false;
+  private lastPruneAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly store: BacktestStore,
@@ -46,7 +57,8 @@ export class BacktestRunner {
     if (this.timer || this.stopping) return;
     const tick = () => {
       this.timer = undefined;
-      this.running = this.runQueued()
+      this.running = this.pruneIfDue()
+        .then(() => this.runQueued())
         .then(() => undefined)
         .catch((err: unknown) => this.options.log.warn({ err }, 'backtest runner pass failed'))
         .finally(() => {
@@ -83,6 +95,36 @@ export class BacktestRunner {
     if (!finished)
       this.options.log.warn({ deadlineMs }, 'backtest runner stopped without waiting for the database');
     return finished;
+  }
+
+  /**
+   * Deletes finished jobs older than the retention (and their samples), in chunks; returns how
+   * many jobs and samples went. Several collectors pruning at once is harmless: each deletes the
+   * rows it could lock.
+   */
+  async prune(now = Date.now()): Promise<{ jobs: number; samples: number }> {
+    const { retentionMs, log } = this.options;
+    const total = { jobs: 0, samples: 0 };
+    if (retentionMs === undefined) return total;
+    const before = new Date(now - retentionMs);
+    while (!this.stopping) {
+      const pass = await this.store.prune(before, PRUNE_CHUNK);
+      total.jobs += pass.jobs;
+      total.samples += pass.samples;
+      if (pass.jobs < PRUNE_CHUNK) break;
+    }
+    if (total.jobs > 0) log.info(total, 'backtests pruned');
+    return total;
+  }
+
+  /** A pruning pass when the last one is `pruneEveryMs` old; its failure never stops the runner. */
+  private async pruneIfDue(): Promise<void> {
+    const now = Date.now();
+    if (now - this.lastPruneAt < (this.options.pruneEveryMs ?? 10 * 60_000)) return;
+    this.lastPruneAt = now;
+    await this.prune(now).catch((err: unknown) =>
+      this.options.log.warn({ err }, 'backtest pruning pass failed'),
+    );
   }
 
   /** Runs queued jobs until none is left (or the runner stops); returns how many it ended. */

@@ -1,15 +1,13 @@
 import { createDb } from '@peregrine/db';
-import { migrateDatabase } from '@peregrine/db/migrate';
-import { createTestDatabase } from '@peregrine/db/testing';
+import { createMigratedTestDatabase } from '@peregrine/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { judgeRuleFiles } from './rule-verdict.js';
 import { readDefaultRules, seedDemoOrganization } from './seed-demo.js';
 
 describe('demo seed', () => {
-  let handle: Awaited<ReturnType<typeof createTestDatabase>>;
+  let handle: Awaited<ReturnType<typeof createMigratedTestDatabase>>;
   beforeAll(async () => {
-    handle = await createTestDatabase('seed_demo');
-    await migrateDatabase(handle.url);
+    handle = await createMigratedTestDatabase('seed_demo');
   });
   afterAll(() => handle.drop());
 

@@ -51,6 +51,8 @@ export class WorkSpool {
   private readonly failedDir: string;
   private stopping = false;
   private wake: (() => void) | undefined;
+  /** A wake-up that came while the loop was not idle (listing or replaying): its next idle ends at once. */
+  private wakePending = false;
   private loop: Promise<void> | undefined;
 
   constructor(private readonly options: SpoolOptions) {
@@ -107,7 +109,7 @@ export class WorkSpool {
     this.items++;
     this.options.metrics.spooled.inc({ kind: item.kind }, workSize(item));
     this.report();
-    this.wake?.();
+    this.signal();
   }
 
   /** Starts storing spooled items through `sink`, oldest first, until `stop()`. */
@@ -119,7 +121,7 @@ export class WorkSpool {
   /** Stops replaying after the item in hand; the rest stays on disk for the next start. */
   async stop(): Promise<void> {
     this.stopping = true;
-    this.wake?.();
+    this.signal();
     await this.loop;
     await this.unlock();
   }
@@ -211,7 +213,19 @@ export class WorkSpool {
     this.options.metrics.spoolBytes.set(this.bytes);
   }
 
+  /** Ends the loop's idle wait now, or its next one if it is busy (a wake-up is never lost). */
+  private signal(): void {
+    if (this.wake) this.wake();
+    else this.wakePending = true;
+  }
+
   private idle(ms: number): Promise<void> {
+    // A stop or a put that came while the loop was listing or replaying: a 60 s idle after it would
+    // hold stop() for a minute (seen as a test timeout on a loaded machine) or delay the new item.
+    if (this.stopping || this.wakePending) {
+      this.wakePending = false;
+      return Promise.resolve();
+    }
     return new Promise((resolve) => {
       const timer = setTimeout(done, ms);
       timer.unref();

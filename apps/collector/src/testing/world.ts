@@ -17,8 +17,7 @@ import {
   type RegisteredSensor,
   seedDemo,
 } from '@peregrine/db';
-import { migrateDatabase } from '@peregrine/db/migrate';
-import { createTestDatabase } from '@peregrine/db/testing';
+import { createMigratedTestDatabase } from '@peregrine/db/testing';
 import {
   type AlertsNewPayload,
   REALTIME_EVENTS,
@@ -71,8 +70,7 @@ export interface World {
 
 /** Builds a world on a fresh database. */
 export async function createWorld(label: string, rules = TEST_RULES): Promise<World> {
-  const handle = await createTestDatabase(label);
-  await migrateDatabase(handle.url);
+  const handle = await createMigratedTestDatabase(label);
   const db = createDb(handle.url, { max: 4 });
   const seeded = await seedDemo(db, {
     ruleSetName: 'Test rules',

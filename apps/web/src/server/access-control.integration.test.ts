@@ -164,6 +164,7 @@ const ACCESS: Record<string, Role | 'session' | 'public'> = {
   'rules.createVersion': 'author',
   'rules.activateVersion': 'admin',
   'rules.previewPromotion': 'viewer',
+  'rules.compareVersionFiles': 'viewer',
   'rules.promoteVersion': 'admin',
   'rules.rollbackVersion': 'admin',
   'rules.getEnvironmentLayers': 'viewer',
@@ -183,6 +184,7 @@ const ACCESS: Record<string, Role | 'session' | 'public'> = {
   // Backtests change nothing live: authors (who write versions) run and stop them, anyone reads them.
   'backtests.start': 'author',
   'backtests.get': 'viewer',
+  'backtests.latest': 'viewer',
   'backtests.list': 'viewer',
   'backtests.cancel': 'author',
   'backtests.listSamples': 'viewer',
@@ -480,6 +482,7 @@ describe("another organisation's API key", () => {
         environmentId: ids.production,
         fromEnvironmentId: ids.staging,
       },
+      'rules.compareVersionFiles': { versionId: ids.v2, environmentId: ids.staging },
       'rules.promoteVersion': {
         versionId: ids.v2,
         fromEnvironmentId: ids.staging,
@@ -539,6 +542,7 @@ describe("another organisation's API key", () => {
         to: '2026-12-02T00:00:00Z',
       },
       'backtests.get': { id: ids.backtest },
+      'backtests.latest': { versionId: ids.v2, environmentId: ids.staging },
       'backtests.list': { ruleSetId: ids.ruleSet },
       'backtests.cancel': { id: ids.backtest },
       'backtests.listSamples': { id: ids.backtest },

@@ -1,8 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../client.js';
 import { Prisma } from '../generated/prisma/client.js';
-import { migrateDatabase } from '../migrate.js';
-import { createTestDatabase } from '../testing.js';
+import { createMigratedTestDatabase } from '../testing.js';
 import { type AlertFilter, type ContentMatch, alertWhere, findContentHashes } from './web-alerts-filter.js';
 import { listAlerts } from './web-alerts-list.js';
 
@@ -38,8 +37,7 @@ const ids = async (filter: Omit<AlertFilter, 'organizationId'>, contents: Conten
 };
 
 beforeAll(async () => {
-  handle = await createTestDatabase('alert_contents');
-  await migrateDatabase(handle.url);
+  handle = await createMigratedTestDatabase('alert_contents');
   db = createDb(handle.url, { max: 2 });
   const org = await db.prisma.organization.create({ data: { name: 'C', slug: 'c' } });
   const other = await db.prisma.organization.create({ data: { name: 'O', slug: 'o' } });

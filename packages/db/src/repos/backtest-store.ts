@@ -158,6 +158,11 @@ export interface BacktestStore {
     after: { time: string; id: string } | null,
     limit: number,
   ): Promise<BacktestPage<StoredAlertEvent>>;
+  /**
+   * Deletes up to `limit` finished jobs (done, failed or cancelled) that finished before `before`,
+   * with their samples; queued and running jobs are never touched. Returns what it deleted.
+   */
+  prune(before: Date, limit: number): Promise<{ jobs: number; samples: number }>;
   close(): Promise<void>;
 }
 
@@ -477,6 +482,29 @@ export function createBacktestStore(url: string, options: { max?: number } = {})
           })),
         after: last && r.rows.length === limit ? { time: last.t, id: last.id } : null,
       };
+    },
+
+    async prune(before, limit) {
+      return transaction(async (client) => {
+        // Locked and skipped when locked: a console cancelling (or reading) the job meanwhile is
+        // never blocked, and the next pass takes what this one skipped.
+        const doomed = await client.query<{ id: string }>(
+          `SELECT id::text FROM backtest_jobs
+           WHERE status IN ('done', 'failed', 'cancelled') AND "finishedAt" < $1
+           ORDER BY "finishedAt" LIMIT $2 FOR UPDATE SKIP LOCKED`,
+          [before, limit],
+        );
+        const ids = doomed.rows.map((r) => r.id);
+        if (ids.length === 0) return { jobs: 0, samples: 0 };
+        const samples = await client.query('DELETE FROM backtest_samples WHERE "jobId" = ANY($1::uuid[])', [
+          ids,
+        ]);
+        const jobs = await client.query(
+          `DELETE FROM backtest_jobs WHERE id = ANY($1::uuid[]) AND status IN ('done', 'failed', 'cancelled')`,
+          [ids],
+        );
+        return { jobs: jobs.rowCount ?? 0, samples: samples.rowCount ?? 0 };
+      });
     },
 
     close: () => pool.end(),

@@ -1,8 +1,7 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../client.js';
-import { migrateDatabase } from '../migrate.js';
-import { createTestDatabase } from '../testing.js';
+import { createMigratedTestDatabase } from '../testing.js';
 import { type BacktestCheckpoint, type BacktestStore, createBacktestStore } from './backtest-store.js';
 import { createRuleSetVersion } from './rule-sets.js';
 import { seedDemo } from './seed.js';
@@ -10,6 +9,7 @@ import {
   cancelBacktestJob,
   createBacktestJob,
   getBacktestJob,
+  getLatestBacktestJob,
   listBacktestJobs,
   listBacktestSamples,
 } from './web-backtests.js';
@@ -28,7 +28,7 @@ const checkpoint = (over: Partial<BacktestCheckpoint> = {}): BacktestCheckpoint 
 });
 
 describe('backtest jobs and the events they replay (real Postgres)', () => {
-  let handle: Awaited<ReturnType<typeof createTestDatabase>>;
+  let handle: Awaited<ReturnType<typeof createMigratedTestDatabase>>;
   let db: Db;
   let store: BacktestStore;
   let org: string;
@@ -39,19 +39,23 @@ describe('backtest jobs and the events they replay (real Postgres)', () => {
   let v2: string;
 
   const newJob = (over: { from?: Date; to?: Date; sources?: string[] } = {}) =>
-    createBacktestJob(db, {
-      organizationId: org,
-      environmentId: env,
-      ruleSetId,
-      draftVersionId: v2,
-      baselineVersionId: v1,
-      overrides: { lists: { shells: ['zsh'] }, macros: {} },
-      sources: over.sources ?? ['k8s_audit'],
-      from: over.from ?? new Date(Date.now() - DAY),
-      to: over.to ?? new Date(Date.now() + DAY),
-      createdById: null,
-      createdByApiKeyId: null,
-    });
+    createBacktestJob(
+      db,
+      {
+        organizationId: org,
+        environmentId: env,
+        ruleSetId,
+        draftVersionId: v2,
+        baselineVersionId: v1,
+        overrides: { lists: { shells: ['zsh'] }, macros: {} },
+        sources: over.sources ?? ['k8s_audit'],
+        from: over.from ?? new Date(Date.now() - DAY),
+        to: over.to ?? new Date(Date.now() + DAY),
+        createdById: null,
+        createdByApiKeyId: null,
+      },
+      {},
+    );
   /** Makes every running job look as if its runner stopped an hour ago. */
   const silenceRunners = () =>
     db.prisma.backtestJob.updateMany({
@@ -68,8 +72,7 @@ describe('backtest jobs and the events they replay (real Postgres)', () => {
   };
 
   beforeAll(async () => {
-    handle = await createTestDatabase('backtests');
-    await migrateDatabase(handle.url);
+    handle = await createMigratedTestDatabase('backtests');
     db = createDb(handle.url);
     store = createBacktestStore(handle.url);
     const seeded = await seedDemo(db, {
@@ -194,12 +197,12 @@ describe('backtest jobs and the events they replay (real Postgres)', () => {
 
   it('cancels a queued job at once and asks a running one to stop at its next checkpoint', async () => {
     const queued = await newJob();
-    expect(await cancelBacktestJob(db, otherOrg, queued)).toBeNull();
-    expect(await cancelBacktestJob(db, org, queued)).toMatchObject({ status: 'cancelled' });
+    expect(await cancelBacktestJob(db, otherOrg, queued, {})).toBeNull();
+    expect(await cancelBacktestJob(db, org, queued, {})).toMatchObject({ status: 'cancelled' });
 
     const running = await newJob();
     await claimJob('runner-a', running);
-    const asked = await cancelBacktestJob(db, org, running);
+    const asked = await cancelBacktestJob(db, org, running, {});
     expect(asked?.status).toBe('running');
     expect(asked?.cancelRequestedAt).toBeInstanceOf(Date);
     expect(await store.checkpoint(running, 'runner-a', checkpoint({ eventsScanned: 10 }))).toEqual({
@@ -238,7 +241,7 @@ describe('backtest jobs and the events they replay (real Postgres)', () => {
 
     const abandoned = await newJob();
     await claimJob('r1', abandoned);
-    await cancelBacktestJob(db, org, abandoned);
+    await cancelBacktestJob(db, org, abandoned, {});
     await silenceRunners();
     expect(await claimJob('r2', abandoned)).toBeNull();
     expect(await getBacktestJob(db, org, abandoned)).toMatchObject({ status: 'cancelled' });
@@ -386,5 +389,145 @@ describe('backtest jobs and the events they replay (real Postgres)', () => {
       expect(first).toMatchObject({ rule: 'A', ingestKey: 'batch/1', hostname: 'node-1' });
       expect(first?.outputFields).toMatchObject({ 'proc.name': 'A' });
     });
+  });
+  it('audits who started and who cancelled a job, once per change', async () => {
+    const user = await db.prisma.user.create({
+      data: { id: 'backtest-auditor', name: 'Auditor', email: 'auditor@example.test' },
+    });
+    const actor = { userId: user.id, ip: '192.0.2.7', userAgent: 'vitest' };
+    const id = await createBacktestJob(
+      db,
+      {
+        organizationId: org,
+        environmentId: env,
+        ruleSetId,
+        draftVersionId: v2,
+        baselineVersionId: v1,
+        overrides: { lists: {}, macros: {} },
+        sources: [],
+        from: new Date('2026-12-01T00:00:00Z'),
+        to: new Date('2026-12-02T00:00:00Z'),
+        createdById: user.id,
+        createdByApiKeyId: null,
+      },
+      actor,
+    );
+    const entries = () =>
+      db.prisma.auditLog.findMany({
+        where: { targetType: 'backtest', targetId: id },
+        orderBy: { createdAt: 'asc' },
+      });
+    expect(await entries()).toMatchObject([
+      {
+        organizationId: org,
+        action: 'backtest.start',
+        actorUserId: user.id,
+        ip: '192.0.2.7',
+        after: {
+          draftVersionId: v2,
+          baselineVersionId: v1,
+          environmentId: env,
+          from: '2026-12-01T00:00:00.000Z',
+        },
+      },
+    ]);
+    // Another organisation's cancel changes nothing and records nothing.
+    expect(await cancelBacktestJob(db, otherOrg, id, actor)).toBeNull();
+    expect(await entries()).toHaveLength(1);
+    await cancelBacktestJob(db, org, id, actor);
+    await cancelBacktestJob(db, org, id, actor);
+    const all = await entries();
+    expect(all.map((e) => e.action)).toEqual(['backtest.start', 'backtest.cancel']);
+    expect(all[1]).toMatchObject({ before: { status: 'queued' }, after: { status: 'cancelled' } });
+
+    // A running job's cancel is a request; it is audited as one too.
+    const running = await newJob();
+    await claimJob('runner-audit', running);
+    await cancelBacktestJob(db, org, running, actor);
+    await cancelBacktestJob(db, org, running, actor);
+    const asked = await db.prisma.auditLog.findMany({
+      where: { targetId: running, action: 'backtest.cancel' },
+    });
+    expect(asked).toMatchObject([{ before: { status: 'running' }, after: { status: 'running' } }]);
+    await store.finish(running, 'runner-audit', { ...checkpoint(), status: 'cancelled' });
+  });
+
+  it('finds the newest backtest of a version in an environment, with its counts', async () => {
+    const older = await newJob();
+    const newer = await newJob();
+    await claimJob('runner-latest', newer);
+    await store.finish(newer, 'runner-latest', {
+      ...checkpoint({ eventsScanned: 5, result: { events: 5 } }),
+      status: 'done',
+    });
+    const latest = await getLatestBacktestJob(db, org, { versionId: v2, environmentId: env });
+    expect(latest).toMatchObject({ id: newer, status: 'done', result: { events: 5 } });
+    expect(latest?.id).not.toBe(older);
+    expect(await getLatestBacktestJob(db, otherOrg, { versionId: v2, environmentId: env })).toBeNull();
+    expect(await getLatestBacktestJob(db, org, { versionId: v1, environmentId: env })).toBeNull();
+    await cancelBacktestJob(db, org, older, {});
+  });
+
+  it('prunes finished jobs older than the retention with their samples, never queued or running ones', async () => {
+    // Whatever earlier tests left is finished now: out of the way of this test's counts.
+    await db.prisma.backtestJob.updateMany({
+      where: { status: { in: ['queued', 'running'] } },
+      data: { status: 'cancelled', finishedAt: new Date(), runnerId: null },
+    });
+    const old = new Date(Date.now() - 40 * DAY);
+    const sample = {
+      rule: 'A',
+      change: 'added' as const,
+      ref: 'raw:1',
+      source: 'k8s_audit',
+      eventTime: new Date(),
+      event: {},
+      activeAlerts: [],
+      draftAlerts: [],
+    };
+    const finished = async (status: 'done' | 'failed' | 'cancelled') => {
+      const id = await newJob();
+      await claimJob(`runner-${status}`, id);
+      await store.finish(id, `runner-${status}`, {
+        ...checkpoint({ samples: [sample, { ...sample, ref: 'raw:2' }] }),
+        status,
+      });
+      return id;
+    };
+    const oldDone = await finished('done');
+    const oldFailed = await finished('failed');
+    const oldCancelled = await finished('cancelled');
+    const recentDone = await finished('done');
+    await db.prisma.backtestJob.updateMany({
+      where: { id: { in: [oldDone, oldFailed, oldCancelled] } },
+      data: { finishedAt: old, createdAt: old },
+    });
+    // Queued and running jobs asked for long ago (their runner may be slow or gone): kept.
+    const oldQueued = await newJob();
+    const oldRunning = await newJob();
+    await claimJob('runner-slow', oldRunning);
+    await db.prisma.backtestJob.updateMany({
+      where: { id: { in: [oldQueued, oldRunning] } },
+      data: { createdAt: old, startedAt: old },
+    });
+    const before = new Date(Date.now() - 30 * DAY);
+    const samplesOf = (ids: string[]) => db.prisma.backtestSample.count({ where: { jobId: { in: ids } } });
+    expect(await samplesOf([oldDone, oldFailed, oldCancelled])).toBe(6);
+
+    // Bounded passes: two, then the last one, then nothing.
+    expect(await store.prune(before, 2)).toEqual({ jobs: 2, samples: 4 });
+    expect(await store.prune(before, 2)).toEqual({ jobs: 1, samples: 2 });
+    expect(await store.prune(before, 2)).toEqual({ jobs: 0, samples: 0 });
+
+    const left = await db.prisma.backtestJob.findMany({
+      where: { id: { in: [oldDone, oldFailed, oldCancelled, recentDone, oldQueued, oldRunning] } },
+      select: { id: true, status: true },
+    });
+    expect(left.map((j) => j.id).sort()).toEqual([recentDone, oldQueued, oldRunning].sort());
+    expect(await samplesOf([oldDone, oldFailed, oldCancelled])).toBe(0);
+    expect(await samplesOf([recentDone])).toBe(2);
+    expect(await getBacktestJob(db, org, oldDone)).toBeNull();
+    await store.finish(oldRunning, 'runner-slow', { ...checkpoint(), status: 'done' });
+    await cancelBacktestJob(db, org, oldQueued, {});
   });
 });

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../client.js';
-import { migrateDatabase } from '../migrate.js';
-import { createTestDatabase } from '../testing.js';
+import { createMigratedTestDatabase } from '../testing.js';
 import { registerSensor } from './collector-sensors.js';
 import {
   type AlertInput,
@@ -20,8 +19,7 @@ let environmentId: string;
 let sensorId: string;
 
 beforeAll(async () => {
-  handle = await createTestDatabase('collector_store');
-  await migrateDatabase(handle.url);
+  handle = await createMigratedTestDatabase('collector_store');
   db = createDb(handle.url, { max: 2 });
   store = createCollectorStore(handle.url, { max: 8 });
   const org = await db.prisma.organization.create({ data: { name: 'Store', slug: 'store' } });

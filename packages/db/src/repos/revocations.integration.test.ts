@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createDb, type Db } from '../client.js';
-import { migrateDatabase } from '../migrate.js';
-import { createTestDatabase } from '../testing.js';
+import { createMigratedTestDatabase } from '../testing.js';
 import { createApiKey, revokeApiKey } from './web-admin-api-keys.js';
 import { registerSensor, revokeSensor } from './collector-sensors.js';
 import { type Revocation, RevocationListener } from './revocations.js';
@@ -9,7 +8,7 @@ import { createCloudSource, recordCloudSourceActivity } from './sources-ingest.j
 import { rotateCloudSourceToken } from './web-admin-sources.js';
 
 describe('revocation notifications (real Postgres LISTEN/NOTIFY)', () => {
-  let handle: Awaited<ReturnType<typeof createTestDatabase>>;
+  let handle: Awaited<ReturnType<typeof createMigratedTestDatabase>>;
   let db: Db;
   let organizationId: string;
   let environmentId: string;
@@ -18,8 +17,7 @@ describe('revocation notifications (real Postgres LISTEN/NOTIFY)', () => {
   let lost = 0;
 
   beforeAll(async () => {
-    handle = await createTestDatabase('revocations');
-    await migrateDatabase(handle.url);
+    handle = await createMigratedTestDatabase('revocations');
     db = createDb(handle.url, { max: 2 });
     const org = await db.prisma.organization.create({ data: { name: 'Acme', slug: 'acme-revocations' } });
     organizationId = org.id;

@@ -1,8 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../client.js';
-import { migrateDatabase } from '../migrate.js';
-import { createTestDatabase } from '../testing.js';
+import { createMigratedTestDatabase } from '../testing.js';
 import {
   completeFirstRunSetup,
   listEnvironments,
@@ -30,11 +29,10 @@ async function addUser(db: Db, email: string): Promise<string> {
 }
 
 describe('demo seed, first-run setup and rule versions (real Postgres)', () => {
-  let handle: Awaited<ReturnType<typeof createTestDatabase>>;
+  let handle: Awaited<ReturnType<typeof createMigratedTestDatabase>>;
   let db: Db;
   beforeAll(async () => {
-    handle = await createTestDatabase('repos');
-    await migrateDatabase(handle.url);
+    handle = await createMigratedTestDatabase('repos');
     db = createDb(handle.url);
   });
   afterAll(async () => {
@@ -114,8 +112,7 @@ describe('demo seed, first-run setup and rule versions (real Postgres)', () => {
   });
 
   it('concurrent first-run setups make exactly one admin', async () => {
-    const other = await createTestDatabase('setup_race');
-    await migrateDatabase(other.url);
+    const other = await createMigratedTestDatabase('setup_race');
     const raceDb = createDb(other.url);
     try {
       const users = await Promise.all(['a@x.io', 'b@x.io', 'c@x.io'].map((e) => addUser(raceDb, e)));

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../client.js';
-import { migrateDatabase } from '../migrate.js';
-import { createTestDatabase } from '../testing.js';
+import { createMigratedTestDatabase } from '../testing.js';
 import {
   createCloudSource,
   findCloudSourceByTokenHash,
@@ -35,13 +34,12 @@ describe('source secrets', () => {
 });
 
 describe('cloud source repository (real Postgres)', () => {
-  let handle: Awaited<ReturnType<typeof createTestDatabase>>;
+  let handle: Awaited<ReturnType<typeof createMigratedTestDatabase>>;
   let db: Db;
   let orgId: string;
   let envId: string;
   beforeAll(async () => {
-    handle = await createTestDatabase('sources');
-    await migrateDatabase(handle.url);
+    handle = await createMigratedTestDatabase('sources');
     db = createDb(handle.url);
     const org = await db.prisma.organization.create({ data: { name: 'Acme', slug: 'acme' } });
     const env = await db.prisma.environment.create({

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../client.js';
-import { migrateDatabase } from '../migrate.js';
-import { createTestDatabase } from '../testing.js';
+import { createMigratedTestDatabase } from '../testing.js';
 import { exportAlerts } from './web-alerts-export.js';
 import { listAlerts } from './web-alerts-list.js';
 
@@ -15,8 +14,7 @@ let organizationId: string;
 let production: string;
 
 beforeAll(async () => {
-  handle = await createTestDatabase('alert_export');
-  await migrateDatabase(handle.url);
+  handle = await createMigratedTestDatabase('alert_export');
   db = createDb(handle.url, { max: 2 });
   organizationId = (await db.prisma.organization.create({ data: { name: 'E', slug: 'e' } })).id;
   production = (

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../client.js';
-import { migrateDatabase } from '../migrate.js';
-import { createTestDatabase } from '../testing.js';
+import { createMigratedTestDatabase } from '../testing.js';
 import type { AlertFilter } from './web-alerts-filter.js';
 import { listAlerts } from './web-alerts-list.js';
 
@@ -19,8 +18,7 @@ let production: string;
 const TOTAL = 30_000;
 
 beforeAll(async () => {
-  handle = await createTestDatabase('alert_list');
-  await migrateDatabase(handle.url);
+  handle = await createMigratedTestDatabase('alert_list');
   db = createDb(handle.url, { max: 2 });
   organizationId = (await db.prisma.organization.create({ data: { name: 'L', slug: 'l' } })).id;
   production = (

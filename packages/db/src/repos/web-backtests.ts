@@ -1,6 +1,6 @@
 import type { Db } from '../client.js';
 import type { BacktestStatus } from '../generated/prisma/enums.js';
-import { type ActorRef, actorRef } from './audit.js';
+import { type Actor, type ActorRef, actorRef, recordAudit } from './audit.js';
 import { parseJsonExact } from './json-exact.js';
 
 /** The console's side of backtests: ask for one, follow it, cancel it, open its samples. */
@@ -137,25 +137,42 @@ function toDto(row: Row, withResult: boolean): BacktestJobDto {
   };
 }
 
-/** Queues a backtest; a collector's runner picks it up. Returns its id. */
-export async function createBacktestJob(db: Db, input: NewBacktestJob): Promise<string> {
-  const row = await db.prisma.backtestJob.create({
-    data: {
+/** Queues a backtest; a collector's runner picks it up. Returns its id. Audited (`backtest.start`). */
+export async function createBacktestJob(db: Db, input: NewBacktestJob, actor: Actor): Promise<string> {
+  return db.prisma.$transaction(async (tx) => {
+    const row = await tx.backtestJob.create({
+      data: {
+        organizationId: input.organizationId,
+        environmentId: input.environmentId,
+        ruleSetId: input.ruleSetId,
+        draftVersionId: input.draftVersionId,
+        baselineVersionId: input.baselineVersionId,
+        overrides: input.overrides,
+        sources: input.sources,
+        fromTime: input.from,
+        toTime: input.to,
+        createdById: input.createdById,
+        createdByApiKeyId: input.createdByApiKeyId,
+      },
+      select: { id: true },
+    });
+    await recordAudit(tx, actor, {
       organizationId: input.organizationId,
-      environmentId: input.environmentId,
-      ruleSetId: input.ruleSetId,
-      draftVersionId: input.draftVersionId,
-      baselineVersionId: input.baselineVersionId,
-      overrides: input.overrides,
-      sources: input.sources,
-      fromTime: input.from,
-      toTime: input.to,
-      createdById: input.createdById,
-      createdByApiKeyId: input.createdByApiKeyId,
-    },
-    select: { id: true },
+      action: 'backtest.start',
+      targetType: 'backtest',
+      targetId: row.id,
+      after: {
+        ruleSetId: input.ruleSetId,
+        environmentId: input.environmentId,
+        draftVersionId: input.draftVersionId,
+        baselineVersionId: input.baselineVersionId,
+        sources: input.sources,
+        from: input.from,
+        to: input.to,
+      },
+    });
+    return row.id;
   });
-  return row.id;
 }
 
 /** One backtest with its counts, or null when it is not the organisation's. */
@@ -191,24 +208,53 @@ export async function listBacktestJobs(
  * Stops a backtest: a queued one is cancelled at once, a running one is asked to stop (its runner
  * sees the request at its next checkpoint, within a second or so, and keeps what it counted).
  * Returns the job afterwards, or null when it is not the organisation's. A finished job is left
- * as it is.
+ * as it is. Audited (`backtest.cancel`) when the call stopped or asked to stop the job; a repeated
+ * request changes nothing and is not recorded again.
  */
 export async function cancelBacktestJob(
   db: Db,
   organizationId: string,
   id: string,
+  actor: Actor,
 ): Promise<BacktestJobDto | null> {
-  await db.prisma.$transaction([
-    db.prisma.backtestJob.updateMany({
+  await db.prisma.$transaction(async (tx) => {
+    const now = new Date();
+    const queued = await tx.backtestJob.updateMany({
       where: { id, organizationId, status: 'queued' },
-      data: { status: 'cancelled', finishedAt: new Date(), cancelRequestedAt: new Date() },
-    }),
-    db.prisma.backtestJob.updateMany({
+      data: { status: 'cancelled', finishedAt: now, cancelRequestedAt: now },
+    });
+    const running = await tx.backtestJob.updateMany({
       where: { id, organizationId, status: 'running', cancelRequestedAt: null },
-      data: { cancelRequestedAt: new Date() },
-    }),
-  ]);
+      data: { cancelRequestedAt: now },
+    });
+    if (queued.count + running.count === 0) return;
+    await recordAudit(tx, actor, {
+      organizationId,
+      action: 'backtest.cancel',
+      targetType: 'backtest',
+      targetId: id,
+      before: { status: queued.count > 0 ? 'queued' : 'running' },
+      after: { status: queued.count > 0 ? 'cancelled' : 'running', cancelRequestedAt: now },
+    });
+  });
   return getBacktestJob(db, organizationId, id);
+}
+
+/**
+ * The newest backtest of a version against an environment, with its counts (what a promotion or
+ * rollback review shows), or null when there is none in the organisation.
+ */
+export async function getLatestBacktestJob(
+  db: Db,
+  organizationId: string,
+  filter: { versionId: string; environmentId: string },
+): Promise<BacktestJobDto | null> {
+  const row = await db.prisma.backtestJob.findFirst({
+    where: { organizationId, draftVersionId: filter.versionId, environmentId: filter.environmentId },
+    orderBy: [{ createdAt: 'desc' }, { id: 'desc' }],
+    select: SELECT,
+  });
+  return row ? toDto(row, true) : null;
 }
 
 /**

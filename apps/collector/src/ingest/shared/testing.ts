@@ -5,8 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { createCloudSource, createDb, type Db, type SourceKind, type SourceSecrets } from '@peregrine/db';
-import { migrateDatabase } from '@peregrine/db/migrate';
-import { createTestDatabase } from '@peregrine/db/testing';
+import { createMigratedTestDatabase } from '@peregrine/db/testing';
 import { type Env, loadEnv } from '../../env.js';
 import { sourceReachFromEnv } from '../../net/source-reach.js';
 import { createMetrics } from '../../ops/metrics.js';
@@ -115,9 +114,8 @@ export async function createIngestTestWorld(
   label: string,
   settings: ReachSettings = {},
 ): Promise<IngestTestWorld> {
-  const handle = await createTestDatabase(label);
+  const handle = await createMigratedTestDatabase(label);
   const settingsEnv: Env = loadEnv({ DATABASE_URL: handle.url, ...settings });
-  await migrateDatabase(handle.url);
   const db = createDb(handle.url, { max: 4 });
   const org = await db.prisma.organization.create({ data: { name: 'Acme', slug: `acme-${label}` } });
   const env = await db.prisma.environment.create({

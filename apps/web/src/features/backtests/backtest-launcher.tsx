@@ -12,7 +12,6 @@ import styles from './backtests.module.css';
 
 interface EnvironmentChoice {
   environmentId: string;
-  environmentName: string;
   environmentDisplayName: string;
   active: { versionId: string; number: number } | null;
 }
@@ -21,17 +20,26 @@ interface EnvironmentChoice {
  * "Backtest vN": the selected saved version against what an environment runs, over its stored
  * events of some sources and a time range. Starting one opens its page (a shareable URL), where
  * it runs in a collector; the version's recent backtests are listed under the form.
+ * `environmentId` fixes the environment (a review backtests against its target), `onStarted`
+ * keeps the user where they are instead of opening the page, and `embedded` drops the panel
+ * around the form and the list of recent backtests.
  */
 export function BacktestLauncher({
   version,
   environments,
   canRun,
   dirty,
+  environmentId: fixedEnvironmentId,
+  onStarted,
+  embedded = false,
 }: {
   version: { id: string; number: number; status: 'valid' | 'draft' };
   environments: readonly EnvironmentChoice[];
   canRun: boolean;
   dirty: boolean;
+  environmentId?: string;
+  onStarted?: (job: { id: string }) => void;
+  embedded?: boolean;
 }) {
   const trpc = useTRPC();
   const router = useRouter();
@@ -39,28 +47,28 @@ export function BacktestLauncher({
   // The environment the version would go to next: the last one not running it already.
   const target =
     [...environments].reverse().find((e) => e.active?.versionId !== version.id) ?? environments.at(-1);
-  const [environmentId, setEnvironmentId] = useState(target?.environmentId ?? '');
+  const [chosenEnvironmentId, setEnvironmentId] = useState(target?.environmentId ?? '');
+  const environmentId = fixedEnvironmentId ?? chosenEnvironmentId;
   const [picked, setPicked] = useState<ReadonlySet<string>>(() => new Set(sources));
   const [preset, setPreset] = useState<RangePreset>('7d');
   const [custom, setCustom] = useState(() => ({
     from: toLocalInput(new Date(Date.now() - 7 * 86_400_000)),
     to: toLocalInput(new Date()),
   }));
-  const recent = useQuery(trpc.backtests.list.queryOptions({ versionId: version.id, limit: 5 }));
+  const recent = useQuery({
+    ...trpc.backtests.list.queryOptions({ versionId: version.id, limit: 5 }),
+    enabled: !embedded,
+  });
   const start = useMutation(
     trpc.backtests.start.mutationOptions({
-      onSuccess: (job) => router.push(`/rules/backtests/${job.id}`),
+      onSuccess: (job) => (onStarted ? onStarted(job) : router.push(`/rules/backtests/${job.id}`)),
     }),
   );
   const environment = environments.find((e) => e.environmentId === environmentId);
   const range = rangeOf(preset, custom);
 
-  return (
-    <section className="panel" aria-label="Backtest">
-      <div className="panel-header">
-        <h2 style={{ fontSize: 13 }}>Backtest v{version.number}</h2>
-        <span className={styles.faint}>over stored events</span>
-      </div>
+  const body = (
+    <>
       {canRun ? (
         <form
           className={styles.form}
@@ -76,21 +84,23 @@ export function BacktestLauncher({
             });
           }}
         >
-          <label className={styles.row}>
-            <span className={styles.label}>Against what runs in</span>
-            <select
-              className="select"
-              value={environmentId}
-              onChange={(e) => setEnvironmentId(e.target.value)}
-              aria-label="Backtest environment"
-            >
-              {environments.map((e) => (
-                <option key={e.environmentId} value={e.environmentId}>
-                  {e.environmentDisplayName} ({e.active ? `v${e.active.number}` : 'nothing active'})
-                </option>
-              ))}
-            </select>
-          </label>
+          {fixedEnvironmentId ? null : (
+            <label className={styles.row}>
+              <span className={styles.label}>Against what runs in</span>
+              <select
+                className="select"
+                value={environmentId}
+                onChange={(e) => setEnvironmentId(e.target.value)}
+                aria-label="Backtest environment"
+              >
+                {environments.map((e) => (
+                  <option key={e.environmentId} value={e.environmentId}>
+                    {e.environmentDisplayName} ({e.active ? `v${e.active.number}` : 'nothing active'})
+                  </option>
+                ))}
+              </select>
+            </label>
+          )}
           <fieldset className={styles.row} style={{ border: 0, padding: 0, margin: 0 }}>
             <legend className={styles.label}>Sources</legend>
             <div className={styles.sources}>
@@ -174,7 +184,7 @@ export function BacktestLauncher({
           <span className={styles.faint}>Authors and admins run backtests.</span>
         </p>
       )}
-      {recent.data && recent.data.length > 0 ? (
+      {!embedded && recent.data && recent.data.length > 0 ? (
         <ul className={styles.recent} aria-label="Recent backtests">
           {recent.data.map((job) => (
             <li key={job.id}>
@@ -193,6 +203,16 @@ export function BacktestLauncher({
           ))}
         </ul>
       ) : null}
+    </>
+  );
+  if (embedded) return body;
+  return (
+    <section className="panel" aria-label="Backtest">
+      <div className="panel-header">
+        <h2 style={{ fontSize: 13 }}>Backtest v{version.number}</h2>
+        <span className={styles.faint}>over stored events</span>
+      </div>
+      {body}
     </section>
   );
 }

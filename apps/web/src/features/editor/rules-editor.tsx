@@ -1,11 +1,12 @@
 'use client';
 
 import Editor, { type OnMount } from '@monaco-editor/react';
-import { useEffect, useRef, useState } from 'react';
+import { useEffect, useRef } from 'react';
 import type { RulesAnalysis } from './analyze-rules';
 import styles from './editor.module.css';
 import { FALCO_LANGUAGE } from './falco-language';
 import { monaco, registerFalcoLanguage, setModelAnalysis } from './monaco-setup';
+import { useMonacoTheme } from './monaco-theme';
 
 registerFalcoLanguage();
 
@@ -25,13 +26,6 @@ export interface RulesEditorProps {
 
 const uriOf = (draftKey: string, file: string) => `peregrine://draft/${draftKey}/${file}`;
 
-function preferredTheme(): 'peregrine-light' | 'peregrine-dark' {
-  const forced = document.documentElement.dataset.theme;
-  if (forced === 'dark') return 'peregrine-dark';
-  if (forced === 'light') return 'peregrine-light';
-  return window.matchMedia('(prefers-color-scheme: dark)').matches ? 'peregrine-dark' : 'peregrine-light';
-}
-
 /** Monaco with the Falco rules language, engine markers, completion and hover. Client only. */
 export function RulesEditor({
   draftKey,
@@ -44,16 +38,8 @@ export function RulesEditor({
   onCursorLine,
 }: RulesEditorProps) {
   const editorRef = useRef<Parameters<OnMount>[0] | null>(null);
-  const [theme, setTheme] = useState<'peregrine-light' | 'peregrine-dark'>('peregrine-light');
+  const theme = useMonacoTheme();
   const file = files.find((f) => f.name === activeFile) ?? files[0];
-
-  useEffect(() => {
-    setTheme(preferredTheme());
-    const media = window.matchMedia('(prefers-color-scheme: dark)');
-    const update = () => setTheme(preferredTheme());
-    media.addEventListener('change', update);
-    return () => media.removeEventListener('change', update);
-  }, []);
 
   // Every file of the draft gets a model, so markers of files in other tabs exist too. Models are
   // keyed by draft (rule set and version): a new draft never inherits another's text.

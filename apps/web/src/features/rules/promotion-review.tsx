@@ -4,9 +4,11 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
+import { ReviewBacktest } from '@/features/backtests/review-backtest';
 import { PageHeader } from '@/features/shell/page-header';
 import { useTRPC } from '@/trpc/client';
 import styles from './rules.module.css';
+import { ReviewFileDiff } from './review-file-diff';
 import { errorText, PriorityTag, StatusBadge } from './rules-ui';
 
 export type ReviewAction = 'activate' | 'promote' | 'rollback';
@@ -60,7 +62,9 @@ const show = (value: string[] | string | null) =>
 
 /**
  * The review an admin confirms before a version goes live in an environment: what changes
- * against the version running there, and which list/macro overrides differ between environments.
+ * against the version running there (per rule, and line by line in each YAML file), which
+ * list/macro overrides differ between environments, the version's rule tests and its latest
+ * backtest against the environment.
  */
 export function PromotionReview({
   ruleSetId,
@@ -69,6 +73,7 @@ export function PromotionReview({
   toEnvironmentId,
   fromEnvironmentId,
   isAdmin,
+  canRunBacktest,
 }: {
   ruleSetId: string;
   action: ReviewAction;
@@ -76,6 +81,8 @@ export function PromotionReview({
   toEnvironmentId: string;
   fromEnvironmentId: string | null;
   isAdmin: boolean;
+  /** Authors and admins may start a backtest from the review when there is none. */
+  canRunBacktest: boolean;
 }) {
   const trpc = useTRPC();
   const router = useRouter();
@@ -239,6 +246,10 @@ export function PromotionReview({
         ))}
       </section>
 
+      <section className="panel" aria-label="YAML diff" data-testid="yaml-diff">
+        <ReviewFileDiff versionId={versionId} environmentId={toEnvironmentId} />
+      </section>
+
       <section className="panel" data-testid="override-diff">
         <div className="panel-header">
           <h2>
@@ -320,6 +331,24 @@ export function PromotionReview({
             </tbody>
           </table>
         ) : null}
+      </section>
+
+      <section className="panel" aria-label="Latest backtest">
+        <div className="panel-header">
+          <h2>Latest backtest</h2>
+          <span className={styles.faint}>
+            v{p.candidate.number} over {p.target.displayName}&apos;s stored events
+          </span>
+        </div>
+        <ReviewBacktest
+          version={{ id: p.candidate.versionId, number: p.candidate.number, status: p.candidate.status }}
+          environment={{
+            id: p.target.environmentId,
+            displayName: p.target.displayName,
+            current: p.target.current,
+          }}
+          canRun={canRunBacktest}
+        />
       </section>
 
       <section className="panel">

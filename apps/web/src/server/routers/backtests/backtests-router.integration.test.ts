@@ -344,3 +344,95 @@ describe('following a backtest its collector runs', () => {
     });
   });
 });
+
+describe('the audit log', () => {
+  it('records who started and who cancelled a backtest, as every change is recorded', async () => {
+    const { id } = await as.author.backtests.start({
+      versionId: v2,
+      environmentId: production,
+      sources: ['k8s_audit'],
+      ...RANGE,
+    });
+    await as.author.backtests.cancel({ id });
+    // A second request changes nothing and is not recorded again.
+    await as.author.backtests.cancel({ id });
+    const { entries } = await as.admin.audit.list({ filter: { targetType: 'backtest', targetId: id } });
+    expect(entries.map((e) => e.action).reverse()).toEqual(['backtest.start', 'backtest.cancel']);
+    for (const e of entries) expect(e.actor).toMatchObject({ kind: 'user', name: 'Backtests author' });
+    const started = entries.find((e) => e.action === 'backtest.start');
+    expect(started?.after).toMatchObject({
+      draftVersionId: v2,
+      baselineVersionId: v1,
+      environmentId: production,
+      sources: ['k8s_audit'],
+      from: '2026-12-01T00:00:00.000Z',
+    });
+    expect(entries.find((e) => e.action === 'backtest.cancel')).toMatchObject({
+      before: { status: 'queued' },
+      after: { status: 'cancelled' },
+    });
+    // The action family filters like any other.
+    const family = await as.admin.audit.list({ filter: { action: 'backtest.' } });
+    expect(family.entries.filter((e) => e.targetId === id)).toHaveLength(2);
+  });
+
+  it('records nothing for a refused start or cancel', async () => {
+    const before = await getDb(databaseUrl).prisma.auditLog.count({ where: { targetType: 'backtest' } });
+    await expect(
+      as.author.backtests.start({ versionId: broken, environmentId: production, sources: [], ...RANGE }),
+    ).rejects.toThrow(/does not compile/);
+    const { id } = await as.author.backtests.start({
+      versionId: v2,
+      environmentId: production,
+      sources: [],
+      ...RANGE,
+    });
+    expect(await appCodeOf(as.otherAdmin.backtests.cancel({ id }))).toBe('NOT_FOUND');
+    expect(await appCodeOf(as.viewer.backtests.cancel({ id }))).toBe('INSUFFICIENT_ROLE');
+    // Only the one start that went through.
+    expect(await getDb(databaseUrl).prisma.auditLog.count({ where: { targetType: 'backtest' } })).toBe(
+      before + 1,
+    );
+  });
+});
+
+describe('the latest backtest of a version in an environment', () => {
+  it('is the newest one there, with its counts; none elsewhere or for another organisation', async () => {
+    const older = await as.author.backtests.start({
+      versionId: v2,
+      environmentId: production,
+      sources: [],
+      ...RANGE,
+    });
+    const newer = await as.author.backtests.start({
+      versionId: v2,
+      environmentId: production,
+      sources: ['k8s_audit'],
+      ...RANGE,
+    });
+    // Another environment's backtest of the same version does not count here.
+    const elsewhere = await as.author.backtests.start({
+      versionId: v2,
+      environmentId: staging,
+      sources: [],
+      ...RANGE,
+    });
+    await claim('runner-latest', newer.id);
+    await store.finish(newer.id, 'runner-latest', {
+      eventsScanned: 12,
+      cursor: { scans: { 'raw:k8s_audit': 'done' } },
+      result: partial(12),
+      runMs: 7,
+      samples: [],
+      status: 'done',
+    });
+    const latest = await as.viewer.backtests.latest({ versionId: v2, environmentId: production });
+    expect(latest).toMatchObject({ id: newer.id, status: 'done', result: partial(12) });
+    expect(latest?.id).not.toBe(older.id);
+    expect((await as.viewer.backtests.latest({ versionId: v2, environmentId: staging }))?.id).toBe(
+      elsewhere.id,
+    );
+    expect(await as.viewer.backtests.latest({ versionId: v1, environmentId: production })).toBeNull();
+    expect(await as.otherAdmin.backtests.latest({ versionId: v2, environmentId: production })).toBeNull();
+  });
+});

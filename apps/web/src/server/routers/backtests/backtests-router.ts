@@ -1,6 +1,7 @@
 import { createTRPCRouter } from '../../trpc';
 import { cancelBacktest } from './cancel-backtest';
 import { getBacktest } from './get-backtest';
+import { getLatestBacktest } from './get-latest-backtest';
 import { listBacktestSamples } from './list-backtest-samples';
 import { listBacktests } from './list-backtests';
 import { startBacktest } from './start-backtest';
@@ -9,6 +10,7 @@ import { startBacktest } from './start-backtest';
 export const backtestsRouter = createTRPCRouter({
   start: startBacktest,
   get: getBacktest,
+  latest: getLatestBacktest,
   list: listBacktests,
   cancel: cancelBacktest,
   listSamples: listBacktestSamples,

@@ -6,4 +6,4 @@ import { cancelBacktestInput, cancelBacktestOutput } from './cancel-backtest.sch
 export const cancelBacktest = orgActorProcedure('author')
   .input(cancelBacktestInput)
   .output(cancelBacktestOutput)
-  .mutation(({ ctx, input }) => cancelService(ctx.org.id, input.id));
+  .mutation(({ ctx, input }) => cancelService({ organizationId: ctx.org.id, actor: ctx.actor }, input.id));

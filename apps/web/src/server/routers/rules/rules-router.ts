@@ -1,6 +1,7 @@
 import { createTRPCRouter } from '../../trpc';
 import { activateRuleSetVersion } from './activate-rule-set-version';
 import { addRuleTest } from './add-rule-test';
+import { compareVersionFiles } from './compare-version-files';
 import { createRuleSet } from './create-rule-set';
 import { createRuleSetVersion } from './create-rule-set-version';
 import { getAlertTuning } from './get-alert-tuning';
@@ -34,6 +35,7 @@ export const rulesRouter = createTRPCRouter({
   createVersion: createRuleSetVersion,
   activateVersion: activateRuleSetVersion,
   previewPromotion,
+  compareVersionFiles,
   promoteVersion: promoteRuleSetVersion,
   rollbackVersion: rollbackRuleSetVersion,
   getEnvironmentLayers,

@@ -11,7 +11,7 @@ import { builtinSources } from '@peregrine/engine';
 import { db } from '../../db';
 import { AppError } from '../../errors/app-error';
 import { withDbErrors } from '../../errors/error-mapping';
-import { flatDiagnostics, loadLayered, overridesOf, type RulesCaller } from '../rules/rules-shared';
+import { actorOf, flatDiagnostics, loadLayered, overridesOf, type RulesCaller } from '../rules/rules-shared';
 import { type BacktestView, backtestView } from './backtest-view';
 
 /** Event sources a backtest can replay: the engine's. */
@@ -22,7 +22,7 @@ export const BACKTEST_SOURCES: readonly string[] = builtinSources().map((s) => s
  * version of the same rule set (none: every alert of the version is new), both with the
  * environment's list and macro overrides as they are now (kept with the job, as activation would
  * apply them), over the environment's stored events of `sources` (empty: all) between `from` and
- * `to`. A collector runs it; the job's page follows it.
+ * `to`. A collector runs it; the job's page follows it. Audited (`backtest.start`).
  */
 export async function startBacktest(
   caller: RulesCaller,
@@ -59,22 +59,26 @@ export async function startBacktest(
   }
   const active = activations.find((a) => a.environmentId === environment.id)?.active ?? null;
   const id = await withDbErrors(() =>
-    createBacktestJob(db(), {
-      organizationId: caller.organizationId,
-      environmentId: environment.id,
-      ruleSetId: version.ruleSetId,
-      draftVersionId: version.id,
-      baselineVersionId: active?.versionId ?? null,
-      overrides: {
-        lists: Object.fromEntries(Object.entries(overrides.lists ?? {}).map(([k, v]) => [k, [...v]])),
-        macros: { ...overrides.macros },
+    createBacktestJob(
+      db(),
+      {
+        organizationId: caller.organizationId,
+        environmentId: environment.id,
+        ruleSetId: version.ruleSetId,
+        draftVersionId: version.id,
+        baselineVersionId: active?.versionId ?? null,
+        overrides: {
+          lists: Object.fromEntries(Object.entries(overrides.lists ?? {}).map(([k, v]) => [k, [...v]])),
+          macros: { ...overrides.macros },
+        },
+        sources: [...new Set(input.sources)].sort(),
+        from: input.from,
+        to: input.to,
+        createdById: caller.actor.userId,
+        createdByApiKeyId: caller.actor.apiKeyId,
       },
-      sources: [...new Set(input.sources)].sort(),
-      from: input.from,
-      to: input.to,
-      createdById: caller.actor.userId,
-      createdByApiKeyId: caller.actor.apiKeyId,
-    }),
+      actorOf(caller),
+    ),
   );
   const job = await getBacktestJob(db(), caller.organizationId, id);
   if (!job) throw new AppError('NOT_FOUND', 'Backtest not found.');

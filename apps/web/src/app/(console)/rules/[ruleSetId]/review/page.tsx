@@ -31,6 +31,7 @@ export default async function ReviewPage({
       toEnvironmentId={to}
       fromEnvironmentId={one(query.from) ?? null}
       isAdmin={roleSatisfies(context.role, 'admin')}
+      canRunBacktest={roleSatisfies(context.role, 'author')}
     />
   );
 }
