@@ -3,8 +3,10 @@ import {
   createBacktestStore,
   createCollectorStore,
   createDb,
+  createNotificationStore,
   type Db,
   isApiKeyActive,
+  parseSecretKey,
   pingDatabase,
 } from '@peregrine/db';
 import { createAdapter } from '@socket.io/redis-adapter';
@@ -18,6 +20,8 @@ import { buildServer } from './http/server.js';
 import { INGEST_MODULES } from './ingest/modules.js';
 import type { IngestContext, IngestModule } from './ingest/register.js';
 import { sourceReachFromEnv } from './net/source-reach.js';
+import { NotificationWorker } from './notify/notification-worker.js';
+import { NotificationRoutes } from './notify/routes-cache.js';
 import { type CollectorMetrics, createMetrics } from './ops/metrics.js';
 import { AdmittingPipeline } from './pipeline/admitting-pipeline.js';
 import { NatsWorkQueue } from './pipeline/nats.js';
@@ -43,6 +47,8 @@ export interface Collector {
   retention: RetentionPruner;
   /** Runs queued backtests (undefined when BACKTEST_RUNNER=0). */
   backtests: BacktestRunner | undefined;
+  /** Delivers the notification outbox (undefined when NOTIFY_WORKER=0). */
+  notifications: NotificationWorker | undefined;
   /** Revocations from the database (LISTEN/NOTIFY): caches evict at once. */
   revocations: DbRevocationFeed;
   /** Push submissions kept while the database is unavailable (local pipeline only). */
@@ -65,6 +71,8 @@ export interface CollectorOptions {
    * notice its return at once; production keeps the defaults (src/pipeline/store-writer.ts, work-spool.ts).
    */
   outageWaits?: { storeRetryDelaysMs?: readonly number[]; spoolBackoffMs?: { initial: number; max: number } };
+  /** Notification retry waits (tests shorten them) and extra CAs trusted for SMTP (tests' own CA). */
+  notify?: { retryBaseMs?: number; retryMaxMs?: number; ca?: readonly string[] };
 }
 
 /** Composition: env -> database, rules cache, pipeline (local or JetStream), socket.io, HTTP routes. */
@@ -123,7 +131,43 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
     onRetry: () => metrics.storeRetries.inc(),
     ...(storeRetryDelaysMs ? { retryDelaysMs: storeRetryDelaysMs } : {}),
   });
-  const processor = new BatchProcessor({ rules, writer, publisher, metrics, log });
+  const reach = sourceReachFromEnv(env);
+  const notifyStore = createNotificationStore(env.DATABASE_URL, { max: 3 });
+  let secretKey: Buffer | undefined;
+  if (env.PEREGRINE_SECRET_KEY) {
+    try {
+      secretKey = parseSecretKey(env.PEREGRINE_SECRET_KEY);
+    } catch {
+      // Reported by the cloud sources' wiring; channels with secrets fail with a clear error.
+    }
+  }
+  const notifications = env.NOTIFY_WORKER
+    ? new NotificationWorker(notifyStore, {
+        pollMs: env.NOTIFY_POLL_MS,
+        timeoutMs: env.NOTIFY_TIMEOUT_SECONDS * 1000,
+        maxAttempts: env.NOTIFY_MAX_ATTEMPTS,
+        concurrency: env.NOTIFY_CONCURRENCY,
+        retryBaseMs: options.notify?.retryBaseMs ?? 5_000,
+        retryMaxMs: options.notify?.retryMaxMs ?? 10 * 60_000,
+        policy: reach.outbound,
+        secretKey,
+        consoleUrl: env.COLLECTOR_CONSOLE_URL,
+        ca: options.notify?.ca,
+        log,
+        metrics,
+      })
+    : undefined;
+  const processor = new BatchProcessor({
+    rules,
+    writer,
+    publisher,
+    metrics,
+    log,
+    notify: {
+      routes: new NotificationRoutes(notifyStore, { ttlMs: env.NOTIFY_POLL_MS, log }),
+      owed: () => notifications?.nudge(),
+    },
+  });
   let nats: NatsWorkQueue | undefined;
   if (env.NATS_URL) {
     nats = new NatsWorkQueue({
@@ -160,6 +204,7 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
   const retention = new RetentionPruner(store, {
     rawEventDays: env.RAW_EVENT_RETENTION_DAYS,
     ingestBatchDays: env.INGEST_BATCH_RETENTION_DAYS,
+    notificationDays: env.NOTIFY_RETENTION_DAYS,
     intervalMs: 10 * 60 * 1000,
     log,
   });
@@ -183,7 +228,7 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
     log,
     rules,
     store,
-    reach: sourceReachFromEnv(env),
+    reach,
   };
   for (const m of modules) await m.register(app, ctx);
 
@@ -199,6 +244,7 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
     realtime,
     retention,
     backtests,
+    notifications,
     revocations,
     spool,
     async start() {
@@ -210,6 +256,7 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
       rules.start();
       retention.start();
       backtests?.start();
+      notifications?.start();
       if (queue) await queue.startConsuming(processor);
       spool?.start(evaluateAndStore);
       for (const m of modules) await m.start?.(ctx);
@@ -235,7 +282,17 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
         // A backtest being run is checkpointed and queued again for whichever collector is next.
         // Its pool is closed only when its pass ended: a query stuck on a lost database would
         // hold the pool's end forever.
-        if ((await backtests?.stop()) !== false) await backtestStore?.close();
+        // Notifications under way finish (bounded); what was claimed and not sent is given back.
+        // Both wait side by side: each may be held by a query on a lost database.
+        await Promise.all([
+          (async () => {
+            if ((await backtests?.stop()) !== false) await backtestStore?.close();
+          })(),
+          (async () => {
+            const deadline = Math.min(5_000, env.NOTIFY_TIMEOUT_SECONDS * 1000);
+            if ((await notifications?.stop(deadline)) !== false) await notifyStore.close();
+          })(),
+        ]);
         await realtime.close();
         await app.close();
         await revocations.stop();

@@ -67,6 +67,31 @@ const EnvSchema = z.object({
    * after they finished, by collectors that run backtests. Queued and running ones are kept.
    */
   BACKTEST_RETENTION_DAYS: z.coerce.number().positive().default(30),
+  /** 0: this collector delivers no notifications (others sharing the database still do). */
+  NOTIFY_WORKER: z
+    .enum(['0', '1', 'true', 'false'])
+    .default('1')
+    .transform((v) => v === '1' || v === 'true'),
+  /**
+   * How often an idle delivery worker looks for owed notifications (ms; this collector's own
+   * alerts wake it at once), and how soon a route edited in the console applies.
+   */
+  NOTIFY_POLL_MS: z.coerce.number().int().positive().default(1000),
+  /** A notification request (or SMTP exchange step) answering slower than this fails and is retried. */
+  NOTIFY_TIMEOUT_SECONDS: z.coerce.number().positive().default(10),
+  /** Attempts before a notification is dead (shown in the console with its last error, retryable there). */
+  NOTIFY_MAX_ATTEMPTS: z.coerce.number().int().min(1).default(10),
+  /** Notifications sent at once by this collector. */
+  NOTIFY_CONCURRENCY: z.coerce.number().int().positive().default(8),
+  /**
+   * Delivered and dead notifications are kept this long (the console's delivery log), at least 8
+   * days: longer than any throttle window, so a window's notification is never owed twice.
+   */
+  NOTIFY_RETENTION_DAYS: z.coerce.number().min(8).default(30),
+  /** The console's base URL (https://peregrine.example.com): notifications link to the alert there. */
+  COLLECTOR_CONSOLE_URL: z
+    .url({ protocol: /^https?$/, error: 'COLLECTOR_CONSOLE_URL must be an http(s) URL' })
+    .optional(),
   /** Postgres connections of the write path. */
   DB_POOL_MAX: z.coerce.number().int().positive().default(8),
   /**

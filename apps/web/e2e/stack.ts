@@ -74,10 +74,13 @@ export interface Stack {
 /**
  * Starts the built console and collector on a new database; `stop()` ends them and drops it
  * (the caller's afterAll: a hook registered from inside another hook would never run).
- * `consoleNodeOptions` go to the console's NODE_OPTIONS (a heap limit, for memory checks).
+ * `consoleNodeOptions` go to the console's NODE_OPTIONS (a heap limit, for memory checks);
+ * `collectorEnv` adds to the collector's settings (an outbound allowance for a local receiver).
  * Needs `npx turbo run build --filter=@peregrine/web --filter=@peregrine/collector`.
  */
-export async function startStack(options: { consoleNodeOptions?: string } = {}): Promise<Stack> {
+export async function startStack(
+  options: { consoleNodeOptions?: string; collectorEnv?: Record<string, string> } = {},
+): Promise<Stack> {
   if (!existsSync(COLLECTOR_MAIN))
     throw new Error('build the collector first: npm run build -w @peregrine/collector');
   const database = `peregrine_web_e2e_stack_${Date.now()}_${randomBytes(3).toString('hex')}`;
@@ -102,6 +105,7 @@ export async function startStack(options: { consoleNodeOptions?: string } = {}):
       LOG_LEVEL: 'warn',
       // Its own spool: the default folder (under dist/) is locked by any other collector running.
       COLLECTOR_SPOOL_DIR: spoolDir,
+      ...options.collectorEnv,
     },
     path.dirname(COLLECTOR_MAIN),
   );

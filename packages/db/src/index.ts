@@ -13,6 +13,7 @@ export type {
   ActivationAction,
   AlertStatus,
   BacktestStatus,
+  NotificationStatus,
   OverrideKind,
   Priority,
   Role,
@@ -107,8 +108,36 @@ export {
   repairJsonText,
   type StoreBatchInput,
   type StoreBatchResult,
+  type NotifyTarget,
   type StoredAlert,
 } from './repos/collector-store.js';
+export {
+  type ClaimedNotification,
+  createNotificationStore,
+  NOTIFICATION_CHANNEL_KINDS,
+  type NotificationChannelKind,
+  type NotificationStore,
+  type StoredRoute,
+} from './repos/notification-delivery.js';
+export {
+  createNotificationChannel,
+  createNotificationRoute,
+  deleteNotificationChannel,
+  deleteNotificationRoute,
+  listNotificationChannels,
+  listNotificationDeliveries,
+  listNotificationRoutes,
+  moveNotificationRoute,
+  type NotificationChannelDto,
+  type NotificationDeliveryDto,
+  type NotificationRouteDto,
+  type NotificationRouteInput,
+  queueResolveNotifications,
+  queueTestNotification,
+  retryNotificationDelivery,
+  updateNotificationChannel,
+  updateNotificationRoute,
+} from './repos/web-admin-notifications.js';
 export { parseJsonBigInt, parseJsonExact, stringifyJsonExact } from './repos/json-exact.js';
 export {
   type BacktestCheckpoint,

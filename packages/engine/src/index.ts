@@ -145,6 +145,27 @@ export {
 /** Value rendering (text and typed JSON) and Falco-style JSON serialisation (sorted keys). */
 export { type JsonValue, renderJson, renderText, toJson } from './output/render.js';
 
+// ---- Notifications ----
+/** Notification routes (the alert list's filter model, matched in order) and `%field` templates over alerts. */
+export {
+  alertMessage,
+  fieldValueMatches,
+  type MatchableRoute,
+  matchRoutes,
+  type RoutableAlert,
+  type RouteFilter,
+  type RouteTarget,
+  routeMatches,
+} from './notify/route-match.js';
+export {
+  compileTemplate,
+  DEFAULT_TEXT_TEMPLATE,
+  DEFAULT_TITLE_TEMPLATE,
+  type NotificationTemplate,
+  type TemplateContext,
+  templateProblem,
+} from './notify/template.js';
+
 // ---- Captures ----
 /** Falco/sysdig `.scap` captures: streaming reader, libsinsp-like thread/fd/user state, writer. */
 export * from './scap/index.js';

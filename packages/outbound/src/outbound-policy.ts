@@ -7,7 +7,7 @@ import { Readable } from 'node:stream';
 /**
  * The one policy every tenant-configured outbound request goes through (the collector's GitHub
  * API base URL, Okta base URL and next links, CloudTrail S3 endpoints; the console's Git remotes
- * of rule sets; later notification channels).
+ * of rule sets; notification channels).
  *
  * A tenant admin chooses these URLs; without a policy the collector would fetch whatever they name
  * (its own loopback services, the cloud metadata endpoint, the private network) and send the
@@ -155,6 +155,11 @@ export interface OutboundRequestInit {
   method?: string;
   headers?: Record<string, string>;
   signal?: AbortSignal;
+  /**
+   * A request body (notification deliveries). A request with a body is not redirected: the 3xx
+   * answer is returned as it is (re-sending a body to wherever a redirect points is not wanted).
+   */
+  body?: string | Uint8Array;
 }
 
 /** The outbound policy of one collector; see the module comment. */
@@ -290,7 +295,7 @@ export function createOutboundPolicy(options: OutboundPolicyOptions = {}): Outbo
         resolvePromise,
       );
       req.on('error', reject);
-      req.end();
+      req.end(init.body);
     });
 
   const policyFetch = async (input: string | URL, init: OutboundRequestInit = {}): Promise<Response> => {
@@ -301,7 +306,7 @@ export function createOutboundPolicy(options: OutboundPolicyOptions = {}): Outbo
       const res = await once(url, { ...init, headers });
       const status = res.statusCode ?? 0;
       const location = res.headers.location;
-      if (status >= 300 && status < 400 && status !== 304 && location) {
+      if (status >= 300 && status < 400 && status !== 304 && location && init.body === undefined) {
         res.resume();
         if (hop >= maxRedirects)
           throw new OutboundRefusedError('outbound request refused: too many redirects');

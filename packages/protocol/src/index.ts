@@ -6,3 +6,4 @@ export * from './realtime-token.js';
 export * from './source-test-token.js';
 export * from './source-test-event.js';
 export * from './backtest.js';
+export * from './notifications.js';

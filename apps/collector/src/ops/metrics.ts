@@ -40,6 +40,10 @@ export interface CollectorMetrics {
   spoolDepth: Gauge;
   /** Bytes waiting in the spool. */
   spoolBytes: Gauge;
+  /** Notification attempts, by channel kind and outcome (`delivered`, `retry`, `dead`). */
+  notifications: Counter<'kind' | 'outcome'>;
+  /** From the notification being owed (alert stored) to its delivery. */
+  notificationSeconds: Histogram<'kind'>;
 }
 
 /** Creates the collector's metrics on a fresh registry. */
@@ -143,6 +147,19 @@ export function createMetrics(options: { defaults?: boolean } = {}): CollectorMe
     spoolBytes: new Gauge({
       name: 'peregrine_collector_spool_bytes',
       help: 'Bytes waiting in the on-disk spool.',
+      registers: r,
+    }),
+    notifications: new Counter({
+      name: 'peregrine_collector_notifications_total',
+      help: 'Notification attempts, by channel kind and outcome (delivered, retry, dead).',
+      labelNames: ['kind', 'outcome'],
+      registers: r,
+    }),
+    notificationSeconds: new Histogram({
+      name: 'peregrine_collector_notification_delivery_seconds',
+      help: 'From a notification being owed (its alert stored) to its delivery.',
+      labelNames: ['kind'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
       registers: r,
     }),
   };

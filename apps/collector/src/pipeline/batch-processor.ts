@@ -1,8 +1,9 @@
 import type { AlertInput, Priority, RawEventInput, StoredAlert } from '@peregrine/db';
-import { parsePriority, withEventNumber } from '@peregrine/engine';
+import { matchRoutes, parsePriority, withEventNumber } from '@peregrine/engine';
 import { TEST_EVENT_TAG } from '@peregrine/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import { redactText } from '../ops/log-redaction.js';
+import type { NotificationRoutes } from '../notify/routes-cache.js';
 import type { CollectorMetrics } from '../ops/metrics.js';
 import { dedupKeyOf } from './dedup-key.js';
 import type { RulesCache } from './rules-cache.js';
@@ -40,6 +41,11 @@ export interface ProcessorDeps {
   publisher: AlertPublisher;
   metrics: CollectorMetrics;
   log: FastifyBaseLogger;
+  /**
+   * Notification routes: alerts they match are owed to their channels in the statement that
+   * stores them; `owed` is called after such a commit (wakes the local delivery worker).
+   */
+  notify?: { routes: NotificationRoutes; owed(): void } | undefined;
 }
 
 /**
@@ -141,6 +147,19 @@ export class BatchProcessor {
       }
     }
     metrics.batchSeconds.observe({ stage: 'evaluate' }, (Date.now() - item.receivedAt) / 1000);
+    let owes = false;
+    if (this.deps.notify && alerts.length > 0) {
+      const routes = await this.deps.notify.routes.get(origin.organizationId);
+      if (routes.length > 0) {
+        for (const a of alerts) {
+          const targets = matchRoutes(routes, { ...a, environmentId: origin.environmentId });
+          if (targets.length > 0) {
+            a.notify = targets;
+            owes = true;
+          }
+        }
+      }
+    }
     const result = await this.deps.writer.submit({
       organizationId: origin.organizationId,
       environmentId: origin.environmentId,
@@ -157,6 +176,7 @@ export class BatchProcessor {
       return { accepted: 0, duplicates: count, alerts: 0 };
     }
     for (const a of result.stored) metrics.alertsStored.inc({ priority: a.priority });
+    if (owes && result.stored.length > 0) this.deps.notify?.owed();
     if (result.skipped > 0)
       metrics.duplicates.inc({ source: origin.sensorId ? 'syscall' : 'cloud' }, result.skipped);
     const { rejected } = result;

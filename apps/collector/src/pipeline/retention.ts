@@ -4,7 +4,7 @@ import type { FastifyBaseLogger } from 'fastify';
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * Prunes raw events and remembered sensor batch ids by age, in bounded chunks so a large backlog
+ * Prunes raw events, remembered sensor batch ids and finished notifications by age, in bounded chunks so a large backlog
  * never holds long locks. Runs every `intervalMs`; several collectors pruning at once is harmless.
  */
 export class RetentionPruner {
@@ -16,17 +16,22 @@ export class RetentionPruner {
     private readonly options: {
       rawEventDays: number;
       ingestBatchDays: number;
+      notificationDays: number;
       intervalMs: number;
       log: FastifyBaseLogger;
     },
   ) {}
 
   /** One pass; returns how many rows of each kind were removed. */
-  async pruneOnce(now = Date.now()): Promise<{ rawEvents: number; ingestBatches: number }> {
+  async pruneOnce(
+    now = Date.now(),
+  ): Promise<{ rawEvents: number; ingestBatches: number; notifications: number }> {
     const rawBefore = new Date(now - this.options.rawEventDays * DAY_MS);
     const batchBefore = new Date(now - this.options.ingestBatchDays * DAY_MS);
+    const notificationsBefore = new Date(now - this.options.notificationDays * DAY_MS);
     let rawEvents = 0;
     let ingestBatches = 0;
+    let notifications = 0;
     for (;;) {
       const n = await this.store.pruneRawEvents(rawBefore, 5_000);
       rawEvents += n;
@@ -37,8 +42,14 @@ export class RetentionPruner {
       ingestBatches += n;
       if (n < 5_000) break;
     }
-    if (rawEvents || ingestBatches) this.options.log.info({ rawEvents, ingestBatches }, 'retention pruned');
-    return { rawEvents, ingestBatches };
+    for (;;) {
+      const n = await this.store.pruneNotifications(notificationsBefore, 5_000);
+      notifications += n;
+      if (n < 5_000) break;
+    }
+    if (rawEvents || ingestBatches || notifications)
+      this.options.log.info({ rawEvents, ingestBatches, notifications }, 'retention pruned');
+    return { rawEvents, ingestBatches, notifications };
   }
 
   start(): void {

@@ -212,6 +212,20 @@ const ACCESS: Record<string, Role | 'session' | 'public'> = {
   'sources.rotateCredential': 'admin',
   'sources.delete': 'admin',
   'sources.sendTestEvent': 'admin',
+  // Channels carry webhook URLs and recipients; routes decide who is woken at night: admins only.
+  'notifications.listChannels': 'admin',
+  'notifications.createChannel': 'admin',
+  'notifications.updateChannel': 'admin',
+  'notifications.deleteChannel': 'admin',
+  'notifications.sendTest': 'admin',
+  'notifications.listRoutes': 'admin',
+  'notifications.createRoute': 'admin',
+  'notifications.updateRoute': 'admin',
+  'notifications.moveRoute': 'admin',
+  'notifications.deleteRoute': 'admin',
+  'notifications.previewRoute': 'admin',
+  'notifications.listDeliveries': 'admin',
+  'notifications.retryDelivery': 'admin',
 };
 
 const ROLE_ORDER: readonly Role[] = ['viewer', 'triager', 'author', 'admin'];
@@ -322,6 +336,9 @@ describe("another organisation's API key", () => {
     | 'invitation'
     | 'view'
     | 'backtest'
+    | 'channel'
+    | 'route'
+    | 'delivery'
     | 'admin'
     | 'viewer',
     string
@@ -409,6 +426,16 @@ describe("another organisation's API key", () => {
     ids.apiKey = (
       await caller.apiKeys.create({ name: 'Victim key', role: 'admin', expiresInDays: null })
     ).apiKey.id;
+    ids.channel = (
+      await caller.notifications.createChannel({
+        name: 'Victim hook',
+        settings: { kind: 'webhook', config: { url: 'https://hooks.example.com/victim' } },
+      })
+    ).id;
+    ids.route = (
+      await caller.notifications.createRoute({ name: 'Victim route', channelIds: [ids.channel] })
+    ).id;
+    ids.delivery = (await caller.notifications.sendTest({ channelId: ids.channel })).deliveryId;
     ids.invitation = (
       await caller.members.invite({ email: 'victim-invitee@example.test', role: 'viewer' })
     ).invitation.id;
@@ -544,6 +571,29 @@ describe("another organisation's API key", () => {
       'sources.rotateCredential': { sourceId: ids.source },
       'sources.delete': { sourceId: ids.source },
       'sources.sendTestEvent': { sourceId: ids.source },
+      'notifications.listChannels': undefined,
+      'notifications.createChannel': {
+        name: 'Intruder hook',
+        settings: { kind: 'webhook', config: { url: 'https://hooks.example.com/intruder' } },
+      },
+      'notifications.updateChannel': { channelId: ids.channel, enabled: false },
+      'notifications.deleteChannel': { channelId: ids.channel },
+      'notifications.sendTest': { channelId: ids.channel },
+      'notifications.listRoutes': undefined,
+      // Org A's channel in org B's route.
+      'notifications.createRoute': { name: 'Intruder route', channelIds: [ids.channel] },
+      'notifications.updateRoute': {
+        routeId: ids.route,
+        settings: { name: 'Intruder', channelIds: [ids.channel] },
+      },
+      'notifications.moveRoute': { routeId: ids.route, direction: 'down' },
+      'notifications.deleteRoute': { routeId: ids.route },
+      // Org A's environment, or org A's route as the place in the order.
+      'notifications.previewRoute': {
+        settings: { name: 'x', channelIds: [ids.channel], filter: { environmentIds: [ids.production] } },
+      },
+      'notifications.listDeliveries': undefined,
+      'notifications.retryDelivery': { deliveryId: ids.delivery },
     };
   });
 
@@ -591,6 +641,14 @@ describe("another organisation's API key", () => {
       (await prisma.invitation.findUniqueOrThrow({ where: { id: ids.invitation } })).revokedAt,
     ).toBeNull();
     expect(await prisma.savedView.count({ where: { id: ids.view } })).toBe(1);
+    expect((await prisma.notificationChannel.findUniqueOrThrow({ where: { id: ids.channel } })).enabled).toBe(
+      true,
+    );
+    expect(await prisma.notificationRoute.findUniqueOrThrow({ where: { id: ids.route } })).toMatchObject({
+      name: 'Victim route',
+      channelIds: [ids.channel],
+    });
+    expect(await prisma.notificationOutbox.count({ where: { organizationId: a.id } })).toBe(1);
     expect(await prisma.backtestJob.count({ where: { organizationId: a.id } })).toBe(1);
     expect(await prisma.backtestJob.findUniqueOrThrow({ where: { id: ids.backtest } })).toMatchObject({
       status: 'queued',

@@ -24,6 +24,7 @@ import { auditRouter } from './routers/audit/audit-router';
 import { membersRouter } from './routers/members/members-router';
 import { sensorsRouter } from './routers/sensors/sensors-router';
 import { sourcesRouter } from './routers/sources/sources-router';
+import { notificationsRouter } from './routers/notifications/notifications-router';
 import { createCallerFactory, createTRPCRouter } from './trpc';
 
 /** The console's whole API. Add one line per procedure; each lives in its own file. */
@@ -51,6 +52,7 @@ export const appRouter = createTRPCRouter({
   audit: auditRouter,
   sensors: sensorsRouter,
   sources: sourcesRouter,
+  notifications: notificationsRouter,
 });
 
 export type AppRouter = typeof appRouter;

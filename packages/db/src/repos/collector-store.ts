@@ -17,6 +17,19 @@ export interface AlertInput {
   dedupKey: string;
   /** Identity of the producing event: (environment, ingestKey, rule) is stored at most once. */
   ingestKey: string;
+  /**
+   * Channels the alert's routes send it to: owed in the same statement that stores it (the
+   * notification outbox), once per (alert group, channel, throttle window).
+   */
+  notify?: readonly NotifyTarget[] | undefined;
+}
+
+/** One channel an alert is owed to (from the organisation's routes). */
+export interface NotifyTarget {
+  channelId: string;
+  routeId: string;
+  /** Length of the throttle window; 0: one notification per alert. */
+  throttleSeconds: number;
 }
 
 /** One raw event kept for backtesting. */
@@ -78,6 +91,11 @@ export interface CollectorStore {
   pruneRawEvents(before: Date, limit?: number): Promise<number>;
   /** Forgets sensor batch ids received before `before` (past any sensor's resend horizon). */
   pruneIngestBatches(before: Date, limit?: number): Promise<number>;
+  /**
+   * Deletes finished notifications (delivered or dead) last changed before `before`: past every
+   * throttle window (at most 7 days), so no owed notification's key is forgotten too early.
+   */
+  pruneNotifications(before: Date, limit?: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -129,6 +147,15 @@ export function createCollectorStore(url: string, options: CollectorStoreOptions
       );
       return r.rowCount ?? 0;
     },
+    async pruneNotifications(before, limit = 10_000) {
+      const r = await pool.query(
+        `DELETE FROM notification_outbox WHERE id IN
+           (SELECT id FROM notification_outbox WHERE status IN ('delivered', 'dead') AND "updatedAt" < $1
+            LIMIT $2)`,
+        [before, limit],
+      );
+      return r.rowCount ?? 0;
+    },
     close: () => pool.end(),
   };
 }
@@ -155,7 +182,7 @@ WITH b AS (
   SELECT t.*
   FROM jsonb_to_recordset($4::jsonb)
        AS t(r text, p text, s text, o text, f jsonb, tg text[], h text, et timestamptz, k text, ik text,
-            n bigint, sid text, cid text, b text)
+            n bigint, sid text, cid text, b text, nt jsonb)
   WHERE t.b IS NULL OR EXISTS (SELECT 1 FROM b WHERE b.s = t.sid AND b.b = t.b)
 ), keys AS (
   SELECT k, min(r) AS r, min(p) AS p, min(s) AS s FROM input GROUP BY k
@@ -187,6 +214,32 @@ WITH b AS (
     "lastSeenAt" = GREATEST(alert_groups."lastSeenAt", EXCLUDED."lastSeenAt"),
     "lastOutput" = CASE WHEN EXCLUDED."lastSeenAt" >= alert_groups."lastSeenAt"
                         THEN EXCLUDED."lastOutput" ELSE alert_groups."lastOutput" END
+  RETURNING 1
+), owed AS (
+  -- The notification outbox: one row per (channel, group, throttle window) for the alerts really
+  -- inserted; later alerts of the window add to its count (a row already delivered keeps the
+  -- count of what was folded in). Grouped first: one statement may not update a row twice.
+  SELECT y.c, min(y.r) AS r, y.g, min(y.a) AS a, count(*) AS n, y.ws, y.dk
+  FROM (
+    SELECT x.c, x.r, ins."groupId" AS g, ins.id AS a,
+           CASE WHEN x.w > 0 THEN to_timestamp(floor(extract(epoch FROM now()) / x.w) * x.w) END AS ws,
+           CASE WHEN x.w > 0 THEN 't:' || ins."groupId" || ':' || floor(extract(epoch FROM now()) / x.w) * x.w
+                ELSE 'a:' || ins.id END AS dk
+    FROM ins
+    JOIN (SELECT DISTINCT ON (ik, r) ik, r, nt FROM input WHERE nt IS NOT NULL) t
+      ON t.ik = ins."ingestKey" AND t.r = ins.rule
+    CROSS JOIN LATERAL jsonb_to_recordset(t.nt) AS x(c text, r text, w int)
+  ) y
+  GROUP BY y.c, y.g, y.ws, y.dk
+), notify AS (
+  INSERT INTO notification_outbox ("organizationId", "environmentId", "channelId", "routeId", "groupId",
+                                   "alertId", action, "dedupKey", "windowStart", count)
+  SELECT $1::uuid, $2::uuid, owed.c::uuid, owed.r::uuid, owed.g, owed.a, 'trigger', owed.dk, owed.ws, owed.n
+  FROM owed JOIN notification_channels ch ON ch.id = owed.c::uuid AND ch."organizationId" = $1::uuid
+  ORDER BY owed.c, owed.dk
+  ON CONFLICT ("channelId", "dedupKey") DO UPDATE SET
+    count = notification_outbox.count + EXCLUDED.count,
+    "updatedAt" = now()
   RETURNING 1
 ), raw AS (
   INSERT INTO raw_events ("organizationId", "environmentId", source, "cloudSourceId", "sensorId", "eventTime",
@@ -291,6 +344,9 @@ async function storeBatches(
         et: a.eventTime.toISOString(),
         k: a.dedupKey,
         ik: a.ingestKey,
+        ...(a.notify?.length
+          ? { nt: a.notify.map((t) => ({ c: t.channelId, r: t.routeId, w: t.throttleSeconds })) }
+          : {}),
         ...tag,
       });
     }
@@ -315,7 +371,7 @@ async function storeBatches(
   if (repaired > 0) onRepaired(repaired);
   // Named: each connection parses and plans the statement once instead of once per call.
   const r = await pool.query<{ fresh: { s: string; b: string }[]; rows: InsertedRow[]; raw: string[] }>({
-    name: 'peregrine-store-batches-v6',
+    name: 'peregrine-store-batches-v7',
     text: STORE_BATCHES_SQL,
     values: [first.organizationId, first.environmentId, ...documents.map((d) => d.text)],
   });

@@ -1,4 +1,5 @@
 import type { Db } from '../client.js';
+import { queueResolveNotifications } from './web-admin-notifications.js';
 import { Prisma } from '../generated/prisma/client.js';
 import type { AlertStatus } from '../generated/prisma/enums.js';
 import { type Actor, recordAudit } from './audit.js';
@@ -126,13 +127,19 @@ export async function triageAlerts(
       below = last.id;
     }
     if (target.filter.groupId) {
-      // Triage of a whole group also marks the group, which the grouped view shows.
-      await db.prisma.alertGroup.updateMany({
-        where: { id: target.filter.groupId, organizationId },
-        data: {
-          ...(change.status !== undefined ? { status: change.status } : {}),
-          ...(change.assigneeId !== undefined ? { assigneeId: change.assigneeId } : {}),
-        },
+      const groupId = target.filter.groupId;
+      await db.prisma.$transaction(async (tx) => {
+        // Triage of a whole group also marks the group, which the grouped view shows.
+        const marked = await tx.alertGroup.updateMany({
+          where: { id: groupId, organizationId },
+          data: {
+            ...(change.status !== undefined ? { status: change.status } : {}),
+            ...(change.assigneeId !== undefined ? { assigneeId: change.assigneeId } : {}),
+          },
+        });
+        // A resolved group resolves the PagerDuty incident / closes the Opsgenie alert it raised.
+        if (change.status === 'resolved' && marked.count > 0)
+          await queueResolveNotifications(tx, organizationId, [groupId]);
       });
     }
   }

@@ -4,6 +4,7 @@ import styles from '@/features/admin/admin.module.css';
 const TABS = [
   { href: '/settings', label: 'Members' },
   { href: '/settings/api-keys', label: 'API keys' },
+  { href: '/settings/notifications', label: 'Notifications' },
 ] as const;
 
 /** The settings sub-pages. */

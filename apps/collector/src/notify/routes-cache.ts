@@ -1,0 +1,73 @@
+import type { NotificationStore } from '@peregrine/db';
+import type { MatchableRoute } from '@peregrine/engine';
+import { RouteFilterSchema } from '@peregrine/protocol';
+import type { FastifyBaseLogger } from 'fastify';
+
+interface Entry {
+  routes: MatchableRoute[];
+  loadedAt: number;
+  /** When the reload under way started (a reload that never answers is replaced after a while). */
+  loadingSince?: number | undefined;
+}
+
+/** A reload older than this is given up on and a new one started. */
+const STUCK_MS = 30_000;
+
+/**
+ * Each organisation's notification routes, read at most once per `ttlMs` (an edit in the console
+ * applies within that). A reload under way is shared; while one runs, batches use the routes
+ * already loaded. A route whose stored filter does not parse is skipped with a warning.
+ */
+export class NotificationRoutes {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly store: Pick<NotificationStore, 'loadRoutes'>,
+    private readonly options: { ttlMs: number; log: FastifyBaseLogger },
+  ) {}
+
+  async get(organizationId: string): Promise<MatchableRoute[]> {
+    const entry = this.entries.get(organizationId);
+    const now = Date.now();
+    if (entry && now - entry.loadedAt < this.options.ttlMs) return entry.routes;
+    if (entry?.loadingSince !== undefined && now - entry.loadingSince < STUCK_MS) return entry.routes;
+    const loading = this.load(organizationId);
+    if (!entry) return loading;
+    entry.loadingSince = now;
+    // Stale routes for this batch; the next one gets the fresh ones.
+    loading
+      .catch((err: unknown) =>
+        this.options.log.warn({ err, organizationId }, 'notification routes reload failed'),
+      )
+      .finally(() => {
+        if (entry.loadingSince === now) entry.loadingSince = undefined;
+      });
+    return entry.routes;
+  }
+
+  private async load(organizationId: string): Promise<MatchableRoute[]> {
+    const rows = await this.store.loadRoutes(organizationId);
+    const routes: MatchableRoute[] = [];
+    for (const r of rows) {
+      const filter = RouteFilterSchema.safeParse(r.filter);
+      if (!filter.success) {
+        this.options.log.warn(
+          { routeId: r.id, organizationId },
+          'notification route filter is invalid; route skipped',
+        );
+        continue;
+      }
+      const f = filter.data;
+      routes.push({
+        id: r.id,
+        enabled: r.enabled,
+        channelIds: r.channelIds,
+        throttleSeconds: r.throttleSeconds,
+        continue: r.continue,
+        filter: { ...f, priority: f.priority ?? undefined, text: f.text || undefined },
+      });
+    }
+    this.entries.set(organizationId, { routes, loadedAt: Date.now() });
+    return routes;
+  }
+}

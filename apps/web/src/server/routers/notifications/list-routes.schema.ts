@@ -1,0 +1,4 @@
+import { z } from 'zod';
+import { routeItem } from './notification.schema';
+
+export const listRoutesOutput = z.array(routeItem);

@@ -1,0 +1,343 @@
+import { randomBytes } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { provisionTestDatabase } from '../../../../test/database';
+
+const SECRET_KEY = randomBytes(32).toString('base64');
+process.env.PEREGRINE_SECRET_KEY = SECRET_KEY;
+await provisionTestDatabase();
+const { createCaller } = await import('../../root');
+const { addMember, appCodeOf, contextFor, createOrganization, createUser } = await import(
+  '../../../../test/fixtures'
+);
+const db = await import('@peregrine/db');
+
+const handle = () => db.getDb(process.env.DATABASE_URL as string);
+const key = Buffer.from(SECRET_KEY, 'base64');
+
+let admin: ReturnType<typeof createCaller>;
+let triager: ReturnType<typeof createCaller>;
+let environmentId: string;
+
+beforeAll(async () => {
+  const org = await createOrganization('Notifications Org');
+  const adminUser = await createUser('Notifications Admin');
+  const triagerUser = await createUser('Notifications Triager');
+  await addMember(org.id, adminUser.id, 'admin');
+  await addMember(org.id, triagerUser.id, 'triager');
+  admin = createCaller(contextFor(adminUser));
+  triager = createCaller(contextFor(triagerUser));
+  environmentId = (await admin.environment.list())[0]?.id as string;
+});
+
+async function storedSecrets(channelId: string) {
+  const row = await handle().prisma.notificationChannel.findUniqueOrThrow({ where: { id: channelId } });
+  return row.secretsEncrypted ? db.decryptSourceSecrets(key, row.secretsEncrypted) : {};
+}
+
+async function auditText(targetId: string) {
+  const rows = await handle().prisma.auditLog.findMany({
+    where: { targetId },
+    orderBy: { createdAt: 'asc' },
+  });
+  return {
+    actions: rows.map((r) => r.action),
+    text: JSON.stringify(rows, (_k, v) => (typeof v === 'bigint' ? v.toString() : v)),
+  };
+}
+
+describe('notification channels', () => {
+  it('store secrets encrypted, never answer them, keep them when left empty, and audit every change', async () => {
+    const created = await admin.notifications.createChannel({
+      name: 'SOC Slack',
+      settings: {
+        kind: 'slack',
+        config: { channel: '#soc' },
+        secrets: { webhookUrl: 'https://hooks.slack.test/T000/B000/XXXX' },
+      },
+    });
+    expect(created).toMatchObject({
+      kind: 'slack',
+      name: 'SOC Slack',
+      enabled: true,
+      secretNames: ['webhookUrl'],
+    });
+    expect(JSON.stringify(created)).not.toContain('hooks.slack.test');
+    expect(await storedSecrets(created.id)).toEqual({
+      webhookUrl: 'https://hooks.slack.test/T000/B000/XXXX',
+    });
+    const listed = await admin.notifications.listChannels();
+    expect(JSON.stringify(listed)).not.toContain('hooks.slack.test');
+
+    // Empty secret: kept. New settings applied.
+    const updated = await admin.notifications.updateChannel({
+      channelId: created.id,
+      settings: {
+        kind: 'slack',
+        config: { channel: '#soc-2', titleTemplate: '%priority: %rule on %k8s.ns.name' },
+        secrets: { webhookUrl: '' },
+      },
+    });
+    expect(updated.config).toEqual({ channel: '#soc-2', titleTemplate: '%priority: %rule on %k8s.ns.name' });
+    expect(await storedSecrets(created.id)).toEqual({
+      webhookUrl: 'https://hooks.slack.test/T000/B000/XXXX',
+    });
+    // A typed secret replaces the stored one.
+    await admin.notifications.updateChannel({
+      channelId: created.id,
+      settings: {
+        kind: 'slack',
+        config: {},
+        secrets: { webhookUrl: 'https://hooks.slack.test/T000/B000/YYYY' },
+      },
+    });
+    expect(await storedSecrets(created.id)).toEqual({
+      webhookUrl: 'https://hooks.slack.test/T000/B000/YYYY',
+    });
+
+    const audit = await auditText(created.id);
+    expect(audit.actions).toEqual([
+      'notification_channel.create',
+      'notification_channel.update',
+      'notification_channel.update',
+    ]);
+    expect(audit.text).toContain('webhookUrl');
+    expect(audit.text).not.toContain('hooks.slack.test/T000/B000');
+  });
+
+  it('refuse settings the kind does not accept, with the field named', async () => {
+    type Settings = Parameters<typeof admin.notifications.createChannel>[0]['settings'];
+    const bad: Settings[] = [
+      { kind: 'slack', config: {}, secrets: {} },
+      { kind: 'webhook', config: { url: 'ftp://x.example' }, secrets: {} },
+      {
+        kind: 'email',
+        config: { host: 'smtp.example', from: 'a@example.test', to: ['nope'] },
+        secrets: {},
+      },
+      {
+        kind: 'webhook',
+        config: { url: 'https://x.example', textTemplate: 'ends with %' },
+        secrets: {},
+      },
+      {
+        kind: 'webhook',
+        config: { url: 'https://x.example', headers: { 'Bad Header': 'x' } },
+        secrets: {},
+      },
+      { kind: 'pagerduty', config: {}, secrets: { routingKey: 'k', extra: 'x' } },
+    ];
+    const messages: string[] = [];
+    for (const settings of bad) {
+      const err = await admin.notifications.createChannel({ name: `bad ${messages.length}`, settings }).then(
+        () => null,
+        (e: unknown) => e,
+      );
+      expect(await appCodeOf(Promise.reject(err))).toBe('INVALID_INPUT');
+      messages.push((err as Error).message);
+    }
+    expect(messages[0]).toMatch(/webhookUrl/);
+    expect(messages[1]).toMatch(/^url: must be an http\(s\) URL/);
+    expect(messages[2]).toMatch(/^to\.0/);
+    expect(messages[3]).toMatch(/textTemplate: invalid formatting syntax/);
+    expect(messages[4]).toMatch(/^headers\.Bad Header: Invalid key/);
+    expect(messages[5]).toMatch(/extra/);
+    expect(await appCodeOf(triager.notifications.listChannels())).toBe('INSUFFICIENT_ROLE');
+  });
+});
+
+describe('routes and deliveries', () => {
+  it('keep routes in order, refuse other organisations’ channels, log and retry deliveries', async () => {
+    const hook = await admin.notifications.createChannel({
+      name: 'Hook',
+      settings: {
+        kind: 'webhook',
+        config: { url: 'https://hooks.example.test/in' },
+        secrets: { hmacSecret: 'a-signing-secret-of-16+' },
+      },
+    });
+    const mail = await admin.notifications.createChannel({
+      name: 'Mail',
+      settings: {
+        kind: 'email',
+        config: {
+          host: 'smtp.example.test',
+          port: 587,
+          security: 'starttls',
+          from: 'p@example.test',
+          to: ['soc@example.test'],
+        },
+        secrets: {},
+      },
+    });
+    const first = await admin.notifications.createRoute({
+      name: 'Payments errors',
+      channelIds: [hook.id],
+      filter: {
+        environmentIds: [environmentId],
+        priority: { op: 'gte', value: 'error' },
+        fields: [{ key: 'k8s.ns.name', value: 'payments' }],
+      },
+      overrides: { slackChannel: '#payments' },
+      throttleSeconds: 600,
+    });
+    const second = await admin.notifications.createRoute({
+      name: 'Everything',
+      channelIds: [mail.id, hook.id],
+    });
+    expect((await admin.notifications.listRoutes()).map((r) => r.name)).toEqual([
+      'Payments errors',
+      'Everything',
+    ]);
+    expect(first.filter.priority).toEqual({ op: 'gte', value: 'error' });
+    const moved = await admin.notifications.moveRoute({ routeId: second.id, direction: 'up' });
+    expect(moved.map((r) => [r.name, r.position])).toEqual([
+      ['Everything', 0],
+      ['Payments errors', 1],
+    ]);
+    // An environment of another organisation, or a channel that is not ours: not found.
+    const other = await createOrganization('Other Notifications Org');
+    const otherEnv = (
+      await handle().prisma.environment.findFirstOrThrow({ where: { organizationId: other.id } })
+    ).id;
+    expect(
+      await appCodeOf(
+        admin.notifications.createRoute({
+          name: 'x',
+          channelIds: [hook.id],
+          filter: { environmentIds: [otherEnv] },
+        }),
+      ),
+    ).toBe('NOT_FOUND');
+    expect(
+      await appCodeOf(
+        admin.notifications.createRoute({ name: 'x', channelIds: ['00000000-0000-4000-8000-000000000000'] }),
+      ),
+    ).toBe('NOT_FOUND');
+
+    // Deleting a channel takes it out of every route.
+    await admin.notifications.deleteChannel({ channelId: mail.id });
+    expect((await admin.notifications.listRoutes()).find((r) => r.id === second.id)?.channelIds).toEqual([
+      hook.id,
+    ]);
+
+    // A test send is a queued delivery; a dead one can be retried (once dead again).
+    const { deliveryId } = await admin.notifications.sendTest({ channelId: hook.id });
+    const [queued] = await admin.notifications.listDeliveries({ limit: 5 });
+    expect(queued).toMatchObject({
+      id: deliveryId,
+      action: 'test',
+      status: 'queued',
+      channelName: 'Hook',
+      channelKind: 'webhook',
+    });
+    expect(await appCodeOf(admin.notifications.retryDelivery({ deliveryId }))).toBe('NOT_FOUND');
+    await handle().prisma.notificationOutbox.update({
+      where: { id: deliveryId },
+      data: { status: 'dead', attempts: 10, lastError: 'HTTP 500: down' },
+    });
+    const [dead] = await admin.notifications.listDeliveries({ status: 'dead', limit: 5 });
+    expect(dead).toMatchObject({ id: deliveryId, status: 'dead', lastError: 'HTTP 500: down', attempts: 10 });
+    await admin.notifications.retryDelivery({ deliveryId });
+    const [again] = await admin.notifications.listDeliveries({ limit: 5 });
+    expect(again).toMatchObject({ id: deliveryId, status: 'queued', attempts: 0 });
+
+    await admin.notifications.deleteRoute({ routeId: first.id });
+    expect((await admin.notifications.listRoutes()).map((r) => r.name)).toEqual(['Everything']);
+    const routeAudit = await auditText(first.id);
+    expect(routeAudit.actions).toEqual(['notification_route.create', 'notification_route.delete']);
+    expect((await auditText(second.id)).actions).toEqual([
+      'notification_route.create',
+      'notification_route.move',
+    ]);
+    expect((await auditText(deliveryId)).actions).toEqual(['notification_delivery.retry']);
+    expect((await auditText(hook.id)).actions).toContain('notification_channel.test');
+  });
+});
+
+describe('route preview', () => {
+  it('shows the recent alerts a route would send, less those an earlier route takes, folded by its throttle', async () => {
+    const prisma = handle().prisma;
+    const env = await prisma.environment.findUniqueOrThrow({ where: { id: environmentId } });
+    const hook = await admin.notifications.createChannel({
+      name: 'Preview hook',
+      settings: { kind: 'webhook', config: { url: 'https://hooks.example.test/preview' }, secrets: {} },
+    });
+    const groups = await Promise.all(
+      ['payments', 'default'].map((ns) =>
+        prisma.alertGroup.create({
+          data: {
+            organizationId: env.organizationId,
+            environmentId,
+            dedupKey: `preview-${ns}`,
+            rule: 'Shell in pod',
+            priority: 'error',
+            source: 'syscall',
+            count: 3,
+            firstSeenAt: new Date(),
+            lastSeenAt: new Date(),
+            lastOutput: 'x',
+          },
+        }),
+      ),
+    );
+    const alert = (ns: string, groupId: string, priority: 'error' | 'notice', minutesAgo: number) => ({
+      organizationId: env.organizationId,
+      environmentId,
+      rule: 'Shell in pod',
+      priority,
+      source: 'syscall',
+      output: `Shell in pod (ns=${ns})`,
+      outputFields: { 'k8s.ns.name': ns },
+      tags: ['shell'],
+      hostname: 'node-1',
+      eventTime: new Date(Date.now() - minutesAgo * 60_000),
+      createdAt: new Date(Date.now() - minutesAgo * 60_000),
+      dedupKey: `preview-${ns}`,
+      groupId,
+    });
+    await prisma.alert.createMany({
+      data: [
+        alert('payments', groups[0]!.id, 'error', 1),
+        alert('payments', groups[0]!.id, 'error', 2),
+        alert('payments', groups[0]!.id, 'error', 90),
+        alert('default', groups[1]!.id, 'error', 3),
+        alert('default', groups[1]!.id, 'notice', 4),
+      ],
+    });
+    // Routes of the earlier test are there too: start from a clean list.
+    for (const r of await admin.notifications.listRoutes())
+      await admin.notifications.deleteRoute({ routeId: r.id });
+    const settings = {
+      name: 'Errors',
+      channelIds: [hook.id],
+      filter: { environmentIds: [environmentId], priority: { op: 'gte' as const, value: 'error' as const } },
+      throttleSeconds: 3600,
+    };
+    const alone = await admin.notifications.previewRoute({ settings });
+    expect(alone).toMatchObject({ hours: 24, matched: 4, takenEarlier: 0, truncated: false });
+    expect(alone.samples.map((s) => s.priority)).toEqual(['error', 'error', 'error', 'error']);
+    // One per group and hour window: the payments alerts (1, 2 and 90 minutes old) span one or two
+    // windows by the clock, the default group's error one.
+    const stored = await prisma.alert.findMany({
+      where: { groupId: groups[0]!.id },
+      select: { createdAt: true },
+    });
+    const paymentWindows = new Set(stored.map((a) => Math.floor(a.createdAt.getTime() / 3_600_000))).size;
+    expect(alone.notifications).toBe(paymentWindows + 1);
+    // An earlier route that stops takes the payments alerts.
+    await admin.notifications.createRoute({
+      name: 'Payments first',
+      channelIds: [hook.id],
+      filter: { fields: [{ key: 'k8s.ns.name', value: 'payments' }] },
+    });
+    const after = await admin.notifications.previewRoute({ settings });
+    expect(after).toMatchObject({ matched: 4, takenEarlier: 3, notifications: 1 });
+    expect(after.samples).toHaveLength(1);
+    expect(after.samples[0]).toMatchObject({ rule: 'Shell in pod', groupId: groups[1]!.id });
+    // Every alert its own notification without a throttle.
+    expect(
+      (await admin.notifications.previewRoute({ settings: { ...settings, throttleSeconds: 0 } }))
+        .notifications,
+    ).toBe(1);
+  });
+});

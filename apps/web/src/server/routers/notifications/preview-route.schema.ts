@@ -1,0 +1,32 @@
+import { z } from 'zod';
+import { isoDate, prioritySchema } from '../alerts/alert-filter.schema';
+import { routeSettings } from './notification.schema';
+
+export const previewRouteInput = z.object({
+  /** The route being edited (its place in the order); null for a new route (added last). */
+  routeId: z.uuid().nullable().default(null),
+  settings: routeSettings,
+});
+
+export const previewRouteOutput = z.object({
+  /** How far back the preview looked. */
+  hours: z.number().int(),
+  /** Alerts of that time matching the route's filter (at most `limit`, newest first). */
+  matched: z.number().int(),
+  /** Of those, alerts an earlier route would have taken first (it matches and does not continue). */
+  takenEarlier: z.number().int(),
+  /** Notifications the route would have sent per channel (one per group and throttle window). */
+  notifications: z.number().int(),
+  /** True when more alerts matched than were looked at. */
+  truncated: z.boolean(),
+  samples: z.array(
+    z.object({
+      id: z.string(),
+      rule: z.string(),
+      priority: prioritySchema,
+      hostname: z.string().nullable(),
+      eventTime: isoDate,
+      groupId: z.string().nullable(),
+    }),
+  ),
+});

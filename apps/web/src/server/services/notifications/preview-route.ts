@@ -1,0 +1,85 @@
+import 'server-only';
+import { listAlerts } from '@peregrine/db';
+import { routeMatches } from '@peregrine/engine';
+import { db } from '../../db';
+import { AppError } from '../../errors/app-error';
+import type { RouteSettingsInput } from '../../routers/notifications/notification.schema';
+import { listEnvironments } from '../environment/list-environments';
+import { listRoutes } from './list-routes';
+
+const HOURS = 24;
+const LIMIT = 500;
+
+/**
+ * Which alerts of the last day a route would have sent: the newest alerts matching its filter
+ * (the alert list's own query, so the preview and the list agree), less those an earlier route
+ * takes first (it matches and does not continue), and how many notifications that makes per
+ * channel once its throttle folds each group's alerts of a window into one.
+ */
+export async function previewRoute(input: {
+  organizationId: string;
+  routeId: string | null;
+  settings: RouteSettingsInput;
+}) {
+  const { filter } = input.settings;
+  if (filter.environmentIds.length > 0) {
+    const own = new Set((await listEnvironments(input.organizationId)).map((e) => e.id));
+    if (!filter.environmentIds.every((id) => own.has(id)))
+      throw new AppError('NOT_FOUND', 'An environment of the route does not exist.');
+  }
+  const routes = await listRoutes({ organizationId: input.organizationId });
+  let earlier = routes;
+  if (input.routeId !== null) {
+    const at = routes.findIndex((r) => r.id === input.routeId);
+    if (at < 0) throw new AppError('NOT_FOUND', 'Notification route not found.');
+    earlier = routes.slice(0, at);
+  }
+  const takers = earlier.filter((r) => r.enabled && !r.continue);
+  const now = Date.now();
+  const page = await listAlerts(
+    db(),
+    {
+      organizationId: input.organizationId,
+      environmentIds: filter.environmentIds,
+      priority: filter.priority ?? undefined,
+      rules: filter.rules,
+      sources: filter.sources,
+      tags: filter.tags,
+      hostnames: filter.hostnames,
+      text: filter.text || undefined,
+      fields: filter.fields,
+      from: new Date(now - HOURS * 3_600_000),
+    },
+    { limit: LIMIT },
+  );
+  const sent = page.rows.filter(
+    (a) =>
+      !takers.some((r) =>
+        routeMatches(
+          { ...r.filter, priority: r.filter.priority ?? undefined, text: r.filter.text || undefined },
+          a,
+        ),
+      ),
+  );
+  const throttle = input.settings.throttleSeconds;
+  const windows = new Set(
+    sent.map((a) =>
+      throttle > 0 ? `${a.groupId}:${Math.floor(a.createdAt.getTime() / 1000 / throttle)}` : a.id,
+    ),
+  );
+  return {
+    hours: HOURS,
+    matched: page.rows.length,
+    takenEarlier: page.rows.length - sent.length,
+    notifications: windows.size,
+    truncated: page.nextCursor !== null,
+    samples: sent.slice(0, 10).map((a) => ({
+      id: a.id,
+      rule: a.rule,
+      priority: a.priority,
+      hostname: a.hostname,
+      eventTime: a.eventTime,
+      groupId: a.groupId,
+    })),
+  };
+}

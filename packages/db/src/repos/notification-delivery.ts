@@ -1,0 +1,221 @@
+import pg from 'pg';
+import { retryWhileUnavailable } from '../errors.js';
+import type { Priority } from '../generated/prisma/enums.js';
+import { parseJsonBigInt } from './json-exact.js';
+
+/**
+ * The collector's side of notifications, in plain SQL over its own pg pool: the organisation's
+ * routes (for the write path, which owes notifications in the statement that stores alerts) and
+ * the outbox's delivery queue. Any collector may claim a row (FOR UPDATE SKIP LOCKED, with a
+ * lease); a row whose collector stopped while holding it is claimed again once the lease ran out.
+ */
+
+/** Channel kinds (the `NotificationChannelKind` enum). */
+export const NOTIFICATION_CHANNEL_KINDS = [
+  'webhook',
+  'slack',
+  'teams',
+  'pagerduty',
+  'opsgenie',
+  'email',
+  'falcosidekick',
+] as const;
+export type NotificationChannelKind = (typeof NOTIFICATION_CHANNEL_KINDS)[number];
+
+/** One route as stored (filter and overrides as JSON, validated by the caller). */
+export interface StoredRoute {
+  id: string;
+  name: string;
+  enabled: boolean;
+  filter: unknown;
+  /** Only the organisation's enabled channels. */
+  channelIds: string[];
+  overrides: unknown;
+  throttleSeconds: number;
+  continue: boolean;
+}
+
+/** A claimed outbox row with everything its delivery needs. */
+export interface ClaimedNotification {
+  id: string;
+  organizationId: string;
+  environmentId: string | null;
+  environmentName: string | null;
+  action: 'trigger' | 'resolve' | 'test';
+  /** 1 on the first claim. */
+  attempts: number;
+  count: number;
+  groupId: string | null;
+  windowStart: Date | null;
+  createdAt: Date;
+  channel: {
+    id: string;
+    kind: NotificationChannelKind;
+    name: string;
+    config: unknown;
+    secretsEncrypted: Uint8Array | null;
+  } | null;
+  routeOverrides: unknown;
+  alert: {
+    id: string;
+    rule: string;
+    priority: Priority;
+    source: string;
+    output: string;
+    outputFields: Record<string, unknown>;
+    tags: string[];
+    hostname: string | null;
+    eventTime: Date;
+  } | null;
+}
+
+export interface NotificationStore {
+  /** The organisation's routes in order, each with its enabled channels. */
+  loadRoutes(organizationId: string): Promise<StoredRoute[]>;
+  /** Claims up to `limit` owed rows (due, or whose lease ran out) for `owner`. */
+  claim(owner: string, options: { limit: number; leaseMs: number }): Promise<ClaimedNotification[]>;
+  /** Marks a claimed row delivered; false when the claim was lost (lease ran out, taken over). */
+  delivered(id: string, owner: string, status: number | null): Promise<boolean>;
+  /**
+   * Records a failed attempt: queued again at `retryAt`, or dead (`retryAt` null) with the error.
+   * False when the claim was lost.
+   */
+  failed(
+    id: string,
+    owner: string,
+    failure: { error: string; status: number | null; retryAt: Date | null },
+  ): Promise<boolean>;
+  /** Gives claimed rows back at once without counting the attempt (the collector is stopping). */
+  release(ids: readonly string[], owner: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Opens the notification queue on its own pool. */
+export function createNotificationStore(url: string, options: { max?: number } = {}): NotificationStore {
+  // query_timeout: a query on a connection that went silent (a cut network) ends instead of
+  // holding a delivery pass, or a routes reload, forever.
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 3, query_timeout: 15_000 });
+  pool.on('error', () => {});
+  return {
+    async loadRoutes(organizationId) {
+      // A read on the write path: retried on a fresh connection when a pooled one was terminated,
+      // as the store's own statements are, so a lost connection does not fail a batch.
+      const r = await retryWhileUnavailable(() =>
+        pool.query<StoredRoute>(
+          `SELECT r.id::text, r.name, r.enabled, r.filter, r.overrides, r."throttleSeconds", r.continue,
+                coalesce(array(SELECT c.id::text FROM unnest(r."channelIds") WITH ORDINALITY u(id, n)
+                               JOIN notification_channels c ON c.id = u.id
+                                AND c."organizationId" = r."organizationId" AND c.enabled
+                               ORDER BY u.n), '{}') AS "channelIds"
+         FROM notification_routes r WHERE r."organizationId" = $1::uuid
+         ORDER BY r.position, r."createdAt", r.id`,
+          [organizationId],
+        ),
+      );
+      return r.rows;
+    },
+    async claim(owner, { limit, leaseMs }) {
+      const r = await pool.query(
+        `WITH c AS (
+           SELECT id FROM notification_outbox
+           WHERE (status = 'queued' AND "nextAttemptAt" <= now())
+              OR (status = 'sending' AND "leaseUntil" < now())
+           ORDER BY "nextAttemptAt", id
+           LIMIT $2
+           FOR UPDATE SKIP LOCKED
+         ), u AS (
+           UPDATE notification_outbox o
+           SET status = 'sending', attempts = o.attempts + 1, "leaseOwner" = $1,
+               "leaseUntil" = now() + make_interval(secs => $3::double precision / 1000), "updatedAt" = now()
+           FROM c WHERE o.id = c.id
+           RETURNING o.*
+         )
+         SELECT u.id::text, u."organizationId"::text, u."environmentId"::text, e.name AS "environmentName",
+                u.action, u.attempts, u.count, u."groupId"::text, u."windowStart", u."createdAt",
+                ch.id::text AS "chId", ch.kind AS "chKind", ch.name AS "chName", ch.config AS "chConfig",
+                ch."secretsEncrypted" AS "chSecrets", rt.overrides AS "routeOverrides",
+                a.id::text AS "aId", a.rule AS "aRule", a.priority AS "aPriority", a.source AS "aSource",
+                a.output AS "aOutput", a."outputFields"::text AS "aFields", a.tags AS "aTags",
+                a.hostname AS "aHostname", a."eventTime" AS "aTime"
+         FROM u
+         LEFT JOIN environments e ON e.id = u."environmentId"
+         LEFT JOIN notification_channels ch ON ch.id = u."channelId" AND ch."organizationId" = u."organizationId"
+         LEFT JOIN notification_routes rt ON rt.id = u."routeId"
+         LEFT JOIN alerts a ON a.id = u."alertId"`,
+        [owner, limit, leaseMs],
+      );
+      return r.rows.map(
+        (x): ClaimedNotification => ({
+          id: x.id,
+          organizationId: x.organizationId,
+          environmentId: x.environmentId,
+          environmentName: x.environmentName,
+          action: x.action,
+          attempts: x.attempts,
+          count: x.count,
+          groupId: x.groupId,
+          windowStart: x.windowStart,
+          createdAt: x.createdAt,
+          channel: x.chId
+            ? {
+                id: x.chId,
+                kind: x.chKind,
+                name: x.chName,
+                config: x.chConfig,
+                secretsEncrypted: x.chSecrets,
+              }
+            : null,
+          routeOverrides: x.routeOverrides ?? {},
+          alert: x.aId
+            ? {
+                id: x.aId,
+                rule: x.aRule,
+                priority: x.aPriority,
+                source: x.aSource,
+                output: x.aOutput,
+                outputFields: parseFields(x.aFields),
+                tags: x.aTags ?? [],
+                hostname: x.aHostname,
+                eventTime: x.aTime,
+              }
+            : null,
+        }),
+      );
+    },
+    async delivered(id, owner, status) {
+      const r = await pool.query(
+        `UPDATE notification_outbox SET status = 'delivered', "deliveredAt" = now(), "updatedAt" = now(),
+           "leaseOwner" = NULL, "leaseUntil" = NULL, "lastStatus" = $3, "lastError" = NULL
+         WHERE id = $1::uuid AND "leaseOwner" = $2 AND status = 'sending'`,
+        [id, owner, status],
+      );
+      return (r.rowCount ?? 0) > 0;
+    },
+    async failed(id, owner, { error, status, retryAt }) {
+      const r = await pool.query(
+        `UPDATE notification_outbox SET status = $3::"NotificationStatus", "nextAttemptAt" = coalesce($4, now()),
+           "lastError" = $5, "lastStatus" = $6, "leaseOwner" = NULL, "leaseUntil" = NULL, "updatedAt" = now()
+         WHERE id = $1::uuid AND "leaseOwner" = $2 AND status = 'sending'`,
+        [id, owner, retryAt ? 'queued' : 'dead', retryAt, error.slice(0, 2000), status],
+      );
+      return (r.rowCount ?? 0) > 0;
+    },
+    async release(ids, owner) {
+      if (ids.length === 0) return;
+      await pool.query(
+        `UPDATE notification_outbox SET status = 'queued', attempts = greatest(attempts - 1, 0),
+           "leaseOwner" = NULL, "leaseUntil" = NULL, "updatedAt" = now()
+         WHERE id = ANY($1::uuid[]) AND "leaseOwner" = $2 AND status = 'sending'`,
+        [ids, owner],
+      );
+    },
+    close: () => pool.end(),
+  };
+}
+
+/** Output fields as stored: 64-bit integers beyond 2^53 are kept exact as bigint. */
+function parseFields(text: string | null): Record<string, unknown> {
+  if (!text) return {};
+  const parsed = parseJsonBigInt(text);
+  return typeof parsed === 'object' && parsed !== null ? (parsed as Record<string, unknown>) : {};
+}

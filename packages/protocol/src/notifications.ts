@@ -1,0 +1,130 @@
+import { z } from 'zod';
+
+/**
+ * Notification channels and routes as stored and as the console edits them (issue 15). The
+ * collector parses a channel's stored config and decrypted secrets with these before it sends
+ * anything, so a bad row is a clear delivery error instead of a malformed request.
+ */
+
+export const NOTIFICATION_KINDS = [
+  'webhook',
+  'slack',
+  'teams',
+  'pagerduty',
+  'opsgenie',
+  'email',
+  'falcosidekick',
+] as const;
+export const NotificationKindSchema = z.enum(NOTIFICATION_KINDS);
+export type NotificationKind = z.infer<typeof NotificationKindSchema>;
+
+const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(2048);
+/** Header names as HTTP allows them (token characters); values without line breaks. */
+const headers = z
+  .record(
+    z
+      .string()
+      .regex(/^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/, 'not a valid header name')
+      .max(128),
+    z
+      .string()
+      .regex(/^[^\r\n]*$/, 'header values cannot contain line breaks')
+      .max(4096),
+  )
+  .refine((h) => Object.keys(h).length <= 20, 'at most 20 headers');
+/** Falco-style `%field` templates; compiled by the engine (checked by whoever saves them). */
+const template = z.string().max(4000).optional();
+const email = z.email().max(320);
+
+const common = { titleTemplate: template, textTemplate: template };
+
+/** Non-secret settings per kind (returned to the console). */
+export const ChannelConfigSchemas = {
+  webhook: z.object({ url: httpUrl, headers: headers.default({}), ...common }),
+  slack: z.object({
+    /** Overrides the webhook's default channel (`#payments`), when the app allows it. */
+    channel: z.string().max(80).optional(),
+    username: z.string().max(80).optional(),
+    ...common,
+  }),
+  teams: z.object({ ...common }),
+  pagerduty: z.object({
+    /** Events API v2 endpoint (default PagerDuty's; a regional or test endpoint otherwise). */
+    url: httpUrl.default('https://events.pagerduty.com/v2/enqueue'),
+    /** Fixed severity; by default it follows the alert's priority. */
+    severity: z.enum(['critical', 'error', 'warning', 'info']).optional(),
+    ...common,
+  }),
+  opsgenie: z.object({
+    /** API base (default Opsgenie's US endpoint; `https://api.eu.opsgenie.com` in the EU). */
+    url: httpUrl.default('https://api.opsgenie.com'),
+    ...common,
+  }),
+  email: z.object({
+    host: z.string().min(1).max(253),
+    port: z.number().int().min(1).max(65535).default(587),
+    /** `starttls` (required, port 587), `tls` (implicit, port 465), `none` (plain; test servers only). */
+    security: z.enum(['starttls', 'tls', 'none']).default('starttls'),
+    username: z.string().max(320).optional(),
+    from: email,
+    to: z.array(email).min(1).max(50),
+    ...common,
+  }),
+  falcosidekick: z.object({ url: httpUrl, headers: headers.default({}) }),
+} as const;
+
+/** Secrets per kind (encrypted at rest, never returned to the console). */
+export const ChannelSecretSchemas = {
+  webhook: z.object({ hmacSecret: z.string().min(16).max(512).optional() }),
+  slack: z.object({ webhookUrl: httpUrl }),
+  teams: z.object({ webhookUrl: httpUrl }),
+  pagerduty: z.object({ routingKey: z.string().min(1).max(128) }),
+  opsgenie: z.object({ apiKey: z.string().min(1).max(256) }),
+  email: z.object({ password: z.string().max(1024).optional() }),
+  falcosidekick: z.object({}),
+} as const;
+
+export type ChannelConfig<K extends NotificationKind> = z.output<(typeof ChannelConfigSchemas)[K]>;
+export type ChannelSecrets<K extends NotificationKind> = z.output<(typeof ChannelSecretSchemas)[K]>;
+
+/** A route's per-channel-kind overrides. */
+export const RouteOverridesSchema = z.object({
+  slackChannel: z.string().max(80).optional(),
+  emailTo: z.array(email).min(1).max(50).optional(),
+  pagerdutySeverity: z.enum(['critical', 'error', 'warning', 'info']).optional(),
+});
+export type RouteOverrides = z.output<typeof RouteOverridesSchema>;
+
+const PRIORITY_NAMES = [
+  'emergency',
+  'alert',
+  'critical',
+  'error',
+  'warning',
+  'notice',
+  'informational',
+  'debug',
+] as const;
+const many = z.array(z.string().trim().min(1).max(256)).max(50).default([]);
+
+/**
+ * A route's filter: the alert list's filter model (environments by id, priority, rules, sources,
+ * tags, hostnames, message text, output-field equalities); matched by the engine's `routeMatches`.
+ */
+export const RouteFilterSchema = z.object({
+  environmentIds: z.array(z.uuid()).max(50).default([]),
+  priority: z
+    .object({ op: z.enum(['gte', 'eq']), value: z.enum(PRIORITY_NAMES) })
+    .nullable()
+    .default(null),
+  rules: many,
+  sources: many,
+  tags: many,
+  hostnames: many,
+  text: z.string().trim().max(256).default(''),
+  fields: z
+    .array(z.object({ key: z.string().trim().min(1).max(128), value: z.string().max(1024) }))
+    .max(10)
+    .default([]),
+});
+export type RouteFilterValue = z.output<typeof RouteFilterSchema>;
