@@ -9,3 +9,4 @@ export {
   type OutboundRequestInit,
   outboundAllowProblem,
 } from './outbound-policy.js';
+export { type Deadline, deadline } from './deadline.js';

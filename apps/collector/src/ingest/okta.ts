@@ -2,7 +2,7 @@ import { SourceLeases } from '@peregrine/db';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { CollectorError } from '../http/errors.js';
-import type { OutboundPolicy } from '@peregrine/outbound';
+import { deadline, type OutboundPolicy } from '@peregrine/outbound';
 import type { IngestEvent } from '../pipeline/types.js';
 import type { IngestContext, IngestModule } from './register.js';
 import { authenticatePush } from './shared/auth.js';
@@ -223,34 +223,42 @@ export class OktaPoller implements SourcePoller {
       const wait = this.notBefore - this.clock.now();
       if (wait > 0) return { delayMs: wait };
       const url = this.cursor.cursor?.next ?? this.firstUrl();
-      const res = await this.doFetch(url, {
-        headers: {
-          authorization: `SSWS ${this.token}`,
-          accept: 'application/json',
-          'user-agent': 'peregrine-collector',
-        },
-        signal: AbortSignal.any([signal, AbortSignal.timeout(30_000)]),
-      });
-      const now = this.clock.now();
-      if (res.status === 429) {
-        await res.body?.cancel();
-        // Okta says when the window resets; without the header wait one interval.
-        this.notBefore = (this.resetAt(res) ?? now + interval) + 1000;
-        this.deps.metrics.rejects.inc({ source: OKTA_SOURCE, reason: 'rate_limited' });
-        return { delayMs: this.notBefore - now };
-      }
-      if (!res.ok) {
-        throw new OktaApiError(
-          `Okta System Log: HTTP ${res.status} ${await oktaErrorSummary(res)}`.trim(),
-          res.status,
-        );
-      }
+      // The page, answer body included, within 30 s (deadline.ts says why not AbortSignal.any).
+      const limit = deadline(30_000, signal);
       let parsed: ReturnType<typeof parseCleanJson>;
+      let now: number;
+      let res: Response;
       try {
-        // Text, not res.json(): the page is cleaned (clean-text.ts) before anything reads it.
-        parsed = parseCleanJson(await res.text());
-      } catch {
-        throw new OktaApiError('Okta System Log: answer is not JSON');
+        res = await this.doFetch(url, {
+          headers: {
+            authorization: `SSWS ${this.token}`,
+            accept: 'application/json',
+            'user-agent': 'peregrine-collector',
+          },
+          signal: limit.signal,
+        });
+        now = this.clock.now();
+        if (res.status === 429) {
+          await res.body?.cancel();
+          // Okta says when the window resets; without the header wait one interval.
+          this.notBefore = (this.resetAt(res) ?? now + interval) + 1000;
+          this.deps.metrics.rejects.inc({ source: OKTA_SOURCE, reason: 'rate_limited' });
+          return { delayMs: this.notBefore - now };
+        }
+        if (!res.ok) {
+          throw new OktaApiError(
+            `Okta System Log: HTTP ${res.status} ${await oktaErrorSummary(res)}`.trim(),
+            res.status,
+          );
+        }
+        try {
+          // Text, not res.json(): the page is cleaned (clean-text.ts) before anything reads it.
+          parsed = parseCleanJson(await res.text());
+        } catch {
+          throw new OktaApiError('Okta System Log: answer is not JSON');
+        }
+      } finally {
+        limit.done();
       }
       const body = parsed.value;
       const { events, rejected, sanitized } = decodeOktaPage(body, parsed.report);

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { type ClaimedNotification, decryptSourceSecrets, type NotificationStore } from '@peregrine/db';
-import { type OutboundPolicy, OutboundRefusedError } from '@peregrine/outbound';
+import { deadline, type OutboundPolicy, OutboundRefusedError } from '@peregrine/outbound';
 import type { FastifyBaseLogger } from 'fastify';
 import type { CollectorMetrics } from '../ops/metrics.js';
 import { buildMessage, ChannelConfigError, type HttpMessage } from './messages.js';
@@ -261,30 +261,34 @@ export class NotificationWorker {
   }
 
   private async post(message: HttpMessage, outer: AbortSignal): Promise<number> {
-    const signal = AbortSignal.any([outer, AbortSignal.timeout(this.options.timeoutMs)]);
+    // The whole exchange, answer body included, within the timeout.
+    const limit = deadline(this.options.timeoutMs, outer);
     let res: Response;
+    let text = '';
     try {
-      res = await this.options.policy.fetch(message.url, {
-        method: 'POST',
-        headers: message.headers,
-        body: message.body,
-        signal,
-      });
-    } catch (err) {
-      if (err instanceof OutboundRefusedError) throw new AttemptError(err.message, null, true);
-      const reason =
-        signal.aborted && !outer.aborted
+      try {
+        res = await this.options.policy.fetch(message.url, {
+          method: 'POST',
+          headers: message.headers,
+          body: message.body,
+          signal: limit.signal,
+        });
+      } catch (err) {
+        if (err instanceof OutboundRefusedError) throw new AttemptError(err.message, null, true);
+        const reason = limit.timedOut
           ? `no answer within ${this.options.timeoutMs} ms`
           : err instanceof Error
             ? ((err as { code?: string }).code ?? err.message)
             : String(err);
-      throw new AttemptError(`request failed: ${reason}`, null, false);
-    }
-    let text = '';
-    try {
-      text = (await res.text()).slice(0, 500);
-    } catch {
-      // The answer's status is what counts; a body cut short changes nothing.
+        throw new AttemptError(`request failed: ${reason}`, null, false);
+      }
+      try {
+        text = (await res.text()).slice(0, 500);
+      } catch {
+        // The answer's status is what counts; a body cut short changes nothing.
+      }
+    } finally {
+      limit.done();
     }
     if (res.status >= 200 && res.status < 300) return res.status;
     const detail = text.replace(/\s+/g, ' ').trim().slice(0, 300);
