@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import { InvitationsPanel } from '@/features/members/invitations-panel';
 import { MembersPanel } from '@/features/members/members-panel';
 import { SettingsTabs } from '@/features/members/settings-tabs';
+import { LeaveOrganizationButton } from '@/features/organizations/organization-switcher';
 import { PageHeader } from '@/features/shell/page-header';
 import { requireConsole } from '@/server/require-console';
 import { getServerCaller } from '@/trpc/server';
@@ -24,6 +25,7 @@ export default async function SettingsPage() {
         <section className="panel">
           <div className="panel-header">
             <h2>Organisation</h2>
+            <LeaveOrganizationButton organizationId={context.organization.id} />
           </div>
           <div className="stat-grid">
             <div className="stat">

@@ -1,6 +1,5 @@
 import 'server-only';
 import { readFile } from 'node:fs/promises';
-import { createRequire } from 'node:module';
 import { DEFAULT_RULE_SET, type DemoSeedInput } from '@peregrine/db';
 import { DEFAULT_RULE_FILES, judgeRuleFiles } from '@peregrine/engine';
 
@@ -20,7 +19,10 @@ export function defaultRuleSet(): Promise<DemoSeedInput> {
 }
 
 async function readDefaultRuleSet(): Promise<DemoSeedInput> {
-  // Resolved at run time through Node (the files ship in @peregrine/engine's `rules/` export).
+  // Resolved at run time by Node (the files ship in @peregrine/engine's `rules/` export). Taken
+  // through getBuiltinModule so the console's bundler leaves the call alone: it would otherwise
+  // try to bundle the YAML files as modules, which it cannot.
+  const { createRequire } = process.getBuiltinModule('node:module');
   const resolve = createRequire(import.meta.url).resolve;
   const names = [...DEFAULT_RULE_FILES].sort();
   const files = await Promise.all(
