@@ -2,7 +2,7 @@
 
 import { useMutation } from '@tanstack/react-query';
 import { useId, useState } from 'react';
-import { ErrorBanner } from '@/features/admin/admin-ui';
+import { ConfirmButton, ErrorBanner } from '@/features/admin/admin-ui';
 import { Dialog, DialogFooter } from '@/features/shell/dialog';
 import { ORGANIZATION_COOKIE, setPreferenceCookie } from '@/lib/preferences';
 import { useTRPC } from '@/trpc/client';
@@ -106,7 +106,11 @@ export function NewOrganizationDialog({ onClose }: { onClose: () => void }) {
             maxLength={120}
             required
             autoFocus
-            onChange={(event) => setName(event.target.value)}
+            onChange={(event) => {
+              setName(event.target.value);
+              // An earlier refusal no longer describes what is typed.
+              if (create.isError) create.reset();
+            }}
           />
         </div>
         <ErrorBanner error={create.error} />
@@ -127,34 +131,14 @@ export function NewOrganizationDialog({ onClose }: { onClose: () => void }) {
 export function LeaveOrganizationButton({ organizationId }: { organizationId: string }) {
   const trpc = useTRPC();
   const leave = useMutation(trpc.organization.leave.mutationOptions({ onSuccess: () => actIn(null) }));
-  const [armed, setArmed] = useState(false);
   return (
-    <div>
-      {armed ? (
-        <span style={{ display: 'inline-flex', gap: 8 }}>
-          <button
-            type="button"
-            className="button button-primary"
-            data-testid="confirm-leave-organization"
-            disabled={leave.isPending}
-            onClick={() => leave.mutate({ organizationId })}
-          >
-            {leave.isPending ? 'Leaving…' : 'Leave for good'}
-          </button>
-          <button type="button" className="button button-ghost" onClick={() => setArmed(false)}>
-            Cancel
-          </button>
-        </span>
-      ) : (
-        <button
-          type="button"
-          className="button button-ghost"
-          data-testid="leave-organization"
-          onClick={() => setArmed(true)}
-        >
-          Leave organisation
-        </button>
-      )}
+    <div className="leave-organization">
+      <ConfirmButton
+        label="Leave organisation"
+        confirmLabel={leave.isPending ? 'Leaving…' : 'Leave for good'}
+        disabled={leave.isPending || leave.isSuccess}
+        onConfirm={() => leave.mutate({ organizationId })}
+      />
       <ErrorBanner error={leave.error} />
     </div>
   );

@@ -25,7 +25,6 @@ export default async function SettingsPage() {
         <section className="panel">
           <div className="panel-header">
             <h2>Organisation</h2>
-            <LeaveOrganizationButton organizationId={context.organization.id} />
           </div>
           <div className="stat-grid">
             <div className="stat">
@@ -43,6 +42,7 @@ export default async function SettingsPage() {
               </span>
             </div>
           </div>
+          <LeaveOrganizationButton organizationId={context.organization.id} />
         </section>
         <MembersPanel initialMembers={members} canManage={isAdmin} viewerId={context.viewer.id} />
         {invitations ? <InvitationsPanel initialInvitations={invitations} /> : null}
