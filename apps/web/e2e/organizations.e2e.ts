@@ -89,6 +89,19 @@ describe('creating and switching organisations', () => {
     await screenshot(page, 'orgs-05-switched-back');
   });
 
+  it('opens a link naming another organisation (?org=slug) in that organisation', async () => {
+    const { page } = browser;
+    await page.goto(`${baseUrl}/rules?org=blue-team`);
+    await page.waitForURL(`${baseUrl}/rules`);
+    await page.getByTestId('rule-sets-table').getByRole('link', { name: 'Peregrine defaults' }).waitFor();
+    expect(await currentOrganization()).toBe('Blue Team');
+    await screenshot(page, 'orgs-05b-linked-organisation');
+    // And back by the same kind of link, for the checks below.
+    await page.goto(`${baseUrl}/rules?org=harbour-ops`);
+    await page.getByRole('heading', { name: 'No rule sets yet' }).waitFor();
+    expect(await currentOrganization()).toBe(admin.org);
+  });
+
   it('will not let the last admin leave an organisation', async () => {
     const { page } = browser;
     await page.goto(`${baseUrl}/settings`);

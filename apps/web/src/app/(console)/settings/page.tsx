@@ -1,4 +1,5 @@
 import type { Metadata } from 'next';
+import { serverEnv } from '@/env';
 import { InvitationsPanel } from '@/features/members/invitations-panel';
 import { MembersPanel } from '@/features/members/members-panel';
 import { SettingsTabs } from '@/features/members/settings-tabs';
@@ -34,6 +35,10 @@ export default async function SettingsPage() {
             <div className="stat">
               <span className="stat-label">Slug</span>
               <code>{context.organization.slug}</code>
+            </div>
+            <div className="stat">
+              <span className="stat-label">Link into this organisation</span>
+              <code data-testid="organization-link">{`${serverEnv().baseUrl}/?org=${context.organization.slug}`}</code>
             </div>
             <div className="stat">
               <span className="stat-label">Your role</span>

@@ -76,6 +76,13 @@ describe('organization.create', () => {
     );
   });
 
+  it('acts in an organisation named by its slug, as a `?org=` link names it, for members only', async () => {
+    expect((await createCaller(contextFor(ada, 'blue-team')).viewer.get()).organization.name).toBe(
+      'Blue Team',
+    );
+    expect(await appCodeOf(createCaller(contextFor(bob, 'blue-team')).viewer.get())).toBe('NOT_A_MEMBER');
+  });
+
   it('gives a second organisation of the same name its own slug', async () => {
     const again = await createCaller(contextFor(bob)).organization.create({ name: 'Blue Team' });
     expect(again.slug).toBe('blue-team-2');
