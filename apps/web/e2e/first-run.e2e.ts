@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { launchBrowser, screenshot } from './browser';
 import { startConsole } from './console';
 
@@ -186,7 +186,16 @@ describe('first run, sign-out and sign-in', () => {
     await screenshot(page, '11-organisation-menu');
     await page.getByRole('menuitemradio', { name: /Second Tenant/ }).click();
     await page.waitForURL(`${baseUrl}/`);
-    await page.locator('.sidebar-org-name', { hasText: 'Second Tenant' }).waitFor();
+    // With two organisations the sidebar's name is the organisation switcher.
+    await vi.waitFor(
+      async () =>
+        expect(
+          await page
+            .getByTestId('organization-switcher')
+            .evaluate((select) => (select as HTMLSelectElement).selectedOptions[0]?.textContent),
+        ).toBe('Second Tenant'),
+      { timeout: 15_000 },
+    );
     expect(await page.locator('.sidebar-org-role').textContent()).toBe('viewer');
     const options = await page.getByTestId('environment-switcher').locator('option').allTextContents();
     expect(options).toEqual(['All environments', 'Staging']);

@@ -51,3 +51,13 @@ describe('network settings', () => {
     }
   });
 });
+
+describe('organisation creation', () => {
+  it('lets anyone signed in create organisations unless PEREGRINE_ORG_CREATION limits it to admins', () => {
+    expect(parseServerEnv(base).orgCreation).toBe('anyone');
+    expect(parseServerEnv({ ...base, PEREGRINE_ORG_CREATION: 'admins' }).orgCreation).toBe('admins');
+    expect(() => parseServerEnv({ ...base, PEREGRINE_ORG_CREATION: 'everyone' })).toThrow(
+      /PEREGRINE_ORG_CREATION must be "anyone" or "admins"/,
+    );
+  });
+});

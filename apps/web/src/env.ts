@@ -57,6 +57,10 @@ const schema = z
       }),
     /** The collector's public origin, where browsers open the live alert stream. */
     PEREGRINE_COLLECTOR_URL: z.url().optional(),
+    /** Who may create organisations: any signed-in user, or only admins of an existing one. */
+    PEREGRINE_ORG_CREATION: z
+      .enum(['anyone', 'admins'], { error: 'PEREGRINE_ORG_CREATION must be "anyone" or "admins"' })
+      .default('anyone'),
   })
   .superRefine((env, ctx) => {
     // Sessions signed with a throw-away secret would silently log everyone out on restart and,
@@ -94,6 +98,11 @@ export interface ServerEnv {
   secretKey: string | null;
   /** Loopback/private destinations tenants' Git remotes may nevertheless reach (operator's list). */
   outboundAllow: string[];
+  /**
+   * Who may create organisations: `anyone` signed in, or `admins` (users who are admin of at
+   * least one organisation, such as the first admin).
+   */
+  orgCreation: 'anyone' | 'admins';
 }
 
 /** Validates a raw environment; throws one readable error listing every problem. */
@@ -127,6 +136,7 @@ export function parseServerEnv(source: Record<string, string | undefined>): Serv
     collectorUrl: (env.PEREGRINE_COLLECTOR_URL ?? 'http://localhost:2801').replace(/\/+$/, ''),
     secretKey: env.PEREGRINE_SECRET_KEY ?? null,
     outboundAllow: list(env.PEREGRINE_OUTBOUND_ALLOW),
+    orgCreation: env.PEREGRINE_ORG_CREATION,
   };
 }
 

@@ -42,7 +42,14 @@ export {
   type RuleFileInput,
   type VersionDto,
 } from './repos/rule-sets.js';
-export { type DemoSeedInput, type DemoSeedResult, seedDemo } from './repos/seed.js';
+export {
+  DEFAULT_RULE_SET,
+  type DemoSeedInput,
+  type DemoSeedResult,
+  provisionOrganizationDefaults,
+  seedDemo,
+} from './repos/seed.js';
+export { createOrganization, isAdminAnywhere } from './repos/web-organizations.js';
 export { type DashboardBasics, getDashboardBasics } from './repos/web-dashboard.js';
 export { pingDatabase } from './repos/web-health.js';
 export { listOrganizationMembers, type OrganizationMember } from './repos/web-membership.js';
@@ -269,6 +276,7 @@ export {
   type InvitationStatus,
   listInvitations,
   normalizeEmail,
+  leaveOrganization,
   removeMember,
   revokeInvitation,
 } from './repos/web-admin-members.js';

@@ -1,7 +1,7 @@
 import { readdir, readFile } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import path from 'node:path';
-import { type Db, type DemoSeedResult, seedDemo } from '@peregrine/db';
+import { DEFAULT_RULE_SET, type Db, type DemoSeedResult, seedDemo } from '@peregrine/db';
 import { judgeRuleFiles } from './rule-verdict.js';
 
 /** Folder of Peregrine's default rule files, shipped in the engine package. */
@@ -33,9 +33,8 @@ export async function seedDemoOrganization(db: Db): Promise<DemoSeedResult> {
     );
   }
   return seedDemo(db, {
-    ruleSetName: 'Peregrine defaults',
-    ruleSetDescription:
-      "Peregrine's default detections for hosts, containers, Kubernetes, GitHub, Okta and AWS.",
+    ruleSetName: DEFAULT_RULE_SET.name,
+    ruleSetDescription: DEFAULT_RULE_SET.description,
     files,
     status: verdict.status,
     diagnostics: verdict.diagnostics,

@@ -23,7 +23,11 @@ const PUBLIC_PROCEDURES = new Set([
   'members.acceptInvitationWithSignUp',
 ]);
 /** Procedures about the caller themself rather than one organisation (still need a session). */
-const PERSONAL_PROCEDURES = new Set(['viewer.listOrganizations', 'members.acceptInvitation']);
+const PERSONAL_PROCEDURES = new Set([
+  'viewer.listOrganizations',
+  'members.acceptInvitation',
+  'organization.create',
+]);
 
 const procedurePaths = Object.keys(appRouter._def.procedures);
 
@@ -143,6 +147,10 @@ const ACCESS: Record<string, Role | 'session' | 'public'> = {
   'viewer.listOrganizations': 'session',
   'environment.list': 'viewer',
   'organization.listMembers': 'viewer',
+  // A new organisation belongs to the person who made it; who may is PEREGRINE_ORG_CREATION's call.
+  'organization.create': 'session',
+  // Leaving is a person's own choice in the organisation they act in.
+  'organization.leave': 'session',
   'dashboard.getOverview': 'viewer',
   'dashboard.getAlerts': 'viewer',
   'alerts.list': 'viewer',

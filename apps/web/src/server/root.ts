@@ -1,5 +1,7 @@
 import { getDashboardOverview } from './routers/dashboard/get-dashboard-overview';
 import { listEnvironments } from './routers/environment/list-environments';
+import { createOrganization } from './routers/organization/create-organization';
+import { leaveOrganization } from './routers/organization/leave-organization';
 import { listMembers } from './routers/organization/list-members';
 import { createFirstAdmin } from './routers/setup/create-first-admin';
 import { getSetupStatus } from './routers/setup/get-setup-status';
@@ -32,7 +34,7 @@ export const appRouter = createTRPCRouter({
   setup: { getStatus: getSetupStatus, createFirstAdmin },
   viewer: { get: getViewer, listOrganizations },
   environment: { list: listEnvironments },
-  organization: { listMembers },
+  organization: { listMembers, create: createOrganization, leave: leaveOrganization },
   dashboard: { getOverview: getDashboardOverview, getAlerts: getAlertDashboard },
   alerts: {
     list: listAlerts,

@@ -119,7 +119,12 @@ export async function completeFirstRunSetup(
   });
 }
 
-async function freeSlug(tx: Pick<Prisma, 'organization'>, base: string, ownId?: string): Promise<string> {
+/** `base`, or `base-2`, `base-3`, ... whichever no other organisation uses. */
+export async function freeSlug(
+  tx: Pick<Prisma, 'organization'>,
+  base: string,
+  ownId?: string,
+): Promise<string> {
   for (let i = 0; ; i++) {
     const candidate = i === 0 ? base : `${base}-${i + 1}`;
     const taken = await tx.organization.findUnique({ where: { slug: candidate }, select: { id: true } });

@@ -1,5 +1,6 @@
 import type { Db } from '../client.js';
 import type { VersionStatus } from '../generated/prisma/enums.js';
+import type { Actor } from './audit.js';
 import { activateVersion, createRuleSetVersion, type RuleFileInput } from './rule-sets.js';
 import { DEMO_ORGANIZATION_SLUG, ensureDefaultEnvironments } from './organizations.js';
 
@@ -21,7 +22,13 @@ export interface DemoSeedResult {
   createdVersion: boolean;
 }
 
-const SYSTEM = { userId: null };
+const SYSTEM: Actor = { userId: null };
+
+/** Name and description of the default rule set every new organisation starts with. */
+export const DEFAULT_RULE_SET = {
+  name: 'Peregrine defaults',
+  description: "Peregrine's default detections for hosts, containers, Kubernetes, GitHub, Okta and AWS.",
+} as const;
 
 /**
  * Idempotent seed: the demo organisation (until the first admin renames it, it keeps the `demo`
@@ -40,10 +47,24 @@ export async function seedDemo(db: Db, input: DemoSeedInput): Promise<DemoSeedRe
       data: { name: 'Demo', slug: DEMO_ORGANIZATION_SLUG },
       select: { id: true },
     }));
-  const envs = await ensureDefaultEnvironments(db.prisma, org.id);
+  return provisionOrganizationDefaults(db, org.id, input);
+}
+
+/**
+ * What every organisation starts with, the demo one and those users create alike: the default
+ * environments, and the default rule set with version 1 active in every environment when it is
+ * valid. Idempotent: an organisation that has them is left as it is.
+ */
+export async function provisionOrganizationDefaults(
+  db: Db,
+  organizationId: string,
+  input: DemoSeedInput,
+  actor: Actor = SYSTEM,
+): Promise<DemoSeedResult> {
+  const envs = await ensureDefaultEnvironments(db.prisma, organizationId);
   const ruleSet = await db.prisma.ruleSet.upsert({
-    where: { organizationId_name: { organizationId: org.id, name: input.ruleSetName } },
-    create: { organizationId: org.id, name: input.ruleSetName, description: input.ruleSetDescription },
+    where: { organizationId_name: { organizationId, name: input.ruleSetName } },
+    create: { organizationId, name: input.ruleSetName, description: input.ruleSetDescription },
     update: {},
     select: { id: true },
   });
@@ -64,7 +85,7 @@ export async function seedDemo(db: Db, input: DemoSeedInput): Promise<DemoSeedRe
         diagnostics: input.diagnostics,
         summary: input.summary,
       },
-      SYSTEM,
+      actor,
     );
     createdVersion = true;
     if (version.status === 'valid') {
@@ -72,13 +93,13 @@ export async function seedDemo(db: Db, input: DemoSeedInput): Promise<DemoSeedRe
         await activateVersion(
           db,
           { environmentId: env.id, versionId: version.id, action: 'activate' },
-          SYSTEM,
+          actor,
         );
       }
     }
   }
   return {
-    organizationId: org.id,
+    organizationId,
     environments: Object.fromEntries(envs.map((e) => [e.name, e.id])),
     ruleSetId: ruleSet.id,
     createdVersion,

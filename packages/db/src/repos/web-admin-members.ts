@@ -330,16 +330,42 @@ export async function removeMember(
   input: { organizationId: string; userId: string },
   actor: Actor,
 ): Promise<void> {
+  await deleteMembership(db, input, actor, 'member.remove');
+}
+
+/**
+ * The user leaves the organisation themself; the last admin cannot leave (CONFLICT), so no
+ * organisation is left without someone to run it.
+ */
+export async function leaveOrganization(
+  db: Db,
+  input: { organizationId: string; userId: string },
+  actor: Actor,
+): Promise<void> {
+  await deleteMembership(db, input, actor, 'member.leave');
+}
+
+async function deleteMembership(
+  db: Db,
+  input: { organizationId: string; userId: string },
+  actor: Actor,
+  action: 'member.remove' | 'member.leave',
+): Promise<void> {
   await db.prisma.$transaction(async (tx) => {
     const admins = await lockAdmins(tx, input.organizationId);
     const before = await memberOf(tx, input.organizationId, input.userId);
     if (before.role === 'admin' && admins.length <= 1) {
-      throw new DbError('CONFLICT', 'the last admin cannot be removed: promote someone else first');
+      throw new DbError(
+        'CONFLICT',
+        action === 'member.leave'
+          ? 'you are the last admin: make someone else admin before leaving'
+          : 'the last admin cannot be removed: promote someone else first',
+      );
     }
     await tx.membership.delete({ where: { id: before.id } });
     await recordAudit(tx, actor, {
       organizationId: input.organizationId,
-      action: 'member.remove',
+      action,
       targetType: 'membership',
       targetId: input.userId,
       before: { email: before.user.email, name: before.user.name, role: before.role },

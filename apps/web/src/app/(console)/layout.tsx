@@ -1,6 +1,7 @@
 import { cookies } from 'next/headers';
 import { redirect } from 'next/navigation';
 import type { ReactNode } from 'react';
+import { serverEnv } from '@/env';
 import { AppShell } from '@/features/shell/app-shell';
 import { NoOrganization } from '@/features/shell/no-organization';
 import { THEME_COOKIE } from '@/lib/preferences';
@@ -13,7 +14,12 @@ export default async function ConsoleLayout({ children }: { children: ReactNode 
   const context = await getConsoleContext();
   if (context.status === 'denied') {
     if (context.code === 'UNAUTHENTICATED') redirect(await signInRedirectTarget());
-    return <NoOrganization canResetChoice={context.hasOrganizationChoice} />;
+    return (
+      <NoOrganization
+        canResetChoice={context.hasOrganizationChoice}
+        canCreate={serverEnv().orgCreation === 'anyone'}
+      />
+    );
   }
   return (
     <AppShell

@@ -1,5 +1,6 @@
 import Link from 'next/link';
 import type { ReactNode } from 'react';
+import { OrganizationSwitcher } from '@/features/organizations/organization-switcher';
 import { EnvironmentSwitcher, type SwitcherEnvironment } from './environment-switcher';
 import { BrandMark } from './icons';
 import { SideNav } from './side-nav';
@@ -32,12 +33,7 @@ export function AppShell({
           <BrandMark className="brand-mark" />
           Peregrine
         </Link>
-        <div className="sidebar-org">
-          <span className="sidebar-org-name" title={organization.name}>
-            {organization.name}
-          </span>
-          <span className="sidebar-org-role">{role}</span>
-        </div>
+        <OrganizationSwitcher current={organization} role={role} organizations={organizations} />
         <SideNav />
         <div className="sidebar-footer">Falco-compatible runtime detection</div>
       </aside>

@@ -1,9 +1,21 @@
 'use client';
 
+import { useState } from 'react';
+import { NewOrganizationDialog } from '@/features/organizations/organization-switcher';
 import { ORGANIZATION_COOKIE, setPreferenceCookie } from '@/lib/preferences';
 
-/** Shown to a signed-in user with no usable organisation. */
-export function NoOrganization({ canResetChoice }: { canResetChoice: boolean }) {
+/**
+ * Shown to a signed-in user with no usable organisation. `canCreate`: this instance lets anyone
+ * signed in create organisations (PEREGRINE_ORG_CREATION=anyone).
+ */
+export function NoOrganization({
+  canResetChoice,
+  canCreate,
+}: {
+  canResetChoice: boolean;
+  canCreate: boolean;
+}) {
+  const [creating, setCreating] = useState(false);
   return (
     <main className="auth-page">
       <div className="auth-card">
@@ -28,6 +40,17 @@ export function NoOrganization({ canResetChoice }: { canResetChoice: boolean }) 
               Open my other organisation
             </button>
           ) : null}
+          {canCreate && !canResetChoice ? (
+            <button
+              type="button"
+              className="button button-primary button-block"
+              data-testid="new-organization"
+              onClick={() => setCreating(true)}
+            >
+              Create an organisation
+            </button>
+          ) : null}
+          {creating ? <NewOrganizationDialog onClose={() => setCreating(false)} /> : null}
           <a className="button button-block" href="/sign-out">
             Sign out
           </a>

@@ -1,7 +1,9 @@
 import type { Metadata } from 'next';
+import { serverEnv } from '@/env';
 import { InvitationsPanel } from '@/features/members/invitations-panel';
 import { MembersPanel } from '@/features/members/members-panel';
 import { SettingsTabs } from '@/features/members/settings-tabs';
+import { LeaveOrganizationButton } from '@/features/organizations/organization-switcher';
 import { PageHeader } from '@/features/shell/page-header';
 import { requireConsole } from '@/server/require-console';
 import { getServerCaller } from '@/trpc/server';
@@ -35,12 +37,17 @@ export default async function SettingsPage() {
               <code>{context.organization.slug}</code>
             </div>
             <div className="stat">
+              <span className="stat-label">Link into this organisation</span>
+              <code data-testid="organization-link">{`${serverEnv().baseUrl}/?org=${context.organization.slug}`}</code>
+            </div>
+            <div className="stat">
               <span className="stat-label">Your role</span>
               <span>
                 <span className="badge badge-accent">{context.role}</span>
               </span>
             </div>
           </div>
+          <LeaveOrganizationButton organizationId={context.organization.id} />
         </section>
         <MembersPanel initialMembers={members} canManage={isAdmin} viewerId={context.viewer.id} />
         {invitations ? <InvitationsPanel initialInvitations={invitations} /> : null}

@@ -12,8 +12,9 @@ export interface ResolvedMembership {
 }
 
 /**
- * The organisation a request acts in. An explicitly requested organisation must be one the user
- * belongs to (never silently swapped for another); without a request, the oldest membership.
+ * The organisation a request acts in. An explicitly requested organisation (its id, or its slug
+ * from a `?org=` link) must be one the user belongs to (never silently swapped for another);
+ * without a request, the oldest membership.
  */
 export async function resolveMembership(input: {
   userId: string;
@@ -21,7 +22,9 @@ export async function resolveMembership(input: {
 }): Promise<ResolvedMembership> {
   const memberships = await listMemberships(db(), input.userId);
   const chosen = input.requestedOrgId
-    ? memberships.find((m) => m.organizationId === input.requestedOrgId)
+    ? memberships.find(
+        (m) => m.organizationId === input.requestedOrgId || m.organizationSlug === input.requestedOrgId,
+      )
     : memberships[0];
   if (!chosen) {
     throw new AppError(

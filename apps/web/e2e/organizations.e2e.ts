@@ -1,0 +1,142 @@
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { launchBrowser, screenshot } from './browser';
+import { completeSetup, startConsole } from './console';
+
+const { baseUrl, databaseUrl, setupToken } = await startConsole();
+const admin = {
+  name: 'Grace Hopper',
+  email: 'grace@peregrine.test',
+  password: 'compiler since 1952',
+  org: 'Harbour Ops',
+};
+
+let browser: Awaited<ReturnType<typeof launchBrowser>>;
+
+beforeAll(async () => {
+  browser = await launchBrowser();
+});
+
+afterAll(async () => {
+  await browser?.close();
+});
+
+/** The organisation the sidebar's switcher shows as current. */
+async function currentOrganization(): Promise<string | null> {
+  return browser.page
+    .getByTestId('organization-switcher')
+    .evaluate((select) => (select as HTMLSelectElement).selectedOptions[0]?.textContent ?? null);
+}
+
+describe('creating and switching organisations', () => {
+  it('starts in the organisation made at first run, with no switcher yet', async () => {
+    const { page } = browser;
+    await completeSetup(page, baseUrl, setupToken, admin);
+    await page.locator('.sidebar-org-name', { hasText: admin.org }).waitFor();
+    expect(await page.getByTestId('organization-switcher').count()).toBe(0);
+    // First-run setup made this one without the demo seed: no rule sets.
+    await page.goto(`${baseUrl}/rules`);
+    await page.getByRole('heading', { name: 'No rule sets yet' }).waitFor();
+  });
+
+  it('refuses an empty name in the New organisation dialog', async () => {
+    const { page } = browser;
+    await page.getByTestId('new-organization').click();
+    const dialog = page.getByTestId('new-organization-dialog');
+    await dialog.getByLabel('Organisation name').fill('   ');
+    await dialog.getByRole('button', { name: 'Create organisation' }).click();
+    await dialog.getByRole('alert').filter({ hasText: 'Name the organisation' }).waitFor();
+    await screenshot(page, 'orgs-01-empty-name');
+  });
+
+  it('creates a second organisation and switches to it: admin, no alerts, the default rules active', async () => {
+    const { page } = browser;
+    const dialog = page.getByTestId('new-organization-dialog');
+    await dialog.getByLabel('Organisation name').fill('Blue Team');
+    await screenshot(page, 'orgs-02-new-organisation');
+    await dialog.getByRole('button', { name: 'Create organisation' }).click();
+    await page.waitForURL(`${baseUrl}/`);
+    await vi.waitFor(async () => expect(await currentOrganization()).toBe('Blue Team'), { timeout: 15_000 });
+    expect(await page.locator('.sidebar-org-role').textContent()).toBe('admin');
+    const choices = await page.getByTestId('organization-switcher').locator('option').allTextContents();
+    expect(choices).toEqual([admin.org, 'Blue Team']);
+    await screenshot(page, 'orgs-03-switched-to-new');
+
+    await page.goto(`${baseUrl}/alerts`);
+    await page.getByTestId('alerts-empty').waitFor();
+
+    await page.goto(`${baseUrl}/rules`);
+    const table = page.getByTestId('rule-sets-table');
+    await table.getByRole('link', { name: 'Peregrine defaults' }).waitFor();
+    const headers = await table.locator('thead th').allTextContents();
+    expect(headers).toEqual(expect.arrayContaining(['Staging', 'Production']));
+    // Version 1 active in both environments, as in the demo organisation.
+    const row = table.locator('tbody tr', { hasText: 'Peregrine defaults' });
+    const cells = await row.locator('td').allTextContents();
+    const staging = headers.indexOf('Staging');
+    const production = headers.indexOf('Production');
+    expect([cells[staging], cells[production]]).toEqual(['v1', 'v1']);
+    await screenshot(page, 'orgs-04-new-organisation-rules');
+  });
+
+  it('switches back: the first organisation still has no rule sets', async () => {
+    const { page } = browser;
+    await page.getByTestId('organization-switcher').selectOption({ label: admin.org });
+    await page.waitForURL(`${baseUrl}/`);
+    await vi.waitFor(async () => expect(await currentOrganization()).toBe(admin.org), { timeout: 15_000 });
+    await page.goto(`${baseUrl}/rules`);
+    await page.getByRole('heading', { name: 'No rule sets yet' }).waitFor();
+    await screenshot(page, 'orgs-05-switched-back');
+  });
+
+  it('opens a link naming another organisation (?org=slug) in that organisation', async () => {
+    const { page } = browser;
+    await page.goto(`${baseUrl}/rules?org=blue-team`);
+    await page.waitForURL(`${baseUrl}/rules`);
+    await page.getByTestId('rule-sets-table').getByRole('link', { name: 'Peregrine defaults' }).waitFor();
+    expect(await currentOrganization()).toBe('Blue Team');
+    await screenshot(page, 'orgs-05b-linked-organisation');
+    // And back by the same kind of link, for the checks below.
+    await page.goto(`${baseUrl}/rules?org=harbour-ops`);
+    await page.getByRole('heading', { name: 'No rule sets yet' }).waitFor();
+    expect(await currentOrganization()).toBe(admin.org);
+  });
+
+  it('will not let the last admin leave an organisation', async () => {
+    const { page } = browser;
+    await page.goto(`${baseUrl}/settings`);
+    await page.getByRole('button', { name: 'Leave organisation' }).click();
+    await page.getByRole('button', { name: 'Leave for good' }).click();
+    await page.getByRole('alert').filter({ hasText: 'last admin' }).waitFor();
+    expect(new URL(page.url()).pathname).toBe('/settings');
+    expect(await currentOrganization()).toBe(admin.org);
+    await screenshot(page, 'orgs-06-last-admin-cannot-leave');
+  });
+
+  it('leaves the second organisation once someone else can run it, landing back in the first', async () => {
+    const { page } = browser;
+    // A co-admin joins Blue Team (as an accepted invitation would make them).
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      await client.query(
+        `INSERT INTO "user" (id, name, email, "emailVerified") VALUES ('co-admin', 'Co Admin', 'co@peregrine.test', true)`,
+      );
+      await client.query(
+        `INSERT INTO memberships ("organizationId", "userId", role)
+         SELECT id, 'co-admin', 'admin' FROM organizations WHERE name = 'Blue Team'`,
+      );
+    } finally {
+      await client.end();
+    }
+    await page.getByTestId('organization-switcher').selectOption({ label: 'Blue Team' });
+    await vi.waitFor(async () => expect(await currentOrganization()).toBe('Blue Team'), { timeout: 15_000 });
+    await page.goto(`${baseUrl}/settings`);
+    await page.getByRole('button', { name: 'Leave organisation' }).click();
+    await page.getByRole('button', { name: 'Leave for good' }).click();
+    // Back in the only organisation left: no switcher any more.
+    await page.locator('.sidebar-org-name', { hasText: admin.org }).waitFor({ timeout: 15_000 });
+    expect(await page.getByTestId('organization-switcher').count()).toBe(0);
+    await screenshot(page, 'orgs-07-left-second-organisation');
+  });
+});
