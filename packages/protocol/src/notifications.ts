@@ -95,7 +95,8 @@ export const RouteOverridesSchema = z.object({
 });
 export type RouteOverrides = z.output<typeof RouteOverridesSchema>;
 
-const PRIORITY_NAMES = [
+/** Falco priorities as stored and sent (lower case), most severe first. */
+export const PRIORITY_NAMES = [
   'emergency',
   'alert',
   'critical',

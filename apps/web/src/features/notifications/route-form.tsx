@@ -1,5 +1,6 @@
 'use client';
 
+import { PRIORITY_NAMES } from '@peregrine/protocol';
 import { type FormEvent, useRef, useState } from 'react';
 import { errorMessage, TimeAgo } from '@/features/admin/admin-ui';
 import styles from '@/features/admin/admin.module.css';
@@ -12,16 +13,7 @@ type Environment = RouterOutputs['environment']['list'][number];
 export type RouteSettings = RouterInputs['notifications']['createRoute'];
 type Preview = RouterOutputs['notifications']['previewRoute'];
 
-const PRIORITIES = [
-  'emergency',
-  'alert',
-  'critical',
-  'error',
-  'warning',
-  'notice',
-  'informational',
-  'debug',
-] as const;
+const PRIORITIES = PRIORITY_NAMES;
 type PriorityName = (typeof PRIORITIES)[number];
 
 /** `key=value` lines into output-field conditions. */

@@ -1,16 +1,8 @@
+import { PRIORITY_NAMES } from '@peregrine/protocol';
 import { z } from 'zod';
 
-/** Falco priorities, most severe first. */
-export const PRIORITIES = [
-  'emergency',
-  'alert',
-  'critical',
-  'error',
-  'warning',
-  'notice',
-  'informational',
-  'debug',
-] as const;
+/** Falco priorities, most severe first (the wire's lower-case names). */
+export const PRIORITIES = PRIORITY_NAMES;
 export const prioritySchema = z.enum(PRIORITIES);
 export type Priority = z.infer<typeof prioritySchema>;
 
