@@ -411,6 +411,7 @@ describe('access control for every rules procedure', () => {
     getRuleSet: ['viewer', { ruleSetId }],
     getVersion: ['viewer', { versionId: v1 }],
     previewPromotion: ['viewer', { versionId: v2, environmentId: production, fromEnvironmentId: staging }],
+    compareVersionFiles: ['viewer', { versionId: v2, environmentId: production }],
     getEnvironmentLayers: ['viewer', { ruleSetId, environmentId: production }],
     createRuleSet: ['author', { name: `Denied ${Math.random()}` }],
     createVersion: ['author', { ruleSetId, files: [{ name: 'a.yaml', content: V1 }], message: 'denied' }],
