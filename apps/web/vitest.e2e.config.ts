@@ -6,7 +6,11 @@ export default defineConfig({
     include: ['e2e/**/*.e2e.ts'],
     environment: 'node',
     globalSetup: ['e2e/global-setup.ts'],
-    fileParallelism: false,
+    // Each file starts its own console, collector and database on free ports, and mostly waits on
+    // them and on the browser: two files at a time took the suite from ~540 s to 311 s on this
+    // 2-core machine with every file's own time unchanged (docs/BENCHMARKS.md, test suite).
+    fileParallelism: true,
+    maxWorkers: 2,
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },
