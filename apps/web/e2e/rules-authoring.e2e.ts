@@ -90,6 +90,10 @@ async function activeIn(page: Page, env: string, version: string): Promise<void>
 
 async function reviewAndConfirm(page: Page, button: RegExp): Promise<void> {
   await page.getByTestId('diff-summary').waitFor();
+  // The review's parts that load on their own (the YAML diff editor, the latest backtest) are in
+  // place before the confirm box is clicked: a part appearing above it mid-click moved it away.
+  await page.getByTestId('review-diff-editor').waitFor();
+  await page.getByTestId('review-backtest').waitFor();
   await page.getByLabel(/I reviewed these changes/).check();
   await page.getByRole('button', { name: button }).click();
   await page.waitForURL((url) => /\/rules\/[^/]+$/.test(url.pathname));

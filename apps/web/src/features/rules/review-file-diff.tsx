@@ -28,6 +28,8 @@ const lineCount = (text: string | null) => (text ? text.split('\n').length : 0);
  * file of the version that would run there (a tab per file, new and dropped files marked), in a
  * read-only Monaco diff editor, side by side or inline.
  */
+const DIFF_HEIGHT = 400;
+
 export function ReviewFileDiff({ versionId, environmentId }: { versionId: string; environmentId: string }) {
   const trpc = useTRPC();
   const diff = useQuery(trpc.rules.compareVersionFiles.queryOptions({ versionId, environmentId }));
@@ -105,12 +107,17 @@ export function ReviewFileDiff({ versionId, environmentId }: { versionId: string
                       : `v${before?.number ?? '—'} on the left, v${after.number} on the right`}
             </span>
           </div>
-          <LazyRulesDiffEditor
-            original={file.before ?? ''}
-            modified={file.after ?? ''}
-            inline={inline}
-            maxHeight={520}
-          />
+          {/* One height from the placeholder to the loaded editor: nothing below it (the confirm
+              box) moves while Monaco loads and measures. */}
+          <div style={{ height: DIFF_HEIGHT + 2 }}>
+            <LazyRulesDiffEditor
+              original={file.before ?? ''}
+              modified={file.after ?? ''}
+              inline={inline}
+              minHeight={DIFF_HEIGHT}
+              maxHeight={DIFF_HEIGHT}
+            />
+          </div>
         </div>
       ) : null}
     </>
