@@ -68,6 +68,32 @@ export function decryptSourceSecrets(key: Buffer, blob: Uint8Array): SourceSecre
 }
 
 /** SHA-256 hex of an ingest token, as stored in `tokenHash`. */
+/**
+ * Applies set (`[name, value]`) and clear (`[name, null]`) changes to the encrypted secrets `blob`
+ * and returns the new blob (null when no secret is left). `what` names them in the errors.
+ */
+export function mergeSecrets(
+  key: Buffer | null | undefined,
+  blob: Uint8Array | null,
+  changes: [name: string, value: string | null][],
+  what: string,
+): Uint8Array<ArrayBuffer> | null {
+  if (!key) throw new DbError('INVALID', `PEREGRINE_SECRET_KEY is not set: ${what} cannot be stored`);
+  let stored: SourceSecrets = {};
+  if (blob && blob.length > 0) {
+    try {
+      stored = decryptSourceSecrets(key, new Uint8Array(blob));
+    } catch {
+      throw new DbError('INVALID', 'the stored secrets cannot be decrypted with this PEREGRINE_SECRET_KEY');
+    }
+  }
+  for (const [name, value] of changes) {
+    if (value === null) delete stored[name];
+    else stored[name] = value;
+  }
+  return Object.keys(stored).length > 0 ? encryptSourceSecrets(key, stored) : null;
+}
+
 export function hashSourceToken(token: string): string {
   return createHash('sha256').update(token, 'utf8').digest('hex');
 }

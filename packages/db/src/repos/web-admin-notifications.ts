@@ -2,7 +2,7 @@ import type { Db } from '../client.js';
 import { DbError } from '../errors.js';
 import type { NotificationChannelKind, NotificationStatus } from '../generated/prisma/enums.js';
 import { type Actor, recordAudit } from './audit.js';
-import { decryptSourceSecrets, encryptSourceSecrets } from './sources-secrets.js';
+import { decryptSourceSecrets, encryptSourceSecrets, mergeSecrets } from './sources-secrets.js';
 
 /**
  * The console's side of notifications: channels (settings, secrets encrypted under
@@ -207,25 +207,7 @@ export async function updateNotificationChannel(
       const changes = Object.entries(input.secrets ?? {}).filter(([, v]) => v !== '');
       let secretsEncrypted: Uint8Array<ArrayBuffer> | null | undefined;
       if (changes.length > 0) {
-        if (!input.secretKey)
-          throw new DbError('INVALID', 'PEREGRINE_SECRET_KEY is not set: channel secrets cannot be stored');
-        let stored: Record<string, string> = {};
-        if (row.secretsEncrypted && row.secretsEncrypted.length > 0) {
-          try {
-            stored = decryptSourceSecrets(input.secretKey, row.secretsEncrypted);
-          } catch {
-            throw new DbError(
-              'INVALID',
-              'the stored secrets cannot be decrypted with this PEREGRINE_SECRET_KEY',
-            );
-          }
-        }
-        for (const [name, value] of changes) {
-          if (value === null) delete stored[name];
-          else stored[name] = value;
-        }
-        secretsEncrypted =
-          Object.keys(stored).length > 0 ? encryptSourceSecrets(input.secretKey, stored) : null;
+        secretsEncrypted = mergeSecrets(input.secretKey, row.secretsEncrypted, changes, 'channel secrets');
       }
       const updated = await tx.notificationChannel.update({
         where: { id: row.id },

@@ -4,7 +4,7 @@ import type { SourceKind } from '../generated/prisma/enums.js';
 import { type Actor, recordAudit } from './audit.js';
 import {
   decryptSourceSecrets,
-  encryptSourceSecrets,
+  mergeSecrets,
   generateSourceToken,
   type SourceSecrets,
 } from './sources-secrets.js';
@@ -176,20 +176,7 @@ export async function updateOrganizationCloudSource(
       let secretsEncrypted: Uint8Array<ArrayBuffer> | null | undefined;
       const changes = Object.entries(input.secrets ?? {});
       if (changes.length > 0) {
-        if (!input.secretKey)
-          throw new DbError('INVALID', 'PEREGRINE_SECRET_KEY is not set: secrets cannot be stored');
-        const stored = readSecrets(row.secretsEncrypted, input.secretKey);
-        if (!stored)
-          throw new DbError(
-            'INVALID',
-            'the stored secrets cannot be decrypted with this PEREGRINE_SECRET_KEY',
-          );
-        for (const [name, value] of changes) {
-          if (value === null) delete stored[name];
-          else stored[name] = value;
-        }
-        secretsEncrypted =
-          Object.keys(stored).length > 0 ? encryptSourceSecrets(input.secretKey, stored) : null;
+        secretsEncrypted = mergeSecrets(input.secretKey, row.secretsEncrypted, changes, 'secrets');
       }
       const updated = await tx.cloudSource.update({
         where: { id: row.id },
