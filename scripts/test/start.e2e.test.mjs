@@ -7,7 +7,7 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ROOT } from '../lib/runtime.mjs';
 
 function freePort() {
@@ -263,8 +263,11 @@ describe('npm start on the embedded database', () => {
     try {
       expect(second.output()).not.toContain('migrations applied');
       expect(second.output()).not.toContain('seeded the demo organisation');
-      // Still no admin: a new setup link.
-      expect(second.output()).toMatch(/no admin yet: open http:\/\/localhost:\d+\/setup\?token=/);
+      // Still no admin: a new setup link (printed just after "console ready", which the start waits for).
+      await vi.waitFor(
+        () => expect(second.output()).toMatch(/no admin yet: open http:\/\/localhost:\d+\/setup\?token=/),
+        { timeout: 30_000, interval: 100 },
+      );
       const health = await fetch(`${consoleUrl}/api/health`);
       expect(health.status).toBe(200);
     } finally {
