@@ -1,0 +1,9 @@
+import { defineConfig } from 'vitest/config';
+
+export default defineConfig({
+  test: {
+    // A timeout catches a hang, not slowness: vitest's 5 s default failed CPU-bound cases on a
+    // loaded 2-core CI machine. Cases that wait on the kernel or child processes set their own.
+    testTimeout: 30_000,
+  },
+});
