@@ -314,7 +314,8 @@ describe('backtest runner (real Postgres)', () => {
     const samples = await listBacktestSamples(world.db, world.organizationId, { jobId: id, limit: 100 });
     expect(samples.filter((s) => s.rule === 'Secret read')).toHaveLength(5);
     await next.stop();
-  }, 90_000);
+    // A collector process starting and scanning: 90 s was passed at a load average of 19 on 2 cores.
+  }, 240_000);
 
   it('fails a job whose draft does not compile, and skips sources no rule reads', async () => {
     const broken = (

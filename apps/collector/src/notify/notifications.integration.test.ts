@@ -180,8 +180,12 @@ describe('notifications', () => {
       expect(http.to('/og/v2/alerts')).toHaveLength(1);
       expect(smtp.mails).toHaveLength(1);
     }, WAIT);
-    const rows = await outbox(`o.action = 'trigger' AND c.name <> 'policy'`);
-    expect(rows.map((r) => r.status)).toEqual(Array(7).fill('delivered'));
+    // A receiver sees the request before the worker records the answer: wait for the records too.
+    const rows = await vi.waitFor(async () => {
+      const r = await outbox(`o.action = 'trigger' AND c.name <> 'policy'`);
+      expect(r.map((o) => o.status)).toEqual(Array(7).fill('delivered'));
+      return r;
+    }, WAIT);
     const groupId = rows[0].groupId as string;
     const link = `https://console.example.test/alerts?group=${groupId}`;
 
