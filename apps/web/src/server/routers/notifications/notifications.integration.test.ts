@@ -341,3 +341,114 @@ describe('route preview', () => {
     ).toBe(1);
   });
 });
+
+describe('digests and quiet hours', () => {
+  it('store a route’s digest schedule and quiet hours, validate them, and refuse one-alert channels', async () => {
+    const hook = await admin.notifications.createChannel({
+      name: 'Digest hook',
+      settings: { kind: 'webhook', config: { url: 'https://hooks.example.test/digest' }, secrets: {} },
+    });
+    const pd = await admin.notifications.createChannel({
+      name: 'On-call PD',
+      settings: {
+        kind: 'pagerduty',
+        config: { url: 'https://events.pagerduty.test/v2/enqueue' },
+        secrets: { routingKey: 'R0UTING' },
+      },
+    });
+    const quietHours = {
+      timeZone: 'Europe/Berlin',
+      start: '22:00',
+      end: '07:00',
+      days: [1, 2, 3, 4, 5],
+      weekends: true,
+      passPriority: 'critical' as const,
+    };
+    const created = await admin.notifications.createRoute({
+      name: 'Morning digest',
+      channelIds: [hook.id],
+      digest: { mode: 'daily', at: '08:00', timeZone: 'Europe/Berlin' },
+      quietHours,
+    });
+    expect(created).toMatchObject({
+      digest: { mode: 'daily', at: '08:00', timeZone: 'Europe/Berlin' },
+      quietHours,
+    });
+    const listed = (await admin.notifications.listRoutes()).find((r) => r.id === created.id);
+    expect(listed?.digest).toEqual({ mode: 'daily', at: '08:00', timeZone: 'Europe/Berlin' });
+    expect(listed?.quietHours).toEqual(quietHours);
+    // Stored as the collector reads them.
+    const row = await handle().prisma.notificationRoute.findUniqueOrThrow({ where: { id: created.id } });
+    expect(row.digest).toEqual({ mode: 'daily', at: '08:00', timeZone: 'Europe/Berlin' });
+
+    // Changed to an hourly digest without quiet hours, then back to one by one.
+    const hourly = await admin.notifications.updateRoute({
+      routeId: created.id,
+      settings: { name: 'Morning digest', channelIds: [hook.id], digest: { mode: 'interval', minutes: 60 } },
+    });
+    expect(hourly).toMatchObject({ digest: { mode: 'interval', minutes: 60 }, quietHours: null });
+    await admin.notifications.updateRoute({
+      routeId: created.id,
+      settings: { name: 'Morning digest', channelIds: [hook.id] },
+    });
+    const plain = await handle().prisma.notificationRoute.findUniqueOrThrow({ where: { id: created.id } });
+    expect(plain.digest).toBeNull();
+    expect(plain.quietHours).toBeNull();
+    expect((await auditText(created.id)).actions).toEqual([
+      'notification_route.create',
+      'notification_route.update',
+      'notification_route.update',
+    ]);
+
+    // Settings that cannot work are refused with the field at fault.
+    const refused = async (settings: Record<string, unknown>) => {
+      try {
+        await admin.notifications.createRoute({ name: 'bad', channelIds: [hook.id], ...settings });
+      } catch (error) {
+        return { code: (error as { code?: string }).code, message: String((error as Error).message) };
+      }
+      return { code: 'no error', message: '' };
+    };
+    expect(await refused({ digest: { mode: 'daily', at: '08:00', timeZone: 'Mars/Olympus' } })).toMatchObject(
+      {
+        code: 'BAD_REQUEST',
+        message: expect.stringContaining('is not a known time zone'),
+      },
+    );
+    expect(await refused({ digest: { mode: 'interval', minutes: 2 } })).toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringContaining('at least 5 minutes'),
+    });
+    expect(await refused({ digest: { mode: 'daily', at: '25:00', timeZone: 'UTC' } })).toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringContaining('HH:MM'),
+    });
+    expect(await refused({ quietHours: { ...quietHours, days: [], weekends: false } })).toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringContaining('choose at least one day'),
+    });
+    // PagerDuty takes one alert per message: no digest, no quiet hours; fine without them.
+    const withPd = admin.notifications.createRoute({
+      name: 'pd digest',
+      channelIds: [hook.id, pd.id],
+      digest: { mode: 'interval', minutes: 30 },
+    });
+    expect(await appCodeOf(withPd)).toBe('INVALID_INPUT');
+    await expect(withPd).rejects.toThrow(/PagerDuty, Opsgenie and falcosidekick.*On-call PD: pagerduty/);
+    expect(
+      await appCodeOf(admin.notifications.createRoute({ name: 'pd quiet', channelIds: [pd.id], quietHours })),
+    ).toBe('INVALID_INPUT');
+    const pdRoute = await admin.notifications.createRoute({ name: 'pd plain', channelIds: [pd.id] });
+    expect(pdRoute).toMatchObject({ digest: null, quietHours: null });
+    // A triager may not change routes.
+    expect(
+      await appCodeOf(
+        triager.notifications.createRoute({
+          name: 'triager digest',
+          channelIds: [hook.id],
+          digest: { mode: 'interval', minutes: 30 },
+        }),
+      ),
+    ).toBe('INSUFFICIENT_ROLE');
+  });
+});
