@@ -198,7 +198,15 @@ describe('notification digests', () => {
       const rows = await outbox(`o.action = 'digest'`);
       expect(rows).toHaveLength(4);
       for (const r of rows) {
-        expect(r).toMatchObject({ status: 'queued', count: 4, listed: 4, routeId: hourly.id, groupId: null });
+        expect(r).toMatchObject({
+          status: 'queued',
+          count: 4,
+          listed: 4,
+          routeId: hourly.id,
+          groupId: null,
+          alertId: null,
+          environmentId: null,
+        });
         expect(r.dedupKey).toBe(`d:${hourly.id}:${p1}`);
         expect(r.windowStart.getTime()).toBe(p1);
         expect(r.windowEnd.getTime()).toBe(p1 + HOUR);

@@ -272,7 +272,8 @@ WITH b AS (
   INSERT INTO notification_outbox ("organizationId", "environmentId", "channelId", "routeId", "groupId",
                                    "alertId", action, "dedupKey", "windowStart", "windowEnd", "nextAttemptAt",
                                    count)
-  SELECT $1::uuid, CASE WHEN k.act = 'trigger' THEN $2::uuid END, k.c::uuid, k.r::uuid, k.g, k.a, k.act, k.key,
+  SELECT $1::uuid, CASE WHEN k.act = 'trigger' THEN $2::uuid END, k.c::uuid, k.r::uuid, k.g,
+         CASE WHEN k.act = 'trigger' THEN k.a END, k.act, k.key,
          k.ws, k.we, CASE WHEN k.late OR k.due IS NULL THEN now() ELSE k.due END, k.n
   FROM keyed k JOIN notification_channels ch ON ch.id = k.c::uuid AND ch."organizationId" = $1::uuid
   ORDER BY k.c, k.key
