@@ -1,7 +1,13 @@
 import type { NotifyTarget } from '@peregrine/db';
-import { type Priority, parsePriority, type RouteTarget, priorityValue } from '@peregrine/engine';
+import {
+  digestPeriod,
+  type Priority,
+  parsePriority,
+  priorityValue,
+  quietWindow,
+  type RouteTarget,
+} from '@peregrine/engine';
 import type { CachedRoute } from './routes-cache.js';
-import { digestPeriod, quietWindow } from './schedule.js';
 
 /**
  * Time a digest waits past its period's end before it may be sent: alerts matched just before

@@ -255,7 +255,7 @@ describe('routes and deliveries', () => {
 });
 
 describe('route preview', () => {
-  it('shows the recent alerts a route would send, less those an earlier route takes, folded by its throttle', async () => {
+  it('shows the recent alerts a route would send, less those an earlier route takes, folded by its throttle, digest or quiet hours', async () => {
     const prisma = handle().prisma;
     const env = await prisma.environment.findUniqueOrThrow({ where: { id: environmentId } });
     const hook = await admin.notifications.createChannel({
@@ -324,6 +324,31 @@ describe('route preview', () => {
     });
     const paymentWindows = new Set(stored.map((a) => Math.floor(a.createdAt.getTime() / 3_600_000))).size;
     expect(alone.notifications).toBe(paymentWindows + 1);
+    // A digest: one per period that had alerts (a daily one whose boundary is hours away: one).
+    const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+    const daily = { mode: 'daily' as const, at: hhmm(Date.now() + 6 * 3_600_000), timeZone: 'UTC' };
+    expect(
+      (await admin.notifications.previewRoute({ settings: { ...settings, digest: daily } })).notifications,
+    ).toBe(1);
+    // Quiet hours since 3 hours ago hold them all for one digest, unless errors still go at once.
+    const quietHours = {
+      timeZone: 'UTC',
+      start: hhmm(Date.now() - 3 * 3_600_000),
+      end: hhmm(Date.now() + 3 * 3_600_000),
+      days: [0, 1, 2, 3, 4, 5, 6],
+      weekends: false,
+      passPriority: 'critical' as const,
+    };
+    expect(
+      (await admin.notifications.previewRoute({ settings: { ...settings, quietHours } })).notifications,
+    ).toBe(1);
+    expect(
+      (
+        await admin.notifications.previewRoute({
+          settings: { ...settings, quietHours: { ...quietHours, passPriority: 'error' } },
+        })
+      ).notifications,
+    ).toBe(paymentWindows + 1);
     // An earlier route that stops takes the payments alerts.
     await admin.notifications.createRoute({
       name: 'Payments first',

@@ -1,6 +1,5 @@
-import { QuietHoursSchema } from '@peregrine/protocol';
 import { describe, expect, it } from 'vitest';
-import { digestPeriod, instantOf, quietWindow } from './schedule.js';
+import { digestPeriod, instantOf, type QuietHours, quietWindow } from './schedule.js';
 
 const at = (iso: string) => Date.parse(iso);
 const span = (s: { start: number; end: number } | undefined) =>
@@ -52,8 +51,14 @@ describe('digestPeriod', () => {
 });
 
 describe('quietWindow', () => {
-  const q = (over: Record<string, unknown>) =>
-    QuietHoursSchema.parse({ timeZone: 'Europe/Berlin', start: '22:00', end: '07:00', ...over });
+  const q = (over: Partial<QuietHours>): QuietHours => ({
+    timeZone: 'Europe/Berlin',
+    start: '22:00',
+    end: '07:00',
+    days: [0, 1, 2, 3, 4, 5, 6],
+    weekends: false,
+    ...over,
+  });
 
   it('runs an overnight window into the next day, DST nights included', () => {
     const sat = q({ days: [6] });

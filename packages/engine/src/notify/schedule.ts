@@ -1,10 +1,24 @@
-import type { DigestSchedule, QuietHours } from '@peregrine/protocol';
-
 /**
  * Digest periods and quiet-hours windows as instants: pure functions of a route's settings and a
- * time (the collector's clock), wall-clock times read in the setting's IANA time zone with the
- * runtime's Intl data, so a daily digest at 08:00 Europe/Berlin stays at 08:00 across DST.
+ * time (the collector's clock when it owes an alert, the console's when it previews a route),
+ * wall-clock times read in the setting's IANA time zone with the runtime's Intl data, so a daily
+ * digest at 08:00 Europe/Berlin stays at 08:00 across DST. The settings' shapes are validated by
+ * the protocol's `DigestScheduleSchema` and `QuietHoursSchema`.
  */
+
+/** A route's digest: periods of `minutes` from the epoch, or from one `at` (HH:MM) to the next. */
+export type DigestSchedule =
+  | { mode: 'interval'; minutes: number }
+  | { mode: 'daily'; at: string; timeZone: string };
+
+/** A route's weekly quiet window (days: 0 Sunday ... 6 Saturday, the day a window starts). */
+export interface QuietHours {
+  timeZone: string;
+  start: string;
+  end: string;
+  days: readonly number[];
+  weekends: boolean;
+}
 
 /** A half-open span of time [start, end). */
 export interface Span {
