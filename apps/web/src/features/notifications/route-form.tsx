@@ -112,7 +112,13 @@ export function RouteForm({
     }
   };
   return (
-    <form ref={formRef} onSubmit={submit} data-testid={route ? 'route-edit-form' : 'route-form'}>
+    <form
+      ref={formRef}
+      onSubmit={submit}
+      // A change may fix what was refused: the refusal goes until the next save says otherwise.
+      onChange={() => setProblem(undefined)}
+      data-testid={route ? 'route-edit-form' : 'route-form'}
+    >
       <div className={styles.formGrid}>
         <Field
           idPrefix={p}
