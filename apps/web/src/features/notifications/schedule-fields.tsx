@@ -115,8 +115,8 @@ export function ScheduleFields({ idPrefix: p, route }: { idPrefix: string; route
       <span className="field-hint" style={{ display: 'block', marginBottom: 6 }}>
         One by one sends each alert as it is stored (at most one per group in the throttle window). A digest
         collects the route’s alerts and sends one message per channel when each period ends: counts per rule
-        and priority and the most severe alerts, with links. Digests go to webhook, Slack, Teams and email
-        channels only.
+        and priority and the most severe alerts, with links (the throttle above applies only one by one).
+        Digests go to webhook, Slack, Teams and email channels only.
       </span>
       <div style={{ display: 'flex', flexWrap: 'wrap', gap: 12 }}>
         <Select
@@ -127,8 +127,8 @@ export function ScheduleFields({ idPrefix: p, route }: { idPrefix: string; route
           onChange={setMode}
           options={[
             { value: 'each', label: 'one by one' },
-            { value: 'interval', label: 'as a digest every …' },
-            { value: 'daily', label: 'as a daily digest' },
+            { value: 'interval', label: 'periodic digest' },
+            { value: 'daily', label: 'daily digest' },
           ]}
         />
         {mode === 'interval' ? (
