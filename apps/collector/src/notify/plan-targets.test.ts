@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { DIGEST_GRACE_MS, planTargets } from './plan-targets.js';
+import { DIGEST_GRACE_MS, targetPlanner } from './plan-targets.js';
 import type { CachedRoute } from './routes-cache.js';
 
 const route = (over: Partial<CachedRoute>): CachedRoute => ({
@@ -23,9 +23,9 @@ const nights = {
   passPriority: 'critical' as const,
 };
 const plan = (r: CachedRoute, priority: string, iso: string) =>
-  planTargets([target], new Map([[r.id, r]]), priority, Date.parse(iso))[0]!;
+  targetPlanner(new Map([[r.id, r]]), Date.parse(iso))([target], priority)[0]!;
 
-describe('planTargets', () => {
+describe('targetPlanner', () => {
   it('leaves a route without a schedule one by one', () => {
     expect(plan(route({}), 'warning', '2027-01-04T23:00:00Z')).toEqual(target);
   });

@@ -3,7 +3,7 @@ import { matchRoutes, parsePriority, withEventNumber } from '@peregrine/engine';
 import { TEST_EVENT_TAG } from '@peregrine/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import { redactText } from '../ops/log-redaction.js';
-import { planTargets } from '../notify/plan-targets.js';
+import { targetPlanner } from '../notify/plan-targets.js';
 import type { CachedRoute, NotificationRoutes } from '../notify/routes-cache.js';
 import type { CollectorMetrics } from '../ops/metrics.js';
 import { dedupKeyOf } from './dedup-key.js';
@@ -154,12 +154,14 @@ export class BatchProcessor {
     if (this.deps.notify && alerts.length > 0) {
       const routes = await this.deps.notify.routes.get(origin.organizationId);
       if (routes.length > 0) {
-        const byId = new Map<string, CachedRoute>(routes.map((r) => [r.id, r]));
-        const now = (this.deps.clock ?? Date.now)();
+        const plan = targetPlanner(
+          new Map<string, CachedRoute>(routes.map((r) => [r.id, r])),
+          (this.deps.clock ?? Date.now)(),
+        );
         for (const a of alerts) {
           const targets = matchRoutes(routes, { ...a, environmentId: origin.environmentId });
           if (targets.length > 0) {
-            a.notify = planTargets(targets, byId, a.priority, now);
+            a.notify = plan(targets, a.priority);
             owes = true;
           }
         }
