@@ -228,9 +228,12 @@ describe('notification digests', () => {
       for (const p of ['/dhook', '/dslack', '/dteams']) expect(http.to(p), p).toHaveLength(1);
       expect(smtp.mails).toHaveLength(1);
     }, WAIT);
+    // A receiver sees the request before the worker records the answer: wait for the records too.
+    await vi.waitFor(async () => {
+      const first = await outbox(`o."dedupKey" = $1`, [`d:${hourly.id}:${p1}`]);
+      expect(first.map((r) => r.status)).toEqual(Array(4).fill('delivered'));
+    }, WAIT);
     expect(await drainAll()).toBe(0);
-    const first = await outbox(`o."dedupKey" = $1`, [`d:${hourly.id}:${p1}`]);
-    expect(first.map((r) => r.status)).toEqual(Array(4).fill('delivered'));
 
     // Webhook: the digest payload, signed like every webhook body.
     const hook = http.to('/dhook')[0]!;
