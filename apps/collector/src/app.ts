@@ -73,6 +73,11 @@ export interface CollectorOptions {
   outageWaits?: { storeRetryDelaysMs?: readonly number[]; spoolBackoffMs?: { initial: number; max: number } };
   /** Notification retry waits (tests shorten them) and extra CAs trusted for SMTP (tests' own CA). */
   notify?: { retryBaseMs?: number; retryMaxMs?: number; ca?: readonly string[] };
+  /**
+   * The time notification digests and quiet hours are read at, and owed rows fall due by (tests
+   * move it forward instead of waiting for a period to end); default Date.now.
+   */
+  clock?: () => number;
 }
 
 /** Composition: env -> database, rules cache, pipeline (local or JetStream), socket.io, HTTP routes. */
@@ -153,6 +158,7 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
         secretKey,
         consoleUrl: env.COLLECTOR_CONSOLE_URL,
         ca: options.notify?.ca,
+        clock: options.clock,
         log,
         metrics,
       })
@@ -167,6 +173,7 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
       routes: new NotificationRoutes(notifyStore, { ttlMs: env.NOTIFY_POLL_MS, log }),
       owed: () => notifications?.nudge(),
     },
+    clock: options.clock,
   });
   let nats: NatsWorkQueue | undefined;
   if (env.NATS_URL) {

@@ -13,7 +13,7 @@ import { type Stack, startStack } from './stack';
  * Issue #15: an admin sets notifications up in the console against the real collector: a webhook
  * channel whose test notification reaches a loopback receiver signed with its secret (which the
  * console never shows again), a channel to a receiver that is down, whose dead letter shows its
- * error and can be retried, and a route.
+ * error and can be retried, a route, and a route sending a digest with quiet hours.
  */
 const SIGNING_SECRET = 'e2e-signing-secret-0123456789';
 const received: { headers: http.IncomingHttpHeaders; body: string }[] = [];
@@ -209,6 +209,67 @@ describe('notifications page', () => {
     expect(text).toContain('Ops hook');
     expect(text).toContain('1 per group / 10 min');
     await shot('notifications-4-overview');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('sets a route to a digest with quiet hours, refusing a time zone that does not exist', async () => {
+    await page.getByRole('button', { name: 'Add route' }).click();
+    const form = page.getByTestId('route-form');
+    await form.getByLabel('Name', { exact: true }).fill('Ops digest');
+    await form.getByLabel('Ops hook').check();
+    await form.getByLabel('Send', { exact: true }).selectOption('interval');
+    await form.getByLabel('Digest every (minutes)').fill('30');
+    await form.getByLabel('Quiet hours', { exact: true }).check();
+    await form.getByLabel('From', { exact: true }).fill('22:00');
+    await form.getByLabel('To', { exact: true }).fill('07:00');
+    await form.getByLabel('Time zone', { exact: true }).fill('Mars/Olympus');
+    await form.getByLabel('Still send at once from').selectOption('error');
+    await form.getByRole('button', { name: 'Add route' }).click();
+    const problem = form.getByTestId('route-schedule-problem');
+    await problem.waitFor();
+    expect(await problem.textContent()).toContain('“Mars/Olympus” is not a time zone');
+    await form.getByLabel('Time zone', { exact: true }).fill('Europe/Berlin');
+    // Leaves the field: its time zone suggestions (a datalist) close.
+    await form.getByLabel('Time zone', { exact: true }).press('Tab');
+    await problem.waitFor({ state: 'detached' });
+    await shot('notifications-5-digest-route');
+    await form.getByRole('button', { name: 'Add route' }).click();
+    const route = page.getByTestId('route-Ops digest');
+    await route.waitFor();
+    const text = (await route.textContent()) ?? '';
+    expect(text).toContain('digest every 30 min');
+    expect(text).toContain('quiet 22:00–07:00 daily, weekends (Europe/Berlin), below error held');
+    // Stored as the collector reads it.
+    const client = new pg.Client({ connectionString: stack.databaseUrl });
+    await client.connect();
+    try {
+      const { rows } = await client.query(
+        `SELECT digest, "quietHours" FROM notification_routes WHERE name = 'Ops digest'`,
+      );
+      expect(rows).toEqual([
+        {
+          digest: { mode: 'interval', minutes: 30 },
+          quietHours: {
+            timeZone: 'Europe/Berlin',
+            start: '22:00',
+            end: '07:00',
+            days: [0, 1, 2, 3, 4, 5, 6],
+            weekends: true,
+            passPriority: 'error',
+          },
+        },
+      ]);
+    } finally {
+      await client.end();
+    }
+    // Editing shows the stored schedule.
+    await route.getByRole('button', { name: 'Edit' }).click();
+    const edit = page.getByTestId('route-edit-form');
+    expect(await edit.getByLabel('Send', { exact: true }).inputValue()).toBe('interval');
+    expect(await edit.getByLabel('Digest every (minutes)').inputValue()).toBe('30');
+    expect(await edit.getByLabel('Time zone', { exact: true }).inputValue()).toBe('Europe/Berlin');
+    await edit.getByRole('button', { name: 'Cancel' }).click();
+    await shot('notifications-6-digest-overview');
     expect(pageErrors).toEqual([]);
   });
 });

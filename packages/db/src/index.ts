@@ -115,11 +115,14 @@ export {
   repairJsonText,
   type StoreBatchInput,
   type StoreBatchResult,
+  type NotifyDigest,
   type NotifyTarget,
   type StoredAlert,
 } from './repos/collector-store.js';
 export {
   type ClaimedNotification,
+  DIGEST_TOP_ALERTS,
+  type DigestContent,
   createNotificationStore,
   NOTIFICATION_CHANNEL_KINDS,
   type NotificationChannelKind,

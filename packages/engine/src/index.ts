@@ -157,6 +157,15 @@ export {
   type RouteTarget,
   routeMatches,
 } from './notify/route-match.js';
+/** Digest periods and quiet-hours windows of a route, in its time zone (DST-safe). */
+export {
+  type DigestSchedule,
+  digestPeriod,
+  instantOf,
+  type QuietHours,
+  quietWindow,
+  type Span,
+} from './notify/schedule.js';
 export {
   compileTemplate,
   DEFAULT_TEXT_TEMPLATE,

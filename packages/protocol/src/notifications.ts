@@ -129,3 +129,72 @@ export const RouteFilterSchema = z.object({
     .default([]),
 });
 export type RouteFilterValue = z.output<typeof RouteFilterSchema>;
+
+/** Channel kinds that can carry a digest (a summary of many alerts in one message). */
+export const DIGEST_KINDS = [
+  'webhook',
+  'slack',
+  'teams',
+  'email',
+] as const satisfies readonly NotificationKind[];
+
+/**
+ * Why the other kinds cannot: an incident tool (PagerDuty, Opsgenie) dedups and pages per alert,
+ * and falcosidekick expects Falco's one-alert-per-request body; a summary of many fits none.
+ */
+export const DIGEST_REFUSAL =
+  'PagerDuty, Opsgenie and falcosidekick channels take one alert per message: a digest or quiet hours cannot use them.';
+
+/** True for an IANA time zone name this runtime knows (Europe/Berlin, UTC). */
+export function isTimeZone(name: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: name });
+    return name.length > 0;
+  } catch {
+    return false;
+  }
+}
+
+const timeZone = z.string().trim().min(1).max(64).refine(isTimeZone, 'is not a known time zone');
+/** A wall-clock time of day, 24-hour `HH:MM`. */
+const clockTime = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'must be a time HH:MM (00:00 to 23:59)');
+
+/**
+ * A route in digest mode: its alerts are collected and sent as one message per (route, channel,
+ * period). `interval`: periods of `minutes` aligned to the Unix epoch (every 60: on the hour
+ * UTC); `daily`: from one `at` in `timeZone` to the next (23 or 25 hours across a DST change).
+ */
+export const DigestScheduleSchema = z.discriminatedUnion('mode', [
+  z.object({
+    mode: z.literal('interval'),
+    minutes: z
+      .number()
+      .int()
+      .min(5, 'a digest period is at least 5 minutes')
+      .max(7 * 24 * 60, 'a digest period is at most 7 days'),
+  }),
+  z.object({ mode: z.literal('daily'), at: clockTime, timeZone }),
+]);
+export type DigestSchedule = z.output<typeof DigestScheduleSchema>;
+
+/**
+ * A route's quiet hours, a weekly window in `timeZone`: from `start` to `end` (the next day when
+ * `end` is not after `start`) on each day of `days` (0 Sunday ... 6 Saturday: the day the window
+ * starts), plus all of Saturday and Sunday when `weekends`. Alerts less severe than
+ * `passPriority` are held and sent as one digest when the window ends; `passPriority` and more
+ * severe ones still go at once.
+ */
+export const QuietHoursSchema = z
+  .object({
+    timeZone,
+    start: clockTime,
+    end: clockTime,
+    days: z.array(z.number().int().min(0).max(6)).max(7).default([0, 1, 2, 3, 4, 5, 6]),
+    weekends: z.boolean().default(false),
+    passPriority: z.enum(PRIORITY_NAMES).default('critical'),
+  })
+  .refine((q) => q.days.length > 0 || q.weekends, {
+    message: 'choose at least one day (or weekends)',
+    path: ['days'],
+  });
+export type QuietHours = z.output<typeof QuietHoursSchema>;

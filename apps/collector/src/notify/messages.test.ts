@@ -21,6 +21,7 @@ const base: ClaimedNotification = {
     secretsEncrypted: null,
   },
   routeOverrides: {},
+  digest: null,
   alert: {
     id: '42',
     rule: 'Terminal shell in container',

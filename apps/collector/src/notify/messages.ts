@@ -53,7 +53,7 @@ export class ChannelConfigError extends Error {
   }
 }
 
-const USER_AGENT = 'Peregrine-Notifications/1';
+export const USER_AGENT = 'Peregrine-Notifications/1';
 
 /** The alert a test notification shows (no alert is stored for it). */
 const TEST_ALERT = {
@@ -104,7 +104,7 @@ const OPSGENIE_PRIORITY: Record<string, string> = {
   warning: 'P4',
 };
 
-function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
+export function parseWith<T>(schema: z.ZodType<T>, value: unknown, what: string): T {
   const r = schema.safeParse(value ?? {});
   if (!r.success) {
     const first = r.error.issues[0];
@@ -135,7 +135,7 @@ function jsonFields(fields: Record<string, unknown>): Record<string, JsonValue> 
 }
 
 /** Header names in lower case: a custom `Content-Type` replaces ours instead of being sent twice. */
-function lowerKeys(headers: Record<string, string>): Record<string, string> {
+export function lowerKeys(headers: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).map(([k, v]) => [k.toLowerCase(), v]));
 }
 

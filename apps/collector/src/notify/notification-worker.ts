@@ -4,6 +4,7 @@ import { type ClaimedNotification, decryptSourceSecrets, type NotificationStore 
 import { deadline, type OutboundPolicy, OutboundRefusedError } from '@peregrine/outbound';
 import type { FastifyBaseLogger } from 'fastify';
 import type { CollectorMetrics } from '../ops/metrics.js';
+import { buildDigestMessage } from './digest-message.js';
 import { buildMessage, ChannelConfigError, type HttpMessage } from './messages.js';
 import { MailDeliveryError, sendMail } from './send-mail.js';
 
@@ -25,6 +26,8 @@ export interface NotificationWorkerOptions {
   consoleUrl: string | undefined;
   /** Extra trusted CA certificates for SMTP (tests). */
   ca?: readonly string[] | undefined;
+  /** What rows fall due by (digests at their period's end); default Date.now. */
+  clock?: (() => number) | undefined;
   log: FastifyBaseLogger;
   metrics: CollectorMetrics;
 }
@@ -83,6 +86,10 @@ export class NotificationWorker {
     private readonly options: NotificationWorkerOptions,
   ) {}
 
+  private now(): number {
+    return (this.options.clock ?? Date.now)();
+  }
+
   /** Lease of a claim: longer than any attempt can take. */
   get leaseMs(): number {
     return this.options.timeoutMs * 2 + 30_000;
@@ -129,6 +136,7 @@ export class NotificationWorker {
       const claimed = await this.store.claim(this.id, {
         limit: this.options.concurrency,
         leaseMs: this.leaseMs,
+        now: new Date(this.now()),
       });
       if (claimed.length === 0) break;
       await Promise.all(claimed.map((n) => this.deliver(n)));
@@ -174,7 +182,9 @@ export class NotificationWorker {
       const mine = await this.store.delivered(n.id, this.id, status);
       if (!mine) log.warn({ notificationId: n.id }, 'notification delivered after its claim was taken over');
       metrics.notifications.inc({ kind, outcome: 'delivered' });
-      metrics.notificationSeconds.observe({ kind }, (Date.now() - n.createdAt.getTime()) / 1000);
+      // Latency of what is sent as it happens; a digest waits for its period by design.
+      if (!n.digest)
+        metrics.notificationSeconds.observe({ kind }, (Date.now() - n.createdAt.getTime()) / 1000);
     } catch (err) {
       if (controller.signal.aborted && this.stopping) return; // given back by stop()
       const e =
@@ -204,7 +214,7 @@ export class NotificationWorker {
         .failed(n.id, this.id, {
           error,
           status: e.status,
-          retryAt: dead ? null : new Date(Date.now() + delay),
+          retryAt: dead ? null : new Date(this.now() + delay),
         })
         .catch((dbErr: unknown) =>
           log.warn({ err: dbErr, notificationId: n.id }, 'could not record the attempt'),
@@ -230,7 +240,9 @@ export class NotificationWorker {
     }
     let message: ReturnType<typeof buildMessage>;
     try {
-      message = buildMessage(n, secrets, { consoleUrl: this.options.consoleUrl });
+      message = (n.digest ? buildDigestMessage : buildMessage)(n, secrets, {
+        consoleUrl: this.options.consoleUrl,
+      });
     } catch (err) {
       throw new AttemptError(
         err instanceof Error ? err.message : String(err),

@@ -1,10 +1,22 @@
 import type { NotificationStore } from '@peregrine/db';
 import type { MatchableRoute } from '@peregrine/engine';
-import { RouteFilterSchema } from '@peregrine/protocol';
+import {
+  type DigestSchedule,
+  DigestScheduleSchema,
+  type QuietHours,
+  QuietHoursSchema,
+  RouteFilterSchema,
+} from '@peregrine/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 
+/** A route with its delivery schedule: digest mode and quiet hours (null: unset). */
+export interface CachedRoute extends MatchableRoute {
+  digest: DigestSchedule | null;
+  quietHours: QuietHours | null;
+}
+
 interface Entry {
-  routes: MatchableRoute[];
+  routes: CachedRoute[];
   loadedAt: number;
   /** When the reload under way started (a reload that never answers is replaced after a while). */
   loadingSince?: number | undefined;
@@ -26,7 +38,7 @@ export class NotificationRoutes {
     private readonly options: { ttlMs: number; log: FastifyBaseLogger },
   ) {}
 
-  async get(organizationId: string): Promise<MatchableRoute[]> {
+  async get(organizationId: string): Promise<CachedRoute[]> {
     const entry = this.entries.get(organizationId);
     const now = Date.now();
     if (entry && now - entry.loadedAt < this.options.ttlMs) return entry.routes;
@@ -45,9 +57,9 @@ export class NotificationRoutes {
     return entry.routes;
   }
 
-  private async load(organizationId: string): Promise<MatchableRoute[]> {
+  private async load(organizationId: string): Promise<CachedRoute[]> {
     const rows = await this.store.loadRoutes(organizationId);
-    const routes: MatchableRoute[] = [];
+    const routes: CachedRoute[] = [];
     for (const r of rows) {
       const filter = RouteFilterSchema.safeParse(r.filter);
       if (!filter.success) {
@@ -57,6 +69,16 @@ export class NotificationRoutes {
         );
         continue;
       }
+      // A schedule that no longer parses is a route sending one by one, with a warning: better
+      // than not sending at all.
+      const digest = r.digest == null ? null : (DigestScheduleSchema.safeParse(r.digest).data ?? null);
+      const quietHours =
+        r.quietHours == null ? null : (QuietHoursSchema.safeParse(r.quietHours).data ?? null);
+      if ((r.digest != null && !digest) || (r.quietHours != null && !quietHours))
+        this.options.log.warn(
+          { routeId: r.id, organizationId },
+          'notification route digest or quiet hours are invalid; ignored',
+        );
       const f = filter.data;
       routes.push({
         id: r.id,
@@ -64,6 +86,8 @@ export class NotificationRoutes {
         channelIds: r.channelIds,
         throttleSeconds: r.throttleSeconds,
         continue: r.continue,
+        digest,
+        quietHours,
         filter: { ...f, priority: f.priority ?? undefined, text: f.text || undefined },
       });
     }

@@ -3,7 +3,8 @@ import { matchRoutes, parsePriority, withEventNumber } from '@peregrine/engine';
 import { TEST_EVENT_TAG } from '@peregrine/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import { redactText } from '../ops/log-redaction.js';
-import type { NotificationRoutes } from '../notify/routes-cache.js';
+import { targetPlanner } from '../notify/plan-targets.js';
+import type { CachedRoute, NotificationRoutes } from '../notify/routes-cache.js';
 import type { CollectorMetrics } from '../ops/metrics.js';
 import { dedupKeyOf } from './dedup-key.js';
 import type { RulesCache } from './rules-cache.js';
@@ -46,6 +47,8 @@ export interface ProcessorDeps {
    * stores them; `owed` is called after such a commit (wakes the local delivery worker).
    */
   notify?: { routes: NotificationRoutes; owed(): void } | undefined;
+  /** The time digest periods and quiet hours are read at (tests move it); default Date.now. */
+  clock?: (() => number) | undefined;
 }
 
 /**
@@ -151,10 +154,14 @@ export class BatchProcessor {
     if (this.deps.notify && alerts.length > 0) {
       const routes = await this.deps.notify.routes.get(origin.organizationId);
       if (routes.length > 0) {
+        const plan = targetPlanner(
+          new Map<string, CachedRoute>(routes.map((r) => [r.id, r])),
+          (this.deps.clock ?? Date.now)(),
+        );
         for (const a of alerts) {
           const targets = matchRoutes(routes, { ...a, environmentId: origin.environmentId });
           if (targets.length > 0) {
-            a.notify = targets;
+            a.notify = plan(targets, a.priority);
             owes = true;
           }
         }

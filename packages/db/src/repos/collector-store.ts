@@ -30,6 +30,23 @@ export interface NotifyTarget {
   routeId: string;
   /** Length of the throttle window; 0: one notification per alert. */
   throttleSeconds: number;
+  /**
+   * Set when the alert goes into a digest instead (the route's digest period, or the quiet-hours
+   * window that holds it): one row per (channel, key), due at `due`, listing its alerts.
+   */
+  digest?: NotifyDigest | undefined;
+}
+
+/** The digest row an alert is owed in. */
+export interface NotifyDigest {
+  /** `d:<route>:<period start ms>` or `q:<route>:<window end ms>`: unique per channel. */
+  key: string;
+  /** `digest`: the route's schedule; `held`: quiet hours. */
+  action: 'digest' | 'held';
+  start: Date;
+  end: Date;
+  /** When it may be sent: the end, plus a grace for batches still being stored. */
+  due: Date;
 }
 
 /** One raw event kept for backtesting. */
@@ -218,28 +235,60 @@ WITH b AS (
 ), owed AS (
   -- The notification outbox: one row per (channel, group, throttle window) for the alerts really
   -- inserted; later alerts of the window add to its count (a row already delivered keeps the
-  -- count of what was folded in). Grouped first: one statement may not update a row twice.
-  SELECT y.c, min(y.r) AS r, y.g, min(y.a) AS a, count(*) AS n, y.ws, y.dk
+  -- count of what was folded in). A digest's alerts (dk given by the collector) share one row
+  -- per (channel, route, period) instead. Grouped first: one statement may not update a row twice.
+  SELECT y.c, min(y.r) AS r, y.g, min(y.a) AS a, count(*) AS n, min(y.ws) AS ws, y.dk,
+         min(y.act) AS act, max(y.we) AS we, max(y.due) AS due, array_agg(y.a) AS ids
   FROM (
-    SELECT x.c, x.r, ins."groupId" AS g, ins.id AS a,
-           CASE WHEN x.w > 0 THEN to_timestamp(floor(extract(epoch FROM now()) / x.w) * x.w) END AS ws,
-           CASE WHEN x.w > 0 THEN 't:' || ins."groupId" || ':' || floor(extract(epoch FROM now()) / x.w) * x.w
-                ELSE 'a:' || ins.id END AS dk
+    SELECT x.c, x.r, CASE WHEN x.dk IS NULL THEN ins."groupId" END AS g, ins.id AS a,
+           CASE WHEN x.dk IS NOT NULL THEN x.ws
+                WHEN x.w > 0 THEN to_timestamp(floor(extract(epoch FROM now()) / x.w) * x.w) END AS ws,
+           CASE WHEN x.dk IS NOT NULL THEN x.dk
+                WHEN x.w > 0 THEN 't:' || ins."groupId" || ':' || floor(extract(epoch FROM now()) / x.w) * x.w
+                ELSE 'a:' || ins.id END AS dk,
+           coalesce(x.act, 'trigger') AS act, x.we, x.due
     FROM ins
     JOIN (SELECT DISTINCT ON (ik, r) ik, r, nt FROM input WHERE nt IS NOT NULL) t
       ON t.ik = ins."ingestKey" AND t.r = ins.rule
-    CROSS JOIN LATERAL jsonb_to_recordset(t.nt) AS x(c text, r text, w int)
+    CROSS JOIN LATERAL jsonb_to_recordset(t.nt)
+      AS x(c text, r text, w int, dk text, act text, ws timestamptz, we timestamptz, due timestamptz)
   ) y
-  GROUP BY y.c, y.g, y.ws, y.dk
+  GROUP BY y.c, y.g, y.dk
+), keyed AS (
+  -- A digest already claimed or sent when its alerts are stored (a batch held past the grace,
+  -- in the spool through a database outage) cannot take them any more: they go into a late
+  -- digest of their own, due at once, so none is lost.
+  SELECT owed.*,
+         CASE WHEN owed.act <> 'trigger' AND EXISTS (
+                SELECT 1 FROM notification_outbox o
+                WHERE o."channelId" = owed.c::uuid AND o."dedupKey" = owed.dk AND o.status <> 'queued')
+              THEN owed.dk || ':late:' || floor(extract(epoch FROM statement_timestamp()) * 1000)
+              ELSE owed.dk END AS key,
+         owed.act <> 'trigger' AND EXISTS (
+                SELECT 1 FROM notification_outbox o
+                WHERE o."channelId" = owed.c::uuid AND o."dedupKey" = owed.dk AND o.status <> 'queued') AS late
+  FROM owed
 ), notify AS (
   INSERT INTO notification_outbox ("organizationId", "environmentId", "channelId", "routeId", "groupId",
-                                   "alertId", action, "dedupKey", "windowStart", count)
-  SELECT $1::uuid, $2::uuid, owed.c::uuid, owed.r::uuid, owed.g, owed.a, 'trigger', owed.dk, owed.ws, owed.n
-  FROM owed JOIN notification_channels ch ON ch.id = owed.c::uuid AND ch."organizationId" = $1::uuid
-  ORDER BY owed.c, owed.dk
+                                   "alertId", action, "dedupKey", "windowStart", "windowEnd", "nextAttemptAt",
+                                   count)
+  SELECT $1::uuid, CASE WHEN k.act = 'trigger' THEN $2::uuid END, k.c::uuid, k.r::uuid, k.g,
+         CASE WHEN k.act = 'trigger' THEN k.a END, k.act, k.key,
+         k.ws, k.we, CASE WHEN k.late OR k.due IS NULL THEN now() ELSE k.due END, k.n
+  FROM keyed k JOIN notification_channels ch ON ch.id = k.c::uuid AND ch."organizationId" = $1::uuid
+  ORDER BY k.c, k.key
   ON CONFLICT ("channelId", "dedupKey") DO UPDATE SET
     count = notification_outbox.count + EXCLUDED.count,
     "updatedAt" = now()
+  RETURNING id, "channelId", "dedupKey", action
+), members AS (
+  INSERT INTO notification_digest_alerts ("outboxId", "alertId")
+  SELECT notify.id, m.a
+  FROM notify JOIN keyed k ON k.c::uuid = notify."channelId" AND k.key = notify."dedupKey"
+  CROSS JOIN LATERAL unnest(k.ids) AS m(a)
+  WHERE notify.action <> 'trigger'
+  ORDER BY 1, 2
+  ON CONFLICT DO NOTHING
   RETURNING 1
 ), raw AS (
   INSERT INTO raw_events ("organizationId", "environmentId", source, "cloudSourceId", "sensorId", "eventTime",
@@ -345,7 +394,22 @@ async function storeBatches(
         k: a.dedupKey,
         ik: a.ingestKey,
         ...(a.notify?.length
-          ? { nt: a.notify.map((t) => ({ c: t.channelId, r: t.routeId, w: t.throttleSeconds })) }
+          ? {
+              nt: a.notify.map((t) => ({
+                c: t.channelId,
+                r: t.routeId,
+                w: t.throttleSeconds,
+                ...(t.digest
+                  ? {
+                      dk: t.digest.key,
+                      act: t.digest.action,
+                      ws: t.digest.start.toISOString(),
+                      we: t.digest.end.toISOString(),
+                      due: t.digest.due.toISOString(),
+                    }
+                  : {}),
+              })),
+            }
           : {}),
         ...tag,
       });
@@ -371,7 +435,7 @@ async function storeBatches(
   if (repaired > 0) onRepaired(repaired);
   // Named: each connection parses and plans the statement once instead of once per call.
   const r = await pool.query<{ fresh: { s: string; b: string }[]; rows: InsertedRow[]; raw: string[] }>({
-    name: 'peregrine-store-batches-v7',
+    name: 'peregrine-store-batches-v8',
     text: STORE_BATCHES_SQL,
     values: [first.organizationId, first.environmentId, ...documents.map((d) => d.text)],
   });

@@ -33,6 +33,33 @@ export interface StoredRoute {
   overrides: unknown;
   throttleSeconds: number;
   continue: boolean;
+  /** Digest schedule and quiet hours as JSON (protocol schemas), null when unset. */
+  digest: unknown;
+  quietHours: unknown;
+}
+
+/** What a digest row summarises, read when it is claimed. */
+export interface DigestContent {
+  /** `digest`: the route's period; `held`: alerts held through quiet hours. */
+  reason: 'digest' | 'held';
+  routeName: string | null;
+  start: Date;
+  end: Date;
+  /** Alerts owed (the row's count); the rows below count those still stored. */
+  total: number;
+  /** Alerts per rule and priority, most severe and most frequent first. */
+  counts: { rule: string; priority: Priority; count: number }[];
+  /** The most severe, then latest, alerts. */
+  top: {
+    id: string;
+    groupId: string;
+    rule: string;
+    priority: Priority;
+    hostname: string | null;
+    output: string;
+    eventTime: Date;
+    environmentName: string | null;
+  }[];
 }
 
 /** A claimed outbox row with everything its delivery needs. */
@@ -41,7 +68,7 @@ export interface ClaimedNotification {
   organizationId: string;
   environmentId: string | null;
   environmentName: string | null;
-  action: 'trigger' | 'resolve' | 'test';
+  action: 'trigger' | 'resolve' | 'test' | 'digest' | 'held';
   /** 1 on the first claim. */
   attempts: number;
   count: number;
@@ -67,13 +94,24 @@ export interface ClaimedNotification {
     hostname: string | null;
     eventTime: Date;
   } | null;
+  /** Set for a digest row (action `digest` or `held`). */
+  digest: DigestContent | null;
 }
+
+/** Alerts a digest lists one by one (the rest are in its counts). */
+export const DIGEST_TOP_ALERTS = 10;
 
 export interface NotificationStore {
   /** The organisation's routes in order, each with its enabled channels. */
   loadRoutes(organizationId: string): Promise<StoredRoute[]>;
-  /** Claims up to `limit` owed rows (due, or whose lease ran out) for `owner`. */
-  claim(owner: string, options: { limit: number; leaseMs: number }): Promise<ClaimedNotification[]>;
+  /**
+   * Claims up to `limit` owed rows (due by `now`, the caller's clock, or whose lease ran out) for
+   * `owner`.
+   */
+  claim(
+    owner: string,
+    options: { limit: number; leaseMs: number; now?: Date | undefined },
+  ): Promise<ClaimedNotification[]>;
   /** Marks a claimed row delivered; false when the claim was lost (lease ran out, taken over). */
   delivered(id: string, owner: string, status: number | null): Promise<boolean>;
   /**
@@ -103,6 +141,7 @@ export function createNotificationStore(url: string, options: { max?: number } =
       const r = await retryWhileUnavailable(() =>
         pool.query<StoredRoute>(
           `SELECT r.id::text, r.name, r.enabled, r.filter, r.overrides, r."throttleSeconds", r.continue,
+                r.digest, r."quietHours",
                 coalesce(array(SELECT c.id::text FROM unnest(r."channelIds") WITH ORDINALITY u(id, n)
                                JOIN notification_channels c ON c.id = u.id
                                 AND c."organizationId" = r."organizationId" AND c.enabled
@@ -114,11 +153,11 @@ export function createNotificationStore(url: string, options: { max?: number } =
       );
       return r.rows;
     },
-    async claim(owner, { limit, leaseMs }) {
+    async claim(owner, { limit, leaseMs, now }) {
       const r = await pool.query(
         `WITH c AS (
            SELECT id FROM notification_outbox
-           WHERE (status = 'queued' AND "nextAttemptAt" <= now())
+           WHERE (status = 'queued' AND "nextAttemptAt" <= greatest(now(), $4::timestamptz))
               OR (status = 'sending' AND "leaseUntil" < now())
            ORDER BY "nextAttemptAt", id
            LIMIT $2
@@ -131,7 +170,8 @@ export function createNotificationStore(url: string, options: { max?: number } =
            RETURNING o.*
          )
          SELECT u.id::text, u."organizationId"::text, u."environmentId"::text, e.name AS "environmentName",
-                u.action, u.attempts, u.count, u."groupId"::text, u."windowStart", u."createdAt",
+                u.action, u.attempts, u.count, u."groupId"::text, u."windowStart", u."windowEnd", u."createdAt",
+                rt.name AS "routeName",
                 ch.id::text AS "chId", ch.kind AS "chKind", ch.name AS "chName", ch.config AS "chConfig",
                 ch."secretsEncrypted" AS "chSecrets", rt.overrides AS "routeOverrides",
                 a.id::text AS "aId", a.rule AS "aRule", a.priority AS "aPriority", a.source AS "aSource",
@@ -142,8 +182,11 @@ export function createNotificationStore(url: string, options: { max?: number } =
          LEFT JOIN notification_channels ch ON ch.id = u."channelId" AND ch."organizationId" = u."organizationId"
          LEFT JOIN notification_routes rt ON rt.id = u."routeId"
          LEFT JOIN alerts a ON a.id = u."alertId"`,
-        [owner, limit, leaseMs],
+        [owner, limit, leaseMs, now ?? null],
       );
+      const digestIds = r.rows.filter((x) => x.action === 'digest' || x.action === 'held').map((x) => x.id);
+      const contents =
+        digestIds.length > 0 ? await readDigests(pool, digestIds) : new Map<string, Digested>();
       return r.rows.map(
         (x): ClaimedNotification => ({
           id: x.id,
@@ -179,6 +222,18 @@ export function createNotificationStore(url: string, options: { max?: number } =
                 eventTime: x.aTime,
               }
             : null,
+          digest:
+            x.action === 'digest' || x.action === 'held'
+              ? {
+                  reason: x.action,
+                  routeName: x.routeName ?? null,
+                  start: x.windowStart,
+                  end: x.windowEnd,
+                  total: x.count,
+                  counts: contents.get(x.id)?.counts ?? [],
+                  top: contents.get(x.id)?.top ?? [],
+                }
+              : null,
         }),
       );
     },
@@ -211,6 +266,48 @@ export function createNotificationStore(url: string, options: { max?: number } =
     },
     close: () => pool.end(),
   };
+}
+
+type Digested = Pick<DigestContent, 'counts' | 'top'>;
+
+/** Severity order of the Priority enum (declared most severe first). */
+const SEVERITY = `array_position(enum_range(NULL::"Priority"), a.priority)`;
+
+/** The counts and top alerts of claimed digest rows, from the alerts they list (still stored). */
+async function readDigests(pool: pg.Pool, ids: string[]): Promise<Map<string, Digested>> {
+  const [counts, top] = await Promise.all([
+    pool.query<{ o: string; rule: string; priority: Priority; count: number }>(
+      `SELECT m."outboxId"::text AS o, a.rule, a.priority, count(*)::int AS count
+       FROM notification_digest_alerts m JOIN alerts a ON a.id = m."alertId"
+       WHERE m."outboxId" = ANY($1::uuid[])
+       GROUP BY 1, 2, 3
+       ORDER BY 1, min(${SEVERITY}), count(*) DESC, a.rule`,
+      [ids],
+    ),
+    pool.query<DigestContent['top'][number] & { o: string }>(
+      `SELECT o, id, "groupId", rule, priority, hostname, output, "eventTime", "environmentName" FROM (
+         SELECT m."outboxId"::text AS o, a.id::text, a."groupId"::text, a.rule, a.priority, a.hostname,
+                a.output, a."eventTime", e.name AS "environmentName",
+                row_number() OVER (PARTITION BY m."outboxId" ORDER BY ${SEVERITY}, a."eventTime" DESC, a.id DESC) AS n
+         FROM notification_digest_alerts m JOIN alerts a ON a.id = m."alertId"
+         LEFT JOIN environments e ON e.id = a."environmentId"
+         WHERE m."outboxId" = ANY($1::uuid[])
+       ) t WHERE n <= $2 ORDER BY o, n`,
+      [ids, DIGEST_TOP_ALERTS],
+    ),
+  ]);
+  const out = new Map<string, Digested>();
+  const entry = (o: string) => {
+    let e = out.get(o);
+    if (!e) {
+      e = { counts: [], top: [] };
+      out.set(o, e);
+    }
+    return e;
+  };
+  for (const { o, ...c } of counts.rows) entry(o).counts.push(c);
+  for (const { o, ...t } of top.rows) entry(o).top.push(t);
+  return out;
 }
 
 /** Output fields as stored: 64-bit integers beyond 2^53 are kept exact as bigint. */

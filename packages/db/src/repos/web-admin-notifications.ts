@@ -1,4 +1,5 @@
 import type { Db } from '../client.js';
+import { Prisma } from '../generated/prisma/client.js';
 import { DbError } from '../errors.js';
 import type { NotificationChannelKind, NotificationStatus } from '../generated/prisma/enums.js';
 import { type Actor, recordAudit } from './audit.js';
@@ -35,6 +36,10 @@ export interface NotificationRouteDto {
   overrides: Record<string, unknown>;
   throttleSeconds: number;
   continue: boolean;
+  /** Digest schedule (protocol `DigestScheduleSchema`); null: alerts are sent one by one. */
+  digest: Record<string, unknown> | null;
+  /** Quiet hours (protocol `QuietHoursSchema`); null: none. */
+  quietHours: Record<string, unknown> | null;
   updatedAt: Date;
 }
 
@@ -274,6 +279,8 @@ const ROUTE_SELECT = {
   overrides: true,
   throttleSeconds: true,
   continue: true,
+  digest: true,
+  quietHours: true,
   updatedAt: true,
 } as const;
 
@@ -287,12 +294,16 @@ function toRoute(r: {
   overrides: unknown;
   throttleSeconds: number;
   continue: boolean;
+  digest: unknown;
+  quietHours: unknown;
   updatedAt: Date;
 }): NotificationRouteDto {
   return {
     ...r,
     filter: (r.filter ?? {}) as Record<string, unknown>,
     overrides: (r.overrides ?? {}) as Record<string, unknown>,
+    digest: (r.digest ?? null) as Record<string, unknown> | null,
+    quietHours: (r.quietHours ?? null) as Record<string, unknown> | null,
   };
 }
 
@@ -318,26 +329,49 @@ export interface NotificationRouteInput {
   overrides: Record<string, unknown>;
   throttleSeconds: number;
   continue: boolean;
+  /** Validated by the caller (protocol schemas); null or absent: unset. */
+  digest?: Record<string, unknown> | null | undefined;
+  quietHours?: Record<string, unknown> | null | undefined;
 }
 
+/**
+ * The route's channels must be the organisation's own; a route with a digest or quiet hours
+ * may only use the kinds that can carry a digest (`digestKinds`, with the refusal's wording).
+ */
 async function checkChannels(
   tx: Pick<Db['prisma'], 'notificationChannel'>,
   organizationId: string,
-  channelIds: string[],
+  input: Pick<NotificationRouteInput, 'channelIds' | 'digest' | 'quietHours'>,
+  digestKinds?: { kinds: readonly string[]; refusal: string },
 ): Promise<void> {
-  const found = await tx.notificationChannel.count({ where: { organizationId, id: { in: channelIds } } });
-  if (found !== new Set(channelIds).size)
+  const rows = await tx.notificationChannel.findMany({
+    where: { organizationId, id: { in: input.channelIds } },
+    select: { kind: true, name: true },
+  });
+  if (rows.length !== new Set(input.channelIds).size)
     throw new DbError('NOT_FOUND', 'a channel of the route does not exist');
+  if (digestKinds && (input.digest || input.quietHours)) {
+    const refused = rows.filter((r) => !digestKinds.kinds.includes(r.kind));
+    if (refused.length > 0)
+      throw new DbError(
+        'INVALID',
+        `${digestKinds.refusal} (${refused.map((r) => `${r.name}: ${r.kind}`).join(', ')})`,
+      );
+  }
 }
+
+/** Nullable JSON as Prisma writes it (SQL NULL for null). */
+const jsonOrNull = (v: Record<string, unknown> | null | undefined) => (v ? (v as object) : Prisma.DbNull);
 
 /** Adds a route at the end of the list. */
 export async function createNotificationRoute(
   db: Db,
   input: { organizationId: string } & NotificationRouteInput,
   actor: Actor,
+  digestKinds?: { kinds: readonly string[]; refusal: string },
 ): Promise<NotificationRouteDto> {
   return db.prisma.$transaction(async (tx) => {
-    await checkChannels(tx, input.organizationId, input.channelIds);
+    await checkChannels(tx, input.organizationId, input, digestKinds);
     const last = await tx.notificationRoute.aggregate({
       where: { organizationId: input.organizationId },
       _max: { position: true },
@@ -349,6 +383,8 @@ export async function createNotificationRoute(
         ...data,
         filter: data.filter as object,
         overrides: data.overrides as object,
+        digest: jsonOrNull(data.digest),
+        quietHours: jsonOrNull(data.quietHours),
         position: (last._max.position ?? -1) + 1,
       },
       select: ROUTE_SELECT,
@@ -369,6 +405,7 @@ export async function updateNotificationRoute(
   db: Db,
   input: { organizationId: string; routeId: string } & NotificationRouteInput,
   actor: Actor,
+  digestKinds?: { kinds: readonly string[]; refusal: string },
 ): Promise<NotificationRouteDto> {
   return db.prisma.$transaction(async (tx) => {
     const row = await tx.notificationRoute.findFirst({
@@ -376,11 +413,17 @@ export async function updateNotificationRoute(
       select: ROUTE_SELECT,
     });
     if (!row) throw new DbError('NOT_FOUND', 'notification route not found');
-    await checkChannels(tx, input.organizationId, input.channelIds);
+    await checkChannels(tx, input.organizationId, input, digestKinds);
     const { organizationId, routeId, ...data } = input;
     const updated = await tx.notificationRoute.update({
       where: { id: routeId },
-      data: { ...data, filter: data.filter as object, overrides: data.overrides as object },
+      data: {
+        ...data,
+        filter: data.filter as object,
+        overrides: data.overrides as object,
+        digest: jsonOrNull(data.digest),
+        quietHours: jsonOrNull(data.quietHours),
+      },
       select: ROUTE_SELECT,
     });
     await recordAudit(tx, actor, {

@@ -10,6 +10,7 @@ import { useTRPC } from '@/trpc/client';
 import { ChannelForm, KIND_SHORT } from './channel-form';
 import own from './notifications.module.css';
 import { describeFilter, RouteForm, type RouteSettings } from './route-form';
+import { describeDelivery } from './schedule-fields';
 
 type Channel = RouterOutputs['notifications']['listChannels'][number];
 type Route = RouterOutputs['notifications']['listRoutes'][number];
@@ -245,12 +246,10 @@ export function NotificationsPanel({
             },
             { header: 'Channels', cell: (r) => r.channelIds.map(channelName).join(', ') || '—' },
             {
-              header: 'Throttle',
+              header: 'Delivery',
               className: 'muted',
-              cell: (r) =>
-                r.throttleSeconds === 0
-                  ? 'every alert'
-                  : `1 per group / ${Math.round(r.throttleSeconds / 60)} min`,
+              style: { whiteSpace: 'normal' },
+              cell: (r) => describeDelivery(r),
             },
             { header: 'Then', className: 'muted', cell: (r) => (r.continue ? 'continue' : 'stop') },
           ]}

@@ -6,6 +6,7 @@ import { errorMessage, TimeAgo } from '@/features/admin/admin-ui';
 import styles from '@/features/admin/admin.module.css';
 import type { RouterInputs, RouterOutputs } from '@/features/members/router-types';
 import { Check, Field, list, Select, str, TextArea } from './form-fields';
+import { readSchedule, ScheduleFields, scheduleProblem } from './schedule-fields';
 
 type Route = RouterOutputs['notifications']['listRoutes'][number];
 type Channel = RouterOutputs['notifications']['listChannels'][number];
@@ -59,6 +60,7 @@ function readRoute(form: FormData): RouteSettings {
     },
     throttleSeconds: Math.max(0, Math.round(Number(str(form, 'throttleMinutes') || '5') * 60)),
     continue: form.get('continue') === 'on',
+    ...readSchedule(form),
   };
 }
 
@@ -94,18 +96,29 @@ export function RouteForm({
     }
   };
   const f = route?.filter;
+  const [problem, setProblem] = useState<string | undefined>();
   const submit = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = event.currentTarget;
+    const settings = readRoute(new FormData(form));
+    const wrong = scheduleProblem(settings, channels);
+    setProblem(wrong);
+    if (wrong) return;
     try {
-      await onSubmit(readRoute(new FormData(form)));
+      await onSubmit(settings);
       if (!route) form.reset();
     } catch {
       // Shown by the panel's ErrorBanner.
     }
   };
   return (
-    <form ref={formRef} onSubmit={submit} data-testid={route ? 'route-edit-form' : 'route-form'}>
+    <form
+      ref={formRef}
+      onSubmit={submit}
+      // A change may fix what was refused: the refusal goes until the next save says otherwise.
+      onChange={() => setProblem(undefined)}
+      data-testid={route ? 'route-edit-form' : 'route-form'}
+    >
       <div className={styles.formGrid}>
         <Field
           idPrefix={p}
@@ -233,7 +246,13 @@ export function RouteForm({
           label="Continue to later routes"
           defaultChecked={route?.continue ?? false}
         />
+        <ScheduleFields idPrefix={p} route={route} />
       </div>
+      {problem ? (
+        <div className={`alert-banner ${styles.banner}`} role="alert" data-testid="route-schedule-problem">
+          {problem}
+        </div>
+      ) : null}
       <div className={styles.formActions}>
         <button type="submit" className="button button-primary" disabled={busy}>
           {busy ? 'Saving…' : route ? 'Save route' : 'Add route'}

@@ -1,4 +1,10 @@
-import { NotificationKindSchema, RouteFilterSchema, RouteOverridesSchema } from '@peregrine/protocol';
+import {
+  DigestScheduleSchema,
+  NotificationKindSchema,
+  QuietHoursSchema,
+  RouteFilterSchema,
+  RouteOverridesSchema,
+} from '@peregrine/protocol';
 import { z } from 'zod';
 import { isoDate } from '../alerts/alert-filter.schema';
 
@@ -45,6 +51,10 @@ export const routeSettings = z.object({
     .max(7 * 86_400)
     .default(300),
   continue: z.boolean().default(false),
+  /** Digest mode: the route's alerts are sent as one summary per period (null: one by one). */
+  digest: DigestScheduleSchema.nullable().default(null),
+  /** Quiet hours: less severe alerts are held and sent as a digest when they end. */
+  quietHours: QuietHoursSchema.nullable().default(null),
 });
 export type RouteSettingsInput = z.output<typeof routeSettings>;
 

@@ -255,7 +255,7 @@ describe('routes and deliveries', () => {
 });
 
 describe('route preview', () => {
-  it('shows the recent alerts a route would send, less those an earlier route takes, folded by its throttle', async () => {
+  it('shows the recent alerts a route would send, less those an earlier route takes, folded by its throttle, digest or quiet hours', async () => {
     const prisma = handle().prisma;
     const env = await prisma.environment.findUniqueOrThrow({ where: { id: environmentId } });
     const hook = await admin.notifications.createChannel({
@@ -324,6 +324,31 @@ describe('route preview', () => {
     });
     const paymentWindows = new Set(stored.map((a) => Math.floor(a.createdAt.getTime() / 3_600_000))).size;
     expect(alone.notifications).toBe(paymentWindows + 1);
+    // A digest: one per period that had alerts (a daily one whose boundary is hours away: one).
+    const hhmm = (ms: number) => new Date(ms).toISOString().slice(11, 16);
+    const daily = { mode: 'daily' as const, at: hhmm(Date.now() + 6 * 3_600_000), timeZone: 'UTC' };
+    expect(
+      (await admin.notifications.previewRoute({ settings: { ...settings, digest: daily } })).notifications,
+    ).toBe(1);
+    // Quiet hours since 3 hours ago hold them all for one digest, unless errors still go at once.
+    const quietHours = {
+      timeZone: 'UTC',
+      start: hhmm(Date.now() - 3 * 3_600_000),
+      end: hhmm(Date.now() + 3 * 3_600_000),
+      days: [0, 1, 2, 3, 4, 5, 6],
+      weekends: false,
+      passPriority: 'critical' as const,
+    };
+    expect(
+      (await admin.notifications.previewRoute({ settings: { ...settings, quietHours } })).notifications,
+    ).toBe(1);
+    expect(
+      (
+        await admin.notifications.previewRoute({
+          settings: { ...settings, quietHours: { ...quietHours, passPriority: 'error' } },
+        })
+      ).notifications,
+    ).toBe(paymentWindows + 1);
     // An earlier route that stops takes the payments alerts.
     await admin.notifications.createRoute({
       name: 'Payments first',
@@ -339,5 +364,116 @@ describe('route preview', () => {
       (await admin.notifications.previewRoute({ settings: { ...settings, throttleSeconds: 0 } }))
         .notifications,
     ).toBe(1);
+  });
+});
+
+describe('digests and quiet hours', () => {
+  it('store a route’s digest schedule and quiet hours, validate them, and refuse one-alert channels', async () => {
+    const hook = await admin.notifications.createChannel({
+      name: 'Digest hook',
+      settings: { kind: 'webhook', config: { url: 'https://hooks.example.test/digest' }, secrets: {} },
+    });
+    const pd = await admin.notifications.createChannel({
+      name: 'On-call PD',
+      settings: {
+        kind: 'pagerduty',
+        config: { url: 'https://events.pagerduty.test/v2/enqueue' },
+        secrets: { routingKey: 'R0UTING' },
+      },
+    });
+    const quietHours = {
+      timeZone: 'Europe/Berlin',
+      start: '22:00',
+      end: '07:00',
+      days: [1, 2, 3, 4, 5],
+      weekends: true,
+      passPriority: 'critical' as const,
+    };
+    const created = await admin.notifications.createRoute({
+      name: 'Morning digest',
+      channelIds: [hook.id],
+      digest: { mode: 'daily', at: '08:00', timeZone: 'Europe/Berlin' },
+      quietHours,
+    });
+    expect(created).toMatchObject({
+      digest: { mode: 'daily', at: '08:00', timeZone: 'Europe/Berlin' },
+      quietHours,
+    });
+    const listed = (await admin.notifications.listRoutes()).find((r) => r.id === created.id);
+    expect(listed?.digest).toEqual({ mode: 'daily', at: '08:00', timeZone: 'Europe/Berlin' });
+    expect(listed?.quietHours).toEqual(quietHours);
+    // Stored as the collector reads them.
+    const row = await handle().prisma.notificationRoute.findUniqueOrThrow({ where: { id: created.id } });
+    expect(row.digest).toEqual({ mode: 'daily', at: '08:00', timeZone: 'Europe/Berlin' });
+
+    // Changed to an hourly digest without quiet hours, then back to one by one.
+    const hourly = await admin.notifications.updateRoute({
+      routeId: created.id,
+      settings: { name: 'Morning digest', channelIds: [hook.id], digest: { mode: 'interval', minutes: 60 } },
+    });
+    expect(hourly).toMatchObject({ digest: { mode: 'interval', minutes: 60 }, quietHours: null });
+    await admin.notifications.updateRoute({
+      routeId: created.id,
+      settings: { name: 'Morning digest', channelIds: [hook.id] },
+    });
+    const plain = await handle().prisma.notificationRoute.findUniqueOrThrow({ where: { id: created.id } });
+    expect(plain.digest).toBeNull();
+    expect(plain.quietHours).toBeNull();
+    expect((await auditText(created.id)).actions).toEqual([
+      'notification_route.create',
+      'notification_route.update',
+      'notification_route.update',
+    ]);
+
+    // Settings that cannot work are refused with the field at fault.
+    const refused = async (settings: Record<string, unknown>) => {
+      try {
+        await admin.notifications.createRoute({ name: 'bad', channelIds: [hook.id], ...settings });
+      } catch (error) {
+        return { code: (error as { code?: string }).code, message: String((error as Error).message) };
+      }
+      return { code: 'no error', message: '' };
+    };
+    expect(await refused({ digest: { mode: 'daily', at: '08:00', timeZone: 'Mars/Olympus' } })).toMatchObject(
+      {
+        code: 'BAD_REQUEST',
+        message: expect.stringContaining('is not a known time zone'),
+      },
+    );
+    expect(await refused({ digest: { mode: 'interval', minutes: 2 } })).toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringContaining('at least 5 minutes'),
+    });
+    expect(await refused({ digest: { mode: 'daily', at: '25:00', timeZone: 'UTC' } })).toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringContaining('HH:MM'),
+    });
+    expect(await refused({ quietHours: { ...quietHours, days: [], weekends: false } })).toMatchObject({
+      code: 'BAD_REQUEST',
+      message: expect.stringContaining('choose at least one day'),
+    });
+    // PagerDuty takes one alert per message: no digest, no quiet hours; fine without them.
+    const withPd = admin.notifications.createRoute({
+      name: 'pd digest',
+      channelIds: [hook.id, pd.id],
+      digest: { mode: 'interval', minutes: 30 },
+    });
+    expect(await appCodeOf(withPd)).toBe('INVALID_INPUT');
+    await expect(withPd).rejects.toThrow(/PagerDuty, Opsgenie and falcosidekick.*On-call PD: pagerduty/);
+    expect(
+      await appCodeOf(admin.notifications.createRoute({ name: 'pd quiet', channelIds: [pd.id], quietHours })),
+    ).toBe('INVALID_INPUT');
+    const pdRoute = await admin.notifications.createRoute({ name: 'pd plain', channelIds: [pd.id] });
+    expect(pdRoute).toMatchObject({ digest: null, quietHours: null });
+    // A triager may not change routes.
+    expect(
+      await appCodeOf(
+        triager.notifications.createRoute({
+          name: 'triager digest',
+          channelIds: [hook.id],
+          digest: { mode: 'interval', minutes: 30 },
+        }),
+      ),
+    ).toBe('INSUFFICIENT_ROLE');
   });
 });

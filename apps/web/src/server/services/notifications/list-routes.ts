@@ -1,6 +1,11 @@
 import 'server-only';
 import { listNotificationRoutes } from '@peregrine/db';
-import { RouteFilterSchema, RouteOverridesSchema } from '@peregrine/protocol';
+import {
+  DigestScheduleSchema,
+  QuietHoursSchema,
+  RouteFilterSchema,
+  RouteOverridesSchema,
+} from '@peregrine/protocol';
 import { db } from '../../db';
 import type { RouteSettingsInput } from '../../routers/notifications/notification.schema';
 
@@ -13,5 +18,7 @@ export async function listRoutes(input: { organizationId: string }): Promise<Rou
     ...r,
     filter: RouteFilterSchema.safeParse(r.filter).data ?? RouteFilterSchema.parse({}),
     overrides: RouteOverridesSchema.safeParse(r.overrides).data ?? {},
+    digest: r.digest ? (DigestScheduleSchema.safeParse(r.digest).data ?? null) : null,
+    quietHours: r.quietHours ? (QuietHoursSchema.safeParse(r.quietHours).data ?? null) : null,
   }));
 }

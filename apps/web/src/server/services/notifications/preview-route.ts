@@ -1,6 +1,13 @@
 import 'server-only';
 import { listAlerts } from '@peregrine/db';
-import { routeMatches } from '@peregrine/engine';
+import {
+  digestPeriod,
+  type Priority,
+  parsePriority,
+  priorityValue,
+  quietWindow,
+  routeMatches,
+} from '@peregrine/engine';
 import { db } from '../../db';
 import { AppError } from '../../errors/app-error';
 import type { RouteSettingsInput } from '../../routers/notifications/notification.schema';
@@ -14,7 +21,9 @@ const LIMIT = 500;
  * Which alerts of the last day a route would have sent: the newest alerts matching its filter
  * (the alert list's own query, so the preview and the list agree), less those an earlier route
  * takes first (it matches and does not continue), and how many notifications that makes per
- * channel once its throttle folds each group's alerts of a window into one.
+ * channel once its throttle folds each group's alerts of a window into one (a digest route: one
+ * per period that had alerts; quiet hours: one per window for the alerts they hold), with the
+ * collector's own period and window arithmetic.
  */
 export async function previewRoute(input: {
   organizationId: string;
@@ -61,12 +70,18 @@ export async function previewRoute(input: {
         ),
       ),
   );
-  const throttle = input.settings.throttleSeconds;
-  const windows = new Set(
-    sent.map((a) =>
-      throttle > 0 ? `${a.groupId}:${Math.floor(a.createdAt.getTime() / 1000 / throttle)}` : a.id,
-    ),
-  );
+  const { throttleSeconds: throttle, digest, quietHours: quiet } = input.settings;
+  const severity = (p: string) => priorityValue((parsePriority(p) ?? 'Debug') as Priority);
+  const notificationOf = (a: (typeof sent)[number]): string => {
+    const t = a.createdAt.getTime();
+    if (digest) return `d:${digestPeriod(digest, t).start}`;
+    if (quiet && severity(a.priority) > severity(quiet.passPriority)) {
+      const held = quietWindow(quiet, t);
+      if (held) return `q:${held.end}`;
+    }
+    return throttle > 0 ? `${a.groupId}:${Math.floor(t / 1000 / throttle)}` : a.id;
+  };
+  const windows = new Set(sent.map(notificationOf));
   return {
     hours: HOURS,
     matched: page.rows.length,

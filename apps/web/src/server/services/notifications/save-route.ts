@@ -1,5 +1,6 @@
 import 'server-only';
 import { createNotificationRoute, updateNotificationRoute } from '@peregrine/db';
+import { DIGEST_KINDS, DIGEST_REFUSAL } from '@peregrine/protocol';
 import { db } from '../../db';
 import { AppError } from '../../errors/app-error';
 import { withDbErrors } from '../../errors/error-mapping';
@@ -11,7 +12,8 @@ import type { RouteItem } from './list-routes';
 
 /**
  * Creates a route (`routeId` null: at the end of the list) or changes one. The filter's
- * environments and the channels must be the organisation's own.
+ * environments and the channels must be the organisation's own; a digest or quiet hours need
+ * channels that can carry a digest (not PagerDuty, Opsgenie, falcosidekick).
  */
 export async function saveRoute(input: {
   organizationId: string;
@@ -30,11 +32,20 @@ export async function saveRoute(input: {
     ...settings,
     filter: settings.filter as Record<string, unknown>,
     overrides: settings.overrides as Record<string, unknown>,
+    digest: settings.digest as Record<string, unknown> | null,
+    quietHours: settings.quietHours as Record<string, unknown> | null,
   };
+  const kinds = { kinds: DIGEST_KINDS, refusal: DIGEST_REFUSAL };
   const row = await withDbErrors(() =>
     input.routeId === null
-      ? createNotificationRoute(db(), data, auditActor(input.actor))
-      : updateNotificationRoute(db(), { ...data, routeId: input.routeId }, auditActor(input.actor)),
+      ? createNotificationRoute(db(), data, auditActor(input.actor), kinds)
+      : updateNotificationRoute(db(), { ...data, routeId: input.routeId }, auditActor(input.actor), kinds),
   );
-  return { ...row, filter: settings.filter, overrides: settings.overrides };
+  return {
+    ...row,
+    filter: settings.filter,
+    overrides: settings.overrides,
+    digest: settings.digest,
+    quietHours: settings.quietHours,
+  };
 }
