@@ -160,6 +160,8 @@ export class Sensor {
   readonly #recorders = new Set<EventRecorder>();
   /** Recordings the console asks for (shipping sensors only). */
   readonly recordings: ConsoleRecordings | undefined;
+  /** Recorders waiting for the capture to trace every event type. */
+  #attaching = 0;
   /** Capture restarts (retrace, recorders attached or detached), one at a time. */
   #captureChange: Promise<void> = Promise.resolve();
   /** Event types the running eBPF program traces; null = all it can. */
@@ -192,9 +194,16 @@ export class Sensor {
    * Records every captured event into `recorder` too, from now on; the kernel program is
    * restarted to trace every event type while any recorder is attached.
    */
-  attachRecorder(recorder: EventRecorder): Promise<void> {
+  async attachRecorder(recorder: EventRecorder): Promise<void> {
+    // Retrace first, then record: the file's events then all come from the wider capture (the
+    // few seconds of the restart are seen by neither the file nor the rules).
+    this.#attaching++;
+    try {
+      await this.#changeCapture();
+    } finally {
+      this.#attaching--;
+    }
     this.#recorders.add(recorder);
-    return this.#changeCapture();
   }
 
   /** Stops recording into `recorder`; the rules' event types are traced again when none is left. */
@@ -365,7 +374,7 @@ export class Sensor {
     const old = this.#backend;
     const traced = this.#traced;
     if (old?.name !== 'ebpf' || this.#stopping) return;
-    const recording = this.#recorders.size > 0;
+    const recording = this.#recorders.size > 0 || this.#attaching > 0;
     const wanted = recording ? null : this.filter.types;
     const { config, log } = this.#options;
     if (traced === null) {

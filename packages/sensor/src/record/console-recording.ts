@@ -125,10 +125,12 @@ export class ConsoleRecordings {
       });
       current.file = file;
       log.info(`recording ${order.id}: ${order.seconds} s to ${path}, at most ${order.maxBytes} bytes`);
-      const timer = setTimeout(() => current.end(), order.seconds * 1000);
-      timer.unref();
+      let timer: NodeJS.Timeout | undefined;
       try {
         await host.attachRecorder(file);
+        // The seconds count from when events flow into the file.
+        timer = setTimeout(() => current.end(), order.seconds * 1000);
+        timer.unref();
         await ended;
       } finally {
         clearTimeout(timer);
