@@ -15,7 +15,7 @@ CREATE TABLE "sensor_recordings" (
     "maxBytes" INTEGER NOT NULL,
     "status" "SensorRecordingStatus" NOT NULL DEFAULT 'requested',
     "error" TEXT,
-    "requestedById" UUID,
+    "requestedById" TEXT,
     "requestedByName" TEXT,
     "requestedAt" TIMESTAMPTZ(6) NOT NULL DEFAULT CURRENT_TIMESTAMP,
     "startedAt" TIMESTAMPTZ(6),
