@@ -15,6 +15,9 @@ export const RECORD_DURATIONS = [
   { value: '600', label: '10 min' },
 ] as const;
 
+/** One of the offered lengths, as the select's value. */
+export type RecordDuration = (typeof RECORD_DURATIONS)[number]['value'];
+
 const STATUS_LABEL: Record<Recording['status'], string> = {
   requested: 'Requested',
   recording: 'Recording',

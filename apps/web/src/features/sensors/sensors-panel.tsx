@@ -7,7 +7,7 @@ import styles from '@/features/admin/admin.module.css';
 import { ConfirmButton, ErrorBanner, ShownOnce, TimeAgo } from '@/features/admin/admin-ui';
 import type { RouterOutputs } from '@/features/members/router-types';
 import { TestEventOutcome } from '@/features/sources/test-event-outcome';
-import { RECORD_DURATIONS, SensorRecordings } from './sensor-recordings';
+import { RECORD_DURATIONS, type RecordDuration, SensorRecordings } from './sensor-recordings';
 import { useTRPC } from '@/trpc/client';
 
 type Sensor = RouterOutputs['sensors']['list'][number];
@@ -141,7 +141,9 @@ export function SensorsPanel({
       onSettled: () => queryClient.invalidateQueries(trpc.sensors.listRecordings.queryFilter()),
     }),
   );
-  const [recordSeconds, setRecordSeconds] = useState<(typeof RECORD_DURATIONS)[number]['value']>('60');
+  // Per sensor: choosing a length on one row leaves the others' alone.
+  const [recordSeconds, setRecordSeconds] = useState<Record<string, RecordDuration>>({});
+  const secondsFor = (sensorId: string): RecordDuration => recordSeconds[sensorId] ?? '60';
   const recordingsOf = (sensorId: string) => (recordings.data ?? []).filter((r) => r.sensorId === sensorId);
   /**
    * The last test event's outcome, shown above the table, where it stays in view however the
@@ -301,8 +303,10 @@ export function SensorsPanel({
                     <select
                       className={`select ${styles.compactSelect}`}
                       aria-label={`Recording length for ${sensor.name}`}
-                      value={recordSeconds}
-                      onChange={(e) => setRecordSeconds(e.target.value as typeof recordSeconds)}
+                      value={secondsFor(sensor.id)}
+                      onChange={(e) =>
+                        setRecordSeconds((all) => ({ ...all, [sensor.id]: e.target.value as RecordDuration }))
+                      }
                       data-testid="record-seconds"
                     >
                       {RECORD_DURATIONS.map((option) => (
@@ -314,14 +318,16 @@ export function SensorsPanel({
                     <button
                       type="button"
                       className="button button-ghost"
-                      onClick={() => record.mutate({ sensorId: sensor.id, seconds: Number(recordSeconds) })}
+                      onClick={() =>
+                        record.mutate({ sensorId: sensor.id, seconds: Number(secondsFor(sensor.id)) })
+                      }
                       disabled={record.isPending}
                       title="The sensor writes a .scap capture of everything it sees for this long (beside shipping events), then uploads it here"
                       data-testid="record-sensor"
                     >
                       {record.isPending && record.variables?.sensorId === sensor.id
                         ? 'Asking…'
-                        : `Record ${RECORD_DURATIONS.find((d) => d.value === recordSeconds)?.label ?? ''}`}
+                        : `Record ${RECORD_DURATIONS.find((d) => d.value === secondsFor(sensor.id))?.label ?? ''}`}
                     </button>
                     <ConfirmButton
                       label="Revoke"
