@@ -317,6 +317,34 @@ describe.skipIf(skipReason !== undefined)('recordings from the console on the re
     );
   }, 150_000);
 
+  it('fails a recording the sensor was stopped in the middle of, with the reason it sent', async () => {
+    const requested = await requestSensorRecording(
+      db,
+      {
+        organizationId,
+        sensorId: sensorKey.sensorId,
+        seconds: 60,
+        maxBytes: 64 * 1024 * 1024,
+        requestedBy: { id: null, name: 't' },
+      },
+      ADMIN,
+    );
+    await vi.waitFor(
+      async () => {
+        const row = await recording(requested.id);
+        expect(row.status).toBe('recording');
+        expect(row.events).toBeGreaterThan(0);
+      },
+      { timeout: 30_000, interval: 200 },
+    );
+    await stopSensor('SIGTERM');
+    const row = await recording(requested.id);
+    expect(row.status).toBe('failed');
+    expect(row.error).toBe('the sensor stopped during the recording');
+    expect(existsSync(join(work, 'spool', 'recordings', `${requested.id}.scap.gz`))).toBe(false);
+    await startSensor();
+  }, 120_000);
+
   it('refuses an upload over the bound (413) and fails the recording with the reason', async () => {
     // A sensor key driven by hand, so the upload can be made too big on purpose.
     const manual = await registerSensor(db, { environmentId, name: 'manual-node' });
