@@ -265,8 +265,43 @@ describe('recordings', () => {
       where: { action: 'sensor.recording.request', targetId: registered.sensorId },
     });
     expect(audit.after).toMatchObject({ recordingId: requested.id, seconds: 30 });
+    // Never stuck: a request no heartbeat picks up within 5 minutes fails, and so does a recording
+    // not uploaded 5 minutes past its length.
+    expect(await db.expireSensorRecordings(handle(), new Date(Date.now() + 4 * 60_000))).toBe(0);
+    expect(await db.expireSensorRecordings(handle(), new Date(Date.now() + 6 * 60_000))).toBe(1);
+    expect(
+      await handle().prisma.sensorRecording.findUniqueOrThrow({ where: { id: requested.id } }),
+    ).toMatchObject({
+      status: 'failed',
+      error: 'the sensor did not pick up the request within 5 minutes (offline?)',
+    });
+    const started = new Date();
+    const late = await handle().prisma.sensorRecording.create({
+      data: {
+        organizationId: (
+          await handle().prisma.sensor.findUniqueOrThrow({ where: { id: registered.sensorId } })
+        ).organizationId,
+        sensorId: registered.sensorId,
+        seconds: 30,
+        maxBytes: 1024,
+        status: 'uploading',
+        startedAt: started,
+        sensorStartedAt: 'x',
+      },
+    });
+    expect(
+      await db.expireSensorRecordings(handle(), new Date(started.getTime() + (30 + 4 * 60) * 1000)),
+    ).toBe(0);
+    expect(
+      await db.expireSensorRecordings(handle(), new Date(started.getTime() + (30 + 6 * 60) * 1000)),
+    ).toBe(1);
+    expect(await handle().prisma.sensorRecording.findUniqueOrThrow({ where: { id: late.id } })).toMatchObject(
+      {
+        status: 'failed',
+        error: 'the sensor stopped reporting before the recording was uploaded',
+      },
+    );
     // A revoked sensor cannot record.
-    await handle().prisma.sensorRecording.update({ where: { id: requested.id }, data: { status: 'failed' } });
     await admin.sensors.revoke({ sensorId: registered.sensorId });
     await expect(admin.sensors.requestRecording({ sensorId: registered.sensorId })).rejects.toThrow(
       'Sensor rec-1 is revoked',
