@@ -312,6 +312,22 @@ export {
   type SensorListItem,
 } from './repos/web-admin-sensors.js';
 export {
+  completeSensorRecording,
+  expireSensorRecordings,
+  failSensorRecording,
+  listSensorRecordings,
+  openSensorRecordingDownload,
+  type RecordingHeartbeat,
+  type RecordingOrder,
+  RecordingTooLargeError,
+  requestSensorRecording,
+  SENSOR_OFFLINE_AFTER_MS,
+  type SensorRecordingItem,
+  type SensorRecordingStatus,
+  sensorRecordingHeartbeat,
+  storeSensorRecordingChunk,
+} from './repos/sensor-recordings.js';
+export {
   auditCloudSourceCreated,
   type CloudSourceListItem,
   deleteOrganizationCloudSource,

@@ -4,16 +4,40 @@ import {
   SensorConfigSchema,
   SensorEventBatchResponseSchema,
   SensorEventBatchSchema,
+  SensorHeartbeatResponseSchema,
   SensorHeartbeatSchema,
+  SensorRecordingCompleteSchema,
 } from './sensor-api.js';
 
 describe('sensor API schemas', () => {
-  it('names the three endpoints', () => {
+  it('names the endpoints', () => {
     expect(SENSOR_API_PATHS).toEqual({
       events: '/v1/sensor/events',
       heartbeat: '/v1/sensor/heartbeat',
       config: '/v1/sensor/config',
+      recordingChunk: '/v1/sensor/recordings/:id/chunks/:offset',
+      recordingComplete: '/v1/sensor/recordings/:id/complete',
+      recordingFail: '/v1/sensor/recordings/:id/fail',
     });
+  });
+
+  it('carries a recording order in the heartbeat answer, bounded, and its completion with a SHA-256', () => {
+    const id = '0b3c4c6e-8a7e-4f55-9a59-3f1f0cf3a2b1';
+    expect(
+      SensorHeartbeatResponseSchema.parse({ ok: true, recording: { id, seconds: 60, maxBytes: 1024 } })
+        .recording,
+    ).toEqual({ id, seconds: 60, maxBytes: 1024 });
+    // An answer without one (older collectors) is still an answer.
+    expect(SensorHeartbeatResponseSchema.parse({ ok: true }).recording).toBeUndefined();
+    expect(
+      SensorHeartbeatResponseSchema.safeParse({ ok: true, recording: { id, seconds: 601, maxBytes: 1024 } })
+        .success,
+    ).toBe(false);
+    const complete = { bytes: 3, sha256: 'a'.repeat(64), events: 1, dropped: 0, captureBytes: 9 };
+    expect(SensorRecordingCompleteSchema.safeParse(complete).success).toBe(true);
+    expect(SensorRecordingCompleteSchema.safeParse({ ...complete, sha256: 'A'.repeat(64) }).success).toBe(
+      false,
+    );
   });
 
   it('validates a batch and its acknowledgement', () => {

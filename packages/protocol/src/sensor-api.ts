@@ -20,6 +20,16 @@ import { SyscallEventSchema } from './sensor-event.js';
  *   and `accepted: 0`, so at-least-once delivery never stores an event twice.
  * - `POST /v1/sensor/heartbeat`: JSON `SensorHeartbeatSchema`, answers `SensorHeartbeatResponseSchema`.
  * - `GET /v1/sensor/config`: answers `SensorConfigSchema`.
+ * - Recordings (a `.scap` capture an admin asked for from the console): the heartbeat answer's
+ *   `recording` hands the sensor its oldest requested recording; the sensor records beside
+ *   shipping, then uploads the gzip file in order in chunks of at most
+ *   `SENSOR_RECORDING_CHUNK_BYTES`: `PUT /v1/sensor/recordings/:id/chunks/:offset`
+ *   (`Content-Type: application/octet-stream`; resending a stored chunk is a no-op), then
+ *   `POST /v1/sensor/recordings/:id/complete` (`SensorRecordingCompleteSchema`: the whole file's
+ *   size and SHA-256, which the collector checks against what it stored). A recording that could
+ *   not be made is reported with `POST /v1/sensor/recordings/:id/fail` (`SensorRecordingFailSchema`).
+ *   A chunk past the recording's byte bound is 413 and fails the recording; a recording that is
+ *   not this sensor's is 404; one no longer recording or uploading (failed, ready) is 409.
  */
 
 /** Paths of the sensor API on the collector. */
@@ -27,7 +37,53 @@ export const SENSOR_API_PATHS = {
   events: '/v1/sensor/events',
   heartbeat: '/v1/sensor/heartbeat',
   config: '/v1/sensor/config',
+  recordingChunk: '/v1/sensor/recordings/:id/chunks/:offset',
+  recordingComplete: '/v1/sensor/recordings/:id/complete',
+  recordingFail: '/v1/sensor/recordings/:id/fail',
 } as const;
+
+/** Largest chunk of a recording upload (bytes). */
+export const SENSOR_RECORDING_CHUNK_BYTES = 4 * 1024 * 1024;
+/** Largest recording a sensor may be asked for (bytes of the capture, also the bound of the upload). */
+export const SENSOR_RECORDING_MAX_BYTES = 256 * 1024 * 1024;
+/** Longest recording (seconds). */
+export const SENSOR_RECORDING_MAX_SECONDS = 600;
+
+/** A recording the collector asks the sensor to make (in the heartbeat answer). */
+export const SensorRecordingOrderSchema = z.object({
+  id: z.uuid(),
+  seconds: z.number().int().positive().max(SENSOR_RECORDING_MAX_SECONDS),
+  /** Bound of the capture before gzip (the upload, gzip, is smaller). */
+  maxBytes: z.number().int().positive().max(SENSOR_RECORDING_MAX_BYTES),
+});
+
+/** The recording a sensor is making or uploading, reported in its heartbeat. */
+export const SensorRecordingProgressSchema = z.object({
+  id: z.uuid(),
+  state: z.enum(['recording', 'uploading']),
+  /** Events written so far. */
+  events: z.number().int().nonnegative(),
+  /** Capture bytes so far (before gzip). */
+  bytes: z.number().int().nonnegative(),
+});
+
+/** `POST /v1/sensor/recordings/:id/complete`: what the sensor uploaded. */
+export const SensorRecordingCompleteSchema = z.object({
+  /** Size of the uploaded (gzip) file. */
+  bytes: z.number().int().nonnegative(),
+  /** Lowercase hex SHA-256 of the uploaded file. */
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  events: z.number().int().nonnegative(),
+  /** Events left out (size bound, slow disk, conversion). */
+  dropped: z.number().int().nonnegative(),
+  /** Capture bytes before gzip. */
+  captureBytes: z.number().int().nonnegative(),
+  /** Why it ended before its time (the size bound), if it did. */
+  note: z.string().max(500).optional(),
+});
+
+/** `POST /v1/sensor/recordings/:id/fail`: why the sensor could not make or upload it. */
+export const SensorRecordingFailSchema = z.object({ reason: z.string().min(1).max(1000) });
 
 /** Largest decompressed batch body the collector must accept (bytes); larger may be 413. */
 export const SENSOR_MAX_BATCH_BYTES = 8 * 1024 * 1024;
@@ -141,6 +197,8 @@ export const SensorHeartbeatSchema = z.object({
   queueDepth: z.number().int().nonnegative(),
   /** Bytes and batches waiting in the on-disk spool. */
   spool: z.object({ bytes: z.number().int().nonnegative(), batches: z.number().int().nonnegative() }),
+  /** The console-requested recording in progress; absent when none (and from older sensors). */
+  recording: SensorRecordingProgressSchema.optional(),
 });
 
 /** Answer to a heartbeat. */
@@ -148,6 +206,8 @@ export const SensorHeartbeatResponseSchema = z.object({
   ok: z.literal(true),
   /** Current rules version; when it differs from the sensor's, the sensor pulls the config. */
   rulesVersion: z.string().nullable().optional(),
+  /** A recording to start now (absent when none; older sensors ignore it). */
+  recording: SensorRecordingOrderSchema.optional(),
 });
 
 /** Configuration the sensor pulls from `GET /v1/sensor/config`. */
@@ -192,5 +252,11 @@ export type SensorHeartbeat = z.infer<typeof SensorHeartbeatSchema>;
 export type SensorHeartbeatResponse = z.infer<typeof SensorHeartbeatResponseSchema>;
 /** Sensor configuration pulled from the collector. */
 export type SensorConfig = z.infer<typeof SensorConfigSchema>;
+/** A recording order. */
+export type SensorRecordingOrder = z.infer<typeof SensorRecordingOrderSchema>;
+/** A recording's progress in a heartbeat. */
+export type SensorRecordingProgress = z.infer<typeof SensorRecordingProgressSchema>;
+/** Body of a recording's completion. */
+export type SensorRecordingComplete = z.infer<typeof SensorRecordingCompleteSchema>;
 /** Error body of the sensor API. */
 export type SensorApiError = z.infer<typeof SensorApiErrorSchema>;

@@ -28,6 +28,16 @@ describe('loadConfig', () => {
     });
   });
 
+  it("appends to outputs with -p, Falco's -pc being the container's id and name", () => {
+    expect(loadConfig(['-r', 'a.yaml', '-pc'], {}).valueOf()).toMatchObject({
+      printFormat: 'container_id=%container.id container_name=%container.name',
+    });
+    expect(loadConfig(['-r', 'a.yaml', '-p', 'pod=%k8s.pod.name'], {})).toMatchObject({
+      printFormat: 'pod=%k8s.pod.name',
+    });
+    expect(loadConfig(['-r', 'a.yaml'], {})).not.toHaveProperty('printFormat');
+  });
+
   it('refuses missing collector settings, bad values and unknown flags with a coded error', () => {
     expect(() => loadConfig([], {})).toThrow(ConfigError);
     expect(() => loadConfig([], { ...shipEnv, PEREGRINE_RING_PAGES: '1000' })).toThrow(/power of two/);

@@ -65,6 +65,12 @@ export interface SensorConfig {
   maxCaptureBytes?: number;
   /** Standalone: emit alerts as JSON lines. */
   jsonOutput: boolean;
+  /**
+   * Standalone: text appended to every syscall rule's output (`-p`, as Falco's `-p`; `-pc` is
+   * Falco's container shorthand), so alerts say which container even when the rule's output
+   * does not. Undefined = nothing appended.
+   */
+  printFormat?: string;
   /** Print the generated bpftrace program and exit. */
   printProgram: boolean;
 }
@@ -83,6 +89,8 @@ or with -w writes them to a .scap capture file as sysdig -w does.
   -M, --duration TIME       stop after TIME (seconds, or 90s, 5m, 1h); standalone then
                             prints the summary
       --json                standalone: print alerts as JSON lines
+  -p, --print FORMAT        standalone: append FORMAT to syscall rules' outputs, as
+                            Falco's -p (-pc: container_id and container_name)
   -w, --write FILE          also write what is captured to FILE as a .scap capture (read
                             by sysdig -r, Falco and peregrine replay; FILE.gz = gzip);
                             without a collector or -r, only captures to the file
@@ -159,6 +167,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): SensorConfig
     ...(v.write ? { writeFile: v.write } : {}),
     maxCaptureBytes,
     jsonOutput: v.json ?? false,
+    ...(v.print !== undefined ? { printFormat: printFormat(v.print) } : {}),
     printProgram: v['print-program'] ?? false,
   };
   if (url) config.collectorUrl = url;
@@ -179,6 +188,7 @@ function parseFlags(argv: string[]) {
       rules: { type: 'string', short: 'r', multiple: true },
       duration: { type: 'string', short: 'M' },
       json: { type: 'boolean' },
+      print: { type: 'string', short: 'p' },
       write: { type: 'string', short: 'w' },
       'max-size': { type: 'string' },
       collector: { type: 'string' },
@@ -190,6 +200,13 @@ function parseFlags(argv: string[]) {
       help: { type: 'boolean', short: 'h' },
     },
   });
+}
+
+/** Falco's `-p` shorthands: `c`/`container` add the container's id and name. */
+function printFormat(value: string): string {
+  return value === 'c' || value === 'container'
+    ? 'container_id=%container.id container_name=%container.name'
+    : value;
 }
 
 const TIME_UNITS: Readonly<Record<string, number>> = { '': 1, s: 1, m: 60, h: 3600 };

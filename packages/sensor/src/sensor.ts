@@ -7,10 +7,12 @@ import type { OpenRecord } from './capture/libbpf-records.js';
 import { type CaptureBackend, captureCoverage, uncapturedEventTypes } from './capture/capture-backend.js';
 import { SYSCALL_SPECS } from './capture/syscall-specs.js';
 import { ProcfsBackend } from './capture/procfs-backend.js';
+import { join } from 'node:path';
 import { Enricher } from './enrich/enricher.js';
 import { OpenEventParts } from './enrich/open-event.js';
 import type { SensorConfig } from './env.js';
 import type { Logger } from './logger.js';
+import { ConsoleRecordings } from './record/console-recording.js';
 import { SensorStats } from './sensor-stats.js';
 import type { CollectorClient } from './ship/collector-client.js';
 
@@ -154,6 +156,14 @@ export class Sensor {
   #rulesVersion: string | null = null;
   #last = { at: Date.now(), captured: 0, shipped: 0, filtered: 0 };
   #stopping: Promise<void> | undefined;
+  /** Where every captured event is also recorded: `-w`'s file, and a console recording. */
+  readonly #recorders = new Set<EventRecorder>();
+  /** Recordings the console asks for (shipping sensors only). */
+  readonly recordings: ConsoleRecordings | undefined;
+  /** Recorders waiting for the capture to trace every event type. */
+  #attaching = 0;
+  /** Capture restarts (retrace, recorders attached or detached), one at a time. */
+  #captureChange: Promise<void> = Promise.resolve();
   /** Event types the running eBPF program traces; null = all it can. */
   #traced: ReadonlySet<string> | null = null;
   #onFatal: ((error: Error) => void) | undefined;
@@ -169,6 +179,45 @@ export class Sensor {
     this.#options = options;
     this.stats = options.stats ?? new SensorStats();
     this.enricher = options.enricher ?? new Enricher({ maxProcesses: options.config.maxProcesses });
+    if (options.recorder) this.#recorders.add(options.recorder);
+    if (options.client) {
+      this.recordings = new ConsoleRecordings({
+        client: options.client,
+        host: this,
+        dir: join(options.config.spoolDir, 'recordings'),
+        log: options.log,
+      });
+    }
+  }
+
+  /**
+   * Records every captured event into `recorder` too, from now on; the kernel program is
+   * restarted to trace every event type while any recorder is attached.
+   */
+  async attachRecorder(recorder: EventRecorder): Promise<void> {
+    // Retrace first, then record: the file's events then all come from the wider capture (the
+    // few seconds of the restart are seen by neither the file nor the rules).
+    this.#attaching++;
+    try {
+      await this.#changeCapture();
+    } finally {
+      this.#attaching--;
+    }
+    this.#recorders.add(recorder);
+  }
+
+  /** Stops recording into `recorder`; the rules' event types are traced again when none is left. */
+  detachRecorder(recorder: EventRecorder): Promise<void> {
+    this.#recorders.delete(recorder);
+    return this.#changeCapture();
+  }
+
+  #changeCapture(): Promise<void> {
+    const next = this.#captureChange.then(() => this.#retrace());
+    this.#captureChange = next.catch((error: Error) =>
+      this.#options.log.warn(`capture restart failed: ${error.message}`),
+    );
+    return next;
   }
 
   get backend(): CaptureBackend | undefined {
@@ -185,7 +234,7 @@ export class Sensor {
         this.#setBatchVersion(undefined);
       });
     // A capture keeps everything the probes see, not only what the rules ask for.
-    const recording = this.#options.recorder !== undefined;
+    const recording = this.#recorders.size > 0;
     const types = recording ? undefined : (this.filter.types ?? undefined);
     this.#backend = await startBackend(
       this.#options.config,
@@ -216,8 +265,8 @@ export class Sensor {
   #onRaw(raw: RawEvent): void {
     this.stats.captured++;
     const wanted = this.filter.accepts(raw.type);
-    const recorder = this.#options.recorder;
-    if (!wanted && !recorder && !TREE_TYPES.has(raw.type)) {
+    const recording = this.#recorders.size > 0;
+    if (!wanted && !recording && !TREE_TYPES.has(raw.type)) {
       this.stats.filtered++;
       return;
     }
@@ -228,7 +277,7 @@ export class Sensor {
       this.#enrichFailed(raw, error);
       return;
     }
-    recorder?.record(raw, event);
+    if (recording) for (const recorder of this.#recorders) recorder.record(raw, event);
     if (!wanted) {
       this.stats.filtered++;
       return;
@@ -250,7 +299,7 @@ export class Sensor {
   #onOpen(record: OpenRecord): boolean {
     const sink = this.#options.sink;
     // A capture file records the raw event too: take the general path.
-    if (sink.offerOpen === undefined || sink.batchVersion !== 2 || this.#options.recorder) return false;
+    if (sink.offerOpen === undefined || sink.batchVersion !== 2 || this.#recorders.size > 0) return false;
     this.stats.captured++;
     if (!this.filter.accepts(record.type)) {
       this.stats.filtered++;
@@ -316,22 +365,34 @@ export class Sensor {
   }
 
   /**
-   * When the rules now need event types the running kernel program does not trace, restarts
-   * capture with the wider set. Events during the restart (a few seconds of attaching) are not
-   * seen, as with Falco's own restart on a rules change.
+   * Restarts capture when the kernel program traces too little (the rules now need event types
+   * it does not trace, or a recorder was attached: every type) or, once the last recorder is
+   * detached, more than the rules need. Events during the restart (a few seconds of attaching)
+   * are not seen, as with Falco's own restart on a rules change.
    */
   async #retrace(): Promise<void> {
     const old = this.#backend;
     const traced = this.#traced;
-    if (old?.name !== 'ebpf' || traced === null || this.#stopping) return;
-    const wanted = this.filter.types;
-    const missing =
-      wanted === null
-        ? [...TRACEABLE].filter((t) => !traced.has(t))
-        : [...wanted].filter((t) => TRACEABLE.has(t) && !traced.has(t));
-    if (missing.length === 0) return;
+    if (old?.name !== 'ebpf' || this.#stopping) return;
+    const recording = this.#recorders.size > 0 || this.#attaching > 0;
+    const wanted = recording ? null : this.filter.types;
     const { config, log } = this.#options;
-    log.info(`rules need ${missing.join(',')}, not traced: restarting capture`);
+    if (traced === null) {
+      // Everything is traced: narrow only when a recording ended and the rules name their types.
+      if (wanted === null) return;
+      log.info("no recording any more: tracing the rules' event types again");
+    } else {
+      const missing =
+        wanted === null
+          ? [...TRACEABLE].filter((t) => !traced.has(t))
+          : [...wanted].filter((t) => TRACEABLE.has(t) && !traced.has(t));
+      if (missing.length === 0) return;
+      log.info(
+        recording
+          ? 'recording: restarting capture to trace every event type'
+          : `rules need ${missing.join(',')}, not traced: restarting capture`,
+      );
+    }
     old.onFatal = undefined;
     await old.stop();
     this.#retired.lost += old.counters.lost;
@@ -402,6 +463,7 @@ export class Sensor {
       drops: { ...this.stats.drops },
       queueDepth: this.#options.sink.queueDepth,
       spool: { bytes: this.#options.sink.spool?.bytes ?? 0, batches: this.#options.sink.spool?.count ?? 0 },
+      ...(this.recordings?.progress ? { recording: this.recordings.progress } : {}),
     };
     this.#last = {
       at: now,
@@ -417,9 +479,10 @@ export class Sensor {
     if (!client) return;
     try {
       const answer = await client.heartbeat(this.heartbeat());
+      if (answer.recording && !this.#stopping) this.recordings?.start(answer.recording);
       if (answer.rulesVersion !== undefined && answer.rulesVersion !== this.#rulesVersion) {
         await this.#pullConfig();
-        await this.#retrace();
+        await this.#changeCapture();
         this.#reportCoverage();
       }
     } catch (error) {
@@ -431,6 +494,7 @@ export class Sensor {
   stop(): Promise<void> {
     this.#stopping ??= (async () => {
       clearInterval(this.#heartbeat);
+      await this.recordings?.abort('the sensor stopped during the recording');
       await this.#backend?.stop();
       this.syncCaptureDrops();
       await this.#options.sink.shutdown(this.#options.config.shutdownDeadlineMs);

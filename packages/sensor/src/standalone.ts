@@ -113,7 +113,11 @@ export async function startStandalone(
   onCaptureFull?: () => void,
 ): Promise<StandaloneRun | undefined> {
   for (const file of config.rulesFiles) log.info(`Loading rules from file ${file}`);
-  const result = load(readRulesFiles(config.rulesFiles), { hostname: hostname(), ruleMatching: 'first' });
+  const result = load(readRulesFiles(config.rulesFiles), {
+    hostname: hostname(),
+    ruleMatching: 'first',
+    ...(config.printFormat ? { extraOutputs: [{ format: config.printFormat, source: 'syscall' }] } : {}),
+  });
   for (const line of loadProblems(result)) log.warn(line);
   if (!result.ok) {
     log.error('rules could not be loaded; see the errors above');

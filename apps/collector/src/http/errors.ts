@@ -1,4 +1,4 @@
-import { isDatabaseUnavailable } from '@peregrine/db';
+import { DbError, isDatabaseUnavailable, RecordingTooLargeError } from '@peregrine/db';
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify';
 import type { CollectorMetrics } from '../ops/metrics.js';
 import { UnknownEnvironmentError } from '../pipeline/rules-cache.js';
@@ -19,6 +19,8 @@ export type CollectorErrorCode =
   | 'BODY_TOO_LARGE'
   | 'UNKNOWN_SOURCE'
   | 'UNSUPPORTED_SOURCE'
+  | 'NOT_FOUND'
+  | 'CONFLICT'
   | 'BUSY'
   | 'DRAINING'
   | 'UNAVAILABLE'
@@ -34,6 +36,8 @@ const STATUS: Record<CollectorErrorCode, number> = {
   BODY_TOO_LARGE: 413,
   UNKNOWN_SOURCE: 404,
   UNSUPPORTED_SOURCE: 422,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
   BUSY: 429,
   DRAINING: 503,
   UNAVAILABLE: 503,
@@ -108,6 +112,12 @@ export function toCollectorError(err: unknown): CollectorError | undefined {
   if (err instanceof CollectorError) return err;
   if (err instanceof BackpressureError) return new CollectorError('BUSY', err.message, err.retryAfterSeconds);
   if (err instanceof UnknownEnvironmentError) return new CollectorError('UNKNOWN_SOURCE', err.message);
+  // The database's domain errors (a sensor's recording upload: not its own, no longer open, too big).
+  if (err instanceof RecordingTooLargeError) return new CollectorError('BODY_TOO_LARGE', err.message);
+  if (err instanceof DbError && err.code === 'NOT_FOUND') return new CollectorError('NOT_FOUND', err.message);
+  if (err instanceof DbError && err.code === 'CONFLICT') return new CollectorError('CONFLICT', err.message);
+  if (err instanceof DbError && err.code === 'INVALID')
+    return new CollectorError('INVALID_BODY', err.message);
   if (err instanceof StoreUnavailableError || isDatabaseUnavailable(err)) {
     return new CollectorError(
       'UNAVAILABLE',

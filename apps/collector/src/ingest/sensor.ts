@@ -17,6 +17,7 @@ import { BackpressureError, type IngestEvent } from '../pipeline/types.js';
 import type { IngestContext, IngestModule } from './register.js';
 import { type DecodedSensorBatch, decodeSensorBatch, issueText } from './sensor-batch.js';
 import { SensorAuthenticator } from './sensor-auth.js';
+import { recordingHeartbeat, sensorRecordingRoutes } from './sensor-recordings.js';
 import { type CleanReport, cleanJsonValue, jsonTextNeedsCleaning } from './shared/clean-text.js';
 
 /** Batch body versions this collector reads (advertised in the config). */
@@ -197,8 +198,13 @@ function sensorRoutes(app: FastifyInstance, ctx: IngestContext): void {
       capture: hb.data.capture,
       heartbeat: hb.data as unknown as Record<string, unknown>,
     });
+    const recording = await recordingHeartbeat(ctx, sensor.sensorId, hb.data);
     const rules = await ctx.rules.get(sensor.environmentId);
-    const body: SensorHeartbeatResponse = { ok: true, rulesVersion: rules.stamp };
+    const body: SensorHeartbeatResponse = {
+      ok: true,
+      rulesVersion: rules.stamp,
+      ...(recording ? { recording } : {}),
+    };
     return body;
   });
 
@@ -213,4 +219,6 @@ function sensorRoutes(app: FastifyInstance, ctx: IngestContext): void {
     };
     return body;
   });
+
+  sensorRecordingRoutes(app, ctx, (req) => requestInfo(req).sensor.sensorId);
 }

@@ -214,6 +214,9 @@ const ACCESS: Record<string, Role | 'session' | 'public'> = {
   'sensors.register': 'admin',
   'sensors.revoke': 'admin',
   'sensors.sendTestEvent': 'admin',
+  // Admins start a recording (it captures the whole host); every member may list and download.
+  'sensors.listRecordings': 'viewer',
+  'sensors.requestRecording': 'admin',
   'sources.list': 'viewer',
   'sources.create': 'admin',
   'sources.update': 'admin',
@@ -348,7 +351,8 @@ describe("another organisation's API key", () => {
     | 'route'
     | 'delivery'
     | 'admin'
-    | 'viewer',
+    | 'viewer'
+    | 'recording',
     string
   >;
   let probes: Record<string, unknown>;
@@ -424,6 +428,21 @@ describe("another organisation's API key", () => {
     ids.sensor = (
       await caller.sensors.register({ environmentId: ids.staging, name: 'victim-node' })
     ).sensorId;
+    // A ready recording of org A's sensor (as the collector stores an upload).
+    ids.recording = (
+      await db.prisma.sensorRecording.create({
+        data: {
+          organizationId: a.id,
+          sensorId: ids.sensor,
+          seconds: 10,
+          maxBytes: 1024,
+          status: 'ready',
+          bytes: 5n,
+          sha256: 'victim',
+          chunks: { create: { offset: 0n, data: Buffer.from('scap!') } },
+        },
+      })
+    ).id;
     ids.source = (
       await caller.sources.create({
         environmentId: ids.staging,
@@ -569,6 +588,8 @@ describe("another organisation's API key", () => {
       'sensors.register': { environmentId: ids.staging, name: 'intruder-node' },
       'sensors.revoke': { sensorId: ids.sensor },
       'sensors.sendTestEvent': { sensorId: ids.sensor },
+      'sensors.listRecordings': { sensorId: ids.sensor },
+      'sensors.requestRecording': { sensorId: ids.sensor, seconds: 10 },
       'sources.list': undefined,
       'sources.create': {
         environmentId: ids.staging,
@@ -632,6 +653,24 @@ describe("another organisation's API key", () => {
     }
   });
 
+  it("downloads a recording for org A's members only (the download route's procedure)", async () => {
+    const { createRecordingDownloadCaller } = await import('./routers/sensors/download-sensor-recording');
+    const download = async (ctx: Parameters<typeof createRecordingDownloadCaller>[0]) =>
+      createRecordingDownloadCaller(ctx).downloadSensorRecording({ recordingId: ids.recording });
+    expect(await appCodeOf(download(contextFor(null)))).toBe('UNAUTHENTICATED');
+    expect(await appCodeOf(download(contextFor(users.loner)))).toBe('NOT_A_MEMBER');
+    expect(await appCodeOf(download(contextFor(users.adminB, a.id)))).toBe('NOT_A_MEMBER');
+    const intruder = await createTRPCContext({
+      headers: new Headers({ authorization: `Bearer ${bKey}`, cookie: `${ORGANIZATION_COOKIE}=${a.id}` }),
+    });
+    expect(await appCodeOf(download(intruder))).toBe('NOT_FOUND');
+    // A viewer of org A reads the stored bytes.
+    const viewer = { id: ids.viewer, name: 'Victim Viewer', email: 'victim-viewer@example.test' };
+    const { recording, body } = await download(contextFor(viewer, a.id));
+    expect(recording.id).toBe(ids.recording);
+    expect(Buffer.from(await new Response(body).arrayBuffer()).toString()).toBe('scap!');
+  });
+
   it('left org A untouched', async () => {
     const { prisma } = getDb(databaseUrl);
     expect(await prisma.auditLog.count({ where: { organizationId: a.id, actorApiKeyId: bKeyId } })).toBe(0);
@@ -649,6 +688,7 @@ describe("another organisation's API key", () => {
       (await prisma.invitation.findUniqueOrThrow({ where: { id: ids.invitation } })).revokedAt,
     ).toBeNull();
     expect(await prisma.savedView.count({ where: { id: ids.view } })).toBe(1);
+    expect(await prisma.sensorRecording.count({ where: { sensorId: ids.sensor } })).toBe(1);
     expect((await prisma.notificationChannel.findUniqueOrThrow({ where: { id: ids.channel } })).enabled).toBe(
       true,
     );

@@ -172,6 +172,7 @@ export class ProcessInfoBuilder {
     // with a process that exits at once.
     if (entry.exeFromMemfd !== undefined) info.isExeFromMemfd = entry.exeFromMemfd;
     else if (entry.exepath !== undefined) info.isExeFromMemfd = entry.exepath.startsWith('/memfd:');
+    if (entry.exeUpperLayer !== undefined) info.isExeUpperLayer = entry.exeUpperLayer;
     if (entry.env !== undefined) info.env = entry.env;
     if (entry.cwd !== undefined) info.cwd = entry.cwd;
     if (entry.sid !== undefined) info.sid = entry.sid;

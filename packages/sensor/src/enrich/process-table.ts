@@ -1,3 +1,4 @@
+import { exeInUpperLayer } from './overlay.js';
 import { type CgroupContainer, containerFromCgroup } from './cgroup.js';
 import { LruCache } from './lru-cache.js';
 import {
@@ -35,6 +36,8 @@ export interface ProcEntry {
   container?: CgroupContainer | null;
   /** `NAME=value` strings of the image's environment, within ENV_MAX_BYTES. */
   env?: string[];
+  /** The image lives in an overlayfs upper layer (a container's written files); see overlay.ts. */
+  exeUpperLayer?: boolean;
   /** The image runs from a memfd (fileless): decided in the kernel at exec when the backend can. */
   exeFromMemfd?: boolean;
 }
@@ -211,6 +214,12 @@ export class ProcessTable {
     }
     const container = execContainer(facts, live, before, parent);
     if (container !== undefined) entry.container = container;
+    // Asked of the live process only in a container (overlay root filesystems are theirs).
+    if (container && exepath !== undefined && live) {
+      const paths = [facts.filename, ...(fresh?.exepath ? [fresh.exepath] : []), exepath];
+      const upper = exeInUpperLayer(facts.pid, paths, this.#procRoot);
+      if (upper !== undefined) entry.exeUpperLayer = upper;
+    }
     // The kernel's copy is the image's own; a cut one is completed from /proc while the process lives.
     const env = facts.env === undefined || facts.envTruncated ? (fresh?.env ?? facts.env) : facts.env;
     if (env !== undefined) entry.env = env;

@@ -5,6 +5,7 @@ import {
   type SensorHeartbeat,
   type SensorHeartbeatResponse,
   SensorHeartbeatResponseSchema,
+  type SensorRecordingComplete,
 } from '@peregrine/protocol';
 import { describe, type CollectorEndpoint } from './transport.js';
 
@@ -28,12 +29,12 @@ export class CollectorClient {
     this.#endpoint = endpoint;
   }
 
-  async #call(path: string, init: RequestInit): Promise<unknown> {
+  async #call(path: string, init: RequestInit, contentType = 'application/json'): Promise<unknown> {
     let response: Response;
     try {
       response = await fetch(new URL(path, this.#endpoint.url), {
         ...init,
-        headers: { authorization: `Bearer ${this.#endpoint.key}`, 'content-type': 'application/json' },
+        headers: { authorization: `Bearer ${this.#endpoint.key}`, 'content-type': contentType },
         signal: AbortSignal.timeout(this.#endpoint.timeoutMs ?? 10_000),
       });
     } catch (error) {
@@ -72,5 +73,27 @@ export class CollectorClient {
     const parsed = SensorHeartbeatResponseSchema.safeParse(body);
     if (!parsed.success) throw new CollectorApiError('bad-response', `heartbeat: ${parsed.error.message}`);
     return parsed.data;
+  }
+
+  /** `PUT /v1/sensor/recordings/:id/chunks/:offset`: one chunk of a recording's file. */
+  async uploadRecordingChunk(id: string, offset: number, chunk: Uint8Array): Promise<void> {
+    const path = SENSOR_API_PATHS.recordingChunk.replace(':id', id).replace(':offset', String(offset));
+    await this.#call(path, { method: 'PUT', body: chunk }, 'application/octet-stream');
+  }
+
+  /** `POST /v1/sensor/recordings/:id/complete`: the collector checks size and SHA-256. */
+  async completeRecording(id: string, body: SensorRecordingComplete): Promise<void> {
+    await this.#call(SENSOR_API_PATHS.recordingComplete.replace(':id', id), {
+      method: 'POST',
+      body: JSON.stringify(body),
+    });
+  }
+
+  /** `POST /v1/sensor/recordings/:id/fail`. */
+  async failRecording(id: string, reason: string): Promise<void> {
+    await this.#call(SENSOR_API_PATHS.recordingFail.replace(':id', id), {
+      method: 'POST',
+      body: JSON.stringify({ reason: reason.slice(0, 1000) }),
+    });
   }
 }

@@ -7,6 +7,7 @@ import styles from '@/features/admin/admin.module.css';
 import { ConfirmButton, ErrorBanner, ShownOnce, TimeAgo } from '@/features/admin/admin-ui';
 import type { RouterOutputs } from '@/features/members/router-types';
 import { TestEventOutcome } from '@/features/sources/test-event-outcome';
+import { RECORD_DURATIONS, type RecordDuration, SensorRecordings } from './sensor-recordings';
 import { useTRPC } from '@/trpc/client';
 
 type Sensor = RouterOutputs['sensors']['list'][number];
@@ -129,6 +130,21 @@ export function SensorsPanel({
   const register = useMutation(trpc.sensors.register.mutationOptions({ onSettled: refresh }));
   const revoke = useMutation(trpc.sensors.revoke.mutationOptions({ onSettled: refresh }));
   const sendTest = useMutation(trpc.sensors.sendTestEvent.mutationOptions());
+  // Recordings move every few seconds while one runs; otherwise as often as the sensors.
+  const recordings = useQuery({
+    ...trpc.sensors.listRecordings.queryOptions({}),
+    refetchInterval: (query) =>
+      (query.state.data ?? []).some((r) => r.status !== 'ready' && r.status !== 'failed') ? 2_000 : 15_000,
+  });
+  const record = useMutation(
+    trpc.sensors.requestRecording.mutationOptions({
+      onSettled: () => queryClient.invalidateQueries(trpc.sensors.listRecordings.queryFilter()),
+    }),
+  );
+  // Per sensor: choosing a length on one row leaves the others' alone.
+  const [recordSeconds, setRecordSeconds] = useState<Record<string, RecordDuration>>({});
+  const secondsFor = (sensorId: string): RecordDuration => recordSeconds[sensorId] ?? '60';
+  const recordingsOf = (sensorId: string) => (recordings.data ?? []).filter((r) => r.sensorId === sensorId);
   /**
    * The last test event's outcome, shown above the table, where it stays in view however the
    * table scrolls on a narrow screen.
@@ -186,7 +202,7 @@ export function SensorsPanel({
           />
         </InlineForm>
       ) : null}
-      <ErrorBanner error={register.error ?? revoke.error} />
+      <ErrorBanner error={register.error ?? revoke.error ?? record.error} />
       {registered ? (
         <ShownOnce
           testId="sensor-install"
@@ -210,6 +226,10 @@ export function SensorsPanel({
         empty="No sensors registered yet."
         rowKey={(sensor) => sensor.id}
         rowTestId={(sensor) => `sensor-${sensor.name}`}
+        detail={(sensor) => {
+          const list = recordingsOf(sensor.id);
+          return list.length > 0 ? <SensorRecordings recordings={list} now={now} /> : null;
+        }}
         columns={[
           {
             header: 'Sensor',
@@ -279,6 +299,35 @@ export function SensorsPanel({
                       {sendTest.isPending && sendTest.variables?.sensorId === sensor.id
                         ? 'Sending…'
                         : 'Send test event'}
+                    </button>
+                    <select
+                      className={`select ${styles.compactSelect}`}
+                      aria-label={`Recording length for ${sensor.name}`}
+                      value={secondsFor(sensor.id)}
+                      onChange={(e) =>
+                        setRecordSeconds((all) => ({ ...all, [sensor.id]: e.target.value as RecordDuration }))
+                      }
+                      data-testid="record-seconds"
+                    >
+                      {RECORD_DURATIONS.map((option) => (
+                        <option key={option.value} value={option.value}>
+                          {option.label}
+                        </option>
+                      ))}
+                    </select>
+                    <button
+                      type="button"
+                      className="button button-ghost"
+                      onClick={() =>
+                        record.mutate({ sensorId: sensor.id, seconds: Number(secondsFor(sensor.id)) })
+                      }
+                      disabled={record.isPending}
+                      title="The sensor writes a .scap capture of everything it sees for this long (beside shipping events), then uploads it here"
+                      data-testid="record-sensor"
+                    >
+                      {record.isPending && record.variables?.sensorId === sensor.id
+                        ? 'Asking…'
+                        : `Record ${RECORD_DURATIONS.find((d) => d.value === secondsFor(sensor.id))?.label ?? ''}`}
                     </button>
                     <ConfirmButton
                       label="Revoke"

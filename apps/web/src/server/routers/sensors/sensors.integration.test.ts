@@ -227,3 +227,84 @@ describe('sensors', () => {
     await admin.sensors.revoke({ sensorId: kernelId });
   });
 });
+
+describe('recordings', () => {
+  it('starts one for an online sensor (admins), lists it for members, and refuses clearly otherwise', async () => {
+    const staging = environments.find((e) => e.name === 'staging');
+    const registered = await admin.sensors.register({ environmentId: staging?.id as string, name: 'rec-1' });
+    // Never seen: offline.
+    const offline = admin.sensors.requestRecording({ sensorId: registered.sensorId, seconds: 60 });
+    expect(await appCodeOf(offline)).toBe('CONFLICT');
+    await expect(offline).rejects.toThrow('Sensor rec-1 is offline (never seen)');
+    await db.recordSensorHeartbeat(handle(), registered.sensorId, {
+      hostname: 'rec-1',
+      version: '0.1.0',
+      backend: 'ebpf',
+      heartbeat: heartbeat(new Date()),
+    });
+    expect(await appCodeOf(viewer.sensors.requestRecording({ sensorId: registered.sensorId }))).toBe(
+      'INSUFFICIENT_ROLE',
+    );
+    // Bounded: at most 10 minutes.
+    await expect(
+      admin.sensors.requestRecording({ sensorId: registered.sensorId, seconds: 601 }),
+    ).rejects.toThrow(/expected number to be <=600/);
+    const requested = await admin.sensors.requestRecording({ sensorId: registered.sensorId, seconds: 30 });
+    expect(requested).toMatchObject({
+      sensorName: 'rec-1',
+      seconds: 30,
+      maxBytes: 64 * 1024 * 1024,
+      status: 'requested',
+      requestedByName: 'Sensors Admin',
+    });
+    const again = admin.sensors.requestRecording({ sensorId: registered.sensorId, seconds: 30 });
+    await expect(again).rejects.toThrow('Sensor rec-1 already has a recording requested');
+    const listed = await viewer.sensors.listRecordings({ sensorId: registered.sensorId });
+    expect(listed.map((r) => [r.id, r.status])).toEqual([[requested.id, 'requested']]);
+    const audit = await handle().prisma.auditLog.findFirstOrThrow({
+      where: { action: 'sensor.recording.request', targetId: registered.sensorId },
+    });
+    expect(audit.after).toMatchObject({ recordingId: requested.id, seconds: 30 });
+    // Never stuck: a request no heartbeat picks up within 5 minutes fails, and so does a recording
+    // not uploaded 5 minutes past its length.
+    expect(await db.expireSensorRecordings(handle(), new Date(Date.now() + 4 * 60_000))).toBe(0);
+    expect(await db.expireSensorRecordings(handle(), new Date(Date.now() + 6 * 60_000))).toBe(1);
+    expect(
+      await handle().prisma.sensorRecording.findUniqueOrThrow({ where: { id: requested.id } }),
+    ).toMatchObject({
+      status: 'failed',
+      error: 'the sensor did not pick up the request within 5 minutes (offline?)',
+    });
+    const started = new Date();
+    const late = await handle().prisma.sensorRecording.create({
+      data: {
+        organizationId: (
+          await handle().prisma.sensor.findUniqueOrThrow({ where: { id: registered.sensorId } })
+        ).organizationId,
+        sensorId: registered.sensorId,
+        seconds: 30,
+        maxBytes: 1024,
+        status: 'uploading',
+        startedAt: started,
+        sensorStartedAt: 'x',
+      },
+    });
+    expect(
+      await db.expireSensorRecordings(handle(), new Date(started.getTime() + (30 + 4 * 60) * 1000)),
+    ).toBe(0);
+    expect(
+      await db.expireSensorRecordings(handle(), new Date(started.getTime() + (30 + 6 * 60) * 1000)),
+    ).toBe(1);
+    expect(await handle().prisma.sensorRecording.findUniqueOrThrow({ where: { id: late.id } })).toMatchObject(
+      {
+        status: 'failed',
+        error: 'the sensor stopped reporting before the recording was uploaded',
+      },
+    );
+    // A revoked sensor cannot record.
+    await admin.sensors.revoke({ sensorId: registered.sensorId });
+    await expect(admin.sensors.requestRecording({ sensorId: registered.sensorId })).rejects.toThrow(
+      'Sensor rec-1 is revoked',
+    );
+  });
+});
