@@ -66,7 +66,7 @@ export function createAuth(env: ServerEnv, pool: Pool) {
       customRules: {
         '/sign-in/email': SIGN_IN_RATE_LIMIT,
         // Each start reads the identity provider's metadata: not a way to make the console spam it.
-        '/sso/start': { window: 60, max: 10 },
+        '/sso/start': { window: 60, max: 30 },
         // Also sets the longest window, which bounds better-auth's pruning of the table: the
         // per-account sign-in counters (services/auth/limit-sign-in.ts) use a window this long.
         '/change-password': { window: 900, max: 10 },
