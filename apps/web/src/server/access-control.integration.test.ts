@@ -268,7 +268,9 @@ describe('SSO settings', () => {
 
   it.each(SSO_ADMIN_ONLY)('%s refuses members below admin and lets admins through', async (path) => {
     for (const user of [users.viewerA, users.triagerA, users.authorA]) {
-      expect(await appCodeOf(call(createCaller(contextFor(user)), path)), user.name).toBe('INSUFFICIENT_ROLE');
+      expect(await appCodeOf(call(createCaller(contextFor(user)), path)), user.name).toBe(
+        'INSUFFICIENT_ROLE',
+      );
     }
     expect(REFUSED.has(await appCodeOf(call(createCaller(contextFor(users.adminA)), path)))).toBe(false);
   });
