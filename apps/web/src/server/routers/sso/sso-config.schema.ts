@@ -25,7 +25,7 @@ export const ssoConfigSchema = z.object({
   roleMappings: z.array(ssoRoleMappingSchema),
   domains: z.array(z.string()),
   ssoRequired: z.boolean(),
-  updatedAt: z.date(),
+  updatedAt: z.string(),
 });
 
 export const ssoSettingsInput = z.object({

@@ -1,15 +1,11 @@
 import 'server-only';
-import {
-  type Actor,
-  getSsoSignInConfig,
-  saveSsoConfig as saveSsoConfigRow,
-  type SsoConfigDto,
-} from '@peregrine/db';
+import { type Actor, getSsoSignInConfig, saveSsoConfig as saveSsoConfigRow } from '@peregrine/db';
 import { db } from '../../db';
 import { withDbErrors } from '../../errors/error-mapping';
 import type { Role } from '../../roles';
 import { requireSourceSecretKey, sourceSecretKey } from '../sources/source-settings';
 import { discoverIssuer } from './oidc';
+import { type SsoConfigView, toSsoConfigView } from './sso-settings';
 
 /** What an admin saves (the procedure's input). */
 export interface SsoSettings {
@@ -31,7 +27,7 @@ export async function saveSsoConfig(input: {
   organizationId: string;
   settings: SsoSettings;
   actor: Actor;
-}): Promise<SsoConfigDto> {
+}): Promise<SsoConfigView> {
   const { settings } = input;
   const secretKey = typeof settings.clientSecret === 'string' ? requireSourceSecretKey() : sourceSecretKey();
   const stored =
@@ -41,7 +37,7 @@ export async function saveSsoConfig(input: {
   const clientSecret =
     settings.clientSecret === undefined ? (stored?.clientSecret ?? null) : settings.clientSecret;
   await discoverIssuer({ issuer: settings.issuer, clientId: settings.clientId, clientSecret });
-  return withDbErrors(() =>
+  const saved = await withDbErrors(() =>
     saveSsoConfigRow(
       db(),
       {
@@ -58,4 +54,5 @@ export async function saveSsoConfig(input: {
       input.actor,
     ),
   );
+  return toSsoConfigView(saved);
 }
