@@ -345,20 +345,21 @@ describe('SSO refusals', () => {
 });
 
 describe('SSO required', () => {
+  const password = 'correct horse battery staple';
+  const signInWithPassword = () =>
+    handleAuthRequest(
+      new Request(`${BASE}/api/auth/sign-in/email`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', origin: BASE },
+        body: JSON.stringify({ email: 'frank@acme.test', password }),
+      }),
+    );
+
   it("refuses passwords for the domain's accounts once SSO is required", async () => {
-    const password = 'correct horse battery staple';
     const local = await getAuth().api.signUpEmail({
       body: { name: 'Frank', email: 'frank@acme.test', password },
     });
     await addMember(org.id, local.user.id, 'viewer');
-    const signInWithPassword = () =>
-      handleAuthRequest(
-        new Request(`${BASE}/api/auth/sign-in/email`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', origin: BASE },
-          body: JSON.stringify({ email: 'frank@acme.test', password }),
-        }),
-      );
     expect((await signInWithPassword()).status).toBe(200);
     await asAdmin().sso.save({ ...settings(), clientSecret: undefined, ssoRequired: true });
     const refused = await signInWithPassword();
@@ -369,9 +370,26 @@ describe('SSO required', () => {
     });
   });
 
+  it('creates no password account for the domain from an invitation either', async () => {
+    const invited = await asAdmin().members.invite({ email: 'gina@acme.test', role: 'viewer' });
+    const token = invited.url.slice(invited.url.lastIndexOf('/') + 1);
+    const error = await createCaller(contextFor(null))
+      .members.acceptInvitationWithSignUp({
+        token,
+        name: 'Gina',
+        password: 'correct horse battery staple',
+        confirmPassword: 'correct horse battery staple',
+      })
+      .catch((e: unknown) => e as Error);
+    expect((error as { cause?: { code?: string } }).cause?.code).toBe('INVALID_INPUT');
+    expect((error as Error).message).toContain('Accounts at acme.test sign in with single sign-on');
+    expect(await prisma().user.findUnique({ where: { email: 'gina@acme.test' } })).toBeNull();
+  });
+
   it('audits turning SSO off, after which passwords work again', async () => {
     await asAdmin().sso.delete();
     expect(await auditActions('sso.config.delete')).toHaveLength(1);
     expect((await asAdmin().sso.get()).config).toBeNull();
+    expect((await signInWithPassword()).status).toBe(200);
   });
 });
