@@ -87,7 +87,9 @@ describe('OIDC single sign-on', () => {
     await page.getByTestId('sso-saved').waitFor();
     await page.reload();
     expect(await page.getByLabel('Issuer URL').inputValue()).toBe(idp.issuer);
-    expect(await page.getByLabel('Client secret').getAttribute('placeholder')).toBe('stored: leave empty to keep');
+    expect(await page.getByLabel('Client secret').getAttribute('placeholder')).toBe(
+      'stored: leave empty to keep',
+    );
     await screenshot(page, 'sso-02-configured');
   });
 
@@ -125,7 +127,7 @@ describe('OIDC single sign-on', () => {
     await screenshot(adminPage, 'sso-06-audit');
   });
 
-  it("refuses passwords for the domain once SSO is required, and offers SSO instead", async () => {
+  it('refuses passwords for the domain once SSO is required, and offers SSO instead', async () => {
     const adminPage = adminBrowser.page;
     await adminPage.goto(`${baseUrl}/settings/sso`);
     await adminPage.getByLabel('Require SSO for these domains').check();
@@ -140,7 +142,9 @@ describe('OIDC single sign-on', () => {
     await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     const refusal = page.getByRole('alert');
     await refusal.waitFor();
-    expect(await refusal.textContent()).toBe('Accounts at acme.test sign in with single sign-on: use "Sign in with SSO".');
+    expect(await refusal.textContent()).toBe(
+      'Accounts at acme.test sign in with single sign-on: use "Sign in with SSO".',
+    );
     expect(await page.getByLabel('Work email').inputValue()).toBe('alice@acme.test');
     await screenshot(page, 'sso-07-sso-required');
 
@@ -153,7 +157,8 @@ describe('OIDC single sign-on', () => {
     await page.locator('input[name="password"]').fill('any password');
     await page.getByRole('button', { name: 'Sign-in' }).click();
     await page.waitForURL((url) => url.origin === baseUrl || url.pathname.startsWith('/interaction'));
-    if (new URL(page.url()).origin === idp.issuer) await page.getByRole('button', { name: 'Continue' }).click();
+    if (new URL(page.url()).origin === idp.issuer)
+      await page.getByRole('button', { name: 'Continue' }).click();
     await page.locator('.sidebar-org-name', { hasText: admin.org }).waitFor();
     expect(await page.locator('.sidebar-org-role').textContent()).toBe('admin');
   });
