@@ -167,7 +167,12 @@ export function describeOidcError(error: unknown): string {
     return `${error.error}${error.error_description ? `: ${error.error_description}` : ''}`;
   }
   if (error instanceof Error) {
-    const cause = error.cause instanceof Error ? ` (${error.cause.message})` : '';
+    const cause =
+      error.cause instanceof Error
+        ? ` (${error.cause.message})`
+        : error.cause instanceof Response
+          ? ` (HTTP ${error.cause.status} from ${error.cause.url || 'the issuer'})`
+          : '';
     return `${error.message}${cause}`;
   }
   return String(error);
