@@ -124,7 +124,9 @@ describe('OIDC single sign-on', () => {
     await adminPage.getByTestId('member-grace@peregrine.test').waitFor();
     expect(await adminPage.getByTestId('member-alice@acme.test').count()).toBe(0);
     await adminPage.goto(`${baseUrl}/audit`);
-    await adminPage.getByText('member.sso_remove').first().waitFor();
+    const removed = adminPage.getByTestId('audit-row').filter({ hasText: 'member.sso_remove' });
+    await removed.first().waitFor();
+    expect(await removed.first().textContent()).toContain('alice@acme.test');
     await screenshot(adminPage, 'sso-06-audit');
   });
 
