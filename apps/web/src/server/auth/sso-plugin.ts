@@ -160,6 +160,7 @@ export function peregrineSso(): BetterAuthPlugin {
         const cookie = ctx.context.createAuthCookie(STATE_COOKIE);
         const ip = ctx.request?.headers.get(CLIENT_ADDRESS_HEADER) ?? null;
         const userAgent = ctx.request?.headers.get('user-agent') ?? null;
+        let organizationId: string | null = null;
         const fail = async (code: SsoErrorCode, detail: string, email: string | null) => {
           ctx.context.logger.warn(`SSO sign-in refused (${code}): ${detail}`);
           if (email) {
@@ -167,6 +168,7 @@ export function peregrineSso(): BetterAuthPlugin {
               action: 'auth.sign_in_failed',
               email,
               reason: `SSO_${code.toUpperCase()}`,
+              organizationId,
               ip,
               userAgent,
             });
@@ -184,7 +186,8 @@ export function peregrineSso(): BetterAuthPlugin {
         const row = await ctx.context.internalAdapter.consumeVerificationValue(`${STATE_PREFIX}${state}`);
         const pending = row ? pendingSchema.safeParse(JSON.parse(row.value)) : null;
         if (!pending?.success) throw await fail('state', 'unknown, used or expired state', null);
-        const { organizationId, email: startedAs, next, codeVerifier, nonce } = pending.data;
+        const { email: startedAs, next, codeVerifier, nonce } = pending.data;
+        organizationId = pending.data.organizationId;
 
         let config: SsoSignInConfig | null;
         let claims: Record<string, unknown>;

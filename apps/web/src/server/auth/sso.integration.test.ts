@@ -307,7 +307,8 @@ describe('SSO refusals', () => {
     expect(result.location).toBe(`/sign-in?sso_error=${code}`);
     expect(result.session).toBeNull();
     const failed = await prisma().auditLog.findFirst({
-      where: { action: 'auth.sign_in_failed' },
+      // In the organisation whose SSO refused it, so its admins see the attempt.
+      where: { action: 'auth.sign_in_failed', organizationId: org.id },
       orderBy: { id: 'desc' },
       select: { after: true },
     });
