@@ -11,6 +11,9 @@ import { useTRPC } from '@/trpc/client';
 
 type SsoState = RouterOutputs['sso']['get'];
 
+/** A form row across both columns. */
+const WIDE = { gridColumn: '1 / -1' } as const;
+
 /** `group = role` lines -> mappings; a line with an unknown role is an error naming it. */
 export function parseRoleMappings(text: string): { group: string; role: Role }[] {
   return text
@@ -89,7 +92,11 @@ export function SsoSettingsPanel({ initial }: { initial: SsoState }) {
           <span className="field-label">Redirect URI to register at your identity provider</span>
           <code data-testid="sso-redirect-uri">{state.data.redirectUri}</code>
         </div>
-        <form onSubmit={onSubmit} data-testid="sso-form" style={{ display: 'grid', gap: 12 }}>
+        <form
+          onSubmit={onSubmit}
+          data-testid="sso-form"
+          style={{ display: 'grid', gap: 12, gridTemplateColumns: 'repeat(auto-fit, minmax(320px, 1fr))' }}
+        >
           <Field
             idPrefix="sso"
             name="issuer"
@@ -123,43 +130,49 @@ export function SsoSettingsPanel({ initial }: { initial: SsoState }) {
             defaultValue={config?.groupsClaim ?? 'groups'}
             hint="The ID token claim that lists the user's groups."
           />
-          <TextArea
-            idPrefix="sso"
-            name="roleMappings"
-            label="Group to role mapping"
-            defaultValue={config?.roleMappings.map((m) => `${m.group} = ${m.role}`).join('\n')}
-            placeholder={'security-admins = admin\ndetection-engineers = author\n* = viewer'}
-            hint={`One "group = role" per line (${ROLES.join(', ')}); the most privileged match wins, "*" matches everyone. No match: no access, and a removed group costs the role at the next sign-in.`}
-          />
-          <Check
-            idPrefix="sso"
-            name="ssoRequired"
-            label="Require SSO for these domains (their passwords are refused)"
-            defaultChecked={config?.ssoRequired ?? false}
-          />
-          {formError ? (
-            <div className="alert-banner" role="alert">
-              {formError}
-            </div>
-          ) : null}
-          <ErrorBanner error={save.error ?? remove.error} />
-          {saved && !save.error ? (
-            <output className="field-hint" data-testid="sso-saved">
-              Saved: discovery at the issuer succeeded.
-            </output>
-          ) : null}
-          <div style={{ display: 'flex', gap: 8 }}>
-            <button type="submit" className="button button-primary" disabled={save.isPending}>
-              {save.isPending ? 'Checking the issuer…' : 'Save'}
-            </button>
-            {config ? (
-              <ConfirmButton
-                label="Turn off SSO"
-                confirmLabel="Turn off"
-                disabled={remove.isPending}
-                onConfirm={() => remove.mutate()}
-              />
+          <div style={WIDE}>
+            <TextArea
+              idPrefix="sso"
+              name="roleMappings"
+              label="Group to role mapping"
+              defaultValue={config?.roleMappings.map((m) => `${m.group} = ${m.role}`).join('\n')}
+              placeholder={'security-admins = admin\ndetection-engineers = author\n* = viewer'}
+              hint={`One "group = role" per line (${ROLES.join(', ')}); the most privileged match wins, "*" matches everyone. No match: no access, and a removed group costs the role at the next sign-in.`}
+            />
+          </div>
+          <div style={WIDE}>
+            <Check
+              idPrefix="sso"
+              name="ssoRequired"
+              label="Require SSO for these domains (their passwords are refused)"
+              defaultChecked={config?.ssoRequired ?? false}
+            />
+          </div>
+          <div style={{ ...WIDE, display: 'grid', gap: 12 }}>
+            {formError ? (
+              <div className="alert-banner" role="alert">
+                {formError}
+              </div>
             ) : null}
+            <ErrorBanner error={save.error ?? remove.error} />
+            {saved && !save.error ? (
+              <output className="field-hint" data-testid="sso-saved">
+                Saved: discovery at the issuer succeeded.
+              </output>
+            ) : null}
+            <div style={{ display: 'flex', gap: 8 }}>
+              <button type="submit" className="button button-primary" disabled={save.isPending}>
+                {save.isPending ? 'Checking the issuer…' : 'Save'}
+              </button>
+              {config ? (
+                <ConfirmButton
+                  label="Turn off SSO"
+                  confirmLabel="Turn off"
+                  disabled={remove.isPending}
+                  onConfirm={() => remove.mutate()}
+                />
+              ) : null}
+            </div>
           </div>
         </form>
       </div>
