@@ -95,7 +95,12 @@ export function SsoSettingsPanel({ initial }: { initial: SsoState }) {
         <form
           onSubmit={onSubmit}
           data-testid="sso-form"
-          style={{ display: 'grid', gap: 12, gridTemplateColumns: 'repeat(auto-fit, minmax(320px, 1fr))' }}
+          style={{
+            display: 'grid',
+            gap: 12,
+            alignItems: 'start',
+            gridTemplateColumns: 'repeat(auto-fit, minmax(320px, 1fr))',
+          }}
         >
           <Field
             idPrefix="sso"
