@@ -50,6 +50,20 @@ export {
   seedDemo,
 } from './repos/seed.js';
 export { createOrganization, isAdminAnywhere } from './repos/web-organizations.js';
+export {
+  applySsoMembership,
+  deleteSsoConfig,
+  findSsoDomain,
+  getSsoConfig,
+  getSsoSignInConfig,
+  isOrganizationMember,
+  type SaveSsoConfigInput,
+  type SsoConfigDto,
+  type SsoMembershipChange,
+  type SsoRoleMapping,
+  type SsoSignInConfig,
+  saveSsoConfig,
+} from './repos/web-sso.js';
 export { type DashboardBasics, getDashboardBasics } from './repos/web-dashboard.js';
 export { pingDatabase } from './repos/web-health.js';
 export { listOrganizationMembers, type OrganizationMember } from './repos/web-membership.js';

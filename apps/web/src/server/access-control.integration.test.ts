@@ -237,7 +237,14 @@ const ACCESS: Record<string, Role | 'session' | 'public'> = {
   'notifications.previewRoute': 'admin',
   'notifications.listDeliveries': 'admin',
   'notifications.retryDelivery': 'admin',
+  // How people sign in: admins, signed in; no API key may change or read it (SSO_ADMIN_ONLY below).
+  'sso.get': 'session',
+  'sso.save': 'session',
+  'sso.delete': 'session',
 };
+
+/** Session-only procedures that also need the admin role (members below it are refused). */
+const SSO_ADMIN_ONLY = ['sso.get', 'sso.save', 'sso.delete'];
 
 const ROLE_ORDER: readonly Role[] = ['viewer', 'triager', 'author', 'admin'];
 /** Outcomes that mean the caller was turned away before the procedure ran. */
@@ -254,6 +261,21 @@ describe('the access table', () => {
   it('names every procedure exactly once', () => {
     expect(Object.keys(ACCESS).sort()).toEqual([...procedurePaths].sort());
     expect([...PUBLIC_PROCEDURES].every((p) => ACCESS[p] === 'public')).toBe(true);
+  });
+});
+
+describe('SSO settings', () => {
+  it('are listed with every sso procedure', () => {
+    expect(procedurePaths.filter((p) => p.startsWith('sso.')).sort()).toEqual([...SSO_ADMIN_ONLY].sort());
+  });
+
+  it.each(SSO_ADMIN_ONLY)('%s refuses members below admin and lets admins through', async (path) => {
+    for (const user of [users.viewerA, users.triagerA, users.authorA]) {
+      expect(await appCodeOf(call(createCaller(contextFor(user)), path)), user.name).toBe(
+        'INSUFFICIENT_ROLE',
+      );
+    }
+    expect(REFUSED.has(await appCodeOf(call(createCaller(contextFor(users.adminA)), path)))).toBe(false);
   });
 });
 

@@ -27,6 +27,7 @@ import { membersRouter } from './routers/members/members-router';
 import { sensorsRouter } from './routers/sensors/sensors-router';
 import { sourcesRouter } from './routers/sources/sources-router';
 import { notificationsRouter } from './routers/notifications/notifications-router';
+import { ssoRouter } from './routers/sso/sso-router';
 import { createCallerFactory, createTRPCRouter } from './trpc';
 
 /** The console's whole API. Add one line per procedure; each lives in its own file. */
@@ -55,6 +56,7 @@ export const appRouter = createTRPCRouter({
   sensors: sensorsRouter,
   sources: sourcesRouter,
   notifications: notificationsRouter,
+  sso: ssoRouter,
 });
 
 export type AppRouter = typeof appRouter;

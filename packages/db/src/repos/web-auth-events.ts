@@ -27,6 +27,8 @@ export async function recordAuthEvent(
     userAgent: string | null;
     /** Why a sign-in failed (better-auth's error code). */
     reason?: string | null;
+    /** The organisation whose SSO the attempt went through: its admins see it even from a non-member. */
+    organizationId?: string | null;
   },
 ): Promise<void> {
   const email = input.email ? normalizeEmail(input.email).slice(0, MAX_EMAIL_LENGTH) : null;
@@ -48,7 +50,9 @@ export async function recordAuthEvent(
     email: user?.email ?? email,
     ...(failed ? { reason: input.reason ?? 'INVALID_EMAIL_OR_PASSWORD', knownAccount: user !== null } : {}),
   };
-  const organizations = memberships.length ? memberships.map((m) => m.organizationId) : [null];
+  const ids = new Set(memberships.map((m) => m.organizationId));
+  if (input.organizationId) ids.add(input.organizationId);
+  const organizations = ids.size ? [...ids] : [null];
   await db.prisma.$transaction(async (tx) => {
     for (const organizationId of organizations) {
       await recordAudit(tx, actor, {

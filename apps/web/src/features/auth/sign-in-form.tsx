@@ -15,12 +15,39 @@ function signInErrorMessage(status: number, retryAfter: string | null): string {
   return 'Sign-in failed. Try again.';
 }
 
-/** Email and password sign-in. */
-export function SignInForm({ signedOut, next }: { signedOut: boolean; next: string }) {
-  const [error, setError] = useState<string | null>(null);
-  const [busy, setBusy] = useState(false);
+/**
+ * Starts single sign-on for `email`: the console finds the organisation by the email's domain
+ * and answers the identity provider's authorization URL, where the browser goes next.
+ */
+async function startSso(email: string, next: string): Promise<{ url: string } | { error: string }> {
+  const response = await fetch('/api/auth/sso/start', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ email, next }),
+  });
+  const body = (await response.json().catch(() => ({}))) as { url?: string; message?: string };
+  if (response.ok && body.url) return { url: body.url };
+  if (response.status === 429) return { error: 'Too many sign-in attempts. Wait a minute and try again.' };
+  return { error: body.message ?? 'Single sign-on could not start. Try again.' };
+}
 
-  const onSubmit = async (event: FormEvent<HTMLFormElement>) => {
+/** Email and password sign-in, or single sign-on found by the email's domain. */
+export function SignInForm({
+  signedOut,
+  next,
+  ssoError,
+}: {
+  signedOut: boolean;
+  next: string;
+  /** Why the last SSO sign-in was refused (the callback's `sso_error`). */
+  ssoError?: string | null;
+}) {
+  const [mode, setMode] = useState<'password' | 'sso'>(ssoError ? 'sso' : 'password');
+  const [error, setError] = useState<string | null>(ssoError ?? null);
+  const [busy, setBusy] = useState(false);
+  const [email, setEmail] = useState('');
+
+  const onPassword = async (event: FormEvent<HTMLFormElement>) => {
     event.preventDefault();
     const form = new FormData(event.currentTarget);
     setBusy(true);
@@ -35,7 +62,14 @@ export function SignInForm({ signedOut, next }: { signedOut: boolean; next: stri
       },
     );
     if (result.error) {
-      setError(signInErrorMessage(result.error.status, retryAfter));
+      if (result.error.code === 'SSO_REQUIRED') {
+        // The organisation requires SSO for this domain: offer it with the email filled in.
+        setEmail(String(form.get('email') ?? ''));
+        setMode('sso');
+        setError(result.error.message ?? 'Sign in with single sign-on.');
+      } else {
+        setError(signInErrorMessage(result.error.status, retryAfter));
+      }
       setBusy(false);
       return;
     }
@@ -43,6 +77,25 @@ export function SignInForm({ signedOut, next }: { signedOut: boolean; next: stri
     // checked on the server to be a console path (see safeNextPath).
     window.location.assign(next);
   };
+
+  const onSso = async (event: FormEvent<HTMLFormElement>) => {
+    event.preventDefault();
+    setBusy(true);
+    setError(null);
+    const started = await startSso(email.trim(), next);
+    if ('error' in started) {
+      setError(started.error);
+      setBusy(false);
+      return;
+    }
+    window.location.assign(started.url);
+  };
+
+  const banner = error ? (
+    <div className="alert-banner" role="alert">
+      {error}
+    </div>
+  ) : null;
 
   return (
     <div className="auth-card">
@@ -54,26 +107,64 @@ export function SignInForm({ signedOut, next }: { signedOut: boolean; next: stri
         <h1>Sign in</h1>
         <p>{signedOut ? 'You have been signed out.' : 'Sign in to the detection console.'}</p>
       </div>
-      <form className="auth-form" onSubmit={onSubmit} data-testid="sign-in-form">
-        {error ? (
-          <div className="alert-banner" role="alert">
-            {error}
-          </div>
-        ) : null}
-        <FormField id="email" label="Email" type="email" autoComplete="username" required disabled={busy} />
-        <FormField
-          id="password"
-          label="Password"
-          type="password"
-          autoComplete="current-password"
-          required
-          disabled={busy}
-        />
-        <button type="submit" className="button button-primary button-block" disabled={busy}>
-          {busy ? 'Signing in…' : 'Sign in'}
-        </button>
-      </form>
-      <p className="auth-footer">Accounts are created by your organisation's administrators.</p>
+      {mode === 'password' ? (
+        <form className="auth-form" onSubmit={onPassword} data-testid="sign-in-form">
+          {banner}
+          <FormField id="email" label="Email" type="email" autoComplete="username" required disabled={busy} />
+          <FormField
+            id="password"
+            label="Password"
+            type="password"
+            autoComplete="current-password"
+            required
+            disabled={busy}
+          />
+          <button type="submit" className="button button-primary button-block" disabled={busy}>
+            {busy ? 'Signing in…' : 'Sign in'}
+          </button>
+          <button
+            type="button"
+            className="button button-ghost button-block"
+            onClick={() => {
+              setError(null);
+              setMode('sso');
+            }}
+          >
+            Sign in with SSO
+          </button>
+        </form>
+      ) : (
+        <form className="auth-form" onSubmit={onSso} data-testid="sso-sign-in-form">
+          {banner}
+          <FormField
+            id="sso-email"
+            label="Work email"
+            type="email"
+            autoComplete="username"
+            hint="Your organisation's identity provider is found from your email's domain."
+            required
+            disabled={busy}
+            value={email}
+            onChange={(event) => setEmail(event.target.value)}
+          />
+          <button type="submit" className="button button-primary button-block" disabled={busy}>
+            {busy ? 'Redirecting…' : 'Continue with SSO'}
+          </button>
+          <button
+            type="button"
+            className="button button-ghost button-block"
+            onClick={() => {
+              setError(null);
+              setMode('password');
+            }}
+          >
+            Sign in with a password
+          </button>
+        </form>
+      )}
+      <p className="auth-footer">
+        Accounts are created by your organisation's administrators or its single sign-on.
+      </p>
     </div>
   );
 }

@@ -5,6 +5,7 @@ const TABS = [
   { href: '/settings', label: 'Members' },
   { href: '/settings/api-keys', label: 'API keys' },
   { href: '/settings/notifications', label: 'Notifications' },
+  { href: '/settings/sso', label: 'Single sign-on' },
 ] as const;
 
 /** The settings sub-pages. */

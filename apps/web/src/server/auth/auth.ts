@@ -1,12 +1,13 @@
 import 'server-only';
 import { betterAuth } from 'better-auth';
-import { createAuthMiddleware, isAPIError } from 'better-auth/api';
+import { APIError, createAuthMiddleware, isAPIError } from 'better-auth/api';
 import { nextCookies } from 'better-auth/next-js';
 import { createPgPool } from '@peregrine/db';
 import type { Pool } from 'pg';
 import { type ServerEnv, serverEnv } from '@/env';
 import { recordAuthEvent } from '../services/auth/record-auth-event';
 import { MAX_PASSWORD_LENGTH, MIN_PASSWORD_LENGTH } from './password-policy';
+import { peregrineSso, ssoRequiredMessage } from './sso-plugin';
 
 /** Sign-in attempts allowed per client address and window: slows password guessing to a crawl. */
 export const SIGN_IN_RATE_LIMIT = { window: 60, max: 5 } as const;
@@ -33,7 +34,10 @@ function requestMeta(headers: Headers | undefined) {
   };
 }
 
-/** better-auth configured for Peregrine: email + password, sessions and rate limits in Postgres. */
+/**
+ * better-auth configured for Peregrine: email + password and per-organisation OIDC single sign-on
+ * (sso-plugin.ts), sessions and rate limits in Postgres.
+ */
 export function createAuth(env: ServerEnv, pool: Pool) {
   return betterAuth({
     appName: 'Peregrine',
@@ -61,6 +65,8 @@ export function createAuth(env: ServerEnv, pool: Pool) {
       max: 120,
       customRules: {
         '/sign-in/email': SIGN_IN_RATE_LIMIT,
+        // Each start reads the identity provider's metadata: not a way to make the console spam it.
+        '/sso/start': { window: 60, max: 30 },
         // Also sets the longest window, which bounds better-auth's pruning of the table: the
         // per-account sign-in counters (services/auth/limit-sign-in.ts) use a window this long.
         '/change-password': { window: 900, max: 10 },
@@ -78,6 +84,14 @@ export function createAuth(env: ServerEnv, pool: Pool) {
       ipAddress: { ipAddressHeaders: [CLIENT_ADDRESS_HEADER] },
     },
     hooks: {
+      // An organisation that requires SSO for its domains refuses their passwords.
+      before: createAuthMiddleware(async (ctx) => {
+        if (ctx.path !== '/sign-in/email') return;
+        const email = (ctx.body as { email?: unknown } | undefined)?.email;
+        if (typeof email !== 'string') return;
+        const message = await ssoRequiredMessage(email);
+        if (message) throw new APIError('FORBIDDEN', { code: 'SSO_REQUIRED', message });
+      }),
       // Sign-ins and failed sign-ins in the audit log (the attempted email, never the password).
       after: createAuthMiddleware(async (ctx) => {
         if (ctx.path !== '/sign-in/email') return;
@@ -111,7 +125,7 @@ export function createAuth(env: ServerEnv, pool: Pool) {
       },
     },
     telemetry: { enabled: false },
-    plugins: [nextCookies()],
+    plugins: [peregrineSso(), nextCookies()],
   });
 }
 

@@ -2,6 +2,7 @@ import 'server-only';
 import { deleteUserWithoutMemberships } from '@peregrine/db';
 import { APIError } from 'better-auth/api';
 import { authHeaders, getAuth } from '../../auth/auth';
+import { ssoRequiredMessage } from '../../auth/sso-plugin';
 import { db } from '../../db';
 import { AppError } from '../../errors/app-error';
 import type { Role } from '../../roles';
@@ -28,6 +29,12 @@ export async function acceptInvitationWithSignUp(input: {
       'INVALID_INPUT',
       `This invitation is ${invitation.status}. Ask an admin for a new one.`,
     );
+  }
+  const ssoOnly = await ssoRequiredMessage(invitation.email);
+  if (ssoOnly) {
+    // No password account for a domain whose organisation requires SSO: the invitee signs in
+    // with SSO instead (and gets the role their groups grant).
+    throw new AppError('INVALID_INPUT', ssoOnly);
   }
   if (invitation.accountExists) {
     throw new AppError('CONFLICT', `An account for ${invitation.email} already exists: sign in to accept.`);

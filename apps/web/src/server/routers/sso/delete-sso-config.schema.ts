@@ -1,0 +1,3 @@
+import { z } from 'zod';
+
+export const deleteSsoConfigOutput = z.object({ deleted: z.literal(true) });

@@ -1,0 +1,4 @@
+import { ssoConfigSchema, ssoSettingsInput } from './sso-config.schema';
+
+export const saveSsoConfigInput = ssoSettingsInput;
+export const saveSsoConfigOutput = ssoConfigSchema;
