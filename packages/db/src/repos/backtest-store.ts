@@ -467,13 +467,20 @@ export function createBacktestStore(url: string, options: { max?: number } = {})
       ];
       // The time bound repeats the keyset's leading column so the (environment, source, time)
       // index starts there; ties on time are ordered by id (an incremental sort, in the page).
-      const r = await pool.query<{ id: string; t: string; payload: unknown; skip: boolean }>(
-        `SELECT id, "eventTime"::text AS t, CASE WHEN NOT k.skip THEN payload END AS payload, k.skip
-         FROM raw_events CROSS JOIN LATERAL (SELECT ${skip ? skipSql(skip, params) : 'false'} AS skip) k
+      const scan = `FROM raw_events
          WHERE "environmentId" = $1::uuid AND source = $2
            AND "eventTime" >= greatest($3::timestamptz, $5::timestamptz) AND "eventTime" < $4
            AND ("eventTime", id) > ($5::timestamptz, $6::bigint)
-         ORDER BY "eventTime", id LIMIT $7`,
+         ORDER BY "eventTime", id LIMIT $7`;
+      // With a skip, the page is a subquery so that the skip is computed once a row (an expression
+      // used twice in one select list is evaluated twice); the outer ORDER BY is the page's own.
+      const r = await pool.query<{ id: string; t: string; payload: unknown; skip?: boolean }>(
+        skip
+          ? `SELECT id, t, CASE WHEN skip THEN NULL ELSE payload END AS payload, skip
+             FROM (SELECT id, "eventTime", "eventTime"::text AS t, payload, ${skipSql(skip, params)} AS skip
+                   ${scan}) s
+             ORDER BY "eventTime", id`
+          : `SELECT id, "eventTime"::text AS t, payload ${scan}`,
         params,
       );
       const last = r.rows[r.rows.length - 1];
