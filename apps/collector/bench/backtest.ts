@@ -8,6 +8,7 @@
  *
  * Knobs (env): BENCH_BACKTEST_EVENTS (1000000), BENCH_REUSE=1 (keep an already loaded database),
  * BENCH_RUNS (2: each measurement this many times, alternated), BENCH_PAGE_ROWS (1000),
+ * BENCH_MODES (scan,evaluate-twice,backtest: the measurements, in order),
  * TEST_DATABASE_URL (the server; default 127.0.0.1:5432). Each measurement runs in a fresh Node
  * process, so its peak RSS is its own. Prints markdown tables for docs/BENCHMARKS.md.
  *
@@ -48,6 +49,8 @@ const num = (name: string, dflt: number) => Number(process.env[name] ?? dflt);
 const EVENTS = num('BENCH_BACKTEST_EVENTS', 1_000_000);
 const RUNS = num('BENCH_RUNS', 2);
 const PAGE_ROWS = num('BENCH_PAGE_ROWS', 1000);
+/** The measurements to take, in this order each run (the first is what `wall / scan` divides by). */
+const MODES = (process.env.BENCH_MODES ?? 'scan,evaluate-twice,backtest').split(',');
 const SERVER = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 const DATABASE = 'peregrine_bench_backtest';
 const END = new Date('2026-12-01T00:00:00Z');
@@ -398,7 +401,7 @@ async function main(): Promise<void> {
   let lastJob = '';
   try {
     for (let run = 0; run < RUNS; run++) {
-      for (const mode of ['scan', 'evaluate-twice', 'backtest']) {
+      for (const mode of MODES) {
         let arg = scope.environmentId;
         if (mode === 'backtest') {
           lastJob = await createBacktestJob(
@@ -441,9 +444,9 @@ async function main(): Promise<void> {
     );
     console.log('|---:|---|---:|---:|---:|---:|---:|---:|---|');
     for (const [i, r] of rows.entries()) {
-      const scan = rows[Math.floor(i / 3) * 3] as Measured;
+      const scan = rows[Math.floor(i / MODES.length) * MODES.length] as Measured;
       console.log(
-        `| ${Math.floor(i / 3) + 1} | ${r.mode} | ${Math.round((r.events / r.ms) * 1000).toLocaleString('en')} | ${(r.ms / 1000).toFixed(2)} | ${(r.cpuMs / 1000).toFixed(2)} | ${((r.pgCpuMs ?? 0) / 1000).toFixed(2)} | ${r.maxRssMb.toFixed(0)} | ${(r.ms / scan.ms).toFixed(2)} | ${r.load} |`,
+        `| ${Math.floor(i / MODES.length) + 1} | ${r.mode} | ${Math.round((r.events / r.ms) * 1000).toLocaleString('en')} | ${(r.ms / 1000).toFixed(2)} | ${(r.cpuMs / 1000).toFixed(2)} | ${((r.pgCpuMs ?? 0) / 1000).toFixed(2)} | ${r.maxRssMb.toFixed(0)} | ${(r.ms / scan.ms).toFixed(2)} | ${r.load} |`,
       );
     }
     console.log(

@@ -173,6 +173,8 @@ export {
   type BacktestStore,
   type ClaimedBacktestJob,
   createBacktestStore,
+  type RawEventPage,
+  type RawEventSkip,
   type StoredAlertEvent,
   type StoredRawEvent,
 } from './repos/backtest-store.js';

@@ -127,6 +127,8 @@ export {
   type BacktestTallyState,
   type BacktestVerdict,
 } from './rules/backtest.js';
+/** Stored events no rule of a backtest's sets can match, told from their JSON (for the store). */
+export { type StoredEventSkip, storedEventSkip } from './rules/stored-event-skip.js';
 /** JUnit XML of rule test results, for CI. */
 export { formatJunit, type JunitSuite } from './rules/rule-tests-junit.js';
 /** Falco's `-V` text/JSON renderings of load results and the end-of-run alert summary. */

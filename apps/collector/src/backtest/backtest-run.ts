@@ -12,6 +12,7 @@ import {
   load,
   loadWithOverrides,
   type RuleSet,
+  storedEventSkip,
 } from '@peregrine/engine';
 import type { BacktestResult } from '@peregrine/protocol';
 import { groupAlertEvents } from './alert-events.js';
@@ -66,7 +67,9 @@ const sourcesOf = (set: RuleSet) => new Set(set.activeRules.map((r) => r.source)
  * and one of the events behind alerts whose event was not kept, `scans` of them side by side (so
  * Postgres reads for one while this process evaluates another's page), evaluating each event
  * with both. Checkpoints carry everything a resumed run needs (positions, counts, samples), so
- * a job survives its runner.
+ * a job survives its runner. Raw events that no rule of either version can match (a value index
+ * rules every rule out from one text member of their JSON) stay in the database: Postgres checks
+ * that member and sends only the others, and they are counted as evaluated without an alert.
  */
 export async function runBacktest(
   store: BacktestStore,
@@ -101,6 +104,8 @@ export async function runBacktest(
     distinctConditions: tally.distinctConditions,
   };
   const activeRules = new Set(active.activeRules.map((r) => r.name));
+  // Raw events no rule of either version can match are left in the database, only counted.
+  const skips = new Map(scanned.map((s) => [s, storedEventSkip([active, draft], s)]));
 
   // One scan per source of raw events, and one of alerts; none when no rule reads anything.
   const cursor: BacktestCursor = { scans: { ...job.cursor?.scans } };
@@ -161,12 +166,13 @@ export async function runBacktest(
   const fetchPage = async (scan: string, after: BacktestPosition | null): Promise<Page> => {
     if (scan.startsWith('raw:')) {
       const source = scan.slice('raw:'.length);
-      const page = await store.rawEvents(job, source, after, options.pageRows);
+      const page = await store.rawEvents(job, source, after, options.pageRows, skips.get(source));
       return {
         after: page.after,
         apply: () => {
           for (const row of page.rows) tally.add(`raw:${row.id}`, row.payload, source);
-          result.raw.events += page.rows.length;
+          tally.addUnmatched(page.skipped);
+          result.raw.events += page.rows.length + page.skipped;
           keepSamples((ref) => page.rows.find((r) => `raw:${r.id}` === ref)?.time ?? 'epoch');
         },
       };

@@ -75,6 +75,25 @@ export interface BacktestPage<T> {
   after: { time: string; id: string } | null;
 }
 
+/**
+ * Raw events no rule can match, told from their JSON by Postgres (the engine's StoredEventSkip):
+ * an event is left out when every part holds. Paths walk object members from the top.
+ */
+export interface RawEventSkip {
+  /** The event is a JSON object with no top-level key but these. */
+  keys: readonly string[];
+  /** Members of these JSON types. */
+  types: readonly { path: readonly string[]; type: 'string' | 'object' }[];
+  /** Members that are JSON strings, none among its `notIn`. */
+  texts: readonly { path: readonly string[]; notIn: readonly string[] }[];
+}
+
+/** A page of raw events: the rows to evaluate, and how many the skip left out among them. */
+export interface RawEventPage extends BacktestPage<StoredRawEvent> {
+  /** Rows of the page in scope whose payload was not sent (they fit the skip). */
+  skipped: number;
+}
+
 /** A sample to keep (the engine's BacktestSample, with the event's time). */
 export interface BacktestSampleInput {
   rule: string;
@@ -139,13 +158,17 @@ export interface BacktestStore {
   fail(jobId: string, runnerId: string, error: string): Promise<boolean>;
   /** Hands a job back to the queue with its checkpoint (a runner shutting down cleanly). */
   release(jobId: string, runnerId: string, checkpoint: BacktestCheckpoint): Promise<boolean>;
-  /** Raw events of one source in (time, id) order after `after`, at most `limit`. */
+  /**
+   * Raw events of one source in (time, id) order after `after`, at most `limit`; those fitting
+   * `skip` are only counted (`skipped`): Postgres neither prints nor sends their JSON.
+   */
   rawEvents(
     scope: Pick<ClaimedBacktestJob, 'environmentId' | 'from' | 'to'>,
     source: string,
     after: { time: string; id: string } | null,
     limit: number,
-  ): Promise<BacktestPage<StoredRawEvent>>;
+    skip?: RawEventSkip,
+  ): Promise<RawEventPage>;
   /**
    * Alerts of `sources` whose event has no raw event, in (time, id) order after `after`, from a
    * page of at most `limit` alerts of the environment (so a page may hold fewer, or none, while
@@ -187,6 +210,28 @@ interface JobRow {
   eventsScanned: number;
   cursor: BacktestCursor | null;
   result: unknown;
+}
+
+/**
+ * `skip` as a boolean over `payload`, never null, its values added to `params`. Inside the CASE
+ * the payload is an object, so no part can raise; `#>` is null where a path leads nowhere, and a
+ * null part makes the whole false (the row is sent).
+ */
+function skipSql(skip: RawEventSkip, params: unknown[]): string {
+  const p = (value: unknown) => {
+    params.push(value);
+    return `$${params.length}`;
+  };
+  const parts = [`(payload - ${p(skip.keys)}::text[]) = '{}'::jsonb`];
+  for (const t of skip.types) parts.push(`jsonb_typeof(payload #> ${p(t.path)}::text[]) = ${p(t.type)}`);
+  for (const t of skip.texts) {
+    const path = p(t.path);
+    parts.push(
+      `jsonb_typeof(payload #> ${path}::text[]) = 'string'`,
+      `NOT ((payload #>> ${path}::text[]) = ANY(${p(t.notIn)}::text[]))`,
+    );
+  }
+  return `coalesce(CASE WHEN jsonb_typeof(payload) = 'object' THEN ${parts.join(' AND ')} END, false)`;
 }
 
 /** Opens the backtest runner's store on its own small pool. */
@@ -409,21 +454,41 @@ export function createBacktestStore(url: string, options: { max?: number } = {})
       return row !== null;
     },
 
-    async rawEvents(scope, source, after, limit) {
+    async rawEvents(scope, source, after, limit, skip) {
       const from = after ?? START;
+      const params: unknown[] = [
+        scope.environmentId,
+        source,
+        scope.from,
+        scope.to,
+        from.time,
+        from.id,
+        limit,
+      ];
       // The time bound repeats the keyset's leading column so the (environment, source, time)
       // index starts there; ties on time are ordered by id (an incremental sort, in the page).
-      const r = await pool.query<{ id: string; t: string; payload: unknown }>(
-        `SELECT id, "eventTime"::text AS t, payload FROM raw_events
+      const scan = `FROM raw_events
          WHERE "environmentId" = $1::uuid AND source = $2
            AND "eventTime" >= greatest($3::timestamptz, $5::timestamptz) AND "eventTime" < $4
            AND ("eventTime", id) > ($5::timestamptz, $6::bigint)
-         ORDER BY "eventTime", id LIMIT $7`,
-        [scope.environmentId, source, scope.from, scope.to, from.time, from.id, limit],
+         ORDER BY "eventTime", id LIMIT $7`;
+      // With a skip, the page is a subquery so that the skip is computed once a row (an expression
+      // used twice in one select list is evaluated twice); the outer ORDER BY is the page's own.
+      const r = await pool.query<{ id: string; t: string; payload: unknown; skip?: boolean }>(
+        skip
+          ? `SELECT id, t, CASE WHEN skip THEN NULL ELSE payload END AS payload, skip
+             FROM (SELECT id, "eventTime", "eventTime"::text AS t, payload, ${skipSql(skip, params)} AS skip
+                   ${scan}) s
+             ORDER BY "eventTime", id`
+          : `SELECT id, "eventTime"::text AS t, payload ${scan}`,
+        params,
       );
       const last = r.rows[r.rows.length - 1];
+      const rows: StoredRawEvent[] = [];
+      for (const row of r.rows) if (!row.skip) rows.push({ id: row.id, time: row.t, payload: row.payload });
       return {
-        rows: r.rows.map((row) => ({ id: row.id, time: row.t, payload: row.payload })),
+        rows,
+        skipped: r.rows.length - rows.length,
         after: last && r.rows.length === limit ? { time: last.t, id: last.id } : null,
       };
     },

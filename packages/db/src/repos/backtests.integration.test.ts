@@ -365,6 +365,78 @@ describe('backtest jobs and the events they replay (real Postgres)', () => {
       expect(pages).toBe(7);
     });
 
+    it('leaves out the raw events that fit a skip, counting them, and sends every other one', async () => {
+      // [payload, sent]: only envelopes (ts text, payload object, no other key) whose eventName is
+      // a text outside both lists are left out.
+      const cases: [unknown, boolean][] = [
+        [{ ts: '1', payload: { eventName: 'GetObject' } }, false],
+        [{ ts: '2', payload: { eventName: 'RunInstances' } }, true],
+        [{ ts: '3', payload: { eventName: 'ConsoleLogin' } }, true],
+        [{ ts: '4', payload: { eventName: 5 } }, true],
+        [{ ts: '5', payload: { eventName: null } }, true],
+        [{ ts: '6', payload: { other: 'GetObject' } }, true],
+        [{ ts: '7', payload: { eventName: 'GetObject' }, hostname: 'h', num: 7, org: 'o' }, false],
+        [{ ts: '8', payload: { eventName: 'GetObject' }, 'ct.name': 'RunInstances' }, true],
+        [{ num: 9, payload: { eventName: 'GetObject' } }, true],
+        [{ ts: 10, payload: { eventName: 'GetObject' } }, true],
+        [{ ts: '11', payload: [{ eventName: 'GetObject' }] }, true],
+        [{ ts: '12', payload: { eventName: 'Get"Obj\\ü\n' } }, false],
+        [{ ts: '13', payload: { eventName: 'runinstances' } }, false],
+        ['GetObject', true],
+        [[{ ts: '15' }], true],
+      ];
+      for (const [i, [payload]] of cases.entries())
+        await db.prisma.$executeRaw`
+          INSERT INTO raw_events ("organizationId", "environmentId", source, "eventTime", payload, "ingestKey")
+          VALUES (${org}::uuid, ${env}::uuid, 'aws_cloudtrail', ${new Date(base + 10 * i)},
+                  ${JSON.stringify(payload)}::jsonb, ${`ct/${i}`})`;
+      const skip = {
+        keys: ['ts', 'payload', 'num', 'hostname', 'org'],
+        types: [
+          { path: ['ts'], type: 'string' as const },
+          { path: ['payload'], type: 'object' as const },
+        ],
+        texts: [
+          { path: ['payload', 'eventName'], notIn: ['RunInstances', 'CreateUser'] },
+          { path: ['payload', 'eventName'], notIn: ['ConsoleLogin'] },
+        ],
+      };
+      const scan = async (withSkip: boolean) => {
+        const sent: unknown[] = [];
+        let skipped = 0;
+        let after: { time: string; id: string } | null = null;
+        do {
+          const page = await store.rawEvents(
+            scope(),
+            'aws_cloudtrail',
+            after,
+            4,
+            withSkip ? skip : undefined,
+          );
+          sent.push(...page.rows.map((r) => r.payload));
+          skipped += page.skipped;
+          after = page.after;
+        } while (after);
+        return { sent, skipped };
+      };
+      expect(await scan(true)).toEqual({
+        sent: cases.filter(([, s]) => s).map(([p]) => p),
+        skipped: cases.filter(([, s]) => !s).length,
+      });
+      expect(await scan(false)).toEqual({ sent: cases.map(([p]) => p), skipped: 0 });
+      // No text part: every envelope (ts text, payload object, no other key) is left out: 1-7, 12, 13.
+      const all = await store.rawEvents(scope(), 'aws_cloudtrail', null, 100, { ...skip, texts: [] });
+      expect(all.skipped).toBe(9);
+      expect(all.rows.map((r) => r.payload)).toEqual([
+        cases[7]?.[0],
+        cases[8]?.[0],
+        cases[9]?.[0],
+        cases[10]?.[0],
+        cases[13]?.[0],
+        cases[14]?.[0],
+      ]);
+    });
+
     it('pages alerts whose event was not kept, never splitting the alerts of one event', async () => {
       const pages = async (limit: number) => {
         const out: string[][] = [];

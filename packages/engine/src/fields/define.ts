@@ -34,6 +34,8 @@ export interface FieldSpec {
   noRhs?: boolean;
   /** Match mode; a function when it depends on the argument (`proc.aname` vs `proc.aname[2]`). */
   mode?: MatchMode | ((arg: string | undefined) => MatchMode);
+  /** See FieldDef.recordPath (checked for every field that declares it by define.test.ts). */
+  recordPath?: readonly string[];
   /**
    * Flat maps without the field's own key derive it from these keys, as libsinsp derives it from
    * the event (`fd.net` from `fd.cip` and `fd.sip`, `fd.cnet` from `fd.cip`): every present value
@@ -94,6 +96,7 @@ function toDef(spec: FieldSpec): FieldDef {
   if (spec.hidden) def.hidden = true;
   if (spec.noTransformer) def.noTransformer = true;
   if (spec.noRhs) def.noRhs = true;
+  if (spec.recordPath) def.recordPath = Object.freeze([...spec.recordPath]);
   return Object.freeze(def);
 }
 

@@ -88,6 +88,12 @@ export interface FieldDef {
    * `fd.proto`, `fd.*net`, `fd.*ip.name`, `fd.types`, `evt.rawarg`, `evt.around`.
    */
   noRhs?: boolean;
+  /**
+   * JSON-record sources: the field reads this member of the event's record, and when that member
+   * is a JSON string the field is that text or missing (never another value). Lets a store tell
+   * from the stored JSON alone which events a value index rules out (storedEventSkip).
+   */
+  recordPath?: readonly string[];
 }
 
 /**

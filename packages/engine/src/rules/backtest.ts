@@ -208,6 +208,15 @@ export class BacktestTally {
     return { active: before, draft: after, failed: false };
   }
 
+  /**
+   * Counts `n` events known to have no candidate rule in either set (storedEventSkip) without
+   * seeing them: exactly what `add` would have counted for each (evaluated, unchanged, no alert).
+   */
+  addUnmatched(n: number): void {
+    this.events += n;
+    this.unchanged += n;
+  }
+
   /** Names of the rules of one side that fire on the event, in evaluation order. */
   private fired(side: Side, event: unknown, source: string): readonly string[] {
     const candidates = side.set.candidates(event, source);

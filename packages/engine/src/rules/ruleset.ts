@@ -9,7 +9,13 @@ import type { JsonValue } from '../output/render.js';
 import type { EvalEpoch } from '../condition/compiler.js';
 import type { CompiledRule } from './compile.js';
 import { PRIORITIES, type Priority, priorityValue } from './priority.js';
-import { buildValueIndex, rulesByValue, type ValueIndex } from './value-index.js';
+import {
+  buildValueIndex,
+  rulesByValue,
+  type TextOutside,
+  textRulingOut,
+  type ValueIndex,
+} from './value-index.js';
 
 /** One alert, as Falco's JSON output shapes it. */
 export interface Alert {
@@ -276,6 +282,17 @@ export class RuleSet {
     const idx = this.indexes.get(source);
     if (!idx || typeof event !== 'object' || event === null) return NO_RULES;
     return this.rulesFor(idx, event);
+  }
+
+  /**
+   * What rules every rule of `source` out for an event, judged from one text member of its JSON
+   * record (see textRulingOut): null when no rule of the source runs (nothing to rule out),
+   * undefined when no such member tells (any event of the source may have candidates).
+   */
+  ruledOutBy(source: string): TextOutside | null | undefined {
+    const idx = this.indexes.get(source);
+    if (!idx) return null;
+    return idx.byValue ? textRulingOut(idx.byValue, idx.def) : undefined;
   }
 
   /** Rules matching the event (names, in order), without rendering alerts. */

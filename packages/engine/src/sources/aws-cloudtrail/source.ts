@@ -193,8 +193,12 @@ const CT_FIELDS: FieldSpec[] = [
   ),
   rf('ct.errormessage', 'CHARBUF', 'Error message of a failed call.', (r) => gs(r, 'errorMessage')),
   rf('ct.time', 'CHARBUF', 'Event time (eventTime, RFC 3339).', (r) => gs(r, 'eventTime'), { hidden: true }),
-  rf('ct.src', 'CHARBUF', 'Service of the call (eventSource, e.g. ec2.amazonaws.com).', (r) =>
-    gs(r, 'eventSource'),
+  rf(
+    'ct.src',
+    'CHARBUF',
+    'Service of the call (eventSource, e.g. ec2.amazonaws.com).',
+    (r) => gs(r, 'eventSource'),
+    { recordPath: ['eventSource'] },
   ),
   rf(
     'ct.shortsrc',
@@ -202,7 +206,9 @@ const CT_FIELDS: FieldSpec[] = [
     'eventSource without .amazonaws.com; missing when it has no such suffix.',
     shortSrc,
   ),
-  rf('ct.name', 'CHARBUF', 'API call name (eventName).', (r) => gs(r, 'eventName')),
+  rf('ct.name', 'CHARBUF', 'API call name (eventName).', (r) => gs(r, 'eventName'), {
+    recordPath: ['eventName'],
+  }),
   rf('ct.user', 'CHARBUF', 'User of the call, by identity type (user name, role name, service, ...).', user),
   rf(
     'ct.originaluser',

@@ -67,6 +67,7 @@ const GITHUB_FIELDS: FieldSpec[] = [
     'CHARBUF',
     'Webhook event type (X-GitHub-Event: push, repository, member, workflow_run, ...).',
     at('webhook_type'),
+    { recordPath: ['webhook_type'] },
   ),
   rf('github.action', 'CHARBUF', 'Action of the event (created, deleted, publicized, ...).', at('action')),
   rf('github.user', 'CHARBUF', 'Login of the user that triggered the event.', at('sender', 'login')),

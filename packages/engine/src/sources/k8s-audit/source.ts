@@ -100,9 +100,13 @@ function ka(
   name: string,
   desc: string,
   get: KaGet,
-  opts: { list?: boolean; index?: boolean; hidden?: boolean } = {},
+  opts: { list?: boolean; index?: boolean; hidden?: boolean; recordPath?: readonly string[] } = {},
 ): FieldSpec {
-  const extra = { list: opts.list === true, hidden: opts.hidden === true };
+  const extra = {
+    list: opts.list === true,
+    hidden: opts.hidden === true,
+    ...(opts.recordPath ? { recordPath: opts.recordPath } : {}),
+  };
   if (!opts.index)
     return rf(
       name,
@@ -376,7 +380,9 @@ const KA_FIELDS: FieldSpec[] = [
     'Pod security audit violations (annotation).',
     annotation('pod-security.kubernetes.io/audit-violations'),
   ),
-  ka('ka.user.name', 'User name performing the request.', (r) => str(path(r, ['user', 'username']))),
+  ka('ka.user.name', 'User name performing the request.', (r) => str(path(r, ['user', 'username'])), {
+    recordPath: ['user', 'username'],
+  }),
   ka(
     'ka.user.groups',
     'Groups of the user performing the request.',
@@ -387,7 +393,9 @@ const KA_FIELDS: FieldSpec[] = [
     { list: true },
   ),
   ka('ka.impuser.name', 'Impersonated user name.', (r) => str(path(r, ['impersonatedUser', 'username']))),
-  ka('ka.verb', 'Action being performed (create, get, patch, delete, ...).', (r) => str(r.verb)),
+  ka('ka.verb', 'Action being performed (create, get, patch, delete, ...).', (r) => str(r.verb), {
+    recordPath: ['verb'],
+  }),
   ka('ka.uri', 'Request URI as sent from client to server.', (r) => str(r.requestURI)),
   kaKey(
     'ka.uri.param',
@@ -399,11 +407,17 @@ const KA_FIELDS: FieldSpec[] = [
   ka('ka.target.namespace', 'Namespace of the target object.', (r) =>
     str(path(r, ['objectRef', 'namespace'])),
   ),
-  ka('ka.target.resource', 'Resource of the target object (plural: pods, clusterrolebindings, ...).', (r) =>
-    str(path(r, ['objectRef', 'resource'])),
+  ka(
+    'ka.target.resource',
+    'Resource of the target object (plural: pods, clusterrolebindings, ...).',
+    (r) => str(path(r, ['objectRef', 'resource'])),
+    { recordPath: ['objectRef', 'resource'] },
   ),
-  ka('ka.target.subresource', 'Subresource of the target object (exec, attach, status, ...).', (r) =>
-    str(path(r, ['objectRef', 'subresource'])),
+  ka(
+    'ka.target.subresource',
+    'Subresource of the target object (exec, attach, status, ...).',
+    (r) => str(path(r, ['objectRef', 'subresource'])),
+    { recordPath: ['objectRef', 'subresource'] },
   ),
   ka('ka.target.pod.name', 'Name of the pod in the response, for pod requests without subresource.', (r) => {
     const ref = r.objectRef;

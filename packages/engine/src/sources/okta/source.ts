@@ -140,6 +140,7 @@ function oktaFields(counter: MfaCounter): FieldSpec[] {
       'CHARBUF',
       'Event type (user.session.start, user.account.lock, ...).',
       at('eventType'),
+      { recordPath: ['eventType'] },
     ),
     rf('okta.evt.legacytype', 'CHARBUF', 'Legacy event type.', at('legacyEventType')),
     rf('okta.severity', 'CHARBUF', 'Severity (DEBUG, INFO, WARN, ERROR).', at('severity')),

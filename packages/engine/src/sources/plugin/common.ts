@@ -25,6 +25,9 @@ export interface PluginEnvelope {
   org?: string;
 }
 
+/** Every key an envelope may have (none of them reads as a flat-map field name). */
+export const ENVELOPE_KEYS: readonly string[] = Object.freeze(['ts', 'payload', 'num', 'hostname', 'org']);
+
 export type Rec = Record<string, unknown>;
 export type RecGet = (record: Rec, event: Rec) => Extracted;
 

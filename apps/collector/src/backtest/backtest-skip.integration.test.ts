@@ -1,0 +1,368 @@
+import {
+  type BacktestJobDto,
+  type BacktestStore,
+  createBacktestJob,
+  createBacktestStore,
+  createRuleSetVersion,
+  getBacktestJob,
+  listBacktestSamples,
+} from '@peregrine/db';
+import { builtinSources, load, storedEventSkip } from '@peregrine/engine';
+import type { BacktestResult } from '@peregrine/protocol';
+import Fastify from 'fastify';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KNOWN_SOURCES } from '../pipeline/rules-engine.js';
+import { createWorld, type World } from '../testing/world.js';
+import { BacktestRunner } from './backtest-runner.js';
+
+/**
+ * Raw events that no rule of either version can match stay in Postgres (storedEventSkip): the
+ * result must be exactly what evaluating every stored event gives. Both runs here use the real
+ * store over the same database; the full one only drops the skip it is handed.
+ */
+
+const rule = (name: string, source: string, condition: string, output: string) =>
+  `- rule: ${name}\n  desc: d\n  condition: ${condition}\n  output: ${output}\n  priority: WARNING\n  source: ${source}\n`;
+
+const SHELLS = 'Shell spawned (proc.name=%proc.name)';
+/**
+ * Active: k8s rules indexed by ka.verb, CloudTrail by ct.name, Okta by okta.evt.type, no GitHub
+ * rule. The draft indexes k8s by ka.target.resource instead, adds a CloudTrail rule, an Okta rule
+ * no value rules out (so Okta is read in full) and GitHub rules.
+ */
+const ACTIVE = [
+  rule(
+    'Secret read',
+    'k8s_audit',
+    'ka.verb in (get, list) and ka.target.resource = secrets',
+    'by %ka.user.name',
+  ),
+  rule('Pod deleted', 'k8s_audit', 'ka.verb = delete and ka.uri contains "/pods/"', 'pod %ka.target.name'),
+  rule('Run', 'aws_cloudtrail', 'ct.name = RunInstances and ct.region = "us-east-1"', 'run %ct.user'),
+  rule('Login', 'aws_cloudtrail', 'ct.name = ConsoleLogin', 'login %ct.user'),
+  rule('Lock', 'okta', 'okta.evt.type = user.account.lock', 'lock %okta.actor.name'),
+  rule(
+    'Reset',
+    'okta',
+    'okta.evt.type in (user.account.reset_password, user.mfa.factor.deactivate)',
+    'reset',
+  ),
+  rule('Shell spawned', 'syscall', 'evt.type = execve and proc.name in (bash, sh)', SHELLS),
+].join('');
+const DRAFT = [
+  rule(
+    'Secret read',
+    'k8s_audit',
+    'ka.verb in (get, list) and ka.target.resource = secrets and not ka.user.name startswith "system:"',
+    'by %ka.user.name',
+  ),
+  rule('Pod deleted', 'k8s_audit', 'ka.verb = delete and ka.target.resource = pods', 'pod %ka.target.name'),
+  rule(
+    'Config map changed',
+    'k8s_audit',
+    'ka.verb in (patch, update) and ka.target.resource = configmaps',
+    'cm',
+  ),
+  rule('Run', 'aws_cloudtrail', 'ct.name = RunInstances and ct.region != "us-east-1"', 'run %ct.user'),
+  rule('Login', 'aws_cloudtrail', 'ct.name = ConsoleLogin', 'login %ct.user'),
+  rule('Users', 'aws_cloudtrail', 'ct.name in (CreateUser, DeleteUser)', 'user %ct.user'),
+  rule('Lock', 'okta', 'okta.evt.type = user.account.lock', 'lock %okta.actor.name'),
+  rule(
+    'Reset',
+    'okta',
+    'okta.evt.type in (user.account.reset_password, user.mfa.factor.deactivate)',
+    'reset',
+  ),
+  rule('Warned', 'okta', 'okta.severity = WARN', 'warn %okta.evt.type'),
+  rule('Push', 'github', 'github.type = push and github.user = mallory', 'push'),
+  rule('Member', 'github', 'github.type = member and github.action = added', 'member'),
+  rule('Shell spawned', 'syscall', 'evt.type = execve and proc.name in (bash, sh, zsh)', SHELLS),
+].join('');
+
+const BASE = Date.parse('2026-12-01T00:00:00Z');
+const PER_SOURCE = 2500;
+const ALERTS = 20;
+
+/** A small deterministic generator (the same events every run). */
+function random(seed: number) {
+  let s = seed;
+  const next = () => {
+    s = (s * 1103515245 + 12345) >>> 0;
+    return s / 2 ** 32;
+  };
+  return <T>(xs: readonly T[]) => xs[Math.floor(next() * xs.length)] as T;
+}
+
+/** The record of event i of `source`, its indexed members sometimes odd (numbers, null, missing). */
+function record(source: string, i: number, pick: ReturnType<typeof random>): Record<string, unknown> {
+  const odd = (v: string) => pick([v, v, v, v, v, v, v, v, 5, null, undefined]);
+  switch (source) {
+    case 'k8s_audit': {
+      const resource = odd(pick(['secrets', 'pods', 'configmaps', 'deployments', 'nodes']));
+      return {
+        kind: 'Event',
+        auditID: `a-${i}`,
+        stage: 'ResponseComplete',
+        verb: odd(pick(['get', 'list', 'watch', 'delete', 'patch', 'update', 'create'])),
+        // Mostly the resource's own path: the two versions' Pod deleted rules disagree on the rest.
+        requestURI: `/api/v1/namespaces/default/${String(pick([resource, resource, 'pods']))}/obj-${i}`,
+        user: { username: pick(['system:node:n1', 'alice', 'bob']) },
+        objectRef: { resource, namespace: 'default', name: `obj-${i}` },
+      };
+    }
+    case 'aws_cloudtrail':
+      return {
+        eventName: odd(
+          pick(['RunInstances', 'ConsoleLogin', 'CreateUser', 'GetObject', 'DescribeInstances']),
+        ),
+        awsRegion: pick(['us-east-1', 'eu-west-1']),
+        userIdentity: { type: 'IAMUser', userName: `u${i % 9}` },
+      };
+    case 'okta':
+      return {
+        eventType: odd(
+          pick(['user.account.lock', 'user.session.start', 'user.mfa.factor.deactivate', 'policy.evaluate']),
+        ),
+        severity: pick(['INFO', 'INFO', 'WARN']),
+        actor: { displayName: `User ${i % 11}` },
+      };
+    default:
+      return {
+        webhook_type: odd(pick(['push', 'push', 'member', 'issues', 'ping'])),
+        action: pick(['added', 'removed']),
+        sender: { login: pick(['dev', 'mallory']) },
+      };
+  }
+}
+
+/** Flat maps that fire a rule of both versions. */
+const FIRING: Record<string, Record<string, string>> = {
+  k8s_audit: { 'ka.verb': 'get', 'ka.target.resource': 'secrets', 'ka.user.name': 'alice' },
+  aws_cloudtrail: { 'ct.name': 'ConsoleLogin' },
+  okta: { 'okta.evt.type': 'user.account.lock' },
+  github: { 'github.type': 'member', 'github.action': 'added' },
+};
+
+/** The stored event: mostly the collector's envelope, sometimes a bare record or a flat map. */
+function stored(source: string, i: number, pick: ReturnType<typeof random>): unknown {
+  const r = record(source, i, pick);
+  const ts = (BigInt(BASE + i * 10) * 1_000_000n).toString();
+  const flatKey = {
+    k8s_audit: 'ka.verb',
+    aws_cloudtrail: 'ct.name',
+    okta: 'okta.evt.type',
+    github: 'github.type',
+  }[source] as string;
+  switch (pick(['envelope', 'envelope', 'envelope', 'envelope', 'host', 'bare', 'num', 'flat', 'extra'])) {
+    case 'host':
+      return { ts, payload: r, hostname: 'collector-1', num: i };
+    case 'bare':
+      return r;
+    case 'num':
+      return { num: i, payload: r };
+    case 'flat':
+      return {
+        [flatKey]: pick(['delete', 'RunInstances', 'user.account.lock', 'member', 'x']),
+        'evt.num': i,
+      };
+    case 'extra':
+      // Flat-map keys beside an envelope: read as a flat map (one that fires), never left out.
+      return { ts, payload: r, ...FIRING[source] };
+    default:
+      return { ts, payload: r };
+  }
+}
+
+const silent = Fastify({ logger: false }).log;
+
+/**
+ * Alerts of an event read without a time of its own (no envelope `ts`, or read as a flat map)
+ * carry the time they were evaluated at: that part differs between any two runs.
+ */
+function untimed(event: unknown, alerts: unknown): unknown {
+  const ts = (event as { ts?: unknown } | null)?.ts;
+  if (!Array.isArray(alerts)) return alerts;
+  return alerts.map((a: { output: string; output_fields: Record<string, unknown> }) =>
+    a.output_fields['evt.time'] === ts
+      ? a
+      : {
+          ...a,
+          time: 'now',
+          output: a.output.replace(/^\S+/, 'now'),
+          output_fields: { ...a.output_fields, 'evt.time': 'now' },
+        },
+  );
+}
+
+describe('backtest leaving out events no rule can match (real Postgres)', () => {
+  let world: World;
+  let draftVersionId: string;
+  let baselineVersionId: string;
+
+  /** The real store; `full` hands every rawEvents call no skip, `counted` adds up what was left out. */
+  const store = (mode: 'full' | 'counted', skipped: Map<string, number>): BacktestStore => {
+    const real = createBacktestStore(world.url);
+    return {
+      ...real,
+      rawEvents: async (scope, source, after, limit, skip) => {
+        const page = await real.rawEvents(scope, source, after, limit, mode === 'full' ? undefined : skip);
+        skipped.set(source, (skipped.get(source) ?? 0) + page.skipped);
+        return page;
+      },
+    };
+  };
+
+  const run = async (mode: 'full' | 'counted') => {
+    const id = await createBacktestJob(
+      world.db,
+      {
+        organizationId: world.organizationId,
+        environmentId: world.environmentId,
+        ruleSetId: world.ruleSetId,
+        draftVersionId,
+        baselineVersionId,
+        overrides: { lists: {}, macros: {} },
+        sources: [],
+        from: new Date(BASE),
+        to: new Date(BASE + 86_400_000),
+        createdById: null,
+        createdByApiKeyId: null,
+      },
+      {},
+    );
+    const skipped = new Map<string, number>();
+    const s = store(mode, skipped);
+    const runner = new BacktestRunner(s, {
+      pollMs: 50,
+      leaseMs: 30_000,
+      pageRows: 150,
+      checkpointMs: 0,
+      knownSources: [...KNOWN_SOURCES],
+      log: silent,
+    });
+    expect(await runner.runQueued()).toBe(1);
+    await runner.stop();
+    await s.close();
+    const job = (await getBacktestJob(world.db, world.organizationId, id)) as BacktestJobDto;
+    const samples = await listBacktestSamples(world.db, world.organizationId, { jobId: id, limit: 1000 });
+    return {
+      job: {
+        status: job.status,
+        eventsTotal: job.eventsTotal,
+        eventsScanned: job.eventsScanned,
+        result: job.result as BacktestResult,
+      },
+      samples: samples
+        .map(({ rule, change, ref, source, eventTime, event, activeAlerts, draftAlerts }) => ({
+          rule,
+          change,
+          ref,
+          source,
+          eventTime,
+          event,
+          activeAlerts: untimed(event, activeAlerts),
+          draftAlerts: untimed(event, draftAlerts),
+        }))
+        .sort((a, b) => `${a.rule}/${a.change}/${a.ref}`.localeCompare(`${b.rule}/${b.change}/${b.ref}`)),
+      skipped,
+    };
+  };
+
+  beforeAll(async () => {
+    world = await createWorld('backtest_skip', ACTIVE);
+    baselineVersionId = (
+      await world.db.prisma.activation.findFirstOrThrow({ where: { environmentId: world.environmentId } })
+    ).versionId;
+    draftVersionId = (
+      await createRuleSetVersion(
+        world.db,
+        {
+          ruleSetId: world.ruleSetId,
+          files: [{ name: 'rules.yaml', content: DRAFT }],
+          message: 'draft',
+          authorId: null,
+          status: 'valid',
+          diagnostics: [],
+          summary: {},
+        },
+        { userId: null },
+      )
+    ).id;
+    for (const [n, source] of ['k8s_audit', 'aws_cloudtrail', 'okta', 'github'].entries()) {
+      const pick = random(n + 1);
+      const events = Array.from({ length: PER_SOURCE }, (_, i) => stored(source, i, pick));
+      await world.db.prisma.$executeRaw`
+        INSERT INTO raw_events ("organizationId", "environmentId", source, "eventTime", payload, "ingestKey")
+        SELECT ${world.organizationId}::uuid, ${world.environmentId}::uuid, ${source},
+               ${new Date(BASE)}::timestamptz + (i * interval '10 milliseconds'), e, ${source} || '/' || i
+        FROM jsonb_array_elements(${JSON.stringify(events)}::jsonb) WITH ORDINALITY AS t(e, i)`;
+    }
+    for (let i = 0; i < ALERTS; i++) {
+      await world.db.prisma.alert.create({
+        data: {
+          organizationId: world.organizationId,
+          environmentId: world.environmentId,
+          rule: 'Shell spawned',
+          priority: 'warning',
+          source: 'syscall',
+          output: 'Shell spawned',
+          outputFields: { 'proc.name': ['bash', 'zsh'][i % 2] as string, 'evt.type': 'execve' },
+          tags: [],
+          hostname: 'node-1',
+          eventTime: new Date(BASE + i * 1000),
+          dedupKey: `d${i}`,
+          ingestKey: `batch/${i}`,
+        },
+      });
+    }
+  }, 120_000);
+  afterAll(async () => {
+    await world?.close();
+  });
+
+  it('describes what each source lets Postgres leave out', () => {
+    const sources = builtinSources();
+    const active = load([{ name: 'a.yaml', content: ACTIVE }], { sources }).ruleset;
+    const draft = load([{ name: 'd.yaml', content: DRAFT }], { sources }).ruleset;
+    const texts = (source: string) =>
+      storedEventSkip([active, draft], source)?.texts.map((t) => t.path.join('.'));
+    expect(texts('k8s_audit')).toEqual(['payload.verb', 'payload.objectRef.resource']);
+    expect(texts('aws_cloudtrail')).toEqual(['payload.eventName', 'payload.eventName']);
+    expect(texts('github')).toEqual(['payload.webhook_type']);
+    // The draft's Warned rule requires no event type: every Okta event is read.
+    expect(texts('okta')).toBeUndefined();
+    expect(texts('syscall')).toBeUndefined();
+  });
+
+  it('ends with exactly the result of evaluating every stored event: counts, rules, samples', async () => {
+    const full = await run('full');
+    const skipping = await run('counted');
+    expect(full.job.status).toBe('done');
+    expect(skipping.job).toEqual(full.job);
+    expect(skipping.samples).toEqual(full.samples);
+    // The comparison is worth making: every source fires, rules change, and rows were left out
+    // where the rules allow it (and only there).
+    const r = full.job.result;
+    expect(r.raw.events).toBe(4 * PER_SOURCE);
+    expect(r.alerts.events).toBe(ALERTS);
+    expect(r.tally.failed).toBe(0);
+    const changed = Object.fromEntries(r.tally.rules.map((c) => [c.rule, c.added + c.removed]));
+    for (const name of [
+      'Secret read',
+      'Pod deleted',
+      'Config map changed',
+      'Run',
+      'Users',
+      'Warned',
+      'Push',
+      'Member',
+    ])
+      expect(changed[name], name).toBeGreaterThan(0);
+    expect(r.tally.rules.find((c) => c.rule === 'Login')?.unchanged).toBeGreaterThan(0);
+    expect(full.samples.length).toBeGreaterThan(30);
+    expect([...full.skipped.values()].every((n) => n === 0)).toBe(true);
+    expect(skipping.skipped.get('okta')).toBe(0);
+    for (const source of ['k8s_audit', 'aws_cloudtrail', 'github'])
+      expect(skipping.skipped.get(source), source).toBeGreaterThan(PER_SOURCE / 25);
+  }, 120_000);
+});
