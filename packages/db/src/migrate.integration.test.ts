@@ -38,6 +38,24 @@ describe('migrations on the real Postgres server', () => {
     }
     expect(await migrateDatabase(db.url)).toEqual([]);
   });
+
+  it('leaves no session behind (a lingering one held the migration lock for 10 s)', async () => {
+    await migrateDatabase(db.url);
+    const name = new URL(db.url).pathname.slice(1);
+    const admin = new pg.Client({ connectionString: TEST_SERVER_URL });
+    await admin.connect();
+    try {
+      const { rows } = await admin.query(
+        `SELECT a.pid, l.locktype FROM pg_stat_activity a
+           LEFT JOIN pg_locks l ON l.pid = a.pid AND l.locktype = 'advisory'
+          WHERE a.datname = $1`,
+        [name],
+      );
+      expect(rows).toEqual([]);
+    } finally {
+      await admin.end();
+    }
+  });
 });
 
 describe('migrations on the embedded database', () => {

@@ -68,11 +68,36 @@ function wholeScripts<T extends ScriptAdapter>(adapter: T): T {
 }
 
 class WholeScriptPrismaPg extends PrismaPg {
+  /** Every adapter (each with its own pool) the engine opened: closed by `dispose()`. */
+  readonly opened: Array<{ dispose(): Promise<void> }> = [];
+
   override async connect() {
-    return wholeScripts(await super.connect());
+    const adapter = wholeScripts(await super.connect());
+    this.opened.push(adapter);
+    return adapter;
   }
   override async connectToShadowDb() {
-    return wholeScripts(await super.connectToShadowDb());
+    const adapter = wholeScripts(await super.connectToShadowDb());
+    this.opened.push(adapter);
+    return adapter;
+  }
+
+  /**
+   * Ends the pools. Freeing the engine does not: a pool kept its session, and with it the
+   * migration advisory lock, until pg's 10 s idle timeout, so a second migration of the same
+   * database within 10 s waited out the engine's own 10 s lock timeout (seen on a loaded CI run).
+   */
+  async closeAll(): Promise<void> {
+    const adapters = this.opened.splice(0);
+    await Promise.all(
+      adapters.map((a) =>
+        // Already ended by the engine, or a session stuck past 5 s: nothing more to do here.
+        Promise.race([
+          a.dispose().catch(() => {}),
+          new Promise((resolve) => setTimeout(resolve, 5_000).unref()),
+        ]),
+      ),
+    );
   }
 }
 
@@ -90,6 +115,7 @@ export async function openSchemaEngine(
     engine,
     async dispose() {
       engine.free();
+      await factory.closeAll();
     },
   };
 }
