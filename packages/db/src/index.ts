@@ -64,6 +64,11 @@ export {
   type SsoSignInConfig,
   saveSsoConfig,
 } from './repos/web-sso.js';
+export {
+  markOrganizationDeleting,
+  purgeOrganization,
+  resumeOrganizationPurges,
+} from './repos/web-organization-deletion.js';
 export { type DashboardBasics, getDashboardBasics } from './repos/web-dashboard.js';
 export { pingDatabase } from './repos/web-health.js';
 export { listOrganizationMembers, type OrganizationMember } from './repos/web-membership.js';
