@@ -1,6 +1,7 @@
 'use client';
 
 import { useMutation } from '@tanstack/react-query';
+import Link from 'next/link';
 import { useId, useState } from 'react';
 import { ConfirmButton, ErrorBanner } from '@/features/admin/admin-ui';
 import { Dialog, DialogFooter } from '@/features/shell/dialog';
@@ -21,7 +22,7 @@ function actIn(organizationId: string | null): void {
 
 /**
  * The sidebar's organisation block: the organisation the console acts in, a switcher over the
- * user's memberships, and "New organisation". The choice is a cookie (re-checked on every request),
+ * user's memberships, "New organisation" and, for admins, "Invite members". The choice is a cookie (re-checked on every request),
  * so a link opens in whichever organisation the browser last chose.
  */
 export function OrganizationSwitcher({
@@ -70,6 +71,12 @@ export function OrganizationSwitcher({
       >
         + New organisation
       </button>
+      {role === 'admin' ? (
+        // The invitation form in Settings, focused (InvitationsPanel answers the `#invite` hash).
+        <Link className="sidebar-org-new" href="/settings#invite" data-testid="invite-from-switcher">
+          + Invite members
+        </Link>
+      ) : null}
       {creating ? <NewOrganizationDialog onClose={() => setCreating(false)} /> : null}
     </div>
   );

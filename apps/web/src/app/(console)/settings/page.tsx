@@ -3,6 +3,7 @@ import { serverEnv } from '@/env';
 import { InvitationsPanel } from '@/features/members/invitations-panel';
 import { MembersPanel } from '@/features/members/members-panel';
 import { SettingsTabs } from '@/features/members/settings-tabs';
+import { DeleteOrganizationPanel } from '@/features/organizations/delete-organization';
 import { LeaveOrganizationButton } from '@/features/organizations/organization-switcher';
 import { PageHeader } from '@/features/shell/page-header';
 import { requireConsole } from '@/server/require-console';
@@ -51,6 +52,7 @@ export default async function SettingsPage() {
         </section>
         <MembersPanel initialMembers={members} canManage={isAdmin} viewerId={context.viewer.id} />
         {invitations ? <InvitationsPanel initialInvitations={invitations} /> : null}
+        {isAdmin ? <DeleteOrganizationPanel organization={context.organization} /> : null}
       </div>
     </>
   );
