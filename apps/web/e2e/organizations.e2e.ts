@@ -140,3 +140,68 @@ describe('creating and switching organisations', () => {
     await screenshot(page, 'orgs-07-left-second-organisation');
   });
 });
+
+describe('inviting from the switcher and deleting an organisation', () => {
+  it("opens Settings' invitation form from the switcher, ready to type", async () => {
+    const { page } = browser;
+    await page.getByTestId('invite-from-switcher').click();
+    await page.waitForURL(`${baseUrl}/settings#invite`);
+    const email = page.locator('#invite-email');
+    await vi.waitFor(
+      async () => expect(await email.evaluate((el) => el === document.activeElement)).toBe(true),
+      {
+        timeout: 15_000,
+      },
+    );
+    await email.fill('newcomer@peregrine.test');
+    await page.getByTestId('invite-form').getByRole('button', { name: 'Create invitation' }).click();
+    await page.getByTestId('invitation-link').waitFor();
+    await page.getByTestId('invitation-newcomer@peregrine.test').waitFor();
+    await screenshot(page, 'orgs-08-invite-from-switcher');
+  });
+
+  it('deletes an organisation only once its name is typed, and lands in the one left', async () => {
+    const { page } = browser;
+    await page.getByTestId('new-organization').click();
+    const created = page.getByTestId('new-organization-dialog');
+    await created.getByLabel('Organisation name').fill('Red Team');
+    await created.getByRole('button', { name: 'Create organisation' }).click();
+    await vi.waitFor(async () => expect(await currentOrganization()).toBe('Red Team'), { timeout: 15_000 });
+
+    await page.goto(`${baseUrl}/settings`);
+    await page.getByTestId('delete-organization-open').click();
+    const dialog = page.getByTestId('delete-organization-dialog');
+    const confirm = dialog.getByRole('button', { name: 'Delete for good' });
+    expect(await confirm.isDisabled()).toBe(true);
+    await dialog.getByLabel('Organisation name').fill('red team');
+    expect(await confirm.isDisabled()).toBe(true);
+    await dialog.getByLabel('Organisation name').fill('Red Team');
+    expect(await confirm.isDisabled()).toBe(false);
+    await screenshot(page, 'orgs-09-delete-confirm');
+    await confirm.click();
+
+    // Back in the only organisation left: no switcher any more.
+    await page.locator('.sidebar-org-name', { hasText: admin.org }).waitFor({ timeout: 15_000 });
+    expect(await page.getByTestId('organization-switcher').count()).toBe(0);
+    await screenshot(page, 'orgs-10-deleted');
+
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      // The purge runs after the answer; the audit entry stays, at instance level.
+      await vi.waitFor(
+        async () => {
+          const left = await client.query(`SELECT 1 FROM organizations WHERE name = 'Red Team'`);
+          expect(left.rowCount).toBe(0);
+        },
+        { timeout: 20_000 },
+      );
+      const audit = await client.query(
+        `SELECT "organizationId", before->>'name' AS name FROM audit_log WHERE action = 'organization.delete'`,
+      );
+      expect(audit.rows).toEqual([{ organizationId: null, name: 'Red Team' }]);
+    } finally {
+      await client.end();
+    }
+  });
+});

@@ -49,6 +49,11 @@ export {
   provisionOrganizationDefaults,
   seedDemo,
 } from './repos/seed.js';
+export {
+  checkQuota,
+  getOrganizationUsage,
+  type OrganizationUsage,
+} from './repos/organization-quotas.js';
 export { createOrganization, isAdminAnywhere } from './repos/web-organizations.js';
 export {
   applySsoMembership,

@@ -154,6 +154,7 @@ const ACCESS: Record<string, Role | 'session' | 'public'> = {
   // Deleting is an admin member's act, confirmed by typing the name (never a key: it revokes them
   // all); delete-organization.integration.test.ts checks the admin role.
   'organization.delete': 'session',
+  'organization.getQuotas': 'viewer',
   'dashboard.getOverview': 'viewer',
   'dashboard.getAlerts': 'viewer',
   'alerts.list': 'viewer',
@@ -507,6 +508,7 @@ describe("another organisation's API key", () => {
     probes = {
       'environment.list': undefined,
       'organization.listMembers': undefined,
+      'organization.getQuotas': undefined,
       'dashboard.getOverview': { environment: null },
       'dashboard.getAlerts': { filter: { range: '24h' } },
       'alerts.list': { filter: {} },

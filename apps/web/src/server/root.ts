@@ -3,6 +3,7 @@ import { listEnvironments } from './routers/environment/list-environments';
 import { createOrganization } from './routers/organization/create-organization';
 import { leaveOrganization } from './routers/organization/leave-organization';
 import { deleteOrganization } from './routers/organization/delete-organization';
+import { getQuotas } from './routers/organization/get-quotas';
 import { listMembers } from './routers/organization/list-members';
 import { createFirstAdmin } from './routers/setup/create-first-admin';
 import { getSetupStatus } from './routers/setup/get-setup-status';
@@ -41,6 +42,7 @@ export const appRouter = createTRPCRouter({
     create: createOrganization,
     leave: leaveOrganization,
     delete: deleteOrganization,
+    getQuotas,
   },
   dashboard: { getOverview: getDashboardOverview, getAlerts: getAlertDashboard },
   alerts: {
