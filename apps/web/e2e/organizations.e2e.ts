@@ -142,8 +142,23 @@ describe('creating and switching organisations', () => {
 });
 
 describe('inviting from the switcher and deleting an organisation', () => {
+  it("shows the organisation's quotas in Settings, used against the instance's limits", async () => {
+    const { page } = browser;
+    await page.goto(`${baseUrl}/settings`);
+    const quotas = page.getByTestId('quotas');
+    await quotas.waitFor();
+    // The defaults (PEREGRINE_MAX_SENSORS, _SOURCES, _ALERTS_RETAINED); nothing registered yet.
+    expect(await quotas.getByTestId('quota-sensors').textContent()).toMatch(/Sensors\s*0 \/ 1,000/);
+    expect(await quotas.getByTestId('quota-sources').textContent()).toMatch(/Sources\s*0 \/ 100/);
+    expect(await quotas.getByTestId('quota-alertsRetained').textContent()).toMatch(
+      /Alerts retained\s*0 \/ 1,000,000/,
+    );
+    await screenshot(page, 'orgs-08a-quotas');
+  });
+
   it("opens Settings' invitation form from the switcher, ready to type", async () => {
     const { page } = browser;
+    await page.goto(`${baseUrl}/alerts`);
     await page.getByTestId('invite-from-switcher').click();
     await page.waitForURL(`${baseUrl}/settings#invite`);
     const email = page.locator('#invite-email');

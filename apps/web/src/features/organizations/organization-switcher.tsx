@@ -1,7 +1,6 @@
 'use client';
 
 import { useMutation } from '@tanstack/react-query';
-import Link from 'next/link';
 import { useId, useState } from 'react';
 import { ConfirmButton, ErrorBanner } from '@/features/admin/admin-ui';
 import { Dialog, DialogFooter } from '@/features/shell/dialog';
@@ -72,10 +71,12 @@ export function OrganizationSwitcher({
         + New organisation
       </button>
       {role === 'admin' ? (
-        // The invitation form in Settings, focused (InvitationsPanel answers the `#invite` hash).
-        <Link className="sidebar-org-new" href="/settings#invite" data-testid="invite-from-switcher">
+        // The invitation form in Settings, focused (InvitationsPanel answers the `#invite` hash). A
+        // plain link: the browser's own hash navigation fires `hashchange` when already in Settings,
+        // which the client router's does not.
+        <a className="sidebar-org-new" href="/settings#invite" data-testid="invite-from-switcher">
           + Invite members
-        </Link>
+        </a>
       ) : null}
       {creating ? <NewOrganizationDialog onClose={() => setCreating(false)} /> : null}
     </div>
