@@ -5,8 +5,8 @@ import { type Actor, recordAudit } from './audit.js';
 /**
  * Marks an organisation as being deleted, in one transaction: its sensor keys and API keys are
  * revoked and its cloud sources disabled (the revocation triggers tell every collector at commit,
- * so nothing new is ingested), its memberships and invitations are removed (nobody acts in it any
- * more), and the deletion is audited at instance level (`organizationId` null: the organisation's
+ * so nothing new is ingested), its memberships, invitations and SSO configuration are removed
+ * (nobody acts in it or joins it any more), and the deletion is audited at instance level (`organizationId` null: the organisation's
  * own audit log goes with it). `confirmName` must equal the organisation's name. The instance's
  * last organisation cannot be deleted (CONFLICT): first-run setup would open again with nobody
  * to run it. The rows themselves go afterwards, in bounded batches (purgeOrganization).
@@ -47,6 +47,8 @@ export async function markOrganizationDeleting(
     });
     const members = await tx.membership.deleteMany({ where: { organizationId: org.id } });
     await tx.invitation.deleteMany({ where: { organizationId: org.id } });
+    // Its SSO domains would otherwise still sign people in and make them members again.
+    const sso = await tx.ssoConfig.deleteMany({ where: { organizationId: org.id } });
     await recordAudit(tx, actor, {
       organizationId: null,
       action: 'organization.delete',
@@ -59,6 +61,7 @@ export async function markOrganizationDeleting(
         sensorsRevoked: sensors.count,
         sourcesDisabled: sources.count,
         apiKeysRevoked: apiKeys.count,
+        ssoRemoved: sso.count > 0,
       },
     });
     return { id: org.id, name: org.name, slug: org.slug };
@@ -77,6 +80,11 @@ const PURGE_ORDER: ReadonlyArray<{ table: string; where: string }> = [
     table: 'ingest_batches',
     where: '"sensorId" IN (SELECT "id" FROM "sensors" WHERE "organizationId" = $1)',
   },
+  {
+    table: 'sensor_recording_chunks',
+    where: '"recordingId" IN (SELECT "id" FROM "sensor_recordings" WHERE "organizationId" = $1)',
+  },
+  { table: 'sensor_recordings', where: '"organizationId" = $1' },
   { table: 'notification_outbox', where: '"organizationId" = $1' },
   { table: 'alerts', where: '"organizationId" = $1' },
   { table: 'alert_groups', where: '"organizationId" = $1' },

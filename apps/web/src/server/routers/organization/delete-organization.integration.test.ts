@@ -129,6 +129,23 @@ async function fillOrganization(organizationId: string, userId: string) {
       toTime: now,
     },
   });
+  await prisma.ssoConfig.create({
+    data: {
+      organizationId,
+      issuer: 'https://idp.example.test',
+      clientId: 'peregrine',
+      domains: { create: [{ domain: `${organizationId}.example.test` }] },
+    },
+  });
+  await prisma.sensorRecording.create({
+    data: {
+      organizationId,
+      sensorId: sensor.sensorId,
+      seconds: 10,
+      maxBytes: 1_000_000,
+      chunks: { create: [{ offset: 0, data: new Uint8Array([1, 2, 3]) }] },
+    },
+  });
   const channel = await prisma.notificationChannel.create({
     data: { organizationId, kind: 'webhook', name: 'hook', config: { url: 'https://example.test' } },
   });
@@ -153,7 +170,7 @@ describe('organization.delete', () => {
       // The fill covers every table that names an organisation: a new table fails here until the
       // fill (and the deletion) know about it.
       const before = await rowsPerTable(client, created.id);
-      expect(Object.keys(before).length).toBeGreaterThanOrEqual(18);
+      expect(Object.keys(before).length).toBeGreaterThanOrEqual(21);
       expect(Object.entries(before).filter(([, n]) => n === 0)).toEqual([]);
       const keptBefore = await rowsPerTable(client, kept.id);
 
@@ -179,6 +196,7 @@ describe('organization.delete', () => {
       // Rows below them went too (sensor batches, alert notes, rule files, activations).
       const orphans = await client.query<{ n: string }>(
         `SELECT (SELECT count(*) FROM ingest_batches WHERE "sensorId" = $1)
+              + (SELECT count(*) FROM sensor_recording_chunks c WHERE NOT EXISTS (SELECT 1 FROM sensor_recordings r WHERE r.id = c."recordingId"))
               + (SELECT count(*) FROM rule_set_versions v WHERE NOT EXISTS (SELECT 1 FROM rule_sets s WHERE s.id = v."ruleSetId")) AS n`,
         [sensor.sensorId],
       );
