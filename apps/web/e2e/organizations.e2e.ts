@@ -17,8 +17,11 @@ beforeAll(async () => {
   browser = await launchBrowser();
 });
 
+let memberBrowser: Awaited<ReturnType<typeof launchBrowser>> | undefined;
+
 afterAll(async () => {
   await browser?.close();
+  await memberBrowser?.close();
 });
 
 /** The organisation the sidebar's switcher shows as current. */
@@ -183,6 +186,20 @@ describe('inviting from the switcher and deleting an organisation', () => {
     await created.getByRole('button', { name: 'Create organisation' }).click();
     await vi.waitFor(async () => expect(await currentOrganization()).toBe('Red Team'), { timeout: 15_000 });
 
+    // Someone whose only organisation Red Team is joins it by invitation (in their own browser).
+    await page.goto(`${baseUrl}/settings`);
+    await page.locator('#invite-email').fill('red.member@peregrine.test');
+    await page.getByTestId('invite-form').getByRole('button', { name: 'Create invitation' }).click();
+    const link = ((await page.getByTestId('invitation-link').locator('pre').textContent()) ?? '').trim();
+    memberBrowser = await launchBrowser();
+    const member = memberBrowser.page;
+    await member.goto(link);
+    await member.getByLabel('Your name').fill('Red Member');
+    await member.getByLabel('Password', { exact: true }).fill('red member password 1');
+    await member.getByLabel('Confirm password').fill('red member password 1');
+    await member.getByRole('button', { name: 'Create account and join' }).click();
+    await member.locator('.sidebar-org-name', { hasText: 'Red Team' }).waitFor({ timeout: 15_000 });
+
     await page.goto(`${baseUrl}/settings`);
     await page.getByTestId('delete-organization-open').click();
     const dialog = page.getByTestId('delete-organization-dialog');
@@ -199,6 +216,13 @@ describe('inviting from the switcher and deleting an organisation', () => {
     await page.locator('.sidebar-org-name', { hasText: admin.org }).waitFor({ timeout: 15_000 });
     expect(await page.getByTestId('organization-switcher').count()).toBe(0);
     await screenshot(page, 'orgs-10-deleted');
+
+    // The member had no other organisation: the console offers to create one.
+    await member.goto(`${baseUrl}/alerts`);
+    await member.getByRole('heading', { name: 'No organisation' }).waitFor();
+    await member.getByTestId('new-organization').waitFor();
+    expect(await member.getByRole('button', { name: 'Open my other organisation' }).count()).toBe(0);
+    await screenshot(member, 'orgs-10b-member-without-organisation');
 
     const client = new pg.Client({ connectionString: databaseUrl });
     await client.connect();
