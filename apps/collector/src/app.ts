@@ -8,6 +8,7 @@ import {
   isApiKeyActive,
   parseSecretKey,
   pingDatabase,
+  resumeOrganizationPurges,
 } from '@peregrine/db';
 import { createAdapter } from '@socket.io/redis-adapter';
 import type { Writable } from 'node:stream';
@@ -214,6 +215,7 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
     notificationDays: env.NOTIFY_RETENTION_DAYS,
     intervalMs: 10 * 60 * 1000,
     log,
+    resumeOrganizationPurges: () => resumeOrganizationPurges(db),
   });
   const backtestStore = env.BACKTEST_RUNNER ? createBacktestStore(env.DATABASE_URL, { max: 3 }) : undefined;
   const backtests = backtestStore

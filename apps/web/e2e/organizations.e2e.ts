@@ -17,8 +17,11 @@ beforeAll(async () => {
   browser = await launchBrowser();
 });
 
+let memberBrowser: Awaited<ReturnType<typeof launchBrowser>> | undefined;
+
 afterAll(async () => {
   await browser?.close();
+  await memberBrowser?.close();
 });
 
 /** The organisation the sidebar's switcher shows as current. */
@@ -138,5 +141,106 @@ describe('creating and switching organisations', () => {
     await page.locator('.sidebar-org-name', { hasText: admin.org }).waitFor({ timeout: 15_000 });
     expect(await page.getByTestId('organization-switcher').count()).toBe(0);
     await screenshot(page, 'orgs-07-left-second-organisation');
+  });
+});
+
+describe('inviting from the switcher and deleting an organisation', () => {
+  it("shows the organisation's quotas in Settings, used against the instance's limits", async () => {
+    const { page } = browser;
+    await page.goto(`${baseUrl}/settings`);
+    const quotas = page.getByTestId('quotas');
+    await quotas.waitFor();
+    // The defaults (PEREGRINE_MAX_SENSORS, _SOURCES, _ALERTS_RETAINED); nothing registered yet.
+    expect(await quotas.getByTestId('quota-sensors').textContent()).toMatch(/Sensors\s*0 \/ 1,000/);
+    expect(await quotas.getByTestId('quota-sources').textContent()).toMatch(/Sources\s*0 \/ 100/);
+    expect(await quotas.getByTestId('quota-alertsRetained').textContent()).toMatch(
+      /Alerts retained\s*0 \/ 1,000,000/,
+    );
+    await screenshot(page, 'orgs-08a-quotas');
+  });
+
+  it("opens Settings' invitation form from the switcher, ready to type", async () => {
+    const { page } = browser;
+    await page.goto(`${baseUrl}/alerts`);
+    await page.getByTestId('invite-from-switcher').click();
+    await page.waitForURL(`${baseUrl}/settings#invite`);
+    const email = page.locator('#invite-email');
+    await vi.waitFor(
+      async () => expect(await email.evaluate((el) => el === document.activeElement)).toBe(true),
+      {
+        timeout: 15_000,
+      },
+    );
+    await email.fill('newcomer@peregrine.test');
+    await page.getByTestId('invite-form').getByRole('button', { name: 'Create invitation' }).click();
+    await page.getByTestId('invitation-link').waitFor();
+    await page.getByTestId('invitation-newcomer@peregrine.test').waitFor();
+    await screenshot(page, 'orgs-08-invite-from-switcher');
+  });
+
+  it('deletes an organisation only once its name is typed, and lands in the one left', async () => {
+    const { page } = browser;
+    await page.getByTestId('new-organization').click();
+    const created = page.getByTestId('new-organization-dialog');
+    await created.getByLabel('Organisation name').fill('Red Team');
+    await created.getByRole('button', { name: 'Create organisation' }).click();
+    await vi.waitFor(async () => expect(await currentOrganization()).toBe('Red Team'), { timeout: 15_000 });
+
+    // Someone whose only organisation Red Team is joins it by invitation (in their own browser).
+    await page.goto(`${baseUrl}/settings`);
+    await page.locator('#invite-email').fill('red.member@peregrine.test');
+    await page.getByTestId('invite-form').getByRole('button', { name: 'Create invitation' }).click();
+    const link = ((await page.getByTestId('invitation-link').locator('pre').textContent()) ?? '').trim();
+    memberBrowser = await launchBrowser();
+    const member = memberBrowser.page;
+    await member.goto(link);
+    await member.getByLabel('Your name').fill('Red Member');
+    await member.getByLabel('Password', { exact: true }).fill('red member password 1');
+    await member.getByLabel('Confirm password').fill('red member password 1');
+    await member.getByRole('button', { name: 'Create account and join' }).click();
+    await member.locator('.sidebar-org-name', { hasText: 'Red Team' }).waitFor({ timeout: 15_000 });
+
+    await page.goto(`${baseUrl}/settings`);
+    await page.getByTestId('delete-organization-open').click();
+    const dialog = page.getByTestId('delete-organization-dialog');
+    const confirm = dialog.getByRole('button', { name: 'Delete for good' });
+    expect(await confirm.isDisabled()).toBe(true);
+    await dialog.getByLabel('Organisation name').fill('red team');
+    expect(await confirm.isDisabled()).toBe(true);
+    await dialog.getByLabel('Organisation name').fill('Red Team');
+    expect(await confirm.isDisabled()).toBe(false);
+    await screenshot(page, 'orgs-09-delete-confirm');
+    await confirm.click();
+
+    // Back in the only organisation left: no switcher any more.
+    await page.locator('.sidebar-org-name', { hasText: admin.org }).waitFor({ timeout: 15_000 });
+    expect(await page.getByTestId('organization-switcher').count()).toBe(0);
+    await screenshot(page, 'orgs-10-deleted');
+
+    // The member had no other organisation: the console offers to create one.
+    await member.goto(`${baseUrl}/alerts`);
+    await member.getByRole('heading', { name: 'No organisation' }).waitFor();
+    await member.getByTestId('new-organization').waitFor();
+    expect(await member.getByRole('button', { name: 'Open my other organisation' }).count()).toBe(0);
+    await screenshot(member, 'orgs-10b-member-without-organisation');
+
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      // The purge runs after the answer; the audit entry stays, at instance level.
+      await vi.waitFor(
+        async () => {
+          const left = await client.query(`SELECT 1 FROM organizations WHERE name = 'Red Team'`);
+          expect(left.rowCount).toBe(0);
+        },
+        { timeout: 20_000 },
+      );
+      const audit = await client.query(
+        `SELECT "organizationId", before->>'name' AS name FROM audit_log WHERE action = 'organization.delete'`,
+      );
+      expect(audit.rows).toEqual([{ organizationId: null, name: 'Red Team' }]);
+    } finally {
+      await client.end();
+    }
   });
 });

@@ -61,6 +61,10 @@ const schema = z
     PEREGRINE_ORG_CREATION: z
       .enum(['anyone', 'admins'], { error: 'PEREGRINE_ORG_CREATION must be "anyone" or "admins"' })
       .default('anyone'),
+    /** Per-organisation quotas (Settings shows used/limit; registering beyond them is refused). */
+    PEREGRINE_MAX_SENSORS: z.coerce.number().int().min(1).default(1000),
+    PEREGRINE_MAX_SOURCES: z.coerce.number().int().min(1).default(100),
+    PEREGRINE_MAX_ALERTS_RETAINED: z.coerce.number().int().min(1).default(1_000_000),
   })
   .superRefine((env, ctx) => {
     // Sessions signed with a throw-away secret would silently log everyone out on restart and,
@@ -103,6 +107,8 @@ export interface ServerEnv {
    * least one organisation, such as the first admin).
    */
   orgCreation: 'anyone' | 'admins';
+  /** Per-organisation limits: unrevoked sensors, cloud sources, alerts kept. */
+  quotas: { sensors: number; sources: number; alertsRetained: number };
 }
 
 /** Validates a raw environment; throws one readable error listing every problem. */
@@ -137,6 +143,11 @@ export function parseServerEnv(source: Record<string, string | undefined>): Serv
     secretKey: env.PEREGRINE_SECRET_KEY ?? null,
     outboundAllow: list(env.PEREGRINE_OUTBOUND_ALLOW),
     orgCreation: env.PEREGRINE_ORG_CREATION,
+    quotas: {
+      sensors: env.PEREGRINE_MAX_SENSORS,
+      sources: env.PEREGRINE_MAX_SOURCES,
+      alertsRetained: env.PEREGRINE_MAX_ALERTS_RETAINED,
+    },
   };
 }
 

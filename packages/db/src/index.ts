@@ -49,6 +49,11 @@ export {
   provisionOrganizationDefaults,
   seedDemo,
 } from './repos/seed.js';
+export {
+  checkQuota,
+  getOrganizationUsage,
+  type OrganizationUsage,
+} from './repos/organization-quotas.js';
 export { createOrganization, isAdminAnywhere } from './repos/web-organizations.js';
 export {
   applySsoMembership,
@@ -64,6 +69,11 @@ export {
   type SsoSignInConfig,
   saveSsoConfig,
 } from './repos/web-sso.js';
+export {
+  markOrganizationDeleting,
+  purgeOrganization,
+  resumeOrganizationPurges,
+} from './repos/web-organization-deletion.js';
 export { type DashboardBasics, getDashboardBasics } from './repos/web-dashboard.js';
 export { pingDatabase } from './repos/web-health.js';
 export { listOrganizationMembers, type OrganizationMember } from './repos/web-membership.js';

@@ -4,7 +4,8 @@ import type { FastifyBaseLogger } from 'fastify';
 const DAY_MS = 24 * 60 * 60 * 1000;
 
 /**
- * Prunes raw events, remembered sensor batch ids and finished notifications by age, in bounded chunks so a large backlog
+ * Prunes raw events, remembered sensor batch ids and finished notifications by age (and finishes
+ * purging deleted organisations), in bounded chunks so a large backlog
  * never holds long locks. Runs every `intervalMs`; several collectors pruning at once is harmless.
  */
 export class RetentionPruner {
@@ -19,6 +20,11 @@ export class RetentionPruner {
       notificationDays: number;
       intervalMs: number;
       log: FastifyBaseLogger;
+      /**
+       * Finishes deleting organisations marked as being deleted (a console process that marked one
+       * may have stopped before its purge ended); returns their ids.
+       */
+      resumeOrganizationPurges?: () => Promise<string[]>;
     },
   ) {}
 
@@ -49,6 +55,8 @@ export class RetentionPruner {
     }
     if (rawEvents || ingestBatches || notifications)
       this.options.log.info({ rawEvents, ingestBatches, notifications }, 'retention pruned');
+    const purged = (await this.options.resumeOrganizationPurges?.()) ?? [];
+    if (purged.length) this.options.log.info({ organizations: purged }, 'deleted organisations purged');
     return { rawEvents, ingestBatches, notifications };
   }
 

@@ -151,6 +151,10 @@ const ACCESS: Record<string, Role | 'session' | 'public'> = {
   'organization.create': 'session',
   // Leaving is a person's own choice in the organisation they act in.
   'organization.leave': 'session',
+  // Deleting is an admin member's act, confirmed by typing the name (never a key: it revokes them
+  // all); delete-organization.integration.test.ts checks the admin role.
+  'organization.delete': 'session',
+  'organization.getQuotas': 'viewer',
   'dashboard.getOverview': 'viewer',
   'dashboard.getAlerts': 'viewer',
   'alerts.list': 'viewer',
@@ -504,6 +508,7 @@ describe("another organisation's API key", () => {
     probes = {
       'environment.list': undefined,
       'organization.listMembers': undefined,
+      'organization.getQuotas': undefined,
       'dashboard.getOverview': { environment: null },
       'dashboard.getAlerts': { filter: { range: '24h' } },
       'alerts.list': { filter: {} },

@@ -43,9 +43,12 @@ export const getConsoleContext = cache(async (): Promise<ConsoleContext> => {
   } catch (error) {
     const cause = error instanceof TRPCError ? error.cause : error;
     if (isAppError(cause)) {
-      // A remembered organisation the user has left: offer to fall back to their default one.
+      // A remembered organisation the user has left (or that was deleted): offer to fall back to
+      // their default one, if they still have one; otherwise the page offers to create one.
       const hasOrganizationChoice =
-        cause.code === 'NOT_A_MEMBER' && Boolean((await cookies()).get(ORGANIZATION_COOKIE));
+        cause.code === 'NOT_A_MEMBER' &&
+        Boolean((await cookies()).get(ORGANIZATION_COOKIE)) &&
+        (await caller.viewer.listOrganizations()).length > 0;
       return { status: 'denied', code: cause.code, hasOrganizationChoice };
     }
     throw error;

@@ -2,6 +2,8 @@ import { getDashboardOverview } from './routers/dashboard/get-dashboard-overview
 import { listEnvironments } from './routers/environment/list-environments';
 import { createOrganization } from './routers/organization/create-organization';
 import { leaveOrganization } from './routers/organization/leave-organization';
+import { deleteOrganization } from './routers/organization/delete-organization';
+import { getQuotas } from './routers/organization/get-quotas';
 import { listMembers } from './routers/organization/list-members';
 import { createFirstAdmin } from './routers/setup/create-first-admin';
 import { getSetupStatus } from './routers/setup/get-setup-status';
@@ -35,7 +37,13 @@ export const appRouter = createTRPCRouter({
   setup: { getStatus: getSetupStatus, createFirstAdmin },
   viewer: { get: getViewer, listOrganizations },
   environment: { list: listEnvironments },
-  organization: { listMembers, create: createOrganization, leave: leaveOrganization },
+  organization: {
+    listMembers,
+    create: createOrganization,
+    leave: leaveOrganization,
+    delete: deleteOrganization,
+    getQuotas,
+  },
   dashboard: { getOverview: getDashboardOverview, getAlerts: getAlertDashboard },
   alerts: {
     list: listAlerts,

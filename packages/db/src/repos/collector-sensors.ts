@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Db } from '../client.js';
 import { DbError } from '../errors.js';
+import { checkQuota } from './organization-quotas.js';
 
 /** What a sensor API key resolves to. */
 export interface SensorIdentity {
@@ -38,7 +39,12 @@ export function hashSensorKey(key: string): string {
 /** Registers a sensor in one environment and returns its API key, which is never retrievable again. */
 export async function registerSensor(
   db: Db,
-  input: { environmentId: string; name: string },
+  input: {
+    environmentId: string;
+    name: string;
+    /** The organisation's sensor quota (unrevoked sensors); unlimited when absent. */
+    maxSensors?: number;
+  },
 ): Promise<RegisteredSensor> {
   const env = await db.prisma.environment.findUnique({
     where: { id: input.environmentId },
@@ -48,15 +54,20 @@ export async function registerSensor(
   const apiKey = `${KEY_PREFIX}${randomBytes(32).toString('base64url')}`;
   const keyPrefix = apiKey.slice(0, KEY_PREFIX.length + 6);
   try {
-    const row = await db.prisma.sensor.create({
-      data: {
-        organizationId: env.organizationId,
-        environmentId: env.id,
-        name: input.name,
-        keyPrefix,
-        keyHash: hashSensorKey(apiKey),
-      },
-      select: { id: true, name: true },
+    const row = await db.prisma.$transaction(async (tx) => {
+      if (input.maxSensors !== undefined) {
+        await checkQuota(tx, env.organizationId, 'sensors', input.maxSensors);
+      }
+      return tx.sensor.create({
+        data: {
+          organizationId: env.organizationId,
+          environmentId: env.id,
+          name: input.name,
+          keyPrefix,
+          keyHash: hashSensorKey(apiKey),
+        },
+        select: { id: true, name: true },
+      });
     });
     return {
       sensorId: row.id,

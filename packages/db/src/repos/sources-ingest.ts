@@ -1,6 +1,7 @@
 import type { Db } from '../client.js';
 import { DbError } from '../errors.js';
 import type { SourceKind } from '../generated/prisma/enums.js';
+import { checkQuota } from './organization-quotas.js';
 import { encryptSourceSecrets, generateSourceToken, type SourceSecrets } from './sources-secrets.js';
 
 /** A cloud source as the collector's ingest modules see it (secrets still encrypted). */
@@ -140,6 +141,8 @@ export interface NewCloudSourceInput {
   secretKey?: Buffer;
   /** Issue an ingest token (push sources: k8s_audit, falco). */
   issueToken?: boolean;
+  /** The organisation's source quota; unlimited when absent. */
+  maxSources?: number;
 }
 
 /** Creates a cloud source; the clear ingest token is returned once and never stored. */
@@ -161,18 +164,23 @@ export async function createCloudSource(
   }
   const token = input.issueToken ? generateSourceToken() : null;
   try {
-    const row = await db.prisma.cloudSource.create({
-      data: {
-        organizationId: input.organizationId,
-        environmentId: input.environmentId,
-        kind: input.kind,
-        name: input.name,
-        config: (input.config ?? {}) as object,
-        secretsEncrypted,
-        tokenHash: token?.hash ?? null,
-        tokenPrefix: token?.prefix ?? null,
-      },
-      select: SELECT,
+    const row = await db.prisma.$transaction(async (tx) => {
+      if (input.maxSources !== undefined) {
+        await checkQuota(tx, input.organizationId, 'sources', input.maxSources);
+      }
+      return tx.cloudSource.create({
+        data: {
+          organizationId: input.organizationId,
+          environmentId: input.environmentId,
+          kind: input.kind,
+          name: input.name,
+          config: (input.config ?? {}) as object,
+          secretsEncrypted,
+          tokenHash: token?.hash ?? null,
+          tokenPrefix: token?.prefix ?? null,
+        },
+        select: SELECT,
+      });
     });
     return { source: toDto(row), token: token?.token ?? null };
   } catch (err) {

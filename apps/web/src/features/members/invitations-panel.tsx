@@ -1,7 +1,7 @@
 'use client';
 
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import {
   AdminPanel,
   AdminTable,
@@ -37,6 +37,19 @@ export function InvitationsPanel({ initialInvitations }: { initialInvitations: I
   const revoke = useMutation(trpc.members.revokeInvitation.mutationOptions({ onSettled: refresh }));
   const [link, setLink] = useState<{ email: string; url: string } | null>(null);
   const [role, setRole] = useState<Role>('viewer');
+
+  // The switcher's "Invite members" opens Settings at `#invite`: bring the form to hand.
+  useEffect(() => {
+    const focusInvite = () => {
+      if (window.location.hash !== '#invite') return;
+      const email = document.getElementById('invite-email');
+      email?.scrollIntoView({ block: 'center' });
+      email?.focus();
+    };
+    focusInvite();
+    window.addEventListener('hashchange', focusInvite);
+    return () => window.removeEventListener('hashchange', focusInvite);
+  }, []);
 
   return (
     <AdminPanel id="invitations" title="Invitations" hint="Links work once and expire after 7 days">

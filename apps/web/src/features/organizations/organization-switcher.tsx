@@ -21,7 +21,7 @@ function actIn(organizationId: string | null): void {
 
 /**
  * The sidebar's organisation block: the organisation the console acts in, a switcher over the
- * user's memberships, and "New organisation". The choice is a cookie (re-checked on every request),
+ * user's memberships, "New organisation" and, for admins, "Invite members". The choice is a cookie (re-checked on every request),
  * so a link opens in whichever organisation the browser last chose.
  */
 export function OrganizationSwitcher({
@@ -70,6 +70,14 @@ export function OrganizationSwitcher({
       >
         + New organisation
       </button>
+      {role === 'admin' ? (
+        // The invitation form in Settings, focused (InvitationsPanel answers the `#invite` hash). A
+        // plain link: the browser's own hash navigation fires `hashchange` when already in Settings,
+        // which the client router's does not.
+        <a className="sidebar-org-new" href="/settings#invite" data-testid="invite-from-switcher">
+          + Invite members
+        </a>
+      ) : null}
       {creating ? <NewOrganizationDialog onClose={() => setCreating(false)} /> : null}
     </div>
   );

@@ -3,7 +3,9 @@ import { serverEnv } from '@/env';
 import { InvitationsPanel } from '@/features/members/invitations-panel';
 import { MembersPanel } from '@/features/members/members-panel';
 import { SettingsTabs } from '@/features/members/settings-tabs';
+import { DeleteOrganizationPanel } from '@/features/organizations/delete-organization';
 import { LeaveOrganizationButton } from '@/features/organizations/organization-switcher';
+import { QuotasPanel } from '@/features/organizations/quotas-panel';
 import { PageHeader } from '@/features/shell/page-header';
 import { requireConsole } from '@/server/require-console';
 import { getServerCaller } from '@/trpc/server';
@@ -14,9 +16,10 @@ export default async function SettingsPage() {
   const context = await requireConsole();
   const caller = await getServerCaller();
   const isAdmin = context.role === 'admin';
-  const [members, invitations] = await Promise.all([
+  const [members, invitations, quotas] = await Promise.all([
     caller.organization.listMembers(),
     isAdmin ? caller.members.listInvitations() : Promise.resolve(null),
+    caller.organization.getQuotas(),
   ]);
   return (
     <>
@@ -49,8 +52,10 @@ export default async function SettingsPage() {
           </div>
           <LeaveOrganizationButton organizationId={context.organization.id} />
         </section>
+        <QuotasPanel quotas={quotas} />
         <MembersPanel initialMembers={members} canManage={isAdmin} viewerId={context.viewer.id} />
         {invitations ? <InvitationsPanel initialInvitations={invitations} /> : null}
+        {isAdmin ? <DeleteOrganizationPanel organization={context.organization} /> : null}
       </div>
     </>
   );

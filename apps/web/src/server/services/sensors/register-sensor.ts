@@ -44,7 +44,11 @@ export async function registerSensor(input: {
   const environment = await getOrganizationEnvironment(db(), input.organizationId, input.environmentId);
   if (!environment) throw new AppError('NOT_FOUND', 'Environment not found.');
   const registered = await withDbErrors(() =>
-    registerSensorRow(db(), { environmentId: environment.id, name: input.name }),
+    registerSensorRow(db(), {
+      environmentId: environment.id,
+      name: input.name,
+      maxSensors: serverEnv().quotas.sensors,
+    }),
   );
   // The collector's repository registers without an actor; the audit entry follows it.
   await recordAuditEntry(db(), auditActor(input.actor), {

@@ -1,5 +1,6 @@
 import 'server-only';
 import { auditCloudSourceCreated, createCloudSource, getOrganizationEnvironment } from '@peregrine/db';
+import { serverEnv } from '@/env';
 import { db } from '../../db';
 import { AppError } from '../../errors/app-error';
 import type { SourceSettings } from '../../routers/sources/source-settings.schema';
@@ -52,6 +53,7 @@ export async function createSource(input: {
       name: input.name,
       config,
       issueToken,
+      maxSources: serverEnv().quotas.sources,
       ...(secretKey ? { secrets, secretKey } : {}),
     }),
   );
