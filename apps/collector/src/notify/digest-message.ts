@@ -1,25 +1,15 @@
 import { createHmac } from 'node:crypto';
-import type { z } from 'zod';
 import type { ClaimedNotification, DigestContent } from '@peregrine/db';
 import { alertMessage } from '@peregrine/engine';
-import {
-  type ChannelConfig,
-  ChannelConfigSchemas,
-  type ChannelSecrets,
-  ChannelSecretSchemas,
-  DIGEST_KINDS,
-  DIGEST_REFUSAL,
-  type NotificationKind,
-  RouteOverridesSchema,
-} from '@peregrine/protocol';
+import { type ChannelConfig, type ChannelSecrets, DIGEST_KINDS, DIGEST_REFUSAL } from '@peregrine/protocol';
 import {
   type BuildOptions,
   ChannelConfigError,
+  channelSettings,
   falcoPriority,
   type HttpMessage,
   lowerKeys,
   type OutboundMessage,
-  parseWith,
   priorityColour,
   USER_AGENT,
 } from './messages.js';
@@ -48,19 +38,9 @@ export function buildDigestMessage(
   if (!n.channel) throw new ChannelConfigError('the channel was deleted');
   const d = n.digest;
   if (!d) throw new ChannelConfigError('not a digest');
-  const kind = n.channel.kind as NotificationKind;
-  if (!(DIGEST_KINDS as readonly string[]).includes(kind)) throw new ChannelConfigError(DIGEST_REFUSAL);
-  const config: unknown = parseWith(
-    ChannelConfigSchemas[kind] as z.ZodType<unknown>,
-    n.channel.config,
-    `channel ${n.channel.name} settings`,
-  );
-  const secrets: unknown = parseWith(
-    ChannelSecretSchemas[kind] as z.ZodType<unknown>,
-    secretsIn,
-    `channel ${n.channel.name} secrets`,
-  );
-  const overrides = parseWith(RouteOverridesSchema, n.routeOverrides, 'route overrides');
+  if (!(DIGEST_KINDS as readonly string[]).includes(n.channel.kind))
+    throw new ChannelConfigError(DIGEST_REFUSAL);
+  const { kind, config, secrets, overrides } = channelSettings(n, secretsIn);
   const base = options.consoleUrl?.replace(/\/+$/, '');
   const link = base ? `${base}/alerts` : '';
   const alertLink = (groupId: string) => (base ? `${base}/alerts?group=${groupId}` : '');

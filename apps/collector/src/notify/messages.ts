@@ -17,6 +17,7 @@ import {
   type ChannelSecrets,
   ChannelSecretSchemas,
   type NotificationKind,
+  type RouteOverrides,
   RouteOverridesSchema,
 } from '@peregrine/protocol';
 
@@ -144,12 +145,14 @@ export interface BuildOptions {
   consoleUrl: string | undefined;
 }
 
-/** Builds the request or mail an outbox row owes. Throws ChannelConfigError for unusable settings. */
-export function buildMessage(
+/**
+ * A claimed row's channel settings, secrets and route overrides, each checked against its kind's
+ * schema (one message and digest builders share). Throws ChannelConfigError when unusable.
+ */
+export function channelSettings(
   n: ClaimedNotification,
   secretsIn: Record<string, string>,
-  options: BuildOptions,
-): OutboundMessage {
+): { kind: NotificationKind; config: unknown; secrets: unknown; overrides: RouteOverrides } {
   if (!n.channel) throw new ChannelConfigError('the channel was deleted');
   const kind = n.channel.kind as NotificationKind;
   const config: unknown = parseWith(
@@ -163,6 +166,16 @@ export function buildMessage(
     `channel ${n.channel.name} secrets`,
   );
   const overrides = parseWith(RouteOverridesSchema, n.routeOverrides, 'route overrides');
+  return { kind, config, secrets, overrides };
+}
+
+/** Builds the request or mail an outbox row owes. Throws ChannelConfigError for unusable settings. */
+export function buildMessage(
+  n: ClaimedNotification,
+  secretsIn: Record<string, string>,
+  options: BuildOptions,
+): OutboundMessage {
+  const { kind, config, secrets, overrides } = channelSettings(n, secretsIn);
   const a = n.alert ?? (n.action === 'test' ? { ...TEST_ALERT, id: n.id, eventTime: n.createdAt } : null);
   if (!a) throw new ChannelConfigError('the alert of this notification is gone (retention)');
   const link =
