@@ -152,11 +152,11 @@ describe('first run, sign-out and sign-in', () => {
     const { page } = browser;
     await page.getByLabel('Email').fill(admin.email);
     await page.getByLabel('Password').fill('not the password at all');
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.getByRole('alert').getByText('The email or password is incorrect.').waitFor();
     await screenshot(page, '09-sign-in-error');
     await page.getByLabel('Password').fill(admin.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.waitForURL(`${baseUrl}/settings`);
     await page.getByTestId('members-table').waitFor();
     await screenshot(page, '10-signed-in-again');

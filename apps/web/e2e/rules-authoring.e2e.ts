@@ -53,7 +53,7 @@ async function signIn(page: Page): Promise<void> {
   if (new URL(page.url()).pathname.startsWith('/sign-in')) {
     await page.getByLabel('Email').fill(admin.email);
     await page.getByLabel('Password').fill(admin.password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('button', { name: 'Sign in', exact: true }).click();
     await page.waitForURL((url) => !url.pathname.startsWith('/sign-in'));
   }
 }
