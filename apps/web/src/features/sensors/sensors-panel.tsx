@@ -300,35 +300,41 @@ export function SensorsPanel({
                         ? 'Sending…'
                         : 'Send test event'}
                     </button>
-                    <select
-                      className={`select ${styles.compactSelect}`}
-                      aria-label={`Recording length for ${sensor.name}`}
-                      value={secondsFor(sensor.id)}
-                      onChange={(e) =>
-                        setRecordSeconds((all) => ({ ...all, [sensor.id]: e.target.value as RecordDuration }))
-                      }
-                      data-testid="record-seconds"
-                    >
-                      {RECORD_DURATIONS.map((option) => (
-                        <option key={option.value} value={option.value}>
-                          {option.label}
-                        </option>
-                      ))}
-                    </select>
-                    <button
-                      type="button"
-                      className="button button-ghost"
-                      onClick={() =>
-                        record.mutate({ sensorId: sensor.id, seconds: Number(secondsFor(sensor.id)) })
-                      }
-                      disabled={record.isPending}
-                      title="The sensor writes a .scap capture of everything it sees for this long (beside shipping events), then uploads it here"
-                      data-testid="record-sensor"
-                    >
-                      {record.isPending && record.variables?.sensorId === sensor.id
-                        ? 'Asking…'
-                        : `Record ${RECORD_DURATIONS.find((d) => d.value === secondsFor(sensor.id))?.label ?? ''}`}
-                    </button>
+                    {/* The length and the Record button stay together when the actions wrap. */}
+                    <span className={styles.actionGroup}>
+                      <select
+                        className={`select ${styles.compactSelect}`}
+                        aria-label={`Recording length for ${sensor.name}`}
+                        value={secondsFor(sensor.id)}
+                        onChange={(e) =>
+                          setRecordSeconds((all) => ({
+                            ...all,
+                            [sensor.id]: e.target.value as RecordDuration,
+                          }))
+                        }
+                        data-testid="record-seconds"
+                      >
+                        {RECORD_DURATIONS.map((option) => (
+                          <option key={option.value} value={option.value}>
+                            {option.label}
+                          </option>
+                        ))}
+                      </select>
+                      <button
+                        type="button"
+                        className="button button-ghost"
+                        onClick={() =>
+                          record.mutate({ sensorId: sensor.id, seconds: Number(secondsFor(sensor.id)) })
+                        }
+                        disabled={record.isPending}
+                        title="The sensor writes a .scap capture of everything it sees for this long (beside shipping events), then uploads it here"
+                        data-testid="record-sensor"
+                      >
+                        {record.isPending && record.variables?.sensorId === sensor.id
+                          ? 'Asking…'
+                          : `Record ${RECORD_DURATIONS.find((d) => d.value === secondsFor(sensor.id))?.label ?? ''}`}
+                      </button>
+                    </span>
                     <ConfirmButton
                       label="Revoke"
                       confirmLabel="Revoke key"
