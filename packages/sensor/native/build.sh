@@ -15,4 +15,11 @@ if [ -n "$missing" ]; then
   echo "peregrine-capture not built (missing:$missing); the sensor will use bpftrace or /proc"
   exit 0
 fi
+# The package's build and its test task both run this, and turbo may start them together: two
+# makes writing the same temporary and object files broke a CI run (mv: cannot stat ...tmp).
+# One make at a time; the second then finds everything built.
+mkdir -p build
+if command -v flock >/dev/null 2>&1; then
+  exec flock build/.make.lock make -s
+fi
 exec make -s
