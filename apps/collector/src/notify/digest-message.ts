@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import type { ClaimedNotification, DigestContent } from '@peregrine/db';
 import { alertMessage } from '@peregrine/engine';
 import { type ChannelConfig, type ChannelSecrets, DIGEST_KINDS, DIGEST_REFUSAL } from '@peregrine/protocol';
@@ -8,10 +7,10 @@ import {
   channelSettings,
   falcoPriority,
   type HttpMessage,
-  lowerKeys,
   type OutboundMessage,
   priorityColour,
   USER_AGENT,
+  webhookHeaders,
 } from './messages.js';
 
 /**
@@ -95,11 +94,7 @@ export function buildDigestMessage(
         })),
         link: link || null,
       });
-      const headers: Record<string, string> = { ...lowerKeys(c.headers), 'x-peregrine-delivery': n.id };
-      if (s.hmacSecret)
-        headers['x-peregrine-signature'] =
-          `sha256=${createHmac('sha256', s.hmacSecret).update(body).digest('hex')}`;
-      return json(c.url, body, headers);
+      return json(c.url, body, webhookHeaders(c.headers, n.id, s.hmacSecret, body));
     }
     case 'slack': {
       const c = config as ChannelConfig<'slack'>;

@@ -169,6 +169,20 @@ export function channelSettings(
   return { kind, config, secrets, overrides };
 }
 
+/** A generic webhook's headers: the channel's own, the delivery id and, with a secret, the HMAC of the body. */
+export function webhookHeaders(
+  custom: Record<string, string>,
+  deliveryId: string,
+  hmacSecret: string | undefined,
+  body: string,
+): Record<string, string> {
+  const headers: Record<string, string> = { ...lowerKeys(custom), 'x-peregrine-delivery': deliveryId };
+  if (hmacSecret)
+    headers['x-peregrine-signature'] =
+      `sha256=${createHmac('sha256', hmacSecret).update(body).digest('hex')}`;
+  return headers;
+}
+
 /** Builds the request or mail an outbox row owes. Throws ChannelConfigError for unusable settings. */
 export function buildMessage(
   n: ClaimedNotification,
@@ -260,11 +274,7 @@ export function buildMessage(
         },
         (_k, v: unknown) => (typeof v === 'bigint' ? v.toString() : v),
       );
-      const headers: Record<string, string> = { ...lowerKeys(c.headers), 'x-peregrine-delivery': n.id };
-      if (s.hmacSecret)
-        headers['x-peregrine-signature'] =
-          `sha256=${createHmac('sha256', s.hmacSecret).update(body).digest('hex')}`;
-      return json(c.url, body, headers);
+      return json(c.url, body, webhookHeaders(c.headers, n.id, s.hmacSecret, body));
     }
     case 'slack': {
       const c = config as ChannelConfig<'slack'>;
