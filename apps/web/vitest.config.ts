@@ -32,9 +32,12 @@ export default defineConfig({
           name: 'integration',
           include: ['src/**/*.integration.test.ts'],
           // One freshly migrated template per run (test/global-setup.ts); every integration file
-          // clones its own database from it (test/database.ts) and runs in its own process with its
-          // own env, pools and in-memory rate limits, so files can run side by side.
+          // clones its own database from it (test/database.ts). Files share a worker process but
+          // start from the worker's environment and an empty module registry
+          // (test/fresh-modules.ts): own configuration, pools and in-memory rate limits.
           globalSetup: ['test/global-setup.ts'],
+          setupFiles: ['test/fresh-modules.ts'],
+          isolate: false,
           fileParallelism: true,
         },
       },
