@@ -6,6 +6,7 @@
  */
 import type { Expr } from '../condition/ast.js';
 import { EvalEpoch, type SharedCompile } from '../condition/compiler.js';
+import type { Plan } from '../condition/plan.js';
 import { ConditionError } from '../condition/errors.js';
 import { DEPRECATED_FIELDS, falcoWarnings } from '../condition/falco-warnings.js';
 import { resolveOutputTransformer } from '../condition/output-transformer.js';
@@ -89,6 +90,11 @@ export interface CompiledRule {
   evalFilter: (event: unknown) => boolean;
   /** The evaluation counter of the rules compiled with this one. */
   epoch: EvalEpoch;
+  /**
+   * The condition as data (shared work only): a RuleSet generates one evaluator per event type
+   * from the plans of its rules (rules/group-eval.ts). Absent with `shareWork: false`.
+   */
+  plan?: Plan;
   /** Event codes the rule is indexed under (syscall source); undefined when the source has no table. */
   eventCodes: readonly number[] | undefined;
   /** Event names of `eventCodes` (unique, sorted); undefined = all events of the source. */
@@ -530,6 +536,7 @@ class Compilation {
       outputParts,
       extraFields,
       ...ruleFilters(compiled.filter, this.epoch, this.expansions !== undefined),
+      ...(this.expansions !== undefined ? { plan: compiled.plan } : {}),
       eventCodes,
       eventTypes,
       warnEvttypes: r.warnEvttypes,

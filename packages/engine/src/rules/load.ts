@@ -59,6 +59,8 @@ export interface LoadOptions {
    * its own: the reference the differential test compares with; alerts are identical.
    */
   shareWork?: boolean;
+  /** How the rule set evaluates (RuntimeOptions.evaluator; default `generated`). */
+  evaluator?: 'generated' | 'closures';
 }
 
 /** Falco's per-file load result (`falco -V` prints one per file). */
@@ -192,6 +194,7 @@ export function load(files: readonly RulesFile[], options: LoadOptions = {}): Lo
     ruleMatching: options.ruleMatching ?? 'first',
     hostname: options.hostname ?? '',
     timeFormatIso8601: options.timeFormatIso8601 ?? false,
+    ...(options.evaluator !== undefined ? { evaluator: options.evaluator } : {}),
   };
   return {
     ok,
