@@ -17,8 +17,11 @@ import { cStringEquals } from '../condition/matchers.js';
 import { type CheckPlan, type Plan, shapeTest } from '../condition/plan.js';
 import type { CompiledRule } from './compile.js';
 
-/** Appends the group's matching rules to `out`, in order (only the first with `first`). */
-export type GroupEvaluator = (event: unknown, out: CompiledRule[]) => void;
+/**
+ * The group's matches for one event: with `first`, the first matching rule (undefined: none);
+ * otherwise every matching rule in order (undefined: none).
+ */
+export type GroupEvaluator = (event: unknown) => CompiledRule | CompiledRule[] | undefined;
 
 let generationAllowed: boolean | undefined;
 
@@ -133,47 +136,54 @@ export function generateGroupEvaluator(
   };
   const reads = new Map<string, number>();
   const memos = new Map<string, number>();
-  const readExpr = (p: CheckPlan): string => {
+  const cstrings = new Set<number>();
+  const readIndex = (p: CheckPlan): number => {
     const key = p.read!.key;
     let i = reads.get(key);
     if (i === undefined) {
       i = reads.size;
       reads.set(key, i);
     }
+    return i;
+  };
+  const readExpr = (p: CheckPlan): string => {
+    const i = readIndex(p);
     return `(r${i} === U ? (r${i} = ${ref(p.read!.extract)}(ev)) : r${i})`;
+  };
+  /**
+   * A text read as Falco compares it, a C string (the part before a NUL), once per event;
+   * undefined for a missing or non-text value. Literals never contain NUL (the compiler refuses
+   * them), so the set matcher's two lookups (the value, then its part before a NUL) are one.
+   */
+  const cstringExpr = (p: CheckPlan): string => {
+    const i = readIndex(p);
+    cstrings.add(i);
+    return `(c${i} === U ? (c${i} = CV(${readExpr(p)})) : c${i})`;
   };
   const check = (p: CheckPlan): string => {
     if (p.read === undefined) return `${ref(p.filter)}(ev)`;
-    const v = readExpr(p);
-    if (p.shape === 'exists') return `(${v} !== undefined)`;
-    if (p.shape !== 'scalar') return `${ref(shapeTest(p.shape!, p.match))}(${v})`;
-    const info = p.info;
-    let test: string;
-    if (info === undefined) test = `${ref(p.match)}(v)`;
-    else {
+    if (p.shape === 'scalar' && p.info !== undefined) {
+      const info = p.info;
       const lit = info.lit === undefined ? '' : JSON.stringify(info.lit);
       switch (info.kind) {
         case 'str-eq':
-          test = `(v === ${lit} || CS(v, ${lit}))`;
-          break;
-        case 'str-ne':
-          test = `(v !== ${lit} && !CS(v, ${lit}))`;
-          break;
+          return `((v = ${readExpr(p)}) === ${lit} || CS(v, ${lit}))`;
         case 'str-set':
-          test = `(typeof v === 'string' && (${ref(info.set)}.has(v) || NS(v, ${ref(info.set)})))`;
-          break;
+          return `${ref(info.set)}.has(${cstringExpr(p)})`;
+        case 'str-ne':
+          return `((v = ${readExpr(p)}) !== undefined && v !== ${lit} && !CS(v, ${lit}))`;
         case 'str-startswith':
-          test = `(typeof v === 'string' && v.startsWith(${lit}))`;
-          break;
+          return `(typeof (v = ${readExpr(p)}) === 'string' && v.startsWith(${lit}))`;
         case 'str-endswith':
-          test = `(typeof v === 'string' && v.endsWith(${lit}))`;
-          break;
+          return `(typeof (v = ${readExpr(p)}) === 'string' && v.endsWith(${lit}))`;
         case 'str-contains':
-          test = `(typeof v === 'string' && v.includes(${lit}))`;
-          break;
+          return `(typeof (v = ${readExpr(p)}) === 'string' && v.includes(${lit}))`;
       }
     }
-    return `((v = ${v}) !== undefined && ${test})`;
+    const v = readExpr(p);
+    if (p.shape === 'exists') return `(${v} !== undefined)`;
+    if (p.shape !== 'scalar') return `${ref(shapeTest(p.shape!, p.match))}(${v})`;
+    return `((v = ${v}) !== undefined && ${ref(p.match)}(v))`;
   };
   const expr = (p: Folded): string => {
     if (typeof p === 'boolean') return String(p);
@@ -200,28 +210,31 @@ export function generateGroupEvaluator(
   const body: string[] = [];
   folded.forEach((p, i) => {
     if (p === false) return;
-    const hit = `out.push(${ref(rules[i])});${first ? ' return;' : ''}`;
+    const hit = first ? `return ${ref(rules[i])};` : `(out ??= []).push(${ref(rules[i])});`;
     body.push(p === true ? `${hit}` : `if (${expr(p)}) { ${hit} }`);
   });
   const locals = [
     'let v;',
     ...[...reads.values()].map((i) => `let r${i} = U;`),
+    ...[...cstrings].map((i) => `let c${i} = U;`),
     ...[...memos.values()].map((i) => `let m${i} = 0;`),
   ];
   const source = [
     '"use strict";',
     ...consts.map((_, i) => `const k${i} = K[${i}];`),
-    'return function evaluateGroup(ev, out) {',
+    'return function evaluateGroup(ev) {',
+    ...(first ? [] : ['let out;']),
     ...locals,
     ...body,
+    first ? 'return undefined;' : 'return out;',
     '};',
   ].join('\n');
   try {
-    return new Function('K', 'U', 'CS', 'NS', source)(
+    return new Function('K', 'U', 'CV', 'CS', source)(
       consts,
       UNREAD,
+      cString,
       cStringEquals,
-      nulPrefixIn,
     ) as GroupEvaluator;
   } catch {
     return undefined;
@@ -231,8 +244,9 @@ export function generateGroupEvaluator(
 /** A field not read yet for this event (reads may legitimately return undefined). */
 const UNREAD = Object.freeze({});
 
-/** The set matcher's C-string rule: a value with a NUL is in the set when its part before it is. */
-function nulPrefixIn(v: string, set: ReadonlySet<string>): boolean {
+/** A text value as a C string (up to its first NUL); undefined for anything else. */
+function cString(v: unknown): string | undefined {
+  if (typeof v !== 'string') return undefined;
   const nul = v.indexOf('\0');
-  return nul !== -1 && set.has(v.slice(0, nul));
+  return nul === -1 ? v : v.slice(0, nul);
 }

@@ -145,6 +145,40 @@ export function formatLineTime(ns: bigint, iso: boolean): string {
   return `${pad(d.getHours(), 2)}:${pad(d.getMinutes(), 2)}:${pad(d.getSeconds(), 2)}.${pad(frac, 9)}`;
 }
 
+/**
+ * The alert's `time` and the line's time for events of one second: the date and clock parts
+ * come from the last second seen (events arrive in bursts of one second), the nanoseconds from
+ * the event. Same text as formatAlertTime / formatLineTime.
+ */
+class AlertTimes {
+  private second = -1n;
+  private isoSecond = '';
+  private localSecond = '';
+
+  private at(ns: bigint): bigint | undefined {
+    if (ns < 0n) return undefined;
+    const second = ns / 1_000_000_000n;
+    if (second !== this.second) {
+      const d = new Date(Number(second) * 1000);
+      this.isoSecond = isoBase(second * 1_000_000_000n).slice(0, -10);
+      this.localSecond = `${pad(d.getHours(), 2)}:${pad(d.getMinutes(), 2)}:${pad(d.getSeconds(), 2)}`;
+      this.second = second;
+    }
+    return ns - second * 1_000_000_000n;
+  }
+
+  alertTime(ns: bigint): string {
+    const frac = this.at(ns);
+    return frac === undefined ? formatAlertTime(ns) : `${this.isoSecond}.${pad(frac, 9)}Z`;
+  }
+
+  lineTime(ns: bigint, iso: boolean): string {
+    const frac = this.at(ns);
+    if (frac === undefined) return formatLineTime(ns, iso);
+    return iso ? `${this.isoSecond}.${pad(frac, 9)}+0000` : `${this.localSecond}.${pad(frac, 9)}`;
+  }
+}
+
 /** Falco's line prefix: `HH:MM:SS.nnnnnnnnn: ` or ISO-8601 (`time_format_iso_8601`). */
 const LINE_TIME_PREFIX =
   /^(\d{2}:\d{2}:\d{2}(\.\d+)?|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:?\d{2}|Z)?): /;
@@ -199,8 +233,7 @@ export class RuleSet {
   private readonly indexes = new Map<string, SourceIndex>();
   /** The evaluation counters of the rules (one per compile): advanced once per event. */
   private readonly epochs: readonly EvalEpoch[];
-  /** Scratch list of a generated evaluator's matches (evaluate never re-enters). */
-  private readonly hits: CompiledRule[] = [];
+  private readonly times = new AlertTimes();
 
   constructor(
     rules: readonly CompiledRule[],
@@ -353,8 +386,9 @@ export class RuleSet {
     const out: CompiledRule[] = [];
     const run = this.generated(idx, event);
     if (run !== undefined) {
-      run(event, out);
-      return out;
+      const hit = run(event);
+      if (hit === undefined) return out;
+      return Array.isArray(hit) ? hit : [hit];
     }
     this.advance();
     for (const r of this.rulesFor(idx, event)) {
@@ -374,11 +408,10 @@ export class RuleSet {
     const alerts: Alert[] = [];
     const run = this.generated(idx, event);
     if (run !== undefined) {
-      const hits = this.hits;
-      hits.length = 0;
-      run(event, hits);
-      for (const r of hits) alerts.push(this.alert(idx, r, event));
-      hits.length = 0;
+      const hit = run(event);
+      if (hit === undefined) return alerts;
+      if (!Array.isArray(hit)) alerts.push(this.alert(idx, hit as CompiledRule, event));
+      else for (const r of hit) alerts.push(this.alert(idx, r, event));
       return alerts;
     }
     this.advance();
@@ -432,11 +465,11 @@ export class RuleSet {
     // a bigint, as Falco prints it, not a float rounded to 2^53.
     fields[iso ? 'evt.time.iso8601' : 'evt.time'] = ns;
     return {
-      time: formatAlertTime(ns),
+      time: this.times.alertTime(ns),
       rule: r.name,
       priority: r.priority,
       source: r.source,
-      output: `${formatLineTime(ns, iso)}: ${r.priority} ${message}`,
+      output: `${this.times.lineTime(ns, iso)}: ${r.priority} ${message}`,
       message,
       output_fields: fields,
       tags: [...r.tags],
