@@ -58,6 +58,12 @@ export interface CompileOptions {
    * every rule on its own (the reference evaluator of the differential test).
    */
   shareWork?: boolean;
+  /**
+   * Conditions already parsed by an earlier pass of the same load, by text (list substitution
+   * done): Falco compiles after every file, so the first file's conditions are parsed once per
+   * file. Parsing depends on the text alone; ASTs are never modified.
+   */
+  parsed?: Map<string, Expr>;
 }
 
 /** A rule ready for evaluation. */
@@ -268,8 +274,13 @@ class Compilation {
   }
 
   private parse(text: MappedText, st: SourceText, ctx: Context, exceptions?: readonly ExceptionInfo[]): Expr {
+    const cache = this.opts.parsed;
+    const done = cache?.get(text.text);
+    if (done !== undefined) return done;
     try {
-      return parseCondition(text.text, { maxDepth: RULE_MAX_DEPTH });
+      const ast = parseCondition(text.text, { maxDepth: RULE_MAX_DEPTH });
+      cache?.set(text.text, ast);
+      return ast;
     } catch (e) {
       if (e instanceof ConditionError) {
         throw new RuleLoadError(

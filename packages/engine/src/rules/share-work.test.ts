@@ -265,7 +265,9 @@ describe('shared work (shareWork) against the reference evaluator', () => {
         generatedFor.add(type);
       }
     }
-    console.log(`share-work: ${counts.size} rules fired over the generated events (${flatAlerts} alerts on flat maps)`);
+    console.log(
+      `share-work: ${counts.size} rules fired over the generated events (${flatAlerts} alerts on flat maps)`,
+    );
     // The comparison means something only if many rules fired, on both kinds of events.
     expect(counts.size).toBeGreaterThan(25);
     expect(flatAlerts).toBeGreaterThan(50);
