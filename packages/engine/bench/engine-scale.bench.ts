@@ -56,8 +56,11 @@ function transpileEngine(out: string): void {
   visit(SRC);
 }
 
-/** Milliseconds of the first `load()` of all three files in a fresh process, `runs` times. */
-function coldCompile(runs: number, options: string): number[] {
+/**
+ * The first `load()` of all three files in a fresh process, `runs` times: wall and process CPU
+ * milliseconds.
+ */
+function coldCompile(runs: number, options: string): { ms: number[]; cpu: number[] } {
   // Inside the package, so the transpiled modules resolve `yaml` from node_modules.
   const dir = mkdtempSync(join(HERE, '.cold-'));
   try {
@@ -68,18 +71,22 @@ function coldCompile(runs: number, options: string): number[] {
       `import { readFileSync } from 'node:fs';
 import { load } from './rules/load.js';
 const files = ${JSON.stringify(FILES)}.map((name) => ({ name, content: readFileSync(${JSON.stringify(RULES)} + '/' + name, 'utf8') }));
+const c = process.cpuUsage();
 const t = performance.now();
 const r = load(files, ${options});
 const ms = performance.now() - t;
+const used = process.cpuUsage(c);
 if (!r.ok) throw new Error('rules did not load');
-console.log(JSON.stringify({ ms }));
+console.log(JSON.stringify({ ms, cpu: (used.user + used.system) / 1000 }));
 `,
     );
-    const out: number[] = [];
+    const out = { ms: [] as number[], cpu: [] as number[] };
     for (let i = 0; i < runs; i++) {
       const p = spawnSync(process.execPath, [child], { encoding: 'utf8' });
       if (p.status !== 0) throw new Error(`cold compile child failed: ${p.stderr}`);
-      out.push((JSON.parse(p.stdout.trim()) as { ms: number }).ms);
+      const m = JSON.parse(p.stdout.trim()) as { ms: number; cpu: number };
+      out.ms.push(m.ms);
+      out.cpu.push(m.cpu);
     }
     return out;
   } finally {
@@ -165,16 +172,16 @@ describe('engine at scale', () => {
       // The same pipeline with the evaluator before code generation (same position, other tag).
       const before = (r: (typeof runs)[number]) =>
         runs.find((b) => b.name === r.name.replace(', generated', ', closures (before)'));
-      const cold = COLD > 0 ? coldCompile(COLD, '{}') : [];
-      const coldRef = COLD > 0 ? coldCompile(COLD, '{ shareWork: false }') : [];
+      const cold = COLD > 0 ? coldCompile(COLD, '{}') : undefined;
+      const coldRef = COLD > 0 ? coldCompile(COLD, '{ shareWork: false }') : undefined;
       const coldLines = (
         [
           ['shared', cold],
           ['reference', coldRef],
         ] as const
-      ).map(([tag, ms]) =>
-        ms.length > 0
-          ? `| compile all three files, cold, ${tag} (fresh process; min / median of ${ms.length}) | ${Math.min(...ms).toFixed(1)} / ${median(ms).toFixed(1)} ms | | | | |`
+      ).map(([tag, c]) =>
+        c !== undefined
+          ? `| compile all three files, cold, ${tag} (fresh process; wall min / median, CPU min / median of ${c.ms.length}) | ${Math.min(...c.ms).toFixed(1)} / ${median(c.ms).toFixed(1)} ms | ${Math.min(...c.cpu).toFixed(1)} / ${median(c.cpu).toFixed(1)} ms CPU | | | |`
           : '',
       );
       const perType = (rs: RuleSet) => {
