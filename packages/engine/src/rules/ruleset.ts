@@ -352,7 +352,12 @@ export class RuleSet {
     const g = this.groupFor(idx, event);
     if (g === undefined) return undefined;
     if (g.run === undefined) {
-      g.run = generateGroupEvaluator(g.rules, g.type, this.options.ruleMatching === 'first') ?? null;
+      try {
+        g.run = generateGroupEvaluator(g.rules, g.type, this.options.ruleMatching === 'first') ?? null;
+      } catch {
+        // The closures give the same alerts: a group the generator cannot write runs them.
+        g.run = null;
+      }
     }
     return g.run ?? undefined;
   }
