@@ -1,9 +1,10 @@
 /**
  * Checker and compiler: resolves fields (and transformer calls, through transformer-compiler.ts)
  * against a SourceDef, validates operators and literals by type (Falco's messages), and builds
- * the filter as a tree of closures. No eval/new Function (the console's CSP may forbid it);
- * everything that depends only on the condition is precomputed here so evaluation does no parsing
- * and little allocation.
+ * the filter as a tree of closures, and the same condition as data (plan.ts). No eval/new
+ * Function here (the console's CSP forbids it): a RuleSet generates code from the plans only
+ * where the platform allows it (rules/group-eval.ts). Everything that depends only on the
+ * condition is precomputed here so evaluation does no parsing and little allocation.
  */
 import type { Extracted, Extractor, FieldType, MatchMode, Scalar, SourceDef } from '../fields/types.js';
 import {
