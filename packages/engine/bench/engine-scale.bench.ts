@@ -1,8 +1,11 @@
 /**
  * Engine at scale (issue 18 item 1): every rule of the three upstream syscall files
  * (falco_rules, incubating, sandbox; all enabled) beside the stable file alone and the null
- * pipeline, over the same event stream as engine.bench.ts, in interleaved rounds (medians); plus
- * the cold compile of all three files, each in a fresh Node process.
+ * pipeline, over the same event stream as engine.bench.ts, in interleaved rounds (medians of
+ * wall time and of process CPU time); each rule set three ways: generated per-type evaluators
+ * (the default), the memoised closures (`evaluator: 'closures'`, the default before them) and
+ * every rule on its own (`shareWork: false`); plus the cold compile of all three files, each in
+ * a fresh Node process.
  *
  * Run: `npx vitest bench --run bench/engine-scale.bench.ts` (knobs: BENCH_EVENTS=200000
  * BENCH_ROUNDS=5 BENCH_COLD=5).
@@ -53,8 +56,11 @@ function transpileEngine(out: string): void {
   visit(SRC);
 }
 
-/** Milliseconds of the first `load()` of all three files in a fresh process, `runs` times. */
-function coldCompile(runs: number, options: string): number[] {
+/**
+ * The first `load()` of all three files in a fresh process, `runs` times: wall and process CPU
+ * milliseconds.
+ */
+function coldCompile(runs: number, options: string): { ms: number[]; cpu: number[] } {
   // Inside the package, so the transpiled modules resolve `yaml` from node_modules.
   const dir = mkdtempSync(join(HERE, '.cold-'));
   try {
@@ -65,18 +71,22 @@ function coldCompile(runs: number, options: string): number[] {
       `import { readFileSync } from 'node:fs';
 import { load } from './rules/load.js';
 const files = ${JSON.stringify(FILES)}.map((name) => ({ name, content: readFileSync(${JSON.stringify(RULES)} + '/' + name, 'utf8') }));
+const c = process.cpuUsage();
 const t = performance.now();
 const r = load(files, ${options});
 const ms = performance.now() - t;
+const used = process.cpuUsage(c);
 if (!r.ok) throw new Error('rules did not load');
-console.log(JSON.stringify({ ms }));
+console.log(JSON.stringify({ ms, cpu: (used.user + used.system) / 1000 }));
 `,
     );
-    const out: number[] = [];
+    const out = { ms: [] as number[], cpu: [] as number[] };
     for (let i = 0; i < runs; i++) {
       const p = spawnSync(process.execPath, [child], { encoding: 'utf8' });
       if (p.status !== 0) throw new Error(`cold compile child failed: ${p.stderr}`);
-      out.push((JSON.parse(p.stdout.trim()) as { ms: number }).ms);
+      const m = JSON.parse(p.stdout.trim()) as { ms: number; cpu: number };
+      out.ms.push(m.ms);
+      out.cpu.push(m.cpu);
     }
     return out;
   } finally {
@@ -95,13 +105,16 @@ describe('engine at scale', () => {
     () => {
       if (measured) return;
       measured = true;
-      // Each configuration twice: with shared work (the default) and with every rule on its own
-      // (shareWork: false, the evaluator before issue 18), so the ratio is measured in one run.
+      // Each configuration three ways, so the ratios are measured in one run.
       const sets: { name: string; rs: RuleSet }[] = [];
-      for (const shareWork of [false, true]) {
-        const tag = shareWork ? 'shared' : 'reference';
-        const stable = load(readRules(FILES.slice(0, 1)), { shareWork });
-        const all = load(readRules(FILES), { shareWork });
+      const variants = [
+        ['generated', {}],
+        ['closures (before)', { evaluator: 'closures' }],
+        ['reference (every rule alone)', { shareWork: false }],
+      ] as const;
+      for (const [tag, options] of variants) {
+        const stable = load(readRules(FILES.slice(0, 1)), options);
+        const all = load(readRules(FILES), options);
         if (!stable.ok || !all.ok) throw new Error('rules did not load');
         sets.push({ name: `stable file (default enabled), ${tag}`, rs: stable.ruleset });
         sets.push({
@@ -137,33 +150,38 @@ describe('engine at scale', () => {
         for (let i = 0; i < n; i++)
           sink += rs.evaluate(JSON.parse(lines[i % lines.length]!), 'syscall').length;
       };
-      const runs: { name: string; f: (n: number) => void; ms: number[] }[] = [
-        { name: 'null pipeline: JSON decode + dispatch', f: nullPipeline, ms: [] },
+      const runs: { name: string; f: (n: number) => void; ms: number[]; cpu: number[] }[] = [
+        { name: 'null pipeline: JSON decode + dispatch', f: nullPipeline, ms: [], cpu: [] },
       ];
-      for (const s of sets) {
-        runs.push({ name: `pre-decoded, ${s.name}`, f: pre(s.rs), ms: [] });
-        runs.push({ name: `JSON decode + ${s.name}`, f: full(s.rs), ms: [] });
-      }
+      for (const s of sets) runs.push({ name: `pre-decoded, ${s.name}`, f: pre(s.rs), ms: [], cpu: [] });
+      for (const s of sets) runs.push({ name: `JSON decode + ${s.name}`, f: full(s.rs), ms: [], cpu: [] });
       for (const r of runs) r.f(Math.min(EVENTS, 100_000));
       for (let round = 0; round < ROUNDS; round++) {
         for (const r of runs) {
+          const c = process.cpuUsage();
           const t = performance.now();
           r.f(EVENTS);
           r.ms.push(performance.now() - t);
+          const used = process.cpuUsage(c);
+          r.cpu.push((used.user + used.system) / 1000);
         }
       }
       const nul = runs[0]!;
       const eps = (ms: number) => Math.round((EVENTS / ms) * 1000).toLocaleString('en-US');
-      const cold = COLD > 0 ? coldCompile(COLD, '{}') : [];
-      const coldRef = COLD > 0 ? coldCompile(COLD, '{ shareWork: false }') : [];
+      const ns = (ms: number) => Math.round((ms * 1e6) / EVENTS);
+      // The same pipeline with the evaluator before code generation (same position, other tag).
+      const before = (r: (typeof runs)[number]) =>
+        runs.find((b) => b.name === r.name.replace(', generated', ', closures (before)'));
+      const cold = COLD > 0 ? coldCompile(COLD, '{}') : undefined;
+      const coldRef = COLD > 0 ? coldCompile(COLD, '{ shareWork: false }') : undefined;
       const coldLines = (
         [
           ['shared', cold],
           ['reference', coldRef],
         ] as const
-      ).map(([tag, ms]) =>
-        ms.length > 0
-          ? `| compile all three files, cold, ${tag} (fresh process; min / median of ${ms.length}) | ${Math.min(...ms).toFixed(1)} / ${median(ms).toFixed(1)} ms | |`
+      ).map(([tag, c]) =>
+        c !== undefined
+          ? `| compile all three files, cold, ${tag} (fresh process; wall min / median, CPU min / median of ${c.ms.length}) | ${Math.min(...c.ms).toFixed(1)} / ${median(c.ms).toFixed(1)} ms | ${Math.min(...c.cpu).toFixed(1)} / ${median(c.cpu).toFixed(1)} ms CPU | | | |`
           : '',
       );
       const perType = (rs: RuleSet) => {
@@ -177,13 +195,14 @@ describe('engine at scale', () => {
         [
           '',
           `events: ${EVENTS.toLocaleString('en-US')} per run, ${ROUNDS} interleaved rounds (medians); rules: ${sets.map((s) => `${s.name} ${s.rs.activeRules.length} (${perType(s.rs)} per event after the type index)`).join(', ')}`,
-          '| pipeline | ev/s (median) | time / null (median, range) |',
-          '|---|---:|---:|',
-          ...runs.map(
-            (r) =>
-              `| ${r.name} | ${eps(median(r.ms))} | ${(median(r.ms) / median(nul.ms)).toFixed(2)} (${range(r.ms.map((m, i) => m / nul.ms[i]!))}) |`,
-          ),
-          `| compile all three files, warm (min / median) | ${Math.min(...warm).toFixed(1)} / ${median(warm).toFixed(1)} ms | |`,
+          '| pipeline | ev/s (median) | CPU ns/event (median) | time / null (median, range) | CPU / null (median) | CPU / before (median) |',
+          '|---|---:|---:|---:|---:|---:|',
+          ...runs.map((r) => {
+            const b = r.name.endsWith(', generated') ? before(r) : undefined;
+            const vsBefore = b ? median(r.cpu.map((c, i) => c / b.cpu[i]!)).toFixed(2) : '';
+            return `| ${r.name} | ${eps(median(r.ms))} | ${ns(median(r.cpu))} | ${(median(r.ms) / median(nul.ms)).toFixed(2)} (${range(r.ms.map((m, i) => m / nul.ms[i]!))}) | ${median(r.cpu.map((c, i) => c / nul.cpu[i]!)).toFixed(2)} | ${vsBefore} |`;
+          }),
+          `| compile all three files, warm (min / median) | ${Math.min(...warm).toFixed(1)} / ${median(warm).toFixed(1)} ms | | | | |`,
           ...coldLines,
           '',
         ].join('\n'),

@@ -1,9 +1,10 @@
 /**
  * Checker and compiler: resolves fields (and transformer calls, through transformer-compiler.ts)
  * against a SourceDef, validates operators and literals by type (Falco's messages), and builds
- * the filter as a tree of closures. No eval/new Function (the console's CSP may forbid it);
- * everything that depends only on the condition is precomputed here so evaluation does no parsing
- * and little allocation.
+ * the filter as a tree of closures, and the same condition as data (plan.ts). No eval/new
+ * Function here (the console's CSP forbids it): a RuleSet generates code from the plans only
+ * where the platform allows it (rules/group-eval.ts). Everything that depends only on the
+ * condition is precomputed here so evaluation does no parsing and little allocation.
  */
 import type { Extracted, Extractor, FieldType, MatchMode, Scalar, SourceDef } from '../fields/types.js';
 import {
@@ -27,6 +28,7 @@ import {
   setMatcher,
 } from './matchers.js';
 import type { Operand } from './operand.js';
+import { type CheckPlan, type CheckShape, type MatcherInfo, type Plan, structuralKey } from './plan.js';
 import { printNode } from './printer.js';
 import { compileRegex, regexMayBeSimpler } from './regex.js';
 import { compileTransformer, type ResolveOperand } from './transformer-compiler.js';
@@ -76,7 +78,7 @@ export class EvalEpoch {
 export interface SharedCompile {
   readonly epoch: EvalEpoch;
   /** Compiled subtrees by node, with the warnings their compile emitted (re-emitted on reuse). */
-  readonly compiled: Map<Expr, { filter: Filter; warnings: readonly CompileWarning[] }>;
+  readonly compiled: Map<Expr, { filter: Filter; warnings: readonly CompileWarning[]; plan?: Plan }>;
   /** Subtrees whose result is memoised per evaluation (macro expansions with more than one check). */
   readonly memo: ReadonlySet<Expr>;
 }
@@ -109,6 +111,13 @@ function memoised(f: Filter, epoch: EvalEpoch): Filter {
 export interface CompiledCondition {
   filter: Filter;
   warnings: CompileWarning[];
+  /** The same condition as data (see plan.ts), for evaluators that share work between conditions. */
+  plan: Plan;
+}
+
+interface Built {
+  filter: Filter;
+  plan: Plan;
 }
 
 const TRANSFORMER_CALL = new RegExp(`^(?:val|${TRANSFORMERS.join('|')})\\(.*\\)$`, 's');
@@ -135,49 +144,73 @@ class Compiler {
   }
 
   expr(e: Expr): Filter {
+    return this.node(e).filter;
+  }
+
+  node(e: Expr): Built {
     const shared = this.options.shared;
     if (shared === undefined) return this.compileExpr(e);
     const done = shared.compiled.get(e);
-    if (done !== undefined) {
+    if (done?.plan !== undefined) {
       // The same node compiled for another condition: the same filter, and the same warnings at
       // the same point of this condition's compile.
       for (const w of done.warnings) this.emit(w);
-      return done.filter;
+      return { filter: done.filter, plan: done.plan };
     }
     const first = this.warnings.length;
-    let filter = this.compileExpr(e);
+    const built = this.compileExpr(e);
+    let filter = built.filter;
     if (shared.memo.has(e)) filter = memoised(filter, shared.epoch);
-    shared.compiled.set(e, { filter, warnings: this.warnings.slice(first) });
-    return filter;
+    shared.compiled.set(e, { filter, warnings: this.warnings.slice(first), plan: built.plan });
+    return { filter, plan: built.plan };
   }
 
-  private compileExpr(e: Expr): Filter {
+  private compileExpr(e: Expr): Built {
     switch (e.kind) {
       case 'and': {
-        const cs = e.children.map((c) => this.expr(c));
+        const bs = e.children.map((c) => this.node(c));
+        const cs = bs.map((b) => b.filter);
+        const plan: Plan = {
+          kind: 'and',
+          key: `&(${bs.map((b) => b.plan.key).join(',')})`,
+          children: bs.map((b) => b.plan),
+        };
         if (cs.length === 2) {
           const [a, b] = cs as [Filter, Filter];
-          return (ev) => a(ev) && b(ev);
+          return { filter: (ev) => a(ev) && b(ev), plan };
         }
-        return (ev) => {
-          for (const c of cs) if (!c(ev)) return false;
-          return true;
+        return {
+          filter: (ev) => {
+            for (const c of cs) if (!c(ev)) return false;
+            return true;
+          },
+          plan,
         };
       }
       case 'or': {
-        const cs = e.children.map((c) => this.expr(c));
+        const bs = e.children.map((c) => this.node(c));
+        const cs = bs.map((b) => b.filter);
+        const plan: Plan = {
+          kind: 'or',
+          key: `|(${bs.map((b) => b.plan.key).join(',')})`,
+          children: bs.map((b) => b.plan),
+        };
         if (cs.length === 2) {
           const [a, b] = cs as [Filter, Filter];
-          return (ev) => a(ev) || b(ev);
+          return { filter: (ev) => a(ev) || b(ev), plan };
         }
-        return (ev) => {
-          for (const c of cs) if (c(ev)) return true;
-          return false;
+        return {
+          filter: (ev) => {
+            for (const c of cs) if (c(ev)) return true;
+            return false;
+          },
+          plan,
         };
       }
       case 'not': {
-        const c = this.expr(e.child);
-        return (ev) => !c(ev);
+        const b = this.node(e.child);
+        const c = b.filter;
+        return { filter: (ev) => !c(ev), plan: { kind: 'not', key: `!(${b.plan.key})`, child: b.plan } };
       }
       case 'identifier':
         return failAt('COMPILE_UNDEFINED_MACRO', `unexpected identifier '${e.name}'`, e);
@@ -236,17 +269,30 @@ class Compiler {
 
   // ---- checks ----------------------------------------------------------------------------
 
-  private unary(e: UnaryCheckExpr): Filter {
+  private unary(e: UnaryCheckExpr): Built {
     const l = this.operand(e.left);
     const ex = l.extract;
-    if (l.mode === 'scalar') return (ev) => ex(ev) !== undefined;
-    return (ev) => {
-      const v = ex(ev);
-      return v !== undefined && (!Array.isArray(v) || v.length > 0);
-    };
+    const filter: Filter =
+      l.mode === 'scalar'
+        ? (ev) => ex(ev) !== undefined
+        : (ev) => {
+            const v = ex(ev);
+            return v !== undefined && (!Array.isArray(v) || v.length > 0);
+          };
+    const shape: CheckShape = l.mode === 'scalar' ? 'exists' : 'exists-list';
+    return { filter, plan: { ...this.check(e, filter), read: this.read(e.left, l), shape } };
   }
 
-  private binary(e: BinaryCheckExpr): Filter {
+  /** A check's plan without its read (an opaque filter until the caller adds one). */
+  private check(e: Expr, filter: Filter): CheckPlan {
+    return { kind: 'check', key: structuralKey(e), filter };
+  }
+
+  private read(node: FieldExpr | TransformerExpr, l: Operand): { key: string; extract: Extractor } {
+    return { key: structuralKey(node), extract: l.extract };
+  }
+
+  private binary(e: BinaryCheckExpr): Built {
     const l = this.operand(e.left);
     const space = e.op.indexOf(' ');
     const opText = space === -1 ? e.op : e.op.slice(0, space);
@@ -256,7 +302,10 @@ class Compiler {
     const typeError = operatorError(l.type, l.isList, opText, modifier !== undefined);
     if (typeError !== undefined) return failAt('COMPILE_OPERATOR_NOT_SUPPORTED', typeError, e);
 
-    if (e.right.kind === 'transformer') return this.fieldToField(e, l, op, e.right);
+    if (e.right.kind === 'transformer') {
+      const filter = this.fieldToField(e, l, op, e.right);
+      return { filter, plan: this.check(e, filter) };
+    }
 
     const values = e.right.kind === 'list' ? e.right.values : [e.right.value];
     this.literalWarnings(e, op, values);
@@ -279,6 +328,7 @@ class Compiler {
     const lits = values.map((v) => this.literal(e, l, op, kind, v));
 
     let m: Matcher;
+    let info: MatcherInfo | undefined;
     if (modifier !== undefined) {
       m = modifierMatcher(
         modifier,
@@ -288,12 +338,38 @@ class Compiler {
       // Long-standing libsinsp quirk: `fd.net in (a, b)` only tests the first network.
       const set = l.mode === 'either-endpoint' && kind === 'net' ? lits.slice(0, 1) : lits;
       m = setMatcher(kind, set);
+      if (kind === 'str' && set.length === 1) info = { kind: 'str-eq', lit: set[0] as string };
+      else if (kind === 'str' && set.length > 1) info = { kind: 'str-set', set: new Set(set as string[]) };
     } else if (op === 'pmatch') {
       m = pmatchMatcher(values);
     } else {
       m = this.matcher(e, op, kind, lits[0]!);
+      if (kind === 'str') info = stringInfo(op, lits[0] as string);
     }
-    return applyMode(l, op, modifier === undefined, m);
+    const filter = applyMode(l, op, modifier === undefined, m);
+    const shape: CheckShape = l.isList
+      ? op === 'in'
+        ? 'every'
+        : 'some'
+      : l.mode === 'scalar'
+        ? 'scalar'
+        : l.mode === 'either-endpoint' && op === 'ne' && modifier === undefined
+          ? 'all-nonempty'
+          : 'some';
+    const plan: CheckPlan = { ...this.check(e, filter), read: this.read(e.left, l), shape, match: m };
+    if (info !== undefined) plan.info = info;
+    // `evt.type` is the event type the source indexes events by: for a known type the check is
+    // a constant.
+    if (
+      l.fieldName === 'evt.type' &&
+      e.left.kind === 'field' &&
+      e.left.arg === undefined &&
+      shape === 'scalar' &&
+      this.source.eventType !== undefined
+    ) {
+      plan.onType = (type) => m(type);
+    }
+    return { filter, plan };
   }
 
   private matcher(e: BinaryCheckExpr, op: BaseOp, kind: ValueKind, lit: Scalar): Matcher {
@@ -443,6 +519,24 @@ class Compiler {
   }
 }
 
+/** String matchers the code generator writes inline (stringMatcher's semantics, exactly). */
+function stringInfo(op: BaseOp, lit: string): MatcherInfo | undefined {
+  switch (op) {
+    case 'eq':
+      return { kind: 'str-eq', lit };
+    case 'ne':
+      return { kind: 'str-ne', lit };
+    case 'startswith':
+      return { kind: 'str-startswith', lit };
+    case 'endswith':
+      return { kind: 'str-endswith', lit };
+    case 'contains':
+      return { kind: 'str-contains', lit };
+    default:
+      return undefined;
+  }
+}
+
 /** `op oneof/anyof/allof (r…)`: counts the literals the value satisfies; false on an empty list. */
 function modifierMatcher(modifier: string, ms: readonly Matcher[]): Matcher {
   if (ms.length === 0) return () => false;
@@ -526,8 +620,8 @@ export function compileCondition(
   options: CompileOptions = {},
 ): CompiledCondition {
   const c = new Compiler(source, options);
-  const filter = c.expr(expr);
-  return { filter, warnings: c.warnings };
+  const { filter, plan } = c.node(expr);
+  return { filter, warnings: c.warnings, plan };
 }
 
 /** A field or transformer compiled into an extractor (outputs, exceptions tooling). */

@@ -204,7 +204,7 @@ function numberMatcher(op: BaseOp, lit: Num): Matcher {
  * Falco compares text fields as C strings: an extracted value with an embedded NUL equals the
  * literal when its part before the NUL does. Only reached after the fast `===` failed.
  */
-function cStringEquals(v: Scalar, lit: string): boolean {
+export function cStringEquals(v: Scalar, lit: string): boolean {
   return (
     typeof v === 'string' && v.length > lit.length && v.charCodeAt(lit.length) === 0 && v.startsWith(lit)
   );

@@ -6,6 +6,7 @@
  */
 import type { Expr } from '../condition/ast.js';
 import { EvalEpoch, type SharedCompile } from '../condition/compiler.js';
+import type { Plan } from '../condition/plan.js';
 import { ConditionError } from '../condition/errors.js';
 import { DEPRECATED_FIELDS, falcoWarnings } from '../condition/falco-warnings.js';
 import { resolveOutputTransformer } from '../condition/output-transformer.js';
@@ -57,6 +58,12 @@ export interface CompileOptions {
    * every rule on its own (the reference evaluator of the differential test).
    */
   shareWork?: boolean;
+  /**
+   * Conditions already parsed by an earlier pass of the same load, by text (list substitution
+   * done): Falco compiles after every file, so the first file's conditions are parsed once per
+   * file. Parsing depends on the text alone; ASTs are never modified.
+   */
+  parsed?: Map<string, Expr>;
 }
 
 /** A rule ready for evaluation. */
@@ -89,6 +96,11 @@ export interface CompiledRule {
   evalFilter: (event: unknown) => boolean;
   /** The evaluation counter of the rules compiled with this one. */
   epoch: EvalEpoch;
+  /**
+   * The condition as data (shared work only): a RuleSet generates one evaluator per event type
+   * from the plans of its rules (rules/group-eval.ts). Absent with `shareWork: false`.
+   */
+  plan?: Plan;
   /** Event codes the rule is indexed under (syscall source); undefined when the source has no table. */
   eventCodes: readonly number[] | undefined;
   /** Event names of `eventCodes` (unique, sorted); undefined = all events of the source. */
@@ -262,8 +274,13 @@ class Compilation {
   }
 
   private parse(text: MappedText, st: SourceText, ctx: Context, exceptions?: readonly ExceptionInfo[]): Expr {
+    const cache = this.opts.parsed;
+    const done = cache?.get(text.text);
+    if (done !== undefined) return done;
     try {
-      return parseCondition(text.text, { maxDepth: RULE_MAX_DEPTH });
+      const ast = parseCondition(text.text, { maxDepth: RULE_MAX_DEPTH });
+      cache?.set(text.text, ast);
+      return ast;
     } catch (e) {
       if (e instanceof ConditionError) {
         throw new RuleLoadError(
@@ -530,6 +547,7 @@ class Compilation {
       outputParts,
       extraFields,
       ...ruleFilters(compiled.filter, this.epoch, this.expansions !== undefined),
+      ...(this.expansions !== undefined ? { plan: compiled.plan } : {}),
       eventCodes,
       eventTypes,
       warnEvttypes: r.warnEvttypes,

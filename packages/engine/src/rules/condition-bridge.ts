@@ -4,6 +4,7 @@
  */
 import type { Expr } from '../condition/ast.js';
 import { compileCondition, type SharedCompile } from '../condition/compiler.js';
+import type { Plan } from '../condition/plan.js';
 import type { SourceDef } from '../fields/types.js';
 
 export interface FilterWarning {
@@ -15,6 +16,7 @@ export interface FilterWarning {
 export interface CompiledFilter {
   filter: (event: unknown) => boolean;
   warnings: FilterWarning[];
+  plan: Plan;
 }
 
 /**
@@ -25,6 +27,7 @@ export function compileFilter(expr: Expr, source: SourceDef, shared?: SharedComp
   const c = compileCondition(expr, source, shared === undefined ? {} : { shared });
   return {
     filter: c.filter,
+    plan: c.plan,
     warnings: c.warnings.map((w) => ({ message: w.message, start: w.range.start, end: w.range.end })),
   };
 }

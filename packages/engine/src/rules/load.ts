@@ -14,6 +14,7 @@ import {
 } from './compile.js';
 import { Context, type Diagnostic, RuleLoadError } from './diagnostics.js';
 import { validateException } from './exceptions.js';
+import type { Expr } from '../condition/ast.js';
 import { parseCondition } from '../condition/parser.js';
 import { compileFilter } from './condition-bridge.js';
 import { BUILTIN_PLUGINS, checkPluginRequirements, type LoadedPlugin } from './plugins.js';
@@ -59,6 +60,8 @@ export interface LoadOptions {
    * its own: the reference the differential test compares with; alerts are identical.
    */
   shareWork?: boolean;
+  /** How the rule set evaluates (RuntimeOptions.evaluator; default `generated`). */
+  evaluator?: 'generated' | 'closures';
 }
 
 /** Falco's per-file load result (`falco -V` prints one per file). */
@@ -119,6 +122,7 @@ export function load(files: readonly RulesFile[], options: LoadOptions = {}): Lo
   let ok = true;
 
   const compileOnce = options.compileEachFile === false;
+  const parsed = new Map<string, Expr>();
   for (let i = 0; i < files.length; i++) {
     const file = files[i]!;
     const readDiags: Diagnostic[] = [];
@@ -138,6 +142,7 @@ export function load(files: readonly RulesFile[], options: LoadOptions = {}): Lo
           extraOutputs: options.extraOutputs ?? [],
           maxEventTypes: options.maxEventTypes ?? 100,
           shareWork: options.shareWork ?? true,
+          parsed,
         },
         (d) => compileDiags.push(d),
       );
@@ -192,6 +197,7 @@ export function load(files: readonly RulesFile[], options: LoadOptions = {}): Lo
     ruleMatching: options.ruleMatching ?? 'first',
     hostname: options.hostname ?? '',
     timeFormatIso8601: options.timeFormatIso8601 ?? false,
+    ...(options.evaluator !== undefined ? { evaluator: options.evaluator } : {}),
   };
   return {
     ok,

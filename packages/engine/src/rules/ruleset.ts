@@ -8,6 +8,7 @@ import { renderOutput, renderOutputFields } from '../output/format.js';
 import type { JsonValue } from '../output/render.js';
 import type { EvalEpoch } from '../condition/compiler.js';
 import type { CompiledRule } from './compile.js';
+import { type GroupEvaluator, generateGroupEvaluator } from './group-eval.js';
 import { PRIORITIES, type Priority, priorityValue } from './priority.js';
 import {
   buildValueIndex,
@@ -42,6 +43,13 @@ export interface RuntimeOptions {
   hostname: string;
   /** Falco's `time_format_iso_8601`: ISO UTC time in the text line instead of local `HH:MM:SS.ns`. */
   timeFormatIso8601: boolean;
+  /**
+   * `generated` (default): the rules of each event type run as one generated function sharing
+   * field reads and common subexpressions (rules/group-eval.ts), where the platform allows
+   * generated code (not in a browser page); `closures`: every rule's own filter, in turn.
+   * Alerts are the same.
+   */
+  evaluator?: 'generated' | 'closures';
 }
 
 export const DEFAULT_RUNTIME_OPTIONS: RuntimeOptions = {
@@ -87,10 +95,22 @@ function selects(sel: RuleSelector, r: CompiledRule): boolean {
   }
 }
 
+/** The candidate rules of one event type, and their generated evaluator once built. */
+interface Group {
+  rules: readonly CompiledRule[];
+  /** Undefined until the first event of the group; null when it cannot be generated. */
+  run: GroupEvaluator | null | undefined;
+  /** The event type the group's rules were selected for (undefined: every rule of the source). */
+  type: string | undefined;
+}
+
 interface SourceIndex {
   def: SourceDef;
   rules: CompiledRule[];
   byType: Map<string, CompiledRule[]>;
+  groups: Map<string, Group>;
+  /** The group of events without a type (every rule). */
+  untyped: Group | undefined;
   /** Sources without event types: their rules indexed by the values of one field they compare. */
   byValue: ValueIndex | undefined;
   time: Extractor | undefined;
@@ -123,6 +143,40 @@ export function formatLineTime(ns: bigint, iso: boolean): string {
   const d = new Date(Number(ns / NS_PER_MS));
   const frac = ((ns % 1_000_000_000n) + 1_000_000_000n) % 1_000_000_000n;
   return `${pad(d.getHours(), 2)}:${pad(d.getMinutes(), 2)}:${pad(d.getSeconds(), 2)}.${pad(frac, 9)}`;
+}
+
+/**
+ * The alert's `time` and the line's time for events of one second: the date and clock parts
+ * come from the last second seen (events arrive in bursts of one second), the nanoseconds from
+ * the event. Same text as formatAlertTime / formatLineTime.
+ */
+class AlertTimes {
+  private second = -1n;
+  private isoSecond = '';
+  private localSecond = '';
+
+  private at(ns: bigint): bigint | undefined {
+    if (ns < 0n) return undefined;
+    const second = ns / 1_000_000_000n;
+    if (second !== this.second) {
+      const d = new Date(Number(second) * 1000);
+      this.isoSecond = isoBase(second * 1_000_000_000n).slice(0, -10);
+      this.localSecond = `${pad(d.getHours(), 2)}:${pad(d.getMinutes(), 2)}:${pad(d.getSeconds(), 2)}`;
+      this.second = second;
+    }
+    return ns - second * 1_000_000_000n;
+  }
+
+  alertTime(ns: bigint): string {
+    const frac = this.at(ns);
+    return frac === undefined ? formatAlertTime(ns) : `${this.isoSecond}.${pad(frac, 9)}Z`;
+  }
+
+  lineTime(ns: bigint, iso: boolean): string {
+    const frac = this.at(ns);
+    if (frac === undefined) return formatLineTime(ns, iso);
+    return iso ? `${this.isoSecond}.${pad(frac, 9)}+0000` : `${this.localSecond}.${pad(frac, 9)}`;
+  }
 }
 
 /** Falco's line prefix: `HH:MM:SS.nnnnnnnnn: ` or ISO-8601 (`time_format_iso_8601`). */
@@ -179,6 +233,7 @@ export class RuleSet {
   private readonly indexes = new Map<string, SourceIndex>();
   /** The evaluation counters of the rules (one per compile): advanced once per event. */
   private readonly epochs: readonly EvalEpoch[];
+  private readonly times = new AlertTimes();
 
   constructor(
     rules: readonly CompiledRule[],
@@ -203,6 +258,8 @@ export class RuleSet {
           def,
           rules: [],
           byType: new Map(),
+          groups: new Map(),
+          untyped: undefined,
           byValue: undefined,
           time: bindTime(def),
           host: bindHost(def),
@@ -273,6 +330,38 @@ export class RuleSet {
     return list;
   }
 
+  /** The event's group, for the generated evaluator; undefined for value-indexed sources. */
+  private groupFor(idx: SourceIndex, event: unknown): Group | undefined {
+    if (idx.byValue) return undefined;
+    const type = idx.def.eventType?.(event);
+    if (type === undefined) {
+      idx.untyped ??= { rules: idx.rules, run: undefined, type: undefined };
+      return idx.untyped;
+    }
+    let g = idx.groups.get(type);
+    if (g === undefined) {
+      g = { rules: this.rulesFor(idx, event), run: undefined, type };
+      idx.groups.set(type, g);
+    }
+    return g;
+  }
+
+  /** The generated evaluator of the event's rules, or undefined to run the rules' closures. */
+  private generated(idx: SourceIndex, event: unknown): GroupEvaluator | undefined {
+    if (this.options.evaluator === 'closures') return undefined;
+    const g = this.groupFor(idx, event);
+    if (g === undefined) return undefined;
+    if (g.run === undefined) {
+      try {
+        g.run = generateGroupEvaluator(g.rules, g.type, this.options.ruleMatching === 'first') ?? null;
+      } catch {
+        // The closures give the same alerts: a group the generator cannot write runs them.
+        g.run = null;
+      }
+    }
+    return g.run ?? undefined;
+  }
+
   /**
    * The rules that may match the event, in evaluation order: the per-type index of its source,
    * conditions not yet checked. The same array comes back for every event of a source and type,
@@ -300,6 +389,12 @@ export class RuleSet {
     const idx = this.indexes.get(source);
     if (!idx || typeof event !== 'object' || event === null) return [];
     const out: CompiledRule[] = [];
+    const run = this.generated(idx, event);
+    if (run !== undefined) {
+      const hit = run(event);
+      if (hit === undefined) return out;
+      return Array.isArray(hit) ? hit : [hit];
+    }
     this.advance();
     for (const r of this.rulesFor(idx, event)) {
       if (r.evalFilter(event)) {
@@ -316,6 +411,14 @@ export class RuleSet {
     // Events are objects (structured or flat maps); anything else cannot match a field.
     if (!idx || typeof event !== 'object' || event === null) return [];
     const alerts: Alert[] = [];
+    const run = this.generated(idx, event);
+    if (run !== undefined) {
+      const hit = run(event);
+      if (hit === undefined) return alerts;
+      if (!Array.isArray(hit)) alerts.push(this.alert(idx, hit as CompiledRule, event));
+      else for (const r of hit) alerts.push(this.alert(idx, r, event));
+      return alerts;
+    }
     this.advance();
     for (const r of this.rulesFor(idx, event)) {
       if (!r.evalFilter(event)) continue;
@@ -367,11 +470,11 @@ export class RuleSet {
     // a bigint, as Falco prints it, not a float rounded to 2^53.
     fields[iso ? 'evt.time.iso8601' : 'evt.time'] = ns;
     return {
-      time: formatAlertTime(ns),
+      time: this.times.alertTime(ns),
       rule: r.name,
       priority: r.priority,
       source: r.source,
-      output: `${formatLineTime(ns, iso)}: ${r.priority} ${message}`,
+      output: `${this.times.lineTime(ns, iso)}: ${r.priority} ${message}`,
       message,
       output_fields: fields,
       tags: [...r.tags],

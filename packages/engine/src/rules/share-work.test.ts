@@ -1,8 +1,11 @@
 /**
- * Differential test of shared work (LoadOptions.shareWork): every rule of the three upstream
- * syscall files, evaluated with macros shared and memoised per event and with every rule on its
- * own (the reference evaluator), over generated events (fixed seed) built from the rules' own
- * vocabulary (list items, macro values) so that many rules match. Alerts must be identical.
+ * Differential test of shared work (LoadOptions.shareWork, RuntimeOptions.evaluator): every rule
+ * of the three upstream syscall files, evaluated three ways: by the generated per-event-type
+ * evaluators (the default, rules/group-eval.ts), by the rules' closures with macros memoised per
+ * event (`evaluator: 'closures'`, the default before issue 18's code generation), and with every
+ * rule on its own (`shareWork: false`, the reference). Over generated events (fixed seed), as
+ * structured events and as flat maps, built from the rules' own vocabulary (list items, macro
+ * values) so that many rules match. Alerts (rule names, order, output, fields) must be identical.
  */
 // biome-ignore lint/style/noRestrictedImports: tests read the upstream rule files from disk
 import { readFileSync } from 'node:fs';
@@ -11,7 +14,10 @@ import { dirname, join, resolve } from 'node:path';
 // biome-ignore lint/style/noRestrictedImports: tests read the upstream rule files from disk
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { collectFields } from '../condition/walk.js';
 import type { ContainerInfo, FdInfo, ProcessInfo, SyscallEvent } from '../events/syscall-event.js';
+import { createSyscallSource } from '../sources/syscall/source.js';
+import { canGenerateCode, generateGroupEvaluator } from './group-eval.js';
 import { load, type LoadOptions } from './load.js';
 import type { RuleSet } from './ruleset.js';
 
@@ -108,9 +114,13 @@ const NAMES = ['bash', 'sh', 'python3', 'nc', 'sshd', 'runc', 'docker', 'curl', 
 describe('shared work (shareWork) against the reference evaluator', () => {
   it('gives identical alerts on every rule of the three upstream files over generated events', () => {
     const shared = allRules({ ruleMatching: 'all' });
+    const closures = allRules({ ruleMatching: 'all', evaluator: 'closures' });
     const reference = allRules({ ruleMatching: 'all', shareWork: false });
     const sharedFirst = shared.withOptions({ ruleMatching: 'first' });
+    const closuresFirst = closures.withOptions({ ruleMatching: 'first' });
     const referenceFirst = reference.withOptions({ ruleMatching: 'first' });
+    // Otherwise every evaluator below would be the closures and the test would compare nothing new.
+    expect(canGenerateCode()).toBe(true);
     // The rules' own vocabulary: every list item and every quoted or bare literal in conditions.
     const r = load(FILES);
     const words = new Set<string>(NAMES);
@@ -192,7 +202,8 @@ describe('shared work (shareWork) against the reference evaluator', () => {
       const flags = f.openFlags ?? pick(FLAGS);
       const c = container();
       return {
-        ts: String(1_760_000_000_000_000_000n + BigInt(n)),
+        // Seconds apart now and then: alert times are formatted per second.
+        ts: String(1_760_000_000_000_000_000n + BigInt(n) * 7_919_000n + BigInt(Math.floor(rnd() * 1e9))),
         num: n,
         type,
         dir: rnd() < 0.9 ? '<' : '>',
@@ -214,22 +225,57 @@ describe('shared work (shareWork) against the reference evaluator', () => {
       };
     };
 
+    // Flat maps (replayed events): every field the rules read, as the structured event has it.
+    const source = createSyscallSource();
+    const fieldNames = new Set<string>();
+    for (const rule of shared.rules) {
+      for (const f of collectFields(rule.expandedCondition)) {
+        if (f.arg === undefined && source.field(f.name) !== undefined) fieldNames.add(f.name);
+      }
+    }
+    const readers = [...fieldNames].map((name) => ({ name, extract: source.bind(name, undefined).extract }));
+    const flat = (e: SyscallEvent): Record<string, unknown> => {
+      const out: Record<string, unknown> = { 'evt.type': e.type, 'evt.rawtime': e.ts };
+      for (const { name, extract } of readers) {
+        const v = extract(e);
+        if (typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean') out[name] = v;
+        else if (Array.isArray(v) && v.every((x) => typeof x === 'string')) out[name] = v;
+      }
+      return out;
+    };
+
     const counts = new Map<string, number>();
+    let flatAlerts = 0;
+    const generatedFor = new Set<string>();
     for (let i = 0; i < 4000; i++) {
-      const e = event(i);
+      const e: SyscallEvent | Record<string, unknown> = i % 4 === 3 ? flat(event(i)) : event(i);
       const want = reference.evaluate(e, 'syscall');
       expect(shared.evaluate(e, 'syscall')).toEqual(want);
-      expect(sharedFirst.evaluate(e, 'syscall')).toEqual(referenceFirst.evaluate(e, 'syscall'));
+      expect(closures.evaluate(e, 'syscall')).toEqual(want);
+      const wantFirst = referenceFirst.evaluate(e, 'syscall');
+      expect(sharedFirst.evaluate(e, 'syscall')).toEqual(wantFirst);
+      expect(closuresFirst.evaluate(e, 'syscall')).toEqual(wantFirst);
       expect(shared.match(e, 'syscall').map((r) => r.name)).toEqual(want.map((a) => a.rule));
+      expect(sharedFirst.match(e, 'syscall').map((r) => r.name)).toEqual(wantFirst.map((a) => a.rule));
       for (const a of want) counts.set(a.rule, (counts.get(a.rule) ?? 0) + 1);
+      if (!('proc' in e)) flatAlerts += want.length;
+      const type = String('proc' in e ? e.type : e['evt.type']);
+      if (!generatedFor.has(type) && shared.candidates(e, 'syscall').length > 0) {
+        expect(generateGroupEvaluator(shared.candidates(e, 'syscall'), type, false)).toBeDefined();
+        generatedFor.add(type);
+      }
     }
-    console.log(`share-work: ${counts.size} rules fired over the generated events`);
-    // The comparison means something only if many rules fired.
+    console.log(
+      `share-work: ${counts.size} rules fired over the generated events (${flatAlerts} alerts on flat maps)`,
+    );
+    // The comparison means something only if many rules fired, on both kinds of events.
     expect(counts.size).toBeGreaterThan(25);
+    expect(flatAlerts).toBeGreaterThan(50);
   }, 180_000);
 
   it('re-evaluates an event mutated in place between evaluations (no stale memo)', () => {
     const shared = allRules({});
+    const closures = allRules({ evaluator: 'closures' });
     const reference = allRules({ shareWork: false });
     const e: SyscallEvent = {
       ts: '1760000000000000001',
@@ -251,8 +297,9 @@ describe('shared work (shareWork) against the reference evaluator', () => {
     e.args[2] = ['flags', 'O_WRONLY'];
     e.fd!.openFlags = 'O_WRONLY';
     expect(shared.evaluate(e, 'syscall')).toEqual(reference.evaluate(e, 'syscall'));
+    expect(closures.evaluate(e, 'syscall')).toEqual(reference.evaluate(e, 'syscall'));
     // A rule's own filter starts its own evaluation too.
-    const rule = shared.rules.find((r) => r.name === before[0]!.rule)!;
+    const rule = closures.rules.find((r) => r.name === before[0]!.rule)!;
     expect(rule.filter(e)).toBe(false);
     e.args[2] = ['flags', 'O_RDONLY'];
     e.fd!.openFlags = 'O_RDONLY';

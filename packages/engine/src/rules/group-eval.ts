@@ -1,0 +1,252 @@
+/**
+ * One generated evaluator per group of rules (a source's candidates for one event type): the
+ * rules' condition plans (condition/plan.ts) folded for the known event type and written out as
+ * one JavaScript function, so that per event
+ *
+ * - each field is read at most once (a local per distinct read),
+ * - a subexpression several rules contain (a macro such as `spawned_process`, `container`, a
+ *   repeated check) is computed at most once (a local per structural key),
+ * - `evt.type` checks are constants, and the and/or tree is plain `&&` / `||` that the JIT
+ *   compiles per group instead of a tree of closures whose call sites every rule shares.
+ *
+ * Results are those of the rules' own filters (the differential test compares them); where code
+ * cannot be generated (a browser page, whose Content-Security-Policy forbids eval) the RuleSet
+ * runs the closures instead.
+ */
+import { cStringEquals } from '../condition/matchers.js';
+import { type CheckPlan, type Plan, shapeTest } from '../condition/plan.js';
+import type { CompiledRule } from './compile.js';
+
+/**
+ * The group's matches for one event: with `first`, the first matching rule (undefined: none);
+ * otherwise every matching rule in order (undefined: none).
+ */
+export type GroupEvaluator = (event: unknown) => CompiledRule | CompiledRule[] | undefined;
+
+let generationAllowed: boolean | undefined;
+
+/**
+ * True where `new Function` may run. A browser page is never tried: the console's policy forbids
+ * eval, and even a caught attempt is reported as a violation.
+ */
+export function canGenerateCode(): boolean {
+  if (generationAllowed === undefined) {
+    if (typeof (globalThis as { document?: unknown }).document !== 'undefined') generationAllowed = false;
+    else {
+      try {
+        generationAllowed = new Function('return 1')() === 1;
+      } catch {
+        generationAllowed = false;
+      }
+    }
+  }
+  return generationAllowed;
+}
+
+type Folded = Plan | boolean;
+
+/** The plan with `evt.type` checks replaced by their result for `type`, and/or/not simplified. */
+function folder(type: string | undefined): (p: Plan) => Folded {
+  const done = new Map<Plan, Folded>();
+  const fold = (p: Plan): Folded => {
+    const hit = done.get(p);
+    if (hit !== undefined) return hit;
+    let out: Folded;
+    switch (p.kind) {
+      case 'check':
+        out = type !== undefined && p.onType !== undefined ? p.onType(type) : p;
+        break;
+      case 'not': {
+        const c = fold(p.child);
+        out = typeof c === 'boolean' ? !c : c === p.child ? p : { kind: 'not', key: `!(${c.key})`, child: c };
+        break;
+      }
+      default: {
+        const absorbing = p.kind === 'or';
+        const kept: Plan[] = [];
+        let decided = false;
+        for (const c of p.children) {
+          const f = fold(c);
+          if (f === absorbing) {
+            decided = true;
+            break;
+          }
+          if (typeof f !== 'boolean') kept.push(f);
+        }
+        if (decided) out = absorbing;
+        else if (kept.length === 0) out = !absorbing;
+        else if (kept.length === 1) out = kept[0]!;
+        else if (kept.length === p.children.length && kept.every((c, i) => c === p.children[i])) out = p;
+        else {
+          const sym = p.kind === 'and' ? '&' : '|';
+          out = { kind: p.kind, key: `${sym}(${kept.map((c) => c.key).join(',')})`, children: kept };
+        }
+      }
+    }
+    done.set(p, out);
+    return out;
+  };
+  return fold;
+}
+
+/** Checks cheap enough inline that a memo would cost as much as the check itself. */
+function cheapCheck(p: CheckPlan): boolean {
+  if (p.read === undefined) return false;
+  if (p.shape === 'exists') return true;
+  if (p.shape !== 'scalar' || p.info === undefined) return false;
+  return p.info.kind !== 'str-set' && p.info.kind !== 'str-contains';
+}
+
+/**
+ * Generates the evaluator of `rules` (all with plans) for events of `type` (undefined: any type
+ * of the source). Undefined when code cannot be generated here.
+ */
+export function generateGroupEvaluator(
+  rules: readonly CompiledRule[],
+  type: string | undefined,
+  first: boolean,
+): GroupEvaluator | undefined {
+  if (!canGenerateCode() || rules.some((r) => r.plan === undefined)) return undefined;
+  const fold = folder(type);
+  const folded = rules.map((r) => fold(r.plan!));
+
+  // Subexpressions met more than once (by key); a repeat's own children are not counted again,
+  // since the memo of the repeat answers for them.
+  const seen = new Map<string, number>();
+  const count = (p: Folded) => {
+    if (typeof p === 'boolean') return;
+    const n = seen.get(p.key) ?? 0;
+    seen.set(p.key, n + 1);
+    if (n > 0) return;
+    if (p.kind === 'not') count(p.child);
+    else if (p.kind !== 'check') for (const c of p.children) count(c);
+  };
+  for (const p of folded) count(p);
+
+  const consts: unknown[] = [];
+  const constIndex = new Map<unknown, number>();
+  const ref = (value: unknown): string => {
+    let i = constIndex.get(value);
+    if (i === undefined) {
+      i = consts.length;
+      consts.push(value);
+      constIndex.set(value, i);
+    }
+    return `k${i}`;
+  };
+  const reads = new Map<string, number>();
+  const memos = new Map<string, number>();
+  const cstrings = new Set<number>();
+  const readIndex = (p: CheckPlan): number => {
+    const key = p.read!.key;
+    let i = reads.get(key);
+    if (i === undefined) {
+      i = reads.size;
+      reads.set(key, i);
+    }
+    return i;
+  };
+  const readExpr = (p: CheckPlan): string => {
+    const i = readIndex(p);
+    return `(r${i} === U ? (r${i} = ${ref(p.read!.extract)}(ev)) : r${i})`;
+  };
+  /**
+   * A text read as Falco compares it, a C string (the part before a NUL), once per event;
+   * undefined for a missing or non-text value. Literals never contain NUL (the compiler refuses
+   * them), so the set matcher's two lookups (the value, then its part before a NUL) are one.
+   */
+  const cstringExpr = (p: CheckPlan): string => {
+    const i = readIndex(p);
+    cstrings.add(i);
+    return `(c${i} === U ? (c${i} = CV(${readExpr(p)})) : c${i})`;
+  };
+  const check = (p: CheckPlan): string => {
+    if (p.read === undefined) return `${ref(p.filter)}(ev)`;
+    if (p.shape === 'scalar' && p.info !== undefined) {
+      const info = p.info;
+      const lit = info.lit === undefined ? '' : JSON.stringify(info.lit);
+      switch (info.kind) {
+        case 'str-eq':
+          return `((v = ${readExpr(p)}) === ${lit} || CS(v, ${lit}))`;
+        case 'str-set':
+          return `${ref(info.set)}.has(${cstringExpr(p)})`;
+        case 'str-ne':
+          return `((v = ${readExpr(p)}) !== undefined && v !== ${lit} && !CS(v, ${lit}))`;
+        case 'str-startswith':
+          return `(typeof (v = ${readExpr(p)}) === 'string' && v.startsWith(${lit}))`;
+        case 'str-endswith':
+          return `(typeof (v = ${readExpr(p)}) === 'string' && v.endsWith(${lit}))`;
+        case 'str-contains':
+          return `(typeof (v = ${readExpr(p)}) === 'string' && v.includes(${lit}))`;
+      }
+    }
+    const v = readExpr(p);
+    if (p.shape === 'exists') return `(${v} !== undefined)`;
+    if (p.shape !== 'scalar') return `${ref(shapeTest(p.shape!, p.match))}(${v})`;
+    return `((v = ${v}) !== undefined && ${ref(p.match)}(v))`;
+  };
+  const expr = (p: Folded): string => {
+    if (typeof p === 'boolean') return String(p);
+    let raw: string;
+    switch (p.kind) {
+      case 'check':
+        raw = check(p);
+        break;
+      case 'not':
+        raw = `!${expr(p.child)}`;
+        break;
+      default:
+        raw = `(${p.children.map(expr).join(p.kind === 'and' ? ' && ' : ' || ')})`;
+    }
+    if ((seen.get(p.key) ?? 0) < 2 || (p.kind === 'check' && cheapCheck(p))) return raw;
+    let m = memos.get(p.key);
+    if (m === undefined) {
+      m = memos.size;
+      memos.set(p.key, m);
+    }
+    return `(m${m} === 0 ? (m${m} = ${raw} ? 1 : 2) === 1 : m${m} === 1)`;
+  };
+
+  const body: string[] = [];
+  folded.forEach((p, i) => {
+    if (p === false) return;
+    const hit = first ? `return ${ref(rules[i])};` : `(out ??= []).push(${ref(rules[i])});`;
+    body.push(p === true ? `${hit}` : `if (${expr(p)}) { ${hit} }`);
+  });
+  const locals = [
+    'let v;',
+    ...[...reads.values()].map((i) => `let r${i} = U;`),
+    ...[...cstrings].map((i) => `let c${i} = U;`),
+    ...[...memos.values()].map((i) => `let m${i} = 0;`),
+  ];
+  const source = [
+    '"use strict";',
+    ...consts.map((_, i) => `const k${i} = K[${i}];`),
+    'return function evaluateGroup(ev) {',
+    ...(first ? [] : ['let out;']),
+    ...locals,
+    ...body,
+    first ? 'return undefined;' : 'return out;',
+    '};',
+  ].join('\n');
+  try {
+    return new Function('K', 'U', 'CV', 'CS', source)(
+      consts,
+      UNREAD,
+      cString,
+      cStringEquals,
+    ) as GroupEvaluator;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A field not read yet for this event (reads may legitimately return undefined). */
+const UNREAD = Object.freeze({});
+
+/** A text value as a C string (up to its first NUL); undefined for anything else. */
+function cString(v: unknown): string | undefined {
+  if (typeof v !== 'string') return undefined;
+  const nul = v.indexOf('\0');
+  return nul === -1 ? v : v.slice(0, nul);
+}
