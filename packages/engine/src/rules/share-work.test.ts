@@ -306,6 +306,65 @@ describe('shared work (shareWork) against the reference evaluator', () => {
     expect(rule.filter(e)).toBe(true);
   }, 60_000);
 
+  it("keeps tenants' literals data in generated code: quotes, backslashes, newlines, template syntax", () => {
+    // Conditions come from tenants' rule files; the generated evaluator writes their literals into
+    // the source of a Function. Each one must match its exact text and never run as code.
+    const hostile = [
+      `x"); globalThis.__pwned = 1; ("`,
+      "x'); globalThis.__pwned = 1; ('",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal is template syntax on purpose
+      '${globalThis.__pwned = 1}',
+      'back\\slash\\", then */ code',
+      'line\nbreak \u2028 and \u2029',
+    ];
+    const content = [
+      '- rule: hostile literals',
+      '  desc: literals that would break out of a JavaScript string',
+      `  condition: evt.type = openat and (fd.name = ${JSON.stringify(hostile[0])} or fd.name startswith ${JSON.stringify(hostile[2])} or proc.name contains ${JSON.stringify(hostile[3])} or fd.name endswith ${JSON.stringify(hostile[4])} or proc.name != ${JSON.stringify(hostile[1])})`,
+      '  output: hit %fd.name %proc.name',
+      '  priority: WARNING',
+    ].join('\n');
+    const loaded = (options: LoadOptions) => {
+      const r = load([{ name: 'hostile.yaml', content }], options);
+      if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
+      return r.ruleset;
+    };
+    const generated = loaded({});
+    const closures = loaded({ evaluator: 'closures' });
+    const event = (name: string, procName: string): SyscallEvent => ({
+      ts: '1760000000000000001',
+      type: 'openat',
+      dir: '<',
+      res: 3,
+      args: [
+        ['fd', '3'],
+        ['name', name],
+        ['flags', 'O_RDONLY'],
+      ],
+      proc: { pid: 10, name: procName, exe: procName, exepath: `/usr/bin/${procName}`, args: [] },
+      fd: { num: 3, type: 'file', name, openFlags: 'O_RDONLY' },
+    });
+    const cases: [SyscallEvent, boolean][] = [
+      [event(hostile[0]!, hostile[1]!), true],
+      [event(`${hostile[2]}/tail`, hostile[1]!), true],
+      [event('/etc/passwd', `a${hostile[3]}b`), true],
+      [event(`/tmp/${hostile[4]}`, hostile[1]!), true],
+      [event('/etc/passwd', 'bash'), true],
+      [event('/etc/passwd', hostile[1]!), false],
+      [event('x', hostile[1]!), false],
+    ];
+    for (const [e, fires] of cases) {
+      const want = closures.evaluate(e, 'syscall');
+      expect(want.length, JSON.stringify(e.fd)).toBe(fires ? 1 : 0);
+      expect(generated.evaluate(e, 'syscall')).toEqual(want);
+    }
+    expect(canGenerateCode()).toBe(true);
+    expect(
+      generateGroupEvaluator(generated.candidates(cases[0]![0], 'syscall'), 'openat', false),
+    ).toBeDefined();
+    expect((globalThis as { __pwned?: number }).__pwned).toBeUndefined();
+  }, 60_000);
+
   it('reports the same diagnostics and compiled conditions as the reference', () => {
     const a = load(FILES);
     const b = load(FILES, { shareWork: false });
