@@ -170,9 +170,9 @@ export function ScheduleFields({ idPrefix: p, route }: { idPrefix: string; route
         <>
           <span className="field-hint" style={{ display: 'block', margin: '4px 0 6px' }}>
             During quiet hours, alerts less severe than the level below are held and sent when the quiet hours
-            end: as one digest, or to PagerDuty and Opsgenie as one incident per alert group with the count held;
-            that level and more severe ones still go at once. An end not after the start runs into the next day
-            (22:00 to 07:00). A digest due during quiet hours waits for their end.
+            end: as one digest, or to PagerDuty and Opsgenie as one incident per alert group with the count
+            held; that level and more severe ones still go at once. An end not after the start runs into the
+            next day (22:00 to 07:00). A digest due during quiet hours waits for their end.
           </span>
           <div style={{ display: 'flex', flexWrap: 'wrap', gap: 12 }}>
             <Field
