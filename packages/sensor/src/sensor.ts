@@ -478,12 +478,21 @@ export class Sensor {
     if (extra.length === 0) return;
     const { config, log } = this.#options;
     log.info(`recording: a second capture for ${extra.length} event types the shipping one does not trace`);
-    const backend = await startBackend(
-      { ...config, backend: main!.mode === 'libbpf' ? 'libbpf' : 'bpftrace' },
-      (raw) => this.#onRecordOnly(raw),
-      log,
-      new Set(extra),
-    );
+    let backend: CaptureBackend;
+    try {
+      backend = await startBackend(
+        { ...config, backend: main!.mode === 'libbpf' ? 'libbpf' : 'bpftrace' },
+        (raw) => this.#onRecordOnly(raw),
+        log,
+        new Set(extra),
+      );
+    } catch (error) {
+      // The recording still gets every type the shipping capture traces.
+      log.warn(
+        `the recording-only capture did not start (${(error as Error).message}): recording the shipped event types only`,
+      );
+      return;
+    }
     if (this.#stopping || (this.#recorders.size === 0 && this.#attaching === 0)) {
       await backend.stop();
       return;
