@@ -272,4 +272,44 @@ describe('notifications page', () => {
     await shot('notifications-6-digest-overview');
     expect(pageErrors).toEqual([]);
   });
+  it('filters the delivery log by kind (alerts or digests) and by route', async () => {
+    // A digest the digest route sent and an alert the production route sent, as the collector
+    // records them (delivered, so its worker leaves them alone).
+    const client = new pg.Client({ connectionString: stack.databaseUrl });
+    await client.connect();
+    try {
+      await client.query(
+        `INSERT INTO notification_outbox ("organizationId", "channelId", "routeId", action, "dedupKey", count,
+                                          status, "deliveredAt", "lastStatus")
+         SELECT r."organizationId", c.id, r.id, x.action, x.action || ':e2e', x.n, 'delivered', now(), 200
+         FROM (VALUES ('Ops digest', 'digest', 7), ('Production errors', 'trigger', 2)) x(route, action, n)
+         JOIN notification_routes r ON r.name = x.route
+         JOIN notification_channels c ON c.name = 'Ops hook' AND c."organizationId" = r."organizationId"`,
+      );
+    } finally {
+      await client.end();
+    }
+    await page.goto(`${stack.baseUrl}/settings/notifications`);
+    const deliveries = page.getByTestId('deliveries-table');
+    const rows = () => deliveries.locator('tbody tr');
+    await deliveries.getByText('Ops digest').waitFor({ timeout: 15_000 });
+    await page.getByLabel('Kind of delivery').selectOption('digest');
+    await expect
+      .poll(async () => (await rows().allTextContents()).join('|'), { timeout: 15_000 })
+      .toMatch(/^[^|]*digest[^|]*Ops digest[^|]*$/);
+    await shot('notifications-7-digest-deliveries');
+    await page.getByLabel('Kind of delivery').selectOption('alert');
+    await expect
+      .poll(async () => (await rows().allTextContents()).join('|'), { timeout: 15_000 })
+      .toMatch(/^[^|]*alert[^|]*Production errors[^|]*$/);
+    // One route's deliveries, of every kind: the production route sent no digest.
+    await page.getByLabel('Kind of delivery').selectOption('');
+    await page.getByLabel('Route of delivery').selectOption({ label: 'Ops digest' });
+    await expect
+      .poll(async () => (await rows().allTextContents()).join('|'), { timeout: 15_000 })
+      .toMatch(/^[^|]*Ops digest[^|]*$/);
+    await page.getByLabel('Kind of delivery').selectOption('alert');
+    await page.getByText('No delivery matches.').waitFor({ timeout: 15_000 });
+    expect(pageErrors).toEqual([]);
+  });
 });

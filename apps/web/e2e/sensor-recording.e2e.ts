@@ -23,7 +23,8 @@ import {
 /**
  * "Record 60 s" from the sensors page (issue 17, docs/SCAP.md): an admin picks a length and clicks
  * Record on a real eBPF sensor; the recording's progress shows on the page until it is ready, and
- * the downloaded `.scap.gz` reads with Debian's sysdig and with the engine's reader. Needs root
+ * the downloaded `.scap.gz` reads with Debian's sysdig and with the engine's reader. The rules
+ * editor's test panel then lists the ready recording and tests a draft rule on it. Needs root
  * (eBPF) and sysdig; skipped otherwise, saying why.
  */
 function which(command: string): string | undefined {
@@ -95,6 +96,16 @@ afterAll(async () => {
   await stack?.stop();
 });
 
+/** One tRPC mutation with the page's session, as the console's own client makes it. */
+async function mutate<T>(procedure: string, input: unknown): Promise<T> {
+  const response = await page.request.post(`${stack.baseUrl}/api/trpc/${procedure}`, {
+    headers: { 'content-type': 'application/json' },
+    data: input,
+  });
+  expect(response.status(), await response.text()).toBe(200);
+  return ((await response.json()) as { result: { data: T } }).result.data;
+}
+
 afterEach(async (context) => {
   if (context.task.result?.state === 'fail' && page) {
     await screenshot(page, `sensor-recording-failed-${context.task.name.slice(0, 40).replace(/\W+/g, '-')}`);
@@ -153,6 +164,47 @@ describe.skipIf(skipReason !== undefined)('recording a sensor from the sensors p
     expect(browserErrors).toEqual([]);
   }, 180_000);
 
+  it("tests a draft rule on the ready recording from the editor's test panel, without downloading it", async () => {
+    const marker = path.join(work, 'recorded-marker.txt');
+    const { ruleSet } = await mutate<{ ruleSet: { id: string } }>('rules.createRuleSet', {
+      name: 'Recorded marker',
+    });
+    await mutate('rules.createVersion', {
+      ruleSetId: ruleSet.id,
+      files: [
+        {
+          name: 'marker_rules.yaml',
+          content: `- rule: Marker read
+  desc: the recording test's marker file read by cat
+  condition: evt.type in (open, openat) and proc.name = cat and fd.name endswith recorded-marker.txt
+  output: marker read by %proc.name (%fd.name)
+  priority: NOTICE
+`,
+        },
+      ],
+      message: 'the marker',
+    });
+    await page.goto(`${stack.baseUrl}/rules/${ruleSet.id}`);
+    await page.locator('[data-testid="rules-editor"] .view-line', { hasText: 'rule: Marker read' }).waitFor();
+    await page.getByRole('tab', { name: 'Test events' }).click();
+    const picker = page.getByLabel('Test on a sensor recording');
+    // Only ready recordings are offered: the one recorded above.
+    await expect.poll(() => picker.locator('option').count(), { timeout: 10_000 }).toBe(2);
+    const option = picker.locator('option').nth(1);
+    expect(await option.textContent()).toMatch(/^db-1 · \d{2}\/\d{2}\/\d{4}, [\d:]+ · 10 s · [\d,]+ events$/);
+    await picker.selectOption((await option.getAttribute('value'))!);
+    await page
+      .getByTestId('capture-loaded')
+      .getByText(/^db-1 recording of /)
+      .waitFor({ timeout: 60_000 });
+    const result = page.getByTestId('test-result');
+    await result.first().getByText('Marker read', { exact: true }).waitFor();
+    expect(await result.first().textContent()).toContain(`marker read by cat (${marker})`);
+    expect(await page.getByLabel('Event source').inputValue()).toBe('syscall');
+    await screenshot(page, 'sensor-recording-03-test-on-recording');
+    expect(browserErrors).toEqual([]);
+  }, 120_000);
+
   it('says clearly when the sensor is offline', async () => {
     const db = getDb(stack.databaseUrl);
     const staging = await db.prisma.environment.findFirstOrThrow({ where: { name: 'staging' } });
@@ -161,6 +213,6 @@ describe.skipIf(skipReason !== undefined)('recording a sensor from the sensors p
     const row = page.getByTestId('sensor-gone-1');
     await row.getByRole('button', { name: 'Record 60 s' }).click();
     await page.getByText('Sensor gone-1 is offline (never seen)').waitFor();
-    await screenshot(page, 'sensor-recording-03-offline');
+    await screenshot(page, 'sensor-recording-04-offline');
   });
 });

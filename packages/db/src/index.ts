@@ -156,6 +156,8 @@ export {
 export {
   createNotificationChannel,
   createNotificationRoute,
+  DELIVERY_ACTIONS,
+  type DeliveryKind,
   deleteNotificationChannel,
   deleteNotificationRoute,
   listNotificationChannels,
@@ -169,6 +171,7 @@ export {
   queueResolveNotifications,
   queueTestNotification,
   retryNotificationDelivery,
+  type ScheduleKinds,
   updateNotificationChannel,
   updateNotificationRoute,
 } from './repos/web-admin-notifications.js';

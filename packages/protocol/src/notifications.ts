@@ -143,7 +143,22 @@ export const DIGEST_KINDS = [
  * and falcosidekick expects Falco's one-alert-per-request body; a summary of many fits none.
  */
 export const DIGEST_REFUSAL =
-  'PagerDuty, Opsgenie and falcosidekick channels take one alert per message: a digest or quiet hours cannot use them.';
+  'PagerDuty, Opsgenie and falcosidekick channels take one alert per message: a digest cannot use them.';
+
+/**
+ * Channel kinds quiet hours can hold alerts for: the digest kinds (one digest when the window
+ * ends) and the incident tools, which cannot take a digest: they get one held incident per alert
+ * group (its dedup key, with the count of alerts folded in) when the window ends.
+ */
+export const QUIET_HOURS_KINDS = [
+  ...DIGEST_KINDS,
+  'pagerduty',
+  'opsgenie',
+] as const satisfies readonly NotificationKind[];
+
+/** Why falcosidekick cannot: it forwards every alert as Falco sends it, so holding would fold them. */
+export const QUIET_HOURS_REFUSAL =
+  'falcosidekick channels forward every alert as Falco sends it: quiet hours cannot hold them.';
 
 /** True for an IANA time zone name this runtime knows (Europe/Berlin, UTC). */
 export function isTimeZone(name: string): boolean {
@@ -181,8 +196,9 @@ export type DigestSchedule = z.output<typeof DigestScheduleSchema>;
  * A route's quiet hours, a weekly window in `timeZone`: from `start` to `end` (the next day when
  * `end` is not after `start`) on each day of `days` (0 Sunday ... 6 Saturday: the day the window
  * starts), plus all of Saturday and Sunday when `weekends`. Alerts less severe than
- * `passPriority` are held and sent as one digest when the window ends; `passPriority` and more
- * severe ones still go at once.
+ * `passPriority` are held and sent when the window ends (one digest to a digest channel, one
+ * incident per alert group to PagerDuty and Opsgenie); `passPriority` and more severe ones
+ * still go at once.
  */
 export const QuietHoursSchema = z
   .object({

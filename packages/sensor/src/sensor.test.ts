@@ -3,6 +3,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import type { WireSyscallEvent } from '@peregrine/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CollectorPeer } from '../test/collector-peer.js';
 import { ebpfUnavailableReason } from './capture/bpftrace-backend.js';
@@ -221,5 +222,79 @@ describe('Sensor shipping to a collector peer', () => {
       expect(stats.drops.queue + stats.drops.spool + stats.drops.kernel).toBe(0);
     },
     120_000,
+  );
+  it.skipIf(ebpfUnavailableReason() !== undefined)(
+    "ships every event of a burst across a recording's start and end, and records those inside it (eBPF)",
+    async () => {
+      // The rules trace opens only: the recording's other types come from a second capture.
+      peer.config = { rulesVersion: 'r1', eventTypes: ['openat'] };
+      const { sensor, stats } = build('ebpf');
+      await sensor.start();
+      expect(sensor.backend?.name).toBe('ebpf');
+      const recorded: WireSyscallEvent[] = [];
+      const recorder = { record: (_raw: unknown, event: WireSyscallEvent) => recorded.push(event) };
+      // An object: the burst reads the phase the test moves on (no narrowing of a local).
+      const at: { phase: 'before' | 'attaching' | 'inside' | 'detaching' | 'after' } = { phase: 'before' };
+      const files: { file: string; pid: number; inside: boolean }[] = [];
+      const count = (inside?: boolean) =>
+        files.filter((f) => inside === undefined || f.inside === inside).length;
+      let running = true;
+      // One shell per file, without pause, for as long as the recording starts, runs and ends.
+      const burst = (async () => {
+        for (let n = 0; running; n++) {
+          const file = join(dir, `gap-${n}`);
+          const from = at.phase;
+          const pid = await run('/bin/sh', ['-c', `: > ${file}`]);
+          files.push({ file, pid, inside: from === 'inside' && at.phase === 'inside' });
+        }
+      })();
+      await vi.waitFor(() => expect(count()).toBeGreaterThan(20), { timeout: 60_000, interval: 10 });
+      at.phase = 'attaching';
+      await sensor.attachRecorder(recorder);
+      at.phase = 'inside';
+      // A type the shipping capture does not trace, inside the recording.
+      const mkdirPid = await run('/bin/mkdir', [join(dir, 'inside-dir')]);
+      await vi.waitFor(() => expect(count(true)).toBeGreaterThan(20), { timeout: 60_000, interval: 10 });
+      at.phase = 'detaching';
+      await sensor.detachRecorder(recorder);
+      at.phase = 'after';
+      const atEnd = count();
+      await vi.waitFor(() => expect(count()).toBeGreaterThan(atEnd + 20), { timeout: 60_000, interval: 10 });
+      running = false;
+      await burst;
+      // Shipping was never interrupted: every file's open reached the collector.
+      await vi.waitFor(
+        () => {
+          const shipped = new Set(peer.events.filter((e) => e.type === 'openat').map((e) => e.fd?.name));
+          expect(
+            files.filter((f) => !shipped.has(f.file)).map((f) => f.file),
+            `shipped (drops ${JSON.stringify(stats.drops)}, ${files.length} files)`,
+          ).toEqual([]);
+        },
+        { timeout: 60_000, interval: 50 },
+      );
+      // The recording holds every open made inside it, once, and the other capture's types.
+      const opens = recorded
+        .filter((e) => e.type === 'openat' && e.fd?.name?.startsWith(join(dir, 'gap-')))
+        .map((e) => e.fd?.name ?? '');
+      const inside = files.filter((f) => f.inside).map((f) => f.file);
+      expect(
+        inside.filter((f) => !opens.includes(f)),
+        'recorded',
+      ).toEqual([]);
+      expect(opens.length).toBe(new Set(opens).size);
+      expect(recorded.filter((e) => e.type.startsWith('mkdir')).map((e) => e.proc.pid)).toContain(mkdirPid);
+      // Each of the shells inside it exec'd once, and is recorded once (not again from the second capture).
+      const execs = recorded.filter((e) => e.type === 'execve').map((e) => e.proc.pid);
+      for (const f of files.filter((f) => f.inside))
+        expect(
+          execs.filter((pid) => pid === f.pid),
+          f.file,
+        ).toHaveLength(1);
+      // Only the rules' types were shipped, and nothing was dropped.
+      expect(peer.events.some((e) => e.type.startsWith('mkdir'))).toBe(false);
+      expect(stats.drops.queue + stats.drops.spool + stats.drops.kernel).toBe(0);
+    },
+    300_000,
   );
 });

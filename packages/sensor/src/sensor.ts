@@ -37,6 +37,8 @@ const TRACEABLE: ReadonlySet<string> = new Set([...SYSCALL_SPECS.map((spec) => s
 
 /** Types that feed the process table: enriched even when not shipped. */
 const TREE_TYPES = new Set(['execve', 'execveat', 'procfs-exec', 'procexit']);
+/** Longest a recording's end waits for the events made before it to come out of the captures. */
+const RECORDING_DRAIN_MS = 1000;
 
 /** The collector-provided pre-filter: ship only the event types the rules can match. */
 export class EventTypeFilter {
@@ -164,6 +166,14 @@ export class Sensor {
   #attaching = 0;
   /** Capture restarts (retrace, recorders attached or detached), one at a time. */
   #captureChange: Promise<void> = Promise.resolve();
+  /** The recording-only capture: event types the shipping one does not trace, for recorders. */
+  #recordingBackend: CaptureBackend | undefined;
+  /** Types the shipping capture delivers (the recording-only one's duplicates of them are dropped). */
+  #shippedTypes: { backend: CaptureBackend; types: ReadonlySet<string> } | undefined;
+  /** Recorders being detached, with the kernel time their recording ends at. */
+  readonly #ending = new Map<EventRecorder, bigint>();
+  /** Kernel time of the latest event each capture delivered while recording. */
+  readonly #seenNs = { main: 0n, extra: 0n };
   /** Event types the running eBPF program traces; null = all it can. */
   #traced: ReadonlySet<string> | null = null;
   #onFatal: ((error: Error) => void) | undefined;
@@ -191,12 +201,12 @@ export class Sensor {
   }
 
   /**
-   * Records every captured event into `recorder` too, from now on; the kernel program is
-   * restarted to trace every event type while any recorder is attached.
+   * Records every captured event into `recorder` too, from now on. The shipping capture is left
+   * running as it is (no event is missed at a recording's start or end); the event types it does
+   * not trace come from a second kernel capture that feeds recordings only, started before the
+   * recorder is attached and stopped after the last one is detached.
    */
   async attachRecorder(recorder: EventRecorder): Promise<void> {
-    // Retrace first, then record: the file's events then all come from the wider capture (the
-    // few seconds of the restart are seen by neither the file nor the rules).
     this.#attaching++;
     try {
       await this.#changeCapture();
@@ -206,14 +216,43 @@ export class Sensor {
     this.#recorders.add(recorder);
   }
 
-  /** Stops recording into `recorder`; the rules' event types are traced again when none is left. */
-  detachRecorder(recorder: EventRecorder): Promise<void> {
-    this.#recorders.delete(recorder);
+  /**
+   * Stops recording into `recorder`; the recording-only capture stops when none is left. The
+   * recording ends at this instant of the kernel's clock: events made before it may still be in
+   * the captures' buffers, so it first waits (at most `RECORDING_DRAIN_MS`) until each capture has
+   * delivered a later one, and leaves out what was made after it.
+   */
+  async detachRecorder(recorder: EventRecorder): Promise<void> {
+    const end = process.hrtime.bigint();
+    this.#ending.set(recorder, end);
+    try {
+      const until = Date.now() + RECORDING_DRAIN_MS;
+      while (Date.now() < until && !this.#stopping) {
+        const passed = (seen: bigint, backend: CaptureBackend | undefined) => !backend || seen >= end;
+        if (passed(this.#seenNs.main, this.#backend) && passed(this.#seenNs.extra, this.#recordingBackend))
+          break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+    } finally {
+      this.#recorders.delete(recorder);
+      this.#ending.delete(recorder);
+    }
     return this.#changeCapture();
   }
 
+  /** Gives an event to the recorders (those ending take only what was made before their end). */
+  #record(raw: RawEvent, event: WireSyscallEvent): void {
+    for (const recorder of this.#recorders) {
+      const end = this.#ending.get(recorder);
+      if (end === undefined || BigInt(raw.monoNs) <= end) recorder.record(raw, event);
+    }
+  }
+
   #changeCapture(): Promise<void> {
-    const next = this.#captureChange.then(() => this.#retrace());
+    const next = this.#captureChange.then(async () => {
+      await this.#retrace();
+      await this.#syncRecordingCapture();
+    });
     this.#captureChange = next.catch((error: Error) =>
       this.#options.log.warn(`capture restart failed: ${error.message}`),
     );
@@ -233,8 +272,8 @@ export class Sensor {
         // A collector we could not ask may be an older one: version 1 until it says otherwise.
         this.#setBatchVersion(undefined);
       });
-    // A capture keeps everything the probes see, not only what the rules ask for.
-    const recording = this.#recorders.size > 0;
+    // A capture file (`-w`) keeps everything the probes see, not only what the rules ask for.
+    const recording = this.#options.recorder !== undefined;
     const types = recording ? undefined : (this.filter.types ?? undefined);
     this.#backend = await startBackend(
       this.#options.config,
@@ -277,7 +316,10 @@ export class Sensor {
       this.#enrichFailed(raw, error);
       return;
     }
-    if (recording) for (const recorder of this.#recorders) recorder.record(raw, event);
+    if (recording) {
+      this.#seenNs.main = BigInt(raw.monoNs);
+      this.#record(raw, event);
+    }
     if (!wanted) {
       this.stats.filtered++;
       return;
@@ -357,30 +399,32 @@ export class Sensor {
   /** Copies the backend's own counters into the drop counters. */
   syncCaptureDrops(): void {
     if (!this.#backend) return;
-    this.stats.drops.kernel = this.#retired.lost + this.#backend.counters.lost;
+    const extra = this.#recordingBackend?.counters;
+    this.stats.drops.kernel = this.#retired.lost + this.#backend.counters.lost + (extra?.lost ?? 0);
     this.stats.drops.parse = Math.max(
       this.stats.drops.parse,
-      this.#retired.malformed + this.#backend.counters.malformed,
+      this.#retired.malformed + this.#backend.counters.malformed + (extra?.malformed ?? 0),
     );
   }
 
   /**
    * Restarts capture when the kernel program traces too little (the rules now need event types
-   * it does not trace, or a recorder was attached: every type) or, once the last recorder is
-   * detached, more than the rules need. Events during the restart (a few seconds of attaching)
-   * are not seen, as with Falco's own restart on a rules change.
+   * it does not trace, or a `-w` file records every type) or more than the rules need after
+   * tracing everything. Events during the restart (a few seconds of attaching) are not seen, as
+   * with Falco's own restart on a rules change. Console recordings never restart it: they get
+   * the other types from the recording-only capture (`#syncRecordingCapture`).
    */
   async #retrace(): Promise<void> {
     const old = this.#backend;
     const traced = this.#traced;
     if (old?.name !== 'ebpf' || this.#stopping) return;
-    const recording = this.#recorders.size > 0 || this.#attaching > 0;
+    const recording = this.#options.recorder !== undefined;
     const wanted = recording ? null : this.filter.types;
     const { config, log } = this.#options;
     if (traced === null) {
       // Everything is traced: narrow only when a recording ended and the rules name their types.
       if (wanted === null) return;
-      log.info("no recording any more: tracing the rules' event types again");
+      log.info("tracing the rules' event types only");
     } else {
       const missing =
         wanted === null
@@ -409,6 +453,85 @@ export class Sensor {
     if (this.#onFatal) next.onFatal = this.#onFatal;
     if (this.#stopping) await next.stop();
     this.#reportCoverage();
+  }
+
+  /**
+   * Runs the recording-only capture while a console recording is attached (or attaching): the
+   * traceable event types the shipping capture lacks, fed to the recorders alone. Stopped once
+   * no recorder is left. When a rules change retraced the shipping capture so that it no longer
+   * covers what the recording-only one was started for, the latter is started again (those
+   * types alone miss the restart's moment in the recording; shipping is not touched).
+   */
+  async #syncRecordingCapture(): Promise<void> {
+    const main = this.#backend;
+    const wanted = this.#recorders.size > 0 || this.#attaching > 0;
+    const extra = wanted && main?.name === 'ebpf' && !this.#stopping ? this.#missingFromShipping(main) : [];
+    const running = this.#recordingBackend;
+    if (running && extra.length > 0 && extra.every((t) => running.traced.includes(t))) return;
+    if (running) {
+      this.#recordingBackend = undefined;
+      running.onFatal = undefined;
+      await running.stop();
+      this.#retired.lost += running.counters.lost;
+      this.#retired.malformed += running.counters.malformed;
+    }
+    if (extra.length === 0) return;
+    const { config, log } = this.#options;
+    log.info(`recording: a second capture for ${extra.length} event types the shipping one does not trace`);
+    let backend: CaptureBackend;
+    try {
+      backend = await startBackend(
+        { ...config, backend: main!.mode === 'libbpf' ? 'libbpf' : 'bpftrace' },
+        (raw) => this.#onRecordOnly(raw),
+        log,
+        new Set(extra),
+      );
+    } catch (error) {
+      // The recording still gets every type the shipping capture traces.
+      log.warn(
+        `the recording-only capture did not start (${(error as Error).message}): recording the shipped event types only`,
+      );
+      return;
+    }
+    if (this.#stopping || (this.#recorders.size === 0 && this.#attaching === 0)) {
+      await backend.stop();
+      return;
+    }
+    backend.onFatal = (error) =>
+      log.warn(`the recording-only capture stopped (${error.message}): recording the shipped types only`);
+    this.#recordingBackend = backend;
+  }
+
+  /** Traceable types the shipping capture does not deliver. */
+  #missingFromShipping(main: CaptureBackend): string[] {
+    const shipped = this.#shippedTypesOf(main);
+    return [...TRACEABLE].filter((t) => !shipped.has(t));
+  }
+
+  /** The types `main` delivers: what it traces, and the exec and exit events every kernel capture has. */
+  #shippedTypesOf(main: CaptureBackend): ReadonlySet<string> {
+    if (this.#shippedTypes?.backend !== main)
+      this.#shippedTypes = { backend: main, types: new Set([...main.traced, ...TREE_TYPES]) };
+    return this.#shippedTypes.types;
+  }
+
+  /**
+   * An event of the recording-only capture: recorded (not shipped, not counted as captured: the
+   * shipping figures stay those of the rules' capture). Types the shipping capture also delivers
+   * are dropped here, so the recording holds each event once.
+   */
+  #onRecordOnly(raw: RawEvent): void {
+    this.#seenNs.extra = BigInt(raw.monoNs);
+    const main = this.#backend;
+    if (this.#recorders.size === 0 || !main || this.#shippedTypesOf(main).has(raw.type)) return;
+    let event: WireSyscallEvent;
+    try {
+      event = this.enricher.enrich(raw);
+    } catch (error) {
+      this.#enrichFailed(raw, error);
+      return;
+    }
+    this.#record(raw, event);
   }
 
   async #pullConfig(): Promise<CollectorConfig | undefined> {
@@ -495,6 +618,8 @@ export class Sensor {
     this.#stopping ??= (async () => {
       clearInterval(this.#heartbeat);
       await this.recordings?.abort('the sensor stopped during the recording');
+      await this.#captureChange;
+      await this.#recordingBackend?.stop();
       await this.#backend?.stop();
       this.syncCaptureDrops();
       await this.#options.sink.shutdown(this.#options.config.shutdownDeadlineMs);

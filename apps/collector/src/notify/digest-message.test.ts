@@ -31,6 +31,10 @@ const digest: ClaimedNotification = {
     end: new Date('2027-03-28T05:00:00Z'),
     total: 5,
     counts: [{ rule: 'Shell spawned', priority: 'warning', count: 3 }],
+    environments: [
+      { environment: 'production', count: 2, priorities: [{ priority: 'warning', count: 2 }] },
+      { environment: null, count: 1, priorities: [{ priority: 'warning', count: 1 }] },
+    ],
     top: [
       {
         id: '7',
@@ -54,6 +58,7 @@ describe('buildDigestMessage', () => {
     expect(m.subject).toBe('[Digest] 5 alerts held during quiet hours (night <shift>)');
     expect(m.text).toContain('2027-03-27 21:00 UTC to 2027-03-28 05:00 UTC');
     expect(m.text).toContain('2 more no longer stored');
+    expect(m.text).toContain('production: 2 (2 Warning)\n(deleted environment): 1 (1 Warning)');
     expect(m.text).toContain('...and 4 more');
     expect(m.html).toContain('night &lt;shift&gt;');
     expect(m.html).toContain('A shell &lt;bash&gt; was spawned');

@@ -15,7 +15,8 @@ import {
 
 /**
  * What each channel kind sends for a digest row: one message summarising a route's alerts of a
- * period (or of a quiet-hours window), counts per rule and priority and the most severe alerts
+ * period (or of a quiet-hours window): counts per environment (each per priority), per rule and
+ * priority, and the most severe alerts
  * with links. Webhook, Slack, Teams and email carry digests; the console refuses a digest or
  * quiet hours on a route to another kind, and a row that reaches one anyway is dead at once.
  */
@@ -26,6 +27,18 @@ const minute = (d: Date) => `${d.toISOString().slice(0, 16).replace('T', ' ')} U
 /** Plain lines: one per rule and priority. */
 function countLines(d: DigestContent): string[] {
   return d.counts.map((c) => `${c.count} × ${c.rule} (${falcoPriority(c.priority)})`);
+}
+
+/** An environment's name as messages show it (its alerts stay counted after it is deleted). */
+const envName = (e: DigestContent['environments'][number]) => e.environment ?? '(deleted environment)';
+
+/** `1 Error, 2 Warning`: an environment's alerts per priority, most severe first. */
+const priorityList = (e: DigestContent['environments'][number]) =>
+  e.priorities.map((p) => `${p.count} ${falcoPriority(p.priority)}`).join(', ');
+
+/** Plain lines: one per environment, `production: 3 (1 Error, 2 Warning)`. */
+function environmentLines(d: DigestContent): string[] {
+  return d.environments.map((e) => `${envName(e)}: ${e.count} (${priorityList(e)})`);
 }
 
 /** Builds the request or mail a digest row owes. Throws ChannelConfigError for unusable settings. */
@@ -81,6 +94,11 @@ export function buildDigestMessage(
         period: { start: d.start.toISOString(), end: d.end.toISOString() },
         count: d.total,
         counts: d.counts.map((x) => ({ rule: x.rule, priority: falcoPriority(x.priority), count: x.count })),
+        environments: d.environments.map((e) => ({
+          environment: e.environment,
+          count: e.count,
+          priorities: e.priorities.map((p) => ({ priority: falcoPriority(p.priority), count: p.count })),
+        })),
         alerts: top.map((a) => ({
           id: a.id,
           groupId: a.groupId,
@@ -109,6 +127,7 @@ export function buildDigestMessage(
       );
       const text = [
         `*${esc(period)}*`,
+        ...environmentLines(d).map((l) => `_${esc(l)}_`),
         ...countLines(d).map(esc),
         ...(gone > 0 ? [`${gone} more no longer stored`] : []),
         '',
@@ -155,6 +174,13 @@ export function buildDigestMessage(
                   { type: 'TextBlock', text: period, isSubtle: true, wrap: true },
                   {
                     type: 'FactSet',
+                    facts: d.environments.map((e) => ({
+                      title: envName(e),
+                      value: `${e.count} (${priorityList(e)})`,
+                    })),
+                  },
+                  {
+                    type: 'FactSet',
                     facts: d.counts.map((x) => ({
                       title: `${x.rule} (${falcoPriority(x.priority)})`,
                       value: String(x.count),
@@ -190,6 +216,12 @@ export function buildDigestMessage(
             `<tr><td style="padding:2px 12px 2px 0">${esc(x.rule)}</td><td style="padding:2px 12px 2px 0;color:${priorityColour(x.priority)}">${esc(falcoPriority(x.priority))}</td><td align="right">${x.count}</td></tr>`,
         )
         .join('');
+      const environmentRows = d.environments
+        .map(
+          (e) =>
+            `<tr><td style="padding:2px 12px 2px 0">${esc(envName(e))}</td><td align="right" style="padding:2px 12px 2px 0">${e.count}</td><td>${e.priorities.map((p) => `<span style="color:${priorityColour(p.priority)}">${p.count} ${esc(falcoPriority(p.priority))}</span>`).join(', ')}</td></tr>`,
+        )
+        .join('');
       const alertItems = top
         .map(
           (a) =>
@@ -199,6 +231,7 @@ export function buildDigestMessage(
       const html = `<!doctype html><html><body style="font-family:sans-serif">
 <h2 style="border-left:6px solid ${priorityColour(severest)};padding-left:8px">${esc(title)}</h2>
 <p>${esc(period)}</p>
+<table><tr><th align="left">Environment</th><th align="right">Alerts</th><th align="left">By priority</th></tr>${environmentRows}</table>
 <table><tr><th align="left">Rule</th><th align="left">Priority</th><th align="right">Alerts</th></tr>${countRows}</table>
 ${gone > 0 ? `<p>${gone} more no longer stored.</p>` : ''}
 <h3>Most severe</h3>
@@ -210,6 +243,8 @@ ${link ? `<p><a href="${esc(link)}">Open alerts in Peregrine</a></p>` : ''}
         title,
         '',
         period,
+        '',
+        ...environmentLines(d),
         '',
         ...countLines(d),
         ...(gone > 0 ? [`${gone} more no longer stored`] : []),

@@ -13,8 +13,10 @@ import {
   createNotificationRoute,
   DbError,
   type NotificationRouteInput,
+  queueResolveNotifications,
+  registerSensor,
 } from '@peregrine/db';
-import { DIGEST_KINDS, DIGEST_REFUSAL } from '@peregrine/protocol';
+import { DIGEST_KINDS, DIGEST_REFUSAL, QUIET_HOURS_KINDS, QUIET_HOURS_REFUSAL } from '@peregrine/protocol';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Collector } from '../app.js';
@@ -84,13 +86,16 @@ async function route(input: Partial<NotificationRouteInput> & { channelIds: stri
       ...input,
     },
     { userId: null },
-    { kinds: DIGEST_KINDS, refusal: DIGEST_REFUSAL },
+    {
+      digest: { kinds: DIGEST_KINDS, refusal: DIGEST_REFUSAL },
+      quietHours: { kinds: QUIET_HOURS_KINDS, refusal: QUIET_HOURS_REFUSAL },
+    },
   );
 }
 
 /** Sends execve events (Shell spawned, Warning) of these process names from a host. */
-async function shells(url: string, names: string[], host: string) {
-  const r = await postBatch(url, world.sensor.apiKey, {
+async function shells(url: string, names: string[], host: string, apiKey = world.sensor.apiKey) {
+  const r = await postBatch(url, apiKey, {
     sensorId: 'machine-1',
     batchId: `db-${++batchNo}`,
     seq: batchNo,
@@ -142,9 +147,10 @@ afterAll(async () => {
 }, 60_000);
 
 describe('notification digests', () => {
-  it('refuses a digest or quiet hours on a route to PagerDuty, Opsgenie or falcosidekick', async () => {
+  it('refuses a digest on a route to PagerDuty, Opsgenie or falcosidekick, and quiet hours on one to falcosidekick', async () => {
     const pd = await channel('pagerduty', 'pd-refused', { url: `${http.url}/pd` }, { routingKey: 'K' });
     const hook = await channel('webhook', 'hook-ok', { url: `${http.url}/ok` });
+    const sidekick = await channel('falcosidekick', 'sidekick-refused', { url: `${http.url}/fs` });
     const refused = route({
       name: 'pd digest',
       channelIds: [hook.id, pd.id],
@@ -152,14 +158,12 @@ describe('notification digests', () => {
     });
     await expect(refused).rejects.toBeInstanceOf(DbError);
     await expect(refused).rejects.toThrow(/PagerDuty, Opsgenie and falcosidekick.*pd-refused: pagerduty/);
+    const nights = { timeZone: 'UTC', start: '22:00', end: '07:00', days: [1], weekends: false };
     await expect(
-      route({
-        name: 'pd quiet',
-        channelIds: [pd.id],
-        quietHours: { timeZone: 'UTC', start: '22:00', end: '07:00', days: [1], weekends: false },
-      }),
-    ).rejects.toThrow(/cannot use them/);
-    // Without a schedule the same channel is fine.
+      route({ name: 'sidekick quiet', channelIds: [pd.id, sidekick.id], quietHours: nights }),
+    ).rejects.toThrow(/quiet hours cannot hold them.*sidekick-refused: falcosidekick/);
+    // Quiet hours on PagerDuty alone are fine (held per alert group), as is no schedule at all.
+    await route({ name: 'pd quiet', channelIds: [pd.id], quietHours: nights, enabled: false });
     await route({ name: 'pd plain', channelIds: [pd.id], enabled: false });
   });
 
@@ -254,6 +258,17 @@ describe('notification digests', () => {
       ],
       link: 'https://console.example.test/alerts',
     });
+    // One environment here (the quiet-hours case below has two): its alerts per priority.
+    expect(body.environments).toEqual([
+      {
+        environment: expect.any(String),
+        count: 4,
+        priorities: [
+          { priority: 'Error', count: 1 },
+          { priority: 'Warning', count: 3 },
+        ],
+      },
+    ]);
     expect(body.alerts).toHaveLength(4);
     // Most severe first, each with a link to its group.
     expect(body.alerts[0]).toMatchObject({
@@ -269,11 +284,13 @@ describe('notification digests', () => {
     expect(slack.attachments[0].color).toBe('#ea580c');
     expect(slack.attachments[0].text).toContain('2027-01-04 10:00 UTC to 2027-01-04 11:00 UTC');
     expect(slack.attachments[0].text).toContain('3 × Shell spawned (Warning)');
+    expect(slack.attachments[0].text).toMatch(/_.+: 4 \(1 Error, 3 Warning\)_/);
     expect(slack.attachments[0].text).toContain(`<${body.alerts[0].link}|[Error] Sensitive file opened>`);
 
     const card = JSON.parse(http.to('/dteams')[0]!.body).attachments[0].content;
     expect(card.body[0].text).toBe('[Digest] 4 alerts (hourly digest)');
-    expect(card.body[2].facts).toEqual([
+    expect(card.body[2].facts).toEqual([{ title: expect.any(String), value: '4 (1 Error, 3 Warning)' }]);
+    expect(card.body[3].facts).toEqual([
       { title: 'Sensitive file opened (Error)', value: '1' },
       { title: 'Shell spawned (Warning)', value: '3' },
     ]);
@@ -281,6 +298,8 @@ describe('notification digests', () => {
     const mail = smtp.mails[0]!;
     expect(mail.subject).toBe('[Digest] 4 alerts (hourly digest)');
     expect(mail.text).toContain('1 × Sensitive file opened (Error)');
+    expect(mail.text).toMatch(/: 4 \(1 Error, 3 Warning\)/);
+    expect(mail.html).toContain('<th align="left">Environment</th>');
     expect(mail.html).toContain(`href="${body.alerts[0].link}"`);
 
     // Restart in the middle of period 2: what was owed before the stop is sent after it, once.
@@ -371,6 +390,12 @@ describe('notification digests', () => {
     });
     const start = Date.parse('2027-03-27T21:00:00Z');
     const end = Date.parse('2027-03-28T05:00:00Z');
+    // A second environment's sensor: the held digest counts alerts per environment.
+    const otherId = Object.values(world.environments).find((id) => id !== world.environmentId)!;
+    const other = await registerSensor(world.db, { environmentId: otherId, name: 'node-q2' });
+    const envName = async (id: string) =>
+      (await pool.query<{ name: string }>('SELECT name FROM environments WHERE id = $1', [id])).rows[0]!.name;
+    const [firstEnv, secondEnv] = [await envName(world.environmentId), await envName(otherId)];
     const { url } = await startCollector();
     // 21:59 Berlin: not quiet yet, sent at once.
     now = start - 60_000;
@@ -388,10 +413,11 @@ describe('notification digests', () => {
     await shells(url, ['sh'], 'q-1');
     now = Date.parse('2027-03-28T01:30:00Z');
     await shells(url, ['zsh'], 'q-1');
+    await shells(url, ['bash'], 'q-1', other.apiKey);
     await vi.waitFor(async () => {
       const rows = await outbox(`o.action = 'held'`);
       expect(rows).toHaveLength(1);
-      expect(rows[0]).toMatchObject({ status: 'queued', count: 3, listed: 3, routeId: quiet.id });
+      expect(rows[0]).toMatchObject({ status: 'queued', count: 4, listed: 4, routeId: quiet.id });
       expect(rows[0].windowStart.getTime()).toBe(start);
       // 07:00 CEST is 05:00 UTC (not 06:00, as it would be without the DST change).
       expect(rows[0].windowEnd.getTime()).toBe(end);
@@ -407,15 +433,123 @@ describe('notification digests', () => {
     expect(held).toMatchObject({
       action: 'digest',
       reason: 'quiet_hours',
-      title: '[Digest] 3 alerts held during quiet hours (night shift)',
+      title: '[Digest] 4 alerts held during quiet hours (night shift)',
       period: { start: '2027-03-27T21:00:00.000Z', end: '2027-03-28T05:00:00.000Z' },
-      count: 3,
-      counts: [{ rule: 'Shell spawned', priority: 'Warning', count: 3 }],
+      count: 4,
+      counts: [{ rule: 'Shell spawned', priority: 'Warning', count: 4 }],
     });
+    // Per environment, most alerts first, each per priority.
+    expect(held.environments).toEqual([
+      { environment: firstEnv, count: 3, priorities: [{ priority: 'Warning', count: 3 }] },
+      { environment: secondEnv, count: 1, priorities: [{ priority: 'Warning', count: 1 }] },
+    ]);
     // 07:30 CEST: sent at once again.
     now = end + 30 * 60_000;
     await shells(url, ['bash'], 'q-1');
     await vi.waitFor(() => expect(http.to('/qhook')).toHaveLength(4), WAIT);
     expect(JSON.parse(http.to('/qhook')[3]!.body).action).toBe('trigger');
+  }, 120_000);
+  it('quiet hours hold PagerDuty and Opsgenie triggers per alert group and page when they end, once, across a restart and two collectors', async () => {
+    const pd = await channel('pagerduty', 'qpd', { url: `${http.url}/qpd` }, { routingKey: 'RK' });
+    const og = await channel('opsgenie', 'qog', { url: `${http.url}/qog` }, { apiKey: 'OK' });
+    const pager = await route({
+      name: 'pager nights',
+      channelIds: [pd.id, og.id],
+      filter: { hostnames: ['p-1', 'p-2'] },
+      throttleSeconds: 0,
+      quietHours: {
+        timeZone: 'UTC',
+        start: '22:00',
+        end: '06:00',
+        days: [0, 1, 2, 3, 4, 5, 6],
+        weekends: false,
+        passPriority: 'error',
+      },
+    });
+    const start = Date.parse('2027-01-05T22:00:00Z');
+    const end = Date.parse('2027-01-06T06:00:00Z');
+    const pdSent = () => http.to('/qpd').map((r) => JSON.parse(r.body));
+    const ogSent = () => http.to('/qog/v2/alerts').map((r) => JSON.parse(r.body));
+    now = start + 10 * 60_000;
+    const a = await startCollector();
+    // Warnings are held; an Error (the pass priority) pages at once.
+    await shells(a.url, ['zsh', 'bash'], 'p-1');
+    await shadow(a.url, 'p-1');
+    await vi.waitFor(() => {
+      expect(pdSent().map((b) => b.payload.class)).toEqual(['Sensitive file opened']);
+      expect(ogSent()).toHaveLength(1);
+    }, WAIT);
+    // Restart mid-window, then two collectors storing more held alerts at once.
+    await a.c.stop();
+    collectors.splice(collectors.indexOf(a.c), 1);
+    const b = await startCollector();
+    const c2 = await startCollector();
+    now = start + 3 * HOUR;
+    await Promise.all([shells(b.url, ['zsh'], 'p-2'), shells(c2.url, ['sh', 'zsh'], 'p-1')]);
+    const groups = async () =>
+      (
+        await pool.query<{ groupId: string; n: number }>(
+          `SELECT "groupId"::text, count(*)::int AS n FROM alerts
+           WHERE hostname IN ('p-1', 'p-2') AND rule = 'Shell spawned' GROUP BY 1 ORDER BY 1`,
+        )
+      ).rows;
+    // One held trigger per (channel, alert group), counting the group's alerts of the window.
+    await vi.waitFor(async () => {
+      expect((await groups()).reduce((t, g) => t + g.n, 0)).toBe(5);
+      const rows = await outbox(`o.action = 'deferred'`);
+      const held = await groups();
+      expect(rows).toHaveLength(2 * held.length);
+      for (const r of rows) {
+        expect(r).toMatchObject({ status: 'queued', routeId: pager.id, listed: 0 });
+        expect(r.count).toBe(held.find((g) => g.groupId === r.groupId)?.n);
+        expect(r.alertId).not.toBeNull();
+        expect(r.environmentId).toBe(world.environmentId);
+        expect(r.dedupKey).toBe(`q:${pager.id}:${end}:${r.groupId}`);
+        expect(r.windowEnd.getTime()).toBe(end);
+        expect(r.nextAttemptAt.getTime()).toBe(end + DIGEST_GRACE_MS);
+      }
+    }, WAIT);
+    const held = await groups();
+    expect(held.length).toBeGreaterThan(1);
+    // A group resolved in triage during the window: its resolve goes after its held trigger.
+    const resolved = held[0]!.groupId;
+    await queueResolveNotifications(world.db.prisma, world.organizationId, [resolved]);
+    now = end - 1;
+    expect(await drainAll()).toBe(0);
+    expect(pdSent()).toHaveLength(1);
+    // The window is over: each held group pages once per channel, with its dedup key and count.
+    now = end + DIGEST_GRACE_MS;
+    await vi.waitFor(async () => {
+      expect(pdSent()).toHaveLength(1 + held.length);
+      expect(ogSent()).toHaveLength(1 + held.length);
+      const rows = await outbox(`o.action = 'deferred'`);
+      expect(rows.map((r) => r.status)).toEqual(rows.map(() => 'delivered'));
+    }, WAIT);
+    const pages = pdSent().slice(1);
+    expect(pages.map((p) => p.dedup_key).sort()).toEqual(held.map((g) => g.groupId).sort());
+    for (const p of pages) {
+      const n = held.find((g) => g.groupId === p.dedup_key)!.n;
+      expect(p).toMatchObject({ event_action: 'trigger', payload: { class: 'Shell spawned' } });
+      expect(p.payload.custom_details.count).toBe(n);
+      expect(p.payload.summary).toMatch(n > 1 ? `[Quiet hours: ${n} alerts] ` : /^\[Quiet hours\] /);
+    }
+    expect(
+      ogSent()
+        .slice(1)
+        .map((o) => o.alias)
+        .sort(),
+    ).toEqual(held.map((g) => g.groupId).sort());
+    expect(http.to('/qpd').filter((r) => JSON.parse(r.body).event_action === 'resolve')).toHaveLength(0);
+    now = end + DIGEST_GRACE_MS + 5_000;
+    await vi.waitFor(() => {
+      const resolves = pdSent().filter((p) => p.event_action === 'resolve');
+      expect(resolves.map((p) => p.dedup_key)).toEqual([resolved]);
+      expect(http.to(`/qog/v2/alerts/${resolved}/close`)).toHaveLength(1);
+    }, WAIT);
+    // Exactly once: nothing more is owed, to either collector.
+    expect(await drainAll()).toBe(0);
+    expect(pdSent()).toHaveLength(2 + held.length);
+    expect(ogSent()).toHaveLength(1 + held.length);
+    await pool.query('UPDATE notification_routes SET enabled = false');
   }, 120_000);
 });

@@ -221,6 +221,9 @@ export function buildMessage(
   }
   if (n.action === 'resolve') title = `[Resolved] ${title}`;
   else if (n.action === 'test') title = `[Test] ${title}`;
+  // Held through quiet hours: sent when they ended, with the group's alerts of the window.
+  else if (n.action === 'deferred')
+    title = `[Quiet hours${n.count > 1 ? `: ${n.count} alerts` : ''}] ${title}`;
   const dedupKey = n.groupId ?? `peregrine-test-${n.id}`;
   const json = (url: string, body: unknown, extra: Record<string, string> = {}): HttpMessage => ({
     kind: 'http',

@@ -46,6 +46,16 @@ describe('targetPlanner', () => {
     expect(plan(r, 'debug', '2027-01-05T11:00:00Z').digest).toBeUndefined();
   });
 
+  it('holds a trigger per alert group for a channel that cannot take a digest', () => {
+    const r = route({ quietHours: nights, pagingChannelIds: ['c1'] });
+    expect(plan(r, 'error', '2027-01-04T22:30:00Z').digest).toMatchObject({
+      key: `q:r1:${Date.parse('2027-01-05T06:00:00Z')}`,
+      action: 'deferred',
+      due: new Date(Date.parse('2027-01-05T06:00:00Z') + DIGEST_GRACE_MS),
+    });
+    expect(plan(r, 'critical', '2027-01-04T22:30:00Z').digest).toBeUndefined();
+  });
+
   it('sends a digest whose period ends in quiet hours when they end', () => {
     const hourly = route({ digest: { mode: 'interval', minutes: 60 }, quietHours: nights });
     // Period 20:00-21:00 UTC ends at 22:00 Berlin: quiet, so due at 07:00 Berlin.

@@ -55,8 +55,11 @@ function routeAt(route: CachedRoute, now: number): RouteAt {
  * How an alert is owed to each channel its routes send it to, at `now` (the collector's clock,
  * one reading per batch): one by one (throttled), in the route's digest for the current period,
  * or held for the digest sent when the route's quiet hours end (an alert at least as severe as
- * the route's `passPriority` still goes at once). A digest whose period ends inside quiet hours
- * waits for their end too. Each route's period and window are worked out once per planner.
+ * the route's `passPriority` still goes at once). A channel that cannot take a digest
+ * (PagerDuty, Opsgenie) gets, instead of the held digest, one trigger per alert group held
+ * until the window ends (`deferred`: the group's dedup key, the count of its held alerts). A
+ * digest whose period ends inside quiet hours waits for their end too. Each route's period and
+ * window are worked out once per planner.
  */
 export function targetPlanner(
   routes: ReadonlyMap<string, CachedRoute>,
@@ -78,7 +81,10 @@ export function targetPlanner(
       const { digest, quiet } = at(route);
       if (digest) return { ...t, digest: { ...digest, action: 'digest' } };
       if (quiet && route.quietHours && severity(priority) > severity(route.quietHours.passPriority))
-        return { ...t, digest: { ...quiet, action: 'held' } };
+        return {
+          ...t,
+          digest: { ...quiet, action: route.pagingChannelIds?.includes(t.channelId) ? 'deferred' : 'held' },
+        };
       return t;
     });
 }

@@ -1,6 +1,7 @@
 import type { NotificationStore } from '@peregrine/db';
 import type { MatchableRoute } from '@peregrine/engine';
 import {
+  DIGEST_KINDS,
   type DigestSchedule,
   DigestScheduleSchema,
   type QuietHours,
@@ -13,6 +14,8 @@ import type { FastifyBaseLogger } from 'fastify';
 export interface CachedRoute extends MatchableRoute {
   digest: DigestSchedule | null;
   quietHours: QuietHours | null;
+  /** Its channels that cannot take a digest (quiet hours hold a trigger per alert group for them). */
+  pagingChannelIds?: readonly string[] | undefined;
 }
 
 interface Entry {
@@ -88,6 +91,9 @@ export class NotificationRoutes {
         continue: r.continue,
         digest,
         quietHours,
+        pagingChannelIds: r.channelIds.filter(
+          (_, i) => !(DIGEST_KINDS as readonly string[]).includes(r.channelKinds[i] ?? ''),
+        ),
         filter: { ...f, priority: f.priority ?? undefined, text: f.text || undefined },
       });
     }

@@ -32,7 +32,9 @@ export interface NotifyTarget {
   throttleSeconds: number;
   /**
    * Set when the alert goes into a digest instead (the route's digest period, or the quiet-hours
-   * window that holds it): one row per (channel, key), due at `due`, listing its alerts.
+   * window that holds it): one row per (channel, key), due at `due`, listing its alerts. For a
+   * channel that cannot take a digest (PagerDuty, Opsgenie), `deferred`: one trigger per
+   * (channel, key, alert group), due at `due`, counting the group's alerts held in the window.
    */
   digest?: NotifyDigest | undefined;
 }
@@ -41,8 +43,8 @@ export interface NotifyTarget {
 export interface NotifyDigest {
   /** `d:<route>:<period start ms>` or `q:<route>:<window end ms>`: unique per channel. */
   key: string;
-  /** `digest`: the route's schedule; `held`: quiet hours. */
-  action: 'digest' | 'held';
+  /** `digest`: the route's schedule; `held`: quiet hours; `deferred`: quiet hours, per group. */
+  action: 'digest' | 'held' | 'deferred';
   start: Date;
   end: Date;
   /** When it may be sent: the end, plus a grace for batches still being stored. */
@@ -236,14 +238,16 @@ WITH b AS (
   -- The notification outbox: one row per (channel, group, throttle window) for the alerts really
   -- inserted; later alerts of the window add to its count (a row already delivered keeps the
   -- count of what was folded in). A digest's alerts (dk given by the collector) share one row
-  -- per (channel, route, period) instead. Grouped first: one statement may not update a row twice.
+  -- per (channel, route, period) instead; a trigger held by quiet hours (deferred) one row per
+  -- (channel, window, group). Grouped first: one statement may not update a row twice.
   SELECT y.c, min(y.r) AS r, y.g, min(y.a) AS a, count(*) AS n, min(y.ws) AS ws, y.dk,
          min(y.act) AS act, max(y.we) AS we, max(y.due) AS due, array_agg(y.a) AS ids
   FROM (
-    SELECT x.c, x.r, CASE WHEN x.dk IS NULL THEN ins."groupId" END AS g, ins.id AS a,
+    SELECT x.c, x.r, CASE WHEN x.dk IS NULL OR x.act = 'deferred' THEN ins."groupId" END AS g, ins.id AS a,
            CASE WHEN x.dk IS NOT NULL THEN x.ws
                 WHEN x.w > 0 THEN to_timestamp(floor(extract(epoch FROM now()) / x.w) * x.w) END AS ws,
-           CASE WHEN x.dk IS NOT NULL THEN x.dk
+           CASE WHEN x.act = 'deferred' THEN x.dk || ':' || ins."groupId"
+                WHEN x.dk IS NOT NULL THEN x.dk
                 WHEN x.w > 0 THEN 't:' || ins."groupId" || ':' || floor(extract(epoch FROM now()) / x.w) * x.w
                 ELSE 'a:' || ins.id END AS dk,
            coalesce(x.act, 'trigger') AS act, x.we, x.due
@@ -272,8 +276,8 @@ WITH b AS (
   INSERT INTO notification_outbox ("organizationId", "environmentId", "channelId", "routeId", "groupId",
                                    "alertId", action, "dedupKey", "windowStart", "windowEnd", "nextAttemptAt",
                                    count)
-  SELECT $1::uuid, CASE WHEN k.act = 'trigger' THEN $2::uuid END, k.c::uuid, k.r::uuid, k.g,
-         CASE WHEN k.act = 'trigger' THEN k.a END, k.act, k.key,
+  SELECT $1::uuid, CASE WHEN k.act IN ('trigger', 'deferred') THEN $2::uuid END, k.c::uuid, k.r::uuid, k.g,
+         CASE WHEN k.act IN ('trigger', 'deferred') THEN k.a END, k.act, k.key,
          k.ws, k.we, CASE WHEN k.late OR k.due IS NULL THEN now() ELSE k.due END, k.n
   FROM keyed k JOIN notification_channels ch ON ch.id = k.c::uuid AND ch."organizationId" = $1::uuid
   ORDER BY k.c, k.key
@@ -286,7 +290,7 @@ WITH b AS (
   SELECT notify.id, m.a
   FROM notify JOIN keyed k ON k.c::uuid = notify."channelId" AND k.key = notify."dedupKey"
   CROSS JOIN LATERAL unnest(k.ids) AS m(a)
-  WHERE notify.action <> 'trigger'
+  WHERE notify.action IN ('digest', 'held')
   ORDER BY 1, 2
   ON CONFLICT DO NOTHING
   RETURNING 1

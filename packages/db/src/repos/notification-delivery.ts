@@ -30,6 +30,8 @@ export interface StoredRoute {
   filter: unknown;
   /** Only the organisation's enabled channels. */
   channelIds: string[];
+  /** Each channel's kind, in the order of `channelIds`. */
+  channelKinds: NotificationChannelKind[];
   overrides: unknown;
   throttleSeconds: number;
   continue: boolean;
@@ -49,6 +51,15 @@ export interface DigestContent {
   total: number;
   /** Alerts per rule and priority, most severe and most frequent first. */
   counts: { rule: string; priority: Priority; count: number }[];
+  /**
+   * Alerts per environment (null: the environment was deleted), most alerts first, each with its
+   * counts per priority, most severe first.
+   */
+  environments: {
+    environment: string | null;
+    count: number;
+    priorities: { priority: Priority; count: number }[];
+  }[];
   /** The most severe, then latest, alerts. */
   top: {
     id: string;
@@ -68,7 +79,8 @@ export interface ClaimedNotification {
   organizationId: string;
   environmentId: string | null;
   environmentName: string | null;
-  action: 'trigger' | 'resolve' | 'test' | 'digest' | 'held';
+  /** `deferred`: a trigger held through quiet hours (sent like one, with the held count). */
+  action: 'trigger' | 'resolve' | 'test' | 'digest' | 'held' | 'deferred';
   /** 1 on the first claim. */
   attempts: number;
   count: number;
@@ -145,7 +157,11 @@ export function createNotificationStore(url: string, options: { max?: number } =
                 coalesce(array(SELECT c.id::text FROM unnest(r."channelIds") WITH ORDINALITY u(id, n)
                                JOIN notification_channels c ON c.id = u.id
                                 AND c."organizationId" = r."organizationId" AND c.enabled
-                               ORDER BY u.n), '{}') AS "channelIds"
+                               ORDER BY u.n), '{}') AS "channelIds",
+                coalesce(array(SELECT c.kind::text FROM unnest(r."channelIds") WITH ORDINALITY u(id, n)
+                               JOIN notification_channels c ON c.id = u.id
+                                AND c."organizationId" = r."organizationId" AND c.enabled
+                               ORDER BY u.n), '{}') AS "channelKinds"
          FROM notification_routes r WHERE r."organizationId" = $1::uuid
          ORDER BY r.position, r."createdAt", r.id`,
           [organizationId],
@@ -231,6 +247,7 @@ export function createNotificationStore(url: string, options: { max?: number } =
                   end: x.windowEnd,
                   total: x.count,
                   counts: contents.get(x.id)?.counts ?? [],
+                  environments: contents.get(x.id)?.environments ?? [],
                   top: contents.get(x.id)?.top ?? [],
                 }
               : null,
@@ -268,14 +285,14 @@ export function createNotificationStore(url: string, options: { max?: number } =
   };
 }
 
-type Digested = Pick<DigestContent, 'counts' | 'top'>;
+type Digested = Pick<DigestContent, 'counts' | 'top' | 'environments'>;
 
 /** Severity order of the Priority enum (declared most severe first). */
 const SEVERITY = `array_position(enum_range(NULL::"Priority"), a.priority)`;
 
 /** The counts and top alerts of claimed digest rows, from the alerts they list (still stored). */
 async function readDigests(pool: pg.Pool, ids: string[]): Promise<Map<string, Digested>> {
-  const [counts, top] = await Promise.all([
+  const [counts, top, perEnvironment] = await Promise.all([
     pool.query<{ o: string; rule: string; priority: Priority; count: number }>(
       `SELECT m."outboxId"::text AS o, a.rule, a.priority, count(*)::int AS count
        FROM notification_digest_alerts m JOIN alerts a ON a.id = m."alertId"
@@ -295,18 +312,40 @@ async function readDigests(pool: pg.Pool, ids: string[]): Promise<Map<string, Di
        ) t WHERE n <= $2 ORDER BY o, n`,
       [ids, DIGEST_TOP_ALERTS],
     ),
+    pool.query<{ o: string; environment: string | null; priority: Priority; count: number; total: number }>(
+      `SELECT o, environment, priority, count, sum(count) OVER (PARTITION BY o, environment)::int AS total
+       FROM (
+         SELECT m."outboxId"::text AS o, e.name AS environment, a.priority, count(*)::int AS count,
+                min(${SEVERITY}) AS severity
+         FROM notification_digest_alerts m JOIN alerts a ON a.id = m."alertId"
+         LEFT JOIN environments e ON e.id = a."environmentId"
+         WHERE m."outboxId" = ANY($1::uuid[])
+         GROUP BY 1, 2, 3
+       ) t
+       ORDER BY o, total DESC, environment NULLS LAST, severity`,
+      [ids],
+    ),
   ]);
   const out = new Map<string, Digested>();
   const entry = (o: string) => {
     let e = out.get(o);
     if (!e) {
-      e = { counts: [], top: [] };
+      e = { counts: [], top: [], environments: [] };
       out.set(o, e);
     }
     return e;
   };
   for (const { o, ...c } of counts.rows) entry(o).counts.push(c);
   for (const { o, ...t } of top.rows) entry(o).top.push(t);
+  for (const { o, environment, priority, count, total } of perEnvironment.rows) {
+    const envs = entry(o).environments;
+    let env = envs.at(-1);
+    if (env?.environment !== environment || env === undefined) {
+      env = { environment, count: total, priorities: [] };
+      envs.push(env);
+    }
+    env.priorities.push({ priority, count });
+  }
   return out;
 }
 

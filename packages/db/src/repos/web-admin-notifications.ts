@@ -55,12 +55,25 @@ export interface NotificationDeliveryDto {
   count: number;
   groupId: string | null;
   rule: string | null;
+  /** The route that owed it (null: a test, or the route was deleted). */
+  routeId: string | null;
+  routeName: string | null;
   lastError: string | null;
   lastStatus: number | null;
   nextAttemptAt: Date;
   createdAt: Date;
   deliveredAt: Date | null;
 }
+
+/**
+ * What a delivery is about: one alert group (`trigger`, a trigger held through quiet hours
+ * `deferred`, `resolve`) or a digest (a route's period `digest`, or quiet hours' `held`).
+ */
+export const DELIVERY_ACTIONS = {
+  alert: ['trigger', 'deferred', 'resolve'],
+  digest: ['digest', 'held'],
+} as const;
+export type DeliveryKind = keyof typeof DELIVERY_ACTIONS;
 
 const CHANNEL_SELECT = {
   id: true,
@@ -334,15 +347,21 @@ export interface NotificationRouteInput {
   quietHours?: Record<string, unknown> | null | undefined;
 }
 
+/** The channel kinds a route with a digest, or with quiet hours, may use (with the refusals' wording). */
+export interface ScheduleKinds {
+  digest: { kinds: readonly string[]; refusal: string };
+  quietHours: { kinds: readonly string[]; refusal: string };
+}
+
 /**
  * The route's channels must be the organisation's own; a route with a digest or quiet hours
- * may only use the kinds that can carry a digest (`digestKinds`, with the refusal's wording).
+ * may only use the kinds that can carry them (`scheduleKinds`).
  */
 async function checkChannels(
   tx: Pick<Db['prisma'], 'notificationChannel'>,
   organizationId: string,
   input: Pick<NotificationRouteInput, 'channelIds' | 'digest' | 'quietHours'>,
-  digestKinds?: { kinds: readonly string[]; refusal: string },
+  scheduleKinds?: ScheduleKinds,
 ): Promise<void> {
   const rows = await tx.notificationChannel.findMany({
     where: { organizationId, id: { in: input.channelIds } },
@@ -350,12 +369,16 @@ async function checkChannels(
   });
   if (rows.length !== new Set(input.channelIds).size)
     throw new DbError('NOT_FOUND', 'a channel of the route does not exist');
-  if (digestKinds && (input.digest || input.quietHours)) {
-    const refused = rows.filter((r) => !digestKinds.kinds.includes(r.kind));
+  const rules = [
+    ...(scheduleKinds && input.digest ? [scheduleKinds.digest] : []),
+    ...(scheduleKinds && input.quietHours ? [scheduleKinds.quietHours] : []),
+  ];
+  for (const rule of rules) {
+    const refused = rows.filter((r) => !rule.kinds.includes(r.kind));
     if (refused.length > 0)
       throw new DbError(
         'INVALID',
-        `${digestKinds.refusal} (${refused.map((r) => `${r.name}: ${r.kind}`).join(', ')})`,
+        `${rule.refusal} (${refused.map((r) => `${r.name}: ${r.kind}`).join(', ')})`,
       );
   }
 }
@@ -368,10 +391,10 @@ export async function createNotificationRoute(
   db: Db,
   input: { organizationId: string } & NotificationRouteInput,
   actor: Actor,
-  digestKinds?: { kinds: readonly string[]; refusal: string },
+  scheduleKinds?: ScheduleKinds,
 ): Promise<NotificationRouteDto> {
   return db.prisma.$transaction(async (tx) => {
-    await checkChannels(tx, input.organizationId, input, digestKinds);
+    await checkChannels(tx, input.organizationId, input, scheduleKinds);
     const last = await tx.notificationRoute.aggregate({
       where: { organizationId: input.organizationId },
       _max: { position: true },
@@ -405,7 +428,7 @@ export async function updateNotificationRoute(
   db: Db,
   input: { organizationId: string; routeId: string } & NotificationRouteInput,
   actor: Actor,
-  digestKinds?: { kinds: readonly string[]; refusal: string },
+  scheduleKinds?: ScheduleKinds,
 ): Promise<NotificationRouteDto> {
   return db.prisma.$transaction(async (tx) => {
     const row = await tx.notificationRoute.findFirst({
@@ -413,7 +436,7 @@ export async function updateNotificationRoute(
       select: ROUTE_SELECT,
     });
     if (!row) throw new DbError('NOT_FOUND', 'notification route not found');
-    await checkChannels(tx, input.organizationId, input, digestKinds);
+    await checkChannels(tx, input.organizationId, input, scheduleKinds);
     const { organizationId, routeId, ...data } = input;
     const updated = await tx.notificationRoute.update({
       where: { id: routeId },
@@ -503,18 +526,29 @@ export async function deleteNotificationRoute(
 export async function listNotificationDeliveries(
   db: Db,
   organizationId: string,
-  options: { status?: NotificationStatus | undefined; channelId?: string | undefined; limit?: number } = {},
+  options: {
+    status?: NotificationStatus | undefined;
+    channelId?: string | undefined;
+    /** Only deliveries about one alert group, or only digests (`DELIVERY_ACTIONS`). */
+    kind?: DeliveryKind | undefined;
+    routeId?: string | undefined;
+    limit?: number;
+  } = {},
 ): Promise<NotificationDeliveryDto[]> {
+  const actions = options.kind ? [...DELIVERY_ACTIONS[options.kind]] : null;
   const rows = await db.prisma.$queryRaw<NotificationDeliveryDto[]>`
     SELECT o.id::text, o."channelId"::text, c.name AS "channelName", c.kind AS "channelKind", o.action,
-           o.status, o.attempts, o.count, o."groupId"::text, a.rule, o."lastError", o."lastStatus",
-           o."nextAttemptAt", o."createdAt", o."deliveredAt"
+           o.status, o.attempts, o.count, o."groupId"::text, a.rule, o."routeId"::text, r.name AS "routeName",
+           o."lastError", o."lastStatus", o."nextAttemptAt", o."createdAt", o."deliveredAt"
     FROM notification_outbox o
     LEFT JOIN notification_channels c ON c.id = o."channelId"
+    LEFT JOIN notification_routes r ON r.id = o."routeId"
     LEFT JOIN alerts a ON a.id = o."alertId"
     WHERE o."organizationId" = ${organizationId}::uuid
       AND (${options.status ?? null}::text IS NULL OR o.status::text = ${options.status ?? null}::text)
       AND (${options.channelId ?? null}::uuid IS NULL OR o."channelId" = ${options.channelId ?? null}::uuid)
+      AND (${actions}::text[] IS NULL OR o.action = ANY(${actions}::text[]))
+      AND (${options.routeId ?? null}::uuid IS NULL OR o."routeId" = ${options.routeId ?? null}::uuid)
     ORDER BY o."createdAt" DESC, o.id DESC
     LIMIT ${Math.min(Math.max(options.limit ?? 50, 1), 500)}`;
   return rows;
@@ -576,7 +610,9 @@ export async function queueTestNotification(
 /**
  * Owes a `resolve` to every PagerDuty and Opsgenie channel that was sent a trigger for these
  * alert groups (run in the transaction that resolves them). Once per channel and group: a group
- * resolved, reopened and resolved again within a second is resolved once.
+ * resolved, reopened and resolved again within a second is resolved once. A trigger still held
+ * by quiet hours (`deferred`, queued) gets its resolve due just after it, so the incident the
+ * held trigger opens when the window ends is closed rather than left open.
  */
 export async function queueResolveNotifications(
   tx: Pick<Db['prisma'], '$executeRaw'>,
@@ -586,13 +622,15 @@ export async function queueResolveNotifications(
   if (groupIds.length === 0) return 0;
   return tx.$executeRaw`
     INSERT INTO notification_outbox ("organizationId", "environmentId", "channelId", "routeId", "groupId",
-                                     "alertId", action, "dedupKey", count)
+                                     "alertId", action, "dedupKey", count, "nextAttemptAt")
     SELECT DISTINCT ON (o."channelId", o."groupId") o."organizationId", o."environmentId", o."channelId",
            o."routeId", o."groupId", o."alertId", 'resolve',
-           'r:' || o."groupId" || ':' || floor(extract(epoch FROM now())), 1
+           'r:' || o."groupId" || ':' || floor(extract(epoch FROM now())), 1,
+           CASE WHEN o.action = 'deferred' AND o.status IN ('queued', 'sending')
+                THEN greatest(now(), o."nextAttemptAt" + interval '5 seconds') ELSE now() END
     FROM notification_outbox o
     JOIN notification_channels c ON c.id = o."channelId" AND c.kind IN ('pagerduty', 'opsgenie')
-    WHERE o."organizationId" = ${organizationId}::uuid AND o.action = 'trigger'
+    WHERE o."organizationId" = ${organizationId}::uuid AND o.action IN ('trigger', 'deferred')
       AND o."groupId" = ANY(${[...groupIds]}::uuid[])
     ORDER BY o."channelId", o."groupId", o."createdAt" DESC
     ON CONFLICT ("channelId", "dedupKey") DO NOTHING`;

@@ -14,9 +14,9 @@ import { CaptureFile } from './capture-file.js';
 
 /** Where a recording's events come from: the running sensor, which records while it ships. */
 export interface RecordingHost {
-  /** Starts giving every captured event to `recorder` (retracing to every event type). */
+  /** Starts giving every captured event to `recorder` (every event type, shipping untouched). */
   attachRecorder(recorder: EventRecorder): Promise<void>;
-  /** Stops doing so (back to the rules' event types when no recorder is left). */
+  /** Stops doing so (the recording-only capture stops when no recorder is left). */
   detachRecorder(recorder: EventRecorder): Promise<void>;
 }
 

@@ -24,6 +24,15 @@ const STATUS_CLASS: Record<Delivery['status'], string> = {
   dead: `badge ${own.dead}`,
 };
 
+/** What a delivery is about, in the log's words. */
+function deliveryWhat(d: Delivery): string {
+  if (d.action === 'trigger') return d.rule ?? 'alert';
+  if (d.action === 'deferred') return `${d.rule ?? 'alert'} (held through quiet hours)`;
+  if (d.action === 'resolve') return `resolve ${d.rule ?? ''}`.trim();
+  if (d.action === 'held') return 'digest (quiet hours)';
+  return d.action;
+}
+
 /** Channels, routes and the delivery log of the organisation's notifications. */
 export function NotificationsPanel({
   initialChannels,
@@ -44,10 +53,18 @@ export function NotificationsPanel({
   });
   const routes = useQuery({ ...trpc.notifications.listRoutes.queryOptions(), initialData: initialRoutes });
   const [onlyDead, setOnlyDead] = useState(false);
-  const deliveryInput = onlyDead ? { status: 'dead' as const, limit: 50 } : { limit: 50 };
+  const [deliveryKind, setDeliveryKind] = useState<'' | 'alert' | 'digest'>('');
+  const [deliveryRoute, setDeliveryRoute] = useState('');
+  const filtered = onlyDead || deliveryKind !== '' || deliveryRoute !== '';
+  const deliveryInput = {
+    limit: 50,
+    ...(onlyDead ? { status: 'dead' as const } : {}),
+    ...(deliveryKind ? { kind: deliveryKind } : {}),
+    ...(deliveryRoute ? { routeId: deliveryRoute } : {}),
+  };
   const deliveries = useQuery({
     ...trpc.notifications.listDeliveries.queryOptions(deliveryInput),
-    ...(onlyDead ? {} : { initialData: initialDeliveries }),
+    ...(filtered ? {} : { initialData: initialDeliveries }),
     refetchInterval: 3000,
   });
   const refresh = () =>
@@ -309,23 +326,53 @@ export function NotificationsPanel({
         title="Deliveries"
         hint="Owed when the alert is stored; retried with backoff; dead after the last attempt"
         action={
-          <label style={{ display: 'flex', gap: 6, alignItems: 'center' }}>
-            <input type="checkbox" checked={onlyDead} onChange={(e) => setOnlyDead(e.target.checked)} />
-            Dead letters only
-          </label>
+          <div style={{ display: 'flex', flexWrap: 'wrap', gap: 12, alignItems: 'center' }}>
+            <label style={{ display: 'flex', gap: 6, alignItems: 'center' }}>
+              Kind
+              <select
+                aria-label="Kind of delivery"
+                value={deliveryKind}
+                onChange={(e) => setDeliveryKind(e.target.value as typeof deliveryKind)}
+              >
+                <option value="">all</option>
+                <option value="alert">alerts</option>
+                <option value="digest">digests</option>
+              </select>
+            </label>
+            <label style={{ display: 'flex', gap: 6, alignItems: 'center' }}>
+              Route
+              <select
+                aria-label="Route of delivery"
+                value={deliveryRoute}
+                onChange={(e) => setDeliveryRoute(e.target.value)}
+              >
+                <option value="">all</option>
+                {routes.data.map((r) => (
+                  <option key={r.id} value={r.id}>
+                    {r.name}
+                  </option>
+                ))}
+              </select>
+            </label>
+            <label style={{ display: 'flex', gap: 6, alignItems: 'center' }}>
+              <input type="checkbox" checked={onlyDead} onChange={(e) => setOnlyDead(e.target.checked)} />
+              Dead letters only
+            </label>
+          </div>
         }
       >
         <ErrorBanner error={retry.error ?? deliveries.error} />
         <AdminTable
           testId="deliveries-table"
           rows={deliveries.data ?? []}
-          empty={onlyDead ? 'No dead letters.' : 'Nothing sent yet.'}
+          empty={onlyDead ? 'No dead letters.' : filtered ? 'No delivery matches.' : 'Nothing sent yet.'}
           rowKey={(d) => d.id}
           rowTestId={(d) => `delivery-${d.id}`}
           columns={[
             { header: 'Owed', className: 'muted', cell: (d) => <TimeAgo iso={d.createdAt} /> },
             { header: 'Channel', cell: (d) => d.channelName ?? 'deleted' },
-            { header: 'What', cell: (d) => (d.action === 'trigger' ? (d.rule ?? 'alert') : d.action) },
+            { header: 'What', cell: (d) => deliveryWhat(d) },
+            { header: 'Route', className: 'muted', cell: (d) => d.routeName ?? '' },
             {
               header: 'Alerts',
               className: 'muted',

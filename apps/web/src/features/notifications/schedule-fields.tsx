@@ -1,6 +1,6 @@
 'use client';
 
-import { DIGEST_KINDS, isTimeZone, PRIORITY_NAMES } from '@peregrine/protocol';
+import { DIGEST_KINDS, isTimeZone, PRIORITY_NAMES, QUIET_HOURS_KINDS } from '@peregrine/protocol';
 import { useMemo, useState } from 'react';
 import type { RouterInputs, RouterOutputs } from '@/features/members/router-types';
 import { Field, Select, str } from './form-fields';
@@ -60,13 +60,15 @@ export function scheduleProblem(
     if ((q.days ?? []).length === 0 && !q.weekends)
       return 'Choose the days of the quiet hours (or weekends).';
   }
-  if (d || q) {
-    const refused = channels.filter(
-      (c) => s.channelIds.includes(c.id) && !(DIGEST_KINDS as readonly string[]).includes(c.kind),
-    );
-    if (refused.length)
-      return `${refused.map((c) => c.name).join(', ')}: PagerDuty, Opsgenie and falcosidekick take one alert per message, so a digest or quiet hours cannot use them. Send those to a route of their own.`;
-  }
+  const refused = (kinds: readonly string[]) =>
+    channels
+      .filter((c) => s.channelIds.includes(c.id) && !kinds.includes(c.kind))
+      .map((c) => c.name)
+      .join(', ');
+  if (d && refused(DIGEST_KINDS))
+    return `${refused(DIGEST_KINDS)}: PagerDuty, Opsgenie and falcosidekick take one alert per message, so a digest cannot use them. Send those to a route of their own.`;
+  if (q && refused(QUIET_HOURS_KINDS))
+    return `${refused(QUIET_HOURS_KINDS)}: falcosidekick forwards every alert as Falco sends it, so quiet hours cannot hold them. Send those to a route of their own.`;
   return undefined;
 }
 
@@ -167,9 +169,10 @@ export function ScheduleFields({ idPrefix: p, route }: { idPrefix: string; route
       {quiet ? (
         <>
           <span className="field-hint" style={{ display: 'block', margin: '4px 0 6px' }}>
-            During quiet hours, alerts less severe than the level below are held and sent as one digest when
-            the quiet hours end; that level and more severe ones still go at once. An end not after the start
-            runs into the next day (22:00 to 07:00). A digest due during quiet hours waits for their end.
+            During quiet hours, alerts less severe than the level below are held and sent when the quiet hours
+            end: as one digest, or to PagerDuty and Opsgenie as one incident per alert group with the count
+            held; that level and more severe ones still go at once. An end not after the start runs into the
+            next day (22:00 to 07:00). A digest due during quiet hours waits for their end.
           </span>
           <div style={{ display: 'flex', flexWrap: 'wrap', gap: 12 }}>
             <Field

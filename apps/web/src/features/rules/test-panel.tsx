@@ -1,11 +1,13 @@
 'use client';
 
+import { useQuery } from '@tanstack/react-query';
 import { type ChangeEvent, useMemo, useState } from 'react';
 import { fieldCatalog } from '@/features/editor/falco-language';
 import { type CaptureRead, looksLikeCapture, readCapture } from '@/features/editor/read-capture';
 import { runSampleEvents, type SampleRun } from '@/features/editor/run-sample-events';
 import { parseSampleEvents, type SampleEvent } from '@/features/editor/sample-events';
 import styles from './rules.module.css';
+import { useTRPC } from '@/trpc/client';
 import { PriorityTag } from './rules-ui';
 
 const EXAMPLE = `{"evt.type":"execve","evt.dir":"<","proc.name":"bash","proc.cmdline":"bash -i","user.name":"root","container.id":"3f2a9c1b7d4e","container.name":"web"}
@@ -13,6 +15,9 @@ const EXAMPLE = `{"evt.type":"execve","evt.dir":"<","proc.name":"bash","proc.cmd
 
 /** Matching capture events shown at most (the count above the list covers them all). */
 const CAPTURE_RESULTS_SHOWN = 200;
+
+/** When a recording was asked for, as the sensors page shows it (the wire carries an ISO string). */
+const recordedAt = (at: Date | string) => new Date(at).toLocaleString('en-GB');
 
 /** `execve · bash` for a capture's syscall event, so a match can be told from its neighbours. */
 function captureLabel(event: Record<string, unknown>): string {
@@ -23,9 +28,10 @@ function captureLabel(event: Record<string, unknown>): string {
 /**
  * Runs the draft (as edited, unsaved) against sample events in the browser with the engine and
  * shows which rules fire with their rendered output. Events are pasted JSON/NDJSON or an uploaded
- * Falco/sysdig capture (`.scap`, `.scap.gz`), read with the engine's capture reader and thread/fd
- * state, as Falco's playground tests rules on captures. Output is attacker-influenced text: it is
- * rendered as text nodes only.
+ * Falco/sysdig capture (`.scap`, `.scap.gz`) or one of the organisation's ready sensor recordings
+ * (fetched from the console as the sensors page's download does), read with the engine's capture
+ * reader and thread/fd state, as Falco's playground tests rules on captures. Output is
+ * attacker-influenced text: it is rendered as text nodes only.
  */
 export function TestPanel({
   files,
@@ -60,6 +66,22 @@ export function TestPanel({
     }
     runOn(parsed.events, source);
   };
+  const trpc = useTRPC();
+  // The organisation's sensor recordings: the ready ones can be tested on without downloading.
+  const recordings = useQuery(trpc.sensors.listRecordings.queryOptions({}));
+  const ready = (recordings.data ?? []).filter((r) => r.status === 'ready');
+  const loadCapture = async (name: string, bytes: Uint8Array) => {
+    const read = await readCapture(bytes);
+    if (!read.ok) {
+      setCapture(null);
+      setRun(null);
+      setParseError(`${name}: ${read.error}`);
+      return;
+    }
+    setCapture({ name, read });
+    setPicked('syscall');
+    runOn(read.events, 'syscall');
+  };
   const onUpload = async (event: ChangeEvent<HTMLInputElement>) => {
     const file = event.target.files?.[0];
     event.target.value = '';
@@ -72,16 +94,33 @@ export function TestPanel({
     }
     setReading(true);
     try {
-      const read = await readCapture(bytes);
-      if (!read.ok) {
+      await loadCapture(file.name, bytes);
+    } finally {
+      setReading(false);
+    }
+  };
+  const onRecording = async (event: ChangeEvent<HTMLSelectElement>) => {
+    const recording = ready.find((r) => r.id === event.target.value);
+    event.target.value = '';
+    if (!recording) return;
+    const name = `${recording.sensorName} recording of ${recordedAt(recording.requestedAt)}`;
+    setReading(true);
+    try {
+      const res = await fetch(`/api/sensors/recordings/${recording.id}`);
+      if (!res.ok) {
+        const why = await res.text().catch(() => '');
         setCapture(null);
         setRun(null);
-        setParseError(`${file.name}: ${read.error}`);
+        setParseError(
+          `${name}: could not fetch it (HTTP ${res.status}${why ? `: ${why.slice(0, 200)}` : ''})`,
+        );
         return;
       }
-      setCapture({ name: file.name, read });
-      setPicked('syscall');
-      runOn(read.events, 'syscall');
+      await loadCapture(name, new Uint8Array(await res.arrayBuffer()));
+    } catch (error) {
+      setCapture(null);
+      setRun(null);
+      setParseError(`${name}: could not fetch it (${(error as Error).message})`);
     } finally {
       setReading(false);
     }
@@ -123,6 +162,27 @@ export function TestPanel({
               aria-label="Upload events or a capture"
             />
           </label>
+          <select
+            className="select"
+            style={{ width: 200, height: 28 }}
+            value=""
+            disabled={reading || ready.length === 0}
+            onChange={onRecording}
+            aria-label="Test on a sensor recording"
+            title={
+              ready.length === 0
+                ? 'No ready sensor recording (Record on the sensors page makes one)'
+                : 'Test the rules on a sensor recording'
+            }
+          >
+            <option value="">{ready.length === 0 ? 'No recordings' : 'Sensor recording…'}</option>
+            {ready.map((r) => (
+              <option key={r.id} value={r.id}>
+                {r.sensorName} · {recordedAt(r.requestedAt)} · {r.seconds} s · {r.events.toLocaleString()}{' '}
+                events
+              </option>
+            ))}
+          </select>
           <span className={styles.grow} />
           <button type="button" className={`button button-primary ${styles.buttonSmall}`} onClick={execute}>
             Run events

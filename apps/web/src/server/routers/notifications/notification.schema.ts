@@ -76,6 +76,8 @@ export const deliveryItem = z.object({
   count: z.number().int(),
   groupId: z.string().nullable(),
   rule: z.string().nullable(),
+  routeId: z.string().nullable(),
+  routeName: z.string().nullable(),
   lastError: z.string().nullable(),
   lastStatus: z.number().int().nullable(),
   nextAttemptAt: isoDate,

@@ -452,7 +452,7 @@ describe('digests and quiet hours', () => {
       code: 'BAD_REQUEST',
       message: expect.stringContaining('choose at least one day'),
     });
-    // PagerDuty takes one alert per message: no digest, no quiet hours; fine without them.
+    // PagerDuty takes one alert per message: no digest; quiet hours hold a trigger per group.
     const withPd = admin.notifications.createRoute({
       name: 'pd digest',
       channelIds: [hook.id, pd.id],
@@ -460,11 +460,62 @@ describe('digests and quiet hours', () => {
     });
     expect(await appCodeOf(withPd)).toBe('INVALID_INPUT');
     await expect(withPd).rejects.toThrow(/PagerDuty, Opsgenie and falcosidekick.*On-call PD: pagerduty/);
-    expect(
-      await appCodeOf(admin.notifications.createRoute({ name: 'pd quiet', channelIds: [pd.id], quietHours })),
-    ).toBe('INVALID_INPUT');
+    const pdQuiet = await admin.notifications.createRoute({
+      name: 'pd quiet',
+      channelIds: [pd.id],
+      quietHours,
+    });
+    expect(pdQuiet).toMatchObject({ digest: null, quietHours });
+    // falcosidekick forwards every alert: quiet hours cannot hold them.
+    const sidekick = await admin.notifications.createChannel({
+      name: 'Sidekick',
+      settings: { kind: 'falcosidekick', config: { url: 'https://sidekick.example.test/' }, secrets: {} },
+    });
+    const withSidekick = admin.notifications.createRoute({
+      name: 'sidekick quiet',
+      channelIds: [pd.id, sidekick.id],
+      quietHours,
+    });
+    expect(await appCodeOf(withSidekick)).toBe('INVALID_INPUT');
+    await expect(withSidekick).rejects.toThrow(/quiet hours cannot hold them.*Sidekick: falcosidekick/);
     const pdRoute = await admin.notifications.createRoute({ name: 'pd plain', channelIds: [pd.id] });
     expect(pdRoute).toMatchObject({ digest: null, quietHours: null });
+
+    // The delivery log filters by kind (alerts or digests) and route, and names the route.
+    const orgId = (await handle().prisma.environment.findUniqueOrThrow({ where: { id: environmentId } }))
+      .organizationId;
+    const owed = (routeId: string, channelId: string, action: string) =>
+      handle().prisma.notificationOutbox.create({
+        data: {
+          organizationId: orgId,
+          channelId,
+          routeId,
+          action,
+          dedupKey: `${action}:${crypto.randomUUID()}`,
+        },
+        select: { id: true },
+      });
+    const digestRow = await owed(created.id, hook.id, 'digest');
+    const heldRow = await owed(created.id, hook.id, 'held');
+    const deferredRow = await owed(pdQuiet.id, pd.id, 'deferred');
+    const triggerRow = await owed(pdRoute.id, pd.id, 'trigger');
+    const ids = async (input: Parameters<typeof admin.notifications.listDeliveries>[0]) =>
+      (await admin.notifications.listDeliveries(input)).map((d) => d.id).sort();
+    expect(await ids({ kind: 'digest', limit: 50 })).toEqual([digestRow.id, heldRow.id].sort());
+    expect(await ids({ kind: 'alert', limit: 50 })).toEqual(
+      expect.arrayContaining([deferredRow.id, triggerRow.id].sort()),
+    );
+    expect(await ids({ kind: 'alert', limit: 50 })).not.toContain(digestRow.id);
+    expect(await ids({ kind: 'alert', routeId: pdQuiet.id, limit: 50 })).toEqual([deferredRow.id]);
+    expect(await ids({ kind: 'digest', routeId: pdQuiet.id, limit: 50 })).toEqual([]);
+    expect(await ids({ routeId: created.id, limit: 50 })).toEqual([digestRow.id, heldRow.id].sort());
+    const [named] = await admin.notifications.listDeliveries({ routeId: pdQuiet.id, limit: 5 });
+    expect(named).toMatchObject({ action: 'deferred', routeId: pdQuiet.id, routeName: 'pd quiet' });
+    await expect(
+      admin.notifications.listDeliveries({ routeId: 'not-a-uuid', limit: 5 }),
+    ).rejects.toMatchObject({
+      code: 'BAD_REQUEST',
+    });
     // A triager may not change routes.
     expect(
       await appCodeOf(

@@ -1,6 +1,6 @@
 import 'server-only';
 import { createNotificationRoute, updateNotificationRoute } from '@peregrine/db';
-import { DIGEST_KINDS, DIGEST_REFUSAL } from '@peregrine/protocol';
+import { DIGEST_KINDS, DIGEST_REFUSAL, QUIET_HOURS_KINDS, QUIET_HOURS_REFUSAL } from '@peregrine/protocol';
 import { db } from '../../db';
 import { AppError } from '../../errors/app-error';
 import { withDbErrors } from '../../errors/error-mapping';
@@ -12,8 +12,8 @@ import type { RouteItem } from './list-routes';
 
 /**
  * Creates a route (`routeId` null: at the end of the list) or changes one. The filter's
- * environments and the channels must be the organisation's own; a digest or quiet hours need
- * channels that can carry a digest (not PagerDuty, Opsgenie, falcosidekick).
+ * environments and the channels must be the organisation's own; a digest needs channels that
+ * can carry one (not PagerDuty, Opsgenie, falcosidekick), quiet hours any but falcosidekick.
  */
 export async function saveRoute(input: {
   organizationId: string;
@@ -35,7 +35,10 @@ export async function saveRoute(input: {
     digest: settings.digest as Record<string, unknown> | null,
     quietHours: settings.quietHours as Record<string, unknown> | null,
   };
-  const kinds = { kinds: DIGEST_KINDS, refusal: DIGEST_REFUSAL };
+  const kinds = {
+    digest: { kinds: DIGEST_KINDS, refusal: DIGEST_REFUSAL },
+    quietHours: { kinds: QUIET_HOURS_KINDS, refusal: QUIET_HOURS_REFUSAL },
+  };
   const row = await withDbErrors(() =>
     input.routeId === null
       ? createNotificationRoute(db(), data, auditActor(input.actor), kinds)
