@@ -78,6 +78,15 @@ export { type DashboardBasics, getDashboardBasics } from './repos/web-dashboard.
 export { pingDatabase } from './repos/web-health.js';
 export { listOrganizationMembers, type OrganizationMember } from './repos/web-membership.js';
 export {
+  type EnvironmentGrantDto,
+  type EnvironmentRef,
+  environmentOf,
+  isInstanceAdmin,
+  listEnvironmentGrants,
+  listMemberEnvironmentGrants,
+  setEnvironmentGrant,
+} from './repos/web-environment-grants.js';
+export {
   deleteUserWithoutMemberships,
   checkSetupToken,
   hashSetupToken,
