@@ -61,6 +61,8 @@ const schema = z
     PEREGRINE_ORG_CREATION: z
       .enum(['anyone', 'admins'], { error: 'PEREGRINE_ORG_CREATION must be "anyone" or "admins"' })
       .default('anyone'),
+    /** Emails of users who are instance admins besides whoever completed first-run setup. */
+    PEREGRINE_INSTANCE_ADMINS: z.string().optional(),
     /** Per-organisation quotas (Settings shows used/limit; registering beyond them is refused). */
     PEREGRINE_MAX_SENSORS: z.coerce.number().int().min(1).default(1000),
     PEREGRINE_MAX_SOURCES: z.coerce.number().int().min(1).default(100),
@@ -107,6 +109,8 @@ export interface ServerEnv {
    * least one organisation, such as the first admin).
    */
   orgCreation: 'anyone' | 'admins';
+  /** Emails (lower-case) of instance admins named by the operator; the setup's first admin is one too. */
+  instanceAdmins: string[];
   /** Per-organisation limits: unrevoked sensors, cloud sources, alerts kept. */
   quotas: { sensors: number; sources: number; alertsRetained: number };
 }
@@ -143,6 +147,7 @@ export function parseServerEnv(source: Record<string, string | undefined>): Serv
     secretKey: env.PEREGRINE_SECRET_KEY ?? null,
     outboundAllow: list(env.PEREGRINE_OUTBOUND_ALLOW),
     orgCreation: env.PEREGRINE_ORG_CREATION,
+    instanceAdmins: list(env.PEREGRINE_INSTANCE_ADMINS).map((email) => email.toLowerCase()),
     quotas: {
       sensors: env.PEREGRINE_MAX_SENSORS,
       sources: env.PEREGRINE_MAX_SOURCES,

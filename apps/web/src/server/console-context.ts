@@ -12,6 +12,8 @@ export type ConsoleContext =
       viewer: { id: string; name: string; email: string };
       organization: { id: string; name: string; slug: string };
       role: 'admin' | 'author' | 'triager' | 'viewer';
+      /** Reads the instance-level audit log. */
+      instanceAdmin: boolean;
       organizations: { id: string; name: string; role: 'admin' | 'author' | 'triager' | 'viewer' }[];
       environments: { id: string; name: string; displayName: string }[];
       /** The switcher's environment, or null for all of them. */
@@ -36,6 +38,7 @@ export const getConsoleContext = cache(async (): Promise<ConsoleContext> => {
       viewer: viewer.user,
       organization: viewer.organization,
       role: viewer.role,
+      instanceAdmin: viewer.instanceAdmin,
       organizations: organizations.map(({ id, name, role }) => ({ id, name, role })),
       environments,
       environment,

@@ -1,7 +1,13 @@
+import { checkInstanceAdmin } from '../../services/membership/instance-admin';
 import { orgProcedure } from '../../trpc';
 import { getViewerOutput } from './get-viewer.schema';
 
-/** Who is signed in, in which organisation, with which role. */
+/** Who is signed in, in which organisation, with which role, and whether they are an instance admin. */
 export const getViewer = orgProcedure('viewer')
   .output(getViewerOutput)
-  .query(({ ctx }) => ({ user: ctx.viewer, organization: ctx.org, role: ctx.role }));
+  .query(async ({ ctx }) => ({
+    user: ctx.viewer,
+    organization: ctx.org,
+    role: ctx.role,
+    instanceAdmin: await checkInstanceAdmin(ctx.viewer),
+  }));
