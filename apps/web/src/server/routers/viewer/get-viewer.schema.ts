@@ -7,4 +7,6 @@ export const getViewerOutput = z.object({
   role: roleSchema,
   /** Reads the instance-level audit log. */
   instanceAdmin: z.boolean(),
+  /** The caller's role in each environment (environment grants applied) and promoter right. */
+  environments: z.array(z.object({ environmentId: z.string(), role: roleSchema, promoter: z.boolean() })),
 });
