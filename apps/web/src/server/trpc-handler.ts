@@ -14,8 +14,8 @@ export async function handleTRPCRequest(request: Request): Promise<Response> {
     return Response.json({ error: { message: 'Cross-site request refused' } }, { status: 403 });
   }
   return fetchRequestHandler({
-    // The path tRPC strips from the URL, as requests arrive: under the console's sub-path.
-    endpoint: `${serverEnv().basePath}${TRPC_ENDPOINT}`,
+    // Next hands route handlers the URL without the console's sub-path (PEREGRINE_BASE_PATH).
+    endpoint: TRPC_ENDPOINT,
     req: request,
     router: appRouter,
     createContext: () => createTRPCContext({ headers: request.headers }),
