@@ -84,6 +84,12 @@ export function MembersPanel({
   const grants = useQuery({ ...trpc.members.listEnvironmentGrants.queryOptions(), enabled: canManage });
   const setGrant = useMutation(
     trpc.members.setEnvironmentGrant.mutationOptions({
+      // The saved grant at once, so a next change in the same cell starts from it, not a stale one.
+      onSuccess: (saved) =>
+        queryClient.setQueryData(trpc.members.listEnvironmentGrants.queryKey(), (old) => [
+          ...(old ?? []).filter((g) => g.userId !== saved.userId || g.environmentId !== saved.environmentId),
+          ...(saved.role !== null || saved.promoter ? [saved] : []),
+        ]),
       onSettled: () => queryClient.invalidateQueries(trpc.members.listEnvironmentGrants.queryFilter()),
     }),
   );
