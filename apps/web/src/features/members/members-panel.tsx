@@ -41,7 +41,7 @@ function EnvironmentGrantCell({
         disabled={pending}
         onChange={(event) => onChange({ role: (event.target.value || null) as Role | null, promoter })}
       >
-        <option value="">{member.role} (organisation)</option>
+        <option value="">{member.role} (org)</option>
         {ROLE_OPTIONS.map((option) => (
           <option key={option.value} value={option.value}>
             {option.label}
