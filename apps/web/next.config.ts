@@ -1,6 +1,12 @@
 import path from 'node:path';
 import type { NextConfig } from 'next';
+import { distDirFor, parseBasePath } from './src/lib/base-path';
 import { NON_PAGE_CONTENT_SECURITY_POLICY } from './src/server/content-security-policy';
+
+// Behind a gateway, the console's sub-path (README: "Behind a gateway"). Next fixes it at build
+// time; each sub-path gets its own build folder, and server.mjs serves the one for the value it
+// is started with (turbo's build hash includes the variable, so `npm start` rebuilds on a change).
+const basePath = parseBasePath(process.env.PEREGRINE_BASE_PATH);
 
 // Headers that cost nothing and close whole classes of attacks on a security console:
 // no framing (clickjacking), no MIME sniffing, no referrer leaking alert URLs to other sites.
@@ -17,6 +23,10 @@ const apiHeaders = [{ key: 'Content-Security-Policy', value: NON_PAGE_CONTENT_SE
 
 const config: NextConfig = {
   reactStrictMode: true,
+  ...(basePath ? { basePath } : {}),
+  distDir: distDirFor(basePath),
+  // For code that builds URLs by hand (src/lib/base-path.ts): the value this build was made with.
+  env: { PEREGRINE_BUILT_BASE_PATH: basePath },
   typescript: { ignoreBuildErrors: true },
   experimental: { turbopackFileSystemCacheForBuild: false },
   poweredByHeader: false,

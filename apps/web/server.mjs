@@ -26,7 +26,20 @@ const peers = globalThis[PEER_STORE];
 
 const app = next({ dev: false, dir: import.meta.dirname, hostname: host, port });
 const handle = app.getRequestHandler();
-await app.prepare();
+try {
+  await app.prepare();
+} catch (error) {
+  // next.config.ts picks the build folder by PEREGRINE_BASE_PATH (one per sub-path).
+  const basePath = process.env.PEREGRINE_BASE_PATH?.trim();
+  if (/production build/i.test(String(error?.message)) && basePath) {
+    console.error(
+      `no console build for PEREGRINE_BASE_PATH=${basePath}: the sub-path is fixed at build time. ` +
+        '`npm start` builds it; or run `npm run build -w @peregrine/web` with the same PEREGRINE_BASE_PATH.',
+    );
+    process.exit(1);
+  }
+  throw error;
+}
 
 const server = createServer((req, res) => {
   peers.run(req.socket.remoteAddress ?? '', () => {

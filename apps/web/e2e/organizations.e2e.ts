@@ -244,3 +244,57 @@ describe('inviting from the switcher and deleting an organisation', () => {
     }
   });
 });
+
+describe('roles per environment and the instance audit log', () => {
+  it("sets a member's role and promoter grant per environment on the members page, audited", async () => {
+    const { page } = browser;
+    const client = new pg.Client({ connectionString: databaseUrl });
+    await client.connect();
+    try {
+      await client.query(
+        `INSERT INTO "user" (id, name, email, "emailVerified") VALUES ('env-author', 'Env Author', 'env.author@peregrine.test', true)`,
+      );
+      await client.query(
+        `INSERT INTO memberships ("organizationId", "userId", role)
+         SELECT id, 'env-author', 'author' FROM organizations WHERE name = $1`,
+        [admin.org],
+      );
+    } finally {
+      await client.end();
+    }
+    await page.goto(`${baseUrl}/settings`);
+    const production = page.getByLabel('Role of Env Author in Production');
+    await production.selectOption('viewer');
+    // Controlled by the saved grants: the controls show a change once the server has it.
+    await vi.waitFor(async () => expect(await production.inputValue()).toBe('viewer'), { timeout: 15_000 });
+    const promoter = page.getByLabel('Env Author promotes into Production');
+    await promoter.click();
+    await vi.waitFor(async () => expect(await promoter.isChecked()).toBe(true), { timeout: 15_000 });
+    // An admin is admin everywhere: no grant controls on their row.
+    expect(await page.getByLabel(`Role of ${admin.name} in Production`).count()).toBe(0);
+    await screenshot(page, 'orgs-11-environment-grants');
+
+    await page.goto(`${baseUrl}/audit?action=member.environment_grant`);
+    const rows = page.getByTestId('audit-row');
+    await vi.waitFor(async () => expect(await rows.count()).toBe(2), { timeout: 15_000 });
+    await rows.first().getByRole('button', { name: 'Changes' }).click();
+    const diff = page.getByTestId('audit-diff');
+    await diff.waitFor();
+    expect(await diff.textContent()).toMatch(/promoter\s*false\s*true/);
+    await screenshot(page, 'orgs-12-grant-audit');
+  });
+
+  it('shows the first admin the instance audit log: organisations created and deleted', async () => {
+    const { page } = browser;
+    await page.goto(`${baseUrl}/audit`);
+    await page.getByRole('link', { name: 'Instance audit log' }).click();
+    await page.waitForURL(`${baseUrl}/audit/instance`);
+    const rows = page.getByTestId('audit-row');
+    await rows.filter({ hasText: 'organization.delete' }).first().waitFor();
+    expect(await rows.filter({ hasText: 'organization.create' }).count()).toBe(2);
+    await page.locator('#audit-action').selectOption('organization.delete');
+    await vi.waitFor(async () => expect(await rows.count()).toBe(1), { timeout: 15_000 });
+    expect(await rows.first().textContent()).toContain('Red Team');
+    await screenshot(page, 'orgs-13-instance-audit');
+  });
+});

@@ -61,3 +61,70 @@ describe('organisation creation', () => {
     );
   });
 });
+
+describe('behind a gateway', () => {
+  it('serves under PEREGRINE_BASE_PATH, with BETTER_AUTH_URL as the origin or the same path', () => {
+    const env = parseServerEnv({
+      ...base,
+      PEREGRINE_BASE_PATH: '/peregrine/',
+      BETTER_AUTH_URL: 'https://gw.example.com',
+    });
+    expect(env).toMatchObject({
+      basePath: '/peregrine',
+      baseUrl: 'https://gw.example.com/peregrine',
+      publicOrigin: 'https://gw.example.com',
+      trustedOrigins: ['https://gw.example.com'],
+    });
+    const same = parseServerEnv({
+      ...base,
+      PEREGRINE_BASE_PATH: '/peregrine',
+      BETTER_AUTH_URL: 'https://gw.example.com/peregrine/',
+    });
+    expect(same.baseUrl).toBe('https://gw.example.com/peregrine');
+    expect(() =>
+      parseServerEnv({
+        ...base,
+        PEREGRINE_BASE_PATH: '/peregrine',
+        BETTER_AUTH_URL: 'https://gw.example.com/other',
+      }),
+    ).toThrow(/is not PEREGRINE_BASE_PATH/);
+    for (const bad of ['peregrine', '/a b', '/../x', '/x?y']) {
+      expect(() => parseServerEnv({ ...base, PEREGRINE_BASE_PATH: bad }), bad).toThrow(
+        /PEREGRINE_BASE_PATH must be/,
+      );
+    }
+    expect(parseServerEnv({ ...base, PEREGRINE_BASE_PATH: '/' }).basePath).toBe('');
+  });
+
+  it('reads trusted-header sign-in settings only when the proxy addresses are set', () => {
+    expect(parseServerEnv(base).authProxy).toBeNull();
+    const env = parseServerEnv({
+      ...base,
+      PEREGRINE_AUTH_PROXY_ADDRESSES: '10.0.0.5, fd00::/8',
+      PEREGRINE_AUTH_PROXY_ORGANIZATION: 'acme',
+      PEREGRINE_AUTH_PROXY_ROLES: 'sec-admins=admin, everyone=viewer',
+    });
+    expect(env.authProxy).toEqual({
+      addresses: ['10.0.0.5', 'fd00::/8'],
+      emailHeader: 'x-forwarded-email',
+      nameHeader: 'x-forwarded-preferred-username',
+      groupsHeader: 'x-forwarded-groups',
+      organization: 'acme',
+      roleMappings: [
+        { group: 'sec-admins', role: 'admin' },
+        { group: 'everyone', role: 'viewer' },
+      ],
+      defaultRole: 'viewer',
+    });
+    expect(() => parseServerEnv({ ...base, PEREGRINE_AUTH_PROXY_ADDRESSES: 'proxy.internal' })).toThrow(
+      /PEREGRINE_AUTH_PROXY_ADDRESSES/,
+    );
+    expect(() =>
+      parseServerEnv({
+        ...base,
+        PEREGRINE_AUTH_PROXY_ADDRESSES: '10.0.0.5',
+        PEREGRINE_AUTH_PROXY_ROLES: 'ops=root',
+      }),
+    ).toThrow(/PEREGRINE_AUTH_PROXY_ROLES/);
+  });
+});

@@ -43,7 +43,8 @@ function organizationLink(request: NextRequest, baseUrl: string): NextResponse |
   const search = new URLSearchParams(request.nextUrl.searchParams);
   search.delete('org');
   const query = search.toString();
-  const target = new URL(`${request.nextUrl.pathname}${query ? `?${query}` : ''}`, baseUrl);
+  // nextUrl.pathname is the path inside the console; baseUrl carries the sub-path.
+  const target = new URL(`${baseUrl}${request.nextUrl.pathname}${query ? `?${query}` : ''}`);
   const response = NextResponse.redirect(target, 303);
   response.cookies.set(ORGANIZATION_COOKIE, org, {
     path: '/',

@@ -78,6 +78,21 @@ export { type DashboardBasics, getDashboardBasics } from './repos/web-dashboard.
 export { pingDatabase } from './repos/web-health.js';
 export { listOrganizationMembers, type OrganizationMember } from './repos/web-membership.js';
 export {
+  applyProxyMembership,
+  ensureProxyUser,
+  type ProxyUser,
+  recordRefusedProxyHeader,
+} from './repos/web-auth-proxy.js';
+export {
+  type EnvironmentGrantDto,
+  type EnvironmentRef,
+  environmentOf,
+  isInstanceAdmin,
+  listEnvironmentGrants,
+  listMemberEnvironmentGrants,
+  setEnvironmentGrant,
+} from './repos/web-environment-grants.js';
+export {
   deleteUserWithoutMemberships,
   checkSetupToken,
   hashSetupToken,

@@ -1,5 +1,6 @@
 import '@/lib/zod-jitless';
 import { createAuthClient } from 'better-auth/react';
+import { withBasePath } from '@/lib/base-path';
 
-/** better-auth's browser client; same origin, so no base URL is needed. */
-export const authClient = createAuthClient();
+/** better-auth's browser client: same origin, under the console's sub-path. */
+export const authClient = createAuthClient({ basePath: withBasePath('/api/auth') });

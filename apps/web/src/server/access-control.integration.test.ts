@@ -27,6 +27,9 @@ const PERSONAL_PROCEDURES = new Set([
   'viewer.listOrganizations',
   'members.acceptInvitation',
   'organization.create',
+  // The instance-level audit log belongs to no organisation (instance admins only).
+  'audit.listInstance',
+  'audit.instanceFacets',
 ]);
 
 const procedurePaths = Object.keys(appRouter._def.procedures);
@@ -201,6 +204,9 @@ const ACCESS: Record<string, Role | 'session' | 'public'> = {
   'backtests.cancel': 'author',
   'backtests.listSamples': 'viewer',
   'members.changeRole': 'admin',
+  // Per-environment roles and promoter grants (the environment grants sweep below).
+  'members.listEnvironmentGrants': 'admin',
+  'members.setEnvironmentGrant': 'admin',
   'members.remove': 'admin',
   'members.listInvitations': 'admin',
   'members.invite': 'admin',
@@ -213,6 +219,9 @@ const ACCESS: Record<string, Role | 'session' | 'public'> = {
   'apiKeys.revoke': 'admin',
   'audit.list': 'admin',
   'audit.facets': 'admin',
+  // Instance admins, signed in; no organisation's key reads what spans organisations.
+  'audit.listInstance': 'session',
+  'audit.instanceFacets': 'session',
   'sensors.list': 'viewer',
   'sensors.getCoverage': 'viewer',
   'sensors.register': 'admin',
@@ -601,6 +610,13 @@ describe("another organisation's API key", () => {
       'backtests.cancel': { id: ids.backtest },
       'backtests.listSamples': { id: ids.backtest },
       'members.changeRole': { userId: ids.viewer, role: 'admin' },
+      'members.listEnvironmentGrants': undefined,
+      'members.setEnvironmentGrant': {
+        userId: ids.viewer,
+        environmentId: ids.production,
+        role: 'admin',
+        promoter: true,
+      },
       'members.remove': { userId: ids.viewer },
       'members.listInvitations': undefined,
       'members.invite': { email: 'victim-invitee@example.test', role: 'admin' },
@@ -734,9 +750,376 @@ describe("another organisation's API key", () => {
       select: { role: true },
     });
     expect(roles.map((r) => r.role).sort()).toEqual(['admin', 'viewer']);
+    expect(await prisma.environmentGrant.count({ where: { membership: { organizationId: a.id } } })).toBe(0);
     // What the key did do happened in org B.
     expect(
       await prisma.auditLog.count({ where: { organizationId: b.id, actorApiKeyId: bKeyId } }),
     ).toBeGreaterThan(0);
+  });
+});
+
+/**
+ * Per-environment roles. What each procedure that acts on one environment (its lists and macros,
+ * sources, sensors, activations) needs there: a role, or `promote` (admins of the environment and
+ * its promoters). A member's grant in an environment replaces their organisation role there, up or
+ * down; a promoter grant adds the right to activate, promote into and roll back, nothing else.
+ */
+const ENVIRONMENT_ACCESS: Record<string, 'author' | 'admin' | 'promote'> = {
+  'rules.saveOverride': 'author',
+  'rules.removeOverride': 'author',
+  'rules.saveAlertException': 'author',
+  'rules.activateVersion': 'promote',
+  'rules.promoteVersion': 'promote',
+  'rules.rollbackVersion': 'promote',
+  'sources.create': 'admin',
+  'sources.update': 'admin',
+  'sources.rotateCredential': 'admin',
+  'sources.sendTestEvent': 'admin',
+  'sensors.register': 'admin',
+  'sensors.sendTestEvent': 'admin',
+  'sensors.requestRecording': 'admin',
+  'sensors.revoke': 'admin',
+  // Last: the sources it deletes are the other source probes' targets.
+  'sources.delete': 'admin',
+};
+
+/** Mutations that name an environment, source or sensor but change nothing an environment runs. */
+const ENVIRONMENT_EXEMPT: Record<string, string> = {
+  'backtests.start': 'a backtest replays stored events against a version; nothing live changes',
+};
+
+describe('environment grants on every environment-scoped procedure', () => {
+  type Env = 'staging' | 'production';
+  type Member = 'author' | 'promoter' | 'stagingAdmin' | 'admin';
+  let org: Awaited<ReturnType<typeof createOrganization>>;
+  const people = {} as Record<Member, { id: string; name: string; email: string }>;
+  const env = {} as Record<Env, string>;
+  const source = {} as Record<Env, string>;
+  const sensor = {} as Record<Env, string>;
+  const alert = {} as Record<Env, string>;
+  let ruleSet: string;
+  let version: string;
+  let authorKey: string;
+  let probeCount = 0;
+
+  /**
+   * Who holds what, as an admin sets it on the members page:
+   * - author: author in the organisation, viewer in production (edits staging only);
+   * - promoter: viewer in the organisation, promoter in production (promotes there, edits nothing);
+   * - stagingAdmin: viewer in the organisation, admin in staging;
+   * - admin: organisation admin (admin and promoter everywhere; takes no grants).
+   */
+  const EXPECTED: Record<
+    Member | 'authorKey',
+    Record<'author' | 'admin' | 'promote', Record<Env, boolean>>
+  > = {
+    author: {
+      author: { staging: true, production: false },
+      admin: { staging: false, production: false },
+      promote: { staging: false, production: false },
+    },
+    promoter: {
+      author: { staging: false, production: false },
+      admin: { staging: false, production: false },
+      promote: { staging: false, production: true },
+    },
+    stagingAdmin: {
+      author: { staging: true, production: false },
+      admin: { staging: true, production: false },
+      promote: { staging: true, production: false },
+    },
+    admin: {
+      author: { staging: true, production: true },
+      admin: { staging: true, production: true },
+      promote: { staging: true, production: true },
+    },
+    // An API key holds its role in every environment.
+    authorKey: {
+      author: { staging: true, production: true },
+      admin: { staging: false, production: false },
+      promote: { staging: false, production: false },
+    },
+  };
+
+  const other = (e: Env): Env => (e === 'staging' ? 'production' : 'staging');
+  const probe: Record<string, (e: Env) => unknown> = {
+    'rules.saveOverride': (e) => ({
+      ruleSetId: ruleSet,
+      environmentId: env[e],
+      change: { kind: 'list', name: 'interactive_shells', items: ['bash', `probe${probeCount++}`] },
+    }),
+    'rules.removeOverride': (e) => ({
+      ruleSetId: ruleSet,
+      environmentId: env[e],
+      kind: 'list',
+      name: 'interactive_shells',
+    }),
+    'rules.saveAlertException': (e) => ({
+      alertId: alert[e],
+      name: 'grant_probe',
+      items: [{ field: 'proc.name', comp: '=', value: 'grant-probe' }],
+      target: { kind: 'override' },
+      resolveDays: null,
+    }),
+    'rules.activateVersion': (e) => ({ versionId: version, environmentId: env[e], comment: '' }),
+    'rules.promoteVersion': (e) => ({
+      versionId: version,
+      fromEnvironmentId: env[other(e)],
+      toEnvironmentId: env[e],
+      comment: '',
+    }),
+    'rules.rollbackVersion': (e) => ({ versionId: version, environmentId: env[e], comment: '' }),
+    'sources.create': (e) => ({
+      environmentId: env[e],
+      name: `Probe ${probeCount++}`,
+      settings: { kind: 'falco', config: {} },
+    }),
+    'sources.update': (e) => ({ sourceId: source[e], enabled: true }),
+    'sources.rotateCredential': (e) => ({ sourceId: source[e] }),
+    'sources.sendTestEvent': (e) => ({ sourceId: source[e] }),
+    'sensors.register': (e) => ({ environmentId: env[e], name: `probe-${probeCount++}` }),
+    'sensors.sendTestEvent': (e) => ({ sensorId: sensor[e] }),
+    'sensors.requestRecording': (e) => ({ sensorId: sensor[e], seconds: 10 }),
+    'sensors.revoke': (e) => ({ sensorId: sensor[e] }),
+    'sources.delete': (e) => ({ sourceId: source[e] }),
+  };
+
+  function callWith(caller: ReturnType<typeof createCaller>, path: string, input: unknown) {
+    const fn = path.split('.').reduce<unknown>((node, k) => (node as Record<string, unknown>)[k], caller);
+    return (fn as (i: unknown) => Promise<unknown>)(input);
+  }
+
+  beforeAll(async () => {
+    org = await createOrganization('Grant Sweep');
+    for (const name of ['author', 'promoter', 'stagingAdmin', 'admin'] as const) {
+      people[name] = await createUser(`Grant ${name}`);
+    }
+    await addMember(org.id, people.admin.id, 'admin');
+    await addMember(org.id, people.author.id, 'author');
+    await addMember(org.id, people.promoter.id, 'viewer');
+    await addMember(org.id, people.stagingAdmin.id, 'viewer');
+    const admin = createCaller(contextFor(people.admin, org.id));
+    for (const e of await admin.environment.list()) env[e.name as Env] = e.id;
+    const created = await admin.rules.createRuleSet({ name: 'Grant rules' });
+    ruleSet = created.ruleSet.id;
+    version = created.version.id;
+    const db = getDb(databaseUrl);
+    for (const e of ['staging', 'production'] as const) {
+      await admin.rules.activateVersion({ versionId: version, environmentId: env[e], comment: '' });
+      source[e] = (
+        await admin.sources.create({
+          environmentId: env[e],
+          name: `Grant ${e}`,
+          settings: { kind: 'falco', config: {} },
+        })
+      ).source.id;
+      sensor[e] = (await admin.sensors.register({ environmentId: env[e], name: `grant-${e}` })).sensorId;
+      alert[e] = (
+        await db.prisma.alert.create({
+          data: {
+            organizationId: org.id,
+            environmentId: env[e],
+            rule: 'Terminal shell in container',
+            priority: 'notice',
+            source: 'syscall',
+            output: 'grant probe',
+            hostname: 'grant-host',
+            eventTime: new Date(),
+            dedupKey: `grant-${e}`,
+            outputFields: { 'proc.name': 'bash' },
+            tags: [],
+          },
+        })
+      ).id.toString();
+    }
+    await admin.members.setEnvironmentGrant({
+      userId: people.author.id,
+      environmentId: env.production,
+      role: 'viewer',
+      promoter: false,
+    });
+    await admin.members.setEnvironmentGrant({
+      userId: people.promoter.id,
+      environmentId: env.production,
+      role: null,
+      promoter: true,
+    });
+    await admin.members.setEnvironmentGrant({
+      userId: people.stagingAdmin.id,
+      environmentId: env.staging,
+      role: 'admin',
+      promoter: false,
+    });
+    authorKey = (
+      await createApiKey(
+        db,
+        { organizationId: org.id, name: 'grant author', role: 'author', createdById: null },
+        {},
+      )
+    ).key;
+  });
+
+  it('lists every mutation that names an environment, a source or a sensor', () => {
+    const named = procedurePaths.filter((path) => {
+      const procedures = appRouter._def.procedures as unknown as Record<
+        string,
+        { _def: { type: string; inputs: unknown[] } }
+      >;
+      const def = procedures[path]?._def;
+      if (def?.type !== 'mutation') return false;
+      return def.inputs.some((input) => {
+        const shape = (input as { shape?: Record<string, unknown> }).shape ?? {};
+        return ['environmentId', 'toEnvironmentId', 'sourceId', 'sensorId'].some((key) => key in shape);
+      });
+    });
+    const listed = [...Object.keys(ENVIRONMENT_ACCESS), ...Object.keys(ENVIRONMENT_EXEMPT)];
+    // Environment grants themselves are the organisation admin's to set.
+    expect(named.filter((p) => p !== 'members.setEnvironmentGrant').sort()).toEqual(
+      listed.filter((p) => p !== 'rules.saveAlertException').sort(),
+    );
+    expect(Object.keys(probe).sort()).toEqual(Object.keys(ENVIRONMENT_ACCESS).sort());
+  });
+
+  it.each(Object.keys(ENVIRONMENT_ACCESS))(
+    '%s checks the grant in the environment it acts on',
+    async (path) => {
+      const need = ENVIRONMENT_ACCESS[path] as 'author' | 'admin' | 'promote';
+      const callers: [Member | 'authorKey', () => Promise<ReturnType<typeof createCaller>>][] = [
+        ['author', async () => createCaller(contextFor(people.author, org.id))],
+        ['promoter', async () => createCaller(contextFor(people.promoter, org.id))],
+        ['stagingAdmin', async () => createCaller(contextFor(people.stagingAdmin, org.id))],
+        ['admin', async () => createCaller(contextFor(people.admin, org.id))],
+        ['authorKey', () => bearerCaller(authorKey)],
+      ];
+      const cases = callers.flatMap(([who, make]) =>
+        (['staging', 'production'] as const).map((e) => ({ who, make, e, allowed: EXPECTED[who][need][e] })),
+      );
+      // Refusals first: an allowed call may delete or revoke the object the others name.
+      for (const { who, make, e } of cases.filter((c) => !c.allowed)) {
+        const code = await appCodeOf(callWith(await make(), path, probe[path]?.(e)));
+        expect(code, `${who} in ${e}`).toBe('INSUFFICIENT_ROLE');
+      }
+      for (const { who, make, e } of cases.filter((c) => c.allowed)) {
+        const code = await appCodeOf(callWith(await make(), path, probe[path]?.(e)));
+        // Past the check: it ran, or its service answered (a probe's input is always well-formed).
+        expect(REFUSED.has(code) || code.startsWith('untyped'), `${who} in ${e} got ${code}`).toBe(false);
+      }
+    },
+  );
+
+  it("lets production's promoter promote staging's version there, and nothing more", async () => {
+    const admin = createCaller(contextFor(people.admin, org.id));
+    const files = (await admin.rules.getVersion({ versionId: version })).files;
+    const next = (await admin.rules.createVersion({ ruleSetId: ruleSet, files, message: 'for promotion' }))
+      .id;
+    await admin.rules.activateVersion({ versionId: next, environmentId: env.staging, comment: '' });
+    const promoter = createCaller(contextFor(people.promoter, org.id));
+    const promoted = await promoter.rules.promoteVersion({
+      versionId: next,
+      fromEnvironmentId: env.staging,
+      toEnvironmentId: env.production,
+      comment: 'promoted by the promoter',
+    });
+    expect(promoted).toMatchObject({ versionId: next, environmentId: env.production });
+    // A viewer otherwise: production's lists stay out of reach, and so does staging.
+    const edit = {
+      ruleSetId: ruleSet,
+      environmentId: env.production,
+      change: { kind: 'list' as const, name: 'interactive_shells', items: ['bash'] },
+    };
+    expect(await appCodeOf(promoter.rules.saveOverride(edit))).toBe('INSUFFICIENT_ROLE');
+    expect(
+      await appCodeOf(
+        promoter.rules.rollbackVersion({ versionId: version, environmentId: env.staging, comment: '' }),
+      ),
+    ).toBe('INSUFFICIENT_ROLE');
+    // The author edits staging's list but not production's, where they are a viewer.
+    const author = createCaller(contextFor(people.author, org.id));
+    await author.rules.saveOverride({ ...edit, environmentId: env.staging });
+    const refused = author.rules.saveOverride(edit);
+    await expect(refused).rejects.toThrow('This needs the author role in production; you are viewer there.');
+  });
+
+  it('applies the organisation role to an exception saved into a new version (no environment)', async () => {
+    // Admin in staging, viewer in the organisation: a new version is organisation-wide.
+    const input = {
+      alertId: alert.staging,
+      name: 'grant_probe',
+      items: [{ field: 'proc.name', comp: '=', value: 'grant-probe' }],
+      target: { kind: 'version', ruleSetId: ruleSet, baseVersionId: version },
+      resolveDays: null,
+    };
+    const caller = createCaller(contextFor(people.stagingAdmin, org.id));
+    expect(await appCodeOf(callWith(caller, 'rules.saveAlertException', input))).toBe('INSUFFICIENT_ROLE');
+    const author = createCaller(contextFor(people.author, org.id));
+    expect(REFUSED.has(await appCodeOf(callWith(author, 'rules.saveAlertException', input)))).toBe(false);
+  });
+
+  it('refuses members without any grant that could do it before reading the input', async () => {
+    const viewer = await createUser('Grant plain viewer');
+    await addMember(org.id, viewer.id, 'viewer');
+    const caller = createCaller(contextFor(viewer, org.id));
+    for (const path of Object.keys(ENVIRONMENT_ACCESS)) {
+      expect(await appCodeOf(call(caller, path)), path).toBe('INSUFFICIENT_ROLE');
+    }
+  });
+
+  it('audits every grant change with who, whom, the environment and the old and new values', async () => {
+    const { prisma } = getDb(databaseUrl);
+    const entries = await prisma.auditLog.findMany({
+      where: { organizationId: org.id, action: 'member.environment_grant' },
+      orderBy: { id: 'asc' },
+    });
+    expect(entries).toHaveLength(3);
+    expect(entries[0]).toMatchObject({
+      actorUserId: people.admin.id,
+      targetType: 'membership',
+      targetId: people.author.id,
+      before: { email: people.author.email, environment: 'production', role: null, promoter: false },
+      after: { email: people.author.email, environment: 'production', role: 'viewer', promoter: false },
+    });
+    const admin = createCaller(contextFor(people.admin, org.id));
+    // Unchanged: nothing recorded. Cleared: the grant goes, and the change is recorded.
+    await admin.members.setEnvironmentGrant({
+      userId: people.promoter.id,
+      environmentId: env.production,
+      role: null,
+      promoter: true,
+    });
+    await admin.members.setEnvironmentGrant({
+      userId: people.promoter.id,
+      environmentId: env.production,
+      role: 'triager',
+      promoter: false,
+    });
+    const last = await prisma.auditLog.findMany({
+      where: { organizationId: org.id, action: 'member.environment_grant' },
+      orderBy: { id: 'asc' },
+    });
+    expect(last).toHaveLength(4);
+    expect(last[3]).toMatchObject({
+      targetId: people.promoter.id,
+      before: { environment: 'production', role: null, promoter: true },
+      after: { environment: 'production', role: 'triager', promoter: false },
+    });
+    await admin.members.setEnvironmentGrant({
+      userId: people.promoter.id,
+      environmentId: env.production,
+      role: null,
+      promoter: false,
+    });
+    const grants = await admin.members.listEnvironmentGrants();
+    expect(grants.filter((g) => g.userId === people.promoter.id)).toEqual([]);
+    // Organisation admins are admin everywhere: no grant narrows them.
+    expect(
+      await appCodeOf(
+        admin.members.setEnvironmentGrant({
+          userId: people.admin.id,
+          environmentId: env.production,
+          role: 'viewer',
+          promoter: false,
+        }),
+      ),
+    ).toBe('CONFLICT');
   });
 });

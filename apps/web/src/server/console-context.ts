@@ -5,6 +5,7 @@ import { cache } from 'react';
 import { ENVIRONMENT_COOKIE, ORGANIZATION_COOKIE } from '@/lib/preferences';
 import { getServerCaller } from '@/trpc/server';
 import { type AppErrorCode, isAppError } from './errors/app-error';
+import { type EnvironmentNeed, environmentAllows, type Role } from './roles';
 
 export type ConsoleContext =
   | {
@@ -12,6 +13,10 @@ export type ConsoleContext =
       viewer: { id: string; name: string; email: string };
       organization: { id: string; name: string; slug: string };
       role: 'admin' | 'author' | 'triager' | 'viewer';
+      /** Reads the instance-level audit log. */
+      instanceAdmin: boolean;
+      /** The caller's standing in each environment (grants applied): what the pages offer. */
+      environmentAccess: { environmentId: string; role: Role; promoter: boolean }[];
       organizations: { id: string; name: string; role: 'admin' | 'author' | 'triager' | 'viewer' }[];
       environments: { id: string; name: string; displayName: string }[];
       /** The switcher's environment, or null for all of them. */
@@ -36,6 +41,8 @@ export const getConsoleContext = cache(async (): Promise<ConsoleContext> => {
       viewer: viewer.user,
       organization: viewer.organization,
       role: viewer.role,
+      instanceAdmin: viewer.instanceAdmin,
+      environmentAccess: viewer.environments,
       organizations: organizations.map(({ id, name, role }) => ({ id, name, role })),
       environments,
       environment,
@@ -56,3 +63,10 @@ export const getConsoleContext = cache(async (): Promise<ConsoleContext> => {
 });
 
 export type ConsoleContextOk = Extract<ConsoleContext, { status: 'ok' }>;
+
+/** The ids of the environments where the caller meets `need` (the pages' buttons and links). */
+export function environmentsAllowing(context: ConsoleContextOk, need: EnvironmentNeed): string[] {
+  return context.environmentAccess
+    .filter((access) => environmentAllows(access, need))
+    .map((access) => access.environmentId);
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ROLES, roleSatisfies } from './roles';
+import { environmentAccess, environmentAllows, ROLES, roleSatisfies } from './roles';
 
 describe('roleSatisfies', () => {
   it('orders admin > author > triager > viewer', () => {
@@ -13,5 +13,36 @@ describe('roleSatisfies', () => {
 
   it('lets every role satisfy itself', () => {
     for (const role of ROLES) expect(roleSatisfies(role, role)).toBe(true);
+  });
+});
+
+describe('environment grants', () => {
+  it('replace the organisation role in their environment, up or down', () => {
+    expect(environmentAccess('author', { role: 'viewer', promoter: false })).toEqual({
+      role: 'viewer',
+      promoter: false,
+    });
+    expect(environmentAccess('viewer', { role: 'admin', promoter: false }).role).toBe('admin');
+    expect(environmentAccess('triager', null)).toEqual({ role: 'triager', promoter: false });
+    expect(environmentAccess('author', { role: null, promoter: true })).toEqual({
+      role: 'author',
+      promoter: true,
+    });
+  });
+
+  it('never narrow an organisation admin', () => {
+    expect(environmentAccess('admin', { role: 'viewer', promoter: false })).toEqual({
+      role: 'admin',
+      promoter: true,
+    });
+  });
+
+  it('let admins and promoters promote, and a promoter grant adds nothing else', () => {
+    const promoter = environmentAccess('viewer', { role: null, promoter: true });
+    expect(environmentAllows(promoter, 'promote')).toBe(true);
+    expect(environmentAllows(promoter, 'author')).toBe(false);
+    expect(environmentAllows(promoter, 'triager')).toBe(false);
+    expect(environmentAllows({ role: 'admin', promoter: false }, 'promote')).toBe(true);
+    expect(environmentAllows({ role: 'author', promoter: false }, 'promote')).toBe(false);
   });
 });

@@ -2,6 +2,10 @@ import { describe, expect, it } from 'vitest';
 import { provisionTestDatabase } from '../../test/database';
 
 const databaseUrl = await provisionTestDatabase();
+// Trusted-header sign-in: an authenticating proxy in 10.9.0.0/16 vouches for users by header.
+process.env.PEREGRINE_AUTH_PROXY_ADDRESSES = '10.9.0.0/16, fd00:9::/32';
+process.env.PEREGRINE_AUTH_PROXY_ORGANIZATION = 'proxied-org';
+process.env.PEREGRINE_AUTH_PROXY_ROLES = 'sec-admins=admin,everyone=viewer';
 const { getDb } = await import('@peregrine/db');
 const { handleTRPCRequest } = await import('./trpc-handler');
 const { SIGN_IN_RATE_LIMIT } = await import('./auth/auth');
@@ -152,4 +156,54 @@ describe('better-auth configuration', () => {
     // Each refused sign-in hashes a password (scrypt, CPU-bound on purpose): on a loaded CI
     // machine six of them (and the right one) outlasted the default 20 s, which says nothing about the limit.
   }, 90_000);
+});
+
+describe('trusted-header sign-in (an authenticating proxy such as oauth2-proxy)', () => {
+  const identity = {
+    'x-forwarded-email': 'Ada@Proxy.test',
+    'x-forwarded-preferred-username': 'Ada Lovelace',
+    'x-forwarded-groups': 'everyone,sec-admins',
+  };
+  type ViewerBody = { result: { data: { user: { email: string; name: string }; role: string } } };
+
+  it('signs in whom the proxy names, creating the user and membership just in time', async () => {
+    const { prisma } = getDb(databaseUrl);
+    await prisma.organization.create({ data: { name: 'Proxied Org', slug: 'proxied-org' } });
+    const response = await runWithPeerAddress('10.9.3.4', () => trpc('viewer.get', { headers: identity }));
+    expect(response.status).toBe(200);
+    const body = (await response.json()) as ViewerBody;
+    expect(body.result.data).toMatchObject({
+      user: { email: 'ada@proxy.test', name: 'Ada Lovelace' },
+      role: 'admin',
+    });
+    const join = await prisma.auditLog.findFirstOrThrow({ where: { action: 'member.proxy_join' } });
+    expect(join).toMatchObject({ ip: '10.9.3.4', after: { email: 'ada@proxy.test', role: 'admin' } });
+    // The role follows the proxy's groups on the next request, as with SSO.
+    const demoted = await runWithPeerAddress('::ffff:10.9.3.4', () =>
+      trpc('viewer.get', { headers: { ...identity, 'x-forwarded-groups': 'everyone' } }),
+    );
+    expect(((await demoted.json()) as ViewerBody).result.data.role).toBe('viewer');
+    expect(await prisma.user.count({ where: { email: 'ada@proxy.test' } })).toBe(1);
+    expect(await prisma.auditLog.count({ where: { action: 'member.proxy_role_change' } })).toBe(1);
+  });
+
+  it('ignores the header from any other address, whatever X-Forwarded-For claims, and audits it', async () => {
+    const { prisma } = getDb(databaseUrl);
+    const spoofed = { ...identity, 'x-forwarded-email': 'mallory@proxy.test', 'x-forwarded-for': '10.9.3.4' };
+    for (const peer of ['203.0.113.50', '203.0.113.50', '10.10.0.1']) {
+      const response = await runWithPeerAddress(peer, () => trpc('viewer.get', { headers: spoofed }));
+      expect(response.status, peer).toBe(401);
+    }
+    // Also for a user who exists: the header alone is no credential.
+    const asAda = await runWithPeerAddress('203.0.113.50', () => trpc('viewer.get', { headers: identity }));
+    expect(asAda.status).toBe(401);
+    expect(await prisma.user.count({ where: { email: 'mallory@proxy.test' } })).toBe(0);
+    const refused = await prisma.auditLog.findMany({
+      where: { action: 'auth.proxy_header_refused' },
+      orderBy: { id: 'asc' },
+    });
+    // Once per address and minute: a client spraying headers cannot flood the log.
+    expect(refused.map((r) => r.ip)).toEqual(['203.0.113.50', '10.10.0.1']);
+    expect(refused[0]).toMatchObject({ organizationId: null, after: { email: 'mallory@proxy.test' } });
+  });
 });

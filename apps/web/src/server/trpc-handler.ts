@@ -14,6 +14,7 @@ export async function handleTRPCRequest(request: Request): Promise<Response> {
     return Response.json({ error: { message: 'Cross-site request refused' } }, { status: 403 });
   }
   return fetchRequestHandler({
+    // Next hands route handlers the URL without the console's sub-path (PEREGRINE_BASE_PATH).
     endpoint: TRPC_ENDPOINT,
     req: request,
     router: appRouter,

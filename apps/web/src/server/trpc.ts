@@ -1,16 +1,26 @@
 import 'server-only';
+import type { EnvironmentRef } from '@peregrine/db';
 import { initTRPC } from '@trpc/server';
 import { ORGANIZATION_COOKIE } from '@/lib/preferences';
 import { getSessionViewer, type Viewer } from './auth/session';
 import { clientAddress } from './client-address';
 import { AppError } from './errors/app-error';
 import { formatTrpcError } from './errors/error-mapping';
-import { type Role, roleSatisfies } from './roles';
+import {
+  describeNeed,
+  type EnvironmentNeed,
+  environmentAccess,
+  environmentAllows,
+  type Role,
+  roleSatisfies,
+} from './roles';
 import {
   type ApiKeyPrincipal,
   authenticateApiKey,
   readBearerToken,
 } from './services/api-keys/authenticate-api-key';
+import { checkInstanceAdmin } from './services/membership/instance-admin';
+import { loadMemberGrants, resolveEnvironment } from './services/membership/environment-access';
 import { resolveMembership } from './services/membership/resolve-membership';
 
 /** Per-request context: who is calling, and which organisation they asked to act in. */
@@ -84,6 +94,17 @@ export const authedProcedure = t.procedure.use(({ ctx, next }) => {
 });
 
 /**
+ * An instance admin (whoever completed first-run setup, or a user PEREGRINE_INSTANCE_ADMINS names),
+ * signed in; for what spans organisations, such as the instance-level audit log.
+ */
+export const instanceAdminProcedure = authedProcedure.use(async ({ ctx, next }) => {
+  if (!(await checkInstanceAdmin(ctx.viewer))) {
+    throw new AppError('INSUFFICIENT_ROLE', 'This needs an instance admin.');
+  }
+  return next();
+});
+
+/**
  * A member of an organisation holding at least `minRole`. Every org-scoped query uses
  * `ctx.org.id` from here, never an organisation id sent by the client.
  */
@@ -117,6 +138,46 @@ export interface RequestActor {
   userAgent: string | null;
 }
 
+/** Who acts and where: an API key in its own organisation, or a signed-in member of the requested one. */
+async function resolveOrgActor(ctx: TRPCContext) {
+  const userAgent = ctx.headers.get('user-agent');
+  if (ctx.apiKey === 'invalid') throw new AppError('UNAUTHENTICATED', 'Invalid, expired or revoked API key.');
+  if (ctx.apiKey) {
+    const key = ctx.apiKey;
+    return {
+      viewer: null as Viewer | null,
+      org: { id: key.organizationId, name: key.organizationName, slug: key.organizationSlug },
+      role: key.role,
+      held: `this API key has ${key.role}`,
+      actor: {
+        userId: null,
+        apiKeyId: key.id,
+        apiKeyRole: key.role,
+        ip: ctx.clientIp,
+        userAgent,
+      } satisfies RequestActor as RequestActor,
+    };
+  }
+  if (!ctx.viewer) throw new AppError('UNAUTHENTICATED', 'Sign in to continue.');
+  const membership = await resolveMembership({ userId: ctx.viewer.id, requestedOrgId: ctx.requestedOrgId });
+  return {
+    viewer: ctx.viewer as Viewer | null,
+    org: {
+      id: membership.organizationId,
+      name: membership.organizationName,
+      slug: membership.organizationSlug,
+    },
+    role: membership.role,
+    held: `you are ${membership.role}`,
+    actor: {
+      userId: ctx.viewer.id,
+      apiKeyId: null,
+      ip: ctx.clientIp,
+      userAgent,
+    } satisfies RequestActor as RequestActor,
+  };
+}
+
 /**
  * Like `orgProcedure(minRole)`, but API keys may call it too: a key acts in its own organisation
  * with its own role. `ctx.viewer` is null for keys, so handlers record `ctx.actor` in audit
@@ -124,50 +185,59 @@ export interface RequestActor {
  */
 export function orgActorProcedure(minRole: Role) {
   return t.procedure.use(async ({ ctx, next }) => {
-    const userAgent = ctx.headers.get('user-agent');
-    if (ctx.apiKey === 'invalid')
-      throw new AppError('UNAUTHENTICATED', 'Invalid, expired or revoked API key.');
-    if (ctx.apiKey) {
-      const key = ctx.apiKey;
-      if (!roleSatisfies(key.role, minRole)) {
+    const { held, ...resolved } = await resolveOrgActor(ctx);
+    if (!roleSatisfies(resolved.role, minRole)) {
+      throw new AppError('INSUFFICIENT_ROLE', `This needs the ${minRole} role; ${held}.`);
+    }
+    return next({ ctx: { ...ctx, ...resolved } });
+  });
+}
+
+/**
+ * For procedures that act on one environment's rules, lists, macros, sources, sensors or
+ * activations: `need` is checked in that environment, where a member's grant overrides their
+ * organisation role (roles.ts). Before the input is read, callers who could not meet `need` in any
+ * environment are refused; the handler then names the environment with
+ * `ctx.requireEnvironment(ref)` before calling its service (`null`: the action is organisation-wide,
+ * and the organisation role decides). API keys hold their role in every environment.
+ */
+export function environmentActorProcedure(need: EnvironmentNeed) {
+  return t.procedure.use(async ({ ctx, next }) => {
+    const { held, ...resolved } = await resolveOrgActor(ctx);
+    const orgAccess = environmentAccess(resolved.role, null);
+    const grants =
+      resolved.actor.userId && resolved.role !== 'admin'
+        ? await loadMemberGrants({ organizationId: resolved.org.id, userId: resolved.actor.userId })
+        : [];
+    const anywhere =
+      environmentAllows(orgAccess, need) ||
+      grants.some((grant) => environmentAllows(environmentAccess(resolved.role, grant), need));
+    if (!anywhere) {
+      throw new AppError('INSUFFICIENT_ROLE', `This needs ${describeNeed(need)}; ${held}.`);
+    }
+    /** Refuses unless `need` is met in the environment `ref` names (or, for null, organisation-wide). */
+    const requireEnvironment = async (ref: EnvironmentRef | null): Promise<void> => {
+      if (ref === null) {
+        if (!environmentAllows(orgAccess, need)) {
+          throw new AppError(
+            'INSUFFICIENT_ROLE',
+            `This needs ${describeNeed(need)} in the organisation; ${held} (environment grants apply to their environment only).`,
+          );
+        }
+        return;
+      }
+      const environment = await resolveEnvironment(resolved.org.id, ref);
+      const grant = grants.find((g) => g.environmentId === environment.id) ?? null;
+      const access = environmentAccess(resolved.role, grant);
+      if (!environmentAllows(access, need)) {
         throw new AppError(
           'INSUFFICIENT_ROLE',
-          `This needs the ${minRole} role; this API key has ${key.role}.`,
+          `This needs ${describeNeed(need)} in ${environment.name}; ${
+            resolved.actor.apiKeyId ? held : `you are ${access.role} there`
+          }.`,
         );
       }
-      return next({
-        ctx: {
-          ...ctx,
-          viewer: null,
-          org: { id: key.organizationId, name: key.organizationName, slug: key.organizationSlug },
-          role: key.role,
-          actor: {
-            userId: null,
-            apiKeyId: key.id,
-            apiKeyRole: key.role,
-            ip: ctx.clientIp,
-            userAgent,
-          } satisfies RequestActor,
-        },
-      });
-    }
-    if (!ctx.viewer) throw new AppError('UNAUTHENTICATED', 'Sign in to continue.');
-    const membership = await resolveMembership({ userId: ctx.viewer.id, requestedOrgId: ctx.requestedOrgId });
-    if (!roleSatisfies(membership.role, minRole)) {
-      throw new AppError('INSUFFICIENT_ROLE', `This needs the ${minRole} role; you are ${membership.role}.`);
-    }
-    return next({
-      ctx: {
-        ...ctx,
-        viewer: ctx.viewer as Viewer | null,
-        org: {
-          id: membership.organizationId,
-          name: membership.organizationName,
-          slug: membership.organizationSlug,
-        },
-        role: membership.role,
-        actor: { userId: ctx.viewer.id, apiKeyId: null, ip: ctx.clientIp, userAgent } satisfies RequestActor,
-      },
-    });
+    };
+    return next({ ctx: { ...ctx, ...resolved, requireEnvironment } });
   });
 }

@@ -5,6 +5,7 @@ import { type QueryClient, QueryClientProvider } from '@tanstack/react-query';
 import { createTRPCClient, httpBatchLink, TRPCClientError } from '@trpc/client';
 import { createTRPCContext } from '@trpc/tanstack-react-query';
 import { type ReactNode, useState } from 'react';
+import { withBasePath } from '@/lib/base-path';
 import type { AppRouter } from '@/server/root';
 import type { ErrorData } from '@/server/errors/error-mapping';
 import { makeQueryClient } from './query-client';
@@ -24,7 +25,7 @@ function getQueryClient(): QueryClient {
 export function TRPCReactProvider({ children }: { children: ReactNode }) {
   const queryClient = getQueryClient();
   const [trpcClient] = useState(() =>
-    createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: '/api/trpc' })] }),
+    createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: withBasePath('/api/trpc') })] }),
   );
   return (
     <QueryClientProvider client={queryClient}>

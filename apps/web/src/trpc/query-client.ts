@@ -1,4 +1,5 @@
 import { MutationCache, QueryCache, QueryClient } from '@tanstack/react-query';
+import { withBasePath } from '@/lib/base-path';
 
 function httpStatusOf(error: unknown): number {
   return (error as { data?: { httpStatus?: number } } | null)?.data?.httpStatus ?? 500;
@@ -10,7 +11,8 @@ function httpStatusOf(error: unknown): number {
  */
 function redirectWhenSignedOut(error: unknown): void {
   if (typeof window === 'undefined' || httpStatusOf(error) !== 401) return;
-  if (window.location.pathname !== '/sign-in') window.location.assign('/sign-in');
+  const signIn = withBasePath('/sign-in');
+  if (window.location.pathname !== signIn) window.location.assign(signIn);
 }
 
 /** One QueryClient per browser tab (and per server request when prefetching). */

@@ -97,6 +97,8 @@ export async function completeFirstRunSetup(
     await tx.setupToken.deleteMany({});
     const user = await tx.user.findUnique({ where: { id: input.userId }, select: { id: true } });
     if (!user) throw new DbError('NOT_FOUND', 'user not found');
+    // Whoever sets the instance up runs it: they read the instance-level audit log.
+    await tx.user.update({ where: { id: input.userId }, data: { instanceAdmin: true } });
     const adoptable = await tx.organization.findFirst({
       where: { memberships: { none: {} } },
       orderBy: [{ createdAt: 'asc' }],

@@ -56,10 +56,10 @@ export function decodeAuditCursor(cursor: string): { createdAt: Date; id: bigint
   return { createdAt, id: BigInt(id) };
 }
 
-/** One page of the organisation's audit log. */
+/** One page of the organisation's audit log; `organizationId: null` pages the instance-level entries. */
 export async function listAuditEntries(
   db: Db,
-  input: { organizationId: string; filter?: AuditFilter; cursor?: string | null; limit?: number },
+  input: { organizationId: string | null; filter?: AuditFilter; cursor?: string | null; limit?: number },
 ): Promise<AuditPage> {
   const limit = Math.min(Math.max(input.limit ?? 50, 1), 200);
   const filter = input.filter ?? {};
@@ -105,7 +105,7 @@ export async function listAuditEntries(
   const page = rows.slice(0, limit);
   const keyIds = [...new Set(page.map((r) => r.actorApiKeyId).filter((id): id is string => id !== null))];
   // api_keys rows outlive revocation, so a key actor stays nameable; a key from another
-  // organisation can never appear because entries are already scoped by organisation.
+  // organisation can never appear in an organisation's entries (they are scoped by organisation).
   const keys = keyIds.length
     ? await db.prisma.apiKey.findMany({
         where: { id: { in: keyIds } },
@@ -151,8 +151,11 @@ export interface AuditFacets {
   apiKeys: { id: string; name: string; prefix: string }[];
 }
 
-/** Distinct actions, target types and actors present in the organisation's audit log. */
-export async function getAuditFacets(db: Db, organizationId: string): Promise<AuditFacets> {
+/**
+ * Distinct actions, target types and actors present in the organisation's audit log
+ * (`organizationId: null`: in the instance-level entries).
+ */
+export async function getAuditFacets(db: Db, organizationId: string | null): Promise<AuditFacets> {
   const [actions, targetTypes, userIds, keyIds] = await Promise.all([
     db.prisma.auditLog.findMany({
       where: { organizationId },
@@ -185,7 +188,7 @@ export async function getAuditFacets(db: Db, organizationId: string): Promise<Au
     }),
     db.prisma.apiKey.findMany({
       where: {
-        organizationId,
+        ...(organizationId ? { organizationId } : {}),
         id: { in: keyIds.map((k) => k.actorApiKeyId).filter((id): id is string => id !== null) },
       },
       select: { id: true, name: true, prefix: true },

@@ -33,6 +33,14 @@ export async function createOrganization(
       targetId: created.id,
       after: { name, slug, adminUserId: input.userId },
     });
+    // Also at instance level, where it outlives the organisation (its own entries go with it).
+    await recordAudit(tx, actor, {
+      organizationId: null,
+      action: 'organization.create',
+      targetType: 'organization',
+      targetId: created.id,
+      after: { name, slug, adminUserId: input.userId },
+    });
     return created;
   });
   try {

@@ -2,9 +2,10 @@
 
 import styles from './alerts.module.css';
 import { filterToParams, type UrlFilter } from './filter-url';
+import { withBasePath } from '@/lib/base-path';
 
 /** Where the export route answers (src/app/api/alerts/export/route.ts). */
-const EXPORT_PATH = '/api/alerts/export';
+const EXPORT_PATH = withBasePath('/api/alerts/export');
 
 /**
  * Every alert matching the page's filter (all pages, not only those loaded) as a file: CSV for

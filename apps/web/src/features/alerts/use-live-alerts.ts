@@ -40,7 +40,11 @@ export function useLiveAlerts(
       }
       if (cancelled) return;
       let pending: string | null = first.token;
-      socket = io(first.url, {
+      // A collector behind a gateway has a path (`https://gw.example.com/collector`): socket.io reads
+      // a URL's path as its namespace, so the path goes into its endpoint instead.
+      const collector = new URL(first.url);
+      socket = io(collector.origin, {
+        path: `${collector.pathname.replace(/\/+$/, '')}/socket.io`,
         transports: ['websocket', 'polling'],
         reconnectionDelayMax: 10_000,
         // Called before every connection attempt: reuse the first token once, then mint new ones.

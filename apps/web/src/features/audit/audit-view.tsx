@@ -81,8 +81,11 @@ function EntryDiff({ entry }: { entry: Entry }) {
   );
 }
 
-/** The organisation's audit log: filters kept in the URL, newest first, keyset "load older". */
-export function AuditView() {
+/**
+ * An audit log, the organisation's or (`scope="instance"`, instance admins) the instance-level
+ * one: filters kept in the URL, newest first, keyset "load older".
+ */
+export function AuditView({ scope = 'organization' }: { scope?: 'organization' | 'instance' }) {
   const trpc = useTRPC();
   const router = useRouter();
   const pathname = usePathname();
@@ -93,12 +96,17 @@ export function AuditView() {
     if (value) filter[key] = value;
   }
   const [expanded, setExpanded] = useState<Set<string>>(new Set());
-  const facets = useQuery(trpc.audit.facets.queryOptions());
+  const instance = scope === 'instance';
+  const facets = useQuery(
+    instance ? trpc.audit.instanceFacets.queryOptions() : trpc.audit.facets.queryOptions(),
+  );
+  const pageOptions = {
+    getNextPageParam: (last: { nextCursor: string | null }) => last.nextCursor ?? undefined,
+  };
   const pages = useInfiniteQuery(
-    trpc.audit.list.infiniteQueryOptions(
-      { filter, limit: 50 },
-      { getNextPageParam: (last) => last.nextCursor ?? undefined },
-    ),
+    instance
+      ? trpc.audit.listInstance.infiniteQueryOptions({ filter, limit: 50 }, pageOptions)
+      : trpc.audit.list.infiniteQueryOptions({ filter, limit: 50 }, pageOptions),
   );
   const entries = pages.data?.pages.flatMap((p) => p.entries) ?? [];
 

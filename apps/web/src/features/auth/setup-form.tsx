@@ -8,6 +8,7 @@ import { MIN_PASSWORD_LENGTH } from '@/server/auth/password-policy';
 import { createFirstAdminInput } from '@/server/routers/setup/create-first-admin.schema';
 import { errorData, useTRPC } from '@/trpc/client';
 import { FormField } from './form-field';
+import { withBasePath } from '@/lib/base-path';
 
 type FieldErrors = Partial<
   Record<'name' | 'email' | 'password' | 'confirmPassword' | 'organizationName' | 'setupToken', string>
@@ -50,7 +51,7 @@ export function SetupForm({ token }: { token: string }) {
     } catch (error) {
       const data = errorData(error);
       if (data?.appCode === 'SETUP_CLOSED') {
-        window.location.assign('/sign-in');
+        window.location.assign(withBasePath('/sign-in'));
         return;
       }
       if (data?.appCode === 'INVALID_SETUP_TOKEN') {
@@ -71,7 +72,7 @@ export function SetupForm({ token }: { token: string }) {
     const session = await authClient.getSession();
     if (!session.data)
       await authClient.signIn.email({ email: parsed.data.email, password: parsed.data.password });
-    window.location.assign('/');
+    window.location.assign(withBasePath('/'));
   };
 
   const busy = create.isPending || finishing;

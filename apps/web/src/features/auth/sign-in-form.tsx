@@ -4,6 +4,7 @@ import { type FormEvent, useState } from 'react';
 import { BrandMark } from '@/features/shell/icons';
 import { authClient } from '@/lib/auth-client';
 import { FormField } from './form-field';
+import { withBasePath } from '@/lib/base-path';
 
 function signInErrorMessage(status: number, retryAfter: string | null): string {
   if (status === 429) {
@@ -20,7 +21,7 @@ function signInErrorMessage(status: number, retryAfter: string | null): string {
  * and answers the identity provider's authorization URL, where the browser goes next.
  */
 async function startSso(email: string, next: string): Promise<{ url: string } | { error: string }> {
-  const response = await fetch('/api/auth/sso/start', {
+  const response = await fetch(withBasePath('/api/auth/sso/start'), {
     method: 'POST',
     headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ email, next }),
@@ -75,7 +76,7 @@ export function SignInForm({
     }
     // A full navigation so every server component renders with the new session. `next` was
     // checked on the server to be a console path (see safeNextPath).
-    window.location.assign(next);
+    window.location.assign(withBasePath(next));
   };
 
   const onSso = async (event: FormEvent<HTMLFormElement>) => {

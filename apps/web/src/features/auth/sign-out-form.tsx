@@ -3,6 +3,7 @@
 import { useState } from 'react';
 import { BrandMark } from '@/features/shell/icons';
 import { authClient } from '@/lib/auth-client';
+import { withBasePath } from '@/lib/base-path';
 
 /** Confirms and ends the current session. */
 export function SignOutForm({ email }: { email: string }) {
@@ -25,12 +26,12 @@ export function SignOutForm({ email }: { email: string }) {
           onClick={async () => {
             setBusy(true);
             await authClient.signOut();
-            window.location.assign('/sign-in?signedOut=1');
+            window.location.assign(withBasePath('/sign-in?signedOut=1'));
           }}
         >
           {busy ? 'Signing out…' : 'Sign out'}
         </button>
-        <a className="button button-block" href="/">
+        <a className="button button-block" href={withBasePath('/')}>
           Back to the console
         </a>
       </div>

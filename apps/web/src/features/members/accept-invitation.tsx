@@ -11,6 +11,7 @@ import { acceptInvitationWithSignUpInput } from '@/server/routers/members/accept
 import { errorData, useTRPC } from '@/trpc/client';
 import { errorMessage } from '@/features/admin/admin-ui';
 import type { RouterOutputs } from './router-types';
+import { withBasePath } from '@/lib/base-path';
 
 type Preview = RouterOutputs['members']['getInvitation'];
 type FieldErrors = Partial<Record<'name' | 'password' | 'confirmPassword', string>>;
@@ -18,7 +19,7 @@ type FieldErrors = Partial<Record<'name' | 'password' | 'confirmPassword', strin
 /** Into the organisation just joined, with a full navigation so the shell renders its membership. */
 function enter(organizationId: string) {
   setPreferenceCookie(ORGANIZATION_COOKIE, organizationId);
-  window.location.assign('/');
+  window.location.assign(withBasePath('/'));
 }
 
 /**
@@ -153,7 +154,7 @@ export function AcceptInvitation({
               You are signed in as <strong>{signedInAs.email}</strong>, but this invitation is for{' '}
               <strong>{invitation.email}</strong>.
             </p>
-            <a className="button button-block" href="/sign-out">
+            <a className="button button-block" href={withBasePath('/sign-out')}>
               Sign out, then open the link again
             </a>
           </div>

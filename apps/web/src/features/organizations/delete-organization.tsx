@@ -7,6 +7,7 @@ import { ErrorBanner } from '@/features/admin/admin-ui';
 import { Dialog, DialogFooter } from '@/features/shell/dialog';
 import { ORGANIZATION_COOKIE, setPreferenceCookie } from '@/lib/preferences';
 import { useTRPC } from '@/trpc/client';
+import { withBasePath } from '@/lib/base-path';
 
 /**
  * Settings' danger zone for admins: deletes the organisation with all its data once its name is
@@ -56,7 +57,7 @@ function DeleteOrganizationDialog({
       onSuccess: () => {
         // The deleted organisation's cookie would name nothing: start from the user's first one.
         setPreferenceCookie(ORGANIZATION_COOKIE, null);
-        window.location.assign('/');
+        window.location.assign(withBasePath('/'));
       },
     }),
   );

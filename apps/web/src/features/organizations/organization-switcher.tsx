@@ -6,6 +6,7 @@ import { ConfirmButton, ErrorBanner } from '@/features/admin/admin-ui';
 import { Dialog, DialogFooter } from '@/features/shell/dialog';
 import { ORGANIZATION_COOKIE, setPreferenceCookie } from '@/lib/preferences';
 import { useTRPC } from '@/trpc/client';
+import { withBasePath } from '@/lib/base-path';
 
 export interface SwitcherOrganization {
   id: string;
@@ -16,7 +17,7 @@ export interface SwitcherOrganization {
 /** Acts in `organizationId` from now on: everything on screen belongs to the old one, so start afresh. */
 function actIn(organizationId: string | null): void {
   setPreferenceCookie(ORGANIZATION_COOKIE, organizationId);
-  window.location.assign('/');
+  window.location.assign(withBasePath('/'));
 }
 
 /**
@@ -74,7 +75,11 @@ export function OrganizationSwitcher({
         // The invitation form in Settings, focused (InvitationsPanel answers the `#invite` hash). A
         // plain link: the browser's own hash navigation fires `hashchange` when already in Settings,
         // which the client router's does not.
-        <a className="sidebar-org-new" href="/settings#invite" data-testid="invite-from-switcher">
+        <a
+          className="sidebar-org-new"
+          href={withBasePath('/settings#invite')}
+          data-testid="invite-from-switcher"
+        >
           + Invite members
         </a>
       ) : null}

@@ -7,7 +7,8 @@ import styles from './rules.module.css';
 import { EnvVersion, errorText } from './rules-ui';
 
 /** Per rule set, the version each environment runs, with the next promotion an admin can review. */
-export function EnvironmentRules({ isAdmin }: { isAdmin: boolean }) {
+/** `promoteEnvironmentIds`: where the caller may promote into (admin or promoter there). */
+export function EnvironmentRules({ promoteEnvironmentIds }: { promoteEnvironmentIds: string[] }) {
   const trpc = useTRPC();
   const sets = useQuery(trpc.rules.listRuleSets.queryOptions());
   if (sets.isPending) return <div className={styles.emptyLine}>Loading active rules…</div>;
@@ -54,7 +55,7 @@ export function EnvironmentRules({ isAdmin }: { isAdmin: boolean }) {
               ))}
               <td>
                 {from && to && from.versionId ? (
-                  isAdmin ? (
+                  promoteEnvironmentIds.includes(to.id) ? (
                     <Link
                       href={`/rules/${set.id}/review?action=promote&version=${from.versionId}&from=${from.id}&to=${to.id}`}
                     >

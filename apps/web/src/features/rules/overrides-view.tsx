@@ -91,13 +91,14 @@ function validate(
 export function OverridesView({
   environments,
   initialEnvironment,
-  canAuthor,
+  authorEnvironmentIds,
   initialSets,
   initialLayers,
 }: {
   environments: Env[];
   initialEnvironment: string | null;
-  canAuthor: boolean;
+  /** Environments whose lists and macros the caller edits (author there, grants applied). */
+  authorEnvironmentIds: string[];
   /** The server's answers for the first render, so the page does not wait on the browser's. */
   initialSets: RouterOutputs['rules']['listRuleSets'];
   initialLayers: {
@@ -114,6 +115,7 @@ export function OverridesView({
   const envName = params.get('env') ?? initialEnvironment ?? environments[0]?.name ?? '';
   const env = environments.find((e) => e.name === envName) ?? environments[0];
   const ruleSetId = params.get('ruleSet') ?? sets.data?.[0]?.id ?? null;
+  const canAuthor = env ? authorEnvironmentIds.includes(env.id) : false;
   const [filter, setFilter] = useState('');
   const [kind, setKind] = useState<'all' | 'list' | 'macro'>('all');
 

@@ -72,7 +72,7 @@ export function PromotionReview({
   versionId,
   toEnvironmentId,
   fromEnvironmentId,
-  isAdmin,
+  canPromote,
   canRunBacktest,
 }: {
   ruleSetId: string;
@@ -80,7 +80,8 @@ export function PromotionReview({
   versionId: string;
   toEnvironmentId: string;
   fromEnvironmentId: string | null;
-  isAdmin: boolean;
+  /** Admin or promoter in the target environment: may confirm the activation there. */
+  canPromote: boolean;
   /** Authors and admins may start a backtest from the review when there is none. */
   canRunBacktest: boolean;
 }) {
@@ -352,7 +353,7 @@ export function PromotionReview({
       </section>
 
       <section className="panel">
-        {isAdmin && needsReason ? (
+        {canPromote && needsReason ? (
           <div className={styles.confirmBar}>
             <input
               className="input"
@@ -365,7 +366,7 @@ export function PromotionReview({
             />
           </div>
         ) : null}
-        {isAdmin ? (
+        {canPromote ? (
           <div className={styles.confirmBar}>
             <label className={styles.checkbox}>
               <input type="checkbox" checked={confirmed} onChange={(e) => setConfirmed(e.target.checked)} />I

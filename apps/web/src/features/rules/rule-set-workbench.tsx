@@ -34,14 +34,24 @@ const TEST_FILE_TEMPLATE = `# Rule tests: each case is an event and the rules th
  * The rule authoring screen: Monaco on the selected version's files with live engine markers,
  * a problems list and a test panel, version history, and what each environment runs.
  */
-export function RuleSetWorkbench({ ruleSetId, role }: { ruleSetId: string; role: string }) {
+export function RuleSetWorkbench({
+  ruleSetId,
+  role,
+  promoteEnvironmentIds,
+}: {
+  ruleSetId: string;
+  role: string;
+  /** Environments the caller activates, promotes into and rolls back (admin or promoter there). */
+  promoteEnvironmentIds: string[];
+}) {
   const trpc = useTRPC();
   const router = useRouter();
   const pathname = usePathname();
   const params = useSearchParams();
   const queryClient = useQueryClient();
   const canAuthor = role === 'author' || role === 'admin';
-  const isAdmin = role === 'admin';
+  const canPromoteInto = (environmentId: string) => promoteEnvironmentIds.includes(environmentId);
+  const canPromoteAnywhere = promoteEnvironmentIds.length > 0;
 
   const detail = useQuery(trpc.rules.getRuleSet.queryOptions({ ruleSetId }));
   const versions = detail.data?.versions ?? [];
@@ -351,7 +361,14 @@ export function RuleSetWorkbench({ ruleSetId, role }: { ruleSetId: string; role:
             {environments.map((env, index) => {
               const next = environments[index + 1];
               const canActivateSelected =
-                isAdmin && current?.status === 'valid' && env.active?.versionId !== current.id;
+                canPromoteInto(env.environmentId) &&
+                current?.status === 'valid' &&
+                env.active?.versionId !== current.id;
+              const canPromoteNext =
+                next &&
+                env.active &&
+                next.active?.versionId !== env.active.versionId &&
+                canPromoteInto(next.environmentId);
               return (
                 <div
                   className={styles.envRow}
@@ -370,7 +387,7 @@ export function RuleSetWorkbench({ ruleSetId, role }: { ruleSetId: string; role:
                       <span className={styles.faint}>nothing active</span>
                     )}
                   </div>
-                  {isAdmin ? (
+                  {canActivateSelected || canPromoteNext ? (
                     <div className={styles.envActions}>
                       {canActivateSelected && current ? (
                         <Link
@@ -380,7 +397,7 @@ export function RuleSetWorkbench({ ruleSetId, role }: { ruleSetId: string; role:
                           Activate v{current.number}…
                         </Link>
                       ) : null}
-                      {next && env.active && next.active?.versionId !== env.active.versionId ? (
+                      {canPromoteNext && next && env.active ? (
                         <Link
                           className={`button button-primary ${styles.buttonSmall}`}
                           href={`/rules/${ruleSetId}/review?action=promote&version=${env.active.versionId}&from=${env.environmentId}&to=${next.environmentId}`}
@@ -393,9 +410,11 @@ export function RuleSetWorkbench({ ruleSetId, role }: { ruleSetId: string; role:
                 </div>
               );
             })}
-            {!isAdmin && stagingEnv ? (
+            {!canPromoteAnywhere && stagingEnv ? (
               <div className={styles.envRow}>
-                <span className={styles.faint}>Only admins activate, promote and roll back.</span>
+                <span className={styles.faint}>
+                  Only admins and an environment's promoters activate, promote and roll back.
+                </span>
               </div>
             ) : null}
           </section>
@@ -427,9 +446,13 @@ export function RuleSetWorkbench({ ruleSetId, role }: { ruleSetId: string; role:
             <ol className={styles.versions} data-testid="version-list">
               {versions.map((v) => {
                 const activeIn = environments.filter((e) => e.active?.versionId === v.id);
-                const rollbackTargets = isAdmin
-                  ? environments.filter((e) => v.status === 'valid' && e.active && e.active.number > v.number)
-                  : [];
+                const rollbackTargets = environments.filter(
+                  (e) =>
+                    canPromoteInto(e.environmentId) &&
+                    v.status === 'valid' &&
+                    e.active &&
+                    e.active.number > v.number,
+                );
                 return (
                   <li key={v.id}>
                     <div className={styles.version} aria-current={v.id === selectedId}>

@@ -6,6 +6,7 @@ import { Dialog, DialogFooter } from '@/features/shell/dialog';
 import { useTRPC } from '@/trpc/client';
 import styles from './rules.module.css';
 import { errorText, TimeAgo } from './rules-ui';
+import { withBasePath } from '@/lib/base-path';
 
 type Notice = {
   kind: 'success' | 'warning' | 'error';
@@ -138,7 +139,7 @@ export function RulesAsCodePanel({
   const git = remote.data;
   const busy = importFiles.isPending || push.isPending || importBranch.isPending;
   const exportHref = (format: 'zip' | 'tar.gz') =>
-    version ? `/api/rules/export?versionId=${version.id}&format=${format}` : undefined;
+    version ? withBasePath(`/api/rules/export?versionId=${version.id}&format=${format}`) : undefined;
 
   return (
     <section className="panel" aria-label="Rules as code" data-testid="rules-as-code">

@@ -2,6 +2,7 @@
 
 import styles from '@/features/admin/admin.module.css';
 import type { RouterOutputs } from '@/features/members/router-types';
+import { withBasePath } from '@/lib/base-path';
 
 type Recording = RouterOutputs['sensors']['listRecordings'][number];
 
@@ -87,7 +88,7 @@ export function SensorRecordings({ recordings, now }: { recordings: readonly Rec
                 <span>{size(recording.bytes)}</span>
                 <a
                   className="button button-ghost"
-                  href={`/api/sensors/recordings/${recording.id}`}
+                  href={withBasePath(`/api/sensors/recordings/${recording.id}`)}
                   download
                   data-testid="recording-download"
                   title={`SHA-256 ${recording.sha256 ?? ''}`}

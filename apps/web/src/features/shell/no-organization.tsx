@@ -3,6 +3,7 @@
 import { useState } from 'react';
 import { NewOrganizationDialog } from '@/features/organizations/organization-switcher';
 import { ORGANIZATION_COOKIE, setPreferenceCookie } from '@/lib/preferences';
+import { withBasePath } from '@/lib/base-path';
 
 /**
  * Shown to a signed-in user with no usable organisation. `canCreate`: this instance lets anyone
@@ -34,7 +35,7 @@ export function NoOrganization({
               className="button button-primary button-block"
               onClick={() => {
                 setPreferenceCookie(ORGANIZATION_COOKIE, null);
-                window.location.assign('/');
+                window.location.assign(withBasePath('/'));
               }}
             >
               Open my other organisation
@@ -51,7 +52,7 @@ export function NoOrganization({
             </button>
           ) : null}
           {creating ? <NewOrganizationDialog onClose={() => setCreating(false)} /> : null}
-          <a className="button button-block" href="/sign-out">
+          <a className="button button-block" href={withBasePath('/sign-out')}>
             Sign out
           </a>
         </div>

@@ -11,6 +11,7 @@ import {
   THEMES,
   type Theme,
 } from '@/lib/preferences';
+import { withBasePath } from '@/lib/base-path';
 
 const THEME_LABELS: Record<Theme, string> = { system: 'System theme', light: 'Light', dark: 'Dark' };
 
@@ -75,7 +76,7 @@ export function UserMenu({
   const signOut = async () => {
     setSigningOut(true);
     await authClient.signOut();
-    window.location.assign('/sign-in?signedOut=1');
+    window.location.assign(withBasePath('/sign-in?signedOut=1'));
   };
 
   return (
@@ -117,7 +118,7 @@ export function UserMenu({
                   onClick={() => {
                     setPreferenceCookie(ORGANIZATION_COOKIE, org.id);
                     // Everything on screen belongs to the old organisation: start from the dashboard.
-                    window.location.assign('/');
+                    window.location.assign(withBasePath('/'));
                   }}
                 >
                   {org.name}

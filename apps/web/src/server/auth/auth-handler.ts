@@ -6,11 +6,17 @@ import { checkSignInAttempt, recordSignInOutcome } from '../services/auth/limit-
 import { httpStatusOfAppError } from '../errors/error-mapping';
 import { authHeaders, getAuth } from './auth';
 
-/** The request as better-auth gets it (authHeaders). */
+/**
+ * The request as better-auth gets it (authHeaders), at the URL the browser used: Next hands route
+ * handlers the URL without the console's sub-path, and better-auth's routes live under it.
+ */
 async function withClientAddress(request: Request, address: string | null): Promise<Request> {
   const headers = authHeaders(request.headers, address);
   const hasBody = request.method !== 'GET' && request.method !== 'HEAD';
-  return new Request(request.url, {
+  const url = new URL(request.url);
+  const { basePath } = serverEnv();
+  if (basePath && !url.pathname.startsWith(`${basePath}/`)) url.pathname = `${basePath}${url.pathname}`;
+  return new Request(url, {
     method: request.method,
     headers,
     ...(hasBody ? { body: await request.arrayBuffer() } : {}),

@@ -41,7 +41,10 @@ function requestMeta(headers: Headers | undefined) {
 export function createAuth(env: ServerEnv, pool: Pool) {
   return betterAuth({
     appName: 'Peregrine',
-    baseURL: env.baseUrl,
+    // The origin, and the auth routes' full path under the console's sub-path (better-auth would
+    // take a baseURL with a path as its whole base and drop /api/auth).
+    baseURL: env.publicOrigin,
+    basePath: `${env.basePath}/api/auth`,
     secret: env.authSecret,
     database: pool,
     // State-changing auth requests must come from these origins (better-auth checks Origin).

@@ -10,6 +10,7 @@ import type { BetterAuthPlugin } from 'better-auth';
 import { APIError, createAuthEndpoint } from 'better-auth/api';
 import { setSessionCookie } from 'better-auth/cookies';
 import { z } from 'zod';
+import { serverEnv } from '@/env';
 import type { SsoErrorCode } from '@/lib/sso-errors';
 import { safeNextPath } from '@/lib/safe-next-path';
 import { db } from '../db';
@@ -174,7 +175,7 @@ export function peregrineSso(): BetterAuthPlugin {
             });
           }
           ctx.setCookie(cookie.name, '', { ...cookie.attributes, maxAge: 0 });
-          return ctx.redirect(`/sign-in?sso_error=${code}`);
+          return ctx.redirect(`${serverEnv().basePath}/sign-in?sso_error=${code}`);
         };
         if (!request) throw await fail('failed', 'no request', null);
         const url = new URL(request.url);
@@ -272,7 +273,7 @@ export function peregrineSso(): BetterAuthPlugin {
         await recordAuthEvent({ action: 'auth.sign_in', userId: user.id, ip, userAgent });
         // Into the organisation signed in to, whichever the browser had chosen before.
         const org = `org=${encodeURIComponent(config.organization.slug)}`;
-        throw ctx.redirect(`${next}${next.includes('?') ? '&' : '?'}${org}`);
+        throw ctx.redirect(`${serverEnv().basePath}${next}${next.includes('?') ? '&' : '?'}${org}`);
       }),
     },
   };

@@ -1,4 +1,5 @@
 import type { Metadata } from 'next';
+import Link from 'next/link';
 import { Suspense } from 'react';
 import { AuditView } from '@/features/audit/audit-view';
 import { PageHeader } from '@/features/shell/page-header';
@@ -13,6 +14,13 @@ export default async function AuditPage() {
       <PageHeader
         title="Audit log"
         description="Every change in the organisation: who (a user or an API key), what, when, and the values before and after."
+        actions={
+          context.instanceAdmin ? (
+            <Link href="/audit/instance" className="button button-ghost">
+              Instance audit log
+            </Link>
+          ) : undefined
+        }
       />
       {context.role === 'admin' ? (
         <Suspense>

@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import { EnvironmentRules } from '@/features/rules/environment-rules';
 import { PageHeader } from '@/features/shell/page-header';
-import { roleSatisfies } from '@/server/roles';
+import { environmentsAllowing } from '@/server/console-context';
 import { requireConsole } from '@/server/require-console';
 
 export const metadata: Metadata = { title: 'Environments' };
@@ -46,7 +46,7 @@ export default async function EnvironmentsPage() {
           <h2>Active rules</h2>
           <span className="muted">Collectors pick up activations within seconds, without a restart.</span>
         </div>
-        <EnvironmentRules isAdmin={roleSatisfies(context.role, 'admin')} />
+        <EnvironmentRules promoteEnvironmentIds={environmentsAllowing(context, 'promote')} />
       </section>
     </>
   );

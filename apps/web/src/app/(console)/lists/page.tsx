@@ -1,7 +1,7 @@
 import type { Metadata } from 'next';
 import { Suspense } from 'react';
 import { OverridesView } from '@/features/rules/overrides-view';
-import { roleSatisfies } from '@/server/roles';
+import { environmentsAllowing } from '@/server/console-context';
 import { requireConsole } from '@/server/require-console';
 import { getServerCaller } from '@/trpc/server';
 
@@ -34,7 +34,7 @@ export default async function ListsPage({
       <OverridesView
         environments={context.environments}
         initialEnvironment={context.environment?.name ?? null}
-        canAuthor={roleSatisfies(context.role, 'author')}
+        authorEnvironmentIds={environmentsAllowing(context, 'author')}
         initialSets={sets}
         initialLayers={layers}
       />

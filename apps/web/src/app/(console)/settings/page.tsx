@@ -53,7 +53,12 @@ export default async function SettingsPage() {
           <LeaveOrganizationButton organizationId={context.organization.id} />
         </section>
         <QuotasPanel quotas={quotas} />
-        <MembersPanel initialMembers={members} canManage={isAdmin} viewerId={context.viewer.id} />
+        <MembersPanel
+          initialMembers={members}
+          canManage={isAdmin}
+          viewerId={context.viewer.id}
+          environments={context.environments}
+        />
         {invitations ? <InvitationsPanel initialInvitations={invitations} /> : null}
         {isAdmin ? <DeleteOrganizationPanel organization={context.organization} /> : null}
       </div>

@@ -2,6 +2,8 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { provisionTestDatabase } from '../../../../test/database';
 
 await provisionTestDatabase();
+// An instance admin named by the operator (the setup's first admin is one too: setup tests).
+process.env.PEREGRINE_INSTANCE_ADMINS = 'Operator@Instance.test';
 const { createCaller } = await import('../../root');
 const { createTRPCContext } = await import('../../trpc');
 const { addMember, appCodeOf, contextFor, createOrganization, createUser } = await import(
@@ -124,5 +126,43 @@ describe('audit.list', () => {
     expect(facets.targetTypes).toEqual(expect.arrayContaining(['api_key', 'invitation', 'sensor']));
     expect(facets.users.map((u) => u.id)).toEqual([adminUser.id]);
     expect(facets.apiKeys.map((k) => k.id)).toEqual([apiKeyId]);
+  });
+});
+
+describe('the instance audit log', () => {
+  it('shows instance admins the organisations created and deleted, and refuses everyone else', async () => {
+    const { getAuth } = await import('@/server/auth/auth');
+    const signedUp = await getAuth().api.signUpEmail({
+      body: { name: 'Operator', email: 'operator@instance.test', password: 'correct horse battery staple' },
+    });
+    const operatorUser = { id: signedUp.user.id, name: 'Operator', email: 'operator@instance.test' };
+    const operator = createCaller(contextFor(operatorUser));
+    const made = await operator.organization.create({ name: 'Short Lived' });
+    expect((await createCaller(contextFor(operatorUser, made.id)).viewer.get()).instanceAdmin).toBe(true);
+    expect((await admin.viewer.get()).instanceAdmin).toBe(false);
+    await createCaller(contextFor(operatorUser, made.id)).organization.delete({
+      organizationId: made.id,
+      confirmName: 'Short Lived',
+    });
+
+    // An organisation admin is not an instance admin; no API key reads it either.
+    expect(await appCodeOf(admin.audit.listInstance({}))).toBe('INSUFFICIENT_ROLE');
+    expect(await appCodeOf(admin.audit.instanceFacets())).toBe('INSUFFICIENT_ROLE');
+
+    const { entries } = await operator.audit.listInstance({});
+    expect(entries.map((e) => [e.action, e.targetId])).toEqual([
+      ['organization.delete', made.id],
+      ['organization.create', made.id],
+    ]);
+    expect(entries[0]?.actor).toMatchObject({ kind: 'user', id: operatorUser.id });
+    expect(entries[0]?.before).toMatchObject({ name: 'Short Lived' });
+    const filtered = await operator.audit.listInstance({ filter: { action: 'organization.create' } });
+    expect(filtered.entries.map((e) => e.action)).toEqual(['organization.create']);
+    const facets = await operator.audit.instanceFacets();
+    expect(facets.actions).toEqual(['organization.create', 'organization.delete']);
+    expect(facets.users.map((u) => u.id)).toEqual([operatorUser.id]);
+    // The organisation's own log holds no instance entry.
+    const own = await admin.audit.list({ filter: { action: 'organization.' } });
+    expect(own.entries).toEqual([]);
   });
 });

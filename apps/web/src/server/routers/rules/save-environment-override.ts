@@ -1,9 +1,12 @@
 import { saveEnvironmentOverride as saveOverrideService } from '../../services/rules/save-environment-override';
-import { orgActorProcedure } from '../../trpc';
+import { environmentActorProcedure } from '../../trpc';
 import { overrideSaveOutput, saveEnvironmentOverrideInput } from './save-environment-override.schema';
 
 /** Authors set an environment's list items or macro condition; refused when the merged rules do not compile. */
-export const saveEnvironmentOverride = orgActorProcedure('author')
+export const saveEnvironmentOverride = environmentActorProcedure('author')
   .input(saveEnvironmentOverrideInput)
   .output(overrideSaveOutput)
-  .mutation(({ ctx, input }) => saveOverrideService({ organizationId: ctx.org.id, actor: ctx.actor }, input));
+  .mutation(async ({ ctx, input }) => {
+    await ctx.requireEnvironment({ environmentId: input.environmentId });
+    return saveOverrideService({ organizationId: ctx.org.id, actor: ctx.actor }, input);
+  });

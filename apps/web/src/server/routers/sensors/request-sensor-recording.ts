@@ -1,5 +1,5 @@
 import { requestSensorRecording as requestSensorRecordingService } from '../../services/sensors/request-sensor-recording';
-import { orgActorProcedure } from '../../trpc';
+import { environmentActorProcedure } from '../../trpc';
 import { requestSensorRecordingInput, requestSensorRecordingOutput } from './request-sensor-recording.schema';
 
 /** Who asked, for the list: the signed-in user, or the API key by name. */
@@ -11,16 +11,17 @@ function requester(ctx: { viewer: unknown; apiKey?: unknown }): { id: string | n
 }
 
 /** Admins ask a running sensor for a `.scap` recording of the next N seconds. */
-export const requestSensorRecording = orgActorProcedure('admin')
+export const requestSensorRecording = environmentActorProcedure('admin')
   .input(requestSensorRecordingInput)
   .output(requestSensorRecordingOutput)
-  .mutation(({ ctx, input }) =>
-    requestSensorRecordingService({
+  .mutation(async ({ ctx, input }) => {
+    await ctx.requireEnvironment({ sensorId: input.sensorId });
+    return requestSensorRecordingService({
       organizationId: ctx.org.id,
       sensorId: input.sensorId,
       seconds: input.seconds,
       maxBytes: input.maxMegabytes * 1024 * 1024,
       requestedBy: requester(ctx),
       actor: ctx.actor,
-    }),
-  );
+    });
+  });

@@ -62,6 +62,9 @@ describe('first-run setup', () => {
     const { prisma } = getDb(databaseUrl);
     const membership = await prisma.membership.findFirstOrThrow({ where: { userId: result.userId } });
     expect(membership).toMatchObject({ organizationId: result.organization.id, role: 'admin' });
+    // Whoever sets the instance up reads its instance-level audit log.
+    const user = await prisma.user.findUniqueOrThrow({ where: { id: result.userId } });
+    expect(user.instanceAdmin).toBe(true);
     const environments = await prisma.environment.findMany({
       where: { organizationId: result.organization.id },
       orderBy: { position: 'asc' },

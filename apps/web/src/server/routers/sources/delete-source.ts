@@ -1,11 +1,12 @@
 import { deleteSource as deleteSourceService } from '../../services/sources/delete-source';
-import { orgActorProcedure } from '../../trpc';
+import { environmentActorProcedure } from '../../trpc';
 import { deleteSourceInput, deleteSourceOutput } from './delete-source.schema';
 
 /** Admins delete a cloud source. */
-export const deleteSource = orgActorProcedure('admin')
+export const deleteSource = environmentActorProcedure('admin')
   .input(deleteSourceInput)
   .output(deleteSourceOutput)
-  .mutation(({ ctx, input }) =>
-    deleteSourceService({ organizationId: ctx.org.id, sourceId: input.sourceId, actor: ctx.actor }),
-  );
+  .mutation(async ({ ctx, input }) => {
+    await ctx.requireEnvironment({ sourceId: input.sourceId });
+    return deleteSourceService({ organizationId: ctx.org.id, sourceId: input.sourceId, actor: ctx.actor });
+  });

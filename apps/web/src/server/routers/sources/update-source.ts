@@ -1,13 +1,14 @@
 import { updateSource as updateSourceService } from '../../services/sources/update-source';
-import { orgActorProcedure } from '../../trpc';
+import { environmentActorProcedure } from '../../trpc';
 import { updateSourceInput, updateSourceOutput } from './update-source.schema';
 
 /** Admins change a source's settings, secrets (write-only) or enabled flag. */
-export const updateSource = orgActorProcedure('admin')
+export const updateSource = environmentActorProcedure('admin')
   .input(updateSourceInput)
   .output(updateSourceOutput)
-  .mutation(({ ctx, input }) =>
-    updateSourceService({
+  .mutation(async ({ ctx, input }) => {
+    await ctx.requireEnvironment({ sourceId: input.sourceId });
+    return updateSourceService({
       organizationId: ctx.org.id,
       sourceId: input.sourceId,
       name: input.name,
@@ -15,5 +16,5 @@ export const updateSource = orgActorProcedure('admin')
       settings: input.settings,
       clearSecrets: input.clearSecrets,
       actor: ctx.actor,
-    }),
-  );
+    });
+  });

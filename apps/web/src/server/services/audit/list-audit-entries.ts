@@ -27,9 +27,12 @@ export interface AuditEntryItem {
   userAgent: string | null;
 }
 
-/** A page of the organisation's audit log, newest first, with the next page's keyset cursor. */
+/**
+ * A page of the organisation's audit log (`organizationId: null`: the instance-level entries),
+ * newest first, with the next page's keyset cursor.
+ */
 export async function listAuditEntries(input: {
-  organizationId: string;
+  organizationId: string | null;
   filter: AuditListFilter;
   cursor: string | null;
   limit: number;

@@ -1,6 +1,7 @@
 import type { Metadata } from 'next';
 import { Suspense } from 'react';
 import { RuleSetWorkbench } from '@/features/rules/rule-set-workbench';
+import { environmentsAllowing } from '@/server/console-context';
 import { requireConsole } from '@/server/require-console';
 
 export const metadata: Metadata = { title: 'Rule editor' };
@@ -10,7 +11,11 @@ export default async function RuleSetPage({ params }: { params: Promise<{ ruleSe
   const { ruleSetId } = await params;
   return (
     <Suspense>
-      <RuleSetWorkbench ruleSetId={ruleSetId} role={context.role} />
+      <RuleSetWorkbench
+        ruleSetId={ruleSetId}
+        role={context.role}
+        promoteEnvironmentIds={environmentsAllowing(context, 'promote')}
+      />
     </Suspense>
   );
 }

@@ -2,6 +2,7 @@ import type { Metadata } from 'next';
 import { notFound } from 'next/navigation';
 import { PromotionReview, type ReviewAction } from '@/features/rules/promotion-review';
 import { roleSatisfies } from '@/server/roles';
+import { environmentsAllowing } from '@/server/console-context';
 import { requireConsole } from '@/server/require-console';
 
 export const metadata: Metadata = { title: 'Review activation' };
@@ -30,7 +31,7 @@ export default async function ReviewPage({
       versionId={versionId}
       toEnvironmentId={to}
       fromEnvironmentId={one(query.from) ?? null}
-      isAdmin={roleSatisfies(context.role, 'admin')}
+      canPromote={environmentsAllowing(context, 'promote').includes(to)}
       canRunBacktest={roleSatisfies(context.role, 'author')}
     />
   );
