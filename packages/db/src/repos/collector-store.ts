@@ -213,7 +213,7 @@ WITH b AS (
          t.sid::uuid, t.cid::uuid, t.k, ids.id, t.ik
   FROM input t JOIN ids ON ids.k = t.k
   ORDER BY t.n
-  ON CONFLICT ("environmentId", "ingestKey", rule) DO NOTHING
+  ON CONFLICT ("environmentId", "ingestKey", rule, "eventTime") DO NOTHING
   RETURNING id, "ingestKey", rule, "groupId", "createdAt", "dedupKey", "eventTime", output
 ), counted AS (
   SELECT "dedupKey" AS k, count(*) AS c, min("eventTime") AS f, max("eventTime") AS l,
