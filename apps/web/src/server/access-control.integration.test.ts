@@ -701,7 +701,7 @@ describe("another organisation's API key", () => {
   it('left org A untouched', async () => {
     const { prisma } = getDb(databaseUrl);
     expect(await prisma.auditLog.count({ where: { organizationId: a.id, actorApiKeyId: bKeyId } })).toBe(0);
-    const alert = await prisma.alert.findUniqueOrThrow({ where: { id: BigInt(ids.alert) } });
+    const alert = await prisma.alert.findFirstOrThrow({ where: { id: BigInt(ids.alert) } });
     expect(alert).toMatchObject({ status: 'open', assigneeId: null });
     expect(await prisma.alertNote.count({ where: { alertId: BigInt(ids.alert) } })).toBe(0);
     expect(await prisma.ruleSetVersion.count({ where: { ruleSetId: ids.ruleSet } })).toBe(2);
