@@ -155,6 +155,8 @@ const ACCESS: Record<string, Role | 'session' | 'public'> = {
   // all); delete-organization.integration.test.ts checks the admin role.
   'organization.delete': 'session',
   'organization.getQuotas': 'viewer',
+  'retention.get': 'viewer',
+  'retention.set': 'admin',
   'dashboard.getOverview': 'viewer',
   'dashboard.getAlerts': 'viewer',
   'alerts.list': 'viewer',
@@ -509,6 +511,12 @@ describe("another organisation's API key", () => {
       'environment.list': undefined,
       'organization.listMembers': undefined,
       'organization.getQuotas': undefined,
+      'retention.get': undefined,
+      // Org A's environment in a rule.
+      'retention.set': {
+        rules: [{ environmentId: ids.production, priority: null, days: 1 }],
+        storageLimitBytes: null,
+      },
       'dashboard.getOverview': { environment: null },
       'dashboard.getAlerts': { filter: { range: '24h' } },
       'alerts.list': { filter: {} },
