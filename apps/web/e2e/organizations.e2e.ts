@@ -182,7 +182,7 @@ describe('inviting from the switcher and deleting an organisation', () => {
       expect(await panel.getByTestId('retention-alerts').textContent()).toMatch(
         /Alerts kept\s*2 \/ 1,000,000/,
       );
-      expect(await panel.getByTestId('retention-size').textContent()).toMatch(/MiB \/ no size limit/);
+      expect(await panel.getByTestId('retention-size').textContent()).toMatch(/KiB \/ no size limit/);
       expect(await panel.getByTestId('retention-oldest').textContent()).toContain('2026-11-02 10:15 UTC');
       expect(await panel.getByTestId('retention-rules').textContent()).toContain('No rule');
 

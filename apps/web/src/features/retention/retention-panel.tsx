@@ -17,7 +17,8 @@ const MIB = 1_048_576;
 function formatBytes(bytes: number): string {
   if (bytes >= 1024 * 1024 * MIB) return `${(bytes / (1024 * 1024 * MIB)).toFixed(1)} TiB`;
   if (bytes >= 1024 * MIB) return `${(bytes / (1024 * MIB)).toFixed(1)} GiB`;
-  return `${(bytes / MIB).toFixed(1)} MiB`;
+  if (bytes >= MIB) return `${(bytes / MIB).toFixed(1)} MiB`;
+  return `${(bytes / 1024).toFixed(1)} KiB`;
 }
 
 /**
@@ -102,7 +103,7 @@ export function RetentionPanel({
           </span>
         </div>
       </div>
-      <p className="muted" style={{ margin: '12px 0' }}>
+      <p className="muted" style={{ margin: 0, padding: '12px' }}>
         Alerts past the quota (PEREGRINE_MAX_ALERTS_RETAINED) or the size limit are deleted oldest first. The
         most specific rule applies to each alert (environment and priority, then environment, then priority,
         then every environment and priority); alerts no rule matches are kept until a limit is reached.
@@ -201,7 +202,7 @@ export function RetentionPanel({
           </tbody>
         </table>
         {canManage ? (
-          <div style={{ display: 'flex', gap: 12, alignItems: 'flex-end', flexWrap: 'wrap', marginTop: 12 }}>
+          <div style={{ display: 'flex', gap: 12, alignItems: 'flex-end', flexWrap: 'wrap', padding: 12 }}>
             <button
               type="button"
               className="button"
