@@ -213,7 +213,11 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
     rawEventDays: env.RAW_EVENT_RETENTION_DAYS,
     ingestBatchDays: env.INGEST_BATCH_RETENTION_DAYS,
     notificationDays: env.NOTIFY_RETENTION_DAYS,
-    intervalMs: 10 * 60 * 1000,
+    alerts: {
+      maxAlertsRetained: env.PEREGRINE_MAX_ALERTS_RETAINED,
+      weeksAhead: env.ALERT_PARTITION_WEEKS_AHEAD,
+    },
+    intervalMs: env.RETENTION_INTERVAL_MINUTES * 60 * 1000,
     log,
     resumeOrganizationPurges: () => resumeOrganizationPurges(db),
   });

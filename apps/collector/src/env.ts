@@ -88,6 +88,15 @@ const EnvSchema = z.object({
    * days: longer than any throttle window, so a window's notification is never owed twice.
    */
   NOTIFY_RETENTION_DAYS: z.coerce.number().min(8).default(30),
+  /**
+   * Per-organisation alerts limit (the console shows it in Settings): the retention pass deletes
+   * each organisation's oldest alerts past it. Same variable and default as the console's.
+   */
+  PEREGRINE_MAX_ALERTS_RETAINED: z.coerce.number().int().min(1).default(1_000_000),
+  /** Weeks of alert partitions the retention pass keeps created ahead of the current one. */
+  ALERT_PARTITION_WEEKS_AHEAD: z.coerce.number().int().min(1).max(52).default(4),
+  /** Minutes between retention passes (alerts, raw events, sensor batch ids, notifications). */
+  RETENTION_INTERVAL_MINUTES: z.coerce.number().positive().default(10),
   /** The console's base URL (https://peregrine.example.com): notifications link to the alert there. */
   COLLECTOR_CONSOLE_URL: z
     .url({ protocol: /^https?$/, error: 'COLLECTOR_CONSOLE_URL must be an http(s) URL' })

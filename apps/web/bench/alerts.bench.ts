@@ -1,7 +1,8 @@
 /**
- * Alert list and dashboard latency over one million alerts (run: `npm run bench -w @peregrine/web`).
- * Loads a fresh database on the local Postgres (BENCH_REUSE=1 keeps an already loaded one), then
- * times the console's own service functions, which is what a tRPC request runs minus HTTP.
+ * Alert list and dashboard latency over BENCH_ALERTS alerts (one million by default; issue 18 asks
+ * for ten: `BENCH_ALERTS=10000000 npm run bench -w @peregrine/web`). Bulk-loads a fresh database
+ * on the local Postgres with COPY (BENCH_REUSE=1 keeps an already loaded one), then times the
+ * console's own service functions, which is what a tRPC request runs minus HTTP.
  */
 import { randomBytes } from 'node:crypto';
 import { migrateDatabase } from '@peregrine/db/migrate';
@@ -10,12 +11,17 @@ import { expect, it } from 'vitest';
 import { BENCH_DATABASE, loadAlerts } from './load-alerts';
 
 const SERVER = process.env.PEREGRINE_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+// One million by default: ten million (issue 18's size) took over an hour to load here.
 const TOTAL = Number(process.env.BENCH_ALERTS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);
+// BENCH_CASES: a regular expression; only the cases whose name matches are timed.
+const CASES = new RegExp(process.env.BENCH_CASES ?? '');
 // BENCH_DATABASE: another database name, e.g. a copy made with CREATE DATABASE ... TEMPLATE.
 const DATABASE = process.env.BENCH_DATABASE ?? BENCH_DATABASE;
-const LIST_P95_MS = 100;
-const DASHBOARD_P95_MS = 500;
+// Issue 18: list and filters under 50 ms p95, free text under 100 ms, the dashboard under 200 ms.
+const LIST_P95_MS = 50;
+const TEXT_P95_MS = 100;
+const DASHBOARD_P95_MS = 200;
 
 function urlFor(database: string): string {
   const url = new URL(SERVER);
@@ -81,7 +87,7 @@ async function measure(fn: () => Promise<unknown>): Promise<{ p50: number; p95: 
 }
 
 it(
-  'alert list p95 < 100 ms and dashboard p95 < 500 ms over one million alerts',
+  'alert list p95 < 50 ms (free text < 100 ms) and dashboard p95 < 200 ms over BENCH_ALERTS alerts',
   async () => {
     const { url, organizationId, userId } = await prepare();
     process.env.DATABASE_URL = url;
@@ -153,11 +159,12 @@ it(
 
     const lines = ['| query | p50 ms | p95 ms | max ms |', '| --- | ---: | ---: | ---: |'];
     const failures: string[] = [];
-    for (const [cases, target] of [
+    for (const [cases, listTarget] of [
       [listCases, LIST_P95_MS],
       [dashboardCases, DASHBOARD_P95_MS],
     ] as const) {
-      for (const [name, fn] of cases) {
+      for (const [name, fn] of cases.filter(([name]) => CASES.test(name))) {
+        const target = name.startsWith('free text') ? TEXT_P95_MS : listTarget;
         const r = await measure(fn);
         lines.push(`| ${name} | ${r.p50.toFixed(1)} | ${r.p95.toFixed(1)} | ${r.max.toFixed(1)} |`);
         if (r.p95 >= target) failures.push(`${name}: p95 ${r.p95.toFixed(1)} ms >= ${target} ms`);
@@ -176,5 +183,5 @@ it(
     await getDb(url).close();
     expect(failures).toEqual([]);
   },
-  60 * 60_000,
+  4 * 60 * 60_000,
 );

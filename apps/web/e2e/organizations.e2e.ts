@@ -159,6 +159,75 @@ describe('inviting from the switcher and deleting an organisation', () => {
     await screenshot(page, 'orgs-08a-quotas');
   });
 
+  it('shows the alerts kept, their size and the oldest in Settings, and saves retention rules and a size limit', async () => {
+    const { page } = browser;
+    const db = new pg.Client({ connectionString: databaseUrl });
+    await db.connect();
+    try {
+      const org = await db.query<{ id: string; env: string }>(
+        `SELECT o.id, e.id AS env FROM organizations o JOIN environments e ON e."organizationId" = o.id
+         WHERE o.name = $1 AND e.name = 'production'`,
+        [admin.org],
+      );
+      const { id, env } = org.rows[0] as { id: string; env: string };
+      await db.query(
+        `INSERT INTO alerts ("organizationId", "environmentId", rule, priority, source, output, "eventTime", "dedupKey")
+         VALUES ($1, $2, 'R', 'debug', 'syscall', 'old', '2026-11-02T10:15:00Z', 'k'),
+                ($1, $2, 'R', 'critical', 'syscall', 'new', now(), 'k')`,
+        [id, env],
+      );
+      await page.goto(`${baseUrl}/settings`);
+      const panel = page.getByTestId('retention');
+      await panel.waitFor();
+      expect(await panel.getByTestId('retention-alerts').textContent()).toMatch(
+        /Alerts kept\s*2 \/ 1,000,000/,
+      );
+      expect(await panel.getByTestId('retention-size').textContent()).toMatch(/KiB \/ no size limit/);
+      expect(await panel.getByTestId('retention-oldest').textContent()).toContain('2026-11-02 10:15 UTC');
+      expect(await panel.getByTestId('retention-rules').textContent()).toContain('No rule');
+
+      await panel.getByTestId('retention-add').click();
+      await panel.getByTestId('retention-rule').nth(0).getByLabel('Priority').selectOption('debug');
+      await panel.getByTestId('retention-rule').nth(0).getByLabel('Days').fill('7');
+      await panel.getByTestId('retention-add').click();
+      await panel
+        .getByTestId('retention-rule')
+        .nth(1)
+        .getByLabel('Environment')
+        .selectOption({ label: 'Production' });
+      await panel.getByTestId('retention-rule').nth(1).getByLabel('Priority').selectOption('critical');
+      await panel.getByTestId('retention-rule').nth(1).getByLabel('Days').fill('365');
+      await panel.getByTestId('retention-limit').fill('512');
+      await screenshot(page, 'orgs-08b-retention-edit');
+      await panel.getByTestId('retention-save').click();
+      await panel.getByRole('status').filter({ hasText: 'Saved' }).waitFor();
+
+      // Two rules for the same environment and priority are refused with a clear message.
+      await panel.getByTestId('retention-add').click();
+      await panel.getByTestId('retention-rule').nth(2).getByLabel('Priority').selectOption('debug');
+      await panel.getByTestId('retention-save').click();
+      await panel.getByRole('alert').filter({ hasText: 'same environment and priority' }).waitFor();
+
+      await page.reload();
+      await panel.waitFor();
+      await vi.waitFor(async () => expect(await panel.getByTestId('retention-rule').count()).toBe(2));
+      expect(await panel.getByTestId('retention-limit').inputValue()).toBe('512');
+      expect(await panel.getByTestId('retention-size').textContent()).toMatch(/\/ 512\.0 MiB/);
+      const rules = await db.query<{ env: string | null; priority: string | null; days: number }>(
+        `SELECT "environmentId"::text AS env, priority::text, days FROM alert_retention_rules
+         WHERE "organizationId" = $1 ORDER BY days`,
+        [id],
+      );
+      expect(rules.rows).toEqual([
+        { env: null, priority: 'debug', days: 7 },
+        { env, priority: 'critical', days: 365 },
+      ]);
+      await screenshot(page, 'orgs-08c-retention-saved');
+    } finally {
+      await db.end();
+    }
+  });
+
   it("opens Settings' invitation form from the switcher, ready to type", async () => {
     const { page } = browser;
     await page.goto(`${baseUrl}/alerts`);

@@ -50,6 +50,17 @@ export {
   seedDemo,
 } from './repos/seed.js';
 export {
+  type AlertRetentionDto,
+  type AlertRetentionRuleDto,
+  alertWeekStart,
+  getAlertRetention,
+  listAlertPartitions,
+  MAX_RETENTION_DAYS,
+  RETENTION_PRIORITIES,
+  type RetentionPriority,
+  setAlertRetention,
+} from './repos/alert-retention.js';
+export {
   checkQuota,
   getOrganizationUsage,
   type OrganizationUsage,

@@ -1,8 +1,9 @@
+import { cp } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startEmbeddedPostgres } from './embedded.js';
-import { migrateDatabase, readMigrations } from './migrate.js';
+import { MIGRATIONS_DIR, migrateDatabase, readMigrations } from './migrate.js';
 import { createTempDir, createTestDatabase, TEST_SERVER_URL } from './testing.js';
 
 async function tables(url: string): Promise<string[]> {
@@ -15,6 +16,75 @@ async function tables(url: string): Promise<string[]> {
     return res.rows.map((r) => r.tablename);
   } finally {
     await client.end();
+  }
+}
+
+const PARTITIONING = '20261209200000_alert_partitions';
+
+/**
+ * Migrates `url` to the migration before alerts were partitioned, stores alerts there (recent,
+ * ancient, with a note), migrates to the head and checks every alert kept its id, its week's
+ * partition, its rollups and its note; new alerts take the next ids.
+ */
+async function migrateAlertsIntoPartitions(url: string, dir: string): Promise<void> {
+  const before = path.join(dir, 'migrations-before-partitioning');
+  await cp(MIGRATIONS_DIR, before, { recursive: true, filter: (src) => !src.includes(PARTITIONING) });
+  await migrateDatabase(url, { migrationsDir: before });
+  const c = new pg.Client({ connectionString: url });
+  await c.connect();
+  try {
+    const o = await c.query<{ id: string }>(
+      "INSERT INTO organizations (name, slug) VALUES ('M', 'm') RETURNING id",
+    );
+    const e = await c.query<{ id: string }>(
+      `INSERT INTO environments ("organizationId", name, "displayName") VALUES ($1, 'p', 'P') RETURNING id`,
+      [o.rows[0]!.id],
+    );
+    await c.query(
+      `INSERT INTO alerts ("organizationId", "environmentId", rule, priority, source, output, "eventTime", "dedupKey", "ingestKey")
+       SELECT $1::uuid, $2::uuid, 'R', 'warning'::"Priority", 'syscall', 'out ' || g, now() - g * interval '1 day', 'k', 'ik' || g
+       FROM generate_series(1, 40) g
+       UNION ALL SELECT $1::uuid, $2::uuid, 'R', 'debug', 'syscall', 'ancient', '1990-01-01'::timestamptz, 'k', NULL`,
+      [o.rows[0]!.id, e.rows[0]!.id],
+    );
+    await c.query(`INSERT INTO alert_notes ("alertId", body) SELECT min(id), 'kept' FROM alerts`);
+    const old = await c.query<{ id: string; t: Date }>(
+      'SELECT id::text, "eventTime" AS t FROM alerts ORDER BY id',
+    );
+
+    expect(await migrateDatabase(url)).toEqual([PARTITIONING]);
+    const now = await c.query<{ id: string; t: Date; p: string }>(
+      'SELECT id::text, "eventTime" AS t, tableoid::regclass::text AS p FROM alerts ORDER BY id',
+    );
+    expect(now.rows.map(({ id, t }) => ({ id, t }))).toEqual(old.rows);
+    const ancient = now.rows.find((r) => r.t.getUTCFullYear() === 1990);
+    expect(ancient?.p).toBe('alerts_default');
+    expect(now.rows.filter((r) => r !== ancient).every((r) => /^alerts_p\d{8}$/.test(r.p))).toBe(true);
+    const rollups = await c.query<{ n: string }>(
+      `SELECT sum(count)::text AS n FROM alert_rollups WHERE dimension = 'priority'`,
+    );
+    expect(rollups.rows[0]?.n).toBe('41');
+    const note = await c.query<{ id: string }>('SELECT "alertId"::text AS id FROM alert_notes');
+    expect(note.rows).toEqual([{ id: old.rows[0]!.id }]);
+    // A re-delivered event is still recognised; a new one takes the next id.
+    const again = await c.query(
+      `INSERT INTO alerts ("organizationId", "environmentId", rule, priority, source, output, "eventTime", "dedupKey", "ingestKey")
+       SELECT "organizationId", "environmentId", rule, priority, source, output, "eventTime", "dedupKey", "ingestKey"
+       FROM alerts WHERE "ingestKey" = 'ik1'
+       ON CONFLICT ("environmentId", "ingestKey", rule, "eventTime") DO NOTHING RETURNING id`,
+    );
+    expect(again.rowCount).toBe(0);
+    const next = await c.query<{ id: string }>(
+      `INSERT INTO alerts ("organizationId", "environmentId", rule, priority, source, output, "eventTime", "dedupKey")
+       SELECT "organizationId", "environmentId", 'R', 'notice', 'syscall', 'new', now(), 'k' FROM alerts LIMIT 1
+       RETURNING id::text`,
+    );
+    expect(BigInt(next.rows[0]!.id)).toBeGreaterThan(BigInt(old.rows.at(-1)!.id));
+    // Deleting an alert deletes its note (the foreign key's cascade is a trigger now).
+    await c.query('DELETE FROM alerts WHERE id = $1', [old.rows[0]!.id]);
+    expect((await c.query('SELECT 1 FROM alert_notes')).rowCount).toBe(0);
+  } finally {
+    await c.end();
   }
 }
 
@@ -37,6 +107,17 @@ describe('migrations on the real Postgres server', () => {
       expect(names).toContain(t);
     }
     expect(await migrateDatabase(db.url)).toEqual([]);
+  });
+
+  it('moves the alerts of a database from before partitioning into partitions', async () => {
+    const other = await createTestDatabase('migrate_partitions');
+    const temp = await createTempDir('migrate-partitions');
+    try {
+      await migrateAlertsIntoPartitions(other.url, temp.dir);
+    } finally {
+      await temp.remove();
+      await other.drop();
+    }
   });
 
   it('leaves no session behind (a lingering one held the migration lock for 10 s)', async () => {
@@ -94,6 +175,15 @@ describe('migrations on the embedded database', () => {
       expect(res.rows).toEqual([{ name: 'Kept' }]);
     } finally {
       await second.stop();
+    }
+  });
+
+  it('moves the alerts of a database from before partitioning into partitions (PostgreSQL 18)', async () => {
+    const e = await startEmbeddedPostgres({ dataDir: path.join(dir, 'partitions') });
+    try {
+      await migrateAlertsIntoPartitions(e.url, dir);
+    } finally {
+      await e.stop();
     }
   });
 

@@ -124,7 +124,7 @@ describe('POST /v1/sources/:id/test-event', () => {
           reason: null,
         });
         expect(result.alerts.map((a) => [a.rule, a.priority])).toEqual([[c.rule, c.priority]]);
-        const stored = await world.db.prisma.alert.findUniqueOrThrow({
+        const stored = await world.db.prisma.alert.findFirstOrThrow({
           where: { id: BigInt(result.alerts[0]?.id as string) },
           select: { rule: true, source: true, tags: true, cloudSourceId: true, environmentId: true },
         });
@@ -218,7 +218,7 @@ describe('POST /v1/sources/:id/test-event', () => {
     expect(result.alerts.map((a) => [a.rule, a.priority])).toEqual([
       ['Sensitive File Opened for Reading', 'warning'],
     ]);
-    const stored = await world.db.prisma.alert.findUniqueOrThrow({
+    const stored = await world.db.prisma.alert.findFirstOrThrow({
       where: { id: BigInt(result.alerts[0]?.id as string) },
       select: { sensorId: true, hostname: true, tags: true, output: true },
     });

@@ -158,6 +158,8 @@ const ACCESS: Record<string, Role | 'session' | 'public'> = {
   // all); delete-organization.integration.test.ts checks the admin role.
   'organization.delete': 'session',
   'organization.getQuotas': 'viewer',
+  'retention.get': 'viewer',
+  'retention.set': 'admin',
   'dashboard.getOverview': 'viewer',
   'dashboard.getAlerts': 'viewer',
   'alerts.list': 'viewer',
@@ -518,6 +520,12 @@ describe("another organisation's API key", () => {
       'environment.list': undefined,
       'organization.listMembers': undefined,
       'organization.getQuotas': undefined,
+      'retention.get': undefined,
+      // Org A's environment in a rule.
+      'retention.set': {
+        rules: [{ environmentId: ids.production, priority: null, days: 1 }],
+        storageLimitBytes: null,
+      },
       'dashboard.getOverview': { environment: null },
       'dashboard.getAlerts': { filter: { range: '24h' } },
       'alerts.list': { filter: {} },
@@ -717,7 +725,7 @@ describe("another organisation's API key", () => {
   it('left org A untouched', async () => {
     const { prisma } = getDb(databaseUrl);
     expect(await prisma.auditLog.count({ where: { organizationId: a.id, actorApiKeyId: bKeyId } })).toBe(0);
-    const alert = await prisma.alert.findUniqueOrThrow({ where: { id: BigInt(ids.alert) } });
+    const alert = await prisma.alert.findFirstOrThrow({ where: { id: BigInt(ids.alert) } });
     expect(alert).toMatchObject({ status: 'open', assigneeId: null });
     expect(await prisma.alertNote.count({ where: { alertId: BigInt(ids.alert) } })).toBe(0);
     expect(await prisma.ruleSetVersion.count({ where: { ruleSetId: ids.ruleSet } })).toBe(2);

@@ -4,6 +4,8 @@ import { createOrganization } from './routers/organization/create-organization';
 import { leaveOrganization } from './routers/organization/leave-organization';
 import { deleteOrganization } from './routers/organization/delete-organization';
 import { getQuotas } from './routers/organization/get-quotas';
+import { getRetention } from './routers/retention/get-retention';
+import { setRetention } from './routers/retention/set-retention';
 import { listMembers } from './routers/organization/list-members';
 import { createFirstAdmin } from './routers/setup/create-first-admin';
 import { getSetupStatus } from './routers/setup/get-setup-status';
@@ -44,6 +46,7 @@ export const appRouter = createTRPCRouter({
     delete: deleteOrganization,
     getQuotas,
   },
+  retention: { get: getRetention, set: setRetention },
   dashboard: { getOverview: getDashboardOverview, getAlerts: getAlertDashboard },
   alerts: {
     list: listAlerts,

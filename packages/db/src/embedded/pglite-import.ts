@@ -15,8 +15,11 @@ export interface ImportedTable {
   rows: number;
 }
 
-const TABLES_SQL = `SELECT tablename AS name FROM pg_tables
-  WHERE schemaname = 'public' AND tablename <> '_prisma_migrations' ORDER BY tablename`;
+// Partitions are left out: their rows are copied through their parent (alerts), which routes each
+// to the target's partition of its time, whichever partitions each side has created.
+const TABLES_SQL = `SELECT c.relname AS name FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+  WHERE n.nspname = 'public' AND c.relkind IN ('r', 'p') AND NOT c.relispartition
+    AND c.relname <> '_prisma_migrations' ORDER BY c.relname`;
 const COLUMNS_SQL = `SELECT column_name AS name FROM information_schema.columns
   WHERE table_schema = 'public' AND table_name = $1 AND is_generated = 'NEVER' ORDER BY ordinal_position`;
 const SEQUENCES_SQL = `SELECT table_name AS "table", column_name AS "column", seq FROM (

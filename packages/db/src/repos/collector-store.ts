@@ -1,6 +1,12 @@
 import pg from 'pg';
 import type { Db } from '../client.js';
 import { retryWhileUnavailable } from '../errors.js';
+import {
+  deleteExpiredAlerts,
+  dropExpiredAlertPartitions,
+  enforceAlertLimits,
+  ensureAlertPartitions,
+} from './alert-retention.js';
 import type { Priority } from '../generated/prisma/enums.js';
 import { stringifyJsonExact } from './json-exact.js';
 
@@ -115,6 +121,15 @@ export interface CollectorStore {
    * throttle window (at most 7 days), so no owed notification's key is forgotten too early.
    */
   pruneNotifications(before: Date, limit?: number): Promise<number>;
+  /**
+   * Alert storage upkeep (see alert-retention.ts): partitions created ahead, weeks past every
+   * rule dropped, the remainder past its rule and the excess over each organisation's limits
+   * deleted in batches.
+   */
+  ensureAlertPartitions(now: number, weeksAhead: number): Promise<string[]>;
+  dropExpiredAlertPartitions(now: number): Promise<{ partition: string; alerts: number }[]>;
+  deleteExpiredAlerts(now: number, batch: number): Promise<number>;
+  enforceAlertLimits(maxAlerts: number, batch: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -175,6 +190,10 @@ export function createCollectorStore(url: string, options: CollectorStoreOptions
       );
       return r.rowCount ?? 0;
     },
+    ensureAlertPartitions: (now, weeksAhead) => ensureAlertPartitions(pool, now, weeksAhead),
+    dropExpiredAlertPartitions: (now) => dropExpiredAlertPartitions(pool, now),
+    deleteExpiredAlerts: (now, batch) => deleteExpiredAlerts(pool, now, batch),
+    enforceAlertLimits: (maxAlerts, batch) => enforceAlertLimits(pool, maxAlerts, batch),
     close: () => pool.end(),
   };
 }
@@ -215,7 +234,7 @@ WITH b AS (
          t.sid::uuid, t.cid::uuid, t.k, ids.id, t.ik
   FROM input t JOIN ids ON ids.k = t.k
   ORDER BY t.n
-  ON CONFLICT ("environmentId", "ingestKey", rule) DO NOTHING
+  ON CONFLICT ("environmentId", "ingestKey", rule, "eventTime") DO NOTHING
   RETURNING id, "ingestKey", rule, "groupId", "createdAt", "dedupKey", "eventTime", output
 ), counted AS (
   SELECT "dedupKey" AS k, count(*) AS c, min("eventTime") AS f, max("eventTime") AS l,

@@ -67,7 +67,8 @@ export async function getAlertDetail(
   if (!row) return null;
   const alertId = BigInt(id);
   const [extra, group, notes, activities, rawEvent] = await Promise.all([
-    db.prisma.alert.findUniqueOrThrow({
+    // By id alone (unique from its sequence); the primary key also holds the partition's eventTime.
+    db.prisma.alert.findFirstOrThrow({
       where: { id: alertId },
       select: {
         sensorId: true,

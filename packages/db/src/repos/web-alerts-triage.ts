@@ -23,6 +23,8 @@ export interface TriageResult {
 
 interface LockedRow {
   id: string;
+  /** As Postgres prints it (microseconds): with it the update reaches only the partitions it needs. */
+  eventTime: string;
   status: AlertStatus;
   assigneeId: string | null;
 }
@@ -49,10 +51,11 @@ async function applyBatch(
   );
   if (changed.length === 0) return 0;
   const ids = changed.map((r) => r.id);
+  const times = [...new Set(changed.map((r) => r.eventTime))];
   const sets: Prisma.Sql[] = [];
   if (change.status !== undefined) sets.push(Prisma.sql`status = ${change.status}::"AlertStatus"`);
   if (change.assigneeId !== undefined) sets.push(Prisma.sql`"assigneeId" = ${change.assigneeId}`);
-  await tx.$executeRaw`UPDATE alerts SET ${Prisma.join(sets, ', ')} WHERE id = ANY(${ids}::bigint[])`;
+  await tx.$executeRaw`UPDATE alerts SET ${Prisma.join(sets, ', ')} WHERE id = ANY(${ids}::bigint[]) AND "eventTime" = ANY(${times}::timestamptz[])`;
   const after = {
     ...(change.status !== undefined ? { status: change.status } : {}),
     ...(change.assigneeId !== undefined ? { assigneeId: change.assigneeId } : {}),
@@ -100,7 +103,7 @@ export async function triageAlerts(
       const chunk = unique.slice(i, i + TRIAGE_BATCH_SIZE);
       await db.prisma.$transaction(async (tx) => {
         const rows = await tx.$queryRaw<LockedRow[]>`
-          SELECT id::text AS id, status::text AS status, "assigneeId" FROM alerts
+          SELECT id::text AS id, "eventTime"::text AS "eventTime", status::text AS status, "assigneeId" FROM alerts
           WHERE "organizationId" = ${organizationId}::uuid AND id = ANY(${chunk}::bigint[])
           ORDER BY id FOR UPDATE`;
         matched += rows.length;
@@ -115,7 +118,7 @@ export async function triageAlerts(
     for (;;) {
       const rows = await db.prisma.$transaction(async (tx) => {
         const locked = await tx.$queryRaw<LockedRow[]>`
-          SELECT a.id::text AS id, a.status::text AS status, a."assigneeId" FROM alerts a
+          SELECT a.id::text AS id, a."eventTime"::text AS "eventTime", a.status::text AS status, a."assigneeId" FROM alerts a
           WHERE ${where} AND a.id < ${below}::bigint
           ORDER BY a.id DESC LIMIT ${TRIAGE_BATCH_SIZE} FOR UPDATE`;
         updated += await applyBatch(tx, organizationId, actor, change, locked);

@@ -74,7 +74,7 @@ export async function markOrganizationDeleting(
  * goes with the organisation row by its ON DELETE CASCADE; the list only keeps single statements
  * small. Activations go before rule sets and environments: their version reference is RESTRICT.
  */
-const PURGE_ORDER: ReadonlyArray<{ table: string; where: string }> = [
+const PURGE_ORDER: ReadonlyArray<{ table: string; where: string; key?: string }> = [
   { table: 'raw_events', where: '"organizationId" = $1' },
   {
     table: 'ingest_batches',
@@ -86,7 +86,9 @@ const PURGE_ORDER: ReadonlyArray<{ table: string; where: string }> = [
   },
   { table: 'sensor_recordings', where: '"organizationId" = $1' },
   { table: 'notification_outbox', where: '"organizationId" = $1' },
-  { table: 'alerts', where: '"organizationId" = $1' },
+  // Partitioned: a ctid names a row only within its partition (the same ctid in another
+  // partition is another organisation's alert), so the batch is picked by primary key.
+  { table: 'alerts', where: '"organizationId" = $1', key: '"id", "eventTime"' },
   { table: 'alert_groups', where: '"organizationId" = $1' },
   { table: 'alert_rollups', where: '"organizationId" = $1' },
   { table: 'alert_contents', where: '"organizationId" = $1' },
@@ -117,11 +119,11 @@ export async function purgeOrganization(
   if (!org) return 0;
   if (!org.deletingAt) throw new DbError('CONFLICT', 'organisation is not marked for deletion');
   let deleted = 0;
-  for (const { table, where } of PURGE_ORDER) {
+  for (const { table, where, key = 'ctid' } of PURGE_ORDER) {
     for (;;) {
       // Table names and predicates come from the constant list above, never from input.
       const n = await db.prisma.$executeRawUnsafe(
-        `DELETE FROM "${table}" WHERE ctid IN (SELECT ctid FROM "${table}" WHERE ${where} LIMIT ${batchSize})`,
+        `DELETE FROM "${table}" WHERE (${key}) IN (SELECT ${key} FROM "${table}" WHERE ${where} LIMIT ${batchSize})`,
         organizationId,
       );
       deleted += n;

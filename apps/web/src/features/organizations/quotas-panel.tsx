@@ -12,7 +12,7 @@ const ROWS: ReadonlyArray<{ key: keyof Quotas; label: string; note: string }> = 
   {
     key: 'alertsRetained',
     label: 'Alerts retained',
-    note: 'Counted against the limit; older alerts are not pruned by it.',
+    note: 'Past the limit the oldest alerts are deleted (the collector’s retention pass).',
   },
 ];
 

@@ -6,6 +6,7 @@ import { SettingsTabs } from '@/features/members/settings-tabs';
 import { DeleteOrganizationPanel } from '@/features/organizations/delete-organization';
 import { LeaveOrganizationButton } from '@/features/organizations/organization-switcher';
 import { QuotasPanel } from '@/features/organizations/quotas-panel';
+import { RetentionPanel } from '@/features/retention/retention-panel';
 import { PageHeader } from '@/features/shell/page-header';
 import { requireConsole } from '@/server/require-console';
 import { getServerCaller } from '@/trpc/server';
@@ -16,10 +17,12 @@ export default async function SettingsPage() {
   const context = await requireConsole();
   const caller = await getServerCaller();
   const isAdmin = context.role === 'admin';
-  const [members, invitations, quotas] = await Promise.all([
+  const [members, invitations, quotas, retention, environments] = await Promise.all([
     caller.organization.listMembers(),
     isAdmin ? caller.members.listInvitations() : Promise.resolve(null),
     caller.organization.getQuotas(),
+    caller.retention.get(),
+    caller.environment.list(),
   ]);
   return (
     <>
@@ -53,6 +56,7 @@ export default async function SettingsPage() {
           <LeaveOrganizationButton organizationId={context.organization.id} />
         </section>
         <QuotasPanel quotas={quotas} />
+        <RetentionPanel retention={retention} environments={environments} canManage={isAdmin} />
         <MembersPanel
           initialMembers={members}
           canManage={isAdmin}

@@ -80,7 +80,7 @@ describe('sources.sendTestEvent', () => {
     const result = await admin.sources.sendTestEvent({ sourceId: falco.id });
     expect(result).toMatchObject({ sourceId: falco.id, kind: 'falco', accepted: 1, reason: null });
     expect(result.alerts.map((a) => a.rule)).toEqual(['Peregrine test event']);
-    const stored = await handle().prisma.alert.findUniqueOrThrow({
+    const stored = await handle().prisma.alert.findFirstOrThrow({
       where: { id: BigInt(result.alerts[0]?.id as string) },
       select: { organizationId: true, cloudSourceId: true, tags: true },
     });

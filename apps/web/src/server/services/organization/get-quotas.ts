@@ -11,7 +11,7 @@ export interface Quota {
 /**
  * The organisation's use of the instance's per-organisation limits (PEREGRINE_MAX_SENSORS,
  * PEREGRINE_MAX_SOURCES, PEREGRINE_MAX_ALERTS_RETAINED). Sensors and sources beyond theirs are
- * refused when registered; alerts are counted against theirs but not pruned by it.
+ * refused when registered; the collector's retention pass deletes the oldest alerts past theirs.
  */
 export async function getQuotas(input: {
   organizationId: string;
