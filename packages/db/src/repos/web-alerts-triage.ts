@@ -32,6 +32,13 @@ interface LockedRow {
 /** Rows per transaction: short locks, bounded audit entries, progress on huge selections. */
 export const TRIAGE_BATCH_SIZE = 1000;
 
+/**
+ * A batch locks, updates and records up to TRIAGE_BATCH_SIZE alerts: on a loaded server, or on a
+ * week's partition filled faster than autovacuum analyses it, that outlasts Prisma's 5 s default
+ * and the whole triage failed. The bound stays (a stuck batch still ends).
+ */
+const BATCH_TRANSACTION = { maxWait: 10_000, timeout: 60_000 };
+
 function actionOf(change: TriageChange): string {
   if (change.status !== undefined && change.assigneeId !== undefined) return 'triaged';
   return change.status !== undefined ? 'status_changed' : 'assigned';
@@ -108,7 +115,7 @@ export async function triageAlerts(
           ORDER BY id FOR UPDATE`;
         matched += rows.length;
         updated += await applyBatch(tx, organizationId, actor, change, rows);
-      });
+      }, BATCH_TRANSACTION);
     }
   } else {
     // Walk the match downwards by id from the confirmed maximum: each batch resumes below the
@@ -123,7 +130,7 @@ export async function triageAlerts(
           ORDER BY a.id DESC LIMIT ${TRIAGE_BATCH_SIZE} FOR UPDATE`;
         updated += await applyBatch(tx, organizationId, actor, change, locked);
         return locked;
-      });
+      }, BATCH_TRANSACTION);
       matched += rows.length;
       const last = rows.at(-1);
       if (!last || rows.length < TRIAGE_BATCH_SIZE) break;
