@@ -98,9 +98,11 @@ export {
   type EnvironmentGrantDto,
   type EnvironmentRef,
   environmentOf,
+  environmentsOfAlerts,
   isInstanceAdmin,
   listEnvironmentGrants,
   listMemberEnvironmentGrants,
+  organizationEnvironments,
   setEnvironmentGrant,
 } from './repos/web-environment-grants.js';
 export {

@@ -772,7 +772,9 @@ describe("another organisation's API key", () => {
  * its promoters). A member's grant in an environment replaces their organisation role there, up or
  * down; a promoter grant adds the right to activate, promote into and roll back, nothing else.
  */
-const ENVIRONMENT_ACCESS: Record<string, 'author' | 'admin' | 'promote'> = {
+const ENVIRONMENT_ACCESS: Record<string, 'triager' | 'author' | 'admin' | 'promote'> = {
+  'alerts.addNote': 'triager',
+  'alerts.triage': 'triager',
   'rules.saveOverride': 'author',
   'rules.removeOverride': 'author',
   'rules.saveAlertException': 'author',
@@ -819,30 +821,35 @@ describe('environment grants on every environment-scoped procedure', () => {
    */
   const EXPECTED: Record<
     Member | 'authorKey',
-    Record<'author' | 'admin' | 'promote', Record<Env, boolean>>
+    Record<'triager' | 'author' | 'admin' | 'promote', Record<Env, boolean>>
   > = {
     author: {
+      triager: { staging: true, production: false },
       author: { staging: true, production: false },
       admin: { staging: false, production: false },
       promote: { staging: false, production: false },
     },
     promoter: {
+      triager: { staging: false, production: false },
       author: { staging: false, production: false },
       admin: { staging: false, production: false },
       promote: { staging: false, production: true },
     },
     stagingAdmin: {
+      triager: { staging: true, production: false },
       author: { staging: true, production: false },
       admin: { staging: true, production: false },
       promote: { staging: true, production: false },
     },
     admin: {
+      triager: { staging: true, production: true },
       author: { staging: true, production: true },
       admin: { staging: true, production: true },
       promote: { staging: true, production: true },
     },
     // An API key holds its role in every environment.
     authorKey: {
+      triager: { staging: true, production: true },
       author: { staging: true, production: true },
       admin: { staging: false, production: false },
       promote: { staging: false, production: false },
@@ -851,6 +858,8 @@ describe('environment grants on every environment-scoped procedure', () => {
 
   const other = (e: Env): Env => (e === 'staging' ? 'production' : 'staging');
   const probe: Record<string, (e: Env) => unknown> = {
+    'alerts.addNote': (e) => ({ alertId: alert[e], body: `probe ${probeCount++}` }),
+    'alerts.triage': (e) => ({ target: { ids: [alert[e]] }, status: probeCount++ % 2 ? 'open' : 'resolved' }),
     'rules.saveOverride': (e) => ({
       ruleSetId: ruleSet,
       environmentId: env[e],
@@ -982,8 +991,10 @@ describe('environment grants on every environment-scoped procedure', () => {
     });
     const listed = [...Object.keys(ENVIRONMENT_ACCESS), ...Object.keys(ENVIRONMENT_EXEMPT)];
     // Environment grants themselves are the organisation admin's to set.
+    // These name an alert, whose environment is checked.
+    const alertScoped = new Set(['rules.saveAlertException', 'alerts.addNote', 'alerts.triage']);
     expect(named.filter((p) => p !== 'members.setEnvironmentGrant').sort()).toEqual(
-      listed.filter((p) => p !== 'rules.saveAlertException').sort(),
+      listed.filter((p) => !alertScoped.has(p)).sort(),
     );
     expect(Object.keys(probe).sort()).toEqual(Object.keys(ENVIRONMENT_ACCESS).sort());
   });
@@ -991,7 +1002,7 @@ describe('environment grants on every environment-scoped procedure', () => {
   it.each(Object.keys(ENVIRONMENT_ACCESS))(
     '%s checks the grant in the environment it acts on',
     async (path) => {
-      const need = ENVIRONMENT_ACCESS[path] as 'author' | 'admin' | 'promote';
+      const need = ENVIRONMENT_ACCESS[path] as 'triager' | 'author' | 'admin' | 'promote';
       const callers: [Member | 'authorKey', () => Promise<ReturnType<typeof createCaller>>][] = [
         ['author', async () => createCaller(contextFor(people.author, org.id))],
         ['promoter', async () => createCaller(contextFor(people.promoter, org.id))],
@@ -1014,6 +1025,34 @@ describe('environment grants on every environment-scoped procedure', () => {
       }
     },
   );
+
+  it('bounds triage by filter to the environments where the caller triages', async () => {
+    const admin = createCaller(contextFor(people.admin, org.id));
+    const author = createCaller(contextFor(people.author, org.id));
+    for (const e of ['staging', 'production'] as const) {
+      await admin.alerts.triage({ target: { ids: [alert[e]] }, status: 'open' });
+    }
+    const everywhere = await admin.alerts.count({ filter: { statuses: ['open'] } });
+    // Over every environment: the author (viewer in production) resolves staging's alert only.
+    const result = await author.alerts.triage({
+      target: { filter: { statuses: ['open'] }, maxId: everywhere.maxId as string },
+      status: 'resolved',
+    });
+    expect(result.updated).toBe(1);
+    const status = async (e: Env) => (await admin.alerts.get({ id: alert[e] })).alert.status;
+    expect(await status('staging')).toBe('resolved');
+    expect(await status('production')).toBe('open');
+    // Naming production: refused, nothing changed.
+    const refused = author.alerts.triage({
+      target: {
+        filter: { environment: 'production', statuses: ['open'] },
+        maxId: everywhere.maxId as string,
+      },
+      status: 'resolved',
+    });
+    await expect(refused).rejects.toThrow('you triage in staging only');
+    expect(await status('production')).toBe('open');
+  });
 
   it("lets production's promoter promote staging's version there, and nothing more", async () => {
     const admin = createCaller(contextFor(people.admin, org.id));

@@ -20,7 +20,11 @@ import {
   readBearerToken,
 } from './services/api-keys/authenticate-api-key';
 import { checkInstanceAdmin } from './services/membership/instance-admin';
-import { loadMemberGrants, resolveEnvironment } from './services/membership/environment-access';
+import {
+  listOrganizationEnvironments,
+  loadMemberGrants,
+  resolveEnvironment,
+} from './services/membership/environment-access';
 import { resolveMembership } from './services/membership/resolve-membership';
 
 /** Per-request context: who is calling, and which organisation they asked to act in. */
@@ -238,6 +242,22 @@ export function environmentActorProcedure(need: EnvironmentNeed) {
         );
       }
     };
-    return next({ ctx: { ...ctx, ...resolved, requireEnvironment } });
+    /**
+     * The environments where `need` is met: null when that is all of them (the organisation role
+     * and every grant meet it), else their ids (never empty: callers who meet it nowhere were
+     * refused above).
+     */
+    const environmentsAllowed = async (): Promise<{ id: string; name: string }[] | null> => {
+      const standing = (environmentId: string) =>
+        environmentAccess(resolved.role, grants.find((g) => g.environmentId === environmentId) ?? null);
+      if (
+        environmentAllows(orgAccess, need) &&
+        grants.every((g) => environmentAllows(standing(g.environmentId), need))
+      )
+        return null;
+      const all = await listOrganizationEnvironments(resolved.org.id);
+      return all.filter((environment) => environmentAllows(standing(environment.id), need));
+    };
+    return next({ ctx: { ...ctx, ...resolved, requireEnvironment, environmentsAllowed } });
   });
 }

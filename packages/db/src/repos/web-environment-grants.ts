@@ -86,6 +86,37 @@ export async function environmentOf(
   return environment;
 }
 
+/** The environments (id and name) the organisation's alerts `ids` belong to; unknown ids are skipped. */
+export async function environmentsOfAlerts(
+  db: Db,
+  organizationId: string,
+  ids: bigint[],
+): Promise<{ id: string; name: string }[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.prisma.alert.findMany({
+    where: { organizationId, id: { in: ids } },
+    select: { environmentId: true },
+    distinct: ['environmentId'],
+  });
+  return db.prisma.environment.findMany({
+    where: { organizationId, id: { in: rows.map((r) => r.environmentId) } },
+    select: { id: true, name: true },
+    orderBy: { position: 'asc' },
+  });
+}
+
+/** Every environment of the organisation (id and name), in display order. */
+export function organizationEnvironments(
+  db: Db,
+  organizationId: string,
+): Promise<{ id: string; name: string }[]> {
+  return db.prisma.environment.findMany({
+    where: { organizationId },
+    select: { id: true, name: true },
+    orderBy: { position: 'asc' },
+  });
+}
+
 /**
  * Sets a member's role in one environment (null: back to their organisation role) and whether they
  * are its promoter; a grant with neither is removed. Organisation admins are admin in every

@@ -1,16 +1,17 @@
 import { addAlertNote as addAlertNoteService } from '../../services/alerts/add-alert-note';
-import { orgActorProcedure } from '../../trpc';
+import { environmentActorProcedure } from '../../trpc';
 import { addAlertNoteInput, addAlertNoteOutput } from './add-alert-note.schema';
 
-/** Adds a triage note to an alert. */
-export const addAlertNote = orgActorProcedure('triager')
+/** Adds a triage note to an alert: the triager role in the alert's environment. */
+export const addAlertNote = environmentActorProcedure('triager')
   .input(addAlertNoteInput)
   .output(addAlertNoteOutput)
-  .mutation(({ ctx, input }) =>
-    addAlertNoteService({
+  .mutation(async ({ ctx, input }) => {
+    await ctx.requireEnvironment({ alertId: BigInt(input.alertId) });
+    return addAlertNoteService({
       organizationId: ctx.org.id,
       alertId: input.alertId,
       body: input.body,
       actor: ctx.actor,
-    }),
-  );
+    });
+  });

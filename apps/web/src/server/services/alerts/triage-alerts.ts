@@ -15,12 +15,15 @@ export type TriageTargetInput = { ids: string[] } | { filter: AlertFilterValue; 
 /**
  * Sets status and/or assignee on the selected alerts, or on every alert matching a filter up to
  * the id the user confirmed. The assignee must be a member of the organisation.
+ * `environmentsAllowed` (null: all) bounds a filter: one naming another environment is refused,
+ * one over every environment covers the allowed ones only.
  */
 export async function triageAlerts(input: {
   organizationId: string;
   actor: Actor;
   change: { status?: AlertStatus | undefined; assigneeId?: string | null | undefined };
   target: TriageTargetInput;
+  environmentsAllowed?: { id: string; name: string }[] | null;
 }): Promise<TriageResult> {
   const { change } = input;
   if (change.status === undefined && change.assigneeId === undefined) {
@@ -39,5 +42,17 @@ export async function triageAlerts(input: {
           ).filter,
           maxId: input.target.maxId,
         };
+  const allowed = input.environmentsAllowed ?? null;
+  if (target.filter !== undefined && allowed !== null) {
+    const allowedIds = new Set(allowed.map((e) => e.id));
+    const asked = target.filter.environmentIds ?? [];
+    if (asked.length === 0) target.filter.environmentIds = [...allowedIds];
+    else if (asked.some((id) => !allowedIds.has(id))) {
+      throw new AppError(
+        'INSUFFICIENT_ROLE',
+        `This needs the triager role in the filtered environment; you triage in ${allowed.map((e) => e.name).join(', ')} only.`,
+      );
+    }
+  }
   return triageAlertRows(db(), { organizationId: input.organizationId, actor: input.actor, change, target });
 }

@@ -3,7 +3,9 @@ import {
   type EnvironmentGrantDto,
   type EnvironmentRef,
   environmentOf,
+  environmentsOfAlerts,
   listMemberEnvironmentGrants,
+  organizationEnvironments,
 } from '@peregrine/db';
 import { db } from '../../db';
 import { withDbErrors } from '../../errors/error-mapping';
@@ -22,4 +24,25 @@ export function resolveEnvironment(
   ref: EnvironmentRef,
 ): Promise<{ id: string; name: string }> {
   return withDbErrors(() => environmentOf(db(), organizationId, ref));
+}
+
+/** The environments the organisation's alerts `ids` belong to. */
+export function resolveAlertEnvironments(
+  organizationId: string,
+  ids: string[],
+): Promise<{ id: string; name: string }[]> {
+  return withDbErrors(() =>
+    environmentsOfAlerts(
+      db(),
+      organizationId,
+      ids.map((id) => BigInt(id)),
+    ),
+  );
+}
+
+/** Every environment of the organisation. */
+export function listOrganizationEnvironments(
+  organizationId: string,
+): Promise<{ id: string; name: string }[]> {
+  return withDbErrors(() => organizationEnvironments(db(), organizationId));
 }
