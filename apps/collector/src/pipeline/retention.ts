@@ -132,6 +132,9 @@ export class RetentionPruner {
       out.alertsOverLimit += n;
       if (n === 0) break;
     }
+    while (!this.stopping) {
+      if ((await this.store.expireAlertIngestKeys(now, batch)) === 0) break;
+    }
     if (
       out.partitionsCreated.length ||
       out.partitionsDropped.length ||

@@ -176,6 +176,20 @@ export async function deleteExpiredAlerts(q: Queryable, now: number, batch: numb
   return deleted;
 }
 
+/** How long an alert's identity (alert_ingest_keys) is kept: redeliveries come within days. */
+export const ALERT_INGEST_KEY_DAYS = 30;
+
+/** Deletes at most `batch` alert identities older than ALERT_INGEST_KEY_DAYS; returns how many. */
+export async function expireAlertIngestKeys(q: Queryable, now: number, batch: number): Promise<number> {
+  const r = await q.query(
+    `DELETE FROM alert_ingest_keys WHERE ("environmentId", "ingestKey", rule) IN (
+       SELECT "environmentId", "ingestKey", rule FROM alert_ingest_keys
+       WHERE "createdAt" < $1::timestamptz - $2 * interval '1 day' ORDER BY "createdAt" LIMIT $3)`,
+    [new Date(now), ALERT_INGEST_KEY_DAYS, batch],
+  );
+  return r.rowCount ?? 0;
+}
+
 /**
  * Bytes an organisation's alert takes, estimated: the average size of its newest 1 000 rows times
  * the alert partitions' total size (indexes, TOAST) over their table size. Not the partitions'

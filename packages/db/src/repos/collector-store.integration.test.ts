@@ -53,6 +53,51 @@ function alert(ingestKey: string, dedupKey: string, at: number, output = `out ${
 }
 
 describe('collector store', () => {
+  it('stores a redelivered event once even when its time is its arrival (another time each delivery)', async () => {
+    // A GitHub delivery has no event time of its own: each delivery is timed when it arrives. The
+    // alerts table is partitioned by time, so its unique index includes the time; the identity
+    // table (alert_ingest_keys) must still catch the redelivery, also when two arrive at once.
+    // An environment of its own: the suite's other cases count the shared one's rows.
+    const { id: env } = await db.prisma.environment.create({
+      data: { organizationId, name: 'redelivery', displayName: 'Redelivery' },
+    });
+    const delivery = (at: number) => ({
+      organizationId,
+      environmentId: env,
+      eventCount: 1,
+      alerts: [{ ...alert('gh-delivery-1', 'gh-d', at), source: 'github' }],
+      rawEvents: [{ source: 'github', eventTime: new Date(at), payload: { at }, ingestKey: 'gh-delivery-1' }],
+    });
+    const week = 7 * 86_400_000;
+    const first = await store.storeBatch(delivery(Date.UTC(2026, 10, 2)));
+    if (first.duplicate) throw new Error('unreachable');
+    expect(first.stored).toHaveLength(1);
+    const again = await Promise.all([
+      store.storeBatch(delivery(Date.UTC(2026, 10, 2) + 5_000)),
+      store.storeBatch(delivery(Date.UTC(2026, 10, 2) + week)),
+    ]);
+    for (const r of again) {
+      if (r.duplicate) throw new Error('unreachable');
+      expect(r.stored).toHaveLength(0);
+    }
+    expect(await db.prisma.alert.count({ where: { environmentId: env, ingestKey: 'gh-delivery-1' } })).toBe(
+      1,
+    );
+    // Twice in one statement, at two times: once.
+    const twice = await store.storeBatch({
+      organizationId,
+      environmentId: env,
+      eventCount: 2,
+      alerts: [alert('gh-delivery-2', 'gh-d', 1_000), alert('gh-delivery-2', 'gh-d', 2_000)],
+    });
+    if (twice.duplicate) throw new Error('unreachable');
+    expect(await db.prisma.alert.count({ where: { environmentId: env, ingestKey: 'gh-delivery-2' } })).toBe(
+      1,
+    );
+    // The age-pruning case below counts every raw event of the database.
+    await db.prisma.rawEvent.deleteMany({ where: { environmentId: env } });
+  });
+
   it('commits a batch once even when the same batch id arrives concurrently', async () => {
     const input = {
       organizationId,

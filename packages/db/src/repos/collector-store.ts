@@ -3,6 +3,7 @@ import type { Db } from '../client.js';
 import { retryWhileUnavailable } from '../errors.js';
 import {
   deleteExpiredAlerts,
+  expireAlertIngestKeys,
   dropExpiredAlertPartitions,
   enforceAlertLimits,
   ensureAlertPartitions,
@@ -130,6 +131,8 @@ export interface CollectorStore {
   dropExpiredAlertPartitions(now: number): Promise<{ partition: string; alerts: number }[]>;
   deleteExpiredAlerts(now: number, batch: number): Promise<number>;
   enforceAlertLimits(maxAlerts: number, batch: number): Promise<number>;
+  /** Alert identities (redelivery guard) past ALERT_INGEST_KEY_DAYS, at most `batch`. */
+  expireAlertIngestKeys(now: number, batch: number): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -194,6 +197,7 @@ export function createCollectorStore(url: string, options: CollectorStoreOptions
     dropExpiredAlertPartitions: (now) => dropExpiredAlertPartitions(pool, now),
     deleteExpiredAlerts: (now, batch) => deleteExpiredAlerts(pool, now, batch),
     enforceAlertLimits: (maxAlerts, batch) => enforceAlertLimits(pool, maxAlerts, batch),
+    expireAlertIngestKeys: (now, batch) => expireAlertIngestKeys(pool, now, batch),
     close: () => pool.end(),
   };
 }
@@ -227,12 +231,23 @@ WITH b AS (
 ), ids AS (
   SELECT keys.*, coalesce(e.id, md5($2::text || ':' || keys.k)::uuid) AS id
   FROM keys LEFT JOIN alert_groups e ON e."environmentId" = $2::uuid AND e."dedupKey" = keys.k
+), fresh AS (
+  -- Identities first (alert_ingest_keys, unpartitioned): an alert is stored only when its
+  -- (environment, ingest key, rule) is new, whatever its time; a concurrent store of the same key
+  -- waits here for the other's commit and then stores nothing.
+  INSERT INTO alert_ingest_keys ("environmentId", "ingestKey", rule)
+  SELECT DISTINCT $2::uuid, t.ik, t.r FROM input t
+  ORDER BY 2, 3
+  ON CONFLICT DO NOTHING
+  RETURNING "ingestKey", rule
 ), ins AS (
   INSERT INTO alerts ("organizationId", "environmentId", rule, priority, source, output, "outputFields",
                       tags, hostname, "eventTime", "sensorId", "cloudSourceId", "dedupKey", "groupId", "ingestKey")
   SELECT $1::uuid, $2::uuid, t.r, t.p::"Priority", t.s, t.o, t.f, coalesce(t.tg, '{}'), t.h, t.et,
          t.sid::uuid, t.cid::uuid, t.k, ids.id, t.ik
-  FROM input t JOIN ids ON ids.k = t.k
+  FROM (SELECT DISTINCT ON (ik, r) * FROM input ORDER BY ik, r, n) t
+       JOIN ids ON ids.k = t.k
+       JOIN fresh ON fresh."ingestKey" = t.ik AND fresh.rule = t.r
   ORDER BY t.n
   ON CONFLICT ("environmentId", "ingestKey", rule, "eventTime") DO NOTHING
   RETURNING id, "ingestKey", rule, "groupId", "createdAt", "dedupKey", "eventTime", output
