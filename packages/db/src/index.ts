@@ -56,8 +56,6 @@ export {
   getAlertRetention,
   listAlertPartitions,
   MAX_RETENTION_DAYS,
-  RETENTION_PRIORITIES,
-  type RetentionPriority,
   setAlertRetention,
 } from './repos/alert-retention.js';
 export {

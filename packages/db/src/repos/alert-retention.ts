@@ -2,6 +2,7 @@ import type pg from 'pg';
 import type { Db } from '../client.js';
 import { DbError } from '../errors.js';
 import { type Actor, recordAudit } from './audit.js';
+import type { Priority } from '../generated/prisma/enums.js';
 
 /** What runs a statement: the collector's pool or one of its clients. */
 type Queryable = Pick<pg.Pool, 'query'>;
@@ -9,23 +10,10 @@ type Queryable = Pick<pg.Pool, 'query'>;
 const DAY_MS = 86_400_000;
 const WEEK_MS = 7 * DAY_MS;
 
-/** Falco's priorities as the database enum spells them (most severe first). */
-export const RETENTION_PRIORITIES = [
-  'emergency',
-  'alert',
-  'critical',
-  'error',
-  'warning',
-  'notice',
-  'informational',
-  'debug',
-] as const;
-export type RetentionPriority = (typeof RETENTION_PRIORITIES)[number];
-
 /** Keep alerts `days` days; null environment or priority: every one. */
 export interface AlertRetentionRuleDto {
   environmentId: string | null;
-  priority: RetentionPriority | null;
+  priority: Priority | null;
   days: number;
 }
 
