@@ -223,7 +223,7 @@ describe('administration: invitations and sensors', () => {
     await page.goto(`${baseUrl}/settings`);
     await Promise.all([
       page.waitForResponse((r) => r.url().includes('members.changeRole') && r.ok()),
-      page.getByLabel(`Role of ${invitee.name}`).selectOption('author'),
+      page.getByLabel(`Role of ${invitee.name}`, { exact: true }).selectOption('author'),
     ]);
     await page.goto(`${baseUrl}/audit`);
     await page.getByTestId('audit-row').first().waitFor();
