@@ -216,6 +216,82 @@ describe('peregrine replay', { timeout: 30_000 }, () => {
     expect(r.stdout).toContain('verb=watch');
   });
 
+  it('gives the same alerts, numbers and warnings on worker threads as on one thread', async () => {
+    const rules = file(
+      'cat-opens.yaml',
+      '- rule: Cat opens\n  desc: d\n  condition: evt.type = openat and proc.name = cat\n  output: n=%evt.num file=%fd.name\n  priority: INFO\n',
+    );
+    // 64 MiB: past the 16 MiB a replay keeps on its own thread, and long enough that the workers
+    // are ready before the main thread is through. EventLists (3 events on one line), blank and
+    // malformed lines make lines and events differ, so a chunk's first event number is only known
+    // once every chunk before it is parsed.
+    const audit = (verb: string) => ({
+      kind: 'Event',
+      auditID: `a-${verb}`,
+      stage: 'ResponseComplete',
+      verb,
+    });
+    const parts: string[] = [];
+    let size = 0;
+    let events = 0;
+    const expected: string[] = [];
+    for (let i = 0; size < 64 * 2 ** 20; i++) {
+      let line: string;
+      if (i % 997 === 0) {
+        line = JSON.stringify({
+          kind: 'EventList',
+          apiVersion: 'audit.k8s.io/v1',
+          items: [audit('get'), audit('list'), audit('watch')],
+        });
+        events += 3;
+      } else if (i % 1999 === 0) line = '';
+      else if (i % 4999 === 0) line = '{"truncated":';
+      else {
+        const name = i % 101 === 0 ? 'cat' : 'nginx';
+        const path = `/srv/data/file-${i}.txt`;
+        line = JSON.stringify({
+          ts: String(1_760_000_000_000_000_000n + BigInt(i)),
+          type: 'openat',
+          dir: '<',
+          res: 3,
+          args: [
+            ['fd', '3'],
+            ['name', path],
+            ['flags', 'O_RDONLY'],
+          ],
+          proc: {
+            pid: 100 + (i % 50),
+            name,
+            exe: name,
+            args: ['-n', 'ø'],
+            ancestors: [{ pid: 1, name: 'init' }],
+          },
+          fd: { num: 3, type: 'file', name: path },
+        });
+        events++;
+        if (name === 'cat') expected.push(`n=${events} file=${path}`);
+      }
+      parts.push(line);
+      size += line.length + 1;
+    }
+    const big = file('big.ndjson', `${parts.join('\n')}\n`);
+    const one = await peregrine(['replay', '-r', rules, '--threads', '1', big]);
+    const two = await peregrine(['replay', '-v', '-r', rules, '--threads', '2', big]);
+    expect(one.code).toBe(0);
+    expect(two.code).toBe(0);
+    expect(one.stdout.split('\n').filter((l) => l.includes('n='))).toEqual(
+      expected.map((e) => expect.stringContaining(e)),
+    );
+    expect(two.stdout).toBe(one.stdout);
+    const verbose = /Replayed (\d+) events from (\d+) lines .* (\d+) of them on 2 worker threads\n/;
+    const [line, total, lines, onWorkers] = verbose.exec(two.stderr) ?? [];
+    expect(Number(total)).toBe(events);
+    expect(Number(lines)).toBe(parts.length);
+    expect(Number(onWorkers)).toBeGreaterThan(events / 4);
+    expect(two.stderr.replace(line!, '')).toBe(one.stderr);
+    expect(one.stderr).toContain(`${big}:5000: not a JSON object, skipped`);
+  }, 120_000);
+
   it('honours -D to disable rules', async () => {
     const r = await peregrine(['replay', '-r', RULES, '-D', 'shell_in', events]);
     expect(r.stdout).toContain('Events detected: 0');

@@ -34,7 +34,7 @@ export {
 } from './rules/diagnostics.js';
 /** Falco priorities: names, numeric severity and parsing (case-insensitive, `info` alias). */
 /** Falco's event numbering (evt.num), shared by every reader of events. */
-export { withEventNumber } from './rules/event-number.js';
+export { numberOwnedEvent, withEventNumber } from './rules/event-number.js';
 export { PRIORITIES, type Priority, parsePriority, priorityValue } from './rules/priority.js';
 /** The engine version rules are checked against (`required_engine_version`). */
 export { ENGINE_VERSION, formatSemver, type Semver } from './rules/version.js';

@@ -4,30 +4,30 @@
  * then Falco's end summary (events detected, counts by severity, by rule).
  */
 import { createReadStream } from 'node:fs';
-import { open } from 'node:fs/promises';
-import { createInterface } from 'node:readline';
+import { open, stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import type { Readable } from 'node:stream';
 import { createGunzip } from 'node:zlib';
 import {
   type Alert,
   AlertStats,
   builtinSources,
-  load,
+  isGzip,
+  isScap,
   type LoadResult,
   parsePriority,
   type RuleSet,
-  isGzip,
-  isScap,
   ScapFormatError,
   ScapReader,
   ScapState,
-  toJson,
-  withEventNumber,
 } from '@peregrine/engine';
 import { parseCommandLine, UsageError } from '../args.js';
-import { detectSource } from '../detect-source.js';
 import type { CliEnv } from '../env.js';
 import { readRulesFiles } from '../read-rules.js';
+import { lineChunks } from './replay/line-chunks.js';
+import { alertJson, type ChunkResult, evaluateChunk, parseChunk } from './replay/replay-chunk.js';
+import { ReplayWorkers } from './replay/replay-parallel.js';
+import { chunkContext, loadReplayRules, type ReplaySetup } from './replay/replay-rules.js';
 import type { Io } from './validate-rules.js';
 
 export const REPLAY_USAGE = `usage: peregrine replay -r RULES [-r RULES...] [options] EVENTS.ndjson|CAPTURE.scap[.gz]|-
@@ -40,51 +40,10 @@ export const REPLAY_USAGE = `usage: peregrine replay -r RULES [-r RULES...] [opt
   --iso8601               ISO-8601 UTC times in the text line
   -D PATTERN              disable rules whose name contains PATTERN (repeatable)
   -T TAG                  disable rules with TAG (repeatable)
-  -t TAG                  enable only rules with TAG (repeatable)`;
-
-function alertJson(a: Alert): string {
-  return toJson({
-    hostname: a.hostname,
-    output: a.output,
-    output_fields: a.output_fields,
-    priority: a.priority,
-    rule: a.rule,
-    source: a.source,
-    tags: a.tags,
-    time: a.time,
-  });
-}
-
-const K8S_AUDIT = 'k8s_audit';
-/** What Falco's k8saudit plugin says of JSON that is neither an audit Event nor an EventList. */
-const NOT_K8S_AUDIT = 'data not recognized as a k8s audit event (expected kind "EventList" or "Event")';
-
-/** The audit Events of a k8s_audit line (an EventList's items, as the plugin reads them). */
-function k8sAuditItems(line: Record<string, unknown>): unknown[] | undefined {
-  const r = (typeof line.payload === 'object' && line.payload !== null ? line.payload : line) as Record<
-    string,
-    unknown
-  >;
-  // Items of a stored EventList may come without `kind`; their auditID and stage identify them.
-  if (
-    r.kind === 'Event' ||
-    (r.kind === undefined && typeof r.auditID === 'string' && typeof r.stage === 'string')
-  )
-    return [line];
-  if (r.kind === 'EventList' && Array.isArray(r.items) && r === line) return r.items;
-  return undefined;
-}
-
-function selectRules(
-  ruleset: RuleSet,
-  select: { only?: string[]; disabledNames?: string[]; disabledTags?: string[] },
-): RuleSet {
-  let rs = ruleset;
-  if (select.only) rs = rs.cleared().withEnabled({ tags: select.only }, true);
-  for (const name of select.disabledNames ?? []) rs = rs.withEnabled({ name }, false);
-  if (select.disabledTags) rs = rs.withEnabled({ tags: select.disabledTags }, false);
-  return rs;
-}
+  -t TAG                  enable only rules with TAG (repeatable)
+  --threads N|auto        worker threads for event lines past the first 16 MiB (default auto:
+                          one per CPU; 1 keeps everything on one thread)
+  -v, --verbose           say how many events were replayed, how fast, and where`;
 
 function printLoadProblems(result: LoadResult, io: Io): void {
   for (const d of result.diagnostics) {
@@ -113,6 +72,8 @@ export async function replayEvents(argv: readonly string[], io: Io, env: CliEnv)
       'disable-rule': { type: 'string', short: 'D', multiple: true },
       'disable-tag': { type: 'string', short: 'T', multiple: true },
       tag: { type: 'string', short: 't', multiple: true },
+      threads: { type: 'string' },
+      verbose: { type: 'boolean', short: 'v' },
     },
   });
   const opts = args.values;
@@ -125,38 +86,43 @@ export async function replayEvents(argv: readonly string[], io: Io, env: CliEnv)
   if (minPriority !== undefined && !parsePriority(minPriority))
     throw new UsageError(`invalid priority ${minPriority}`);
 
-  const files = await readRulesFiles(rulesPaths);
-  const result = load(files, {
-    ruleMatching: matching,
-    hostname: env.hostname,
-    timeFormatIso8601: opts.iso8601 === true,
-    ...(minPriority ? { minPriority } : {}),
-  });
+  const threadsOpt = opts.threads ?? 'auto';
+  const threads = threadsOpt === 'auto' ? availableParallelism() : Number(threadsOpt);
+  if (!Number.isInteger(threads) || threads < 1 || threads > 64)
+    throw new UsageError('--threads must be auto or a whole number from 1 to 64');
+
+  const defaultSource = opts.source ?? 'syscall';
+  if (!builtinSources().some((s) => s.name === defaultSource))
+    throw new UsageError(`unknown source ${defaultSource}`);
+  const setup: ReplaySetup = {
+    files: await readRulesFiles(rulesPaths),
+    load: {
+      ruleMatching: matching,
+      hostname: env.hostname,
+      timeFormatIso8601: opts.iso8601 === true,
+      ...(minPriority ? { minPriority } : {}),
+    },
+    select: { only: opts.tag, disabledNames: opts['disable-rule'], disabledTags: opts['disable-tag'] },
+    defaultSource,
+    json: opts.json === true,
+  };
+  const { result, ruleset } = loadReplayRules(setup);
   printLoadProblems(result, io);
   if (!result.ok) {
     io.err('Error: rules could not be loaded; see the errors above.\n');
     return 1;
   }
-  const ruleset = selectRules(result.ruleset, {
-    only: opts.tag,
-    disabledNames: opts['disable-rule'],
-    disabledTags: opts['disable-tag'],
-  });
   const order = new Map(ruleset.rules.map((r, i) => [r.name, i]));
-  const sourceNames = new Set(builtinSources().map((s) => s.name));
-  const defaultSource = opts.source ?? 'syscall';
-  if (!sourceNames.has(defaultSource)) throw new UsageError(`unknown source ${defaultSource}`);
-  const json = opts.json === true;
   const stats = new AlertStats();
   const path = args.positionals[0]!;
-  const emit = (a: Alert) => {
-    stats.add(a, order.get(a.rule));
-    io.out(json ? `${alertJson(a)}\n` : `${a.output}\n`);
-  };
 
   // A capture is recognised by its bytes (gzip, then the section header), not its name.
   const kind = path === '-' ? 'ndjson' : await sniffInput(path);
   if (kind !== 'ndjson') {
+    const emit = (a: Alert) => {
+      stats.add(a, order.get(a.rule));
+      io.out(setup.json ? `${alertJson(a)}\n` : `${a.output}\n`);
+    };
     const failure = await replayCapture(path, kind === 'scap.gz', ruleset, env.hostname, emit);
     io.out(stats.format());
     if (failure) {
@@ -166,45 +132,71 @@ export async function replayEvents(argv: readonly string[], io: Io, env: CliEnv)
     return 0;
   }
 
-  const input = path === '-' ? process.stdin : createReadStream(path, 'utf8');
-  const lines = createInterface({ input, crlfDelay: Number.POSITIVE_INFINITY });
-  let lineNo = 0;
+  const input = (
+    path === '-' ? process.stdin : createReadStream(path, { highWaterMark: CHUNK_BYTES })
+  ) as AsyncIterable<Uint8Array>;
+  let linesBefore = 0;
   let bad = 0;
-  // Falco numbers the events of a stream from 1 (evt.num); a recorded event keeps its own number.
-  let num = 0;
-  const skip = (why: string) => {
-    bad++;
-    io.err(`Warning: ${args.positionals[0]}:${lineNo}: ${why}, skipped\n`);
+  let eventsOnWorkers = 0;
+  const started = performance.now();
+  const take = (r: ChunkResult) => {
+    if (r.text) io.out(r.text);
+    for (const [rule, priority] of r.alerts) stats.add({ rule, priority } as Alert, order.get(rule));
+    for (const [line, why] of r.bad) io.err(`Warning: ${path}:${linesBefore + line}: ${why}, skipped\n`);
+    bad += r.bad.length;
+    linesBefore += r.lines;
   };
-  for await (const line of lines) {
-    lineNo++;
-    if (line.trim() === '') continue;
-    let event: unknown;
-    try {
-      event = JSON.parse(line);
-    } catch {
-      skip('not a JSON object');
-      continue;
+  // Small inputs stay on this thread (a worker compiles the rules again). For a large one, worker
+  // threads start compiling at once (a file) or after the first SINGLE_THREAD_BYTES (a pipe);
+  // this thread replays meanwhile and hands the rest over, numbered on, when they are ready.
+  const chunks = lineChunks(input)[Symbol.asyncIterator]();
+  const ctx = chunkContext(setup);
+  let workers: ReplayWorkers | undefined;
+  if (threads > 1 && path !== '-' && (await stat(path)).size >= SINGLE_THREAD_BYTES)
+    workers = new ReplayWorkers(setup, threads);
+  try {
+    let events = 0;
+    let bytes = 0;
+    for (;;) {
+      if (workers?.ready) {
+        const before = events;
+        await workers.run({ [Symbol.asyncIterator]: () => chunks }, events, (r) => {
+          events += r.events;
+          take(r);
+        });
+        eventsOnWorkers = events - before;
+        break;
+      }
+      const next = await chunks.next();
+      if (next.done) break;
+      bytes += next.value.length;
+      const parsed = parseChunk(next.value, ctx);
+      const result = evaluateChunk(parsed, events, ruleset, setup.json);
+      events += result.events;
+      take(result);
+      if (!workers && threads > 1 && bytes >= SINGLE_THREAD_BYTES)
+        workers = new ReplayWorkers(setup, threads);
     }
-    if (typeof event !== 'object' || event === null || Array.isArray(event)) {
-      skip('not a JSON object');
-      continue;
+    if (opts.verbose) {
+      const seconds = (performance.now() - started) / 1000;
+      io.err(
+        `Replayed ${events} events from ${linesBefore} lines in ${seconds.toFixed(2)} s ` +
+          `(${Math.round(events / seconds)} events/s), ${eventsOnWorkers} of them on ` +
+          `${eventsOnWorkers ? threads : 0} worker threads\n`,
+      );
     }
-    const source = detectSource(event, sourceNames, defaultSource);
-    const events = source === K8S_AUDIT ? k8sAuditItems(event as Record<string, unknown>) : [event];
-    if (events === undefined) {
-      skip(NOT_K8S_AUDIT);
-      continue;
-    }
-    for (const e of events) {
-      const numbered = withEventNumber(e, source, ++num);
-      for (const a of ruleset.evaluate(numbered, source)) emit(a);
-    }
+  } finally {
+    await workers?.close();
   }
   io.out(stats.format());
   if (bad) io.err(`${bad} malformed event line(s) skipped\n`);
   return 0;
 }
+
+/** Bytes read at a time: a chunk of whole lines is at most about this long. */
+const CHUNK_BYTES = 1 << 20;
+/** Input replayed on the main thread before worker threads take over (see `--threads`). */
+const SINGLE_THREAD_BYTES = 16 * CHUNK_BYTES;
 
 /** What a replay input holds, from its first bytes: a capture (plain or gzip) or event lines. */
 async function sniffInput(path: string): Promise<'scap' | 'scap.gz' | 'ndjson'> {

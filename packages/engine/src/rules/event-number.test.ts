@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { withEventNumber } from './event-number.js';
+import { numberOwnedEvent, withEventNumber } from './event-number.js';
 import { load } from './load.js';
 import { parseRuleTests, runRuleTests } from './rule-tests.js';
 
@@ -27,6 +27,27 @@ describe('withEventNumber (evt.num)', () => {
     expect(withEventNumber({ 'evt.num': 9 }, 'syscall', 1)).toEqual({ 'evt.num': 9 });
     expect(withEventNumber(7, 'syscall', 1)).toBe(7);
     expect(withEventNumber([1], 'okta', 1)).toEqual([1]);
+  });
+
+  it('numbers an owned event in place, with the same result as a copy', () => {
+    const cases: [unknown, string][] = [
+      [{ type: 'execve', proc: { name: 'bash' } }, 'syscall'],
+      [{ 'proc.name': 'bash' }, 'syscall'],
+      [{ 'ka.verb': 'get' }, 'k8s_audit'],
+      [{ eventName: 'CreateUser', eventVersion: '1.08' }, 'aws_cloudtrail'],
+      [{ ts: '1', payload: { eventName: 'CreateUser' } }, 'aws_cloudtrail'],
+      [{ type: 'open', num: 42 }, 'syscall'],
+      [{ 'evt.num': 9 }, 'syscall'],
+      [7, 'syscall'],
+      [[1], 'okta'],
+    ];
+    for (const [event, source] of cases) {
+      const copy = withEventNumber(structuredClone(event), source, 11);
+      expect(numberOwnedEvent(event, source, 11)).toEqual(copy);
+    }
+    const sys = { type: 'execve' };
+    expect(numberOwnedEvent(sys, 'syscall', 3)).toBe(sys);
+    expect(sys).toEqual({ type: 'execve', num: 3 });
   });
 
   it('rule tests number their events, so an `evt.num > 0` rule can be tested', () => {

@@ -25,3 +25,23 @@ export function withEventNumber(event: unknown, source: string, num: number): un
   if (source === 'syscall') return { ...e, num };
   return numberedPluginEvent(e, num);
 }
+
+/**
+ * `withEventNumber` for an event the caller owns (parsed for this evaluation alone, as
+ * `peregrine replay` does line by line): the number is written into the object instead of a
+ * copy, which saves a copy of every event. Same numbers as `withEventNumber`.
+ */
+export function numberOwnedEvent(event: unknown, source: string, num: number): unknown {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) return event;
+  const e = event as Record<string, unknown>;
+  if (typeof e.num === 'number' || e['evt.num'] !== undefined) return event;
+  if (isFlatMap(e)) {
+    e['evt.num'] = num;
+    return e;
+  }
+  if (source === 'syscall') {
+    e.num = num;
+    return e;
+  }
+  return numberedPluginEvent(e, num);
+}

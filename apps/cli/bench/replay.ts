@@ -1,0 +1,169 @@
+/**
+ * `peregrine replay` throughput (issue 18 item 2): event lines and `.scap` captures through every
+ * upstream syscall rule, against the same work done by simpler means in the same rounds.
+ *
+ *   npm run bench -w apps/cli
+ *   knobs: BENCH_EVENTS=1000000 (event lines) BENCH_SCAP_SYSCALLS=500000 (enter/exit pairs)
+ *          BENCH_ROUNDS=3 BENCH_MODES=regex (run only the modes whose name matches)
+ *
+ * Each mode runs the built CLI (or a decoding script) as a child process under `/usr/bin/time`;
+ * its startup and rules compile are measured on an empty input in the same round and
+ * subtracted, so the figures are the cost of the events alone. Modes run interleaved, rounds
+ * repeat, medians are printed.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { writeCapture, writeEventLines } from './replay-data.js';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const APP = resolve(HERE, '../..');
+const CLI = join(APP, 'dist/main.js');
+const UPSTREAM = resolve(APP, '../../packages/engine/testdata/falco/rules');
+const RULES = ['falco_rules.yaml', 'falco-incubating_rules.yaml', 'falco-sandbox_rules.yaml'].flatMap((f) => [
+  '-r',
+  join(UPSTREAM, f),
+]);
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
+const SYSCALLS = Number(process.env.BENCH_SCAP_SYSCALLS ?? 500_000);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
+const MODES = new RegExp(process.env.BENCH_MODES ?? '.');
+
+if (!existsSync(CLI)) throw new Error(`build the CLI first (npm run build -w apps/cli): ${CLI} is missing`);
+const dir = mkdtempSync(join(tmpdir(), 'peregrine-replay-bench-'));
+const lines = join(dir, 'events.ndjson');
+const emptyLines = join(dir, 'empty.ndjson');
+const capture = join(dir, 'capture.scap');
+const tinyCapture = join(dir, 'tiny.scap');
+const noRules = join(dir, 'no-rules.yaml');
+writeFileSync(emptyLines, '');
+writeFileSync(noRules, '- list: nothing\n  items: []\n');
+
+// The decoding the replay did before this benchmark existed (readline, then JSON.parse per line),
+// and the bare cost of reading the file: floors for the event-line modes.
+const READLINE = join(dir, 'readline-parse.mjs');
+writeFileSync(
+  READLINE,
+  `import { createReadStream } from 'node:fs';
+import { createInterface } from 'node:readline';
+let n = 0;
+for await (const line of createInterface({ input: createReadStream(process.argv[2], 'utf8'), crlfDelay: Infinity })) {
+  if (line.trim() === '') continue;
+  if (typeof JSON.parse(line) === 'object') n++;
+}
+console.log(n);
+`,
+);
+const READ = join(dir, 'read.mjs');
+writeFileSync(
+  READ,
+  `import { createReadStream } from 'node:fs';
+let n = 0;
+for await (const c of createReadStream(process.argv[2], { highWaterMark: 1 << 20 })) n += c.length;
+console.log(n);
+`,
+);
+
+interface Mode {
+  name: string;
+  /** Events the full input holds (0: not an event mode). */
+  events: number;
+  full: string[];
+  empty: string[];
+  cmd?: string;
+}
+
+const node = process.execPath;
+const sysdig = spawnSync('sysdig', ['--version'], { encoding: 'utf8' }).status === 0;
+const modes: Mode[] = [
+  { name: 'read file only', events: EVENTS, full: [READ, lines], empty: [READ, emptyLines] },
+  { name: 'readline + JSON.parse', events: EVENTS, full: [READLINE, lines], empty: [READLINE, emptyLines] },
+  ...[1, availableParallelism()].map((t) => ({
+    name: `replay lines, 93 rules, --threads ${t}`,
+    events: EVENTS,
+    full: [CLI, 'replay', ...RULES, '--threads', String(t), lines],
+    empty: [CLI, 'replay', ...RULES, '--threads', String(t), emptyLines],
+  })),
+  {
+    name: 'replay capture, no rules',
+    events: SYSCALLS * 2,
+    full: [CLI, 'replay', '-r', noRules, capture],
+    empty: [CLI, 'replay', '-r', noRules, tinyCapture],
+  },
+  {
+    name: 'replay capture, 93 rules',
+    events: SYSCALLS * 2,
+    full: [CLI, 'replay', ...RULES, capture],
+    empty: [CLI, 'replay', ...RULES, tinyCapture],
+  },
+  ...(sysdig
+    ? [
+        {
+          name: 'sysdig (libsinsp) capture, filter never true',
+          events: SYSCALLS * 2,
+          cmd: 'sysdig',
+          full: ['-r', capture, 'evt.num < 0'],
+          empty: ['-r', tinyCapture, 'evt.num < 0'],
+        },
+      ]
+    : []),
+].filter((m) => MODES.test(m.name));
+
+interface Run {
+  wall: number;
+  cpu: number;
+}
+function timed(cmd: string, args: string[]): Run {
+  const r = spawnSync('/usr/bin/time', ['-f', '%e %U %S', cmd, ...args], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 30,
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  if (r.status !== 0) throw new Error(`${cmd} ${args.join(' ')} failed: ${r.stderr.slice(-2000)}`);
+  const last = r.stderr.trim().split('\n').at(-1)!.split(' ').map(Number);
+  return { wall: last[0]!, cpu: last[1]! + last[2]! };
+}
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+
+console.log(
+  `writing ${EVENTS.toLocaleString()} event lines and a capture of ${SYSCALLS.toLocaleString()} syscalls to ${dir}`,
+);
+await writeEventLines(lines, EVENTS);
+await writeCapture(capture, SYSCALLS);
+await writeCapture(tinyCapture, 1);
+const size = Number(execFileSync('stat', ['-c', '%s', lines], { encoding: 'utf8' }));
+console.log(`event lines: ${(size / 2 ** 20).toFixed(0)} MiB, ${(size / EVENTS).toFixed(0)} bytes a line`);
+
+const results = new Map<string, { wall: number[]; cpu: number[] }>();
+try {
+  for (let round = 1; round <= ROUNDS; round++) {
+    for (const m of modes) {
+      const cmd = m.cmd ?? node;
+      const empty = timed(cmd, m.empty);
+      const full = timed(cmd, m.full);
+      const r = results.get(m.name) ?? { wall: [], cpu: [] };
+      r.wall.push(full.wall - empty.wall);
+      r.cpu.push(full.cpu - empty.cpu);
+      results.set(m.name, r);
+      console.log(
+        `round ${round} ${m.name}: ${full.wall.toFixed(2)} s wall (empty input ${empty.wall.toFixed(2)} s), ` +
+          `${full.cpu.toFixed(2)} CPU s (empty ${empty.cpu.toFixed(2)}), load ${loadavg()[0]!.toFixed(1)}`,
+      );
+    }
+  }
+  console.log('\nmedians (the empty input subtracted):');
+  console.log('| mode | events | events/s (wall) | CPU ns/event |');
+  console.log('|---|---:|---:|---:|');
+  for (const m of modes) {
+    const r = results.get(m.name)!;
+    const wall = median(r.wall);
+    const cpu = median(r.cpu);
+    console.log(
+      `| ${m.name} | ${m.events.toLocaleString()} | ${Math.round(m.events / wall).toLocaleString()} | ${Math.round((cpu / m.events) * 1e9)} |`,
+    );
+  }
+} finally {
+  rmSync(dir, { recursive: true, force: true });
+}
