@@ -83,26 +83,52 @@ function u64(b: Uint8Array, at: number): bigint {
   return new DataView(b.buffer, b.byteOffset + at, 8).getBigUint64(0, true);
 }
 
+/** How a numeric type reads: width, signedness, and whether a 64-bit value is an id (a number). */
+interface NumericType {
+  size: number;
+  signed: boolean;
+  id64: boolean;
+  double: boolean;
+}
+const NUMERIC = new Map<string, NumericType>(
+  Object.entries(SIZES).map(([type, size]) => [
+    type,
+    { size, signed: SIGNED.has(type), id64: ID64.has(type), double: type === 'DOUBLE' },
+  ]),
+);
+
+function u32le(b: Uint8Array, at: number): number {
+  return (b[at]! | (b[at + 1]! << 8) | (b[at + 2]! << 16)) + b[at + 3]! * 0x1000000;
+}
+
 /** Decodes one parameter; undefined for an empty (absent) value or one too short for its type. */
 export function decodeParam(type: string, bytes: Uint8Array): ScapValue | undefined {
   if (bytes.length === 0) return undefined;
-  const size = SIZES[type];
-  if (size !== undefined) {
+  const num = NUMERIC.get(type);
+  if (num !== undefined) {
     // A producer may store a narrower width than the schema (older versions): read what is there.
-    const n = Math.min(size, bytes.length);
-    const view = new DataView(bytes.buffer, bytes.byteOffset, n);
-    if (type === 'DOUBLE') return n === 8 ? view.getFloat64(0, true) : undefined;
+    const n = Math.min(num.size, bytes.length);
     if (n === 8) {
-      if (SIGNED.has(type)) {
-        const v = view.getBigInt64(0, true);
-        return ID64.has(type) ? Number(v) : v;
+      if (num.id64) {
+        // The id as a number without a BigInt: exact below 2^53, as Number(BigInt) is.
+        const hi = u32le(bytes, 4) | 0;
+        if (hi >= -0x200000 && hi < 0x200000) return hi * 0x100000000 + u32le(bytes, 0);
       }
-      return view.getBigUint64(0, true);
+      const view = new DataView(bytes.buffer, bytes.byteOffset, 8);
+      if (num.double) return view.getFloat64(0, true);
+      if (num.id64) return Number(view.getBigInt64(0, true));
+      return num.signed ? view.getBigInt64(0, true) : view.getBigUint64(0, true);
     }
-    const signed = SIGNED.has(type);
-    if (n === 4) return signed ? view.getInt32(0, true) : view.getUint32(0, true);
-    if (n === 2) return signed ? view.getInt16(0, true) : view.getUint16(0, true);
-    if (n === 1) return signed ? view.getInt8(0) : view.getUint8(0);
+    if (num.double) return undefined;
+    if (n === 4) {
+      const v = u32le(bytes, 0);
+      return num.signed ? v | 0 : v;
+    }
+    if (n === 2) {
+      const v = bytes[0]! | (bytes[1]! << 8);
+      return num.signed ? (v << 16) >> 16 : v;
+    }
+    if (n === 1) return num.signed ? (bytes[0]! << 24) >> 24 : bytes[0]!;
     return undefined;
   }
   switch (type) {

@@ -188,14 +188,17 @@ class Cursor {
     readonly bytes: Uint8Array,
     readonly end: number,
     readonly blockOffset: number,
-    readonly what: string,
+    /** The block's type, named in errors. */
+    readonly blockType: number,
     start: number,
+    /** A view of `bytes` already made (the reader has one per chunk): saves one per block. */
+    view?: DataView,
   ) {
-    this.view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.view = view ?? new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
     this.pos = start;
   }
   fail(message: string, code: ScapErrorCode = 'SCAP_CORRUPT_BLOCK'): never {
-    throw new ScapFormatError(code, `${this.what}: ${message}`, this.blockOffset);
+    throw new ScapFormatError(code, `block 0x${this.blockType.toString(16)}: ${message}`, this.blockOffset);
   }
   need(n: number, limit = this.end): void {
     if (this.pos + n > limit) this.fail(`${n} bytes needed at +${this.pos}, only ${limit - this.pos} left`);
@@ -560,7 +563,7 @@ export class ScapReader {
           offset,
         );
       }
-      const record = this.#block(buf, pos, type, total, offset);
+      const record = this.#block(buf, view, pos, type, total, offset);
       pos += total;
       if (record !== undefined) {
         if (Array.isArray(record)) yield* record;
@@ -586,14 +589,14 @@ export class ScapReader {
 
   #block(
     buf: Uint8Array,
+    view: DataView,
     pos: number,
     type: number,
     total: number,
     offset: number,
   ): ScapRecord | ScapRecord[] | undefined {
     const end = pos + total - 4;
-    const what = `block 0x${type.toString(16)}`;
-    const c = new Cursor(buf, end, offset, what, pos + 8);
+    const c = new Cursor(buf, end, offset, type, pos + 8, view);
     if (type === SHB_BLOCK) {
       const magic = c.u32();
       if (magic !== BYTE_ORDER_MAGIC) {

@@ -230,13 +230,29 @@ function unknownThread(tid: number, pid = tid, ptid = -1): ThreadEntry {
 }
 
 /** Decoded parameters of one event, by name. */
+/** Parameter positions by name, per event schema (made once per schema). */
+const PARAM_INDEX = new WeakMap<ScapEventSchema, Map<string, number>>();
+
+function paramIndex(schema: ScapEventSchema): Map<string, number> {
+  let m = PARAM_INDEX.get(schema);
+  if (m === undefined) {
+    m = new Map();
+    for (let i = schema.params.length - 1; i >= 0; i--) m.set(schema.params[i]!.name, i);
+    PARAM_INDEX.set(schema, m);
+  }
+  return m;
+}
+
 class Params {
+  readonly #index: Map<string, number>;
   constructor(
     readonly schema: ScapEventSchema,
     readonly raw: readonly Uint8Array[],
-  ) {}
+  ) {
+    this.#index = paramIndex(schema);
+  }
   index(name: string): number {
-    return this.schema.params.findIndex((p) => p.name === name);
+    return this.#index.get(name) ?? -1;
   }
   has(name: string): boolean {
     const i = this.index(name);
