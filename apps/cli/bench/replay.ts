@@ -80,6 +80,12 @@ const sysdig = spawnSync('sysdig', ['--version'], { encoding: 'utf8' }).status =
 const modes: Mode[] = [
   { name: 'read file only', events: EVENTS, full: [READ, lines], empty: [READ, emptyLines] },
   { name: 'readline + JSON.parse', events: EVENTS, full: [READLINE, lines], empty: [READLINE, emptyLines] },
+  {
+    name: 'replay lines, no rules, --threads 1',
+    events: EVENTS,
+    full: [CLI, 'replay', '-r', noRules, '--threads', '1', lines],
+    empty: [CLI, 'replay', '-r', noRules, '--threads', '1', emptyLines],
+  },
   ...[1, availableParallelism()].map((t) => ({
     name: `replay lines, 93 rules, --threads ${t}`,
     events: EVENTS,
@@ -101,11 +107,11 @@ const modes: Mode[] = [
   ...(sysdig
     ? [
         {
-          name: 'sysdig (libsinsp) capture, filter never true',
+          name: 'sysdig (libsinsp) capture, a proc.name filter that never matches',
           events: SYSCALLS * 2,
           cmd: 'sysdig',
-          full: ['-r', capture, 'evt.num < 0'],
-          empty: ['-r', tinyCapture, 'evt.num < 0'],
+          full: ['-r', capture, 'proc.name = no-such-program'],
+          empty: ['-r', tinyCapture, 'proc.name = no-such-program'],
         },
       ]
     : []),

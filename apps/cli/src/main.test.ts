@@ -283,7 +283,8 @@ describe('peregrine replay', { timeout: 30_000 }, () => {
       expected.map((e) => expect.stringContaining(e)),
     );
     expect(two.stdout).toBe(one.stdout);
-    const verbose = /Replayed (\d+) events from (\d+) lines .* (\d+) of them on 2 worker threads\n/;
+    const verbose =
+      /Replayed (\d+) events from (\d+) lines .* (\d+) of them on 2 worker threads \(\d+ chunks replayed again\)\n/;
     const [line, total, lines, onWorkers] = verbose.exec(two.stderr) ?? [];
     expect(Number(total)).toBe(events);
     expect(Number(lines)).toBe(parts.length);

@@ -25,7 +25,7 @@ import { parseCommandLine, UsageError } from '../args.js';
 import type { CliEnv } from '../env.js';
 import { readRulesFiles } from '../read-rules.js';
 import { lineChunks } from './replay/line-chunks.js';
-import { alertJson, type ChunkResult, evaluateChunk, parseChunk } from './replay/replay-chunk.js';
+import { alertJson, type ChunkResult, replayChunk } from './replay/replay-chunk.js';
 import { ReplayWorkers } from './replay/replay-parallel.js';
 import { chunkContext, loadReplayRules, type ReplaySetup } from './replay/replay-rules.js';
 import type { Io } from './validate-rules.js';
@@ -138,6 +138,7 @@ export async function replayEvents(argv: readonly string[], io: Io, env: CliEnv)
   let linesBefore = 0;
   let bad = 0;
   let eventsOnWorkers = 0;
+  let redone = 0;
   const started = performance.now();
   const take = (r: ChunkResult) => {
     if (r.text) io.out(r.text);
@@ -165,13 +166,13 @@ export async function replayEvents(argv: readonly string[], io: Io, env: CliEnv)
           take(r);
         });
         eventsOnWorkers = events - before;
+        redone = workers.redone;
         break;
       }
       const next = await chunks.next();
       if (next.done) break;
       bytes += next.value.length;
-      const parsed = parseChunk(next.value, ctx);
-      const result = evaluateChunk(parsed, events, ruleset, setup.json);
+      const result = replayChunk(next.value, events, ctx, ruleset, setup.json);
       events += result.events;
       take(result);
       if (!workers && threads > 1 && bytes >= SINGLE_THREAD_BYTES)
@@ -182,7 +183,7 @@ export async function replayEvents(argv: readonly string[], io: Io, env: CliEnv)
       io.err(
         `Replayed ${events} events from ${linesBefore} lines in ${seconds.toFixed(2)} s ` +
           `(${Math.round(events / seconds)} events/s), ${eventsOnWorkers} of them on ` +
-          `${eventsOnWorkers ? threads : 0} worker threads\n`,
+          `${eventsOnWorkers ? threads : 0} worker threads (${redone} chunks replayed again)\n`,
       );
     }
   } finally {

@@ -2,7 +2,7 @@ import { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
 import { lineChunks } from './line-chunks.js';
-import { type ChunkContext, parseChunk } from './replay-chunk.js';
+import { type ChunkContext, type ChunkScan, scanChunk } from './replay-chunk.js';
 
 const ctx: ChunkContext = {
   sourceNames: new Set(['syscall', 'k8s_audit', 'okta']),
@@ -49,9 +49,8 @@ async function viaReadline(text: string): Promise<{ lines: number; events: unkno
   const bad: number[] = [];
   for await (const line of rl) {
     lines++;
-    const parsed = parseChunk(new TextEncoder().encode(line), ctx);
-    events.push(...parsed.events);
-    if (parsed.bad.length) bad.push(lines);
+    const scan = scanChunk(new TextEncoder().encode(line), ctx, (e) => events.push(e));
+    if (scan.bad.length) bad.push(lines);
   }
   return { lines, events, bad };
 }
@@ -84,10 +83,9 @@ describe('replay chunks', () => {
       const events: unknown[] = [];
       const bad: number[] = [];
       for await (const chunk of lineChunks(Readable.from(pieces(new TextEncoder().encode(text), random)))) {
-        const parsed = parseChunk(chunk, ctx);
-        events.push(...parsed.events);
-        for (const [line] of parsed.bad) bad.push(lines + line);
-        lines += parsed.lines;
+        const scan: ChunkScan = scanChunk(chunk, ctx, (e) => events.push(e));
+        for (const [line] of scan.bad) bad.push(lines + line);
+        lines += scan.lines;
       }
       expect({ lines, events, bad }, `seed ${seed}: ${JSON.stringify(text)}`).toEqual(expected);
     }

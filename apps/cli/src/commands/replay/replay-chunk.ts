@@ -1,9 +1,9 @@
 /**
- * One chunk of event lines through the rules, in two steps so that chunks can be parsed in
- * parallel while events keep Falco's stream numbering (`evt.num` from 1): `parseChunk` turns
- * the lines into events (an EventList line into its items) and says how many there are;
- * `evaluateChunk` numbers them from the count of all events before the chunk and evaluates them.
- * The single-threaded replay and the worker threads run these same two functions.
+ * One chunk of event lines through the rules: each line is parsed, numbered (Falco's `evt.num`,
+ * from the number of events before the chunk) and evaluated before the next is parsed, so no
+ * event outlives its line (a chunk's worth of parsed events kept alive would leave the young
+ * generation and cost old-generation collections). The single-threaded replay and the worker
+ * threads run this same code.
  */
 import { isAscii } from 'node:buffer';
 import { type Alert, numberOwnedEvent, type RuleSet, toJson } from '@peregrine/engine';
@@ -22,13 +22,14 @@ export interface ChunkContext {
 /** A malformed line: its number within the chunk (from 1) and why it was skipped. */
 export type BadLine = [line: number, why: string];
 
-export interface ParsedChunk {
-  events: unknown[];
-  sources: string[];
-  /** Lines of the chunk, as readline counts them (a final line without a newline counts). */
+/** What a chunk held: lines as readline counts them (a final line without a newline counts). */
+export interface ChunkScan {
   lines: number;
+  events: number;
   bad: BadLine[];
 }
+
+type OnEvent = (event: unknown, source: string) => void;
 
 /** The audit Events of a k8s_audit line (an EventList's items, as the plugin reads them). */
 function k8sAuditItems(line: Record<string, unknown>): unknown[] | undefined {
@@ -52,21 +53,22 @@ function decode(bytes: Uint8Array): string {
   return b.toString(isAscii(b) ? 'latin1' : 'utf8');
 }
 
-export function parseChunk(bytes: Uint8Array, ctx: ChunkContext): ParsedChunk {
+/** Calls `onEvent` for every event of the chunk's lines, in order (an EventList line gives its items). */
+export function scanChunk(bytes: Uint8Array, ctx: ChunkContext, onEvent: OnEvent): ChunkScan {
   const text = decode(bytes);
-  const out: ParsedChunk = { events: [], sources: [], lines: 0, bad: [] };
+  const out: ChunkScan = { lines: 0, events: 0, bad: [] };
   if (text.includes('\r')) {
     // Line ends as readline finds them: CRLF, LF, or a lone CR (old Mac files).
     const lines = text.split(/\r\n|\n|\r/);
     if (lines.at(-1) === '') lines.pop();
-    for (const line of lines) parseLine(line, out, ctx);
+    for (const line of lines) scanLine(line, out, ctx, onEvent);
     return out;
   }
   let start = 0;
   while (start < text.length) {
     let end = text.indexOf('\n', start);
     if (end < 0) end = text.length;
-    parseLine(text.slice(start, end), out, ctx);
+    scanLine(text.slice(start, end), out, ctx, onEvent);
     start = end + 1;
   }
   return out;
@@ -76,7 +78,7 @@ function isBlank(line: string): boolean {
   return line.length === 0 || (line.charCodeAt(0) <= 32 && line.trim() === '');
 }
 
-function parseLine(line: string, out: ParsedChunk, ctx: ChunkContext): void {
+function scanLine(line: string, out: ChunkScan, ctx: ChunkContext, onEvent: OnEvent): void {
   out.lines++;
   if (isBlank(line)) return;
   let event: unknown;
@@ -92,8 +94,8 @@ function parseLine(line: string, out: ParsedChunk, ctx: ChunkContext): void {
   }
   const source = detectSource(event, ctx.sourceNames, ctx.defaultSource);
   if (source !== K8S_AUDIT) {
-    out.events.push(event);
-    out.sources.push(source);
+    out.events++;
+    onEvent(event, source);
     return;
   }
   const items = k8sAuditItems(event as Record<string, unknown>);
@@ -102,21 +104,20 @@ function parseLine(line: string, out: ParsedChunk, ctx: ChunkContext): void {
     return;
   }
   for (const item of items) {
-    out.events.push(item);
-    out.sources.push(source);
+    out.events++;
+    onEvent(item, source);
   }
 }
 
 /** An alert as the replay's summary counts it: rule and priority. */
 export type AlertCount = [rule: string, priority: Alert['priority']];
 
-export interface ChunkResult {
-  events: number;
+export interface ChunkResult extends ChunkScan {
+  /** The number of events before the chunk that its events were numbered from. */
+  base: number;
   /** The alerts' lines (Falco's text, or JSON objects), in event order. */
   text: string;
   alerts: AlertCount[];
-  lines: number;
-  bad: BadLine[];
 }
 
 export function alertJson(a: Alert): string {
@@ -132,23 +133,22 @@ export function alertJson(a: Alert): string {
   });
 }
 
-/** Evaluates a parsed chunk whose first event is the stream's event number `base + 1`. */
-export function evaluateChunk(
-  parsed: ParsedChunk,
+/** Replays a chunk whose first event is the stream's event number `base + 1`. */
+export function replayChunk(
+  bytes: Uint8Array,
   base: number,
+  ctx: ChunkContext,
   ruleset: RuleSet,
   json: boolean,
 ): ChunkResult {
   let text = '';
   const alerts: AlertCount[] = [];
-  const { events, sources } = parsed;
-  for (let i = 0; i < events.length; i++) {
-    const source = sources[i]!;
-    const event = numberOwnedEvent(events[i], source, base + i + 1);
-    for (const a of ruleset.evaluate(event, source)) {
+  let num = base;
+  const scan = scanChunk(bytes, ctx, (event, source) => {
+    for (const a of ruleset.evaluate(numberOwnedEvent(event, source, ++num), source)) {
       text += json ? `${alertJson(a)}\n` : `${a.output}\n`;
       alerts.push([a.rule, a.priority]);
     }
-  }
-  return { events: events.length, text, alerts, lines: parsed.lines, bad: parsed.bad };
+  });
+  return { ...scan, base, text, alerts };
 }

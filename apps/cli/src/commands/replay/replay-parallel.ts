@@ -1,23 +1,36 @@
 /**
  * Replays chunks of event lines on worker threads, with exactly the output of the single-threaded
- * replay: each worker parses its chunks as they come and says how many events each holds; the
- * main thread then hands out each chunk's first event number in stream order (so `evt.num` is
- * Falco's, whatever lines expand into several events or are skipped) and takes the results in
- * chunk order. At most `3 x threads` chunks are in flight, so memory stays bounded.
+ * replay. A chunk's first event number depends on every chunk before it (blank and malformed
+ * lines hold no event, an EventList line holds several), which is only known once they are
+ * parsed; so each chunk is sent with a guessed base (the events of the chunks before it where
+ * known, their line counts where not) and replayed at once. Results are taken in chunk order; a
+ * chunk whose guess turns out wrong is replayed again with the right base before it is taken.
+ * Where every line is one event (the usual file) no chunk is replayed twice; each irregular
+ * chunk costs at most the chunks in flight behind it. At most `3 x threads` chunks are in
+ * flight, so memory stays bounded.
  */
 import { Worker } from 'node:worker_threads';
 import type { ChunkResult } from './replay-chunk.js';
 import type { ReplaySetup } from './replay-rules.js';
 
-export type ToWorker =
-  | { t: 'parse'; id: number; bytes: Uint8Array }
-  | { t: 'evaluate'; id: number; base: number };
-export type ToMain =
-  | { t: 'ready' }
-  | { t: 'parsed'; id: number; events: number }
-  | { t: 'done'; id: number; result: ChunkResult };
+export type ToWorker = { id: number; bytes: Uint8Array; base: number };
+export type ToMain = { t: 'ready' } | { t: 'done'; id: number; result: ChunkResult };
 
 const WORKER_URL = new URL('./replay-worker.js', import.meta.url);
+
+/** Lines in a chunk as the replay counts them: newlines, plus a final line without one. */
+function lineCount(bytes: Uint8Array): number {
+  let n = 0;
+  for (let at = bytes.indexOf(10); at >= 0; at = bytes.indexOf(10, at + 1)) n++;
+  return bytes.length > 0 && bytes[bytes.length - 1] !== 10 ? n + 1 : n;
+}
+
+interface InFlight {
+  bytes: Uint8Array;
+  /** Events it holds: its line count until a result says. */
+  events: number;
+  result?: ChunkResult | undefined;
+}
 
 /**
  * Worker threads that compile the replay's rules as soon as they are made, so the main thread
@@ -27,8 +40,10 @@ export class ReplayWorkers {
   readonly #workers: Worker[];
   #ready = 0;
   #failure: Error | undefined;
-  #onMessage: (m: ToMain) => void = () => {};
+  #onDone: (id: number, r: ChunkResult) => void = () => {};
   #wake: (() => void) | undefined;
+  /** Chunks replayed a second time because their guessed base was wrong. */
+  redone = 0;
 
   constructor(setup: ReplaySetup, threads: number) {
     this.#workers = Array.from(
@@ -43,7 +58,7 @@ export class ReplayWorkers {
     for (const w of this.#workers) {
       w.on('message', (m: ToMain) => {
         if (m.t === 'ready') this.#ready++;
-        else this.#onMessage(m);
+        else this.#onDone(m.id, m.result);
       });
       w.on('error', (e) => this.#fail(e));
       w.on('exit', (code) => this.#fail(new Error(`replay worker exited with code ${code}`)));
@@ -73,34 +88,34 @@ export class ReplayWorkers {
     onResult: (r: ChunkResult) => void,
   ): Promise<void> {
     const workers = this.#workers;
-    const threads = workers.length;
-    const counts = new Map<number, number>();
-    const results = new Map<number, ChunkResult>();
-    let before = eventsBefore;
-    let nextToNumber = 0;
-    let nextToEmit = 0;
+    const inFlight = new Map<number, InFlight>();
+    let before = eventsBefore; // events before the first chunk not yet taken: exact
+    let nextToTake = 0;
     let dispatched = 0;
-    this.#onMessage = (m) => {
-      if (m.t === 'parsed') {
-        counts.set(m.id, m.events);
-        while (counts.has(nextToNumber)) {
-          const n = counts.get(nextToNumber)!;
-          counts.delete(nextToNumber);
-          const msg: ToWorker = { t: 'evaluate', id: nextToNumber, base: before };
-          workers[nextToNumber % threads]!.postMessage(msg);
-          before += n;
-          nextToNumber++;
+    const send = (id: number, base: number) => {
+      const msg: ToWorker = { id, bytes: inFlight.get(id)!.bytes, base };
+      workers[id % workers.length]!.postMessage(msg);
+    };
+    this.#onDone = (id, result) => {
+      const c = inFlight.get(id);
+      if (!c) return;
+      c.result = result;
+      c.events = result.events;
+      for (;;) {
+        const head = inFlight.get(nextToTake);
+        if (!head?.result) break;
+        if (head.result.base !== before) {
+          // Guessed wrong: replay it again, now that every chunk before it is known.
+          head.result = undefined;
+          this.redone++;
+          send(nextToTake, before);
+          break;
         }
-        return;
-      }
-      if (m.t !== 'done') return;
-      results.set(m.id, m.result);
-      while (results.has(nextToEmit)) {
-        const r = results.get(nextToEmit)!;
-        results.delete(nextToEmit);
-        nextToEmit++;
+        inFlight.delete(nextToTake);
+        nextToTake++;
+        before += head.events;
         try {
-          onResult(r);
+          onResult(head.result);
         } catch (e) {
           this.#failure ??= e as Error;
         }
@@ -108,15 +123,17 @@ export class ReplayWorkers {
       this.#notify();
     };
     const settled = () => new Promise<void>((resolve) => (this.#wake = resolve));
-    const limit = 3 * threads;
+    const limit = 3 * workers.length;
     for await (const bytes of chunks) {
-      while (!this.#failure && dispatched - nextToEmit >= limit) await settled();
+      while (!this.#failure && dispatched - nextToTake >= limit) await settled();
       if (this.#failure) break;
       const id = dispatched++;
-      const msg: ToWorker = { t: 'parse', id, bytes };
-      workers[id % threads]!.postMessage(msg);
+      let base = before;
+      for (let j = nextToTake; j < id; j++) base += inFlight.get(j)!.events;
+      inFlight.set(id, { bytes, events: lineCount(bytes) });
+      send(id, base);
     }
-    while (!this.#failure && nextToEmit < dispatched) await settled();
+    while (!this.#failure && nextToTake < dispatched) await settled();
     if (this.#failure) throw this.#failure;
   }
 
