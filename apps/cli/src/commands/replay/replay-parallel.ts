@@ -29,6 +29,8 @@ interface InFlight {
   bytes: Uint8Array;
   /** Events it holds: its line count until a result says. */
   events: number;
+  /** The worker it was last sent to. */
+  worker: number;
   result?: ChunkResult | undefined;
 }
 
@@ -92,13 +94,21 @@ export class ReplayWorkers {
     let before = eventsBefore; // events before the first chunk not yet taken: exact
     let nextToTake = 0;
     let dispatched = 0;
+    // Bytes each worker has been sent and not yet answered: a chunk goes to the least loaded.
+    const load = workers.map(() => 0);
     const send = (id: number, base: number) => {
-      const msg: ToWorker = { id, bytes: inFlight.get(id)!.bytes, base };
-      workers[id % workers.length]!.postMessage(msg);
+      const c = inFlight.get(id)!;
+      let w = 0;
+      for (let i = 1; i < workers.length; i++) if (load[i]! < load[w]!) w = i;
+      c.worker = w;
+      load[w]! += c.bytes.length;
+      const msg: ToWorker = { id, bytes: c.bytes, base };
+      workers[w]!.postMessage(msg);
     };
     this.#onDone = (id, result) => {
       const c = inFlight.get(id);
       if (!c) return;
+      load[c.worker]! -= c.bytes.length;
       c.result = result;
       c.events = result.events;
       for (;;) {
@@ -130,7 +140,7 @@ export class ReplayWorkers {
       const id = dispatched++;
       let base = before;
       for (let j = nextToTake; j < id; j++) base += inFlight.get(j)!.events;
-      inFlight.set(id, { bytes, events: lineCount(bytes) });
+      inFlight.set(id, { bytes, events: lineCount(bytes), worker: 0 });
       send(id, base);
     }
     while (!this.#failure && nextToTake < dispatched) await settled();
