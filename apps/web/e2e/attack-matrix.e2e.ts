@@ -10,9 +10,11 @@ import { seedDefaults } from './stack';
  * Issue #19 item 4: the ATT&CK page of an environment shows the default rules' coverage and the
  * alerts per technique, and a count opens the alert list filtered to exactly those alerts.
  */
+// At the top level: startConsole registers the afterAll that stops the console and drops its database.
+const testConsole = await startConsole();
+const { baseUrl } = testConsole;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let page: Page;
-let baseUrl: string;
 const pageErrors: string[] = [];
 const admin = {
   name: 'Blake Attack',
@@ -57,8 +59,6 @@ async function seedAlerts(databaseUrl: string) {
 }
 
 beforeAll(async () => {
-  const testConsole = await startConsole();
-  baseUrl = testConsole.baseUrl;
   const setupToken = await seedDefaults(testConsole);
   await seedAlerts(testConsole.databaseUrl);
   browser = await launchBrowser();
