@@ -37,6 +37,43 @@ const RULES: [string, string, string][] = [
   ['Redirect STDOUT/STDIN to network connection', 'alert', 'syscall'],
 ];
 
+/**
+ * The ATT&CK technique each rule above tags (by position), as Falco's rules tag theirs: the
+ * matrix's alert counts group the alerts' tag arrays.
+ */
+const RULE_TECHNIQUES = [
+  'T1059',
+  'T1003.008',
+  'T1613',
+  'T1610',
+  'T1543',
+  'T1609',
+  'T1071',
+  'T1105',
+  'T1543',
+  'T1552.007',
+  'T1078',
+  'T1078.004',
+  'T1040',
+  'T1070.002',
+  'T1543',
+  'T1059.004',
+  'T1552.001',
+  'T1059',
+  'T1620',
+  'T1496',
+  'T1055.008',
+  'T1610',
+  'T1562.008',
+  'T1547.006',
+  'T1620',
+  'T1021.004',
+  'T1611',
+  'T1046',
+  'T1548.003',
+  'T1059.004',
+];
+
 const PROCS = [
   'bash',
   'sh',
@@ -192,11 +229,8 @@ export async function loadAlerts(
     const containers = Array.from({ length: 200 }, (_, h) => md5(String(h)).slice(0, 12));
     const started = Date.now();
     for (let i = 0; i < total; i++) {
-      const [rule, priority, source] = RULES[Math.floor(RULES.length * Math.random() ** 2.2)] as [
-        string,
-        string,
-        string,
-      ];
+      const ruleIdx = Math.floor(RULES.length * Math.random() ** 2.2);
+      const [rule, priority, source] = RULES[ruleIdx] as [string, string, string];
       const host = Math.floor(200 * Math.random() ** 1.8);
       const ns = Math.floor(30 * Math.random() ** 1.5);
       const envId = Math.random() < 0.7 ? production : staging;
@@ -222,12 +256,13 @@ export async function loadAlerts(
               'user.name': user,
             }
           : { 'user.name': `user${procIdx}@corp.example`, ip: `10.0.${ns}.${host}` };
+      const technique = RULE_TECHNIQUES[ruleIdx] as string;
       const tags =
         source === 'syscall'
-          ? '{host,container,mitre_execution}'
+          ? `{host,container,mitre_execution,${technique}}`
           : source === 'k8s_audit'
-            ? '{k8s,mitre_persistence}'
-            : '{cloud,mitre_credential_access}';
+            ? `{k8s,mitre_persistence,${technique}}`
+            : `{cloud,mitre_credential_access,${technique}}`;
       const status =
         t > now - DAY_MS || rStatus < 0.55
           ? 'open'

@@ -198,7 +198,7 @@ describe('notifications page', () => {
     const preview = page.getByTestId('route-preview');
     await preview.waitFor();
     expect((await preview.textContent())?.replace(/\s+/g, ' ')).toContain(
-      'Last 24 h: 2 alert(s) match; this route would have sent 1 notification(s) per channel for 2 alert(s).',
+      'Last 24 h: 2 alert(s) match; this route would have sent 1 notification(s) for 2 alert(s).',
     );
     await shot('notifications-3-route-preview');
     await form.getByRole('button', { name: 'Add route' }).click();

@@ -280,6 +280,8 @@ export {
 export { SCAN_PAGE_ROWS, type ScannedAlert, scanRuleAlerts } from './repos/web-alerts-scan.js';
 /** Every alert matching a filter, page by page (keyset), for exports of any size. */
 export { type AlertExportRow, EXPORT_PAGE_ROWS, exportAlerts } from './repos/web-alerts-export.js';
+/** Alert counts per distinct tag array of an environment over a time range (the ATT&CK matrix). */
+export { countAlertsByTagSet, type TagSetCount } from './repos/web-alerts-tag-sets.js';
 export {
   type AlertDashboard,
   type DashboardBucket,

@@ -162,6 +162,8 @@ const ACCESS: Record<string, Role | 'session' | 'public'> = {
   'retention.set': 'admin',
   'dashboard.getOverview': 'viewer',
   'dashboard.getAlerts': 'viewer',
+  // Coverage and counts of one environment: read like the dashboard.
+  'attack.getMatrix': 'viewer',
   'alerts.list': 'viewer',
   'alerts.count': 'viewer',
   'alerts.get': 'viewer',
@@ -528,6 +530,7 @@ describe("another organisation's API key", () => {
       },
       'dashboard.getOverview': { environment: null },
       'dashboard.getAlerts': { filter: { range: '24h' } },
+      'attack.getMatrix': { environmentId: ids.production, range: '24h' },
       'alerts.list': { filter: {} },
       'alerts.count': { filter: groupFilter },
       'alerts.get': { id: ids.alert },

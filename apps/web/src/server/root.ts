@@ -1,3 +1,4 @@
+import { getAttackMatrix } from './routers/attack/get-attack-matrix';
 import { getDashboardOverview } from './routers/dashboard/get-dashboard-overview';
 import { listEnvironments } from './routers/environment/list-environments';
 import { createOrganization } from './routers/organization/create-organization';
@@ -48,6 +49,7 @@ export const appRouter = createTRPCRouter({
   },
   retention: { get: getRetention, set: setRetention },
   dashboard: { getOverview: getDashboardOverview, getAlerts: getAlertDashboard },
+  attack: { getMatrix: getAttackMatrix },
   alerts: {
     list: listAlerts,
     count: countAlerts,

@@ -147,6 +147,7 @@ function isScopeOnly(filter: AlertFilter): boolean {
     filter.rules?.length ||
     filter.sources?.length ||
     filter.tags?.length ||
+    filter.anyTags?.length ||
     filter.hostnames?.length ||
     filter.statuses?.length ||
     filter.assignees?.length ||

@@ -19,7 +19,8 @@ export const ALERT_STATUSES: readonly AlertStatus[] = ['open', 'acknowledged', '
 
 /**
  * Which alerts of one organisation to act on. Every list is OR inside, AND across fields (like
- * falcosidekick-ui's API); `tags` is the exception: an alert must carry every tag given.
+ * falcosidekick-ui's API); `tags` is the exception: an alert must carry every tag given
+ * (`anyTags`: at least one of them).
  */
 export interface AlertFilter {
   organizationId: string;
@@ -30,6 +31,8 @@ export interface AlertFilter {
   rules?: string[] | undefined;
   sources?: string[] | undefined;
   tags?: string[] | undefined;
+  /** At least one of these tags (the ATT&CK matrix's technique: `T1003` or `T1003.001`). */
+  anyTags?: string[] | undefined;
   hostnames?: string[] | undefined;
   statuses?: AlertStatus[] | undefined;
   /** User ids; `null` in the list stands for "unassigned". */
@@ -70,12 +73,12 @@ function fieldShapes(key: string, value: string): string[] {
 
 /** The filter without its content conditions: what the alert row's own indexes can serve. */
 export function withoutContentConditions(filter: AlertFilter): AlertFilter {
-  return { ...filter, text: undefined, fields: undefined, tags: undefined };
+  return { ...filter, text: undefined, fields: undefined, tags: undefined, anyTags: undefined };
 }
 
 /** True when the filter has conditions on alert contents (free text, output fields, tags). */
 export function hasContentConditions(filter: AlertFilter): boolean {
-  return Boolean(filter.text || filter.fields?.length || filter.tags?.length);
+  return Boolean(filter.text || filter.fields?.length || filter.tags?.length || filter.anyTags?.length);
 }
 
 /**
@@ -87,6 +90,7 @@ function contentConditions(filter: AlertFilter, alias: 'a' | 'c'): Prisma.Sql[] 
   const t = Prisma.raw(alias);
   const parts: Prisma.Sql[] = [];
   if (filter.tags?.length) parts.push(Prisma.sql`${t}.tags @> ${filter.tags}::text[]`);
+  if (filter.anyTags?.length) parts.push(Prisma.sql`${t}.tags && ${filter.anyTags}::text[]`);
   if (filter.text) {
     const pattern = likePattern(filter.text);
     if (alias === 'c') parts.push(Prisma.sql`c.message ILIKE ${pattern}`);

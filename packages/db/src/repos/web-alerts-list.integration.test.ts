@@ -79,6 +79,13 @@ async function pages(filter: Omit<AlertFilter, 'organizationId'>, limit: number)
 describe('listing alerts by content', () => {
   const cases: [string, Omit<AlertFilter, 'organizationId'>, string, number][] = [
     ['a common tag', { tags: ['common'] }, `a.tags @> ARRAY['common']`, 100],
+    ['any of two tags', { anyTags: ['common', 'absent'] }, `a.tags && ARRAY['common', 'absent']`, 100],
+    [
+      'any of two tags with a rarer word',
+      { anyTags: ['absent', 'other'], text: 'medium' },
+      `a.tags && ARRAY['absent', 'other'] AND a.output ILIKE '%medium%'`,
+      20,
+    ],
     ['a less common word', { text: 'medium' }, `a.output ILIKE '%medium%'`, 50],
     [
       'a rare text with a priority',

@@ -348,6 +348,13 @@ function ActiveFilters({
     chips.push({ key: `s${v}`, label: 'source', value: v, remove: without('sources', v) });
   for (const v of filter.tags ?? [])
     chips.push({ key: `t${v}`, label: 'tag', value: v, remove: without('tags', v) });
+  if (filter.anyTags?.length)
+    chips.push({
+      key: 'anytags',
+      label: filter.anyTags.length > 1 ? 'any tag' : 'tag',
+      value: filter.anyTags.join(' or '),
+      remove: () => onChange((f) => ({ ...f, anyTags: [] })),
+    });
   for (const v of filter.hostnames ?? [])
     chips.push({ key: `h${v}`, label: 'host', value: v, remove: without('hostnames', v) });
   for (const v of filter.assignees ?? []) {

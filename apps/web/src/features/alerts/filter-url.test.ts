@@ -38,6 +38,15 @@ describe('filter in the URL', () => {
     expect(parseFilterParams(new URLSearchParams('env=all'), 'staging').environment).toBeNull();
   });
 
+  it('round-trips any-of tags (the ATT&CK matrix links)', () => {
+    const parsed = parseFilterParams(
+      new URLSearchParams('env=production&anytag=T1003&anytag=T1003.008'),
+      null,
+    );
+    expect(parsed.anyTags).toEqual(['T1003', 'T1003.008']);
+    expect(filterToParams(parsed).getAll('anytag')).toEqual(['T1003', 'T1003.008']);
+  });
+
   it('keeps non-filter keys and stores filters in saved views losslessly', () => {
     const base = new URLSearchParams('tab=groups&alert=12&rule=old');
     const params = filterToParams(parseFilterParams(new URLSearchParams('rule=A&rule=B'), null), base);
@@ -72,6 +81,8 @@ describe('matchesFilter (live alerts)', () => {
     expect(matchesFilter(alert, filter('prio=eq:warning'), null)).toBe(false);
     expect(matchesFilter(alert, filter('tag=mitre&tag=filesystem'), null)).toBe(true);
     expect(matchesFilter(alert, filter('tag=mitre&tag=k8s'), null)).toBe(false);
+    expect(matchesFilter(alert, filter('anytag=mitre&anytag=k8s'), null)).toBe(true);
+    expect(matchesFilter(alert, filter('anytag=T1003&anytag=k8s'), null)).toBe(false);
     expect(matchesFilter(alert, filter('q=BELOW%20/ETC'), null)).toBe(true);
     expect(matchesFilter(alert, filter('f=proc.pid%3D42&f=k8s.ns.name%3Dprod'), null)).toBe(true);
     expect(matchesFilter(alert, filter('f=k8s.ns.name%3Dstaging'), null)).toBe(false);

@@ -10,9 +10,9 @@ import {
 
 /**
  * The alert list's filter in the URL, so a view can be shared or bookmarked:
- * `env=production&prio=gte:error&rule=A&rule=B&tag=k8s&host=node-1&status=open&assignee=me
- *  &range=24h&from=...&to=...&q=text&f=k8s.ns.name=prod&group=<uuid>`.
- * Repeated keys are OR (tags: AND). Unknown or malformed values are dropped, never trusted.
+ * `env=production&prio=gte:error&rule=A&rule=B&tag=k8s&anytag=T1003&anytag=T1003.001&host=node-1
+ *  &status=open&assignee=me&range=24h&from=...&to=...&q=text&f=k8s.ns.name=prod&group=<uuid>`.
+ * Repeated keys are OR (`tag`: AND). Unknown or malformed values are dropped, never trusted.
  */
 export const FILTER_KEYS = [
   'env',
@@ -20,6 +20,7 @@ export const FILTER_KEYS = [
   'rule',
   'source',
   'tag',
+  'anytag',
   'host',
   'status',
   'assignee',
@@ -80,6 +81,7 @@ export function parseFilterParams(params: URLSearchParams, defaultEnvironment: s
     rules: clean(params.getAll('rule')),
     sources: clean(params.getAll('source')),
     tags: clean(params.getAll('tag')),
+    anyTags: clean(params.getAll('anytag')),
     hostnames: clean(params.getAll('host')),
     statuses: clean(params.getAll('status')).filter(isStatus),
     assignees: clean(params.getAll('assignee')),
@@ -102,6 +104,7 @@ export function filterToParams(filter: UrlFilter, base?: URLSearchParams): URLSe
   for (const v of filter.rules ?? []) params.append('rule', v);
   for (const v of filter.sources ?? []) params.append('source', v);
   for (const v of filter.tags ?? []) params.append('tag', v);
+  for (const v of filter.anyTags ?? []) params.append('anytag', v);
   for (const v of filter.hostnames ?? []) params.append('host', v);
   for (const v of filter.statuses ?? []) params.append('status', v);
   for (const v of filter.assignees ?? []) params.append('assignee', v);

@@ -45,6 +45,7 @@ export function matchesFilter(
   if (filter.rules?.length && !filter.rules.includes(alert.rule)) return false;
   if (filter.sources?.length && !filter.sources.includes(alert.source)) return false;
   if (filter.tags?.length && !filter.tags.every((t) => alert.tags.includes(t))) return false;
+  if (filter.anyTags?.length && !filter.anyTags.some((t) => alert.tags.includes(t))) return false;
   if (filter.hostnames?.length && (alert.hostname === null || !filter.hostnames.includes(alert.hostname)))
     return false;
   if (filter.statuses?.length && !filter.statuses.includes('open')) return false;

@@ -284,7 +284,11 @@ function PreviewResult({ result }: { result: Preview }) {
         Last {result.hours} h: {result.matched}
         {result.truncated ? '+' : ''} alert(s) match
         {result.takenEarlier ? `, ${result.takenEarlier} taken by an earlier route` : ''}; this route would
-        have sent <strong>{result.notifications}</strong> notification(s) per channel for {sent} alert(s).
+        have sent <strong>{result.notifications}</strong> notification(s) for {sent} alert(s)
+        {result.channels.length > 1
+          ? `: ${result.channels.map((c) => `${c.notifications} to ${c.name}`).join(', ')}`
+          : ''}
+        .
       </p>
       {result.samples.length ? (
         <ul style={{ margin: 0, paddingLeft: 18 }}>

@@ -44,6 +44,15 @@ export const AlertIcon = (p: IconProps) => (
   </Icon>
 );
 
+/** A grid of cells, one lit: the ATT&CK matrix. */
+export const AttackIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <rect x="3" y="3" width="18" height="18" rx="2" />
+    <path d="M9 3v18M15 3v18M3 9h18M3 15h18" />
+    <rect x="9" y="9" width="6" height="6" fill="currentColor" stroke="none" opacity="0.6" />
+  </Icon>
+);
+
 export const RulesIcon = (p: IconProps) => (
   <Icon {...p}>
     <path d="M8 6h12M8 12h12M8 18h12" />

@@ -5,6 +5,7 @@ import { usePathname } from 'next/navigation';
 import type { ComponentType, SVGProps } from 'react';
 import {
   AlertIcon,
+  AttackIcon,
   AuditIcon,
   DashboardIcon,
   EnvironmentIcon,
@@ -18,6 +19,7 @@ import { isActiveSection, NAV_ITEMS, type NavIcon } from './nav-items';
 const ICONS: Record<NavIcon, ComponentType<SVGProps<SVGSVGElement>>> = {
   dashboard: DashboardIcon,
   alerts: AlertIcon,
+  attack: AttackIcon,
   rules: RulesIcon,
   lists: ListIcon,
   environments: EnvironmentIcon,

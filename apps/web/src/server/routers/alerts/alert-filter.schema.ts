@@ -42,6 +42,8 @@ export const alertFilterSchema = z.object({
   rules: many,
   sources: many,
   tags: many,
+  /** At least one of these tags (the ATT&CK matrix links a technique as its tags). */
+  anyTags: many,
   hostnames: many,
   statuses: z.array(statusSchema).max(4).default([]),
   assignees: many,

@@ -349,6 +349,35 @@ describe('route preview', () => {
         })
       ).notifications,
     ).toBe(paymentWindows + 1);
+    // A paging channel cannot take the held digest: delivery holds one trigger per alert group
+    // of the window for it (the collector's `deferred` rows), the webhook still one digest.
+    const pd = await admin.notifications.createChannel({
+      name: 'Preview PD',
+      settings: {
+        kind: 'pagerduty',
+        config: { url: 'https://events.pagerduty.test/v2/enqueue' },
+        secrets: { routingKey: 'R0UTING' },
+      },
+    });
+    const paging = await admin.notifications.previewRoute({
+      settings: { ...settings, channelIds: [hook.id, pd.id], quietHours },
+    });
+    expect(paging.notifications).toBe(1 + 2);
+    expect(paging.channels).toEqual([
+      { channelId: hook.id, name: 'Preview hook', kind: 'webhook', notifications: 1 },
+      { channelId: pd.id, name: 'Preview PD', kind: 'pagerduty', notifications: 2 },
+    ]);
+    // Alerts quiet hours let through go to each channel one per group and throttle window.
+    const passing = await admin.notifications.previewRoute({
+      settings: {
+        ...settings,
+        channelIds: [hook.id, pd.id],
+        quietHours: { ...quietHours, passPriority: 'error' },
+      },
+    });
+    expect(passing.channels.map((c) => c.notifications)).toEqual([paymentWindows + 1, paymentWindows + 1]);
+    expect(passing.notifications).toBe(2 * (paymentWindows + 1));
+    await admin.notifications.deleteChannel({ channelId: pd.id });
     // An earlier route that stops takes the payments alerts.
     await admin.notifications.createRoute({
       name: 'Payments first',

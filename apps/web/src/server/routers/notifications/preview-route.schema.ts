@@ -15,8 +15,15 @@ export const previewRouteOutput = z.object({
   matched: z.number().int(),
   /** Of those, alerts an earlier route would have taken first (it matches and does not continue). */
   takenEarlier: z.number().int(),
-  /** Notifications the route would have sent per channel (one per group and throttle window). */
+  /** Notifications the route would have sent, all its channels together. */
   notifications: z.number().int(),
+  /**
+   * Per channel: one per group and throttle window, a digest per period or quiet window, or for
+   * PagerDuty/Opsgenie one held trigger per alert group of a quiet window.
+   */
+  channels: z.array(
+    z.object({ channelId: z.string(), name: z.string(), kind: z.string(), notifications: z.number().int() }),
+  ),
   /** True when more alerts matched than were looked at. */
   truncated: z.boolean(),
   samples: z.array(

@@ -56,6 +56,7 @@ export async function resolveAlertFilter(
       rules: input.rules,
       sources: input.sources,
       tags: input.tags,
+      anyTags: input.anyTags,
       hostnames: input.hostnames,
       statuses: input.statuses,
       assignees: input.assignees.map((a) => (a === 'none' ? null : a === 'me' ? userId : a)),

@@ -1,5 +1,6 @@
 import 'server-only';
 import { listAlerts } from '@peregrine/db';
+import { DIGEST_KINDS } from '@peregrine/protocol';
 import {
   digestPeriod,
   type Priority,
@@ -12,6 +13,7 @@ import { db } from '../../db';
 import { AppError } from '../../errors/app-error';
 import type { RouteSettingsInput } from '../../routers/notifications/notification.schema';
 import { listEnvironments } from '../environment/list-environments';
+import { listChannels } from './list-channels';
 import { listRoutes } from './list-routes';
 
 const HOURS = 24;
@@ -20,10 +22,12 @@ const LIMIT = 500;
 /**
  * Which alerts of the last day a route would have sent: the newest alerts matching its filter
  * (the alert list's own query, so the preview and the list agree), less those an earlier route
- * takes first (it matches and does not continue), and how many notifications that makes per
- * channel once its throttle folds each group's alerts of a window into one (a digest route: one
- * per period that had alerts; quiet hours: one per window for the alerts they hold), with the
- * collector's own period and window arithmetic.
+ * takes first (it matches and does not continue), and how many notifications that makes for
+ * each channel once its throttle folds each group's alerts of a window into one (a digest route:
+ * one per period that had alerts; quiet hours: one digest per window for the alerts they hold,
+ * or for a channel that takes no digest, PagerDuty and Opsgenie, one held trigger per alert group
+ * of the window, as the collector's `targetPlanner` owes them), with the collector's own period
+ * and window arithmetic.
  */
 export async function previewRoute(input: {
   organizationId: string;
@@ -36,7 +40,15 @@ export async function previewRoute(input: {
     if (!filter.environmentIds.every((id) => own.has(id)))
       throw new AppError('NOT_FOUND', 'An environment of the route does not exist.');
   }
-  const routes = await listRoutes({ organizationId: input.organizationId });
+  const [routes, channels] = await Promise.all([
+    listRoutes({ organizationId: input.organizationId }),
+    listChannels({ organizationId: input.organizationId }),
+  ]);
+  const routeChannels = input.settings.channelIds.map((id) => {
+    const channel = channels.find((c) => c.id === id);
+    if (!channel) throw new AppError('NOT_FOUND', 'A channel of the route does not exist.');
+    return channel;
+  });
   let earlier = routes;
   if (input.routeId !== null) {
     const at = routes.findIndex((r) => r.id === input.routeId);
@@ -72,21 +84,31 @@ export async function previewRoute(input: {
   );
   const { throttleSeconds: throttle, digest, quietHours: quiet } = input.settings;
   const severity = (p: string) => priorityValue((parsePriority(p) ?? 'Debug') as Priority);
-  const notificationOf = (a: (typeof sent)[number]): string => {
+  /** The notification an alert joins on a channel (`paging`: one that takes no digest). */
+  const notificationOf = (a: (typeof sent)[number], paging: boolean): string => {
     const t = a.createdAt.getTime();
     if (digest) return `d:${digestPeriod(digest, t).start}`;
     if (quiet && severity(a.priority) > severity(quiet.passPriority)) {
       const held = quietWindow(quiet, t);
-      if (held) return `q:${held.end}`;
+      if (held) return paging ? `q:${held.end}:${a.groupId ?? a.id}` : `q:${held.end}`;
     }
     return throttle > 0 ? `${a.groupId}:${Math.floor(t / 1000 / throttle)}` : a.id;
   };
-  const windows = new Set(sent.map(notificationOf));
+  const perChannel = routeChannels.map((c) => {
+    const paging = !(DIGEST_KINDS as readonly string[]).includes(c.kind);
+    return {
+      channelId: c.id,
+      name: c.name,
+      kind: c.kind,
+      notifications: new Set(sent.map((a) => notificationOf(a, paging))).size,
+    };
+  });
   return {
     hours: HOURS,
     matched: page.rows.length,
     takenEarlier: page.rows.length - sent.length,
-    notifications: windows.size,
+    notifications: perChannel.reduce((n, c) => n + c.notifications, 0),
+    channels: perChannel,
     truncated: page.nextCursor !== null,
     samples: sent.slice(0, 10).map((a) => ({
       id: a.id,
