@@ -6,7 +6,7 @@ import { spawn } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, it } from 'vitest';
 import { ROOT } from '../lib/runtime.mjs';
 
 const SECONDS = process.env.SOAK_SECONDS ?? '32';
@@ -35,7 +35,7 @@ async function soak(database) {
   return { code, report, output };
 }
 
-function expectEverythingAccountedFor({ code, report, output }) {
+function expectEverythingAccountedFor(expect, { code, report, output }) {
   if (!report.ok) console.error(output);
   expect(report.ok).toBe(true);
   expect(code).toBe(0);
@@ -64,16 +64,24 @@ afterAll(async () => {
   if (dir) await rm(dir, { recursive: true, force: true });
 });
 
-describe('reliability soak', () => {
-  it('accounts for every event on the embedded database through kill -9 of the collector and of PostgreSQL', async () => {
+// The two soaks run at the same time: each has its own data folder, ports, database server and
+// faults (aimed at its own collector and database by port and folder), and each mostly waits on
+// its senders' intervals, so together they take the wall time of one (docs/BENCHMARKS.md, the
+// test suite's seventh stop).
+describe.concurrent('reliability soak', () => {
+  it('accounts for every event on the embedded database through kill -9 of the collector and of PostgreSQL', async ({
+    expect,
+  }) => {
     const run = await soak('embedded');
-    expectEverythingAccountedFor(run);
+    expectEverythingAccountedFor(expect, run);
     expect(run.report.faults.map((f) => f.fault)).toContain('database killed (kill -9)');
   });
 
-  it('accounts for every event on an external PostgreSQL that stops for 8 s: push senders are spooled', async () => {
+  it('accounts for every event on an external PostgreSQL that stops for 8 s: push senders are spooled', async ({
+    expect,
+  }) => {
     const run = await soak('external');
-    expectEverythingAccountedFor(run);
+    expectEverythingAccountedFor(expect, run);
     expect(run.report.faults.map((f) => f.fault)).toContain('database down 8 s');
     const spooled = Object.values(run.report.sources).reduce((n, s) => n + s.spooledAnswers, 0);
     expect(spooled).toBeGreaterThan(0);

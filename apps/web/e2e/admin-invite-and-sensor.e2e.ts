@@ -215,7 +215,10 @@ describe('administration: invitations and sensors', () => {
     });
     expect(refused.status).toBe(403);
     await page.reload();
-    await page.getByTestId('api-keys-table').getByText('now').first().waitFor();
+    // The key's "Last used" cell (the fifth) shows the use just made: "now" on a quick reload,
+    // "N seconds ago" when the reload took a second or more (a busy machine); "never" before.
+    const keyRow = page.getByTestId('api-keys-table').locator('tbody tr', { hasText: 'Inventory script' });
+    expect(await keyRow.locator('td').nth(4).textContent()).toMatch(/^(now|\d+ seconds? ago)$/);
   });
 
   it('records every change in the audit log with before and after', async () => {
