@@ -261,7 +261,7 @@ async function main(): Promise<void> {
     },
     meanMsFromReceipt: stages,
     // Collector CPU per event (all its processes): what one uncontended core would sustain.
-    collectorCpuMicrosPerEvent: sentEvents ? Math.round(((cpu1 - cpu0) * 1e6) / sentEvents) : null,
+    collectorCpuMicrosPerEvent: sentEvents ? Number((((cpu1 - cpu0) * 1e6) / sentEvents).toFixed(1)) : null,
     collectorCpuShare: Number(((cpu1 - cpu0) / elapsed).toFixed(2)),
     loadAverage: loadavg().map((l) => Number(l.toFixed(1))),
     rejected429: busy,

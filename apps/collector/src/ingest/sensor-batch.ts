@@ -28,6 +28,7 @@ import {
   type SensorRejectedEvent,
   SensorIdSchema,
   SyscallEventSchema,
+  type WireProcessInfo,
   type WireSyscallEvent,
 } from '@peregrine/protocol';
 import { z } from 'zod';
@@ -325,10 +326,26 @@ function decodeV2(body: Record<string, unknown>, report: CleanReport): DecodedSe
   };
 }
 
+/**
+ * What is left to check of a process read from a version-3 body, whose fields have their types
+ * by construction (integers are safe integers, ancestors nest 16 deep at most): that `pid` and
+ * `name` are there and the times are epoch nanoseconds. The differential test against version 2
+ * (which runs `isValidProcess`) holds the two to the same refusals.
+ */
+function v3ProcessOk(p: WireProcessInfo): boolean {
+  if (p.pid === undefined || p.name === undefined) return false;
+  if (p.startTs !== undefined && !EPOCH_NS.test(p.startTs)) return false;
+  if (p.exeInoCtime !== undefined && !EPOCH_NS.test(p.exeInoCtime)) return false;
+  if (p.exeInoMtime !== undefined && !EPOCH_NS.test(p.exeInoMtime)) return false;
+  if (p.ancestors !== undefined)
+    for (const a of p.ancestors) if (!v3ProcessOk(a as WireProcessInfo)) return false;
+  return true;
+}
+
 /** Table checks of a version-3 batch: the same checks and messages as version 2's tables. */
 const V3_CHECKS = {
-  proc(p: unknown, i: number): true | string {
-    if (isValidProcess(p)) return true;
+  proc(p: WireProcessInfo, i: number): true | string {
+    if (v3ProcessOk(p)) return true;
     return `procs.${i}: ${explain(ProcessInfoSchema, p, 'invalid process')}`;
   },
   container(entry: unknown, i: number): true | string {
@@ -360,11 +377,11 @@ export function decodeSensorBatchV3(body: Uint8Array): DecodedSensorBatch {
   let sanitized = 0;
   let batch: ReturnType<typeof readSensorBatchV3>;
   try {
-    batch = readSensorBatchV3(body, V3_CHECKS, (row) => {
-      if (row.error !== undefined) rejected.push({ index: row.index, error: row.error });
+    batch = readSensorBatchV3(body, V3_CHECKS, (index, event, error, cleaned) => {
+      if (event === undefined) rejected.push({ index, error: error as string });
       else {
-        events.push({ index: row.index, event: row.event });
-        if (row.cleaned) sanitized++;
+        events.push({ index, event });
+        if (cleaned) sanitized++;
       }
     });
   } catch (error) {

@@ -440,8 +440,8 @@ function splitBody(
   if (batch.contentType === SENSOR_BATCH_V3_CONTENT_TYPE) {
     // The sensor's own body: read back (no checks needed) and written again in two.
     const events: WireSyscallEvent[] = [];
-    const read = readSensorBatchV3(raw, { proc: () => true, container: () => true }, (row) => {
-      if (row.event) events.push(row.event);
+    const read = readSensorBatchV3(raw, { proc: () => true, container: () => true }, (_index, event) => {
+      if (event) events.push(event);
     });
     const half = Math.ceil(events.length / 2);
     return [events.slice(0, half), events.slice(half)].map((part, n) => {
