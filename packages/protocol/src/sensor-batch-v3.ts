@@ -29,8 +29,10 @@ import type { WireProcessInfo, WireSyscallEvent } from './sensor-event.js';
  * container uv mask over CONTAINER_FIELDS; mounts -> uv n + n x (str source, str dest, str mode,
  *           u8 rdwr, str propagation)
  * pod       uv mask over POD_FIELDS; labels -> uv n + n x (str key, str value)
- * row       u8 flags (ROW_*); str type; str ts; [uv num]; [uv cpu]; [sv res]; uv proc; uv argNames;
+ * row       u8 flags (ROW_*); str type; sv ts; [sv num]; [uv cpu]; [sv res]; uv proc; uv argNames;
  *           uv n; n x str value; [fd]; [uv container]; [str hostname]
+ *           (ts: the string index minus the previous row's ts index; num: minus the previous
+ *           row's num, 0 before the first; both grow row by row, so these are small)
  * fd        sv num; u8 type (index in FD_TYPES); uv mask over FD_FIELDS; the present fields
  *           (l4proto: u8 index in L4_PROTOS; ports: uv; dev: sv; booleans: u8)
  * ```
@@ -150,6 +152,8 @@ export const FD_TYPES: readonly WireFdInfo['type'][] = FdTypeSchema.options;
 export const L4_PROTOS: readonly NonNullable<WireFdInfo['l4proto']>[] = ['tcp', 'udp', 'icmp', 'raw'];
 
 const FD_TYPE_INDEX = new Map<string, number>(FD_TYPES.map((t, i) => [t, i]));
+/** Encoder memo slots: the event type, then argument positions 0-6. */
+const SLOTS = 8;
 const L4_INDEX = new Map<string, number>(L4_PROTOS.map((t, i) => [t, i]));
 
 /** Masks of a process are below this (one bit per PROCESS_FIELDS entry). */
@@ -185,6 +189,10 @@ class ByteWriter {
   }
 
   uv(v: number): void {
+    if (v < 0x80 && this.length < this.bytes.length) {
+      this.bytes[this.length++] = v;
+      return;
+    }
     this.#room(8);
     const b = this.bytes;
     let n = this.length;
@@ -264,6 +272,65 @@ export class SensorBatchV3Encoder {
       this.#stringIndex.set(s, i);
     }
     return i;
+  }
+
+  #prevTs = 0;
+  #prevNum = 0;
+
+  /**
+   * `ts` (its own table entry) and `num` as differences from the previous row's: both grow row by
+   * row, and small repeating differences cost fewer bytes and leave gzip more to match.
+   */
+  #tsAndNum(w: ByteWriter, ts: string, num: number | undefined): void {
+    const i = this.#unique(ts);
+    w.sv(i - this.#prevTs);
+    this.#prevTs = i;
+    if (num !== undefined) {
+      w.sv(num - this.#prevNum);
+      this.#prevNum = num;
+    }
+  }
+
+  /** A string that seldom repeats (an event's `ts`): its own entry, no lookup. */
+  #unique(s: string): number {
+    this.#strings.push(s);
+    return this.#strings.length - 1;
+  }
+
+  // The last string written in each slot (type, argument position) and its index: consecutive
+  // events mostly repeat them (the same type, flags, mode, dirfd), and comparing with the last one
+  // (often the very same string object) costs less than hashing it for the table's Map.
+  readonly #slotString: (string | undefined)[] = new Array(SLOTS).fill(undefined);
+  readonly #slotIndex: number[] = new Array(SLOTS).fill(0);
+
+  #slot(slot: number, s: string): number {
+    if (this.#slotString[slot] === s) return this.#slotIndex[slot]!;
+    const i = this.str(s);
+    this.#slotString[slot] = s;
+    this.#slotIndex[slot] = i;
+    return i;
+  }
+
+  /** Indexes of the current event's argument values (the fd's strings often equal one of them). */
+  readonly #valueIndex: number[] = [];
+
+  #values(values: readonly string[], w: ByteWriter): void {
+    const n = values.length;
+    w.uv(n);
+    const out = this.#valueIndex;
+    for (let k = 0; k < n; k++) {
+      const v = values[k]!;
+      const i = k < SLOTS - 1 ? this.#slot(k + 1, v) : this.str(v);
+      out[k] = i;
+      w.uv(i);
+    }
+    out.length = n;
+  }
+
+  /** The index of an fd string: the index of the argument it equals, else its own. */
+  #fdStr(s: string, values: readonly string[]): number {
+    for (let k = 0; k < values.length; k++) if (values[k] === s) return this.#valueIndex[k]!;
+    return this.str(s);
   }
 
   #proc(proc: WireProcessInfo): number {
@@ -347,16 +414,16 @@ export class SensorBatchV3Encoder {
     if (hasContainer) flags |= ROW_CONTAINER;
     if (event.dir === '>') flags |= ROW_ENTER;
     w.u8(flags);
-    w.uv(this.str(event.type));
-    w.uv(this.str(event.ts));
-    if (event.num !== undefined) w.uv(event.num);
+    w.uv(this.#slot(0, event.type));
+    this.#tsAndNum(w, event.ts, event.num);
     if (event.cpu !== undefined) w.uv(event.cpu);
     if (event.res !== undefined) w.sv(event.res);
     w.uv(this.#proc(event.proc));
     w.uv(this.#namesOf(names, false));
-    w.uv(args.length);
-    for (let k = 0; k < args.length; k++) w.uv(this.str(args[k]![1]));
-    if (event.fd !== undefined) this.#fd(event.fd);
+    const values = new Array<string>(args.length);
+    for (let k = 0; k < args.length; k++) values[k] = args[k]![1];
+    this.#values(values, w);
+    if (event.fd !== undefined) this.#fd(event.fd, values);
     if (hasContainer) w.uv(this.#container(event.container, event.k8s));
     if (flags & ROW_HOSTNAME) w.uv(this.str(event.hostname as string));
   }
@@ -393,28 +460,26 @@ export class SensorBatchV3Encoder {
     const hasContainer = p.container !== undefined || p.k8s !== undefined;
     if (hasContainer) flags |= ROW_CONTAINER;
     w.u8(flags);
-    w.uv(this.str(p.type));
-    w.uv(this.str(p.ts));
-    if (p.num !== null) w.uv(p.num);
+    w.uv(this.#slot(0, p.type));
+    this.#tsAndNum(w, p.ts, p.num ?? undefined);
     if (p.cpu !== null) w.uv(p.cpu);
     if (p.res !== null) w.sv(p.res);
     w.uv(this.#proc(p.proc));
     w.uv(this.#namesOf(p.names, true));
     const values = p.values;
-    w.uv(values.length);
-    for (let k = 0; k < values.length; k++) w.uv(this.str(values[k]!));
+    this.#values(values, w);
     w.sv(p.fdNum);
     w.u8(FD_TYPE_INDEX.get(p.fdType) ?? 255);
     w.uv(15); // name, nameraw, openFlags, openMode
-    w.uv(this.str(p.fdName));
-    w.uv(this.str(p.fdNameraw));
-    w.uv(this.str(p.fdFlags));
-    w.uv(this.str(p.fdMode));
+    w.uv(this.#fdStr(p.fdName, values));
+    w.uv(this.#fdStr(p.fdNameraw, values));
+    w.uv(this.#fdStr(p.fdFlags, values));
+    w.uv(this.#fdStr(p.fdMode, values));
     if (hasContainer) w.uv(this.#container(p.container, p.k8s));
     if (flags & ROW_HOSTNAME) w.uv(this.str(p.hostname as string));
   }
 
-  #fd(fd: WireFdInfo): void {
+  #fd(fd: WireFdInfo, values: readonly string[]): void {
     const w = this.#rows;
     w.sv(fd.num);
     w.u8(FD_TYPE_INDEX.get(fd.type) ?? 255);
@@ -425,7 +490,7 @@ export class SensorBatchV3Encoder {
       const [key, kind] = FD_FIELDS[i]!;
       const v = fd[key];
       if (v === undefined) continue;
-      if (kind === 'str') w.uv(this.str(v as string));
+      if (kind === 'str') w.uv(this.#fdStr(v as string, values));
       else if (kind === 'l4') w.u8(L4_INDEX.get(v as string) ?? 255);
       else if (kind === 'port') w.uv(v as number);
       else if (kind === 'bool') w.u8(v ? 1 : 0);
@@ -640,8 +705,8 @@ class ByteReader {
 /** Skips one row (own rows only: no checks). */
 function skipRow(r: ByteReader, flags: number): void {
   r.uv();
-  r.uv();
-  if (flags & ROW_NUM) r.uv();
+  r.sv();
+  if (flags & ROW_NUM) r.sv();
   if (flags & ROW_CPU) r.uv();
   if (flags & ROW_RES) r.sv();
   r.uv();
@@ -910,13 +975,24 @@ export function readSensorBatchV3(
   const procOk = new Array<true | string | undefined>(nProcs);
   const containerOk = new Array<true | string | undefined>(nContainers);
   const nEvents = count('event');
+  let prevTs = 0;
+  let prevNum = 0;
   for (let index = 0; index < nEvents; index++) {
     touched = false;
     const flags = r.u8();
     if (flags > ROW_KNOWN) r.fail(`row ${index}: unknown flags ${flags}`);
     const type = str();
-    const ts = str();
-    const num = flags & ROW_NUM ? r.uv() : undefined;
+    const tsIndex = prevTs + r.sv();
+    if (tsIndex < 0 || tsIndex >= nStrings)
+      r.fail(`string ${tsIndex} is not in the string table (${nStrings})`);
+    prevTs = tsIndex;
+    if (dirty !== undefined && dirty[tsIndex] === 1) touched = true;
+    const ts = strings[tsIndex]!;
+    let num: number | undefined;
+    if (flags & ROW_NUM) {
+      num = prevNum + r.sv();
+      prevNum = num;
+    }
     const cpu = flags & ROW_CPU ? r.uv() : undefined;
     const res = flags & ROW_RES ? r.sv() : undefined;
     const procIndex = r.uv();
@@ -962,7 +1038,9 @@ export function readSensorBatchV3(
     const ownHostname = flags & ROW_HOSTNAME ? str() : undefined;
 
     if (error === undefined) {
-      if (type.length === 0) error = 'type: expected a non-empty string';
+      if (num !== undefined && !(num >= 0 && num <= Number.MAX_SAFE_INTEGER))
+        error = `num: ${num} is not a non-negative safe integer`;
+      else if (type.length === 0) error = 'type: expected a non-empty string';
       else if (!EPOCH_NS.test(ts)) error = 'ts: expected epoch nanoseconds as a decimal string';
       else if (procIndex >= nProcs) error = `proc ${procIndex} is not in procs (${nProcs})`;
       else if (containerIndex >= nContainers)
