@@ -7,8 +7,9 @@
  * Knobs (env): BENCH_SECONDS (20), BENCH_CONCURRENCY (4 batches in flight), BENCH_BATCH (1000
  * events), BENCH_ALERT_SHARE (0.1), BENCH_COLLECTORS (1: processes sharing the load through
  * NATS when > 1), BENCH_RATE (0 = as fast as answers come; N = N events/s offered, for latency
- * at a given load), BENCH_WIRE (2: batch bodies as the sensor sends them now, version 2; 1: the
- * version-1 bodies of older sensors, for comparison), TEST_DATABASE_URL. Prints a markdown table
+ * at a given load), BENCH_WIRE (2: JSON batch bodies of version 2; 3: the binary version 3 the
+ * sensor sends to a collector that reads it; 1: the version-1 bodies of older sensors, for
+ * comparison), TEST_DATABASE_URL. Prints a markdown table
  * for docs/BENCHMARKS.md.
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -31,7 +32,10 @@ const WARMUP_SECONDS = num('BENCH_WARMUP_SECONDS', 3);
 const CONCURRENCY = num('BENCH_CONCURRENCY', 4);
 const BATCH = num('BENCH_BATCH', 1000);
 const ALERT_SHARE = num('BENCH_ALERT_SHARE', 0.1);
-const WIRE = num('BENCH_WIRE', 2) === 1 ? 1 : 2;
+const WIRE_ASKED = num('BENCH_WIRE', 2);
+const WIRE: 1 | 2 | 3 = WIRE_ASKED === 1 ? 1 : WIRE_ASKED === 3 ? 3 : 2;
+/** Version 3: a placeholder batch id of fixed length, replaced per request. */
+const V3_ID = 'bench-id-000000000000';
 
 /** The repository root: the nearest folder up whose package.json declares workspaces. */
 function repoRoot(from: string): string {
@@ -102,10 +106,25 @@ async function main(): Promise<void> {
   // encoded by the sensor's own encoder, without its envelope head (sent per request below).
   const pool = Math.max(64, CONCURRENCY * 8);
   const bodies: Buffer[] = [];
+  /** Version 3: the bytes after the batch id (gzip), `bodies` holding those before it. */
+  const tails: Buffer[] = [];
   let rawBytes = 0;
   let gzipBytes = 0;
   for (let b = 0; b < pool; b++) {
     const events = generateEvents(b * BATCH, BATCH, ALERT_SHARE, 'bench-host');
+    if (WIRE === 3) {
+      // The id is a string of the string table: the body is cut around it, and each request
+      // sends gzip(before) + gzip(its own id of the same length) + gzip(after).
+      const bytes = Buffer.from(encodeBatch(3, { sensorId: 'bench', batchId: V3_ID, seq: 1 }, events));
+      const at = bytes.indexOf(V3_ID);
+      const before = gzipSync(bytes.subarray(0, at));
+      const after = gzipSync(bytes.subarray(at + V3_ID.length));
+      rawBytes += bytes.length;
+      gzipBytes += before.length + after.length;
+      bodies.push(before);
+      tails.push(after);
+      continue;
+    }
     const json = encodeBatch(WIRE, { sensorId: 'bench', batchId: 'x', seq: 1 }, events);
     // `{"sensorId":"bench","batchId":"x","seq":1,` (and `"v":2,`) come first: drop them.
     const rest = json.slice(json.indexOf('"seq":1,') + '"seq":1,'.length);
@@ -153,16 +172,22 @@ async function main(): Promise<void> {
     while (!stop) {
       await paced();
       const n = seq++;
-      const version = WIRE === 2 ? '"v":2,' : '';
-      const prefix = gzipSync(`{${version}"sensorId":"bench","batchId":"b${n}","seq":${n + 1},`);
-      const body = Buffer.concat([prefix, bodies[n % pool]!]);
+      let body: Buffer;
+      if (WIRE === 3) {
+        const id = `${V3_ID.slice(0, -12)}${String(n).padStart(12, '0')}`;
+        body = Buffer.concat([bodies[n % pool]!, gzipSync(id), tails[n % pool]!]);
+      } else {
+        const version = WIRE === 2 ? '"v":2,' : '';
+        const prefix = gzipSync(`{${version}"sensorId":"bench","batchId":"b${n}","seq":${n + 1},`);
+        body = Buffer.concat([prefix, bodies[n % pool]!]);
+      }
       const url = urls[(n + w) % urls.length]!;
       try {
         const res = await fetch(`${url}/v1/sensor/events`, {
           method: 'POST',
           headers: {
             authorization: `Bearer ${sensor.apiKey}`,
-            'content-type': 'application/json',
+            'content-type': WIRE === 3 ? 'application/vnd.peregrine.batch.v3' : 'application/json',
             'content-encoding': 'gzip',
           },
           body,
@@ -236,7 +261,7 @@ async function main(): Promise<void> {
     },
     meanMsFromReceipt: stages,
     // Collector CPU per event (all its processes): what one uncontended core would sustain.
-    collectorCpuMicrosPerEvent: sentEvents ? Math.round(((cpu1 - cpu0) * 1e6) / sentEvents) : null,
+    collectorCpuMicrosPerEvent: sentEvents ? Number((((cpu1 - cpu0) * 1e6) / sentEvents).toFixed(1)) : null,
     collectorCpuShare: Number(((cpu1 - cpu0) / elapsed).toFixed(2)),
     loadAverage: loadavg().map((l) => Number(l.toFixed(1))),
     rejected429: busy,

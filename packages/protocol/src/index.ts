@@ -1,6 +1,7 @@
 export * from './sensor-api.js';
 export * from './sensor-event.js';
 export * from './sensor-batch-v2.js';
+export * from './sensor-batch-v3.js';
 export * from './realtime.js';
 export * from './realtime-token.js';
 export * from './source-test-token.js';

@@ -5,15 +5,18 @@ import { SyscallEventSchema } from './sensor-event.js';
  * The sensor <-> collector HTTP API. Every request carries `Authorization: Bearer <sensor key>`;
  * a bad or missing key is 401 with an `SensorApiError` body.
  *
- * - `POST /v1/sensor/events`: body is gzip-compressed JSON (`Content-Encoding: gzip`,
- *   `Content-Type: application/json`) in one of two versions, told apart by the envelope's `v`
- *   field: without `v`, version 1, `SensorEventBatchSchema` (every event whole); with `"v": 2`,
+ * - `POST /v1/sensor/events`: body is gzip-compressed (`Content-Encoding: gzip`) in one of three
+ *   versions. JSON (`Content-Type: application/json`), told apart by the envelope's `v` field:
+ *   without `v`, version 1, `SensorEventBatchSchema` (every event whole); with `"v": 2`,
  *   version 2, `SensorEventBatchV2Schema` (sensor-batch-v2.ts: per-batch tables of processes,
  *   containers and argument names, events as short rows referring to them, expanded by the
- *   collector into the same events as version 1). The collector lists the versions it reads in
- *   `SensorConfig.batchVersions`; a sensor sends version 2 only when that list has 2, so a new
- *   sensor still works with an older collector, and the collector keeps reading version 1 from
- *   older sensors (and from their spools). Answers 200 with
+ *   collector into the same events as version 1). Binary, `Content-Type:
+ *   application/vnd.peregrine.batch.v3`: version 3 (sensor-batch-v3.ts: the tables and rows of
+ *   version 2 in a schema-driven byte layout with one string table, read without a JSON parser).
+ *   The collector lists the versions it reads in `SensorConfig.batchVersions`; a sensor sends the
+ *   newest version that list has (version 1 when there is none), so a new sensor still works with
+ *   an older collector, and the collector keeps reading versions 1 and 2 from older sensors (and
+ *   from their spools). The 8 MiB bound applies to the inflated body of every version. Answers 200 with
  *   `SensorEventBatchResponseSchema`; 401 bad key; 413 body too large (the sensor splits and
  *   resends); 429 or 503 with `Retry-After` (seconds) for backpressure; any 5xx is retried.
  *   Resending a `batchId` the collector has already accepted answers 200 with `duplicate: true`

@@ -11,7 +11,13 @@ import {
 } from '../src/capture/libbpf-records.js';
 import { Enricher } from '../src/enrich/enricher.js';
 import { OpenEventParts } from '../src/enrich/open-event.js';
-import { BatchV2Builder, encodeBatchV1, encodeBatchV2 } from '../src/ship/batch-encoding.js';
+import {
+  BatchV2Builder,
+  BatchV3Builder,
+  encodeBatchV1,
+  encodeBatchV2,
+  encodeBatchV3,
+} from '../src/ship/batch-encoding.js';
 
 const gzip = promisify(gzipCb);
 const BATCH = 2000;
@@ -83,14 +89,14 @@ const cpu = () => {
 export interface PipelineCost {
   scenario: string;
   stages: Array<[stage: string, usPerEvent: number]>;
-  bytesPerEvent: { v1: number; v2: number; v1Gzip: number; v2Gzip: number };
+  bytesPerEvent: { v1: number; v2: number; v3: number; v1Gzip: number; v2Gzip: number; v3Gzip: number };
 }
 
 /**
  * CPU cost per event of each userspace stage, measured with process.cpuUsage on synthetic openat
  * records of this very process (so the figures do not depend on kernel load): parse bpftrace's
- * JSON records or decode peregrine-capture's binary records, enrich, serialise a batch (version 1
- * and version 2 bodies) and gzip it (level 1, on the thread pool as the shipper does; its CPU is
+ * JSON records or decode peregrine-capture's binary records, enrich, serialise a batch (version 1,
+ * 2 and 3 bodies) and gzip it (level 1, on the thread pool as the shipper does; its CPU is
  * this process's all the same). Events stream through in batches of 2,000 as in the sensor, so
  * garbage collection is charged where the sensor pays it, not for a heap of 100k retained events.
  * `threads` > 1 spreads the events over that many thread ids of one process.
@@ -102,10 +108,12 @@ export async function measurePipelineCost(events = 100_000, threads = 1): Promis
     enrich: 0,
     v1: 0,
     v2: 0,
+    v3: 0,
     v1Gzip: 0,
     v2Gzip: 0,
+    v3Gzip: 0,
   };
-  const bytes = { v1: 0, v2: 0, v1Gzip: 0, v2Gzip: 0 };
+  const bytes = { v1: 0, v2: 0, v3: 0, v1Gzip: 0, v2Gzip: 0, v3Gzip: 0 };
 
   // Parsing bpftrace's lines, on its own (its events are not used further).
   const lines = bpftraceLines(events, threads);
@@ -139,6 +147,14 @@ export async function measurePipelineCost(events = 100_000, threads = 1): Promis
     const v2 = encodeBatchV2(head, batch);
     t.v2 = (t.v2 ?? 0) + cpu() - start;
     start = cpu();
+    const v3 = encodeBatchV3(head, batch);
+    t.v3 = (t.v3 ?? 0) + cpu() - start;
+    start = cpu();
+    const z3 = await gzip(v3, { level: 1 });
+    t.v3Gzip = (t.v3Gzip ?? 0) + cpu() - start;
+    bytes.v3 += v3.length;
+    bytes.v3Gzip += z3.length;
+    start = cpu();
     const z1 = await gzip(v1, { level: 1 });
     t.v1Gzip = (t.v1Gzip ?? 0) + cpu() - start;
     start = cpu();
@@ -164,34 +180,38 @@ export async function measurePipelineCost(events = 100_000, threads = 1): Promis
   }
   if (queue.length > 0) await ship(queue);
 
-  // The open family's fast path (as the sensor ships to a version-2 collector): records straight
-  // to batch rows (Enricher.enrichOpen, BatchV2Builder.addOpen), serialised; no gzip.
-  const fastEnricher = new Enricher();
-  const parts = new OpenEventParts();
-  let builder = new BatchV2Builder();
-  let fastSeq = 0;
-  const fastDecoder = new LibbpfRecordDecoder(parseLayout('2 openat|dirfd flags mode|name'), {
-    event: () => {
-      throw new Error('every record here is an openat');
-    },
-    open: (record) => {
-      fastEnricher.enrichOpen(record, parts);
-      builder.addOpen(parts);
-      if (builder.size >= BATCH) {
-        fastSeq++;
-        builder.finish({ sensorId: 'bench', batchId: `fast-${fastSeq}`, seq: fastSeq });
-        builder = new BatchV2Builder();
-      }
-      return true;
-    },
-    ready: () => {},
-    lost: () => {},
-    malformed: () => {},
-  });
-  start = cpu();
-  for (const chunk of chunks) fastDecoder.push(chunk);
-  if (builder.size > 0) builder.finish({ sensorId: 'bench', batchId: 'fast-last', seq: fastSeq + 1 });
-  t.fast = cpu() - start;
+  // The open family's fast path (as the sensor ships to a version-2 or -3 collector): records
+  // straight to batch rows (Enricher.enrichOpen, BatchV2Builder/BatchV3Builder.addOpen),
+  // serialised; no gzip.
+  for (const version of [2, 3] as const) {
+    const fastEnricher = new Enricher();
+    const parts = new OpenEventParts();
+    const make = () => (version === 2 ? new BatchV2Builder() : new BatchV3Builder());
+    let builder = make();
+    let fastSeq = 0;
+    const fastDecoder = new LibbpfRecordDecoder(parseLayout('2 openat|dirfd flags mode|name'), {
+      event: () => {
+        throw new Error('every record here is an openat');
+      },
+      open: (record) => {
+        fastEnricher.enrichOpen(record, parts);
+        builder.addOpen(parts);
+        if (builder.size >= BATCH) {
+          fastSeq++;
+          builder.finish({ sensorId: 'bench', batchId: `fast-${fastSeq}`, seq: fastSeq });
+          builder = make();
+        }
+        return true;
+      },
+      ready: () => {},
+      lost: () => {},
+      malformed: () => {},
+    });
+    start = cpu();
+    for (const chunk of chunks) fastDecoder.push(chunk);
+    if (builder.size > 0) builder.finish({ sensorId: 'bench', batchId: 'fast-last', seq: fastSeq + 1 });
+    t[`fast${version}`] = cpu() - start;
+  }
 
   const us = (key: string) => (t[key] ?? 0) / events;
   const common = us('decode') + us('enrich');
@@ -205,16 +225,23 @@ export async function measurePipelineCost(events = 100_000, threads = 1): Promis
       ['gzip v1', us('v1Gzip')],
       ['serialise v2', us('v2')],
       ['gzip v2', us('v2Gzip')],
+      ['serialise v3', us('v3')],
+      ['gzip v3', us('v3Gzip')],
       ['total libbpf + v1', common + us('v1') + us('v1Gzip')],
       ['total libbpf + v2', common + us('v2') + us('v2Gzip')],
+      ['total libbpf + v3', common + us('v3') + us('v3Gzip')],
       ['decode+enrich+v2', common + us('v2')],
-      ['same, open fast path', us('fast')],
+      ['same, open fast path', us('fast2')],
+      ['decode+enrich+v3', common + us('v3')],
+      ['same, open fast path', us('fast3')],
     ],
     bytesPerEvent: {
       v1: bytes.v1 / events,
       v2: bytes.v2 / events,
+      v3: bytes.v3 / events,
       v1Gzip: bytes.v1Gzip / events,
       v2Gzip: bytes.v2Gzip / events,
+      v3Gzip: bytes.v3Gzip / events,
     },
   };
 }
@@ -231,7 +258,7 @@ export async function printPipelineCost(rounds = 3): Promise<void> {
       console.log(`  ${stage.padEnd(20)} ${median(runs.map((r) => r.stages[i]?.[1] ?? 0)).toFixed(2)} us`);
     const b = runs[0]!.bytesPerEvent;
     console.log(
-      `  body bytes/event      v1 ${b.v1.toFixed(0)} (gzip ${b.v1Gzip.toFixed(1)}), v2 ${b.v2.toFixed(0)} (gzip ${b.v2Gzip.toFixed(1)})`,
+      `  body bytes/event      v1 ${b.v1.toFixed(0)} (gzip ${b.v1Gzip.toFixed(1)}), v2 ${b.v2.toFixed(0)} (gzip ${b.v2Gzip.toFixed(1)}), v3 ${b.v3.toFixed(0)} (gzip ${b.v3Gzip.toFixed(1)})`,
     );
   }
 }

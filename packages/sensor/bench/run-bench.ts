@@ -19,6 +19,8 @@ import { printPipelineCost } from './pipeline-cost.js';
  * first level, `BENCH_WARMUP_SECONDS` (10) of unmeasured load at 10k events/s let V8 compile the
  * hot paths (a young sensor spends a few % of a core compiling), so levels measure steady state.
  * `BENCH_NODE_FLAGS` passes extra flags to the sensor's node (`--trace-deopt`, ...).
+ * `BENCH_WIRE=2,3` runs each sensor once per batch version the peer advertises (2: it reads
+ * versions 1 and 2; 3: also version 3, which the sensor then sends), labelled `<backend> v<n>`.
  */
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -29,6 +31,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 const BACKENDS = (process.env.BENCH_BACKEND ?? 'libbpf,bpftrace').split(',').filter(Boolean);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 1);
 const BASELINE_CLI = process.env.BENCH_BASELINE_CLI;
+/** Batch versions to run each sensor with (the newest the peer advertises); default: version 3. */
+const WIRES = (process.env.BENCH_WIRE ?? '3').split(',').map(Number);
 /** Unmeasured load (10k events/s) before the first level: V8 compiles the hot paths meanwhile. */
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 10);
 /** The capture child of the sensor, by comm (peregrine-capture's is cut to 15 characters). */
@@ -107,9 +111,10 @@ interface Result {
 }
 
 /** One sensor with the given kernel backend through every load level. */
-async function runBackend(backend: string, cli = CLI, label = backend): Promise<Result[]> {
+async function runBackend(backend: string, cli = CLI, label = backend, wire = 3): Promise<Result[]> {
   const results: Result[] = [];
   const peer = new CollectorPeer();
+  peer.config.batchVersions = Array.from({ length: wire }, (_, i) => i + 1);
   peer.keepEvents = false;
   peer.validate = false;
   await peer.start();
@@ -250,8 +255,11 @@ async function main(): Promise<void> {
   const results: Result[] = [];
   for (let round = 1; round <= ROUNDS; round++) {
     for (const backend of BACKENDS) {
-      console.log(`round ${round}: ${backend}`);
-      results.push(...(await runBackend(backend)));
+      for (const wire of WIRES) {
+        const label = WIRES.length > 1 ? `${backend} v${wire}` : backend;
+        console.log(`round ${round}: ${label}`);
+        results.push(...(await runBackend(backend, CLI, label, wire)));
+      }
       if (BASELINE_CLI) {
         console.log(`round ${round}: ${backend} baseline (${BASELINE_CLI})`);
         results.push(...(await runBackend(backend, BASELINE_CLI, `${backend} baseline`)));

@@ -57,13 +57,19 @@ export { LruCache } from './enrich/lru-cache.js';
 
 /** Shipping: queue, batch shipper, transports, retry policy, spool, collector client. */
 export { BatchShipper, type ShipperOptions, serializeEvents } from './ship/batch-shipper.js';
-/** Batch bodies: version 1 (every event whole) and version 2 (per-batch tables, compact rows). */
+/**
+ * Batch bodies: version 1 (every event whole), version 2 (per-batch tables, compact rows) and
+ * version 3 (binary: the same tables and rows, no JSON).
+ */
 export {
   type BatchHead,
   BatchV2Builder,
+  BatchV3Builder,
+  type BatchVersion,
   encodeBatch,
   encodeBatchV1,
   encodeBatchV2,
+  encodeBatchV3,
 } from './ship/batch-encoding.js';
 export {
   type CollectorEndpoint,

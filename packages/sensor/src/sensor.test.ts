@@ -134,6 +134,32 @@ describe('Sensor shipping to a collector peer', () => {
     await vi.waitFor(() => expect(sensor.filter.types).toBeNull(), { timeout: 3000, interval: 25 });
   }, 20_000);
 
+  it('sends the newest batch version the collector lists, and follows the list when it changes', async () => {
+    peer.config = { rulesVersion: 'r1', eventTypes: ['execve'], batchVersions: [1, 2, 3] };
+    const { sensor } = build('procfs');
+    await sensor.start();
+    const spawned = () => spawn('/bin/sleep', ['1'], { stdio: 'ignore' }).pid!;
+    const first = spawned();
+    await vi.waitFor(() => expect(peer.events.map((e) => e.proc.pid)).toContain(first), {
+      timeout: 5000,
+      interval: 25,
+    });
+    expect(new Set(peer.versions)).toEqual(new Set([3]));
+    expect(logged.join('\n')).toMatch(/sending version 3/);
+    // An older collector behind the same address: version 2 from the next config pull on.
+    peer.config = { rulesVersion: 'r2', eventTypes: ['execve'], batchVersions: [1, 2] };
+    await vi.waitFor(() => expect(logged.join('\n')).toMatch(/sending version 2/), {
+      timeout: 5000,
+      interval: 25,
+    });
+    const second = spawned();
+    await vi.waitFor(() => expect(peer.events.map((e) => e.proc.pid)).toContain(second), {
+      timeout: 5000,
+      interval: 25,
+    });
+    expect(peer.versions.at(-1)).toBe(2);
+  }, 20_000);
+
   it('says, in the log and every heartbeat, which event types the rules need that it does not capture', async () => {
     // Rules on exec, setns and opens, and one rule on any type (so nothing is pre-filtered).
     peer.config = { rulesVersion: 'r1', eventTypes: null, ruleEventTypes: ['execve', 'openat', 'setns'] };

@@ -22,14 +22,14 @@ export const SENSOR_VERSION = '0.1.0';
 /** Where enriched, filtered events go: the shipper, or the local engine in standalone mode. */
 export interface EventSink {
   offer(event: WireSyscallEvent): void;
-  /** An open-family event as row parts (a shipper sending batch version 2); see Sensor.#onOpen. */
+  /** An open-family event as row parts (a shipper sending batch version 2 or 3); see Sensor.#onOpen. */
   offerOpen?(parts: OpenEventParts): void;
   /** Flushes within the deadline; idempotent. */
   shutdown(deadlineMs: number): Promise<void>;
   readonly queueDepth: number;
   readonly spool?: { bytes: number; count: number };
   /** Batch body version the sink sends (a shipper); set from the collector's config. */
-  batchVersion?: 1 | 2;
+  batchVersion?: 1 | 2 | 3;
 }
 
 /** Event types the eBPF program can trace. */
@@ -336,12 +336,14 @@ export class Sensor {
   /**
    * The fast path of the open family (the most frequent event on a node): straight from the
    * capture record to a batch row, with the same filter and counters as `#onRaw`. Declined (false:
-   * the record then comes as a RawEvent) unless the sink ships batch version 2.
+   * the record then comes as a RawEvent) unless the sink ships batch version 2 or 3.
    */
   #onOpen(record: OpenRecord): boolean {
     const sink = this.#options.sink;
     // A capture file records the raw event too: take the general path.
-    if (sink.offerOpen === undefined || sink.batchVersion !== 2 || this.#recorders.size > 0) return false;
+    const version = sink.batchVersion;
+    if (sink.offerOpen === undefined || version === undefined || version === 1 || this.#recorders.size > 0)
+      return false;
     this.stats.captured++;
     if (!this.filter.accepts(record.type)) {
       this.stats.filtered++;
@@ -551,13 +553,13 @@ export class Sensor {
     return config;
   }
 
-  /** Version 2 bodies only to a collector that says it reads them. */
+  /** The newest body version the collector says it reads (version 1 when it says nothing). */
   #setBatchVersion(versions: readonly number[] | undefined): void {
     const sink = this.#options.sink;
     if (sink.batchVersion === undefined) return;
-    const version = versions?.includes(2) ? 2 : 1;
+    const version = versions?.includes(3) ? 3 : versions?.includes(2) ? 2 : 1;
     if (sink.batchVersion !== version)
-      this.#options.log.info(`collector reads batch version${version === 2 ? 's 1 and 2' : ' 1 only'}`);
+      this.#options.log.info(`collector reads batch versions up to ${version}: sending version ${version}`);
     sink.batchVersion = version;
   }
 

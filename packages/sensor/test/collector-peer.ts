@@ -2,8 +2,13 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
 import {
+  CompactContainerSchema,
   expandSensorEventBatchV2,
+  ProcessInfoSchema,
+  readSensorBatchV3,
   SENSOR_API_PATHS,
+  SENSOR_BATCH_V3_CONTENT_TYPE,
+  SensorBatchV3Error,
   type SensorEventBatch,
   SensorEventBatchSchema,
   type SensorEventBatchV2,
@@ -23,9 +28,9 @@ export type PeerFault =
 
 /**
  * A collector for tests: a real HTTP server that implements the sensor API as
- * @peregrine/protocol defines it (auth, gzip, batch versions 1 and 2, validation, 413, dedup by
+ * @peregrine/protocol defines it (auth, gzip, batch versions 1, 2 and 3, validation, 413, dedup by
  * batchId, config, heartbeat). The sensor under test talks to it over TCP exactly as it would to
- * apps/collector. `batches` holds every batch as version 1 (version-2 bodies expanded), and
+ * apps/collector. `batches` holds every batch as version 1 (version-2 and -3 bodies expanded), and
  * `versions` the version of each.
  */
 export class CollectorPeer {
@@ -137,6 +142,29 @@ export class CollectorPeer {
     return parsed.success ? { batch: parsed.data, version: 1 } : { error: parsed.error.message };
   }
 
+  /** A version-3 body as a version-1 batch, or why it is not a valid batch (any bad row refuses it). */
+  #decodeV3(bytes: Uint8Array): { batch: SensorEventBatch; version: number } | { error: string } {
+    const events: WireSyscallEvent[] = [];
+    const errors: string[] = [];
+    const validate = this.validate;
+    const checks = {
+      proc: (p: unknown) => !validate || ProcessInfoSchema.safeParse(p).success || 'invalid process',
+      container: (c: unknown) =>
+        !validate || CompactContainerSchema.safeParse(c).success || 'invalid container',
+    };
+    try {
+      const read = readSensorBatchV3(bytes, checks, (index, event, error) => {
+        if (event === undefined) errors.push(`event ${index}: ${error}`);
+        else events.push(event);
+      });
+      if (errors.length > 0) return { error: errors[0]! };
+      return { batch: { sensorId: read.sensorId, batchId: read.batchId, seq: read.seq, events }, version: 3 };
+    } catch (error) {
+      if (error instanceof SensorBatchV3Error) return { error: error.message };
+      throw error;
+    }
+  }
+
   async #handleRequest(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const path = req.url ?? '';
     const raw = await this.#body(req);
@@ -186,7 +214,10 @@ export class CollectorPeer {
       this.#send(res, path, 413, { error: { code: 'too-large', message: `${json.length} bytes` } });
       return;
     }
-    const decoded = this.#decode(JSON.parse(json.toString('utf8')));
+    const decoded =
+      req.headers['content-type'] === SENSOR_BATCH_V3_CONTENT_TYPE
+        ? this.#decodeV3(json)
+        : this.#decode(JSON.parse(json.toString('utf8')));
     if ('error' in decoded) {
       this.#send(res, path, 400, { error: { code: 'invalid', message: decoded.error } });
       return;

@@ -21,11 +21,14 @@ import {
   expandCompactEvent,
   FdTypeSchema,
   ProcessInfoSchema,
+  readSensorBatchV3,
   SENSOR_BATCH_V2,
+  SensorBatchV3Error,
   SensorEventBatchSchema,
   type SensorRejectedEvent,
   SensorIdSchema,
   SyscallEventSchema,
+  type WireProcessInfo,
   type WireSyscallEvent,
 } from '@peregrine/protocol';
 import { z } from 'zod';
@@ -41,7 +44,7 @@ import {
 
 /** A decoded batch: the events that passed, with their index in the batch, and the refused ones. */
 export interface DecodedSensorBatch {
-  version: 1 | 2;
+  version: 1 | 2 | 3;
   sensorId: string;
   batchId: string;
   /** Events in the body (accepted + refused). */
@@ -320,5 +323,81 @@ function decodeV2(body: Record<string, unknown>, report: CleanReport): DecodedSe
     events,
     rejected,
     sanitized: sanitizedV2(batch, events, report),
+  };
+}
+
+/**
+ * What is left to check of a process read from a version-3 body, whose fields have their types
+ * by construction (integers are safe integers, ancestors nest 16 deep at most): that `pid` and
+ * `name` are there and the times are epoch nanoseconds. The differential test against version 2
+ * (which runs `isValidProcess`) holds the two to the same refusals.
+ */
+function v3ProcessOk(p: WireProcessInfo): boolean {
+  if (p.pid === undefined || p.name === undefined) return false;
+  if (p.startTs !== undefined && !EPOCH_NS.test(p.startTs)) return false;
+  if (p.exeInoCtime !== undefined && !EPOCH_NS.test(p.exeInoCtime)) return false;
+  if (p.exeInoMtime !== undefined && !EPOCH_NS.test(p.exeInoMtime)) return false;
+  if (p.ancestors !== undefined)
+    for (const a of p.ancestors) if (!v3ProcessOk(a as WireProcessInfo)) return false;
+  return true;
+}
+
+/** Table checks of a version-3 batch: the same checks and messages as version 2's tables. */
+const V3_CHECKS = {
+  proc(p: WireProcessInfo, i: number): true | string {
+    if (v3ProcessOk(p)) return true;
+    return `procs.${i}: ${explain(ProcessInfoSchema, p, 'invalid process')}`;
+  },
+  container(entry: unknown, i: number): true | string {
+    if (
+      isObj(entry) &&
+      (entry.c === undefined || isValidContainer(entry.c)) &&
+      (entry.k === undefined || isValidPod(entry.k))
+    )
+      return true;
+    return `containers.${i}: ${explain(CompactContainerSchema, entry, 'invalid container')}`;
+  },
+};
+
+/** Envelope fields of a version-3 body, checked as the JSON versions check theirs. */
+const V3HeadSchema = z.object({
+  sensorId: SensorIdSchema,
+  batchId: z.string().min(1).max(100),
+  seq: z.number().int().nonnegative(),
+});
+
+/**
+ * Decodes a version-3 body (binary, sensor-batch-v3.ts) straight into the events: no JSON, one
+ * decode of the string table, each table entry built and checked once. Throws CollectorError
+ * (400) when the body cannot be read; a row that reads but does not check out is refused alone.
+ */
+export function decodeSensorBatchV3(body: Uint8Array): DecodedSensorBatch {
+  const events: DecodedSensorBatch['events'] = [];
+  const rejected: SensorRejectedEvent[] = [];
+  let sanitized = 0;
+  let batch: ReturnType<typeof readSensorBatchV3>;
+  try {
+    batch = readSensorBatchV3(body, V3_CHECKS, (index, event, error, cleaned) => {
+      if (event === undefined) rejected.push({ index, error: error as string });
+      else {
+        events.push({ index, event });
+        if (cleaned) sanitized++;
+      }
+    });
+  } catch (error) {
+    if (error instanceof SensorBatchV3Error)
+      throw new CollectorError('INVALID_BODY', `invalid batch: ${error.message}`);
+    throw error;
+  }
+  const head = V3HeadSchema.safeParse(batch);
+  if (!head.success) throw new CollectorError('INVALID_BODY', `invalid batch: ${issueText(head.error)}`);
+  return {
+    version: 3,
+    sensorId: batch.sensorId,
+    batchId: batch.batchId,
+    count: batch.count,
+    events,
+    rejected,
+    sanitized,
   };
 }

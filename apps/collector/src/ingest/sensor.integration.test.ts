@@ -7,8 +7,8 @@ import {
   registerSensor,
   revokeSensor,
 } from '@peregrine/db';
-import type { SensorConfig } from '@peregrine/protocol';
-import { encodeBatchV2 } from '@peregrine/sensor';
+import { SENSOR_BATCH_V3_CONTENT_TYPE, type SensorConfig } from '@peregrine/protocol';
+import { encodeBatchV2, encodeBatchV3 } from '@peregrine/sensor';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Collector } from '../app.js';
 import { connectConsole, createWorld, postBatch, syscallEvent, type World } from '../testing/world.js';
@@ -106,6 +106,67 @@ describe('sensor stream', () => {
     expect((await getEnvironmentAlertStats(world.db, world.environmentId)).alerts).toBe(after.alerts);
   });
 
+  it('stores the same alerts from a binary version-3 batch, deduplicates it, and refuses bad bodies', async () => {
+    const before = await getEnvironmentAlertStats(world.db, world.environmentId);
+    const shell = syscallEvent('execve', 'bash');
+    const events = [
+      shell,
+      syscallEvent('execve', 'ls'),
+      syscallEvent('openat', 'cat', { fd: '/etc/shadow' }),
+      { ...shell, ts: String(BigInt(shell.ts) + 1n) },
+      { ...shell, ts: 'not a time' },
+      { ...syscallEvent('execve', 'n\u0000l'), ts: String(BigInt(shell.ts) + 2n) },
+    ];
+    const body = encodeBatchV3({ sensorId: 'machine-1', batchId: 'b-v3-1', seq: 5 }, events);
+    const v3 = { contentType: SENSOR_BATCH_V3_CONTENT_TYPE, raw: gzipSync(body) };
+    const first = await postBatch(base, world.sensor.apiKey, {}, v3);
+    expect(first.status).toBe(200);
+    expect(first.body).toEqual({
+      accepted: 5,
+      duplicate: false,
+      rejected: [{ index: 4, error: 'ts: expected epoch nanoseconds as a decimal string' }],
+      sanitized: 1,
+    });
+    const after = await getEnvironmentAlertStats(world.db, world.environmentId);
+    expect(after.alerts - before.alerts).toBe(3);
+    const rules = (await listEnvironmentAlerts(world.db, world.environmentId)).slice(0, 3).map((a) => a.rule);
+    expect(rules.sort()).toEqual(['Sensitive file opened', 'Shell spawned', 'Shell spawned']);
+    const again = await postBatch(base, world.sensor.apiKey, {}, v3);
+    expect(again.body).toEqual({ accepted: 0, duplicate: true, rejected: [] });
+    // Without gzip too.
+    const plain = encodeBatchV3({ sensorId: 'machine-1', batchId: 'b-v3-2', seq: 6 }, [
+      syscallEvent('execve', 'ls'),
+    ]);
+    const identity = await postBatch(
+      base,
+      world.sensor.apiKey,
+      {},
+      { contentType: SENSOR_BATCH_V3_CONTENT_TYPE, raw: Buffer.from(plain), gzip: false },
+    );
+    expect(identity.body).toEqual({ accepted: 1, duplicate: false, rejected: [] });
+    expect((await getEnvironmentAlertStats(world.db, world.environmentId)).alerts).toBe(after.alerts);
+
+    const truncated = await postBatch(
+      base,
+      world.sensor.apiKey,
+      {},
+      { contentType: SENSOR_BATCH_V3_CONTENT_TYPE, raw: gzipSync(body.subarray(0, body.length - 3)) },
+    );
+    expect(truncated.status).toBe(400);
+    expect(truncated.body.error.code).toBe('INVALID_BODY');
+    expect(truncated.body.error.message).toMatch(/^invalid batch: truncated body at byte \d+/);
+    // The body bound applies to the inflated bytes of a binary body as well.
+    const bomb = Buffer.concat([body, Buffer.alloc(9 * 1024 * 1024)]);
+    const tooLarge = await postBatch(
+      base,
+      world.sensor.apiKey,
+      {},
+      { contentType: SENSOR_BATCH_V3_CONTENT_TYPE, raw: gzipSync(bomb) },
+    );
+    expect(tooLarge.status).toBe(413);
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+  });
+
   it('refuses bad version-2 rows one by one and a bad version-2 envelope with 400', async () => {
     const batch = JSON.parse(
       encodeBatchV2({ sensorId: 'machine-1', batchId: 'b-v2-2', seq: 4 }, [
@@ -193,7 +254,8 @@ describe('sensor stream', () => {
       /peregrine_collector_rejects_total\{source="syscall",reason="unauthenticated"\} 1/,
     );
     expect(metrics).toMatch(
-      /peregrine_collector_rejects_total\{source="syscall",reason="body_too_large"\} 1/,
+      // (the version-3 test above sent one too)
+      /peregrine_collector_rejects_total\{source="syscall",reason="body_too_large"\} 2/,
     );
     expect(metrics).toMatch(/peregrine_collector_rejects_total\{source="syscall",reason="invalid_json"\} 1/);
     expect(metrics).toMatch(/peregrine_collector_events_in_total\{source="syscall"\} \d+/);
@@ -211,7 +273,7 @@ describe('sensor stream', () => {
     expect(config.eventTypes).toEqual(['execve', 'execveat', 'open', 'openat']);
     // What the rules name, for the sensor to say which of them it cannot capture.
     expect(config.ruleEventTypes).toEqual(['execve', 'execveat', 'open', 'openat']);
-    expect(config.batchVersions).toEqual([1, 2]);
+    expect(config.batchVersions).toEqual([1, 2, 3]);
 
     const hb = {
       sensorId: 'machine-1',

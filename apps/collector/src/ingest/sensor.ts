@@ -2,6 +2,8 @@ import { recordSensorHeartbeat } from '@peregrine/db';
 import {
   SENSOR_API_PATHS,
   SENSOR_BATCH_V2,
+  SENSOR_BATCH_V3,
+  SENSOR_BATCH_V3_CONTENT_TYPE,
   SENSOR_MAX_BATCH_BYTES,
   type SensorConfig,
   type SensorEventBatchResponse,
@@ -15,13 +17,18 @@ import { installRequestDecompression } from '../http/decompress.js';
 import { CollectorError } from '../http/errors.js';
 import { BackpressureError, type IngestEvent } from '../pipeline/types.js';
 import type { IngestContext, IngestModule } from './register.js';
-import { type DecodedSensorBatch, decodeSensorBatch, issueText } from './sensor-batch.js';
+import {
+  type DecodedSensorBatch,
+  decodeSensorBatch,
+  decodeSensorBatchV3,
+  issueText,
+} from './sensor-batch.js';
 import { SensorAuthenticator } from './sensor-auth.js';
 import { recordingHeartbeat, sensorRecordingRoutes } from './sensor-recordings.js';
 import { type CleanReport, cleanJsonValue, jsonTextNeedsCleaning } from './shared/clean-text.js';
 
 /** Batch body versions this collector reads (advertised in the config). */
-const BATCH_VERSIONS = [1, SENSOR_BATCH_V2];
+const BATCH_VERSIONS = [1, SENSOR_BATCH_V2, SENSOR_BATCH_V3];
 
 function epochNsToDate(ts: string): Date | undefined {
   // Milliseconds are enough for the stored event time; nanoseconds stay in the event itself.
@@ -54,7 +61,7 @@ export function sensorIngestEvents(
 
 /**
  * The sensor stream (packages/protocol/src/sensor-api.ts): authenticated gzip batches (versions 1
- * and 2, decoded by sensor-batch.ts), heartbeats and config pull. A batch is acknowledged only after its alerts and its batch id are committed;
+ * and 2 in JSON, version 3 binary; decoded by sensor-batch.ts), heartbeats and config pull. A batch is acknowledged only after its alerts and its batch id are committed;
  * a re-sent batch id is answered `duplicate: true` without evaluating it again.
  */
 export const sensorIngest: IngestModule = {
@@ -91,6 +98,10 @@ export const sensorIngest: IngestModule = {
       });
       installRequestDecompression(app);
       installCleaningJsonParser(app);
+      // Version 3 bodies stay bytes: sensor-batch.ts reads them without a JSON parser.
+      app.addContentTypeParser(SENSOR_BATCH_V3_CONTENT_TYPE, { parseAs: 'buffer' }, (_req, body, done) =>
+        done(null, body),
+      );
       sensorRoutes(app, ctx);
     });
   },
@@ -151,7 +162,10 @@ function sensorRoutes(app: FastifyInstance, ctx: IngestContext): void {
 
   app.post(SENSOR_API_PATHS.events, { bodyLimit: SENSOR_MAX_BATCH_BYTES, config }, async (req) => {
     const { sensor, receivedAt } = requestInfo(req);
-    const batch = decodeSensorBatch(req.body, cleaned.get(req));
+    const batch =
+      req.body instanceof Uint8Array
+        ? decodeSensorBatchV3(req.body)
+        : decodeSensorBatch(req.body, cleaned.get(req));
     const { batchId, rejected } = batch;
     ctx.metrics.eventsIn.inc({ source: 'syscall' }, batch.count);
     if (await ctx.store.isBatchSeen(sensor.sensorId, batchId)) {

@@ -29,4 +29,21 @@ describe('dedupKeyOf', () => {
     expect(dedupKeyOf('R', { x: 1 })).not.toBe(dedupKeyOf('R', { x: '1' }));
     expect(dedupKeyOf('R', { x: null })).not.toBe(dedupKeyOf('R', {}));
   });
+
+  it('keeps the keys of existing groups (values of every kind, bigints, lists, non-ASCII)', () => {
+    // Computed by the implementation that hashed each part with its own update().
+    expect(
+      dedupKeyOf('Terminal shell in container', {
+        'evt.time': 1733400000123456789n,
+        'proc.name': 'bash',
+        'proc.tty': 34816,
+        'proc.args': ['-i', 'x'],
+        'user.uid': 0n,
+        'container.id': 'abc',
+        'fd.name': null,
+        'k8s.ns.name': 'défaut \u{1f600}',
+      }),
+    ).toBe('3c5b469aeb490ca415ab1881eebe64d1');
+    expect(dedupKeyOf('R', {})).toBe('8c2574892063f995fdf756bce07f46c1');
+  });
 });

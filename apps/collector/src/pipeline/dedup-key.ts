@@ -14,20 +14,22 @@ const VOLATILE =
  */
 function valueText(value: unknown): string {
   if (typeof value === 'bigint') return value.toString();
+  // Only arrays and objects can hold a bigint: anything else is its plain JSON (no replacer, which
+  // costs a call back into JavaScript per value).
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value) ?? 'undefined';
   return JSON.stringify(value, (_key, v: unknown) => (typeof v === 'bigint' ? Number(v) : v)) ?? 'undefined';
 }
 
-/** Hash of the rule and its key output fields, stable regardless of key order. */
+/**
+ * Hash of the rule and its key output fields, stable regardless of key order. The text is hashed
+ * in one `update` (the same digest as one `update` per part, for a fraction of the calls).
+ */
 export function dedupKeyOf(rule: string, outputFields: Record<string, unknown>): string {
-  const h = createHash('sha256');
-  h.update(rule);
+  let text = rule;
   const keys = Object.keys(outputFields).sort();
   for (const k of keys) {
     if (VOLATILE.test(k)) continue;
-    h.update('\u0000');
-    h.update(k);
-    h.update('=');
-    h.update(valueText(outputFields[k]));
+    text += `\u0000${k}=${valueText(outputFields[k])}`;
   }
-  return h.digest('hex').slice(0, 32);
+  return createHash('sha256').update(text).digest('hex').slice(0, 32);
 }

@@ -160,7 +160,7 @@ export async function postBatch(
   baseUrl: string,
   key: string,
   batch: SensorEventBatch | Record<string, unknown>,
-  options: { gzip?: boolean; raw?: Buffer } = {},
+  options: { gzip?: boolean; raw?: Buffer; contentType?: string } = {},
   // biome-ignore lint/suspicious/noExplicitAny: tests read whichever answer shape the status implies
 ): Promise<{ status: number; body: any; headers: Headers }> {
   const json = Buffer.from(JSON.stringify(batch));
@@ -169,7 +169,7 @@ export async function postBatch(
     method: 'POST',
     headers: {
       authorization: `Bearer ${key}`,
-      'content-type': 'application/json',
+      'content-type': options.contentType ?? 'application/json',
       ...(gzip ? { 'content-encoding': 'gzip' } : {}),
     },
     body: options.raw ?? (gzip ? gzipSync(json) : json),

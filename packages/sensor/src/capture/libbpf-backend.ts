@@ -31,6 +31,14 @@ export interface LibbpfBackendOptions {
 const LOADER = 'peregrine-capture';
 
 /**
+ * How often the loader drains the ring when it is not full enough to wake it (it wakes at once
+ * past 256 KiB of records). Each drain wakes the loader and this process; 50 a second (the
+ * loader's own default, 20 ms) cost a fixed share of a core at any rate. An event waits at most
+ * this long more, against the 1 s a partial batch waits for the flush timer.
+ */
+const DRAIN_INTERVAL_MS = 100;
+
+/**
  * The loader built by `npm run build:native` (`dist/native/peregrine-capture`), looked up from this
  * module's directory upwards so it is found from `dist/`, from `src/` under vitest and from the
  * benchmark's build.
@@ -122,6 +130,7 @@ export class LibbpfBackend implements CaptureBackend {
       .filter((name) => !wanted || wanted.has(name) || name === 'execve' || name === 'execveat');
     const args = ['--types', this.#traced.join(','), '--exclude-pid', String(process.pid)];
     if (this.#options.ringBytes) args.push('--ring-bytes', String(this.#options.ringBytes));
+    args.push('--flush-ms', String(DRAIN_INTERVAL_MS));
     const child = spawn(loader!, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     this.#child = child;
     const stderr: string[] = [];

@@ -1,3 +1,4 @@
+import { SENSOR_BATCH_V3_CONTENT_TYPE, SensorBatchV3Encoder } from '@peregrine/protocol';
 import type {
   CompactContainer,
   CompactEvent,
@@ -107,6 +108,7 @@ function compactFd(fd: WireFdInfo, values: readonly string[]): CompactFd {
  */
 export class BatchV2Builder implements BatchBuilder {
   readonly version = 2;
+  readonly contentType = JSON_CONTENT_TYPE;
   readonly #procs: WireProcessInfo[] = [];
   readonly #procIndex = new Map<WireProcessInfo, number>();
   readonly #containers: CompactContainer[] = [];
@@ -271,21 +273,58 @@ export class BatchV2Builder implements BatchBuilder {
   }
 }
 
+/** Batch body versions the sensor writes. */
+export type BatchVersion = 1 | 2 | 3;
+
+/** Content type of the JSON versions (1 and 2). */
+export const JSON_CONTENT_TYPE = 'application/json';
+
 /**
  * A batch being filled: events go in as they are offered, the body comes out at send time. The
  * version-2 builder turns each event into its row when it is added, so the event objects die
- * young and only the row (a few small arrays) waits in memory for the batch to fill.
+ * young and only the row (a few small arrays) waits in memory for the batch to fill; version 3
+ * keeps only the row's bytes.
  */
 export interface BatchBuilder {
-  readonly version: 1 | 2;
+  readonly version: BatchVersion;
+  /** Content type of the body. */
+  readonly contentType: string;
   readonly size: number;
   add(event: WireSyscallEvent): void;
-  /** The body (JSON text). */
-  finish(head: BatchHead): string;
+  /** The body: JSON text (versions 1 and 2) or bytes (version 3). */
+  finish(head: BatchHead): string | Uint8Array;
+}
+
+/**
+ * Builds version-3 batches (binary, `@peregrine/protocol` sensor-batch-v3.ts): each event is
+ * written to bytes as it is added; the open fast path writes its parts without an event object.
+ */
+export class BatchV3Builder implements BatchBuilder {
+  readonly version = 3;
+  readonly contentType = SENSOR_BATCH_V3_CONTENT_TYPE;
+  readonly #encoder = new SensorBatchV3Encoder();
+
+  get size(): number {
+    return this.#encoder.size;
+  }
+
+  add(event: WireSyscallEvent): void {
+    this.#encoder.add(event);
+  }
+
+  /** Adds one open-family event from its parts (`Enricher.enrichOpen`). */
+  addOpen(p: OpenEventParts): void {
+    this.#encoder.addFileEvent(p);
+  }
+
+  finish(head: BatchHead): Uint8Array {
+    return this.#encoder.finish(head);
+  }
 }
 
 class V1Builder implements BatchBuilder {
   readonly version = 1;
+  readonly contentType = JSON_CONTENT_TYPE;
   readonly #events: WireSyscallEvent[] = [];
 
   get size(): number {
@@ -302,7 +341,8 @@ class V1Builder implements BatchBuilder {
 }
 
 /** An empty batch builder of the given body version. */
-export function createBatchBuilder(version: 1 | 2): BatchBuilder {
+export function createBatchBuilder(version: BatchVersion): BatchBuilder {
+  if (version === 3) return new BatchV3Builder();
   return version === 2 ? new BatchV2Builder() : new V1Builder();
 }
 
@@ -313,8 +353,26 @@ export function encodeBatchV2(head: BatchHead, events: readonly WireSyscallEvent
   return JSON.stringify(builder.build(head));
 }
 
+/** A version-3 batch body (bytes). */
+export function encodeBatchV3(head: BatchHead, events: readonly WireSyscallEvent[]): Uint8Array {
+  const builder = new BatchV3Builder();
+  for (const event of events) builder.add(event);
+  return builder.finish(head);
+}
+
 /** Body of a batch in the given version. */
-export function encodeBatch(version: 1 | 2, head: BatchHead, events: readonly WireSyscallEvent[]): string {
+export function encodeBatch(version: 1 | 2, head: BatchHead, events: readonly WireSyscallEvent[]): string;
+export function encodeBatch(
+  version: BatchVersion,
+  head: BatchHead,
+  events: readonly WireSyscallEvent[],
+): string | Uint8Array;
+export function encodeBatch(
+  version: BatchVersion,
+  head: BatchHead,
+  events: readonly WireSyscallEvent[],
+): string | Uint8Array {
+  if (version === 3) return encodeBatchV3(head, events);
   return version === 2 ? encodeBatchV2(head, events) : encodeBatchV1(head, events);
 }
 

@@ -168,7 +168,7 @@ describe('BatchShipper against a collector peer over HTTP', () => {
     expect(spool.count).toBe(0);
   });
 
-  for (const version of [1, 2] as const) {
+  for (const version of [1, 2, 3] as const) {
     it(`splits a batch the collector finds too large (version ${version})`, async () => {
       const { shipper } = make({ batchVersion: version });
       const events = Array.from({ length: 10 }, (_, i) => event(i + 1));
@@ -187,17 +187,40 @@ describe('BatchShipper against a collector peer over HTTP', () => {
     });
   }
 
-  it('sends version 1 or 2 bodies as told, with the same events', async () => {
+  it('keeps a version-3 batch version 3 through the spool and a sensor restart', async () => {
+    const first = make({ batchVersion: 3 });
+    await peer.stop();
+    for (let n = 1; n <= 20; n++) first.shipper.offer(event(n));
+    await first.shipper.shutdown(300);
+    const files = readdirSync(join(dir, 'spool'));
+    expect(files).toHaveLength(2);
+    for (const f of files) expect(f).toMatch(/\.pgb3$/);
+    await peer.start();
+    make({ batchVersion: 2 });
+    await vi.waitFor(() => expect(peer.events).toHaveLength(20), { timeout: 5000, interval: 10 });
+    expect(peer.versions).toEqual([3, 3]);
+    expect(peer.batches.map((b) => `${b.batchId}.pgb3`)).toEqual(
+      files.map((f) => f.split('_').slice(3).join('_')),
+    );
+    expect(peer.events).toEqual(
+      Array.from({ length: 20 }, (_, i) => ({ source: 'syscall', ...event(i + 1) })),
+    );
+  });
+
+  it('sends version 1, 2 or 3 bodies as told, with the same events', async () => {
     const { shipper } = make({ batchVersion: 1 });
     for (let n = 1; n <= 10; n++) shipper.offer(event(n));
     await vi.waitFor(() => expect(peer.batches).toHaveLength(1), { timeout: 5000, interval: 10 });
     shipper.batchVersion = 2;
     for (let n = 11; n <= 20; n++) shipper.offer(event(n));
     await vi.waitFor(() => expect(peer.batches).toHaveLength(2), { timeout: 5000, interval: 10 });
-    expect(peer.versions).toEqual([1, 2]);
-    // Version 2 always says `source: 'syscall'` (the enricher's events always do).
+    shipper.batchVersion = 3;
+    for (let n = 21; n <= 30; n++) shipper.offer(event(n));
+    await vi.waitFor(() => expect(peer.batches).toHaveLength(3), { timeout: 5000, interval: 10 });
+    expect(peer.versions).toEqual([1, 2, 3]);
+    // Versions 2 and 3 always say `source: 'syscall'` (the enricher's events always do).
     expect(peer.events).toEqual(
-      Array.from({ length: 20 }, (_, i) => (i < 10 ? event(i + 1) : { source: 'syscall', ...event(i + 1) })),
+      Array.from({ length: 30 }, (_, i) => (i < 10 ? event(i + 1) : { source: 'syscall', ...event(i + 1) })),
     );
   });
 

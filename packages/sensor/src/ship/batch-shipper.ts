@@ -1,10 +1,18 @@
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { gunzipSync, gzip as gzipCb } from 'node:zlib';
-import type { WireSyscallEvent } from '@peregrine/protocol';
+import { readSensorBatchV3, SENSOR_BATCH_V3_CONTENT_TYPE, type WireSyscallEvent } from '@peregrine/protocol';
 import type { SensorStats } from '../sensor-stats.js';
 import type { OpenEventParts } from '../enrich/open-event.js';
-import { type BatchBuilder, type BatchV2Builder, createBatchBuilder, splitBatch } from './batch-encoding.js';
+import {
+  type BatchBuilder,
+  type BatchV2Builder,
+  type BatchV3Builder,
+  type BatchVersion,
+  createBatchBuilder,
+  encodeBatchV3,
+  splitBatch,
+} from './batch-encoding.js';
 import type { DiskSpool } from './disk-spool.js';
 import { backoffDelay, DEFAULT_RETRY_POLICY } from './retrying-transport.js';
 import type { EncodedBatch, EventTransport, ExportResult } from './transport.js';
@@ -28,8 +36,8 @@ export interface ShipperOptions {
   maxPauseMs?: number;
   /** Batches sent from memory at once (default 4); spooled batches are replayed one at a time. */
   maxInFlight?: number;
-  /** Batch body version (default 2; the sensor uses 1 until the collector says it reads 2). */
-  batchVersion?: 1 | 2;
+  /** Batch body version (default 2; the sensor uses 1 until the collector says it reads 2 or 3). */
+  batchVersion?: BatchVersion;
   /** Called when a batch could not be delivered (for the log). */
   onError?: (message: string) => void;
 }
@@ -69,7 +77,7 @@ export class BatchShipper {
     Pick<ShipperOptions, 'onError'>;
   readonly #runId = `${Date.now().toString(36)}${randomBytes(4).toString('hex')}`;
   #seq: number;
-  #version: 1 | 2;
+  #version: BatchVersion;
   #timer: NodeJS.Timeout | undefined;
   #wake: NodeJS.Timeout | undefined;
   #pump: Promise<void> | undefined;
@@ -115,11 +123,11 @@ export class BatchShipper {
   }
 
   /** Body version of the batches encoded from now on. */
-  get batchVersion(): 1 | 2 {
+  get batchVersion(): BatchVersion {
     return this.#version;
   }
 
-  set batchVersion(version: 1 | 2) {
+  set batchVersion(version: BatchVersion) {
     this.#version = version;
   }
 
@@ -134,13 +142,13 @@ export class BatchShipper {
 
   /**
    * Queues one open-family event from its parts (the sensor's fast path). Only while the batch
-   * version is 2 (`batchVersion`): its rows are made without the event object.
+   * version is 2 or 3 (`batchVersion`): its rows are made without the event object.
    */
   offerOpen(parts: OpenEventParts): boolean {
-    if (this.#version !== 2) throw new Error('offerOpen needs batch version 2');
+    if (this.#version === 1) throw new Error('offerOpen needs batch version 2 or 3');
     const open = this.#admit();
     if (open === undefined) return false;
-    (open as BatchV2Builder).addOpen(parts);
+    (open as BatchV2Builder | BatchV3Builder).addOpen(parts);
     this.#added(open);
     return true;
   }
@@ -333,8 +341,10 @@ export class BatchShipper {
   async #encode(batch: BatchBuilder): Promise<EncodedBatch> {
     const seq = ++this.#seq;
     const batchId = `${this.#options.sensorId}-${this.#runId}-${seq}`.replace(/[^A-Za-z0-9._-]/g, '_');
-    const json = batch.finish({ sensorId: this.#options.sensorId, batchId, seq });
-    return { batchId, seq, count: batch.size, body: await gzip(json, GZIP_OPTIONS) };
+    const body = batch.finish({ sensorId: this.#options.sensorId, batchId, seq });
+    const encoded: EncodedBatch = { batchId, seq, count: batch.size, body: await gzip(body, GZIP_OPTIONS) };
+    if (batch.version === 3) encoded.contentType = batch.contentType;
+    return encoded;
   }
 
   /** Sends one batch, splitting it when the collector says it is too large; accounts the outcome. */
@@ -368,26 +378,18 @@ export class BatchShipper {
   }
 
   async #split(batch: EncodedBatch): Promise<ExportResult> {
-    const body = JSON.parse(gunzipSync(batch.body).toString('utf8')) as {
-      sensorId: string;
-      events: unknown[];
-    };
-    const half = Math.ceil(body.events.length / 2);
-    const counts = [half, body.events.length - half];
-    // Derived ids are deterministic, so a resend of the same half is still deduplicated.
-    const heads = [0, 1].map((n) => ({
-      sensorId: body.sensorId,
-      batchId: `${batch.batchId}.${n}`,
-      seq: batch.seq,
-    }));
-    const jsons = splitBatch(body, [heads[0]!, heads[1]!]);
+    const halves = splitBody(batch);
     const parts = await Promise.all(
-      jsons.map(async (json, n) => ({
-        batchId: heads[n]!.batchId,
-        seq: batch.seq,
-        count: counts[n]!,
-        body: await gzip(json, GZIP_OPTIONS),
-      })),
+      halves.map(async ({ head, count, body }) => {
+        const part: EncodedBatch = {
+          batchId: head.batchId,
+          seq: batch.seq,
+          count,
+          body: await gzip(body, GZIP_OPTIONS),
+        };
+        if (batch.contentType !== undefined) part.contentType = batch.contentType;
+        return part;
+      }),
     );
     let last: ExportResult = { kind: 'success', response: { accepted: 0, duplicate: false, rejected: [] } };
     for (const part of parts) {
@@ -422,4 +424,35 @@ export class BatchShipper {
     const dropped = this.#spool.droppedEvents - this.#stats.drops.spool;
     if (dropped > 0) this.#stats.drop('spool', dropped);
   }
+}
+
+/** The two halves of a batch the collector found too large, with derived ids (either version). */
+function splitBody(
+  batch: EncodedBatch,
+): { head: { sensorId: string; batchId: string; seq: number }; count: number; body: string | Uint8Array }[] {
+  const raw = gunzipSync(batch.body);
+  // Derived ids are deterministic, so a resend of the same half is still deduplicated.
+  const headOf = (sensorId: string, n: number) => ({
+    sensorId,
+    batchId: `${batch.batchId}.${n}`,
+    seq: batch.seq,
+  });
+  if (batch.contentType === SENSOR_BATCH_V3_CONTENT_TYPE) {
+    // The sensor's own body: read back (no checks needed) and written again in two.
+    const events: WireSyscallEvent[] = [];
+    const read = readSensorBatchV3(raw, { proc: () => true, container: () => true }, (_index, event) => {
+      if (event) events.push(event);
+    });
+    const half = Math.ceil(events.length / 2);
+    return [events.slice(0, half), events.slice(half)].map((part, n) => {
+      const head = headOf(read.sensorId, n);
+      return { head, count: part.length, body: encodeBatchV3(head, part) };
+    });
+  }
+  const body = JSON.parse(raw.toString('utf8')) as { sensorId: string; events: unknown[] };
+  const half = Math.ceil(body.events.length / 2);
+  const counts = [half, body.events.length - half];
+  const heads = [headOf(body.sensorId, 0), headOf(body.sensorId, 1)] as const;
+  const jsons = splitBatch(body, [heads[0], heads[1]]);
+  return jsons.map((json, n) => ({ head: heads[n]!, count: counts[n]!, body: json }));
 }

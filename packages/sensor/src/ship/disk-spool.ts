@@ -8,6 +8,7 @@ import {
   writeFileSync,
 } from 'node:fs';
 import { join } from 'node:path';
+import { SENSOR_BATCH_V3_CONTENT_TYPE } from '@peregrine/protocol';
 import type { EncodedBatch } from './transport.js';
 
 /** One spooled batch on disk. */
@@ -17,11 +18,14 @@ export interface SpoolEntry {
   seq: number;
   count: number;
   bytes: number;
+  /** Content type of the body (absent: JSON). */
+  contentType?: string;
 }
 
-// <order:16 digits>_<seq>_<count>_<batchId>.gz ; `order` is spool-wide so replay keeps arrival order
-// even across sensor restarts (whose batch seq restart).
-const NAME = /^(\d{16})_(\d+)_(\d+)_([A-Za-z0-9._-]+)\.gz$/;
+// <order:16 digits>_<seq>_<count>_<batchId>.gz (JSON) or .pgb3 (version 3, gzip too); `order` is
+// spool-wide so replay keeps arrival order even across sensor restarts (whose batch seq restart).
+const NAME = /^(\d{16})_(\d+)_(\d+)_([A-Za-z0-9._-]+)\.(gz|pgb3)$/;
+const V3_SUFFIX = 'pgb3';
 
 /**
  * Batches waiting for the collector, one gzip file each, replayed oldest first. Bounded by bytes:
@@ -50,13 +54,15 @@ export class DiskSpool {
         continue;
       }
       const bytes = statSync(join(dir, name)).size;
-      this.#entries.push({
+      const entry: SpoolEntry = {
         file: name,
         seq: Number(match[2]),
         count: Number(match[3]),
         batchId: match[4] ?? '',
         bytes,
-      });
+      };
+      if (match[5] === V3_SUFFIX) entry.contentType = SENSOR_BATCH_V3_CONTENT_TYPE;
+      this.#entries.push(entry);
       this.#bytes += bytes;
       this.#order = Math.max(this.#order, Number(match[1]));
     }
@@ -90,11 +96,20 @@ export class DiskSpool {
       this.droppedBatches++;
     }
     this.#order++;
-    const file = `${String(this.#order).padStart(16, '0')}_${batch.seq}_${batch.count}_${batch.batchId}.gz`;
+    const v3 = batch.contentType === SENSOR_BATCH_V3_CONTENT_TYPE;
+    const file = `${String(this.#order).padStart(16, '0')}_${batch.seq}_${batch.count}_${batch.batchId}.${v3 ? V3_SUFFIX : 'gz'}`;
     const tmp = join(this.#dir, `${file}.tmp`);
     writeFileSync(tmp, batch.body);
     renameSync(tmp, join(this.#dir, file));
-    this.#entries.push({ file, batchId: batch.batchId, seq: batch.seq, count: batch.count, bytes: size });
+    const entry: SpoolEntry = {
+      file,
+      batchId: batch.batchId,
+      seq: batch.seq,
+      count: batch.count,
+      bytes: size,
+    };
+    if (v3) entry.contentType = SENSOR_BATCH_V3_CONTENT_TYPE;
+    this.#entries.push(entry);
     this.#bytes += size;
   }
 
@@ -105,12 +120,14 @@ export class DiskSpool {
 
   /** Reads a spooled batch back. */
   read(entry: SpoolEntry): EncodedBatch {
-    return {
+    const batch: EncodedBatch = {
       batchId: entry.batchId,
       seq: entry.seq,
       count: entry.count,
       body: readFileSync(join(this.#dir, entry.file)),
     };
+    if (entry.contentType !== undefined) batch.contentType = entry.contentType;
+    return batch;
   }
 
   /** Forgets a batch (after the collector acknowledged it, or when discarded). */

@@ -1,5 +1,6 @@
 import {
   expandSensorEventBatchV2,
+  readSensorBatchV3,
   type SensorEventBatchV2,
   type WireSyscallEvent,
 } from '@peregrine/protocol';
@@ -16,7 +17,7 @@ import {
 import { Enricher } from '../enrich/enricher.js';
 import { MonotonicClock } from '../enrich/monotonic-clock.js';
 import { OpenEventParts } from '../enrich/open-event.js';
-import { BatchV2Builder } from './batch-encoding.js';
+import { BatchV2Builder, BatchV3Builder } from './batch-encoding.js';
 
 /**
  * The open family's fast path (capture record -> OpenRecord -> Enricher.enrichOpen ->
@@ -174,6 +175,16 @@ function expand(body: string): WireSyscallEvent[] {
   return expandSensorEventBatchV2(JSON.parse(body) as SensorEventBatchV2);
 }
 
+/** Events of a finished version-3 body, as the collector reads them (every row must be valid). */
+function expandV3(body: Uint8Array): WireSyscallEvent[] {
+  const events: WireSyscallEvent[] = [];
+  readSensorBatchV3(body, { proc: () => true, container: () => true }, (index, event, error) => {
+    if (event === undefined) throw new Error(`row ${index}: ${error}`);
+    events.push(event);
+  });
+  return events;
+}
+
 /** An event as it reads after JSON (absent optional fields dropped). */
 function asJson(events: readonly WireSyscallEvent[]): unknown {
   return JSON.parse(JSON.stringify(events));
@@ -243,6 +254,68 @@ describe('open-family fast path', { timeout: 30_000 }, () => {
       expect(asJson(fastEvents)).toEqual(asJson(genericEvents));
       // The two paths share the batch tables: the bodies are the same text.
       expect(fastBodies).toEqual(genericBodies);
+    });
+  }
+
+  for (const seed of [11, 12]) {
+    it(`ships what the generic path ships in batch version 3 (seed ${seed})`, () => {
+      const clock = new MonotonicClock();
+      const generic = new Enricher({ clock });
+      const fast = new Enricher({ clock });
+      const { chunks, opens } = randomStream(seed, 1500);
+      const head = { sensorId: 's', batchId: 'b', seq: 1 };
+      const genericEvents: WireSyscallEvent[] = [];
+      let genericBuilder = new BatchV3Builder();
+      const genericBodies: Uint8Array[] = [];
+      const genericDecoder = new LibbpfRecordDecoder(LAYOUT, {
+        event: (raw: RawEvent) => {
+          const event = generic.enrich(raw);
+          genericEvents.push(event);
+          genericBuilder.add(event);
+        },
+        ready: () => {},
+        lost: () => {},
+        malformed: (reason) => {
+          throw new Error(reason);
+        },
+      });
+      const parts = new OpenEventParts();
+      let fastBuilder = new BatchV3Builder();
+      const fastBodies: Uint8Array[] = [];
+      let fastOpens = 0;
+      const fastDecoder = new LibbpfRecordDecoder(LAYOUT, {
+        event: (raw: RawEvent) => fastBuilder.add(fast.enrich(raw)),
+        open: (rec: OpenRecord) => {
+          fastOpens++;
+          fast.enrichOpen(rec, parts);
+          fastBuilder.addOpen(parts);
+          return true;
+        },
+        ready: () => {},
+        lost: () => {},
+        malformed: (reason) => {
+          throw new Error(reason);
+        },
+      });
+      for (const [n, chunk] of chunks.entries()) {
+        genericDecoder.push(chunk);
+        fastDecoder.push(chunk);
+        if (n % 400 === 399 || n === chunks.length - 1) {
+          genericBodies.push(genericBuilder.finish(head));
+          fastBodies.push(fastBuilder.finish(head));
+          genericBuilder = new BatchV3Builder();
+          fastBuilder = new BatchV3Builder();
+        }
+      }
+      expect(fastOpens).toBe(opens);
+      const fastEvents = fastBodies.flatMap(expandV3);
+      expect(fastEvents).toHaveLength(chunks.length);
+      expect(asJson(fastEvents)).toEqual(asJson(genericBodies.flatMap(expandV3)));
+      expect(asJson(fastEvents)).toEqual(asJson(genericEvents));
+      // The same bytes either way.
+      expect(fastBodies.map((b) => Buffer.from(b).toString('hex'))).toEqual(
+        genericBodies.map((b) => Buffer.from(b).toString('hex')),
+      );
     });
   }
 

@@ -25,8 +25,10 @@ export interface EncodedBatch {
   seq: number;
   /** Events in the batch (for counting drops and shipped events). */
   count: number;
-  /** gzip of the JSON `SensorEventBatch`. */
+  /** gzip of the body (JSON of version 1 or 2, or the bytes of version 3). */
   body: Buffer;
+  /** Content type of the body before gzip; absent: `application/json` (versions 1 and 2). */
+  contentType?: string;
 }
 
 /** Sends event batches to the collector. */
@@ -114,7 +116,7 @@ export class HttpEventTransport implements EventTransport {
           agent: this.#agent,
           headers: {
             authorization: `Bearer ${this.#endpoint.key}`,
-            'content-type': 'application/json',
+            'content-type': batch.contentType ?? 'application/json',
             'content-encoding': 'gzip',
             'content-length': batch.body.length,
             'x-peregrine-batch-id': batch.batchId,
