@@ -1,7 +1,7 @@
 import { cp } from 'node:fs/promises';
 import path from 'node:path';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startEmbeddedPostgres } from './embedded.js';
 import { MIGRATIONS_DIR, migrateDatabase, readMigrations } from './migrate.js';
 import { createTempDir, createTestDatabase, TEST_SERVER_URL } from './testing.js';
@@ -126,13 +126,20 @@ describe('migrations on the real Postgres server', () => {
     const admin = new pg.Client({ connectionString: TEST_SERVER_URL });
     await admin.connect();
     try {
-      const { rows } = await admin.query(
-        `SELECT a.pid, l.locktype FROM pg_stat_activity a
-           LEFT JOIN pg_locks l ON l.pid = a.pid AND l.locktype = 'advisory'
-          WHERE a.datname = $1`,
-        [name],
+      // A closed connection's server process exits a moment after the client's socket closes
+      // (longer on a loaded machine); the lingering session this guards against stayed 10 s.
+      await vi.waitFor(
+        async () => {
+          const { rows } = await admin.query(
+            `SELECT a.pid, l.locktype FROM pg_stat_activity a
+               LEFT JOIN pg_locks l ON l.pid = a.pid AND l.locktype = 'advisory'
+              WHERE a.datname = $1`,
+            [name],
+          );
+          expect(rows).toEqual([]);
+        },
+        { timeout: 3_000, interval: 50 },
       );
-      expect(rows).toEqual([]);
     } finally {
       await admin.end();
     }
