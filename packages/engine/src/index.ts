@@ -185,3 +185,22 @@ export * from './scap/index.js';
 export * from './sources/syscall/linux-flags.js';
 /** Linux errno names (`ENOENT`). */
 export { errnoName } from './sources/syscall/errno.js';
+
+// ---- Entities ----
+/** What alerts (Falco fields) and raw events (native payloads) name, per source: the declared mapping. */
+export {
+  ALERT_ENTITY_MAP,
+  alertEntities,
+  awsPrincipal,
+  ENTITY_KINDS,
+  type EntityKind,
+  type EntityNormalizer,
+  type EntityRef,
+  type EntityRule,
+  extractEntities,
+  type IdentityProvider,
+  MAX_ENTITY_VALUE,
+  RAW_EVENT_ENTITY_MAP,
+  rawEventEntities,
+  readJsonPath,
+} from './entities/entity-map.js';
