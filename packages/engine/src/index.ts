@@ -200,6 +200,7 @@ export {
   extractEntities,
   type IdentityProvider,
   MAX_ENTITY_VALUE,
+  nativeRecord,
   RAW_EVENT_ENTITY_MAP,
   rawEventEntities,
   readJsonPath,

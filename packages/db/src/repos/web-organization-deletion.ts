@@ -75,6 +75,11 @@ export async function markOrganizationDeleting(
  * small. Activations go before rule sets and environments: their version reference is RESTRICT.
  */
 const PURGE_ORDER: ReadonlyArray<{ table: string; where: string; key?: string }> = [
+  {
+    table: 'entity_occurrences',
+    where: '"environmentId" IN (SELECT "id" FROM "environments" WHERE "organizationId" = $1)',
+  },
+  { table: 'entities', where: '"organizationId" = $1' },
   { table: 'raw_events', where: '"organizationId" = $1' },
   {
     table: 'ingest_batches',

@@ -168,6 +168,38 @@ describe('alertEntities', () => {
     expect(e.some((x) => x.kind === 'user' || x.kind === 'principal')).toBe(false);
   });
 
+  it('reads the fields an output leaves out from the event the alert fired on', () => {
+    // The sensor's event (packages/engine/src/events/syscall-event.ts), the rule's output naming
+    // only proc.name: the pod, container and parent still come from the event.
+    const event = {
+      ts: '1733480000123456789',
+      type: 'execve',
+      dir: '<',
+      res: 0,
+      args: [],
+      hostname: 'node-1',
+      proc: { pid: 4242, name: 'bash', ancestors: [{ pid: 4230, name: 'runc' }] },
+      container: {
+        id: '3ad7b26ded6d0f6a2b1c3d4e5f60718293a4b5c6d7e8f9011223344556677889',
+        image: 'nginx:1.25',
+      },
+      k8s: { podName: 'payments-7f9c', namespace: 'prod' },
+    };
+    const e = alertEntities('syscall', { 'proc.name': 'bash' }, 'node-1', event);
+    expect(has(e, 'pod', 'prod/payments-7f9c')).toBe(true);
+    expect(has(e, 'container', '3ad7b26ded6d')).toBe(true);
+    expect(has(e, 'image', 'nginx:1.25')).toBe(true);
+    expect(has(e, 'process', '3ad7b26ded6d:4230')).toBe(true);
+    // Without the event, only what the output holds.
+    expect(
+      has(alertEntities('syscall', { 'proc.name': 'bash' }, 'node-1'), 'pod', 'prod/payments-7f9c'),
+    ).toBe(false);
+    // A k8s audit event in the plugin envelope, for a rule whose output names no user.
+    const k = alertEntities('k8s_audit', {}, null, { ts: '1', payload: K8S_EXEC });
+    expect(has(k, 'principal', 'alice@example.com')).toBe(true);
+    expect(has(k, 'pod', 'prod/payments-7f9c')).toBe(true);
+  });
+
   it('leaves out host processes without a container id and absent values', () => {
     const e = alertEntities(
       'syscall',
@@ -264,6 +296,11 @@ describe('rawEventEntities', () => {
       { kind: 'namespace', value: 'prod' },
       { kind: 'cluster', value: 'prod-eu' },
     ]);
+  });
+
+  it('reads the record inside the plugin envelope the collector stores', () => {
+    const stored = { ts: '1795428000234567000', payload: K8S_EXEC };
+    expect(rawEventEntities('k8s_audit', stored)).toEqual(rawEventEntities('k8s_audit', K8S_EXEC));
   });
 
   it('k8s audit pod create: the images of its containers', () => {

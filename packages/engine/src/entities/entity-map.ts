@@ -6,6 +6,9 @@
  * native payload for raw events (`RAW_EVENT_ENTITY_MAP`).
  */
 
+import { getSource } from '../fields/registry.js';
+import type { Extractor, SourceDef } from '../fields/types.js';
+
 /** The kinds of entity Peregrine extracts. */
 export const ENTITY_KINDS = [
   'host',
@@ -373,29 +376,86 @@ export function readJsonPath(doc: unknown, path: string): unknown {
   return cur.length === 1 ? cur[0] : cur;
 }
 
+const FIELD_WITH_ARG = /^([^[]+)\[([^\]]*)\]$/;
+
+/** Binds Falco fields of one source to extractors, once per field (sources are immutable). */
+class EventFieldReader {
+  private readonly bound = new Map<string, Extractor | null>();
+
+  constructor(private readonly source: SourceDef) {}
+
+  read(event: unknown, name: string): unknown {
+    let extract = this.bound.get(name);
+    if (extract === undefined) {
+      const m = FIELD_WITH_ARG.exec(name);
+      try {
+        extract = this.source.bind(m ? m[1]! : name, m ? m[2] : undefined).extract;
+      } catch {
+        extract = null;
+      }
+      this.bound.set(name, extract);
+    }
+    if (extract === null) return undefined;
+    try {
+      return extract(event);
+    } catch {
+      // An odd event a field cannot read names nothing through that field.
+      return undefined;
+    }
+  }
+}
+
+const readers = new Map<string, EventFieldReader | null>();
+
+function eventReader(source: string): EventFieldReader | null {
+  let r = readers.get(source);
+  if (r === undefined) {
+    const def = getSource(source);
+    r = def ? new EventFieldReader(def) : null;
+    readers.set(source, r);
+  }
+  return r;
+}
+
 /**
- * The entities an alert names, from its source's Falco fields; `hostname` (the alert's host, or
- * the sensor's) counts as a field too. Unknown sources name nothing.
+ * The entities an alert names, from its source's Falco fields: its output fields, then (for an
+ * alert the collector raised itself) the same fields read from the event it fired on, so a rule
+ * whose output leaves out the pod still names it. `hostname` (the alert's host, or the sensor's)
+ * counts as a field too. Unknown sources name nothing.
  */
 export function alertEntities(
   source: string,
   outputFields: Readonly<Record<string, unknown>>,
   hostname?: string | null,
+  event?: unknown,
 ): EntityRef[] {
   const rules = ALERT_ENTITY_MAP[source];
   if (!rules) return [];
-  return extractEntities(rules, (name) =>
-    name === 'hostname'
-      ? (hostname ?? undefined)
-      : Object.hasOwn(outputFields, name)
-        ? outputFields[name]
-        : undefined,
-  );
+  const fromEvent = event === undefined ? null : eventReader(source);
+  return extractEntities(rules, (name) => {
+    if (name === 'hostname') return hostname ?? undefined;
+    if (Object.hasOwn(outputFields, name)) return outputFields[name];
+    return fromEvent?.read(event, name);
+  });
 }
 
-/** The entities a stored raw event names, from its source's native payload. */
+/**
+ * The native record of a stored raw event: cloud events are kept in the plugin envelope the
+ * engine reads (`{ ts, payload, hostname? }`, sources/plugin/common.ts); a bare record is taken
+ * as it is.
+ */
+export function nativeRecord(stored: unknown): unknown {
+  if (stored && typeof stored === 'object' && !Array.isArray(stored)) {
+    const env = stored as { ts?: unknown; payload?: unknown };
+    if (typeof env.ts === 'string' && env.payload && typeof env.payload === 'object') return env.payload;
+  }
+  return stored;
+}
+
+/** The entities a stored raw event names, from its source's native record (enveloped or not). */
 export function rawEventEntities(source: string, payload: unknown): EntityRef[] {
   const rules = RAW_EVENT_ENTITY_MAP[source];
   if (!rules) return [];
-  return extractEntities(rules, (path) => readJsonPath(payload, path));
+  const record = nativeRecord(payload);
+  return extractEntities(rules, (path) => readJsonPath(record, path));
 }
