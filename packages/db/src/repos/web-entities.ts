@@ -17,6 +17,7 @@ export interface EntityContextAlert {
   environmentId: string;
   source: string;
   eventTime: Date;
+  outputFields: Record<string, unknown>;
 }
 
 /** One alert or raw event naming some of the entities asked about. */
@@ -42,9 +43,10 @@ export async function getAlertEntities(
 ): Promise<{ alert: EntityContextAlert; entities: EntityDto[] } | null> {
   const id = BigInt(alertId);
   const alerts = await db.prisma.$queryRawUnsafe<
-    { id: bigint; environmentId: string; source: string; eventTime: Date }[]
+    { id: bigint; environmentId: string; source: string; eventTime: Date; outputFields: string }[]
   >(
-    `SELECT id, "environmentId"::text AS "environmentId", source, "eventTime" FROM alerts
+    `SELECT id, "environmentId"::text AS "environmentId", source, "eventTime", "outputFields"::text AS "outputFields"
+     FROM alerts
      WHERE id = $1 AND "organizationId" = $2::uuid LIMIT 1`,
     id,
     organizationId,
@@ -61,7 +63,14 @@ export async function getAlertEntities(
     a.environmentId,
   );
   return {
-    alert: { id: a.id.toString(), environmentId: a.environmentId, source: a.source, eventTime: a.eventTime },
+    alert: {
+      id: a.id.toString(),
+      environmentId: a.environmentId,
+      source: a.source,
+      eventTime: a.eventTime,
+      // Exact: nanosecond times stay whole.
+      outputFields: (parseJsonExact(a.outputFields) ?? {}) as Record<string, unknown>,
+    },
     entities,
   };
 }
