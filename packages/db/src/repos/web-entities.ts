@@ -165,7 +165,9 @@ export async function getEntityActivity(
   const truncated = sorted.length > input.limit || [...perEntity.values()].some((n) => n > input.limit);
   const alertItems = items.filter((i) => i.ref === 'alert');
   const rawItems = items.filter((i) => i.ref === 'raw');
-  if (alertItems.length) {
+  // The alerts and the raw events are read at once (two connections when the pool has them).
+  const readAlerts = async () => {
+    if (alertItems.length === 0) return;
     // By (id, eventTime): the alerts' primary key, so each lookup touches one partition.
     const rows = await db.prisma.$queryRawUnsafe<
       { id: bigint; rule: string; priority: Priority; output: string; hostname: string | null }[]
@@ -182,8 +184,9 @@ export async function getEntityActivity(
       const r = byId.get(i.id);
       if (r) i.alert = { rule: r.rule, priority: r.priority, output: r.output, hostname: r.hostname };
     }
-  }
-  if (rawItems.length) {
+  };
+  const readRaw = async () => {
+    if (rawItems.length === 0) return;
     const rows = await db.prisma.$queryRawUnsafe<{ id: bigint; payload: string }[]>(
       `SELECT id, payload::text AS payload FROM raw_events WHERE id = ANY($1::bigint[]) AND "organizationId" = $2::uuid`,
       rawItems.map((i) => BigInt(i.id)),
@@ -194,7 +197,8 @@ export async function getEntityActivity(
       const r = byId.get(i.id);
       if (r) i.payload = parseJsonExact(r.payload);
     }
-  }
+  };
+  await Promise.all([readAlerts(), readRaw()]);
   // An occurrence whose alert or raw event is gone (deleted meanwhile) is left out.
   return { items: items.filter((i) => i.alert !== undefined || i.payload !== undefined), truncated };
 }
