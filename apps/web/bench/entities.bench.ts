@@ -115,10 +115,7 @@ async function load(url: string, now: number): Promise<{ organizationId: string;
     // Occurrences load into a bare table (indexes built once after); the triggers that keep
     // alert rollups and contents are not what this measures.
     await c.query('ALTER TABLE entity_occurrences DROP CONSTRAINT entity_occurrences_pkey');
-    await c.query(
-      'DROP INDEX "entity_occurrences_alertId_idx", "entity_occurrences_rawEventId_idx", "entity_occurrences_environmentId_idx"',
-    );
-    await c.query('ALTER TABLE entity_occurrences DROP CONSTRAINT "entity_occurrences_environmentId_fkey"');
+    await c.query('DROP INDEX "entity_occurrences_alertId_idx", "entity_occurrences_rawEventId_idx"');
     await c.query('ALTER TABLE alerts DISABLE TRIGGER USER');
     const entities = new Map<string, string>();
     // One COPY at a time per connection: the occurrences stream on a connection of its own.
@@ -229,13 +226,6 @@ async function load(url: string, now: number): Promise<{ organizationId: string;
     );
     await c.query(
       'CREATE INDEX "entity_occurrences_rawEventId_idx" ON entity_occurrences ("rawEventId") WHERE "rawEventId" IS NOT NULL',
-    );
-    await c.query(
-      'CREATE INDEX "entity_occurrences_environmentId_idx" ON entity_occurrences ("environmentId")',
-    );
-    await c.query(
-      `ALTER TABLE entity_occurrences ADD CONSTRAINT "entity_occurrences_environmentId_fkey"
-         FOREIGN KEY ("environmentId") REFERENCES environments(id) ON DELETE CASCADE ON UPDATE CASCADE`,
     );
     lap('occurrence indexes');
     await c.query('VACUUM ANALYZE entity_occurrences');

@@ -407,6 +407,7 @@ export {
   type EntityActivityItem,
   type EntityContextAlert,
   type EntityDto,
+  entityIdOf,
   findEntity,
   getAlertEntities,
   getEntityActivity,

@@ -16,9 +16,9 @@ CREATE TABLE "entities" (
     CONSTRAINT "entities_pkey" PRIMARY KEY ("id")
 );
 
-CREATE UNIQUE INDEX "entities_environmentId_kind_value_key" ON "entities"("environmentId", "kind", "value");
+-- (environment, kind, value) is unique through the id derived from it: no second index to
+-- maintain for every new entity (readers look an entity up by its derived id).
 CREATE INDEX "entities_organizationId_idx" ON "entities"("organizationId");
-CREATE INDEX "entities_firstSeenAt_idx" ON "entities"("firstSeenAt");
 
 ALTER TABLE "entities" ADD CONSTRAINT "entities_organizationId_fkey"
     FOREIGN KEY ("organizationId") REFERENCES "organizations"("id") ON DELETE CASCADE ON UPDATE CASCADE;
@@ -46,13 +46,14 @@ CREATE TABLE "entity_occurrences" (
 
 CREATE INDEX "entity_occurrences_alertId_idx" ON "entity_occurrences"("alertId") WHERE "alertId" IS NOT NULL;
 CREATE INDEX "entity_occurrences_rawEventId_idx" ON "entity_occurrences"("rawEventId") WHERE "rawEventId" IS NOT NULL;
-CREATE INDEX "entity_occurrences_environmentId_idx" ON "entity_occurrences"("environmentId");
 
--- No foreign key to entities: the retention pass forgets entities nothing names any more, and a
+-- No foreign keys, and no index beyond what reads and deletes need: every alert and raw event
+-- writes several occurrences in the collector's store statement, and each foreign-key check or
+-- index entry there costs ingest throughput (measured: docs/BENCHMARKS.md, Entities). Entities
+-- go with their environment (cascade) and the organisation purge deletes occurrences by entity
+-- (the primary key's prefix); the retention pass forgets entities nothing names any more, and a
 -- store naming one again at that moment must neither fail nor lose its occurrence (the derived
 -- id makes the entity whole again when it is next written).
-ALTER TABLE "entity_occurrences" ADD CONSTRAINT "entity_occurrences_environmentId_fkey"
-    FOREIGN KEY ("environmentId") REFERENCES "environments"("id") ON DELETE CASCADE ON UPDATE CASCADE;
 
 -- The week drop also removes the week's entity occurrences (as it removes notes and history).
 CREATE OR REPLACE FUNCTION alerts_drop_partition(part text) RETURNS bigint LANGUAGE plpgsql AS $$

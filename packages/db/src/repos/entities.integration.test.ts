@@ -45,6 +45,9 @@ afterAll(async () => {
 });
 
 beforeEach(async () => {
+  // Occurrences have no foreign keys (write cost): an organisation row deleted outright, as
+  // here, leaves them; the product deletes organisations through purgeOrganization.
+  await pool.query('DELETE FROM entity_occurrences');
   await pool.query('DELETE FROM organizations');
 });
 

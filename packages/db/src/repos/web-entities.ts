@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Db } from '../client.js';
 import type { Priority } from '../generated/prisma/enums.js';
 import { parseJsonExact } from './json-exact.js';
@@ -75,6 +76,15 @@ export async function getAlertEntities(
   };
 }
 
+/**
+ * An entity's id: md5(environment:kind:value) as a uuid, as the collector's store statement
+ * derives it (`md5($2::text || ':' || kind || ':' || value)::uuid`).
+ */
+export function entityIdOf(environmentId: string, kind: string, value: string): string {
+  const h = createHash('md5').update(`${environmentId}:${kind}:${value}`, 'utf8').digest('hex');
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}
+
 /** An entity of one of the organisation's environments, by kind and value; null when unknown. */
 export async function findEntity(
   db: Db,
@@ -82,6 +92,7 @@ export async function findEntity(
 ): Promise<EntityDto | null> {
   const row = await db.prisma.entity.findFirst({
     where: {
+      id: entityIdOf(input.environmentId, input.kind, input.value),
       organizationId: input.organizationId,
       environmentId: input.environmentId,
       kind: input.kind,

@@ -162,8 +162,6 @@ describe('alertEntities', () => {
     expect(procs.map((p) => [p.value, p.label])).toEqual([
       ['3ad7b26ded6d:4242', 'bash (4242)'],
       ['3ad7b26ded6d:4230', 'runc (4230)'],
-      ['3ad7b26ded6d:1200', 'containerd-shim (1200)'],
-      ['3ad7b26ded6d:1', 'systemd (1)'],
     ]);
     // Unix users name no person: `root` on every host is not one principal.
     expect(e.some((x) => x.kind === 'user' || x.kind === 'principal')).toBe(false);

@@ -77,8 +77,6 @@ export interface EntityRule {
   scope?: readonly string[];
 }
 
-/** Process levels kept from `proc.apid[n]` / `proc.aname[n]` (Falco's ancestors), n from 2. */
-const ANCESTOR_LEVELS = [2, 3, 4, 5, 6, 7];
 const PROCESS_SCOPE = ['container.id', 'hostname'] as const;
 
 /** Falco fields of alerts, per source. */
@@ -92,15 +90,9 @@ export const ALERT_ENTITY_MAP: Readonly<Record<string, readonly EntityRule[]>> =
     { kind: 'pod', from: ['k8s.ns.name', 'k8s.pod.name'] },
     { kind: 'namespace', from: ['k8s.ns.name'] },
     { kind: 'process', from: ['proc.pid'], label: 'proc.name', scope: PROCESS_SCOPE },
+    // The parent too (the shell several alerts come from); higher ancestors are drawn from the
+    // alert's fields but not stored: each is a row per alert in the store statement.
     { kind: 'process', from: ['proc.ppid'], label: 'proc.pname', scope: PROCESS_SCOPE },
-    ...ANCESTOR_LEVELS.map(
-      (n): EntityRule => ({
-        kind: 'process',
-        from: [`proc.apid[${n}]`],
-        label: `proc.aname[${n}]`,
-        scope: PROCESS_SCOPE,
-      }),
-    ),
   ],
   k8s_audit: [
     { kind: 'user', from: ['ka.user.name'], identity: 'k8s', principal: 'same' },
