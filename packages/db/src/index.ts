@@ -157,6 +157,7 @@ export {
   type AlertRowDto,
   type CollectorStore,
   type CollectorStoreOptions,
+  type EntityInput,
   countRawEvents,
   createCollectorStore,
   getEnvironmentAlertStats,
@@ -403,3 +404,13 @@ export {
   RevocationListener,
   type RevocationListenerOptions,
 } from './repos/revocations.js';
+/** Entities (what alerts and raw events name) and their activity, for the console. */
+export {
+  type EntityActivityItem,
+  type EntityContextAlert,
+  type EntityDto,
+  entityIdOf,
+  findEntity,
+  getAlertEntities,
+  getEntityActivity,
+} from './repos/web-entities.js';

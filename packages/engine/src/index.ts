@@ -204,3 +204,27 @@ export * from './scap/index.js';
 export * from './sources/syscall/linux-flags.js';
 /** Linux errno names (`ENOENT`). */
 export { errnoName } from './sources/syscall/errno.js';
+
+// ---- Entities ----
+/** What alerts (Falco fields) and raw events (native payloads) name, per source: the declared mapping. */
+export {
+  ALERT_ENTITY_MAP,
+  alertEntities,
+  awsPrincipal,
+  ENTITY_KINDS,
+  type EntityKind,
+  type EntityNormalizer,
+  type EntityRef,
+  type EntityRule,
+  extractEntities,
+  type IdentityProvider,
+  MAX_ENTITY_VALUE,
+  nativeRecord,
+  RAW_EVENT_ENTITY_MAP,
+  rawEventEntities,
+  readJsonPath,
+} from './entities/entity-map.js';
+/** A stored raw event in one line (action, actor, source IP, user agent, target), per source. */
+export { type EventSummary, rawEventSummary } from './entities/event-summary.js';
+/** The process tree an alert's output fields describe (`proc.name`, `proc.pname`, `proc.aname[n]`). */
+export { type ProcessNode, processTree } from './entities/process-tree.js';

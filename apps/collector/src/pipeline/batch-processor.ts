@@ -1,5 +1,11 @@
 import type { AlertInput, Priority, RawEventInput, StoredAlert } from '@peregrine/db';
-import { matchRoutes, parsePriority, withEventNumber } from '@peregrine/engine';
+import {
+  alertEntities,
+  matchRoutes,
+  parsePriority,
+  rawEventEntities,
+  withEventNumber,
+} from '@peregrine/engine';
 import { TEST_EVENT_TAG } from '@peregrine/protocol';
 import type { FastifyBaseLogger } from 'fastify';
 import { redactText } from '../ops/log-redaction.js';
@@ -94,23 +100,24 @@ export class BatchProcessor {
         for (const a of produced) {
           const priority = normalizePriority(a.priority) ?? 'debug';
           const time = new Date(a.time);
-          alerts.push(
-            storableAlert(
-              {
-                rule: a.rule,
-                priority,
-                source: a.source,
-                output: a.output,
-                outputFields: a.output_fields,
-                tags: ev.test ? [...a.tags, TEST_EVENT_TAG] : a.tags,
-                hostname: ev.hostname ?? hostnameOf(ev.event) ?? (a.hostname || null),
-                eventTime: Number.isNaN(time.getTime()) ? (ev.eventTime ?? received) : time,
-                dedupKey: dedupKeyOf(a.rule, a.output_fields),
-                ingestKey: ev.ingestKey,
-              },
-              received,
-            ),
+          const stored = storableAlert(
+            {
+              rule: a.rule,
+              priority,
+              source: a.source,
+              output: a.output,
+              outputFields: a.output_fields,
+              tags: ev.test ? [...a.tags, TEST_EVENT_TAG] : a.tags,
+              hostname: ev.hostname ?? hostnameOf(ev.event) ?? (a.hostname || null),
+              eventTime: Number.isNaN(time.getTime()) ? (ev.eventTime ?? received) : time,
+              dedupKey: dedupKeyOf(a.rule, a.output_fields),
+              ingestKey: ev.ingestKey,
+            },
+            received,
           );
+          // What it names, from its output fields and the event itself (the engine's mapping).
+          stored.entities = alertEntities(stored.source, stored.outputFields, stored.hostname, ev.event);
+          alerts.push(stored);
         }
       }
       if (item.storeRaw) {
@@ -119,6 +126,7 @@ export class BatchProcessor {
           eventTime: storableTime(e.eventTime, received),
           payload: e.event,
           ingestKey: storableIngestKey(e.ingestKey),
+          entities: rawEventEntities(e.source, e.event),
         }));
       }
     } else {
@@ -143,6 +151,8 @@ export class BatchProcessor {
               eventTime: a.time,
               dedupKey: dedupKeyOf(a.rule, a.outputFields),
               ingestKey: a.ingestKey,
+              // What it names, from its output fields (the event stayed with Falco).
+              entities: alertEntities(a.source, a.outputFields, a.hostname),
             },
             received,
           ),

@@ -18,6 +18,8 @@ export interface RetentionPassResult {
   alertsExpired: number;
   /** Oldest alerts deleted past an organisation's quota or size limit. */
   alertsOverLimit: number;
+  /** Entities nothing names any more (their alerts and raw events gone with their occurrences). */
+  entities: number;
 }
 
 /**
@@ -92,9 +94,18 @@ export class RetentionPruner {
     if (rawEvents || ingestBatches || notifications)
       this.options.log.info({ rawEvents, ingestBatches, notifications }, 'retention pruned');
     const alerts = await this.pruneAlerts(now);
+    // After raw events and alerts: their occurrences went with them. An entity seen in the last
+    // day is kept even unnamed (a store naming it again may be running).
+    let entities = 0;
+    while (!this.stopping) {
+      const n = await this.store.pruneEntities(new Date(now - DAY_MS), 5_000);
+      entities += n;
+      if (n < 5_000) break;
+    }
+    if (entities) this.options.log.info({ entities }, 'unnamed entities pruned');
     const purged = (await this.options.resumeOrganizationPurges?.()) ?? [];
     if (purged.length) this.options.log.info({ organizations: purged }, 'deleted organisations purged');
-    return { rawEvents, ingestBatches, notifications, ...alerts };
+    return { rawEvents, ingestBatches, notifications, ...alerts, entities };
   }
 
   private async pruneAlerts(

@@ -136,6 +136,15 @@ export async function dropExpiredAlertPartitions(
 }
 
 /**
+ * The tail of an alert delete (`d`: the deleted ids): their entity occurrences go in the same
+ * statement (a week dropped whole loses them in `alerts_drop_partition`); answers `n`, the alerts.
+ */
+const DELETE_OCCURRENCES = `o AS (
+         DELETE FROM entity_occurrences WHERE "alertId" IN (SELECT id FROM d) RETURNING 1
+       )
+       SELECT (SELECT count(*) FROM d) AS n, (SELECT count(*) FROM o) AS o`;
+
+/**
  * Deletes at most `batch` alerts past their rule for each environment and priority that has some
  * (the remainder partitions cannot drop: a week holding both 7-day and 365-day alerts, or the
  * default partition). Oldest first; each batch its own statement. Returns the alerts deleted.
@@ -150,16 +159,19 @@ export async function deleteExpiredAlerts(q: Queryable, now: number, batch: numb
   let deleted = 0;
   for (const { env, priority, cutoff } of pairs.rows) {
     // The outer time bound lets the plan skip every partition newer than the cutoff.
-    const r = await q.query(
-      `DELETE FROM alerts
-       WHERE "environmentId" = $1::uuid AND priority = $2::"Priority" AND "eventTime" < $3
-         AND (id, "eventTime") IN (
-           SELECT id, "eventTime" FROM alerts
-           WHERE "environmentId" = $1::uuid AND priority = $2::"Priority" AND "eventTime" < $3
-           ORDER BY "eventTime" LIMIT $4)`,
+    const r = await q.query<{ n: string }>(
+      `WITH d AS (
+         DELETE FROM alerts
+         WHERE "environmentId" = $1::uuid AND priority = $2::"Priority" AND "eventTime" < $3
+           AND (id, "eventTime") IN (
+             SELECT id, "eventTime" FROM alerts
+             WHERE "environmentId" = $1::uuid AND priority = $2::"Priority" AND "eventTime" < $3
+             ORDER BY "eventTime" LIMIT $4)
+         RETURNING id
+       ), ${DELETE_OCCURRENCES}`,
       [env, priority, cutoff, batch],
     );
-    deleted += r.rowCount ?? 0;
+    deleted += Number(r.rows[0]?.n ?? 0);
   }
   return deleted;
 }
@@ -211,13 +223,16 @@ export async function enforceAlertLimits(q: Queryable, maxAlerts: number, batch:
     }
     const excess = Number(o.n) - limit;
     if (excess <= 0) continue;
-    const r = await q.query(
-      `DELETE FROM alerts WHERE "organizationId" = $1::uuid AND (id, "eventTime") IN (
-         SELECT id, "eventTime" FROM alerts WHERE "organizationId" = $1::uuid
-         ORDER BY "eventTime", id LIMIT $2)`,
+    const r = await q.query<{ n: string }>(
+      `WITH d AS (
+         DELETE FROM alerts WHERE "organizationId" = $1::uuid AND (id, "eventTime") IN (
+           SELECT id, "eventTime" FROM alerts WHERE "organizationId" = $1::uuid
+           ORDER BY "eventTime", id LIMIT $2)
+         RETURNING id
+       ), ${DELETE_OCCURRENCES}`,
       [o.id, Math.min(batch, excess)],
     );
-    deleted += r.rowCount ?? 0;
+    deleted += Number(r.rows[0]?.n ?? 0);
   }
   return deleted;
 }

@@ -29,6 +29,15 @@ export interface AlertInput {
    * notification outbox), once per (alert group, channel, throttle window).
    */
   notify?: readonly NotifyTarget[] | undefined;
+  /** What the alert names (the engine's `alertEntities`): stored with it, in the same statement. */
+  entities?: readonly EntityInput[] | undefined;
+}
+
+/** One entity an alert or raw event names: kind, normalized value and an optional label. */
+export interface EntityInput {
+  kind: string;
+  value: string;
+  label?: string | undefined;
 }
 
 /** One channel an alert is owed to (from the organisation's routes). */
@@ -65,6 +74,8 @@ export interface RawEventInput {
   payload: unknown;
   /** Identity of the event: (environment, ingestKey) is stored at most once. */
   ingestKey: string;
+  /** What the event names (the engine's `rawEventEntities`): stored with it, in the same statement. */
+  entities?: readonly EntityInput[] | undefined;
 }
 
 /** A batch of work committed in one transaction. */
@@ -115,6 +126,11 @@ export interface CollectorStore {
   isBatchSeen(sensorId: string, batchId: string): Promise<boolean>;
   /** Deletes raw events received before `before`, at most `limit` rows per call; returns the count. */
   pruneRawEvents(before: Date, limit?: number): Promise<number>;
+  /**
+   * Forgets entities first seen before `before` that no occurrence names any more (their alerts
+   * and raw events are gone), at most `limit` per call; returns the count.
+   */
+  pruneEntities(before: Date, limit?: number): Promise<number>;
   /** Forgets sensor batch ids received before `before` (past any sensor's resend horizon). */
   pruneIngestBatches(before: Date, limit?: number): Promise<number>;
   /**
@@ -169,9 +185,26 @@ export function createCollectorStore(url: string, options: CollectorStoreOptions
       return (r.rowCount ?? 0) > 0;
     },
     async pruneRawEvents(before, limit = 10_000) {
+      // The events' entity occurrences go in the same statement.
+      const r = await pool.query<{ n: string }>(
+        `WITH d AS (
+           DELETE FROM raw_events WHERE id IN
+             (SELECT id FROM raw_events WHERE "receivedAt" < $1 ORDER BY "receivedAt" LIMIT $2)
+           RETURNING id
+         ), o AS (
+           DELETE FROM entity_occurrences WHERE "rawEventId" IN (SELECT id FROM d) RETURNING 1
+         )
+         SELECT (SELECT count(*) FROM d) AS n, (SELECT count(*) FROM o) AS o`,
+        [before, limit],
+      );
+      return Number(r.rows[0]?.n ?? 0);
+    },
+    async pruneEntities(before, limit = 10_000) {
       const r = await pool.query(
-        `DELETE FROM raw_events WHERE id IN
-           (SELECT id FROM raw_events WHERE "receivedAt" < $1 ORDER BY "receivedAt" LIMIT $2)`,
+        `DELETE FROM entities WHERE id IN (
+           SELECT e.id FROM entities e WHERE e."firstSeenAt" < $1
+             AND NOT EXISTS (SELECT 1 FROM entity_occurrences o WHERE o."entityId" = e.id)
+           LIMIT $2)`,
         [before, limit],
       );
       return r.rowCount ?? 0;
@@ -224,7 +257,7 @@ WITH b AS (
   SELECT t.*
   FROM jsonb_to_recordset($4::jsonb)
        AS t(r text, p text, s text, o text, f jsonb, tg text[], h text, et timestamptz, k text, ik text,
-            n bigint, sid text, cid text, b text, nt jsonb)
+            n bigint, sid text, cid text, b text, nt jsonb, en jsonb)
   WHERE t.b IS NULL OR EXISTS (SELECT 1 FROM b WHERE b.s = t.sid AND b.b = t.b)
 ), keys AS (
   SELECT k, min(r) AS r, min(p) AS p, min(s) AS s FROM input GROUP BY k
@@ -250,7 +283,7 @@ WITH b AS (
        JOIN fresh ON fresh."ingestKey" = t.ik AND fresh.rule = t.r
   ORDER BY t.n
   ON CONFLICT ("environmentId", "ingestKey", rule, "eventTime") DO NOTHING
-  RETURNING id, "ingestKey", rule, "groupId", "createdAt", "dedupKey", "eventTime", output
+  RETURNING id, "ingestKey", rule, "groupId", "createdAt", "dedupKey", "eventTime", output, source
 ), counted AS (
   SELECT "dedupKey" AS k, count(*) AS c, min("eventTime") AS f, max("eventTime") AS l,
          (array_agg(output ORDER BY "eventTime" DESC, id DESC))[1] AS o
@@ -328,21 +361,50 @@ WITH b AS (
   ORDER BY 1, 2
   ON CONFLICT DO NOTHING
   RETURNING 1
+), rawin AS (
+  SELECT x.* FROM jsonb_to_recordset($5::jsonb)
+       AS x(s text, et timestamptz, p jsonb, ik text, n bigint, sid text, cid text, b text, en jsonb)
+  WHERE x.b IS NULL OR EXISTS (SELECT 1 FROM b WHERE b.s = x.sid AND b.b = x.b)
 ), raw AS (
   INSERT INTO raw_events ("organizationId", "environmentId", source, "cloudSourceId", "sensorId", "eventTime",
                           payload, "ingestKey")
   SELECT $1::uuid, $2::uuid, x.s, x.cid::uuid, x.sid::uuid, x.et, x.p, x.ik
-  FROM jsonb_to_recordset($5::jsonb) AS x(s text, et timestamptz, p jsonb, ik text, n bigint, sid text, cid text, b text)
-  WHERE x.b IS NULL OR EXISTS (SELECT 1 FROM b WHERE b.s = x.sid AND b.b = x.b)
+  FROM rawin x
   ORDER BY x.n
   ON CONFLICT ("environmentId", "ingestKey") DO NOTHING
-  RETURNING "ingestKey"
+  RETURNING id, "ingestKey", "eventTime", source
+), named AS (
+  -- What the alerts and raw events really inserted name (a redelivery inserted nothing, so it
+  -- names nothing again): one row per (entity, alert or raw event).
+  SELECT x.kind, x.value, x.label, ins.id AS aid, NULL::bigint AS rid, ins."eventTime" AS et, ins.source AS s
+  FROM ins
+  JOIN (SELECT DISTINCT ON (ik, r) ik, r, en FROM input WHERE en IS NOT NULL ORDER BY ik, r, n) t
+    ON t.ik = ins."ingestKey" AND t.r = ins.rule
+  CROSS JOIN LATERAL jsonb_to_recordset(t.en) AS x(kind text, value text, label text)
+  UNION ALL
+  SELECT x.kind, x.value, x.label, NULL::bigint, raw.id, raw."eventTime", raw.source
+  FROM raw
+  JOIN (SELECT DISTINCT ON (ik) ik, en FROM rawin WHERE en IS NOT NULL ORDER BY ik, n) t ON t.ik = raw."ingestKey"
+  CROSS JOIN LATERAL jsonb_to_recordset(t.en) AS x(kind text, value text, label text)
+), keyed_entities AS (
+  SELECT md5($2::text || ':' || n.kind || ':' || n.value)::uuid AS id, n.* FROM named n
+), entity_rows AS (
+  -- In id order, so two statements inserting the same new entities never wait on each other in a cycle.
+  INSERT INTO entities (id, "organizationId", "environmentId", kind, value, label)
+  SELECT DISTINCT ON (id) id, $1::uuid, $2::uuid, kind, value, label FROM keyed_entities ORDER BY id
+  ON CONFLICT DO NOTHING
+  RETURNING 1
+), occurrences AS (
+  INSERT INTO entity_occurrences ("entityId", "eventTime", "environmentId", source, "alertId", "rawEventId")
+  SELECT id, et, $2::uuid, s, aid, rid FROM keyed_entities
+  RETURNING 1
 )
 SELECT coalesce((SELECT json_agg(json_build_object('s', s, 'b', b)) FROM b), '[]'::json) AS fresh,
        coalesce((SELECT json_agg(json_build_object('id', id::text, 'ik', "ingestKey", 'r', rule,
                                                    'g', "groupId"::text, 'c', "createdAt"))
                  FROM ins), '[]'::json) AS rows,
-       coalesce((SELECT json_agg("ingestKey") FROM raw), '[]'::json) AS raw`;
+       coalesce((SELECT json_agg("ingestKey") FROM raw), '[]'::json) AS raw,
+       (SELECT count(*) FROM occurrences) AS occurrences`;
 
 interface InsertedRow {
   id: string;
@@ -431,6 +493,7 @@ async function storeBatches(
         et: a.eventTime.toISOString(),
         k: a.dedupKey,
         ik: a.ingestKey,
+        ...(a.entities?.length ? { en: a.entities } : {}),
         ...(a.notify?.length
           ? {
               nt: a.notify.map((t) => ({
@@ -461,6 +524,7 @@ async function storeBatches(
         et: e.eventTime.toISOString(),
         p: e.payload,
         ik: e.ingestKey,
+        ...(e.entities?.length ? { en: e.entities } : {}),
         ...tag,
       });
     }
@@ -473,7 +537,7 @@ async function storeBatches(
   if (repaired > 0) onRepaired(repaired);
   // Named: each connection parses and plans the statement once instead of once per call.
   const r = await pool.query<{ fresh: { s: string; b: string }[]; rows: InsertedRow[]; raw: string[] }>({
-    name: 'peregrine-store-batches-v8',
+    name: 'peregrine-store-batches-v9',
     text: STORE_BATCHES_SQL,
     values: [first.organizationId, first.environmentId, ...documents.map((d) => d.text)],
   });

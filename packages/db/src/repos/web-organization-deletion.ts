@@ -75,6 +75,12 @@ export async function markOrganizationDeleting(
  * small. Activations go before rule sets and environments: their version reference is RESTRICT.
  */
 const PURGE_ORDER: ReadonlyArray<{ table: string; where: string; key?: string }> = [
+  // By entity: the occurrences' primary key leads with it (they have no other index to use).
+  {
+    table: 'entity_occurrences',
+    where: '"entityId" IN (SELECT "id" FROM "entities" WHERE "organizationId" = $1)',
+  },
+  { table: 'entities', where: '"organizationId" = $1' },
   { table: 'raw_events', where: '"organizationId" = $1' },
   {
     table: 'ingest_batches',
