@@ -80,10 +80,12 @@ async function alerts(db: Db, rule: string, outputContains: string): Promise<Sto
   }));
 }
 
-/** Whether a batch in the sensor's disk spool carries `text` (batches are gzip JSON files). */
+/** Whether a batch in the sensor's disk spool carries `text`. */
 function spoolHolds(dir: string, text: string): boolean {
   for (const name of readdirSync(dir)) {
-    if (!name.endsWith('.gz')) continue;
+    // Spooled batches: `.gz` (JSON versions 1-2) or `.pgb3` (version 3's binary body, gzip too;
+    // its string table holds the text as UTF-8).
+    if (!name.endsWith('.gz') && !name.endsWith('.pgb3')) continue;
     try {
       if (
         gunzipSync(readFileSync(join(dir, name)))
