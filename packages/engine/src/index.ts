@@ -177,6 +177,25 @@ export {
   templateProblem,
 } from './notify/template.js';
 
+// ---- MITRE ATT&CK ----
+/** Enterprise ATT&CK tactics and techniques, and what Falco's `mitre_*` / `T####` tags name in it. */
+export {
+  ATTACK_TACTICS,
+  ATTACK_TECHNIQUES,
+  type AttackCoverage,
+  type AttackRule,
+  type AttackTactic,
+  type AttackTag,
+  type AttackTags,
+  type AttackTechnique,
+  attackCoverage,
+  attackOfTag,
+  attackOfTags,
+  attackTactic,
+  attackTechnique,
+  tagsReaching,
+} from './attack/index.js';
+
 // ---- Captures ----
 /** Falco/sysdig `.scap` captures: streaming reader, libsinsp-like thread/fd/user state, writer. */
 export * from './scap/index.js';
