@@ -411,3 +411,14 @@ export {
   getAlertEntities,
   getEntityActivity,
 } from './repos/web-entities.js';
+
+/** The incident correlator's pass over queued alerts (the collector runs it). */
+export {
+  type CorrelationResult,
+  correlateQueuedAlerts,
+  countQueuedForIncidents,
+  type IncidentChange,
+  type IncidentChangeHook,
+  type IncidentPolicy,
+  type IncidentScoring,
+} from './repos/incident-correlator.js';

@@ -224,3 +224,17 @@ export {
   rawEventEntities,
   readJsonPath,
 } from './entities/entity-map.js';
+
+// ---- Incidents ----
+/** Which entities link alerts into incidents and how an incident is scored. */
+export {
+  INCIDENT_COMMON_ENTITY_INCIDENTS,
+  INCIDENT_LINK_KINDS,
+  INCIDENT_LINK_THRESHOLD,
+  INCIDENT_LINK_WEIGHTS,
+  type IncidentScoreInput,
+  incidentScore,
+  incidentTactics,
+  principalAliases,
+  worsePriority,
+} from './incidents/incident-policy.js';
