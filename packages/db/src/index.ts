@@ -12,6 +12,7 @@ export {
 export type {
   ActivationAction,
   AlertStatus,
+  IncidentStatus,
   BacktestStatus,
   NotificationStatus,
   OverrideKind,
@@ -422,3 +423,18 @@ export {
   type IncidentPolicy,
   type IncidentScoring,
 } from './repos/incident-correlator.js';
+/** Incidents for the console: list, detail with timeline, triage, notes, merge and split. */
+export {
+  addIncidentNote,
+  getIncident,
+  type IncidentActivityDto,
+  type IncidentDetailDto,
+  type IncidentEntityDto,
+  type IncidentSummaryDto,
+  type IncidentTimelineItemDto,
+  incidentEnvironment,
+  listIncidents,
+  mergeIncidents,
+  splitIncident,
+  updateIncident,
+} from './repos/web-incidents.js';
