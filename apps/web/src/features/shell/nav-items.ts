@@ -2,6 +2,7 @@
 export const NAV_ITEMS = [
   { href: '/', label: 'Dashboard', icon: 'dashboard' },
   { href: '/alerts', label: 'Alerts', icon: 'alerts' },
+  { href: '/incidents', label: 'Incidents', icon: 'incidents' },
   { href: '/rules', label: 'Rules', icon: 'rules' },
   { href: '/lists', label: 'Lists & macros', icon: 'lists' },
   { href: '/environments', label: 'Environments', icon: 'environments' },

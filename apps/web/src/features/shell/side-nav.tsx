@@ -8,6 +8,7 @@ import {
   AuditIcon,
   DashboardIcon,
   EnvironmentIcon,
+  IncidentIcon,
   ListIcon,
   RulesIcon,
   SensorIcon,
@@ -18,6 +19,7 @@ import { isActiveSection, NAV_ITEMS, type NavIcon } from './nav-items';
 const ICONS: Record<NavIcon, ComponentType<SVGProps<SVGSVGElement>>> = {
   dashboard: DashboardIcon,
   alerts: AlertIcon,
+  incidents: IncidentIcon,
   rules: RulesIcon,
   lists: ListIcon,
   environments: EnvironmentIcon,
