@@ -4,6 +4,7 @@ import {
   createCollectorStore,
   createDb,
   createNotificationStore,
+  oweIncidentNotifications,
   type Db,
   isApiKeyActive,
   parseSecretKey,
@@ -231,6 +232,9 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
         policy: incidentPolicy(env.INCIDENT_WINDOW_MINUTES * 60_000),
         pollMs: options.incidentPollMs ?? 1_000,
         log,
+        // Incident routes' notifications are owed in the placement's transaction.
+        onChanges: oweIncidentNotifications,
+        onCommitted: () => notifications?.nudge(),
       })
     : undefined;
   const backtestStore = env.BACKTEST_RUNNER ? createBacktestStore(env.DATABASE_URL, { max: 3 }) : undefined;

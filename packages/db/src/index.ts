@@ -422,6 +422,7 @@ export {
   type IncidentChangeHook,
   type IncidentPolicy,
   type IncidentScoring,
+  oweIncidentNotifications,
 } from './repos/incident-correlator.js';
 /** Incidents for the console: list, detail with timeline, triage, notes, merge and split. */
 export {

@@ -346,3 +346,52 @@ export async function countQueuedForIncidents(pool: Pick<pg.Pool, 'query'>): Pro
   const r = await pool.query<{ n: string }>('SELECT count(*) AS n FROM incident_queue');
   return Number(r.rows[0]?.n ?? 0);
 }
+
+/** The score band an escalation is owed for: a notification each time the score enters a higher ten. */
+const band = (score: number) => Math.floor(score / 10);
+
+/**
+ * Owes incident notifications in the correlator's transaction (an `IncidentChangeHook`): a new
+ * incident, and one whose score rose into a higher band of ten, to every channel of the
+ * organisation's enabled routes that send incidents. Keyed `i:<incident>:new` / `i:<incident>:b<band>`
+ * per channel (unique): owed once whichever collector correlates, and never again on a retry.
+ */
+export const oweIncidentNotifications: IncidentChangeHook = async (tx, changes) => {
+  const owed = changes.flatMap((c) => {
+    if (c.created)
+      return [
+        {
+          org: c.organizationId,
+          env: c.environmentId,
+          inc: c.incidentId,
+          act: 'incident',
+          key: `i:${c.incidentId}:new`,
+        },
+      ];
+    if (band(c.score) > band(c.previousScore)) {
+      return [
+        {
+          org: c.organizationId,
+          env: c.environmentId,
+          inc: c.incidentId,
+          act: 'escalation',
+          key: `i:${c.incidentId}:b${band(c.score)}`,
+        },
+      ];
+    }
+    return [];
+  });
+  if (owed.length === 0) return;
+  await tx.query(
+    `INSERT INTO notification_outbox ("organizationId", "environmentId", "channelId", "routeId", "incidentId",
+                                      action, "dedupKey", "nextAttemptAt", count)
+     SELECT x.org, x.env, ch.id, r.id, x.inc, x.act, x.key, now(), 1
+     FROM jsonb_to_recordset($1::jsonb) AS x(org uuid, env uuid, inc uuid, act text, key text)
+     JOIN notification_routes r ON r."organizationId" = x.org AND r.enabled AND r."sendIncidents"
+     CROSS JOIN LATERAL unnest(r."channelIds") AS u(cid)
+     JOIN notification_channels ch ON ch.id = u.cid AND ch."organizationId" = x.org AND ch.enabled
+     ORDER BY ch.id, x.key
+     ON CONFLICT ("channelId", "dedupKey") DO NOTHING`,
+    [JSON.stringify(owed)],
+  );
+};
