@@ -21,6 +21,7 @@ export const INCIDENT_LINK_WEIGHTS: Readonly<Record<EntityKind, number>> = {
   principal: 3,
   user: 3,
   repository: 3,
+  session: 3,
   ip: 2,
   host: 1,
   image: 0,
