@@ -22,9 +22,11 @@ const LANE = 34;
 export function IncidentTimeline({ items }: { items: TimelineItem[] }) {
   const sources = [...new Set(items.map((i) => i.source))].sort();
   const times = items.map((i) => Date.parse(i.eventTime));
-  const start = Math.min(...times);
-  const end = Math.max(...times);
-  const span = Math.max(end - start, 60_000);
+  // A little room either side, and at least ten seconds shown (alerts of one event coincide).
+  const pad = Math.max((Math.max(...times) - Math.min(...times)) * 0.04, 5_000);
+  const start = Math.min(...times) - pad;
+  const end = Math.max(...times) + pad;
+  const span = end - start;
   const x = (t: number) => LEFT + ((t - start) / span) * (WIDTH - LEFT - RIGHT);
   const height = sources.length * LANE + 30;
   const ticks = [0, 0.25, 0.5, 0.75, 1].map((f) => start + f * span);

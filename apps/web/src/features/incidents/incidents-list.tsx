@@ -46,6 +46,7 @@ export function IncidentsList({
           <select
             id="incident-status"
             className="select"
+            style={{ width: 'auto' }}
             value={status}
             onChange={(e) => setStatus(e.target.value as StatusFilter)}
             data-testid="incident-status-filter"
