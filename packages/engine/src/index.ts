@@ -224,6 +224,10 @@ export {
   rawEventEntities,
   readJsonPath,
 } from './entities/entity-map.js';
+/** A stored raw event in one line (action, actor, source IP, user agent, target), per source. */
+export { type EventSummary, rawEventSummary } from './entities/event-summary.js';
+/** The process tree an alert's output fields describe (`proc.name`, `proc.pname`, `proc.aname[n]`). */
+export { type ProcessNode, processTree } from './entities/process-tree.js';
 
 // ---- Incidents ----
 /** Which entities link alerts into incidents and how an incident is scored. */

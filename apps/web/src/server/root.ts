@@ -14,6 +14,8 @@ import { listOrganizations } from './routers/viewer/list-organizations';
 import { addAlertNote } from './routers/alerts/add-alert-note';
 import { countAlerts } from './routers/alerts/count-alerts';
 import { getAlert } from './routers/alerts/get-alert';
+import { getAlertContext } from './routers/entities/get-alert-context';
+import { getEntityActivity } from './routers/entities/get-entity-activity';
 import { getAlertFacets } from './routers/alerts/get-alert-facets';
 import { issueRealtimeToken } from './routers/alerts/issue-realtime-token';
 import { listAlertGroups } from './routers/alerts/list-alert-groups';
@@ -60,6 +62,7 @@ export const appRouter = createTRPCRouter({
     realtimeToken: issueRealtimeToken,
   },
   incidents: incidentsRouter,
+  entities: { alertContext: getAlertContext, activity: getEntityActivity },
   views: { list: listSavedViews, create: createSavedView, delete: deleteSavedView },
   rules: rulesRouter,
   backtests: backtestsRouter,

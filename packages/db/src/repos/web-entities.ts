@@ -17,6 +17,7 @@ export interface EntityContextAlert {
   environmentId: string;
   source: string;
   eventTime: Date;
+  outputFields: Record<string, unknown>;
 }
 
 /** One alert or raw event naming some of the entities asked about. */
@@ -42,9 +43,10 @@ export async function getAlertEntities(
 ): Promise<{ alert: EntityContextAlert; entities: EntityDto[] } | null> {
   const id = BigInt(alertId);
   const alerts = await db.prisma.$queryRawUnsafe<
-    { id: bigint; environmentId: string; source: string; eventTime: Date }[]
+    { id: bigint; environmentId: string; source: string; eventTime: Date; outputFields: string }[]
   >(
-    `SELECT id, "environmentId"::text AS "environmentId", source, "eventTime" FROM alerts
+    `SELECT id, "environmentId"::text AS "environmentId", source, "eventTime", "outputFields"::text AS "outputFields"
+     FROM alerts
      WHERE id = $1 AND "organizationId" = $2::uuid LIMIT 1`,
     id,
     organizationId,
@@ -61,7 +63,14 @@ export async function getAlertEntities(
     a.environmentId,
   );
   return {
-    alert: { id: a.id.toString(), environmentId: a.environmentId, source: a.source, eventTime: a.eventTime },
+    alert: {
+      id: a.id.toString(),
+      environmentId: a.environmentId,
+      source: a.source,
+      eventTime: a.eventTime,
+      // Exact: nanosecond times stay whole.
+      outputFields: (parseJsonExact(a.outputFields) ?? {}) as Record<string, unknown>,
+    },
     entities,
   };
 }
@@ -156,7 +165,9 @@ export async function getEntityActivity(
   const truncated = sorted.length > input.limit || [...perEntity.values()].some((n) => n > input.limit);
   const alertItems = items.filter((i) => i.ref === 'alert');
   const rawItems = items.filter((i) => i.ref === 'raw');
-  if (alertItems.length) {
+  // The alerts and the raw events are read at once (two connections when the pool has them).
+  const readAlerts = async () => {
+    if (alertItems.length === 0) return;
     // By (id, eventTime): the alerts' primary key, so each lookup touches one partition.
     const rows = await db.prisma.$queryRawUnsafe<
       { id: bigint; rule: string; priority: Priority; output: string; hostname: string | null }[]
@@ -173,8 +184,9 @@ export async function getEntityActivity(
       const r = byId.get(i.id);
       if (r) i.alert = { rule: r.rule, priority: r.priority, output: r.output, hostname: r.hostname };
     }
-  }
-  if (rawItems.length) {
+  };
+  const readRaw = async () => {
+    if (rawItems.length === 0) return;
     const rows = await db.prisma.$queryRawUnsafe<{ id: bigint; payload: string }[]>(
       `SELECT id, payload::text AS payload FROM raw_events WHERE id = ANY($1::bigint[]) AND "organizationId" = $2::uuid`,
       rawItems.map((i) => BigInt(i.id)),
@@ -185,7 +197,8 @@ export async function getEntityActivity(
       const r = byId.get(i.id);
       if (r) i.payload = parseJsonExact(r.payload);
     }
-  }
+  };
+  await Promise.all([readAlerts(), readRaw()]);
   // An occurrence whose alert or raw event is gone (deleted meanwhile) is left out.
   return { items: items.filter((i) => i.alert !== undefined || i.payload !== undefined), truncated };
 }

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { getSource } from '../fields/registry.js';
 import {
   ALERT_ENTITY_MAP,
   alertEntities,
@@ -392,6 +393,24 @@ describe('the mapping', () => {
     for (const map of [ALERT_ENTITY_MAP, RAW_EVENT_ENTITY_MAP]) {
       for (const rules of Object.values(map)) {
         for (const r of rules) expect(ENTITY_KINDS).toContain(r.kind);
+      }
+    }
+  });
+
+  it('names only Falco fields the engine knows, for every source of the alert mapping', () => {
+    for (const [source, rules] of Object.entries(ALERT_ENTITY_MAP)) {
+      const def = getSource(source);
+      expect(def, source).toBeDefined();
+      const names = rules.flatMap((r) => [
+        ...r.from,
+        ...(r.when ? [r.when.at] : []),
+        ...(r.label ? [r.label] : []),
+        ...(r.scope ?? []),
+      ]);
+      for (const name of names) {
+        if (name === 'hostname') continue;
+        const m = /^([^[]+)(?:\[(.*)\])?$/.exec(name)!;
+        expect(() => def!.bind(m[1]!, m[2]), `${source}: ${name}`).not.toThrow();
       }
     }
   });

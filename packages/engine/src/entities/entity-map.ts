@@ -97,7 +97,6 @@ export const ALERT_ENTITY_MAP: Readonly<Record<string, readonly EntityRule[]>> =
     { kind: 'image', from: ['container.image.repository'], normalize: 'image', fallback: true },
     { kind: 'pod', from: ['k8s.ns.name', 'k8s.pod.name'] },
     { kind: 'namespace', from: ['k8s.ns.name'] },
-    { kind: 'cluster', from: ['k8s.cluster.name'] },
     { kind: 'process', from: ['proc.pid'], label: 'proc.name', scope: PROCESS_SCOPE },
     { kind: 'process', from: ['proc.ppid'], label: 'proc.pname', scope: PROCESS_SCOPE },
     ...ANCESTOR_LEVELS.map(

@@ -5,6 +5,7 @@ import Link from 'next/link';
 import { type ReactNode, useState } from 'react';
 import { type AlertStatus, STATUSES } from '@/server/routers/alerts/alert-filter.schema';
 import { errorData, useTRPC } from '@/trpc/client';
+import { AlertContext } from '../entities/alert-context';
 import styles from './alerts.module.css';
 import { alertsErrorText } from './error-text';
 import { ExceptionDialog } from './exception-dialog';
@@ -35,8 +36,8 @@ function describeActivity(action: string, after: unknown, members: Member[]): st
 }
 
 /**
- * One alert: output, every output field, tags, the stored raw event, raw JSON, group, related
- * alerts, notes, activity, (for triagers) status and assignee, and (for authors) a rule test or
+ * One alert: output, its entities with the activity around them and its process tree, every
+ * output field, tags, the stored raw event, raw JSON, group, related alerts, notes, activity, (for triagers) status and assignee, and (for authors) a rule test or
  * an exception made from it. Alert content comes from attackers: it is only ever rendered as React
  * text nodes.
  */
@@ -238,6 +239,8 @@ export function AlertDetail({
           ) : null}
         </dl>
       </Section>
+
+      <AlertContext alertId={alert.id} onOpen={onOpen} />
 
       <Section title={`Output fields (${fieldEntries.length})`} testId="alert-fields">
         {fieldEntries.length ? (
