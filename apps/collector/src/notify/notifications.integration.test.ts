@@ -499,9 +499,14 @@ describe('notifications', () => {
 
 describe('incident routes', () => {
   it('send a new incident once and its escalation once, instead of its alerts', async () => {
+    const { url } = await startCollector({ INCIDENT_WINDOW_MINUTES: '120' });
+    // Alerts of the tests above still queued (their collectors stopped) are placed first: they
+    // are not this route's.
+    await vi.waitFor(async () => {
+      expect((await pool.query('SELECT count(*)::int AS n FROM incident_queue')).rows[0].n).toBe(0);
+    }, WAIT);
     const hook = await channel('webhook', 'incident hook', { url: `${http.url}/incident-hook` });
     const r = await route({ channelIds: [hook.id], sendIncidents: true });
-    const { url } = await startCollector({ INCIDENT_WINDOW_MINUTES: '120' });
     const container = {
       id: 'feedc0ffee0d0f6a2b1c3d4e5f60718293a4b5c6d7e8f9011223344556677889',
       image: 'nginx:1.25',
