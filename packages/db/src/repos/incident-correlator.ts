@@ -71,6 +71,13 @@ interface AlertRow {
   eventTime: Date;
 }
 
+interface NamedEntity {
+  id: string;
+  kind: string;
+  value: string;
+  label: string | null;
+}
+
 interface IncidentRow {
   id: string;
   priority: Priority;
@@ -121,7 +128,26 @@ export async function correlateQueuedAlerts(
       (a, b) =>
         a.eventTime.getTime() - b.eventTime.getTime() || Number(BigInt(a.alertId) - BigInt(b.alertId)),
     );
-    for (const q of rows) await placeAlert(client, policy, q, changes);
+    // The claim's alerts with what they name, read at once (one round trip per claim).
+    const read = await client.query<AlertRow & { placed: boolean; named: NamedEntity[] }>(
+      `SELECT a.id::text AS id, a.rule, a.priority::text AS priority, a.source, a.tags, a."eventTime",
+              EXISTS (SELECT 1 FROM incident_alerts ia WHERE ia."alertId" = a.id) AS placed,
+              coalesce((SELECT json_agg(json_build_object('id', e.id::text, 'kind', e.kind, 'value', e.value,
+                                                          'label', e.label))
+                        FROM entities e
+                        WHERE e.id IN (SELECT o."entityId" FROM entity_occurrences o
+                                       WHERE o."alertId" = a.id AND o."environmentId" = a."environmentId")),
+                       '[]'::json) AS named
+       FROM alerts a
+       JOIN unnest($1::bigint[], $2::timestamptz[]) AS q(id, et) ON a.id = q.id AND a."eventTime" = q.et`,
+      [rows.map((r) => r.alertId), rows.map((r) => r.eventTime)],
+    );
+    const byId = new Map(read.rows.map((r) => [r.id, r]));
+    for (const q of rows) {
+      const a = byId.get(q.alertId);
+      // Gone before it was correlated (retention), or placed already: nothing to do.
+      if (a && !a.placed) await placeAlert(client, policy, q, a, a.named, changes);
+    }
     await client.query('DELETE FROM incident_queue WHERE "alertId" = ANY($1::bigint[])', [
       claimed.rows.map((r) => r.alertId),
     ]);
@@ -141,26 +167,10 @@ async function placeAlert(
   client: pg.PoolClient,
   policy: IncidentPolicy,
   q: QueuedRow,
+  a: AlertRow,
+  named: NamedEntity[],
   changes: Map<string, IncidentChange>,
 ): Promise<void> {
-  const placed = await client.query('SELECT 1 FROM incident_alerts WHERE "alertId" = $1', [q.alertId]);
-  if (placed.rowCount) return;
-  const a = (
-    await client.query<AlertRow>(
-      `SELECT id::text AS id, rule, priority::text AS priority, source, tags, "eventTime" FROM alerts
-       WHERE id = $1 AND "eventTime" = $2`,
-      [q.alertId, q.eventTime],
-    )
-  ).rows[0];
-  if (!a) return; // deleted before it was correlated
-  const named = (
-    await client.query<{ id: string; kind: string; value: string; label: string | null }>(
-      `SELECT DISTINCT e.id::text AS id, e.kind, e.value, e.label
-       FROM entity_occurrences o JOIN entities e ON e.id = o."entityId"
-       WHERE o."alertId" = $1 AND o."environmentId" = $2::uuid`,
-      [a.id, q.environmentId],
-    )
-  ).rows;
   const linking = named.filter((e) => (policy.weights[e.kind] ?? 0) > 0);
   // Each linking entity, with its other spellings (principals), as one logical entity.
   const groups = new Map<string, { weight: number; ids: string[] }>();
@@ -178,41 +188,40 @@ async function placeAlert(
   }
   const allIds = [...groups.values()].flatMap((g) => g.ids);
   const window = `${Math.round(policy.windowMs)} milliseconds`;
+  // The open incidents each entity reaches in the window, and whether the entity is common: named
+  // by alerts of too many alert groups there (among its latest 500), counted only for entities
+  // that reach an incident. One round trip.
   const hits =
     allIds.length === 0
       ? []
       : (
-          await client.query<{ entityId: string; incidentId: string }>(
-            `SELECT DISTINCT o."entityId"::text AS "entityId", ia."incidentId"::text AS "incidentId"
-             FROM entity_occurrences o
-             JOIN incident_alerts ia ON ia."alertId" = o."alertId"
-             JOIN incidents i ON i.id = ia."incidentId"
-             WHERE o."entityId" = ANY($1::uuid[]) AND o."alertId" IS NOT NULL
-               AND o."eventTime" BETWEEN $2::timestamptz - $3::interval AND $2::timestamptz + $3::interval
-               AND i."environmentId" = $4::uuid AND i.status <> 'resolved' AND i."mergedIntoId" IS NULL`,
-            [allIds, a.eventTime, window, q.environmentId],
+          await client.query<{ entityId: string; incidentId: string; common: boolean }>(
+            `WITH hits AS (
+               SELECT DISTINCT o."entityId", ia."incidentId"
+               FROM entity_occurrences o
+               JOIN incident_alerts ia ON ia."alertId" = o."alertId"
+               JOIN incidents i ON i.id = ia."incidentId"
+               WHERE o."entityId" = ANY($1::uuid[]) AND o."alertId" IS NOT NULL
+                 AND o."eventTime" BETWEEN $2::timestamptz - $3::interval AND $2::timestamptz + $3::interval
+                 AND i."environmentId" = $4::uuid AND i.status <> 'resolved' AND i."mergedIntoId" IS NULL
+             ), common AS (
+               SELECT s.id
+               FROM (SELECT DISTINCT "entityId" AS id FROM hits) s
+               CROSS JOIN LATERAL (
+                 SELECT o."alertId", o."eventTime" FROM entity_occurrences o
+                 WHERE o."entityId" = s.id AND o."alertId" IS NOT NULL
+                   AND o."eventTime" BETWEEN $2::timestamptz - $3::interval AND $2::timestamptz + $3::interval
+                 ORDER BY o."eventTime" DESC LIMIT 500) o
+               JOIN alerts al ON al.id = o."alertId" AND al."eventTime" = o."eventTime"
+               GROUP BY s.id HAVING count(DISTINCT al."groupId") > $5
+             )
+             SELECT h."entityId"::text AS "entityId", h."incidentId"::text AS "incidentId",
+                    h."entityId" IN (SELECT id FROM common) AS common
+             FROM hits h`,
+            [allIds, a.eventTime, window, q.environmentId, policy.commonGroups],
           )
         ).rows;
-  // Entities named by too many unrelated alerts link nothing (counted only for those that would link).
-  const hitIds = [...new Set(hits.map((h) => h.entityId))];
-  const common = new Set(
-    hitIds.length === 0
-      ? []
-      : (
-          await client.query<{ id: string }>(
-            `SELECT s.id::text AS id
-             FROM unnest($1::uuid[]) AS s(id)
-             CROSS JOIN LATERAL (
-               SELECT o."alertId", o."eventTime" FROM entity_occurrences o
-               WHERE o."entityId" = s.id AND o."alertId" IS NOT NULL
-                 AND o."eventTime" BETWEEN $2::timestamptz - $3::interval AND $2::timestamptz + $3::interval
-               ORDER BY o."eventTime" DESC LIMIT 500) o
-             JOIN alerts al ON al.id = o."alertId" AND al."eventTime" = o."eventTime"
-             GROUP BY s.id HAVING count(DISTINCT al."groupId") > $4`,
-            [hitIds, a.eventTime, window, policy.commonGroups],
-          )
-        ).rows.map((r) => r.id),
-  );
+  const common = new Set(hits.filter((h) => h.common).map((h) => h.entityId));
   const incidentsOf = new Map<string, Set<string>>();
   for (const h of hits) {
     if (common.has(h.entityId)) continue;
