@@ -4,6 +4,7 @@ import {
   createCollectorStore,
   createDb,
   createNotificationStore,
+  oweIncidentNotifications,
   type Db,
   isApiKeyActive,
   parseSecretKey,
@@ -27,6 +28,7 @@ import { type CollectorMetrics, createMetrics } from './ops/metrics.js';
 import { AdmittingPipeline } from './pipeline/admitting-pipeline.js';
 import { NatsWorkQueue } from './pipeline/nats.js';
 import { type AlertPublisher, BatchProcessor } from './pipeline/batch-processor.js';
+import { IncidentCorrelator, incidentPolicy } from './pipeline/incident-correlator.js';
 import { RetentionPruner } from './pipeline/retention.js';
 import { RulesCache } from './pipeline/rules-cache.js';
 import { KNOWN_SOURCES } from './pipeline/rules-engine.js';
@@ -46,6 +48,8 @@ export interface Collector {
   metrics: CollectorMetrics;
   realtime: RealtimeServer;
   retention: RetentionPruner;
+  /** Groups stored alerts into incidents (undefined when INCIDENT_CORRELATOR=0). */
+  incidents: IncidentCorrelator | undefined;
   /** Runs queued backtests (undefined when BACKTEST_RUNNER=0). */
   backtests: BacktestRunner | undefined;
   /** Delivers the notification outbox (undefined when NOTIFY_WORKER=0). */
@@ -79,6 +83,8 @@ export interface CollectorOptions {
    * move it forward instead of waiting for a period to end); default Date.now.
    */
   clock?: () => number;
+  /** How often the incident correlator looks at the queue (ms, default 1000). */
+  incidentPollMs?: number;
 }
 
 /** Composition: env -> database, rules cache, pipeline (local or JetStream), socket.io, HTTP routes. */
@@ -221,6 +227,16 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
     log,
     resumeOrganizationPurges: () => resumeOrganizationPurges(db),
   });
+  const incidents = env.INCIDENT_CORRELATOR
+    ? new IncidentCorrelator(store, {
+        policy: incidentPolicy(env.INCIDENT_WINDOW_MINUTES * 60_000),
+        pollMs: options.incidentPollMs ?? 1_000,
+        log,
+        // Incident routes' notifications are owed in the placement's transaction.
+        onChanges: oweIncidentNotifications,
+        onCommitted: () => notifications?.nudge(),
+      })
+    : undefined;
   const backtestStore = env.BACKTEST_RUNNER ? createBacktestStore(env.DATABASE_URL, { max: 3 }) : undefined;
   const backtests = backtestStore
     ? new BacktestRunner(backtestStore, {
@@ -256,6 +272,7 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
     metrics,
     realtime,
     retention,
+    incidents,
     backtests,
     notifications,
     revocations,
@@ -268,6 +285,7 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
       const url = await app.listen({ host: env.COLLECTOR_HOST, port: env.COLLECTOR_PORT });
       rules.start();
       retention.start();
+      incidents?.start();
       backtests?.start();
       notifications?.start();
       if (queue) await queue.startConsuming(processor);
@@ -292,6 +310,7 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
         if (queue) await queue.close();
         rules.stop();
         await retention.stop();
+        await incidents?.stop();
         // A backtest being run is checkpointed and queued again for whichever collector is next.
         // Its pool is closed only when its pass ended: a query stuck on a lost database would
         // hold the pool's end forever.

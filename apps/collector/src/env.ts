@@ -95,6 +95,13 @@ const EnvSchema = z.object({
   PEREGRINE_MAX_ALERTS_RETAINED: z.coerce.number().int().min(1).default(1_000_000),
   /** Weeks of alert partitions the retention pass keeps created ahead of the current one. */
   ALERT_PARTITION_WEEKS_AHEAD: z.coerce.number().int().min(1).max(52).default(4),
+  /** 0: this collector groups no alerts into incidents (others sharing the database still do). */
+  INCIDENT_CORRELATOR: z
+    .enum(['0', '1', 'true', 'false'])
+    .default('1')
+    .transform((v) => v === '1' || v === 'true'),
+  /** Alerts sharing entities this many minutes apart (either way) or closer join one incident. */
+  INCIDENT_WINDOW_MINUTES: z.coerce.number().positive().default(120),
   /** Minutes between retention passes (alerts, raw events, sensor batch ids, notifications). */
   RETENTION_INTERVAL_MINUTES: z.coerce.number().positive().default(10),
   /** The console's base URL (https://peregrine.example.com): notifications link to the alert there. */

@@ -12,6 +12,7 @@ export {
 export type {
   ActivationAction,
   AlertStatus,
+  IncidentStatus,
   BacktestStatus,
   NotificationStatus,
   OverrideKind,
@@ -414,3 +415,30 @@ export {
   getAlertEntities,
   getEntityActivity,
 } from './repos/web-entities.js';
+
+/** The incident correlator's pass over queued alerts (the collector runs it). */
+export {
+  type CorrelationResult,
+  correlateQueuedAlerts,
+  countQueuedForIncidents,
+  type IncidentChange,
+  type IncidentChangeHook,
+  type IncidentPolicy,
+  type IncidentScoring,
+  oweIncidentNotifications,
+} from './repos/incident-correlator.js';
+/** Incidents for the console: list, detail with timeline, triage, notes, merge and split. */
+export {
+  addIncidentNote,
+  getIncident,
+  type IncidentActivityDto,
+  type IncidentDetailDto,
+  type IncidentEntityDto,
+  type IncidentSummaryDto,
+  type IncidentTimelineItemDto,
+  incidentEnvironment,
+  listIncidents,
+  mergeIncidents,
+  splitIncident,
+  updateIncident,
+} from './repos/web-incidents.js';

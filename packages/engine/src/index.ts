@@ -228,3 +228,17 @@ export {
 export { type EventSummary, rawEventSummary } from './entities/event-summary.js';
 /** The process tree an alert's output fields describe (`proc.name`, `proc.pname`, `proc.aname[n]`). */
 export { type ProcessNode, processTree } from './entities/process-tree.js';
+
+// ---- Incidents ----
+/** Which entities link alerts into incidents and how an incident is scored. */
+export {
+  INCIDENT_COMMON_ENTITY_INCIDENTS,
+  INCIDENT_LINK_KINDS,
+  INCIDENT_LINK_THRESHOLD,
+  INCIDENT_LINK_WEIGHTS,
+  type IncidentScoreInput,
+  incidentScore,
+  incidentTactics,
+  principalAliases,
+  worsePriority,
+} from './incidents/incident-policy.js';

@@ -192,10 +192,13 @@ export function buildMessage(
   const { kind, config, secrets, overrides } = channelSettings(n, secretsIn);
   const a = n.alert ?? (n.action === 'test' ? { ...TEST_ALERT, id: n.id, eventTime: n.createdAt } : null);
   if (!a) throw new ChannelConfigError('the alert of this notification is gone (retention)');
+  const base = options.consoleUrl?.replace(/\/+$/, '');
   const link =
-    options.consoleUrl && n.groupId
-      ? `${options.consoleUrl.replace(/\/+$/, '')}/alerts?group=${n.groupId}`
-      : (options.consoleUrl ?? '');
+    base && n.incident
+      ? `${base}/incidents/${n.incident.id}`
+      : base && n.groupId
+        ? `${base}/alerts?group=${n.groupId}`
+        : (options.consoleUrl ?? '');
   const context: TemplateContext = {
     rule: a.rule,
     priority: falcoPriority(a.priority),
@@ -219,12 +222,16 @@ export function buildMessage(
   } catch (err) {
     throw new ChannelConfigError(`template: ${err instanceof Error ? err.message : String(err)}`);
   }
-  if (n.action === 'resolve') title = `[Resolved] ${title}`;
+  if (n.incident)
+    title = `[${n.action === 'escalation' ? 'Incident escalated' : 'Incident'}: score ${n.incident.score}] ${title}`;
+  else if (n.action === 'resolve') title = `[Resolved] ${title}`;
   else if (n.action === 'test') title = `[Test] ${title}`;
   // Held through quiet hours: sent when they ended, with the group's alerts of the window.
   else if (n.action === 'deferred')
     title = `[Quiet hours${n.count > 1 ? `: ${n.count} alerts` : ''}] ${title}`;
-  const dedupKey = n.groupId ?? `peregrine-test-${n.id}`;
+  const dedupKey = n.incident
+    ? `peregrine-incident-${n.incident.id}`
+    : (n.groupId ?? `peregrine-test-${n.id}`);
   const json = (url: string, body: unknown, extra: Record<string, string> = {}): HttpMessage => ({
     kind: 'http',
     url,
@@ -263,6 +270,7 @@ export function buildMessage(
           environment: context.environment || null,
           groupId: n.groupId,
           count: n.count,
+          ...(n.incident ? { incident: n.incident } : {}),
           alert: {
             id: n.alert?.id ?? null,
             rule: a.rule,

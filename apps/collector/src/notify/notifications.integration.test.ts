@@ -496,3 +496,58 @@ describe('notifications', () => {
     await ghost.close();
   }, 60_000);
 });
+
+describe('incident routes', () => {
+  it('send a new incident once and its escalation once, instead of its alerts', async () => {
+    const { url } = await startCollector({ INCIDENT_WINDOW_MINUTES: '120' });
+    // Alerts of the tests above still queued (their collectors stopped) are placed first: they
+    // are not this route's.
+    await vi.waitFor(async () => {
+      expect((await pool.query('SELECT count(*)::int AS n FROM incident_queue')).rows[0].n).toBe(0);
+    }, WAIT);
+    const hook = await channel('webhook', 'incident hook', { url: `${http.url}/incident-hook` });
+    const r = await route({ channelIds: [hook.id], sendIncidents: true });
+    const container = {
+      id: 'feedc0ffee0d0f6a2b1c3d4e5f60718293a4b5c6d7e8f9011223344556677889',
+      image: 'nginx:1.25',
+    };
+    const k8s = { podName: 'incident-pod', namespace: 'prod' };
+    const shell = syscallEvent('execve', 'bash', { hostname: 'node-9' });
+    Object.assign(shell, { container, k8s });
+    const post = async (events: ReturnType<typeof syscallEvent>[]) =>
+      expect(
+        (
+          await postBatch(url, world.sensor.apiKey, {
+            sensorId: 'machine-1',
+            batchId: `nb-${++batchNo}`,
+            seq: batchNo,
+            events,
+          })
+        ).status,
+      ).toBe(200);
+    await post([shell]);
+    await vi.waitFor(() => expect(http.to('/incident-hook')).toHaveLength(1), WAIT);
+    const first = JSON.parse(http.to('/incident-hook')[0]!.body) as {
+      action: string;
+      title: string;
+      link?: string;
+    };
+    expect(first.action).toBe('incident');
+    expect(first.title).toMatch(/^\[Incident: score 35\] .*Shell spawned/);
+    // The same process opens /etc/shadow (ERROR): the incident's score enters a higher band.
+    const read = syscallEvent('openat', 'bash', { hostname: 'node-9', fd: '/etc/shadow' });
+    Object.assign(read, { container, k8s, proc: { ...shell.proc } });
+    await post([read]);
+    await vi.waitFor(() => expect(http.to('/incident-hook')).toHaveLength(2), WAIT);
+    const second = JSON.parse(http.to('/incident-hook')[1]!.body) as { action: string; title: string };
+    expect(second.action).toBe('escalation');
+    expect(second.title).toMatch(/^\[Incident escalated: score 4\d\]/);
+    // Owed once per key, and no alert rows for the incident route.
+    const rows = await outbox(`o."routeId" = $1`, [r.id]);
+    expect(rows.map((x) => [x.action, x.status])).toEqual([
+      ['incident', 'delivered'],
+      ['escalation', 'delivered'],
+    ]);
+    await pool.query(`UPDATE notification_routes SET enabled = false WHERE id = $1`, [r.id]);
+  });
+});

@@ -61,7 +61,8 @@ export class NotificationRoutes {
   }
 
   private async load(organizationId: string): Promise<CachedRoute[]> {
-    const rows = await this.store.loadRoutes(organizationId);
+    // Routes that send incidents are the incident correlator's (oweIncidentNotifications), not the alerts'.
+    const rows = (await this.store.loadRoutes(organizationId)).filter((r) => !r.sendIncidents);
     const routes: CachedRoute[] = [];
     for (const r of rows) {
       const filter = RouteFilterSchema.safeParse(r.filter);

@@ -172,6 +172,14 @@ const ACCESS: Record<string, Role | 'session' | 'public'> = {
   'alerts.listGroups': 'viewer',
   'alerts.facets': 'viewer',
   'alerts.realtimeToken': 'viewer',
+  'entities.alertContext': 'viewer',
+  'entities.activity': 'viewer',
+  'incidents.list': 'viewer',
+  'incidents.get': 'viewer',
+  'incidents.update': 'triager',
+  'incidents.addNote': 'triager',
+  'incidents.merge': 'triager',
+  'incidents.split': 'triager',
   'views.list': 'viewer',
   // A saved view belongs to a person; keys may read shared views and (admin keys) delete them.
   'views.create': 'session',
@@ -389,6 +397,7 @@ describe("another organisation's API key", () => {
     | 'channel'
     | 'route'
     | 'delivery'
+    | 'incident'
     | 'admin'
     | 'viewer'
     | 'recording',
@@ -443,6 +452,7 @@ describe("another organisation's API key", () => {
       },
     });
     ids.alert = alert.id.toString();
+    ids.incident = (await createIncident(db, a.id, ids.production, [alert])).id;
     const created = await caller.rules.createRuleSet({ name: 'Victim rules' });
     ids.ruleSet = created.ruleSet.id;
     ids.v1 = created.version.id;
@@ -539,6 +549,14 @@ describe("another organisation's API key", () => {
       'alerts.listGroups': { filter: {} },
       'alerts.facets': { environment: null },
       'alerts.realtimeToken': { environment: null },
+      'entities.alertContext': { id: ids.alert },
+      'entities.activity': { environmentId: ids.production, kind: 'host', value: 'victim-host' },
+      'incidents.list': {},
+      'incidents.get': { id: ids.incident },
+      'incidents.update': { id: ids.incident, status: 'resolved' },
+      'incidents.addNote': { id: ids.incident, body: 'intruder' },
+      'incidents.merge': { targetId: ids.incident, sourceIds: [ids.incident] },
+      'incidents.split': { id: ids.incident, alertIds: [ids.alert] },
       'views.list': undefined,
       'views.delete': { id: ids.view },
       'rules.listRuleSets': undefined,
@@ -778,6 +796,10 @@ describe("another organisation's API key", () => {
 const ENVIRONMENT_ACCESS: Record<string, 'triager' | 'author' | 'admin' | 'promote'> = {
   'alerts.addNote': 'triager',
   'alerts.triage': 'triager',
+  'incidents.update': 'triager',
+  'incidents.addNote': 'triager',
+  'incidents.merge': 'triager',
+  'incidents.split': 'triager',
   'rules.saveOverride': 'author',
   'rules.removeOverride': 'author',
   'rules.saveAlertException': 'author',
@@ -810,6 +832,8 @@ describe('environment grants on every environment-scoped procedure', () => {
   const source = {} as Record<Env, string>;
   const sensor = {} as Record<Env, string>;
   const alert = {} as Record<Env, string>;
+  const incident = {} as Record<Env, string>;
+  const spare = {} as Record<Env, string>;
   let ruleSet: string;
   let version: string;
   let authorKey: string;
@@ -863,6 +887,10 @@ describe('environment grants on every environment-scoped procedure', () => {
   const probe: Record<string, (e: Env) => unknown> = {
     'alerts.addNote': (e) => ({ alertId: alert[e], body: `probe ${probeCount++}` }),
     'alerts.triage': (e) => ({ target: { ids: [alert[e]] }, status: probeCount++ % 2 ? 'open' : 'resolved' }),
+    'incidents.update': (e) => ({ id: incident[e], status: probeCount++ % 2 ? 'open' : 'acknowledged' }),
+    'incidents.addNote': (e) => ({ id: incident[e], body: `probe ${probeCount++}` }),
+    'incidents.merge': (e) => ({ targetId: incident[e], sourceIds: [spare[e]] }),
+    'incidents.split': (e) => ({ id: incident[e], alertIds: [alert[e]] }),
     'rules.saveOverride': (e) => ({
       ruleSetId: ruleSet,
       environmentId: env[e],
@@ -951,6 +979,9 @@ describe('environment grants on every environment-scoped procedure', () => {
           },
         })
       ).id.toString();
+      const row = { id: BigInt(alert[e]), eventTime: new Date() };
+      incident[e] = (await createIncident(db, org.id, env[e], [row])).id;
+      spare[e] = (await createIncident(db, org.id, env[e], [])).id;
     }
     await admin.members.setEnvironmentGrant({
       userId: people.author.id,
@@ -995,7 +1026,16 @@ describe('environment grants on every environment-scoped procedure', () => {
     const listed = [...Object.keys(ENVIRONMENT_ACCESS), ...Object.keys(ENVIRONMENT_EXEMPT)];
     // Environment grants themselves are the organisation admin's to set.
     // These name an alert, whose environment is checked.
-    const alertScoped = new Set(['rules.saveAlertException', 'alerts.addNote', 'alerts.triage']);
+    const alertScoped = new Set([
+      'rules.saveAlertException',
+      'alerts.addNote',
+      'alerts.triage',
+      // These name an incident, whose environment is checked.
+      'incidents.update',
+      'incidents.addNote',
+      'incidents.merge',
+      'incidents.split',
+    ]);
     expect(named.filter((p) => p !== 'members.setEnvironmentGrant').sort()).toEqual(
       listed.filter((p) => !alertScoped.has(p)).sort(),
     );
@@ -1173,3 +1213,29 @@ describe('environment grants on every environment-scoped procedure', () => {
     ).toBe('CONFLICT');
   });
 });
+
+/** An incident of `alerts` (as the correlator leaves one), for the probes. */
+async function createIncident(
+  db: import('@peregrine/db').Db,
+  organizationId: string,
+  environmentId: string,
+  alerts: { id: bigint; eventTime: Date }[],
+): Promise<{ id: string }> {
+  return db.prisma.incident.create({
+    data: {
+      organizationId,
+      environmentId,
+      title: 'Victim incident',
+      priority: 'critical',
+      tactics: [],
+      sources: ['syscall'],
+      alertCount: alerts.length,
+      firstSeenAt: new Date(),
+      lastSeenAt: new Date(),
+      alerts: {
+        create: alerts.map((a) => ({ alertId: a.id, eventTime: a.eventTime, addedBy: 'correlator' })),
+      },
+    },
+    select: { id: true },
+  });
+}

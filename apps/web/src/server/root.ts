@@ -22,6 +22,7 @@ import { issueRealtimeToken } from './routers/alerts/issue-realtime-token';
 import { listAlertGroups } from './routers/alerts/list-alert-groups';
 import { listAlerts } from './routers/alerts/list-alerts';
 import { triageAlerts } from './routers/alerts/triage-alerts';
+import { incidentsRouter } from './routers/incidents/incidents-router';
 import { getAlertDashboard } from './routers/dashboard/get-alert-dashboard';
 import { createSavedView } from './routers/views/create-saved-view';
 import { deleteSavedView } from './routers/views/delete-saved-view';
@@ -62,6 +63,7 @@ export const appRouter = createTRPCRouter({
     facets: getAlertFacets,
     realtimeToken: issueRealtimeToken,
   },
+  incidents: incidentsRouter,
   entities: { alertContext: getAlertContext, activity: getEntityActivity },
   views: { list: listSavedViews, create: createSavedView, delete: deleteSavedView },
   rules: rulesRouter,

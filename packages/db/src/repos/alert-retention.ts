@@ -136,13 +136,18 @@ export async function dropExpiredAlertPartitions(
 }
 
 /**
- * The tail of an alert delete (`d`: the deleted ids): their entity occurrences go in the same
+ * The tail of an alert delete (`d`: the deleted ids): their entity occurrences and incident links go in the same
  * statement (a week dropped whole loses them in `alerts_drop_partition`); answers `n`, the alerts.
  */
 const DELETE_OCCURRENCES = `o AS (
          DELETE FROM entity_occurrences WHERE "alertId" IN (SELECT id FROM d) RETURNING 1
+       ), il AS (
+         DELETE FROM incident_alerts WHERE "alertId" IN (SELECT id FROM d) RETURNING 1
+       ), iq AS (
+         DELETE FROM incident_queue WHERE "alertId" IN (SELECT id FROM d) RETURNING 1
        )
-       SELECT (SELECT count(*) FROM d) AS n, (SELECT count(*) FROM o) AS o`;
+       SELECT (SELECT count(*) FROM d) AS n, (SELECT count(*) FROM o) AS o,
+              (SELECT count(*) FROM il) + (SELECT count(*) FROM iq) AS i`;
 
 /**
  * Deletes at most `batch` alerts past their rule for each environment and priority that has some

@@ -9,6 +9,12 @@ import {
   ensureAlertPartitions,
 } from './alert-retention.js';
 import type { Priority } from '../generated/prisma/enums.js';
+import {
+  type CorrelationResult,
+  correlateQueuedAlerts,
+  type IncidentChangeHook,
+  type IncidentPolicy,
+} from './incident-correlator.js';
 import { stringifyJsonExact } from './json-exact.js';
 
 /** One alert to store (already evaluated and keyed by the collector). */
@@ -149,6 +155,11 @@ export interface CollectorStore {
   enforceAlertLimits(maxAlerts: number, batch: number): Promise<number>;
   /** Alert identities (redelivery guard) past ALERT_INGEST_KEY_DAYS, at most `batch`. */
   expireAlertIngestKeys(now: number, batch: number): Promise<number>;
+  /** One pass of the incident correlator over queued alerts (see incident-correlator.ts). */
+  correlateIncidents(
+    policy: IncidentPolicy,
+    options?: { limit?: number; onChanges?: IncidentChangeHook },
+  ): Promise<CorrelationResult>;
   close(): Promise<void>;
 }
 
@@ -231,6 +242,7 @@ export function createCollectorStore(url: string, options: CollectorStoreOptions
     deleteExpiredAlerts: (now, batch) => deleteExpiredAlerts(pool, now, batch),
     enforceAlertLimits: (maxAlerts, batch) => enforceAlertLimits(pool, maxAlerts, batch),
     expireAlertIngestKeys: (now, batch) => expireAlertIngestKeys(pool, now, batch),
+    correlateIncidents: (policy, opts) => correlateQueuedAlerts(pool, policy, opts),
     close: () => pool.end(),
   };
 }
@@ -398,13 +410,21 @@ WITH b AS (
   INSERT INTO entity_occurrences ("entityId", "eventTime", "environmentId", source, "alertId", "rawEventId")
   SELECT id, et, $2::uuid, s, aid, rid FROM keyed_entities
   RETURNING 1
+), correlate AS (
+  -- Alerts that name something wait for the incident correlator (incident-correlator.ts), which
+  -- deletes them from here in the transaction that places them.
+  INSERT INTO incident_queue ("alertId", "eventTime", "organizationId", "environmentId")
+  SELECT DISTINCT aid, et, $1::uuid, $2::uuid FROM named WHERE aid IS NOT NULL
+  ON CONFLICT DO NOTHING
+  RETURNING 1
 )
 SELECT coalesce((SELECT json_agg(json_build_object('s', s, 'b', b)) FROM b), '[]'::json) AS fresh,
        coalesce((SELECT json_agg(json_build_object('id', id::text, 'ik', "ingestKey", 'r', rule,
                                                    'g', "groupId"::text, 'c', "createdAt"))
                  FROM ins), '[]'::json) AS rows,
        coalesce((SELECT json_agg("ingestKey") FROM raw), '[]'::json) AS raw,
-       (SELECT count(*) FROM occurrences) AS occurrences`;
+       (SELECT count(*) FROM occurrences) AS occurrences,
+       (SELECT count(*) FROM correlate) AS correlate`;
 
 interface InsertedRow {
   id: string;
@@ -537,7 +557,7 @@ async function storeBatches(
   if (repaired > 0) onRepaired(repaired);
   // Named: each connection parses and plans the statement once instead of once per call.
   const r = await pool.query<{ fresh: { s: string; b: string }[]; rows: InsertedRow[]; raw: string[] }>({
-    name: 'peregrine-store-batches-v9',
+    name: 'peregrine-store-batches-v10',
     text: STORE_BATCHES_SQL,
     values: [first.organizationId, first.environmentId, ...documents.map((d) => d.text)],
   });

@@ -38,6 +38,8 @@ export interface StoredRoute {
   /** Digest schedule and quiet hours as JSON (protocol schemas), null when unset. */
   digest: unknown;
   quietHours: unknown;
+  /** Sends incidents instead of alerts (owed by the incident correlator, not the store statement). */
+  sendIncidents: boolean;
 }
 
 /** What a digest row summarises, read when it is claimed. */
@@ -79,8 +81,11 @@ export interface ClaimedNotification {
   organizationId: string;
   environmentId: string | null;
   environmentName: string | null;
-  /** `deferred`: a trigger held through quiet hours (sent like one, with the held count). */
-  action: 'trigger' | 'resolve' | 'test' | 'digest' | 'held' | 'deferred';
+  /**
+   * `deferred`: a trigger held through quiet hours (sent like one, with the held count);
+   * `incident` / `escalation`: an incident route's new incident, or its score rising a band.
+   */
+  action: 'trigger' | 'resolve' | 'test' | 'digest' | 'held' | 'deferred' | 'incident' | 'escalation';
   /** 1 on the first claim. */
   attempts: number;
   count: number;
@@ -108,6 +113,15 @@ export interface ClaimedNotification {
   } | null;
   /** Set for a digest row (action `digest` or `held`). */
   digest: DigestContent | null;
+  /** Set for an incident route's row: `alert` then tells of the incident (rule: its title). */
+  incident?: {
+    id: string;
+    title: string;
+    score: number;
+    tactics: string[];
+    sources: string[];
+    alertCount: number;
+  } | null;
 }
 
 /** Alerts a digest lists one by one (the rest are in its counts). */
@@ -153,7 +167,7 @@ export function createNotificationStore(url: string, options: { max?: number } =
       const r = await retryWhileUnavailable(() =>
         pool.query<StoredRoute>(
           `SELECT r.id::text, r.name, r.enabled, r.filter, r.overrides, r."throttleSeconds", r.continue,
-                r.digest, r."quietHours",
+                r.digest, r."quietHours", r."sendIncidents",
                 coalesce(array(SELECT c.id::text FROM unnest(r."channelIds") WITH ORDINALITY u(id, n)
                                JOIN notification_channels c ON c.id = u.id
                                 AND c."organizationId" = r."organizationId" AND c.enabled
@@ -192,12 +206,15 @@ export function createNotificationStore(url: string, options: { max?: number } =
                 ch."secretsEncrypted" AS "chSecrets", rt.overrides AS "routeOverrides",
                 a.id::text AS "aId", a.rule AS "aRule", a.priority AS "aPriority", a.source AS "aSource",
                 a.output AS "aOutput", a."outputFields"::text AS "aFields", a.tags AS "aTags",
-                a.hostname AS "aHostname", a."eventTime" AS "aTime"
+                a.hostname AS "aHostname", a."eventTime" AS "aTime",
+                i.id::text AS "iId", i.title AS "iTitle", i.score AS "iScore", i.priority::text AS "iPriority",
+                i.tactics AS "iTactics", i.sources AS "iSources", i."alertCount" AS "iCount", i."lastSeenAt" AS "iLast"
          FROM u
          LEFT JOIN environments e ON e.id = u."environmentId"
          LEFT JOIN notification_channels ch ON ch.id = u."channelId" AND ch."organizationId" = u."organizationId"
          LEFT JOIN notification_routes rt ON rt.id = u."routeId"
-         LEFT JOIN alerts a ON a.id = u."alertId"`,
+         LEFT JOIN alerts a ON a.id = u."alertId"
+         LEFT JOIN incidents i ON i.id = u."incidentId"`,
         [owner, limit, leaseMs, now ?? null],
       );
       const digestIds = r.rows.filter((x) => x.action === 'digest' || x.action === 'held').map((x) => x.id);
@@ -225,19 +242,49 @@ export function createNotificationStore(url: string, options: { max?: number } =
               }
             : null,
           routeOverrides: x.routeOverrides ?? {},
-          alert: x.aId
+          incident: x.iId
             ? {
-                id: x.aId,
-                rule: x.aRule,
-                priority: x.aPriority,
-                source: x.aSource,
-                output: x.aOutput,
-                outputFields: parseFields(x.aFields),
-                tags: x.aTags ?? [],
-                hostname: x.aHostname,
-                eventTime: x.aTime,
+                id: x.iId,
+                title: x.iTitle,
+                score: x.iScore,
+                tactics: x.iTactics ?? [],
+                sources: x.iSources ?? [],
+                alertCount: x.iCount,
               }
             : null,
+          alert: x.iId
+            ? {
+                id: x.iId,
+                rule: x.iTitle,
+                priority: x.iPriority,
+                source: (x.iSources ?? []).join(', '),
+                output: `Incident: ${x.iTitle} (score ${x.iScore}; ${x.iCount} alerts from ${(x.iSources ?? []).join(', ')}${
+                  (x.iTactics ?? []).length ? `; ATT&CK ${(x.iTactics as string[]).join(', ')}` : ''
+                })`,
+                outputFields: {
+                  'incident.id': x.iId,
+                  'incident.score': x.iScore,
+                  'incident.alerts': x.iCount,
+                  'incident.sources': (x.iSources ?? []).join(','),
+                  'incident.tactics': (x.iTactics ?? []).join(','),
+                },
+                tags: x.iTactics ?? [],
+                hostname: null,
+                eventTime: x.iLast,
+              }
+            : x.aId
+              ? {
+                  id: x.aId,
+                  rule: x.aRule,
+                  priority: x.aPriority,
+                  source: x.aSource,
+                  output: x.aOutput,
+                  outputFields: parseFields(x.aFields),
+                  tags: x.aTags ?? [],
+                  hostname: x.aHostname,
+                  eventTime: x.aTime,
+                }
+              : null,
           digest:
             x.action === 'digest' || x.action === 'held'
               ? {

@@ -40,6 +40,8 @@ export interface NotificationRouteDto {
   digest: Record<string, unknown> | null;
   /** Quiet hours (protocol `QuietHoursSchema`); null: none. */
   quietHours: Record<string, unknown> | null;
+  /** Sends incidents (new, and escalated a band of 10) instead of alerts. */
+  sendIncidents: boolean;
   updatedAt: Date;
 }
 
@@ -294,6 +296,7 @@ const ROUTE_SELECT = {
   continue: true,
   digest: true,
   quietHours: true,
+  sendIncidents: true,
   updatedAt: true,
 } as const;
 
@@ -309,6 +312,7 @@ function toRoute(r: {
   continue: boolean;
   digest: unknown;
   quietHours: unknown;
+  sendIncidents: boolean;
   updatedAt: Date;
 }): NotificationRouteDto {
   return {
@@ -345,6 +349,8 @@ export interface NotificationRouteInput {
   /** Validated by the caller (protocol schemas); null or absent: unset. */
   digest?: Record<string, unknown> | null | undefined;
   quietHours?: Record<string, unknown> | null | undefined;
+  /** Sends incidents (new, escalated) instead of alerts; absent: false on create, unchanged on update. */
+  sendIncidents?: boolean | undefined;
 }
 
 /** The channel kinds a route with a digest, or with quiet hours, may use (with the refusals' wording). */

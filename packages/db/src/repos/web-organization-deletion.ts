@@ -81,6 +81,8 @@ const PURGE_ORDER: ReadonlyArray<{ table: string; where: string; key?: string }>
     where: '"entityId" IN (SELECT "id" FROM "entities" WHERE "organizationId" = $1)',
   },
   { table: 'entities', where: '"organizationId" = $1' },
+  { table: 'incident_queue', where: '"organizationId" = $1' },
+  { table: 'incidents', where: '"organizationId" = $1' },
   { table: 'raw_events', where: '"organizationId" = $1' },
   {
     table: 'ingest_batches',

@@ -22,6 +22,7 @@ export const ENTITY_KINDS = [
   'principal',
   'ip',
   'repository',
+  'session',
 ] as const;
 export type EntityKind = (typeof ENTITY_KINDS)[number];
 
@@ -50,7 +51,12 @@ export type EntityNormalizer =
   /** An ARN's resource name (`arn:aws:ecs:…:cluster/prod` → `prod`); other values as they are. */
   | 'arn-name'
   /** A repository `owner/name` from a URL or a full name. */
-  | 'repository';
+  | 'repository'
+  /**
+   * An ECS Exec session id (`ecs-execute-command-…`): CloudTrail's ExecuteCommand answers it, and
+   * the SSM session worker that starts the shell inside the task carries it on its command line.
+   */
+  | 'ecs-exec-session';
 
 /**
  * One rule of the mapping. `from` names Falco fields (alerts) or dotted JSON paths (raw events):
@@ -77,6 +83,8 @@ export interface EntityRule {
   scope?: readonly string[];
 }
 
+/** Ancestor levels read for an ECS Exec session worker above the process (`proc.acmdline[N]`). */
+const ANCESTOR_LEVELS = [2, 3, 4, 5, 6, 7];
 const PROCESS_SCOPE = ['container.id', 'hostname'] as const;
 
 /** Falco fields of alerts, per source. */
@@ -93,6 +101,16 @@ export const ALERT_ENTITY_MAP: Readonly<Record<string, readonly EntityRule[]>> =
     // The parent too (the shell several alerts come from); higher ancestors are drawn from the
     // alert's fields but not stored: each is a row per alert in the store statement.
     { kind: 'process', from: ['proc.ppid'], label: 'proc.pname', scope: PROCESS_SCOPE },
+    // A shell started by ECS Exec: the session worker above it names the session.
+    { kind: 'session', from: ['proc.pcmdline'], normalize: 'ecs-exec-session' },
+    ...ANCESTOR_LEVELS.map(
+      (n): EntityRule => ({
+        kind: 'session',
+        from: [`proc.acmdline[${n}]`],
+        normalize: 'ecs-exec-session',
+        fallback: true,
+      }),
+    ),
   ],
   k8s_audit: [
     { kind: 'user', from: ['ka.user.name'], identity: 'k8s', principal: 'same' },
@@ -110,6 +128,11 @@ export const ALERT_ENTITY_MAP: Readonly<Record<string, readonly EntityRule[]>> =
     { kind: 'user', from: ['ct.user.arn'], identity: 'aws', principal: 'aws-arn' },
     { kind: 'ip', from: ['ct.srcip'], normalize: 'ip' },
     { kind: 'cluster', from: ['ct.request.cluster'], normalize: 'arn-name' },
+    {
+      kind: 'session',
+      from: ['jevt.value[/responseElements/session/sessionId]'],
+      normalize: 'ecs-exec-session',
+    },
   ],
   okta: [
     { kind: 'user', from: ['okta.actor.alternateid'], identity: 'okta', principal: 'same' },
@@ -156,6 +179,7 @@ export const RAW_EVENT_ENTITY_MAP: Readonly<Record<string, readonly EntityRule[]
       when: { at: 'eventSource', in: ['eks.amazonaws.com'] },
     },
     { kind: 'image', from: ['requestParameters.containerDefinitions.image'], normalize: 'image', many: true },
+    { kind: 'session', from: ['responseElements.session.sessionId'], normalize: 'ecs-exec-session' },
   ],
   // An Okta System Log LogEvent.
   okta: [
@@ -250,6 +274,8 @@ function normalizeValue(raw: string, how: EntityNormalizer): string | undefined 
     }
     case 'arn-name':
       return raw.startsWith('arn:') ? raw.slice(raw.lastIndexOf('/') + 1) || undefined : raw;
+    case 'ecs-exec-session':
+      return /\becs-execute-command-[0-9a-z]+/i.exec(raw)?.[0].toLowerCase();
     case 'repository': {
       const v = raw.toLowerCase().replace(/\.git$/, '');
       const m = /^https?:\/\/github\.com\/([^/]+\/[^/]+)/.exec(v);

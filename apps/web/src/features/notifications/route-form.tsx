@@ -60,6 +60,7 @@ function readRoute(form: FormData): RouteSettings {
     },
     throttleSeconds: Math.max(0, Math.round(Number(str(form, 'throttleMinutes') || '5') * 60)),
     continue: form.get('continue') === 'on',
+    sendIncidents: form.get('sendIncidents') === 'on',
     ...readSchedule(form),
   };
 }
@@ -245,6 +246,12 @@ export function RouteForm({
           name="continue"
           label="Continue to later routes"
           defaultChecked={route?.continue ?? false}
+        />
+        <Check
+          idPrefix={p}
+          name="sendIncidents"
+          label="Send incidents instead of alerts (new, and when the score rises)"
+          defaultChecked={route?.sendIncidents ?? false}
         />
         <ScheduleFields idPrefix={p} route={route} />
       </div>

@@ -108,3 +108,12 @@ export const PlugIcon = (p: IconProps) => (
     <path d="M12 17v5" />
   </Icon>
 );
+
+export const IncidentIcon = (p: IconProps) => (
+  <Icon {...p}>
+    <circle cx="6" cy="7" r="2.5" />
+    <circle cx="18" cy="7" r="2.5" />
+    <circle cx="12" cy="17" r="2.5" />
+    <path d="M8.2 8.3 10.6 15M15.8 8.3 13.4 15M8.5 7h7" />
+  </Icon>
+);

@@ -2,6 +2,7 @@
 export const NAV_ITEMS = [
   { href: '/', label: 'Dashboard', icon: 'dashboard' },
   { href: '/alerts', label: 'Alerts', icon: 'alerts' },
+  { href: '/incidents', label: 'Incidents', icon: 'incidents' },
   { href: '/attack', label: 'ATT&CK', icon: 'attack' },
   { href: '/rules', label: 'Rules', icon: 'rules' },
   { href: '/lists', label: 'Lists & macros', icon: 'lists' },

@@ -9,6 +9,7 @@ import {
   AuditIcon,
   DashboardIcon,
   EnvironmentIcon,
+  IncidentIcon,
   ListIcon,
   RulesIcon,
   SensorIcon,
@@ -19,6 +20,7 @@ import { isActiveSection, NAV_ITEMS, type NavIcon } from './nav-items';
 const ICONS: Record<NavIcon, ComponentType<SVGProps<SVGSVGElement>>> = {
   dashboard: DashboardIcon,
   alerts: AlertIcon,
+  incidents: IncidentIcon,
   attack: AttackIcon,
   rules: RulesIcon,
   lists: ListIcon,

@@ -55,6 +55,8 @@ export const routeSettings = z.object({
   digest: DigestScheduleSchema.nullable().default(null),
   /** Quiet hours: less severe alerts are held and sent as a digest when they end. */
   quietHours: QuietHoursSchema.nullable().default(null),
+  /** Sends incidents (new, and escalated when the score rises a band of 10) instead of alerts. */
+  sendIncidents: z.boolean().default(false),
 });
 export type RouteSettingsInput = z.output<typeof routeSettings>;
 

@@ -1,0 +1,291 @@
+import {
+  type AlertInput,
+  type CollectorStore,
+  createCollectorStore,
+  createDb,
+  type Db,
+  type EntityInput,
+} from '@peregrine/db';
+import { createMigratedTestDatabase } from '@peregrine/db/testing';
+import { alertEntities } from '@peregrine/engine';
+import pg from 'pg';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { IncidentCorrelator, incidentPolicy } from './incident-correlator.js';
+
+/**
+ * The incident correlator on the real server: alerts stored by the collector's store statement
+ * (with the entities the engine reads from them) are grouped by shared entities within the
+ * window, across sources; a common entity glues nothing; a restart (a pass rolled back) and two
+ * collectors at once place every alert exactly once; a split by hand is never undone.
+ */
+const MIN = 60_000;
+const WINDOW = 120 * MIN;
+let handle: { url: string; drop(): Promise<void> };
+let db: Db;
+let pool: pg.Pool;
+let store: CollectorStore;
+const log = { warn: () => {}, info: () => {}, error: () => {} } as never;
+
+beforeAll(async () => {
+  handle = await createMigratedTestDatabase('incidents');
+  db = createDb(handle.url, { max: 2 });
+  pool = new pg.Pool({ connectionString: handle.url, max: 4 });
+  store = createCollectorStore(handle.url, { max: 4 });
+});
+
+afterAll(async () => {
+  await store?.close();
+  await pool?.end();
+  await db?.close();
+  await handle?.drop();
+});
+
+let org: { id: string; env: string };
+let n = 0;
+beforeEach(async () => {
+  const slug = `i${++n}`;
+  const o = await db.prisma.organization.create({ data: { name: slug, slug } });
+  const e = await db.prisma.environment.create({
+    data: { organizationId: o.id, name: 'prod', displayName: 'Prod' },
+  });
+  org = { id: o.id, env: e.id };
+});
+
+const T0 = Date.parse('2026-12-06T10:00:00Z');
+
+function alert(
+  source: string,
+  rule: string,
+  fields: Record<string, unknown>,
+  at: number,
+  opts: { priority?: AlertInput['priority']; tags?: string[]; hostname?: string; dedup?: string } = {},
+): AlertInput {
+  const entities: EntityInput[] = alertEntities(source, fields, opts.hostname ?? null);
+  const key = `${rule}:${++n}`;
+  return {
+    rule,
+    priority: opts.priority ?? 'warning',
+    source,
+    output: rule,
+    outputFields: fields,
+    tags: opts.tags ?? [],
+    hostname: opts.hostname ?? null,
+    eventTime: new Date(at),
+    dedupKey: opts.dedup ?? key,
+    ingestKey: key,
+    entities,
+  };
+}
+
+const shell = (pod: string, container: string, at: number) =>
+  alert(
+    'syscall',
+    'Terminal shell in container',
+    {
+      'container.id': container,
+      'k8s.ns.name': 'prod',
+      'k8s.pod.name': pod,
+      'proc.pid': 4242,
+      'proc.name': 'bash',
+    },
+    at,
+    { priority: 'notice', tags: ['container', 'shell', 'mitre_execution', 'T1059'], hostname: 'node-1' },
+  );
+const exec = (pod: string, user: string, at: number, ip = '203.0.113.7') =>
+  alert(
+    'k8s_audit',
+    'Exec or Attach into Pod',
+    {
+      'ka.user.name': user,
+      'ka.sourceips': `[${ip}]`,
+      'ka.target.resource': 'pods',
+      'ka.target.namespace': 'prod',
+      'ka.target.name': pod,
+    },
+    at,
+    { priority: 'notice', tags: ['k8s', 'mitre_execution', 'T1609'] },
+  );
+const oktaLogin = (email: string, ip: string, at: number) =>
+  alert(
+    'okta',
+    'Detecting unknown logins using geolocation in Okta',
+    { 'okta.actor.alternateid': email, 'okta.client.ip': ip },
+    at,
+    { priority: 'notice', tags: ['mitre_defense_evasion'] },
+  );
+const publicized = (login: string, repo: string, at: number) =>
+  alert(
+    'github',
+    'Private Repository Becoming Public',
+    { 'github.user': login, 'github.repo.name': repo },
+    at,
+    { priority: 'critical', tags: [] },
+  );
+
+async function put(...alerts: AlertInput[]): Promise<string[]> {
+  const r = await store.storeBatch({
+    organizationId: org.id,
+    environmentId: org.env,
+    eventCount: alerts.length,
+    alerts,
+  });
+  if (r.duplicate) throw new Error('duplicate');
+  return r.stored.map((s) => s.id);
+}
+
+function correlator(overrides: Parameters<typeof incidentPolicy>[1] = {}): IncidentCorrelator {
+  return new IncidentCorrelator(store, { policy: incidentPolicy(WINDOW, overrides), pollMs: 60_000, log });
+}
+
+/** The environment's incidents, each with its alerts' ids (sorted), oldest first. */
+async function incidents(): Promise<
+  { id: string; alerts: string[]; sources: string[]; tactics: string[]; score: number; title: string }[]
+> {
+  const r = await pool.query(
+    `SELECT i.id::text AS id, i.sources, i.tactics, i.score, i.title,
+            array_agg(ia."alertId"::text ORDER BY ia."alertId") AS alerts
+     FROM incidents i JOIN incident_alerts ia ON ia."incidentId" = i.id
+     WHERE i."environmentId" = $1 GROUP BY i.id ORDER BY min(ia."eventTime"), i.id`,
+    [org.env],
+  );
+  return r.rows;
+}
+
+async function queued(): Promise<number> {
+  const r = await pool.query('SELECT count(*)::int AS n FROM incident_queue WHERE "environmentId" = $1', [
+    org.env,
+  ]);
+  return r.rows[0].n;
+}
+
+describe('incident correlator', () => {
+  it('groups a kubectl exec and the shell in the same pod, across sources, with tactics and score', async () => {
+    const [e] = await put(exec('payments-7f9c', 'alice@example.com', T0));
+    const [s] = await put(shell('payments-7f9c', '3ad7b26ded6d', T0 + 2_000));
+    // Another pod, same hour: its own incident.
+    const [other] = await put(shell('billing-1', '99aa00bb11cc', T0 + 3_000));
+    await correlator().runOnce();
+    const list = await incidents();
+    expect(list.map((i) => i.alerts)).toEqual([[e, s].sort(), [other]]);
+    expect(list[0]!.sources).toEqual(['k8s_audit', 'syscall']);
+    expect(list[0]!.tactics).toEqual(['TA0002']);
+    expect(list[0]!.title).toBe('Exec or Attach into Pod · prod/payments-7f9c');
+    // Two sources score above the single-source incident.
+    expect(list[0]!.score).toBeGreaterThan(list[1]!.score);
+    expect(await queued()).toBe(0);
+  });
+
+  it('joins an Okta sign-in and a GitHub repository made public by the same person (e-mail and login)', async () => {
+    const [login] = await put(oktaLogin('alice@example.com', '192.0.2.44', T0));
+    const [repo] = await put(publicized('alice', 'example-org/payments-service', T0 + 60 * MIN));
+    const [bob] = await put(publicized('bob', 'example-org/other', T0 + 61 * MIN));
+    await correlator().runOnce();
+    expect((await incidents()).map((i) => i.alerts)).toEqual([[login, repo].sort(), [bob]]);
+  });
+
+  it('keeps alerts outside the window apart', async () => {
+    const [a] = await put(exec('payments-7f9c', 'alice@example.com', T0));
+    const [b] = await put(shell('payments-7f9c', '3ad7b26ded6d', T0 + WINDOW + MIN));
+    await correlator().runOnce();
+    expect((await incidents()).map((i) => i.alerts)).toEqual([[a], [b]]);
+  });
+
+  it('does not merge through a common entity (a NAT gateway IP, a shared host)', async () => {
+    // Thirty people sign in from one office IP: thirty alert groups name it.
+    const ids: string[] = [];
+    for (let i = 0; i < 30; i++)
+      ids.push(...(await put(oktaLogin(`user${i}@example.com`, '198.51.100.1', T0 + i * 1000))));
+    // Two shells on one node, in different pods: the host alone does not link.
+    const [s1] = await put(shell('a-1', 'aaaaaaaaaaaa', T0));
+    const [s2] = await put(shell('b-1', 'bbbbbbbbbbbb', T0 + 1000));
+    await correlator().runOnce();
+    const list = await incidents();
+    expect(list.find((i) => i.alerts.includes(s1 as string))!.alerts).toEqual([s1]);
+    expect(list.find((i) => i.alerts.includes(s2 as string))!.alerts).toEqual([s2]);
+    // Until the IP became common, early sign-ins may share an incident; the bulk never joins it.
+    const biggest = Math.max(...list.map((i) => i.alerts.length));
+    expect(biggest).toBeLessThanOrEqual(26);
+    expect(list.length).toBeGreaterThanOrEqual(6);
+  });
+
+  it('places each alert once when two collectors correlate at once, and loses none when a pass fails', async () => {
+    const stored: string[] = [];
+    for (let i = 0; i < 20; i++) {
+      stored.push(
+        ...(await put(exec(`pod-${i % 4}`, `u${i % 4}@example.com`, T0 + i * 1000, `203.0.113.${i % 4}`))),
+      );
+      stored.push(
+        ...(await put(shell(`pod-${i % 4}`, `c${i % 4}aaaaaaaaaa`.slice(0, 12), T0 + i * 1000 + 500))),
+      );
+    }
+    // A pass whose transaction fails after placing (a crash before the commit): nothing placed.
+    const failing = new IncidentCorrelator(store, {
+      policy: incidentPolicy(WINDOW),
+      pollMs: 60_000,
+      log,
+      onChanges: async () => {
+        throw new Error('crash before commit');
+      },
+    });
+    await expect(failing.runOnce()).rejects.toThrow('crash before commit');
+    expect(await incidents()).toEqual([]);
+    expect(await queued()).toBe(40);
+    // Two collectors, small claims, side by side.
+    const small = { limit: 3 };
+    const a = new IncidentCorrelator(
+      { correlateIncidents: (p, o) => store.correlateIncidents(p, { ...o, ...small }) },
+      {
+        policy: incidentPolicy(WINDOW),
+        pollMs: 60_000,
+        log,
+      },
+    );
+    const other = createCollectorStore(handle.url, { max: 2 });
+    const b = new IncidentCorrelator(
+      { correlateIncidents: (p, o) => other.correlateIncidents(p, { ...o, ...small }) },
+      {
+        policy: incidentPolicy(WINDOW),
+        pollMs: 60_000,
+        log,
+      },
+    );
+    const drain = async (c: IncidentCorrelator) => {
+      while ((await queued()) > 0) await c.runOnce();
+    };
+    await Promise.all([drain(a), drain(b)]);
+    await other.close();
+    const list = await incidents();
+    expect(list.flatMap((i) => i.alerts).sort()).toEqual([...stored].sort());
+    // One incident per pod: whichever collector placed them.
+    expect(list).toHaveLength(4);
+    expect(list.every((i) => i.alerts.length === 10)).toBe(true);
+  });
+
+  it('never undoes a split by hand: later alerts do not move split alerts back', async () => {
+    const [e] = await put(exec('payments-7f9c', 'alice@example.com', T0));
+    const [s] = await put(shell('payments-7f9c', '3ad7b26ded6d', T0 + 1000));
+    const c = correlator();
+    await c.runOnce();
+    const [inc] = await incidents();
+    // Split the shell out into its own incident (what the console's split writes).
+    const split = await pool.query<{ id: string }>(
+      `INSERT INTO incidents ("organizationId", "environmentId", title, priority, tactics, sources, "alertCount", "firstSeenAt", "lastSeenAt")
+       VALUES ($1, $2, 'split', 'notice', '{}', '{syscall}', 1, $3, $3) RETURNING id::text AS id`,
+      [org.id, org.env, new Date(T0 + 1000)],
+    );
+    await pool.query(
+      `UPDATE incident_alerts SET "incidentId" = $1, "addedBy" = 'split' WHERE "alertId" = $2`,
+      [split.rows[0]!.id, s],
+    );
+    const [later] = await put(shell('payments-7f9c', '3ad7b26ded6d', T0 + 5000));
+    await c.runOnce();
+    const list = await incidents();
+    const original = list.find((i) => i.id === inc!.id)!;
+    const splitOff = list.find((i) => i.id === split.rows[0]!.id)!;
+    expect(original.alerts).toContain(e);
+    expect(original.alerts).not.toContain(s);
+    expect(splitOff.alerts).toContain(s);
+    // The later shell shares the container and process with the split-off one: it goes there.
+    expect(splitOff.alerts).toContain(later);
+  });
+});

@@ -1,0 +1,109 @@
+import type { CollectorStore, IncidentChange, IncidentChangeHook, IncidentPolicy } from '@peregrine/db';
+import {
+  INCIDENT_COMMON_ENTITY_INCIDENTS,
+  INCIDENT_LINK_THRESHOLD,
+  INCIDENT_LINK_WEIGHTS,
+  incidentScore,
+  incidentTactics,
+  parsePriority,
+  principalAliases,
+} from '@peregrine/engine';
+import type { FastifyBaseLogger } from 'fastify';
+
+/** The engine's incident policy in the shape the store's correlator takes. */
+export function incidentPolicy(windowMs: number, overrides: Partial<IncidentPolicy> = {}): IncidentPolicy {
+  return {
+    windowMs,
+    weights: INCIDENT_LINK_WEIGHTS,
+    threshold: INCIDENT_LINK_THRESHOLD,
+    commonIncidents: INCIDENT_COMMON_ENTITY_INCIDENTS,
+    commonGroups: 25,
+    principalAliases,
+    scoring: {
+      tactics: incidentTactics,
+      score: (s) => incidentScore({ ...s, priority: parsePriority(s.priority) ?? 'Debug' }),
+    },
+    ...overrides,
+  };
+}
+
+/**
+ * Groups stored alerts into incidents: the store statement queues every alert that names an
+ * entity; this runs the store's correlator over the queue when nudged (after a store) and every
+ * `pollMs`. Any number of collectors may run it at once (claims skip each other's rows, an
+ * advisory lock per environment orders the placements); a pass interrupted by a crash is rolled
+ * back and done again by the next.
+ */
+export class IncidentCorrelator {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopping = false;
+
+  constructor(
+    private readonly store: Pick<CollectorStore, 'correlateIncidents'>,
+    private readonly options: {
+      policy: IncidentPolicy;
+      pollMs: number;
+      log: FastifyBaseLogger;
+      /** Runs in the placement's transaction (incident notifications). */
+      onChanges?: IncidentChangeHook;
+      /** After the commit (realtime, metrics). */
+      onCommitted?: (changes: readonly IncidentChange[]) => void;
+    },
+  ) {}
+
+  start(): void {
+    this.stopping = false;
+    const tick = () => {
+      this.nudge();
+      this.timer = setTimeout(tick, this.options.pollMs);
+      this.timer.unref();
+    };
+    tick();
+  }
+
+  /** Runs a pass now (or right after the running one). */
+  nudge(): void {
+    if (this.stopping) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = this.drain().finally(() => {
+      this.running = undefined;
+      if (this.again && !this.stopping) {
+        this.again = false;
+        this.nudge();
+      }
+    });
+  }
+
+  /** Passes until the queue is empty; returns the changes (tests). */
+  async runOnce(): Promise<IncidentChange[]> {
+    const all: IncidentChange[] = [];
+    for (;;) {
+      const r = await this.store.correlateIncidents(this.options.policy, {
+        limit: 200,
+        ...(this.options.onChanges ? { onChanges: this.options.onChanges } : {}),
+      });
+      all.push(...r.changes);
+      if (r.changes.length > 0) this.options.onCommitted?.(r.changes);
+      if (r.handled < 200 || this.stopping) return all;
+    }
+  }
+
+  private async drain(): Promise<void> {
+    try {
+      await this.runOnce();
+    } catch (err) {
+      this.options.log.warn({ err }, 'incident correlation failed; retried on the next pass');
+    }
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+}

@@ -1,0 +1,122 @@
+'use client';
+
+import { useQuery } from '@tanstack/react-query';
+import Link from 'next/link';
+import { useState } from 'react';
+import { PriorityLabel, Time } from '@/features/alerts/priority';
+import { useTRPC } from '@/trpc/client';
+import { EntityChips, ScoreBadge, SourceChips, TacticChips } from './incident-ui';
+import styles from './incidents.module.css';
+
+type StatusFilter = 'active' | 'open' | 'acknowledged' | 'resolved' | 'all';
+const FILTERS: Record<StatusFilter, ('open' | 'acknowledged' | 'resolved')[] | undefined> = {
+  active: ['open', 'acknowledged'],
+  open: ['open'],
+  acknowledged: ['acknowledged'],
+  resolved: ['resolved'],
+  all: undefined,
+};
+
+/** Incidents of the organisation (or the switcher's environment), most recently active first. */
+export function IncidentsList({
+  environments,
+  environment,
+}: {
+  environments: { id: string; name: string }[];
+  environment: string | null;
+}) {
+  const trpc = useTRPC();
+  const [status, setStatus] = useState<StatusFilter>('active');
+  const environmentId = environments.find((e) => e.name === environment)?.id;
+  const list = useQuery({
+    ...trpc.incidents.list.queryOptions({
+      ...(environmentId ? { environmentId } : {}),
+      ...(FILTERS[status] ? { status: FILTERS[status] } : {}),
+      limit: 100,
+    }),
+    refetchInterval: 5_000,
+  });
+  return (
+    <div className="panel">
+      <div className="panel-body">
+        <div className={styles.toolbar}>
+          <label className="field-label" htmlFor="incident-status">
+            Status
+          </label>
+          <select
+            id="incident-status"
+            className="select"
+            style={{ width: 'auto' }}
+            value={status}
+            onChange={(e) => setStatus(e.target.value as StatusFilter)}
+            data-testid="incident-status-filter"
+          >
+            <option value="active">Open and acknowledged</option>
+            <option value="open">Open</option>
+            <option value="acknowledged">Acknowledged</option>
+            <option value="resolved">Resolved</option>
+            <option value="all">All</option>
+          </select>
+        </div>
+        {list.isError ? <p className="field-error">{list.error.message}</p> : null}
+        {list.data && list.data.items.length === 0 ? (
+          <div className="empty-state">
+            <h2>No incidents</h2>
+            <p>
+              Alerts that share a pod, container, process, person, repository or IP within the window are
+              grouped here.
+            </p>
+          </div>
+        ) : null}
+        {list.data && list.data.items.length > 0 ? (
+          <table className={styles.table} data-testid="incidents-table">
+            <thead>
+              <tr>
+                <th>Score</th>
+                <th>Incident</th>
+                <th>Status</th>
+                <th>ATT&amp;CK tactics</th>
+                <th>Entities</th>
+                <th>Sources</th>
+                <th>Alerts</th>
+                <th>Last seen</th>
+              </tr>
+            </thead>
+            <tbody>
+              {list.data.items.map((i) => (
+                <tr key={i.id} data-testid="incident-row">
+                  <td>
+                    <ScoreBadge score={i.score} />
+                  </td>
+                  <td>
+                    <Link className={styles.title} href={`/incidents/${i.id}`}>
+                      {i.title}
+                    </Link>
+                    <div className={styles.muted}>
+                      <PriorityLabel priority={i.priority} /> {i.environmentName}
+                      {i.assignee ? ` · ${i.assignee.name}` : ''}
+                    </div>
+                  </td>
+                  <td>{i.status}</td>
+                  <td>
+                    <TacticChips tactics={i.tactics} />
+                  </td>
+                  <td>
+                    <EntityChips entities={i.entities} />
+                  </td>
+                  <td>
+                    <SourceChips sources={i.sources} />
+                  </td>
+                  <td>{i.alertCount}</td>
+                  <td className={styles.muted}>
+                    <Time iso={i.lastSeenAt} />
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        ) : null}
+      </div>
+    </div>
+  );
+}
