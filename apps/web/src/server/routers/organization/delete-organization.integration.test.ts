@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { beforeAll, describe, expect, it, vi } from 'vitest';
 import { provisionTestDatabase } from '../../../../test/database';
@@ -109,6 +110,43 @@ async function fillOrganization(organizationId: string, userId: string) {
   }
   const alert = await prisma.alert.findFirstOrThrow({ where: { organizationId } });
   await prisma.alertNote.create({ data: { alertId: alert.id, authorId: userId, body: 'seen' } });
+  // What the collector's store statement and correlator write with an alert: an entity it names
+  // (with its occurrence), its incident (link, activity) and its place in the correlation queue.
+  const entityId = randomUUID();
+  await prisma.entity.create({
+    data: {
+      id: entityId,
+      organizationId,
+      environmentId: env.id,
+      kind: 'pod',
+      value: 'payments/payments-7f9c',
+    },
+  });
+  await prisma.entityOccurrence.create({
+    data: {
+      entityId,
+      eventTime: alert.eventTime,
+      environmentId: env.id,
+      source: 'syscall',
+      alertId: alert.id,
+    },
+  });
+  await prisma.incident.create({
+    data: {
+      organizationId,
+      environmentId: env.id,
+      title: 'Shell in payments-7f9c',
+      priority: 'warning',
+      firstSeenAt: alert.eventTime,
+      lastSeenAt: alert.eventTime,
+      alertCount: 1,
+      alerts: { create: [{ alertId: alert.id, eventTime: alert.eventTime, addedBy: 'correlator' }] },
+      activities: { create: [{ kind: 'created' }] },
+    },
+  });
+  await prisma.incidentQueue.create({
+    data: { alertId: alert.id, eventTime: alert.eventTime, organizationId, environmentId: env.id },
+  });
   await prisma.alertRollup.create({
     data: { organizationId, environmentId: env.id, bucket: now, dimension: 'rule', key: 'R', count: 7 },
   });
@@ -206,7 +244,9 @@ describe('organization.delete', () => {
       const orphans = await client.query<{ n: string }>(
         `SELECT (SELECT count(*) FROM ingest_batches WHERE "sensorId" = $1)
               + (SELECT count(*) FROM sensor_recording_chunks c WHERE NOT EXISTS (SELECT 1 FROM sensor_recordings r WHERE r.id = c."recordingId"))
-              + (SELECT count(*) FROM rule_set_versions v WHERE NOT EXISTS (SELECT 1 FROM rule_sets s WHERE s.id = v."ruleSetId")) AS n`,
+              + (SELECT count(*) FROM rule_set_versions v WHERE NOT EXISTS (SELECT 1 FROM rule_sets s WHERE s.id = v."ruleSetId"))
+              + (SELECT count(*) FROM entity_occurrences o WHERE NOT EXISTS (SELECT 1 FROM entities e WHERE e.id = o."entityId"))
+              + (SELECT count(*) FROM incident_alerts l WHERE NOT EXISTS (SELECT 1 FROM incidents i WHERE i.id = l."incidentId")) AS n`,
         [sensor.sensorId],
       );
       expect(Number(orphans.rows[0]?.n)).toBe(0);
