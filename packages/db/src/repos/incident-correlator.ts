@@ -107,6 +107,15 @@ export async function correlateQueuedAlerts(
   options: { limit?: number; onChanges?: IncidentChangeHook } = {},
 ): Promise<CorrelationResult> {
   const client = await pool.connect();
+  // A checked-out client's connection lost between queries (the server stopped or restarted) is
+  // an 'error' event on the client, which the pool's idle-client handler does not cover: without
+  // a listener it is an uncaught exception that ends the collector. The query in hand fails too,
+  // so the pass rolls back below and the client is destroyed, not reused.
+  let lost: Error | undefined;
+  const onLost = (err: Error) => {
+    lost = err;
+  };
+  client.on('error', onLost);
   try {
     await client.query('BEGIN');
     const claimed = await client.query<QueuedRow>(
@@ -156,10 +165,11 @@ export async function correlateQueuedAlerts(
     await client.query('COMMIT');
     return { handled: claimed.rows.length, changes: list };
   } catch (err) {
-    await client.query('ROLLBACK').catch(() => {});
+    if (!lost) await client.query('ROLLBACK').catch(() => {});
     throw err;
   } finally {
-    client.release();
+    client.off('error', onLost);
+    client.release(lost);
   }
 }
 
