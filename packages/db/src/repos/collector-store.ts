@@ -178,6 +178,9 @@ export function createCollectorStore(url: string, options: CollectorStoreOptions
   const pool = new pg.Pool({ connectionString: url, max: options.max ?? 8 });
   // An idle client's error (server restart) must not crash the process; the next query reconnects.
   pool.on('error', () => {});
+  // Nor may a checked-out one's (the incident correlator's transaction), which can come in the
+  // very tick the pool hands the client over: the failed query reports it already.
+  pool.on('connect', (client) => client.on('error', () => {}));
   const onRepaired = options.onRepairedText ?? (() => {});
   return {
     storeBatch: async (input) => (await storeBatches(pool, [input], onRepaired))[0]!,
