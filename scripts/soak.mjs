@@ -696,17 +696,29 @@ async function main() {
       await at(0.7);
       {
         const since = Date.now();
-        const admin = new pg.Client({ connectionString: databaseUrl });
+        let admin;
         let terminated = 0;
         try {
-          await admin.connect();
+          // The database may still be coming back from the fault before (a killed embedded
+          // server is restarted by the supervisor): connect once it accepts again.
+          for (let tries = 0; ; tries++) {
+            admin = new pg.Client({ connectionString: databaseUrl });
+            try {
+              await admin.connect();
+              break;
+            } catch (err) {
+              await admin.end().catch(() => {});
+              if (tries >= 120) throw err;
+              await sleep(500);
+            }
+          }
           const r = await admin.query(
             `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
               WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`,
           );
           terminated = r.rowCount ?? 0;
         } finally {
-          await admin.end().catch(() => {});
+          await admin?.end().catch(() => {});
         }
         log(`fault: terminated ${terminated} database connections`);
         faults.push({
