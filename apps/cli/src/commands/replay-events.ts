@@ -42,7 +42,7 @@ export const REPLAY_USAGE = `usage: peregrine replay -r RULES [-r RULES...] [opt
   -T TAG                  disable rules with TAG (repeatable)
   -t TAG                  enable only rules with TAG (repeatable)
   --threads N|auto        worker threads for event lines past the first 16 MiB (default auto:
-                          one per CPU; 1 keeps everything on one thread)
+                          one fewer than the CPUs, none on 2 CPUs or fewer; 1 = one thread)
   -v, --verbose           say how many events were replayed, how fast, and where`;
 
 function printLoadProblems(result: LoadResult, io: Io): void {
@@ -87,7 +87,11 @@ export async function replayEvents(argv: readonly string[], io: Io, env: CliEnv)
     throw new UsageError(`invalid priority ${minPriority}`);
 
   const threadsOpt = opts.threads ?? 'auto';
-  const threads = threadsOpt === 'auto' ? availableParallelism() : Number(threadsOpt);
+  // auto: no workers on a machine of two CPUs or fewer, where two workers beside the reading
+  // thread measured the same wall time as one thread for 1.65x the CPU (docs/BENCHMARKS.md,
+  // "Replay"); one fewer than the CPUs otherwise.
+  const cpus = availableParallelism();
+  const threads = threadsOpt === 'auto' ? (cpus <= 2 ? 1 : cpus - 1) : Number(threadsOpt);
   if (!Number.isInteger(threads) || threads < 1 || threads > 64)
     throw new UsageError('--threads must be auto or a whole number from 1 to 64');
 
