@@ -146,7 +146,7 @@ export async function replayEvents(argv: readonly string[], io: Io, env: CliEnv)
   const started = performance.now();
   const take = (r: ChunkResult) => {
     if (r.text) io.out(r.text);
-    for (const [rule, priority] of r.alerts) stats.add({ rule, priority } as Alert, order.get(rule));
+    for (const [rule, priority] of r.alerts) stats.add({ rule, priority }, order.get(rule));
     for (const [line, why] of r.bad) io.err(`Warning: ${path}:${linesBefore + line}: ${why}, skipped\n`);
     bad += r.bad.length;
     linesBefore += r.lines;

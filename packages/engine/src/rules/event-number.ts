@@ -12,18 +12,29 @@ function isFlatMap(e: Record<string, unknown>): boolean {
   return false;
 }
 
+/** Where a number goes: `evt.num` of a flat map, `num` of a syscall event, else null (a plugin record). */
+function numberKey(e: Record<string, unknown>, source: string): 'evt.num' | 'num' | null {
+  if (isFlatMap(e)) return 'evt.num';
+  return source === 'syscall' ? 'num' : null;
+}
+
+/** The event as an object still to be numbered, or undefined (not an object, or numbered already). */
+function unnumbered(event: unknown): Record<string, unknown> | undefined {
+  if (typeof event !== 'object' || event === null || Array.isArray(event)) return undefined;
+  const e = event as Record<string, unknown>;
+  return typeof e.num === 'number' || e['evt.num'] !== undefined ? undefined : e;
+}
+
 /**
  * `event` numbered `num` unless it carries a number already (a recorded sensor event's `num`, a
  * flat map's `evt.num`, an envelope's `num`): syscall events get `num`, flat maps `evt.num`, plugin
  * records an envelope (`{ num, payload }`, or their envelope gets `num`). Never mutates `event`.
  */
 export function withEventNumber(event: unknown, source: string, num: number): unknown {
-  if (typeof event !== 'object' || event === null || Array.isArray(event)) return event;
-  const e = event as Record<string, unknown>;
-  if (typeof e.num === 'number' || e['evt.num'] !== undefined) return event;
-  if (isFlatMap(e)) return { ...e, 'evt.num': num };
-  if (source === 'syscall') return { ...e, num };
-  return numberedPluginEvent(e, num);
+  const e = unnumbered(event);
+  if (!e) return event;
+  const key = numberKey(e, source);
+  return key ? { ...e, [key]: num } : numberedPluginEvent(e, num);
 }
 
 /**
@@ -32,16 +43,10 @@ export function withEventNumber(event: unknown, source: string, num: number): un
  * copy, which saves a copy of every event. Same numbers as `withEventNumber`.
  */
 export function numberOwnedEvent(event: unknown, source: string, num: number): unknown {
-  if (typeof event !== 'object' || event === null || Array.isArray(event)) return event;
-  const e = event as Record<string, unknown>;
-  if (typeof e.num === 'number' || e['evt.num'] !== undefined) return event;
-  if (isFlatMap(e)) {
-    e['evt.num'] = num;
-    return e;
-  }
-  if (source === 'syscall') {
-    e.num = num;
-    return e;
-  }
-  return numberedPluginEvent(e, num);
+  const e = unnumbered(event);
+  if (!e) return event;
+  const key = numberKey(e, source);
+  if (!key) return numberedPluginEvent(e, num);
+  e[key] = num;
+  return e;
 }

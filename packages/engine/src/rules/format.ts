@@ -107,7 +107,7 @@ export class AlertStats {
   private readonly byPriority = new Map<Priority, number>();
   private readonly byRule = new Map<string, { count: number; order: number }>();
 
-  add(a: Alert, ruleOrder = Number.MAX_SAFE_INTEGER): void {
+  add(a: Pick<Alert, 'rule' | 'priority'>, ruleOrder = Number.MAX_SAFE_INTEGER): void {
     this.total++;
     this.byPriority.set(a.priority, (this.byPriority.get(a.priority) ?? 0) + 1);
     const r = this.byRule.get(a.rule);
