@@ -542,12 +542,15 @@ describe('incident routes', () => {
     const second = JSON.parse(http.to('/incident-hook')[1]!.body) as { action: string; title: string };
     expect(second.action).toBe('escalation');
     expect(second.title).toMatch(/^\[Incident escalated: score 4\d\]/);
-    // Owed once per key, and no alert rows for the incident route.
-    const rows = await outbox(`o."routeId" = $1`, [r.id]);
-    expect(rows.map((x) => [x.action, x.status])).toEqual([
-      ['incident', 'delivered'],
-      ['escalation', 'delivered'],
-    ]);
+    // Owed once per key, and no alert rows for the incident route. The receiver has the request
+    // a moment before the worker records the answer: wait for the row to say delivered.
+    await vi.waitFor(async () => {
+      const rows = await outbox(`o."routeId" = $1`, [r.id]);
+      expect(rows.map((x) => [x.action, x.status])).toEqual([
+        ['incident', 'delivered'],
+        ['escalation', 'delivered'],
+      ]);
+    }, WAIT);
     await pool.query(`UPDATE notification_routes SET enabled = false WHERE id = $1`, [r.id]);
   });
 });
