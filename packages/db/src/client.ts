@@ -48,5 +48,8 @@ export function createPgPool(
     'error',
     options.onError ?? ((err) => console.warn(`postgres pool: idle connection lost: ${err.message}`)),
   );
+  // A checked-out client's lost connection is an 'error' on the client itself, which the failed
+  // query reports already: without a listener it would be an uncaught exception.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return pool;
 }

@@ -160,6 +160,9 @@ export function createNotificationStore(url: string, options: { max?: number } =
   // holding a delivery pass, or a routes reload, forever.
   const pool = new pg.Pool({ connectionString: url, max: options.max ?? 3, query_timeout: 15_000 });
   pool.on('error', () => {});
+  // A checked-out client's lost connection is an 'error' on the client (the failed query reports
+  // it): ignored from the client's creation on, as the collector and backtest stores do.
+  pool.on('connect', (client) => client.on('error', () => {}));
   return {
     async loadRoutes(organizationId) {
       // A read on the write path: retried on a fresh connection when a pooled one was terminated,
