@@ -88,6 +88,12 @@ export class CollectorPeer {
   }
 
   /** Stops listening and drops open connections (the collector goes away). */
+  /** Answers every hung request now, with `status`. */
+  releaseHung(status: number): void {
+    for (const res of this.#hung.splice(0))
+      this.#send(res, SENSOR_API_PATHS.events, status, { error: { code: 'fault', message: 'released' } });
+  }
+
   async stop(): Promise<void> {
     for (const res of this.#hung.splice(0)) res.destroy();
     const server = this.#server;

@@ -275,6 +275,27 @@ describe('BatchShipper against a collector peer over HTTP', () => {
     expect(shipper.offer(event(12))).toBe(false);
   });
 
+  it('sends and writes nothing once shutdown has resolved past its deadline', async () => {
+    const { shipper, spool } = make({ maxInFlight: 1, attempts: 1 });
+    peer.faults.push({ kind: 'hang' });
+    for (let n = 1; n <= 25; n++) shipper.offer(event(n));
+    await vi.waitFor(() => expect(shipper.queueDepth).toBe(15), { timeout: 5000, interval: 10 });
+    await shipper.shutdown(200);
+    const files = readdirSync(join(dir, 'spool')).sort();
+    expect(spool.count).toBe(3);
+    // The hung send now fails; before the fix the pump, still running, replayed the spool.
+    peer.releaseHung(503);
+    await vi.waitFor(() => expect(peer.requests.filter((r) => r.path.endsWith('/events'))).toHaveLength(1), {
+      timeout: 5000,
+      interval: 10,
+    });
+    // Absence can only be shown over a window: the old pump resent within one round trip (~5 ms).
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    console.log(JSON.stringify(peer.requests), Date.now());
+    expect(peer.requests.filter((r) => r.path.endsWith('/events'))).toHaveLength(1);
+    expect(readdirSync(join(dir, 'spool')).sort()).toEqual(files);
+  });
+
   it('at shutdown, spools a hung batch while the batch beside it is delivered', async () => {
     const { shipper, spool } = make();
     peer.faults.push({ kind: 'hang' });

@@ -88,6 +88,14 @@ export class BatchShipper {
   #failures = 0;
   #shutdown: Promise<void> | undefined;
   #closed = false;
+  /**
+   * Set when shutdown's deadline passes: the pump stops where it stands, and a batch it is
+   * encoding goes to the spool instead of the network (shutdown waits for that encode), so nothing
+   * is sent, nor written to the spool, after shutdown() has resolved.
+   */
+  #abandoned = false;
+  /** The pump's encode under way, if any: the one step whose batch is in no queue, flight or spool. */
+  #encoding: Promise<unknown> | undefined;
   /** Batches sent from memory and not yet settled, in `seq` order. */
   readonly #inflight: InFlight[] = [];
 
@@ -222,6 +230,13 @@ export class BatchShipper {
     });
     await Promise.race([this.forceFlush(), deadline]);
     clearTimeout(deadlineTimer);
+    if (timedOut) {
+      // The pump (still running: the race only stopped waiting for it) must not send or spool
+      // anything after this returns; a batch it is encoding now is spooled by the pump itself.
+      this.#abandoned = true;
+      this.#nudge?.();
+      while (this.#encoding) await this.#encoding.catch(() => {});
+    }
     // Past the deadline (or with the collector away): keep the rest on disk for the next run. Batches
     // still in flight are spooled too; if they did arrive, the collector drops the resend by batchId.
     if (timedOut) {
@@ -272,8 +287,28 @@ export class BatchShipper {
     });
   }
 
+  /**
+   * Takes the oldest batch, encodes it and hands it to `then`; past the shutdown deadline the
+   * batch goes to the spool instead (see #abandoned).
+   */
+  async #encodeNext(then: (batch: EncodedBatch) => void): Promise<void> {
+    const encoding = this.#encode(this.#take()!).then((batch) => {
+      if (this.#abandoned) {
+        this.#spool.append(batch);
+        this.#syncSpoolDrops();
+      } else then(batch);
+    });
+    this.#encoding = encoding;
+    try {
+      await encoding;
+    } finally {
+      this.#encoding = undefined;
+    }
+  }
+
   async #run(): Promise<void> {
     for (;;) {
+      if (this.#abandoned) return;
       const paused = this.paused;
       // Sends under way settle first (a failed one joins the spool), so the spool keeps seq order.
       if ((paused || this.#spool.count > 0) && this.#inflight.length > 0) {
@@ -282,8 +317,9 @@ export class BatchShipper {
       }
       // Behind spooled batches (or while the collector is away) new batches join the spool, in order.
       while (this.#ready() && (paused || this.#spool.count > 0)) {
-        this.#spool.append(await this.#encode(this.#take()!));
+        await this.#encodeNext((batch) => this.#spool.append(batch));
         this.#syncSpoolDrops();
+        if (this.#abandoned) return;
       }
       if (paused) {
         this.#scheduleWake();
@@ -293,12 +329,14 @@ export class BatchShipper {
       if (spooled) {
         // The spool is replayed oldest first, one batch at a time.
         const result = await this.#send(this.#spool.read(spooled));
+        // Past the shutdown deadline the entry stays: a resend is dropped by its batchId.
+        if (this.#abandoned) return;
         if (result.kind === 'retryable') this.#pause(result);
         else this.#spool.remove(spooled);
         continue;
       }
       if (this.#ready() && this.#inflight.length < this.#options.maxInFlight) {
-        this.#start(await this.#encode(this.#take()!));
+        await this.#encodeNext((batch) => this.#start(batch));
         continue;
       }
       if (this.#inflight.length > 0) {
