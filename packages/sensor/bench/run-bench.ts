@@ -19,6 +19,7 @@ import { printPipelineCost } from './pipeline-cost.js';
  * first level, `BENCH_WARMUP_SECONDS` (10) of unmeasured load at 10k events/s let V8 compile the
  * hot paths (a young sensor spends a few % of a core compiling), so levels measure steady state.
  * `BENCH_NODE_FLAGS` passes extra flags to the sensor's node (`--trace-deopt`, ...).
+ * `BENCH_PIPELINE_ROUNDS=0` skips the synthetic per-stage figures printed first (3 rounds by default).
  * `BENCH_WIRE=2,3` runs each sensor once per batch version the peer advertises (2: it reads
  * versions 1 and 2; 3: also version 3, which the sensor then sends), labelled `<backend> v<n>`.
  */
@@ -245,8 +246,12 @@ function loadAverage(): string {
 }
 
 async function main(): Promise<void> {
-  await printPipelineCost(3);
-  console.log('');
+  // BENCH_PIPELINE_ROUNDS=0 skips the synthetic per-stage figures (A/B runs of the live sensor).
+  const pipelineRounds = Number(process.env.BENCH_PIPELINE_ROUNDS ?? 3);
+  if (pipelineRounds > 0) {
+    await printPipelineCost(pipelineRounds);
+    console.log('');
+  }
   if (process.getuid?.() !== 0) {
     console.log('benchmark skipped: the eBPF backend needs root');
     return;
