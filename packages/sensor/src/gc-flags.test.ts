@@ -45,11 +45,11 @@ function allocate(nodeArgs: string[], load = true): { main: number; other: numbe
 
 describe('the sensor process V8 flags', () => {
   it('collects the young generation on the main thread alone (no GC helper threads woken)', () => {
-    // Without the module the same loop spent 30-40 % as many ticks in V8's helper threads as on
-    // the main thread (2 cores, load 17).
+    // Without the module the same loop spent 21 ticks in the other threads (2 cores, load 17).
     const { main, other } = allocate([]);
     expect(main).toBeGreaterThanOrEqual(40);
-    expect(other).toBeLessThanOrEqual(3);
+    // A few ticks may go to V8's compiler and marking threads, which the flag leaves as they are.
+    expect(other).toBeLessThanOrEqual(6);
   });
 
   it('leaves a GC choice made on node command line as it is', () => {
