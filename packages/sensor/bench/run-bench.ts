@@ -19,6 +19,8 @@ import { printPipelineCost } from './pipeline-cost.js';
  * first level, `BENCH_WARMUP_SECONDS` (10) of unmeasured load at 10k events/s let V8 compile the
  * hot paths (a young sensor spends a few % of a core compiling), so levels measure steady state.
  * `BENCH_NODE_FLAGS` passes extra flags to the sensor's node (`--trace-deopt`, ...).
+ * `BENCH_EVENT_TYPES=init_module` has the peer's rules name only that type (the load is then not
+ * traced: the sensor's cost without it). `BENCH_PIPELINE_ROUNDS=0` skips the synthetic per-stage figures printed first (3 rounds by default).
  * `BENCH_WIRE=2,3` runs each sensor once per batch version the peer advertises (2: it reads
  * versions 1 and 2; 3: also version 3, which the sensor then sends), labelled `<backend> v<n>`.
  */
@@ -35,6 +37,12 @@ const BASELINE_CLI = process.env.BENCH_BASELINE_CLI;
 const WIRES = (process.env.BENCH_WIRE ?? '3').split(',').map(Number);
 /** Unmeasured load (10k events/s) before the first level: V8 compiles the hot paths meanwhile. */
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 10);
+/**
+ * The event types the peer's rules name (its config's `eventTypes`); default all. A type this
+ * kernel does not trace (`init_module` here) leaves only the process table's exec and exit probes:
+ * the sensor's cost without the load's events (its timers, heartbeats, loader drains).
+ */
+const EVENT_TYPES = process.env.BENCH_EVENT_TYPES?.split(',').filter(Boolean);
 /** The capture child of the sensor, by comm (peregrine-capture's is cut to 15 characters). */
 const CAPTURE_COMM: Record<string, string> = { libbpf: 'peregrine-captu', bpftrace: 'bpftrace' };
 const TICKS = 100;
@@ -115,6 +123,7 @@ async function runBackend(backend: string, cli = CLI, label = backend, wire = 3)
   const results: Result[] = [];
   const peer = new CollectorPeer();
   peer.config.batchVersions = Array.from({ length: wire }, (_, i) => i + 1);
+  if (EVENT_TYPES) peer.config.eventTypes = EVENT_TYPES;
   peer.keepEvents = false;
   peer.validate = false;
   await peer.start();
@@ -245,8 +254,12 @@ function loadAverage(): string {
 }
 
 async function main(): Promise<void> {
-  await printPipelineCost(3);
-  console.log('');
+  // BENCH_PIPELINE_ROUNDS=0 skips the synthetic per-stage figures (A/B runs of the live sensor).
+  const pipelineRounds = Number(process.env.BENCH_PIPELINE_ROUNDS ?? 3);
+  if (pipelineRounds > 0) {
+    await printPipelineCost(pipelineRounds);
+    console.log('');
+  }
   if (process.getuid?.() !== 0) {
     console.log('benchmark skipped: the eBPF backend needs root');
     return;

@@ -1,4 +1,6 @@
 #!/usr/bin/env node
+// First: V8's flags must be set before the other modules allocate (see gc-flags.ts).
+import './gc-flags.js';
 import { availableSyscalls } from './capture/bpftrace-backend.js';
 import { generateBpftraceProgram } from './capture/bpftrace-program.js';
 import { ConfigError, loadConfig, type SensorConfig, USAGE } from './env.js';
