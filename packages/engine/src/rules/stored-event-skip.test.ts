@@ -430,6 +430,71 @@ describe('storedEventSkip', () => {
     expect(none?.may).toBe(false);
   });
 
+  it('reads an event whose ka.* fields are missing for want of an auditID (a negated check holds)', () => {
+    const disallowed = ka(
+      'Disallowed',
+      'jevt.value[/stage] = ResponseComplete and not ka.user.name startswith "system:"',
+    );
+    const skip = storedEventSkip([ruleset(disallowed)], 'k8s_audit');
+    const event = { ts: '1', payload: { stage: 'ResponseComplete', user: { username: 'system:x' } } };
+    expect(
+      ruleset(disallowed)
+        .match(event, 'k8s_audit')
+        .map((r) => r.name),
+    ).toEqual(['Disallowed']);
+    expect(fits(skip!, event)).toBe(false);
+    expect(fits(skip!, { ...event, payload: { ...event.payload, auditID: 'a' } })).toBe(true);
+  });
+
+  it('reads an event on which a check it cannot translate is reached (it may throw)', () => {
+    // k8s audit with one more field, which throws on records with a `boom` member.
+    const sources = () => {
+      const all = builtinSources();
+      const base = all.find((d) => d.name === 'k8s_audit')!;
+      const boom = { name: 'ka.boom', type: 'CHARBUF' as const, isList: false, description: 'throws' };
+      const def: typeof base = {
+        ...base,
+        fields: [...base.fields, boom],
+        field: (name) => (name === 'ka.boom' ? boom : base.field(name)),
+        bind: (name, arg) =>
+          name === 'ka.boom'
+            ? {
+                def: boom,
+                mode: 'scalar',
+                extract: (e) => {
+                  if ((e as { payload?: { boom?: unknown } }).payload?.boom !== undefined)
+                    throw new Error('boom');
+                  return undefined;
+                },
+              }
+            : base.bind(name, arg),
+      };
+      return all.map((d) => (d === base ? def : d));
+    };
+    const make = () => {
+      const l = load(
+        [
+          {
+            name: 'r.yaml',
+            content: ka('Boom', 'ka.verb = get and ka.boom = x and ka.target.resource = pods'),
+          },
+        ],
+        {
+          sources: sources(),
+        },
+      );
+      expect(l.ok, JSON.stringify(l.diagnostics)).toBe(true);
+      return [l.ruleset];
+    };
+    const events = [...k8sEvents(3, 2000)].map((e, i) =>
+      i % 2 === 0 && typeof e === 'object' && e !== null && 'payload' in e
+        ? { ...e, payload: { ...(e as { payload: object }).payload, boom: 1 } }
+        : e,
+    );
+    const { skipped } = compare(make, 'k8s_audit', events);
+    expect(skipped).toBeGreaterThan(500);
+  });
+
   it('leaves out only events no rule of any set acts on (against plain evaluation)', () => {
     const k8sRules = upstream('k8saudit/k8s_audit_rules.yaml');
     const tuning = `- list: allowed_k8s_users\n  items: [alice]\n  override:\n    items: append\n`;
