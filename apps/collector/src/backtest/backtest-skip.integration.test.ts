@@ -79,6 +79,8 @@ const DRAFT = [
     'jevt.value[/stage] = ResponseStarted and ka.target.subresource exists and ka.target.subresource endswith "ec"',
     'exec',
   ),
+  // A member that is no text (5, null) is still there: the field exists.
+  rule('Watched subresource', 'k8s_audit', 'ka.verb = watch and ka.target.subresource exists', 'sub'),
   rule(
     'Config map changed',
     'k8s_audit',
@@ -396,6 +398,7 @@ describe('backtest leaving out events no rule can match (real Postgres)', () => 
       'Denied',
       'Disallowed user',
       'Exec',
+      'Watched subresource',
       'Push',
       'Member',
     ])
