@@ -67,9 +67,10 @@ const sourcesOf = (set: RuleSet) => new Set(set.activeRules.map((r) => r.source)
  * and one of the events behind alerts whose event was not kept, `scans` of them side by side (so
  * Postgres reads for one while this process evaluates another's page), evaluating each event
  * with both. Checkpoints carry everything a resumed run needs (positions, counts, samples), so
- * a job survives its runner. Raw events that no rule of either version can match (a value index
- * rules every rule out from one text member of their JSON) stay in the database: Postgres checks
- * that member and sends only the others, and they are counted as evaluated without an alert.
+ * a job survives its runner. Raw events that no rule of either version can act on (each rule's
+ * condition translated into a test of the stored JSON, storedEventSkip) stay in the database:
+ * Postgres runs the test and sends only the others, and they are counted as evaluated without an
+ * alert.
  */
 export async function runBacktest(
   store: BacktestStore,
@@ -104,7 +105,7 @@ export async function runBacktest(
     distinctConditions: tally.distinctConditions,
   };
   const activeRules = new Set(active.activeRules.map((r) => r.name));
-  // Raw events no rule of either version can match are left in the database, only counted.
+  // Raw events no rule of either version can act on are left in the database, only counted.
   const skips = new Map(scanned.map((s) => [s, storedEventSkip([active, draft], s)]));
 
   // One scan per source of raw events, and one of alerts; none when no rule reads anything.

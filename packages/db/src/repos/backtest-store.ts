@@ -76,7 +76,20 @@ export interface BacktestPage<T> {
 }
 
 /**
- * Raw events no rule can match, told from their JSON by Postgres (the engine's StoredEventSkip):
+ * A test of a raw event's JSON (the engine's StoredTest): paths walk object members from the
+ * top; the text tests hold only for a JSON string member.
+ */
+export type RawEventTest =
+  | boolean
+  | { kind: 'and' | 'or'; parts: readonly RawEventTest[] }
+  | { kind: 'not'; part: RawEventTest }
+  | { kind: 'text'; path: readonly string[] }
+  | { kind: 'in'; path: readonly string[]; values: readonly string[] }
+  | { kind: 'startswith' | 'endswith' | 'contains'; path: readonly string[]; value: string }
+  | { kind: 'has'; path: readonly string[] };
+
+/**
+ * Raw events no rule can act on, told from their JSON by Postgres (the engine's StoredEventSkip):
  * an event is left out when every part holds. Paths walk object members from the top.
  */
 export interface RawEventSkip {
@@ -84,8 +97,8 @@ export interface RawEventSkip {
   keys: readonly string[];
   /** Members of these JSON types. */
   types: readonly { path: readonly string[]; type: 'string' | 'object' }[];
-  /** Members that are JSON strings, none among its `notIn`. */
-  texts: readonly { path: readonly string[]; notIn: readonly string[] }[];
+  /** False for the event (some rule may act on it otherwise). */
+  may: RawEventTest;
 }
 
 /** A page of raw events: the rows to evaluate, and how many the skip left out among them. */
@@ -213,25 +226,76 @@ interface JobRow {
 }
 
 /**
- * `skip` as a boolean over `payload`, never null, its values added to `params`. Inside the CASE
- * the payload is an object, so no part can raise; `#>` is null where a path leads nowhere, and a
- * null part makes the whole false (the row is sent).
+ * `skip` over the row's `payload` as SQL: `members`, a select list computing each member the
+ * test reads once (`mN`: its text when it is a JSON string, else null; `hN`: it exists), and
+ * `test`, a boolean over them and `payload`, never null, its values added to `params`. The test
+ * holds only when `payload` is an object (inside the CASE no part can raise; `#>` is null where
+ * a path leads nowhere).
  */
-function skipSql(skip: RawEventSkip, params: unknown[]): string {
+function skipSql(skip: RawEventSkip, params: unknown[]): { members: string; test: string } {
   const p = (value: unknown) => {
     params.push(value);
     return `$${params.length}`;
   };
+  const columns: string[] = [];
+  const texts = new Map<string, string>();
+  const has = new Map<string, string>();
+  const column = (
+    map: Map<string, string>,
+    prefix: string,
+    path: readonly string[],
+    sql: (at: string) => string,
+  ) => {
+    const k = JSON.stringify(path);
+    let c = map.get(k);
+    if (c === undefined) {
+      c = `${prefix}${columns.length}`;
+      columns.push(`${sql(`${p(path)}::text[]`)} AS ${c}`);
+      map.set(k, c);
+    }
+    return c;
+  };
+  const text = (path: readonly string[]) =>
+    column(
+      texts,
+      'm',
+      path,
+      (at) => `CASE WHEN jsonb_typeof(payload #> ${at}) = 'string' THEN payload #>> ${at} END`,
+    );
+  const test = (t: RawEventTest): string => {
+    if (typeof t === 'boolean') return String(t);
+    switch (t.kind) {
+      case 'and':
+      case 'or':
+        return `(${t.parts.map(test).join(` ${t.kind.toUpperCase()} `)})`;
+      case 'not':
+        return `NOT ${test(t.part)}`;
+      case 'has':
+        return column(has, 'h', t.path, (at) => `(payload #> ${at}) IS NOT NULL`);
+      case 'text':
+        return `(${text(t.path)} IS NOT NULL)`;
+      case 'in':
+        return t.values.length === 1
+          ? `coalesce(${text(t.path)} = ${p(t.values[0])}::text, false)`
+          : `coalesce(${text(t.path)} = ANY(${p(t.values)}::text[]), false)`;
+      case 'startswith':
+        return `coalesce(starts_with(${text(t.path)}, ${p(t.value)}::text), false)`;
+      case 'endswith': {
+        const v = p(t.value);
+        return `coalesce(right(${text(t.path)}, char_length(${v}::text)) = ${v}::text, false)`;
+      }
+      case 'contains':
+        return `coalesce(strpos(${text(t.path)}, ${p(t.value)}::text) > 0, false)`;
+    }
+  };
+  const may = test(skip.may);
   const parts = [`(payload - ${p(skip.keys)}::text[]) = '{}'::jsonb`];
   for (const t of skip.types) parts.push(`jsonb_typeof(payload #> ${p(t.path)}::text[]) = ${p(t.type)}`);
-  for (const t of skip.texts) {
-    const path = p(t.path);
-    parts.push(
-      `jsonb_typeof(payload #> ${path}::text[]) = 'string'`,
-      `NOT ((payload #>> ${path}::text[]) = ANY(${p(t.notIn)}::text[]))`,
-    );
-  }
-  return `coalesce(CASE WHEN jsonb_typeof(payload) = 'object' THEN ${parts.join(' AND ')} END, false)`;
+  parts.push(`NOT ${may}`);
+  return {
+    members: columns.length === 0 ? 'true AS none' : columns.join(', '),
+    test: `coalesce(CASE WHEN jsonb_typeof(payload) = 'object' THEN ${parts.join(' AND ')} END, false)`,
+  };
 }
 
 /** Opens the backtest runner's store on its own small pool. */
@@ -474,11 +538,16 @@ export function createBacktestStore(url: string, options: { max?: number } = {})
          ORDER BY "eventTime", id LIMIT $7`;
       // With a skip, the page is a subquery so that the skip is computed once a row (an expression
       // used twice in one select list is evaluated twice); the outer ORDER BY is the page's own.
+      // With a skip, the members it reads are computed once a row (a lateral subquery kept apart
+      // by OFFSET 0: pulled up, each use would compute its member again), and the skip once too.
+      const sql = skip && skipSql(skip, params);
       const r = await pool.query<{ id: string; t: string; payload: unknown; skip?: boolean }>(
-        skip
+        sql
           ? `SELECT id, t, CASE WHEN skip THEN NULL ELSE payload END AS payload, skip
-             FROM (SELECT id, "eventTime", "eventTime"::text AS t, payload, ${skipSql(skip, params)} AS skip
-                   ${scan}) s
+             FROM (SELECT e.id, e."eventTime", e.t, e.payload, ${sql.test} AS skip
+                   FROM (SELECT id, "eventTime", "eventTime"::text AS t, payload ${scan}) e
+                   CROSS JOIN LATERAL (SELECT ${sql.members} OFFSET 0) m
+                   OFFSET 0) s
              ORDER BY "eventTime", id`
           : `SELECT id, "eventTime"::text AS t, payload ${scan}`,
         params,

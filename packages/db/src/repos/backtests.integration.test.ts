@@ -374,7 +374,7 @@ describe('backtest jobs and the events they replay (real Postgres)', () => {
         [{ ts: '3', payload: { eventName: 'ConsoleLogin' } }, true],
         [{ ts: '4', payload: { eventName: 5 } }, true],
         [{ ts: '5', payload: { eventName: null } }, true],
-        [{ ts: '6', payload: { other: 'GetObject' } }, true],
+        [{ ts: '6', payload: { other: 'GetObject' } }, false],
         [{ ts: '7', payload: { eventName: 'GetObject' }, hostname: 'h', num: 7, org: 'o' }, false],
         [{ ts: '8', payload: { eventName: 'GetObject' }, 'ct.name': 'RunInstances' }, true],
         [{ num: 9, payload: { eventName: 'GetObject' } }, true],
@@ -396,10 +396,30 @@ describe('backtest jobs and the events they replay (real Postgres)', () => {
           { path: ['ts'], type: 'string' as const },
           { path: ['payload'], type: 'object' as const },
         ],
-        texts: [
-          { path: ['payload', 'eventName'], notIn: ['RunInstances', 'CreateUser'] },
-          { path: ['payload', 'eventName'], notIn: ['ConsoleLogin'] },
-        ],
+        // Read when eventName is there and no text outside the rules' values.
+        may: {
+          kind: 'and' as const,
+          parts: [
+            { kind: 'has' as const, path: ['payload', 'eventName'] },
+            {
+              kind: 'not' as const,
+              part: {
+                kind: 'and' as const,
+                parts: [
+                  { kind: 'text' as const, path: ['payload', 'eventName'] },
+                  {
+                    kind: 'not' as const,
+                    part: {
+                      kind: 'in' as const,
+                      path: ['payload', 'eventName'],
+                      values: ['RunInstances', 'CreateUser', 'ConsoleLogin'],
+                    },
+                  },
+                ],
+              },
+            },
+          ],
+        },
       };
       const scan = async (withSkip: boolean) => {
         const sent: unknown[] = [];
@@ -424,8 +444,8 @@ describe('backtest jobs and the events they replay (real Postgres)', () => {
         skipped: cases.filter(([, s]) => !s).length,
       });
       expect(await scan(false)).toEqual({ sent: cases.map(([p]) => p), skipped: 0 });
-      // No text part: every envelope (ts text, payload object, no other key) is left out: 1-7, 12, 13.
-      const all = await store.rawEvents(scope(), 'aws_cloudtrail', null, 100, { ...skip, texts: [] });
+      // Nothing may act: every envelope (ts text, payload object, no other key) is left out: 1-7, 12, 13.
+      const all = await store.rawEvents(scope(), 'aws_cloudtrail', null, 100, { ...skip, may: false });
       expect(all.skipped).toBe(9);
       expect(all.rows.map((r) => r.payload)).toEqual([
         cases[7]?.[0],
@@ -435,6 +455,120 @@ describe('backtest jobs and the events they replay (real Postgres)', () => {
         cases[13]?.[0],
         cases[14]?.[0],
       ]);
+    });
+
+    it('computes every kind of test of a skip as the engine reads the JSON, over payload shapes', async () => {
+      const payloads: unknown[] = [];
+      const values: unknown[] = [
+        'create',
+        'CREATE',
+        'system:anonymous',
+        'System:x',
+        'system:',
+        '',
+        'ü-日本',
+        'a"b\\c\n',
+        '😀x',
+        'x😀',
+        5,
+        0,
+        null,
+        true,
+        [],
+        ['create'],
+        { verb: 'create' },
+        undefined,
+      ];
+      for (const [i, v] of values.entries()) {
+        const record: Record<string, unknown> = { auditID: 'a' };
+        if (v !== undefined) record.verb = v;
+        record.user = i % 3 === 0 ? v : { username: v };
+        if (i % 4 === 0) delete record.auditID;
+        payloads.push({ ts: String(i), payload: record });
+      }
+      payloads.push({ ts: '90', payload: { user: [{ username: 'create' }], verb: ['create'] } });
+      payloads.push({ ts: '91', payload: { user: 'create', verb: { '0': 'create' } } });
+      for (const [i, payload] of payloads.entries())
+        await db.prisma.$executeRaw`
+          INSERT INTO raw_events ("organizationId", "environmentId", source, "eventTime", payload, "ingestKey")
+          VALUES (${org}::uuid, ${env}::uuid, 'okta', ${new Date(base + 10 * i)},
+                  ${JSON.stringify(payload)}::jsonb, ${`okta/${i}`})`;
+      const verb = ['payload', 'verb'];
+      const user = ['payload', 'user', 'username'];
+      type T = NonNullable<Parameters<typeof store.rawEvents>[4]>['may'];
+      const tests: T[] = [
+        { kind: 'text', path: verb },
+        { kind: 'has', path: verb },
+        { kind: 'has', path: ['payload', 'auditID'] },
+        { kind: 'in', path: verb, values: ['create'] },
+        { kind: 'in', path: verb, values: ['CREATE', 'ü-日本', ''] },
+        { kind: 'startswith', path: user, value: 'system:' },
+        { kind: 'startswith', path: user, value: '' },
+        { kind: 'startswith', path: verb, value: '😀' },
+        { kind: 'endswith', path: verb, value: '😀' },
+        { kind: 'endswith', path: user, value: ':x' },
+        { kind: 'endswith', path: verb, value: 'a"b\\c\n' },
+        { kind: 'contains', path: verb, value: '本' },
+        { kind: 'contains', path: user, value: 'Y' },
+        { kind: 'not', part: { kind: 'in', path: user, values: ['create', 'system:'] } },
+        {
+          kind: 'or',
+          parts: [
+            {
+              kind: 'and',
+              parts: [
+                { kind: 'has', path: verb },
+                { kind: 'not', part: { kind: 'text', path: verb } },
+              ],
+            },
+            {
+              kind: 'and',
+              parts: [
+                { kind: 'has', path: ['payload', 'auditID'] },
+                { kind: 'in', path: verb, values: ['create'] },
+              ],
+            },
+          ],
+        },
+        true,
+        false,
+      ];
+      // The engine's reading: object members only; text tests hold for JSON strings.
+      const at = (e: unknown, path: readonly string[]) => {
+        let cur = e;
+        for (const k of path) {
+          if (typeof cur !== 'object' || cur === null || Array.isArray(cur) || !Object.hasOwn(cur, k))
+            return undefined;
+          cur = (cur as Record<string, unknown>)[k];
+        }
+        return cur;
+      };
+      const holds = (t: T, e: unknown): boolean => {
+        if (typeof t === 'boolean') return t;
+        if ('parts' in t)
+          return t.kind === 'and' ? t.parts.every((p) => holds(p, e)) : t.parts.some((p) => holds(p, e));
+        if (t.kind === 'not') return !holds(t.part, e);
+        const v = at(e, t.path);
+        if (t.kind === 'has') return v !== undefined;
+        if (typeof v !== 'string') return false;
+        if (t.kind === 'text') return true;
+        if (t.kind === 'in') return t.values.includes(v);
+        if (t.kind === 'startswith') return v.startsWith(t.value);
+        if (t.kind === 'endswith') return v.endsWith(t.value);
+        return v.includes(t.value);
+      };
+      for (const may of tests) {
+        const page = await store.rawEvents(scope(), 'okta', null, 1000, {
+          keys: ['ts', 'payload'],
+          types: [{ path: ['payload'], type: 'object' }],
+          may,
+        });
+        expect(
+          page.rows.map((r) => r.payload),
+          JSON.stringify(may),
+        ).toEqual(payloads.filter((p) => holds(may, p)));
+        expect(page.skipped, JSON.stringify(may)).toBe(payloads.filter((p) => !holds(may, p)).length);
+      }
     });
 
     it('pages alerts whose event was not kept, never splitting the alerts of one event', async () => {

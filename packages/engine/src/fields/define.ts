@@ -36,6 +36,12 @@ export interface FieldSpec {
   mode?: MatchMode | ((arg: string | undefined) => MatchMode);
   /** See FieldDef.recordPath (checked for every field that declares it by define.test.ts). */
   recordPath?: readonly string[];
+  /** See FieldDef.recordRequires. */
+  recordRequires?: string;
+  /** See FieldDef.recordPointer. */
+  recordPointer?: boolean;
+  /** See FieldDef.envelopePath. */
+  envelopePath?: readonly string[];
   /**
    * Flat maps without the field's own key derive it from these keys, as libsinsp derives it from
    * the event (`fd.net` from `fd.cip` and `fd.sip`, `fd.cnet` from `fd.cip`): every present value
@@ -97,6 +103,9 @@ function toDef(spec: FieldSpec): FieldDef {
   if (spec.noTransformer) def.noTransformer = true;
   if (spec.noRhs) def.noRhs = true;
   if (spec.recordPath) def.recordPath = Object.freeze([...spec.recordPath]);
+  if (spec.recordRequires !== undefined) def.recordRequires = spec.recordRequires;
+  if (spec.recordPointer) def.recordPointer = true;
+  if (spec.envelopePath) def.envelopePath = Object.freeze([...spec.envelopePath]);
   return Object.freeze(def);
 }
 

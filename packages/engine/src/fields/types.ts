@@ -91,9 +91,28 @@ export interface FieldDef {
   /**
    * JSON-record sources: the field reads this member of the event's record, and when that member
    * is a JSON string the field is that text or missing (never another value). Lets a store tell
-   * from the stored JSON alone which events a value index rules out (storedEventSkip).
+   * from the stored JSON alone which events no rule can match (storedEventSkip). Reading the
+   * field never throws and keeps no state.
    */
   recordPath?: readonly string[];
+  /**
+   * With `recordPath`: the field is missing unless the record has this top-level member (any
+   * value), and is that text when it has it (k8s audit's `ka.*` need `auditID`). Without it a
+   * JSON string at `recordPath` is always the field.
+   */
+  recordRequires?: string;
+  /**
+   * JSON-record sources, fields with a key argument (`jevt.value[/stage]`): the argument is a JSON
+   * pointer into the record, and when the member it names is a JSON string the field is that
+   * text. Reading it never throws and keeps no state (storedEventSkip).
+   */
+  recordPointer?: boolean;
+  /**
+   * JSON-record sources: on an envelope (PluginEnvelope) whose member at this path is a JSON
+   * string, the field is that text (`jevt.rawtime` is the envelope's `ts`). Reading it never
+   * throws and keeps no state (storedEventSkip).
+   */
+  envelopePath?: readonly string[];
 }
 
 /**

@@ -10,13 +10,7 @@ import type { EvalEpoch } from '../condition/compiler.js';
 import type { CompiledRule } from './compile.js';
 import { type GroupEvaluator, generateGroupEvaluator } from './group-eval.js';
 import { PRIORITIES, type Priority, priorityValue } from './priority.js';
-import {
-  buildValueIndex,
-  rulesByValue,
-  type TextOutside,
-  textRulingOut,
-  type ValueIndex,
-} from './value-index.js';
+import { buildValueIndex, rulesByValue, type ValueIndex } from './value-index.js';
 
 /** One alert, as Falco's JSON output shapes it. */
 export interface Alert {
@@ -373,15 +367,9 @@ export class RuleSet {
     return this.rulesFor(idx, event);
   }
 
-  /**
-   * What rules every rule of `source` out for an event, judged from one text member of its JSON
-   * record (see textRulingOut): null when no rule of the source runs (nothing to rule out),
-   * undefined when no such member tells (any event of the source may have candidates).
-   */
-  ruledOutBy(source: string): TextOutside | null | undefined {
-    const idx = this.indexes.get(source);
-    if (!idx) return null;
-    return idx.byValue ? textRulingOut(idx.byValue, idx.def) : undefined;
+  /** The definition of an event source the rules were compiled against. */
+  sourceDef(source: string): SourceDef | undefined {
+    return this.sources.get(source);
   }
 
   /** Rules matching the event (names, in order), without rendering alerts. */

@@ -147,21 +147,3 @@ export function rulesByValue(
   const nul = v.indexOf('\0');
   return index.byValue.get(nul === -1 ? v : v.slice(0, nul)) ?? index.rest;
 }
-
-/** A member of an event's JSON record that is text, and none of `notIn`. */
-export interface TextOutside {
-  path: readonly string[];
-  notIn: readonly string[];
-}
-
-/**
- * When the index rules every rule out, told from the record alone: its field reads `path` of the
- * record (FieldDef.recordPath), and an event whose member there is a text the index has no entry
- * for gets `rest`, here empty. Undefined when some rule requires no value (or the field reads
- * the record otherwise): any event may then have a candidate.
- */
-export function textRulingOut(index: ValueIndex, def: SourceDef): TextOutside | undefined {
-  if (index.rest.length > 0) return undefined;
-  const path = def.field(index.field)?.recordPath;
-  return path ? { path, notIn: [...index.byValue.keys()] } : undefined;
-}

@@ -105,7 +105,7 @@ function ka(
   const extra = {
     list: opts.list === true,
     hidden: opts.hidden === true,
-    ...(opts.recordPath ? { recordPath: opts.recordPath } : {}),
+    ...(opts.recordPath ? { recordPath: opts.recordPath, recordRequires: 'auditID' } : {}),
   };
   if (!opts.index)
     return rf(

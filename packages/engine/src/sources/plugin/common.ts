@@ -119,14 +119,20 @@ export function path(record: unknown, keys: readonly string[]): unknown {
   return cur;
 }
 
+/** The member names of a JSON pointer as compilePointer reads them (none: the whole document). */
+export function pointerTokens(arg: string): string[] {
+  const body = arg.startsWith('/') ? arg.slice(1) : arg;
+  if (body === '') return [];
+  return body.split('/').map((t) => t.replaceAll('~1', '/').replaceAll('~0', '~'));
+}
+
 /**
  * A compiled JSON pointer as Falco's json plugin reads it: one leading `/` optional, tokens split
  * on `/` with `~1` -> `/` then `~0` -> `~`, member names for objects, decimal indexes for arrays.
  */
 export function compilePointer(arg: string): (doc: unknown) => unknown {
-  const body = arg.startsWith('/') ? arg.slice(1) : arg;
-  if (body === '') return (doc) => doc;
-  const tokens = body.split('/').map((t) => t.replaceAll('~1', '/').replaceAll('~0', '~'));
+  const tokens = pointerTokens(arg);
+  if (tokens.length === 0) return (doc) => doc;
   return (doc) => {
     let cur: unknown = doc;
     for (const t of tokens) {
@@ -165,7 +171,7 @@ export function jsonFields(timeOf: (record: Rec, event: Rec) => string | undefin
           const get = compilePointer(arg as string);
           return (r) => pointerText(get(r));
         },
-        { example: `${prefix}.value[/user/username]` },
+        { example: `${prefix}.value[/user/username]`, recordPointer: true },
       ),
       rf(`${prefix}.obj`, 'CHARBUF', 'The whole event payload as indented JSON.', (r) =>
         JSON.stringify(r, null, 2),
@@ -175,6 +181,8 @@ export function jsonFields(timeOf: (record: Rec, event: Rec) => string | undefin
         'CHARBUF',
         'Event time in nanoseconds since the epoch, as a decimal string (always present).',
         (r, e) => timeOf(r, e) ?? '0',
+        // Every source's time is the envelope's `ts` first (envelopeTime), checked per source.
+        { envelopePath: ['ts'] },
       ),
     );
   }
