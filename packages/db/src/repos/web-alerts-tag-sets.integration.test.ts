@@ -171,7 +171,7 @@ describe('alert_tag_rollups', () => {
     const now = Date.now();
     const a = await org('tags-a');
     const b = await org('tags-b');
-    await store(rand, a, 600, now, 60);
+    await store(rand, a, 600, now, 60, 100);
     await store(rand, b, 200, now, 60, 7);
     await ensureAlertPartitions(pool, now, 1);
     await expectRollupsMatchAlerts();
@@ -208,7 +208,7 @@ describe('alert_tag_rollups', () => {
     });
     await dropExpiredAlertPartitions(pool, now);
     await expectRollupsMatchAlerts();
-    while ((await deleteExpiredAlerts(pool, now, 50)) > 0);
+    while ((await deleteExpiredAlerts(pool, now, 200)) > 0);
     const left = await pool.query<{ n: string }>(
       `SELECT count(*)::text AS n FROM alerts WHERE "organizationId" = $1 AND "eventTime" < $2`,
       [a.id, new Date(now - 20 * DAY)],
@@ -218,7 +218,7 @@ describe('alert_tag_rollups', () => {
 
     // Org b deleted: its rows go batch-wise, org a's stay right.
     await markOrganizationDeleting(db, { organizationId: b.id, confirmName: 'tags-b' }, {});
-    await purgeOrganization(db, b.id, { batchSize: 7 });
+    await purgeOrganization(db, b.id, { batchSize: 100 });
     const gone = await pool.query('SELECT 1 FROM alert_tag_rollups WHERE "organizationId" = $1', [b.id]);
     expect(gone.rowCount).toBe(0);
     await expectRollupsMatchAlerts();
