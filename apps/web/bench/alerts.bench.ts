@@ -22,8 +22,9 @@ const DATABASE = process.env.BENCH_DATABASE ?? BENCH_DATABASE;
 const LIST_P95_MS = 50;
 const TEXT_P95_MS = 100;
 const DASHBOARD_P95_MS = 200;
-// Issue 19: the ATT&CK matrix counts every alert of the range (no rollup answers it): a second.
-const ATTACK_P95_MS = 1000;
+// Issue 19: the ATT&CK matrix reads hourly rollups (per tag array) and the edge hours, as the
+// dashboard does: the dashboard's target.
+const ATTACK_P95_MS = DASHBOARD_P95_MS;
 
 function urlFor(database: string): string {
   const url = new URL(SERVER);

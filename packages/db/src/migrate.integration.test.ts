@@ -126,6 +126,74 @@ describe('migrations on the real Postgres server', () => {
     }
   });
 
+  it('backfills the tag rollups from the alerts stored before them', async () => {
+    const other = await createTestDatabase('migrate_tag_rollups');
+    const temp = await createTempDir('migrate-tag-rollups');
+    try {
+      const TAG_ROLLUPS = '20261214043700_alert_tag_rollups';
+      const later = (await readdir(MIGRATIONS_DIR))
+        .filter((n) => /^\d{14}_/.test(n) && n >= TAG_ROLLUPS)
+        .sort();
+      const before = path.join(temp.dir, 'migrations-before-tag-rollups');
+      await cp(MIGRATIONS_DIR, before, {
+        recursive: true,
+        filter: (src) => !later.some((n) => src.includes(n)),
+      });
+      await migrateDatabase(other.url, { migrationsDir: before });
+      const c = new pg.Client({ connectionString: other.url });
+      await c.connect();
+      try {
+        const o = await c.query<{ id: string }>(
+          "INSERT INTO organizations (name, slug) VALUES ('T', 't') RETURNING id",
+        );
+        const e = await c.query<{ id: string }>(
+          `INSERT INTO environments ("organizationId", name, "displayName") VALUES ($1, 'p', 'P') RETURNING id`,
+          [o.rows[0]!.id],
+        );
+        // Three arrays in two hours each, an empty one and none: six rollup rows.
+        await c.query(
+          `INSERT INTO alerts ("organizationId", "environmentId", rule, priority, source, output, tags, "eventTime", "dedupKey")
+           SELECT $1::uuid, $2::uuid, 'R', 'warning'::"Priority", 'syscall', 'out',
+                  CASE g % 5 WHEN 0 THEN ARRAY['mitre_execution', 'T1059'] WHEN 1 THEN ARRAY['T1059', 'mitre_execution']
+                             WHEN 2 THEN ARRAY['a,b', '{c}'] WHEN 3 THEN '{}'::text[] END,
+                  date_trunc('hour', now()) - (g % 2) * interval '1 hour' - interval '1 minute', 'k'
+           FROM generate_series(0, 19) g`,
+          [o.rows[0]!.id, e.rows[0]!.id],
+        );
+        expect(await migrateDatabase(other.url)).toEqual(later);
+        const rolled = await c.query<{ k: string }>(
+          `SELECT tags::text || ' ' || count AS k FROM alert_tag_rollups ORDER BY bucket, tags`,
+        );
+        // g % 5 and g % 2 over 0..19: each non-empty array falls in both hours twice.
+        expect(rolled.rows.map((r) => r.k).sort()).toEqual(
+          [
+            '{T1059,mitre_execution} 2',
+            '{T1059,mitre_execution} 2',
+            '{"a,b","{c}"} 2',
+            '{"a,b","{c}"} 2',
+            '{mitre_execution,T1059} 2',
+            '{mitre_execution,T1059} 2',
+          ].sort(),
+        );
+        // From here on the triggers count: one more alert lands in its hour's row.
+        await c.query(
+          `INSERT INTO alerts ("organizationId", "environmentId", rule, priority, source, output, tags, "eventTime", "dedupKey")
+           SELECT "organizationId", "environmentId", rule, priority, source, output, tags, "eventTime", 'k2'
+           FROM alerts WHERE tags = ARRAY['a,b', '{c}'] LIMIT 1`,
+        );
+        const sum = await c.query<{ n: string }>(
+          `SELECT sum(count)::text AS n FROM alert_tag_rollups WHERE tags = ARRAY['a,b', '{c}']`,
+        );
+        expect(sum.rows[0]?.n).toBe('5');
+      } finally {
+        await c.end();
+      }
+    } finally {
+      await temp.remove();
+      await other.drop();
+    }
+  });
+
   it('leaves no session behind (a lingering one held the migration lock for 10 s)', async () => {
     await migrateDatabase(db.url);
     const name = new URL(db.url).pathname.slice(1);

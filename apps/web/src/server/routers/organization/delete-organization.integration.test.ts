@@ -98,6 +98,8 @@ async function fillOrganization(organizationId: string, userId: string) {
         priority: 'warning',
         source: 'syscall',
         output: `shell spawned ${i}`,
+        // Tagged, as most rules' alerts are: the ATT&CK matrix's tag rollups get a row too.
+        tags: ['container', 'mitre_execution'],
         eventTime: now,
         dedupKey: 'k',
         groupId: group.id,
