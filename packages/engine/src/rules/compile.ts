@@ -75,7 +75,7 @@ export interface CompileOptions {
    * the same object (the collector replaces a rule's info on every change), whose condition text
    * after list substitution is the same and whose macros (transitively) have the same texts
    * after list substitution compiles to the same result, so the earlier result and the
-   * diagnostics its compile reported are used again.
+   * diagnostics its compile reported are used again; likewise a macro's reference check.
    */
   reuse?: CompileReuse;
 }
@@ -94,6 +94,8 @@ export class CompileReuse {
       macros: string[];
     }
   >();
+  /** By macro info: the key its references were checked under, and the macros it marked used. */
+  readonly macros = new Map<MacroInfo, { key: string; used: string[] }>();
   /** Identifiers (macro references) of a parsed condition (ASTs are shared through `parsed`). */
   readonly identifiers = new Map<Expr, readonly string[]>();
 }
@@ -197,6 +199,8 @@ class Compilation {
   /** Macros each macro reaches, itself included, sorted; undefined on a cycle (CompileOptions.reuse). */
   private readonly macroDeps = new Map<string, string[] | undefined>();
   private report: (d: Diagnostic) => void;
+  /** Macros marked used while checking one macro's references (CompileOptions.reuse). */
+  private usedLog: string[] | undefined;
   /** The last compileRule's condition with exceptions, and after list substitution. */
   private lastCondition: { cond: MappedText; substituted: string } | undefined;
 
@@ -364,6 +368,7 @@ class Compilation {
         (name) => {
           if (!visible(name)) return undefined;
           this.macroUsed.add(name);
+          this.usedLog?.push(name);
           return this.macroAst.get(name);
         },
         expansions,
@@ -400,8 +405,35 @@ class Compilation {
     }
     // Only references are checked here (macros are parsed, not type-checked): a macro may use
     // macros first defined before its latest change.
+    const reuse = this.expansions !== undefined ? this.opts.reuse : undefined;
     for (const { m, ast, text } of parsed) {
-      this.resolveMacros(ast, m.visibility, m.cond, text, m.condCtx, m.name);
+      if (reuse === undefined) {
+        this.resolveMacros(ast, m.visibility, m.cond, text, m.condCtx, m.name);
+        continue;
+      }
+      // The check depends on the macro's info (its visibility), and on the text and first
+      // definition of every macro it reaches: unchanged since an earlier pass, it passes again and
+      // marks the same macros used.
+      const deps = this.depsOf(m.name);
+      let key: string | undefined;
+      if (deps !== undefined) {
+        key = '';
+        for (const n of deps)
+          key += `\u0000${n}\u0000${this.col.macros.get(n)?.index}\u0000${this.macroText.get(n)}`;
+      }
+      const prev = reuse.macros.get(m);
+      if (prev !== undefined && key !== undefined && prev.key === key) {
+        for (const n of prev.used) this.macroUsed.add(n);
+        continue;
+      }
+      const used: string[] = [];
+      this.usedLog = used;
+      try {
+        this.resolveMacros(ast, m.visibility, m.cond, text, m.condCtx, m.name);
+      } finally {
+        this.usedLog = undefined;
+      }
+      if (key !== undefined) reuse.macros.set(m, { key, used });
     }
   }
 

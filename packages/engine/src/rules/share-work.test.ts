@@ -393,6 +393,10 @@ describe('compiled rules reused across the per-file passes of a load', () => {
   condition: evt.type in (open, openat)
 - macro: same
   condition: proc.name = cat
+- macro: inner
+  condition: proc.pid = 2
+- macro: outer
+  condition: inner or proc.pid = 3
 - rule: r1
   desc: shell
   condition: spawned and proc.name in (shells)
