@@ -77,6 +77,8 @@ const SNIPPETS: string[] = [
   '- a: >\n\n    x\n',
   '- a: >\n      x\n    y\n',
   '- a: x\n - b\n',
+  `- a: ${'['.repeat(200)}x${']'.repeat(200)}\n`,
+  `- a: ${'['.repeat(5_000)}\n`,
   '- a: [x\n  , y]\n',
 ];
 

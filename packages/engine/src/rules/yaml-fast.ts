@@ -15,6 +15,9 @@ const NULL_WORDS = new Set(['', '~', 'null', 'Null', 'NULL']);
 /** Thrown (never escapes) when the text leaves the supported shape. */
 const UNSUPPORTED = { unsupported: true };
 
+/** Deeper collections are left to the yaml package (rules files nest a few levels). */
+const MAX_DEPTH = 100;
+
 const SP = 32;
 const NL = 10;
 const HASH = 35;
@@ -43,7 +46,8 @@ export function readYamlFast(s: string, pm: PositionMap): YNode[] | undefined {
   try {
     return new FastReader(s, pm).document();
   } catch (e) {
-    if (e === UNSUPPORTED) return undefined;
+    // Deep nesting beyond the depth limit below (or the stack) is left to the yaml package too.
+    if (e === UNSUPPORTED || e instanceof RangeError) return undefined;
     throw e;
   }
 }
@@ -54,6 +58,8 @@ class FastReader {
   private p = 0;
   /** Range end (the `yaml` package's `range[2]`) of the node just read. */
   private end2 = 0;
+  /** Collections open around the node being read. */
+  private depth = 0;
 
   constructor(
     private readonly s: string,
@@ -132,7 +138,12 @@ class FastReader {
     return i;
   }
 
+  private enter(): void {
+    if (++this.depth > MAX_DEPTH) unsupported();
+  }
+
   private blockSeq(start: number, indent: number): YNode {
+    this.enter();
     const items: YNode[] = [];
     let p = start;
     let last = start;
@@ -158,10 +169,12 @@ class FastReader {
       break;
     }
     this.end2 = last;
+    this.depth--;
     return { kind: 'seq', items, range: this.pm.range(start, last) };
   }
 
   private blockMap(start: number, indent: number): YNode {
+    this.enter();
     const s = this.s;
     const entries: YMapEntry[] = [];
     let p = start;
@@ -209,6 +222,7 @@ class FastReader {
       break;
     }
     this.end2 = last;
+    this.depth--;
     return { kind: 'map', entries, range: this.pm.range(start, last) };
   }
 
@@ -303,6 +317,7 @@ class FastReader {
 
   /** `[ ... ]` of plain and quoted scalars and nested flow sequences; this.p just after `]`. */
   private flowSeq(q: number, parent: number): YNode {
+    this.enter();
     const s = this.s;
     const items: YNode[] = [];
     let i = q + 1;
@@ -323,6 +338,7 @@ class FastReader {
     skip();
     if (s.charCodeAt(i) === 93) {
       this.p = i + 1;
+      this.depth--;
       return { kind: 'seq', items, range: this.pm.range(q, i + 1) };
     }
     for (;;) {
@@ -355,6 +371,7 @@ class FastReader {
       const d = s.charCodeAt(i);
       if (d === 93) {
         this.p = i + 1;
+        this.depth--;
         return { kind: 'seq', items, range: this.pm.range(q, i + 1) };
       }
       if (d !== 44) unsupported();
