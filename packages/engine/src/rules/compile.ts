@@ -175,6 +175,9 @@ const UNKNOWN_FILTER_MARKERS = [
   'unknown filter:',
 ];
 
+/** substituteList's delimiters around a list name (text-subst.ts DELIMS). */
+const TOKEN_DELIMS = /[ \t\n\r(),=]+/;
+
 /** Falco's parser depth for rule conditions. */
 const RULE_MAX_DEPTH = 1000;
 
@@ -199,6 +202,8 @@ class Compilation {
   /** Macros each macro reaches, itself included, sorted; undefined on a cycle (CompileOptions.reuse). */
   private readonly macroDeps = new Map<string, string[] | undefined>();
   private report: (d: Diagnostic) => void;
+  /** True when no list name is empty or contains a delimiter of substituteList (TOKEN_DELIMS). */
+  private readonly tokenNames: boolean;
   /** Macros marked used while checking one macro's references (CompileOptions.reuse). */
   private usedLog: string[] | undefined;
   /** The last compileRule's condition with exceptions, and after list substitution. */
@@ -211,6 +216,7 @@ class Compilation {
   ) {
     this.report = report;
     this.lists = col.lists.ordered.map((info) => ({ info, items: [], used: false }));
+    this.tokenNames = this.lists.every((l) => l.info.name !== '' && !TOKEN_DELIMS.test(l.info.name));
     for (const l of this.lists) this.listByName.set(l.info.name, l);
     this.expansions = opts.shareWork === false ? undefined : new Map();
   }
@@ -290,6 +296,22 @@ class Compilation {
 
   private substituteLists(text: MappedText): MappedText {
     let m = text;
+    if (this.tokenNames) {
+      // substituteList only replaces a name standing between delimiters: with no delimiter in any
+      // name, that is a name equal to one of the text's tokens. One split of the text (again after
+      // each substitution) instead of a search for every list name.
+      let tokens = new Set(m.text.split(TOKEN_DELIMS));
+      for (const l of this.lists) {
+        if (!tokens.has(l.info.name)) continue;
+        const next = substituteList(m, l.info.name, l.items);
+        if (next !== m) {
+          l.used = true;
+          m = next;
+          tokens = new Set(m.text.split(TOKEN_DELIMS));
+        }
+      }
+      return m;
+    }
     for (const l of this.lists) {
       if (!m.text.includes(l.info.name)) continue;
       const next = substituteList(m, l.info.name, l.items);
