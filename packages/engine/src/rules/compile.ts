@@ -82,6 +82,8 @@ export interface CompileOptions {
 
 /** Cross-pass state for CompileOptions.reuse: create one per load with `new CompileReuse()`. */
 export class CompileReuse {
+  /** Keep this pass's results for a later pass (false in a load's last pass: nothing would use them). */
+  record = true;
   /** By rule info: the key it was compiled under, the result and what the compile reported. */
   readonly rules = new Map<
     RuleInfo,
@@ -436,16 +438,20 @@ class Compilation {
       // The check depends on the macro's info (its visibility), and on the text and first
       // definition of every macro it reaches: unchanged since an earlier pass, it passes again and
       // marks the same macros used.
-      const deps = this.depsOf(m.name);
+      const prev = reuse.macros.get(m);
+      const deps = prev !== undefined || reuse.record ? this.depsOf(m.name) : undefined;
       let key: string | undefined;
       if (deps !== undefined) {
         key = '';
         for (const n of deps)
           key += `\u0000${n}\u0000${this.col.macros.get(n)?.index}\u0000${this.macroText.get(n)}`;
       }
-      const prev = reuse.macros.get(m);
       if (prev !== undefined && key !== undefined && prev.key === key) {
         for (const n of prev.used) this.macroUsed.add(n);
+        continue;
+      }
+      if (!reuse.record) {
+        this.resolveMacros(ast, m.visibility, m.cond, text, m.condCtx, m.name);
         continue;
       }
       const used: string[] = [];
@@ -578,6 +584,7 @@ class Compilation {
       for (const m of prev.macros) this.macroUsed.add(m);
       return prev.compiled;
     }
+    if (!reuse.record) return this.compileRule(r);
     const report = this.report;
     const diagnostics: Diagnostic[] = [];
     this.report = (d) => {

@@ -137,6 +137,7 @@ export function load(files: readonly RulesFile[], options: LoadOptions = {}): Lo
     const compileNow = readOk && (!compileOnce || i === files.length - 1);
     if (compileNow) {
       sink = compileDiags;
+      reuse.record = i < files.length - 1;
       compiled = compileCollection(
         collector,
         {
