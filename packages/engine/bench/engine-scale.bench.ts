@@ -64,6 +64,7 @@ function sourcesAt(rev: string, into: string): string {
     cwd: HERE,
     encoding: 'utf8',
   }).stdout.trim();
+  mkdirSync(into, { recursive: true });
   const p = spawnSync(
     'sh',
     ['-c', 'git archive --format=tar "$1" packages/engine/src | tar -x -C "$2"', 'sh', rev, into],
