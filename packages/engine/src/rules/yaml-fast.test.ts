@@ -56,7 +56,7 @@ const SNIPPETS: string[] = [
   '\uFEFF- a: b\n',
   '- foo\n  bar\n- x\n',
   '- a: b\n\n\n- c: d\n',
-  "- a: \"x\" # c\n  b: 'y'\n",
+  '- a: "x" # c\n  b: \'y\'\n',
   '- a: [x, y] # c\n',
   '- a:\n    - b\n    - c\n  d: e\n',
   '- a: |\n    x\n\n\n  b: c\n',
