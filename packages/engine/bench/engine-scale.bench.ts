@@ -8,7 +8,8 @@
  * a fresh Node process.
  *
  * Run: `npx vitest bench --run bench/engine-scale.bench.ts` (knobs: BENCH_EVENTS=200000
- * BENCH_ROUNDS=5 BENCH_COLD=5).
+ * BENCH_ROUNDS=5 BENCH_COLD=5; BENCH_COLD_BASELINE=<git revision>: the cold compile of that
+ * revision's engine sources too, alternated process by process with these).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -25,6 +26,7 @@ import { eventPool } from './syscall-pool.js';
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const COLD = Number(process.env.BENCH_COLD ?? 5);
+const COLD_BASELINE = process.env.BENCH_COLD_BASELINE;
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SRC = resolve(HERE, '../src');
 const RULES = resolve(HERE, '../testdata/falco/rules');
@@ -38,7 +40,7 @@ function readRules(names: readonly string[]): RulesFile[] {
  * The engine's sources transpiled to plain JavaScript (no type check) in a temporary folder, so a
  * fresh `node` can import them: vitest's own workers are warm and not "cold".
  */
-function transpileEngine(out: string): void {
+function transpileEngine(out: string, src = SRC): void {
   const visit = (dir: string) => {
     for (const f of readdirSync(dir)) {
       const p = join(dir, f);
@@ -47,28 +49,54 @@ function transpileEngine(out: string): void {
         const js = ts.transpileModule(readFileSync(p, 'utf8'), {
           compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
         }).outputText;
-        const o = join(out, relative(SRC, p)).replace(/\.ts$/, '.js');
+        const o = join(out, relative(src, p)).replace(/\.ts$/, '.js');
         mkdirSync(dirname(o), { recursive: true });
         writeFileSync(o, js);
       }
     }
   };
-  visit(SRC);
+  visit(src);
+}
+
+/** The engine sources of git revision `rev`, extracted under `into`; returns their `src` folder. */
+function sourcesAt(rev: string, into: string): string {
+  const root = spawnSync('git', ['rev-parse', '--show-toplevel'], {
+    cwd: HERE,
+    encoding: 'utf8',
+  }).stdout.trim();
+  mkdirSync(into, { recursive: true });
+  const p = spawnSync(
+    'sh',
+    ['-c', 'git archive --format=tar "$1" packages/engine/src | tar -x -C "$2"', 'sh', rev, into],
+    {
+      cwd: root,
+      encoding: 'utf8',
+    },
+  );
+  if (p.status !== 0) throw new Error(`cannot read the engine at ${rev}: ${p.stderr}`);
+  return join(into, 'packages/engine/src');
 }
 
 /**
  * The first `load()` of all three files in a fresh process, `runs` times: wall and process CPU
- * milliseconds.
+ * milliseconds. With `baseline` (a git revision) that revision's engine runs too, alternating
+ * with this one process by process (the second result).
  */
-function coldCompile(runs: number, options: string): { ms: number[]; cpu: number[] } {
+function coldCompile(runs: number, options: string, baseline?: string): { ms: number[]; cpu: number[] }[] {
   // Inside the package, so the transpiled modules resolve `yaml` from node_modules.
   const dir = mkdtempSync(join(HERE, '.cold-'));
   try {
-    transpileEngine(dir);
-    const child = join(dir, 'child.mjs');
-    writeFileSync(
-      child,
-      `import { readFileSync } from 'node:fs';
+    const builds = [join(dir, 'current')];
+    transpileEngine(builds[0]!);
+    if (baseline !== undefined) {
+      builds.push(join(dir, 'baseline'));
+      transpileEngine(builds[1]!, sourcesAt(baseline, join(dir, 'baseline-src')));
+    }
+    const children = builds.map((b) => {
+      const child = join(b, 'child.mjs');
+      writeFileSync(
+        child,
+        `import { readFileSync } from 'node:fs';
 import { load } from './rules/load.js';
 const files = ${JSON.stringify(FILES)}.map((name) => ({ name, content: readFileSync(${JSON.stringify(RULES)} + '/' + name, 'utf8') }));
 const c = process.cpuUsage();
@@ -79,14 +107,18 @@ const used = process.cpuUsage(c);
 if (!r.ok) throw new Error('rules did not load');
 console.log(JSON.stringify({ ms, cpu: (used.user + used.system) / 1000 }));
 `,
-    );
-    const out = { ms: [] as number[], cpu: [] as number[] };
+      );
+      return child;
+    });
+    const out = builds.map(() => ({ ms: [] as number[], cpu: [] as number[] }));
     for (let i = 0; i < runs; i++) {
-      const p = spawnSync(process.execPath, [child], { encoding: 'utf8' });
-      if (p.status !== 0) throw new Error(`cold compile child failed: ${p.stderr}`);
-      const m = JSON.parse(p.stdout.trim()) as { ms: number; cpu: number };
-      out.ms.push(m.ms);
-      out.cpu.push(m.cpu);
+      children.forEach((child, k) => {
+        const p = spawnSync(process.execPath, [child], { encoding: 'utf8' });
+        if (p.status !== 0) throw new Error(`cold compile child failed: ${p.stderr}`);
+        const m = JSON.parse(p.stdout.trim()) as { ms: number; cpu: number };
+        out[k]!.ms.push(m.ms);
+        out[k]!.cpu.push(m.cpu);
+      });
     }
     return out;
   } finally {
@@ -172,11 +204,12 @@ describe('engine at scale', () => {
       // The same pipeline with the evaluator before code generation (same position, other tag).
       const before = (r: (typeof runs)[number]) =>
         runs.find((b) => b.name === r.name.replace(', generated', ', closures (before)'));
-      const cold = COLD > 0 ? coldCompile(COLD, '{}') : undefined;
-      const coldRef = COLD > 0 ? coldCompile(COLD, '{ shareWork: false }') : undefined;
+      const [cold, coldBase] = COLD > 0 ? coldCompile(COLD, '{}', COLD_BASELINE) : [];
+      const coldRef = COLD > 0 ? coldCompile(COLD, '{ shareWork: false }')[0] : undefined;
       const coldLines = (
         [
           ['shared', cold],
+          [`shared, baseline ${COLD_BASELINE}`, coldBase],
           ['reference', coldRef],
         ] as const
       ).map(([tag, c]) =>
@@ -204,6 +237,9 @@ describe('engine at scale', () => {
           }),
           `| compile all three files, warm (min / median) | ${Math.min(...warm).toFixed(1)} / ${median(warm).toFixed(1)} ms | | | | |`,
           ...coldLines,
+          cold && coldBase
+            ? `| cold compile, this build / baseline (median of per-pair ratios) | wall ${median(cold.ms.map((m, i) => m / coldBase.ms[i]!)).toFixed(2)} | CPU ${median(cold.cpu.map((c, i) => c / coldBase.cpu[i]!)).toFixed(2)} | | | |`
+            : '',
           '',
         ].join('\n'),
       );

@@ -12,7 +12,13 @@ import { DEPRECATED_FIELDS, falcoWarnings } from '../condition/falco-warnings.js
 import { resolveOutputTransformer } from '../condition/output-transformer.js';
 import { parseCondition } from '../condition/parser.js';
 import { printCondition } from '../condition/printer.js';
-import { collectFields, MacroCycleError, substituteMacros, walk } from '../condition/walk.js';
+import {
+  collectFields,
+  collectIdentifiers,
+  MacroCycleError,
+  substituteMacros,
+  walk,
+} from '../condition/walk.js';
 import type { SourceDef } from '../fields/types.js';
 import { compileOutput, OutputFormatError, type OutputPart, outputFieldNames } from '../output/format.js';
 import type { Collector } from './collector.js';
@@ -64,6 +70,36 @@ export interface CompileOptions {
    * file. Parsing depends on the text alone; ASTs are never modified.
    */
   parsed?: Map<string, Expr>;
+  /**
+   * Compiled rules of an earlier pass of the same load (shared work only): a rule whose info is
+   * the same object (the collector replaces a rule's info on every change), whose condition text
+   * after list substitution is the same and whose macros (transitively) have the same texts
+   * after list substitution compiles to the same result, so the earlier result and the
+   * diagnostics its compile reported are used again; likewise a macro's reference check.
+   */
+  reuse?: CompileReuse;
+}
+
+/** Cross-pass state for CompileOptions.reuse: create one per load with `new CompileReuse()`. */
+export class CompileReuse {
+  /** Keep this pass's results for a later pass (false in a load's last pass: nothing would use them). */
+  record = true;
+  /** By rule info: the key it was compiled under, the result and what the compile reported. */
+  readonly rules = new Map<
+    RuleInfo,
+    {
+      key: string;
+      /** The condition with exceptions, before list substitution (a function of the info). */
+      cond: MappedText;
+      compiled: CompiledRule | undefined;
+      diagnostics: Diagnostic[];
+      macros: string[];
+    }
+  >();
+  /** By macro info: the key its references were checked under, and the macros it marked used. */
+  readonly macros = new Map<MacroInfo, { key: string; used: string[] }>();
+  /** Identifiers (macro references) of a parsed condition (ASTs are shared through `parsed`). */
+  readonly identifiers = new Map<Expr, readonly string[]>();
 }
 
 /** A rule ready for evaluation. */
@@ -141,6 +177,9 @@ const UNKNOWN_FILTER_MARKERS = [
   'unknown filter:',
 ];
 
+/** substituteList's delimiters around a list name (text-subst.ts DELIMS). */
+const TOKEN_DELIMS = /[ \t\n\r(),=]+/;
+
 /** Falco's parser depth for rule conditions. */
 const RULE_MAX_DEPTH = 1000;
 
@@ -160,13 +199,26 @@ class Compilation {
   private readonly expansions: Map<Expr, Expr> | undefined;
   private readonly memo = new Set<Expr>();
   private readonly shared = new Map<string, SharedCompile>();
+  /** Substituted condition text of each macro (CompileOptions.reuse). */
+  private readonly macroText = new Map<string, string>();
+  /** Macros each macro reaches, itself included, sorted; undefined on a cycle (CompileOptions.reuse). */
+  private readonly macroDeps = new Map<string, string[] | undefined>();
+  private report: (d: Diagnostic) => void;
+  /** True when no list name is empty or contains a delimiter of substituteList (TOKEN_DELIMS). */
+  private readonly tokenNames: boolean;
+  /** Macros marked used while checking one macro's references (CompileOptions.reuse). */
+  private usedLog: string[] | undefined;
+  /** The last compileRule's condition with exceptions, and after list substitution. */
+  private lastCondition: { cond: MappedText; substituted: string } | undefined;
 
   constructor(
     private readonly col: Collector,
     private readonly opts: CompileOptions,
-    private readonly report: (d: Diagnostic) => void,
+    report: (d: Diagnostic) => void,
   ) {
+    this.report = report;
     this.lists = col.lists.ordered.map((info) => ({ info, items: [], used: false }));
+    this.tokenNames = this.lists.every((l) => l.info.name !== '' && !TOKEN_DELIMS.test(l.info.name));
     for (const l of this.lists) this.listByName.set(l.info.name, l);
     this.expansions = opts.shareWork === false ? undefined : new Map();
   }
@@ -191,8 +243,9 @@ class Compilation {
     try {
       this.compileLists();
       this.compileMacros();
+      const reuse = this.expansions !== undefined ? this.opts.reuse : undefined;
       for (const r of this.col.rules.ordered) {
-        const c = this.compileRule(r);
+        const c = reuse ? this.compileRuleOrReuse(r, reuse) : this.compileRule(r);
         if (c) rules.push(c);
       }
     } catch (e) {
@@ -245,6 +298,22 @@ class Compilation {
 
   private substituteLists(text: MappedText): MappedText {
     let m = text;
+    if (this.tokenNames) {
+      // substituteList only replaces a name standing between delimiters: with no delimiter in any
+      // name, that is a name equal to one of the text's tokens. One split of the text (again after
+      // each substitution) instead of a search for every list name.
+      let tokens = new Set(m.text.split(TOKEN_DELIMS));
+      for (const l of this.lists) {
+        if (!tokens.has(l.info.name)) continue;
+        const next = substituteList(m, l.info.name, l.items);
+        if (next !== m) {
+          l.used = true;
+          m = next;
+          tokens = new Set(m.text.split(TOKEN_DELIMS));
+        }
+      }
+      return m;
+    }
     for (const l of this.lists) {
       if (!m.text.includes(l.info.name)) continue;
       const next = substituteList(m, l.info.name, l.items);
@@ -323,6 +392,7 @@ class Compilation {
         (name) => {
           if (!visible(name)) return undefined;
           this.macroUsed.add(name);
+          this.usedLog?.push(name);
           return this.macroAst.get(name);
         },
         expansions,
@@ -354,12 +424,44 @@ class Compilation {
       const text = this.substituteLists(mapped(m.cond.text));
       const ast = this.parse(text, m.cond, m.condCtx);
       this.macroAst.set(m.name, ast);
+      this.macroText.set(m.name, text.text);
       parsed.push({ m, ast, text });
     }
     // Only references are checked here (macros are parsed, not type-checked): a macro may use
     // macros first defined before its latest change.
+    const reuse = this.expansions !== undefined ? this.opts.reuse : undefined;
     for (const { m, ast, text } of parsed) {
-      this.resolveMacros(ast, m.visibility, m.cond, text, m.condCtx, m.name);
+      if (reuse === undefined) {
+        this.resolveMacros(ast, m.visibility, m.cond, text, m.condCtx, m.name);
+        continue;
+      }
+      // The check depends on the macro's info (its visibility), and on the text and first
+      // definition of every macro it reaches: unchanged since an earlier pass, it passes again and
+      // marks the same macros used.
+      const prev = reuse.macros.get(m);
+      const deps = prev !== undefined || reuse.record ? this.depsOf(m.name) : undefined;
+      let key: string | undefined;
+      if (deps !== undefined) {
+        key = '';
+        for (const n of deps)
+          key += `\u0000${n}\u0000${this.col.macros.get(n)?.index}\u0000${this.macroText.get(n)}`;
+      }
+      if (prev !== undefined && key !== undefined && prev.key === key) {
+        for (const n of prev.used) this.macroUsed.add(n);
+        continue;
+      }
+      if (!reuse.record) {
+        this.resolveMacros(ast, m.visibility, m.cond, text, m.condCtx, m.name);
+        continue;
+      }
+      const used: string[] = [];
+      this.usedLog = used;
+      try {
+        this.resolveMacros(ast, m.visibility, m.cond, text, m.condCtx, m.name);
+      } finally {
+        this.usedLog = undefined;
+      }
+      if (key !== undefined) reuse.macros.set(m, { key, used });
     }
   }
 
@@ -419,6 +521,94 @@ class Compilation {
     throw new RuleLoadError(code, message, ctx);
   }
 
+  private identifiers(ast: Expr): readonly string[] {
+    const cache = this.opts.reuse!.identifiers;
+    let ids = cache.get(ast);
+    if (ids === undefined) {
+      ids = collectIdentifiers(ast);
+      cache.set(ast, ids);
+    }
+    return ids;
+  }
+
+  /** Every macro `name` reaches (itself included), sorted; undefined for a cycle or an unknown name. */
+  private depsOf(name: string, stack: Set<string> = new Set()): string[] | undefined {
+    if (this.macroDeps.has(name)) return this.macroDeps.get(name);
+    const ast = this.macroAst.get(name);
+    if (ast === undefined || stack.has(name)) return undefined;
+    stack.add(name);
+    const out = new Set<string>([name]);
+    let ok = true;
+    for (const id of this.identifiers(ast)) {
+      const d = this.depsOf(id, stack);
+      if (d === undefined) {
+        ok = false;
+        break;
+      }
+      for (const x of d) out.add(x);
+    }
+    stack.delete(name);
+    const deps = ok ? [...out].sort() : undefined;
+    this.macroDeps.set(name, deps);
+    return deps;
+  }
+
+  /**
+   * The key a rule compiles under (besides its info object): its condition after exceptions and
+   * list substitution (`substituted`) and the texts of every macro it reaches; undefined when it
+   * cannot be reused.
+   */
+  private reuseKey(substituted: string): { key: string; macros: string[] } | undefined {
+    const ast = this.opts.parsed?.get(substituted);
+    if (ast === undefined) return undefined;
+    const macros = new Set<string>();
+    for (const id of this.identifiers(ast)) {
+      const d = this.depsOf(id);
+      if (d === undefined) return undefined;
+      for (const x of d) macros.add(x);
+    }
+    const names = [...macros].sort();
+    let key = substituted;
+    for (const n of names) key += `\u0000${n}\u0000${this.macroText.get(n)}`;
+    return { key, macros: names };
+  }
+
+  /** compileRule, or the result of an earlier pass for the same inputs (CompileOptions.reuse). */
+  private compileRuleOrReuse(r: RuleInfo, reuse: CompileReuse): CompiledRule | undefined {
+    if (r.unknownSource || !this.opts.sources.has(r.source)) return undefined;
+    const prev = reuse.rules.get(r);
+    // Lists may have changed since: substitute again (this also marks them used, as a compile does).
+    const k = prev !== undefined ? this.reuseKey(this.substituteLists(prev.cond).text) : undefined;
+    if (prev !== undefined && k !== undefined && k.key === prev.key) {
+      for (const d of prev.diagnostics) this.report(d);
+      for (const m of prev.macros) this.macroUsed.add(m);
+      return prev.compiled;
+    }
+    if (!reuse.record) return this.compileRule(r);
+    const report = this.report;
+    const diagnostics: Diagnostic[] = [];
+    this.report = (d) => {
+      diagnostics.push(d);
+      report(d);
+    };
+    let compiled: CompiledRule | undefined;
+    this.lastCondition = undefined;
+    try {
+      compiled = this.compileRule(r);
+    } finally {
+      this.report = report;
+    }
+    // Keyed after the compile: the condition is parsed (and cached) by then. A rule that stopped
+    // before its condition (an output problem) is not kept.
+    // (Set by compileRule: the assignment above narrowed the field for the compiler.)
+    const last = this.lastCondition as Compilation['lastCondition'];
+    const key = last !== undefined ? this.reuseKey(last.substituted) : undefined;
+    if (last !== undefined && key !== undefined) {
+      reuse.rules.set(r, { key: key.key, cond: last.cond, compiled, diagnostics, macros: key.macros });
+    }
+    return compiled;
+  }
+
   private compileRule(r: RuleInfo): CompiledRule | undefined {
     if (r.unknownSource) return undefined;
     const source = this.opts.sources.get(r.source);
@@ -468,6 +658,7 @@ class Compilation {
 
     // 4. Lists, parse, macros.
     const substituted = this.substituteLists(cond);
+    this.lastCondition = { cond, substituted: substituted.text };
     const ast = this.parse(substituted, r.cond, r.condCtx, r.exceptions);
     const expanded = this.resolveMacros(
       ast,

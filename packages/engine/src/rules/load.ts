@@ -9,6 +9,7 @@ import {
   type CompiledList,
   type CompiledMacro,
   type CompileResult,
+  CompileReuse,
   compileCollection,
   type ExtraOutput,
 } from './compile.js';
@@ -123,6 +124,7 @@ export function load(files: readonly RulesFile[], options: LoadOptions = {}): Lo
 
   const compileOnce = options.compileEachFile === false;
   const parsed = new Map<string, Expr>();
+  const reuse = new CompileReuse();
   for (let i = 0; i < files.length; i++) {
     const file = files[i]!;
     const readDiags: Diagnostic[] = [];
@@ -135,6 +137,7 @@ export function load(files: readonly RulesFile[], options: LoadOptions = {}): Lo
     const compileNow = readOk && (!compileOnce || i === files.length - 1);
     if (compileNow) {
       sink = compileDiags;
+      reuse.record = i < files.length - 1;
       compiled = compileCollection(
         collector,
         {
@@ -143,6 +146,7 @@ export function load(files: readonly RulesFile[], options: LoadOptions = {}): Lo
           maxEventTypes: options.maxEventTypes ?? 100,
           shareWork: options.shareWork ?? true,
           parsed,
+          reuse,
         },
         (d) => compileDiags.push(d),
       );

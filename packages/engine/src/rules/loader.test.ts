@@ -57,6 +57,33 @@ describe('YAML scalars are literal text (trap 13)', () => {
     expect(r.ruleset.rules[0]!.compiledCondition).toBe('(evt.type = connect and fd.sport in (0022, 443))');
   });
 
+  it('substitutes a later list named by the items of an earlier one, and only delimited names', () => {
+    // `outer` names `inner`, defined after it: the list expansion leaves the name, and the text
+    // substitution of `inner` (later in order) replaces it in the inserted items. `proc.name` and
+    // `inner_x` contain list names without being them.
+    const r = load([
+      {
+        name: 'f.yaml',
+        content: `
+- list: outer
+  items: [inner, c]
+- list: inner
+  items: [a, b]
+- list: proc
+  items: [z]
+- rule: r
+  desc: d
+  condition: evt.type = open and proc.name in (outer) and proc.pname != inner_x
+  output: o
+  priority: INFO
+`,
+      },
+    ]);
+    expect(r.ruleset.rules[0]!.compiledCondition).toBe(
+      '(evt.type = open and proc.name in (a, b, c) and proc.pname != inner_x)',
+    );
+  });
+
   it('decodes yaml-cpp booleans and the legacy integer engine version', () => {
     const r = load([
       {

@@ -15,6 +15,7 @@ import {
   type Node,
 } from 'yaml';
 import type { Position, Range } from './diagnostics.js';
+import { readYamlFast } from './yaml-fast.js';
 
 export type YNode = YNull | YScalar | YSeq | YMap;
 
@@ -95,13 +96,21 @@ export class PositionMap {
   }
 }
 
-/** Parse a rules file into documents of YNodes. Never throws. */
-export function parseYamlFile(name: string, content: string): YamlFile {
+/**
+ * Parse a rules file into documents of YNodes. Never throws. Files in the common shape go through
+ * the light reader of yaml-fast.ts (same nodes and ranges, no YAML document model); everything
+ * else, and every file with an error, through the `yaml` package. `fast: false` forces the latter.
+ */
+export function parseYamlFile(name: string, content: string, fast = true): YamlFile {
   const pm = new PositionMap(name, content);
   // yaml-cpp skips a leading byte-order mark; the parser gets the text without it and `ppm`
   // maps its offsets back onto the file.
   const bom = content.charCodeAt(0) === 0xfeff ? 1 : 0;
   const ppm = bom ? new PositionMap(name, content, bom) : pm;
+  if (fast) {
+    const documents = readYamlFast(bom ? content.slice(bom) : content, ppm);
+    if (documents) return { name, content, positions: pm, documents };
+  }
   const lineCounter = new LineCounter();
   let docs: Document.Parsed[];
   try {
