@@ -1,15 +1,20 @@
+import { randomBytes } from 'node:crypto';
 import {
   type AlertInput,
   type CollectorStore,
   createCollectorStore,
   createDb,
+  createNotificationChannel,
+  createNotificationRoute,
   type Db,
   type EntityInput,
+  incidentNotificationHook,
 } from '@peregrine/db';
 import { createMigratedTestDatabase } from '@peregrine/db/testing';
 import { alertEntities } from '@peregrine/engine';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { routeAlertFilter } from '../notify/routes-cache.js';
 import { IncidentCorrelator, incidentPolicy } from './incident-correlator.js';
 
 /**
@@ -287,5 +292,95 @@ describe('incident correlator', () => {
     expect(splitOff.alerts).toContain(s);
     // The later shell shares the container and process with the split-off one: it goes there.
     expect(splitOff.alerts).toContain(later);
+  });
+});
+
+describe('incident routes', () => {
+  it('owe an incident only to the routes whose filter one of its alerts matches', async () => {
+    const secretKey = randomBytes(32);
+    const other = await db.prisma.environment.create({
+      data: { organizationId: org.id, name: 'staging', displayName: 'Staging' },
+    });
+    // A channel per route: an incident is owed once per channel whichever routes reach it.
+    const channel = (name: string) =>
+      createNotificationChannel(
+        db,
+        {
+          organizationId: org.id,
+          kind: 'webhook',
+          name,
+          config: { url: `https://hooks.example.test/${name.replace(/\W/g, '-')}` },
+          secrets: {},
+          secretKey,
+        },
+        { userId: null },
+      );
+    const route = async (name: string, filter: Record<string, unknown>) =>
+      (
+        await createNotificationRoute(
+          db,
+          {
+            organizationId: org.id,
+            name,
+            enabled: true,
+            filter,
+            overrides: {},
+            throttleSeconds: 0,
+            continue: false,
+            sendIncidents: true,
+            channelIds: [(await channel(name)).id],
+          },
+          { userId: null },
+        )
+      ).id;
+    const routes = {
+      every: await route('every incident', {}),
+      critical: await route('critical', { priority: { op: 'gte', value: 'critical' } }),
+      shells: await route('shells in prod', {
+        rules: ['Terminal shell in container'],
+        fields: [{ key: 'k8s.ns.name', value: 'prod' }],
+        tags: ['shell', 'T1059'],
+      }),
+      text: await route('exec text', { text: 'OR ATTACH' }),
+      staging: await route('staging only', { environmentIds: [other.id] }),
+      invalid: await route('stored before the schema', { priority: { op: 'gte', value: 'loud' } }),
+    };
+    // The kubectl exec and the shell in its pod: one incident (notice); a repository made public
+    // (critical): another.
+    await put(exec('payments-7f9c', 'alice@example.com', T0));
+    await put(shell('payments-7f9c', '3ad7b26ded6d', T0 + 2_000));
+    await put(publicized('bob', 'example-org/payments-service', T0 + 3_000));
+    const warned: unknown[] = [];
+    const c = new IncidentCorrelator(store, {
+      policy: incidentPolicy(WINDOW),
+      pollMs: 60_000,
+      log,
+      onChanges: incidentNotificationHook((stored, routeId) =>
+        routeAlertFilter(stored, routeId, { warn: (o: unknown) => warned.push(o) } as never),
+      ),
+    });
+    await c.runOnce();
+    const [pod, repo] = await incidents();
+    expect(pod!.alerts).toHaveLength(2);
+    const owed = await pool.query<{ route: string; incident: string; action: string }>(
+      `SELECT "routeId"::text AS route, "incidentId"::text AS incident, action FROM notification_outbox
+       WHERE "organizationId" = $1 ORDER BY "routeId", "incidentId"`,
+      [org.id],
+    );
+    const sent = (routeId: string) =>
+      owed.rows
+        .filter((r) => r.route === routeId)
+        .map((r) => r.incident)
+        .sort();
+    expect(owed.rows.every((r) => r.action === 'incident')).toBe(true);
+    expect(sent(routes.every)).toEqual([pod!.id, repo!.id].sort());
+    expect(sent(routes.critical)).toEqual([repo!.id]);
+    // The shell (its rule, tags and namespace field) matches, though the incident's first alert,
+    // the exec, does not.
+    expect(sent(routes.shells)).toEqual([pod!.id]);
+    expect(sent(routes.text)).toEqual([pod!.id]);
+    expect(sent(routes.staging)).toEqual([]);
+    expect(sent(routes.invalid)).toEqual([]);
+    expect(warned).toEqual([{ routeId: routes.invalid }]);
   });
 });

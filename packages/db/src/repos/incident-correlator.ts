@@ -1,5 +1,7 @@
 import type pg from 'pg';
+import { Prisma } from '../generated/prisma/client.js';
 import type { Priority } from '../generated/prisma/enums.js';
+import { type AlertFilter, alertWhere } from './web-alerts-filter.js';
 
 /**
  * How the correlator links and scores (the engine's incident policy, handed in by the collector:
@@ -370,47 +372,88 @@ export async function countQueuedForIncidents(pool: Pick<pg.Pool, 'query'>): Pro
 const band = (score: number) => Math.floor(score / 10);
 
 /**
+ * A route's filter as the alert list reads it (`alertWhere`): the stored JSON parsed by the caller
+ * (this package does not know the wire schema), null when it does not parse (the route is skipped,
+ * as alert routing skips it).
+ */
+export type RouteAlertFilter = Pick<
+  AlertFilter,
+  'environmentIds' | 'priority' | 'rules' | 'sources' | 'tags' | 'hostnames' | 'text' | 'fields'
+>;
+
+/**
  * Owes incident notifications in the correlator's transaction (an `IncidentChangeHook`): a new
  * incident, and one whose score rose into a higher band of ten, to every channel of the
- * organisation's enabled routes that send incidents. Keyed `i:<incident>:new` / `i:<incident>:b<band>`
- * per channel (unique): owed once whichever collector correlates, and never again on a retry.
+ * organisation's enabled routes that send incidents and whose filter at least one of the
+ * incident's alerts matches (the alert list's own conditions, `alertWhere`, so the console's
+ * route preview and the list agree). Keyed `i:<incident>:new` / `i:<incident>:b<band>` per
+ * channel (unique): owed once whichever collector correlates, and never again on a retry.
  */
-export const oweIncidentNotifications: IncidentChangeHook = async (tx, changes) => {
-  const owed = changes.flatMap((c) => {
-    if (c.created)
+export function incidentNotificationHook(
+  routeFilter: (stored: unknown, routeId: string) => RouteAlertFilter | null,
+): IncidentChangeHook {
+  return async (tx, changes) => {
+    const owed = changes.flatMap((c) => {
+      const key = c.created
+        ? `i:${c.incidentId}:new`
+        : band(c.score) > band(c.previousScore)
+          ? `i:${c.incidentId}:b${band(c.score)}`
+          : null;
+      if (key === null) return [];
       return [
         {
           org: c.organizationId,
           env: c.environmentId,
           inc: c.incidentId,
-          act: 'incident',
-          key: `i:${c.incidentId}:new`,
+          act: c.created ? 'incident' : 'escalation',
+          key,
         },
       ];
-    if (band(c.score) > band(c.previousScore)) {
-      return [
-        {
-          org: c.organizationId,
-          env: c.environmentId,
-          inc: c.incidentId,
-          act: 'escalation',
-          key: `i:${c.incidentId}:b${band(c.score)}`,
-        },
-      ];
+    });
+    if (owed.length === 0) return;
+    const routes = (
+      await tx.query<{ id: string; organizationId: string; filter: unknown }>(
+        `SELECT id::text AS id, "organizationId"::text AS "organizationId", filter
+         FROM notification_routes
+         WHERE "organizationId" = ANY($1::uuid[]) AND enabled AND "sendIncidents"
+         ORDER BY "organizationId", position, id`,
+        [[...new Set(owed.map((o) => o.org))]],
+      )
+    ).rows;
+    // Per route, which of its organisation's owed incidents have an alert its filter matches: one
+    // statement for every route (an EXISTS per incident stops at the first matching alert).
+    const parts: Prisma.Sql[] = [];
+    for (const r of routes) {
+      const filter = routeFilter(r.filter, r.id);
+      const incidents = [...new Set(owed.filter((o) => o.org === r.organizationId).map((o) => o.inc))];
+      if (!filter || incidents.length === 0) continue;
+      parts.push(Prisma.sql`
+        SELECT ${r.id}::text AS "routeId", x.inc::text AS "incidentId"
+        FROM unnest(${incidents}::uuid[]) AS x(inc)
+        WHERE EXISTS (
+          SELECT 1 FROM incident_alerts ia
+          JOIN alerts a ON a.id = ia."alertId" AND a."eventTime" = ia."eventTime"
+          WHERE ia."incidentId" = x.inc
+            AND ${alertWhere({ ...filter, organizationId: r.organizationId }, { kind: 'scan' })})`);
     }
-    return [];
-  });
-  if (owed.length === 0) return;
-  await tx.query(
-    `INSERT INTO notification_outbox ("organizationId", "environmentId", "channelId", "routeId", "incidentId",
-                                      action, "dedupKey", "nextAttemptAt", count)
-     SELECT x.org, x.env, ch.id, r.id, x.inc, x.act, x.key, now(), 1
-     FROM jsonb_to_recordset($1::jsonb) AS x(org uuid, env uuid, inc uuid, act text, key text)
-     JOIN notification_routes r ON r."organizationId" = x.org AND r.enabled AND r."sendIncidents"
-     CROSS JOIN LATERAL unnest(r."channelIds") AS u(cid)
-     JOIN notification_channels ch ON ch.id = u.cid AND ch."organizationId" = x.org AND ch.enabled
-     ORDER BY ch.id, x.key
-     ON CONFLICT ("channelId", "dedupKey") DO NOTHING`,
-    [JSON.stringify(owed)],
-  );
-};
+    if (parts.length === 0) return;
+    const query = Prisma.join(parts, ' UNION ALL ');
+    const matched = (await tx.query<{ routeId: string; incidentId: string }>(query.text, query.values)).rows;
+    const sends = matched.flatMap((m) =>
+      owed.filter((o) => o.inc === m.incidentId).map((o) => ({ ...o, route: m.routeId })),
+    );
+    if (sends.length === 0) return;
+    await tx.query(
+      `INSERT INTO notification_outbox ("organizationId", "environmentId", "channelId", "routeId", "incidentId",
+                                        action, "dedupKey", "nextAttemptAt", count)
+       SELECT x.org, x.env, ch.id, r.id, x.inc, x.act, x.key, now(), 1
+       FROM jsonb_to_recordset($1::jsonb) AS x(org uuid, env uuid, inc uuid, act text, key text, route uuid)
+       JOIN notification_routes r ON r.id = x.route AND r."organizationId" = x.org
+       CROSS JOIN LATERAL unnest(r."channelIds") AS u(cid)
+       JOIN notification_channels ch ON ch.id = u.cid AND ch."organizationId" = x.org AND ch.enabled
+       ORDER BY ch.id, x.key, r.id
+       ON CONFLICT ("channelId", "dedupKey") DO NOTHING`,
+      [JSON.stringify(sends)],
+    );
+  };
+}
