@@ -283,49 +283,66 @@ async function placeClaim(
   const near = (us: number, t: number) => us >= (t - windowMs) * 1000 && us <= (t + windowMs) * 1000;
   // The (entity, event time) pairs the placements ask about. `batch`: an alert of the claim placed
   // before names the entity in the window, so it reaches an incident whatever the database says.
-  const pairs = new Map<string, { entity: string; t: number; env: string; batch: boolean }>();
+  // `shared`: one of several spellings of a principal (its commonness matters however many
+  // incidents it reaches, since the others may still link).
+  const pairs = new Map<
+    string,
+    { entity: string; t: number; env: string; batch: boolean; shared: boolean }
+  >();
   const pairKey = (entity: string, t: number, env: string) => `${entity}|${t}|${env}`;
   plans.forEach((p, at) => {
     for (const g of p.groups.values())
       for (const id of g.ids) {
         const key = pairKey(id, p.t, p.q.environmentId);
         const batch = (occurrences.get(id) ?? []).some((o) => o.at < at && near(o.us, p.t));
+        const shared = g.ids.length > 1;
         const prev = pairs.get(key);
-        if (prev) prev.batch ||= batch;
-        else pairs.set(key, { entity: id, t: p.t, env: p.q.environmentId, batch });
+        if (prev) {
+          prev.batch ||= batch;
+          prev.shared ||= shared;
+        } else pairs.set(key, { entity: id, t: p.t, env: p.q.environmentId, batch, shared });
       }
   });
-  // The open incidents each pair reaches through what is placed already, and which pairs are
-  // common: named by alerts of too many alert groups in the window (among its latest 500),
-  // counted only for pairs that reach an incident. One round trip for the claim.
+  // The open incidents each pair reaches through what is placed already (at most
+  // `commonIncidents` of them: an entity reaching that many links nothing, whichever they are),
+  // and which pairs are common: named by alerts of too many alert groups in the window (among
+  // its latest 500). Commonness is counted only where it can change a placement: for pairs that
+  // reach an incident, unless they reach so many that they link nothing anyway (and are no
+  // principal's spelling). One round trip for the claim.
   const pairList = [...pairs.values()];
   const reach = new Map<number, Set<string>>();
   const common = new Set<number>();
   if (pairList.length > 0) {
     const r = await client.query<{ i: string; incidentId: string | null; common: boolean }>(
       `WITH p AS (
-         SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::uuid[], $4::boolean[])
-                       WITH ORDINALITY AS p(entity, t, env, batch, i)
-       ), hits AS (
-         SELECT DISTINCT p.i, ia."incidentId"
+         SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::uuid[], $4::boolean[], $5::boolean[])
+                       WITH ORDINALITY AS p(entity, t, env, batch, shared, i)
+       ), hits AS MATERIALIZED (
+         SELECT p.i, h."incidentId"
          FROM p
-         JOIN entity_occurrences o ON o."entityId" = p.entity AND o."alertId" IS NOT NULL
-          AND o."eventTime" BETWEEN p.t - $5::interval AND p.t + $5::interval
-         JOIN incident_alerts ia ON ia."alertId" = o."alertId"
-         JOIN incidents i ON i.id = ia."incidentId"
-         WHERE i."environmentId" = p.env AND i.status <> 'resolved' AND i."mergedIntoId" IS NULL
+         CROSS JOIN LATERAL (
+           SELECT DISTINCT ia."incidentId"
+           FROM entity_occurrences o
+           JOIN incident_alerts ia ON ia."alertId" = o."alertId"
+           JOIN incidents i ON i.id = ia."incidentId"
+           WHERE o."entityId" = p.entity AND o."alertId" IS NOT NULL
+             AND o."eventTime" BETWEEN p.t - $6::interval AND p.t + $6::interval
+             AND i."environmentId" = p.env AND i.status <> 'resolved' AND i."mergedIntoId" IS NULL
+           LIMIT $8) h
        ), asked AS MATERIALIZED (
-         SELECT p.* FROM p WHERE p.batch OR p.i IN (SELECT h.i FROM hits h)
+         SELECT p.* FROM p
+         LEFT JOIN (SELECT h.i, count(*) AS n FROM hits h GROUP BY h.i) c ON c.i = p.i
+         WHERE (p.batch OR c.n > 0) AND (p.shared OR coalesce(c.n, 0) < $8)
        ), common AS (
          SELECT s.i
          FROM asked s
          CROSS JOIN LATERAL (
            SELECT o."alertId", o."eventTime" FROM entity_occurrences o
            WHERE o."entityId" = s.entity AND o."alertId" IS NOT NULL
-             AND o."eventTime" BETWEEN s.t - $5::interval AND s.t + $5::interval
+             AND o."eventTime" BETWEEN s.t - $6::interval AND s.t + $6::interval
            ORDER BY o."eventTime" DESC LIMIT 500) o
          JOIN alerts al ON al.id = o."alertId" AND al."eventTime" = o."eventTime"
-         GROUP BY s.i HAVING count(DISTINCT al."groupId") > $6
+         GROUP BY s.i HAVING count(DISTINCT al."groupId") > $7
        )
        SELECT h.i::text AS i, h."incidentId"::text AS "incidentId", false AS common FROM hits h
        UNION ALL
@@ -335,8 +352,10 @@ async function placeClaim(
         pairList.map((x) => new Date(x.t)),
         pairList.map((x) => x.env),
         pairList.map((x) => x.batch),
+        pairList.map((x) => x.shared),
         window,
         policy.commonGroups,
+        Math.max(1, policy.commonIncidents),
       ],
     );
     for (const row of r.rows) {
