@@ -8,7 +8,8 @@
  *   node apps/collector/dist-bench/bench/incidents.js   (this one alone, after `npm run bench` built it)
  *
  * Knobs (env): BENCH_INCIDENT_ALERTS (5000), BENCH_INCIDENT_PODS (500: alerts share pods, so
- * incidents grow), TEST_DATABASE_URL. Prints a markdown row for docs/BENCHMARKS.md.
+ * incidents grow), BENCH_INCIDENT_DATABASE (peregrine_bench_incidents: dropped and made again),
+ * TEST_DATABASE_URL. Prints a markdown row for docs/BENCHMARKS.md.
  */
 import { cpus, loadavg } from 'node:os';
 import { type AlertInput, createCollectorStore, createDb } from '@peregrine/db';
@@ -21,7 +22,7 @@ const num = (name: string, dflt: number) => Number(process.env[name] ?? dflt);
 const ALERTS = num('BENCH_INCIDENT_ALERTS', 5000);
 const PODS = num('BENCH_INCIDENT_PODS', 500);
 const SERVER = process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
-const DATABASE = 'peregrine_bench_incidents';
+const DATABASE = process.env.BENCH_INCIDENT_DATABASE ?? 'peregrine_bench_incidents';
 
 async function main(): Promise<void> {
   const admin = new pg.Client({ connectionString: SERVER });

@@ -4,8 +4,8 @@ import {
   createCollectorStore,
   createDb,
   createNotificationStore,
-  oweIncidentNotifications,
   type Db,
+  incidentNotificationHook,
   isApiKeyActive,
   parseSecretKey,
   pingDatabase,
@@ -23,7 +23,7 @@ import { INGEST_MODULES } from './ingest/modules.js';
 import type { IngestContext, IngestModule } from './ingest/register.js';
 import { sourceReachFromEnv } from './net/source-reach.js';
 import { NotificationWorker } from './notify/notification-worker.js';
-import { NotificationRoutes } from './notify/routes-cache.js';
+import { NotificationRoutes, routeAlertFilter } from './notify/routes-cache.js';
 import { type CollectorMetrics, createMetrics } from './ops/metrics.js';
 import { AdmittingPipeline } from './pipeline/admitting-pipeline.js';
 import { NatsWorkQueue } from './pipeline/nats.js';
@@ -232,8 +232,9 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
         policy: incidentPolicy(env.INCIDENT_WINDOW_MINUTES * 60_000),
         pollMs: options.incidentPollMs ?? 1_000,
         log,
-        // Incident routes' notifications are owed in the placement's transaction.
-        onChanges: oweIncidentNotifications,
+        // Incident routes' notifications are owed in the placement's transaction, on the routes
+        // whose filter one of the incident's alerts matches.
+        onChanges: incidentNotificationHook((stored, routeId) => routeAlertFilter(stored, routeId, log)),
         onCommitted: () => notifications?.nudge(),
       })
     : undefined;

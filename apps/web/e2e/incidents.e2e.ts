@@ -193,6 +193,22 @@ describe('incidents across sensors and cloud sources (issue #19)', () => {
     // Triage at the incident level.
     await page.getByTestId('incident-status-select').selectOption('acknowledged');
     await page.getByTestId('incident-activity').getByText('status open → acknowledged').waitFor();
+    // The shell alert's own page names its incident, with its status and score, and links to it.
+    const incidentUrl = page.url();
+    const shellAlert = await getDb(stack.databaseUrl).prisma.alert.findFirstOrThrow({
+      where: { organizationId, rule: 'Terminal shell in container' },
+      select: { id: true },
+    });
+    await page.goto(`${stack.baseUrl}/alerts/${shellAlert.id}`);
+    const chip = page.getByTestId('alert-incident');
+    await chip.waitFor();
+    expect(await chip.getByTestId('alert-incident-status').textContent()).toBe('acknowledged');
+    expect(Number(await chip.getByTestId('incident-score').textContent())).toBeGreaterThan(0);
+    expect(await chip.getByTestId('alert-incident-link').textContent()).toContain('payments-7f9c');
+    await screenshot(page, 'incidents-01b-alert-names-its-incident');
+    await chip.getByTestId('alert-incident-link').click();
+    await page.waitForURL(incidentUrl);
+    await page.getByTestId('incident-timeline').waitFor();
     await page.goto(`${stack.baseUrl}/incidents`);
     await page.getByTestId('incident-row').first().waitFor();
     await screenshot(page, 'incidents-02-list');

@@ -425,7 +425,8 @@ export {
   type IncidentChangeHook,
   type IncidentPolicy,
   type IncidentScoring,
-  oweIncidentNotifications,
+  incidentNotificationHook,
+  type RouteAlertFilter,
 } from './repos/incident-correlator.js';
 /** Incidents for the console: list, detail with timeline, triage, notes, merge and split. */
 export {
@@ -437,7 +438,11 @@ export {
   type IncidentSummaryDto,
   type IncidentTimelineItemDto,
   incidentEnvironment,
+  type AlertIncidentDto,
+  listAlertIncidents,
+  listIncidentPage,
   listIncidents,
+  listIncidentsForRoute,
   mergeIncidents,
   splitIncident,
   updateIncident,

@@ -1,4 +1,4 @@
-import type { NotificationStore } from '@peregrine/db';
+import type { NotificationStore, RouteAlertFilter } from '@peregrine/db';
 import type { MatchableRoute } from '@peregrine/engine';
 import {
   DIGEST_KINDS,
@@ -9,6 +9,34 @@ import {
   RouteFilterSchema,
 } from '@peregrine/protocol';
 import type { FastifyBaseLogger } from 'fastify';
+
+/**
+ * An incident route's stored filter as the alert list's conditions (the incident correlator's
+ * `incidentNotificationHook` matches the incident's alerts with them); null, with a warning, when
+ * it does not parse: the route is skipped, as alert routing skips it.
+ */
+export function routeAlertFilter(
+  stored: unknown,
+  routeId: string,
+  log: Pick<FastifyBaseLogger, 'warn'>,
+): RouteAlertFilter | null {
+  const parsed = RouteFilterSchema.safeParse(stored ?? {});
+  if (!parsed.success) {
+    log.warn({ routeId }, 'notification route filter is invalid; route skipped');
+    return null;
+  }
+  const f = parsed.data;
+  return {
+    environmentIds: f.environmentIds,
+    priority: f.priority ?? undefined,
+    rules: f.rules,
+    sources: f.sources,
+    tags: f.tags,
+    hostnames: f.hostnames,
+    text: f.text || undefined,
+    fields: f.fields,
+  };
+}
 
 /** A route with its delivery schedule: digest mode and quiet hours (null: unset). */
 export interface CachedRoute extends MatchableRoute {

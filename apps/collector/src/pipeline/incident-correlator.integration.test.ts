@@ -1,15 +1,21 @@
+import { randomBytes } from 'node:crypto';
 import {
   type AlertInput,
   type CollectorStore,
   createCollectorStore,
   createDb,
+  createNotificationChannel,
+  createNotificationRoute,
+  correlateQueuedAlerts,
   type Db,
   type EntityInput,
+  incidentNotificationHook,
 } from '@peregrine/db';
 import { createMigratedTestDatabase } from '@peregrine/db/testing';
 import { alertEntities } from '@peregrine/engine';
 import pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { routeAlertFilter } from '../notify/routes-cache.js';
 import { IncidentCorrelator, incidentPolicy } from './incident-correlator.js';
 
 /**
@@ -287,5 +293,204 @@ describe('incident correlator', () => {
     expect(splitOff.alerts).toContain(s);
     // The later shell shares the container and process with the split-off one: it goes there.
     expect(splitOff.alerts).toContain(later);
+  });
+});
+
+describe('set-wise placement', () => {
+  it('places a claim in a few statements, exactly as one alert at a time would', async () => {
+    // 120 generated alerts (a fixed seed) over six hours of a 2-hour window: shells and kubectl execs
+    // in six pods, sign-ins and repositories of four people from three IPs, many at the same
+    // minute; a low common-group bar so that common entities come and go.
+    let seed = 19;
+    const rnd = () => {
+      seed = (seed * 1103515245 + 12345) % 2 ** 31;
+      return seed / 2 ** 31;
+    };
+    const pick = <T>(xs: readonly T[]) => xs[Math.floor(rnd() * xs.length)]!;
+    const pods = ['pay-1', 'pay-2', 'web-1', 'web-2', 'db-1', 'ci-1'];
+    const people = ['alice', 'bob', 'carol', 'dave'];
+    const ips = ['203.0.113.1', '203.0.113.2', '198.51.100.9'];
+    const made: { make: () => AlertInput; at: number }[] = [];
+    for (let i = 0; i < 120; i++) {
+      const at = T0 + Math.floor(rnd() * 360) * MIN;
+      const pod = pick(pods);
+      const who = pick(people);
+      const ip = pick(ips);
+      const repo = `example-org/${pick(['api', 'web'])}`;
+      const r = rnd();
+      made.push({
+        at,
+        make:
+          r < 0.3
+            ? () => shell(pod, `c-${pod}`.padEnd(12, '0'), at)
+            : r < 0.55
+              ? () => exec(pod, `${who}@example.com`, at, ip)
+              : r < 0.8
+                ? () => oktaLogin(`${who}@example.com`, ip, at)
+                : () => publicized(who, repo, at),
+      });
+    }
+    made.sort((x, y) => x.at - y.at);
+    const policy = incidentPolicy(WINDOW, { commonGroups: 8 });
+    // Stored in event time order, 40 per statement, into an environment.
+    const storeAll = async (environmentId: string) => {
+      for (let i = 0; i < made.length; i += 40) {
+        await store.storeBatch({
+          organizationId: org.id,
+          environmentId,
+          eventCount: 40,
+          alerts: made.slice(i, i + 40).map((m) => m.make()),
+        });
+      }
+    };
+    /**
+     * The environment's incidents with each alert as its rank by (event time, id), which the two
+     * environments' stores gave alike: comparable across the two.
+     */
+    const grouping = async (environmentId: string) => {
+      const r = await pool.query(
+        `WITH ranked AS (
+           SELECT id, row_number() OVER (ORDER BY "eventTime", id) AS k FROM alerts WHERE "environmentId" = $1
+         )
+         SELECT i.title, i.score, i.priority::text AS priority, i.tactics, i.sources, i."alertCount",
+                i."firstSeenAt", i."lastSeenAt",
+                array_agg(rk.k ORDER BY rk.k) AS alerts,
+                array_agg(rk.k || ':' || coalesce(
+                  (SELECT string_agg(e.kind || '=' || e.value, ',' ORDER BY e.kind, e.value)
+                   FROM entities e WHERE e.id = ANY(ia."linkedBy")), '') ORDER BY rk.k) AS links
+         FROM incidents i JOIN incident_alerts ia ON ia."incidentId" = i.id
+         JOIN ranked rk ON rk.id = ia."alertId"
+         WHERE i."environmentId" = $1 GROUP BY i.id`,
+        [environmentId],
+      );
+      return r.rows
+        .map((x) => ({ ...x, alerts: (x.alerts as string[]).map(Number) }))
+        .sort((a, b) => a.alerts[0] - b.alerts[0]);
+    };
+    await storeAll(org.env);
+    // One at a time in the order a claim sorts its alerts (event time, then id).
+    await pool.query(`UPDATE incident_queue SET "queuedAt" = "eventTime" WHERE "environmentId" = $1`, [
+      org.env,
+    ]);
+    while ((await queued()) > 0) await correlateQueuedAlerts(pool, policy, { limit: 1 });
+    const apart = await grouping(org.env);
+    // The same alerts in a second environment, placed as one claim, counting its statements.
+    const second = await db.prisma.environment.create({
+      data: { organizationId: org.id, name: 'setwise', displayName: 'Set-wise' },
+    });
+    await storeAll(second.id);
+    let statements = 0;
+    const counting = {
+      connect: async () => {
+        const client = await pool.connect();
+        const query = client.query.bind(client);
+        return Object.assign(client, {
+          query: (...args: Parameters<typeof query>) => {
+            statements++;
+            return query(...args);
+          },
+        });
+      },
+    } as unknown as pg.Pool;
+    const r = await correlateQueuedAlerts(counting, policy, { limit: 500 });
+    expect(r.handled).toBe(120);
+    const together = await grouping(second.id);
+    expect(together).toEqual(apart);
+    // Several incidents, some of many alerts, some linked by more than one kind: not a trivial case.
+    expect(apart.length).toBeGreaterThan(5);
+    expect(apart.some((i) => i.alerts.length > 10)).toBe(true);
+    // BEGIN, claim, lock, read, spellings, reach, incidents, (priorities,) inserts, update, links,
+    // activities, queue, COMMIT: a fixed number, not some per alert.
+    expect(statements).toBeLessThanOrEqual(15);
+  });
+});
+
+describe('incident routes', () => {
+  it('owe an incident only to the routes whose filter one of its alerts matches', async () => {
+    const secretKey = randomBytes(32);
+    const other = await db.prisma.environment.create({
+      data: { organizationId: org.id, name: 'staging', displayName: 'Staging' },
+    });
+    // A channel per route: an incident is owed once per channel whichever routes reach it.
+    const channel = (name: string) =>
+      createNotificationChannel(
+        db,
+        {
+          organizationId: org.id,
+          kind: 'webhook',
+          name,
+          config: { url: `https://hooks.example.test/${name.replace(/\W/g, '-')}` },
+          secrets: {},
+          secretKey,
+        },
+        { userId: null },
+      );
+    const route = async (name: string, filter: Record<string, unknown>) =>
+      (
+        await createNotificationRoute(
+          db,
+          {
+            organizationId: org.id,
+            name,
+            enabled: true,
+            filter,
+            overrides: {},
+            throttleSeconds: 0,
+            continue: false,
+            sendIncidents: true,
+            channelIds: [(await channel(name)).id],
+          },
+          { userId: null },
+        )
+      ).id;
+    const routes = {
+      every: await route('every incident', {}),
+      critical: await route('critical', { priority: { op: 'gte', value: 'critical' } }),
+      shells: await route('shells in prod', {
+        rules: ['Terminal shell in container'],
+        fields: [{ key: 'k8s.ns.name', value: 'prod' }],
+        tags: ['shell', 'T1059'],
+      }),
+      text: await route('exec text', { text: 'OR ATTACH' }),
+      staging: await route('staging only', { environmentIds: [other.id] }),
+      invalid: await route('stored before the schema', { priority: { op: 'gte', value: 'loud' } }),
+    };
+    // The kubectl exec and the shell in its pod: one incident (notice); a repository made public
+    // (critical): another.
+    await put(exec('payments-7f9c', 'alice@example.com', T0));
+    await put(shell('payments-7f9c', '3ad7b26ded6d', T0 + 2_000));
+    await put(publicized('bob', 'example-org/payments-service', T0 + 3_000));
+    const warned: unknown[] = [];
+    const c = new IncidentCorrelator(store, {
+      policy: incidentPolicy(WINDOW),
+      pollMs: 60_000,
+      log,
+      onChanges: incidentNotificationHook((stored, routeId) =>
+        routeAlertFilter(stored, routeId, { warn: (o: unknown) => warned.push(o) } as never),
+      ),
+    });
+    await c.runOnce();
+    const [pod, repo] = await incidents();
+    expect(pod!.alerts).toHaveLength(2);
+    const owed = await pool.query<{ route: string; incident: string; action: string }>(
+      `SELECT "routeId"::text AS route, "incidentId"::text AS incident, action FROM notification_outbox
+       WHERE "organizationId" = $1 ORDER BY "routeId", "incidentId"`,
+      [org.id],
+    );
+    const sent = (routeId: string) =>
+      owed.rows
+        .filter((r) => r.route === routeId)
+        .map((r) => r.incident)
+        .sort();
+    expect(owed.rows.every((r) => r.action === 'incident')).toBe(true);
+    expect(sent(routes.every)).toEqual([pod!.id, repo!.id].sort());
+    expect(sent(routes.critical)).toEqual([repo!.id]);
+    // The shell (its rule, tags and namespace field) matches, though the incident's first alert,
+    // the exec, does not.
+    expect(sent(routes.shells)).toEqual([pod!.id]);
+    expect(sent(routes.text)).toEqual([pod!.id]);
+    expect(sent(routes.staging)).toEqual([]);
+    expect(sent(routes.invalid)).toEqual([]);
+    expect(warned).toEqual([{ routeId: routes.invalid }]);
   });
 });

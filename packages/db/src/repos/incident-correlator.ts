@@ -1,5 +1,8 @@
+import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
+import { Prisma } from '../generated/prisma/client.js';
 import type { Priority } from '../generated/prisma/enums.js';
+import { type AlertFilter, alertWhere } from './web-alerts-filter.js';
 
 /**
  * How the correlator links and scores (the engine's incident policy, handed in by the collector:
@@ -100,6 +103,12 @@ const TITLE_KINDS = ['pod', 'container', 'repository', 'principal', 'user', 'hos
  * entities with inside the window, or in a new one, and deletes the queue rows: all in one
  * transaction, so a crash places nothing and loses nothing. Alerts already placed are never
  * moved again: a split by hand stays split.
+ *
+ * The claim is placed set-wise, in a fixed number of statements whatever its size: what the
+ * database knows (the claim's alerts, their entities and occurrences, principal spellings, the
+ * open incidents each entity reaches in the window and whether it is common there) is read at
+ * once, the alerts are placed one after another in memory (each sees the placements before it,
+ * exactly as one statement per alert would), and the result is written at once.
  */
 export async function correlateQueuedAlerts(
   pool: pg.Pool,
@@ -132,13 +141,14 @@ export async function correlateQueuedAlerts(
     for (const env of envs) {
       await client.query(`SELECT pg_advisory_xact_lock(hashtext('incidents:' || $1))`, [env]);
     }
-    const changes = new Map<string, IncidentChange>();
     const rows = [...claimed.rows].sort(
       (a, b) =>
         a.eventTime.getTime() - b.eventTime.getTime() || Number(BigInt(a.alertId) - BigInt(b.alertId)),
     );
-    // The claim's alerts with what they name, read at once (one round trip per claim).
-    const read = await client.query<AlertRow & { placed: boolean; named: NamedEntity[] }>(
+    // The claim's alerts with what they name and where (occurrences, event time in microseconds).
+    const read = await client.query<
+      AlertRow & { placed: boolean; named: NamedEntity[]; occ: [string, string][] }
+    >(
       `SELECT a.id::text AS id, a.rule, a.priority::text AS priority, a.source, a.tags, a."eventTime",
               EXISTS (SELECT 1 FROM incident_alerts ia WHERE ia."alertId" = a.id) AS placed,
               coalesce((SELECT json_agg(json_build_object('id', e.id::text, 'kind', e.kind, 'value', e.value,
@@ -146,17 +156,23 @@ export async function correlateQueuedAlerts(
                         FROM entities e
                         WHERE e.id IN (SELECT o."entityId" FROM entity_occurrences o
                                        WHERE o."alertId" = a.id AND o."environmentId" = a."environmentId")),
-                       '[]'::json) AS named
+                       '[]'::json) AS named,
+              coalesce((SELECT json_agg(json_build_array(o."entityId"::text,
+                                          ((extract(epoch FROM o."eventTime") * 1000000)::bigint)::text))
+                        FROM entity_occurrences o WHERE o."alertId" = a.id),
+                       '[]'::json) AS occ
        FROM alerts a
        JOIN unnest($1::bigint[], $2::timestamptz[]) AS q(id, et) ON a.id = q.id AND a."eventTime" = q.et`,
       [rows.map((r) => r.alertId), rows.map((r) => r.eventTime)],
     );
     const byId = new Map(read.rows.map((r) => [r.id, r]));
-    for (const q of rows) {
+    // Gone before it was correlated (retention), or placed already: nothing to do.
+    const todo = rows.flatMap((q) => {
       const a = byId.get(q.alertId);
-      // Gone before it was correlated (retention), or placed already: nothing to do.
-      if (a && !a.placed) await placeAlert(client, policy, q, a, a.named, changes);
-    }
+      return a && !a.placed ? [{ q, a }] : [];
+    });
+    const changes =
+      todo.length === 0 ? new Map<string, IncidentChange>() : await placeClaim(client, policy, todo);
     await client.query('DELETE FROM incident_queue WHERE "alertId" = ANY($1::bigint[])', [
       claimed.rows.map((r) => r.alertId),
     ]);
@@ -173,179 +189,362 @@ export async function correlateQueuedAlerts(
   }
 }
 
-async function placeAlert(
+type ClaimAlert = {
+  q: QueuedRow;
+  a: AlertRow & { named: NamedEntity[]; occ: [string, string][] };
+};
+
+/** An incident as the claim's placements leave it (read under FOR UPDATE, or opened by the claim). */
+interface PlacedIncident extends IncidentRow {
+  organizationId: string;
+  environmentId: string;
+  created: boolean;
+  /** Score before the pass (0 for a new one). */
+  previousScore: number;
+  /** The order incidents were opened in (the older wins a tie). */
+  rank: number;
+  title: string;
+  /** The alert that opened it (its activity entry). */
+  opener?: { alertId: string; rule: string };
+  /** Placements changed it (written back). */
+  touched: boolean;
+}
+
+/**
+ * Places a claim's alerts (event time order) in memory over what the database says at once, and
+ * writes the result in a few statements: the same placements, alert by alert, as reading and
+ * writing per alert would make.
+ */
+async function placeClaim(
   client: pg.PoolClient,
   policy: IncidentPolicy,
-  q: QueuedRow,
-  a: AlertRow,
-  named: NamedEntity[],
-  changes: Map<string, IncidentChange>,
-): Promise<void> {
-  const linking = named.filter((e) => (policy.weights[e.kind] ?? 0) > 0);
-  // Each linking entity, with its other spellings (principals), as one logical entity.
-  const groups = new Map<string, { weight: number; ids: string[] }>();
-  for (const e of linking) groups.set(e.id, { weight: policy.weights[e.kind]!, ids: [e.id] });
-  for (const e of linking) {
-    if (e.kind !== 'principal') continue;
-    const alias = policy.principalAliases(e.value);
-    const found = await client.query<{ id: string }>(
-      `SELECT id::text AS id FROM entities
-       WHERE "environmentId" = $1::uuid AND kind = 'principal'
-         AND (value = ANY($2::text[]) OR ($3::text IS NOT NULL AND left(value, length($3) + 1) = $3 || '@'))`,
-      [q.environmentId, alias.exact, alias.emailOf],
+  todo: ClaimAlert[],
+): Promise<Map<string, IncidentChange>> {
+  const windowMs = Math.round(policy.windowMs);
+  const window = `${windowMs} milliseconds`;
+  // Each alert's linking entities, each with its other spellings (principals), as one logical entity.
+  const principalKeys = new Map<
+    string,
+    { env: string; value: string; alias: ReturnType<IncidentPolicy['principalAliases']> }
+  >();
+  for (const { q, a } of todo)
+    for (const e of a.named)
+      if (e.kind === 'principal' && (policy.weights[e.kind] ?? 0) > 0) {
+        const key = `${q.environmentId}|${e.value}`;
+        if (!principalKeys.has(key))
+          principalKeys.set(key, {
+            env: q.environmentId,
+            value: e.value,
+            alias: policy.principalAliases(e.value),
+          });
+      }
+  const spellings = new Map<string, string[]>();
+  if (principalKeys.size > 0) {
+    const found = await client.query<{ k: string; id: string }>(
+      `SELECT x.k, e.id::text AS id
+       FROM jsonb_to_recordset($1::jsonb) AS x(k text, env uuid, exact text[], email text)
+       JOIN entities e ON e."environmentId" = x.env AND e.kind = 'principal'
+        AND (e.value = ANY(x.exact) OR (x.email IS NOT NULL AND left(e.value, length(x.email) + 1) = x.email || '@'))`,
+      [
+        JSON.stringify(
+          [...principalKeys].map(([k, p]) => ({
+            k,
+            env: p.env,
+            exact: p.alias.exact,
+            email: p.alias.emailOf,
+          })),
+        ),
+      ],
     );
-    groups.get(e.id)!.ids.push(...found.rows.map((r) => r.id).filter((id) => id !== e.id));
+    for (const r of found.rows) spellings.set(r.k, [...(spellings.get(r.k) ?? []), r.id]);
   }
-  const allIds = [...groups.values()].flatMap((g) => g.ids);
-  const window = `${Math.round(policy.windowMs)} milliseconds`;
-  // The open incidents each entity reaches in the window, and whether the entity is common: named
-  // by alerts of too many alert groups there (among its latest 500), counted only for entities
-  // that reach an incident. One round trip.
-  const hits =
-    allIds.length === 0
-      ? []
-      : (
-          await client.query<{ entityId: string; incidentId: string; common: boolean }>(
-            `WITH hits AS (
-               SELECT DISTINCT o."entityId", ia."incidentId"
-               FROM entity_occurrences o
-               JOIN incident_alerts ia ON ia."alertId" = o."alertId"
-               JOIN incidents i ON i.id = ia."incidentId"
-               WHERE o."entityId" = ANY($1::uuid[]) AND o."alertId" IS NOT NULL
-                 AND o."eventTime" BETWEEN $2::timestamptz - $3::interval AND $2::timestamptz + $3::interval
-                 AND i."environmentId" = $4::uuid AND i.status <> 'resolved' AND i."mergedIntoId" IS NULL
-             ), common AS (
-               SELECT s.id
-               FROM (SELECT DISTINCT "entityId" AS id FROM hits) s
-               CROSS JOIN LATERAL (
-                 SELECT o."alertId", o."eventTime" FROM entity_occurrences o
-                 WHERE o."entityId" = s.id AND o."alertId" IS NOT NULL
-                   AND o."eventTime" BETWEEN $2::timestamptz - $3::interval AND $2::timestamptz + $3::interval
-                 ORDER BY o."eventTime" DESC LIMIT 500) o
-               JOIN alerts al ON al.id = o."alertId" AND al."eventTime" = o."eventTime"
-               GROUP BY s.id HAVING count(DISTINCT al."groupId") > $5
-             )
-             SELECT h."entityId"::text AS "entityId", h."incidentId"::text AS "incidentId",
-                    h."entityId" IN (SELECT id FROM common) AS common
-             FROM hits h`,
-            [allIds, a.eventTime, window, q.environmentId, policy.commonGroups],
-          )
-        ).rows;
-  const common = new Set(hits.filter((h) => h.common).map((h) => h.entityId));
-  const incidentsOf = new Map<string, Set<string>>();
-  for (const h of hits) {
-    if (common.has(h.entityId)) continue;
-    const s = incidentsOf.get(h.entityId) ?? new Set<string>();
-    incidentsOf.set(h.entityId, s);
-    s.add(h.incidentId);
-  }
-  const weightOf = new Map<string, number>();
-  const linkedBy = new Map<string, string[]>();
-  for (const [key, g] of groups) {
-    const incidents = new Set(g.ids.flatMap((id) => [...(incidentsOf.get(id) ?? [])]));
-    if (incidents.size >= policy.commonIncidents) continue; // common: links nothing
-    for (const inc of incidents) {
-      weightOf.set(inc, (weightOf.get(inc) ?? 0) + g.weight);
-      linkedBy.set(inc, [...(linkedBy.get(inc) ?? []), key]);
+  const plans = todo.map(({ q, a }) => {
+    const groups = new Map<string, { weight: number; ids: string[] }>();
+    for (const e of a.named) {
+      const weight = policy.weights[e.kind] ?? 0;
+      if (weight <= 0) continue;
+      const others =
+        e.kind === 'principal'
+          ? (spellings.get(`${q.environmentId}|${e.value}`) ?? []).filter((id) => id !== e.id)
+          : [];
+      groups.set(e.id, { weight, ids: [e.id, ...others] });
+    }
+    return { q, a, groups, t: a.eventTime.getTime() };
+  });
+  // Where each of the claim's alerts names each entity (microseconds), in claim order.
+  const occurrences = new Map<string, { us: number; at: number }[]>();
+  plans.forEach((p, at) => {
+    for (const [entityId, us] of p.a.occ) {
+      const list = occurrences.get(entityId) ?? [];
+      occurrences.set(entityId, list);
+      list.push({ us: Number(us), at });
+    }
+  });
+  const near = (us: number, t: number) => us >= (t - windowMs) * 1000 && us <= (t + windowMs) * 1000;
+  // The (entity, event time) pairs the placements ask about. `batch`: an alert of the claim placed
+  // before names the entity in the window, so it reaches an incident whatever the database says.
+  // `shared`: one of several spellings of a principal (its commonness matters however many
+  // incidents it reaches, since the others may still link).
+  const pairs = new Map<
+    string,
+    { entity: string; t: number; env: string; batch: boolean; shared: boolean }
+  >();
+  const pairKey = (entity: string, t: number, env: string) => `${entity}|${t}|${env}`;
+  plans.forEach((p, at) => {
+    for (const g of p.groups.values())
+      for (const id of g.ids) {
+        const key = pairKey(id, p.t, p.q.environmentId);
+        const batch = (occurrences.get(id) ?? []).some((o) => o.at < at && near(o.us, p.t));
+        const shared = g.ids.length > 1;
+        const prev = pairs.get(key);
+        if (prev) {
+          prev.batch ||= batch;
+          prev.shared ||= shared;
+        } else pairs.set(key, { entity: id, t: p.t, env: p.q.environmentId, batch, shared });
+      }
+  });
+  // The open incidents each pair reaches through what is placed already (at most
+  // `commonIncidents` of them: an entity reaching that many links nothing, whichever they are),
+  // and which pairs are common: named by alerts of too many alert groups in the window (among
+  // its latest 500). Commonness is counted only where it can change a placement: for pairs that
+  // reach an incident, unless they reach so many that they link nothing anyway (and are no
+  // principal's spelling). One round trip for the claim.
+  const pairList = [...pairs.values()];
+  const reach = new Map<number, Set<string>>();
+  const common = new Set<number>();
+  if (pairList.length > 0) {
+    const r = await client.query<{ i: string; incidentId: string | null; common: boolean }>(
+      `WITH p AS (
+         SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::uuid[], $4::boolean[], $5::boolean[])
+                       WITH ORDINALITY AS p(entity, t, env, batch, shared, i)
+       ), hits AS MATERIALIZED (
+         SELECT p.i, h."incidentId"
+         FROM p
+         CROSS JOIN LATERAL (
+           SELECT DISTINCT ia."incidentId"
+           FROM entity_occurrences o
+           JOIN incident_alerts ia ON ia."alertId" = o."alertId"
+           JOIN incidents i ON i.id = ia."incidentId"
+           WHERE o."entityId" = p.entity AND o."alertId" IS NOT NULL
+             AND o."eventTime" BETWEEN p.t - $6::interval AND p.t + $6::interval
+             AND i."environmentId" = p.env AND i.status <> 'resolved' AND i."mergedIntoId" IS NULL
+           LIMIT $8) h
+       ), asked AS MATERIALIZED (
+         SELECT p.* FROM p
+         LEFT JOIN (SELECT h.i, count(*) AS n FROM hits h GROUP BY h.i) c ON c.i = p.i
+         WHERE (p.batch OR c.n > 0) AND (p.shared OR coalesce(c.n, 0) < $8)
+       ), common AS (
+         SELECT s.i
+         FROM asked s
+         CROSS JOIN LATERAL (
+           SELECT o."alertId", o."eventTime" FROM entity_occurrences o
+           WHERE o."entityId" = s.entity AND o."alertId" IS NOT NULL
+             AND o."eventTime" BETWEEN s.t - $6::interval AND s.t + $6::interval
+           ORDER BY o."eventTime" DESC LIMIT 500) o
+         JOIN alerts al ON al.id = o."alertId" AND al."eventTime" = o."eventTime"
+         GROUP BY s.i HAVING count(DISTINCT al."groupId") > $7
+       )
+       SELECT h.i::text AS i, h."incidentId"::text AS "incidentId", false AS common FROM hits h
+       UNION ALL
+       SELECT c.i::text, NULL, true FROM common c`,
+      [
+        pairList.map((x) => x.entity),
+        pairList.map((x) => new Date(x.t)),
+        pairList.map((x) => x.env),
+        pairList.map((x) => x.batch),
+        pairList.map((x) => x.shared),
+        window,
+        policy.commonGroups,
+        Math.max(1, policy.commonIncidents),
+      ],
+    );
+    for (const row of r.rows) {
+      const i = Number(row.i) - 1;
+      if (row.common) common.add(i);
+      else if (row.incidentId) {
+        const set = reach.get(i) ?? new Set<string>();
+        reach.set(i, set);
+        set.add(row.incidentId);
+      }
     }
   }
-  const candidates = [...weightOf.entries()].filter(([, w]) => w >= policy.threshold);
-  let target: IncidentRow | undefined;
-  if (candidates.length > 0) {
-    const rows = (
-      await client.query<IncidentRow>(
-        `SELECT id::text AS id, priority::text AS priority, tactics, sources, "alertCount", score,
-                "firstSeenAt", "lastSeenAt"
-         FROM incidents WHERE id = ANY($1::uuid[]) FOR UPDATE`,
-        [candidates.map(([id]) => id)],
-      )
-    ).rows;
-    // Most shared weight, then the incident closest in time.
-    const distance = (r: IncidentRow) =>
-      Math.max(
-        0,
-        r.firstSeenAt.getTime() - a.eventTime.getTime(),
-        a.eventTime.getTime() - r.lastSeenAt.getTime(),
-      );
-    rows.sort((x, y) => weightOf.get(y.id)! - weightOf.get(x.id)! || distance(x) - distance(y));
-    target = rows[0];
+  const pairIndex = new Map(pairList.map((x, i) => [pairKey(x.entity, x.t, x.env), i]));
+  // The incidents reached, locked (in id order) and read once.
+  const incidents = new Map<string, PlacedIncident>();
+  const reached = [...new Set([...reach.values()].flatMap((s) => [...s]))].sort();
+  if (reached.length > 0) {
+    const locked = await client.query<
+      IncidentRow & { organizationId: string; environmentId: string; title: string; createdAt: Date }
+    >(
+      `SELECT id::text AS id, priority::text AS priority, tactics, sources, "alertCount", score,
+              "firstSeenAt", "lastSeenAt", "organizationId"::text AS "organizationId",
+              "environmentId"::text AS "environmentId", title, "createdAt"
+       FROM incidents WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`,
+      [reached],
+    );
+    locked.rows
+      .sort((x, y) => x.createdAt.getTime() - y.createdAt.getTime() || (x.id < y.id ? -1 : 1))
+      .forEach((r, rank) => {
+        const { createdAt: _, ...row } = r;
+        incidents.set(r.id, { ...row, created: false, previousScore: r.score, rank, touched: false });
+      });
   }
   const priorityRank = await priorityOrder(client);
-  if (target) {
-    const priority = priorityRank(a.priority) < priorityRank(target.priority) ? a.priority : target.priority;
-    const tactics = policy.scoring.tactics([...target.tactics, ...a.tags]);
-    const sources = [...new Set([...target.sources, a.source])].sort();
-    const alertCount = target.alertCount + 1;
-    const score = policy.scoring.score({
-      priority,
-      tactics: tactics.length,
-      sources: sources.length,
-      alerts: alertCount,
-    });
-    await client.query(
-      `INSERT INTO incident_alerts ("alertId", "eventTime", "incidentId", "addedBy", "linkedBy")
-       VALUES ($1, $2, $3::uuid, 'correlator', $4::uuid[])`,
-      [a.id, a.eventTime, target.id, linkedBy.get(target.id) ?? []],
-    );
-    await client.query(
-      `UPDATE incidents SET priority = $2::"Priority", tactics = $3, sources = $4, "alertCount" = $5, score = $6,
-              "firstSeenAt" = LEAST("firstSeenAt", $7), "lastSeenAt" = GREATEST("lastSeenAt", $7), "updatedAt" = now()
-       WHERE id = $1::uuid`,
-      [target.id, priority, tactics, sources, alertCount, score, a.eventTime],
-    );
-    const prev = changes.get(target.id);
-    changes.set(target.id, {
-      incidentId: target.id,
+  // Which incident each of the claim's alerts joined (index in `plans`), as placed.
+  const placedIn: string[] = [];
+  const links: { alertId: string; eventTime: Date; incidentId: string; linkedBy: string[] }[] = [];
+  const changes = new Map<string, IncidentChange>();
+  plans.forEach((p, at) => {
+    const { q, a } = p;
+    const incidentsOf = (id: string): Set<string> => {
+      const i = pairIndex.get(pairKey(id, p.t, q.environmentId));
+      if (i === undefined || common.has(i)) return new Set();
+      const out = new Set(reach.get(i) ?? []);
+      for (const o of occurrences.get(id) ?? []) if (o.at < at && near(o.us, p.t)) out.add(placedIn[o.at]!);
+      return out;
+    };
+    const weightOf = new Map<string, number>();
+    const linkedBy = new Map<string, string[]>();
+    for (const [key, g] of p.groups) {
+      const reachedBy = new Set(g.ids.flatMap((id) => [...incidentsOf(id)]));
+      if (reachedBy.size >= policy.commonIncidents) continue; // common: links nothing
+      for (const inc of reachedBy) {
+        weightOf.set(inc, (weightOf.get(inc) ?? 0) + g.weight);
+        linkedBy.set(inc, [...(linkedBy.get(inc) ?? []), key]);
+      }
+    }
+    // Most shared weight, then the incident closest in time, then the one seen first, then the older.
+    const distance = (r: PlacedIncident) =>
+      Math.max(0, r.firstSeenAt.getTime() - p.t, p.t - r.lastSeenAt.getTime());
+    const target = [...weightOf.entries()]
+      .filter(([, w]) => w >= policy.threshold)
+      // An incident deleted since the reach was read (its organisation purged) is not there.
+      .flatMap(([id]) => incidents.get(id) ?? [])
+      .sort(
+        (x, y) =>
+          weightOf.get(y.id)! - weightOf.get(x.id)! ||
+          distance(x) - distance(y) ||
+          x.firstSeenAt.getTime() - y.firstSeenAt.getTime() ||
+          x.rank - y.rank,
+      )[0];
+    if (target) {
+      target.priority =
+        priorityRank(a.priority) < priorityRank(target.priority) ? a.priority : target.priority;
+      target.tactics = policy.scoring.tactics([...target.tactics, ...a.tags]);
+      target.sources = [...new Set([...target.sources, a.source])].sort();
+      target.alertCount += 1;
+      target.score = policy.scoring.score({
+        priority: target.priority,
+        tactics: target.tactics.length,
+        sources: target.sources.length,
+        alerts: target.alertCount,
+      });
+      if (a.eventTime < target.firstSeenAt) target.firstSeenAt = a.eventTime;
+      if (a.eventTime > target.lastSeenAt) target.lastSeenAt = a.eventTime;
+      target.touched = true;
+      placedIn.push(target.id);
+      links.push({
+        alertId: a.id,
+        eventTime: a.eventTime,
+        incidentId: target.id,
+        linkedBy: linkedBy.get(target.id) ?? [],
+      });
+    } else {
+      const tactics = policy.scoring.tactics(a.tags);
+      const subject = TITLE_KINDS.map((k) => a.named.find((e) => e.kind === k)).find((e) => e !== undefined);
+      const title = subject ? `${a.rule} · ${subject.label ?? subject.value}` : a.rule;
+      const opened: PlacedIncident = {
+        id: randomUUID(),
+        organizationId: q.organizationId,
+        environmentId: q.environmentId,
+        title: title.slice(0, 300),
+        priority: a.priority,
+        tactics,
+        sources: [a.source],
+        alertCount: 1,
+        score: policy.scoring.score({ priority: a.priority, tactics: tactics.length, sources: 1, alerts: 1 }),
+        firstSeenAt: a.eventTime,
+        lastSeenAt: a.eventTime,
+        created: true,
+        previousScore: 0,
+        rank: incidents.size,
+        opener: { alertId: a.id, rule: a.rule },
+        touched: true,
+      };
+      incidents.set(opened.id, opened);
+      placedIn.push(opened.id);
+      links.push({ alertId: a.id, eventTime: a.eventTime, incidentId: opened.id, linkedBy: [] });
+    }
+    const inc = incidents.get(placedIn[at]!)!;
+    changes.set(inc.id, {
+      incidentId: inc.id,
       organizationId: q.organizationId,
       environmentId: q.environmentId,
-      created: prev?.created ?? false,
-      previousScore: prev?.previousScore ?? target.score,
-      score,
+      created: inc.created,
+      previousScore: inc.previousScore,
+      score: inc.score,
     });
-    return;
-  }
-  const tactics = policy.scoring.tactics(a.tags);
-  const score = policy.scoring.score({
-    priority: a.priority,
-    tactics: tactics.length,
-    sources: 1,
-    alerts: 1,
   });
-  const subject = TITLE_KINDS.map((k) => named.find((e) => e.kind === k)).find((e) => e !== undefined);
-  const title = subject ? `${a.rule} · ${subject.label ?? subject.value}` : a.rule;
-  const created = await client.query<{ id: string }>(
-    `INSERT INTO incidents ("organizationId", "environmentId", title, priority, tactics, sources, "alertCount",
-                            score, "firstSeenAt", "lastSeenAt")
-     VALUES ($1::uuid, $2::uuid, $3, $4::"Priority", $5, $6, 1, $7, $8, $8) RETURNING id::text AS id`,
-    [
-      q.organizationId,
-      q.environmentId,
-      title.slice(0, 300),
-      a.priority,
-      tactics,
-      [a.source],
-      score,
-      a.eventTime,
-    ],
-  );
-  const id = created.rows[0]!.id;
+  const touched = [...incidents.values()].filter((i) => i.touched);
+  const record = (i: PlacedIncident) => ({
+    id: i.id,
+    org: i.organizationId,
+    env: i.environmentId,
+    title: i.title,
+    priority: i.priority,
+    tactics: i.tactics,
+    sources: i.sources,
+    n: i.alertCount,
+    score: i.score,
+    first: i.firstSeenAt.toISOString(),
+    last: i.lastSeenAt.toISOString(),
+  });
+  const opened = touched.filter((i) => i.created);
+  if (opened.length > 0) {
+    await client.query(
+      `INSERT INTO incidents (id, "organizationId", "environmentId", title, priority, tactics, sources, "alertCount",
+                              score, "firstSeenAt", "lastSeenAt")
+       SELECT x.id, x.org, x.env, x.title, x.priority::"Priority", x.tactics, x.sources, x.n, x.score, x.first, x.last
+       FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, org uuid, env uuid, title text, priority text, tactics text[],
+                                               sources text[], n int, score int, first timestamptz, last timestamptz)`,
+      [JSON.stringify(opened.map(record))],
+    );
+  }
+  const grown = touched.filter((i) => !i.created);
+  if (grown.length > 0) {
+    await client.query(
+      `UPDATE incidents i SET priority = x.priority::"Priority", tactics = x.tactics, sources = x.sources,
+              "alertCount" = x.n, score = x.score, "firstSeenAt" = LEAST(i."firstSeenAt", x.first),
+              "lastSeenAt" = GREATEST(i."lastSeenAt", x.last), "updatedAt" = now()
+       FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, priority text, tactics text[], sources text[], n int,
+                                               score int, first timestamptz, last timestamptz)
+       WHERE i.id = x.id`,
+      [JSON.stringify(grown.map(record))],
+    );
+  }
   await client.query(
     `INSERT INTO incident_alerts ("alertId", "eventTime", "incidentId", "addedBy", "linkedBy")
-     VALUES ($1, $2, $3::uuid, 'correlator', '{}')`,
-    [a.id, a.eventTime, id],
+     SELECT x.id, x.t, x.inc, 'correlator', x.linked
+     FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, t timestamptz, inc uuid, linked uuid[])`,
+    [
+      JSON.stringify(
+        links.map((l) => ({
+          id: l.alertId,
+          t: l.eventTime.toISOString(),
+          inc: l.incidentId,
+          linked: l.linkedBy,
+        })),
+      ),
+    ],
   );
-  await client.query(
-    `INSERT INTO incident_activities ("incidentId", kind, detail) VALUES ($1::uuid, 'created', $2::jsonb)`,
-    [id, JSON.stringify({ alertId: a.id, rule: a.rule })],
-  );
-  changes.set(id, {
-    incidentId: id,
-    organizationId: q.organizationId,
-    environmentId: q.environmentId,
-    created: true,
-    previousScore: 0,
-    score,
-  });
+  if (opened.length > 0) {
+    await client.query(
+      `INSERT INTO incident_activities ("incidentId", kind, detail)
+       SELECT x.id, 'created', x.detail FROM jsonb_to_recordset($1::jsonb) AS x(id uuid, detail jsonb)`,
+      [JSON.stringify(opened.map((i) => ({ id: i.id, detail: i.opener })))],
+    );
+  }
+  return changes;
 }
 
 let priorityRanks: Map<string, number> | undefined;
@@ -370,47 +569,88 @@ export async function countQueuedForIncidents(pool: Pick<pg.Pool, 'query'>): Pro
 const band = (score: number) => Math.floor(score / 10);
 
 /**
+ * A route's filter as the alert list reads it (`alertWhere`): the stored JSON parsed by the caller
+ * (this package does not know the wire schema), null when it does not parse (the route is skipped,
+ * as alert routing skips it).
+ */
+export type RouteAlertFilter = Pick<
+  AlertFilter,
+  'environmentIds' | 'priority' | 'rules' | 'sources' | 'tags' | 'hostnames' | 'text' | 'fields'
+>;
+
+/**
  * Owes incident notifications in the correlator's transaction (an `IncidentChangeHook`): a new
  * incident, and one whose score rose into a higher band of ten, to every channel of the
- * organisation's enabled routes that send incidents. Keyed `i:<incident>:new` / `i:<incident>:b<band>`
- * per channel (unique): owed once whichever collector correlates, and never again on a retry.
+ * organisation's enabled routes that send incidents and whose filter at least one of the
+ * incident's alerts matches (the alert list's own conditions, `alertWhere`, so the console's
+ * route preview and the list agree). Keyed `i:<incident>:new` / `i:<incident>:b<band>` per
+ * channel (unique): owed once whichever collector correlates, and never again on a retry.
  */
-export const oweIncidentNotifications: IncidentChangeHook = async (tx, changes) => {
-  const owed = changes.flatMap((c) => {
-    if (c.created)
+export function incidentNotificationHook(
+  routeFilter: (stored: unknown, routeId: string) => RouteAlertFilter | null,
+): IncidentChangeHook {
+  return async (tx, changes) => {
+    const owed = changes.flatMap((c) => {
+      const key = c.created
+        ? `i:${c.incidentId}:new`
+        : band(c.score) > band(c.previousScore)
+          ? `i:${c.incidentId}:b${band(c.score)}`
+          : null;
+      if (key === null) return [];
       return [
         {
           org: c.organizationId,
           env: c.environmentId,
           inc: c.incidentId,
-          act: 'incident',
-          key: `i:${c.incidentId}:new`,
+          act: c.created ? 'incident' : 'escalation',
+          key,
         },
       ];
-    if (band(c.score) > band(c.previousScore)) {
-      return [
-        {
-          org: c.organizationId,
-          env: c.environmentId,
-          inc: c.incidentId,
-          act: 'escalation',
-          key: `i:${c.incidentId}:b${band(c.score)}`,
-        },
-      ];
+    });
+    if (owed.length === 0) return;
+    const routes = (
+      await tx.query<{ id: string; organizationId: string; filter: unknown }>(
+        `SELECT id::text AS id, "organizationId"::text AS "organizationId", filter
+         FROM notification_routes
+         WHERE "organizationId" = ANY($1::uuid[]) AND enabled AND "sendIncidents"
+         ORDER BY "organizationId", position, id`,
+        [[...new Set(owed.map((o) => o.org))]],
+      )
+    ).rows;
+    // Per route, which of its organisation's owed incidents have an alert its filter matches: one
+    // statement for every route (an EXISTS per incident stops at the first matching alert).
+    const parts: Prisma.Sql[] = [];
+    for (const r of routes) {
+      const filter = routeFilter(r.filter, r.id);
+      const incidents = [...new Set(owed.filter((o) => o.org === r.organizationId).map((o) => o.inc))];
+      if (!filter || incidents.length === 0) continue;
+      parts.push(Prisma.sql`
+        SELECT ${r.id}::text AS "routeId", x.inc::text AS "incidentId"
+        FROM unnest(${incidents}::uuid[]) AS x(inc)
+        WHERE EXISTS (
+          SELECT 1 FROM incident_alerts ia
+          JOIN alerts a ON a.id = ia."alertId" AND a."eventTime" = ia."eventTime"
+          WHERE ia."incidentId" = x.inc
+            AND ${alertWhere({ ...filter, organizationId: r.organizationId }, { kind: 'scan' })})`);
     }
-    return [];
-  });
-  if (owed.length === 0) return;
-  await tx.query(
-    `INSERT INTO notification_outbox ("organizationId", "environmentId", "channelId", "routeId", "incidentId",
-                                      action, "dedupKey", "nextAttemptAt", count)
-     SELECT x.org, x.env, ch.id, r.id, x.inc, x.act, x.key, now(), 1
-     FROM jsonb_to_recordset($1::jsonb) AS x(org uuid, env uuid, inc uuid, act text, key text)
-     JOIN notification_routes r ON r."organizationId" = x.org AND r.enabled AND r."sendIncidents"
-     CROSS JOIN LATERAL unnest(r."channelIds") AS u(cid)
-     JOIN notification_channels ch ON ch.id = u.cid AND ch."organizationId" = x.org AND ch.enabled
-     ORDER BY ch.id, x.key
-     ON CONFLICT ("channelId", "dedupKey") DO NOTHING`,
-    [JSON.stringify(owed)],
-  );
-};
+    if (parts.length === 0) return;
+    const query = Prisma.join(parts, ' UNION ALL ');
+    const matched = (await tx.query<{ routeId: string; incidentId: string }>(query.text, query.values)).rows;
+    const sends = matched.flatMap((m) =>
+      owed.filter((o) => o.inc === m.incidentId).map((o) => ({ ...o, route: m.routeId })),
+    );
+    if (sends.length === 0) return;
+    await tx.query(
+      `INSERT INTO notification_outbox ("organizationId", "environmentId", "channelId", "routeId", "incidentId",
+                                        action, "dedupKey", "nextAttemptAt", count)
+       SELECT x.org, x.env, ch.id, r.id, x.inc, x.act, x.key, now(), 1
+       FROM jsonb_to_recordset($1::jsonb) AS x(org uuid, env uuid, inc uuid, act text, key text, route uuid)
+       JOIN notification_routes r ON r.id = x.route AND r."organizationId" = x.org
+       CROSS JOIN LATERAL unnest(r."channelIds") AS u(cid)
+       JOIN notification_channels ch ON ch.id = u.cid AND ch."organizationId" = x.org AND ch.enabled
+       ORDER BY ch.id, x.key, r.id
+       ON CONFLICT ("channelId", "dedupKey") DO NOTHING`,
+      [JSON.stringify(sends)],
+    );
+  };
+}

@@ -2,6 +2,7 @@ import type { Db, Prisma } from '../client.js';
 import type { IncidentStatus, Priority } from '../generated/prisma/enums.js';
 import { type Actor, recordAudit } from './audit.js';
 import type { IncidentScoring } from './incident-correlator.js';
+import { type AlertFilter, alertWhere } from './web-alerts-filter.js';
 
 type Tx = Parameters<Parameters<Prisma['$transaction']>[0]>[0];
 
@@ -75,7 +76,7 @@ export async function incidentEnvironment(
   return db.prisma.incident.findFirst({ where: { id, organizationId }, select: { environmentId: true } });
 }
 
-/** A page of incidents, most recently active first. */
+/** Incidents, most recently active first (`ids`: exactly those; `listIncidentPage` pages). */
 export async function listIncidents(
   db: Db,
   input: {
@@ -85,8 +86,6 @@ export async function listIncidents(
     /** Exactly these incidents (merged ones included). */
     ids?: string[] | undefined;
     limit: number;
-    /** `lastSeenAt` and id of the last row of the previous page. */
-    cursor?: { lastSeenAt: Date; id: string } | undefined;
     linkKinds: readonly string[];
   },
 ): Promise<IncidentSummaryDto[]> {
@@ -96,14 +95,6 @@ export async function listIncidents(
       ...(input.ids ? { id: { in: input.ids } } : { mergedIntoId: null }),
       ...(input.environmentId ? { environmentId: input.environmentId } : {}),
       ...(input.status?.length ? { status: { in: input.status } } : {}),
-      ...(input.cursor
-        ? {
-            OR: [
-              { lastSeenAt: { lt: input.cursor.lastSeenAt } },
-              { lastSeenAt: input.cursor.lastSeenAt, id: { lt: input.cursor.id } },
-            ],
-          }
-        : {}),
     },
     orderBy: [{ lastSeenAt: 'desc' }, { id: 'desc' }],
     take: input.limit,
@@ -149,6 +140,136 @@ export async function listIncidents(
       .filter((e) => e.incidentId === r.id)
       .map((e) => ({ kind: e.kind, value: e.value, label: e.label })),
   }));
+}
+
+/**
+ * Keyset cursor of the incident list: the last row's `lastSeenAt` as Postgres prints it
+ * (microseconds, which a JS Date would truncate, and so skip or repeat rows) and its id. Opaque to
+ * clients.
+ */
+function encodeIncidentCursor(lastSeenText: string, id: string): string {
+  return Buffer.from(JSON.stringify([lastSeenText, id])).toString('base64url');
+}
+
+/** The cursor's parts, or null when `encodeIncidentCursor` did not make it. */
+export function decodeIncidentCursor(cursor: string): { lastSeenAt: string; id: string } | null {
+  try {
+    const value: unknown = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
+    if (
+      Array.isArray(value) &&
+      value.length === 2 &&
+      typeof value[0] === 'string' &&
+      /^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d{1,6})?[+-]\d{2}(:\d{2})?$/.test(value[0]) &&
+      typeof value[1] === 'string' &&
+      /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value[1])
+    ) {
+      return { lastSeenAt: value[0], id: value[1] };
+    }
+  } catch {
+    // fall through: not one of ours
+  }
+  return null;
+}
+
+/**
+ * A page of incidents, most recently active first (merged ones left out), with the filters kept
+ * across pages: keyset on (`lastSeenAt`, id) at the database's own precision. `nextCursor` is null
+ * on the last page.
+ */
+export async function listIncidentPage(
+  db: Db,
+  input: {
+    organizationId: string;
+    environmentId?: string | undefined;
+    status?: IncidentStatus[] | undefined;
+    limit: number;
+    /** From the previous page's `nextCursor`; one this function did not make is refused (null answer). */
+    cursor?: string | undefined;
+    linkKinds: readonly string[];
+  },
+): Promise<{ items: IncidentSummaryDto[]; nextCursor: string | null } | null> {
+  const after = input.cursor === undefined ? null : decodeIncidentCursor(input.cursor);
+  if (input.cursor !== undefined && after === null) return null;
+  const page = await db.prisma.$queryRawUnsafe<{ id: string; lastSeen: string }[]>(
+    `SELECT i.id::text AS id, i."lastSeenAt"::text AS "lastSeen" FROM incidents i
+     WHERE i."organizationId" = $1::uuid AND i."mergedIntoId" IS NULL
+       AND ($2::uuid IS NULL OR i."environmentId" = $2::uuid)
+       AND ($3::text[] IS NULL OR i.status::text = ANY($3::text[]))
+       AND ($4::timestamptz IS NULL OR (i."lastSeenAt", i.id) < ($4::timestamptz, $5::uuid))
+     ORDER BY i."lastSeenAt" DESC, i.id DESC
+     LIMIT $6`,
+    input.organizationId,
+    input.environmentId ?? null,
+    input.status?.length ? input.status : null,
+    after?.lastSeenAt ?? null,
+    after?.id ?? null,
+    input.limit + 1,
+  );
+  const shown = page.slice(0, input.limit);
+  const rows = await listIncidents(db, {
+    organizationId: input.organizationId,
+    ids: shown.map((r) => r.id),
+    limit: shown.length,
+    linkKinds: input.linkKinds,
+  });
+  const byId = new Map(rows.map((r) => [r.id, r]));
+  const last = shown.at(-1);
+  return {
+    items: shown.flatMap((r) => byId.get(r.id) ?? []),
+    nextCursor: page.length > input.limit && last ? encodeIncidentCursor(last.lastSeen, last.id) : null,
+  };
+}
+
+/** An incident an alert belongs to, as the alert's page names it. */
+export interface AlertIncidentDto {
+  id: string;
+  title: string;
+  status: IncidentStatus;
+  score: number;
+  priority: Priority;
+  alertCount: number;
+}
+
+/**
+ * The incidents of the organisation holding an alert (one, or none before the correlator placed
+ * it; a merged incident's alerts moved to the one it merged into), most severe score first.
+ */
+export async function listAlertIncidents(
+  db: Db,
+  input: { organizationId: string; alertId: string },
+): Promise<AlertIncidentDto[]> {
+  return db.prisma.$queryRawUnsafe<AlertIncidentDto[]>(
+    `SELECT i.id::text AS id, i.title, i.status::text AS status, i.score, i.priority::text AS priority,
+            i."alertCount"
+     FROM incident_alerts ia JOIN incidents i ON i.id = ia."incidentId"
+     WHERE ia."alertId" = $2::bigint AND i."organizationId" = $1::uuid
+     ORDER BY i.score DESC, i.id`,
+    input.organizationId,
+    input.alertId,
+  );
+}
+
+/**
+ * Incidents opened since `from` that an incident route with this filter would have been owed
+ * (newest first, at most `limit` + 1 so the caller can tell there were more): those with at least
+ * one alert the filter matches, with the alert list's conditions (`alertWhere`), as the
+ * correlator's `incidentNotificationHook` decides.
+ */
+export async function listIncidentsForRoute(
+  db: Db,
+  input: { filter: AlertFilter; from: Date; limit: number },
+): Promise<(AlertIncidentDto & { createdAt: Date })[]> {
+  return db.prisma.$queryRaw<(AlertIncidentDto & { createdAt: Date })[]>`
+    SELECT i.id::text AS id, i.title, i.status::text AS status, i.score, i.priority::text AS priority,
+           i."alertCount", i."createdAt"
+    FROM incidents i
+    WHERE i."organizationId" = ${input.filter.organizationId}::uuid AND i."createdAt" >= ${input.from}
+      AND EXISTS (
+        SELECT 1 FROM incident_alerts ia
+        JOIN alerts a ON a.id = ia."alertId" AND a."eventTime" = ia."eventTime"
+        WHERE ia."incidentId" = i.id AND ${alertWhere(input.filter, { kind: 'scan' })})
+    ORDER BY i."createdAt" DESC, i.id DESC
+    LIMIT ${input.limit + 1}`;
 }
 
 /** One incident with its entities, timeline (alerts and raw events in time order) and history. */

@@ -6,6 +6,7 @@ import { type ReactNode, useState } from 'react';
 import { type AlertStatus, STATUSES } from '@/server/routers/alerts/alert-filter.schema';
 import { errorData, useTRPC } from '@/trpc/client';
 import { AlertContext } from '../entities/alert-context';
+import { AlertIncidents } from '../incidents/alert-incidents';
 import styles from './alerts.module.css';
 import { alertsErrorText } from './error-text';
 import { ExceptionDialog } from './exception-dialog';
@@ -131,6 +132,8 @@ export function AlertDetail({
           </button>
         ) : null}
       </div>
+
+      <AlertIncidents alertId={alert.id} />
 
       {canTriage ? (
         <Section title="Triage" testId="alert-triage">

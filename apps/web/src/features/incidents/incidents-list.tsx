@@ -1,6 +1,6 @@
 'use client';
 
-import { useQuery } from '@tanstack/react-query';
+import { useInfiniteQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useState } from 'react';
 import { PriorityLabel, Time } from '@/features/alerts/priority';
@@ -9,6 +9,9 @@ import { EntityChips, ScoreBadge, SourceChips, TacticChips } from './incident-ui
 import styles from './incidents.module.css';
 
 type StatusFilter = 'active' | 'open' | 'acknowledged' | 'resolved' | 'all';
+/** Incidents per page ("Load more" fetches the next). */
+const PAGE_SIZE = 50;
+
 const FILTERS: Record<StatusFilter, ('open' | 'acknowledged' | 'resolved')[] | undefined> = {
   active: ['open', 'acknowledged'],
   open: ['open'],
@@ -28,14 +31,20 @@ export function IncidentsList({
   const trpc = useTRPC();
   const [status, setStatus] = useState<StatusFilter>('active');
   const environmentId = environments.find((e) => e.name === environment)?.id;
-  const list = useQuery({
-    ...trpc.incidents.list.queryOptions({
-      ...(environmentId ? { environmentId } : {}),
-      ...(FILTERS[status] ? { status: FILTERS[status] } : {}),
-      limit: 100,
-    }),
+  // Pages of PAGE_SIZE, keyset on (last seen, id); the filters are part of the query key, so a
+  // change starts again from the first page and "Load more" keeps them.
+  const list = useInfiniteQuery({
+    ...trpc.incidents.list.infiniteQueryOptions(
+      {
+        ...(environmentId ? { environmentId } : {}),
+        ...(FILTERS[status] ? { status: FILTERS[status] } : {}),
+        limit: PAGE_SIZE,
+      },
+      { getNextPageParam: (page) => page.nextCursor ?? undefined },
+    ),
     refetchInterval: 5_000,
   });
+  const items = list.data?.pages.flatMap((p) => p.items) ?? [];
   return (
     <div className="panel">
       <div className="panel-body">
@@ -59,7 +68,7 @@ export function IncidentsList({
           </select>
         </div>
         {list.isError ? <p className="field-error">{list.error.message}</p> : null}
-        {list.data && list.data.items.length === 0 ? (
+        {list.data && items.length === 0 ? (
           <div className="empty-state">
             <h2>No incidents</h2>
             <p>
@@ -68,7 +77,7 @@ export function IncidentsList({
             </p>
           </div>
         ) : null}
-        {list.data && list.data.items.length > 0 ? (
+        {list.data && items.length > 0 ? (
           <table className={styles.table} data-testid="incidents-table">
             <thead>
               <tr>
@@ -83,7 +92,7 @@ export function IncidentsList({
               </tr>
             </thead>
             <tbody>
-              {list.data.items.map((i) => (
+              {items.map((i) => (
                 <tr key={i.id} data-testid="incident-row">
                   <td>
                     <ScoreBadge score={i.score} />
@@ -115,6 +124,20 @@ export function IncidentsList({
               ))}
             </tbody>
           </table>
+        ) : null}
+        {list.hasNextPage ? (
+          <div className={styles.toolbar}>
+            <button
+              type="button"
+              className="button"
+              disabled={list.isFetchingNextPage}
+              onClick={() => void list.fetchNextPage()}
+              data-testid="incidents-load-more"
+            >
+              {list.isFetchingNextPage ? 'Loading…' : 'Load more'}
+            </button>
+            <span className={styles.muted}>{items.length} shown</span>
+          </div>
         ) : null}
       </div>
     </div>

@@ -1,6 +1,7 @@
 'use client';
 
 import { PRIORITY_NAMES } from '@peregrine/protocol';
+import Link from 'next/link';
 import { type FormEvent, useRef, useState } from 'react';
 import { errorMessage, TimeAgo } from '@/features/admin/admin-ui';
 import styles from '@/features/admin/admin.module.css';
@@ -285,6 +286,31 @@ export function RouteForm({
 
 function PreviewResult({ result }: { result: Preview }) {
   const sent = result.matched - result.takenEarlier;
+  if (result.sends === 'incidents')
+    return (
+      <div className={styles.note} data-testid="route-preview" role="status">
+        <p style={{ margin: '0 0 6px' }}>
+          Last {result.hours} h: {result.matched}
+          {result.truncated ? '+' : ''} new incident(s) with an alert this filter matches; this route would
+          have sent <strong>{result.notifications}</strong> notification(s)
+          {result.channels.length > 1
+            ? `: ${result.channels.map((c) => `${c.notifications} to ${c.name}`).join(', ')}`
+            : ''}
+          , and one more each time an incident's score enters a higher ten.
+        </p>
+        {result.incidents.length ? (
+          <ul style={{ margin: 0, paddingLeft: 18 }}>
+            {result.incidents.map((i) => (
+              <li key={i.id} data-testid="route-preview-incident">
+                <span className="badge">score {i.score}</span>{' '}
+                <Link href={`/incidents/${i.id}`}>{i.title}</Link> ({i.status}, {i.alertCount} alert
+                {i.alertCount === 1 ? '' : 's'}), <TimeAgo iso={i.createdAt} />
+              </li>
+            ))}
+          </ul>
+        ) : null}
+      </div>
+    );
   return (
     <div className={styles.note} data-testid="route-preview" role="status">
       <p style={{ margin: '0 0 6px' }}>

@@ -1,6 +1,7 @@
 import { createTRPCRouter } from '../../trpc';
 import { addIncidentNote } from './add-incident-note';
 import { getIncident } from './get-incident';
+import { listAlertIncidents } from './list-alert-incidents';
 import { listIncidents } from './list-incidents';
 import { mergeIncidents } from './merge-incidents';
 import { splitIncident } from './split-incident';
@@ -10,6 +11,7 @@ import { updateIncident } from './update-incident';
 export const incidentsRouter = createTRPCRouter({
   list: listIncidents,
   get: getIncident,
+  ofAlert: listAlertIncidents,
   update: updateIncident,
   addNote: addIncidentNote,
   merge: mergeIncidents,

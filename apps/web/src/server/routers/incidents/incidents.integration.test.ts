@@ -170,7 +170,19 @@ describe('incidents procedures', () => {
     ]);
     const pod = detail.entities.find((x) => x.kind === 'pod')!;
     expect(detail.timeline.every((t) => t.entityIds.includes(pod.id))).toBe(true);
+    // Each alert names its incident (the alert page's link), with status and score.
+    expect(await as(viewer).incidents.ofAlert({ alertId: s! })).toEqual([
+      {
+        id: item.id,
+        title: item.title,
+        status: 'open',
+        score: item.score,
+        priority: item.priority,
+        alertCount: 2,
+      },
+    ]);
     // Another organisation: not there.
+    expect(await as(outsider, other).incidents.ofAlert({ alertId: s! })).toEqual([]);
     expect((await as(outsider, other).incidents.list({})).items).toEqual([]);
     expect(await appCodeOf(as(outsider, other).incidents.get({ id: item.id }))).toBe('NOT_FOUND');
   });
@@ -232,5 +244,77 @@ describe('incidents procedures', () => {
     expect(
       await appCodeOf(as(triager).incidents.merge({ targetId: inc.id, sourceIds: [stagingInc.id] })),
     ).toBe('INVALID_INPUT');
+  });
+});
+
+describe('incident list paging', () => {
+  it('pages through more than 100 incidents by last activity and id, filters kept, none skipped or repeated', async () => {
+    const paged = await createOrganization('Incidents C');
+    const reader = await createUser('Incident Pager');
+    await addMember(paged.id, reader.id, 'viewer');
+    const envs = await prisma.environment.findMany({ where: { organizationId: paged.id } });
+    const [p, s] = [
+      envs.find((e) => e.name === 'production')!.id,
+      envs.find((e) => e.name === 'staging')!.id,
+    ];
+    // 240 incidents; last activity at microsecond precision (what a JS Date would truncate), in
+    // runs of four sharing one instant (the id breaks the tie); a third resolved, a quarter in staging.
+    await prisma.$executeRawUnsafe(
+      `INSERT INTO incidents ("organizationId", "environmentId", title, status, priority, tactics, sources,
+                              "alertCount", score, "firstSeenAt", "lastSeenAt")
+       SELECT $1::uuid, CASE WHEN g % 4 = 0 THEN $3::uuid ELSE $2::uuid END, 'paged ' || g,
+              (CASE WHEN g % 3 = 0 THEN 'resolved' ELSE 'open' END)::"IncidentStatus", 'warning', '{}', '{syscall}',
+              1, 10, $4::timestamptz, $4::timestamptz + (g / 4) * interval '1.000007 second'
+       FROM generate_series(1, 240) g`,
+      paged.id,
+      p,
+      s,
+      new Date(T0),
+    );
+    const truth = async (where: string) =>
+      (
+        await prisma.$queryRawUnsafe<{ id: string }[]>(
+          `SELECT id::text AS id FROM incidents WHERE "organizationId" = $1::uuid AND ${where}
+           ORDER BY "lastSeenAt" DESC, id DESC`,
+          paged.id,
+        )
+      ).map((r) => r.id);
+    const walk = async (input: {
+      environmentId?: string;
+      status?: ('open' | 'resolved')[];
+      limit?: number;
+    }) => {
+      const ids: string[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const page: { items: { id: string }[]; nextCursor: string | null } = await as(
+          reader,
+          paged,
+        ).incidents.list({ ...input, cursor });
+        ids.push(...page.items.map((i) => i.id));
+        cursor = page.nextCursor;
+        pages++;
+      } while (cursor !== null);
+      return { ids, pages };
+    };
+    const all = await walk({});
+    expect(all.ids).toEqual(await truth('true'));
+    expect(all.ids).toHaveLength(240);
+    expect(all.pages).toBe(5);
+    const open = await walk({ status: ['open'], limit: 30 });
+    expect(open.ids).toEqual(await truth(`status = 'open'`));
+    expect(open.ids).toHaveLength(160);
+    // 160 is a multiple of 30 plus 10: the last page is short and says it is the last.
+    expect(open.pages).toBe(6);
+    const stagingOpen = await walk({ environmentId: s, status: ['open'], limit: 7 });
+    expect(stagingOpen.ids).toEqual(await truth(`status = 'open' AND "environmentId" = '${s}'`));
+    // Exactly one page's worth: no empty page after it.
+    const exact = await walk({ environmentId: s, status: ['resolved'], limit: 20 });
+    expect(exact.ids).toHaveLength(20);
+    expect(exact.pages).toBe(1);
+    expect(await appCodeOf(as(reader, paged).incidents.list({ cursor: 'not-a-cursor' }))).toBe(
+      'INVALID_INPUT',
+    );
   });
 });

@@ -5,10 +5,11 @@ export const listIncidentsInput = z.object({
   environmentId: z.string().uuid().optional(),
   status: z.array(incidentStatusSchema).max(3).optional(),
   limit: z.number().int().min(1).max(200).default(50),
-  cursor: z.object({ lastSeenAt: z.string().datetime(), id: z.string().uuid() }).optional(),
+  /** The previous page's `nextCursor` (opaque: last activity at the database's precision, and id). */
+  cursor: z.string().max(200).nullish(),
 });
 
 export const listIncidentsOutput = z.object({
   items: z.array(incidentSummarySchema),
-  nextCursor: z.object({ lastSeenAt: z.string(), id: z.string() }).nullable(),
+  nextCursor: z.string().nullable(),
 });

@@ -396,6 +396,100 @@ describe('route preview', () => {
   });
 });
 
+describe('incident route preview', () => {
+  it('shows the new incidents with an alert the filter matches, and takes no alerts from later routes', async () => {
+    const prisma = handle().prisma;
+    const env = await prisma.environment.findUniqueOrThrow({ where: { id: environmentId } });
+    const hook = await admin.notifications.createChannel({
+      name: 'Incident preview hook',
+      settings: { kind: 'webhook', config: { url: 'https://hooks.example.test/incidents' }, secrets: {} },
+    });
+    const at = new Date(Date.now() - 5 * 60_000);
+    const alertOf = async (rule: string, priority: 'critical' | 'notice', ns: string) =>
+      prisma.alert.create({
+        data: {
+          organizationId: env.organizationId,
+          environmentId,
+          rule,
+          priority,
+          source: 'syscall',
+          output: `${rule} (ns=${ns})`,
+          outputFields: { 'k8s.ns.name': ns },
+          tags: ['incident-preview'],
+          hostname: 'node-ip',
+          eventTime: at,
+          dedupKey: `incident-preview-${rule}`,
+        },
+        select: { id: true, eventTime: true },
+      });
+    const incidentOf = async (title: string, alerts: { id: bigint; eventTime: Date }[]) => {
+      const i = await prisma.incident.create({
+        data: {
+          organizationId: env.organizationId,
+          environmentId,
+          title,
+          priority: 'notice',
+          tactics: [],
+          sources: ['syscall'],
+          alertCount: alerts.length,
+          score: 30,
+          firstSeenAt: at,
+          lastSeenAt: at,
+        },
+      });
+      await prisma.incidentAlert.createMany({
+        data: alerts.map((a) => ({
+          alertId: a.id,
+          eventTime: a.eventTime,
+          incidentId: i.id,
+          addedBy: 'correlator',
+          linkedBy: [],
+        })),
+      });
+      return i.id;
+    };
+    // The critical alert is the incident's second: one matching alert is enough.
+    const loud = await incidentOf('Loud incident', [
+      await alertOf('Preview quiet start', 'notice', 'payments'),
+      await alertOf('Preview critical', 'critical', 'payments'),
+    ]);
+    await incidentOf('Quiet incident', [await alertOf('Preview quiet only', 'notice', 'default')]);
+    const settings = {
+      name: 'Critical incidents',
+      channelIds: [hook.id],
+      filter: {
+        priority: { op: 'gte' as const, value: 'critical' as const },
+        tags: ['incident-preview'],
+      },
+      sendIncidents: true,
+    };
+    const preview = await admin.notifications.previewRoute({ settings });
+    expect(preview).toMatchObject({
+      sends: 'incidents',
+      matched: 1,
+      takenEarlier: 0,
+      notifications: 1,
+      truncated: false,
+      samples: [],
+    });
+    expect(preview.incidents.map((i) => [i.id, i.title, i.status])).toEqual([
+      [loud, 'Loud incident', 'open'],
+    ]);
+    const every = await admin.notifications.previewRoute({
+      settings: { ...settings, filter: { tags: ['incident-preview'] } },
+    });
+    expect(every.incidents.map((i) => i.title).sort()).toEqual(['Loud incident', 'Quiet incident']);
+    // Saved first and not continuing, the incident route still leaves the alerts to the routes after it.
+    for (const r of await admin.notifications.listRoutes())
+      await admin.notifications.deleteRoute({ routeId: r.id });
+    await admin.notifications.createRoute(settings);
+    const alerts = await admin.notifications.previewRoute({
+      settings: { ...settings, name: 'Critical alerts', sendIncidents: false },
+    });
+    expect(alerts).toMatchObject({ sends: 'alerts', matched: 1, takenEarlier: 0, incidents: [] });
+  });
+});
+
 describe('digests and quiet hours', () => {
   it('store a route’s digest schedule and quiet hours, validate them, and refuse one-alert channels', async () => {
     const hook = await admin.notifications.createChannel({

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isoDate, prioritySchema } from '../alerts/alert-filter.schema';
+import { incidentStatusSchema } from '../incidents/incident.schema';
 import { routeSettings } from './notification.schema';
 
 export const previewRouteInput = z.object({
@@ -9,9 +10,14 @@ export const previewRouteInput = z.object({
 });
 
 export const previewRouteOutput = z.object({
+  /** What the route sends: alerts, or incidents (new ones with an alert its filter matches). */
+  sends: z.enum(['alerts', 'incidents']),
   /** How far back the preview looked. */
   hours: z.number().int(),
-  /** Alerts of that time matching the route's filter (at most `limit`, newest first). */
+  /**
+   * Alerts of that time matching the route's filter (at most `limit`, newest first); for an
+   * incident route, incidents opened then with an alert it matches.
+   */
   matched: z.number().int(),
   /** Of those, alerts an earlier route would have taken first (it matches and does not continue). */
   takenEarlier: z.number().int(),
@@ -34,6 +40,17 @@ export const previewRouteOutput = z.object({
       hostname: z.string().nullable(),
       eventTime: isoDate,
       groupId: z.string().nullable(),
+    }),
+  ),
+  /** An incident route's newest matching incidents (at most 10; empty for an alert route). */
+  incidents: z.array(
+    z.object({
+      id: z.string(),
+      title: z.string(),
+      status: incidentStatusSchema,
+      score: z.number().int(),
+      alertCount: z.number().int(),
+      createdAt: isoDate,
     }),
   ),
 });

@@ -1,25 +1,33 @@
 import 'server-only';
-import {
-  type IncidentStatus,
-  type IncidentSummaryDto,
-  listIncidents as listIncidentRows,
-} from '@peregrine/db';
+import { type IncidentStatus, type IncidentSummaryDto, listIncidentPage } from '@peregrine/db';
 import { INCIDENT_LINK_KINDS } from '@peregrine/engine';
 import { db } from '../../db';
+import { AppError } from '../../errors/app-error';
 
-/** A page of the organisation's incidents and the cursor of the next. */
+/** A page of the organisation's incidents and the cursor of the next (null: the last page). */
 export async function listIncidents(input: {
   organizationId: string;
   environmentId?: string | undefined;
   status?: IncidentStatus[] | undefined;
   limit: number;
-  cursor?: { lastSeenAt: string; id: string } | undefined;
-}): Promise<{ items: IncidentSummaryDto[]; nextCursor: { lastSeenAt: string; id: string } | null }> {
-  const items = await listIncidentRows(db(), {
-    ...input,
-    cursor: input.cursor ? { lastSeenAt: new Date(input.cursor.lastSeenAt), id: input.cursor.id } : undefined,
-    linkKinds: INCIDENT_LINK_KINDS,
-  });
-  const last = items.length === input.limit ? items[items.length - 1] : undefined;
-  return { items, nextCursor: last ? { lastSeenAt: last.lastSeenAt.toISOString(), id: last.id } : null };
+  cursor?: string | null | undefined;
+}): Promise<{ items: IncidentSummaryDto[]; nextCursor: string | null }> {
+  const invalid = () => new AppError('INVALID_INPUT', 'The page cursor is not valid; reload the list.');
+  try {
+    const page = await listIncidentPage(db(), {
+      organizationId: input.organizationId,
+      environmentId: input.environmentId,
+      status: input.status,
+      limit: input.limit,
+      cursor: input.cursor ?? undefined,
+      linkKinds: INCIDENT_LINK_KINDS,
+    });
+    if (!page) throw invalid();
+    return page;
+  } catch (error) {
+    // A hand-edited cursor that still decodes can carry an out-of-range time.
+    if (input.cursor && error instanceof Error && /out of range|invalid input syntax/i.test(error.message))
+      throw invalid();
+    throw error;
+  }
 }

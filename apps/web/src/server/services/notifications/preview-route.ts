@@ -1,5 +1,5 @@
 import 'server-only';
-import { listAlerts } from '@peregrine/db';
+import { listAlerts, listIncidentsForRoute } from '@peregrine/db';
 import { DIGEST_KINDS } from '@peregrine/protocol';
 import {
   digestPeriod,
@@ -27,7 +27,8 @@ const LIMIT = 500;
  * one per period that had alerts; quiet hours: one digest per window for the alerts they hold,
  * or for a channel that takes no digest, PagerDuty and Opsgenie, one held trigger per alert group
  * of the window, as the collector's `targetPlanner` owes them), with the collector's own period
- * and window arithmetic.
+ * and window arithmetic. A route that sends incidents: the incidents opened that day with an
+ * alert its filter matches, one notification each per channel (as the correlator owes them).
  */
 export async function previewRoute(input: {
   organizationId: string;
@@ -49,28 +50,56 @@ export async function previewRoute(input: {
     if (!channel) throw new AppError('NOT_FOUND', 'A channel of the route does not exist.');
     return channel;
   });
+  const alertFilter = {
+    organizationId: input.organizationId,
+    environmentIds: filter.environmentIds,
+    priority: filter.priority ?? undefined,
+    rules: filter.rules,
+    sources: filter.sources,
+    tags: filter.tags,
+    hostnames: filter.hostnames,
+    text: filter.text || undefined,
+    fields: filter.fields,
+  };
+  const now = Date.now();
+  if (input.settings.sendIncidents) {
+    // An incident route: each channel is owed each new incident with an alert the filter matches
+    // (the correlator's rule); its place in the order and the alert routes do not matter.
+    const found = await listIncidentsForRoute(db(), {
+      filter: alertFilter,
+      from: new Date(now - HOURS * 3_600_000),
+      limit: LIMIT,
+    });
+    const incidents = found.slice(0, LIMIT);
+    const channels = routeChannels.map((c) => ({
+      channelId: c.id,
+      name: c.name,
+      kind: c.kind,
+      notifications: incidents.length,
+    }));
+    return {
+      sends: 'incidents' as const,
+      hours: HOURS,
+      matched: incidents.length,
+      takenEarlier: 0,
+      notifications: incidents.length * channels.length,
+      channels,
+      truncated: found.length > LIMIT,
+      samples: [],
+      incidents: incidents.slice(0, 10),
+    };
+  }
   let earlier = routes;
   if (input.routeId !== null) {
     const at = routes.findIndex((r) => r.id === input.routeId);
     if (at < 0) throw new AppError('NOT_FOUND', 'Notification route not found.');
     earlier = routes.slice(0, at);
   }
-  const takers = earlier.filter((r) => r.enabled && !r.continue);
-  const now = Date.now();
+  // Incident routes take no alerts (the collector's alert routing leaves them out).
+  const takers = earlier.filter((r) => r.enabled && !r.continue && !r.sendIncidents);
   const page = await listAlerts(
     db(),
-    {
-      organizationId: input.organizationId,
-      environmentIds: filter.environmentIds,
-      priority: filter.priority ?? undefined,
-      rules: filter.rules,
-      sources: filter.sources,
-      tags: filter.tags,
-      hostnames: filter.hostnames,
-      text: filter.text || undefined,
-      fields: filter.fields,
-      from: new Date(now - HOURS * 3_600_000),
-    },
+    { ...alertFilter, from: new Date(now - HOURS * 3_600_000) },
     { limit: LIMIT },
   );
   const sent = page.rows.filter(
@@ -104,6 +133,7 @@ export async function previewRoute(input: {
     };
   });
   return {
+    sends: 'alerts' as const,
     hours: HOURS,
     matched: page.rows.length,
     takenEarlier: page.rows.length - sent.length,
@@ -118,5 +148,6 @@ export async function previewRoute(input: {
       eventTime: a.eventTime,
       groupId: a.groupId,
     })),
+    incidents: [],
   };
 }
