@@ -9,7 +9,13 @@ import { describe, expect, it } from 'vitest';
 import { generateEvents } from '../../bench/events.js';
 import { CollectorError } from '../http/errors.js';
 import { cleanJsonValue } from './shared/clean-text.js';
-import { type DecodedSensorBatch, decodeSensorBatch, decodeSensorBatchV3 } from './sensor-batch.js';
+import { compileEnvironment } from '../pipeline/rules-engine.js';
+import {
+  type DecodedSensorBatch,
+  decodeSensorBatch,
+  decodeSensorBatchV3,
+  openSensorBatchV3Body,
+} from './sensor-batch.js';
 
 const head = { sensorId: 'node-a', batchId: 'node-a-run-7', seq: 7 };
 
@@ -233,6 +239,79 @@ describe('sensor batch version 3', () => {
       { numRuns: 150 },
     );
     expect(firing.some((e) => ruleset.evaluate(e, 'syscall').length > 0)).toBe(true);
+  });
+
+  it('leaves rows in the body: types without building, events built on demand, refusals as decoded', () => {
+    const events = generateEvents(0, 500, 0.1, 'node-1');
+    events.splice(3, 0, { ...events[0]!, ts: 'not a time' });
+    const body = encodeBatchV3(head, events);
+    const decoded = decodeSensorBatchV3(body);
+    const opened = openSensorBatchV3Body(body);
+    const { rows } = opened;
+    expect(rows.accepted).toBe(decoded.events.length);
+    expect(opened.rejected).toEqual(decoded.rejected);
+    expect(opened.rejected.map((r) => r.index)).toEqual([3]);
+    expect(opened.sanitized).toBe(decoded.sanitized);
+    for (let k = 0; k < rows.accepted; k++) {
+      expect(rows.index(k)).toBe(decoded.events[k]!.index);
+      expect(rows.type(k)).toBe(decoded.events[k]!.event.type);
+    }
+    // Built in any order, any number of times: each time the event the row holds.
+    for (const k of [rows.accepted - 1, 0, 7, 7, 2]) {
+      const event = rows.event(k);
+      expect(event).toEqual(decoded.events[k]!.event);
+      expect(event).not.toBe(rows.event(k));
+    }
+    expect(() => rows.event(rows.accepted)).toThrow(RangeError);
+  });
+
+  it('raises the same alerts from the rows a rule may match (by type) as from every event', () => {
+    const env = compileEnvironment({
+      environmentId: 'env',
+      organizationId: 'org',
+      stamp: '1',
+      ruleSets: [
+        {
+          ruleSetId: 'rs',
+          name: 'upstream',
+          versionId: 'v',
+          versionNumber: 1,
+          files: [{ name: 'falco_rules.yaml', content: FALCO_RULES }],
+          overrides: [],
+        },
+      ],
+    });
+    const alertsOf = (event: unknown) =>
+      env.evaluate(event, 'syscall').map((a) => [a.rule, a.output, a.output_fields]);
+    const firing = generateEvents(0, 400, 0.5, 'node-1');
+    const mixed = [...firing, ...generateEvents(400, 400, 0.1, 'node-2')];
+    const skipped = new Set<string>();
+    const check = (events: readonly WireSyscallEvent[]) => {
+      const body = encodeBatchV3(head, events);
+      const all = decodeSensorBatchV3(body).events.map(({ index, event }) => ({
+        index,
+        alerts: alertsOf(event),
+      }));
+      const { rows } = openSensorBatchV3Body(body);
+      const lazy: typeof all = [];
+      for (let k = 0; k < rows.accepted; k++) {
+        if (!env.mayMatchSyscallType(rows.type(k))) {
+          skipped.add(rows.type(k));
+          lazy.push({ index: rows.index(k), alerts: [] });
+        } else lazy.push({ index: rows.index(k), alerts: alertsOf(rows.event(k)) });
+      }
+      expect(lazy).toEqual(all);
+    };
+    check(mixed);
+    expect(mixed.some((e) => alertsOf(e).length > 0)).toBe(true);
+    // Rows of types no upstream rule names (reads) are never built.
+    expect(skipped.has('read')).toBe(true);
+    fc.assert(
+      fc.property(batch, (random) => check(asUtf8([...random, ...firing.slice(0, 6)]))),
+      { numRuns: 60 },
+    );
+    expect(env.mayMatchSyscallType('execve')).toBe(true);
+    expect(env.mayMatchSyscallType('read')).toBe(false);
   });
 
   it('replaces NUL with U+FFFD and counts the events that hold one, tables included', () => {
