@@ -1016,6 +1016,9 @@ export function openSensorBatchV3(bytes: Uint8Array, checks: SensorBatchV3Checks
   const procOk = new Array<true | string | undefined>(nProcs);
   const containerOk = new Array<true | string | undefined>(nContainers);
   const nEvents = count('event');
+  // A row takes at least 6 bytes (flags, type, ts, proc, argNames, value count): the per-row
+  // arrays below are sized by the count, so a count the bytes cannot hold is refused first.
+  if (nEvents > (bytes.length - r.at) / 6) r.fail(`event count ${nEvents} past the end`);
   // Per accepted row, what building it again needs: where it starts, the values its neighbours
   // decide (ts and num are deltas), and what the first pass learned. No object per row.
   const rowAt = new Uint32Array(nEvents);
