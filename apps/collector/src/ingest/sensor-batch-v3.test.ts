@@ -354,6 +354,9 @@ describe('sensor batch version 3', () => {
 
   it('answers a body it cannot read with a 400 that says why', () => {
     const body = encodeBatchV3(head, generateEvents(0, 50, 0.1, 'node-1'));
+    // A batch without events ends with its event count, 0.
+    const empty = encodeBatchV3(head, []);
+    expect(empty.at(-1)).toBe(0);
     const cases: Array<[Uint8Array, RegExp]> = [
       [new Uint8Array(0), /truncated body at byte 0 of 0/],
       [Uint8Array.from([0x7b, 0x22, 0x76, 0x22]), /not a version-3 batch \(magic\)/],
@@ -363,6 +366,12 @@ describe('sensor batch version 3', () => {
       [Uint8Array.from([0x50, 0x47, 0x42, 0x03, 0xff, 0xff, 0xff, 0xff, 0x0f]), /string count \d+ larger/],
       [Uint8Array.from([0x50, 0x47, 0x42, 0x03, 0, 0, 0, 5]), /string 0 is not in the string table \(0\)/],
       [Uint8Array.from([0x50, 0x47, 0x42, 0x03, ...Array(9).fill(0xff), 0x01]), /varint longer than 53 bits/],
+      // More rows than the bytes left can hold (6 bytes a row at least): refused before the
+      // per-row arrays are sized by the count.
+      [
+        Buffer.concat([empty.subarray(0, -1), Buffer.from([50]), Buffer.alloc(100)]),
+        /event count 50 past the end/,
+      ],
     ];
     for (const [bytes, message] of cases) {
       const result = attempt(bytes);

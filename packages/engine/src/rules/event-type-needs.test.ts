@@ -101,7 +101,17 @@ describe('syscallEventTypeNeeds', () => {
 });
 
 describe('RuleSet.mayMatchEventType', () => {
-  const TYPES = ['setns', 'fadvise64', 'read', 'open', 'openat', 'execve', 'connect', 'sendto', 'no_such_call'];
+  const TYPES = [
+    'setns',
+    'fadvise64',
+    'read',
+    'open',
+    'openat',
+    'execve',
+    'connect',
+    'sendto',
+    'no_such_call',
+  ];
   const probe = (type: string) => ({ type, proc: {} });
 
   it("says no exactly for the types whose per-type index is empty (the engine's own candidates)", () => {
