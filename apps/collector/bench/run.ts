@@ -97,6 +97,8 @@ async function main(): Promise<void> {
           '--max-semi-space-size=64',
           ...(process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : []),
         ],
+        // Loading the modules and the upstream rules took over 30 s at a load average of 20.
+        120_000,
       ),
     );
   }

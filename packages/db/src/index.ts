@@ -203,7 +203,12 @@ export {
   updateNotificationChannel,
   updateNotificationRoute,
 } from './repos/web-admin-notifications.js';
-export { parseJsonBigInt, parseJsonExact, stringifyJsonExact } from './repos/json-exact.js';
+export {
+  parseJsonBigInt,
+  parseJsonExact,
+  stringifyJsonExact,
+  stringifyRecordExact,
+} from './repos/json-exact.js';
 export {
   type BacktestCheckpoint,
   type BacktestCursor,

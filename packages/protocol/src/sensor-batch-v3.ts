@@ -783,6 +783,47 @@ export function readSensorBatchV3(
   checks: SensorBatchV3Checks,
   onRow: SensorBatchV3RowHandler,
 ): SensorBatchV3 {
+  const rows = openSensorBatchV3(bytes, checks);
+  let next = 0;
+  for (const refusal of rows.refused) {
+    for (; next < rows.accepted && rows.index(next) < refusal.index; next++)
+      onRow(rows.index(next), rows.event(next), undefined, rows.cleaned(next));
+    onRow(refusal.index, undefined, refusal.error, false);
+  }
+  for (; next < rows.accepted; next++)
+    onRow(rows.index(next), rows.event(next), undefined, rows.cleaned(next));
+  return rows.batch;
+}
+
+/**
+ * A version-3 body read and checked whole, its accepted rows left as bytes: `event(k)` builds the
+ * k-th accepted row's event when (and each time) it is asked for, so a row nobody evaluates costs
+ * no object. Row `k` of these is the `index(k)`-th row of the body.
+ */
+export interface SensorBatchV3Rows {
+  batch: SensorBatchV3;
+  /** Rows that read and check out, in body order. */
+  accepted: number;
+  /** The other rows, in body order, with why each is refused. */
+  refused: { index: number; error: string }[];
+  /** Accepted rows holding a string in which NUL was replaced. */
+  sanitized: number;
+  /** Index in the body of accepted row `k`. */
+  index(k: number): number;
+  /** Event type (`evt.type`) of accepted row `k`, without building it. */
+  type(k: number): string;
+  /** Whether accepted row `k` holds a cleaned string. */
+  cleaned(k: number): boolean;
+  /** Accepted row `k` as an event (a new object per call; table entries are shared). */
+  event(k: number): WireSyscallEvent;
+}
+
+/**
+ * Reads the head and tables of a version-3 body and checks every row (the same checks and
+ * refusals as `readSensorBatchV3`, which reads through it) without building events. Throws
+ * `SensorBatchV3Error` when the body cannot be read.
+ */
+export function openSensorBatchV3(bytes: Uint8Array, checks: SensorBatchV3Checks): SensorBatchV3Rows {
   const r = new ByteReader(bytes);
   for (const b of SENSOR_BATCH_V3_MAGIC) if (r.u8() !== b) r.fail('not a version-3 batch (magic)');
 
@@ -975,72 +1016,118 @@ export function readSensorBatchV3(
   const procOk = new Array<true | string | undefined>(nProcs);
   const containerOk = new Array<true | string | undefined>(nContainers);
   const nEvents = count('event');
+  // A row takes at least 6 bytes (flags, type, ts, proc, argNames, value count): the per-row
+  // arrays below are sized by the count, so a count the bytes cannot hold is refused first.
+  if (nEvents > (bytes.length - r.at) / 6) r.fail(`event count ${nEvents} past the end`);
+  // Per accepted row, what building it again needs: where it starts, the values its neighbours
+  // decide (ts and num are deltas), and what the first pass learned. No object per row.
+  const rowAt = new Uint32Array(nEvents);
+  const rowIndex = new Uint32Array(nEvents);
+  const rowTs = new Uint32Array(nEvents);
+  const rowNum = new Float64Array(nEvents);
+  const rowType = new Uint32Array(nEvents);
+  const rowCleaned = new Uint8Array(nEvents);
+  const refused: { index: number; error: string }[] = [];
+  let accepted = 0;
+  let sanitized = 0;
   let prevTs = 0;
   let prevNum = 0;
-  for (let index = 0; index < nEvents; index++) {
-    touched = false;
+
+  // Set by `row`: the row's values (arguments and fd only when it builds).
+  let builtArgs: [string, string][] | undefined;
+  let builtFd: WireFdInfo | undefined;
+  let type = 0;
+  let tsIndex = 0;
+  let num: number | undefined;
+  let cpu: number | undefined;
+  let res: number | undefined;
+  let procIndex = 0;
+  let namesIndex = 0;
+  let containerIndex = -1;
+  let ownHostname: string | undefined;
+  /**
+   * Reads one row at `r.at`. Checking (`build` false): every check, nothing allocated, the
+   * row's values left in the variables above. Building (a row that checked out): its arguments and
+   * fd into `builtArgs` / `builtFd`; the checks then hold by construction.
+   */
+  const row = (index: number, build: boolean): string | undefined => {
     const flags = r.u8();
     if (flags > ROW_KNOWN) r.fail(`row ${index}: unknown flags ${flags}`);
-    const type = str();
-    const tsIndex = prevTs + r.sv();
-    if (tsIndex < 0 || tsIndex >= nStrings)
-      r.fail(`string ${tsIndex} is not in the string table (${nStrings})`);
-    prevTs = tsIndex;
-    if (dirty !== undefined && dirty[tsIndex] === 1) touched = true;
-    const ts = strings[tsIndex]!;
-    let num: number | undefined;
-    if (flags & ROW_NUM) {
-      num = prevNum + r.sv();
-      prevNum = num;
+    const typeIndex = r.uv();
+    if (typeIndex >= nStrings) r.fail(`string ${typeIndex} is not in the string table (${nStrings})`);
+    if (dirty !== undefined && dirty[typeIndex] === 1) touched = true;
+    type = typeIndex;
+    // ts and num are deltas from the previous row's: a row built again keeps the first pass's.
+    const tsDelta = r.sv();
+    const numDelta = flags & ROW_NUM ? r.sv() : undefined;
+    if (!build) {
+      tsIndex = prevTs + tsDelta;
+      if (tsIndex < 0 || tsIndex >= nStrings)
+        r.fail(`string ${tsIndex} is not in the string table (${nStrings})`);
+      prevTs = tsIndex;
+      if (dirty !== undefined && dirty[tsIndex] === 1) touched = true;
+      num = undefined;
+      if (numDelta !== undefined) {
+        num = prevNum + numDelta;
+        prevNum = num;
+      }
     }
-    const cpu = flags & ROW_CPU ? r.uv() : undefined;
-    const res = flags & ROW_RES ? r.sv() : undefined;
-    const procIndex = r.uv();
-    const namesIndex = r.uv();
+    cpu = flags & ROW_CPU ? r.uv() : undefined;
+    res = flags & ROW_RES ? r.sv() : undefined;
+    procIndex = r.uv();
+    namesIndex = r.uv();
     const nValues = count('argument');
     let error: string | undefined;
     const names = argNames[namesIndex];
     if (names === undefined) error = `argNames ${namesIndex} is not in argNames (${nNames})`;
     else if (names.length !== nValues)
       error = `${nValues} argument values for ${names.length} argument names`;
-    const args = new Array<[string, string]>(nValues);
-    for (let k = 0; k < nValues; k++) args[k] = [names?.[k] as string, str()];
-    let fd: WireFdInfo | undefined;
+    if (build) {
+      const args = new Array<[string, string]>(nValues);
+      for (let k = 0; k < nValues; k++) args[k] = [names?.[k] as string, str()];
+      builtArgs = args;
+    } else for (let k = 0; k < nValues; k++) str();
+    builtFd = undefined;
     if (flags & ROW_FD) {
       const fdNum = r.sv();
       const typeByte = r.u8();
       const fdType = FD_TYPES[typeByte];
       if (fdType === undefined) error ??= `fd type ${typeByte} is not one of ${FD_TYPES.length}`;
-      fd = { num: fdNum, type: fdType as WireFdInfo['type'] };
+      const fd = build ? { num: fdNum, type: fdType as WireFdInfo['type'] } : undefined;
       const m = mask(FD_FIELDS.length, 'fd');
       if (m !== 0) {
-        const o = fd as Record<string, unknown>;
+        const o = fd as Record<string, unknown> | undefined;
         for (let i = 0; i < FD_FIELDS.length; i++) {
           if (!(m & (1 << i))) continue;
           const [key, kind] = FD_FIELDS[i]!;
-          if (kind === 'str') o[key] = str();
-          else if (kind === 'bool') o[key] = bool();
-          else if (kind === 'int') o[key] = r.sv();
+          let v: unknown;
+          if (kind === 'str') v = str();
+          else if (kind === 'bool') v = bool();
+          else if (kind === 'int') v = r.sv();
           else if (kind === 'port') {
             const port = r.uv();
             if (port > 65535) error ??= `fd.${key} ${port} is not a port`;
-            o[key] = port;
+            v = port;
           } else {
             const b = r.u8();
             const l4 = L4_PROTOS[b];
             if (l4 === undefined) error ??= `fd.l4proto ${b} is not one of ${L4_PROTOS.length}`;
-            o[key] = l4;
+            v = l4;
           }
+          if (o !== undefined) o[key] = v;
         }
       }
+      builtFd = fd;
     }
-    const containerIndex = flags & ROW_CONTAINER ? r.uv() : -1;
-    const ownHostname = flags & ROW_HOSTNAME ? str() : undefined;
+    containerIndex = flags & ROW_CONTAINER ? r.uv() : -1;
+    ownHostname = flags & ROW_HOSTNAME ? str() : undefined;
+    if (build) return undefined;
 
+    const ts = strings[tsIndex]!;
     if (error === undefined) {
       if (num !== undefined && !(num >= 0 && num <= Number.MAX_SAFE_INTEGER))
         error = `num: ${num} is not a non-negative safe integer`;
-      else if (type.length === 0) error = 'type: expected a non-empty string';
+      else if (strings[typeIndex]!.length === 0) error = 'type: expected a non-empty string';
       else if (!EPOCH_NS.test(ts)) error = 'ts: expected epoch nanoseconds as a decimal string';
       else if (procIndex >= nProcs) error = `proc ${procIndex} is not in procs (${nProcs})`;
       else if (containerIndex >= nContainers)
@@ -1060,49 +1147,87 @@ export function readSensorBatchV3(
         );
       if (ok !== true) error = ok;
     }
+    return error;
+  };
+
+  for (let index = 0; index < nEvents; index++) {
+    touched = false;
+    const at = r.at;
+    const error = row(index, false);
     if (error !== undefined) {
-      onRow(index, undefined, error, false);
+      refused.push({ index, error });
       continue;
     }
-    const proc = procs[procIndex]!;
-    const event: WireSyscallEvent = {
-      source: 'syscall',
-      ts,
-      type,
-      dir: flags & ROW_ENTER ? '>' : '<',
-      args,
-      proc: proc.value,
-    };
-    if (num !== undefined) event.num = num;
-    if (cpu !== undefined) event.cpu = cpu;
-    if (res !== undefined) event.res = res;
-    const host = ownHostname ?? hostname;
-    if (host !== undefined) event.hostname = host;
-    if (fd !== undefined) event.fd = fd;
-    let cleaned =
+    const cleaned =
       touched ||
-      proc.cleaned ||
+      procs[procIndex]!.cleaned ||
       namesCleaned[namesIndex] === 1 ||
-      (ownHostname === undefined && hostnameCleaned);
-    if (containerIndex >= 0) {
-      const entry = containers[containerIndex]!;
-      if (entry.value.c) event.container = entry.value.c;
-      if (entry.value.k) event.k8s = entry.value.k;
-      cleaned ||= entry.cleaned;
+      (ownHostname === undefined && hostnameCleaned) ||
+      (containerIndex >= 0 && containers[containerIndex]!.cleaned);
+    rowAt[accepted] = at;
+    rowIndex[accepted] = index;
+    rowTs[accepted] = tsIndex;
+    rowNum[accepted] = num ?? Number.NaN;
+    rowType[accepted] = type;
+    if (cleaned) {
+      rowCleaned[accepted] = 1;
+      sanitized++;
     }
-    onRow(index, event, undefined, cleaned);
+    accepted++;
   }
   if (r.at !== bytes.length) r.fail(`${bytes.length - r.at} bytes after the last event`);
+
+  const event = (k: number): WireSyscallEvent => {
+    if (!(k >= 0 && k < accepted)) throw new RangeError(`row ${k} of ${accepted}`);
+    r.at = rowAt[k]!;
+    row(rowIndex[k]!, true);
+    // ts and num as the first pass decided them (their deltas chain from the previous row).
+    tsIndex = rowTs[k]!;
+    const n = rowNum[k]!;
+    num = Number.isNaN(n) ? undefined : n;
+    const proc = procs[procIndex]!;
+    const flagsEnter = bytes[rowAt[k]!]! & ROW_ENTER;
+    const ev: WireSyscallEvent = {
+      source: 'syscall',
+      ts: strings[tsIndex]!,
+      type: strings[rowType[k]!]!,
+      dir: flagsEnter ? '>' : '<',
+      args: builtArgs as [string, string][],
+      proc: proc.value,
+    };
+    if (num !== undefined) ev.num = num;
+    if (cpu !== undefined) ev.cpu = cpu;
+    if (res !== undefined) ev.res = res;
+    const host = ownHostname ?? hostname;
+    if (host !== undefined) ev.hostname = host;
+    if (builtFd !== undefined) ev.fd = builtFd;
+    if (containerIndex >= 0) {
+      const entry = containers[containerIndex]!;
+      if (entry.value.c) ev.container = entry.value.c;
+      if (entry.value.k) ev.k8s = entry.value.k;
+    }
+    return ev;
+  };
+
   return {
-    sensorId,
-    batchId,
-    seq,
-    hostname,
-    procs: procs.map((p) => p.value),
-    argNames,
-    containers: containers.map((c) => c.value),
-    count: nEvents,
-    cleanedStrings,
+    batch: {
+      sensorId,
+      batchId,
+      seq,
+      hostname,
+      procs: procs.map((p) => p.value),
+      argNames,
+      containers: containers.map((c) => c.value),
+      count: nEvents,
+      cleanedStrings,
+    },
+    accepted,
+    refused,
+    sanitized,
+    index: (k) => rowIndex[k]!,
+    type: (k) => strings[rowType[k]!]!,
+    cleaned: (k) => rowCleaned[k] === 1,
+    event,
   };
 }
 

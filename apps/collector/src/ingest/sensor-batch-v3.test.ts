@@ -9,7 +9,13 @@ import { describe, expect, it } from 'vitest';
 import { generateEvents } from '../../bench/events.js';
 import { CollectorError } from '../http/errors.js';
 import { cleanJsonValue } from './shared/clean-text.js';
-import { type DecodedSensorBatch, decodeSensorBatch, decodeSensorBatchV3 } from './sensor-batch.js';
+import { compileEnvironment } from '../pipeline/rules-engine.js';
+import {
+  type DecodedSensorBatch,
+  decodeSensorBatch,
+  decodeSensorBatchV3,
+  openSensorBatchV3Body,
+} from './sensor-batch.js';
 
 const head = { sensorId: 'node-a', batchId: 'node-a-run-7', seq: 7 };
 
@@ -235,6 +241,79 @@ describe('sensor batch version 3', () => {
     expect(firing.some((e) => ruleset.evaluate(e, 'syscall').length > 0)).toBe(true);
   });
 
+  it('leaves rows in the body: types without building, events built on demand, refusals as decoded', () => {
+    const events = generateEvents(0, 500, 0.1, 'node-1');
+    events.splice(3, 0, { ...events[0]!, ts: 'not a time' });
+    const body = encodeBatchV3(head, events);
+    const decoded = decodeSensorBatchV3(body);
+    const opened = openSensorBatchV3Body(body);
+    const { rows } = opened;
+    expect(rows.accepted).toBe(decoded.events.length);
+    expect(opened.rejected).toEqual(decoded.rejected);
+    expect(opened.rejected.map((r) => r.index)).toEqual([3]);
+    expect(opened.sanitized).toBe(decoded.sanitized);
+    for (let k = 0; k < rows.accepted; k++) {
+      expect(rows.index(k)).toBe(decoded.events[k]!.index);
+      expect(rows.type(k)).toBe(decoded.events[k]!.event.type);
+    }
+    // Built in any order, any number of times: each time the event the row holds.
+    for (const k of [rows.accepted - 1, 0, 7, 7, 2]) {
+      const event = rows.event(k);
+      expect(event).toEqual(decoded.events[k]!.event);
+      expect(event).not.toBe(rows.event(k));
+    }
+    expect(() => rows.event(rows.accepted)).toThrow(RangeError);
+  });
+
+  it('raises the same alerts from the rows a rule may match (by type) as from every event', () => {
+    const env = compileEnvironment({
+      environmentId: 'env',
+      organizationId: 'org',
+      stamp: '1',
+      ruleSets: [
+        {
+          ruleSetId: 'rs',
+          name: 'upstream',
+          versionId: 'v',
+          versionNumber: 1,
+          files: [{ name: 'falco_rules.yaml', content: FALCO_RULES }],
+          overrides: [],
+        },
+      ],
+    });
+    const alertsOf = (event: unknown) =>
+      env.evaluate(event, 'syscall').map((a) => [a.rule, a.output, a.output_fields]);
+    const firing = generateEvents(0, 400, 0.5, 'node-1');
+    const mixed = [...firing, ...generateEvents(400, 400, 0.1, 'node-2')];
+    const skipped = new Set<string>();
+    const check = (events: readonly WireSyscallEvent[]) => {
+      const body = encodeBatchV3(head, events);
+      const all = decodeSensorBatchV3(body).events.map(({ index, event }) => ({
+        index,
+        alerts: alertsOf(event),
+      }));
+      const { rows } = openSensorBatchV3Body(body);
+      const lazy: typeof all = [];
+      for (let k = 0; k < rows.accepted; k++) {
+        if (!env.mayMatchSyscallType(rows.type(k))) {
+          skipped.add(rows.type(k));
+          lazy.push({ index: rows.index(k), alerts: [] });
+        } else lazy.push({ index: rows.index(k), alerts: alertsOf(rows.event(k)) });
+      }
+      expect(lazy).toEqual(all);
+    };
+    check(mixed);
+    expect(mixed.some((e) => alertsOf(e).length > 0)).toBe(true);
+    // Rows of types no upstream rule names (reads) are never built.
+    expect(skipped.has('read')).toBe(true);
+    fc.assert(
+      fc.property(batch, (random) => check(asUtf8([...random, ...firing.slice(0, 6)]))),
+      { numRuns: 60 },
+    );
+    expect(env.mayMatchSyscallType('execve')).toBe(true);
+    expect(env.mayMatchSyscallType('read')).toBe(false);
+  });
+
   it('replaces NUL with U+FFFD and counts the events that hold one, tables included', () => {
     const proc = { pid: 1, name: 'n\u0000l' };
     const clean = { pid: 2, name: 'ok' };
@@ -275,6 +354,9 @@ describe('sensor batch version 3', () => {
 
   it('answers a body it cannot read with a 400 that says why', () => {
     const body = encodeBatchV3(head, generateEvents(0, 50, 0.1, 'node-1'));
+    // A batch without events ends with its event count, 0.
+    const empty = encodeBatchV3(head, []);
+    expect(empty.at(-1)).toBe(0);
     const cases: Array<[Uint8Array, RegExp]> = [
       [new Uint8Array(0), /truncated body at byte 0 of 0/],
       [Uint8Array.from([0x7b, 0x22, 0x76, 0x22]), /not a version-3 batch \(magic\)/],
@@ -284,6 +366,12 @@ describe('sensor batch version 3', () => {
       [Uint8Array.from([0x50, 0x47, 0x42, 0x03, 0xff, 0xff, 0xff, 0xff, 0x0f]), /string count \d+ larger/],
       [Uint8Array.from([0x50, 0x47, 0x42, 0x03, 0, 0, 0, 5]), /string 0 is not in the string table \(0\)/],
       [Uint8Array.from([0x50, 0x47, 0x42, 0x03, ...Array(9).fill(0xff), 0x01]), /varint longer than 53 bits/],
+      // More rows than the bytes left can hold (6 bytes a row at least): refused before the
+      // per-row arrays are sized by the count.
+      [
+        Buffer.concat([empty.subarray(0, -1), Buffer.from([50]), Buffer.alloc(100)]),
+        /event count 50 past the end/,
+      ],
     ];
     for (const [bytes, message] of cases) {
       const result = attempt(bytes);

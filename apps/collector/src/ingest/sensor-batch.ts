@@ -21,9 +21,10 @@ import {
   expandCompactEvent,
   FdTypeSchema,
   ProcessInfoSchema,
-  readSensorBatchV3,
+  openSensorBatchV3,
   SENSOR_BATCH_V2,
   SensorBatchV3Error,
+  type SensorBatchV3Rows,
   SensorEventBatchSchema,
   type SensorRejectedEvent,
   SensorIdSchema,
@@ -366,38 +367,52 @@ const V3HeadSchema = z.object({
   seq: z.number().int().nonnegative(),
 });
 
+/** A version-3 batch read and checked whole, its accepted events left in the body. */
+export interface OpenedSensorBatchV3 {
+  version: 3;
+  sensorId: string;
+  batchId: string;
+  /** Events in the body (accepted + refused). */
+  count: number;
+  /** The accepted events, built on demand (`rows.event(k)`). */
+  rows: SensorBatchV3Rows;
+  rejected: SensorRejectedEvent[];
+  /** Accepted events in which characters were replaced. */
+  sanitized: number;
+}
+
 /**
- * Decodes a version-3 body (binary, sensor-batch-v3.ts) straight into the events: no JSON, one
- * decode of the string table, each table entry built and checked once. Throws CollectorError
- * (400) when the body cannot be read; a row that reads but does not check out is refused alone.
+ * Reads and checks a version-3 body (binary, sensor-batch-v3.ts) without building its events: no
+ * JSON, one decode of the string table, each table entry built and checked once, every row
+ * checked. Throws CollectorError (400) when the body cannot be read; a row that reads but does
+ * not check out is refused alone.
  */
-export function decodeSensorBatchV3(body: Uint8Array): DecodedSensorBatch {
-  const events: DecodedSensorBatch['events'] = [];
-  const rejected: SensorRejectedEvent[] = [];
-  let sanitized = 0;
-  let batch: ReturnType<typeof readSensorBatchV3>;
+export function openSensorBatchV3Body(body: Uint8Array): OpenedSensorBatchV3 {
+  let rows: SensorBatchV3Rows;
   try {
-    batch = readSensorBatchV3(body, V3_CHECKS, (index, event, error, cleaned) => {
-      if (event === undefined) rejected.push({ index, error: error as string });
-      else {
-        events.push({ index, event });
-        if (cleaned) sanitized++;
-      }
-    });
+    rows = openSensorBatchV3(body, V3_CHECKS);
   } catch (error) {
     if (error instanceof SensorBatchV3Error)
       throw new CollectorError('INVALID_BODY', `invalid batch: ${error.message}`);
     throw error;
   }
-  const head = V3HeadSchema.safeParse(batch);
+  const head = V3HeadSchema.safeParse(rows.batch);
   if (!head.success) throw new CollectorError('INVALID_BODY', `invalid batch: ${issueText(head.error)}`);
   return {
     version: 3,
-    sensorId: batch.sensorId,
-    batchId: batch.batchId,
-    count: batch.count,
-    events,
-    rejected,
-    sanitized,
+    sensorId: rows.batch.sensorId,
+    batchId: rows.batch.batchId,
+    count: rows.batch.count,
+    rows,
+    rejected: rows.refused,
+    sanitized: rows.sanitized,
   };
+}
+
+/** Decodes a version-3 body into its events (`openSensorBatchV3Body`, every event built). */
+export function decodeSensorBatchV3(body: Uint8Array): DecodedSensorBatch {
+  const { rows, ...batch } = openSensorBatchV3Body(body);
+  const events: DecodedSensorBatch['events'] = new Array(rows.accepted);
+  for (let k = 0; k < rows.accepted; k++) events[k] = { index: rows.index(k), event: rows.event(k) };
+  return { ...batch, events };
 }

@@ -10,18 +10,20 @@ import {
   SensorHeartbeatSchema,
   type SensorHeartbeatResponse,
   type SensorRejectedEvent,
+  type WireSyscallEvent,
 } from '@peregrine/protocol';
 import type { SensorIdentity } from '@peregrine/db';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { installRequestDecompression } from '../http/decompress.js';
 import { CollectorError } from '../http/errors.js';
-import { BackpressureError, type IngestEvent } from '../pipeline/types.js';
+import { BackpressureError, type IngestEvent, type SyscallRows } from '../pipeline/types.js';
 import type { IngestContext, IngestModule } from './register.js';
 import {
   type DecodedSensorBatch,
   decodeSensorBatch,
-  decodeSensorBatchV3,
   issueText,
+  type OpenedSensorBatchV3,
+  openSensorBatchV3Body,
 } from './sensor-batch.js';
 import { SensorAuthenticator } from './sensor-auth.js';
 import { recordingHeartbeat, sensorRecordingRoutes } from './sensor-recordings.js';
@@ -48,15 +50,38 @@ export function sensorIngestEvents(
   const keyPrefix = `${sensorId}:${batch.batchId}:`;
   for (let n = 0; n < batch.events.length; n++) {
     const { index, event: ev } = batch.events[n]!;
-    events[n] = {
-      source: 'syscall',
-      event: ev,
-      ingestKey: `${keyPrefix}${index}`,
-      eventTime: epochNsToDate(ev.ts),
-      hostname: ev.hostname,
-    };
+    events[n] = syscallIngestEvent(ev, `${keyPrefix}${index}`);
   }
   return { events, keyPrefix };
+}
+
+function syscallIngestEvent(ev: WireSyscallEvent, ingestKey: string): IngestEvent {
+  return { source: 'syscall', event: ev, ingestKey, eventTime: epochNsToDate(ev.ts), hostname: ev.hostname };
+}
+
+/**
+ * A version-3 batch's accepted events for the pipeline, left in the body: keyed as
+ * `sensorIngestEvents` keys them, built when evaluation asks.
+ */
+export function sensorIngestRows(
+  sensorId: string,
+  batch: OpenedSensorBatchV3,
+): { rows: SyscallRows; keyPrefix: string } {
+  const keyPrefix = `${sensorId}:${batch.batchId}:`;
+  const { rows } = batch;
+  return {
+    keyPrefix,
+    rows: {
+      length: rows.accepted,
+      type: (k) => rows.type(k),
+      event: (k) => rows.event(k),
+      ingestEvent: (k, event) =>
+        syscallIngestEvent(
+          (event as WireSyscallEvent | undefined) ?? rows.event(k),
+          `${keyPrefix}${rows.index(k)}`,
+        ),
+    },
+  };
 }
 
 /**
@@ -162,9 +187,10 @@ function sensorRoutes(app: FastifyInstance, ctx: IngestContext): void {
 
   app.post(SENSOR_API_PATHS.events, { bodyLimit: SENSOR_MAX_BATCH_BYTES, config }, async (req) => {
     const { sensor, receivedAt } = requestInfo(req);
+    // Version 3 stays in its bytes until evaluation: only events a rule may match get built.
     const batch =
       req.body instanceof Uint8Array
-        ? decodeSensorBatchV3(req.body)
+        ? openSensorBatchV3Body(req.body)
         : decodeSensorBatch(req.body, cleaned.get(req));
     const { batchId, rejected } = batch;
     ctx.metrics.eventsIn.inc({ source: 'syscall' }, batch.count);
@@ -173,7 +199,11 @@ function sensorRoutes(app: FastifyInstance, ctx: IngestContext): void {
       const dup: SensorEventBatchResponse = { accepted: 0, duplicate: true, rejected: [] };
       return dup;
     }
-    const { events, keyPrefix } = sensorIngestEvents(sensor.sensorId, batch);
+    const { events, rows, keyPrefix } =
+      'rows' in batch
+        ? { events: [], ...sensorIngestRows(sensor.sensorId, batch) }
+        : { rows: undefined, ...sensorIngestEvents(sensor.sensorId, batch) };
+    const accepted = events.length + (rows?.length ?? 0);
     if (rejected.length)
       ctx.metrics.rejects.inc({ source: 'syscall', reason: 'invalid_event' }, rejected.length);
     const result = await ctx.pipeline.submitEvents(
@@ -183,7 +213,7 @@ function sensorRoutes(app: FastifyInstance, ctx: IngestContext): void {
         sensorId: sensor.sensorId,
       },
       events,
-      { batchId, receivedAt },
+      { batchId, receivedAt, ...(rows ? { rows } : {}) },
     );
     const duplicate = result.duplicates > 0 && result.accepted === 0;
     if (duplicate) ctx.metrics.duplicates.inc({ source: 'syscall' });
@@ -193,7 +223,7 @@ function sensorRoutes(app: FastifyInstance, ctx: IngestContext): void {
       ctx.metrics.rejects.inc({ source: 'syscall', reason: 'store_refused' }, refused.length);
     if (batch.sanitized > 0 && !duplicate) ctx.metrics.sanitized.inc({ source: 'syscall' }, batch.sanitized);
     const body: SensorEventBatchResponse = {
-      accepted: duplicate ? 0 : events.length - refused.length,
+      accepted: duplicate ? 0 : accepted - refused.length,
       duplicate,
       rejected: refused.length ? [...rejected, ...refused].sort((a, b) => a.index - b.index) : rejected,
     };

@@ -47,6 +47,7 @@ export class AdmittingPipeline implements Pipeline {
       kind: 'events',
       origin,
       events,
+      ...(options.rows ? { rows: options.rows } : {}),
       storeRaw: options.storeRaw ?? false,
       batchId: options.batchId,
       receivedAt: options.receivedAt ?? Date.now(),

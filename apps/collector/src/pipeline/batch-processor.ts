@@ -14,10 +14,11 @@ import type { CachedRoute, NotificationRoutes } from '../notify/routes-cache.js'
 import type { CollectorMetrics } from '../ops/metrics.js';
 import { dedupKeyOf } from './dedup-key.js';
 import type { RulesCache } from './rules-cache.js';
+import type { EngineAlert } from './rules-engine.js';
 import { storableAlert, storableIngestKey, storableTime } from './storable.js';
 import type { StoreWriter } from './store-writer.js';
-import type { SubmitResult } from './types.js';
-import type { WorkItem } from './work.js';
+import type { IngestEvent, SubmitResult } from './types.js';
+import { type WorkItem, withRowsBuilt, workSize } from './work.js';
 
 /** Receives alerts once they are committed (the socket.io server). */
 export interface AlertPublisher {
@@ -76,6 +77,37 @@ export class BatchProcessor {
     return withEventNumber(event, source, num);
   }
 
+  /** The engine's alerts for one event, made storable (bounds, dedup key, entities) into `alerts`. */
+  private addAlerts(
+    alerts: AlertInput[],
+    produced: readonly EngineAlert[],
+    ev: IngestEvent,
+    received: Date,
+  ): void {
+    for (const a of produced) {
+      const priority = normalizePriority(a.priority) ?? 'debug';
+      const time = new Date(a.time);
+      const stored = storableAlert(
+        {
+          rule: a.rule,
+          priority,
+          source: a.source,
+          output: a.output,
+          outputFields: a.output_fields,
+          tags: ev.test ? [...a.tags, TEST_EVENT_TAG] : a.tags,
+          hostname: ev.hostname ?? hostnameOf(ev.event) ?? (a.hostname || null),
+          eventTime: Number.isNaN(time.getTime()) ? (ev.eventTime ?? received) : time,
+          dedupKey: dedupKeyOf(a.rule, a.output_fields),
+          ingestKey: ev.ingestKey,
+        },
+        received,
+      );
+      // What it names, from its output fields and the event itself (the engine's mapping).
+      stored.entities = alertEntities(stored.source, stored.outputFields, stored.hostname, ev.event);
+      alerts.push(stored);
+    }
+  }
+
   async process(item: WorkItem): Promise<SubmitResult> {
     const { metrics } = this.deps;
     const { origin } = item;
@@ -83,41 +115,42 @@ export class BatchProcessor {
     let rawEvents: RawEventInput[] | undefined;
     let count: number;
     if (item.kind === 'events') {
-      count = item.events.length;
+      // Raw events are kept whole: rows are built into events first.
+      if (item.storeRaw && item.rows !== undefined) item = withRowsBuilt(item) as typeof item;
+      count = workSize(item);
       // Read once: the whole item is evaluated by one version even if a swap happens meanwhile.
       const rules = await this.deps.rules.get(origin.environmentId);
       const received = new Date(item.receivedAt);
+      const failed = (err: unknown, ev: IngestEvent) => {
+        // A rule's extractor choking on an odd event must not cost the rest of the batch.
+        metrics.drops.inc({ reason: 'evaluate_error' });
+        this.deps.log.warn({ err, ingestKey: ev.ingestKey, source: ev.source }, 'event evaluation failed');
+      };
       for (const ev of item.events) {
         let produced: ReturnType<typeof rules.evaluate>;
         try {
           produced = rules.evaluate(this.numbered(ev.source, ev.event), ev.source);
         } catch (err) {
-          // A rule's extractor choking on an odd event must not cost the rest of the batch.
-          metrics.drops.inc({ reason: 'evaluate_error' });
-          this.deps.log.warn({ err, ingestKey: ev.ingestKey, source: ev.source }, 'event evaluation failed');
+          failed(err, ev);
           continue;
         }
-        for (const a of produced) {
-          const priority = normalizePriority(a.priority) ?? 'debug';
-          const time = new Date(a.time);
-          const stored = storableAlert(
-            {
-              rule: a.rule,
-              priority,
-              source: a.source,
-              output: a.output,
-              outputFields: a.output_fields,
-              tags: ev.test ? [...a.tags, TEST_EVENT_TAG] : a.tags,
-              hostname: ev.hostname ?? hostnameOf(ev.event) ?? (a.hostname || null),
-              eventTime: Number.isNaN(time.getTime()) ? (ev.eventTime ?? received) : time,
-              dedupKey: dedupKeyOf(a.rule, a.output_fields),
-              ingestKey: ev.ingestKey,
-            },
-            received,
-          );
-          // What it names, from its output fields and the event itself (the engine's mapping).
-          stored.entities = alertEntities(stored.source, stored.outputFields, stored.hostname, ev.event);
-          alerts.push(stored);
+        if (produced.length > 0) this.addAlerts(alerts, produced, ev, received);
+      }
+      // Rows (sensor batches of version 3): a row whose type no rule may match raises nothing,
+      // so it is never built; the others are built for the engine, and keyed only when they alert.
+      const rows = item.rows;
+      if (rows !== undefined) {
+        for (let k = 0; k < rows.length; k++) {
+          if (!rules.mayMatchSyscallType(rows.type(k))) continue;
+          const event = rows.event(k);
+          let produced: ReturnType<typeof rules.evaluate>;
+          try {
+            produced = rules.evaluate(event, 'syscall');
+          } catch (err) {
+            failed(err, rows.ingestEvent(k, event));
+            continue;
+          }
+          if (produced.length > 0) this.addAlerts(alerts, produced, rows.ingestEvent(k, event), received);
         }
       }
       if (item.storeRaw) {

@@ -16,7 +16,7 @@ import type { CollectorMetrics } from '../ops/metrics.js';
 import type { BatchProcessor } from './batch-processor.js';
 import { UnknownEnvironmentError } from './rules-cache.js';
 import { StoreUnavailableError, type SubmitResult } from './types.js';
-import { decodeWork, encodeWork, type WorkItem } from './work.js';
+import { decodeWork, encodeWork, type WorkItem, withRowsBuilt } from './work.js';
 
 export interface NatsOptions {
   url: string;
@@ -106,7 +106,7 @@ export class NatsWorkQueue {
   async publish(item: WorkItem): Promise<SubmitResult> {
     const js = this.js;
     if (!js) throw new Error('NATS work queue is not connected');
-    const parts = this.split(item);
+    const parts = this.split(withRowsBuilt(item));
     let duplicates = 0;
     let accepted = 0;
     for (const part of parts) {

@@ -30,6 +30,11 @@ export interface CompiledEnvironment {
   stamp: string;
   /** Evaluates one event against every active rule set of the environment. */
   evaluate(event: unknown, source: string): EngineAlert[];
+  /**
+   * False when no active rule can match a syscall event of this type (the engine's event-type
+   * index): `evaluate` of such an event returns nothing, so it need not be built.
+   */
+  mayMatchSyscallType(type: string): boolean;
   /** Syscall event types the rules can match; null when some rule matches any type. */
   eventTypes: string[] | null;
   /** Syscall event types the rules name (also when `eventTypes` is null): what sensors must capture. */
@@ -72,11 +77,22 @@ export function compileEnvironment(rules: EnvironmentRules): CompiledEnvironment
           for (const s of sets) for (const a of s.evaluate(event, source)) out.push(a);
           return out;
         };
+  const typeVerdicts = new Map<string, boolean>();
+  const mayMatchSyscallType = (type: string): boolean => {
+    let may = typeVerdicts.get(type);
+    if (may === undefined) {
+      may = sets.some((s) => s.mayMatchEventType(type, 'syscall'));
+      // Types come from senders: bounded, so a stream of made-up ones cannot grow it for ever.
+      if (typeVerdicts.size < 4096) typeVerdicts.set(type, may);
+    }
+    return may;
+  };
   return {
     environmentId: rules.environmentId,
     organizationId: rules.organizationId,
     stamp: rules.stamp,
     evaluate,
+    mayMatchSyscallType,
     eventTypes: needs.unrestricted.length > 0 ? null : needs.named,
     ruleEventTypes: needs.named,
     ruleCount: active.length,

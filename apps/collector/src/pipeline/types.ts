@@ -80,8 +80,28 @@ export interface SubmitResult {
   queued?: boolean;
 }
 
+/**
+ * Syscall events still in their batch body (sensor batch version 3, read and checked whole): the
+ * processor builds only the events a rule may match (by type), and their ingest fields only for
+ * those that raise an alert. `ingestEvent(k)` is row `k` as `submitEvents` would have taken it.
+ */
+export interface SyscallRows {
+  readonly length: number;
+  /** Event type of row `k`, read without building the event. */
+  type(k: number): string;
+  /** Row `k` as the event the engine reads (a new object per call). */
+  event(k: number): unknown;
+  /** Row `k` as an ingest event (source `syscall`), around `event` when it is already built. */
+  ingestEvent(k: number, event?: unknown): IngestEvent;
+}
+
 /** Options of `submitEvents`. */
 export interface SubmitOptions {
+  /**
+   * Syscall events after `events`, left in their batch body until evaluation (sensor batches of
+   * version 3); keyed and counted like events.
+   */
+  rows?: SyscallRows;
   /** Keep the raw events for backtesting (cloud sources). */
   storeRaw?: boolean;
   /**

@@ -1,5 +1,5 @@
 import { parseJsonBigInt, stringifyJsonExact } from '@peregrine/db';
-import type { ExternalAlert, IngestEvent, IngestOrigin } from './types.js';
+import type { ExternalAlert, IngestEvent, IngestOrigin, SyscallRows } from './types.js';
 
 /**
  * One unit of pipeline work: what ingest submitted, plus when it was received. It crosses process
@@ -10,6 +10,11 @@ export type WorkItem =
       kind: 'events';
       origin: IngestOrigin;
       events: IngestEvent[];
+      /**
+       * Events after `events` still in their batch body (this process only: `withRowsBuilt`
+       * turns them into `events` before an item is serialised).
+       */
+      rows?: SyscallRows | undefined;
       storeRaw: boolean;
       /** Sensor batch id: the batch is recorded with its alerts in one transaction. */
       batchId?: string;
@@ -28,7 +33,16 @@ export type WorkItem =
 
 /** Number of events or alerts in an item (the unit of admission control). */
 export function workSize(item: WorkItem): number {
-  return item.kind === 'events' ? item.events.length : item.alerts.length;
+  return item.kind === 'events' ? item.events.length + (item.rows?.length ?? 0) : item.alerts.length;
+}
+
+/** The item with its rows built into events (what leaves the process: spool, JetStream). */
+export function withRowsBuilt(item: WorkItem): WorkItem {
+  if (item.kind !== 'events' || item.rows === undefined) return item;
+  const { rows, ...rest } = item;
+  const events = item.events.slice();
+  for (let k = 0; k < rows.length; k++) events.push(rows.ingestEvent(k));
+  return { ...rest, events };
 }
 
 /** An external alert as it travels: output fields as exact JSON text (see `encodeWork`). */
@@ -42,7 +56,8 @@ type EncodedAlert = Omit<ExternalAlert, 'outputFields'> & {
  * 64-bit integers as bigint in their output fields (nanosecond `evt.time`): those fields travel
  * as exact JSON text of their own, so the spool and JetStream hand them back unrounded.
  */
-export function encodeWork(item: WorkItem): Uint8Array {
+export function encodeWork(work: WorkItem): Uint8Array {
+  const item = withRowsBuilt(work);
   const wire =
     item.kind === 'alerts'
       ? {

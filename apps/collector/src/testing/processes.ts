@@ -53,6 +53,8 @@ export async function startCollectorProcess(
   env: Record<string, string>,
   main: string = MAIN,
   nodeArgs: string[] = [],
+  /** How long it may take to say it started (the benchmark waits longer on a loaded machine). */
+  startTimeoutMs = 30_000,
 ): Promise<CollectorProcess> {
   const child = spawn(process.execPath, [...nodeArgs, main], {
     env: {
@@ -69,7 +71,11 @@ export async function startCollectorProcess(
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let output = '';
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`collector did not start:\n${output}`)), 30_000);
+    const timer = setTimeout(() => {
+      // Not left running behind the failure (it would hold its database and a core).
+      child.kill('SIGKILL');
+      reject(new Error(`collector did not start:\n${output}`));
+    }, startTimeoutMs);
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       for (const line of output.split('\n')) {

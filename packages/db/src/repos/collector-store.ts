@@ -15,7 +15,7 @@ import {
   type IncidentChangeHook,
   type IncidentPolicy,
 } from './incident-correlator.js';
-import { stringifyJsonExact } from './json-exact.js';
+import { stringifyRecordExact } from './json-exact.js';
 
 /** One alert to store (already evaluated and keyed by the collector). */
 export interface AlertInput {
@@ -463,6 +463,24 @@ export function repairJsonText(text: string): { text: string; replaced: number }
 }
 
 /**
+ * The alerts document: each alert's JSON with its output fields as `f`. Output fields hold bigints
+ * (nanosecond times), written as integer literals, which jsonb keeps exact; they are the only
+ * values that may, so only they go through `stringifyRecordExact` and the rest is plain JSON.
+ */
+function alertsJson(
+  alerts: readonly Record<string, unknown>[],
+  fields: readonly Record<string, unknown>[],
+): string {
+  let out = '[';
+  for (let i = 0; i < alerts.length; i++) {
+    // `{...}` of a non-empty object: `f` goes in before its closing brace.
+    const text = JSON.stringify(alerts[i]);
+    out += `${i > 0 ? ',' : ''}${text.slice(0, -1)},"f":${stringifyRecordExact(fields[i]!)}}`;
+  }
+  return `${out}]`;
+}
+
+/**
  * Stores batches of one organisation and environment together. Results are in input order; a
  * sensor batch id that appears twice in `inputs` (or was stored before) is a duplicate after its
  * first occurrence.
@@ -476,6 +494,8 @@ async function storeBatches(
   if (!first) return [];
   const batches: { s: string; b: string; e: number; a: number }[] = [];
   const alerts: Record<string, unknown>[] = [];
+  /** Each alert's output fields (`f`), as exact JSON text written apart from the rest. */
+  const fields: Record<string, unknown>[] = [];
   const raw: Record<string, unknown>[] = [];
   const seen = new Set<string>();
   const repeated = new Set<number>();
@@ -510,7 +530,6 @@ async function storeBatches(
         p: a.priority,
         s: a.source,
         o: a.output,
-        f: a.outputFields,
         tg: a.tags,
         h: a.hostname,
         et: a.eventTime.toISOString(),
@@ -537,6 +556,7 @@ async function storeBatches(
           : {}),
         ...tag,
       });
+      fields.push(a.outputFields);
     }
     for (const e of input.rawEvents ?? []) {
       if (!rawOwner.has(e.ingestKey)) rawOwner.set(e.ingestKey, i);
@@ -552,8 +572,7 @@ async function storeBatches(
       });
     }
   });
-  // Output fields hold bigints (nanosecond times): written as integer literals, which jsonb keeps exact.
-  const documents = [JSON.stringify(batches), stringifyJsonExact(alerts), JSON.stringify(raw)].map(
+  const documents = [JSON.stringify(batches), alertsJson(alerts, fields), JSON.stringify(raw)].map(
     repairJsonText,
   );
   const repaired = documents.reduce((n, d) => n + d.replaced, 0);

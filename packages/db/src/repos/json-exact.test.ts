@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseJsonBigInt, parseJsonExact, stringifyJsonExact } from './json-exact.js';
+import { parseJsonBigInt, parseJsonExact, stringifyJsonExact, stringifyRecordExact } from './json-exact.js';
 
 describe('exact JSON for 64-bit integers', () => {
   it('writes a bigint as its integer literal, anywhere in the value', () => {
@@ -7,6 +7,20 @@ describe('exact JSON for 64-bit integers', () => {
       '{"evt.time":1700000000123456789,"list":[1,-2],"s":"x"}',
     );
     expect(stringifyJsonExact({ a: 1 })).toBe('{"a":1}');
+  });
+
+  it('writes a flat record value by value to the same text as stringifyJsonExact', () => {
+    const records: Record<string, unknown>[] = [
+      {},
+      { 'evt.time': 1700000000123456789n, 'evt.rawtime': -5n, 'proc.name': 'bash', 'fd.num': 3 },
+      { 'proc.args': null, ok: true, no: false, half: 0.5, big: 2 ** 60, neg: -0, nan: Number.NaN },
+      { 'k"ey\\u\n': 'v"al\\ue\u0000\ud800', é: '🙂', __proto__x: 1 },
+      { nested: { t: 1n, list: [2n, 'x', { y: -3n }] }, arr: [1, 'two', null], when: new Date(0) },
+      { gone: undefined, fn: () => 1, sym: Symbol('s'), kept: 'x' },
+      { gone: undefined },
+      JSON.parse('{"__proto__":{"t":1},"a":1}') as Record<string, unknown>,
+    ];
+    for (const r of records) expect(stringifyRecordExact(r)).toBe(stringifyJsonExact(r));
   });
 
   it('leaves strings that look like its marker alone', () => {

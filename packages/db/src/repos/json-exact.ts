@@ -25,6 +25,29 @@ export function stringifyJsonExact(value: unknown): string {
 }
 
 /**
+ * `stringifyJsonExact` of a flat record (an alert's output fields), the same text, written value
+ * by value: a bigint directly as its digits, other scalars by `JSON.stringify`, and only a nested
+ * value through the replacer. No replacer call per value and no pass over the text afterwards
+ * (the replacer's cost on the collector's store statement).
+ */
+export function stringifyRecordExact(record: Record<string, unknown>): string {
+  let out = '{';
+  for (const key of Object.keys(record)) {
+    const v = record[key];
+    const text =
+      typeof v === 'bigint'
+        ? v.toString()
+        : typeof v === 'object' && v !== null
+          ? stringifyJsonExact(v)
+          : (JSON.stringify(v) as string | undefined);
+    // As JSON.stringify: undefined, functions and symbols leave their key out.
+    if (text === undefined) continue;
+    out += `${out.length > 1 ? ',' : ''}${JSON.stringify(key)}:${text}`;
+  }
+  return `${out}}`;
+}
+
+/**
  * `JSON.parse` that keeps integers beyond 2^53 exact, as decimal strings (JSON has nowhere else to
  * put them once they leave for a browser); every other value parses as usual.
  */

@@ -99,3 +99,52 @@ describe('syscallEventTypeNeeds', () => {
     );
   });
 });
+
+describe('RuleSet.mayMatchEventType', () => {
+  const TYPES = [
+    'setns',
+    'fadvise64',
+    'read',
+    'open',
+    'openat',
+    'execve',
+    'connect',
+    'sendto',
+    'no_such_call',
+  ];
+  const probe = (type: string) => ({ type, proc: {} });
+
+  it("says no exactly for the types whose per-type index is empty (the engine's own candidates)", () => {
+    const set = rules(`
+- rule: setns
+  desc: d
+  condition: evt.type = setns and proc.name = x
+  output: o
+  priority: WARNING
+- rule: send
+  desc: d
+  condition: evt.type in (sendto, sendmsg) and fd.l4proto != tcp
+  output: o
+  priority: WARNING
+`);
+    for (const type of TYPES)
+      expect(set.mayMatchEventType(type), type).toBe(set.candidates(probe(type), 'syscall').length > 0);
+    expect(set.mayMatchEventType('sendto')).toBe(true);
+    expect(set.mayMatchEventType('read')).toBe(false);
+    expect(set.mayMatchEventType('openat')).toBe(false);
+    // No rule of the source at all, or no such source.
+    expect(set.mayMatchEventType('sendto', 'k8s_audit')).toBe(false);
+    expect(set.mayMatchEventType('sendto', 'no_such_source')).toBe(false);
+  });
+
+  it('says yes for every type when a rule matches any type', () => {
+    const set = rules(`
+- rule: any
+  desc: d
+  condition: proc.name = nc
+  output: o
+  priority: WARNING
+`);
+    for (const type of TYPES) expect(set.mayMatchEventType(type), type).toBe(true);
+  });
+});

@@ -308,6 +308,10 @@ export class RuleSet {
     if (idx.byValue) return rulesByValue(idx.byValue, event, idx.rules);
     const type = idx.def.eventType?.(event);
     if (type === undefined) return idx.rules;
+    return this.rulesForType(idx, type);
+  }
+
+  private rulesForType(idx: SourceIndex, type: string): readonly CompiledRule[] {
     let list = idx.byType.get(type);
     if (!list) {
       // Match by event codes, not names: syscalls without their own event (fadvise64, setns...)
@@ -354,6 +358,18 @@ export class RuleSet {
       }
     }
     return g.run ?? undefined;
+  }
+
+  /**
+   * False when no rule of `source` can match an event of type `type` (its per-type index is
+   * empty), so `evaluate` of any such event returns nothing and the event need not be built;
+   * true for a source indexed otherwise than by type.
+   */
+  mayMatchEventType(type: string, source = 'syscall'): boolean {
+    const idx = this.indexes.get(source);
+    if (!idx) return false;
+    if (idx.byValue || !idx.def.eventType) return idx.rules.length > 0;
+    return this.rulesForType(idx, type).length > 0;
   }
 
   /**

@@ -15,6 +15,7 @@ import {
   type IngestEvent,
   type IngestOrigin,
   type Pipeline,
+  type SubmitOptions,
   type SubmitResult,
 } from '../../pipeline/types.js';
 import { createDbSourceStore } from './source-store.js';
@@ -43,9 +44,13 @@ export class RecordingPipeline implements Pipeline {
 
   async submitEvents(
     origin: IngestOrigin,
-    events: IngestEvent[],
-    options?: { storeRaw?: boolean },
+    submitted: IngestEvent[],
+    options?: SubmitOptions,
   ): Promise<SubmitResult> {
+    const rows = options?.rows;
+    const events = rows
+      ? [...submitted, ...Array.from({ length: rows.length }, (_, k) => rows.ingestEvent(k))]
+      : submitted;
     this.gate();
     this.calls.push({ kind: 'events', count: events.length });
     let duplicates = 0;
