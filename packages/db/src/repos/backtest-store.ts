@@ -226,42 +226,43 @@ interface JobRow {
 }
 
 /**
- * `skip` over the row's `payload` as SQL: `members`, a select list computing each member the
- * test reads once (`mN`: its text when it is a JSON string, else null; `hN`: it exists), and
- * `test`, a boolean over them and `payload`, never null, its values added to `params`. The test
- * holds only when `payload` is an object (inside the CASE no part can raise; `#>` is null where
- * a path leads nowhere).
+ * `skip` over the row's `payload` as SQL: `json`, a select list looking up each member the test
+ * reads once (`jN`: the member as jsonb, null where the path leads nowhere); `members`, over
+ * those, each member's text when it is a JSON string, else null (`mN`); and `test`, a boolean
+ * over them and `payload`, never null, its values added to `params`. The test holds only when
+ * `payload` is an object (inside the CASE no part can raise).
  */
-function skipSql(skip: RawEventSkip, params: unknown[]): { members: string; test: string } {
+function skipSql(skip: RawEventSkip, params: unknown[]): { json: string; members: string; test: string } {
   const p = (value: unknown) => {
     params.push(value);
     return `$${params.length}`;
   };
-  const columns: string[] = [];
-  const texts = new Map<string, string>();
-  const has = new Map<string, string>();
-  const column = (
-    map: Map<string, string>,
-    prefix: string,
-    path: readonly string[],
-    sql: (at: string) => string,
-  ) => {
+  // Each path is looked up once a row (`jN`, the member as jsonb or null); the text and the
+  // existence tests read that value, not the payload again (a lookup walks the document).
+  const json: string[] = [];
+  const jsonByPath = new Map<string, string>();
+  const member = (path: readonly string[]) => {
     const k = JSON.stringify(path);
-    let c = map.get(k);
+    let c = jsonByPath.get(k);
     if (c === undefined) {
-      c = `${prefix}${columns.length}`;
-      columns.push(`${sql(`${p(path)}::text[]`)} AS ${c}`);
-      map.set(k, c);
+      c = `j${json.length}`;
+      json.push(`payload #> ${p(path)}::text[] AS ${c}`);
+      jsonByPath.set(k, c);
     }
     return c;
   };
-  const text = (path: readonly string[]) =>
-    column(
-      texts,
-      'm',
-      path,
-      (at) => `CASE WHEN jsonb_typeof(payload #> ${at}) = 'string' THEN payload #>> ${at} END`,
-    );
+  const columns: string[] = [];
+  const texts = new Map<string, string>();
+  const text = (path: readonly string[]) => {
+    const j = member(path);
+    let c = texts.get(j);
+    if (c === undefined) {
+      c = `m${columns.length}`;
+      columns.push(`CASE WHEN jsonb_typeof(${j}) = 'string' THEN ${j} #>> '{}' END AS ${c}`);
+      texts.set(j, c);
+    }
+    return c;
+  };
   const test = (t: RawEventTest): string => {
     if (typeof t === 'boolean') return String(t);
     switch (t.kind) {
@@ -271,7 +272,7 @@ function skipSql(skip: RawEventSkip, params: unknown[]): { members: string; test
       case 'not':
         return `NOT ${test(t.part)}`;
       case 'has':
-        return column(has, 'h', t.path, (at) => `(payload #> ${at}) IS NOT NULL`);
+        return `(${member(t.path)} IS NOT NULL)`;
       case 'text':
         return `(${text(t.path)} IS NOT NULL)`;
       case 'in':
@@ -290,9 +291,10 @@ function skipSql(skip: RawEventSkip, params: unknown[]): { members: string; test
   };
   const may = test(skip.may);
   const parts = [`(payload - ${p(skip.keys)}::text[]) = '{}'::jsonb`];
-  for (const t of skip.types) parts.push(`jsonb_typeof(payload #> ${p(t.path)}::text[]) = ${p(t.type)}`);
+  for (const t of skip.types) parts.push(`jsonb_typeof(${member(t.path)}) = ${p(t.type)}`);
   parts.push(`NOT ${may}`);
   return {
+    json: json.length === 0 ? 'true AS none' : json.join(', '),
     members: columns.length === 0 ? 'true AS none' : columns.join(', '),
     test: `coalesce(CASE WHEN jsonb_typeof(payload) = 'object' THEN ${parts.join(' AND ')} END, false)`,
   };
@@ -546,6 +548,7 @@ export function createBacktestStore(url: string, options: { max?: number } = {})
           ? `SELECT id, t, CASE WHEN skip THEN NULL ELSE payload END AS payload, skip
              FROM (SELECT e.id, e."eventTime", e.t, e.payload, ${sql.test} AS skip
                    FROM (SELECT id, "eventTime", "eventTime"::text AS t, payload ${scan}) e
+                   CROSS JOIN LATERAL (SELECT ${sql.json} OFFSET 0) j
                    CROSS JOIN LATERAL (SELECT ${sql.members} OFFSET 0) m
                    OFFSET 0) s
              ORDER BY "eventTime", id`
