@@ -395,8 +395,13 @@ describe('sensor stream', () => {
 
   it('caps the batch requests whose bodies are being read, with 429', async () => {
     const url = new URL(base);
-    // 64 requests that send headers and part of a body, then stall.
-    const stalled = Array.from({ length: 64 }, () => {
+    // Requests that send headers and part of a body, then stall. One the server answers or drops
+    // (an authentication lookup failing on a loaded machine, say) holds no slot: it is replaced,
+    // and its status kept for the failure message.
+    const live = new Set<ReturnType<typeof request>>();
+    const answered: string[] = [];
+    let stopping = false;
+    const stall = () => {
       const req = request({
         host: url.hostname,
         port: url.port,
@@ -408,10 +413,24 @@ describe('sensor stream', () => {
           'content-length': '1000',
         },
       });
-      req.on('error', () => {});
+      req.on('error', (error) => answered.push(error.message));
+      req.on('response', (res) => {
+        answered.push(String(res.statusCode));
+        res.resume();
+      });
+      req.on('close', () => {
+        live.delete(req);
+        if (!stopping) stall();
+      });
       req.write('{"sensorId":"s",');
-      return req;
-    });
+      live.add(req);
+    };
+    // The key's identity is cached before the requests arrive together.
+    expect(
+      (await postBatch(base, world.sensor.apiKey, { sensorId: 's', batchId: 'warm', seq: 1, events: [] }))
+        .status,
+    ).toBe(200);
+    for (let n = 0; n < 64; n++) stall();
     try {
       // The stalled requests reach the server one by one (slowly on a busy machine): refused once
       // they all hold a slot.
@@ -423,7 +442,7 @@ describe('sensor stream', () => {
             seq: 1,
             events: [],
           });
-          expect(a.status).toBe(429);
+          expect(a.status, `stalled requests answered: ${answered.join(', ') || 'none'}`).toBe(429);
           return a;
         },
         // 45 s was not enough at a load average of 19 on 2 cores (CI beside four builds).
@@ -431,7 +450,8 @@ describe('sensor stream', () => {
       );
       expect(answer.headers.get('retry-after')).toBe('1');
     } finally {
-      for (const req of stalled) req.destroy();
+      stopping = true;
+      for (const req of live) req.destroy();
     }
     // Once the stalled requests are gone (the server sees the sockets close), batches are accepted again.
     await vi.waitFor(
