@@ -16,7 +16,7 @@
 // postgresql package: initdb/pg_ctl from `pg_config --bindir` or /usr/lib/postgresql/*/bin) that
 // Peregrine reaches through DATABASE_URL, and restarts it in the middle. --database-url uses a
 // server of yours instead (nothing is restarted; connections are still terminated).
-import { execFileSync, spawn } from 'node:child_process';
+import { execFile, execFileSync, spawn } from 'node:child_process';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
@@ -24,7 +24,7 @@ import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { parseArgs } from 'node:util';
+import { parseArgs, promisify } from 'node:util';
 import { judgeRuleFiles, seedDemoOrganization } from '@peregrine/collector/seed';
 import {
   activateVersion,
@@ -131,12 +131,11 @@ async function startExternalPostgres(dir) {
     await chmod(path.dirname(dir), 0o755);
     await chown(dir, owner, group);
   }
+  // Asynchronous: a stop or a start in the middle of the load (pg_ctl -w waits out crash
+  // recovery) must not freeze the soak's own senders, whose requests measure the recovery.
   const run = (cmd, argv) =>
-    execFileSync(path.join(bin, cmd), argv, {
-      stdio: 'pipe',
-      ...(asRoot ? { uid: owner, gid: group } : {}),
-    });
-  run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8']);
+    promisify(execFile)(path.join(bin, cmd), argv, asRoot ? { uid: owner, gid: group } : {});
+  await run('initdb', ['-D', data, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--locale=C.UTF-8']);
   const ctl = (...argv) =>
     run('pg_ctl', [
       '-D',
@@ -148,13 +147,13 @@ async function startExternalPostgres(dir) {
       `-p ${port} -c listen_addresses=127.0.0.1 -c unix_socket_directories=''`,
       ...argv,
     ]);
-  ctl('start');
+  await ctl('start');
   return {
     url: `postgresql://postgres@127.0.0.1:${port}/postgres`,
     start: () => ctl('start'),
-    stop: (mode = 'fast') => {
+    stop: async (mode = 'fast') => {
       try {
-        ctl('stop', '-m', mode);
+        await ctl('stop', '-m', mode);
       } catch {
         // already stopped
       }
@@ -418,7 +417,11 @@ async function main() {
     t0 = Date.now();
     const endAt = t0 + SECONDS * 1000;
     const deadline = endAt + 120_000;
-    const stop = () => Date.now() >= endAt;
+    // The load goes on past its time until every fault has been recovered from: recovery is
+    // measured by requests sent after the fault, so a fault late in a slow run (the database's
+    // crash recovery under load) must still meet senders.
+    let faultsDone = false;
+    const stop = () => Date.now() >= endAt && faultsDone;
     const stats = {
       sensor: newStats(),
       falco: newStats(),
@@ -677,9 +680,9 @@ async function main() {
           // Down for longer than the collector's store retries (about 3.5 s): sensors are told
           // 503, push senders are answered from the collector's spool.
           log('fault: the external PostgreSQL stopped (immediate mode, as a crash) for 8 s');
-          external.stop('immediate');
+          await external.stop('immediate');
           await sleep(8000);
-          external.start();
+          await external.start();
         } else if (!EXTERNAL) {
           const pid = await embeddedPostmasterPid(dataDir);
           log(`fault: kill -9 of the embedded PostgreSQL (postmaster ${pid})`);
@@ -712,11 +715,17 @@ async function main() {
               await sleep(500);
             }
           }
-          const r = await admin.query(
-            `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
-              WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`,
-          );
-          terminated = r.rowCount ?? 0;
+          // Just after the database fault Peregrine may not have connected again yet: wait (up
+          // to 15 s) for connections to terminate, so the fault is never a no-op.
+          for (const until = Date.now() + 15_000; ; ) {
+            const r = await admin.query(
+              `SELECT pg_terminate_backend(pid) FROM pg_stat_activity
+                WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'`,
+            );
+            terminated = r.rowCount ?? 0;
+            if (terminated > 0 || Date.now() > until) break;
+            await sleep(250);
+          }
         } finally {
           await admin?.end().catch(() => {});
         }
@@ -728,7 +737,9 @@ async function main() {
           firstStoreAfterS: await firstStoreAfter(since),
         });
       }
-    })();
+    })().finally(() => {
+      faultsDone = true;
+    });
 
     const progress = setInterval(() => {
       const s = Object.entries(stats)
@@ -845,7 +856,7 @@ async function main() {
     await db.close().catch(() => {});
     const code = await peregrine.stop();
     report.startExit = code;
-    external?.stop();
+    await external?.stop();
     if (args.json) await writeFile(args.json, `${JSON.stringify(report, null, 2)}\n`);
     if (report.ok) await rm(dataDir, { recursive: true, force: true });
     else log(`data kept for inspection in ${dataDir}`);

@@ -51,6 +51,8 @@ function expectEverythingAccountedFor(expect, { code, report, output }) {
   for (const f of report.faults) {
     expect(f.error, f.fault).toBeUndefined();
     expect(f.firstStoreAfterS, `${f.fault}: nothing stored after it`).toBeDefined();
+    if (f.fault === 'terminate connections')
+      expect(f.connections, 'connections terminated').toBeGreaterThan(0);
   }
   expect(report.faults.map((f) => f.fault)).toContain('kill -9 collector');
   expect(report.startExit).toBe(0);
