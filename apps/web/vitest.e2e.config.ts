@@ -3,23 +3,24 @@ import { defineConfig } from 'vitest/config';
 import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
 /**
- * Files that take longest whatever else runs (their own console build, fixed recording and
- * reporting intervals), started first so that neither worker is left alone with one of them at the
- * end. vitest orders by the previous run's durations when it has them, and by file size on a clean
- * clone (CI), where the gateway file, a 3-4 minute file, used to start among the last
+ * Files that take longest whatever else runs (fixed recording and reporting intervals, a 200 MB
+ * export), started first so that neither worker is left alone with one of them at the end. vitest
+ * orders by the previous run's durations when it has them, and by file size on a clean clone (CI)
  * (docs/BENCHMARKS.md, the test suite's seventh stop). Then vitest's own order.
  */
-const LONGEST_FIRST = [
-  'gateway-sub-path.e2e.ts',
-  'sensor-recording.e2e.ts',
-  'first-hour.e2e.ts',
-  'alerts-first-hour.e2e.ts',
-];
+const LONGEST_FIRST = ['sensor-recording.e2e.ts', 'first-hour.e2e.ts', 'alerts-first-hour.e2e.ts'];
+/**
+ * Files run last: the gateway file waits for the console's sub-path build, which the global
+ * set-up starts in the background (e2e/global-setup.ts).
+ */
+const LAST = ['gateway-sub-path.e2e.ts'];
 
 class LongestFirst extends BaseSequencer {
   override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
     const rank = (file: TestSpecification) => {
-      const i = LONGEST_FIRST.indexOf(path.basename(file.moduleId));
+      const name = path.basename(file.moduleId);
+      if (LAST.includes(name)) return LONGEST_FIRST.length + 1;
+      const i = LONGEST_FIRST.indexOf(name);
       return i === -1 ? LONGEST_FIRST.length : i;
     };
     // Array.prototype.sort is stable: the rest keep vitest's order.
@@ -39,6 +40,14 @@ export default defineConfig({
     fileParallelism: true,
     maxWorkers: 2,
     sequence: { sequencer: LongestFirst },
+    // Stacks copy the migrated template of @peregrine/db/testing, which lives on TEST_DATABASE_URL:
+    // the server the e2e files use (PEREGRINE_TEST_POSTGRES_URL) is the one it must be on.
+    env: {
+      TEST_DATABASE_URL:
+        process.env.PEREGRINE_TEST_POSTGRES_URL ??
+        process.env.TEST_DATABASE_URL ??
+        'postgresql://postgres@127.0.0.1:5432/postgres',
+    },
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },

@@ -5,7 +5,7 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { migrateDatabase } from '@peregrine/db/migrate';
+import { copyMigratedTemplate } from '@peregrine/db/testing';
 import {
   adminQuery,
   CONSOLE_SERVER,
@@ -87,8 +87,8 @@ export async function startStack(
   const url = new URL(ADMIN_URL);
   url.pathname = `/${database}`;
   const databaseUrl = url.toString();
-  await adminQuery(`CREATE DATABASE "${database}"`);
-  await migrateDatabase(databaseUrl);
+  // A copy of the migrated template: migrating each file's database again took 5-10 s.
+  await copyMigratedTemplate(database);
   const setupToken = await issueTestSetupToken(databaseUrl);
   const secret = randomBytes(32).toString('base64');
   const [webPort, collectorPort] = [await freePort(), await freePort()];

@@ -149,8 +149,21 @@ async function dropStaleTemplates(keep: string): Promise<void> {
 export async function createMigratedTestDatabase(
   label: string,
 ): Promise<{ url: string; drop(): Promise<void> }> {
-  const template = await migratedTemplate();
   const name = `peregrine_test_${label.replace(/\W/g, '_')}_${randomBytes(4).toString('hex')}`;
+  await copyMigratedTemplate(name);
+  return {
+    url: databaseUrl(name),
+    drop: () =>
+      withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => {}),
+  };
+}
+
+/**
+ * Creates the database `name` on the test server as a copy of the migrated template (the browser
+ * tests' stacks name and drop their own databases).
+ */
+export async function copyMigratedTemplate(name: string): Promise<void> {
+  const template = await migratedTemplate();
   for (let attempt = 0; ; attempt++) {
     try {
       await withAdmin((admin) => admin.query(`CREATE DATABASE "${name}" TEMPLATE "${template}"`));
@@ -161,11 +174,6 @@ export async function createMigratedTestDatabase(
       await new Promise((resolve) => setTimeout(resolve, 100 + Math.random() * 100));
     }
   }
-  return {
-    url: databaseUrl(name),
-    drop: () =>
-      withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => {}),
-  };
 }
 
 /**
