@@ -135,7 +135,7 @@ async function secondaryIndexes(client: pg.Client, table: string): Promise<{ nam
  * into it with `COPY ... FROM STDIN` (one stream per week, routed by event time), then the table
  * is attached again (Postgres builds the partitioned indexes once, over sorted input, instead of
  * row by row) and what the triggers would have kept (alert_contents, alert_rollups,
- * alert_tag_rollups, group counts) is filled in with one statement each. Same data as the earlier INSERT ... SELECT loader: 30
+ * alert_tag_rollups, alert_tag_rollups_5m, group counts) is filled in with one statement each. Same data as the earlier INSERT ... SELECT loader: 30
  * rules with Zipf-like frequencies and their Falco priorities, 200 hosts and 30 namespaces
  * (skewed), 70 % production, statuses by age, 30 % assigned, `/etc/passwd` in 5 % and
  * `/etc/shadow` in 0.2 % of outputs, every content distinct, times denser towards now.
@@ -349,7 +349,18 @@ export async function loadAlerts(
        GROUP BY 1, 2, 3, 4, 5
        ON CONFLICT ("environmentId", bucket, "tagsHash") DO UPDATE SET count = r.count + EXCLUDED.count`,
     );
-    log(`  alert_rollups, alert_tag_rollups (${((Date.now() - started) / 1000).toFixed(0)} s)`);
+    await client.query(
+      `INSERT INTO alert_tag_rollups_5m AS r ("organizationId", "environmentId", bucket, "tagsHash", tags, count)
+       SELECT a."organizationId", a."environmentId", alert_tag_5m_bucket(a."eventTime"),
+              alert_tag_set_hash(a.tags), a.tags, count(*)
+       FROM alerts a
+       WHERE cardinality(a.tags) > 0
+       GROUP BY 1, 2, 3, 4, 5
+       ON CONFLICT ("environmentId", bucket, "tagsHash") DO UPDATE SET count = r.count + EXCLUDED.count`,
+    );
+    log(
+      `  alert_rollups, alert_tag_rollups, alert_tag_rollups_5m (${((Date.now() - started) / 1000).toFixed(0)} s)`,
+    );
     await client.query(
       `UPDATE alert_groups ag SET count = s.n, "firstSeenAt" = s.first, "lastSeenAt" = s.last, "lastOutput" = s.output
        FROM (SELECT "groupId", count(*) AS n, min("eventTime") AS first, max("eventTime") AS last, max(output) AS output
@@ -364,6 +375,7 @@ export async function loadAlerts(
     // its whole primary key; autovacuum would have caught up on a live system long before.
     await client.query('VACUUM ANALYZE alert_rollups');
     await client.query('VACUUM ANALYZE alert_tag_rollups');
+    await client.query('VACUUM ANALYZE alert_tag_rollups_5m');
     await client.query('VACUUM ANALYZE alert_contents');
     return { organizationId, production, staging, userId: 'bench-user-1' };
   } finally {

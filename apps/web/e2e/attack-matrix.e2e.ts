@@ -122,4 +122,45 @@ describe('ATT&CK page', () => {
     await screenshot(page, 'attack-3-alerts');
     expect(pageErrors).toEqual([]);
   });
+
+  it('says the matrix is loading until its counts arrive, and why when the server refuses the range', async () => {
+    // The browser's call to the real server is held back, then let through, as a slow answer.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const getMatrix = (url: URL) =>
+      url.pathname.includes('/api/trpc/') && url.pathname.includes('attack.getMatrix');
+    await page.route(getMatrix, async (route) => {
+      await held;
+      await route.continue();
+    });
+    await page.goto(`${baseUrl}/attack?env=production&range=30d`);
+    const loading = page.getByTestId('attack-loading');
+    await loading.waitFor();
+    expect(await loading.textContent()).toBe('Loading the matrix…');
+    // No cell reads "no rule" or zero alerts before the answer.
+    expect(await page.getByTestId('technique-TA0002-T1059').count()).toBe(0);
+    await screenshot(page, 'attack-4-loading');
+    release();
+    const shell = page.getByTestId('technique-TA0002-T1059');
+    await shell.getByTestId('alert-count').getByText('3 alerts', { exact: true }).waitFor();
+    expect(await loading.count()).toBe(0);
+    await page.unrouteAll({ behavior: 'wait' });
+
+    // A range that ends before it starts: the server's own reason, in place of the matrix.
+    const from = encodeURIComponent('2026-12-06T10:00:00.000Z');
+    const to = encodeURIComponent('2026-12-06T09:00:00.000Z');
+    await page.goto(`${baseUrl}/attack?env=production&range=custom&from=${from}&to=${to}`);
+    const failed = page.getByTestId('attack-error');
+    await failed.waitFor();
+    expect(await failed.textContent()).toContain('The matrix could not be loaded.');
+    expect(await failed.textContent()).toContain('The time range ends before it starts.');
+    expect(await page.getByTestId('technique-TA0002-T1059').count()).toBe(0);
+    expect(await loading.count()).toBe(0);
+    // Asking again would be refused again: no retry offered.
+    expect(await failed.getByRole('button', { name: 'Try again' }).count()).toBe(0);
+    await screenshot(page, 'attack-5-error');
+    expect(pageErrors).toEqual([]);
+  });
 });

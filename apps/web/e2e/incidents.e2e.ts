@@ -416,4 +416,78 @@ describe('incidents across sensors and cloud sources (issue #19)', () => {
     await screenshot(page, 'incidents-04-ecs-exec-and-shell');
     expect(browserErrors).toEqual([]);
   }, 150_000);
+
+  it('says it is loading while the incidents are on their way, and why when they cannot come', async () => {
+    // The incidents of the stories above are stored; the browser's calls to the real server are
+    // held back (then let through) or refused at the network, as a slow or lost connection would.
+    const trpcCall = (procedure: string) => (url: URL) =>
+      url.pathname.includes('/api/trpc/') && url.pathname.includes(procedure);
+    const hold = async (procedure: string) => {
+      let release = () => {};
+      const held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+      await page.route(trpcCall(procedure), async (route) => {
+        await held;
+        await route.continue();
+      });
+      return release;
+    };
+
+    // The list: a spinner in the card while the answer is held, then the rows.
+    let release = await hold('incidents.list');
+    await page.goto(`${stack.baseUrl}/incidents`);
+    const loading = page.getByTestId('incidents-loading');
+    await loading.waitFor();
+    expect(await loading.textContent()).toBe('Loading incidents…');
+    expect(await page.getByTestId('incident-row').count()).toBe(0);
+    await screenshot(page, 'incidents-05-list-loading');
+    release();
+    await expect
+      .poll(() => page.getByTestId('incident-row').count(), { timeout: 15_000 })
+      .toBeGreaterThanOrEqual(3);
+    expect(await loading.count()).toBe(0);
+    await screenshot(page, 'incidents-06-list-loaded');
+    await page.unrouteAll({ behavior: 'wait' });
+
+    // Refused at the network: after the client's retries, a message in the card, not a blank one.
+    await page.route(trpcCall('incidents.list'), (route) => route.abort('connectionrefused'));
+    await page.goto(`${stack.baseUrl}/incidents`);
+    const failed = page.getByTestId('incidents-error');
+    await failed.waitFor({ timeout: 20_000 });
+    expect(await failed.textContent()).toContain('Incidents could not be loaded.');
+    expect(await failed.textContent()).toContain('could not reach its server');
+    expect(await page.getByTestId('incidents-loading').count()).toBe(0);
+    await screenshot(page, 'incidents-07-list-error');
+    // Back: the list refreshes every 5 s, so it recovers by itself.
+    await page.unrouteAll({ behavior: 'wait' });
+    await page.getByTestId('incident-row').first().waitFor({ timeout: 20_000 });
+    expect(await failed.count()).toBe(0);
+
+    // One incident's page: the same while its detail is held, refused, and asked for again.
+    const href =
+      (await page.getByTestId('incident-row').first().getByRole('link').getAttribute('href')) ?? '';
+    expect(href).toMatch(/^\/incidents\/[0-9a-f-]{36}$/);
+    release = await hold('incidents.get');
+    await page.goto(`${stack.baseUrl}${href}`);
+    await page.getByTestId('incident-loading').waitFor();
+    expect(await page.getByTestId('incident-detail').count()).toBe(0);
+    await screenshot(page, 'incidents-08-detail-loading');
+    release();
+    await page.getByTestId('incident-timeline').waitFor();
+    expect(await page.getByTestId('incident-loading').count()).toBe(0);
+    await page.unrouteAll({ behavior: 'wait' });
+
+    await page.route(trpcCall('incidents.get'), (route) => route.abort('connectionrefused'));
+    await page.reload();
+    const detailFailed = page.getByTestId('incident-error');
+    await detailFailed.waitFor({ timeout: 20_000 });
+    expect(await detailFailed.textContent()).toContain('This incident could not be loaded.');
+    await screenshot(page, 'incidents-09-detail-error');
+    await page.unrouteAll({ behavior: 'wait' });
+    await detailFailed.getByRole('button', { name: 'Try again' }).click();
+    await page.getByTestId('incident-timeline').waitFor();
+    expect(await detailFailed.count()).toBe(0);
+    expect(browserErrors).toEqual([]);
+  }, 90_000);
 });

@@ -175,6 +175,13 @@ describe('migrations on the real Postgres server', () => {
             '{mitre_execution,T1059} 2',
           ].sort(),
         );
+        // The five-minute rows (20261215081000_alert_tag_rollups_5m) are backfilled too: every
+        // alert here is at minute 59 of its hour, so one five-minute row per hour row.
+        const fine = await c.query<{ k: string }>(
+          `SELECT tags::text || ' ' || count || ' ' || to_char(bucket AT TIME ZONE 'UTC', 'MI') AS k
+           FROM alert_tag_rollups_5m ORDER BY bucket, tags`,
+        );
+        expect(fine.rows.map((r) => r.k).sort()).toEqual(rolled.rows.map((r) => `${r.k} 55`).sort());
         // From here on the triggers count: one more alert lands in its hour's row.
         await c.query(
           `INSERT INTO alerts ("organizationId", "environmentId", rule, priority, source, output, tags, "eventTime", "dedupKey")
@@ -185,6 +192,10 @@ describe('migrations on the real Postgres server', () => {
           `SELECT sum(count)::text AS n FROM alert_tag_rollups WHERE tags = ARRAY['a,b', '{c}']`,
         );
         expect(sum.rows[0]?.n).toBe('5');
+        const fineSum = await c.query<{ n: string }>(
+          `SELECT sum(count)::text AS n FROM alert_tag_rollups_5m WHERE tags = ARRAY['a,b', '{c}']`,
+        );
+        expect(fineSum.rows[0]?.n).toBe('5');
       } finally {
         await c.end();
       }

@@ -13,11 +13,13 @@ import { countAlertsByTagSet } from './web-alerts-tag-sets.js';
 import { markOrganizationDeleting, purgeOrganization } from './web-organization-deletion.js';
 
 /**
- * The hourly counts per tag array (alert_tag_rollups) on the real server: they must equal a plain
- * GROUP BY over the alerts stored, whichever way alerts come and go (insert, triage, delete, a
- * week dropped, retention, an organisation purged), and the matrix's counts read from them (whole
- * hours) and from alerts (the partial hours) must equal the counts over alerts for any range.
+ * The hourly and five-minute counts per tag array (alert_tag_rollups, alert_tag_rollups_5m) on the
+ * real server: they must equal a plain GROUP BY over the alerts stored, whichever way alerts come
+ * and go (insert, triage, delete, a week dropped, retention, an organisation purged), and the
+ * matrix's counts read from them (whole hours, then whole five minutes) and from alerts (the
+ * partial five minutes at the edges) must equal the counts over alerts for any range.
  */
+const MINUTE = 60_000;
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
 let handle: { url: string; drop(): Promise<void> };
@@ -117,25 +119,36 @@ async function store(
   }
 }
 
-/** What the rollups say and what the alerts say, per environment, hour and tag array. */
+/**
+ * What the rollups say and what the alerts say, per environment, bucket and tag array: hours in
+ * alert_tag_rollups, five minutes (from the epoch, so aligned to UTC hours) in alert_tag_rollups_5m.
+ */
 async function expectRollupsMatchAlerts(): Promise<void> {
-  const rolled = await pool.query<{ k: string }>(
-    `SELECT "organizationId"::text || ' ' || "environmentId"::text || ' '
-            || to_char(bucket AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24') || ' ' || tags::text || ' ' || count AS k
-     FROM alert_tag_rollups WHERE count <> 0 ORDER BY 1`,
-  );
-  const stored = await pool.query<{ k: string }>(
-    `SELECT o || ' ' || e || ' ' || h || ' ' || t || ' ' || n AS k FROM (
-       SELECT "organizationId"::text AS o, "environmentId"::text AS e,
-              to_char(date_trunc('hour', "eventTime", 'UTC') AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24') AS h,
-              tags::text AS t, count(*) AS n
-       FROM alerts WHERE cardinality(tags) > 0 GROUP BY 1, 2, 3, 4) s ORDER BY 1`,
-  );
-  expect(rolled.rows.map((r) => r.k)).toEqual(stored.rows.map((r) => r.k));
-  const bad = await pool.query(
-    'SELECT 1 FROM alert_tag_rollups WHERE count < 0 OR "tagsHash" <> alert_tag_set_hash(tags)',
-  );
-  expect(bad.rowCount).toBe(0);
+  for (const [table, bucket] of [
+    ['alert_tag_rollups', `date_trunc('hour', "eventTime", 'UTC')`],
+    ['alert_tag_rollups_5m', `date_bin('5 minutes', "eventTime", TIMESTAMPTZ 'epoch')`],
+  ] as const) {
+    const rolled = await pool.query<{ k: string }>(
+      `SELECT "organizationId"::text || ' ' || "environmentId"::text || ' '
+              || to_char(bucket AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') || ' ' || tags::text || ' ' || count AS k
+       FROM ${table} WHERE count <> 0 ORDER BY 1`,
+    );
+    const stored = await pool.query<{ k: string }>(
+      `SELECT o || ' ' || e || ' ' || h || ' ' || t || ' ' || n AS k FROM (
+         SELECT "organizationId"::text AS o, "environmentId"::text AS e,
+                to_char(${bucket} AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI') AS h,
+                tags::text AS t, count(*) AS n
+         FROM alerts WHERE cardinality(tags) > 0 GROUP BY 1, 2, 3, 4) s ORDER BY 1`,
+    );
+    expect(
+      rolled.rows.map((r) => r.k),
+      table,
+    ).toEqual(stored.rows.map((r) => r.k));
+    const bad = await pool.query(
+      `SELECT 1 FROM ${table} WHERE count < 0 OR "tagsHash" <> alert_tag_set_hash(tags)`,
+    );
+    expect(bad.rowCount, table).toBe(0);
+  }
 }
 
 /** The plain GROUP BY over alerts the matrix used to run: the oracle for the rollup read. */
@@ -178,6 +191,10 @@ describe('alert_tag_rollups', () => {
     const before = await pool.query<{ n: string }>('SELECT count(*)::text AS n FROM alert_tag_rollups');
     // Hours x arrays, not alerts: fewer rows than alerts.
     expect(Number(before.rows[0]!.n)).toBeLessThan(800);
+    // Five minutes x arrays: at most one row per alert, at most 12 per hour row.
+    const fine = await pool.query<{ n: string }>('SELECT count(*)::text AS n FROM alert_tag_rollups_5m');
+    expect(Number(fine.rows[0]!.n)).toBeLessThanOrEqual(800);
+    expect(Number(fine.rows[0]!.n)).toBeLessThanOrEqual(12 * Number(before.rows[0]!.n));
 
     // Triage changes statuses only.
     await pool.query(`UPDATE alerts SET status = 'acknowledged' WHERE id % 3 = 0`);
@@ -219,8 +236,10 @@ describe('alert_tag_rollups', () => {
     // Org b deleted: its rows go batch-wise, org a's stay right.
     await markOrganizationDeleting(db, { organizationId: b.id, confirmName: 'tags-b' }, {});
     await purgeOrganization(db, b.id, { batchSize: 100 });
-    const gone = await pool.query('SELECT 1 FROM alert_tag_rollups WHERE "organizationId" = $1', [b.id]);
-    expect(gone.rowCount).toBe(0);
+    for (const table of ['alert_tag_rollups', 'alert_tag_rollups_5m']) {
+      const gone = await pool.query(`SELECT 1 FROM ${table} WHERE "organizationId" = $1`, [b.id]);
+      expect(gone.rowCount, table).toBe(0);
+    }
     await expectRollupsMatchAlerts();
 
     // With org b gone, nothing keeps the old weeks (org a's are deleted): they drop.
@@ -229,7 +248,7 @@ describe('alert_tag_rollups', () => {
     await expectRollupsMatchAlerts();
   });
 
-  it('counts per tag array equal a GROUP BY over alerts for any range, partial hours included', async () => {
+  it('counts per tag array equal a GROUP BY over alerts for any range, partial hours and five minutes included', async () => {
     const rand = random(4);
     // A fixed hour boundary plus a fraction, so ranges fall both on and between hour boundaries.
     const now = Math.floor(Date.now() / HOUR) * HOUR + 1_234_567;
@@ -249,11 +268,16 @@ describe('alert_tag_rollups', () => {
       [Math.floor(now / HOUR) * HOUR - 5 * HOUR, Math.floor(now / HOUR) * HOUR], // whole hours only
       [now - 2 * HOUR + 1, now - 2 * HOUR + 1_000_000], // inside one hour
       [now - 3 * HOUR - 1000, now - 2 * HOUR + 1000], // no whole hour between the edges
+      [now - 3 * HOUR - 1000, now - 3 * HOUR + 4 * MINUTE], // no whole five minutes either
+      [now - 3 * HOUR - 7 * MINUTE, now - 3 * HOUR + 8 * MINUTE], // whole five minutes, no hour
+      [Math.floor(now / HOUR) * HOUR - 7 * HOUR - 5 * MINUTE, Math.floor(now / HOUR) * HOUR - 5 * MINUTE], // on five-minute edges
       [now, now + DAY], // nothing stored
     ];
-    for (let i = 0; i < 30; i++) {
+    // Random ranges of every length, from under five minutes to four days, at any millisecond.
+    for (let i = 0; i < 60; i++) {
       const from = now - Math.floor(rand() * 10 * DAY);
-      ranges.push([from, from + 1 + Math.floor(rand() * 4 * DAY)]);
+      const length = [10 * MINUTE, 2 * HOUR, 4 * DAY][i % 3] as number;
+      ranges.push([from, from + 1 + Math.floor(rand() * length)]);
     }
     for (const [from, to] of ranges) {
       for (const env of [a.production, a.staging]) {
@@ -272,5 +296,41 @@ describe('alert_tag_rollups', () => {
         organizationId: other.id,
       }),
     ).toEqual([]);
+  });
+
+  it('reads alerts only for the partial five minutes at each edge, the partial hours from five-minute rows', async () => {
+    const rand = random(7);
+    const now = Date.now();
+    const c = await org('edges-c');
+    await store(rand, c, 300, now, 1);
+    const h = Math.floor(now / HOUR) * HOUR - 5 * HOUR;
+    const from = h + 7 * MINUTE + 30_000;
+    const to = h + 3 * HOUR + 52 * MINUTE + 10_000;
+    // Stored with the triggers off, so no rollup row knows of them: whether one counts says which
+    // source the matrix read its time from. In the partial five minutes at the edges (alerts:
+    // counted), in whole five minutes of the partial hours (rollups: not), in a whole hour (not).
+    const hidden = [
+      h + 7 * MINUTE + 40_000,
+      h + 3 * HOUR + 51 * MINUTE,
+      h + 20 * MINUTE,
+      h + 3 * HOUR + 20 * MINUTE,
+      h + 2 * HOUR,
+    ];
+    const client = await pool.connect();
+    try {
+      await client.query('SET session_replication_role = replica');
+      await client.query(
+        `INSERT INTO alerts ("organizationId", "environmentId", rule, priority, source, output, tags, "eventTime", "dedupKey")
+         SELECT $1::uuid, $2::uuid, 'R', 'warning', 'syscall', 'out', ARRAY['hidden', 'T1059'], at, 'k'
+         FROM unnest($3::timestamptz[]) AS u(at)`,
+        [c.id, c.production, hidden.map((t) => new Date(t))],
+      );
+    } finally {
+      await client.query('RESET session_replication_role');
+      client.release();
+    }
+    const s = { organizationId: c.id, environmentId: c.production, from: new Date(from), to: new Date(to) };
+    const expected = (await countFromAlerts(s)).filter((k) => !k.startsWith('{hidden,'));
+    expect((await countFromRollups(s)).sort()).toEqual([...expected, '{hidden,T1059} 2'].sort());
   });
 });

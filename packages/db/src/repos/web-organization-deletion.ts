@@ -100,6 +100,7 @@ const PURGE_ORDER: ReadonlyArray<{ table: string; where: string; key?: string }>
   { table: 'alert_groups', where: '"organizationId" = $1' },
   { table: 'alert_rollups', where: '"organizationId" = $1' },
   { table: 'alert_tag_rollups', where: '"organizationId" = $1' },
+  { table: 'alert_tag_rollups_5m', where: '"organizationId" = $1' },
   { table: 'alert_contents', where: '"organizationId" = $1' },
   { table: 'backtest_jobs', where: '"organizationId" = $1' },
   { table: 'audit_log', where: '"organizationId" = $1' },

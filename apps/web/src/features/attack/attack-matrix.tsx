@@ -7,6 +7,7 @@ import { type CSSProperties, useMemo, useState } from 'react';
 import { filterToParams, parseFilterParams, type UrlFilter } from '@/features/alerts/filter-url';
 import { PRIORITY_COLORS } from '@/features/alerts/priority';
 import type { Priority } from '@/server/routers/alerts/alert-filter.schema';
+import { LoadError, LoadingState } from '@/features/shell/load-state';
 import { useTRPC } from '@/trpc/client';
 import styles from './attack.module.css';
 
@@ -256,10 +257,18 @@ export function AttackMatrix({
           Only techniques with rules or alerts
         </label>
         <span style={{ flex: 1 }} />
-        {matrix.isFetching ? <span className={styles.muted}>Refreshing…</span> : null}
+        {matrix.isFetching && data ? <span className={styles.muted}>Refreshing…</span> : null}
       </div>
 
-      {matrix.isError ? <p className="field-error">{matrix.error.message}</p> : null}
+      {matrix.isError ? (
+        <LoadError
+          what={data ? 'The latest counts' : 'The matrix'}
+          error={matrix.error}
+          onRetry={() => void matrix.refetch()}
+          retrying={matrix.isFetching}
+          testId="attack-error"
+        />
+      ) : null}
       {data?.problems.map((p) => (
         <p key={p.ruleSet} className="field-error">
           Rule set {p.ruleSet} does not compile in this environment, so it covers nothing:{' '}
@@ -296,126 +305,133 @@ export function AttackMatrix({
         </span>
       </div>
 
-      <div className={styles.scroller}>
-        <div className={styles.matrix} style={{ '--columns': tactics.length } as CSSProperties}>
-          {columns.map(({ tactic, parents, shown, covered, cell }) => (
-            <section key={tactic.id} className={styles.column} data-testid={`tactic-${tactic.id}`}>
-              <header className={styles.tacticHead}>
-                <button type="button" className={styles.tacticName} onClick={() => setSelected(tactic.id)}>
-                  {tactic.name}
-                </button>
-                <div className={styles.tacticMeta}>
-                  <span>
-                    {covered}/{parents.length} covered
-                  </span>
-                  {cell.alerts > 0 ? (
-                    <Link className={styles.tacticCount} href={alertsHref(cell.alertTags)}>
-                      {plural(cell.alerts, 'alert')}
-                    </Link>
-                  ) : null}
-                </div>
-                <div className={styles.bar}>
-                  <span style={{ width: `${parents.length ? (100 * covered) / parents.length : 0}%` }} />
-                </div>
-              </header>
-              {cell.rules.length > 0 ? (
-                <button
-                  type="button"
-                  className={styles.tacticRules}
-                  onClick={() => setSelected(tactic.id)}
-                  title={cell.rules.map((r) => r.name).join('\n')}
-                  data-testid={`tactic-rules-${tactic.id}`}
-                >
-                  <span className={styles.techName}>Tactic-level rules</span>
-                  <span className={styles.badge}>{plural(cell.rules.length, 'rule')}</span>
-                </button>
-              ) : null}
-              {shown.map((t) => {
-                const c = cellOf(t.id);
-                const subs = (subsOf.get(t.id) ?? []).filter((id) => {
-                  const s = cellOf(id);
-                  return s.rules.length > 0 || s.alerts > 0;
-                });
-                const level = heat(c.alerts);
-                return (
-                  <div
-                    key={t.id}
-                    className={styles.cell}
-                    data-covered={c.rules.length > 0 ? '' : undefined}
-                    data-hot={level > 0.55 ? '' : undefined}
-                    data-selected={selected === t.id ? '' : undefined}
-                    data-testid={`technique-${tactic.id}-${t.id}`}
-                    style={{ '--heat': `${Math.round(level * 100)}%` } as CSSProperties}
-                  >
-                    <button
-                      type="button"
-                      className={styles.cellMain}
-                      onClick={() => setSelected(selected === t.id ? null : t.id)}
-                      title={
-                        c.rules.length > 0
-                          ? `${t.id} ${t.name}\nRules:\n${c.rules.map((r) => `  ${r.name}`).join('\n')}`
-                          : `${t.id} ${t.name}\nNo active rule`
-                      }
-                    >
-                      <span className={styles.techName}>{t.name}</span>
-                      <span className={styles.techId}>{t.id}</span>
-                    </button>
-                    {c.rules.length > 0 || c.alerts > 0 ? (
-                      <div className={styles.cellFoot}>
-                        {c.rules.length > 0 ? (
-                          <span className={styles.badge} data-testid="coverage">
-                            {plural(c.rules.length, 'rule')}
-                          </span>
-                        ) : (
-                          <span className={styles.gap}>no rule</span>
-                        )}
-                        {c.alerts > 0 ? (
-                          <Link
-                            className={styles.count}
-                            href={alertsHref(c.alertTags)}
-                            data-testid="alert-count"
-                            title={`Open the ${plural(c.alerts, 'alert')} tagged ${c.alertTags.join(' or ')}`}
-                          >
-                            {plural(c.alerts, 'alert')}
-                          </Link>
-                        ) : null}
-                      </div>
-                    ) : null}
-                    {subs.length > 0 ? (
-                      <ul className={styles.subs}>
-                        {subs.map((id) => {
-                          const s = cellOf(id);
-                          return (
-                            <li key={id}>
-                              <button
-                                type="button"
-                                className={styles.subName}
-                                onClick={() => setSelected(id)}
-                                title={s.rules.map((r) => r.name).join('\n')}
-                              >
-                                <span className={styles.techId}>{id.slice(5)}</span>{' '}
-                                {byId.get(id)?.name ?? 'Sub-technique'}
-                              </button>
-                              {s.alerts > 0 ? (
-                                <Link className={styles.subCount} href={alertsHref(s.alertTags)}>
-                                  {s.alerts.toLocaleString()}
-                                </Link>
-                              ) : null}
-                            </li>
-                          );
-                        })}
-                      </ul>
+      {/* Until the first answer the cells would read as "no rule, no alert": say it is loading
+          instead (or, failed, only the error above). */}
+      {!data && matrix.isLoading ? (
+        <LoadingState label="Loading the matrix…" testId="attack-loading" />
+      ) : null}
+      {data || !(matrix.isLoading || matrix.isError) ? (
+        <div className={styles.scroller}>
+          <div className={styles.matrix} style={{ '--columns': tactics.length } as CSSProperties}>
+            {columns.map(({ tactic, parents, shown, covered, cell }) => (
+              <section key={tactic.id} className={styles.column} data-testid={`tactic-${tactic.id}`}>
+                <header className={styles.tacticHead}>
+                  <button type="button" className={styles.tacticName} onClick={() => setSelected(tactic.id)}>
+                    {tactic.name}
+                  </button>
+                  <div className={styles.tacticMeta}>
+                    <span>
+                      {covered}/{parents.length} covered
+                    </span>
+                    {cell.alerts > 0 ? (
+                      <Link className={styles.tacticCount} href={alertsHref(cell.alertTags)}>
+                        {plural(cell.alerts, 'alert')}
+                      </Link>
                     ) : null}
                   </div>
-                );
-              })}
-              {shown.length === 0 && cell.rules.length === 0 ? (
-                <div className={styles.emptyColumn}>Nothing here</div>
-              ) : null}
-            </section>
-          ))}
+                  <div className={styles.bar}>
+                    <span style={{ width: `${parents.length ? (100 * covered) / parents.length : 0}%` }} />
+                  </div>
+                </header>
+                {cell.rules.length > 0 ? (
+                  <button
+                    type="button"
+                    className={styles.tacticRules}
+                    onClick={() => setSelected(tactic.id)}
+                    title={cell.rules.map((r) => r.name).join('\n')}
+                    data-testid={`tactic-rules-${tactic.id}`}
+                  >
+                    <span className={styles.techName}>Tactic-level rules</span>
+                    <span className={styles.badge}>{plural(cell.rules.length, 'rule')}</span>
+                  </button>
+                ) : null}
+                {shown.map((t) => {
+                  const c = cellOf(t.id);
+                  const subs = (subsOf.get(t.id) ?? []).filter((id) => {
+                    const s = cellOf(id);
+                    return s.rules.length > 0 || s.alerts > 0;
+                  });
+                  const level = heat(c.alerts);
+                  return (
+                    <div
+                      key={t.id}
+                      className={styles.cell}
+                      data-covered={c.rules.length > 0 ? '' : undefined}
+                      data-hot={level > 0.55 ? '' : undefined}
+                      data-selected={selected === t.id ? '' : undefined}
+                      data-testid={`technique-${tactic.id}-${t.id}`}
+                      style={{ '--heat': `${Math.round(level * 100)}%` } as CSSProperties}
+                    >
+                      <button
+                        type="button"
+                        className={styles.cellMain}
+                        onClick={() => setSelected(selected === t.id ? null : t.id)}
+                        title={
+                          c.rules.length > 0
+                            ? `${t.id} ${t.name}\nRules:\n${c.rules.map((r) => `  ${r.name}`).join('\n')}`
+                            : `${t.id} ${t.name}\nNo active rule`
+                        }
+                      >
+                        <span className={styles.techName}>{t.name}</span>
+                        <span className={styles.techId}>{t.id}</span>
+                      </button>
+                      {c.rules.length > 0 || c.alerts > 0 ? (
+                        <div className={styles.cellFoot}>
+                          {c.rules.length > 0 ? (
+                            <span className={styles.badge} data-testid="coverage">
+                              {plural(c.rules.length, 'rule')}
+                            </span>
+                          ) : (
+                            <span className={styles.gap}>no rule</span>
+                          )}
+                          {c.alerts > 0 ? (
+                            <Link
+                              className={styles.count}
+                              href={alertsHref(c.alertTags)}
+                              data-testid="alert-count"
+                              title={`Open the ${plural(c.alerts, 'alert')} tagged ${c.alertTags.join(' or ')}`}
+                            >
+                              {plural(c.alerts, 'alert')}
+                            </Link>
+                          ) : null}
+                        </div>
+                      ) : null}
+                      {subs.length > 0 ? (
+                        <ul className={styles.subs}>
+                          {subs.map((id) => {
+                            const s = cellOf(id);
+                            return (
+                              <li key={id}>
+                                <button
+                                  type="button"
+                                  className={styles.subName}
+                                  onClick={() => setSelected(id)}
+                                  title={s.rules.map((r) => r.name).join('\n')}
+                                >
+                                  <span className={styles.techId}>{id.slice(5)}</span>{' '}
+                                  {byId.get(id)?.name ?? 'Sub-technique'}
+                                </button>
+                                {s.alerts > 0 ? (
+                                  <Link className={styles.subCount} href={alertsHref(s.alertTags)}>
+                                    {s.alerts.toLocaleString()}
+                                  </Link>
+                                ) : null}
+                              </li>
+                            );
+                          })}
+                        </ul>
+                      ) : null}
+                    </div>
+                  );
+                })}
+                {shown.length === 0 && cell.rules.length === 0 ? (
+                  <div className={styles.emptyColumn}>Nothing here</div>
+                ) : null}
+              </section>
+            ))}
+          </div>
         </div>
-      </div>
+      ) : null}
 
       {unknown.length > 0 ? (
         <section className={`panel ${styles.other}`}>

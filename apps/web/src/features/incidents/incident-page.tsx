@@ -5,6 +5,7 @@ import Link from 'next/link';
 import { useRouter } from 'next/navigation';
 import { useState } from 'react';
 import { PriorityLabel, Time } from '@/features/alerts/priority';
+import { LoadError, LoadingState } from '@/features/shell/load-state';
 import { useTRPC } from '@/trpc/client';
 import { EntityChips, ScoreBadge, SourceChips, TacticChips } from './incident-ui';
 import { IncidentTimeline } from './incident-timeline';
@@ -38,8 +39,23 @@ export function IncidentPage({ id, canTriage }: { id: string; canTriage: boolean
   const [picked, setPicked] = useState<Set<string>>(new Set());
   const [mergeFrom, setMergeFrom] = useState('');
 
-  if (detail.isError) return <p className="field-error">{detail.error.message}</p>;
-  if (!detail.data) return <div className="panel panel-body">Loading incident…</div>;
+  if (!detail.data) {
+    return (
+      <div className="panel panel-body">
+        {detail.isError ? (
+          <LoadError
+            what="This incident"
+            error={detail.error}
+            onRetry={() => void detail.refetch()}
+            retrying={detail.isFetching}
+            testId="incident-error"
+          />
+        ) : (
+          <LoadingState label="Loading incident…" testId="incident-loading" />
+        )}
+      </div>
+    );
+  }
   const i = detail.data;
   const entityById = new Map(i.entities.map((e) => [e.id, e]));
   const error = update.error ?? note.error ?? merge.error ?? split.error;
@@ -50,6 +66,17 @@ export function IncidentPage({ id, canTriage }: { id: string; canTriage: boolean
   return (
     <div className={styles.grid}>
       <div className="panel" data-testid="incident-detail">
+        {detail.isError ? (
+          // A refresh failed (after a change or on focus): the page keeps what it last showed.
+          <div className={styles.section}>
+            <LoadError
+              what="The latest state of this incident"
+              error={detail.error}
+              onRetry={() => void detail.refetch()}
+              retrying={detail.isFetching}
+            />
+          </div>
+        ) : null}
         <div className={styles.section}>
           <div className={styles.facts}>
             <ScoreBadge score={i.score} />

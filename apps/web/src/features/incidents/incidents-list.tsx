@@ -4,6 +4,7 @@ import { useInfiniteQuery } from '@tanstack/react-query';
 import Link from 'next/link';
 import { useState } from 'react';
 import { PriorityLabel, Time } from '@/features/alerts/priority';
+import { LoadError, LoadingState } from '@/features/shell/load-state';
 import { useTRPC } from '@/trpc/client';
 import { EntityChips, ScoreBadge, SourceChips, TacticChips } from './incident-ui';
 import styles from './incidents.module.css';
@@ -67,7 +68,16 @@ export function IncidentsList({
             <option value="all">All</option>
           </select>
         </div>
-        {list.isError ? <p className="field-error">{list.error.message}</p> : null}
+        {list.isPending ? <LoadingState label="Loading incidents…" testId="incidents-loading" /> : null}
+        {list.isError ? (
+          <LoadError
+            what={list.data ? 'The newest incidents' : 'Incidents'}
+            error={list.error}
+            onRetry={() => void list.refetch()}
+            retrying={list.isFetching}
+            testId="incidents-error"
+          />
+        ) : null}
         {list.data && items.length === 0 ? (
           <div className="empty-state">
             <h2>No incidents</h2>

@@ -2,6 +2,7 @@ import { ATTACK_TACTICS, ATTACK_TECHNIQUES } from '@peregrine/engine';
 import type { Metadata } from 'next';
 import { Suspense } from 'react';
 import { AttackMatrix } from '@/features/attack/attack-matrix';
+import { LoadingState } from '@/features/shell/load-state';
 import { PageHeader } from '@/features/shell/page-header';
 import { requireConsole } from '@/server/require-console';
 
@@ -15,7 +16,13 @@ export default async function AttackPage() {
         title="MITRE ATT&CK"
         description="Which techniques the active rules of an environment watch for, and which of them raised alerts."
       />
-      <Suspense fallback={<div className="panel panel-body">Loading matrix…</div>}>
+      <Suspense
+        fallback={
+          <div className="panel">
+            <LoadingState label="Loading the matrix…" />
+          </div>
+        }
+      >
         <AttackMatrix
           environments={context.environments}
           defaultEnvironment={context.environment?.name ?? context.environments[0]?.name ?? null}
