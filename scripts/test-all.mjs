@@ -1,0 +1,118 @@
+#!/usr/bin/env node
+// `npm test`: the whole suite. turbo builds every package first (cached, two at a time); then the
+// checks run two at a time, longest first. turbo has no task priority: given the checks, it ran
+// the browser suite (the longest task by far) last, alone for its final seven minutes while the
+// other slot stood idle (docs/BENCHMARKS.md, "The test suite itself"). Here it starts first.
+import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+
+const ROOT = path.resolve(import.meta.dirname, '..');
+const SLOTS = 2;
+const CHECKS = ['typecheck', 'test', 'test:e2e'];
+/**
+ * Wall seconds each check took in a clean-clone CI run (turbo's run summary, 2026-12-06): only
+ * the order matters, longest first. A check not listed counts as short.
+ */
+const EXPECTED_SECONDS = {
+  '@peregrine/web#test:e2e': 556,
+  '@peregrine/collector#test': 160,
+  '@peregrine/web#test': 155,
+  '@peregrine/sensor#test': 133,
+  '//#test:start': 115,
+  '@peregrine/db#test': 99,
+  '@peregrine/cli#test': 83,
+  '@peregrine/web#typecheck': 24,
+};
+
+const env = { ...process.env, DO_NOT_TRACK: '1' };
+
+function workspaces() {
+  const root = JSON.parse(readFileSync(path.join(ROOT, 'package.json'), 'utf8'));
+  const dirs = [];
+  for (const pattern of root.workspaces) {
+    const base = pattern.replace(/\/\*$/, '');
+    for (const entry of readdirSync(path.join(ROOT, base), { withFileTypes: true })) {
+      if (entry.isDirectory()) dirs.push(path.join(ROOT, base, entry.name));
+    }
+  }
+  return dirs;
+}
+
+/** Every check of every package, plus the root's lint and `npm start` tests. */
+function checks() {
+  const list = [];
+  for (const dir of workspaces()) {
+    let pkg;
+    try {
+      pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8'));
+    } catch {
+      continue;
+    }
+    for (const script of CHECKS) {
+      if (pkg.scripts?.[script]) list.push({ id: `${pkg.name}#${script}`, dir, script });
+    }
+  }
+  list.push({ id: '//#lint:biome', dir: ROOT, script: 'lint:biome' });
+  list.push({ id: '//#test:start', dir: ROOT, script: 'test:start' });
+  return list.sort((a, b) => (EXPECTED_SECONDS[b.id] ?? 0) - (EXPECTED_SECONDS[a.id] ?? 0));
+}
+
+function run(check) {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const label = check.id.replace('#', ':');
+    const child = spawn('npm', ['run', check.script], {
+      cwd: check.dir,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    for (const stream of [child.stdout, child.stderr]) {
+      createInterface({ input: stream }).on('line', (line) => process.stdout.write(`${label}: ${line}\n`));
+    }
+    child.on('close', (code, signal) => {
+      resolve({ ...check, code: code ?? 1, signal, seconds: (Date.now() - started) / 1000 });
+    });
+  });
+}
+
+if (process.argv.includes('--list')) {
+  for (const check of checks()) console.log(check.id);
+  process.exit(0);
+}
+
+const build = spawnSync('npx', ['turbo', 'run', 'build', '--concurrency=2'], {
+  cwd: ROOT,
+  env,
+  stdio: 'inherit',
+});
+if (build.status !== 0) {
+  console.error('\n[test] the build failed: no check ran');
+  process.exit(build.status ?? 1);
+}
+
+const queue = checks();
+const results = [];
+let failed = false;
+const started = Date.now();
+async function slot() {
+  for (let check = queue.shift(); check && !failed; check = queue.shift()) {
+    console.log(`[test] ${check.id} started`);
+    const result = await run(check);
+    results.push(result);
+    console.log(
+      `[test] ${check.id} ${result.code === 0 ? 'passed' : 'FAILED'} in ${result.seconds.toFixed(1)} s`,
+    );
+    // Like turbo: after a failure no new check starts; those running finish.
+    if (result.code !== 0) failed = true;
+  }
+}
+await Promise.all(Array.from({ length: SLOTS }, slot));
+
+console.log(`\n[test] ${results.length} checks in ${((Date.now() - started) / 1000).toFixed(0)} s:`);
+for (const r of results)
+  console.log(`  ${r.code === 0 ? 'ok  ' : 'FAIL'} ${r.id} (${r.seconds.toFixed(1)} s)`);
+const notRun = queue.map((c) => c.id);
+if (notRun.length > 0) console.log(`  not run after the failure: ${notRun.join(', ')}`);
+process.exit(failed ? 1 : 0);
