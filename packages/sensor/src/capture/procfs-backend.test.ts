@@ -1,4 +1,7 @@
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { Enricher } from '../enrich/enricher.js';
 import type { RawEvent } from './bpftrace-records.js';
@@ -38,6 +41,112 @@ describe('/proc polling backend', () => {
     } finally {
       child.kill('SIGKILL');
       await backend.stop();
+    }
+  }, 20_000);
+
+  it('reports a forked child when it execs, under the image it execs, and never its parent image', async () => {
+    // Scans are driven by hand (the timer never fires), so every state below is observed for sure.
+    const backend = new ProcfsBackend({ intervalMs: 3_600_000 });
+    const seen: RawEvent[] = [];
+    const dir = mkdtempSync(join(tmpdir(), 'peregrine-procfs-'));
+    const gates = ['exec-other', 'exec-same-name', 'exit'].map((name) => join(dir, name));
+    for (const gate of gates) execFileSync('mkfifo', [gate]);
+    await backend.start((event) => seen.push(event));
+    // Three subshells: forks of sh that stay un-exec'd, blocked opening their fifo, until told to
+    // exec /bin/sleep, exec another sh (a program of the same name), or exit without exec'ing.
+    const shell = spawn(
+      '/bin/sh',
+      [
+        '-c',
+        `(read x < "$1"; exec /bin/sleep 30) & echo $!
+         (read x < "$2"; exec /bin/sh -c 'sleep 30; :' same-name) & echo $!
+         (read x < "$3") & echo $!
+         wait`,
+        'sh',
+        ...gates,
+      ],
+      // Its own process group, so that the subshells and their children are killed with it.
+      { stdio: ['ignore', 'pipe', 'ignore'], detached: true },
+    );
+    // A Node child that renames itself (process.title is prctl(PR_SET_NAME)): no exec at all.
+    const renamer = spawn(
+      process.execPath,
+      [
+        '-e',
+        `process.stdin.once('data', () => { process.title = 'pg-renamed'; console.log('renamed'); }); setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ['pipe', 'pipe', 'ignore'] },
+    );
+    let out = '';
+    shell.stdout.on('data', (chunk) => {
+      out += chunk;
+    });
+    const comm = (pid: number) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    const execsOf = (pid: number) => seen.filter((e) => e.pid === pid && e.type === 'procfs-exec');
+    try {
+      const [other, sameName, exiting] = await vi.waitFor(
+        () => {
+          const pids = out.trim().split('\n').map(Number);
+          expect(pids).toHaveLength(3);
+          return pids as [number, number, number];
+        },
+        { timeout: 5000, interval: 20 },
+      );
+      await vi.waitFor(() => expect(existsSync(`/proc/${renamer.pid}`) && comm(renamer.pid!)).toBe('node'));
+      backend.scanNow();
+      backend.scanNow();
+      // The parent shell exec'd, the renamer too; its subshells are the shell's image, no exec.
+      expect(execsOf(shell.pid!).map((e) => e.comm)).toEqual(['sh']);
+      expect(execsOf(renamer.pid!).map((e) => e.comm)).toEqual(['node']);
+      for (const pid of [other, sameName, exiting]) {
+        expect(comm(pid)).toBe('sh');
+        expect(execsOf(pid)).toEqual([]);
+      }
+
+      for (const gate of gates) writeFileSync(gate, 'go\n');
+      renamer.stdin.write('x');
+      await vi.waitFor(
+        () => {
+          expect(comm(other)).toBe('sleep');
+          expect(cmdline(sameName)).toContain('same-name');
+          expect(existsSync(`/proc/${exiting}`)).toBe(false);
+          expect(comm(renamer.pid!)).toBe('pg-renamed');
+        },
+        { timeout: 5000, interval: 20 },
+      );
+      backend.scanNow();
+      backend.scanNow();
+      const enricher = new Enricher();
+      const [exec] = execsOf(other);
+      expect(execsOf(other)).toHaveLength(1);
+      expect(enricher.enrich(exec!)).toMatchObject({
+        type: 'execve',
+        proc: {
+          pid: other,
+          ppid: shell.pid,
+          name: 'sleep',
+          exepath: realpathSync('/bin/sleep'),
+          args: ['30'],
+        },
+      });
+      // Same comm, new memory: an exec all the same, with the new image's arguments.
+      expect(execsOf(sameName)).toHaveLength(1);
+      expect(enricher.enrich(execsOf(sameName)[0]!).proc).toMatchObject({
+        pid: sameName,
+        name: 'sh',
+        args: ['-c', 'sleep 30; :', 'same-name'],
+      });
+      // A fork that exits without exec'ing: an exit, no exec.
+      expect(execsOf(exiting)).toEqual([]);
+      expect(seen.filter((e) => e.pid === exiting).map((e) => e.type)).toEqual(['procexit']);
+      // A rename is no exec.
+      expect(execsOf(renamer.pid!).map((e) => e.comm)).toEqual(['node']);
+    } finally {
+      process.kill(-shell.pid!, 'SIGKILL');
+      renamer.kill('SIGKILL');
+      await backend.stop();
+      rmSync(dir, { recursive: true, force: true });
     }
   }, 20_000);
 });
