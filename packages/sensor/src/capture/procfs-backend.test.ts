@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it, vi } from 'vitest';
 import { Enricher } from '../enrich/enricher.js';
+import { parseStat } from '../enrich/procfs.js';
 import type { RawEvent } from './bpftrace-records.js';
 import { ProcfsBackend } from './procfs-backend.js';
 
@@ -49,11 +50,11 @@ describe('/proc polling backend', () => {
     const backend = new ProcfsBackend({ intervalMs: 3_600_000 });
     const seen: RawEvent[] = [];
     const dir = mkdtempSync(join(tmpdir(), 'peregrine-procfs-'));
-    const gates = ['exec-other', 'exec-same-name', 'exit'].map((name) => join(dir, name));
+    const gates = ['exec-other', 'exec-same-name', 'exit', 'exec-at-stop'].map((name) => join(dir, name));
     for (const gate of gates) execFileSync('mkfifo', [gate]);
     await backend.start((event) => seen.push(event));
-    // Three subshells: forks of sh that stay un-exec'd, blocked opening their fifo, until told to
-    // exec /bin/sleep, exec another sh (a program of the same name), or exit without exec'ing.
+    // Four subshells: forks of sh that stay un-exec'd, blocked opening their fifo, until told to
+    // exec /bin/sleep, exec another sh (a program of the same name, twice), or exit un-exec'd.
     const shell = spawn(
       '/bin/sh',
       [
@@ -61,6 +62,7 @@ describe('/proc polling backend', () => {
         `(read x < "$1"; exec /bin/sleep 30) & echo $!
          (read x < "$2"; exec /bin/sh -c 'sleep 30; :' same-name) & echo $!
          (read x < "$3") & echo $!
+         (read x < "$4"; exec /bin/sh -c 'sleep 30; :' at-stop) & echo $!
          wait`,
         'sh',
         ...gates,
@@ -83,13 +85,19 @@ describe('/proc polling backend', () => {
     });
     const comm = (pid: number) => readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
     const cmdline = (pid: number) => readFileSync(`/proc/${pid}/cmdline`, 'utf8');
+    // An exec is over once the new image shows its stack: the kernel sets it after argv.
+    const stack = (pid: number) => parseStat(readFileSync(`/proc/${pid}/stat`, 'utf8'))?.startStack;
+    const execDone = (pid: number, argv: string[]) => {
+      expect(cmdline(pid)).toBe(`${argv.join('\0')}\0`);
+      expect(stack(pid)).not.toBe(0);
+    };
     const execsOf = (pid: number) => seen.filter((e) => e.pid === pid && e.type === 'procfs-exec');
     try {
-      const [other, sameName, exiting] = await vi.waitFor(
+      const [other, sameName, exiting, atStop] = await vi.waitFor(
         () => {
           const pids = out.trim().split('\n').map(Number);
-          expect(pids).toHaveLength(3);
-          return pids as [number, number, number];
+          expect(pids).toHaveLength(4);
+          return pids as [number, number, number, number];
         },
         { timeout: 5000, interval: 20 },
       );
@@ -99,23 +107,25 @@ describe('/proc polling backend', () => {
       // The parent shell exec'd, the renamer too; its subshells are the shell's image, no exec.
       expect(execsOf(shell.pid!).map((e) => e.comm)).toEqual(['sh']);
       expect(execsOf(renamer.pid!).map((e) => e.comm)).toEqual(['node']);
-      for (const pid of [other, sameName, exiting]) {
+      for (const pid of [other, sameName, exiting, atStop]) {
         expect(comm(pid)).toBe('sh');
         expect(execsOf(pid)).toEqual([]);
       }
 
-      for (const gate of gates) writeFileSync(gate, 'go\n');
+      for (const gate of gates.slice(0, 3)) writeFileSync(gate, 'go\n');
       renamer.stdin.write('x');
       await vi.waitFor(
         () => {
-          expect(comm(other)).toBe('sleep');
-          expect(cmdline(sameName)).toContain('same-name');
+          execDone(other, ['/bin/sleep', '30']);
+          execDone(sameName, ['/bin/sh', '-c', 'sleep 30; :', 'same-name']);
           expect(existsSync(`/proc/${exiting}`)).toBe(false);
           expect(comm(renamer.pid!)).toBe('pg-renamed');
         },
         { timeout: 5000, interval: 20 },
       );
       backend.scanNow();
+      // Its parent's comm but new memory: a same-name program or an exec half-way, read twice first.
+      expect(execsOf(sameName)).toEqual([]);
       backend.scanNow();
       const enricher = new Enricher();
       const [exec] = execsOf(other);
@@ -140,8 +150,20 @@ describe('/proc polling backend', () => {
       // A fork that exits without exec'ing: an exit, no exec.
       expect(execsOf(exiting)).toEqual([]);
       expect(seen.filter((e) => e.pid === exiting).map((e) => e.type)).toEqual(['procexit']);
-      // A rename is no exec.
+      // A rename is no exec, nor a kernel thread's (kworkers rename themselves as they work).
       expect(execsOf(renamer.pid!).map((e) => e.comm)).toEqual(['node']);
+      expect(seen.filter((e) => e.type === 'procfs-exec' && (e.ppid === 2 || e.pid === 2))).toEqual([]);
+
+      // An exec still waiting for its second scan is reported when the backend stops.
+      writeFileSync(gates[3]!, 'go\n');
+      await vi.waitFor(() => execDone(atStop, ['/bin/sh', '-c', 'sleep 30; :', 'at-stop']), {
+        timeout: 5000,
+        interval: 20,
+      });
+      backend.scanNow();
+      expect(execsOf(atStop)).toEqual([]);
+      await backend.stop();
+      expect(execsOf(atStop).map((e) => e.argv)).toEqual([['/bin/sh', '-c', 'sleep 30; :', 'at-stop']]);
     } finally {
       process.kill(-shell.pid!, 'SIGKILL');
       renamer.kill('SIGKILL');

@@ -32,8 +32,9 @@ interface StatKey {
  * What the scans know of one pid. `reported`: its image has had its `execve` (or was there at
  * start). `forked`: a child that has not exec'd yet, still its parent's image, which is no exec
  * (the kernel backends do not report forks either). `pending`: an image that may be a real exec
- * or one caught half-way (new memory, old comm): its event waits for the next scan to read the
- * image the same again, or for the process to vanish.
+ * or one caught half-way (its parent's comm over new memory, or no stack shown yet: the kernel
+ * sets the new stack last, after the command line): its event waits for the next scan to read
+ * the image the same again, for the backend to stop, or for the process to vanish.
  */
 interface Known extends StatKey {
   state: 'reported' | 'forked' | 'pending';
@@ -41,6 +42,8 @@ interface Known extends StatKey {
   exepath: string | undefined;
   /** The exec event of a `pending` image. */
   pending?: RawEvent;
+  /** A kernel thread: no image, and its comm changes with its work (kworkers). */
+  kernel?: boolean;
 }
 
 /** Tries to read one image whole (its stat the same before and after) before giving up for a scan. */
@@ -112,6 +115,10 @@ export class ProcfsBackend implements CaptureBackend {
   async stop(): Promise<void> {
     clearInterval(this.#timer);
     this.#timer = undefined;
+    // Execs still waiting for a second look are reported rather than lost with the backend.
+    for (const [pid, known] of this.#known) {
+      if (known.state === 'pending') this.#settle(pid, known, this.#stat(pid), true);
+    }
   }
 
   /** One scan (exposed for tests that do not want to wait for the timer). */
@@ -129,10 +136,11 @@ export class ProcfsBackend implements CaptureBackend {
       if (!stat || stat.state === 'Z' || stat.state === 'X') continue;
       const known = this.#known.get(pid);
       if (known && known.startTicks === stat.startTicks) {
-        if (imageChanged(known, stat)) this.#changed(pid, known, stat);
+        if (known.kernel) known.name = stat.name;
+        else if (imageChanged(known, stat)) this.#changed(pid, known, stat);
         else {
           if (known.startStack === 0) known.startStack = stat.startStack;
-          if (known.state === 'pending') this.#settle(known);
+          if (known.state === 'pending') this.#settle(pid, known, stat, false);
         }
         continue;
       }
@@ -179,7 +187,8 @@ export class ProcfsBackend implements CaptureBackend {
     const known: Known = { ...imageKey(key), state: 'reported', exepath: snapshot.exepath };
     this.#known.set(pid, known);
     // Kernel threads have no command line and are children of kthreadd (pid 2).
-    if (!report || (snapshot.argv.length === 0 && (snapshot.ppid === 2 || pid === 2))) return;
+    if (snapshot.argv.length === 0 && (snapshot.ppid === 2 || pid === 2)) known.kernel = true;
+    if (!report || known.kernel) return;
     const verdict = this.#againstParent(snapshot);
     if (verdict === 'forked') {
       known.state = 'forked';
@@ -204,6 +213,9 @@ export class ProcfsBackend implements CaptureBackend {
     const parentKey = child.ppid > 0 ? this.#stat(child.ppid) : undefined;
     const parentDir = `${this.#procRoot}/${child.ppid}`;
     const otherwise = parentKey?.name === child.name ? 'unsure' : 'exec';
+    // No stack under a parent that shows one: an exec under way (the new memory has no stack yet,
+    // its command line may be empty) or an image made unreadable (setuid). Read again first.
+    if (child.startStack === 0 && parentKey !== undefined && parentKey.startStack !== 0) return 'unsure';
     if (child.startStack !== 0) {
       // A fork copies the memory, the stack's start with it, and an exec replaces it. The comm is
       // no test: a child forked by another thread has that thread's name (Java's, Node workers').
@@ -236,36 +248,54 @@ export class ProcfsBackend implements CaptureBackend {
     // Gone (the next scan reports the exit) or still changing (the next scan reads it again).
     if (!image) return;
     const { snapshot, key } = image;
-    const sameMemory = key.startStack !== 0 && key.startStack === known.startStack;
     if (!imageChanged(known, key)) return;
+    const sameMemory = key.startStack !== 0 && key.startStack === known.startStack;
     if (sameMemory && known.state !== 'pending' && snapshot.exepath === known.exepath) {
       // prctl(PR_SET_NAME) on the main thread: the same image under a new comm, no exec.
       known.name = key.name;
       return;
     }
-    // The same memory with a new comm ends an exec caught half-way: its event is the pending one's.
-    const settling = known.state === 'pending' && sameMemory;
+    // The same memory with a new comm, or a stack shown at last, ends an exec caught half-way: its
+    // event replaces the pending one.
+    const settling = known.state === 'pending' && (sameMemory || known.startStack === 0);
     if (known.pending && !settling) this.#sink?.(known.pending);
     const ts =
       settling && known.pending ? String(known.pending.ints.ts) : String(BigInt(Date.now()) * 1_000_000n);
     const event = this.#execEvent(snapshot, ts);
     const next: Known = { ...imageKey(key), state: 'reported', exepath: snapshot.exepath };
     this.#known.set(pid, next);
-    if (settling || key.name !== known.name) {
+    // Unmistakable: another comm with its own stack (or stacks never shown, as without root).
+    const readable = key.startStack !== 0 || known.startStack === 0;
+    if (settling || (key.name !== known.name && readable)) {
       this.#sink?.(event);
     } else {
-      // New memory under the old comm: a program of the same name, or the exec's comm not set yet.
+      // New memory under the old comm (a program of the same name), or no stack shown yet (an
+      // exec under way, whose command line may still be empty): reported once read again.
       next.state = 'pending';
       next.pending = event;
     }
   }
 
-  /** A pending image read the same on a second scan: its exec is reported. */
-  #settle(known: Known): void {
+  /**
+   * A pending image read the same again (a later scan, or the backend stopping): its exec is
+   * reported, from this second read when there is one (the first may have caught an exec under
+   * way), with the time of the first.
+   */
+  #settle(pid: number, known: Known, stat: StatKey | undefined, orAsIs: boolean): void {
+    const pending = known.pending;
+    const image = stat ? this.#readImage(pid, stat) : undefined;
+    if (!pending || (!image && !orAsIs)) return;
+    // Changed again since: the next scan takes it from there.
+    if (image && imageChanged(known, image.key) && !orAsIs) return;
     known.state = 'reported';
-    const event = known.pending;
     known.pending = undefined;
-    if (event) this.#sink?.(event);
+    if (image && !imageChanged(known, image.key)) {
+      Object.assign(known, imageKey(image.key));
+      known.exepath = image.snapshot.exepath;
+      this.#sink?.(this.#execEvent(image.snapshot, String(pending.ints.ts)));
+    } else {
+      this.#sink?.(pending);
+    }
   }
 
   #vanished(pid: number, known: Known, report: boolean): void {
