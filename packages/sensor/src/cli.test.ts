@@ -140,7 +140,8 @@ describe('peregrine-sensor binary', () => {
       shell.stdout.on('data', (chunk: Buffer) => {
         out += chunk.toString();
       });
-      shell.on('exit', () => resolve(Number(out.trim())));
+      // 'close', not 'exit': the pid it printed may still be in the pipe at exit.
+      shell.on('close', () => resolve(Number(out.trim())));
     });
     const pids = await Promise.all([...sleeps, forked]);
     await vi.waitFor(
