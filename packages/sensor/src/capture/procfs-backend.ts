@@ -136,7 +136,7 @@ export class ProcfsBackend implements CaptureBackend {
       if (!stat || stat.state === 'Z' || stat.state === 'X') continue;
       const known = this.#known.get(pid);
       if (known && known.startTicks === stat.startTicks) {
-        if (known.kernel) known.name = stat.name;
+        if (known.kernel && !this.#execdFromKernel(pid, known, stat)) known.name = stat.name;
         else if (imageChanged(known, stat)) this.#changed(pid, known, stat);
         else {
           if (known.startStack === 0) known.startStack = stat.startStack;
@@ -150,6 +150,21 @@ export class ProcfsBackend implements CaptureBackend {
     }
     for (const [pid, known] of this.#known) {
       if (!seen.has(pid)) this.#vanished(pid, known, report);
+    }
+  }
+
+  /**
+   * Whether a kernel thread has become a user process: kthreadd's usermode helpers (modprobe, a
+   * core_pattern pipe) start as kernel threads and exec. A new comm alone is no sign (kworkers
+   * rename themselves as they work); memory (a stack) or a command line is.
+   */
+  #execdFromKernel(pid: number, known: Known, stat: StatKey): boolean {
+    if (stat.name === known.name) return false;
+    if (stat.startStack !== 0) return true;
+    try {
+      return readFileSync(`${this.#procRoot}/${pid}/cmdline`).length > 0;
+    } catch {
+      return false;
     }
   }
 
