@@ -171,4 +171,75 @@ describe('/proc polling backend', () => {
       rmSync(dir, { recursive: true, force: true });
     }
   }, 20_000);
+
+  it('tells a forked child from an exec without root too, by comm and command line', async (ctx) => {
+    if (!process.seteuid || process.geteuid?.() !== 0) ctx.skip();
+    const seteuid = process.seteuid!;
+    // The scans run with the effective uid of nobody, as an unprivileged sensor: the stacks and exe
+    // links of this test's (root's) processes are hidden, their command lines are not.
+    const asNobody = (scan: () => void) => {
+      seteuid(65534);
+      try {
+        scan();
+      } finally {
+        seteuid(0);
+      }
+    };
+    const backend = new ProcfsBackend({ intervalMs: 3_600_000 });
+    const seen: RawEvent[] = [];
+    const dir = mkdtempSync(join(tmpdir(), 'peregrine-procfs-'));
+    const gates = ['exec', 'exit'].map((name) => join(dir, name));
+    for (const gate of gates) execFileSync('mkfifo', [gate]);
+    asNobody(() => void backend.start((event) => seen.push(event)));
+    const shell = spawn(
+      '/bin/sh',
+      [
+        '-c',
+        '(read x < "$1"; exec /bin/sleep 30) & echo $!; (read x < "$2") & echo $!; wait',
+        'sh',
+        ...gates,
+      ],
+      { stdio: ['ignore', 'pipe', 'ignore'], detached: true },
+    );
+    let out = '';
+    shell.stdout.on('data', (chunk) => {
+      out += chunk;
+    });
+    const execsOf = (pid: number) => seen.filter((e) => e.pid === pid && e.type === 'procfs-exec');
+    try {
+      const [forked, exiting] = await vi.waitFor(
+        () => {
+          const pids = out.trim().split('\n').map(Number);
+          expect(pids).toHaveLength(2);
+          return pids as [number, number];
+        },
+        { timeout: 5000, interval: 20 },
+      );
+      // The shell's stack is hidden, its parent's (this process's own) is not: the shell's image
+      // could be an exec under way, so it is reported on a second read.
+      asNobody(() => backend.scanNow());
+      expect(execsOf(forked)).toEqual([]);
+      expect(execsOf(shell.pid!)).toEqual([]);
+      asNobody(() => backend.scanNow());
+      expect(execsOf(shell.pid!).map((e) => e.comm)).toEqual(['sh']);
+      expect(execsOf(forked)).toEqual([]);
+      expect(execsOf(exiting)).toEqual([]);
+      for (const gate of gates) writeFileSync(gate, 'go\n');
+      await vi.waitFor(
+        () => {
+          expect(readFileSync(`/proc/${forked}/cmdline`, 'utf8')).toBe('/bin/sleep\u000030\u0000');
+          expect(existsSync(`/proc/${exiting}`)).toBe(false);
+        },
+        { timeout: 5000, interval: 20 },
+      );
+      asNobody(() => backend.scanNow());
+      asNobody(() => backend.scanNow());
+      expect(execsOf(forked).map((e) => [e.comm, e.argv])).toEqual([['sleep', ['/bin/sleep', '30']]]);
+      expect(seen.filter((e) => e.pid === exiting).map((e) => e.type)).toEqual(['procexit']);
+    } finally {
+      process.kill(-shell.pid!, 'SIGKILL');
+      await backend.stop();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }, 20_000);
 });
