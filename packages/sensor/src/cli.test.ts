@@ -122,16 +122,28 @@ describe('peregrine-sensor binary', () => {
       timeout: 10_000,
       interval: 50,
     });
-    const pids = await Promise.all(
-      Array.from(
-        { length: 3 },
-        () =>
-          new Promise<number>((resolve) => {
-            const child = spawn('/bin/sleep', ['1']);
-            child.on('exit', () => resolve(child.pid!));
-          }),
-      ),
+    const sleeps = Array.from(
+      { length: 3 },
+      () =>
+        new Promise<number>((resolve) => {
+          const child = spawn('/bin/sleep', ['1']);
+          child.on('exit', () => resolve(child.pid!));
+        }),
     );
+    // And a child that stays its parent's image (a forked subshell) for several scans before it
+    // execs: it is shipped once, as the sleep it becomes, never as the shell it was forked from.
+    const forked = new Promise<number>((resolve) => {
+      const shell = spawn('/bin/sh', ['-c', '(sleep 0.5; exec /bin/sleep 1) & echo $!; wait'], {
+        stdio: ['ignore', 'pipe', 'ignore'],
+      });
+      let out = '';
+      shell.stdout.on('data', (chunk: Buffer) => {
+        out += chunk.toString();
+      });
+      // 'close', not 'exit': the pid it printed may still be in the pipe at exit.
+      shell.on('close', () => resolve(Number(out.trim())));
+    });
+    const pids = await Promise.all([...sleeps, forked]);
     await vi.waitFor(
       () => {
         const shipped = new Set(peer.events.filter((e) => e.type === 'execve').map((e) => e.proc.pid));
@@ -144,7 +156,9 @@ describe('peregrine-sensor binary', () => {
     expect(stderr).toMatch(/capture .*shipped\.scap: \d+ events/);
     const written = [...scapSyscallEvents(readScap(readFileSync(capture)), { enterEvents: false })];
     const execs = written.filter((e) => e.type === 'execve' && pids.includes(e.proc.pid));
-    expect(execs.map((e) => e.proc.name)).toEqual(['sleep', 'sleep', 'sleep']);
+    expect(execs.map((e) => e.proc.name)).toEqual(['sleep', 'sleep', 'sleep', 'sleep']);
+    const shippedNames = peer.events.filter((e) => e.type === 'execve' && pids.includes(e.proc.pid));
+    expect(new Set(shippedNames.map((e) => e.proc.name))).toEqual(new Set(['sleep']));
   }, 60_000);
 
   it('exits 2 with a message when the collector settings are missing', () => {

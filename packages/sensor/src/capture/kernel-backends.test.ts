@@ -1,7 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
 import { type AddressInfo, createServer, type Server } from 'node:net';
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -510,6 +510,50 @@ describe.each(BACKENDS)('eBPF backend ($name, real kernel)', ({ unavailable, cre
       / tunables=glibc\.malloc\.mxfast=0$/,
     );
   }, 30_000);
+
+  it('names an exec by its new image, and an event before it by the image it had, both enriched after the exec', async () => {
+    const before = join(dir, 'written-before-exec');
+    const gate = join(dir, 'exec-gate');
+    execFileSync('mkfifo', [gate]);
+    // A forked subshell writes a file as its parent's image, then execs sleep once told to.
+    const shell = spawn(
+      '/bin/sh',
+      ['-c', '(echo x > "$1"; read go < "$2"; exec /bin/sleep 30) & echo $!; wait', 'sh', before, gate],
+      { stdio: ['ignore', 'pipe', 'ignore'], detached: true },
+    );
+    let out = '';
+    shell.stdout!.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+    });
+    try {
+      const sub = await waitFor(() => Number(out.trim()) || undefined, 10_000);
+      await vi.waitFor(() => expect(existsSync(before)).toBe(true));
+      writeFileSync(gate, 'go\n');
+      await vi.waitFor(() => expect(readFileSync(`/proc/${sub}/comm`, 'utf8')).toBe('sleep\n'));
+      await waitFor(() => raws.find((r) => r.pid === sub && r.type === 'execve' && r.ret === 0), 10_000);
+      // Enriched only now, with /proc showing sleep: as a sensor behind on its queue would.
+      const late = new Enricher();
+      const mine = raws.filter((r) => r.pid === sub).map((r) => late.enrich(r));
+      const write = mine.find((e) => e.fd?.name === before);
+      expect(write?.proc).toMatchObject({
+        pid: sub,
+        ppid: shell.pid,
+        name: 'sh',
+        exepath: realpathSync('/bin/sh'),
+        args: ['-c', expect.stringContaining('exec /bin/sleep 30'), 'sh', before, gate],
+      });
+      const exec = mine.find((e) => e.type === 'execve' && e.res === 0);
+      expect(exec?.proc).toMatchObject({
+        pid: sub,
+        name: 'sleep',
+        exepath: realpathSync('/bin/sleep'),
+        args: ['30'],
+      });
+    } finally {
+      process.kill(-shell.pid!, 'SIGKILL');
+      rmSync(gate, { force: true });
+    }
+  }, 60_000);
 
   it('keeps a variable 3 KiB into the environment (libbpf: from the kernel; bpftrace: /proc while it lives)', async () => {
     const env = { PADDING: 'p'.repeat(3000), GLIBC_TUNABLES: 'glibc.rtld.nns=4' };

@@ -48,7 +48,21 @@ function raw(type: string, pid: number, extra: Partial<RawEvent> = {}): RawEvent
 describe('procfs parsing', () => {
   it('parses stat with a comm containing spaces and parentheses', () => {
     const stat = parseStat('42 (we) ird (x)) S 1 42 42 34816 42 4194560 0 0 0 0 0 0 0 0 20 0 1 0 987 0 0');
-    expect(stat).toEqual({ name: 'we) ird (x)', ppid: 1, pgid: 42, sid: 42, tty: 34816, startTicks: 987 });
+    expect(stat).toEqual({
+      name: 'we) ird (x)',
+      state: 'S',
+      ppid: 1,
+      pgid: 42,
+      sid: 42,
+      tty: 34816,
+      startTicks: 987,
+      startStack: 0,
+    });
+    // Field 28, where the image's stack starts: a new exec gets a new one.
+    const full = parseStat(
+      '42 (sh) S 1 42 42 0 -1 4194560 0 0 0 0 0 0 0 0 20 0 1 0 987 0 0 18446744073709551615 4194304 4198400 140734127148016 0',
+    );
+    expect(full?.startStack).toBe(140734127148016);
   });
 
   it('parses passwd-style files', () => {

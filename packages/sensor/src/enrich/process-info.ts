@@ -48,7 +48,7 @@ export class ProcessInfoBuilder {
 
   /** The process entry of an event's thread (from the table, /proc, or its parent's image). */
   entryFor(raw: ThreadFacts): ProcEntry {
-    const cached = this.#processes.get(raw.pid);
+    const cached = this.#processes.cached(raw.pid);
     if (cached) {
       // setuid and friends change credentials under the same image; the event carries the new ones.
       if (cached.uid !== raw.euid || cached.gid !== raw.egid) {
@@ -57,6 +57,20 @@ export class ProcessInfoBuilder {
         this.#infoCache.delete(cached);
       }
       return cached;
+    }
+    const live = this.#processes.readLive(raw.pid);
+    if (live) {
+      // Events are enriched after the fact: a forked child's event from before its exec, read
+      // after it, would get the new image from /proc. Its main thread's comm tells: when /proc
+      // shows another one and the parent has the event's, the event's image is the parent's (the
+      // exec event brings the new one, so this one is not cached). Other threads name themselves.
+      if (raw.tid === raw.pid && live.name !== raw.comm) {
+        const parent = this.#processes.get(raw.ppid);
+        if (parent?.name === raw.comm)
+          return { ...parent, pid: raw.pid, ppid: raw.ppid, uid: raw.euid, gid: raw.egid };
+      }
+      this.#processes.remember(live);
+      return live;
     }
     // Gone from /proc before we looked: a forked child that never exec'd is its parent's image.
     const parent = this.#processes.get(raw.ppid);

@@ -128,6 +128,17 @@ export class ProcessTable {
     return entry;
   }
 
+  /** The cached entry (as recently used), without reading /proc. */
+  cached(pid: number): ProcEntry | undefined {
+    return this.#entries.get(pid);
+  }
+
+  /** The entry /proc shows now, not cached (undefined when the process is gone). */
+  readLive(pid: number): ProcEntry | undefined {
+    const snapshot = this.#read(pid);
+    return snapshot ? this.#fromSnapshot(snapshot) : undefined;
+  }
+
   /** Returns the cached entry without reading /proc. */
   peek(pid: number): ProcEntry | undefined {
     return this.#entries.peek(pid);

@@ -24,6 +24,8 @@ export interface ProcSnapshot {
   loginuid: number;
   /** Clock ticks since boot (field 22 of stat). */
   startTicks: number;
+  /** Where the image's stack starts (field 28 of stat): new at every exec; 0 when not readable. */
+  startStack: number;
   capEffective?: bigint;
   capPermitted?: bigint;
   capInheritable?: bigint;
@@ -80,9 +82,19 @@ export function readEnviron(path: string): string[] | undefined {
  * Parses /proc/PID/stat. comm is in parentheses and may itself contain `)` and spaces, so the
  * fields after it are located from the *last* `)`.
  */
-export function parseStat(
-  text: string,
-): { name: string; ppid: number; pgid: number; sid: number; tty: number; startTicks: number } | undefined {
+export function parseStat(text: string):
+  | {
+      name: string;
+      /** R, S, D, Z (zombie), ... (field 3). */
+      state: string;
+      ppid: number;
+      pgid: number;
+      sid: number;
+      tty: number;
+      startTicks: number;
+      startStack: number;
+    }
+  | undefined {
   const open = text.indexOf('(');
   const close = text.lastIndexOf(')');
   if (open < 0 || close < open) return undefined;
@@ -90,11 +102,14 @@ export function parseStat(
   // rest[0] is field 3 (state); field N is rest[N - 3].
   return {
     name: text.slice(open + 1, close),
+    state: rest[0] ?? '',
     ppid: Number(rest[1]),
     pgid: Number(rest[2]),
     sid: Number(rest[3]),
     tty: Number(rest[4]),
     startTicks: Number(rest[19]),
+    // Shown only to a reader allowed to ptrace the process (0 otherwise, and for kernel threads).
+    startStack: Number(rest[25] ?? 0) || 0,
   };
 }
 
@@ -133,6 +148,7 @@ export function readProcess(pid: number, procRoot = '/proc'): ProcSnapshot | und
     gid: Number(gid?.[1] ?? 0),
     loginuid: loginuid === 4294967295 ? -1 : loginuid,
     startTicks: stat.startTicks,
+    startStack: stat.startStack,
     cgroup: read(`${base}/cgroup`) ?? '',
   };
   const exepath = link(`${base}/exe`);
