@@ -116,7 +116,7 @@ function event(i: number, procs: Proc[], mix: EventMix): Record<string, unknown>
       proc: { ...proc, name: 'python3', exe: 'python3', exepath: '/usr/bin/python3' },
       fd: { num: 5, type: 'file', name: '/etc/shadow', openFlags: 'O_RDONLY' },
     };
-  const kind = mix === 'wanted' && i % 10 >= 6 ? i % 10 - 5 : mix === 'unwanted' ? 6 + (i % 4) : i % 10;
+  const kind = mix === 'wanted' && i % 10 >= 6 ? (i % 10) - 5 : mix === 'unwanted' ? 6 + (i % 4) : i % 10;
   switch (kind) {
     case 0:
       return { ts, dir: '<', type: 'execve', res: 0, args: [['res', '0']], proc, ...inContainer };

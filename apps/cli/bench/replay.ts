@@ -155,13 +155,16 @@ const mixes: [EventMix, string][] = [
   ['wanted', wantedLines],
   ['unwanted', unwantedLines],
 ];
-for (const [mix, file] of mixes) if (modes.some((m) => m.full.includes(file))) await writeEventLines(file, EVENTS, mix);
+for (const [mix, file] of mixes)
+  if (modes.some((m) => m.full.includes(file))) await writeEventLines(file, EVENTS, mix);
 if (modes.some((m) => m.full.includes(capture))) await writeCapture(capture, SYSCALLS);
 await writeCapture(tinyCapture, 1);
 for (const [mix, file] of mixes) {
   if (!existsSync(file)) continue;
   const size = Number(execFileSync('stat', ['-c', '%s', file], { encoding: 'utf8' }));
-  console.log(`${mix} event lines: ${(size / 2 ** 20).toFixed(0)} MiB, ${(size / EVENTS).toFixed(0)} bytes a line`);
+  console.log(
+    `${mix} event lines: ${(size / 2 ** 20).toFixed(0)} MiB, ${(size / EVENTS).toFixed(0)} bytes a line`,
+  );
 }
 
 const results = new Map<string, { wall: number[]; cpu: number[] }>();

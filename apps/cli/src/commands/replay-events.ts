@@ -24,7 +24,7 @@ import {
 import { parseCommandLine, UsageError } from '../args.js';
 import type { CliEnv } from '../env.js';
 import { readRulesFiles } from '../read-rules.js';
-import { lineChunks } from './replay/line-chunks.js';
+import { fileLineChunks, lineChunks } from './replay/line-chunks.js';
 import { alertJson, type ChunkResult, replayChunk } from './replay/replay-chunk.js';
 import { ReplayWorkers } from './replay/replay-parallel.js';
 import { chunkContext, loadReplayRules, type ReplaySetup } from './replay/replay-rules.js';
@@ -141,9 +141,6 @@ export async function replayEvents(argv: readonly string[], io: Io, env: CliEnv)
     return 0;
   }
 
-  const input = (
-    path === '-' ? process.stdin : createReadStream(path, { highWaterMark: CHUNK_BYTES })
-  ) as AsyncIterable<Uint8Array>;
   let linesBefore = 0;
   let bad = 0;
   let unparsed = 0;
@@ -161,7 +158,11 @@ export async function replayEvents(argv: readonly string[], io: Io, env: CliEnv)
   // Small inputs stay on this thread (a worker compiles the rules again). For a large one, worker
   // threads start compiling at once (a file) or after the first SINGLE_THREAD_BYTES (a pipe);
   // this thread replays meanwhile and hands the rest over, numbered on, when they are ready.
-  const chunks = lineChunks(input)[Symbol.asyncIterator]();
+  // A file's chunks share one buffer (each is replayed before the next is read; the workers copy
+  // those they keep).
+  const chunks = (
+    path === '-' ? lineChunks(process.stdin as AsyncIterable<Uint8Array>) : fileLineChunks(path, CHUNK_BYTES)
+  )[Symbol.asyncIterator]();
   const ctx = chunkContext(setup);
   let workers: ReplayWorkers | undefined;
   if (threads > 1 && path !== '-' && (await stat(path)).size >= SINGLE_THREAD_BYTES)

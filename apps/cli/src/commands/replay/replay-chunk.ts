@@ -95,9 +95,9 @@ export function scanChunk(
   // Lines are probed where they end in a newline alone (the probe stops at it); CRs take the
   // decoded path below.
   if (skip && !ctx.parseAll && b.indexOf(13) < 0) {
-    // ASCII (most event lines) is decoded at once through the cheaper one-byte decoder, and its
-    // lines sliced from that; other text is decoded line by line, as lines are parsed.
-    const text = ascii ? b.toString('latin1') : undefined;
+    // Only the lines parsed are decoded (ASCII, most event lines, through the cheaper one-byte
+    // decoder): decoding whole chunks cost a quarter of a microsecond a line here.
+    const encoding = ascii ? 'latin1' : 'utf8';
     let start = 0;
     while (start < b.length) {
       let end = b.indexOf(10, start);
@@ -113,12 +113,7 @@ export function scanChunk(
           continue;
         }
       }
-      scanLine(
-        text !== undefined ? text.slice(start, end) : b.toString('utf8', start, end),
-        out,
-        ctx,
-        onEvent,
-      );
+      scanLine(b.toString(encoding, start, end), out, ctx, onEvent);
       start = end + 1;
     }
     return out;
