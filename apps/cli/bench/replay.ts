@@ -5,6 +5,7 @@
  *   npm run bench -w apps/cli
  *   knobs: BENCH_EVENTS=1000000 (event lines) BENCH_SCAP_SYSCALLS=500000 (enter/exit pairs)
  *          BENCH_ROUNDS=3 BENCH_MODES=regex (run only the modes whose name matches)
+ *          BENCH_BASE_CLI=path/to/other/dist/main.js (also replay the lines with another build)
  *
  * Each mode runs the built CLI (or a decoding script) as a child process under `/usr/bin/time`;
  * its startup and rules compile are measured on an empty input in the same round and
@@ -30,6 +31,8 @@ const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const SYSCALLS = Number(process.env.BENCH_SCAP_SYSCALLS ?? 500_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const MODES = new RegExp(process.env.BENCH_MODES ?? '.');
+// Another build's dist/main.js (e.g. the main branch's), run beside this one on the event lines.
+const BASE_CLI = process.env.BENCH_BASE_CLI;
 
 if (!existsSync(CLI)) throw new Error(`build the CLI first (npm run build -w apps/cli): ${CLI} is missing`);
 const dir = mkdtempSync(join(tmpdir(), 'peregrine-replay-bench-'));
@@ -99,11 +102,15 @@ const modes: Mode[] = [
       ['unwanted', unwantedLines, 1],
     ] as const
   ).flatMap(([mix, file, t]) =>
-    [['--parse-all'], []].map((extra) => ({
-      name: `replay ${mix} lines, 93 rules, --threads ${t}${extra.length ? ' --parse-all' : ''}`,
+    [
+      ...(BASE_CLI ? [{ cli: BASE_CLI, extra: [], label: ', base build' }] : []),
+      { cli: CLI, extra: ['--parse-all'], label: ' --parse-all' },
+      { cli: CLI, extra: [], label: '' },
+    ].map(({ cli, extra, label }) => ({
+      name: `replay ${mix} lines, 93 rules, --threads ${t}${label}`,
       events: EVENTS,
-      full: [CLI, 'replay', ...RULES, '--threads', String(t), ...extra, file],
-      empty: [CLI, 'replay', ...RULES, '--threads', String(t), ...extra, emptyLines],
+      full: [cli, 'replay', ...RULES, '--threads', String(t), ...extra, file],
+      empty: [cli, 'replay', ...RULES, '--threads', String(t), ...extra, emptyLines],
     })),
   ),
   {
