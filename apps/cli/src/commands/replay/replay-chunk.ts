@@ -52,11 +52,30 @@ export interface LineSkip {
  * `evaluate` would return nothing for them.
  */
 export function lineSkip(ruleset: RuleSet, ctx: ChunkContext): LineSkip {
+  // The answers for the default source's types, by the very strings the probe gives (it gives
+  // the same string for the same bytes), so most lines cost a few identity compares here rather
+  // than the rule set's map lookups.
+  const types: string[] = [];
+  const answers: boolean[] = [];
+  const mayMatch = (type: string): boolean => {
+    for (let i = 0; i < types.length; i++) if (types[i] === type) return answers[i]!;
+    const answer = ruleset.mayMatchEventType(type, ctx.defaultSource);
+    if (types.length < 16) {
+      types.push(type);
+      answers.push(answer);
+    }
+    return answer;
+  };
+  const eventType = ruleset.sourceDef(ctx.defaultSource)?.eventType;
   return {
-    looksWanted: (type) => ruleset.mayMatchEventType(type, ctx.defaultSource),
+    looksWanted: mayMatch,
     canSkip(probe) {
       const source = detectSource(probe, ctx.sourceNames, ctx.defaultSource);
       if (source === K8S_AUDIT) return false;
+      if (source === ctx.defaultSource) {
+        const type = eventType?.(probe);
+        return typeof type === 'string' && !mayMatch(type);
+      }
       const type = ruleset.sourceDef(source)?.eventType?.(probe);
       return typeof type === 'string' && !ruleset.mayMatchEventType(type, source);
     },
