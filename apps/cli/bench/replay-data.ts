@@ -79,8 +79,15 @@ function processes(): Proc[] {
   return out;
 }
 
+/**
+ * Which events a file holds besides the 2 % that match: `mixed` (opens, execs, connects, reads,
+ * writes, closes), `wanted` (only types some upstream rule looks at: the reads, writes and
+ * closes become opens) or `unwanted` (only reads, writes and closes, which no upstream rule looks at).
+ */
+export type EventMix = 'mixed' | 'wanted' | 'unwanted';
+
 /** The i-th event line's object (deterministic). */
-function event(i: number, procs: Proc[]): Record<string, unknown> {
+function event(i: number, procs: Proc[], mix: EventMix): Record<string, unknown> {
   const ts = String(1_760_000_000_000_000_000n + BigInt(i) * 1000n);
   const proc = procs[(i * 7) % procs.length]!;
   const inContainer = i % 3 === 0 ? { container } : {};
@@ -109,7 +116,8 @@ function event(i: number, procs: Proc[]): Record<string, unknown> {
       proc: { ...proc, name: 'python3', exe: 'python3', exepath: '/usr/bin/python3' },
       fd: { num: 5, type: 'file', name: '/etc/shadow', openFlags: 'O_RDONLY' },
     };
-  switch (i % 10) {
+  const kind = mix === 'wanted' && i % 10 >= 6 ? (i % 10) - 5 : mix === 'unwanted' ? 6 + (i % 4) : i % 10;
+  switch (kind) {
     case 0:
       return { ts, dir: '<', type: 'execve', res: 0, args: [['res', '0']], proc, ...inContainer };
     case 1:
@@ -191,12 +199,12 @@ function event(i: number, procs: Proc[]): Record<string, unknown> {
 }
 
 /** Writes `count` event lines to `path`. */
-export async function writeEventLines(path: string, count: number): Promise<void> {
+export async function writeEventLines(path: string, count: number, mix: EventMix = 'mixed'): Promise<void> {
   const procs = processes();
   const out = createWriteStream(path);
   let buf = '';
   for (let i = 0; i < count; i++) {
-    buf += `${JSON.stringify(event(i, procs))}\n`;
+    buf += `${JSON.stringify(event(i, procs, mix))}\n`;
     if (buf.length > 1 << 20) {
       if (!out.write(buf)) await new Promise<void>((r) => out.once('drain', () => r()));
       buf = '';

@@ -5,6 +5,7 @@
  *   npm run bench -w apps/cli
  *   knobs: BENCH_EVENTS=1000000 (event lines) BENCH_SCAP_SYSCALLS=500000 (enter/exit pairs)
  *          BENCH_ROUNDS=3 BENCH_MODES=regex (run only the modes whose name matches)
+ *          BENCH_BASE_CLI=path/to/other/dist/main.js (also replay the lines with another build)
  *
  * Each mode runs the built CLI (or a decoding script) as a child process under `/usr/bin/time`;
  * its startup and rules compile are measured on an empty input in the same round and
@@ -16,7 +17,7 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { writeCapture, writeEventLines } from './replay-data.js';
+import { type EventMix, writeCapture, writeEventLines } from './replay-data.js';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 const APP = resolve(HERE, '../..');
@@ -30,10 +31,15 @@ const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const SYSCALLS = Number(process.env.BENCH_SCAP_SYSCALLS ?? 500_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 const MODES = new RegExp(process.env.BENCH_MODES ?? '.');
+// Another build's dist/main.js (e.g. the main branch's), run beside this one on the event lines.
+const BASE_CLI = process.env.BENCH_BASE_CLI;
 
 if (!existsSync(CLI)) throw new Error(`build the CLI first (npm run build -w apps/cli): ${CLI} is missing`);
 const dir = mkdtempSync(join(tmpdir(), 'peregrine-replay-bench-'));
 const lines = join(dir, 'events.ndjson');
+// The same events, but every type wanted by some rule, or none (see replay-data.ts).
+const wantedLines = join(dir, 'wanted.ndjson');
+const unwantedLines = join(dir, 'unwanted.ndjson');
 const emptyLines = join(dir, 'empty.ndjson');
 const capture = join(dir, 'capture.scap');
 const tinyCapture = join(dir, 'tiny.scap');
@@ -86,12 +92,27 @@ const modes: Mode[] = [
     full: [CLI, 'replay', '-r', noRules, '--threads', '1', lines],
     empty: [CLI, 'replay', '-r', noRules, '--threads', '1', emptyLines],
   },
-  ...[1, availableParallelism()].map((t) => ({
-    name: `replay lines, 93 rules, --threads ${t}`,
-    events: EVENTS,
-    full: [CLI, 'replay', ...RULES, '--threads', String(t), lines],
-    empty: [CLI, 'replay', ...RULES, '--threads', String(t), emptyLines],
-  })),
+  // Each with --parse-all (every line parsed, as before lines no rule needs were passed over) and
+  // without: the mixed lines on one and on all threads, the other two mixes on one.
+  ...(
+    [
+      ['mixed', lines, 1],
+      ['mixed', lines, availableParallelism()],
+      ['wanted', wantedLines, 1],
+      ['unwanted', unwantedLines, 1],
+    ] as const
+  ).flatMap(([mix, file, t]) =>
+    [
+      ...(BASE_CLI ? [{ cli: BASE_CLI, extra: [], label: ', base build' }] : []),
+      { cli: CLI, extra: ['--parse-all'], label: ' --parse-all' },
+      { cli: CLI, extra: [], label: '' },
+    ].map(({ cli, extra, label }) => ({
+      name: `replay ${mix} lines, 93 rules, --threads ${t}${label}`,
+      events: EVENTS,
+      full: [cli, 'replay', ...RULES, '--threads', String(t), ...extra, file],
+      empty: [cli, 'replay', ...RULES, '--threads', String(t), ...extra, emptyLines],
+    })),
+  ),
   {
     name: 'replay capture, no rules',
     events: SYSCALLS * 2,
@@ -136,11 +157,22 @@ const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.len
 console.log(
   `writing ${EVENTS.toLocaleString()} event lines and a capture of ${SYSCALLS.toLocaleString()} syscalls to ${dir}`,
 );
-await writeEventLines(lines, EVENTS);
-await writeCapture(capture, SYSCALLS);
+const mixes: [EventMix, string][] = [
+  ['mixed', lines],
+  ['wanted', wantedLines],
+  ['unwanted', unwantedLines],
+];
+for (const [mix, file] of mixes)
+  if (modes.some((m) => m.full.includes(file))) await writeEventLines(file, EVENTS, mix);
+if (modes.some((m) => m.full.includes(capture))) await writeCapture(capture, SYSCALLS);
 await writeCapture(tinyCapture, 1);
-const size = Number(execFileSync('stat', ['-c', '%s', lines], { encoding: 'utf8' }));
-console.log(`event lines: ${(size / 2 ** 20).toFixed(0)} MiB, ${(size / EVENTS).toFixed(0)} bytes a line`);
+for (const [mix, file] of mixes) {
+  if (!existsSync(file)) continue;
+  const size = Number(execFileSync('stat', ['-c', '%s', file], { encoding: 'utf8' }));
+  console.log(
+    `${mix} event lines: ${(size / 2 ** 20).toFixed(0)} MiB, ${(size / EVENTS).toFixed(0)} bytes a line`,
+  );
+}
 
 const results = new Map<string, { wall: number[]; cpu: number[] }>();
 try {

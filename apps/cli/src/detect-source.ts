@@ -1,7 +1,8 @@
 /**
  * Which source a recorded event belongs to, for replaying mixed streams: an explicit `source`
  * key naming a known source wins; otherwise the shape of well-known payloads decides; otherwise
- * the default.
+ * the default. `peregrine replay` decides lines it does not parse from the same keys
+ * (`commands/replay/line-probe.ts`, PROBED_KEYS): a key read here must be probed there too.
  */
 export function detectSource(event: unknown, known: ReadonlySet<string>, fallback: string): string {
   if (typeof event !== 'object' || event === null) return fallback;

@@ -24,7 +24,7 @@ import {
 import { parseCommandLine, UsageError } from '../args.js';
 import type { CliEnv } from '../env.js';
 import { readRulesFiles } from '../read-rules.js';
-import { lineChunks } from './replay/line-chunks.js';
+import { fileLineChunks, lineChunks } from './replay/line-chunks.js';
 import { alertJson, type ChunkResult, replayChunk } from './replay/replay-chunk.js';
 import { ReplayWorkers } from './replay/replay-parallel.js';
 import { chunkContext, loadReplayRules, type ReplaySetup } from './replay/replay-rules.js';
@@ -43,6 +43,9 @@ export const REPLAY_USAGE = `usage: peregrine replay -r RULES [-r RULES...] [opt
   -t TAG                  enable only rules with TAG (repeatable)
   --threads N|auto        worker threads for event lines past the first 16 MiB (default auto:
                           one fewer than the CPUs, none on 2 CPUs or fewer; 1 = one thread)
+  --parse-all             parse every event line, also those whose event type no enabled rule
+                          can match (which are otherwise checked and counted, not parsed; the
+                          output is the same either way)
   -v, --verbose           say how many events were replayed, how fast, and where`;
 
 function printLoadProblems(result: LoadResult, io: Io): void {
@@ -73,6 +76,7 @@ export async function replayEvents(argv: readonly string[], io: Io, env: CliEnv)
       'disable-tag': { type: 'string', short: 'T', multiple: true },
       tag: { type: 'string', short: 't', multiple: true },
       threads: { type: 'string' },
+      'parse-all': { type: 'boolean' },
       verbose: { type: 'boolean', short: 'v' },
     },
   });
@@ -109,6 +113,7 @@ export async function replayEvents(argv: readonly string[], io: Io, env: CliEnv)
     select: { only: opts.tag, disabledNames: opts['disable-rule'], disabledTags: opts['disable-tag'] },
     defaultSource,
     json: opts.json === true,
+    parseAll: opts['parse-all'] === true,
   };
   const { result, ruleset } = loadReplayRules(setup);
   printLoadProblems(result, io);
@@ -136,11 +141,9 @@ export async function replayEvents(argv: readonly string[], io: Io, env: CliEnv)
     return 0;
   }
 
-  const input = (
-    path === '-' ? process.stdin : createReadStream(path, { highWaterMark: CHUNK_BYTES })
-  ) as AsyncIterable<Uint8Array>;
   let linesBefore = 0;
   let bad = 0;
+  let unparsed = 0;
   let eventsOnWorkers = 0;
   let redone = 0;
   const started = performance.now();
@@ -149,12 +152,17 @@ export async function replayEvents(argv: readonly string[], io: Io, env: CliEnv)
     for (const [rule, priority] of r.alerts) stats.add({ rule, priority }, order.get(rule));
     for (const [line, why] of r.bad) io.err(`Warning: ${path}:${linesBefore + line}: ${why}, skipped\n`);
     bad += r.bad.length;
+    unparsed += r.unparsed;
     linesBefore += r.lines;
   };
   // Small inputs stay on this thread (a worker compiles the rules again). For a large one, worker
   // threads start compiling at once (a file) or after the first SINGLE_THREAD_BYTES (a pipe);
   // this thread replays meanwhile and hands the rest over, numbered on, when they are ready.
-  const chunks = lineChunks(input)[Symbol.asyncIterator]();
+  // A file's chunks share one buffer (each is replayed before the next is read; the workers copy
+  // those they keep).
+  const chunks = (
+    path === '-' ? lineChunks(process.stdin as AsyncIterable<Uint8Array>) : fileLineChunks(path, CHUNK_BYTES)
+  )[Symbol.asyncIterator]();
   const ctx = chunkContext(setup);
   let workers: ReplayWorkers | undefined;
   if (threads > 1 && path !== '-' && (await stat(path)).size >= SINGLE_THREAD_BYTES)
@@ -186,7 +194,8 @@ export async function replayEvents(argv: readonly string[], io: Io, env: CliEnv)
       const seconds = (performance.now() - started) / 1000;
       io.err(
         `Replayed ${events} events from ${linesBefore} lines in ${seconds.toFixed(2)} s ` +
-          `(${Math.round(events / seconds)} events/s), ${eventsOnWorkers} of them on ` +
+          `(${Math.round(events / seconds)} events/s), ${unparsed} of them not parsed (no rule ` +
+          `could match them), ${eventsOnWorkers} of them on ` +
           `${eventsOnWorkers ? threads : 0} worker threads (${redone} chunks replayed again)\n`,
       );
     }

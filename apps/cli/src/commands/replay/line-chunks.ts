@@ -1,3 +1,5 @@
+import { open } from 'node:fs/promises';
+
 /**
  * Cuts a byte stream into chunks of whole lines (each chunk ends at a newline, but the last one
  * may not), without readline: a line is never decoded before its chunk is whole, so a UTF-8
@@ -25,4 +27,41 @@ function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
   out.set(a, 0);
   out.set(b, a.length);
   return out;
+}
+
+/**
+ * `lineChunks` of a file, read into one buffer that is used again for every chunk: each chunk is
+ * valid only until the next one is asked for (a caller keeping one copies it). A new 1 MiB
+ * buffer a chunk, from the read stream and from joining the carried line to it, made V8 collect
+ * its young generation every few chunks for the external memory.
+ */
+export async function* fileLineChunks(path: string, size: number): AsyncGenerator<Uint8Array> {
+  const fh = await open(path, 'r');
+  try {
+    let buf = Buffer.allocUnsafeSlow(size);
+    // The bytes at the start of `buf` carried over from the read before: a line begun there.
+    let carry = 0;
+    for (;;) {
+      if (carry === buf.length) {
+        // A line longer than the buffer.
+        const bigger = Buffer.allocUnsafeSlow(buf.length * 2);
+        buf.copy(bigger, 0, 0, carry);
+        buf = bigger;
+      }
+      const { bytesRead } = await fh.read(buf, carry, buf.length - carry, null);
+      if (bytesRead === 0) break;
+      const filled = carry + bytesRead;
+      const last = buf.lastIndexOf(10, filled - 1);
+      if (last < carry) {
+        carry = filled;
+        continue;
+      }
+      yield buf.subarray(0, last + 1);
+      buf.copy(buf, 0, last + 1, filled);
+      carry = filled - last - 1;
+    }
+    if (carry > 0) yield buf.subarray(0, carry);
+  } finally {
+    await fh.close();
+  }
 }

@@ -1,7 +1,10 @@
 import { Readable } from 'node:stream';
 import { createInterface } from 'node:readline';
 import { describe, expect, it } from 'vitest';
-import { lineChunks } from './line-chunks.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileLineChunks, lineChunks } from './line-chunks.js';
 import { type ChunkContext, type ChunkScan, scanChunk } from './replay-chunk.js';
 
 const ctx: ChunkContext = {
@@ -98,5 +101,28 @@ describe('replay chunks', () => {
       chunks.push(new TextDecoder('utf-8', { fatal: true }).decode(c));
     expect(chunks.join('')).toBe(text);
     for (const c of chunks.slice(0, -1)) expect(c.endsWith('\n')).toBe(true);
+  });
+
+  it('cuts a file into the same whole lines through one reused buffer, however long the lines', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'peregrine-chunks-'));
+    for (let seed = 1; seed <= 100; seed++) {
+      const random = rng(seed);
+      let text = '';
+      const n = Math.floor(random() * 30);
+      for (let i = 0; i < n; i++) {
+        text += 'é✓x'.repeat(Math.floor(random() * 40));
+        if (i < n - 1 || random() < 0.5) text += '\n';
+      }
+      const bytes = new TextEncoder().encode(text);
+      const path = join(dir, `${seed}.ndjson`);
+      writeFileSync(path, bytes);
+      const chunks: Uint8Array[] = [];
+      // Buffers shorter than some lines: the buffer grows.
+      for await (const c of fileLineChunks(path, 1 + Math.floor(random() * 64)))
+        chunks.push(new Uint8Array(c));
+      expect(Buffer.concat(chunks).equals(Buffer.from(bytes)), `seed ${seed}`).toBe(true);
+      for (const c of chunks.slice(0, -1)) expect(c.at(-1)).toBe(10);
+      for (const c of chunks) expect(c.length).toBeGreaterThan(0);
+    }
   });
 });

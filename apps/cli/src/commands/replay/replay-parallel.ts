@@ -134,7 +134,9 @@ export class ReplayWorkers {
     };
     const settled = () => new Promise<void>((resolve) => (this.#wake = resolve));
     const limit = 3 * workers.length;
-    for await (const bytes of chunks) {
+    for await (const chunk of chunks) {
+      // Kept until taken (a chunk may be replayed again): the chunk's buffer is the reader's.
+      const bytes = new Uint8Array(chunk);
       while (!this.#failure && dispatched - nextToTake >= limit) await settled();
       if (this.#failure) break;
       const id = dispatched++;

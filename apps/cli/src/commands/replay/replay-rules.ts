@@ -25,6 +25,8 @@ export interface ReplaySetup {
   select: RuleSelection;
   defaultSource: string;
   json: boolean;
+  /** Parse every line, also those whose event no rule can match (`--parse-all`). */
+  parseAll: boolean;
 }
 
 export function selectRules(ruleset: RuleSet, select: RuleSelection): RuleSet {
@@ -41,5 +43,9 @@ export function loadReplayRules(setup: ReplaySetup): { result: LoadResult; rules
 }
 
 export function chunkContext(setup: ReplaySetup): ChunkContext {
-  return { sourceNames: new Set(builtinSources().map((s) => s.name)), defaultSource: setup.defaultSource };
+  return {
+    sourceNames: new Set(builtinSources().map((s) => s.name)),
+    defaultSource: setup.defaultSource,
+    parseAll: setup.parseAll,
+  };
 }
