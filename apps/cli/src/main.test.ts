@@ -190,6 +190,34 @@ describe('peregrine replay', { timeout: 30_000 }, () => {
     expect(r.stdout).toContain('n=2 name=DeleteUser');
   });
 
+  it('names the lines whose members are of the wrong type, and replays the rest (upstream rules too)', async () => {
+    const odd = [
+      { ...shellEvent, proc: null },
+      shellEvent,
+      { ...shellEvent, proc: { ...shellEvent.proc, args: 7 } },
+      { ...shellEvent, proc: { ...shellEvent.proc, name: null } },
+      shellEvent,
+    ];
+    const input = file('odd.ndjson', `${odd.map((l) => JSON.stringify(l)).join('\n')}\n`);
+    for (const rules of [RULES, UPSTREAM]) {
+      for (const mode of rules === UPSTREAM ? [[], ['--parse-all']] : [[]]) {
+        const r = await peregrine(['replay', ...mode, '-r', rules, input]);
+        expect(r.code, `${rules} ${mode.join(' ')}: ${r.stderr}`).toBe(0);
+        expect(r.stderr).not.toContain('TypeError:');
+        if (rules === UPSTREAM) {
+          // Its shell rules read proc.args, which line 3 holds as a number.
+          expect(r.stderr).toMatch(
+            new RegExp(`${input}:3: not readable as a syscall event \\(.+\\), skipped`),
+          );
+          expect(r.stderr).toContain('1 malformed event line(s) skipped');
+        } else {
+          // Lines 2, 4 and 5 alert; a null proc is no process (every proc field missing).
+          expect(r.stdout).toContain('Events detected: 3\n');
+        }
+      }
+    }
+  });
+
   it('says which k8s_audit lines are not audit events, and reads an EventList’s items', async () => {
     const rules = file(
       'ka-any.yaml',

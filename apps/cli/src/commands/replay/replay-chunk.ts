@@ -175,7 +175,7 @@ function scanLine(line: string, out: ChunkScan, ctx: ChunkContext, onEvent: OnEv
   }
   const source = detectSource(event, ctx.sourceNames, ctx.defaultSource);
   if (source !== K8S_AUDIT) {
-    onEvent(event, source, ++out.events);
+    deliver(event, source, out, onEvent);
     return;
   }
   const items = k8sAuditItems(event as Record<string, unknown>);
@@ -183,7 +183,24 @@ function scanLine(line: string, out: ChunkScan, ctx: ChunkContext, onEvent: OnEv
     out.bad.push([out.lines, NOT_K8S_AUDIT]);
     return;
   }
-  for (const item of items) onEvent(item, source, ++out.events);
+  for (const item of items) deliver(item, source, out, onEvent);
+}
+
+/**
+ * Hands one event to `onEvent`. The engine reads events of the shape its source declares (the
+ * collector checks every sensor event against the protocol's schema first); a line of any JSON
+ * can hold a member of another type (`"proc": null`, `"args": 7`), and a rule's field read may then
+ * throw: that event is reported with its line, like a malformed one, and the replay goes on.
+ */
+function deliver(event: unknown, source: string, out: ChunkScan, onEvent: OnEvent): void {
+  try {
+    onEvent(event, source, ++out.events);
+  } catch (error) {
+    out.bad.push([
+      out.lines,
+      `not readable as a ${source} event (${error instanceof Error ? error.message : String(error)})`,
+    ]);
+  }
 }
 
 /** An alert as the replay's summary counts it: rule and priority. */

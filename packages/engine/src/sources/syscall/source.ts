@@ -17,11 +17,14 @@ export function createSyscallSource(): SourceDef {
     name: 'syscall',
     description: 'Linux system calls and process events captured by peregrine-sensor (Falco syscall source).',
     fields: [...EVT_FIELDS, ...PROC_FIELDS, ...FD_FIELDS, ...CONTAINER_FIELDS, ...EXTRA_FIELDS],
-    isFlat: (e) => typeof e.proc !== 'object',
+    // `typeof null` is 'object': a `proc` of null is no process (read as a flat map, every
+    // structured field missing) rather than one whose members throw when read.
+    isFlat: (e) => typeof e.proc !== 'object' || e.proc === null,
     eventType(event) {
       if (typeof event !== 'object' || event === null) return undefined;
       const e = event as Record<string, unknown>;
-      const t = typeof e.proc === 'object' ? (e as unknown as SyscallEvent).type : e['evt.type'];
+      const t =
+        typeof e.proc === 'object' && e.proc !== null ? (e as unknown as SyscallEvent).type : e['evt.type'];
       return typeof t === 'string' ? t : undefined;
     },
     isKnownEventType,
