@@ -1,5 +1,11 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { stringifyJsonExact } from './json-exact.js';
+import {
+  RAW_EVENT_ENVELOPE_KEYS,
+  RAW_EVENT_MEMBERS,
+  RAW_EVENT_MEMBERS_VERSION,
+} from './raw-event-members.js';
 
 /**
  * The backtest runner's side of `backtest_jobs` (claims, checkpoints, the end of a run) and the
@@ -225,14 +231,71 @@ interface JobRow {
   result: unknown;
 }
 
+/** The SQL of one test over member expressions (`has`: the member exists; `text`: its text or null). */
+function testSql(
+  t: RawEventTest,
+  leaf: {
+    has: (path: readonly string[]) => string;
+    text: (path: readonly string[]) => string;
+    p: (value: unknown) => string;
+  },
+): string {
+  const test = (u: RawEventTest): string => testSql(u, leaf);
+  const { has, text, p } = leaf;
+  if (typeof t === 'boolean') return String(t);
+  switch (t.kind) {
+    case 'and':
+    case 'or':
+      return `(${t.parts.map(test).join(` ${t.kind.toUpperCase()} `)})`;
+    case 'not':
+      return `NOT ${test(t.part)}`;
+    case 'has':
+      return `(${has(t.path)} IS NOT NULL)`;
+    case 'text':
+      return `(${text(t.path)} IS NOT NULL)`;
+    case 'in':
+      return t.values.length === 1
+        ? `coalesce(${text(t.path)} = ${p(t.values[0])}::text, false)`
+        : `coalesce(${text(t.path)} = ANY(${p(t.values)}::text[]), false)`;
+    case 'startswith':
+      return `coalesce(starts_with(${text(t.path)}, ${p(t.value)}::text), false)`;
+    case 'endswith': {
+      const v = p(t.value);
+      return `coalesce(right(${text(t.path)}, char_length(${v}::text)) = ${v}::text, false)`;
+    }
+    case 'contains':
+      return `coalesce(strpos(${text(t.path)}, ${p(t.value)}::text) > 0, false)`;
+  }
+}
+
+const sameSet = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((x) => b.includes(x));
+
 /**
- * `skip` over the row's `payload` as SQL: `json`, a select list looking up each member the test
- * reads once (`jN`: the member as jsonb, null where the path leads nowhere); `members`, over
- * those, each member's text when it is a JSON string, else null (`mN`); and `test`, a boolean
- * over them and `payload`, never null, its values added to `params`. The test holds only when
- * `payload` is an object (inside the CASE no part can raise).
+ * The members column answers the skip's envelope checks when they are the ones it was written
+ * for (the collector's envelope: its keys, `ts` a string, `payload` an object).
  */
-function skipSql(skip: RawEventSkip, params: unknown[]): { json: string; members: string; test: string } {
+function columnFits(skip: RawEventSkip): boolean {
+  if (!sameSet(skip.keys, RAW_EVENT_ENVELOPE_KEYS)) return false;
+  return skip.types.every(
+    (t) =>
+      t.path.length === 1 &&
+      ((t.path[0] === 'ts' && t.type === 'string') || (t.path[0] === 'payload' && t.type === 'object')),
+  );
+}
+
+/**
+ * `skip` over a raw event row as SQL: a boolean, never null, its values added to `params`.
+ *
+ * A row whose `members` column has the current layout (raw-event-members.ts) is tested on it:
+ * an array element per listed member (`"` and the text of a JSON string, `o` another value, NULL
+ * where there is none), the envelope known; a member not listed is looked up in the payload
+ * where the test reaches it. Any other row (written before the column, or by an older
+ * collector) is tested on its payload in a subquery run only for it: each member the test reads
+ * looked up once (`jN`: the member as jsonb, null where the path leads nowhere), each member's
+ * text once (`mN`), the envelope checked (inside the CASE no part can raise).
+ */
+function skipSql(skip: RawEventSkip, params: unknown[]): string {
   const p = (value: unknown) => {
     params.push(value);
     return `$${params.length}`;
@@ -263,41 +326,65 @@ function skipSql(skip: RawEventSkip, params: unknown[]): { json: string; members
     }
     return c;
   };
-  const test = (t: RawEventTest): string => {
+  const may = testSql(skip.may, { has: member, text, p });
+  const parts = [`(payload - ${p(skip.keys)}::text[]) = '{}'::jsonb`];
+  for (const t of skip.types) parts.push(`jsonb_typeof(${member(t.path)}) = ${p(t.type)}`);
+  parts.push(`NOT ${may}`);
+  const fromPayload = `(SELECT coalesce(CASE WHEN jsonb_typeof(payload) = 'object' THEN ${parts.join(' AND ')} END, false)
+      FROM (SELECT ${json.length === 0 ? 'true AS none' : json.join(', ')} OFFSET 0) j
+      CROSS JOIN LATERAL (SELECT ${columns.length === 0 ? 'true AS none' : columns.join(', ')} OFFSET 0) m)`;
+  if (!columnFits(skip)) return fromPayload;
+
+  // Over the column: element i + 2 is RAW_EVENT_MEMBERS[i]; values compared with the `"` prefix.
+  const slot = new Map(RAW_EVENT_MEMBERS.map((m, i) => [JSON.stringify(m.path), { at: i + 2, m }]));
+  const listed = (path: readonly string[], needText: boolean) => {
+    const s = slot.get(JSON.stringify(path));
+    return s && !(needText && s.m.presence) ? `members[${s.at}]` : undefined;
+  };
+  const inline = (path: readonly string[]) => `(payload #> ${p(path)}::text[])`;
+  const columnTest = (t: RawEventTest): string => {
     if (typeof t === 'boolean') return String(t);
     switch (t.kind) {
       case 'and':
       case 'or':
-        return `(${t.parts.map(test).join(` ${t.kind.toUpperCase()} `)})`;
+        return `(${t.parts.map(columnTest).join(` ${t.kind.toUpperCase()} `)})`;
       case 'not':
-        return `NOT ${test(t.part)}`;
-      case 'has':
-        return `(${member(t.path)} IS NOT NULL)`;
-      case 'text':
-        return `(${text(t.path)} IS NOT NULL)`;
-      case 'in':
-        return t.values.length === 1
-          ? `coalesce(${text(t.path)} = ${p(t.values[0])}::text, false)`
-          : `coalesce(${text(t.path)} = ANY(${p(t.values)}::text[]), false)`;
-      case 'startswith':
-        return `coalesce(starts_with(${text(t.path)}, ${p(t.value)}::text), false)`;
-      case 'endswith': {
-        const v = p(t.value);
-        return `coalesce(right(${text(t.path)}, char_length(${v}::text)) = ${v}::text, false)`;
+        return `NOT ${columnTest(t.part)}`;
+      case 'has': {
+        const c = listed(t.path, false);
+        return `(${c ?? inline(t.path)} IS NOT NULL)`;
       }
-      case 'contains':
-        return `coalesce(strpos(${text(t.path)}, ${p(t.value)}::text) > 0, false)`;
+      default: {
+        const c = listed(t.path, true);
+        if (c === undefined) {
+          // Not listed: its text from the payload, looked up where the test reaches it.
+          const j = inline(t.path);
+          return testSql(t, {
+            has: () => j,
+            text: () => `(CASE WHEN jsonb_typeof(${j}) = 'string' THEN ${j} #>> '{}' END)`,
+            p,
+          });
+        }
+        switch (t.kind) {
+          case 'text':
+            return `coalesce(starts_with(${c}, '"'), false)`;
+          case 'in':
+            return t.values.length === 1
+              ? `coalesce(${c} = ${p(`"${t.values[0]}`)}::text, false)`
+              : `coalesce(${c} = ANY(${p(t.values.map((v) => `"${v}`))}::text[]), false)`;
+          case 'startswith':
+            return `coalesce(starts_with(${c}, ${p(`"${t.value}`)}::text), false)`;
+          case 'endswith': {
+            const v = p(t.value);
+            return `coalesce(starts_with(${c}, '"') AND char_length(${c}) > char_length(${v}::text) AND right(${c}, char_length(${v}::text)) = ${v}::text, false)`;
+          }
+          case 'contains':
+            return `coalesce(starts_with(${c}, '"') AND strpos(substr(${c}, 2), ${p(t.value)}::text) > 0, false)`;
+        }
+      }
     }
   };
-  const may = test(skip.may);
-  const parts = [`(payload - ${p(skip.keys)}::text[]) = '{}'::jsonb`];
-  for (const t of skip.types) parts.push(`jsonb_typeof(${member(t.path)}) = ${p(t.type)}`);
-  parts.push(`NOT ${may}`);
-  return {
-    json: json.length === 0 ? 'true AS none' : json.join(', '),
-    members: columns.length === 0 ? 'true AS none' : columns.join(', '),
-    test: `coalesce(CASE WHEN jsonb_typeof(payload) = 'object' THEN ${parts.join(' AND ')} END, false)`,
-  };
+  return `CASE WHEN members[1] = ${p(RAW_EVENT_MEMBERS_VERSION)}::text THEN NOT ${columnTest(skip.may)} ELSE ${fromPayload} END`;
 }
 
 /** Opens the backtest runner's store on its own small pool. */
@@ -540,21 +627,20 @@ export function createBacktestStore(url: string, options: { max?: number } = {})
          ORDER BY "eventTime", id LIMIT $7`;
       // With a skip, the page is a subquery so that the skip is computed once a row (an expression
       // used twice in one select list is evaluated twice); the outer ORDER BY is the page's own.
-      // With a skip, the members it reads are computed once a row (a lateral subquery kept apart
-      // by OFFSET 0: pulled up, each use would compute its member again), and the skip once too.
-      const sql = skip && skipSql(skip, params);
-      const r = await pool.query<{ id: string; t: string; payload: unknown; skip?: boolean }>(
-        sql
-          ? `SELECT id, t, CASE WHEN skip THEN NULL ELSE payload END AS payload, skip
-             FROM (SELECT e.id, e."eventTime", e.t, e.payload, ${sql.test} AS skip
-                   FROM (SELECT id, "eventTime", "eventTime"::text AS t, payload ${scan}) e
-                   CROSS JOIN LATERAL (SELECT ${sql.json} OFFSET 0) j
-                   CROSS JOIN LATERAL (SELECT ${sql.members} OFFSET 0) m
-                   OFFSET 0) s
-             ORDER BY "eventTime", id`
-          : `SELECT id, "eventTime"::text AS t, payload ${scan}`,
-        params,
-      );
+      const test = skip && skipSql(skip, params);
+      const text = test
+        ? `SELECT id, t, CASE WHEN skip THEN NULL ELSE payload END AS payload, skip
+           FROM (SELECT e.id, e."eventTime", e.t, e.payload, ${test} AS skip
+                 FROM (SELECT id, "eventTime", "eventTime"::text AS t, payload, members ${scan}) e
+                 OFFSET 0) s
+           ORDER BY "eventTime", id`
+        : `SELECT id, "eventTime"::text AS t, payload ${scan}`;
+      // Named after its text: each connection parses and plans a long skip once, not per page.
+      const r = await pool.query<{ id: string; t: string; payload: unknown; skip?: boolean }>({
+        name: `backtest-raw-${createHash('sha256').update(text).digest('hex').slice(0, 24)}`,
+        text,
+        values: params,
+      });
       const last = r.rows[r.rows.length - 1];
       const rows: StoredRawEvent[] = [];
       for (const row of r.rows) if (!row.skip) rows.push({ id: row.id, time: row.t, payload: row.payload });
