@@ -179,7 +179,9 @@ export interface BacktestStore {
   release(jobId: string, runnerId: string, checkpoint: BacktestCheckpoint): Promise<boolean>;
   /**
    * Raw events of one source in (time, id) order after `after`, at most `limit`; those fitting
-   * `skip` are only counted (`skipped`): Postgres neither prints nor sends their JSON.
+   * `skip` are only counted (`skipped`): Postgres neither prints nor sends their JSON. A skip's
+   * query is built once per skip object (the pages of one scan share it): never change one after
+   * handing it over.
    */
   rawEvents(
     scope: Pick<ClaimedBacktestJob, 'environmentId' | 'from' | 'to'>,
@@ -401,6 +403,55 @@ function skipSql(skip: RawEventSkip, params: unknown[]): { test: string; lateral
         ? ''
         : `CROSS JOIN LATERAL (SELECT ${[...fetched].map(([at, c]) => `e.members[${at}] AS ${c}`).join(', ')} OFFSET 0) c`,
   };
+}
+
+// The time bound repeats the keyset's leading column so the (environment, source, time) index
+// starts there; ties on time are ordered by id (an incremental sort, in the page). $1-$7: the
+// environment, source, range, position and limit of the page.
+const SCAN = `FROM raw_events
+         WHERE "environmentId" = $1::uuid AND source = $2
+           AND "eventTime" >= greatest($3::timestamptz, $5::timestamptz) AND "eventTime" < $4
+           AND ("eventTime", id) > ($5::timestamptz, $6::bigint)
+         ORDER BY "eventTime", id LIMIT $7`;
+
+/** A page query: named after its text, so each connection parses and plans it once, not per page. */
+interface PageQuery {
+  name: string;
+  text: string;
+  /** Its parameters after the page's seven. */
+  values: unknown[];
+}
+
+const pageQuery = (text: string, values: unknown[]): PageQuery => ({
+  name: `backtest-raw-${createHash('sha256').update(text).digest('hex').slice(0, 24)}`,
+  text,
+  values,
+});
+
+const PLAIN_QUERY = pageQuery(`SELECT id, "eventTime"::text AS t, payload ${SCAN}`, []);
+
+/** Each skip's query, built once (a run hands the same skip to every page of a source). */
+const skipQueries = new WeakMap<RawEventSkip, PageQuery>();
+
+function skipQuery(skip: RawEventSkip): PageQuery {
+  let query = skipQueries.get(skip);
+  if (!query) {
+    const params: unknown[] = new Array(7).fill(null);
+    const sql = skipSql(skip, params);
+    // The page is a subquery so that the skip is computed once a row (an expression used twice
+    // in one select list is evaluated twice); the outer ORDER BY is the page's own.
+    query = pageQuery(
+      `SELECT id, t, CASE WHEN skip THEN NULL ELSE payload END AS payload, skip
+       FROM (SELECT e.id, e."eventTime", e.t, e.payload, ${sql.test} AS skip
+             FROM (SELECT id, "eventTime", "eventTime"::text AS t, payload, members ${SCAN}) e
+             ${sql.lateral}
+             OFFSET 0) s
+       ORDER BY "eventTime", id`,
+      params.slice(7),
+    );
+    skipQueries.set(skip, query);
+  }
+  return query;
 }
 
 /** Opens the backtest runner's store on its own small pool. */
@@ -634,29 +685,11 @@ export function createBacktestStore(url: string, options: { max?: number } = {})
         from.id,
         limit,
       ];
-      // The time bound repeats the keyset's leading column so the (environment, source, time)
-      // index starts there; ties on time are ordered by id (an incremental sort, in the page).
-      const scan = `FROM raw_events
-         WHERE "environmentId" = $1::uuid AND source = $2
-           AND "eventTime" >= greatest($3::timestamptz, $5::timestamptz) AND "eventTime" < $4
-           AND ("eventTime", id) > ($5::timestamptz, $6::bigint)
-         ORDER BY "eventTime", id LIMIT $7`;
-      // With a skip, the page is a subquery so that the skip is computed once a row (an expression
-      // used twice in one select list is evaluated twice); the outer ORDER BY is the page's own.
-      const sql = skip && skipSql(skip, params);
-      const text = sql
-        ? `SELECT id, t, CASE WHEN skip THEN NULL ELSE payload END AS payload, skip
-           FROM (SELECT e.id, e."eventTime", e.t, e.payload, ${sql.test} AS skip
-                 FROM (SELECT id, "eventTime", "eventTime"::text AS t, payload, members ${scan}) e
-                 ${sql.lateral}
-                 OFFSET 0) s
-           ORDER BY "eventTime", id`
-        : `SELECT id, "eventTime"::text AS t, payload ${scan}`;
-      // Named after its text: each connection parses and plans a long skip once, not per page.
+      const query = skip ? skipQuery(skip) : PLAIN_QUERY;
       const r = await pool.query<{ id: string; t: string; payload: unknown; skip?: boolean }>({
-        name: `backtest-raw-${createHash('sha256').update(text).digest('hex').slice(0, 24)}`,
-        text,
-        values: params,
+        name: query.name,
+        text: query.text,
+        values: [...params, ...query.values],
       });
       const last = r.rows[r.rows.length - 1];
       const rows: StoredRawEvent[] = [];
