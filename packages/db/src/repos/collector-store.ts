@@ -568,7 +568,8 @@ async function storeBatches(
         et: e.eventTime.toISOString(),
         p: e.payload,
         // The members a backtest tests (raw-event-members.ts), from the object about to be
-        // written: in this JSON document, so the same repair of refused escapes applies to both.
+        // written: in this JSON document, so the same repair of refused escapes applies to both
+        // (one in a kept member is counted twice by onRepairedText).
         m: rawEventMembers(e.payload),
         ik: e.ingestKey,
         ...(e.entities?.length ? { en: e.entities } : {}),
