@@ -157,7 +157,7 @@ describe('raw event members (real Postgres)', () => {
     const other = await createTestDatabase('raw_event_members_backfill');
     const temp = await createTempDir('raw-event-members');
     try {
-      const MEMBERS = '20261215000000_raw_event_members';
+      const MEMBERS = '20261215090000_raw_event_members';
       const later = (await readdir(MIGRATIONS_DIR)).filter((n) => /^\d{14}_/.test(n) && n >= MEMBERS).sort();
       const before = join(temp.dir, 'migrations-before-members');
       await cp(MIGRATIONS_DIR, before, {
