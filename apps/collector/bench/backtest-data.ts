@@ -8,6 +8,7 @@
  * services send (a Kubernetes audit event at level Metadata, a CloudTrail management event, an
  * Okta LogEvent, a trimmed GitHub push), 0.7-1.6 KB of JSON each.
  */
+import { rawEventMembersSql } from '@peregrine/db';
 import type pg from 'pg';
 
 export interface BenchScope {
@@ -148,8 +149,11 @@ export async function loadBenchEvents(
     for (let at = 0; at < n; at += CHUNK) {
       const to = Math.min(n, at + CHUNK) - 1;
       await client.query(
-        `INSERT INTO raw_events ("organizationId", "environmentId", source, "eventTime", payload, "ingestKey")
-         SELECT $5::uuid, $6::uuid, $7, ${TIME}, ${select}, $7 || '/' || i FROM ${from}`,
+        // With the members ingest writes beside each payload (rawEventMembers, here as SQL).
+        `INSERT INTO raw_events ("organizationId", "environmentId", source, "eventTime", payload, "ingestKey", members)
+         SELECT o, e, s, t, payload, k, ${rawEventMembersSql('payload')}
+         FROM (SELECT $5::uuid AS o, $6::uuid AS e, $7 AS s, ${TIME} AS t, ${select} AS payload,
+                      $7 || '/' || i AS k FROM ${from} OFFSET 0) r`,
         [at, to, scope.end, n, scope.organizationId, scope.environmentId, source],
       );
       log(`  ${source}: ${to + 1}/${n}`);

@@ -224,6 +224,14 @@ export {
   type StoredAlertEvent,
   type StoredRawEvent,
 } from './repos/backtest-store.js';
+/** The members of a raw event kept beside its payload for backtests (what ingest writes). */
+export {
+  RAW_EVENT_MEMBERS,
+  RAW_EVENT_MEMBERS_VERSION,
+  type RawEventMember,
+  rawEventMembers,
+  rawEventMembersSql,
+} from './repos/raw-event-members.js';
 export {
   type BacktestJobDto,
   type BacktestSampleDto,

@@ -1,5 +1,11 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { stringifyJsonExact } from './json-exact.js';
+import {
+  RAW_EVENT_ENVELOPE_KEYS,
+  RAW_EVENT_MEMBERS,
+  RAW_EVENT_MEMBERS_VERSION,
+} from './raw-event-members.js';
 
 /**
  * The backtest runner's side of `backtest_jobs` (claims, checkpoints, the end of a run) and the
@@ -173,7 +179,9 @@ export interface BacktestStore {
   release(jobId: string, runnerId: string, checkpoint: BacktestCheckpoint): Promise<boolean>;
   /**
    * Raw events of one source in (time, id) order after `after`, at most `limit`; those fitting
-   * `skip` are only counted (`skipped`): Postgres neither prints nor sends their JSON.
+   * `skip` are only counted (`skipped`): Postgres neither prints nor sends their JSON. A skip's
+   * query is built once per skip object (the pages of one scan share it): never change one after
+   * handing it over.
    */
   rawEvents(
     scope: Pick<ClaimedBacktestJob, 'environmentId' | 'from' | 'to'>,
@@ -225,14 +233,71 @@ interface JobRow {
   result: unknown;
 }
 
+/** The SQL of one test over member expressions (`has`: the member exists; `text`: its text or null). */
+function testSql(
+  t: RawEventTest,
+  leaf: {
+    has: (path: readonly string[]) => string;
+    text: (path: readonly string[]) => string;
+    p: (value: unknown) => string;
+  },
+): string {
+  const test = (u: RawEventTest): string => testSql(u, leaf);
+  const { has, text, p } = leaf;
+  if (typeof t === 'boolean') return String(t);
+  switch (t.kind) {
+    case 'and':
+    case 'or':
+      return `(${t.parts.map(test).join(` ${t.kind.toUpperCase()} `)})`;
+    case 'not':
+      return `NOT ${test(t.part)}`;
+    case 'has':
+      return `(${has(t.path)} IS NOT NULL)`;
+    case 'text':
+      return `(${text(t.path)} IS NOT NULL)`;
+    case 'in':
+      return t.values.length === 1
+        ? `coalesce(${text(t.path)} = ${p(t.values[0])}::text, false)`
+        : `coalesce(${text(t.path)} = ANY(${p(t.values)}::text[]), false)`;
+    case 'startswith':
+      return `coalesce(starts_with(${text(t.path)}, ${p(t.value)}::text), false)`;
+    case 'endswith': {
+      const v = p(t.value);
+      return `coalesce(right(${text(t.path)}, char_length(${v}::text)) = ${v}::text, false)`;
+    }
+    case 'contains':
+      return `coalesce(strpos(${text(t.path)}, ${p(t.value)}::text) > 0, false)`;
+  }
+}
+
+const sameSet = (a: readonly string[], b: readonly string[]) =>
+  a.length === b.length && a.every((x) => b.includes(x));
+
 /**
- * `skip` over the row's `payload` as SQL: `json`, a select list looking up each member the test
- * reads once (`jN`: the member as jsonb, null where the path leads nowhere); `members`, over
- * those, each member's text when it is a JSON string, else null (`mN`); and `test`, a boolean
- * over them and `payload`, never null, its values added to `params`. The test holds only when
- * `payload` is an object (inside the CASE no part can raise).
+ * The members column answers the skip's envelope checks when they are the ones it was written
+ * for (the collector's envelope: its keys, `ts` a string, `payload` an object).
  */
-function skipSql(skip: RawEventSkip, params: unknown[]): { json: string; members: string; test: string } {
+function columnFits(skip: RawEventSkip): boolean {
+  if (!sameSet(skip.keys, RAW_EVENT_ENVELOPE_KEYS)) return false;
+  return skip.types.every(
+    (t) =>
+      t.path.length === 1 &&
+      ((t.path[0] === 'ts' && t.type === 'string') || (t.path[0] === 'payload' && t.type === 'object')),
+  );
+}
+
+/**
+ * `skip` over a raw event row as SQL: a boolean, never null, its values added to `params`.
+ *
+ * A row whose `members` column has the current layout (raw-event-members.ts) is tested on it:
+ * an array element per listed member (`"` and the text of a JSON string, `o` another value, NULL
+ * where there is none), the envelope known; a member not listed is looked up in the payload
+ * where the test reaches it. Any other row (written before the column, or by an older
+ * collector) is tested on its payload in a subquery run only for it: each member the test reads
+ * looked up once (`jN`: the member as jsonb, null where the path leads nowhere), each member's
+ * text once (`mN`), the envelope checked (inside the CASE no part can raise).
+ */
+function skipSql(skip: RawEventSkip, params: unknown[]): { test: string; lateral: string } {
   const p = (value: unknown) => {
     params.push(value);
     return `$${params.length}`;
@@ -263,41 +328,137 @@ function skipSql(skip: RawEventSkip, params: unknown[]): { json: string; members
     }
     return c;
   };
-  const test = (t: RawEventTest): string => {
+  const may = testSql(skip.may, { has: member, text, p });
+  const parts = [`(payload - ${p(skip.keys)}::text[]) = '{}'::jsonb`];
+  for (const t of skip.types) parts.push(`jsonb_typeof(${member(t.path)}) = ${p(t.type)}`);
+  parts.push(`NOT ${may}`);
+  const fromPayload = `(SELECT coalesce(CASE WHEN jsonb_typeof(payload) = 'object' THEN ${parts.join(' AND ')} END, false)
+      FROM (SELECT ${json.length === 0 ? 'true AS none' : json.join(', ')} OFFSET 0) j
+      CROSS JOIN LATERAL (SELECT ${columns.length === 0 ? 'true AS none' : columns.join(', ')} OFFSET 0) m)`;
+  if (!columnFits(skip)) return { test: fromPayload, lateral: '' };
+
+  // Over the column: element i + 2 is RAW_EVENT_MEMBERS[i]; values compared with the `"` prefix.
+  // Each element the test reads is fetched once a row (`cN`, a lateral subquery beside the row):
+  // an array subscript at each use cost a quarter of the test.
+  const slot = new Map(RAW_EVENT_MEMBERS.map((m, i) => [JSON.stringify(m.path), { at: i + 2, m }]));
+  const fetched = new Map<number, string>();
+  const listed = (path: readonly string[], needText: boolean) => {
+    const s = slot.get(JSON.stringify(path));
+    if (!s || (needText && s.m.presence)) return undefined;
+    let c = fetched.get(s.at);
+    if (c === undefined) {
+      c = `c${s.at}`;
+      fetched.set(s.at, c);
+    }
+    return c;
+  };
+  const inline = (path: readonly string[]) => `(payload #> ${p(path)}::text[])`;
+  const columnTest = (t: RawEventTest): string => {
     if (typeof t === 'boolean') return String(t);
     switch (t.kind) {
       case 'and':
       case 'or':
-        return `(${t.parts.map(test).join(` ${t.kind.toUpperCase()} `)})`;
+        return `(${t.parts.map(columnTest).join(` ${t.kind.toUpperCase()} `)})`;
       case 'not':
-        return `NOT ${test(t.part)}`;
-      case 'has':
-        return `(${member(t.path)} IS NOT NULL)`;
-      case 'text':
-        return `(${text(t.path)} IS NOT NULL)`;
-      case 'in':
-        return t.values.length === 1
-          ? `coalesce(${text(t.path)} = ${p(t.values[0])}::text, false)`
-          : `coalesce(${text(t.path)} = ANY(${p(t.values)}::text[]), false)`;
-      case 'startswith':
-        return `coalesce(starts_with(${text(t.path)}, ${p(t.value)}::text), false)`;
-      case 'endswith': {
-        const v = p(t.value);
-        return `coalesce(right(${text(t.path)}, char_length(${v}::text)) = ${v}::text, false)`;
+        return `NOT ${columnTest(t.part)}`;
+      case 'has': {
+        const c = listed(t.path, false);
+        return `(${c ?? inline(t.path)} IS NOT NULL)`;
       }
-      case 'contains':
-        return `coalesce(strpos(${text(t.path)}, ${p(t.value)}::text) > 0, false)`;
+      default: {
+        const c = listed(t.path, true);
+        if (c === undefined) {
+          // Not listed: its text from the payload, looked up where the test reaches it.
+          const j = inline(t.path);
+          return testSql(t, {
+            has: () => j,
+            text: () => `(CASE WHEN jsonb_typeof(${j}) = 'string' THEN ${j} #>> '{}' END)`,
+            p,
+          });
+        }
+        switch (t.kind) {
+          case 'text':
+            return `coalesce(starts_with(${c}, '"'), false)`;
+          case 'in':
+            return t.values.length === 1
+              ? `coalesce(${c} = ${p(`"${t.values[0]}`)}::text, false)`
+              : `coalesce(${c} = ANY(${p(t.values.map((v) => `"${v}`))}::text[]), false)`;
+          case 'startswith':
+            return `coalesce(starts_with(${c}, ${p(`"${t.value}`)}::text), false)`;
+          case 'endswith': {
+            const v = p(t.value);
+            return `coalesce(starts_with(${c}, '"') AND char_length(${c}) > char_length(${v}::text) AND right(${c}, char_length(${v}::text)) = ${v}::text, false)`;
+          }
+          case 'contains':
+            return `coalesce(starts_with(${c}, '"') AND strpos(substr(${c}, 2), ${p(t.value)}::text) > 0, false)`;
+        }
+      }
     }
   };
-  const may = test(skip.may);
-  const parts = [`(payload - ${p(skip.keys)}::text[]) = '{}'::jsonb`];
-  for (const t of skip.types) parts.push(`jsonb_typeof(${member(t.path)}) = ${p(t.type)}`);
-  parts.push(`NOT ${may}`);
+  const onColumn = columnTest(skip.may);
   return {
-    json: json.length === 0 ? 'true AS none' : json.join(', '),
-    members: columns.length === 0 ? 'true AS none' : columns.join(', '),
-    test: `coalesce(CASE WHEN jsonb_typeof(payload) = 'object' THEN ${parts.join(' AND ')} END, false)`,
+    test: `CASE WHEN members[1] = ${p(RAW_EVENT_MEMBERS_VERSION)}::text THEN NOT ${onColumn} ELSE ${fromPayload} END`,
+    lateral:
+      fetched.size === 0
+        ? ''
+        : `CROSS JOIN LATERAL (SELECT ${[...fetched].map(([at, c]) => `e.members[${at}] AS ${c}`).join(', ')} OFFSET 0) c`,
   };
+}
+
+// The time bound repeats the keyset's leading column so the (environment, source, time) index
+// starts there; ties on time are ordered by id (an incremental sort, in the page). $1-$7: the
+// environment, source, range, position and limit of the page.
+const SCAN = `FROM raw_events
+         WHERE "environmentId" = $1::uuid AND source = $2
+           AND "eventTime" >= greatest($3::timestamptz, $5::timestamptz) AND "eventTime" < $4
+           AND ("eventTime", id) > ($5::timestamptz, $6::bigint)
+         ORDER BY "eventTime", id LIMIT $7`;
+
+/** A page query: named after its text, so each connection parses and plans it once, not per page. */
+interface PageQuery {
+  name: string;
+  text: string;
+  /** Its parameters after the page's seven. */
+  values: unknown[];
+}
+
+const pageQuery = (text: string, values: unknown[]): PageQuery => ({
+  name: `backtest-raw-${createHash('sha256').update(text).digest('hex').slice(0, 24)}`,
+  text,
+  values,
+});
+
+const PLAIN_QUERY = pageQuery(`SELECT id, "eventTime"::text AS t, payload ${SCAN}`, []);
+
+/** Each skip's query, built once (a run hands the same skip to every page of a source). */
+const skipQueries = new WeakMap<RawEventSkip, PageQuery>();
+
+function skipQuery(skip: RawEventSkip): PageQuery {
+  let query = skipQueries.get(skip);
+  if (!query) {
+    const params: unknown[] = new Array(7).fill(null);
+    const sql = skipSql(skip, params);
+    // The page is a subquery so that the skip is computed once a row (an expression used twice
+    // in one select list is evaluated twice). Only the rows to evaluate are sent, and the page's
+    // last row (where the next page starts), each with its place in the page (`rn`) and the
+    // page's size (`n`): sending every left-out row's id and time cost the runner more CPU than
+    // this window costs Postgres (payloads of left-out rows are gone before it).
+    query = pageQuery(
+      `SELECT id, t, payload, skip, rn, n
+       FROM (SELECT id, t, payload, skip, row_number() OVER () AS rn, count(*) OVER () AS n
+             FROM (SELECT id, t, CASE WHEN skip THEN NULL ELSE payload END AS payload, skip
+                   FROM (SELECT e.id, e."eventTime", e.t, e.payload, ${sql.test} AS skip
+                         FROM (SELECT id, "eventTime", "eventTime"::text AS t, payload, members ${SCAN}) e
+                         ${sql.lateral}
+                         OFFSET 0) s
+                   ORDER BY "eventTime", id) p) w
+       WHERE NOT skip OR rn = n
+       ORDER BY rn`,
+      params.slice(7),
+    );
+    skipQueries.set(skip, query);
+  }
+  return query;
 }
 
 /** Opens the backtest runner's store on its own small pool. */
@@ -531,37 +692,21 @@ export function createBacktestStore(url: string, options: { max?: number } = {})
         from.id,
         limit,
       ];
-      // The time bound repeats the keyset's leading column so the (environment, source, time)
-      // index starts there; ties on time are ordered by id (an incremental sort, in the page).
-      const scan = `FROM raw_events
-         WHERE "environmentId" = $1::uuid AND source = $2
-           AND "eventTime" >= greatest($3::timestamptz, $5::timestamptz) AND "eventTime" < $4
-           AND ("eventTime", id) > ($5::timestamptz, $6::bigint)
-         ORDER BY "eventTime", id LIMIT $7`;
-      // With a skip, the page is a subquery so that the skip is computed once a row (an expression
-      // used twice in one select list is evaluated twice); the outer ORDER BY is the page's own.
-      // With a skip, the members it reads are computed once a row (a lateral subquery kept apart
-      // by OFFSET 0: pulled up, each use would compute its member again), and the skip once too.
-      const sql = skip && skipSql(skip, params);
-      const r = await pool.query<{ id: string; t: string; payload: unknown; skip?: boolean }>(
-        sql
-          ? `SELECT id, t, CASE WHEN skip THEN NULL ELSE payload END AS payload, skip
-             FROM (SELECT e.id, e."eventTime", e.t, e.payload, ${sql.test} AS skip
-                   FROM (SELECT id, "eventTime", "eventTime"::text AS t, payload ${scan}) e
-                   CROSS JOIN LATERAL (SELECT ${sql.json} OFFSET 0) j
-                   CROSS JOIN LATERAL (SELECT ${sql.members} OFFSET 0) m
-                   OFFSET 0) s
-             ORDER BY "eventTime", id`
-          : `SELECT id, "eventTime"::text AS t, payload ${scan}`,
-        params,
-      );
+      const query = skip ? skipQuery(skip) : PLAIN_QUERY;
+      const r = await pool.query<{ id: string; t: string; payload: unknown; skip?: boolean; n?: string }>({
+        name: query.name,
+        text: query.text,
+        values: [...params, ...query.values],
+      });
       const last = r.rows[r.rows.length - 1];
       const rows: StoredRawEvent[] = [];
       for (const row of r.rows) if (!row.skip) rows.push({ id: row.id, time: row.t, payload: row.payload });
+      // With a skip, the last row sent is the page's last and says how many rows the page held.
+      const size = last?.n === undefined ? r.rows.length : Number(last.n);
       return {
         rows,
-        skipped: r.rows.length - rows.length,
-        after: last && r.rows.length === limit ? { time: last.t, id: last.id } : null,
+        skipped: size - rows.length,
+        after: last && size === limit ? { time: last.t, id: last.id } : null,
       };
     },
 

@@ -2,7 +2,13 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../client.js';
 import { createMigratedTestDatabase } from '../testing.js';
-import { type BacktestCheckpoint, type BacktestStore, createBacktestStore } from './backtest-store.js';
+import {
+  type BacktestCheckpoint,
+  type BacktestStore,
+  createBacktestStore,
+  type RawEventSkip,
+} from './backtest-store.js';
+import { rawEventMembers } from './raw-event-members.js';
 import { createRuleSetVersion } from './rule-sets.js';
 import { seedDemo } from './seed.js';
 import {
@@ -470,6 +476,8 @@ describe('backtest jobs and the events they replay (real Postgres)', () => {
         'a"b\\c\n',
         '😀x',
         'x😀',
+        '"create',
+        '"',
         5,
         0,
         null,
@@ -483,6 +491,7 @@ describe('backtest jobs and the events they replay (real Postgres)', () => {
         const record: Record<string, unknown> = { auditID: 'a' };
         if (v !== undefined) record.verb = v;
         record.user = i % 3 === 0 ? v : { username: v };
+        if (i % 2 === 0) record.note = v;
         if (i % 4 === 0) delete record.auditID;
         payloads.push({ ts: String(i), payload: record });
       }
@@ -511,6 +520,19 @@ describe('backtest jobs and the events they replay (real Postgres)', () => {
         { kind: 'contains', path: verb, value: '本' },
         { kind: 'contains', path: user, value: 'Y' },
         { kind: 'not', part: { kind: 'in', path: user, values: ['create', 'system:'] } },
+        // Edges of the members column's `"` prefix, a member it keeps only the presence of, one
+        // it does not keep, and the envelope's time.
+        { kind: 'startswith', path: verb, value: '"' },
+        { kind: 'endswith', path: verb, value: '"create' },
+        { kind: 'endswith', path: verb, value: '' },
+        { kind: 'contains', path: verb, value: '"' },
+        { kind: 'in', path: verb, values: ['"create', 'o'] },
+        { kind: 'in', path: ['payload', 'auditID'], values: ['a'] },
+        { kind: 'text', path: ['payload', 'auditID'] },
+        { kind: 'in', path: ['payload', 'note'], values: ['create', ''] },
+        { kind: 'has', path: ['payload', 'note'] },
+        { kind: 'contains', path: ['payload', 'note'], value: 'e' },
+        { kind: 'in', path: ['ts'], values: ['3', '4'] },
         {
           kind: 'or',
           parts: [
@@ -557,18 +579,45 @@ describe('backtest jobs and the events they replay (real Postgres)', () => {
         if (t.kind === 'endswith') return v.endsWith(t.value);
         return v.includes(t.value);
       };
-      for (const may of tests) {
-        const page = await store.rawEvents(scope(), 'okta', null, 1000, {
-          keys: ['ts', 'payload'],
-          types: [{ path: ['payload'], type: 'object' }],
-          may,
-        });
-        expect(
-          page.rows.map((r) => r.payload),
-          JSON.stringify(may),
-        ).toEqual(payloads.filter((p) => holds(may, p)));
-        expect(page.skipped, JSON.stringify(may)).toBe(payloads.filter((p) => !holds(may, p)).length);
-      }
+      const check = async (what: string, envelope: Pick<RawEventSkip, 'keys' | 'types'>) => {
+        for (const may of tests) {
+          const page = await store.rawEvents(scope(), 'okta', null, 1000, { ...envelope, may });
+          const label = `${what}: ${JSON.stringify(may)}`;
+          expect(
+            page.rows.map((r) => r.payload),
+            label,
+          ).toEqual(payloads.filter((p) => holds(may, p)));
+          expect(page.skipped, label).toBe(payloads.filter((p) => !holds(may, p)).length);
+        }
+      };
+      // Another envelope than the members column was written for: read from the payload.
+      await check('payload', { keys: ['ts', 'payload'], types: [{ path: ['payload'], type: 'object' }] });
+      // The collector's envelope: rows without members (written before them), with members (as
+      // ingest writes them), with another layout version, and a mix, all alike.
+      const envelope: Pick<RawEventSkip, 'keys' | 'types'> = {
+        keys: ['ts', 'payload', 'num', 'hostname', 'org'],
+        types: [
+          { path: ['ts'], type: 'string' },
+          { path: ['payload'], type: 'object' },
+        ],
+      };
+      const setMembers = async (which: (i: number) => 'none' | 'current' | 'other') => {
+        for (const [i, payload] of payloads.entries()) {
+          const kind = which(i);
+          const m = kind === 'none' ? null : rawEventMembers(payload);
+          if (kind !== 'none') expect(m).not.toBeNull();
+          // Another version's layout: what it holds must not be read as this one's.
+          const members = kind === 'other' && m ? ['0', ...m.slice(1).map(() => '"create')] : m;
+          await db.prisma.$executeRaw`
+            UPDATE raw_events SET members = ${members}::text[]
+            WHERE "environmentId" = ${env}::uuid AND "ingestKey" = ${`okta/${i}`}`;
+        }
+      };
+      await check('no members', envelope);
+      await setMembers(() => 'current');
+      await check('members', envelope);
+      await setMembers((i) => (i % 3 === 0 ? 'none' : i % 3 === 1 ? 'current' : 'other'));
+      await check('mixed', envelope);
     });
 
     it('pages alerts whose event was not kept, never splitting the alerts of one event', async () => {

@@ -16,6 +16,7 @@ import {
   type IncidentPolicy,
 } from './incident-correlator.js';
 import { stringifyRecordExact } from './json-exact.js';
+import { rawEventMembers } from './raw-event-members.js';
 
 /** One alert to store (already evaluated and keyed by the collector). */
 export interface AlertInput {
@@ -378,12 +379,12 @@ WITH b AS (
   RETURNING 1
 ), rawin AS (
   SELECT x.* FROM jsonb_to_recordset($5::jsonb)
-       AS x(s text, et timestamptz, p jsonb, ik text, n bigint, sid text, cid text, b text, en jsonb)
+       AS x(s text, et timestamptz, p jsonb, m text[], ik text, n bigint, sid text, cid text, b text, en jsonb)
   WHERE x.b IS NULL OR EXISTS (SELECT 1 FROM b WHERE b.s = x.sid AND b.b = x.b)
 ), raw AS (
   INSERT INTO raw_events ("organizationId", "environmentId", source, "cloudSourceId", "sensorId", "eventTime",
-                          payload, "ingestKey")
-  SELECT $1::uuid, $2::uuid, x.s, x.cid::uuid, x.sid::uuid, x.et, x.p, x.ik
+                          payload, members, "ingestKey")
+  SELECT $1::uuid, $2::uuid, x.s, x.cid::uuid, x.sid::uuid, x.et, x.p, x.m, x.ik
   FROM rawin x
   ORDER BY x.n
   ON CONFLICT ("environmentId", "ingestKey") DO NOTHING
@@ -566,6 +567,10 @@ async function storeBatches(
         s: e.source,
         et: e.eventTime.toISOString(),
         p: e.payload,
+        // The members a backtest tests (raw-event-members.ts), from the object about to be
+        // written: in this JSON document, so the same repair of refused escapes applies to both
+        // (one in a kept member is counted twice by onRepairedText).
+        m: rawEventMembers(e.payload),
         ik: e.ingestKey,
         ...(e.entities?.length ? { en: e.entities } : {}),
         ...tag,
@@ -579,7 +584,7 @@ async function storeBatches(
   if (repaired > 0) onRepaired(repaired);
   // Named: each connection parses and plans the statement once instead of once per call.
   const r = await pool.query<{ fresh: { s: string; b: string }[]; rows: InsertedRow[]; raw: string[] }>({
-    name: 'peregrine-store-batches-v10',
+    name: 'peregrine-store-batches-v11',
     text: STORE_BATCHES_SQL,
     values: [first.organizationId, first.environmentId, ...documents.map((d) => d.text)],
   });
