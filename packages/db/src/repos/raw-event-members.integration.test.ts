@@ -153,7 +153,10 @@ describe('raw event members (real Postgres)', () => {
     ]);
     // The members' NULL items never reach the Prisma client (its String[] cannot read them): the
     // console and tests read raw events through it.
-    const read = await db.prisma.rawEvent.findMany({ where: { environmentId }, orderBy: { ingestKey: 'asc' } });
+    const read = await db.prisma.rawEvent.findMany({
+      where: { environmentId },
+      orderBy: { ingestKey: 'asc' },
+    });
     expect(read.map((row) => row.ingestKey)).toEqual(payloads.map((_, i) => `members-${i}`));
   });
 
