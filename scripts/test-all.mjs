@@ -9,7 +9,13 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
-const SLOTS = 2;
+/**
+ * Checks at a time. Most checks mostly wait (on their servers, the browser, Postgres): two slots
+ * kept the 2-core machine at 1.4 cores on average (clean-clone CI, 908 CPU s in 633 s), so a
+ * third runs beside them (docs/BENCHMARKS.md, the test suite's ninth stop). PEREGRINE_TEST_SLOTS
+ * sets another number.
+ */
+const SLOTS = Number(process.env.PEREGRINE_TEST_SLOTS) > 0 ? Number(process.env.PEREGRINE_TEST_SLOTS) : 3;
 const CHECKS = ['typecheck', 'test', 'test:e2e'];
 /**
  * Wall seconds each check took in a clean-clone CI run (turbo's run summary, 2026-12-06): only
