@@ -530,11 +530,18 @@ describe.each(BACKENDS)('eBPF backend ($name, real kernel)', ({ unavailable, cre
       await vi.waitFor(() => expect(existsSync(before)).toBe(true));
       writeFileSync(gate, 'go\n');
       await vi.waitFor(() => expect(readFileSync(`/proc/${sub}/comm`, 'utf8')).toBe('sleep\n'));
-      await waitFor(() => raws.find((r) => r.pid === sub && r.type === 'execve' && r.ret === 0), 10_000);
-      // Enriched only now, with /proc showing sleep: as a sensor behind on its queue would.
-      const late = new Enricher();
-      const mine = raws.filter((r) => r.pid === sub).map((r) => late.enrich(r));
-      const write = mine.find((e) => e.fd?.name === before);
+      // Enriched only now, with /proc showing sleep: as a sensor behind on its queue would. The
+      // write and the exec may arrive in either order (bpftrace's buffers are per CPU), so both
+      // are awaited, each poll enriching afresh.
+      const { write, exec } = await waitFor(() => {
+        const late = new Enricher();
+        const mine = raws.filter((r) => r.pid === sub).map((r) => late.enrich(r));
+        const found = {
+          write: mine.find((e) => e.fd?.name === before),
+          exec: mine.find((e) => e.type === 'execve' && e.res === 0),
+        };
+        return found.write && found.exec ? found : undefined;
+      }, 10_000);
       expect(write?.proc).toMatchObject({
         pid: sub,
         ppid: shell.pid,
@@ -542,7 +549,6 @@ describe.each(BACKENDS)('eBPF backend ($name, real kernel)', ({ unavailable, cre
         exepath: realpathSync('/bin/sh'),
         args: ['-c', expect.stringContaining('exec /bin/sleep 30'), 'sh', before, gate],
       });
-      const exec = mine.find((e) => e.type === 'execve' && e.res === 0);
       expect(exec?.proc).toMatchObject({
         pid: sub,
         name: 'sleep',
