@@ -39,6 +39,19 @@ export async function createTestDatabase(label: string): Promise<{ url: string; 
   };
 }
 
+/**
+ * A pg pool for a test's own queries. pg-pool's `end()` resolves once it has asked its clients to
+ * end, not once they have: the test's `DROP DATABASE ... WITH (FORCE)` right after may still
+ * terminate one, and the error an idle client then emits on a pool with no listener is an uncaught
+ * exception that fails the whole test run (a clean-clone CI run, the incident correlator's file).
+ * Errors on idle clients are ignored here; queries still reject as usual.
+ */
+export function createTestPool(url: string, options: { max?: number } = {}): pg.Pool {
+  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 2 });
+  pool.on('error', () => {});
+  return pool;
+}
+
 /** A database URL on the test server. */
 function databaseUrl(name: string): string {
   const url = new URL(TEST_SERVER_URL);

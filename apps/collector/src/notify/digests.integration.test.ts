@@ -17,7 +17,7 @@ import {
   registerSensor,
 } from '@peregrine/db';
 import { DIGEST_KINDS, DIGEST_REFUSAL, QUIET_HOURS_KINDS, QUIET_HOURS_REFUSAL } from '@peregrine/protocol';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Collector } from '../app.js';
 import {
@@ -28,6 +28,7 @@ import {
 } from '../testing/notify-receivers.js';
 import { createWorld, postBatch, syscallEvent, type World } from '../testing/world.js';
 import { DIGEST_GRACE_MS } from './plan-targets.js';
+import { createTestPool } from '@peregrine/db/testing';
 
 const secretKey = randomBytes(32);
 const HMAC_SECRET = 'digest-signing-secret-0123456789';
@@ -136,7 +137,7 @@ async function drainAll(): Promise<number> {
 
 beforeAll(async () => {
   world = await createWorld('digest');
-  pool = new pg.Pool({ connectionString: world.url, max: 2 });
+  pool = createTestPool(world.url, { max: 2 });
   [http, smtp] = await Promise.all([startHttpReceiver(), startSmtpReceiver()]);
 }, 60_000);
 

@@ -14,7 +14,7 @@ import {
   queueTestNotification,
   triageAlerts,
 } from '@peregrine/db';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Collector } from '../app.js';
 import {
@@ -25,6 +25,7 @@ import {
   startSmtpReceiver,
 } from '../testing/notify-receivers.js';
 import { createWorld, postBatch, syscallEvent, type World } from '../testing/world.js';
+import { createTestPool } from '@peregrine/db/testing';
 
 const secretKey = randomBytes(32);
 const HMAC_SECRET = 'webhook-signing-secret-0123456789';
@@ -108,7 +109,7 @@ async function outbox(where = 'true', params: unknown[] = []) {
 
 beforeAll(async () => {
   world = await createWorld('notify');
-  pool = new pg.Pool({ connectionString: world.url, max: 2 });
+  pool = createTestPool(world.url, { max: 2 });
   [http, smtp] = await Promise.all([startHttpReceiver(), startSmtpReceiver()]);
 }, 60_000);
 

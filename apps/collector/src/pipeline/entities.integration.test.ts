@@ -1,8 +1,9 @@
 import { createCloudSource } from '@peregrine/db';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import type { Collector } from '../app.js';
 import { createWorld, postBatch, syscallEvent, TEST_RULES, type World } from '../testing/world.js';
+import { createTestPool } from '@peregrine/db/testing';
 
 /**
  * The collector names entities as it stores: a shell in a pod (sensor) and the `kubectl exec`
@@ -27,7 +28,7 @@ let token: string;
 
 beforeAll(async () => {
   world = await createWorld('entities', RULES);
-  pool = new pg.Pool({ connectionString: world.url, max: 2 });
+  pool = createTestPool(world.url, { max: 2 });
   const s = await createCloudSource(world.db, {
     organizationId: world.organizationId,
     environmentId: world.environmentId,

@@ -11,9 +11,9 @@ import {
   type EntityInput,
   incidentNotificationHook,
 } from '@peregrine/db';
-import { createMigratedTestDatabase } from '@peregrine/db/testing';
+import { createMigratedTestDatabase, createTestPool } from '@peregrine/db/testing';
 import { alertEntities } from '@peregrine/engine';
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { routeAlertFilter } from '../notify/routes-cache.js';
 import { IncidentCorrelator, incidentPolicy } from './incident-correlator.js';
@@ -35,7 +35,7 @@ const log = { warn: () => {}, info: () => {}, error: () => {} } as never;
 beforeAll(async () => {
   handle = await createMigratedTestDatabase('incidents');
   db = createDb(handle.url, { max: 2 });
-  pool = new pg.Pool({ connectionString: handle.url, max: 4 });
+  pool = createTestPool(handle.url, { max: 4 });
   store = createCollectorStore(handle.url, { max: 4 });
 });
 

@@ -1,7 +1,7 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../client.js';
-import { createMigratedTestDatabase } from '../testing.js';
+import { createMigratedTestDatabase, createTestPool } from '../testing.js';
 import {
   deleteExpiredAlerts,
   dropExpiredAlertPartitions,
@@ -33,7 +33,7 @@ let store: CollectorStore;
 beforeAll(async () => {
   handle = await createMigratedTestDatabase('entities');
   db = createDb(handle.url, { max: 2 });
-  pool = new pg.Pool({ connectionString: handle.url, max: 2 });
+  pool = createTestPool(handle.url, { max: 2 });
   store = createCollectorStore(handle.url, { max: 2 });
 });
 

@@ -1,7 +1,7 @@
-import pg from 'pg';
+import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../client.js';
-import { createMigratedTestDatabase } from '../testing.js';
+import { createMigratedTestDatabase, createTestPool } from '../testing.js';
 import {
   deleteExpiredAlerts,
   dropExpiredAlertPartitions,
@@ -29,7 +29,7 @@ let pool: pg.Pool;
 beforeAll(async () => {
   handle = await createMigratedTestDatabase('alert_tag_rollups');
   db = createDb(handle.url, { max: 2 });
-  pool = new pg.Pool({ connectionString: handle.url, max: 2 });
+  pool = createTestPool(handle.url, { max: 2 });
 });
 
 afterAll(async () => {
