@@ -32,6 +32,8 @@ interface Cell {
   rules: MatrixRule[];
   alerts: number;
   alertTags: string[];
+  /** Incidents with at least one alert of the range whose tags name it. */
+  incidents: number;
 }
 
 const PRESETS = ['24h', '7d', '30d'] as const;
