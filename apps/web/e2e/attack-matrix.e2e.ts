@@ -183,8 +183,10 @@ describe('ATT&CK page', () => {
     const rows = page.getByTestId('incident-row');
     await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(1);
     expect(await rows.first().textContent()).toContain('Credential Access');
+    // Resolved incidents count in the matrix too: the list opens on every status.
+    expect(await page.getByTestId('incident-status-filter').inputValue()).toBe('all');
     const chip = page.getByTestId('filter-chip');
-    expect(await chip.textContent()).toContain('T1003');
+    expect(await chip.textContent()).toContain('T1003 · production');
     const url = new URL(page.url());
     expect(url.searchParams.get('env')).toBe('production');
     expect(url.searchParams.get('from')).not.toBeNull();

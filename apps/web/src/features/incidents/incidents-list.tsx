@@ -33,14 +33,16 @@ export function IncidentsList({
   const trpc = useTRPC();
   const router = useRouter();
   const params = useSearchParams();
-  const [status, setStatus] = useState<StatusFilter>('active');
   // The ATT&CK matrix links here with `technique` (or `tactic`), `from`, `to` and `env`: the
   // incidents with at least one alert in the range whose tags name it.
   const attackId = params.get('technique') ?? params.get('tactic');
   const attackFrom = params.get('from');
   const attackTo = params.get('to');
   const attack = attackId && attackFrom && attackTo ? { id: attackId, from: attackFrom, to: attackTo } : null;
-  const environmentId = environments.find((e) => e.name === (params.get('env') ?? environment))?.id;
+  // The matrix counts resolved incidents too: from it, every status, so the list matches the count.
+  const [status, setStatus] = useState<StatusFilter>(attack ? 'all' : 'active');
+  const environmentName = params.get('env') ?? environment;
+  const environmentId = environments.find((e) => e.name === environmentName)?.id;
   const clearAttack = () => {
     const next = new URLSearchParams(params);
     for (const k of ['technique', 'tactic', 'from', 'to']) next.delete(k);
@@ -91,7 +93,7 @@ export function IncidentsList({
             >
               <span className={styles.muted}>{attack.id.startsWith('TA') ? 'tactic' : 'technique'}</span>
               <span className={styles.filterValue}>
-                {attack.id} · <Time iso={attack.from} /> – <Time iso={attack.to} />
+                {attack.id} · {environmentName} · <Time iso={attack.from} /> – <Time iso={attack.to} />
               </span>
               <button
                 type="button"
