@@ -209,7 +209,34 @@ it(
       );
     };
     const HOUR_MS = 3_600_000;
+    // The matrix's incident counts read the alerts that are in incidents. The loader makes none:
+    // when the database has none, one incident per production host and six hours, holding every
+    // 20th alert (5% of the alerts, as if the correlator had grouped them; rows written directly,
+    // only to be read here).
+    await benchDb.prisma.$executeRawUnsafe(
+      `WITH picked AS (
+         SELECT a.id, a."eventTime", a."organizationId", a."environmentId", a.hostname,
+                date_bin('6 hours', a."eventTime", 'epoch') AS slot
+         FROM alerts a WHERE a."environmentId" = $1::uuid AND a.id % 20 = 0
+           AND NOT EXISTS (SELECT 1 FROM incidents)),
+       made AS (
+         INSERT INTO incidents ("organizationId", "environmentId", title, priority, tactics, sources,
+                                "alertCount", "firstSeenAt", "lastSeenAt")
+         SELECT "organizationId", "environmentId", coalesce(hostname, '?') || ' ' || slot::text, 'warning',
+                '{}', '{syscall}', count(*), min("eventTime"), max("eventTime")
+         FROM picked GROUP BY "organizationId", "environmentId", hostname, slot
+         RETURNING id, title)
+       INSERT INTO incident_alerts ("alertId", "eventTime", "incidentId", "addedBy", "linkedBy")
+       SELECT p.id, p."eventTime", m.id, 'correlator', '{}'
+       FROM picked p JOIN made m ON m.title = coalesce(p.hostname, '?') || ' ' || p.slot::text`,
+      production,
+    );
+    const { listIncidentsByTagSet } = await import('@peregrine/db');
+    const incidentSets = (ms: number) => () => listIncidentsByTagSet(benchDb, scopeFor(ms));
     const attackCases: [string, () => Promise<unknown>][] = [
+      ['ATT&CK incidents per tag set, 24 hours', incidentSets(24 * HOUR_MS)],
+      ['ATT&CK incidents per tag set, 7 days', incidentSets(7 * 24 * HOUR_MS)],
+      ['ATT&CK incidents per tag set, 30 days', incidentSets(30 * 24 * HOUR_MS)],
       ['ATT&CK matrix, production, 24 hours', matrix('24h')],
       ['ATT&CK matrix, production, 7 days', matrix('7d')],
       ['ATT&CK matrix, production, 30 days', matrix('30d')],

@@ -1,5 +1,16 @@
 import path from 'node:path';
 import type { Page } from 'playwright-core';
+import { correlateQueuedAlerts, createCollectorStore, getDb } from '@peregrine/db';
+import {
+  alertEntities,
+  INCIDENT_COMMON_ENTITY_INCIDENTS,
+  INCIDENT_LINK_THRESHOLD,
+  INCIDENT_LINK_WEIGHTS,
+  incidentScore,
+  incidentTactics,
+  parsePriority,
+  principalAliases,
+} from '@peregrine/engine';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, SCREENSHOT_DIR, screenshot } from './browser';
@@ -8,7 +19,8 @@ import { seedDefaults } from './stack';
 
 /**
  * Issue #19 item 4: the ATT&CK page of an environment shows the default rules' coverage and the
- * alerts per technique, and a count opens the alert list filtered to exactly those alerts.
+ * alerts and incidents per technique, and a count opens the alert list (or the incident list)
+ * filtered to exactly those alerts (incidents).
  */
 // At the top level: startConsole registers the afterAll that stops the console and drops its database.
 const testConsole = await startConsole();
@@ -23,39 +35,69 @@ const admin = {
   org: 'Matrix Corp',
 };
 
-/** Alerts as the collector stores them for two default rules, in production and one in staging. */
+/**
+ * Alerts of two default rules stored by the collector's store statement (`createCollectorStore`)
+ * and grouped into incidents by its correlator (`correlateQueuedAlerts`, as the collector runs
+ * them): in production two shells and a secrets read in one container (one incident) and an older
+ * shell in another (a second), and one shell in staging.
+ */
 async function seedAlerts(databaseUrl: string) {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  try {
-    const envs = (
-      await client.query<{ id: string; org: string; name: string }>(
-        `SELECT id::text, "organizationId"::text AS org, name FROM environments`,
-      )
-    ).rows;
-    const production = envs.find((e) => e.name === 'production')!;
-    const staging = envs.find((e) => e.name === 'staging')!;
-    const shell = ['container', 'shell', 'mitre_execution', 'T1059'];
-    const secrets = ['filesystem', 'credentials', 'mitre_credential_access', 'T1003'];
-    const rows: [typeof production, string, string[], number][] = [
-      [production, 'Interactive Shell Started in Container', shell, 1],
-      [production, 'Interactive Shell Started in Container', shell, 2],
-      [production, 'Interactive Shell Started in Container', shell, 30],
-      [production, 'Sensitive File Opened for Reading', secrets, 3],
-      [staging, 'Interactive Shell Started in Container', shell, 1],
-    ];
-    for (const [env, rule, tags, minutesAgo] of rows) {
-      await client.query(
-        `INSERT INTO alerts ("organizationId", "environmentId", rule, priority, source, output, "outputFields", tags,
-                             hostname, "eventTime", "dedupKey")
-         VALUES ($1, $2, $3, 'warning', 'syscall', $4, '{"proc.name":"bash"}', $5, 'node-1',
-                 now() - make_interval(mins => $6), $3)`,
-        [env.org, env.id, rule, `${rule} (proc=bash)`, tags, minutesAgo],
-      );
-    }
-  } finally {
-    await client.end();
+  const { prisma } = getDb(databaseUrl);
+  const envs = await prisma.environment.findMany({ select: { id: true, organizationId: true, name: true } });
+  const production = envs.find((e) => e.name === 'production')!;
+  const staging = envs.find((e) => e.name === 'staging')!;
+  const shell = ['container', 'shell', 'mitre_execution', 'T1059'];
+  const secrets = ['filesystem', 'credentials', 'mitre_credential_access', 'T1003'];
+  const rows: [typeof production, string, string[], number, string][] = [
+    [production, 'Interactive Shell Started in Container', shell, 1, 'web-1'],
+    [production, 'Interactive Shell Started in Container', shell, 2, 'web-1'],
+    [production, 'Interactive Shell Started in Container', shell, 30, 'api-1'],
+    [production, 'Sensitive File Opened for Reading', secrets, 3, 'web-1'],
+    [staging, 'Interactive Shell Started in Container', shell, 1, 'web-1'],
+  ];
+  let n = 0;
+  for (const env of [production, staging]) {
+    const store = createCollectorStore(databaseUrl, { max: 1 });
+    const mine = rows.filter(([e]) => e === env);
+    await store.storeBatch({
+      organizationId: env.organizationId,
+      environmentId: env.id,
+      eventCount: mine.length,
+      alerts: mine.map(([, rule, tags, minutesAgo, pod]) => {
+        const fields = { 'proc.name': 'bash', 'container.id': `c-${pod}`, 'k8s.pod.name': pod };
+        return {
+          rule,
+          priority: 'warning',
+          source: 'syscall',
+          output: `${rule} (proc=bash)`,
+          outputFields: fields,
+          tags,
+          hostname: 'node-1',
+          eventTime: new Date(Date.now() - minutesAgo * 60_000),
+          dedupKey: rule,
+          ingestKey: `attack-${++n}`,
+          entities: alertEntities('syscall', fields, 'node-1'),
+        };
+      }),
+      rawEvents: [],
+    });
+    await store.close();
   }
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+  await correlateQueuedAlerts(pool, {
+    windowMs: 2 * 3_600_000,
+    weights: INCIDENT_LINK_WEIGHTS,
+    threshold: INCIDENT_LINK_THRESHOLD,
+    commonIncidents: INCIDENT_COMMON_ENTITY_INCIDENTS,
+    commonGroups: 25,
+    principalAliases,
+    scoring: {
+      tactics: incidentTactics,
+      score: (x) => incidentScore({ ...x, priority: parsePriority(x.priority) ?? 'Debug' }),
+    },
+  });
+  await pool.end();
+  await getDb(databaseUrl).close();
 }
 
 beforeAll(async () => {
@@ -120,6 +162,39 @@ describe('ATT&CK page', () => {
     expect(url.searchParams.get('env')).toBe('production');
     expect(url.searchParams.get('range')).toBe('24h');
     await screenshot(page, 'attack-3-alerts');
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('shows the incidents per technique beside the alerts and opens the incident list filtered to them', async () => {
+    await page.goto(`${baseUrl}/attack?env=production&range=24h`);
+    const shell = page.getByTestId('technique-TA0002-T1059');
+    await shell.getByTestId('alert-count').getByText('3 alerts', { exact: true }).waitFor();
+    expect(await shell.getByTestId('incident-count').textContent()).toBe('2 incidents');
+    const credentials = page.getByTestId('technique-TA0006-T1003');
+    expect(await credentials.getByTestId('incident-count').textContent()).toBe('1 incident');
+    expect(await page.getByTestId('technique-TA0004-T1611').getByTestId('incident-count').count()).toBe(0);
+    expect(await page.getByTestId('tactic-TA0006').getByTestId('tactic-incident-count').textContent()).toBe(
+      '1 incident',
+    );
+    await screenshot(page, 'attack-6-incident-counts');
+
+    await credentials.getByTestId('incident-count').click();
+    await page.waitForURL(/\/incidents\?.*technique=T1003/);
+    const rows = page.getByTestId('incident-row');
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBe(1);
+    expect(await rows.first().textContent()).toContain('Credential Access');
+    // Resolved incidents count in the matrix too: the list opens on every status.
+    expect(await page.getByTestId('incident-status-filter').inputValue()).toBe('all');
+    const chip = page.getByTestId('filter-chip');
+    expect(await chip.textContent()).toContain('T1003 · production');
+    const url = new URL(page.url());
+    expect(url.searchParams.get('env')).toBe('production');
+    expect(url.searchParams.get('from')).not.toBeNull();
+    await screenshot(page, 'attack-7-incidents');
+    // Removing the chip lists every incident again (both of production's and staging's).
+    await chip.getByRole('button').click();
+    await page.waitForURL((u) => !u.searchParams.has('technique'));
+    await expect.poll(() => rows.count(), { timeout: 15_000 }).toBeGreaterThan(1);
     expect(pageErrors).toEqual([]);
   });
 

@@ -455,8 +455,10 @@ export {
   listAlertIncidents,
   listIncidentPage,
   listIncidents,
+  listIncidentsByTagSet,
   listIncidentsForRoute,
   mergeIncidents,
+  type TagSetIncidents,
   splitIncident,
   updateIncident,
 } from './repos/web-incidents.js';

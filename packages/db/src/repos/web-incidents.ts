@@ -182,6 +182,8 @@ export async function listIncidentPage(
     organizationId: string;
     environmentId?: string | undefined;
     status?: IncidentStatus[] | undefined;
+    /** Only among these incidents (the ATT&CK filter resolves to them); merged ones still left out. */
+    among?: string[] | undefined;
     limit: number;
     /** From the previous page's `nextCursor`; one this function did not make is refused (null answer). */
     cursor?: string | undefined;
@@ -196,6 +198,7 @@ export async function listIncidentPage(
        AND ($2::uuid IS NULL OR i."environmentId" = $2::uuid)
        AND ($3::text[] IS NULL OR i.status::text = ANY($3::text[]))
        AND ($4::timestamptz IS NULL OR (i."lastSeenAt", i.id) < ($4::timestamptz, $5::uuid))
+       AND ($7::uuid[] IS NULL OR i.id = ANY($7::uuid[]))
      ORDER BY i."lastSeenAt" DESC, i.id DESC
      LIMIT $6`,
     input.organizationId,
@@ -204,6 +207,7 @@ export async function listIncidentPage(
     after?.lastSeenAt ?? null,
     after?.id ?? null,
     input.limit + 1,
+    input.among ?? null,
   );
   const shown = page.slice(0, input.limit);
   const rows = await listIncidents(db, {
@@ -665,4 +669,40 @@ export async function splitIncident(
     });
     return { id: created.id };
   });
+}
+
+/** The incidents holding alerts that carried one exact set of tags. */
+export interface TagSetIncidents {
+  tags: string[];
+  incidentIds: string[];
+}
+
+/**
+ * Per distinct tag array of the alerts in [from, to) that belong to an incident of one
+ * environment, the incidents holding them: an incident is under a technique when at least one of
+ * its alerts in the range carries a tag naming it (the caller maps each array once, as for
+ * `countAlertsByTagSet`). One query from the environment's incidents through incident_alerts
+ * (`incidentId, eventTime` index) to the alerts by primary key and event time, so only the range's
+ * partitions are read and only alerts that are in an incident: incidents are far fewer than alerts.
+ * Merged incidents hold no alerts (they moved to the one they merged into).
+ */
+export async function listIncidentsByTagSet(
+  db: Db,
+  scope: { organizationId: string; environmentId: string; from: Date; to: Date },
+): Promise<TagSetIncidents[]> {
+  const rows = await db.prisma.$queryRawUnsafe<{ tags: string[]; ids: string[] }[]>(
+    `SELECT a.tags, array_agg(DISTINCT ia."incidentId"::text) AS ids
+     FROM incidents i
+     JOIN incident_alerts ia ON ia."incidentId" = i.id AND ia."eventTime" >= $3 AND ia."eventTime" < $4
+     JOIN alerts a ON a.id = ia."alertId" AND a."eventTime" = ia."eventTime"
+       AND a."eventTime" >= $3 AND a."eventTime" < $4
+     WHERE i."organizationId" = $1::uuid AND i."environmentId" = $2::uuid AND i."mergedIntoId" IS NULL
+       AND a."environmentId" = $2::uuid AND cardinality(a.tags) > 0
+     GROUP BY a.tags`,
+    scope.organizationId,
+    scope.environmentId,
+    scope.from,
+    scope.to,
+  );
+  return rows.map((r) => ({ tags: r.tags, incidentIds: r.ids }));
 }

@@ -32,6 +32,8 @@ interface Cell {
   rules: MatrixRule[];
   alerts: number;
   alertTags: string[];
+  /** Incidents with at least one alert of the range whose tags name it. */
+  incidents: number;
 }
 
 const PRESETS = ['24h', '7d', '30d'] as const;
@@ -41,7 +43,7 @@ const PRESET_LABELS: Record<Preset, string> = {
   '7d': 'Last 7 days',
   '30d': 'Last 30 days',
 };
-const EMPTY: Cell = { id: '', rules: [], alerts: 0, alertTags: [] };
+const EMPTY: Cell = { id: '', rules: [], alerts: 0, alertTags: [], incidents: 0 };
 
 /** `datetime-local` wants local time without a zone. */
 function toLocalInput(iso: string | null): string {
@@ -166,6 +168,19 @@ export function AttackMatrix({
       : { range: preset, from: null, to: null };
     return `/alerts?${filterToParams({ ...base, ...range, anyTags: tags }).toString()}`;
   };
+
+  // The exact bounds the counts were made over, so the list shows the incidents counted.
+  const incidentsHref = (id: string) => {
+    const q = new URLSearchParams({ env: environment?.name ?? '' });
+    q.set(id.startsWith('TA') ? 'tactic' : 'technique', id);
+    if (data) {
+      q.set('from', data.from);
+      q.set('to', data.to);
+    }
+    return `/incidents?${q.toString()}`;
+  };
+  const incidentsTitle = (c: Cell) =>
+    `Open the ${plural(c.incidents, 'incident')} with an alert in the range tagged ${c.id}`;
 
   const selectedTechnique = selected ? (byId.get(selected) ?? null) : null;
   const selectedTactic = selected ? (tactics.find((t) => t.id === selected) ?? null) : null;
@@ -302,6 +317,12 @@ export function AttackMatrix({
             <span className={styles.legendRamp} />
             <span>{maxAlerts > 0 ? maxAlerts.toLocaleString() : 'none'}</span>
           </span>
+          <span
+            className={styles.legendIncidents}
+            title="Incidents of the environment with at least one alert in the range whose tags name the technique or tactic"
+          >
+            incidents: with an alert of the range under it
+          </span>
         </span>
       </div>
 
@@ -326,6 +347,16 @@ export function AttackMatrix({
                     {cell.alerts > 0 ? (
                       <Link className={styles.tacticCount} href={alertsHref(cell.alertTags)}>
                         {plural(cell.alerts, 'alert')}
+                      </Link>
+                    ) : null}
+                    {cell.incidents > 0 ? (
+                      <Link
+                        className={styles.tacticCount}
+                        href={incidentsHref(tactic.id)}
+                        title={incidentsTitle(cell)}
+                        data-testid="tactic-incident-count"
+                      >
+                        {plural(cell.incidents, 'incident')}
                       </Link>
                     ) : null}
                   </div>
@@ -375,7 +406,7 @@ export function AttackMatrix({
                         <span className={styles.techName}>{t.name}</span>
                         <span className={styles.techId}>{t.id}</span>
                       </button>
-                      {c.rules.length > 0 || c.alerts > 0 ? (
+                      {c.rules.length > 0 || c.alerts > 0 || c.incidents > 0 ? (
                         <div className={styles.cellFoot}>
                           {c.rules.length > 0 ? (
                             <span className={styles.badge} data-testid="coverage">
@@ -392,6 +423,16 @@ export function AttackMatrix({
                               title={`Open the ${plural(c.alerts, 'alert')} tagged ${c.alertTags.join(' or ')}`}
                             >
                               {plural(c.alerts, 'alert')}
+                            </Link>
+                          ) : null}
+                          {c.incidents > 0 ? (
+                            <Link
+                              className={styles.incidentCount}
+                              href={incidentsHref(c.id)}
+                              data-testid="incident-count"
+                              title={incidentsTitle(c)}
+                            >
+                              {plural(c.incidents, 'incident')}
                             </Link>
                           ) : null}
                         </div>
@@ -483,6 +524,15 @@ export function AttackMatrix({
           ) : (
             <p className={styles.muted}>No alerts in this range.</p>
           )}
+          {selectedCell.incidents > 0 ? (
+            <Link
+              className={`button ${styles.detailLink}`}
+              href={incidentsHref(selectedCell.id)}
+              title={incidentsTitle(selectedCell)}
+            >
+              Open {plural(selectedCell.incidents, 'incident')}
+            </Link>
+          ) : null}
           <h3>
             {selectedTactic ? 'Rules naming this tactic and none of its techniques' : 'Active rules'} (
             {selectedCell.rules.length})

@@ -2,6 +2,7 @@
 
 import { useInfiniteQuery } from '@tanstack/react-query';
 import Link from 'next/link';
+import { useRouter, useSearchParams } from 'next/navigation';
 import { useState } from 'react';
 import { PriorityLabel, Time } from '@/features/alerts/priority';
 import { LoadError, LoadingState } from '@/features/shell/load-state';
@@ -30,8 +31,24 @@ export function IncidentsList({
   environment: string | null;
 }) {
   const trpc = useTRPC();
-  const [status, setStatus] = useState<StatusFilter>('active');
-  const environmentId = environments.find((e) => e.name === environment)?.id;
+  const router = useRouter();
+  const params = useSearchParams();
+  // The ATT&CK matrix links here with `technique` (or `tactic`), `from`, `to` and `env`: the
+  // incidents with at least one alert in the range whose tags name it.
+  const attackId = params.get('technique') ?? params.get('tactic');
+  const attackFrom = params.get('from');
+  const attackTo = params.get('to');
+  const attack = attackId && attackFrom && attackTo ? { id: attackId, from: attackFrom, to: attackTo } : null;
+  // The matrix counts resolved incidents too: from it, every status, so the list matches the count.
+  const [status, setStatus] = useState<StatusFilter>(attack ? 'all' : 'active');
+  const environmentName = params.get('env') ?? environment;
+  const environmentId = environments.find((e) => e.name === environmentName)?.id;
+  const clearAttack = () => {
+    const next = new URLSearchParams(params);
+    for (const k of ['technique', 'tactic', 'from', 'to']) next.delete(k);
+    const query = next.toString();
+    router.replace(query ? `/incidents?${query}` : '/incidents', { scroll: false });
+  };
   // Pages of PAGE_SIZE, keyset on (last seen, id); the filters are part of the query key, so a
   // change starts again from the first page and "Load more" keeps them.
   const list = useInfiniteQuery({
@@ -39,6 +56,7 @@ export function IncidentsList({
       {
         ...(environmentId ? { environmentId } : {}),
         ...(FILTERS[status] ? { status: FILTERS[status] } : {}),
+        ...(attack && environmentId ? { attack } : {}),
         limit: PAGE_SIZE,
       },
       { getNextPageParam: (page) => page.nextCursor ?? undefined },
@@ -67,6 +85,26 @@ export function IncidentsList({
             <option value="resolved">Resolved</option>
             <option value="all">All</option>
           </select>
+          {attack ? (
+            <span
+              className={styles.filterChip}
+              data-testid="filter-chip"
+              title="Incidents with at least one alert in the range whose tags name it"
+            >
+              <span className={styles.muted}>{attack.id.startsWith('TA') ? 'tactic' : 'technique'}</span>
+              <span className={styles.filterValue}>
+                {attack.id} · {environmentName} · <Time iso={attack.from} /> – <Time iso={attack.to} />
+              </span>
+              <button
+                type="button"
+                className={styles.filterRemove}
+                aria-label={`Remove ATT&CK filter ${attack.id}`}
+                onClick={clearAttack}
+              >
+                ×
+              </button>
+            </span>
+          ) : null}
         </div>
         {list.isPending ? <LoadingState label="Loading incidents…" testId="incidents-loading" /> : null}
         {list.isError ? (

@@ -18,12 +18,14 @@ const rule = z.object({
   source: z.string(),
 });
 
-/** A technique or tactic with the rules covering it and the alerts of the range that reached it. */
+/** A technique or tactic with the rules covering it and the alerts and incidents of the range under it. */
 const cell = z.object({
   id: z.string(),
   rules: z.array(rule),
   alerts: z.number().int(),
   alertTags: z.array(z.string()),
+  /** Incidents with at least one alert of the range whose tags name it. */
+  incidents: z.number().int(),
 });
 
 export const getAttackMatrixOutput = z.object({

@@ -19,6 +19,7 @@ import { db } from '../../db';
 import { AppError } from '../../errors/app-error';
 import { withDbErrors } from '../../errors/error-mapping';
 import { resolveEnvironment } from '../membership/environment-access';
+import { findAttackIncidents } from './find-attack-incidents';
 
 /** The matrix's preset time ranges. */
 export const ATTACK_RANGES = ['24h', '7d', '30d'] as const;
@@ -37,14 +38,16 @@ export interface MatrixRule {
   source: string;
 }
 
-/**
- * What happened under one technique or tactic in the range. Alerts now; incidents join here as
- * another count with the same click-through once they exist.
- */
+/** What happened under one technique or tactic in the range. */
 export interface MatrixActivity {
   alerts: number;
   /** The alert tags that reached it: the alert list filter (`anytag`) that lists those alerts. */
   alertTags: string[];
+  /**
+   * Incidents of the environment with at least one alert in the range whose tags name it
+   * (`findAttackIncidents`); the incident list's `technique`/`tactic` filter lists them.
+   */
+  incidents: number;
 }
 
 export interface AttackMatrix {
@@ -158,7 +161,7 @@ export function attackRangeBounds(
 /**
  * The ATT&CK matrix of one environment: which active, enabled rules name each technique and
  * tactic (their `mitre_*`/`T####` tags through the engine's mapping), and how many alerts of the
- * range reached each. The caller has checked the environment is the organisation's and readable.
+ * range reached each and how many incidents hold such an alert. The caller has checked the environment is the organisation's and readable.
  */
 export async function getAttackMatrix(input: {
   organizationId: string;
@@ -170,7 +173,7 @@ export async function getAttackMatrix(input: {
 }): Promise<AttackMatrix> {
   const { from, to } = attackRangeBounds(input, input.now ?? new Date());
   const environment = await resolveEnvironment(input.organizationId, { environmentId: input.environmentId });
-  const [coverage, tagSets] = await Promise.all([
+  const [coverage, tagSets, incidents] = await Promise.all([
     coverageOf(environment.id),
     withDbErrors(() =>
       countAlertsByTagSet(db(), {
@@ -180,6 +183,7 @@ export async function getAttackMatrix(input: {
         to,
       }),
     ),
+    findAttackIncidents({ organizationId: input.organizationId, environmentId: environment.id, from, to }),
   ]);
   const activity = new Map<string, { alerts: number; tags: Set<string> }>();
   for (const set of tagSets) {
@@ -193,11 +197,21 @@ export async function getAttackMatrix(input: {
   }
   const cell = (id: string, rules: MatrixRule[] | undefined) => {
     const a = activity.get(id);
-    return { id, rules: rules ?? [], alerts: a?.alerts ?? 0, alertTags: a ? [...a.tags].sort() : [] };
+    return {
+      id,
+      rules: rules ?? [],
+      alerts: a?.alerts ?? 0,
+      alertTags: a ? [...a.tags].sort() : [],
+      incidents: incidents.get(id)?.size ?? 0,
+    };
   };
   const ids = (rules: Map<string, MatrixRule[]>, tactic: boolean) =>
     [
-      ...new Set([...rules.keys(), ...[...activity.keys()].filter((id) => id.startsWith('TA') === tactic)]),
+      ...new Set(
+        [...rules.keys(), ...activity.keys(), ...incidents.keys()].filter(
+          (id) => rules.has(id) || id.startsWith('TA') === tactic,
+        ),
+      ),
     ].sort();
   return {
     environment,

@@ -3,21 +3,40 @@ import { type IncidentStatus, type IncidentSummaryDto, listIncidentPage } from '
 import { INCIDENT_LINK_KINDS } from '@peregrine/engine';
 import { db } from '../../db';
 import { AppError } from '../../errors/app-error';
+import { findAttackIncidents } from '../attack/find-attack-incidents';
 
 /** A page of the organisation's incidents and the cursor of the next (null: the last page). */
 export async function listIncidents(input: {
   organizationId: string;
   environmentId?: string | undefined;
   status?: IncidentStatus[] | undefined;
+  /** The ATT&CK matrix's click-through: incidents it counted under `id` over [from, to). */
+  attack?: { id: string; from: string; to: string } | undefined;
   limit: number;
   cursor?: string | null | undefined;
 }): Promise<{ items: IncidentSummaryDto[]; nextCursor: string | null }> {
   const invalid = () => new AppError('INVALID_INPUT', 'The page cursor is not valid; reload the list.');
+  let among: string[] | undefined;
+  if (input.attack) {
+    if (!input.environmentId) throw new AppError('INVALID_INPUT', 'The ATT&CK filter needs an environment.');
+    const from = new Date(input.attack.from);
+    const to = new Date(input.attack.to);
+    if (!(from < to)) throw new AppError('INVALID_INPUT', 'The time range ends before it starts.');
+    // The same sets the matrix counts, so the list shows exactly the incidents of the count.
+    const byId = await findAttackIncidents({
+      organizationId: input.organizationId,
+      environmentId: input.environmentId,
+      from,
+      to,
+    });
+    among = [...(byId.get(input.attack.id) ?? [])];
+  }
   try {
     const page = await listIncidentPage(db(), {
       organizationId: input.organizationId,
       environmentId: input.environmentId,
       status: input.status,
+      among,
       limit: input.limit,
       cursor: input.cursor ?? undefined,
       linkKinds: INCIDENT_LINK_KINDS,
