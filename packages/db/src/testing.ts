@@ -52,6 +52,17 @@ export function createTestPool(url: string, options: { max?: number } = {}): pg.
   return pool;
 }
 
+/** A small deterministic generator (mulberry32) for generated test cases, so a failure replays. */
+export function seededRandom(seed: number): () => number {
+  let a = seed;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
 /** A database URL on the test server. */
 function databaseUrl(name: string): string {
   const url = new URL(TEST_SERVER_URL);

@@ -1,7 +1,7 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../client.js';
-import { createMigratedTestDatabase, createTestPool } from '../testing.js';
+import { createMigratedTestDatabase, createTestPool, seededRandom as random } from '../testing.js';
 import {
   deleteExpiredAlerts,
   dropExpiredAlertPartitions,
@@ -41,17 +41,6 @@ afterAll(async () => {
 beforeEach(async () => {
   await pool.query('DELETE FROM organizations');
 });
-
-/** A small deterministic generator (mulberry32), so a failure replays. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 /**
  * Tag arrays as rules carry them, plus the awkward ones: none, empty, the same tags in another

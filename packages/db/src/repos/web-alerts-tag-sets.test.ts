@@ -1,19 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { seededRandom as random } from '../testing.js';
 import { splitTagCountRange } from './web-alerts-tag-sets.js';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
-
-/** A small deterministic generator (mulberry32), so a failure replays. */
-function random(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
 
 describe('splitTagCountRange', () => {
   it('covers the range exactly once, hours and five minutes on their boundaries, under five minutes of alerts per edge', () => {
