@@ -1,21 +1,13 @@
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { correlateQueuedAlerts, createCollectorStore, getDb } from '@peregrine/db';
-import {
-  alertEntities,
-  INCIDENT_COMMON_ENTITY_INCIDENTS,
-  INCIDENT_LINK_THRESHOLD,
-  INCIDENT_LINK_WEIGHTS,
-  incidentScore,
-  incidentTactics,
-  parsePriority,
-  principalAliases,
-} from '@peregrine/engine';
+import { alertEntities } from '@peregrine/engine';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, SCREENSHOT_DIR, screenshot } from './browser';
 import { completeSetup, startConsole } from './console';
 import { seedDefaults } from './stack';
+import { incidentPolicy } from '../test/incident-policy';
 
 /**
  * Issue #19 item 4: the ATT&CK page of an environment shows the default rules' coverage and the
@@ -84,18 +76,7 @@ async function seedAlerts(databaseUrl: string) {
     await store.close();
   }
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
-  await correlateQueuedAlerts(pool, {
-    windowMs: 2 * 3_600_000,
-    weights: INCIDENT_LINK_WEIGHTS,
-    threshold: INCIDENT_LINK_THRESHOLD,
-    commonIncidents: INCIDENT_COMMON_ENTITY_INCIDENTS,
-    commonGroups: 25,
-    principalAliases,
-    scoring: {
-      tactics: incidentTactics,
-      score: (x) => incidentScore({ ...x, priority: parsePriority(x.priority) ?? 'Debug' }),
-    },
-  });
+  await correlateQueuedAlerts(pool, incidentPolicy(2 * 3_600_000));
   await pool.end();
   await getDb(databaseUrl).close();
 }

@@ -14,6 +14,7 @@ const { addMember, appCodeOf, contextFor, createOrganization, createUser } = awa
 );
 const { getDb, createCollectorStore, correlateQueuedAlerts } = await import('@peregrine/db');
 const engine = await import('@peregrine/engine');
+const { incidentPolicy } = await import('../../../../test/incident-policy');
 const pg = (await import('pg')).default;
 
 const { prisma } = getDb(url);
@@ -56,18 +57,7 @@ async function store(
     rawEvents: [],
   });
   const pool = new pg.Pool({ connectionString: url, max: 1 });
-  await correlateQueuedAlerts(pool, {
-    windowMs: 2 * hour,
-    weights: engine.INCIDENT_LINK_WEIGHTS,
-    threshold: engine.INCIDENT_LINK_THRESHOLD,
-    commonIncidents: engine.INCIDENT_COMMON_ENTITY_INCIDENTS,
-    commonGroups: 25,
-    principalAliases: engine.principalAliases,
-    scoring: {
-      tactics: engine.incidentTactics,
-      score: (x) => engine.incidentScore({ ...x, priority: engine.parsePriority(x.priority) ?? 'Debug' }),
-    },
-  });
+  await correlateQueuedAlerts(pool, incidentPolicy(2 * hour));
   await pool.end();
   await s.close();
 }
