@@ -2,6 +2,11 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
+    // The workspace packages' builds (packages/*/dist) load as Node loads them, not through Vite's
+    // transform: they are plain JavaScript already, and transforming them (the Prisma client and the
+    // engine above all) took ~5 of the ~7 s a process spent importing the collector's server
+    // (docs/BENCHMARKS.md, the test suite's tenth stop).
+    server: { deps: { external: [/\/packages\/[^/]+\/dist\//] } },
     include: ['src/**/*.test.ts'],
     // Integration tests migrate their own database and compile rules; the shared development
     // machine can be slow, and speed is measured by the benchmark, not by test timeouts.

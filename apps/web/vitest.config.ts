@@ -10,6 +10,11 @@ export default defineConfig({
     },
   },
   test: {
+    // The workspace packages' builds (packages/*/dist) load as Node loads them, not through Vite's
+    // transform: they are plain JavaScript already, and transforming them (the Prisma client and the
+    // engine above all) took ~5 of the ~7 s a process spent importing the collector's server
+    // (docs/BENCHMARKS.md, the test suite's tenth stop).
+    server: { deps: { external: [/\/packages\/[^/]+\/dist\//] } },
     environment: 'node',
     maxWorkers: 2,
     testTimeout: 20_000,

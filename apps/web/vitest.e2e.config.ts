@@ -31,6 +31,11 @@ class LongestFirst extends BaseSequencer {
 /** Browser tests: the built console (`next start`) against a fresh database, driven by Chromium. */
 export default defineConfig({
   test: {
+    // The workspace packages' builds (packages/*/dist) load as Node loads them, not through Vite's
+    // transform: they are plain JavaScript already, and transforming them (the Prisma client and the
+    // engine above all) took ~5 of the ~7 s a process spent importing the collector's server
+    // (docs/BENCHMARKS.md, the test suite's tenth stop).
+    server: { deps: { external: [/\/packages\/[^/]+\/dist\//] } },
     include: ['e2e/**/*.e2e.ts'],
     environment: 'node',
     globalSetup: ['e2e/global-setup.ts'],
