@@ -27,7 +27,7 @@ import {
 import { createMigratedTestDatabase } from '@peregrine/db/testing';
 import { builtinSources, compileOutput, readScap, renderOutput, scapSyscallEvents } from '@peregrine/engine';
 import { SENSOR_API_PATHS } from '@peregrine/protocol';
-import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { seedDemoOrganization } from './bootstrap/seed-demo.js';
 import { type CollectorProcess, ensureBuilt, startCollectorProcess } from './testing/processes.js';
 
@@ -156,12 +156,23 @@ describe.skipIf(skipReason !== undefined)('recordings from the console on the re
     copyFileSync('/bin/cat', binary);
     const markerFile = join(work, `${marker}.txt`);
     writeFileSync(markerFile, 'recorded\n');
+    // The marker binary reads its file and /etc/shadow five times a second from before the
+    // recording starts until it is ready: in the capture (some reads fall inside its window however
+    // late this test sees it start), and (shipping goes on) alerts from the rules.
+    const markerLoop = spawn(
+      'sh',
+      ['-c', `while :; do ${binary} ${markerFile} /etc/shadow > /dev/null; sleep 0.2; done`],
+      { stdio: 'ignore' },
+    );
+    onTestFinished(() => {
+      markerLoop.kill();
+    });
     const requested = await requestSensorRecording(
       db,
       {
         organizationId,
         sensorId: sensorKey.sensorId,
-        seconds: 8,
+        seconds: 4,
         maxBytes: 64 * 1024 * 1024,
         requestedBy: { id: null, name: 'test' },
       },
@@ -178,17 +189,16 @@ describe.skipIf(skipReason !== undefined)('recordings from the console on the re
       },
       { timeout: 30_000, interval: 200 },
     );
-    // The marker binary reads its file and /etc/shadow: in the capture, and (shipping goes on)
-    // an alert from the rules.
-    execFileSync(binary, [markerFile, '/etc/shadow'], { stdio: 'ignore' });
-    await vi.waitFor(
-      async () => {
-        const row = await recording(requested.id);
-        if (row.status === 'failed') throw new Error(`failed: ${row.error}\n${sensorLog}`);
-        expect(row.status).toBe('ready');
-      },
-      { timeout: 60_000, interval: 250 },
-    );
+    await vi
+      .waitFor(
+        async () => {
+          const row = await recording(requested.id);
+          if (row.status === 'failed') throw new Error(`failed: ${row.error}\n${sensorLog}`);
+          expect(row.status).toBe('ready');
+        },
+        { timeout: 60_000, interval: 250 },
+      )
+      .finally(() => markerLoop.kill());
     const shipped = await vi.waitFor(
       async () => {
         const found = await db.prisma.alert.findFirst({
@@ -301,7 +311,7 @@ describe.skipIf(skipReason !== undefined)('recordings from the console on the re
       {
         organizationId,
         sensorId: sensorKey.sensorId,
-        seconds: 5,
+        seconds: 2,
         maxBytes: 64 * 1024 * 1024,
         requestedBy: { id: null, name: 't' },
       },

@@ -191,5 +191,5 @@ export async function completeSetup(
   await page.getByLabel('Confirm password').fill(admin.password);
   await page.getByLabel('Organisation name').fill(admin.org);
   await page.getByRole('button', { name: 'Create administrator' }).click();
-  await page.waitForURL(`${baseUrl}/`);
+  await page.waitForURL(`${baseUrl}/`, { timeout: 60_000 });
 }

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -51,6 +51,7 @@ let browser: Awaited<ReturnType<typeof launchBrowser>>;
 let page: Page;
 let sensor: Running | undefined;
 let work = '';
+let markerLoop: ChildProcess | undefined;
 const browserErrors: string[] = [];
 
 beforeAll(async () => {
@@ -89,6 +90,7 @@ beforeAll(async () => {
 }, 240_000);
 
 afterAll(async () => {
+  markerLoop?.kill();
   await stopProcess(sensor);
   await browser?.close();
   if (stack) await getDb(stack.databaseUrl).close();
@@ -117,18 +119,27 @@ describe.skipIf(skipReason !== undefined)('recording a sensor from the sensors p
     await page.goto(`${stack.baseUrl}/sensors`);
     const row = page.getByTestId('sensor-db-1');
     await row.getByText('Online').waitFor();
+    // A marker the capture must hold: a file a short-lived cat opens, five times a second from
+    // before the recording starts until it is ready, so that some opens fall inside its window
+    // however late this test sees the progress (a single open after the progress showed came
+    // after the end of the window at load 16).
+    const marker = path.join(work, 'recorded-marker.txt');
+    markerLoop = spawn(
+      'sh',
+      ['-c', `echo hi > ${marker}; while :; do cat ${marker} > /dev/null; sleep 0.2; done`],
+      {
+        stdio: 'ignore',
+      },
+    );
     await row.getByLabel('Recording length for db-1').selectOption('10');
     await row.getByRole('button', { name: 'Record 10 s' }).click();
     const recording = page.getByTestId('sensor-recording').first();
     await recording.waitFor();
     // Progress: requested, then recording, with events counting once the sensor's capture traces
-    // every event type and writes to the file (the marker below must come after that).
+    // every event type and writes to the file.
     await recording.getByText(/of 10 s · [1-9][\d,]* events/).waitFor({ timeout: 30_000 });
     expect(await recording.getAttribute('data-status')).toBe('recording');
     await screenshot(page, 'sensor-recording-01-recording');
-    // A marker the capture must hold: a file this test opens with a short-lived cat.
-    const marker = path.join(work, 'recorded-marker.txt');
-    execFileSync('sh', ['-c', `echo hi > ${marker}; cat ${marker} > /dev/null`]);
     await vi.waitFor(
       async () => {
         const status = await recording.getAttribute('data-status');
@@ -137,6 +148,7 @@ describe.skipIf(skipReason !== undefined)('recording a sensor from the sensors p
       },
       { timeout: 60_000, interval: 500 },
     );
+    markerLoop?.kill();
     const link = recording.getByTestId('recording-download');
     await link.waitFor();
     await screenshot(page, 'sensor-recording-02-ready');
