@@ -354,13 +354,17 @@ describe('peregrine replay', { timeout: 30_000 }, () => {
     writeFileSync(entry, text.slice(0, text.length / 2));
     const damaged = await peregrine(args, env);
     expect(damaged.stdout).toBe(plain.stdout);
-    expect(damaged.stderr).toContain('peregrine: rules cache: cannot read an entry, compiling (checksum mismatch');
+    expect(damaged.stderr).toContain(
+      'peregrine: rules cache: cannot read an entry, compiling (checksum mismatch',
+    );
     // Compiled and written again: the next run reads it silently.
     expect(readFileSync(entry, 'utf8')).toBe(text);
     expect((await peregrine(args, env)).stderr).toBe(plain.stderr);
     // The validator compiles the same files with the same options: it reads the same entry.
     const validate = await peregrine(['rules', 'validate', RULES], env);
-    expect(validate).toEqual(await peregrine(['rules', 'validate', RULES], { PEREGRINE_COMPILE_CACHE: 'off' }));
+    expect(validate).toEqual(
+      await peregrine(['rules', 'validate', RULES], { PEREGRINE_COMPILE_CACHE: 'off' }),
+    );
     expect(entries()).toHaveLength(1);
   });
 
