@@ -148,8 +148,16 @@ try {
     processService(
       process.execPath,
       ['--max-semi-space-size=64', path.join(ROOT, 'apps/collector/dist/main.js')],
-      // Batches the collector cannot store while the database is away wait in its spool folder.
-      { env: { ...env, COLLECTOR_SPOOL_DIR: path.join(DATA_DIR, 'collector-spool') } },
+      // Batches the collector cannot store while the database is away wait in its spool folder;
+      // compiled rule sets are kept beside it for the next start.
+      {
+        env: {
+          ...env,
+          COLLECTOR_SPOOL_DIR: path.join(DATA_DIR, 'collector-spool'),
+          COLLECTOR_COMPILE_CACHE_DIR:
+            process.env.COLLECTOR_COMPILE_CACHE_DIR ?? path.join(DATA_DIR, 'compile-cache'),
+        },
+      },
     ),
   );
   // The console's own server (apps/web/server.mjs): it binds to PEREGRINE_CONSOLE_HOST and tells

@@ -1,6 +1,6 @@
 /** Runs the built `peregrine` binary for real (the package's test script builds it first). */
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -14,9 +14,15 @@ const RULES = resolve(HERE, '../../../packages/engine/rules');
 const UPSTREAM = resolve(HERE, '../../../packages/engine/testdata/falco/rules/falco_rules.yaml');
 const run = promisify(execFile);
 
+const dir = mkdtempSync(join(tmpdir(), 'peregrine-cli-'));
+/** The tests' compile cache (never the user's): runs of the same rules read each other's entries. */
+const COMPILE_CACHE = join(dir, 'compile-cache');
+
 async function peregrine(args: string[], env: Record<string, string> = {}) {
   try {
-    const r = await run(process.execPath, [BIN, ...args], { env: { ...process.env, TZ: 'UTC', ...env } });
+    const r = await run(process.execPath, [BIN, ...args], {
+      env: { ...process.env, TZ: 'UTC', PEREGRINE_COMPILE_CACHE: COMPILE_CACHE, ...env },
+    });
     return { code: 0, stdout: r.stdout, stderr: r.stderr };
   } catch (e) {
     const x = e as { code: number; stdout: string; stderr: string };
@@ -24,7 +30,6 @@ async function peregrine(args: string[], env: Record<string, string> = {}) {
   }
 }
 
-const dir = mkdtempSync(join(tmpdir(), 'peregrine-cli-'));
 function file(name: string, content: string): string {
   const p = join(dir, name);
   writeFileSync(p, content);
@@ -327,6 +332,40 @@ describe('peregrine replay', { timeout: 30_000 }, () => {
   it('honours -D to disable rules', async () => {
     const r = await peregrine(['replay', '-r', RULES, '-D', 'shell_in', events]);
     expect(r.stdout).toContain('Events detected: 0');
+  });
+
+  it('keeps compiled rules between runs; a damaged entry is compiled again, with a line on stderr', async () => {
+    const cache = join(dir, 'own-compile-cache');
+    const env = { PEREGRINE_COMPILE_CACHE: cache };
+    const args = ['replay', '--json', '-r', RULES, events];
+    const plain = await peregrine(args, { PEREGRINE_COMPILE_CACHE: 'off' });
+    const entries = () => readdirSync(cache).filter((n) => n.endsWith('.rules-cache'));
+    const miss = await peregrine(args, env);
+    expect(entries()).toHaveLength(1);
+    const hit = await peregrine(args, env);
+    for (const r of [miss, hit]) {
+      expect(r.code).toBe(0);
+      expect(r.stdout).toBe(plain.stdout);
+      expect(r.stderr).toBe(plain.stderr);
+    }
+    expect(plain.stdout).toContain('"rule":"shell_in_container"');
+    const entry = join(cache, entries()[0]!);
+    const text = readFileSync(entry, 'utf8');
+    writeFileSync(entry, text.slice(0, text.length / 2));
+    const damaged = await peregrine(args, env);
+    expect(damaged.stdout).toBe(plain.stdout);
+    expect(damaged.stderr).toContain(
+      'peregrine: rules cache: cannot read an entry, compiling (checksum mismatch',
+    );
+    // Compiled and written again: the next run reads it silently.
+    expect(readFileSync(entry, 'utf8')).toBe(text);
+    expect((await peregrine(args, env)).stderr).toBe(plain.stderr);
+    // The validator compiles the same files with the same options: it reads the same entry.
+    const validate = await peregrine(['rules', 'validate', RULES], env);
+    expect(validate).toEqual(
+      await peregrine(['rules', 'validate', RULES], { PEREGRINE_COMPILE_CACHE: 'off' }),
+    );
+    expect(entries()).toHaveLength(1);
   });
 
   it('exits 1 when the rules do not load', async () => {

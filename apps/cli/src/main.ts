@@ -28,7 +28,7 @@ ${PLUGINS_USAGE}
 export async function run(argv: readonly string[], io: Io): Promise<number> {
   const [cmd, sub, ...rest] = argv;
   try {
-    if (cmd === 'rules' && sub === 'validate') return await validateRules(rest, io);
+    if (cmd === 'rules' && sub === 'validate') return await validateRules(rest, io, readEnv());
     if (cmd === 'rules' && sub === 'test') return await testRules(rest, io, readEnv());
     if (cmd === 'plugins') return listPlugins(argv.slice(1), io);
     if (cmd === 'replay') return await replayEvents(argv.slice(1), io, readEnv());

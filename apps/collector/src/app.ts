@@ -30,6 +30,7 @@ import { NatsWorkQueue } from './pipeline/nats.js';
 import { type AlertPublisher, BatchProcessor } from './pipeline/batch-processor.js';
 import { IncidentCorrelator, incidentPolicy } from './pipeline/incident-correlator.js';
 import { RetentionPruner } from './pipeline/retention.js';
+import { collectorCompileCache } from './pipeline/compile-cache.js';
 import { RulesCache } from './pipeline/rules-cache.js';
 import { KNOWN_SOURCES } from './pipeline/rules-engine.js';
 import { spoolingSink, WorkSpool } from './pipeline/work-spool.js';
@@ -112,7 +113,8 @@ export async function createCollector(env: Env, options: CollectorOptions = {}):
       );
     },
   });
-  const rules = new RulesCache(db, { pollMs: env.RULES_POLL_MS, log, metrics });
+  const compileCache = collectorCompileCache(env.COLLECTOR_COMPILE_CACHE_DIR, (m) => log.warn(m));
+  const rules = new RulesCache(db, { pollMs: env.RULES_POLL_MS, log, metrics, compileCache });
   const revocations = new DbRevocationFeed(env.DATABASE_URL, log);
   if (!env.PEREGRINE_SECRET_KEY)
     log.warn('PEREGRINE_SECRET_KEY is not set: the realtime stream refuses every client');

@@ -116,6 +116,11 @@ const EnvSchema = z.object({
    * working directory.
    */
   COLLECTOR_SPOOL_DIR: z.string().min(1).default('.peregrine/collector-spool'),
+  /**
+   * Where compiled rule sets are kept between restarts (the engine's compile cache), relative to
+   * the working directory; `off` for none. Entries are checked and any bad one is recompiled.
+   */
+  COLLECTOR_COMPILE_CACHE_DIR: z.string().default('.peregrine/compile-cache'),
   /** Most MiB the spool holds; beyond it, and with 0, push senders get 503 during an outage. */
   COLLECTOR_SPOOL_MAX_MB: z.coerce.number().min(0).default(1024),
   /**

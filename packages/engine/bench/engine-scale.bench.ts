@@ -5,7 +5,8 @@
  * wall time and of process CPU time); each rule set three ways: generated per-type evaluators
  * (the default), the memoised closures (`evaluator: 'closures'`, the default before them) and
  * every rule on its own (`shareWork: false`); plus the cold compile of all three files, each in
- * a fresh Node process.
+ * a fresh Node process: without the compile cache, and with it from an empty and from a warm
+ * folder (LoadOptions.cache), alternated round by round.
  *
  * Run: `npx vitest bench --run bench/engine-scale.bench.ts` (knobs: BENCH_EVENTS=200000
  * BENCH_ROUNDS=5 BENCH_COLD=5; BENCH_COLD_BASELINE=<git revision>: the cold compile of that
@@ -77,12 +78,22 @@ function sourcesAt(rev: string, into: string): string {
   return join(into, 'packages/engine/src');
 }
 
+interface Cold {
+  ms: number[];
+  cpu: number[];
+  /** After a load from the compile cache: building every rule's closures (they wait for first use). */
+  rest: number[];
+}
+
 /**
  * The first `load()` of all three files in a fresh process, `runs` times: wall and process CPU
  * milliseconds. With `baseline` (a git revision) that revision's engine runs too, alternating
- * with this one process by process (the second result).
+ * with this one process by process (the second result). With `cached`, this build also loads
+ * with the compile cache (rules/compile-cache.ts) in a folder, alternating: from an empty
+ * folder (a miss: compile and write the entry) and from the folder the miss filled (a hit), the
+ * third and fourth results.
  */
-function coldCompile(runs: number, options: string, baseline?: string): { ms: number[]; cpu: number[] }[] {
+function coldCompile(runs: number, options: string, baseline?: string, cached = false): Cold[] {
   // Inside the package, so the transpiled modules resolve `yaml` from node_modules.
   const dir = mkdtempSync(join(HERE, '.cold-'));
   try {
@@ -94,32 +105,58 @@ function coldCompile(runs: number, options: string, baseline?: string): { ms: nu
     }
     const children = builds.map((b) => {
       const child = join(b, 'child.mjs');
+      // argv[2]: a compile cache folder (the engine's folder store over node:fs, sha256).
       writeFileSync(
         child,
-        `import { readFileSync } from 'node:fs';
+        `import * as fs from 'node:fs';
+import { createHash } from 'node:crypto';
 import { load } from './rules/load.js';
-const files = ${JSON.stringify(FILES)}.map((name) => ({ name, content: readFileSync(${JSON.stringify(RULES)} + '/' + name, 'utf8') }));
+const dir = process.argv[2];
+const cache = dir === undefined ? undefined : (await import('./rules/compile-cache.js')).folderCompileCache({
+  dir, codeVersion: 'bench', fs, hash: (t) => createHash('sha256').update(t).digest('hex'),
+  log: (m) => { throw new Error(m); },
+});
+const files = ${JSON.stringify(FILES)}.map((name) => ({ name, content: fs.readFileSync(${JSON.stringify(RULES)} + '/' + name, 'utf8') }));
 const c = process.cpuUsage();
 const t = performance.now();
-const r = load(files, ${options});
+const r = load(files, { ...${options}, ...(cache ? { cache } : {}) });
 const ms = performance.now() - t;
 const used = process.cpuUsage(c);
 if (!r.ok) throw new Error('rules did not load');
-console.log(JSON.stringify({ ms, cpu: (used.user + used.system) / 1000 }));
+const t2 = performance.now();
+for (const rule of r.ruleset.rules) if (rule.evalFilter === undefined || rule.outputParts === undefined) throw new Error('no closures');
+console.log(JSON.stringify({ ms, cpu: (used.user + used.system) / 1000, rest: performance.now() - t2 }));
 `,
       );
       return child;
     });
-    const out = builds.map(() => ({ ms: [] as number[], cpu: [] as number[] }));
+    const runsOf: { child: string; dir?: (i: number) => string }[] = children.map((child) => ({ child }));
+    if (cached) {
+      const folder = (i: number) => join(dir, `cache-${i}`);
+      runsOf.push({ child: children[0]!, dir: folder }, { child: children[0]!, dir: folder });
+    }
+    const out = runsOf.map((): Cold => ({ ms: [], cpu: [], rest: [] }));
     for (let i = 0; i < runs; i++) {
-      children.forEach((child, k) => {
-        const p = spawnSync(process.execPath, [child], { encoding: 'utf8' });
+      // The empty-folder run precedes the warm one (it fills the folder); the others rotate.
+      const order = runsOf.map((_, k) => k);
+      const shift = i % order.length;
+      const rotated = [...order.slice(shift), ...order.slice(0, shift)];
+      if (cached) {
+        const miss = runsOf.length - 2;
+        rotated.splice(rotated.indexOf(miss + 1), 1);
+        rotated.splice(rotated.indexOf(miss) + 1, 0, miss + 1);
+      }
+      for (const k of rotated) {
+        const r = runsOf[k]!;
+        const p = spawnSync(process.execPath, r.dir ? [r.child, r.dir(i)] : [r.child], { encoding: 'utf8' });
         if (p.status !== 0) throw new Error(`cold compile child failed: ${p.stderr}`);
-        const m = JSON.parse(p.stdout.trim()) as { ms: number; cpu: number };
+        const m = JSON.parse(p.stdout.trim()) as { ms: number; cpu: number; rest: number };
         out[k]!.ms.push(m.ms);
         out[k]!.cpu.push(m.cpu);
-      });
+        out[k]!.rest.push(m.rest);
+      }
     }
+    if (cached && baseline === undefined) out.splice(1, 0, { ms: [], cpu: [], rest: [] });
     return out;
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -204,12 +241,16 @@ describe('engine at scale', () => {
       // The same pipeline with the evaluator before code generation (same position, other tag).
       const before = (r: (typeof runs)[number]) =>
         runs.find((b) => b.name === r.name.replace(', generated', ', closures (before)'));
-      const [cold, coldBase] = COLD > 0 ? coldCompile(COLD, '{}', COLD_BASELINE) : [];
+      const [cold, coldBase, coldMiss, coldHit] =
+        COLD > 0 ? coldCompile(COLD, '{}', COLD_BASELINE, true) : [];
       const coldRef = COLD > 0 ? coldCompile(COLD, '{ shareWork: false }')[0] : undefined;
+      const some = (c: Cold | undefined) => (c !== undefined && c.ms.length > 0 ? c : undefined);
       const coldLines = (
         [
           ['shared', cold],
-          [`shared, baseline ${COLD_BASELINE}`, coldBase],
+          [`shared, baseline ${COLD_BASELINE}`, some(coldBase)],
+          ['shared, compile cache empty (compile + write the entry)', coldMiss],
+          ['shared, compile cache warm (read the entry; closures at first use)', coldHit],
           ['reference', coldRef],
         ] as const
       ).map(([tag, c]) =>
@@ -217,6 +258,14 @@ describe('engine at scale', () => {
           ? `| compile all three files, cold, ${tag} (fresh process; wall min / median, CPU min / median of ${c.ms.length}) | ${Math.min(...c.ms).toFixed(1)} / ${median(c.ms).toFixed(1)} ms | ${Math.min(...c.cpu).toFixed(1)} / ${median(c.cpu).toFixed(1)} ms CPU | | | |`
           : '',
       );
+      if (cold && coldMiss && coldHit) {
+        const ratio = (a: Cold, f: 'ms' | 'cpu') => median(a[f].map((m, i) => m / cold[f][i]!)).toFixed(2);
+        coldLines.push(
+          `| compile cache warm, then every rule's closures (wall, min / median) | ${Math.min(...coldHit.rest).toFixed(1)} / ${median(coldHit.rest).toFixed(1)} ms | | | | |`,
+          `| compile cache empty / uncached (median of per-round ratios) | wall ${ratio(coldMiss, 'ms')} | CPU ${ratio(coldMiss, 'cpu')} | | | |`,
+          `| compile cache warm / uncached (median of per-round ratios) | wall ${ratio(coldHit, 'ms')} | CPU ${ratio(coldHit, 'cpu')} | | | |`,
+        );
+      }
       const perType = (rs: RuleSet) => {
         let n = 0;
         const active = rs.activeRules;
@@ -237,7 +286,7 @@ describe('engine at scale', () => {
           }),
           `| compile all three files, warm (min / median) | ${Math.min(...warm).toFixed(1)} / ${median(warm).toFixed(1)} ms | | | | |`,
           ...coldLines,
-          cold && coldBase
+          cold && coldBase && coldBase.ms.length > 0
             ? `| cold compile, this build / baseline (median of per-pair ratios) | wall ${median(cold.ms.map((m, i) => m / coldBase.ms[i]!)).toFixed(2)} | CPU ${median(cold.cpu.map((c, i) => c / coldBase.cpu[i]!)).toFixed(2)} | | | |`
             : '',
           '',

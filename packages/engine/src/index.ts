@@ -14,6 +14,15 @@ export type * from './events/syscall-event.js';
 // ---- Loading ----
 /** Load rules files in order into an immutable RuleSet, with Falco's diagnostics. */
 export { load, type FileResult, type LoadOptions, type LoadResult, type RulesFile } from './rules/load.js';
+/** Compiled rules kept across processes: the cache `load()` takes, and a store in a folder. */
+export {
+  type CacheFs,
+  type CompileCache,
+  type FolderCacheOptions,
+  folderCompileCache,
+} from './rules/compile-cache.js';
+/** The hash of the built engine's code (the compile cache's code fingerprint); undefined from sources. */
+export { ENGINE_BUILD_ID } from './rules/build-id.js';
 /** Names of Peregrine's default rule files (`@peregrine/engine/rules/<name>`), in load order. */
 export { DEFAULT_RULE_FILES } from './rules/default-rule-files.js';
 /** Every built-in event source (syscall, k8s_audit, github, okta, aws_cloudtrail, gcp_auditlog, json). */

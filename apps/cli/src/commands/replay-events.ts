@@ -114,6 +114,7 @@ export async function replayEvents(argv: readonly string[], io: Io, env: CliEnv)
     defaultSource,
     json: opts.json === true,
     parseAll: opts['parse-all'] === true,
+    compileCacheDir: env.compileCacheDir,
   };
   const { result, ruleset } = loadReplayRules(setup);
   printLoadProblems(result, io);

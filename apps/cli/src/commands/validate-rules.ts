@@ -4,6 +4,8 @@
  */
 import { formatFileResult, load, loadResultsJson, toJson } from '@peregrine/engine';
 import { parseCommandLine } from '../args.js';
+import { cliCompileCache } from '../compile-cache.js';
+import type { CliEnv } from '../env.js';
 import { readRulesFiles } from '../read-rules.js';
 
 export interface Io {
@@ -13,7 +15,11 @@ export interface Io {
 
 export const VALIDATE_USAGE = 'usage: peregrine rules validate [--json] [-v] FILE|DIR...';
 
-export async function validateRules(argv: readonly string[], io: Io): Promise<number> {
+export async function validateRules(
+  argv: readonly string[],
+  io: Io,
+  env: Pick<CliEnv, 'compileCacheDir'> = { compileCacheDir: undefined },
+): Promise<number> {
   const args = parseCommandLine({
     args: [...argv],
     allowPositionals: true,
@@ -26,7 +32,8 @@ export async function validateRules(argv: readonly string[], io: Io): Promise<nu
     return 2;
   }
   const files = await readRulesFiles(args.positionals);
-  const result = load(files);
+  const cache = cliCompileCache(env.compileCacheDir, io.err);
+  const result = load(files, cache ? { cache } : {});
   const contents = new Map(files.map((f) => [f.name, f.content]));
   if (args.values.json === true) {
     io.out(`${toJson(loadResultsJson(result.files, contents))}\n`);

@@ -1,4 +1,5 @@
 import { type Db, getRulesStamps, listIngestingEnvironmentIds, loadEnvironmentRules } from '@peregrine/db';
+import type { CompileCache } from '@peregrine/engine';
 import type { FastifyBaseLogger } from 'fastify';
 import type { CollectorMetrics } from '../ops/metrics.js';
 import { type CompiledEnvironment, compileEnvironment } from './rules-engine.js';
@@ -32,7 +33,13 @@ export class RulesCache {
 
   constructor(
     private readonly db: Db,
-    private readonly options: { pollMs: number; log: FastifyBaseLogger; metrics: CollectorMetrics },
+    private readonly options: {
+      pollMs: number;
+      log: FastifyBaseLogger;
+      metrics: CollectorMetrics;
+      /** The engine's compile cache across restarts (pipeline/compile-cache.ts). */
+      compileCache?: CompileCache | undefined;
+    },
   ) {}
 
   /** The environment's current compiled rules (compiles on first use). */
@@ -53,7 +60,7 @@ export class RulesCache {
     const rules = await loadEnvironmentRules(this.db, environmentId);
     if (!rules) throw new UnknownEnvironmentError(environmentId);
     const started = performance.now();
-    const compiled = compileEnvironment(rules);
+    const compiled = compileEnvironment(rules, this.options.compileCache);
     const ms = Math.round(performance.now() - started);
     this.options.metrics.rulesCompiles.inc({ outcome: compiled.problems.length ? 'partial' : 'ok' });
     for (const p of compiled.problems) {

@@ -1,6 +1,7 @@
 import type { EnvironmentRules } from '@peregrine/db';
 import {
   builtinSources,
+  type CompileCache,
   type Alert as EngineAlert,
   environmentOverrides,
   loadWithOverrides,
@@ -45,12 +46,18 @@ export interface CompiledEnvironment {
   problems: RuleSetProblem[];
 }
 
-/** Compiles an environment's active rule sets (each with its overrides) with the engine. */
-export function compileEnvironment(rules: EnvironmentRules): CompiledEnvironment {
+/**
+ * Compiles an environment's active rule sets (each with its overrides) with the engine; with
+ * `cache`, rule sets compiled before (by this process or an earlier one) are read from it.
+ */
+export function compileEnvironment(rules: EnvironmentRules, cache?: CompileCache): CompiledEnvironment {
   const sets: RuleSet[] = [];
   const problems: RuleSetProblem[] = [];
   for (const rs of rules.ruleSets) {
-    const result = loadWithOverrides(rs.files, environmentOverrides(rs.overrides), { sources: SOURCES });
+    const result = loadWithOverrides(rs.files, environmentOverrides(rs.overrides), {
+      sources: SOURCES,
+      ...(cache ? { cache } : {}),
+    });
     if (!result.ok) {
       problems.push({
         ruleSetId: rs.ruleSetId,

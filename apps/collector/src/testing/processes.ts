@@ -64,6 +64,8 @@ export async function startCollectorProcess(
       COLLECTOR_PORT: '0',
       // One spool folder per collector process (the default is relative to the working directory).
       COLLECTOR_SPOOL_DIR: join(tmpdir(), `peregrine-spool-${randomUUID()}`),
+      // Nor do they share the working directory's compiled rules.
+      COLLECTOR_COMPILE_CACHE_DIR: 'off',
       ...env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -87,7 +87,9 @@ export async function createWorld(label: string, rules = TEST_RULES): Promise<Wo
   const spools: string[] = [];
   const env = (overrides: Partial<Record<keyof Env, string>> = {}) => {
     const spool = path.join(tmpdir(), `peregrine-spool-${randomUUID()}`);
-    spools.push(spool);
+    // Its compiled rule sets beside it, removed with it (never the working directory's).
+    const compileCache = `${spool}-compile-cache`;
+    spools.push(spool, compileCache);
     return loadEnv({
       DATABASE_URL: handle.url,
       COLLECTOR_HOST: '127.0.0.1',
@@ -96,6 +98,7 @@ export async function createWorld(label: string, rules = TEST_RULES): Promise<Wo
       PEREGRINE_SECRET_KEY: TEST_SECRET,
       RULES_POLL_MS: '100',
       COLLECTOR_SPOOL_DIR: spool,
+      COLLECTOR_COMPILE_CACHE_DIR: compileCache,
       ...overrides,
     });
   };

@@ -168,6 +168,8 @@ export interface CompileResult {
   rules: CompiledRule[];
   macros: CompiledMacro[];
   lists: CompiledList[];
+  /** Subtrees memoised per evaluation by this compile (shared work; kept by the compile cache). */
+  memo?: ReadonlySet<Expr>;
 }
 
 const UNKNOWN_FILTER_MARKERS = [
@@ -276,6 +278,7 @@ class Compilation {
         ast: this.macroAst.get(m.name),
       })),
       lists: this.lists.map((l) => ({ name: l.info.name, items: l.items, used: l.used })),
+      memo: this.memo,
     };
   }
 
@@ -487,14 +490,10 @@ class Compilation {
 
   private buildOutput(r: RuleInfo): { text: SourceText; extraFields: { key: string; value: string }[] } {
     let text = r.output;
-    const extraFields: { key: string; value: string }[] = [];
     for (const x of this.opts.extraOutputs) {
-      if (x.source && x.source !== r.source) continue;
-      if (x.rule && x.rule !== r.name) continue;
-      if (x.tags && !x.tags.every((t) => r.tags.includes(t))) continue;
-      if (x.format) text = appendText(text, plainText(x.format));
-      for (const [key, value] of Object.entries(x.fields ?? {})) extraFields.push({ key, value });
+      if (appliesTo(x, r) && x.format) text = appendText(text, plainText(x.format));
     }
+    const extraFields = extraFieldTexts(this.opts.extraOutputs, r);
     if (text.text.includes('%container.info')) {
       this.report(
         r.outputCtx.diagnostic(
@@ -763,8 +762,28 @@ class Compilation {
   }
 }
 
+/** Whether an `append_output` entry applies to a rule. */
+function appliesTo(x: ExtraOutput, r: { source: string; name: string; tags: readonly string[] }): boolean {
+  if (x.source && x.source !== r.source) return false;
+  if (x.rule && x.rule !== r.name) return false;
+  return !x.tags || x.tags.every((t) => r.tags.includes(t));
+}
+
+/** The extra output_fields (key, field text) the `append_output` entries give a rule. */
+export function extraFieldTexts(
+  extraOutputs: readonly ExtraOutput[],
+  r: { source: string; name: string; tags: readonly string[] },
+): { key: string; value: string }[] {
+  const out: { key: string; value: string }[] = [];
+  for (const x of extraOutputs) {
+    if (!appliesTo(x, r)) continue;
+    for (const [key, value] of Object.entries(x.fields ?? {})) out.push({ key, value });
+  }
+  return out;
+}
+
 /** A rule's `filter` (starts its own evaluation) and `evalFilter` (within the caller's). */
-function ruleFilters(
+export function ruleFilters(
   f: (event: unknown) => boolean,
   epoch: EvalEpoch,
   shared: boolean,

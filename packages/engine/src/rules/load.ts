@@ -8,6 +8,7 @@ import { builtinSources } from './default-sources.js';
 import {
   type CompiledList,
   type CompiledMacro,
+  type CompiledRule,
   type CompileResult,
   CompileReuse,
   compileCollection,
@@ -16,6 +17,7 @@ import {
 import { Context, type Diagnostic, RuleLoadError } from './diagnostics.js';
 import { validateException } from './exceptions.js';
 import type { Expr } from '../condition/ast.js';
+import { type CompileCache, cacheKey, cachedRule, decodeLoad, encodeLoad } from './compile-cache.js';
 import { parseCondition } from '../condition/parser.js';
 import { compileFilter } from './condition-bridge.js';
 import { BUILTIN_PLUGINS, checkPluginRequirements, type LoadedPlugin } from './plugins.js';
@@ -63,6 +65,11 @@ export interface LoadOptions {
   shareWork?: boolean;
   /** How the rule set evaluates (RuntimeOptions.evaluator; default `generated`). */
   evaluator?: 'generated' | 'closures';
+  /**
+   * Compiled rules kept across processes (rules/compile-cache.ts): a hit returns the same result
+   * as a compile without reading, parsing or checking anything again; a miss compiles and stores.
+   */
+  cache?: CompileCache;
 }
 
 /** Falco's per-file load result (`falco -V` prints one per file). */
@@ -104,11 +111,85 @@ function fieldValidator(source: SourceDef): (text: string) => boolean {
 
 /** Load rules files in order. Never throws on bad input: problems are diagnostics. */
 export function load(files: readonly RulesFile[], options: LoadOptions = {}): LoadResult {
+  const sourceList = options.sources ?? builtinSources();
   const sources = new Map<string, SourceDef>();
-  for (const s of options.sources ?? builtinSources()) sources.set(s.name, s);
+  for (const s of sourceList) sources.set(s.name, s);
   const minPriority = options.minPriority === undefined ? 'Debug' : parsePriority(options.minPriority);
   if (!minPriority) throw new Error(`invalid minimum priority '${options.minPriority}'`);
+  const runtime: Partial<RuntimeOptions> = {
+    minPriority,
+    ruleMatching: options.ruleMatching ?? 'first',
+    hostname: options.hostname ?? '',
+    timeFormatIso8601: options.timeFormatIso8601 ?? false,
+    ...(options.evaluator !== undefined ? { evaluator: options.evaluator } : {}),
+  };
+  const cache = options.cache;
+  if (cache === undefined) return compileFiles(files, options, sources, runtime).result;
 
+  const keyOptions = {
+    sources: sourceList,
+    extraOutputs: options.extraOutputs ?? [],
+    plugins: options.plugins ?? BUILTIN_PLUGINS,
+    maxEventTypes: options.maxEventTypes ?? 100,
+    compileEachFile: options.compileEachFile ?? true,
+    shareWork: options.shareWork ?? true,
+  };
+  const key = cacheKey(cache, files, keyOptions);
+  let text: string | undefined;
+  try {
+    text = cache.get(key);
+  } catch (e) {
+    cache.log(`rules cache: cannot read an entry, compiling (${errorText(e)})`);
+  }
+  if (text !== undefined) {
+    try {
+      const hit = decodeLoad(text, sources);
+      const { rules, ...rest } = hit;
+      return { ...rest, ruleset: new RuleSet(rules, sources, runtime) } as LoadResult;
+    } catch (e) {
+      cache.log(`rules cache: ignoring a corrupt entry, compiling (${errorText(e)})`);
+    }
+  }
+  const { result, rules, memo } = compileFiles(files, options, sources, runtime);
+  let entry: string | undefined;
+  try {
+    entry = encodeLoad({
+      ok: result.ok,
+      files: result.files,
+      diagnostics: result.diagnostics,
+      requiredEngineVersion: result.requiredEngineVersion,
+      pluginRequirements: result.pluginRequirements,
+      macros: result.macros,
+      lists: result.lists,
+      rules: rules.map((r) => cachedRule(r, keyOptions.extraOutputs)),
+      memo: [...memo],
+      shareWork: keyOptions.shareWork,
+    });
+  } catch (e) {
+    cache.log(`rules cache: cannot store these rules (${errorText(e)})`);
+  }
+  if (entry !== undefined) {
+    try {
+      cache.set(key, entry);
+    } catch (e) {
+      cache.log(`rules cache: cannot write an entry (${errorText(e)})`);
+    }
+  }
+  return result;
+}
+
+function errorText(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** The compile itself (no cache): the result, the rules of its rule set and the memoised subtrees. */
+function compileFiles(
+  files: readonly RulesFile[],
+  options: LoadOptions,
+  sources: Map<string, SourceDef>,
+  runtime: Partial<RuntimeOptions>,
+): { result: LoadResult; rules: CompiledRule[]; memo: Set<Expr> } {
+  const memo = new Set<Expr>();
   let sink: Diagnostic[] = [];
   const hooks: CollectorHooks = {
     knownSource: (s) => sources.has(s),
@@ -176,7 +257,10 @@ export function load(files: readonly RulesFile[], options: LoadOptions = {}): Lo
       if (compileOnce && !readOk) compileDiagnostics = [];
       break;
     }
-    if (compiled) last = compiled;
+    if (compiled) {
+      last = compiled;
+      for (const e of compiled.memo ?? []) memo.add(e);
+    }
   }
 
   const requirements = collector.pluginRequirements;
@@ -196,14 +280,7 @@ export function load(files: readonly RulesFile[], options: LoadOptions = {}): Lo
     }
   }
 
-  const runtime: Partial<RuntimeOptions> = {
-    minPriority,
-    ruleMatching: options.ruleMatching ?? 'first',
-    hostname: options.hostname ?? '',
-    timeFormatIso8601: options.timeFormatIso8601 ?? false,
-    ...(options.evaluator !== undefined ? { evaluator: options.evaluator } : {}),
-  };
-  return {
+  const result: LoadResult = {
     ok,
     ruleset: new RuleSet(last.rules, sources, runtime),
     diagnostics: [...readDiagnostics, ...compileDiagnostics],
@@ -215,4 +292,5 @@ export function load(files: readonly RulesFile[], options: LoadOptions = {}): Lo
     macros: last.macros,
     lists: last.lists,
   };
+  return { result, rules: last.rules, memo };
 }

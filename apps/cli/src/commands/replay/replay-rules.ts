@@ -10,6 +10,7 @@ import {
   type RuleSet,
   type RulesFile,
 } from '@peregrine/engine';
+import { cliCompileCache } from '../../compile-cache.js';
 import type { ChunkContext } from './replay-chunk.js';
 
 export interface RuleSelection {
@@ -27,6 +28,8 @@ export interface ReplaySetup {
   json: boolean;
   /** Parse every line, also those whose event no rule can match (`--parse-all`). */
   parseAll: boolean;
+  /** CliEnv.compileCacheDir: the main thread compiles (or reads) once, workers read its entry. */
+  compileCacheDir: string | undefined;
 }
 
 export function selectRules(ruleset: RuleSet, select: RuleSelection): RuleSet {
@@ -38,7 +41,8 @@ export function selectRules(ruleset: RuleSet, select: RuleSelection): RuleSet {
 }
 
 export function loadReplayRules(setup: ReplaySetup): { result: LoadResult; ruleset: RuleSet } {
-  const result = load(setup.files, setup.load);
+  const cache = cliCompileCache(setup.compileCacheDir, (line) => process.stderr.write(line));
+  const result = load(setup.files, cache ? { ...setup.load, cache } : setup.load);
   return { result, ruleset: selectRules(result.ruleset, setup.select) };
 }
 
