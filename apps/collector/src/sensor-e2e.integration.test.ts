@@ -136,6 +136,8 @@ describe.skipIf(skipReason !== undefined)('sensor -> collector -> Postgres on th
         PEREGRINE_SPOOL_DIR: spoolDir,
         PEREGRINE_FLUSH_INTERVAL_MS: '200',
         PEREGRINE_HEARTBEAT_INTERVAL_S: '2',
+        // One retry (1 s) from memory, then the disk spool: the spool test below waits that long.
+        PEREGRINE_SEND_ATTEMPTS: '2',
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
@@ -215,9 +217,9 @@ describe.skipIf(skipReason !== undefined)('sensor -> collector -> Postgres on th
       cgroup,
       `for i in $(seq 1 ${reads}); do cat /etc/shadow /${marker}-$i 2>/dev/null; done`,
     );
-    // The outage lasts until the sensor has given up retrying from memory (its retry chain, about
-    // 15 s) and written the burst to its disk spool: the path this test is about. A fixed outage
-    // (it was 30 s) waited longer than that and proved no more.
+    // The outage lasts until the sensor has given up retrying from memory (two attempts here, 1 s
+    // apart; about 15 s with the default five) and written the burst to its disk spool: the path
+    // this test is about. A fixed outage (it was 30 s) waited longer than that and proved no more.
     await vi.waitFor(() => expect(spoolHolds(spoolDir, marker), 'the burst in the sensor spool').toBe(true), {
       timeout: 60_000,
       interval: 200,

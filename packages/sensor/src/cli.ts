@@ -22,7 +22,9 @@ async function runShipping(config: SensorConfig, log: Logger): Promise<number> {
   const spool = new DiskSpool(config.spoolDir, config.spoolMaxBytes);
   if (spool.count > 0)
     log.info(`replaying ${spool.count} spooled batches (${spool.bytes} bytes) from ${config.spoolDir}`);
-  const transport = new RetryingTransport(new HttpEventTransport(endpoint));
+  const transport = new RetryingTransport(new HttpEventTransport(endpoint), {
+    maxAttempts: config.sendAttempts,
+  });
   const shipper = new BatchShipper(transport, spool, stats, {
     sensorId: config.sensorId,
     maxQueueSize: config.queueSize,

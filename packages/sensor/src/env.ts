@@ -21,6 +21,7 @@ const EnvSchema = z.object({
   PEREGRINE_QUEUE_SIZE: z.coerce.number().int().positive().default(100_000),
   PEREGRINE_BATCH_SIZE: z.coerce.number().int().positive().default(2000),
   PEREGRINE_FLUSH_INTERVAL_MS: z.coerce.number().int().positive().default(1000),
+  PEREGRINE_SEND_ATTEMPTS: z.coerce.number().int().min(1).max(20).default(5),
   PEREGRINE_HEARTBEAT_INTERVAL_S: z.coerce.number().positive().default(30),
   PEREGRINE_SHUTDOWN_DEADLINE_MS: z.coerce.number().int().positive().default(5000),
   PEREGRINE_PROCFS_INTERVAL_MS: z.coerce.number().int().positive().default(500),
@@ -49,6 +50,11 @@ export interface SensorConfig {
   queueSize: number;
   batchSize: number;
   flushIntervalMs: number;
+  /**
+   * Attempts to send a batch from memory (1 s, doubling, up to 16 s apart) before it goes to the
+   * disk spool; with the default 5 a batch waits about 15 s of an outage in memory.
+   */
+  sendAttempts: number;
   heartbeatIntervalMs: number;
   shutdownDeadlineMs: number;
   procfsIntervalMs: number;
@@ -156,6 +162,7 @@ export function loadConfig(argv: string[], env: NodeJS.ProcessEnv): SensorConfig
     queueSize: e.PEREGRINE_QUEUE_SIZE,
     batchSize: e.PEREGRINE_BATCH_SIZE,
     flushIntervalMs: e.PEREGRINE_FLUSH_INTERVAL_MS,
+    sendAttempts: e.PEREGRINE_SEND_ATTEMPTS,
     heartbeatIntervalMs: e.PEREGRINE_HEARTBEAT_INTERVAL_S * 1000,
     shutdownDeadlineMs: e.PEREGRINE_SHUTDOWN_DEADLINE_MS,
     procfsIntervalMs: e.PEREGRINE_PROCFS_INTERVAL_MS,

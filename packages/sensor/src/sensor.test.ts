@@ -66,6 +66,7 @@ describe('Sensor shipping to a collector peer', () => {
       queueSize: 200_000,
       batchSize: 500,
       flushIntervalMs: 100,
+      sendAttempts: 5,
       heartbeatIntervalMs: 200,
       shutdownDeadlineMs: 3000,
       procfsIntervalMs: 100,
