@@ -190,44 +190,52 @@ async function fromRollups(
           WHERE ${scope} AND r.dimension = ${dimension} AND ${within(range)}`,
       ),
     );
-  const edgeWhere = ([lo, hi]: [Date, Date]) => alertWhere({ ...filter, from: lo, to: hi });
   // The time axis: hours at most (its buckets start at the range's first hour, not a UTC day).
   const axis = splitDashboardRange(filter.from, to, { days: false });
   const totals = splitDashboardRange(filter.from, to);
   const bin = (column: Prisma.Sql) => binSql(column, bucketSeconds, origin);
-  const [overTime, ...dims] = await Promise.all([
-    db.prisma.$queryRaw<{ bucket: Date; key: Priority; count: bigint }[]>`
-      SELECT ${bin(Prisma.sql`t.bucket`)} AS bucket, t.key, sum(t.n)::bigint AS count FROM (${Prisma.join(
-        [
-          ...rollupParts(axis, 'priority'),
-          ...axis.alerts.map(
-            (range) => Prisma.sql`
-              SELECT ${bin(Prisma.sql`a."eventTime"`)} AS bucket, a.priority::text AS key, count(*) AS n
-              FROM alerts a WHERE ${edgeWhere(range)} GROUP BY 1, 2`,
-          ),
-        ],
-        ' UNION ALL ',
-      )}) t GROUP BY 1, 2`,
-    ...DIMENSION_NAMES.map(
-      (d) => db.prisma.$queryRaw<{ key: string; count: bigint }[]>`
-        SELECT t.key, sum(t.n)::bigint AS count FROM (${Prisma.join(
-          [
-            ...rollupParts(totals, d).map((part) => Prisma.sql`SELECT p.key, p.n FROM (${part}) p`),
-            ...totals.alerts.map(
-              (range) => Prisma.sql`
-                SELECT ${DIMENSIONS[d]} AS key, count(*) AS n FROM alerts a
-                WHERE ${edgeWhere(range)} AND ${DIMENSIONS[d]} IS NOT NULL GROUP BY 1`,
-            ),
-          ],
-          ' UNION ALL ',
-        )}) t GROUP BY 1`,
-    ),
+  // The partial five minutes at each edge (the same in both splits) are read from alerts once,
+  // every dimension in one statement: each alert there may sit on its own heap page.
+  const edges = totals.alerts.map(
+    ([lo, hi]) => Prisma.sql`SELECT * FROM alerts a WHERE ${alertWhere({ ...filter, from: lo, to: hi })}`,
+  );
+  // A range under ten minutes may have no rollup part at all.
+  const axisParts = rollupParts(axis, 'priority');
+  const [overTime, edgeRows, ...dims] = await Promise.all([
+    axisParts.length === 0
+      ? Promise.resolve([])
+      : db.prisma.$queryRaw<{ bucket: Date; key: Priority; count: bigint }[]>`
+          SELECT ${bin(Prisma.sql`t.bucket`)} AS bucket, t.key, sum(t.n)::bigint AS count
+          FROM (${Prisma.join(axisParts, ' UNION ALL ')}) t GROUP BY 1, 2`,
+    edges.length === 0
+      ? Promise.resolve([])
+      : db.prisma.$queryRaw<{ dimension: string; bucket: Date | null; key: string; count: bigint }[]>`
+          SELECT d.dimension, CASE WHEN d.dimension = 'priority' THEN ${bin(Prisma.sql`a."eventTime"`)} END AS bucket,
+            d.key, count(*) AS count
+          FROM (${Prisma.join(edges, ' UNION ALL ')}) a
+          CROSS JOIN LATERAL (VALUES ('priority', a.priority::text), ${Prisma.join(
+            DIMENSION_NAMES.map((name) => Prisma.sql`(${name}, ${DIMENSIONS[name]})`),
+          )}) AS d(dimension, key)
+          WHERE d.key IS NOT NULL GROUP BY 1, 2, 3`,
+    ...DIMENSION_NAMES.map((d) => {
+      const parts = rollupParts(totals, d);
+      return parts.length === 0
+        ? Promise.resolve([])
+        : db.prisma.$queryRaw<{ key: string; count: bigint }[]>`
+            SELECT t.key, sum(t.n)::bigint AS count
+            FROM (${Prisma.join(parts, ' UNION ALL ')}) t GROUP BY 1`;
+    }),
   ]);
-  for (const r of overTime) {
-    const key = r.bucket.toISOString();
+  const addOverTime = (bucket: Date, priority: Priority, count: number) => {
+    const key = bucket.toISOString();
     const row = into.overTime.get(key) ?? new Map<Priority, number>();
-    add(row, r.key, Number(r.count));
+    add(row, priority, count);
     into.overTime.set(key, row);
+  };
+  for (const r of overTime) addOverTime(r.bucket, r.key, Number(r.count));
+  for (const r of edgeRows) {
+    if (r.dimension === 'priority' && r.bucket) addOverTime(r.bucket, r.key as Priority, Number(r.count));
+    else if (r.dimension in into.dims) add(into.dims[r.dimension as Dimension], r.key, Number(r.count));
   }
   DIMENSION_NAMES.forEach((d, i) => {
     for (const r of dims[i] ?? []) add(into.dims[d], r.key, Number(r.count));
