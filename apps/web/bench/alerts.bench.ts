@@ -18,6 +18,9 @@ const RUNS = Number(process.env.BENCH_RUNS ?? 30);
 const CASES = new RegExp(process.env.BENCH_CASES ?? '');
 // BENCH_DATABASE: another database name, e.g. a copy made with CREATE DATABASE ... TEMPLATE.
 const DATABASE = process.env.BENCH_DATABASE ?? BENCH_DATABASE;
+// BENCH_DISTINCT_CONTENTS: how many distinct contents the loaded alerts share (Falco's outputs
+// repeat); unset or 0 makes every content distinct, the worst case for alert_contents.
+const DISTINCT_CONTENTS = Number(process.env.BENCH_DISTINCT_CONTENTS ?? 0);
 // Issue 18: list and filters under 50 ms p95, free text under 100 ms, the dashboard under 200 ms.
 const LIST_P95_MS = 50;
 const TEXT_P95_MS = 100;
@@ -67,7 +70,9 @@ async function prepare(): Promise<{ url: string; organizationId: string; userId:
   await migrateDatabase(url);
   console.log(`loading ${TOTAL} alerts into ${DATABASE}`);
   const started = Date.now();
-  const seeded = await loadAlerts(url, TOTAL, (line) => console.log(line));
+  const seeded = await loadAlerts(url, TOTAL, (line) => console.log(line), {
+    distinctContents: DISTINCT_CONTENTS,
+  });
   console.log(`loaded in ${((Date.now() - started) / 1000).toFixed(0)} s`);
   return { url, organizationId: seeded.organizationId, userId: seeded.userId };
 }
@@ -87,6 +92,32 @@ async function measure(fn: () => Promise<unknown>): Promise<{ p50: number; p95: 
   }
   times.sort((a, b) => a - b);
   return { p50: percentile(times, 50), p95: percentile(times, 95), max: times.at(-1) as number };
+}
+
+/**
+ * Two ways of one query on the same data in the same run, alternated call by call (A, B, A, B, ...)
+ * after 3 warm-ups each, so the machine's load falls on both alike.
+ */
+async function measurePair(
+  a: (i: number) => Promise<unknown>,
+  b: (i: number) => Promise<unknown>,
+): Promise<[{ p50: number; p95: number; max: number }, { p50: number; p95: number; max: number }]> {
+  for (let i = 0; i < 3; i++) {
+    await a(i);
+    await b(i);
+  }
+  const times: [number[], number[]] = [[], []];
+  for (let i = 0; i < RUNS; i++) {
+    for (const [j, fn] of [a, b].entries()) {
+      const t = performance.now();
+      await fn(i);
+      times[j]?.push(performance.now() - t);
+    }
+  }
+  return times.map((ts) => {
+    ts.sort((x, y) => x - y);
+    return { p50: percentile(ts, 50), p95: percentile(ts, 95), max: ts.at(-1) as number };
+  }) as [{ p50: number; p95: number; max: number }, { p50: number; p95: number; max: number }];
 }
 
 it(
@@ -247,6 +278,64 @@ it(
       ['ATT&CK tag counts, 30 days, hour edges from alerts (before)', hourEdgeTagCounts(30 * 24 * HOUR_MS)],
       ['ATT&CK tag counts, 30 days, five-minute edges', tagCounts(30 * 24 * HOUR_MS)],
     ];
+
+    // The dashboard's read alone (production, ranges open at now as the presets are), as it reads
+    // now (days, hours, five minutes, at most five minutes of alerts at each edge) and as it read
+    // before 20261216200000 (hours, then the partial hour at the start from alerts), alternated.
+    const { getAlertDashboard: dashboardRows } = await import('@peregrine/db');
+    const { dashboardWithHourEdges } = await import('./dashboard-hour-edges');
+    const environments = await benchDb.prisma.environment.findMany({
+      where: { organizationId },
+      select: { id: true },
+    });
+    const all = environments.map((e) => e.id);
+    const dashboardPairs: [string, number, number, string[]][] = [
+      ['dashboard rows, production, 24 hours', 24 * HOUR_MS, 3600, [production]],
+      ['dashboard rows, production, 7 days', 7 * 24 * HOUR_MS, 12 * 3600, [production]],
+      ['dashboard rows, all environments, 7 days', 7 * 24 * HOUR_MS, 12 * 3600, all],
+      ['dashboard rows, production, 30 days', 30 * 24 * HOUR_MS, 86_400, [production]],
+    ];
+    const pairLines: string[] = [];
+    for (const [name, ms, bucketSeconds, environmentIds] of dashboardPairs.filter(([name]) =>
+      CASES.test(name),
+    )) {
+      // The range's start moves through the hour call by call (the same for both reads): the
+      // old read's cost follows how much of the start hour is left (a preset's `now - 24h` falls
+      // anywhere in it), so timing at one moment would favour one read or the other.
+      const scope = (i = 0) => {
+        const hour = Math.floor((Date.now() - ms) / HOUR_MS) * HOUR_MS;
+        return {
+          organizationId,
+          environmentIds,
+          from: new Date(hour + ((i * 13 + 2) % 60) * 60_000 + 17_000),
+        };
+      };
+      // Both are exact: the same totals per dimension over the same (fixed) range.
+      const fixed = scope();
+      const [now, before] = await Promise.all([
+        dashboardRows(benchDb, fixed, { bucketSeconds, topN: 1000 }),
+        dashboardWithHourEdges(benchDb, { ...fixed, bucketSeconds }),
+      ]);
+      expect(now.total, name).toBe(before.total);
+      expect(now.byHost.map((h) => `${h.key} ${h.count}`).sort(), name).toEqual(
+        [...(before.dims.host ?? [])]
+          .filter(([, c]) => c > 0)
+          .map(([k, c]) => `${k} ${c}`)
+          .sort(),
+      );
+      const [old, cur] = await measurePair(
+        (i) => dashboardWithHourEdges(benchDb, { ...scope(i), bucketSeconds }),
+        (i) => dashboardRows(benchDb, scope(i), { bucketSeconds }),
+      );
+      pairLines.push(
+        `| ${name}, hour edges (before) | ${old.p50.toFixed(1)} | ${old.p95.toFixed(1)} | ${old.max.toFixed(1)} | |`,
+        `| ${name}, days + five-minute edges | ${cur.p50.toFixed(1)} | ${cur.p95.toFixed(1)} | ${cur.max.toFixed(1)} | ${(cur.p50 / old.p50).toFixed(2)} / ${(cur.p95 / old.p95).toFixed(2)} |`,
+      );
+    }
+    if (pairLines.length)
+      console.log(
+        `\nalternated A/B, ${RUNS} runs each\n\n| query | p50 ms | p95 ms | max ms | new / before p50 / p95 |\n| --- | ---: | ---: | ---: | ---: |\n${pairLines.join('\n')}\n`,
+      );
 
     const lines = ['| query | p50 ms | p95 ms | max ms |', '| --- | ---: | ---: | ---: |'];
     const failures: string[] = [];

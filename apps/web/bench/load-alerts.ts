@@ -106,6 +106,28 @@ function md5(text: string): string {
   return createHash('md5').update(text).digest('hex');
 }
 
+/**
+ * A small deterministic generator (mulberry32) whose state `reseed(n)` sets: the same seed gives
+ * the same draws, so alerts drawn from one content seed get one content.
+ */
+function seededRandom(seed: number): { reseed(n: number): () => number } {
+  let state = seed >>> 0;
+  const next = () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+  return {
+    reseed(n: number) {
+      // Spread consecutive seeds apart (a multiplicative hash) before the first draw.
+      state = Math.imul(n + 1, 0x9e3779b1) >>> 0;
+      return next;
+    },
+  };
+}
+
 /** Monday 00:00 UTC of the week holding `ms` (the alert partitions' weeks). */
 function weekStart(ms: number): number {
   const d = new Date(ms);
@@ -134,17 +156,26 @@ async function secondaryIndexes(client: pg.Client, table: string): Promise<{ nam
  * replaced by a bare table (no indexes, no triggers), the rows are generated here and streamed
  * into it with `COPY ... FROM STDIN` (one stream per week, routed by event time), then the table
  * is attached again (Postgres builds the partitioned indexes once, over sorted input, instead of
- * row by row) and what the triggers would have kept (alert_contents, alert_rollups,
- * alert_tag_rollups, alert_tag_rollups_5m, group counts) is filled in with one statement each. Same data as the earlier INSERT ... SELECT loader: 30
+ * row by row) and what the triggers would have kept (alert_contents, alert_rollups and
+ * its daily and five-minute tables, alert_tag_rollups, alert_tag_rollups_5m, group counts) is filled in with one statement each. Same data as the earlier INSERT ... SELECT loader: 30
  * rules with Zipf-like frequencies and their Falco priorities, 200 hosts and 30 namespaces
  * (skewed), 70 % production, statuses by age, 30 % assigned, `/etc/passwd` in 5 % and
- * `/etc/shadow` in 0.2 % of outputs, every content distinct, times denser towards now.
+ * `/etc/shadow` in 0.2 % of outputs, times denser towards now. Every content is distinct (the worst
+ * case for alert_contents) unless `distinctContents` is set: then each alert's rule, host,
+ * namespace and output come from one of that many contents picked uniformly (the same shares of
+ * rules, hosts and files in expectation), as Falco's outputs repeat on a live system.
  */
 export async function loadAlerts(
   url: string,
   total: number,
   log: (line: string) => void,
+  options: { distinctContents?: number } = {},
 ): Promise<{ organizationId: string; production: string; staging: string; userId: string }> {
+  const distinctContents = options.distinctContents ?? 0;
+  if (!Number.isInteger(distinctContents) || distinctContents < 0)
+    throw new Error(
+      `distinctContents must be a whole number >= 0 (0: every content distinct), not ${distinctContents}`,
+    );
   const client = new pg.Client({ connectionString: url });
   await client.connect();
   const streams: pg.Client[] = [];
@@ -228,16 +259,24 @@ export async function loadAlerts(
     };
     const containers = Array.from({ length: 200 }, (_, h) => md5(String(h)).slice(0, 12));
     const started = Date.now();
+    const contentRandom = seededRandom(0);
     for (let i = 0; i < total; i++) {
-      const ruleIdx = Math.floor(RULES.length * Math.random() ** 2.2);
+      // What makes up an alert's content (rule, host, namespace, command, file, pid) is drawn from
+      // one of `distinctContents` seeds when set, so contents repeat as Falco outputs do; the rest
+      // (environment, time, status, assignee) stays per alert.
+      const draw =
+        distinctContents > 0
+          ? contentRandom.reseed(Math.floor(Math.random() * distinctContents))
+          : Math.random;
+      const ruleIdx = Math.floor(RULES.length * draw() ** 2.2);
       const [rule, priority, source] = RULES[ruleIdx] as [string, string, string];
-      const host = Math.floor(200 * Math.random() ** 1.8);
-      const ns = Math.floor(30 * Math.random() ** 1.5);
+      const host = Math.floor(200 * draw() ** 1.8);
+      const ns = Math.floor(30 * draw() ** 1.5);
+      const rText = draw();
+      const procIdx = Math.floor(draw() * PROCS.length);
       const envId = Math.random() < 0.7 ? production : staging;
       const rStatus = Math.random();
       const rAssign = Math.random();
-      const rText = Math.random();
-      const procIdx = Math.floor(Math.random() * PROCS.length);
       const proc = PROCS[procIdx] as string;
       const user = USERS[procIdx % 5] as string;
       const t = now - Math.random() ** 1.3 * 30 * DAY_MS;
@@ -338,8 +377,30 @@ export async function loadAlerts(
        ) AS d(dimension, key)
        WHERE d.key IS NOT NULL
        GROUP BY 1, 2, 3, 4, 5
+       ORDER BY 2, 4, 3, 5
        ON CONFLICT ("environmentId", dimension, bucket, key) DO UPDATE SET count = r.count + EXCLUDED.count`,
     );
+    // The daily and five-minute rows (20261216200000_alert_rollups_5m_daily), as their triggers
+    // would have kept them.
+    for (const [table, bucket] of [
+      ['alert_rollups_daily', `date_trunc('day', a."eventTime", 'UTC')`],
+      ['alert_rollups_5m', `alert_tag_5m_bucket(a."eventTime")`],
+    ] as const) {
+      await client.query(
+        `INSERT INTO ${table} AS r ("organizationId", "environmentId", bucket, dimension, key, count)
+         SELECT a."organizationId", a."environmentId", ${bucket}, d.dimension, alert_rollup_key(d.key), count(*)
+         FROM alerts a
+         CROSS JOIN LATERAL (VALUES
+           ('priority', a.priority::text), ('rule', a.rule), ('source', a.source), ('host', a.hostname),
+           ('namespace', a."outputFields"->>'k8s.ns.name'), ('status', a.status::text)
+         ) AS d(dimension, key)
+         WHERE d.key IS NOT NULL
+         GROUP BY 1, 2, 3, 4, 5
+         -- In key order: a hashed GROUP BY leaves one row per heap page for a range's reads.
+         ORDER BY 2, 4, 3, 5
+         ON CONFLICT ("environmentId", dimension, bucket, key) DO UPDATE SET count = r.count + EXCLUDED.count`,
+      );
+    }
     await client.query(
       `INSERT INTO alert_tag_rollups AS r ("organizationId", "environmentId", bucket, "tagsHash", tags, count)
        SELECT a."organizationId", a."environmentId", date_trunc('hour', a."eventTime", 'UTC'),
@@ -359,7 +420,7 @@ export async function loadAlerts(
        ON CONFLICT ("environmentId", bucket, "tagsHash") DO UPDATE SET count = r.count + EXCLUDED.count`,
     );
     log(
-      `  alert_rollups, alert_tag_rollups, alert_tag_rollups_5m (${((Date.now() - started) / 1000).toFixed(0)} s)`,
+      `  alert_rollups (hourly, daily, 5m), alert_tag_rollups, alert_tag_rollups_5m (${((Date.now() - started) / 1000).toFixed(0)} s)`,
     );
     await client.query(
       `UPDATE alert_groups ag SET count = s.n, "firstSeenAt" = s.first, "lastSeenAt" = s.last, "lastOutput" = s.output
@@ -374,6 +435,8 @@ export async function loadAlerts(
     // Unanalysed, the planner takes the organisation for a rare value in alert_contents and scans
     // its whole primary key; autovacuum would have caught up on a live system long before.
     await client.query('VACUUM ANALYZE alert_rollups');
+    await client.query('VACUUM ANALYZE alert_rollups_daily');
+    await client.query('VACUUM ANALYZE alert_rollups_5m');
     await client.query('VACUUM ANALYZE alert_tag_rollups');
     await client.query('VACUUM ANALYZE alert_tag_rollups_5m');
     await client.query('VACUUM ANALYZE alert_contents');

@@ -205,6 +205,79 @@ describe('migrations on the real Postgres server', () => {
     }
   });
 
+  it('backfills the daily and five-minute dashboard rollups from the alerts stored before them', async () => {
+    const other = await createTestDatabase('migrate_dashboard_rollups');
+    const temp = await createTempDir('migrate-dashboard-rollups');
+    try {
+      const DASHBOARD_ROLLUPS = '20261216200000_alert_rollups_5m_daily';
+      const later = (await readdir(MIGRATIONS_DIR))
+        .filter((n) => /^\d{14}_/.test(n) && n >= DASHBOARD_ROLLUPS)
+        .sort();
+      const before = path.join(temp.dir, 'migrations-before-dashboard-rollups');
+      await cp(MIGRATIONS_DIR, before, {
+        recursive: true,
+        filter: (src) => !later.some((n) => src.includes(n)),
+      });
+      await migrateDatabase(other.url, { migrationsDir: before });
+      const c = new pg.Client({ connectionString: other.url });
+      await c.connect();
+      try {
+        const o = await c.query<{ id: string }>(
+          "INSERT INTO organizations (name, slug) VALUES ('T', 't') RETURNING id",
+        );
+        const e = await c.query<{ id: string }>(
+          `INSERT INTO environments ("organizationId", name, "displayName") VALUES ($1, 'p', 'P') RETURNING id`,
+          [o.rows[0]!.id],
+        );
+        // 30 alerts of two rules over three days (minute 59 of the hour before midnight and of
+        // the hour after), no hostname.
+        await c.query(
+          `INSERT INTO alerts ("organizationId", "environmentId", rule, priority, source, output, "eventTime", "dedupKey")
+           SELECT $1::uuid, $2::uuid, 'R' || (g % 2), 'warning'::"Priority", 'syscall', 'out',
+                  date_trunc('day', now(), 'UTC') - (g % 3) * interval '1 day' + (g % 2) * interval '1 hour'
+                    - interval '1 minute', 'k'
+           FROM generate_series(0, 29) g`,
+          [o.rows[0]!.id, e.rows[0]!.id],
+        );
+        expect(await migrateDatabase(other.url)).toEqual(later);
+        const rows = async (table: string) =>
+          (
+            await c.query<{ k: string }>(
+              `SELECT dimension || ' ' || key || ' ' || to_char(bucket AT TIME ZONE 'UTC', 'HH24:MI') || ' ' || count AS k
+               FROM ${table} WHERE dimension IN ('rule', 'host') ORDER BY 1`,
+            )
+          ).rows.map((r) => r.k);
+        // g % 2 and g % 3 over 0..29: each rule in each of three days, five alerts each; R0 at
+        // 23:59 the day before, R1 at 00:59.
+        expect(await rows('alert_rollups_daily')).toEqual([
+          ...Array(3).fill('rule R0 00:00 5'),
+          ...Array(3).fill('rule R1 00:00 5'),
+        ]);
+        expect(await rows('alert_rollups_5m')).toEqual([
+          ...Array(3).fill('rule R0 23:55 5'),
+          ...Array(3).fill('rule R1 00:55 5'),
+        ]);
+        // From here on the triggers count: one more alert lands in its day's and five minutes' rows.
+        await c.query(
+          `INSERT INTO alerts ("organizationId", "environmentId", rule, priority, source, output, "eventTime", "dedupKey")
+           SELECT "organizationId", "environmentId", rule, priority, source, output, "eventTime", 'k2'
+           FROM alerts WHERE rule = 'R1' LIMIT 1`,
+        );
+        for (const table of ['alert_rollups_daily', 'alert_rollups_5m']) {
+          const sum = await c.query<{ n: string }>(
+            `SELECT sum(count)::text AS n FROM ${table} WHERE dimension = 'rule' AND key = 'R1'`,
+          );
+          expect(sum.rows[0]?.n, table).toBe('16');
+        }
+      } finally {
+        await c.end();
+      }
+    } finally {
+      await temp.remove();
+      await other.drop();
+    }
+  });
+
   it('leaves no session behind (a lingering one held the migration lock for 10 s)', async () => {
     await migrateDatabase(db.url);
     const name = new URL(db.url).pathname.slice(1);

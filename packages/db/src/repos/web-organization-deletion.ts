@@ -99,6 +99,8 @@ const PURGE_ORDER: ReadonlyArray<{ table: string; where: string; key?: string }>
   { table: 'alerts', where: '"organizationId" = $1', key: '"id", "eventTime"' },
   { table: 'alert_groups', where: '"organizationId" = $1' },
   { table: 'alert_rollups', where: '"organizationId" = $1' },
+  { table: 'alert_rollups_5m', where: '"organizationId" = $1' },
+  { table: 'alert_rollups_daily', where: '"organizationId" = $1' },
   { table: 'alert_tag_rollups', where: '"organizationId" = $1' },
   { table: 'alert_tag_rollups_5m', where: '"organizationId" = $1' },
   { table: 'alert_contents', where: '"organizationId" = $1' },
