@@ -30,15 +30,19 @@ describe('RepeatedTexts', () => {
       pool.push(Buffer.from(Array.from({ length }, () => Math.floor(random() * 256))));
     }
     // Two slots: different strings keep landing in the same slot and replacing each other.
+    const wrong: string[] = [];
     for (const texts of [new RepeatedTexts(), new RepeatedTexts(2, 64)]) {
-      for (let n = 0; n < 20_000; n++) {
+      for (let n = 0; n < 10_000; n++) {
         const bytes = pool[Math.floor(random() * pool.length)]!;
         // Somewhere inside a larger buffer, as a record's string is.
         const head = Math.floor(random() * 8);
         const buf = Buffer.concat([Buffer.alloc(head, 0x41), bytes, Buffer.alloc(3, 0x42)]);
-        expect(texts.read(buf, head, head + bytes.length)).toBe(bytes.toString('utf8'));
+        const text = texts.read(buf, head, head + bytes.length);
+        if (text !== bytes.toString('utf8'))
+          wrong.push(`${n}: ${JSON.stringify(text)} for ${bytes.toString('hex')}`);
       }
     }
+    expect(wrong.slice(0, 3)).toEqual([]);
   });
 
   it('wants a power-of-two table', () => {

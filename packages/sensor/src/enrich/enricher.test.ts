@@ -118,10 +118,13 @@ describe('MonotonicClock', () => {
     const start = Number(process.hrtime.bigint());
     const steps = [1, 7, 999, 1000, 1001, 99_999, 999_999, 1_000_000, 1_000_001, 999_999_999];
     let t = start - (start % 1_000_000_000) + 999_000_000;
+    const wrong: string[] = [];
     for (let k = 0; k < 5000; k++) {
       t += steps[k % steps.length]!;
-      expect(clock.toEpochNs(t), String(t)).toBe(clock.toEpochNs(BigInt(t)));
+      const text = clock.toEpochNs(t);
+      if (text !== clock.toEpochNs(BigInt(t))) wrong.push(`${t}: ${text}`);
     }
+    expect(wrong.slice(0, 3)).toEqual([]);
   });
 });
 
