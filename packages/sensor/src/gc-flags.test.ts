@@ -67,9 +67,34 @@ describe('the sensor process V8 flags', () => {
   });
 
   it('leaves a GC choice made on node command line as it is', () => {
-    expect(applySensorV8Flags(['--parallel-scavenge'])).toBe(false);
-    expect(applySensorV8Flags(['--single-threaded-gc'])).toBe(false);
-    expect(applySensorV8Flags(['--no-parallel-scavenge'])).toBe(false);
+    // Each flag given (or decided) on the command line: nothing is set in this process.
+    const both = (arg: string) => applySensorV8Flags([arg, '--heap-growing-percent=100']);
+    expect(both('--parallel-scavenge')).toEqual([]);
+    expect(both('--single-threaded-gc')).toEqual([]);
+    expect(both('--no-parallel-scavenge')).toEqual([]);
+    expect(applySensorV8Flags(['--no-parallel-scavenge', '--heap_growing_percent=300'])).toEqual([]);
+  });
+
+  it('lets the old generation grow 2.5 times before the next full collection, unless node was told otherwise', () => {
+    // In a process of its own: the flags would otherwise change this test process's collector.
+    // Without the flag V8 sized that room from its collections' wall time, which on a busy machine
+    // made the live sensor run a full collection every 2-2.5 s at 10k events/s (gc-flags.ts).
+    const flagsSet = (nodeArgs: string[]) =>
+      JSON.parse(
+        execFileSync(
+          process.execPath,
+          [
+            ...nodeArgs,
+            '--input-type=module',
+            '-e',
+            `const m = await import(${JSON.stringify(pathToFileURL(join(root, 'dist', 'gc-flags.js')).href)});
+             console.log(JSON.stringify(m.applySensorV8Flags()));`,
+          ],
+          { encoding: 'utf8' },
+        ),
+      ) as string[];
+    expect(flagsSet([])).toEqual(['--no-parallel-scavenge', '--heap-growing-percent=150']);
+    expect(flagsSet(['--heap-growing-percent=50'])).toEqual(['--no-parallel-scavenge']);
   });
 
   it('is the first module the binary evaluates', () => {

@@ -1,4 +1,5 @@
 import { type RawEvent, splitEnv } from './bpftrace-records.js';
+import { RepeatedTexts } from './repeated-texts.js';
 
 /**
  * Decoder of peregrine-capture's binary records (`native/capture.h`): a fixed 184-byte header
@@ -196,6 +197,8 @@ export class LibbpfRecordDecoder {
   #carryLen = 0;
   readonly #openRecord = new OpenRecord();
   readonly #comm = new CommDecoder();
+  /** The open family's paths: most repeat (see RepeatedTexts). */
+  readonly #paths = new RepeatedTexts();
 
   constructor(layouts: ReadonlyMap<number, TypeLayout>, out: DecoderEvents) {
     this.#layouts = layouts;
@@ -349,7 +352,7 @@ export class LibbpfRecordDecoder {
     r.comm = this.#comm.read(buf, at);
     r.name =
       nstr > 0
-        ? buf.toString('utf8', at + HEADER_SIZE, at + HEADER_SIZE + buf.readUInt16LE(at + OFF.slen))
+        ? this.#paths.read(buf, at + HEADER_SIZE, at + HEADER_SIZE + buf.readUInt16LE(at + OFF.slen))
         : '';
     return this.#out.open!(r);
   }

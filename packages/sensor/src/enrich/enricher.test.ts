@@ -111,6 +111,21 @@ describe('MonotonicClock', () => {
     // Epoch nanoseconds now: 19 digits.
     expect(clock.toEpochNs(Number(process.hrtime.bigint()))).toMatch(/^\d{19}$/);
   });
+
+  it('converts runs of close times (the same millisecond, across milliseconds and seconds) exactly', () => {
+    // Events come in time order, many per millisecond: the text of one must never leak into the next.
+    const clock = new MonotonicClock();
+    const start = Number(process.hrtime.bigint());
+    const steps = [1, 7, 999, 1000, 1001, 99_999, 999_999, 1_000_000, 1_000_001, 999_999_999];
+    let t = start - (start % 1_000_000_000) + 999_000_000;
+    const wrong: string[] = [];
+    for (let k = 0; k < 5000; k++) {
+      t += steps[k % steps.length]!;
+      const text = clock.toEpochNs(t);
+      if (text !== clock.toEpochNs(BigInt(t))) wrong.push(`${t}: ${text}`);
+    }
+    expect(wrong.slice(0, 3)).toEqual([]);
+  });
 });
 
 describe('LruCache', () => {

@@ -1,9 +1,16 @@
 const NS_PER_S = 1_000_000_000;
+/** `000` to `999`: the three-digit groups of a nanosecond count's text. */
+const DIGITS3 = Array.from({ length: 1000 }, (_, n) => String(n).padStart(3, '0'));
 
 /**
  * Converts CLOCK_MONOTONIC nanoseconds (bpftrace `nsecs`) to epoch nanoseconds (decimal text).
  * A monotonic time below 2^53 (a number) is converted with number arithmetic on seconds and
  * nanoseconds apart, exactly, without BigInt's allocations; a bigint goes through BigInt.
+ *
+ * The text is the millisecond's (kept while events fall in the same millisecond) and two
+ * three-digit groups from a table: every event's nanoseconds are a new number, and `String()` of
+ * a number V8 has not converted before runs its slow conversion in the runtime, which in the live
+ * sensor was the largest single cost of an open event (docs/BENCHMARKS.md, "Sensor").
  */
 export class MonotonicClock {
   #offset = 0n;
@@ -11,9 +18,10 @@ export class MonotonicClock {
   #offsetS = 0;
   #offsetNs = 0;
   #at = 0;
-  /** The last whole second converted, and its text (events come a few thousand per second). */
+  /** The second and millisecond of the last time converted, and their text. */
   #lastS = -1;
-  #lastSText = '';
+  #lastMs = -1;
+  #prefix = '';
 
   /** Epoch ns for a monotonic timestamp; the offset is re-measured every minute to follow NTP. */
   toEpochNs(monoNs: bigint | number): string {
@@ -39,11 +47,14 @@ export class MonotonicClock {
       s++;
       ns -= NS_PER_S;
     }
-    if (s !== this.#lastS) {
+    const ms = Math.floor(ns / 1_000_000);
+    if (s !== this.#lastS || ms !== this.#lastMs) {
       this.#lastS = s;
-      this.#lastSText = String(s);
+      this.#lastMs = ms;
+      this.#prefix = String(s) + DIGITS3[ms];
     }
-    const text = String(ns);
-    return this.#lastSText + (text.length === 9 ? text : '000000000'.slice(text.length) + text);
+    const rest = ns - ms * 1_000_000;
+    const us = Math.floor(rest / 1000);
+    return this.#prefix + DIGITS3[us] + DIGITS3[rest - us * 1000];
   }
 }
