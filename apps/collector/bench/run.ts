@@ -9,16 +9,18 @@
  * NATS when > 1), BENCH_RATE (0 = as fast as answers come; N = N events/s offered, for latency
  * at a given load), BENCH_WIRE (2: JSON batch bodies of version 2; 3: the binary version 3 the
  * sensor sends to a collector that reads it; 1: the version-1 bodies of older sensors, for
- * comparison), TEST_DATABASE_URL. Prints a markdown table
+ * comparison), BENCH_SQL (SQL applied after migrating, e.g. the schema before a change, for an A/B),
+ * TEST_DATABASE_URL. Prints a markdown table
  * for docs/BENCHMARKS.md.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { availableParallelism, cpus, loadavg } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { getEnvironmentAlertStats, createDb, registerSensor, seedDemo } from '@peregrine/db';
-import { createMigratedTestDatabase } from '@peregrine/db/testing';
+import { createMigratedTestDatabase, createTestPool } from '@peregrine/db/testing';
 import { builtinSources, load } from '@peregrine/engine';
 import { encodeBatch } from '@peregrine/sensor';
 import { connectConsole, TEST_SECRET } from '../src/testing/world.js';
@@ -54,6 +56,33 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 }
 
+/**
+ * CPU seconds (utime + stime from /proc) of each backend connected to `database`, by pid: the
+ * Postgres side of the run, when the server runs on this host (else an empty map). A backend
+ * that exits between two samples is not counted: the collector's pool keeps its connections
+ * for the run.
+ */
+async function backendCpu(
+  admin: ReturnType<typeof createTestPool>,
+  database: string,
+): Promise<Map<number, number>> {
+  const out = new Map<number, number>();
+  const r = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1', [
+    database,
+  ]);
+  const tick = 100; // USER_HZ on Linux
+  for (const { pid } of r.rows) {
+    try {
+      const stat = await readFile(`/proc/${pid}/stat`, 'utf8');
+      const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      out.set(pid, (Number(fields[11]) + Number(fields[12])) / tick);
+    } catch {
+      // Not on this host, or gone.
+    }
+  }
+  return out;
+}
+
 async function main(): Promise<void> {
   const root = repoRoot(HERE);
   const rulesPath = resolve(root, 'packages', 'engine', 'testdata', 'falco', 'rules', 'falco_rules.yaml');
@@ -62,6 +91,12 @@ async function main(): Promise<void> {
   if (!check.ok) throw new Error('upstream rules do not load');
 
   const handle = await createMigratedTestDatabase('bench');
+  if (process.env.BENCH_SQL) {
+    // SQL applied after migrating (a schema variant for an A/B in one session).
+    const setup = createTestPool(handle.url, { max: 1 });
+    await setup.query(process.env.BENCH_SQL);
+    await setup.end();
+  }
   const db = createDb(handle.url, { max: 2 });
   const seeded = await seedDemo(db, {
     ruleSetName: 'Falco upstream',
@@ -216,6 +251,9 @@ async function main(): Promise<void> {
     }
     return total;
   };
+  const admin = createTestPool(handle.url, { max: 1 });
+  const database = new URL(handle.url).pathname.slice(1);
+  const pg0 = await backendCpu(admin, database);
   const cpu0 = await cpuSeconds();
   const before = await getEnvironmentAlertStats(db, environmentId);
   measuring = true;
@@ -225,6 +263,10 @@ async function main(): Promise<void> {
   const elapsed = (Date.now() - t0) / 1000;
   const after = await getEnvironmentAlertStats(db, environmentId);
   const cpu1 = await cpuSeconds();
+  const pg1 = await backendCpu(admin, database);
+  await admin.end();
+  let pgCpu = 0;
+  for (const [pid, s] of pg1) pgCpu += s - (pg0.get(pid) ?? 0);
   stop = true;
   await Promise.all(workers);
   await new Promise((r) => setTimeout(r, 1000));
@@ -265,6 +307,10 @@ async function main(): Promise<void> {
     // Collector CPU per event (all its processes): what one uncontended core would sustain.
     collectorCpuMicrosPerEvent: sentEvents ? Number((((cpu1 - cpu0) * 1e6) / sentEvents).toFixed(1)) : null,
     collectorCpuShare: Number(((cpu1 - cpu0) / elapsed).toFixed(2)),
+    // Postgres backends of the benchmark's database (store statements, correlator, pushes' reads).
+    postgresCpuMicrosPerAlert:
+      after.alerts > before.alerts ? Math.round((pgCpu * 1e6) / (after.alerts - before.alerts)) : null,
+    postgresCpuShare: Number((pgCpu / elapsed).toFixed(2)),
     loadAverage: loadavg().map((l) => Number(l.toFixed(1))),
     rejected429: busy,
     failures,
@@ -273,9 +319,9 @@ async function main(): Promise<void> {
   console.log(JSON.stringify(result, null, 2));
   console.log(
     [
-      '| batch version | events/s | alerts persisted/s | p50 ms | p99 ms | collector µs CPU/event | collector CPU (cores) | load avg (1m) |',
-      '|---:|---:|---:|---:|---:|---:|---:|---:|',
-      `| ${WIRE} | ${result.eventsPerSecond} | ${result.alertsPersistedPerSecond} | ${result.latencyMs.p50} | ${result.latencyMs.p99} | ${result.collectorCpuMicrosPerEvent} | ${result.collectorCpuShare} | ${result.loadAverage[0]} |`,
+      '| batch version | events/s | alerts persisted/s | p50 ms | p99 ms | collector µs CPU/event | collector CPU (cores) | Postgres µs CPU/alert | Postgres CPU (cores) | load avg (1m) |',
+      '|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|',
+      `| ${WIRE} | ${result.eventsPerSecond} | ${result.alertsPersistedPerSecond} | ${result.latencyMs.p50} | ${result.latencyMs.p99} | ${result.collectorCpuMicrosPerEvent} | ${result.collectorCpuShare} | ${result.postgresCpuMicrosPerAlert} | ${result.postgresCpuShare} | ${result.loadAverage[0]} |`,
     ].join('\n'),
   );
 

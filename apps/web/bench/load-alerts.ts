@@ -360,7 +360,7 @@ export async function loadAlerts(
     await client.query(
       `INSERT INTO alert_contents ("organizationId", hash, message, "outputFields", tags, "firstSeenAt")
        SELECT DISTINCT ON (a."organizationId", a."contentHash")
-              a."organizationId", a."contentHash", alert_message(a.output), a."outputFields", a.tags, a."createdAt"
+              a."organizationId", a."contentHash", alert_message(a.output), alert_content_fields(a."outputFields"), a.tags, a."createdAt"
        FROM alerts a ORDER BY a."organizationId", a."contentHash", a."createdAt"
        ON CONFLICT DO NOTHING`,
     );

@@ -257,6 +257,7 @@ export {
   alertWhere,
   decodeAlertCursor,
   encodeAlertCursor,
+  LINE_TIME_FIELDS,
 } from './repos/web-alerts-filter.js';
 export {
   type AlertListPage,

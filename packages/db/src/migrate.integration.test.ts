@@ -205,6 +205,88 @@ describe('migrations on the real Postgres server', () => {
     }
   });
 
+  it("keeps alerts stored before contents left out the line's time findable, also after a restore", async () => {
+    const other = await createTestDatabase('migrate_line_time');
+    const temp = await createTempDir('migrate-line-time');
+    try {
+      const LINE_TIME = '20261216100000_alert_content_without_line_time';
+      const later = (await readdir(MIGRATIONS_DIR))
+        .filter((n) => /^\d{14}_/.test(n) && n >= LINE_TIME)
+        .sort();
+      const before = path.join(temp.dir, 'migrations-before-line-time');
+      await cp(MIGRATIONS_DIR, before, {
+        recursive: true,
+        filter: (src) => !later.some((n) => src.includes(n)),
+      });
+      await migrateDatabase(other.url, { migrationsDir: before });
+      const c = new pg.Client({ connectionString: other.url });
+      await c.connect();
+      try {
+        const o = await c.query<{ id: string }>(
+          "INSERT INTO organizations (name, slug) VALUES ('L', 'l') RETURNING id",
+        );
+        const e = await c.query<{ id: string }>(
+          `INSERT INTO environments ("organizationId", name, "displayName") VALUES ($1, 'p', 'P') RETURNING id`,
+          [o.rows[0]!.id],
+        );
+        // Three alerts of one content but for the line's time, and one without it.
+        await c.query(
+          `INSERT INTO alerts ("organizationId", "environmentId", rule, priority, source, output, "outputFields", "eventTime", "dedupKey")
+           SELECT $1::uuid, $2::uuid, 'R', 'warning'::"Priority", 'syscall', '10:00:0' || g || '.0: Notice x',
+                  CASE WHEN g < 3 THEN jsonb_build_object('evt.time', 1796554678786990000 + g, 'proc.name', 'sh')
+                       ELSE '{"proc.name":"sh"}'::jsonb END,
+                  now() - g * interval '1 minute', 'k'
+           FROM generate_series(0, 3) g`,
+          [o.rows[0]!.id, e.rows[0]!.id],
+        );
+        const old = await c.query<{ id: string; h: string }>(
+          'SELECT id::text, "contentHash"::text AS h FROM alerts ORDER BY id',
+        );
+        expect(new Set(old.rows.map((r) => r.h)).size).toBe(4);
+        expect(await migrateDatabase(other.url)).toEqual(later);
+        // Stored hashes stay, triaged or not (only a write of output, fields or tags recomputes one).
+        await c.query(`UPDATE alerts SET status = 'acknowledged' WHERE id = $1`, [old.rows[0]!.id]);
+        const now = await c.query<{ id: string; h: string }>(
+          'SELECT id::text, "contentHash"::text AS h FROM alerts ORDER BY id',
+        );
+        expect(now.rows).toEqual(old.rows);
+        const orphans = await c.query(
+          `SELECT a.id FROM alerts a WHERE NOT EXISTS (
+             SELECT 1 FROM alert_contents x WHERE x."organizationId" = a."organizationId" AND x.hash = a."contentHash")`,
+        );
+        expect(orphans.rowCount).toBe(0);
+        // Every alert has its content under the new hash too (a restore from a dump recomputes
+        // every stored hash), and all four alerts now share one (they differed only by the time).
+        const shared = await c.query<{ n: string }>(
+          `SELECT count(DISTINCT alert_content_hash(output, "outputFields", tags))::text AS n FROM alerts`,
+        );
+        expect(shared.rows[0]!.n).toBe('1');
+        const missing = await c.query(
+          `SELECT a.id FROM alerts a WHERE NOT EXISTS (
+             SELECT 1 FROM alert_contents x WHERE x."organizationId" = a."organizationId"
+               AND x.hash = alert_content_hash(a.output, a."outputFields", a.tags))`,
+        );
+        expect(missing.rowCount).toBe(0);
+        // A new alert of the same content adds no content row.
+        const n0 = await c.query<{ n: string }>('SELECT count(*)::text AS n FROM alert_contents');
+        await c.query(
+          `INSERT INTO alerts ("organizationId", "environmentId", rule, priority, source, output, "outputFields", "eventTime", "dedupKey")
+           SELECT "organizationId", "environmentId", rule, priority, source, '10:00:09.0: Notice x',
+                  jsonb_build_object('evt.time', 1796554678786999999, 'proc.name', 'sh'), now(), 'k'
+           FROM alerts LIMIT 1`,
+        );
+        const n1 = await c.query<{ n: string }>('SELECT count(*)::text AS n FROM alert_contents');
+        expect(n1.rows[0]!.n).toBe(n0.rows[0]!.n);
+      } finally {
+        await c.end();
+      }
+    } finally {
+      await temp.remove();
+      await other.drop();
+    }
+  });
+
+
   it('backfills the daily and five-minute dashboard rollups from the alerts stored before them', async () => {
     const other = await createTestDatabase('migrate_dashboard_rollups');
     const temp = await createTempDir('migrate-dashboard-rollups');

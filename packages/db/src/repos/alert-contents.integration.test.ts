@@ -14,14 +14,15 @@ let environmentId: string;
 async function insert(
   org: string,
   env: string,
-  rows: { output: string; fields?: Record<string, unknown>; tags?: string[]; minutesAgo?: number }[],
+  rows: { output: string; fields?: Record<string, unknown> | string; tags?: string[]; minutesAgo?: number }[],
 ): Promise<string[]> {
   const ids: string[] = [];
   for (const r of rows) {
     const inserted = await db.prisma.$queryRaw<{ id: string }[]>`
       INSERT INTO alerts ("organizationId", "environmentId", rule, priority, source, output, "outputFields", tags,
                           "eventTime", "dedupKey")
-      VALUES (${org}::uuid, ${env}::uuid, 'R', 'warning', 'syscall', ${r.output}, ${JSON.stringify(r.fields ?? {})}::jsonb,
+      VALUES (${org}::uuid, ${env}::uuid, 'R', 'warning', 'syscall', ${r.output},
+              ${typeof r.fields === 'string' ? r.fields : JSON.stringify(r.fields ?? {})}::jsonb,
               ${r.tags ?? []}::text[], now() - make_interval(mins => ${r.minutesAgo ?? 0}), 'k')
       RETURNING id::text`;
     ids.push(inserted[0]!.id);
@@ -86,6 +87,70 @@ describe('alert contents', () => {
     const perOrg = await db.prisma.$queryRaw<{ n: bigint }[]>`
       SELECT count(*) AS n FROM alert_contents WHERE hash = ${hashes[0]!.h}::uuid`;
     expect(Number(perOrg[0]!.n)).toBe(2);
+  });
+
+  it("stores one content for alerts that differ only by their line's time in the output fields", async () => {
+    // What the engine and Falco put in every alert: the line's time, its own per alert (JSON text:
+    // nanoseconds are beyond a double).
+    const fields = (ns: string) => `{"evt.time":${ns},"proc.name":"nc","fd.name":"/tmp/x"}`;
+    const [a, b, c] = await insert(organizationId, environmentId, [
+      {
+        output: '10:00:00.000000001: Notice line time 1',
+        fields: fields('1796554678786990001'),
+        minutesAgo: 9,
+      },
+      {
+        output: '10:00:00.000000002: Notice line time 1',
+        fields: fields('1796554678786990002'),
+        minutesAgo: 8,
+      },
+      {
+        output: '2026-11-23T10:00:00.000000003+0000: Notice line time 1',
+        fields: {
+          'evt.time.iso8601': '2026-11-23T10:00:00.000000003+0000',
+          'proc.name': 'nc',
+          'fd.name': '/tmp/x',
+        },
+        minutesAgo: 7,
+      },
+    ]);
+    const hashes = await db.prisma.$queryRaw<{ h: string }[]>`
+      SELECT "contentHash"::text AS h FROM alerts WHERE id = ANY(${[a, b, c]}::bigint[]) ORDER BY id`;
+    expect(new Set(hashes.map((r) => r.h)).size).toBe(1);
+    const contents = await db.prisma.$queryRaw<{ f: unknown }[]>`
+      SELECT "outputFields" AS f FROM alert_contents WHERE hash = ${hashes[0]!.h}::uuid`;
+    expect(contents).toEqual([{ f: { 'proc.name': 'nc', 'fd.name': '/tmp/x' } }]);
+    // The alert rows keep the time, and a condition on it still finds exactly its alert, by
+    // every lookup path, alone or with other content conditions.
+    const kept = await db.prisma.$queryRaw<{ t: string }[]>`
+      SELECT "outputFields"->>'evt.time' AS t FROM alerts WHERE id = ${b}::bigint`;
+    expect(kept).toEqual([{ t: '1796554678786990002' }]);
+    const filters: Omit<AlertFilter, 'organizationId'>[] = [
+      { fields: [{ key: 'evt.time', value: '1796554678786990002' }] },
+      { fields: [{ key: 'evt.time.iso8601', value: '2026-11-23T10:00:00.000000003+0000' }] },
+      { fields: [{ key: 'evt.time', value: '1796554678786990001' }], text: 'line time 1' },
+      {
+        fields: [
+          { key: 'evt.time', value: '1796554678786990001' },
+          { key: 'proc.name', value: 'nc' },
+        ],
+      },
+      {
+        fields: [
+          { key: 'evt.time', value: '1796554678786990001' },
+          { key: 'proc.name', value: 'dd' },
+        ],
+      },
+    ];
+    const expected = [[b], [c], [a], [a], []];
+    for (const [i, filter] of filters.entries()) {
+      const found = await findContentHashes(db, { organizationId, ...filter });
+      expect(await ids(filter, found), JSON.stringify(filter)).toEqual(expected[i]);
+      expect(await ids(filter, { kind: 'subquery' }), JSON.stringify(filter)).toEqual(expected[i]);
+      expect(await ids(filter, { kind: 'scan' }), JSON.stringify(filter)).toEqual(expected[i]);
+      const listed = await listAlerts(db, { organizationId, ...filter }, { limit: 50 });
+      expect(listed.rows.map((r) => r.id)).toEqual(expected[i]);
+    }
   });
 
   it('finds the same alerts by every lookup path, and free text never matches the time prefix', async () => {

@@ -317,17 +317,48 @@ async function placeClaim(
       `WITH p AS (
          SELECT * FROM unnest($1::uuid[], $2::timestamptz[], $3::uuid[], $4::boolean[], $5::boolean[])
                        WITH ORDINALITY AS p(entity, t, env, batch, shared, i)
+       ), runs AS MATERIALIZED (
+         -- Each entity's pairs, in runs whose windows overlap (times at most 2w apart): one range of
+         -- occurrences per run, read once, instead of one per pair.
+         SELECT r.entity, r.env, min(r.t) - $6::interval AS lo, max(r.t) + $6::interval AS hi
+         FROM (
+           SELECT q.*, sum(CASE WHEN q.gap THEN 1 ELSE 0 END) OVER (PARTITION BY q.entity, q.env ORDER BY q.t) AS run
+           FROM (
+             SELECT p.entity, p.env, p.t,
+                    p.t - lag(p.t) OVER (PARTITION BY p.entity, p.env ORDER BY p.t) > 2 * $6::interval AS gap
+             FROM p
+           ) q
+         ) r
+         GROUP BY r.entity, r.env, r.run
+       ), occ AS (
+         SELECT r.entity, r.env, ia."incidentId" AS inc, o."eventTime" AS at
+         FROM runs r
+         JOIN entity_occurrences o ON o."entityId" = r.entity AND o."alertId" IS NOT NULL
+          AND o."eventTime" BETWEEN r.lo AND r.hi
+         JOIN incident_alerts ia ON ia."alertId" = o."alertId"
+         JOIN incidents i ON i.id = ia."incidentId"
+         WHERE i."environmentId" = r.env AND i.status <> 'resolved' AND i."mergedIntoId" IS NULL
+       ), spans AS MATERIALIZED (
+         -- Per (entity, open incident), its occurrences merged wherever two are at most 2w apart:
+         -- a time is within w of an occurrence exactly when it is within w of such a span.
+         SELECT s.entity, s.env, s.inc, min(s.at) AS a, max(s.at) AS b
+         FROM (
+           SELECT g.*, sum(CASE WHEN g.gap THEN 1 ELSE 0 END) OVER (PARTITION BY g.entity, g.env, g.inc ORDER BY g.at) AS span
+           FROM (
+             SELECT occ.*,
+                    occ.at - lag(occ.at) OVER (PARTITION BY occ.entity, occ.env, occ.inc ORDER BY occ.at) > 2 * $6::interval AS gap
+             FROM occ
+           ) g
+         ) s
+         GROUP BY s.entity, s.env, s.inc, s.span
        ), hits AS MATERIALIZED (
          SELECT p.i, h."incidentId"
          FROM p
          CROSS JOIN LATERAL (
-           SELECT DISTINCT ia."incidentId"
-           FROM entity_occurrences o
-           JOIN incident_alerts ia ON ia."alertId" = o."alertId"
-           JOIN incidents i ON i.id = ia."incidentId"
-           WHERE o."entityId" = p.entity AND o."alertId" IS NOT NULL
-             AND o."eventTime" BETWEEN p.t - $6::interval AND p.t + $6::interval
-             AND i."environmentId" = p.env AND i.status <> 'resolved' AND i."mergedIntoId" IS NULL
+           SELECT DISTINCT s.inc AS "incidentId"
+           FROM spans s
+           WHERE s.entity = p.entity AND s.env = p.env
+             AND p.t BETWEEN s.a - $6::interval AND s.b + $6::interval
            LIMIT $8) h
        ), asked AS MATERIALIZED (
          SELECT p.* FROM p

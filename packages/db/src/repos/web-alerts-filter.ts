@@ -71,6 +71,13 @@ function fieldShapes(key: string, value: string): string[] {
   return shapes;
 }
 
+/**
+ * Output fields that hold the time of the alert's line (the engine and Falco add one to every
+ * alert): not part of an alert's content (`alert_content_fields()` in SQL), so a condition on one
+ * is decided on the alert row alone.
+ */
+export const LINE_TIME_FIELDS: readonly string[] = ['evt.time', 'evt.time.iso8601'];
+
 /** The filter without its content conditions: what the alert row's own indexes can serve. */
 export function withoutContentConditions(filter: AlertFilter): AlertFilter {
   return { ...filter, text: undefined, fields: undefined, tags: undefined, anyTags: undefined };
@@ -102,6 +109,8 @@ function contentConditions(filter: AlertFilter, alias: 'a' | 'c'): Prisma.Sql[] 
     }
   }
   for (const field of filter.fields ?? []) {
+    // A content does not carry the line's time (each alert's own): the alert row decides it.
+    if (alias === 'c' && LINE_TIME_FIELDS.includes(field.key)) continue;
     const shapes = fieldShapes(field.key, field.value).map(
       (s) => Prisma.sql`${t}."outputFields" @> ${s}::jsonb`,
     );
@@ -133,10 +142,13 @@ export async function findContentHashes(
   cap: number = MAX_CONTENT_HASHES,
 ): Promise<ContentMatch> {
   if (!hasContentConditions(filter)) return { kind: 'subquery' };
+  const conditions = contentConditions(filter, 'c');
+  // Only conditions on the line's time: contents cannot narrow anything, the alert rows decide.
+  if (conditions.length === 0) return { kind: 'scan' };
   const rows = await db.prisma.$queryRaw<{ hash: string }[]>`
     SELECT c.hash::text AS hash FROM alert_contents c
     WHERE c."organizationId" = ${filter.organizationId}::uuid
-      AND ${Prisma.join(contentConditions(filter, 'c'), ' AND ')}
+      AND ${Prisma.join(conditions, ' AND ')}
     LIMIT ${cap + 1}`;
   if (rows.length > cap) return { kind: 'scan' };
   return { kind: 'hashes', hashes: rows.map((r) => r.hash) };
@@ -188,7 +200,7 @@ export function alertWhere(filter: AlertFilter, contents: ContentMatch = { kind:
   if (hasContentConditions(filter)) {
     if (contents.kind === 'hashes') {
       parts.push(Prisma.sql`a."contentHash" = ANY(${contents.hashes}::uuid[])`);
-    } else if (contents.kind === 'subquery') {
+    } else if (contents.kind === 'subquery' && contentConditions(filter, 'c').length > 0) {
       parts.push(Prisma.sql`a."contentHash" IN (
         SELECT c.hash FROM alert_contents c
         WHERE c."organizationId" = ${filter.organizationId}::uuid

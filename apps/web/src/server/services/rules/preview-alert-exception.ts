@@ -1,5 +1,11 @@
 import 'server-only';
-import { type AlertDetail, getAlertDetail, type ScannedAlert, scanRuleAlerts } from '@peregrine/db';
+import {
+  type AlertDetail,
+  getAlertDetail,
+  LINE_TIME_FIELDS,
+  type ScannedAlert,
+  scanRuleAlerts,
+} from '@peregrine/db';
 import { type ExceptionProposal, proposeException } from '@peregrine/engine';
 import { db } from '../../db';
 import { AppError } from '../../errors/app-error';
@@ -40,7 +46,8 @@ export async function checkAlertException(
  * Walks the rule's alerts of the alert's environment over the last `days` days, newest first, a
  * page at a time, handing each page's alerts the exception would have suppressed to `onMatches`.
  * Memory stays bounded: one page, plus the verdicts of recent distinct contents (alerts with the
- * same content hash have the same output fields). Stops after `PREVIEW_SCAN_LIMIT` alerts.
+ * same content hash have the same output fields but for the line's time, so an exception on that
+ * time is checked alert by alert). Stops after `PREVIEW_SCAN_LIMIT` alerts.
  */
 export async function forEachSuppressed(
   organizationId: string,
@@ -50,6 +57,7 @@ export async function forEachSuppressed(
 ): Promise<{ scanned: number; matched: number; complete: boolean; since: Date }> {
   const since = new Date(Date.now() - days * 86_400_000);
   const verdicts = new Map<string, boolean>();
+  const byContent = !check.proposal.items.some((item) => LINE_TIME_FIELDS.includes(item.field));
   let scanned = 0;
   let matched = 0;
   const pages = scanRuleAlerts(db(), {
@@ -61,12 +69,13 @@ export async function forEachSuppressed(
   for await (const page of pages) {
     const hits: ScannedAlert[] = [];
     for (const a of page) {
-      let hit = a.contentHash ? verdicts.get(a.contentHash) : undefined;
+      const key = byContent ? a.contentHash : null;
+      let hit = key ? verdicts.get(key) : undefined;
       if (hit === undefined) {
         hit = check.matches(a.outputFields);
-        if (a.contentHash) {
+        if (key) {
           if (verdicts.size >= 10_000) verdicts.clear();
-          verdicts.set(a.contentHash, hit);
+          verdicts.set(key, hit);
         }
       }
       if (hit) hits.push(a);
