@@ -286,7 +286,6 @@ describe('migrations on the real Postgres server', () => {
     }
   });
 
-
   it('backfills the daily and five-minute dashboard rollups from the alerts stored before them', async () => {
     const other = await createTestDatabase('migrate_dashboard_rollups');
     const temp = await createTempDir('migrate-dashboard-rollups');

@@ -23,7 +23,9 @@ describe('loadConfig', () => {
   it('takes the attempts to send a batch before the spool, from 1 to 20', () => {
     expect(loadConfig([], { ...shipEnv, PEREGRINE_SEND_ATTEMPTS: '2' })).toMatchObject({ sendAttempts: 2 });
     for (const bad of ['0', '21', '1.5', 'x'])
-      expect(() => loadConfig([], { ...shipEnv, PEREGRINE_SEND_ATTEMPTS: bad })).toThrow(/PEREGRINE_SEND_ATTEMPTS/);
+      expect(() => loadConfig([], { ...shipEnv, PEREGRINE_SEND_ATTEMPTS: bad })).toThrow(
+        /PEREGRINE_SEND_ATTEMPTS/,
+      );
   });
 
   it('switches to standalone mode with -r and -M', () => {
