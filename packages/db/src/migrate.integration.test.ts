@@ -94,6 +94,52 @@ async function migrateAlertsIntoPartitions(url: string, dir: string): Promise<vo
   }
 }
 
+/**
+ * A database migrated up to, not including, `migration`, holding one organisation and environment:
+ * `body` stores what the migrations from `migration` on must carry over, then applies them with
+ * `migrateRest()` (which checks that exactly those were applied). Dropped afterwards.
+ */
+async function beforeMigration(
+  database: string,
+  migration: string,
+  body: (
+    c: pg.Client,
+    ids: { organizationId: string; environmentId: string },
+    migrateRest: () => Promise<void>,
+  ) => Promise<void>,
+): Promise<void> {
+  const other = await createTestDatabase(database);
+  const temp = await createTempDir(database.replaceAll('_', '-'));
+  try {
+    const later = (await readdir(MIGRATIONS_DIR)).filter((n) => /^\d{14}_/.test(n) && n >= migration).sort();
+    const before = path.join(temp.dir, 'migrations-before');
+    await cp(MIGRATIONS_DIR, before, {
+      recursive: true,
+      filter: (src) => !later.some((n) => src.includes(n)),
+    });
+    await migrateDatabase(other.url, { migrationsDir: before });
+    const c = new pg.Client({ connectionString: other.url });
+    await c.connect();
+    try {
+      const o = await c.query<{ id: string }>(
+        "INSERT INTO organizations (name, slug) VALUES ('T', 't') RETURNING id",
+      );
+      const e = await c.query<{ id: string }>(
+        `INSERT INTO environments ("organizationId", name, "displayName") VALUES ($1, 'p', 'P') RETURNING id`,
+        [o.rows[0]!.id],
+      );
+      await body(c, { organizationId: o.rows[0]!.id, environmentId: e.rows[0]!.id }, async () => {
+        expect(await migrateDatabase(other.url)).toEqual(later);
+      });
+    } finally {
+      await c.end();
+    }
+  } finally {
+    await temp.remove();
+    await other.drop();
+  }
+}
+
 describe('migrations on the real Postgres server', () => {
   let db: Awaited<ReturnType<typeof createTestDatabase>>;
   beforeAll(async () => {
@@ -127,40 +173,21 @@ describe('migrations on the real Postgres server', () => {
   });
 
   it('backfills the tag rollups from the alerts stored before them', async () => {
-    const other = await createTestDatabase('migrate_tag_rollups');
-    const temp = await createTempDir('migrate-tag-rollups');
-    try {
-      const TAG_ROLLUPS = '20261214043700_alert_tag_rollups';
-      const later = (await readdir(MIGRATIONS_DIR))
-        .filter((n) => /^\d{14}_/.test(n) && n >= TAG_ROLLUPS)
-        .sort();
-      const before = path.join(temp.dir, 'migrations-before-tag-rollups');
-      await cp(MIGRATIONS_DIR, before, {
-        recursive: true,
-        filter: (src) => !later.some((n) => src.includes(n)),
-      });
-      await migrateDatabase(other.url, { migrationsDir: before });
-      const c = new pg.Client({ connectionString: other.url });
-      await c.connect();
-      try {
-        const o = await c.query<{ id: string }>(
-          "INSERT INTO organizations (name, slug) VALUES ('T', 't') RETURNING id",
-        );
-        const e = await c.query<{ id: string }>(
-          `INSERT INTO environments ("organizationId", name, "displayName") VALUES ($1, 'p', 'P') RETURNING id`,
-          [o.rows[0]!.id],
-        );
+    await beforeMigration(
+      'migrate_tag_rollups',
+      '20261214043700_alert_tag_rollups',
+      async (c, ids, migrateRest) => {
         // Three arrays in two hours each, an empty one and none: six rollup rows.
         await c.query(
           `INSERT INTO alerts ("organizationId", "environmentId", rule, priority, source, output, tags, "eventTime", "dedupKey")
-           SELECT $1::uuid, $2::uuid, 'R', 'warning'::"Priority", 'syscall', 'out',
-                  CASE g % 5 WHEN 0 THEN ARRAY['mitre_execution', 'T1059'] WHEN 1 THEN ARRAY['T1059', 'mitre_execution']
-                             WHEN 2 THEN ARRAY['a,b', '{c}'] WHEN 3 THEN '{}'::text[] END,
-                  date_trunc('hour', now()) - (g % 2) * interval '1 hour' - interval '1 minute', 'k'
-           FROM generate_series(0, 19) g`,
-          [o.rows[0]!.id, e.rows[0]!.id],
+       SELECT $1::uuid, $2::uuid, 'R', 'warning'::"Priority", 'syscall', 'out',
+              CASE g % 5 WHEN 0 THEN ARRAY['mitre_execution', 'T1059'] WHEN 1 THEN ARRAY['T1059', 'mitre_execution']
+                         WHEN 2 THEN ARRAY['a,b', '{c}'] WHEN 3 THEN '{}'::text[] END,
+              date_trunc('hour', now()) - (g % 2) * interval '1 hour' - interval '1 minute', 'k'
+       FROM generate_series(0, 19) g`,
+          [ids.organizationId, ids.environmentId],
         );
-        expect(await migrateDatabase(other.url)).toEqual(later);
+        await migrateRest();
         const rolled = await c.query<{ k: string }>(
           `SELECT tags::text || ' ' || count AS k FROM alert_tag_rollups ORDER BY bucket, tags`,
         );
@@ -179,14 +206,14 @@ describe('migrations on the real Postgres server', () => {
         // alert here is at minute 59 of its hour, so one five-minute row per hour row.
         const fine = await c.query<{ k: string }>(
           `SELECT tags::text || ' ' || count || ' ' || to_char(bucket AT TIME ZONE 'UTC', 'MI') AS k
-           FROM alert_tag_rollups_5m ORDER BY bucket, tags`,
+       FROM alert_tag_rollups_5m ORDER BY bucket, tags`,
         );
         expect(fine.rows.map((r) => r.k).sort()).toEqual(rolled.rows.map((r) => `${r.k} 55`).sort());
         // From here on the triggers count: one more alert lands in its hour's row.
         await c.query(
           `INSERT INTO alerts ("organizationId", "environmentId", rule, priority, source, output, tags, "eventTime", "dedupKey")
-           SELECT "organizationId", "environmentId", rule, priority, source, output, tags, "eventTime", 'k2'
-           FROM alerts WHERE tags = ARRAY['a,b', '{c}'] LIMIT 1`,
+       SELECT "organizationId", "environmentId", rule, priority, source, output, tags, "eventTime", 'k2'
+       FROM alerts WHERE tags = ARRAY['a,b', '{c}'] LIMIT 1`,
         );
         const sum = await c.query<{ n: string }>(
           `SELECT sum(count)::text AS n FROM alert_tag_rollups WHERE tags = ARRAY['a,b', '{c}']`,
@@ -196,54 +223,30 @@ describe('migrations on the real Postgres server', () => {
           `SELECT sum(count)::text AS n FROM alert_tag_rollups_5m WHERE tags = ARRAY['a,b', '{c}']`,
         );
         expect(fineSum.rows[0]?.n).toBe('5');
-      } finally {
-        await c.end();
-      }
-    } finally {
-      await temp.remove();
-      await other.drop();
-    }
+      },
+    );
   });
 
   it("keeps alerts stored before contents left out the line's time findable, also after a restore", async () => {
-    const other = await createTestDatabase('migrate_line_time');
-    const temp = await createTempDir('migrate-line-time');
-    try {
-      const LINE_TIME = '20261216100000_alert_content_without_line_time';
-      const later = (await readdir(MIGRATIONS_DIR))
-        .filter((n) => /^\d{14}_/.test(n) && n >= LINE_TIME)
-        .sort();
-      const before = path.join(temp.dir, 'migrations-before-line-time');
-      await cp(MIGRATIONS_DIR, before, {
-        recursive: true,
-        filter: (src) => !later.some((n) => src.includes(n)),
-      });
-      await migrateDatabase(other.url, { migrationsDir: before });
-      const c = new pg.Client({ connectionString: other.url });
-      await c.connect();
-      try {
-        const o = await c.query<{ id: string }>(
-          "INSERT INTO organizations (name, slug) VALUES ('L', 'l') RETURNING id",
-        );
-        const e = await c.query<{ id: string }>(
-          `INSERT INTO environments ("organizationId", name, "displayName") VALUES ($1, 'p', 'P') RETURNING id`,
-          [o.rows[0]!.id],
-        );
+    await beforeMigration(
+      'migrate_line_time',
+      '20261216100000_alert_content_without_line_time',
+      async (c, ids, migrateRest) => {
         // Three alerts of one content but for the line's time, and one without it.
         await c.query(
           `INSERT INTO alerts ("organizationId", "environmentId", rule, priority, source, output, "outputFields", "eventTime", "dedupKey")
-           SELECT $1::uuid, $2::uuid, 'R', 'warning'::"Priority", 'syscall', '10:00:0' || g || '.0: Notice x',
-                  CASE WHEN g < 3 THEN jsonb_build_object('evt.time', 1796554678786990000 + g, 'proc.name', 'sh')
-                       ELSE '{"proc.name":"sh"}'::jsonb END,
-                  now() - g * interval '1 minute', 'k'
-           FROM generate_series(0, 3) g`,
-          [o.rows[0]!.id, e.rows[0]!.id],
+       SELECT $1::uuid, $2::uuid, 'R', 'warning'::"Priority", 'syscall', '10:00:0' || g || '.0: Notice x',
+              CASE WHEN g < 3 THEN jsonb_build_object('evt.time', 1796554678786990000 + g, 'proc.name', 'sh')
+                   ELSE '{"proc.name":"sh"}'::jsonb END,
+              now() - g * interval '1 minute', 'k'
+       FROM generate_series(0, 3) g`,
+          [ids.organizationId, ids.environmentId],
         );
         const old = await c.query<{ id: string; h: string }>(
           'SELECT id::text, "contentHash"::text AS h FROM alerts ORDER BY id',
         );
         expect(new Set(old.rows.map((r) => r.h)).size).toBe(4);
-        expect(await migrateDatabase(other.url)).toEqual(later);
+        await migrateRest();
         // Stored hashes stay, triaged or not (only a write of output, fields or tags recomputes one).
         await c.query(`UPDATE alerts SET status = 'acknowledged' WHERE id = $1`, [old.rows[0]!.id]);
         const now = await c.query<{ id: string; h: string }>(
@@ -252,7 +255,7 @@ describe('migrations on the real Postgres server', () => {
         expect(now.rows).toEqual(old.rows);
         const orphans = await c.query(
           `SELECT a.id FROM alerts a WHERE NOT EXISTS (
-             SELECT 1 FROM alert_contents x WHERE x."organizationId" = a."organizationId" AND x.hash = a."contentHash")`,
+         SELECT 1 FROM alert_contents x WHERE x."organizationId" = a."organizationId" AND x.hash = a."contentHash")`,
         );
         expect(orphans.rowCount).toBe(0);
         // Every alert has its content under the new hash too (a restore from a dump recomputes
@@ -263,69 +266,45 @@ describe('migrations on the real Postgres server', () => {
         expect(shared.rows[0]!.n).toBe('1');
         const missing = await c.query(
           `SELECT a.id FROM alerts a WHERE NOT EXISTS (
-             SELECT 1 FROM alert_contents x WHERE x."organizationId" = a."organizationId"
-               AND x.hash = alert_content_hash(a.output, a."outputFields", a.tags))`,
+         SELECT 1 FROM alert_contents x WHERE x."organizationId" = a."organizationId"
+           AND x.hash = alert_content_hash(a.output, a."outputFields", a.tags))`,
         );
         expect(missing.rowCount).toBe(0);
         // A new alert of the same content adds no content row.
         const n0 = await c.query<{ n: string }>('SELECT count(*)::text AS n FROM alert_contents');
         await c.query(
           `INSERT INTO alerts ("organizationId", "environmentId", rule, priority, source, output, "outputFields", "eventTime", "dedupKey")
-           SELECT "organizationId", "environmentId", rule, priority, source, '10:00:09.0: Notice x',
-                  jsonb_build_object('evt.time', 1796554678786999999, 'proc.name', 'sh'), now(), 'k'
-           FROM alerts LIMIT 1`,
+       SELECT "organizationId", "environmentId", rule, priority, source, '10:00:09.0: Notice x',
+              jsonb_build_object('evt.time', 1796554678786999999, 'proc.name', 'sh'), now(), 'k'
+       FROM alerts LIMIT 1`,
         );
         const n1 = await c.query<{ n: string }>('SELECT count(*)::text AS n FROM alert_contents');
         expect(n1.rows[0]!.n).toBe(n0.rows[0]!.n);
-      } finally {
-        await c.end();
-      }
-    } finally {
-      await temp.remove();
-      await other.drop();
-    }
+      },
+    );
   });
 
   it('backfills the daily and five-minute dashboard rollups from the alerts stored before them', async () => {
-    const other = await createTestDatabase('migrate_dashboard_rollups');
-    const temp = await createTempDir('migrate-dashboard-rollups');
-    try {
-      const DASHBOARD_ROLLUPS = '20261216200000_alert_rollups_5m_daily';
-      const later = (await readdir(MIGRATIONS_DIR))
-        .filter((n) => /^\d{14}_/.test(n) && n >= DASHBOARD_ROLLUPS)
-        .sort();
-      const before = path.join(temp.dir, 'migrations-before-dashboard-rollups');
-      await cp(MIGRATIONS_DIR, before, {
-        recursive: true,
-        filter: (src) => !later.some((n) => src.includes(n)),
-      });
-      await migrateDatabase(other.url, { migrationsDir: before });
-      const c = new pg.Client({ connectionString: other.url });
-      await c.connect();
-      try {
-        const o = await c.query<{ id: string }>(
-          "INSERT INTO organizations (name, slug) VALUES ('T', 't') RETURNING id",
-        );
-        const e = await c.query<{ id: string }>(
-          `INSERT INTO environments ("organizationId", name, "displayName") VALUES ($1, 'p', 'P') RETURNING id`,
-          [o.rows[0]!.id],
-        );
+    await beforeMigration(
+      'migrate_dashboard_rollups',
+      '20261216200000_alert_rollups_5m_daily',
+      async (c, ids, migrateRest) => {
         // 30 alerts of two rules over three days (minute 59 of the hour before midnight and of
         // the hour after), no hostname.
         await c.query(
           `INSERT INTO alerts ("organizationId", "environmentId", rule, priority, source, output, "eventTime", "dedupKey")
-           SELECT $1::uuid, $2::uuid, 'R' || (g % 2), 'warning'::"Priority", 'syscall', 'out',
-                  date_trunc('day', now(), 'UTC') - (g % 3) * interval '1 day' + (g % 2) * interval '1 hour'
-                    - interval '1 minute', 'k'
-           FROM generate_series(0, 29) g`,
-          [o.rows[0]!.id, e.rows[0]!.id],
+       SELECT $1::uuid, $2::uuid, 'R' || (g % 2), 'warning'::"Priority", 'syscall', 'out',
+              date_trunc('day', now(), 'UTC') - (g % 3) * interval '1 day' + (g % 2) * interval '1 hour'
+                - interval '1 minute', 'k'
+       FROM generate_series(0, 29) g`,
+          [ids.organizationId, ids.environmentId],
         );
-        expect(await migrateDatabase(other.url)).toEqual(later);
+        await migrateRest();
         const rows = async (table: string) =>
           (
             await c.query<{ k: string }>(
               `SELECT dimension || ' ' || key || ' ' || to_char(bucket AT TIME ZONE 'UTC', 'HH24:MI') || ' ' || count AS k
-               FROM ${table} WHERE dimension IN ('rule', 'host') ORDER BY 1`,
+           FROM ${table} WHERE dimension IN ('rule', 'host') ORDER BY 1`,
             )
           ).rows.map((r) => r.k);
         // g % 2 and g % 3 over 0..29: each rule in each of three days, five alerts each; R0 at
@@ -341,8 +320,8 @@ describe('migrations on the real Postgres server', () => {
         // From here on the triggers count: one more alert lands in its day's and five minutes' rows.
         await c.query(
           `INSERT INTO alerts ("organizationId", "environmentId", rule, priority, source, output, "eventTime", "dedupKey")
-           SELECT "organizationId", "environmentId", rule, priority, source, output, "eventTime", 'k2'
-           FROM alerts WHERE rule = 'R1' LIMIT 1`,
+       SELECT "organizationId", "environmentId", rule, priority, source, output, "eventTime", 'k2'
+       FROM alerts WHERE rule = 'R1' LIMIT 1`,
         );
         for (const table of ['alert_rollups_daily', 'alert_rollups_5m']) {
           const sum = await c.query<{ n: string }>(
@@ -350,13 +329,8 @@ describe('migrations on the real Postgres server', () => {
           );
           expect(sum.rows[0]?.n, table).toBe('16');
         }
-      } finally {
-        await c.end();
-      }
-    } finally {
-      await temp.remove();
-      await other.drop();
-    }
+      },
+    );
   });
 
   it('leaves no session behind (a lingering one held the migration lock for 10 s)', async () => {
