@@ -1,13 +1,12 @@
 import path from 'node:path';
 import type { Page } from 'playwright-core';
 import { correlateQueuedAlerts, createCollectorStore, getDb } from '@peregrine/db';
-import { alertEntities } from '@peregrine/engine';
+import { alertEntities, defaultIncidentPolicy } from '@peregrine/engine';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, SCREENSHOT_DIR, screenshot } from './browser';
 import { completeSetup, startConsole } from './console';
 import { seedDefaults } from './stack';
-import { incidentPolicy } from '../test/incident-policy';
 
 /**
  * Issue #19 item 4: the ATT&CK page of an environment shows the default rules' coverage and the
@@ -76,7 +75,7 @@ async function seedAlerts(databaseUrl: string) {
     await store.close();
   }
   const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
-  await correlateQueuedAlerts(pool, incidentPolicy(2 * 3_600_000));
+  await correlateQueuedAlerts(pool, defaultIncidentPolicy(2 * 3_600_000));
   await pool.end();
   await getDb(databaseUrl).close();
 }

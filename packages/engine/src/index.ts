@@ -241,6 +241,8 @@ export { type ProcessNode, processTree } from './entities/process-tree.js';
 // ---- Incidents ----
 /** Which entities link alerts into incidents and how an incident is scored. */
 export {
+  defaultIncidentPolicy,
+  INCIDENT_COMMON_ENTITY_GROUPS,
   INCIDENT_COMMON_ENTITY_INCIDENTS,
   INCIDENT_LINK_KINDS,
   INCIDENT_LINK_THRESHOLD,

@@ -1,30 +1,10 @@
 import type { CollectorStore, IncidentChange, IncidentChangeHook, IncidentPolicy } from '@peregrine/db';
-import {
-  INCIDENT_COMMON_ENTITY_INCIDENTS,
-  INCIDENT_LINK_THRESHOLD,
-  INCIDENT_LINK_WEIGHTS,
-  incidentScore,
-  incidentTactics,
-  parsePriority,
-  principalAliases,
-} from '@peregrine/engine';
+import { defaultIncidentPolicy } from '@peregrine/engine';
 import type { FastifyBaseLogger } from 'fastify';
 
-/** The engine's incident policy in the shape the store's correlator takes. */
+/** The engine's incident policy (`defaultIncidentPolicy`), with `overrides` for tests and benches. */
 export function incidentPolicy(windowMs: number, overrides: Partial<IncidentPolicy> = {}): IncidentPolicy {
-  return {
-    windowMs,
-    weights: INCIDENT_LINK_WEIGHTS,
-    threshold: INCIDENT_LINK_THRESHOLD,
-    commonIncidents: INCIDENT_COMMON_ENTITY_INCIDENTS,
-    commonGroups: 25,
-    principalAliases,
-    scoring: {
-      tactics: incidentTactics,
-      score: (s) => incidentScore({ ...s, priority: parsePriority(s.priority) ?? 'Debug' }),
-    },
-    ...overrides,
-  };
+  return { ...defaultIncidentPolicy(windowMs), ...overrides };
 }
 
 /**

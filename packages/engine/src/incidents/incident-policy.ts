@@ -6,7 +6,7 @@
 
 import { attackOfTags } from '../attack/tags.js';
 import type { EntityKind } from '../entities/entity-map.js';
-import { PRIORITIES, type Priority } from '../rules/priority.js';
+import { PRIORITIES, type Priority, parsePriority } from '../rules/priority.js';
 
 /**
  * What sharing one entity of a kind is worth. Two alerts link when what they share weighs at least
@@ -34,6 +34,12 @@ export const INCIDENT_LINK_THRESHOLD = 2;
 
 /** An entity already linking this many open incidents in the window is common: it links none. */
 export const INCIDENT_COMMON_ENTITY_INCIDENTS = 3;
+
+/**
+ * An entity named by alerts of more than this many alert groups (rule and key fields) in the
+ * window is common: it links none (a NAT gateway's IP, a node, a shared CI account).
+ */
+export const INCIDENT_COMMON_ENTITY_GROUPS = 25;
 
 /** The kinds that can link at all (weight above 0). */
 export const INCIDENT_LINK_KINDS: readonly EntityKind[] = (
@@ -94,4 +100,25 @@ export function incidentTactics(tags: readonly string[]): string[] {
 /** The more severe of two priorities. */
 export function worsePriority(a: Priority, b: Priority): Priority {
   return PRIORITIES.indexOf(a) <= PRIORITIES.indexOf(b) ? a : b;
+}
+
+/**
+ * The whole policy, in the shape the store's correlator takes (`IncidentPolicy` of
+ * @peregrine/db): what the collector runs, and what tests that group stored alerts run.
+ */
+export function defaultIncidentPolicy(windowMs: number) {
+  return {
+    windowMs,
+    weights: INCIDENT_LINK_WEIGHTS,
+    threshold: INCIDENT_LINK_THRESHOLD,
+    commonIncidents: INCIDENT_COMMON_ENTITY_INCIDENTS,
+    commonGroups: INCIDENT_COMMON_ENTITY_GROUPS,
+    principalAliases,
+    scoring: {
+      tactics: incidentTactics,
+      // Stored rows carry the priority as text.
+      score: (s: Omit<IncidentScoreInput, 'priority'> & { priority: string }) =>
+        incidentScore({ ...s, priority: parsePriority(s.priority) ?? 'Debug' }),
+    },
+  };
 }

@@ -14,7 +14,6 @@ const { addMember, appCodeOf, contextFor, createOrganization, createUser } = awa
 );
 const { getDb, createCollectorStore, correlateQueuedAlerts } = await import('@peregrine/db');
 const engine = await import('@peregrine/engine');
-const { incidentPolicy } = await import('../../../../test/incident-policy');
 const pg = (await import('pg')).default;
 
 const { prisma } = getDb(url);
@@ -57,7 +56,7 @@ async function store(
     rawEvents: [],
   });
   const pool = new pg.Pool({ connectionString: url, max: 1 });
-  await correlateQueuedAlerts(pool, incidentPolicy(2 * hour));
+  await correlateQueuedAlerts(pool, engine.defaultIncidentPolicy(2 * hour));
   await pool.end();
   await s.close();
 }

@@ -15,7 +15,6 @@ const { addMember, appCodeOf, contextFor, createOrganization, createUser } = awa
 );
 const { getDb, createCollectorStore, correlateQueuedAlerts } = await import('@peregrine/db');
 const engine = await import('@peregrine/engine');
-const { incidentPolicy } = await import('../../../../test/incident-policy');
 const pg = (await import('pg')).default;
 
 const { prisma } = getDb(url);
@@ -75,7 +74,7 @@ async function store(
     })),
   });
   const pool = new pg.Pool({ connectionString: url, max: 1 });
-  await correlateQueuedAlerts(pool, incidentPolicy(2 * 3_600_000));
+  await correlateQueuedAlerts(pool, engine.defaultIncidentPolicy(2 * 3_600_000));
   await pool.end();
   await s.close();
   if (r.duplicate) throw new Error('duplicate');
