@@ -17,7 +17,14 @@ import {
 import { Context, type Diagnostic, RuleLoadError } from './diagnostics.js';
 import { validateException } from './exceptions.js';
 import type { Expr } from '../condition/ast.js';
-import { type CompileCache, cacheKey, cachedRule, decodeLoad, encodeLoad } from './compile-cache.js';
+import {
+  type CompileCache,
+  cacheKey,
+  cachedRule,
+  decodeLoad,
+  encodeLoad,
+  type KeyOptions,
+} from './compile-cache.js';
 import { parseCondition } from '../condition/parser.js';
 import { compileFilter } from './condition-bridge.js';
 import { BUILTIN_PLUGINS, checkPluginRequirements, type LoadedPlugin } from './plugins.js';
@@ -123,10 +130,8 @@ export function load(files: readonly RulesFile[], options: LoadOptions = {}): Lo
     timeFormatIso8601: options.timeFormatIso8601 ?? false,
     ...(options.evaluator !== undefined ? { evaluator: options.evaluator } : {}),
   };
-  const cache = options.cache;
-  if (cache === undefined) return compileFiles(files, options, sources, runtime).result;
-
-  const keyOptions = {
+  // The options that change what compiles, defaults applied: the compile's and the cache key's.
+  const compileOptions: KeyOptions = {
     sources: sourceList,
     extraOutputs: options.extraOutputs ?? [],
     plugins: options.plugins ?? BUILTIN_PLUGINS,
@@ -134,7 +139,10 @@ export function load(files: readonly RulesFile[], options: LoadOptions = {}): Lo
     compileEachFile: options.compileEachFile ?? true,
     shareWork: options.shareWork ?? true,
   };
-  const key = cacheKey(cache, files, keyOptions);
+  const cache = options.cache;
+  if (cache === undefined) return compileFiles(files, compileOptions, sources, runtime).result;
+
+  const key = cacheKey(cache, files, compileOptions);
   let text: string | undefined;
   try {
     text = cache.get(key);
@@ -150,7 +158,7 @@ export function load(files: readonly RulesFile[], options: LoadOptions = {}): Lo
       cache.log(`rules cache: ignoring a corrupt entry, compiling (${errorText(e)})`);
     }
   }
-  const { result, rules, memo } = compileFiles(files, options, sources, runtime);
+  const { result, rules, memo } = compileFiles(files, compileOptions, sources, runtime);
   let entry: string | undefined;
   try {
     entry = encodeLoad({
@@ -161,9 +169,9 @@ export function load(files: readonly RulesFile[], options: LoadOptions = {}): Lo
       pluginRequirements: result.pluginRequirements,
       macros: result.macros,
       lists: result.lists,
-      rules: rules.map((r) => cachedRule(r, keyOptions.extraOutputs)),
+      rules: rules.map((r) => cachedRule(r, compileOptions.extraOutputs)),
       memo: [...memo],
-      shareWork: keyOptions.shareWork,
+      shareWork: compileOptions.shareWork,
     });
   } catch (e) {
     cache.log(`rules cache: cannot store these rules (${errorText(e)})`);
@@ -185,7 +193,7 @@ function errorText(e: unknown): string {
 /** The compile itself (no cache): the result, the rules of its rule set and the memoised subtrees. */
 function compileFiles(
   files: readonly RulesFile[],
-  options: LoadOptions,
+  options: KeyOptions,
   sources: Map<string, SourceDef>,
   runtime: Partial<RuntimeOptions>,
 ): { result: LoadResult; rules: CompiledRule[]; memo: Set<Expr> } {
@@ -203,7 +211,7 @@ function compileFiles(
   let last: CompileResult = { ok: true, rules: [], macros: [], lists: [] };
   let ok = true;
 
-  const compileOnce = options.compileEachFile === false;
+  const compileOnce = !options.compileEachFile;
   const parsed = new Map<string, Expr>();
   const reuse = new CompileReuse();
   for (let i = 0; i < files.length; i++) {
@@ -223,9 +231,9 @@ function compileFiles(
         collector,
         {
           sources,
-          extraOutputs: options.extraOutputs ?? [],
-          maxEventTypes: options.maxEventTypes ?? 100,
-          shareWork: options.shareWork ?? true,
+          extraOutputs: options.extraOutputs,
+          maxEventTypes: options.maxEventTypes,
+          shareWork: options.shareWork,
           parsed,
           reuse,
         },
@@ -265,7 +273,7 @@ function compileFiles(
 
   const requirements = collector.pluginRequirements;
   if (ok) {
-    const check = checkPluginRequirements(requirements, options.plugins ?? BUILTIN_PLUGINS);
+    const check = checkPluginRequirements(requirements, options.plugins);
     if (!check.satisfied) {
       const ctx =
         (check.failed as PluginVersionInfo | undefined)?.ctx ?? Context.file(files.at(-1)?.name ?? '');
