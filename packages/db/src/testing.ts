@@ -95,6 +95,10 @@ async function migrationsHash(): Promise<string> {
 }
 
 const TEMPLATE_PREFIX = 'peregrine_tpl_';
+/** The name of the committed migrations' template. Exported for the test of the template sweep. */
+export async function migratedTemplateName(): Promise<string> {
+  return `${TEMPLATE_PREFIX}${await migrationsHash()}`;
+}
 /** Templates of other migration sets are dropped once this old (other checkouts may still use them). */
 const STALE_TEMPLATE_MS = 24 * 3600_000;
 let templateName: Promise<string> | undefined;
@@ -106,7 +110,7 @@ let templateName: Promise<string> | undefined;
  */
 function migratedTemplate(): Promise<string> {
   templateName ??= (async () => {
-    const name = `${TEMPLATE_PREFIX}${await migrationsHash()}`;
+    const name = await migratedTemplateName();
     const exists = await withAdmin(
       async (admin) =>
         (await admin.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1,
@@ -115,7 +119,7 @@ function migratedTemplate(): Promise<string> {
     // Built under a private name and renamed when complete: a half-migrated template is never seen,
     // and of two processes building at once the first rename wins and the other drops its copy.
     const building = `${name}_build_${randomBytes(4).toString('hex')}`;
-    await withAdmin((admin) => admin.query(`CREATE DATABASE "${building}"`));
+    await createTemplateBuild(building);
     try {
       const { migrateDatabase } = await import('./migrate.js');
       await migrateDatabase(databaseUrl(building));
@@ -141,8 +145,25 @@ function migratedTemplate(): Promise<string> {
   return templateName;
 }
 
-/** Drops templates of other migration sets (and abandoned builds) older than a day. */
-async function dropStaleTemplates(keep: string): Promise<void> {
+/**
+ * Creates a template build's database, stamped with its start time like a finished template: a
+ * build has no open connection between its steps (between CREATE DATABASE and the migration's
+ * first connection, between migration statements), and another process's `dropStaleTemplates`
+ * must not take an unstamped build for an abandoned one (it did, on a fresh server where two test
+ * processes built at once: "database ..._build_... does not exist").
+ */
+export async function createTemplateBuild(building: string): Promise<void> {
+  await withAdmin(async (admin) => {
+    await admin.query(`CREATE DATABASE "${building}"`);
+    await admin.query(`COMMENT ON DATABASE "${building}" IS '${new Date().toISOString()}'`);
+  });
+}
+
+/**
+ * Drops templates of other migration sets, and builds (finished or abandoned), older than a day
+ * and not in use. Exported for its test.
+ */
+export async function dropStaleTemplates(keep: string): Promise<void> {
   await withAdmin(async (admin) => {
     const { rows } = await admin.query<{ datname: string; note: string | null }>(
       `SELECT d.datname, shobj_description(d.oid, 'pg_database') AS note

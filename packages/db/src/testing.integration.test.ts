@@ -1,0 +1,76 @@
+import { randomBytes } from 'node:crypto';
+import pg from 'pg';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createTemplateBuild, dropStaleTemplates, migratedTemplateName, TEST_SERVER_URL } from './testing.js';
+
+async function admin<T>(work: (c: pg.Client) => Promise<T>): Promise<T> {
+  const c = new pg.Client({ connectionString: TEST_SERVER_URL });
+  await c.connect();
+  try {
+    return await work(c);
+  } finally {
+    await c.end();
+  }
+}
+
+async function exists(name: string): Promise<boolean> {
+  return admin(
+    async (c) => (await c.query('SELECT 1 FROM pg_database WHERE datname = $1', [name])).rowCount === 1,
+  );
+}
+
+// The sweep keeps the committed migrations' template (other test files copy it meanwhile) and
+// drops what any process would drop on finishing a build.
+const made: string[] = [];
+afterEach(async () => {
+  for (const name of made.splice(0)) {
+    await admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
+  }
+});
+
+/** A template build's name of a migration set no checkout has (so no other test process touches it). */
+function buildName(): string {
+  const name = `peregrine_tpl_${randomBytes(8).toString('hex')}_build_${randomBytes(4).toString('hex')}`;
+  made.push(name);
+  return name;
+}
+
+describe('the migrated template builds of concurrent test processes', () => {
+  it("keeps another process's build that has no open connection at the moment", async () => {
+    // Between CREATE DATABASE and the migration's first connection (and between its statements) a
+    // build has no connection; another process finishing its own build then sweeps stale ones.
+    const building = buildName();
+    await createTemplateBuild(building);
+    await dropStaleTemplates(await migratedTemplateName());
+    expect(await exists(building)).toBe(true);
+  });
+
+  it('drops a build abandoned a day ago, and one of older code that has no stamp', async () => {
+    const abandoned = buildName();
+    await createTemplateBuild(abandoned);
+    const old = new Date(Date.now() - 25 * 3600_000).toISOString();
+    await admin((c) => c.query(`COMMENT ON DATABASE "${abandoned}" IS '${old}'`));
+    const unstamped = buildName();
+    await admin((c) => c.query(`CREATE DATABASE "${unstamped}"`));
+    await dropStaleTemplates(await migratedTemplateName());
+    expect(await exists(abandoned)).toBe(false);
+    expect(await exists(unstamped)).toBe(false);
+  });
+
+  it('keeps an old build that still has a connection (a migration running)', async () => {
+    const building = buildName();
+    await createTemplateBuild(building);
+    const old = new Date(Date.now() - 25 * 3600_000).toISOString();
+    await admin((c) => c.query(`COMMENT ON DATABASE "${building}" IS '${old}'`));
+    const url = new URL(TEST_SERVER_URL);
+    url.pathname = `/${building}`;
+    const open = new pg.Client({ connectionString: url.toString() });
+    await open.connect();
+    try {
+      await dropStaleTemplates(await migratedTemplateName());
+      expect(await exists(building)).toBe(true);
+    } finally {
+      await open.end();
+    }
+  });
+});
