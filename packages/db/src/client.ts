@@ -11,9 +11,24 @@ export interface Db {
   close(): Promise<void>;
 }
 
+/**
+ * The settings every Peregrine pool connects with: `url`, the pool's size and options, and
+ * PostgreSQL's JIT compilation turned off for the session. Peregrine's statements are short
+ * (batches of a few hundred rows, lookups by index, rollups), but over partitioned tables their
+ * cost estimates pass `jit_above_cost` (100 000) easily, and compiling them then took 100-600 ms
+ * for a statement that ran in 7 ms (the incident correlator's read of its claim: 164 ms a call on
+ * average, a quarter of the collector benchmark's Postgres time; docs/BENCHMARKS.md, JIT). Only
+ * servers built with LLVM compile (Debian's and most distributions' packages: yes; the embedded
+ * default: no). A `DATABASE_URL` that sets `options` itself replaces this (pg reads the URL's
+ * parameters over the config's).
+ */
+export function poolConfig(url: string, config: Omit<pg.PoolConfig, 'connectionString'> = {}): pg.PoolConfig {
+  return { ...config, connectionString: url, options: '-c jit=off' };
+}
+
 /** Opens the database at `url` (a pooled Prisma client over the pg driver adapter). */
 export function createDb(url: string, options: { max?: number } = {}): Db {
-  const adapter = new PrismaPg({ connectionString: url, max: options.max ?? 10 });
+  const adapter = new PrismaPg(poolConfig(url, { max: options.max ?? 10 }));
   const prisma = new PrismaClient({ adapter });
   return { prisma, close: () => prisma.$disconnect() };
 }
@@ -43,7 +58,7 @@ export function createPgPool(
   url: string,
   options: { max?: number; onError?: (err: Error) => void } = {},
 ): pg.Pool {
-  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 5 });
+  const pool = new pg.Pool(poolConfig(url, { max: options.max ?? 5 }));
   pool.on(
     'error',
     options.onError ?? ((err) => console.warn(`postgres pool: idle connection lost: ${err.message}`)),

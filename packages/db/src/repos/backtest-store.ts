@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import pg from 'pg';
 import { stringifyJsonExact } from './json-exact.js';
+import { poolConfig } from '../client.js';
 import {
   RAW_EVENT_ENVELOPE_KEYS,
   RAW_EVENT_MEMBERS,
@@ -463,7 +464,7 @@ function skipQuery(skip: RawEventSkip): PageQuery {
 
 /** Opens the backtest runner's store on its own small pool. */
 export function createBacktestStore(url: string, options: { max?: number } = {}): BacktestStore {
-  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 3 });
+  const pool = new pg.Pool(poolConfig(url, { max: options.max ?? 3 }));
   // An idle client's error (server restart) must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   // A connection lost while a client is checked out (a transaction below) emits 'error' on the

@@ -17,6 +17,7 @@ import {
 } from './incident-correlator.js';
 import { stringifyRecordExact } from './json-exact.js';
 import { rawEventMembers } from './raw-event-members.js';
+import { poolConfig } from '../client.js';
 
 /** One alert to store (already evaluated and keyed by the collector). */
 export interface AlertInput {
@@ -176,7 +177,7 @@ export interface CollectorStoreOptions {
 
 /** Opens the collector's write path on its own pool. */
 export function createCollectorStore(url: string, options: CollectorStoreOptions = {}): CollectorStore {
-  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 8 });
+  const pool = new pg.Pool(poolConfig(url, { max: options.max ?? 8 }));
   // An idle client's error (server restart) must not crash the process; the next query reconnects.
   pool.on('error', () => {});
   // Nor may a checked-out one's (the incident correlator's transaction), which can come in the

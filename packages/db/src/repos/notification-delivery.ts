@@ -2,6 +2,7 @@ import pg from 'pg';
 import { retryWhileUnavailable } from '../errors.js';
 import type { Priority } from '../generated/prisma/enums.js';
 import { parseJsonBigInt } from './json-exact.js';
+import { poolConfig } from '../client.js';
 
 /**
  * The collector's side of notifications, in plain SQL over its own pg pool: the organisation's
@@ -158,7 +159,7 @@ export interface NotificationStore {
 export function createNotificationStore(url: string, options: { max?: number } = {}): NotificationStore {
   // query_timeout: a query on a connection that went silent (a cut network) ends instead of
   // holding a delivery pass, or a routes reload, forever.
-  const pool = new pg.Pool({ connectionString: url, max: options.max ?? 3, query_timeout: 15_000 });
+  const pool = new pg.Pool(poolConfig(url, { max: options.max ?? 3, query_timeout: 15_000 }));
   pool.on('error', () => {});
   // A checked-out client's lost connection is an 'error' on the client (the failed query reports
   // it): ignored from the client's creation on, as the collector and backtest stores do.
