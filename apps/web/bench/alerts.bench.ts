@@ -246,7 +246,7 @@ it(
     // only to be read here).
     await benchDb.prisma.$executeRawUnsafe(
       `WITH picked AS (
-         SELECT a.id, a."eventTime", a."organizationId", a."environmentId", a.hostname,
+         SELECT a.id, a."eventTime", a."organizationId", a."environmentId", a.hostname, a.tags,
                 date_bin('6 hours', a."eventTime", 'epoch') AS slot
          FROM alerts a WHERE a."environmentId" = $1::uuid AND a.id % 20 = 0
            AND NOT EXISTS (SELECT 1 FROM incidents)),
@@ -257,8 +257,8 @@ it(
                 '{}', '{syscall}', count(*), min("eventTime"), max("eventTime")
          FROM picked GROUP BY "organizationId", "environmentId", hostname, slot
          RETURNING id, title)
-       INSERT INTO incident_alerts ("alertId", "eventTime", "incidentId", "addedBy", "linkedBy")
-       SELECT p.id, p."eventTime", m.id, 'correlator', '{}'
+       INSERT INTO incident_alerts ("alertId", "eventTime", "incidentId", "addedBy", "linkedBy", tags)
+       SELECT p.id, p."eventTime", m.id, 'correlator', '{}', p.tags
        FROM picked p JOIN made m ON m.title = coalesce(p.hostname, '?') || ' ' || p.slot::text`,
       production,
     );

@@ -333,6 +333,39 @@ describe('migrations on the real Postgres server', () => {
     );
   });
 
+  it("copies each incident alert's tags onto its incident_alerts row", async () => {
+    await beforeMigration(
+      'migrate_incident_tags',
+      '20261217100000_incident_alert_tags',
+      async (c, ids, migrateRest) => {
+        // Three alerts in one incident (two tagged, one not), a fourth in none.
+        await c.query(
+          `INSERT INTO alerts ("organizationId", "environmentId", rule, priority, source, output, tags, "eventTime", "dedupKey")
+       SELECT $1::uuid, $2::uuid, 'R', 'warning'::"Priority", 'syscall', 'out',
+              CASE WHEN g = 0 THEN ARRAY['mitre_execution', 'T1059'] WHEN g = 1 THEN ARRAY['T1611'] ELSE '{}'::text[] END,
+              now() - g * interval '1 minute', 'k'
+       FROM generate_series(0, 3) g`,
+          [ids.organizationId, ids.environmentId],
+        );
+        const inc = await c.query<{ id: string }>(
+          `INSERT INTO incidents ("organizationId", "environmentId", title, priority, "alertCount", "firstSeenAt", "lastSeenAt")
+         VALUES ($1, $2, 'i', 'warning', 3, now() - interval '1 hour', now()) RETURNING id`,
+          [ids.organizationId, ids.environmentId],
+        );
+        await c.query(
+          `INSERT INTO incident_alerts ("alertId", "eventTime", "incidentId", "addedBy", "linkedBy")
+         SELECT id, "eventTime", $1, 'correlator', '{}' FROM alerts ORDER BY id LIMIT 3`,
+          [inc.rows[0]!.id],
+        );
+        await migrateRest();
+        const rows = await c.query<{ t: string[] }>(
+          'SELECT ia.tags AS t FROM incident_alerts ia ORDER BY ia."alertId"',
+        );
+        expect(rows.rows.map((r) => r.t)).toEqual([['mitre_execution', 'T1059'], ['T1611'], []]);
+      },
+    );
+  });
+
   it('leaves no session behind (a lingering one held the migration lock for 10 s)', async () => {
     await migrateDatabase(db.url);
     const name = new URL(db.url).pathname.slice(1);

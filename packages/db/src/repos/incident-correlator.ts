@@ -423,7 +423,13 @@ async function placeClaim(
   const priorityRank = await priorityOrder(client);
   // Which incident each of the claim's alerts joined (index in `plans`), as placed.
   const placedIn: string[] = [];
-  const links: { alertId: string; eventTime: Date; incidentId: string; linkedBy: string[] }[] = [];
+  const links: {
+    alertId: string;
+    eventTime: Date;
+    incidentId: string;
+    linkedBy: string[];
+    tags: string[];
+  }[] = [];
   const changes = new Map<string, IncidentChange>();
   plans.forEach((p, at) => {
     const { q, a } = p;
@@ -479,6 +485,7 @@ async function placeClaim(
         eventTime: a.eventTime,
         incidentId: target.id,
         linkedBy: linkedBy.get(target.id) ?? [],
+        tags: a.tags,
       });
     } else {
       const tactics = policy.scoring.tactics(a.tags);
@@ -504,7 +511,13 @@ async function placeClaim(
       };
       incidents.set(opened.id, opened);
       placedIn.push(opened.id);
-      links.push({ alertId: a.id, eventTime: a.eventTime, incidentId: opened.id, linkedBy: [] });
+      links.push({
+        alertId: a.id,
+        eventTime: a.eventTime,
+        incidentId: opened.id,
+        linkedBy: [],
+        tags: a.tags,
+      });
     }
     const inc = incidents.get(placedIn[at]!)!;
     changes.set(inc.id, {
@@ -554,9 +567,9 @@ async function placeClaim(
     );
   }
   await client.query(
-    `INSERT INTO incident_alerts ("alertId", "eventTime", "incidentId", "addedBy", "linkedBy")
-     SELECT x.id, x.t, x.inc, 'correlator', x.linked
-     FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, t timestamptz, inc uuid, linked uuid[])`,
+    `INSERT INTO incident_alerts ("alertId", "eventTime", "incidentId", "addedBy", "linkedBy", tags)
+     SELECT x.id, x.t, x.inc, 'correlator', x.linked, coalesce(x.tags, '{}')
+     FROM jsonb_to_recordset($1::jsonb) AS x(id bigint, t timestamptz, inc uuid, linked uuid[], tags text[])`,
     [
       JSON.stringify(
         links.map((l) => ({
@@ -564,6 +577,7 @@ async function placeClaim(
           t: l.eventTime.toISOString(),
           inc: l.incidentId,
           linked: l.linkedBy,
+          tags: l.tags,
         })),
       ),
     ],

@@ -681,9 +681,9 @@ export interface TagSetIncidents {
  * Per distinct tag array of the alerts in [from, to) that belong to an incident of one
  * environment, the incidents holding them: an incident is under a technique when at least one of
  * its alerts in the range carries a tag naming it (the caller maps each array once, as for
- * `countAlertsByTagSet`). One query from the environment's incidents through incident_alerts
- * (`incidentId, eventTime` index) to the alerts by primary key and event time, so only the range's
- * partitions are read and only alerts that are in an incident: incidents are far fewer than alerts.
+ * `countAlertsByTagSet`). One query over the environment's incidents that overlap the range and
+ * their incident_alerts rows in it (`incidentId, eventTime` index), which carry their alert's tags:
+ * no alert is read (a probe per alert into its partition was most of the time at 1M alerts).
  * Merged incidents hold no alerts (they moved to the one they merged into).
  */
 export async function listIncidentsByTagSet(
@@ -691,14 +691,17 @@ export async function listIncidentsByTagSet(
   scope: { organizationId: string; environmentId: string; from: Date; to: Date },
 ): Promise<TagSetIncidents[]> {
   const rows = await db.prisma.$queryRawUnsafe<{ tags: string[]; ids: string[] }[]>(
-    `SELECT a.tags, array_agg(DISTINCT ia."incidentId"::text) AS ids
-     FROM incidents i
-     JOIN incident_alerts ia ON ia."incidentId" = i.id AND ia."eventTime" >= $3 AND ia."eventTime" < $4
-     JOIN alerts a ON a.id = ia."alertId" AND a."eventTime" = ia."eventTime"
-       AND a."eventTime" >= $3 AND a."eventTime" < $4
-     WHERE i."organizationId" = $1::uuid AND i."environmentId" = $2::uuid AND i."mergedIntoId" IS NULL
-       AND a."environmentId" = $2::uuid AND cardinality(a.tags) > 0
-     GROUP BY a.tags`,
+    // Distinct (array, incident) pairs first, then grouped: two hash aggregates instead of a sort
+    // of every row by its array (0.8x at 1M alerts, 30 days).
+    `SELECT d.tags, array_agg(d.inc::text) AS ids
+     FROM (
+       SELECT DISTINCT ia.tags, ia."incidentId" AS inc
+       FROM incidents i
+       JOIN incident_alerts ia ON ia."incidentId" = i.id AND ia."eventTime" >= $3 AND ia."eventTime" < $4
+       WHERE i."organizationId" = $1::uuid AND i."environmentId" = $2::uuid AND i."mergedIntoId" IS NULL
+         AND i."lastSeenAt" >= $3 AND i."firstSeenAt" < $4 AND cardinality(ia.tags) > 0
+     ) d
+     GROUP BY d.tags`,
     scope.organizationId,
     scope.environmentId,
     scope.from,
