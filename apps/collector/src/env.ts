@@ -101,7 +101,10 @@ const EnvSchema = z.object({
     .default('1')
     .transform((v) => v === '1' || v === 'true'),
   /** Alerts sharing entities this many minutes apart (either way) or closer join one incident. */
-  INCIDENT_WINDOW_MINUTES: z.coerce.number().positive().default(120),
+  INCIDENT_WINDOW_MINUTES: z.coerce
+    .number()
+    .min(5, 'INCIDENT_WINDOW_MINUTES must be at least 5 (the correlator reads five-minute buckets)')
+    .default(120),
   /** Minutes between retention passes (alerts, raw events, sensor batch ids, notifications). */
   RETENTION_INTERVAL_MINUTES: z.coerce.number().positive().default(10),
   /** The console's base URL (https://peregrine.example.com): notifications link to the alert there. */

@@ -50,4 +50,12 @@ describe('configuration', () => {
   it('defaults to falcosidekick port 2801', () => {
     expect(loadEnv({ DATABASE_URL: 'postgresql://x@localhost/db' }).COLLECTOR_PORT).toBe(2801);
   });
+  it('takes incident windows of 5 minutes and more (the correlator reads five-minute buckets)', () => {
+    const url = 'postgresql://x@localhost/db';
+    expect(loadEnv({ DATABASE_URL: url }).INCIDENT_WINDOW_MINUTES).toBe(120);
+    expect(loadEnv({ DATABASE_URL: url, INCIDENT_WINDOW_MINUTES: '5' }).INCIDENT_WINDOW_MINUTES).toBe(5);
+    expect(() => loadEnv({ DATABASE_URL: url, INCIDENT_WINDOW_MINUTES: '2' })).toThrow(
+      /INCIDENT_WINDOW_MINUTES: INCIDENT_WINDOW_MINUTES must be at least 5/,
+    );
+  });
 });

@@ -92,6 +92,12 @@ interface IncidentRow {
   lastSeenAt: Date;
 }
 
+/**
+ * The shortest incident window the correlator takes: its reach reads incident_entity_buckets, five
+ * minutes wide, which answer exactly for windows of half that or more.
+ */
+export const MIN_INCIDENT_WINDOW_MS = 150_000;
+
 /** Kinds whose entity names the incident in its title, best first. */
 const TITLE_KINDS = ['pod', 'container', 'repository', 'principal', 'user', 'host', 'ip'];
 
@@ -221,6 +227,9 @@ async function placeClaim(
   todo: ClaimAlert[],
 ): Promise<Map<string, IncidentChange>> {
   const windowMs = Math.round(policy.windowMs);
+  // The reach reads five-minute buckets of occurrences: exact for windows of 2.5 minutes or more.
+  if (!(windowMs >= MIN_INCIDENT_WINDOW_MS))
+    throw new RangeError(`incident window ${windowMs} ms: it must be at least ${MIN_INCIDENT_WINDOW_MS} ms`);
   const window = `${windowMs} milliseconds`;
   // Each alert's linking entities, each with its other spellings (principals), as one logical entity.
   const principalKeys = new Map<
@@ -319,7 +328,7 @@ async function placeClaim(
                        WITH ORDINALITY AS p(entity, t, env, batch, shared, i)
        ), runs AS MATERIALIZED (
          -- Each entity's pairs, in runs whose windows overlap (times at most 2w apart): one range of
-         -- occurrences per run, read once, instead of one per pair.
+         -- buckets per run, read once, instead of one per pair.
          SELECT r.entity, r.env, min(r.t) - $6::interval AS lo, max(r.t) + $6::interval AS hi
          FROM (
            SELECT q.*, sum(CASE WHEN q.gap THEN 1 ELSE 0 END) OVER (PARTITION BY q.entity, q.env ORDER BY q.t) AS run
@@ -330,36 +339,30 @@ async function placeClaim(
            ) q
          ) r
          GROUP BY r.entity, r.env, r.run
-       ), occ AS (
-         SELECT r.entity, r.env, ia."incidentId" AS inc, o."eventTime" AS at
+       ), reached AS MATERIALIZED (
+         -- Each run's buckets of open incidents (incident_entity_buckets: the earliest and latest
+         -- time the entity occurs among an incident's alerts per five minutes), read once. A
+         -- bucket's times lie within five minutes, so for w >= 2.5 minutes a time is within w of one
+         -- of them exactly when it lies in [lo - w, hi + w]; buckets starting from five minutes
+         -- before the run hold every occurrence in it.
+         SELECT r.entity, r.env, b."incidentId" AS inc, b.lo, b.hi
          FROM runs r
-         JOIN entity_occurrences o ON o."entityId" = r.entity AND o."alertId" IS NOT NULL
-          AND o."eventTime" BETWEEN r.lo AND r.hi
-         JOIN incident_alerts ia ON ia."alertId" = o."alertId"
-         JOIN incidents i ON i.id = ia."incidentId"
+         JOIN incident_entity_buckets b ON b."entityId" = r.entity
+          AND b.bucket >= r.lo - interval '5 minutes' AND b.bucket <= r.hi
+         JOIN incidents i ON i.id = b."incidentId"
          WHERE i."environmentId" = r.env AND i.status <> 'resolved' AND i."mergedIntoId" IS NULL
-       ), spans AS MATERIALIZED (
-         -- Per (entity, open incident), its occurrences merged wherever two are at most 2w apart:
-         -- a time is within w of an occurrence exactly when it is within w of such a span.
-         SELECT s.entity, s.env, s.inc, min(s.at) AS a, max(s.at) AS b
-         FROM (
-           SELECT g.*, sum(CASE WHEN g.gap THEN 1 ELSE 0 END) OVER (PARTITION BY g.entity, g.env, g.inc ORDER BY g.at) AS span
-           FROM (
-             SELECT occ.*,
-                    occ.at - lag(occ.at) OVER (PARTITION BY occ.entity, occ.env, occ.inc ORDER BY occ.at) > 2 * $6::interval AS gap
-             FROM occ
-           ) g
-         ) s
-         GROUP BY s.entity, s.env, s.inc, s.span
        ), hits AS MATERIALIZED (
-         SELECT p.i, h."incidentId"
-         FROM p
-         CROSS JOIN LATERAL (
-           SELECT DISTINCT s.inc AS "incidentId"
-           FROM spans s
-           WHERE s.entity = p.entity AND s.env = p.env
-             AND p.t BETWEEN s.a - $6::interval AND s.b + $6::interval
-           LIMIT $8) h
+         -- At most $8 incidents per pair (an entity reaching that many links nothing, whichever
+         -- they are).
+         SELECT x.i, x.inc AS "incidentId"
+         FROM (
+           SELECT p.i, rb.inc, row_number() OVER (PARTITION BY p.i ORDER BY rb.inc) AS k
+           FROM p
+           JOIN reached rb ON rb.entity = p.entity AND rb.env = p.env
+            AND p.t BETWEEN rb.lo - $6::interval AND rb.hi + $6::interval
+           GROUP BY p.i, rb.inc
+         ) x
+         WHERE x.k <= $8
        ), asked AS MATERIALIZED (
          SELECT p.* FROM p
          LEFT JOIN (SELECT h.i, count(*) AS n FROM hits h GROUP BY h.i) c ON c.i = p.i
