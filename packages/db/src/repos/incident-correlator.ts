@@ -368,15 +368,11 @@ async function placeClaim(
          LEFT JOIN (SELECT h.i, count(*) AS n FROM hits h GROUP BY h.i) c ON c.i = p.i
          WHERE (p.batch OR c.n > 0) AND (p.shared OR coalesce(c.n, 0) < $8)
        ), common AS (
+         -- The alert groups of the entity's latest 500 alerts in the window (entity_alert_groups:
+         -- the primary key read backwards, stopping at 500).
          SELECT s.i
          FROM asked s
-         CROSS JOIN LATERAL (
-           SELECT o."alertId", o."eventTime" FROM entity_occurrences o
-           WHERE o."entityId" = s.entity AND o."alertId" IS NOT NULL
-             AND o."eventTime" BETWEEN s.t - $6::interval AND s.t + $6::interval
-           ORDER BY o."eventTime" DESC LIMIT 500) o
-         JOIN alerts al ON al.id = o."alertId" AND al."eventTime" = o."eventTime"
-         GROUP BY s.i HAVING count(DISTINCT al."groupId") > $7
+         WHERE entity_alert_groups(s.entity, s.t - $6::interval, s.t + $6::interval, 500) > $7
        )
        SELECT h.i::text AS i, h."incidentId"::text AS "incidentId", false AS common FROM hits h
        UNION ALL
