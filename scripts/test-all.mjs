@@ -7,6 +7,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { FailureDigest } from './lib/failure-digest.mjs';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
 /**
@@ -65,6 +66,9 @@ function checks() {
   return list.sort((a, b) => (EXPECTED_SECONDS[b.id] ?? 0) - (EXPECTED_SECONDS[a.id] ?? 0));
 }
 
+/** Lines of a failed check shown at the end of the summary. */
+const DIGEST_LINES = 12;
+
 function run(check) {
   return new Promise((resolve) => {
     const started = Date.now();
@@ -74,11 +78,15 @@ function run(check) {
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
+    const digest = new FailureDigest();
     for (const stream of [child.stdout, child.stderr]) {
-      createInterface({ input: stream }).on('line', (line) => process.stdout.write(`${label}: ${line}\n`));
+      createInterface({ input: stream }).on('line', (line) => {
+        process.stdout.write(`${label}: ${line}\n`);
+        digest.add(line);
+      });
     }
     child.on('close', (code, signal) => {
-      resolve({ ...check, code: code ?? 1, signal, seconds: (Date.now() - started) / 1000 });
+      resolve({ ...check, code: code ?? 1, signal, digest, seconds: (Date.now() - started) / 1000 });
     });
   });
 }
@@ -100,25 +108,27 @@ if (build.status !== 0) {
 
 const queue = checks();
 const results = [];
-let failed = false;
 const started = Date.now();
+// Every check runs even after one fails: a run then reports all its failures at once, and the
+// checks left after the browser suite (type checks, lint, the short test files) take seconds.
 async function slot() {
-  for (let check = queue.shift(); check && !failed; check = queue.shift()) {
+  for (let check = queue.shift(); check; check = queue.shift()) {
     console.log(`[test] ${check.id} started`);
     const result = await run(check);
     results.push(result);
     console.log(
       `[test] ${check.id} ${result.code === 0 ? 'passed' : 'FAILED'} in ${result.seconds.toFixed(1)} s`,
     );
-    // Like turbo: after a failure no new check starts; those running finish.
-    if (result.code !== 0) failed = true;
   }
 }
 await Promise.all(Array.from({ length: SLOTS }, slot));
 
+const failed = results.filter((r) => r.code !== 0);
 console.log(`\n[test] ${results.length} checks in ${((Date.now() - started) / 1000).toFixed(0)} s:`);
 for (const r of results)
   console.log(`  ${r.code === 0 ? 'ok  ' : 'FAIL'} ${r.id} (${r.seconds.toFixed(1)} s)`);
-const notRun = queue.map((c) => c.id);
-if (notRun.length > 0) console.log(`  not run after the failure: ${notRun.join(', ')}`);
-process.exit(failed ? 1 : 0);
+for (const r of failed) {
+  console.log(`\n[test] ${r.id} failed${r.signal ? ` (${r.signal})` : ` (exit ${r.code})`}:`);
+  for (const line of r.digest.lines(DIGEST_LINES)) console.log(`  ${line}`);
+}
+process.exit(failed.length > 0 ? 1 : 0);
