@@ -4,7 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startEmbeddedPostgres } from './embedded.js';
 import { MIGRATIONS_DIR, migrateDatabase, readMigrations } from './migrate.js';
-import { createTempDir, createTestDatabase, TEST_SERVER_URL } from './testing.js';
+import { beforeMigration, createTempDir, createTestDatabase, TEST_SERVER_URL } from './testing.js';
 
 async function tables(url: string): Promise<string[]> {
   const client = new pg.Client({ connectionString: url });
@@ -91,52 +91,6 @@ async function migrateAlertsIntoPartitions(url: string, dir: string): Promise<vo
     expect((await c.query('SELECT 1 FROM alert_notes')).rowCount).toBe(0);
   } finally {
     await c.end();
-  }
-}
-
-/**
- * A database migrated up to, not including, `migration`, holding one organisation and environment:
- * `body` stores what the migrations from `migration` on must carry over, then applies them with
- * `migrateRest()` (which checks that exactly those were applied). Dropped afterwards.
- */
-async function beforeMigration(
-  database: string,
-  migration: string,
-  body: (
-    c: pg.Client,
-    ids: { organizationId: string; environmentId: string },
-    migrateRest: () => Promise<void>,
-  ) => Promise<void>,
-): Promise<void> {
-  const other = await createTestDatabase(database);
-  const temp = await createTempDir(database.replaceAll('_', '-'));
-  try {
-    const later = (await readdir(MIGRATIONS_DIR)).filter((n) => /^\d{14}_/.test(n) && n >= migration).sort();
-    const before = path.join(temp.dir, 'migrations-before');
-    await cp(MIGRATIONS_DIR, before, {
-      recursive: true,
-      filter: (src) => !later.some((n) => src.includes(n)),
-    });
-    await migrateDatabase(other.url, { migrationsDir: before });
-    const c = new pg.Client({ connectionString: other.url });
-    await c.connect();
-    try {
-      const o = await c.query<{ id: string }>(
-        "INSERT INTO organizations (name, slug) VALUES ('T', 't') RETURNING id",
-      );
-      const e = await c.query<{ id: string }>(
-        `INSERT INTO environments ("organizationId", name, "displayName") VALUES ($1, 'p', 'P') RETURNING id`,
-        [o.rows[0]!.id],
-      );
-      await body(c, { organizationId: o.rows[0]!.id, environmentId: e.rows[0]!.id }, async () => {
-        expect(await migrateDatabase(other.url)).toEqual(later);
-      });
-    } finally {
-      await c.end();
-    }
-  } finally {
-    await temp.remove();
-    await other.drop();
   }
 }
 

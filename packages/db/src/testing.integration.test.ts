@@ -1,17 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createTemplateBuild, dropStaleTemplates, migratedTemplateName, TEST_SERVER_URL } from './testing.js';
-
-async function admin<T>(work: (c: pg.Client) => Promise<T>): Promise<T> {
-  const c = new pg.Client({ connectionString: TEST_SERVER_URL });
-  await c.connect();
-  try {
-    return await work(c);
-  } finally {
-    await c.end();
-  }
-}
+import {
+  createTemplateBuild,
+  dropStaleTemplates,
+  migratedTemplateName,
+  TEST_SERVER_URL,
+  withAdmin as admin,
+} from './testing.js';
 
 async function exists(name: string): Promise<boolean> {
   return admin(

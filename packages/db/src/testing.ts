@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { chmod, mkdtemp, readdir, readFile, realpath, rm } from 'node:fs/promises';
+import { chmod, cp, mkdtemp, readdir, readFile, realpath, rm } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
@@ -70,7 +70,8 @@ function databaseUrl(name: string): string {
   return url.toString();
 }
 
-async function withAdmin<T>(work: (admin: pg.Client) => Promise<T>): Promise<T> {
+/** Runs `work` on a connection to the test server's maintenance database, closed afterwards. */
+export async function withAdmin<T>(work: (admin: pg.Client) => Promise<T>): Promise<T> {
   const admin = new pg.Client({ connectionString: TEST_SERVER_URL });
   await admin.connect();
   try {
@@ -245,4 +246,54 @@ export async function createTempDir(
       await rm(dir, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * A test database migrated up to, not including, `migration`, holding one organisation and one
+ * environment: `body` stores what the migrations from `migration` on must carry over, then applies
+ * them with `migrateRest()`, which fails unless exactly those were applied. Dropped afterwards.
+ */
+export async function beforeMigration(
+  label: string,
+  migration: string,
+  body: (
+    c: pg.Client,
+    ids: { organizationId: string; environmentId: string },
+    migrateRest: () => Promise<void>,
+  ) => Promise<void>,
+): Promise<void> {
+  const { migrateDatabase } = await import('./migrate.js');
+  const other = await createTestDatabase(label);
+  const temp = await createTempDir(label.replaceAll('_', '-'));
+  try {
+    const later = (await readdir(MIGRATIONS_DIR)).filter((n) => /^\d{14}_/.test(n) && n >= migration).sort();
+    const before = path.join(temp.dir, 'migrations-before');
+    await cp(MIGRATIONS_DIR, before, {
+      recursive: true,
+      filter: (src) => !later.some((n) => src.includes(n)),
+    });
+    await migrateDatabase(other.url, { migrationsDir: before });
+    const c = new pg.Client({ connectionString: other.url });
+    await c.connect();
+    try {
+      const o = await c.query<{ id: string }>(
+        "INSERT INTO organizations (name, slug) VALUES ('T', 't') RETURNING id",
+      );
+      const e = await c.query<{ id: string }>(
+        `INSERT INTO environments ("organizationId", name, "displayName") VALUES ($1, 'p', 'P') RETURNING id`,
+        [o.rows[0]?.id],
+      );
+      const ids = { organizationId: o.rows[0]?.id ?? '', environmentId: e.rows[0]?.id ?? '' };
+      await body(c, ids, async () => {
+        const applied = await migrateDatabase(other.url);
+        if (applied.join() !== later.join())
+          throw new Error(`applied ${applied.join(', ') || 'none'}; expected ${later.join(', ')}`);
+      });
+    } finally {
+      await c.end();
+    }
+  } finally {
+    await temp.remove();
+    await other.drop();
+  }
 }

@@ -1,10 +1,6 @@
-import { cp, readdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../client.js';
-import { MIGRATIONS_DIR, migrateDatabase } from '../migrate.js';
-import { createMigratedTestDatabase, createTempDir, createTestDatabase } from '../testing.js';
+import { beforeMigration, createMigratedTestDatabase } from '../testing.js';
 import { type CollectorStore, createCollectorStore } from './collector-store.js';
 import { RAW_EVENT_MEMBERS, rawEventMembers, rawEventMembersSql } from './raw-event-members.js';
 
@@ -161,45 +157,23 @@ describe('raw event members (real Postgres)', () => {
   });
 
   it('is written for rows stored before the column by its migration, as ingest writes it', async () => {
-    const other = await createTestDatabase('raw_event_members_backfill');
-    const temp = await createTempDir('raw-event-members');
-    try {
-      const MEMBERS = '20261215090000_raw_event_members';
-      const later = (await readdir(MIGRATIONS_DIR)).filter((n) => /^\d{14}_/.test(n) && n >= MEMBERS).sort();
-      const before = join(temp.dir, 'migrations-before-members');
-      await cp(MIGRATIONS_DIR, before, {
-        recursive: true,
-        filter: (src) => !later.some((n) => src.includes(n)),
-      });
-      await migrateDatabase(other.url, { migrationsDir: before });
-      const c = new pg.Client({ connectionString: other.url });
-      await c.connect();
-      try {
-        const o = await c.query<{ id: string }>(
-          "INSERT INTO organizations (name, slug) VALUES ('T', 't') RETURNING id",
-        );
-        const e = await c.query<{ id: string }>(
-          `INSERT INTO environments ("organizationId", name, "displayName") VALUES ($1, 'p', 'P') RETURNING id`,
-          [o.rows[0]?.id],
-        );
+    await beforeMigration(
+      'raw_event_members_backfill',
+      '20261215090000_raw_event_members',
+      async (c, ids, migrateRest) => {
         const events = oddEvents();
         await c.query(
           `INSERT INTO raw_events ("organizationId", "environmentId", source, "eventTime", payload, "ingestKey")
            SELECT $1::uuid, $2::uuid, 'k8s_audit', now(), x.e, 'k/' || x.n
            FROM jsonb_array_elements($3::jsonb) WITH ORDINALITY AS x(e, n)`,
-          [o.rows[0]?.id, e.rows[0]?.id, JSON.stringify(events)],
+          [ids.organizationId, ids.environmentId, JSON.stringify(events)],
         );
-        expect(await migrateDatabase(other.url)).toEqual(later);
+        await migrateRest();
         const r = await c.query<{ m: (string | null)[] | null }>(
           'SELECT members AS m FROM raw_events ORDER BY id',
         );
         expect(r.rows.map((row) => row.m)).toEqual(events.map(rawEventMembers));
-      } finally {
-        await c.end();
-      }
-    } finally {
-      await temp.remove();
-      await other.drop();
-    }
+      },
+    );
   });
 });
