@@ -5,8 +5,10 @@
 // other slot stood idle (docs/BENCHMARKS.md, "The test suite itself"). Here it starts first.
 import { spawn, spawnSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
+import { CpuAccount, machineBusySeconds } from './lib/cpu-account.mjs';
 import { FailureDigest } from './lib/failure-digest.mjs';
 
 const ROOT = path.resolve(import.meta.dirname, '..');
@@ -73,7 +75,11 @@ function run(check) {
   return new Promise((resolve) => {
     const started = Date.now();
     const label = check.id.replace('#', ':');
-    const child = spawn('npm', ['run', check.script], {
+    const account = CpuAccount.create();
+    const [command, args] = account
+      ? account.wrap('npm', ['run', check.script])
+      : ['npm', ['run', check.script]];
+    const child = spawn(command, args, {
       cwd: check.dir,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
@@ -86,7 +92,9 @@ function run(check) {
       });
     }
     child.on('close', (code, signal) => {
-      resolve({ ...check, code: code ?? 1, signal, digest, seconds: (Date.now() - started) / 1000 });
+      const cpu = account?.seconds();
+      account?.remove();
+      resolve({ ...check, code: code ?? 1, signal, digest, cpu, seconds: (Date.now() - started) / 1000 });
     });
   });
 }
@@ -106,9 +114,13 @@ if (build.status !== 0) {
   process.exit(build.status ?? 1);
 }
 
-const queue = checks();
+// `--only REGEX`: the checks whose id matches (a local run of a few; CI runs them all).
+const onlyAt = process.argv.indexOf('--only');
+const only = onlyAt > 0 ? new RegExp(process.argv[onlyAt + 1] ?? '') : undefined;
+const queue = checks().filter((c) => !only || only.test(c.id));
 const results = [];
 const started = Date.now();
+const busyAtStart = machineBusySeconds();
 // Every check runs even after one fails: a run then reports all its failures at once, and the
 // checks left after the browser suite (type checks, lint, the short test files) take seconds.
 async function slot() {
@@ -124,9 +136,23 @@ async function slot() {
 await Promise.all(Array.from({ length: SLOTS }, slot));
 
 const failed = results.filter((r) => r.code !== 0);
-console.log(`\n[test] ${results.length} checks in ${((Date.now() - started) / 1000).toFixed(0)} s:`);
+const wall = (Date.now() - started) / 1000;
+const busy = busyAtStart === undefined ? undefined : (machineBusySeconds() ?? Number.NaN) - busyAtStart;
+const own = results.reduce((sum, r) => sum + (r.cpu ?? 0), 0);
+// CPU: the check's own processes (its control group); the machine's busy time includes the shared
+// PostgreSQL server's work for all of them.
+console.log(
+  `\n[test] ${results.length} checks in ${wall.toFixed(0)} s` +
+    (results.some((r) => r.cpu !== undefined) ? `, ${own.toFixed(0)} CPU s of their own` : '') +
+    (busy !== undefined
+      ? `; the machine was busy ${busy.toFixed(0)} of ${(wall * os.availableParallelism()).toFixed(0)} CPU s`
+      : '') +
+    ':',
+);
 for (const r of results)
-  console.log(`  ${r.code === 0 ? 'ok  ' : 'FAIL'} ${r.id} (${r.seconds.toFixed(1)} s)`);
+  console.log(
+    `  ${r.code === 0 ? 'ok  ' : 'FAIL'} ${r.id} (${r.seconds.toFixed(1)} s${r.cpu !== undefined ? `, ${r.cpu.toFixed(1)} CPU s` : ''})`,
+  );
 for (const r of failed) {
   console.log(`\n[test] ${r.id} failed${r.signal ? ` (${r.signal})` : ` (exit ${r.code})`}:`);
   for (const line of r.digest.lines(DIGEST_LINES)) console.log(`  ${line}`);
