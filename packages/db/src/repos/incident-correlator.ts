@@ -155,8 +155,10 @@ export async function correlateQueuedAlerts(
     const read = await client.query<
       AlertRow & { placed: boolean; named: NamedEntity[]; occ: [string, string][] }
     >(
-      `SELECT a.id::text AS id, a.rule, a.priority::text AS priority, a.source, a.tags, a."eventTime",
-              EXISTS (SELECT 1 FROM incident_alerts ia WHERE ia."alertId" = a.id) AS placed,
+      `SELECT a.id::text AS id, a.rule, a.priority::text AS priority, a.source, coalesce(a.tags, '{}') AS tags,
+              a."eventTime",
+              -- A probe per alert: as EXISTS the planner hashed all of incident_alerts per pass.
+              coalesce((SELECT true FROM incident_alerts ia WHERE ia."alertId" = a.id), false) AS placed,
               coalesce((SELECT json_agg(json_build_object('id', e.id::text, 'kind', e.kind, 'value', e.value,
                                                           'label', e.label))
                         FROM entities e
@@ -345,12 +347,19 @@ async function placeClaim(
          -- bucket's times lie within five minutes, so for w >= 2.5 minutes a time is within w of one
          -- of them exactly when it lies in [lo - w, hi + w]; buckets starting from five minutes
          -- before the run hold every occurrence in it.
-         SELECT r.entity, r.env, b."incidentId" AS inc, b.lo, b.hi
+         -- The buckets are probed per run (a lateral subquery kept apart by OFFSET 0) and each
+         -- incident by its key (a scalar subquery): without statistics (a fresh installation,
+         -- autovacuum off) the planner paired every run with every open incident first and probed
+         -- the buckets 620 000 times, 1.8 s a pass (docs/BENCHMARKS.md, twelfth stop).
+         SELECT r.entity, r.env, b.inc, b.lo, b.hi
          FROM runs r
-         JOIN incident_entity_buckets b ON b."entityId" = r.entity
-          AND b.bucket >= r.lo - interval '5 minutes' AND b.bucket <= r.hi
-         JOIN incidents i ON i.id = b."incidentId"
-         WHERE i."environmentId" = r.env AND i.status <> 'resolved' AND i."mergedIntoId" IS NULL
+         CROSS JOIN LATERAL (
+           SELECT b."incidentId" AS inc, b.lo, b.hi FROM incident_entity_buckets b
+           WHERE b."entityId" = r.entity AND b.bucket >= r.lo - interval '5 minutes' AND b.bucket <= r.hi
+           OFFSET 0
+         ) b
+         WHERE (SELECT i."environmentId" = r.env AND i.status <> 'resolved' AND i."mergedIntoId" IS NULL
+                FROM incidents i WHERE i.id = b.inc)
        ), hits AS MATERIALIZED (
          -- At most $8 incidents per pair (an entity reaching that many links nothing, whichever
          -- they are).
