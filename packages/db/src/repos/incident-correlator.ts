@@ -376,12 +376,17 @@ async function placeClaim(
          SELECT p.* FROM p
          LEFT JOIN (SELECT h.i, count(*) AS n FROM hits h GROUP BY h.i) c ON c.i = p.i
          WHERE (p.batch OR c.n > 0) AND (p.shared OR coalesce(c.n, 0) < $8)
+       ), spans AS MATERIALIZED (
+         -- Once per entity, the answer every asked pair of it shares when their windows hold the
+         -- same latest 500 occurrences (entity_alert_groups_span; NULL when they may not).
+         SELECT s.entity, entity_alert_groups_span(s.entity, min(s.t), max(s.t), $6::interval, 500) AS groups
+         FROM asked s GROUP BY s.entity
        ), common AS (
-         -- The alert groups of the entity's latest 500 alerts in the window (entity_alert_groups:
-         -- the primary key read backwards, stopping at 500).
+         -- The alert groups of the entity's latest 500 alerts in the window: the span's answer, or
+         -- per pair (entity_alert_groups: the primary key read backwards, stopping at 500).
          SELECT s.i
-         FROM asked s
-         WHERE entity_alert_groups(s.entity, s.t - $6::interval, s.t + $6::interval, 500) > $7
+         FROM asked s JOIN spans sp ON sp.entity = s.entity
+         WHERE coalesce(sp.groups, entity_alert_groups(s.entity, s.t - $6::interval, s.t + $6::interval, 500)) > $7
        )
        SELECT h.i::text AS i, h."incidentId"::text AS "incidentId", false AS common FROM hits h
        UNION ALL
