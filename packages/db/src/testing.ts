@@ -249,6 +249,25 @@ export async function createTempDir(
 }
 
 /**
+ * Inserts an organisation (`slug`) with one environment ("p") through `c`, for tests that write
+ * their rows in SQL; returns both ids.
+ */
+export async function insertOrganization(
+  c: Pick<pg.Pool, 'query'>,
+  slug: string,
+): Promise<{ organizationId: string; environmentId: string }> {
+  const o = await c.query<{ id: string }>(
+    'INSERT INTO organizations (name, slug) VALUES ($1, $1) RETURNING id::text AS id',
+    [slug],
+  );
+  const e = await c.query<{ id: string }>(
+    `INSERT INTO environments ("organizationId", name, "displayName") VALUES ($1, 'p', 'P') RETURNING id::text AS id`,
+    [o.rows[0]?.id],
+  );
+  return { organizationId: o.rows[0]?.id ?? '', environmentId: e.rows[0]?.id ?? '' };
+}
+
+/**
  * A test database migrated up to, not including, `migration`, holding one organisation and one
  * environment: `body` stores what the migrations from `migration` on must carry over, then applies
  * them with `migrateRest()`, which fails unless exactly those were applied. Dropped afterwards.
@@ -276,14 +295,7 @@ export async function beforeMigration(
     const c = new pg.Client({ connectionString: other.url });
     await c.connect();
     try {
-      const o = await c.query<{ id: string }>(
-        "INSERT INTO organizations (name, slug) VALUES ('T', 't') RETURNING id",
-      );
-      const e = await c.query<{ id: string }>(
-        `INSERT INTO environments ("organizationId", name, "displayName") VALUES ($1, 'p', 'P') RETURNING id`,
-        [o.rows[0]?.id],
-      );
-      const ids = { organizationId: o.rows[0]?.id ?? '', environmentId: e.rows[0]?.id ?? '' };
+      const ids = await insertOrganization(c, 't');
       await body(c, ids, async () => {
         const applied = await migrateDatabase(other.url);
         if (applied.join() !== later.join())

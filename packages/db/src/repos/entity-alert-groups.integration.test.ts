@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMigratedTestDatabase, createTestPool, seededRandom } from '../testing.js';
+import { createMigratedTestDatabase, createTestPool, insertOrganization, seededRandom } from '../testing.js';
 
 /**
  * The correlator's commonness check once per entity (`entity_alert_groups_span`) against the same
@@ -17,15 +17,7 @@ const T0 = Date.parse('2026-12-01T10:00:00Z');
 beforeAll(async () => {
   handle = await createMigratedTestDatabase('entity_alert_groups');
   pool = createTestPool(handle.url, { max: 1 });
-  const org = (
-    await pool.query<{ id: string }>("INSERT INTO organizations (name, slug) VALUES ('G', 'g') RETURNING id")
-  ).rows[0]!.id;
-  const env = (
-    await pool.query<{ id: string }>(
-      `INSERT INTO environments ("organizationId", name, "displayName") VALUES ($1, 'p', 'P') RETURNING id`,
-      [org],
-    )
-  ).rows[0]!.id;
+  const { organizationId: org, environmentId: env } = await insertOrganization(pool, 'g');
   const groups: string[] = [];
   for (let g = 0; g < 12; g++) {
     const r = await pool.query<{ id: string }>(

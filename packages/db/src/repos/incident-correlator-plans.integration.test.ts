@@ -1,6 +1,6 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMigratedTestDatabase, createTestPool } from '../testing.js';
+import { createMigratedTestDatabase, createTestPool, insertOrganization } from '../testing.js';
 import { correlateQueuedAlerts, type IncidentPolicy } from './incident-correlator.js';
 
 /**
@@ -66,15 +66,7 @@ async function storeAlerts(
 beforeAll(async () => {
   handle = await createMigratedTestDatabase('incident_correlator_plans');
   pool = createTestPool(handle.url, { max: 1 });
-  org = (
-    await pool.query<{ id: string }>("INSERT INTO organizations (name, slug) VALUES ('P', 'p') RETURNING id")
-  ).rows[0]!.id;
-  env = (
-    await pool.query<{ id: string }>(
-      `INSERT INTO environments ("organizationId", name, "displayName") VALUES ($1, 'p', 'P') RETURNING id`,
-      [org],
-    )
-  ).rows[0]!.id;
+  ({ organizationId: org, environmentId: env } = await insertOrganization(pool, 'p'));
   // The history: placed in 50 incidents (by host), a day before the claim.
   await storeAlerts(pool, HISTORY, '2026-12-01T00:00:00Z', 'old-');
   await pool.query(

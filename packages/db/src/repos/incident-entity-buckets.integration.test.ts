@@ -1,6 +1,6 @@
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createMigratedTestDatabase, createTestPool, seededRandom } from '../testing.js';
+import { createMigratedTestDatabase, createTestPool, insertOrganization, seededRandom } from '../testing.js';
 
 /**
  * incident_entity_buckets (the incident correlator's reach) against what it summarises: after
@@ -23,15 +23,7 @@ const T0 = Date.parse('2026-12-01T10:00:00Z');
 beforeAll(async () => {
   handle = await createMigratedTestDatabase('incident_entity_buckets');
   pool = createTestPool(handle.url, { max: 1 });
-  org = (
-    await pool.query<{ id: string }>("INSERT INTO organizations (name, slug) VALUES ('B', 'b') RETURNING id")
-  ).rows[0]!.id;
-  env = (
-    await pool.query<{ id: string }>(
-      `INSERT INTO environments ("organizationId", name, "displayName") VALUES ($1, 'p', 'P') RETURNING id`,
-      [org],
-    )
-  ).rows[0]!.id;
+  ({ organizationId: org, environmentId: env } = await insertOrganization(pool, 'b'));
   const random = seededRandom(7);
   for (let i = 0; i < 6; i++) {
     const r = await pool.query<{ id: string }>(
