@@ -84,7 +84,8 @@ async function openIncident(text: string | RegExp, sources: number, timeout = 60
       async () => {
         await page.goto(`${stack.baseUrl}/incidents`);
         const row = page.getByTestId('incident-row').filter({ hasText: text }).first();
-        await row.waitFor({ timeout: 2000 });
+        // A load of the list can take seconds on a busy machine: 2 s a load flaked at load 12.
+        await row.waitFor({ timeout: 10_000 });
         const chips = await row.locator('td').nth(5).locator('span span').count();
         expect(chips).toBeGreaterThanOrEqual(sources);
       },
