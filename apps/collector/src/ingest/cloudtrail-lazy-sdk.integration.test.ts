@@ -105,17 +105,14 @@ describe('the AWS S3 SDK', () => {
     expect(before.filter(isS3Sdk)).toEqual([]);
 
     // The first S3 source loads it (so the log does catch it), and the poller reads its bucket.
-    // A new source is found at the next refresh (30 s); an edited one is announced at once by
-    // the database (the revocation trigger), so the source is added and then edited.
+    // A new source is announced by the database as it is saved (migration
+    // 20261219100000_cloud_source_insert_notify): found at once, not at the next refresh (30 s,
+    // beyond this wait).
     const s3 = await addSource(
       's3',
-      { bucket: BUCKET, endpoint, forcePathStyle: true },
+      { bucket: BUCKET, endpoint, forcePathStyle: true, pollIntervalSeconds: 3600 },
       { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' },
     );
-    await world.db.prisma.cloudSource.update({
-      where: { id: s3 },
-      data: { config: { bucket: BUCKET, endpoint, forcePathStyle: true, pollIntervalSeconds: 3600 } },
-    });
     await vi.waitFor(
       async () => {
         expect((await loadedModules(moduleLog)).some(isS3Sdk)).toBe(true);

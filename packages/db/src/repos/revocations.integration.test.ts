@@ -37,7 +37,7 @@ describe('revocation notifications (real Postgres LISTEN/NOTIFY)', () => {
     await handle?.drop();
   });
 
-  it('notifies sensor and API key revocations and source changes when they commit', async () => {
+  it('notifies sensor and API key revocations and source additions and changes when they commit', async () => {
     const sensor = await registerSensor(db, { environmentId, name: 'n1' });
     await revokeSensor(db, sensor.sensorId);
     const { apiKey } = await createApiKey(
@@ -57,14 +57,19 @@ describe('revocation notifications (real Postgres LISTEN/NOTIFY)', () => {
     await rotateCloudSourceToken(db, { organizationId, sourceId: source.id, secretKey: null }, {});
     await db.prisma.cloudSource.update({ where: { id: source.id }, data: { enabled: false } });
     await db.prisma.cloudSource.delete({ where: { id: source.id } });
-    await vi.waitFor(() => expect(received.length).toBe(5), { timeout: 5_000 });
+    await vi.waitFor(() => expect(received.length).toBe(6), { timeout: 5_000 });
+    // Added (pollers pick it up at once), re-keyed, disabled, deleted.
     expect(received.map((r) => `${r.kind}:${r.id}`)).toEqual([
       `sensor:${sensor.sensorId}`,
       `api_key:${apiKey.id}`,
       `source:${source.id}`,
       `source:${source.id}`,
       `source:${source.id}`,
+      `source:${source.id}`,
     ]);
+    // A new source had no token before: nothing for a cache to drop by hash.
+    expect((received[2] as { tokenHash: string | null }).tokenHash).toBeNull();
+    expect((received[3] as { tokenHash: string | null }).tokenHash).toMatch(/^[0-9a-f]{64}$/);
     // The hash of the key being replaced, so a cache keyed by it can drop exactly that entry.
     expect((received[0] as { keyHash: string }).keyHash).toMatch(/^[0-9a-f]{64}$/);
   });
@@ -78,6 +83,8 @@ describe('revocation notifications (real Postgres LISTEN/NOTIFY)', () => {
       config: {},
       issueToken: false,
     });
+    // Its addition is announced; what follows it is counted from there.
+    await vi.waitFor(() => expect(received.map((r) => r.id)).toContain(source.id), { timeout: 5_000 });
     received.length = 0;
     await recordCloudSourceActivity(db, source.id, { lastEventAt: new Date(), error: 'x' }, new Date());
     await db.prisma.cloudSource.update({ where: { id: source.id }, data: { cursor: { next: 'x' } } });
