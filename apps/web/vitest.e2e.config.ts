@@ -44,6 +44,11 @@ export default defineConfig({
     // 2-core machine with every file's own time unchanged (docs/BENCHMARKS.md, test suite).
     fileParallelism: true,
     maxWorkers: 2,
+    // Each worker runs its files one after another in one process: the test modules' imports
+    // (Playwright, the db client) and Chromium (e2e/browser.ts) are loaded once per worker, not once
+    // per file. Every file still gets its own console, collector, database and browser context;
+    // the helpers keep no state between files.
+    isolate: false,
     sequence: { sequencer: LongestFirst },
     // Stacks copy the migrated template of @peregrine/db/testing, which lives on TEST_DATABASE_URL:
     // the server the e2e files use (PEREGRINE_TEST_POSTGRES_URL) is the one it must be on.
