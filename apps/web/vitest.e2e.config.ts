@@ -58,6 +58,9 @@ export default defineConfig({
         process.env.TEST_DATABASE_URL ??
         'postgresql://postgres@127.0.0.1:5432/postgres',
     },
+    // expect.poll's own default is 1 s: one list load on the loaded CI machine took longer (a
+    // saved view's five rows, clean-clone CI 2026-12-06). A timeout is a deadline, not a wait.
+    expect: { poll: { timeout: 15_000 } },
     testTimeout: 60_000,
     hookTimeout: 120_000,
   },

@@ -210,7 +210,9 @@ describe('inviting from the switcher and deleting an organisation', () => {
 
       await page.reload();
       await panel.waitFor();
-      await vi.waitFor(async () => expect(await panel.getByTestId('retention-rule').count()).toBe(2));
+      await vi.waitFor(async () => expect(await panel.getByTestId('retention-rule').count()).toBe(2), {
+        timeout: 15_000,
+      });
       expect(await panel.getByTestId('retention-limit').inputValue()).toBe('512');
       expect(await panel.getByTestId('retention-size').textContent()).toMatch(/\/ 512\.0 MiB/);
       const rules = await db.query<{ env: string | null; priority: string | null; days: number }>(
