@@ -218,4 +218,29 @@ describe('ATT&CK page', () => {
     await screenshot(page, 'attack-5-error');
     expect(pageErrors).toEqual([]);
   });
+
+  it('lists alerts, incidents and the matrix without loading the rules engine', async () => {
+    // Those pages show alert messages and ATT&CK names (`@peregrine/engine/display`); the engine
+    // itself (the rules language, the evaluator: about 430 kB of script) is for the editor. The
+    // scripts each page loaded are read back from the server and searched for the engine's
+    // compile error class, which every build of the evaluator defines.
+    for (const route of ['/alerts?env=production', '/incidents', '/attack?env=production&range=24h']) {
+      await page.goto(`${baseUrl}${route}`);
+      await page.waitForLoadState('load');
+      const scripts = await page.evaluate(() =>
+        performance
+          .getEntriesByType('resource')
+          .map((e) => e.name)
+          .filter((name) => name.includes('/_next/static/') && name.endsWith('.js')),
+      );
+      expect(scripts.length, route).toBeGreaterThan(3);
+      const withEngine: string[] = [];
+      for (const url of scripts) {
+        const body = await (await fetch(url)).text();
+        if (body.includes('ConditionError')) withEngine.push(url);
+      }
+      expect(withEngine, route).toEqual([]);
+    }
+    expect(pageErrors).toEqual([]);
+  });
 });

@@ -73,11 +73,12 @@ export {
   formatAlertTime,
   formatLineTime,
   matchesWildcard,
-  outputMessage,
   type RuleSelector,
   RuleSet,
   type RuntimeOptions,
 } from './rules/ruleset.js';
+/** An alert line's message without Falco's time and priority (also in `@peregrine/engine/display`). */
+export { outputMessage } from './output/message.js';
 
 // ---- Views for the console ----
 /** Rule summaries, per-rule diffs between two loaded versions, environment overrides. */

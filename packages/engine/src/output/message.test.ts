@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { outputMessage } from './ruleset.js';
+import { outputMessage } from './message.js';
 
 describe('outputMessage', () => {
   it("drops Falco's time and priority prefix", () => {

@@ -9,7 +9,7 @@ import type { JsonValue } from '../output/render.js';
 import type { EvalEpoch } from '../condition/compiler.js';
 import type { CompiledRule } from './compile.js';
 import { type GroupEvaluator, generateGroupEvaluator } from './group-eval.js';
-import { PRIORITIES, type Priority, priorityValue } from './priority.js';
+import { type Priority, priorityValue } from './priority.js';
 import { buildValueIndex, rulesByValue, type ValueIndex } from './value-index.js';
 
 /** One alert, as Falco's JSON output shapes it. */
@@ -171,22 +171,6 @@ class AlertTimes {
     if (frac === undefined) return formatLineTime(ns, iso);
     return iso ? `${this.isoSecond}.${pad(frac, 9)}+0000` : `${this.localSecond}.${pad(frac, 9)}`;
   }
-}
-
-/** Falco's line prefix: `HH:MM:SS.nnnnnnnnn: ` or ISO-8601 (`time_format_iso_8601`). */
-const LINE_TIME_PREFIX =
-  /^(\d{2}:\d{2}:\d{2}(\.\d+)?|\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?([+-]\d{2}:?\d{2}|Z)?): /;
-/** The priority word after the time (`Warning`; `Info` too, as Falco's parser accepts it). */
-const LINE_PRIORITY_WORD = new RegExp(`^(${[...PRIORITIES, 'Info'].join('|')}) `, 'i');
-
-/**
- * An alert line's message: Falco's `output` without the time and priority it starts with (the
- * inverse of the line `evaluate` writes), as falcosidekick-ui shows it. An output that does not
- * start with Falco's time is returned whole.
- */
-export function outputMessage(output: string): string {
-  const rest = output.replace(LINE_TIME_PREFIX, '');
-  return rest === output ? output : rest.replace(LINE_PRIORITY_WORD, '');
 }
 
 function toNs(v: unknown): bigint | undefined {

@@ -10,7 +10,7 @@ import {
 import { useVirtualizer } from '@tanstack/react-virtual';
 import { type RefObject, useMemo } from 'react';
 import type { AlertRow } from '@/server/routers/alerts/alert-filter.schema';
-import { outputMessage } from '@peregrine/engine';
+import { outputMessage } from '@peregrine/engine/display';
 import styles from './alerts.module.css';
 import { PriorityLabel, StatusLabel, Time } from './priority';
 

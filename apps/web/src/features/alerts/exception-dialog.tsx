@@ -6,7 +6,7 @@ import { useEffect, useState } from 'react';
 import type { RouterInputs } from '@/features/members/router-types';
 import { Dialog, DialogFooter } from '@/features/shell/dialog';
 import { useTRPC } from '@/trpc/client';
-import { outputMessage } from '@peregrine/engine';
+import { outputMessage } from '@peregrine/engine/display';
 import { alertsErrorText } from './error-text';
 import { fieldText, StatusLabel, Time } from './priority';
 import styles from './tuning.module.css';

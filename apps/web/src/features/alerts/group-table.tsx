@@ -9,7 +9,7 @@ import { alertsErrorText } from './error-text';
 import { ExceptionDialog } from './exception-dialog';
 import type { Member } from './filter-bar';
 import type { UrlFilter } from './filter-url';
-import { outputMessage } from '@peregrine/engine';
+import { outputMessage } from '@peregrine/engine/display';
 import { PriorityLabel, STATUS_LABELS, Time } from './priority';
 import { describeChange, summarizeTriage, type TriageChange } from './triage-change';
 

@@ -1,4 +1,4 @@
-import { attackTactic } from '@peregrine/engine';
+import { attackTactic } from '@peregrine/engine/display';
 import styles from './incidents.module.css';
 
 /** A score 0..100 in a colour from calm to urgent. */

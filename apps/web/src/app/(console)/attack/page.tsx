@@ -1,4 +1,4 @@
-import { ATTACK_TACTICS, ATTACK_TECHNIQUES } from '@peregrine/engine';
+import { ATTACK_TACTICS, ATTACK_TECHNIQUES } from '@peregrine/engine/display';
 import type { Metadata } from 'next';
 import { Suspense } from 'react';
 import { AttackMatrix } from '@/features/attack/attack-matrix';
