@@ -63,6 +63,15 @@ afterEach(async (context) => {
   }
 });
 
+/** Resolves once the database holds an alert matching `where` (stored, whether or not shown yet). */
+async function alertStored(where: { rule: string; hostname?: string }, timeout: number): Promise<void> {
+  const db = getDb(stack.databaseUrl);
+  await vi.waitFor(async () => expect(await db.prisma.alert.count({ where })).toBeGreaterThan(0), {
+    timeout,
+    interval: 500,
+  });
+}
+
 describe('first hour: what the sensors can see', () => {
   it('shows no coverage banner while no sensor reports', async () => {
     await page.goto(`${stack.baseUrl}/`);
@@ -143,16 +152,7 @@ describe('first hour: what the sensors can see', () => {
     // (a clean-clone CI run at load 12).
     const marker = spawn('/bin/sh', ['-c', 'sleep 120', '--donate-level'], { stdio: 'ignore' });
     try {
-      const db = getDb(stack.databaseUrl);
-      await vi.waitFor(
-        async () =>
-          expect(
-            await db.prisma.alert.count({
-              where: { rule: 'Crypto Miner Process Started', hostname: hostname() },
-            }),
-          ).toBeGreaterThan(0),
-        { timeout: 90_000, interval: 500 },
-      );
+      await alertStored({ rule: 'Crypto Miner Process Started', hostname: hostname() }, 90_000);
     } finally {
       marker.kill();
     }
@@ -231,16 +231,7 @@ describe('first hour: what the sensors can see', () => {
     expect(res.status, await res.clone().text()).toBe(200);
     // Stored first, then shown: a page given 2 s a load missed it for 30 s in a clean-clone CI run
     // at load 12, where a load of the alert list alone can take seconds.
-    const db = getDb(stack.databaseUrl);
-    await vi.waitFor(
-      async () =>
-        expect(
-          await db.prisma.alert.count({
-            where: { rule: 'Detecting unknown logins using geolocation in Okta' },
-          }),
-        ).toBeGreaterThan(0),
-      { timeout: 60_000, interval: 500 },
-    );
+    await alertStored({ rule: 'Detecting unknown logins using geolocation in Okta' }, 60_000);
     await vi.waitFor(
       async () => {
         await page.goto(`${stack.baseUrl}/alerts`);
