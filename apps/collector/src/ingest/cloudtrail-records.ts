@@ -34,6 +34,8 @@ export interface DecodedLogFile {
   events: IngestEvent[];
   /** Records refused (no eventTime/eventType, not an object). */
   rejected: number;
+  /** Why the first refused record was refused (`record N: ...`, N from 1), when one was. */
+  firstRejection?: string;
   /** Records skipped on purpose (CloudTrail Insights events, as Falco's plugin does). */
   skipped: number;
   /** Records (of `events`) in which characters were replaced (clean-text.ts). */
@@ -64,16 +66,17 @@ export function decodeLogFile(file: string, bytes: Uint8Array): DecodedLogFile {
   }
   if (!isRecord(doc) || !Array.isArray(doc.Records)) throw new LogFileError(file, 'no Records array');
   const out: DecodedLogFile = { events: [], rejected: 0, skipped: 0, sanitized: 0 };
-  for (const record of doc.Records) {
-    if (!isRecord(record) || exceedsDepth(record)) {
+  const records: unknown[] = doc.Records;
+  for (let i = 0; i < records.length; i++) {
+    const record = records[i];
+    const why = recordProblem(record);
+    if (why !== undefined) {
       out.rejected++;
+      out.firstRejection ??= `record ${i + 1}: ${why}`;
       continue;
     }
-    const ts = rfc3339ToNs(record.eventTime);
-    if (ts === undefined || typeof record.eventType !== 'string') {
-      out.rejected++;
-      continue;
-    }
+    if (!isRecord(record)) continue; // recordProblem said so already; narrows the type
+    const ts = rfc3339ToNs(record.eventTime) as string;
     if (record.eventType === 'AwsCloudTrailInsight') {
       out.skipped++;
       continue;
@@ -91,4 +94,13 @@ export function decodeLogFile(file: string, bytes: Uint8Array): DecodedLogFile {
     if (report.touched(record)) out.sanitized++;
   }
   return out;
+}
+
+/** Why a CloudTrail record cannot be stored, or undefined when it can. */
+function recordProblem(record: unknown): string | undefined {
+  if (!isRecord(record)) return 'not an object';
+  if (exceedsDepth(record)) return 'nested too deeply';
+  if (rfc3339ToNs(record.eventTime) === undefined) return 'eventTime is missing or not an RFC 3339 time';
+  if (typeof record.eventType !== 'string') return 'eventType is missing';
+  return undefined;
 }

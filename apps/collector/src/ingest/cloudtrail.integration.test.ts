@@ -55,6 +55,7 @@ describe('decodeLogFile', () => {
       const d = decodeLogFile('f.json.gz', bytes);
       expect(d.events.map((e) => e.ingestKey)).toEqual(['e1']);
       expect(d.rejected).toBe(2);
+      expect(d.firstRejection).toBe('record 3: eventTime is missing or not an RFC 3339 time');
       expect(d.skipped).toBe(1);
       expect(d.events[0]?.event).toMatchObject({
         ts: '1795425342000000000',
@@ -238,6 +239,36 @@ describe('CloudTrail polling (real Postgres, local S3-compatible server)', () =>
       ).toBe(1);
     } finally {
       world.pipeline.refuse.clear();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('stores the good records of a file and records on the source the ones it cannot read', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'peregrine-trail-invalid-'));
+    try {
+      const { eventTime: _, ...timeless } = record('no-time');
+      await writeFile(
+        join(dir, '1.json'),
+        JSON.stringify({
+          Records: [record('v1'), timeless, record('no-type', { eventType: 7 }), record('v2')],
+        }),
+      );
+      const { id } = await world.addSource('aws_cloudtrail', { config: { mode: 'folder', path: dir } });
+      const before = await counterValue(world.deps, 'rejects', {
+        source: 'aws_cloudtrail',
+        reason: 'invalid_event',
+      });
+      await new FolderTrailPoller(await load(id), world.deps).poll(never);
+      expect(keysOf(id)).toEqual(['v1', 'v2']);
+      expect((await load(id)).cursor).toEqual({ lastFile: '1.json' });
+      const row = await world.db.prisma.cloudSource.findUnique({ where: { id } });
+      expect(row?.lastError).toBe(
+        '1.json: 2 records were not stored (first, record 2: eventTime is missing or not an RFC 3339 time)',
+      );
+      expect(
+        await counterValue(world.deps, 'rejects', { source: 'aws_cloudtrail', reason: 'invalid_event' }),
+      ).toBe(before + 2);
+    } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });

@@ -15,7 +15,13 @@ import {
 import { isRecord } from './shared/plugin-event.js';
 import { CursorKeeper, PollSupervisor, type SourcePoller } from './shared/poll-loop.js';
 import type { ResolvedSource } from './shared/source-store.js';
-import { type CloudIngestDeps, countSanitized, noteActivity, submitCloudEvents } from './shared/submit.js';
+import {
+  type CloudIngestDeps,
+  countSanitized,
+  noteActivity,
+  noteDecodeRefusals,
+  submitCloudEvents,
+} from './shared/submit.js';
 import { dbIngestDeps } from './shared/wiring.js';
 
 /**
@@ -140,9 +146,7 @@ abstract class TrailPoller implements SourcePoller {
       await noteActivity(this.deps, this.source, { error: err.message });
       return false;
     }
-    if (decoded.rejected > 0) {
-      this.deps.metrics.rejects.inc({ source: CLOUDTRAIL_SOURCE, reason: 'invalid_event' }, decoded.rejected);
-    }
+    await noteDecodeRefusals(this.deps, this.source, CLOUDTRAIL_SOURCE, decoded, name);
     for (let i = 0; i < decoded.events.length; i += CHUNK) {
       const chunk = decoded.events.slice(i, i + CHUNK);
       await submitCloudEvents(this.deps, this.source, CLOUDTRAIL_SOURCE, chunk, { where: name });

@@ -147,6 +147,10 @@ describe('Okta System Log polling (real Postgres, Okta-shaped server)', () => {
     await new OktaPoller(await load(id), world.deps).poll(never);
     expect(keysOf(id)).toEqual(['uuid-0']);
     expect(await counterValue(world.deps, 'rejects', { source: 'okta', reason: 'invalid_event' })).toBe(2);
+    const row = await world.db.prisma.cloudSource.findUnique({ where: { id } });
+    expect(row?.lastError).toMatch(
+      /^Okta System Log page: 2 records were not stored \(first, event 2: uuid: /,
+    );
   });
 
   it('refuses bad credentials, missing secrets and next links to another origin', async () => {
@@ -268,10 +272,24 @@ describe('Okta System Log polling (real Postgres, Okta-shaped server)', () => {
           body: JSON.stringify(body),
         });
       const res = await post(delivery);
-      expect(await res.json()).toEqual({ accepted: 2, duplicates: 0, rejected: 1 });
+      const refused = [
+        {
+          path: ['data', 'events'],
+          message: 'event 3: published: Invalid input: expected string, received undefined',
+        },
+      ];
+      expect(await res.json()).toEqual({ accepted: 2, duplicates: 0, rejected: 1, issues: refused });
+      expect((await world.db.prisma.cloudSource.findUnique({ where: { id } }))?.lastError).toBe(
+        `Okta event hook delivery: 1 record was not stored (first, ${refused[0]?.message})`,
+      );
       expect(keysOf(id)).toEqual(['uuid-0', 'uuid-1']);
       // Okta retries a delivery it did not see acknowledged: recognised by uuid.
-      expect(await (await post(delivery)).json()).toEqual({ accepted: 0, duplicates: 2, rejected: 1 });
+      expect(await (await post(delivery)).json()).toEqual({
+        accepted: 0,
+        duplicates: 2,
+        rejected: 1,
+        issues: refused,
+      });
       expect((await post({ data: {} })).status).toBe(422);
       expect((await post(delivery, { authorization: 'Bearer pgs_wrong' })).status).toBe(401);
       expect((await post(delivery, {})).status).toBe(401);

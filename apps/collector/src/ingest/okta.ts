@@ -18,7 +18,13 @@ import {
   systemClock,
 } from './shared/poll-loop.js';
 import type { ResolvedSource } from './shared/source-store.js';
-import { type CloudIngestDeps, countSanitized, pushAnswer, submitCloudEvents } from './shared/submit.js';
+import {
+  type CloudIngestDeps,
+  countSanitized,
+  noteDecodeRefusals,
+  pushAnswer,
+  submitCloudEvents,
+} from './shared/submit.js';
 import { dbIngestDeps } from './shared/wiring.js';
 
 /**
@@ -129,15 +135,18 @@ export interface OktaPollerDeps extends CloudIngestDeps {
 export function decodeOktaPage(
   body: unknown,
   report: CleanReport = CLEAN,
-): { events: IngestEvent[]; rejected: number; sanitized: number } {
+): { events: IngestEvent[]; rejected: number; firstRejection?: string; sanitized: number } {
   if (!Array.isArray(body)) throw new OktaApiError('System Log answer is not a JSON array');
   const events: IngestEvent[] = [];
   let rejected = 0;
+  let firstRejection: string | undefined;
   let sanitized = 0;
-  for (const item of body) {
+  for (let i = 0; i < body.length; i++) {
+    const item: unknown = body[i];
     const parsed = LogEventSchema.safeParse(item);
     if (!parsed.success || !isRecord(item) || exceedsDepth(item)) {
       rejected++;
+      firstRejection ??= `event ${i + 1}: ${parsed.success ? 'nested too deeply' : issueText(parsed.error.issues[0])}`;
       continue;
     }
     const ts = rfc3339ToNs(parsed.data.published) as string;
@@ -149,7 +158,16 @@ export function decodeOktaPage(
     });
     if (report.touched(item)) sanitized++;
   }
-  return { events, rejected, sanitized };
+  return firstRejection === undefined
+    ? { events, rejected, sanitized }
+    : { events, rejected, firstRejection, sanitized };
+}
+
+/** A schema issue as `path: message` (zod's messages name what was expected, never the input). */
+function issueText(issue: z.core.$ZodIssue | undefined): string {
+  if (!issue) return 'not a System Log event';
+  const path = issue.path.map(String).join('.');
+  return path ? `${path}: ${issue.message}` : issue.message;
 }
 
 /** The poller of one Okta source. */
@@ -261,9 +279,9 @@ export class OktaPoller implements SourcePoller {
         limit.done();
       }
       const body = parsed.value;
-      const { events, rejected, sanitized } = decodeOktaPage(body, parsed.report);
-      if (rejected > 0)
-        this.deps.metrics.rejects.inc({ source: OKTA_SOURCE, reason: 'invalid_event' }, rejected);
+      const decoded = decodeOktaPage(body, parsed.report);
+      const { events, sanitized } = decoded;
+      await noteDecodeRefusals(this.deps, this.source, OKTA_SOURCE, decoded, 'Okta System Log page');
       if (sanitized > 0)
         this.deps.log?.warn(
           { source: this.source.id, sanitized },
@@ -350,7 +368,8 @@ export async function registerOktaHookRoutes(
       }
       const decoded = decodeOktaPage(events, report);
       if (decoded.rejected > 0) {
-        deps.metrics.rejects.inc({ source: OKTA_SOURCE, reason: 'invalid_event' }, decoded.rejected);
+        // Okta shows nobody the answer: the refusal is kept on the source for the console too.
+        await noteDecodeRefusals(deps, source, OKTA_SOURCE, decoded, 'Okta event hook delivery');
         if (decoded.events.length === 0) {
           throw new ShapeError('no valid LogEvent in the delivery', [
             { path: ['data', 'events'], message: 'each event needs uuid, published and eventType' },
@@ -359,7 +378,10 @@ export async function registerOktaHookRoutes(
       }
       const result = await submitCloudEvents(deps, source, OKTA_SOURCE, decoded.events, { push: true });
       countSanitized(deps, OKTA_SOURCE, decoded.sanitized);
-      return pushAnswer(result, { rejected: decoded.rejected, issues: [] }, decoded.sanitized);
+      const issues = decoded.firstRejection
+        ? [{ path: ['data', 'events'], message: decoded.firstRejection }]
+        : [];
+      return pushAnswer(result, { rejected: decoded.rejected, issues }, decoded.sanitized);
     });
   });
 }

@@ -88,6 +88,25 @@ function refusals(
   return { error: `${at}event ${first.ingestKey} was not stored: ${first.reason}${more}` };
 }
 
+/**
+ * Records a poller's decoding refused (malformed in the source's own data): counted as rejects
+ * and recorded as the source's last error, naming the first and why, so that no refused record
+ * goes unseen while the rest are stored.
+ */
+export async function noteDecodeRefusals(
+  deps: Pick<CloudIngestDeps, 'metrics' | 'sources'>,
+  source: ResolvedSource,
+  metricSource: string,
+  decoded: { rejected: number; firstRejection?: string },
+  where: string,
+): Promise<void> {
+  if (decoded.rejected === 0) return;
+  deps.metrics.rejects.inc({ source: metricSource, reason: 'invalid_event' }, decoded.rejected);
+  const what = decoded.rejected === 1 ? '1 record was' : `${decoded.rejected} records were`;
+  const first = decoded.firstRejection ? ` (first, ${decoded.firstRejection})` : '';
+  await noteActivity(deps, source, { error: `${where}: ${what} not stored${first}` });
+}
+
 /** Counts events stored with characters replaced (clean-text.ts) in the sanitized metric. */
 export function countSanitized(
   deps: Pick<CloudIngestDeps, 'metrics'>,
