@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import {
   createTemplateBuild,
   dropStaleTemplates,
+  lastFridayNoon,
   migratedTemplateName,
   TEST_SERVER_URL,
   withAdmin as admin,
@@ -68,5 +69,20 @@ describe('the migrated template builds of concurrent test processes', () => {
     } finally {
       await open.end();
     }
+  });
+});
+
+describe('lastFridayNoon', () => {
+  it('is the latest Friday 12:00 UTC at or before any moment of two weeks, hour by hour', () => {
+    const start = Date.UTC(2026, 11, 7, 0, 17); // a Monday, when the retention tests failed
+    for (let h = 0; h < 14 * 24; h++) {
+      const now = start + h * 3_600_000;
+      const f = lastFridayNoon(now);
+      const d = new Date(f);
+      expect([d.getUTCDay(), d.getUTCHours(), d.getUTCMinutes()]).toEqual([5, 12, 0]);
+      expect(f).toBeLessThanOrEqual(now);
+      expect(now - f).toBeLessThan(7 * 86_400_000);
+    }
+    expect(lastFridayNoon(Date.UTC(2026, 11, 11, 12))).toBe(Date.UTC(2026, 11, 11, 12));
   });
 });

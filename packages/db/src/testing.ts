@@ -63,6 +63,22 @@ export function seededRandom(seed: number): () => number {
   };
 }
 
+/**
+ * The latest Friday 12:00 UTC at or before `now`: a "now" for tests whose alerts sit days back in
+ * weekly partitions. Which of them share a week, and whether a week has ended, depends on the
+ * weekday: a test written on a Friday that counts days back from the real clock fails early in
+ * the week (the retention tests did, on a Monday).
+ */
+export function lastFridayNoon(now = Date.now()): number {
+  const DAY = 86_400_000;
+  const d = new Date(now);
+  const noon = Date.UTC(d.getUTCFullYear(), d.getUTCMonth(), d.getUTCDate(), 12);
+  // getUTCDay: Sunday 0 ... Friday 5.
+  const back = (d.getUTCDay() - 5 + 7) % 7;
+  const friday = noon - back * DAY;
+  return friday <= now ? friday : friday - 7 * DAY;
+}
+
 /** A database URL on the test server. */
 function databaseUrl(name: string): string {
   const url = new URL(TEST_SERVER_URL);

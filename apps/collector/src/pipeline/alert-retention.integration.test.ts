@@ -5,7 +5,7 @@ import {
   type Db,
   setAlertRetention,
 } from '@peregrine/db';
-import { createMigratedTestDatabase } from '@peregrine/db/testing';
+import { createMigratedTestDatabase, lastFridayNoon } from '@peregrine/db/testing';
 import pino from 'pino';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { RetentionPruner } from './retention.js';
@@ -46,7 +46,8 @@ it('deletes what the rules let go in batches, resumes after a stop mid-pass, and
     actor: {},
     rules: [{ environmentId: null, priority: 'debug', days: 7 }],
   });
-  const now = Date.now();
+  // A Friday: the 9-day-old alerts' week ended under 7 days ago, so they go row by row in batches.
+  const now = lastFridayNoon();
   await db.prisma.$executeRaw`
     INSERT INTO alerts ("organizationId", "environmentId", rule, priority, source, output, "eventTime", "dedupKey")
     SELECT ${o.id}::uuid, ${env.id}::uuid, 'R', 'debug', 'syscall', 'old ' || g, ${new Date(now - 9 * DAY)}::timestamptz + g * interval '1 minute', 'k'
