@@ -540,6 +540,8 @@ describe('default rules', () => {
         additionalEventData: { MFAUsed: 'Yes', LoginTo: 'https://console.aws.amazon.com/' },
       },
     },
+    // Each CloudTrail rule below: its call, then the same call failed, or another service's call.
+    ...cloudTrailCases(),
   ];
   it('alerts carry the event time and the configured hostname', () => {
     const a = ruleset.evaluate(pluginCases.find((c) => c.source === 'okta')!.hit, 'okta')[0]!;
@@ -560,6 +562,21 @@ describe('default rules', () => {
       expect(fired(c.miss, c.source)).not.toContain(c.rule);
     });
   }
+
+  it('CloudTrail rules name the call, the trail or resource, and who made it', () => {
+    const stop = cloudTrailCases().find((c) => c.rule === 'CloudTrail Trail Stopped or Deleted')!;
+    const [a] = ruleset.evaluate(stop.hit, 'aws_cloudtrail');
+    expect(a?.priority).toBe('Critical');
+    expect(a?.message).toBe(
+      'CloudTrail trail silenced by StopLogging (trail=arn:aws:cloudtrail:eu-west-1:111122223333:trail/org-trail ' +
+        'user=mallory type=IAMUser ip=203.0.113.9 region=eu-west-1 account=111122223333)',
+    );
+    const root = cloudTrailCases().find((c) => c.rule === 'AWS Root User Activity')!;
+    expect(ruleset.evaluate(root.hit, 'aws_cloudtrail')[0]?.message).toBe(
+      'Root user called CreateAccessKey on iam.amazonaws.com (ip=203.0.113.9 agent=aws-cli/2.15.0 ' +
+        'region=eu-west-1 account=111122223333)',
+    );
+  });
 
   it('every default rule has a firing test', () => {
     const tested = new Set([...syscallCases, ...pluginCases].map((c) => c.rule).concat('shell_in_container'));
@@ -626,3 +643,136 @@ describe('default rules next to upstream falco_rules.yaml', () => {
     expect(up.ruleset.rules.filter((r) => result.ruleset.rules.some((o) => o.name === r.name))).toEqual([]);
   });
 });
+
+/** A CloudTrail record of `call` on `service` by the IAM user mallory; `extra` overrides. */
+function trailRecord(service: string, call: string, extra: Record<string, unknown> = {}) {
+  return {
+    eventVersion: '1.09',
+    eventSource: service,
+    eventName: call,
+    eventType: 'AwsApiCall',
+    awsRegion: 'eu-west-1',
+    sourceIPAddress: '203.0.113.9',
+    userAgent: 'aws-cli/2.15.0',
+    eventTime: '2026-11-23T10:00:00Z',
+    userIdentity: {
+      type: 'IAMUser',
+      userName: 'mallory',
+      accountId: '111122223333',
+      arn: 'arn:aws:iam::111122223333:user/mallory',
+    },
+    requestParameters: {},
+    ...extra,
+  };
+}
+
+/** Hit and miss records for the CloudTrail rules of peregrine_aws_cloudtrail_rules.yaml. */
+function cloudTrailCases(): { rule: string; source: string; hit: unknown; miss: unknown }[] {
+  const failed = { errorCode: 'AccessDenied', errorMessage: 'not authorized' };
+  const trail = { name: 'arn:aws:cloudtrail:eu-west-1:111122223333:trail/org-trail' };
+  const rootUser = { type: 'Root', accountId: '111122223333', arn: 'arn:aws:iam::111122223333:root' };
+  const openIngress = (cidr: Record<string, string>) => ({
+    groupId: 'sg-0a1b2c',
+    ipPermissions: { items: [{ ipProtocol: 'tcp', fromPort: 22, toPort: 22, ipRanges: { items: [cidr] } }] },
+  });
+  const c = (rule: string, hit: unknown, miss: unknown) => ({ rule, source: 'aws_cloudtrail', hit, miss });
+  const ct = 'cloudtrail.amazonaws.com';
+  return [
+    c(
+      'CloudTrail Trail Stopped or Deleted',
+      trailRecord(ct, 'StopLogging', { requestParameters: trail }),
+      trailRecord(ct, 'StopLogging', { requestParameters: trail, ...failed }),
+    ),
+    c(
+      'CloudTrail Trail Stopped or Deleted',
+      trailRecord(ct, 'DeleteTrail', { requestParameters: trail }),
+      trailRecord(ct, 'StartLogging', { requestParameters: trail }),
+    ),
+    c(
+      'CloudTrail Trail Reconfigured',
+      trailRecord(ct, 'PutEventSelectors', {
+        requestParameters: { trailName: 'org-trail', eventSelectors: [] },
+      }),
+      trailRecord(ct, 'GetEventSelectors', { requestParameters: { trailName: 'org-trail' } }),
+    ),
+    c(
+      'AWS Root User Activity',
+      trailRecord('iam.amazonaws.com', 'CreateAccessKey', { userIdentity: rootUser }),
+      trailRecord('iam.amazonaws.com', 'CreateAccessKey'),
+    ),
+    c(
+      'AWS Root User Activity',
+      trailRecord('signin.amazonaws.com', 'ConsoleLogin', { userIdentity: rootUser }),
+      trailRecord('signin.amazonaws.com', 'ConsoleLogin', {
+        userIdentity: rootUser,
+        eventType: 'AwsServiceEvent',
+      }),
+    ),
+    c(
+      'AWS Security Monitoring Disabled',
+      trailRecord('guardduty.amazonaws.com', 'DeleteDetector', { requestParameters: { detectorId: 'd1' } }),
+      // Amazon Fraud Detector has a DeleteDetector too: not a monitoring service.
+      trailRecord('frauddetector.amazonaws.com', 'DeleteDetector', {
+        requestParameters: { detectorId: 'd1' },
+      }),
+    ),
+    c(
+      'AWS Security Monitoring Disabled',
+      trailRecord('config.amazonaws.com', 'StopConfigurationRecorder'),
+      trailRecord('config.amazonaws.com', 'StopConfigurationRecorder', failed),
+    ),
+    c(
+      'AWS Security Monitoring Disabled',
+      trailRecord('ec2.amazonaws.com', 'DeleteFlowLogs'),
+      trailRecord('ec2.amazonaws.com', 'CreateFlowLogs'),
+    ),
+    c(
+      'AWS Security Monitoring Disabled',
+      trailRecord('securityhub.amazonaws.com', 'DisableSecurityHub'),
+      trailRecord('securityhub.amazonaws.com', 'EnableSecurityHub'),
+    ),
+    c(
+      'AWS IAM MFA Device Removed',
+      trailRecord('iam.amazonaws.com', 'DeactivateMFADevice', {
+        requestParameters: { userName: 'alice', serialNumber: 'arn:aws:iam::111122223333:mfa/alice' },
+      }),
+      trailRecord('iam.amazonaws.com', 'EnableMFADevice', {
+        requestParameters: { userName: 'alice', serialNumber: 'arn:aws:iam::111122223333:mfa/alice' },
+      }),
+    ),
+    c(
+      'AWS KMS Key Disabled or Scheduled for Deletion',
+      trailRecord('kms.amazonaws.com', 'ScheduleKeyDeletion', {
+        requestParameters: { keyId: 'key-1', pendingWindowInDays: 7 },
+      }),
+      trailRecord('kms.amazonaws.com', 'CancelKeyDeletion', { requestParameters: { keyId: 'key-1' } }),
+    ),
+    c(
+      'S3 Public Access Block Removed',
+      trailRecord('s3.amazonaws.com', 'DeleteBucketPublicAccessBlock', {
+        requestParameters: { bucketName: 'payroll-exports', publicAccessBlock: '' },
+      }),
+      trailRecord('s3.amazonaws.com', 'PutBucketPublicAccessBlock', {
+        requestParameters: { bucketName: 'payroll-exports' },
+      }),
+    ),
+    c(
+      'AWS Security Group Opened to the Internet',
+      trailRecord('ec2.amazonaws.com', 'AuthorizeSecurityGroupIngress', {
+        requestParameters: openIngress({ cidrIp: '0.0.0.0/0' }),
+      }),
+      trailRecord('ec2.amazonaws.com', 'AuthorizeSecurityGroupIngress', {
+        requestParameters: openIngress({ cidrIp: '10.20.0.0/16' }),
+      }),
+    ),
+    c(
+      'AWS Security Group Opened to the Internet',
+      trailRecord('ec2.amazonaws.com', 'AuthorizeSecurityGroupIngress', {
+        requestParameters: openIngress({ cidrIpv6: '::/0' }),
+      }),
+      trailRecord('ec2.amazonaws.com', 'RevokeSecurityGroupIngress', {
+        requestParameters: openIngress({ cidrIp: '0.0.0.0/0' }),
+      }),
+    ),
+  ];
+}
