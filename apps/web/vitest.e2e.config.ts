@@ -50,14 +50,6 @@ export default defineConfig({
     // the helpers keep no state between files.
     isolate: false,
     sequence: { sequencer: LongestFirst },
-    // Stacks copy the migrated template of @peregrine/db/testing, which lives on TEST_DATABASE_URL:
-    // the server the e2e files use (PEREGRINE_TEST_POSTGRES_URL) is the one it must be on.
-    env: {
-      TEST_DATABASE_URL:
-        process.env.PEREGRINE_TEST_POSTGRES_URL ??
-        process.env.TEST_DATABASE_URL ??
-        'postgresql://postgres@127.0.0.1:5432/postgres',
-    },
     // expect.poll's own default is 1 s: one list load on the loaded CI machine took longer (a
     // saved view's five rows, clean-clone CI 2026-12-06). A timeout is a deadline, not a wait.
     expect: { poll: { timeout: 15_000 } },

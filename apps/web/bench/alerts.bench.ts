@@ -9,8 +9,9 @@ import { migrateDatabase } from '@peregrine/db/migrate';
 import pg from 'pg';
 import { expect, it } from 'vitest';
 import { BENCH_DATABASE, loadAlerts } from './load-alerts';
+import { TEST_SERVER_URL } from '@peregrine/db/testing';
 
-const SERVER = process.env.PEREGRINE_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const SERVER = TEST_SERVER_URL;
 // One million by default: ten million (issue 18's size) took over an hour to load here.
 const TOTAL = Number(process.env.BENCH_ALERTS ?? 1_000_000);
 const RUNS = Number(process.env.BENCH_RUNS ?? 30);

@@ -20,8 +20,9 @@ import { migrateDatabase } from '@peregrine/db/migrate';
 import pg from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { expect, it } from 'vitest';
+import { TEST_SERVER_URL } from '@peregrine/db/testing';
 
-const SERVER = process.env.PEREGRINE_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const SERVER = TEST_SERVER_URL;
 const DATABASE = 'peregrine_bench_entities';
 const ALERTS = Number(process.env.BENCH_ENTITY_ALERTS ?? 1_000_000);
 const RAW = Number(process.env.BENCH_ENTITY_RAW ?? 10_000_000);

@@ -11,8 +11,9 @@ import path from 'node:path';
 import { MIGRATIONS_DIR, migrateDatabase } from '@peregrine/db/migrate';
 import pg from 'pg';
 import { expect, it } from 'vitest';
+import { TEST_SERVER_URL } from '@peregrine/db/testing';
 
-const SERVER = process.env.PEREGRINE_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const SERVER = TEST_SERVER_URL;
 const DATABASE = 'peregrine_bench_rollup_writes';
 const ROUNDS = Number(process.env.BENCH_WRITE_ROUNDS ?? 8);
 const STATEMENTS = Number(process.env.BENCH_WRITE_STATEMENTS ?? 10);

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createCloudSource, getDb } from '@peregrine/db';
-import { copyMigratedTemplate } from '@peregrine/db/testing';
+import { copyMigratedTemplate, TEST_SERVER_URL } from '@peregrine/db/testing';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot } from './browser';
@@ -16,7 +16,7 @@ import { type Running, startNode, stopProcess, waitForUrl } from './stack';
  */
 const APP_DIR = path.resolve(import.meta.dirname, '..');
 const COLLECTOR_MAIN = path.resolve(APP_DIR, '../collector/dist/main.js');
-const ADMIN_URL = process.env.PEREGRINE_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const ADMIN_URL = TEST_SERVER_URL;
 const SECRET = randomBytes(32).toString('base64');
 const admin = {
   name: 'Grace Hopper',

@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import path from 'node:path';
 import { createDb, issueSetupToken } from '@peregrine/db';
-import { copyMigratedTemplate } from '@peregrine/db/testing';
+import { copyMigratedTemplate, TEST_SERVER_URL } from '@peregrine/db/testing';
 import pg from 'pg';
 import type { Page } from 'playwright-core';
 import { afterAll, vi } from 'vitest';
@@ -11,7 +11,7 @@ import { afterAll, vi } from 'vitest';
 const APP_DIR = path.resolve(import.meta.dirname, '..');
 /** The console's own server (not `next start`): it binds to loopback and knows each client's address. */
 export const CONSOLE_SERVER = path.join(APP_DIR, 'server.mjs');
-const ADMIN_URL = process.env.PEREGRINE_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const ADMIN_URL = TEST_SERVER_URL;
 
 /** A free TCP port on 127.0.0.1. */
 export function freePort(): Promise<number> {

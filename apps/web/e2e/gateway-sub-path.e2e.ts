@@ -7,7 +7,7 @@ import { connect } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { createCloudSource, getDb } from '@peregrine/db';
-import { copyMigratedTemplate } from '@peregrine/db/testing';
+import { copyMigratedTemplate, TEST_SERVER_URL } from '@peregrine/db/testing';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, inject } from 'vitest';
 import { launchBrowser, screenshot } from './browser';
@@ -24,7 +24,7 @@ import { COLLECTOR_MAIN, type Running, startNode, stopProcess, waitForUrl } from
 const APP_DIR = path.resolve(import.meta.dirname, '..');
 const ROOT = path.resolve(APP_DIR, '../..');
 const BASE_PATH = GATEWAY_BASE_PATH;
-const ADMIN_URL = process.env.PEREGRINE_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const ADMIN_URL = TEST_SERVER_URL;
 const SECRET = randomBytes(32).toString('base64');
 const admin = { name: 'Ada Gateway', email: 'ada@gateway.test', password: 'analytical engine 1843' };
 

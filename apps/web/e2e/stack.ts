@@ -5,7 +5,7 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { copyMigratedTemplate } from '@peregrine/db/testing';
+import { copyMigratedTemplate, TEST_SERVER_URL } from '@peregrine/db/testing';
 import {
   adminQuery,
   CONSOLE_SERVER,
@@ -18,7 +18,7 @@ import {
 const APP_DIR = path.resolve(import.meta.dirname, '..');
 export const COLLECTOR_MAIN = path.resolve(APP_DIR, '../collector/dist/main.js');
 export const SENSOR_CLI = path.resolve(APP_DIR, '../../packages/sensor/dist/cli.js');
-const ADMIN_URL = process.env.PEREGRINE_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+const ADMIN_URL = TEST_SERVER_URL;
 
 /** A child process with its output kept for error messages. */
 export interface Running {

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import { migrateDatabase } from '@peregrine/db/migrate';
 import pg from 'pg';
 import type { TestProject } from 'vitest/node';
+import { TEST_SERVER_URL } from '@peregrine/db/testing';
 
 /** Postgres server the integration tests use (CI starts it; trust auth as user postgres). */
-export const ADMIN_URL =
-  process.env.PEREGRINE_TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
+export const ADMIN_URL = TEST_SERVER_URL;
 
 function urlFor(database: string): string {
   const url = new URL(ADMIN_URL);
