@@ -10,7 +10,9 @@
  *
  * Run: `npx vitest bench --run bench/engine-scale.bench.ts` (knobs: BENCH_EVENTS=200000
  * BENCH_ROUNDS=5 BENCH_COLD=5; BENCH_COLD_BASELINE=<git revision>: the cold compile of that
- * revision's engine sources too, alternated process by process with these).
+ * revision's engine sources too, alternated process by process with these; BENCH_ALONE=3: rounds
+ * of the null, pre-decoded and JSON pipelines each alone in a fresh process, as a collector runs
+ * one rule set, 0 to skip).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -28,6 +30,8 @@ const EVENTS = Number(process.env.BENCH_EVENTS ?? 1_000_000);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 5);
 const COLD = Number(process.env.BENCH_COLD ?? 5);
 const COLD_BASELINE = process.env.BENCH_COLD_BASELINE;
+/** Rounds of each pipeline alone in a fresh process (alonePipelines); 0 skips them. */
+const ALONE = Number(process.env.BENCH_ALONE ?? 3);
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SRC = resolve(HERE, '../src');
 const RULES = resolve(HERE, '../testdata/falco/rules');
@@ -57,6 +61,69 @@ function transpileEngine(out: string, src = SRC): void {
     }
   };
   visit(src);
+}
+
+/**
+ * Each pipeline alone in a fresh Node process, as a collector runs one rule set: in the rounds
+ * below every rule set of the run shares the engine's code (extractors, matchers, the dispatch),
+ * whose type feedback then covers them all. The transpiled engine and event pool, all three
+ * upstream files with every rule enabled, generated evaluators; `rounds` rounds, the pipelines
+ * alternated process by process; CPU ns per event of each run (warm-up excluded).
+ */
+function alonePipelines(rounds: number, events: number): Map<string, number[]> {
+  const dir = mkdtempSync(join(HERE, '.alone-'));
+  try {
+    transpileEngine(join(dir, 'src'));
+    const pool = ts.transpileModule(readFileSync(join(HERE, 'syscall-pool.ts'), 'utf8'), {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
+    }).outputText;
+    mkdirSync(join(dir, 'bench'), { recursive: true });
+    writeFileSync(join(dir, 'bench', 'syscall-pool.js'), pool);
+    const child = join(dir, 'bench', 'alone.mjs');
+    writeFileSync(
+      child,
+      `import { readFileSync } from 'node:fs';
+import { load } from '../src/rules/load.js';
+import { createSyscallSource } from '../src/sources/syscall/source.js';
+import { eventPool } from './syscall-pool.js';
+const [mode, n] = [process.argv[2], Number(process.argv[3])];
+const files = ${JSON.stringify(FILES)}.map((name) => ({ name, content: readFileSync(${JSON.stringify(RULES)} + '/' + name, 'utf8') }));
+const r = load(files);
+if (!r.ok) throw new Error('rules did not load');
+const rs = r.ruleset.withEnabled({ name: '' }, true);
+const pool = eventPool();
+const lines = pool.map((e) => JSON.stringify(e));
+const source = createSyscallSource();
+const table = new Map();
+let sink = 0;
+const run = {
+  null: (k) => { for (let i = 0; i < k; i++) { const e = JSON.parse(lines[i % lines.length]); const t = source.eventType(e) ?? ''; const s = table.get(t); if (s === undefined) table.set(t, 1); else sink += s; } },
+  pre: (k) => { for (let i = 0; i < k; i++) sink += rs.evaluate(pool[i % pool.length], 'syscall').length; },
+  json: (k) => { for (let i = 0; i < k; i++) sink += rs.evaluate(JSON.parse(lines[i % lines.length]), 'syscall').length; },
+}[mode];
+run(Math.min(n, 100000));
+const c = process.cpuUsage();
+run(n);
+const u = process.cpuUsage(c);
+console.log(JSON.stringify({ ns: ((u.user + u.system) * 1000) / n, sink }));
+`,
+    );
+    const out = new Map<string, number[]>([
+      ['null', []],
+      ['pre', []],
+      ['json', []],
+    ]);
+    for (let round = 0; round < rounds; round++) {
+      for (const mode of out.keys()) {
+        const p = spawnSync(process.execPath, [child, mode, String(events)], { encoding: 'utf8' });
+        if (p.status !== 0) throw new Error(`pipeline child failed: ${p.stderr}`);
+        out.get(mode)!.push((JSON.parse(p.stdout.trim()) as { ns: number }).ns);
+      }
+    }
+    return out;
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /** The engine sources of git revision `rev`, extracted under `into`; returns their `src` folder. */
@@ -266,6 +333,22 @@ describe('engine at scale', () => {
           `| compile cache warm / uncached (median of per-round ratios) | wall ${ratio(coldHit, 'ms')} | CPU ${ratio(coldHit, 'cpu')} | | | |`,
         );
       }
+      const alone = ALONE > 0 ? alonePipelines(ALONE, EVENTS) : undefined;
+      const aloneLines: string[] = [];
+      if (alone) {
+        const nul = alone.get('null')!;
+        const row = (name: string, key: string) => {
+          const ns = alone.get(key)!;
+          const perNull = median(ns.map((x, i) => x / nul[i]!)).toFixed(2);
+          const m = median(ns);
+          return `| ${name}, alone in a fresh process (median of ${ns.length}) | ${Math.round(1e9 / m).toLocaleString('en-US')} (CPU) | ${Math.round(m)} | | ${perNull} | |`;
+        };
+        aloneLines.push(
+          row('null pipeline: JSON decode + dispatch', 'null'),
+          row('pre-decoded, all three files, every rule, generated', 'pre'),
+          row('JSON decode + all three files, every rule, generated', 'json'),
+        );
+      }
       const perType = (rs: RuleSet) => {
         let n = 0;
         const active = rs.activeRules;
@@ -284,6 +367,7 @@ describe('engine at scale', () => {
             const vsBefore = b ? median(r.cpu.map((c, i) => c / b.cpu[i]!)).toFixed(2) : '';
             return `| ${r.name} | ${eps(median(r.ms))} | ${ns(median(r.cpu))} | ${(median(r.ms) / median(nul.ms)).toFixed(2)} (${range(r.ms.map((m, i) => m / nul.ms[i]!))}) | ${median(r.cpu.map((c, i) => c / nul.cpu[i]!)).toFixed(2)} | ${vsBefore} |`;
           }),
+          ...aloneLines,
           `| compile all three files, warm (min / median) | ${Math.min(...warm).toFixed(1)} / ${median(warm).toFixed(1)} ms | | | | |`,
           ...coldLines,
           cold && coldBase && coldBase.ms.length > 0

@@ -1,7 +1,7 @@
 /**
  * The benchmark's syscall event stream: a pool of distinct pre-decoded events (mostly benign,
  * about 1 in 50 matching an upstream rule) that the benches cycle through. Shared by the vitest
- * benches and the profiling driver (bench/profile-engine.ts).
+ * benches and the one-pipeline-per-process runs of engine-scale.bench.ts (transpiled).
  */
 import type { ProcessInfo, SyscallEvent } from '../src/events/syscall-event.js';
 
