@@ -578,6 +578,24 @@ describe('default rules', () => {
     );
   });
 
+  it('a security group listed as internet-facing may be opened to the internet', () => {
+    const open = cloudTrailCases().find((c) => c.rule === 'AWS Security Group Opened to the Internet')!;
+    const tuned = load(
+      [
+        ...files,
+        {
+          name: 'local.yaml',
+          content:
+            '- list: allowed_internet_facing_security_groups\n  items: [sg-0a1b2c]\n  override:\n    items: replace\n',
+        },
+      ],
+      { sources: builtinSources(), ruleMatching: 'all', hostname: 'node-1' },
+    );
+    expect(tuned.ok).toBe(true);
+    expect(fired(open.hit, 'aws_cloudtrail')).toContain(open.rule);
+    expect(tuned.ruleset.evaluate(open.hit, 'aws_cloudtrail').map((a) => a.rule)).not.toContain(open.rule);
+  });
+
   it('every default rule has a firing test', () => {
     const tested = new Set([...syscallCases, ...pluginCases].map((c) => c.rule).concat('shell_in_container'));
     expect(ruleset.rules.map((r) => r.name).filter((n) => !tested.has(n))).toEqual([]);
