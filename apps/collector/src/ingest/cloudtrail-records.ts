@@ -68,15 +68,13 @@ export function decodeLogFile(file: string, bytes: Uint8Array): DecodedLogFile {
   const out: DecodedLogFile = { events: [], rejected: 0, skipped: 0, sanitized: 0 };
   const records: unknown[] = doc.Records;
   for (let i = 0; i < records.length; i++) {
-    const record = records[i];
-    const why = recordProblem(record);
-    if (why !== undefined) {
+    const checked = checkRecord(records[i]);
+    if (typeof checked === 'string') {
       out.rejected++;
-      out.firstRejection ??= `record ${i + 1}: ${why}`;
+      out.firstRejection ??= `record ${i + 1}: ${checked}`;
       continue;
     }
-    if (!isRecord(record)) continue; // recordProblem said so already; narrows the type
-    const ts = rfc3339ToNs(record.eventTime) as string;
+    const { record, ts } = checked;
     if (record.eventType === 'AwsCloudTrailInsight') {
       out.skipped++;
       continue;
@@ -96,11 +94,12 @@ export function decodeLogFile(file: string, bytes: Uint8Array): DecodedLogFile {
   return out;
 }
 
-/** Why a CloudTrail record cannot be stored, or undefined when it can. */
-function recordProblem(record: unknown): string | undefined {
+/** A CloudTrail record that can be stored, with its time in nanoseconds; else why it cannot. */
+function checkRecord(record: unknown): { record: Record<string, unknown>; ts: string } | string {
   if (!isRecord(record)) return 'not an object';
   if (exceedsDepth(record)) return 'nested too deeply';
-  if (rfc3339ToNs(record.eventTime) === undefined) return 'eventTime is missing or not an RFC 3339 time';
+  const ts = rfc3339ToNs(record.eventTime);
+  if (ts === undefined) return 'eventTime is missing or not an RFC 3339 time';
   if (typeof record.eventType !== 'string') return 'eventType is missing';
-  return undefined;
+  return { record, ts };
 }
