@@ -4,12 +4,5 @@
  * lists alerts loads these few modules and not the whole engine (the rules language, the
  * evaluator, the capture reader), which the barrel (`index.ts`) would bring into its bundle.
  */
-export {
-  ATTACK_TACTICS,
-  ATTACK_TECHNIQUES,
-  type AttackTactic,
-  type AttackTechnique,
-  attackTactic,
-  attackTechnique,
-} from './attack/catalogue.js';
+export * from './attack/catalogue.js';
 export { outputMessage } from './output/message.js';
