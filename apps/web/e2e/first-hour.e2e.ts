@@ -316,7 +316,7 @@ describe('first hour: what the sensors can see', () => {
     } finally {
       await watcher.close();
     }
-  });
+  }, 150_000);
 
   it('backtests a draft that allows the login country: the stored Okta event shows the alert it removes', async () => {
     const db = getDb(stack.databaseUrl);
