@@ -364,13 +364,14 @@ describe.skipIf(skipReason !== undefined)('recordings from the console on the re
         headers: { authorization: `Bearer ${manual.apiKey}`, 'content-type': type },
       });
     const startedAt = new Date().toISOString();
-    const heartbeat = () =>
+    const heartbeat = (phase?: 'starting') =>
       call(SENSOR_API_PATHS.heartbeat, {
         method: 'POST',
         body: JSON.stringify({
           sensorId: manual.sensorId,
           version: 'test',
           backend: 'ebpf',
+          ...(phase ? { phase } : {}),
           hostname: 'manual',
           kernel: 'test',
           startedAt,
@@ -398,6 +399,8 @@ describe.skipIf(skipReason !== undefined)('recordings from the console on the re
       },
       ADMIN,
     );
+    // Not to a sensor whose capture is still starting: it could not record yet.
+    expect((await heartbeat('starting')).recording).toBeUndefined();
     const order = (await heartbeat()).recording;
     expect(order).toMatchObject({ id: requested.id, seconds: 10, maxBytes: 1024 * 1024 });
     const chunk = (offset: number, bytes: number, key = manual.apiKey) =>

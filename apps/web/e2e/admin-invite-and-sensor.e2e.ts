@@ -154,19 +154,37 @@ describe('administration: invitations and sensors', () => {
       spool: { bytes: 0, batches: 0 },
     };
     // What the collector stores when the sensor's heartbeat arrives (apps/collector covers the wire).
-    await query(
-      `UPDATE sensors SET "lastSeenAt" = now(), hostname = $1, version = $2, backend = $3, "lastHeartbeat" = $4
-        WHERE "keyHash" = $5`,
-      [
-        'web-1.prod',
-        '0.1.0',
-        'ebpf',
-        JSON.stringify(heartbeat),
-        createHash('sha256').update(sensorKey).digest('hex'),
-      ],
-    );
+    const store = (body: object) =>
+      query(
+        `UPDATE sensors SET "lastSeenAt" = now(), hostname = $1, version = $2, backend = $3, "lastHeartbeat" = $4
+          WHERE "keyHash" = $5`,
+        [
+          'web-1.prod',
+          '0.1.0',
+          'ebpf',
+          JSON.stringify(body),
+          createHash('sha256').update(sensorKey).digest('hex'),
+        ],
+      );
+    // First it says its capture is starting (the eBPF programs loading)...
+    const none = { captured: 0, shipped: 0, filtered: 0 };
+    const noDrops = { kernel: 0, parse: 0, queue: 0, spool: 0, rejected: 0 };
+    await store({
+      ...heartbeat,
+      phase: 'starting',
+      rates: none,
+      totals: none,
+      drops: noDrops,
+      queueDepth: 0,
+    });
     await page.reload();
     const row = page.getByTestId('sensor-web-1.prod');
+    await row.getByText('Starting capture').waitFor();
+    expect(await row.getByTestId('sensor-capture-starting').isVisible()).toBe(true);
+    await screenshot(page, 'admin-05a-sensor-starting');
+    // ...then that it captures.
+    await store({ ...heartbeat, phase: 'capturing' });
+    await page.reload();
     await row.getByText('Online').waitFor();
     expect(await row.getByText('1,520.4').isVisible()).toBe(true);
     expect(await row.getByText('(kernel, queue)').isVisible()).toBe(true);

@@ -79,15 +79,16 @@ beforeAll(async () => {
     },
     path.dirname(SENSOR_CLI),
   );
-  // The first heartbeat follows the capture's start: loading the eBPF programs took over a minute
-  // in a clean-clone CI run while the collector's own eBPF tests ran beside it. A deadline, not a
-  // wait; on timeout the sensor's log says where it was.
+  // The sensor says `starting` at once, and `capturing` once its capture runs: loading the eBPF
+  // programs took over a minute in a clean-clone CI run while the collector's own eBPF tests ran
+  // beside it. A deadline, not a wait; on timeout the sensor's log says where it was.
   await vi
     .waitFor(
       async () => {
         if (sensor?.child.exitCode !== null) throw new Error(`sensor exited\n${sensor?.logs.join('')}`);
         const row = await db.prisma.sensor.findUniqueOrThrow({ where: { id: registered.sensorId } });
         expect(row.lastSeenAt).not.toBeNull();
+        expect((row.lastHeartbeat as { phase?: string } | null)?.phase).toBe('capturing');
       },
       { timeout: 150_000, interval: 250 },
     )

@@ -166,13 +166,24 @@ export const SensorDropCauseSchema = z.enum([
 /** Drop counters since the sensor started, by cause. */
 export const SensorDropCountersSchema = z.record(SensorDropCauseSchema, z.number().int().nonnegative());
 
+/** Where a sensor is in its life: its capture starting, or running. */
+export const SensorPhaseSchema = z.enum(['starting', 'capturing']);
+
 /** Periodic heartbeat, `POST /v1/sensor/heartbeat`. */
 export const SensorHeartbeatSchema = z.object({
   sensorId: SensorIdSchema,
   /** peregrine-sensor version. */
   version: z.string(),
+  /** The backend in use; while `starting`, the one the sensor will try first (`ebpf` unless told `procfs`). */
   backend: SensorBackendSchema,
-  /** Capture mode and coverage; absent from sensors older than this field. */
+  /**
+   * `starting`: the sensor runs and reaches the collector, but its capture is not running yet
+   * (loading the eBPF programs can take a minute on a busy node), so no events flow and
+   * `capture` is absent. `capturing` once it runs. Absent from sensors older than this field,
+   * which sent heartbeats only once capturing.
+   */
+  phase: SensorPhaseSchema.optional(),
+  /** Capture mode and coverage; absent while starting and from sensors older than this field. */
   capture: SensorCaptureSchema.optional(),
   hostname: z.string(),
   /** `uname -r`. */
@@ -251,6 +262,8 @@ export type SensorDropCause = z.infer<typeof SensorDropCauseSchema>;
 export type SensorDropCounters = z.infer<typeof SensorDropCountersSchema>;
 /** A heartbeat. */
 export type SensorHeartbeat = z.infer<typeof SensorHeartbeatSchema>;
+/** A sensor's phase in its heartbeat. */
+export type SensorPhase = z.infer<typeof SensorPhaseSchema>;
 /** Answer to a heartbeat. */
 export type SensorHeartbeatResponse = z.infer<typeof SensorHeartbeatResponseSchema>;
 /** Sensor configuration pulled from the collector. */

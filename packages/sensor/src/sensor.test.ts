@@ -54,7 +54,7 @@ describe('Sensor shipping to a collector peer', () => {
   /** Lines the sensor under test logs at warn and info level. */
   let logged: string[] = [];
 
-  function build(backend: SensorConfig['backend']) {
+  function build(backend: SensorConfig['backend'], overrides: Partial<SensorConfig> = {}) {
     const config: SensorConfig = {
       mode: 'ship',
       collectorUrl: peer.url,
@@ -77,6 +77,7 @@ describe('Sensor shipping to a collector peer', () => {
       durationSeconds: 0,
       jsonOutput: false,
       printProgram: false,
+      ...overrides,
     };
     const endpoint = { url: peer.url, key: peer.key, timeoutMs: 2000 };
     const stats = new SensorStats();
@@ -134,6 +135,19 @@ describe('Sensor shipping to a collector peer', () => {
     peer.config = { rulesVersion: 'r2', eventTypes: null };
     await vi.waitFor(() => expect(sensor.filter.types).toBeNull(), { timeout: 3000, interval: 25 });
   }, 20_000);
+
+  it('says it is starting before its capture runs, and says it runs as soon as it does', async () => {
+    peer.config = { rulesVersion: 'r1', eventTypes: ['execve'] };
+    // An interval no test waits for: both heartbeats below are sent at once, not on the timer.
+    const { sensor } = build('procfs', { heartbeatIntervalMs: 600_000 });
+    await sensor.start();
+    await vi.waitFor(() => expect(peer.heartbeats).toHaveLength(2), { timeout: 5000, interval: 25 });
+    const [starting, capturing] = peer.heartbeats;
+    expect(starting).toMatchObject({ phase: 'starting', backend: 'procfs', rulesVersion: 'r1' });
+    expect(starting?.capture).toBeUndefined();
+    expect(capturing).toMatchObject({ phase: 'capturing', backend: 'procfs', capture: { mode: 'procfs' } });
+    expect(Date.parse(starting?.sentAt ?? '')).toBeLessThanOrEqual(Date.parse(capturing?.sentAt ?? ''));
+  });
 
   it('sends the newest batch version the collector lists, and follows the list when it changes', async () => {
     peer.config = { rulesVersion: 'r1', eventTypes: ['execve'], batchVersions: [1, 2, 3] };

@@ -155,6 +155,8 @@ export class Sensor {
   readonly #options: SensorOptions;
   #backend: CaptureBackend | undefined;
   #heartbeat: NodeJS.Timeout | undefined;
+  /** The latest heartbeat sent or being sent (heartbeats go one at a time). */
+  #heartbeatSent: Promise<void> = Promise.resolve();
   #rulesVersion: string | null = null;
   #last = { at: Date.now(), captured: 0, shipped: 0, filtered: 0 };
   #stopping: Promise<void> | undefined;
@@ -263,25 +265,41 @@ export class Sensor {
     return this.#backend;
   }
 
-  /** Pulls the config (when shipping), starts capture and the heartbeat. */
+  /**
+   * Pulls the config (when shipping), starts the heartbeat, then the capture. The collector hears
+   * from the sensor at once (phase `starting`: loading the eBPF programs can take a minute on a
+   * busy node) and again as soon as the capture runs, not an interval later.
+   */
   async start(onFatal?: (error: Error) => void): Promise<void> {
     const { client, log } = this.#options;
-    if (client)
+    if (client) {
       await this.#pullConfig().catch((error: Error) => {
         log.warn(`config pull failed: ${error.message}; shipping all event types`);
         // A collector we could not ask may be an older one: version 1 until it says otherwise.
         this.#setBatchVersion(undefined);
       });
+      this.#heartbeat = setInterval(
+        () => void this.#sendHeartbeat(),
+        this.#options.config.heartbeatIntervalMs,
+      );
+      this.#heartbeat.unref();
+      void this.#sendHeartbeat();
+    }
     // A capture file (`-w`) keeps everything the probes see, not only what the rules ask for.
     const recording = this.#options.recorder !== undefined;
     const types = recording ? undefined : (this.filter.types ?? undefined);
-    this.#backend = await startBackend(
-      this.#options.config,
-      (raw) => this.#onRaw(raw),
-      log,
-      types,
-      (record) => this.#onOpen(record),
-    );
+    try {
+      this.#backend = await startBackend(
+        this.#options.config,
+        (raw) => this.#onRaw(raw),
+        log,
+        types,
+        (record) => this.#onOpen(record),
+      );
+    } catch (error) {
+      clearInterval(this.#heartbeat);
+      throw error;
+    }
     this.#traced = recording ? null : this.filter.types;
     this.#onFatal = onFatal;
     if (onFatal) this.#backend.onFatal = onFatal;
@@ -292,13 +310,7 @@ export class Sensor {
         ? `container metadata from ${sockets.join(', ')}`
         : 'no container runtime socket found: containers are identified from cgroups only (id, runtime, pod uid)',
     );
-    if (client) {
-      this.#heartbeat = setInterval(
-        () => void this.#sendHeartbeat(),
-        this.#options.config.heartbeatIntervalMs,
-      );
-      this.#heartbeat.unref();
-    }
+    if (client) void this.#sendHeartbeat();
   }
 
   #onRaw(raw: RawEvent): void {
@@ -572,7 +584,9 @@ export class Sensor {
     const hb: SensorHeartbeat = {
       sensorId: this.#options.config.sensorId,
       version: SENSOR_VERSION,
-      backend: this.#backend?.name ?? 'procfs',
+      // Before the capture runs: the backend it tries first.
+      backend: this.#backend?.name ?? (this.#options.config.backend === 'procfs' ? 'procfs' : 'ebpf'),
+      phase: this.#backend ? 'capturing' : 'starting',
       ...(this.#backend ? { capture: captureCoverage(this.#backend, this.#needed) } : {}),
       hostname: this.enricher.hostname,
       kernel: release(),
@@ -599,11 +613,22 @@ export class Sensor {
     return hb;
   }
 
-  async #sendHeartbeat(): Promise<void> {
+  /** Sends a heartbeat after the ones before it, so the collector stores them in order. */
+  #sendHeartbeat(): Promise<void> {
+    const next = this.#heartbeatSent.then(() => this.#heartbeatNow());
+    this.#heartbeatSent = next;
+    return next;
+  }
+
+  async #heartbeatNow(): Promise<void> {
     const client = this.#options.client;
     if (!client) return;
     try {
-      const answer = await client.heartbeat(this.heartbeat());
+      const hb = this.heartbeat();
+      const answer = await client.heartbeat(hb);
+      // A capture that is still starting can neither record nor retrace: the heartbeat sent once
+      // it runs takes up what the collector answers then.
+      if (hb.phase === 'starting') return;
       if (answer.recording && !this.#stopping) this.recordings?.start(answer.recording);
       if (answer.rulesVersion !== undefined && answer.rulesVersion !== this.#rulesVersion) {
         await this.#pullConfig();

@@ -28,7 +28,8 @@ function params(req: FastifyRequest): { id: string; offset?: number } {
 
 /**
  * The heartbeat's part in recordings: a restart fails what the sensor was recording, reported
- * progress is stored, and the sensor's oldest requested recording is handed to it.
+ * progress is stored, and the sensor's oldest requested recording is handed to it once its
+ * capture runs.
  */
 export function recordingHeartbeat(
   ctx: IngestContext,
@@ -38,6 +39,7 @@ export function recordingHeartbeat(
   return sensorRecordingHeartbeat(ctx.db, sensorId, {
     startedAt: hb.startedAt,
     ...(hb.recording ? { recording: hb.recording } : {}),
+    starting: hb.phase === 'starting',
   });
 }
 

@@ -378,6 +378,25 @@ describe('sensor stream', () => {
       'openat',
     ]);
 
+    // A restarted sensor whose capture is still starting: seen now, its stored capture kept.
+    const starting = await fetch(`${base}/v1/sensor/heartbeat`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...hb, phase: 'starting', startedAt: new Date().toISOString() }),
+    });
+    expect(starting.status).toBe(200);
+    const restarted = await getSensorStatus(world.db, world.sensor.sensorId);
+    expect(restarted?.lastSeenAt?.getTime()).toBeGreaterThanOrEqual(after!.lastSeenAt!.getTime());
+    expect(restarted?.backend).toBe('procfs');
+    expect(restarted?.captureMode).toBe('procfs');
+    expect((restarted!.lastHeartbeat as { phase: string }).phase).toBe('starting');
+    const badPhase = await fetch(`${base}/v1/sensor/heartbeat`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...hb, phase: 'warming' }),
+    });
+    expect(badPhase.status).toBe(400);
+
     const badMode = await fetch(`${base}/v1/sensor/heartbeat`, {
       method: 'POST',
       headers: { ...auth, 'content-type': 'application/json' },

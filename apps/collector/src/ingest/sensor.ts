@@ -238,7 +238,8 @@ function sensorRoutes(app: FastifyInstance, ctx: IngestContext): void {
     await recordSensorHeartbeat(ctx.db, sensor.sensorId, {
       hostname: hb.data.hostname,
       version: hb.data.version,
-      backend: hb.data.backend,
+      // A starting capture only says which backend it will try: the stored one stays until it runs.
+      backend: hb.data.phase === 'starting' ? undefined : hb.data.backend,
       capture: hb.data.capture,
       heartbeat: hb.data as unknown as Record<string, unknown>,
     });

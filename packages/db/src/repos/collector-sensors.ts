@@ -21,7 +21,8 @@ export interface RegisteredSensor extends SensorIdentity {
 export interface SensorHeartbeatInput {
   hostname: string;
   version: string;
-  backend: string;
+  /** The backend in use; absent while the sensor's capture is starting (left as stored). */
+  backend?: string | undefined;
   /** Capture mode and the event types it covers; absent from older sensors (left as stored). */
   capture?: { mode: string; eventTypes: string[] } | undefined;
   /** The whole heartbeat (rates, drops, queue depth, spool), kept as JSON for the console. */
@@ -144,7 +145,7 @@ export async function recordSensorHeartbeat(
       lastSeenAt: input.seenAt ?? new Date(),
       hostname: input.hostname,
       version: input.version,
-      backend: input.backend,
+      ...(input.backend ? { backend: input.backend } : {}),
       ...(input.capture
         ? { captureMode: input.capture.mode, captureEventTypes: input.capture.eventTypes }
         : {}),

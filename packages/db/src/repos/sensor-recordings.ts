@@ -249,6 +249,8 @@ export interface RecordingHeartbeat {
   /** The sensor process's start time (a different one means it restarted). */
   startedAt: string;
   recording?: { id: string; state: 'recording' | 'uploading'; events: number; bytes: number };
+  /** The sensor's capture is still starting: it cannot record yet, so no order is handed out. */
+  starting?: boolean;
 }
 
 /** A recording order for a sensor. */
@@ -260,8 +262,8 @@ export interface RecordingOrder {
 
 /**
  * On a sensor's heartbeat: fails its recordings a restart interrupted, stores the progress it
- * reports, and hands it its oldest requested recording when it is making none (marked
- * `recording`). Returns the order to put in the heartbeat answer, if any.
+ * reports, and hands it its oldest requested recording when it is making none and its capture
+ * runs (marked `recording`). Returns the order to put in the heartbeat answer, if any.
  */
 export async function sensorRecordingHeartbeat(
   db: Db,
@@ -291,7 +293,7 @@ export async function sensorRecordingHeartbeat(
     where: { sensorId, status: { in: [...IN_PROGRESS] } },
     select: { id: true },
   });
-  if (busy) return undefined;
+  if (busy || hb.starting) return undefined;
   const next = await db.prisma.sensorRecording.findFirst({
     where: { sensorId, status: 'requested' },
     orderBy: { requestedAt: 'asc' },

@@ -18,12 +18,14 @@ const count = new Intl.NumberFormat('en', { notation: 'compact', maximumFraction
 
 const STATE_LABEL: Record<Sensor['state'], string> = {
   online: 'Online',
+  starting: 'Starting capture',
   stale: 'Not reporting',
   never_seen: 'Never connected',
   revoked: 'Revoked',
 };
 const STATE_DOT: Record<Sensor['state'], string> = {
   online: styles.dotOnline ?? '',
+  starting: styles.dotStarting ?? '',
   stale: styles.dotStale ?? '',
   never_seen: '',
   revoked: styles.dotRevoked ?? '',
@@ -262,7 +264,15 @@ export function SensorsPanel({
           {
             header: 'Capture',
             title: 'How the sensor captures, and what that lets it see',
-            cell: (sensor) => <Capture capture={sensor.capture} />,
+            cell: (sensor) =>
+              sensor.state === 'starting' ? (
+                <span className={styles.muted} data-testid="sensor-capture-starting">
+                  starting…
+                  <div className="field-hint">events follow once it runs</div>
+                </span>
+              ) : (
+                <Capture capture={sensor.capture} />
+              ),
           },
           {
             // One column for the flow, so the table fits its panel with the capture text beside it.

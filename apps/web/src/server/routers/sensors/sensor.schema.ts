@@ -23,7 +23,7 @@ export const sensorItem = z.object({
   backend: z.string().nullable(),
   capture: sensorCapture.nullable(),
   lastSeenAt: z.iso.datetime().nullable(),
-  state: z.enum(['online', 'stale', 'never_seen', 'revoked']),
+  state: z.enum(['online', 'starting', 'stale', 'never_seen', 'revoked']),
   health: z
     .object({
       kernel: z.string(),

@@ -106,6 +106,30 @@ describe('sensors', () => {
         queueDepth: 42,
       },
     });
+    // Restarted, its capture still starting: online, the last run's capture not shown as this one's.
+    await db.recordSensorHeartbeat(handle(), sensor?.id as string, {
+      hostname: beat.hostname,
+      version: beat.version,
+      capture: { mode: 'libbpf', eventTypes: ['execve', 'openat'] },
+      heartbeat: beat,
+      seenAt: now,
+    });
+    expect((await viewer.sensors.list({}))[0]).toMatchObject({
+      state: 'online',
+      capture: { mode: 'libbpf' },
+    });
+    await db.recordSensorHeartbeat(handle(), sensor?.id as string, {
+      hostname: beat.hostname,
+      version: beat.version,
+      heartbeat: { ...beat, phase: 'starting' },
+      seenAt: now,
+    });
+    expect((await viewer.sensors.list({}))[0]).toMatchObject({
+      state: 'starting',
+      capture: null,
+      backend: 'ebpf',
+    });
+    expect(await viewer.sensors.getCoverage({ environment: null })).toMatchObject({ online: 1, kernel: 0 });
     const old = new Date(now.getTime() - 10 * 60_000);
     await db.recordSensorHeartbeat(handle(), sensor?.id as string, {
       hostname: beat.hostname,

@@ -56,9 +56,11 @@ export async function getCaptureCoverage(input: {
   );
   const captures = online.map((row) => {
     const reported = reportedCapture(row.lastHeartbeat);
+    // A sensor whose capture is starting has none to count yet (the stored one is its last run's).
+    const starting = (row.lastHeartbeat as { phase?: unknown } | null)?.phase === 'starting';
     return {
       row,
-      capture: toSensorCapture(row, reported?.reason ?? null, reported?.uncaptured ?? null),
+      capture: starting ? null : toSensorCapture(row, reported?.reason ?? null, reported?.uncaptured ?? null),
     };
   });
   return {

@@ -6,7 +6,8 @@ import { db } from '../../db';
 /** A sensor counts as online when it sent a heartbeat this recently (sensors send one every 30 s). */
 export const SENSOR_ONLINE_WINDOW_MS = 2 * 60 * 1000;
 
-export type SensorState = 'online' | 'stale' | 'never_seen' | 'revoked';
+/** `starting`: online, its capture not running yet (the eBPF programs loading). */
+export type SensorState = 'online' | 'starting' | 'stale' | 'never_seen' | 'revoked';
 
 /** The parts of the latest heartbeat the console shows. */
 export interface SensorHealth {
@@ -80,13 +81,16 @@ export interface SensorItem {
 
 export function toSensorItem(row: SensorListItem, now: Date): SensorItem {
   const parsed = SensorHeartbeatSchema.safeParse(row.lastHeartbeat);
+  const starting = parsed.success && parsed.data.phase === 'starting';
   const state: SensorState = row.revokedAt
     ? 'revoked'
     : !row.lastSeenAt
       ? 'never_seen'
-      : now.getTime() - row.lastSeenAt.getTime() <= SENSOR_ONLINE_WINDOW_MS
-        ? 'online'
-        : 'stale';
+      : now.getTime() - row.lastSeenAt.getTime() > SENSOR_ONLINE_WINDOW_MS
+        ? 'stale'
+        : starting
+          ? 'starting'
+          : 'online';
   return {
     id: row.id,
     name: row.name,
@@ -95,11 +99,14 @@ export function toSensorItem(row: SensorListItem, now: Date): SensorItem {
     hostname: row.hostname,
     version: row.version,
     backend: row.backend,
-    capture: toSensorCapture(
-      row,
-      parsed.success ? (parsed.data.capture?.reason ?? null) : null,
-      parsed.success ? (parsed.data.capture?.uncaptured ?? null) : null,
-    ),
+    // What a previous run captured says nothing of what this one will.
+    capture: starting
+      ? null
+      : toSensorCapture(
+          row,
+          parsed.success ? (parsed.data.capture?.reason ?? null) : null,
+          parsed.success ? (parsed.data.capture?.uncaptured ?? null) : null,
+        ),
     lastSeenAt: row.lastSeenAt?.toISOString() ?? null,
     state,
     health: parsed.success
