@@ -7,7 +7,7 @@ import {
   SensorHeartbeatResponseSchema,
   type SensorRecordingComplete,
 } from '@peregrine/protocol';
-import { describe, type CollectorEndpoint } from './transport.js';
+import { type CollectorEndpoint, CollectorHttp, describe, type HttpAnswer } from './transport.js';
 
 /** A coded error from the collector API (status 0 = unreachable). */
 export class CollectorApiError extends Error {
@@ -21,39 +21,39 @@ export class CollectorApiError extends Error {
   }
 }
 
-/** The small JSON calls of the sensor API: heartbeat and config pull. */
+/** The small JSON calls of the sensor API: heartbeat, config pull, recording uploads. */
 export class CollectorClient {
-  readonly #endpoint: CollectorEndpoint;
+  readonly #http: CollectorHttp;
 
   constructor(endpoint: CollectorEndpoint) {
-    this.#endpoint = endpoint;
+    // One call at a time in practice (heartbeats are serialised; uploads are sequential).
+    this.#http = new CollectorHttp(endpoint, 2);
   }
 
-  async #call(path: string, init: RequestInit, contentType = 'application/json'): Promise<unknown> {
-    let response: Response;
+  async #call(
+    path: string,
+    init: { method: string; body?: string | Uint8Array },
+    contentType = 'application/json',
+  ): Promise<unknown> {
+    let answer: HttpAnswer;
     try {
-      response = await fetch(new URL(path, this.#endpoint.url), {
+      answer = await this.#http.request(path, {
         ...init,
-        headers: { authorization: `Bearer ${this.#endpoint.key}`, 'content-type': contentType },
-        signal: AbortSignal.timeout(this.#endpoint.timeoutMs ?? 10_000),
+        ...(init.body !== undefined ? { contentType } : {}),
       });
     } catch (error) {
       throw new CollectorApiError('unreachable', `collector unreachable: ${describe(error)}`);
     }
-    const text = await response.text();
-    if (response.status === 401 || response.status === 403) {
-      throw new CollectorApiError(
-        'unauthorized',
-        `sensor key refused (HTTP ${response.status})`,
-        response.status,
-      );
+    const { status, text } = answer;
+    if (status === 401 || status === 403) {
+      throw new CollectorApiError('unauthorized', `sensor key refused (HTTP ${status})`, status);
     }
-    if (!response.ok)
-      throw new CollectorApiError('http', `HTTP ${response.status}: ${text.slice(0, 200)}`, response.status);
+    if (status < 200 || status >= 300)
+      throw new CollectorApiError('http', `HTTP ${status}: ${text.slice(0, 200)}`, status);
     try {
       return JSON.parse(text);
     } catch {
-      throw new CollectorApiError('bad-response', `not JSON: ${text.slice(0, 200)}`, response.status);
+      throw new CollectorApiError('bad-response', `not JSON: ${text.slice(0, 200)}`, status);
     }
   }
 
