@@ -25,8 +25,14 @@ describe('CollectorClient', () => {
   let server: Server;
   let url: string;
   let answer: (req: IncomingMessage, body: string, res: ServerResponse) => void;
-  const seen: Array<{ method?: string; url?: string; headers: IncomingMessage['headers']; body: string }> =
-    [];
+  /** What the collector got: each request, with the client port its connection came from. */
+  const seen: Array<{
+    method?: string | undefined;
+    url?: string | undefined;
+    headers: IncomingMessage['headers'];
+    body: string;
+    port?: number | undefined;
+  }> = [];
 
   beforeEach(async () => {
     seen.length = 0;
