@@ -250,4 +250,38 @@ describe('promotion review: YAML diff and latest backtest', () => {
     });
     expect(browserErrors).toEqual([]);
   });
+
+  it("offers this release's default rules in place of v2's edited copy, and saves them as v3 that runs nowhere", async () => {
+    await page.goto(`${stack.baseUrl}/rules/${ids.ruleSet}`);
+    const update = page.getByTestId('default-rules-update');
+    await update.waitFor();
+    // v2 added Atlantis to the Okta file's allowed countries: Peregrine's file has it otherwise.
+    const okta = update.locator(`[data-testid="default-rules-update-file"][data-file="${OKTA_FILE}"]`);
+    expect(await okta.textContent()).toContain('1 changed: allowed_countries_list');
+    expect(await update.getByTestId('default-rules-update-file').count()).toBe(1);
+    await screenshot(page, 'review-05-default-rules-update');
+    await update.getByTestId('take-default-rules-update').click();
+    await page.getByText(/Saved version 3 with Peregrine's current default rules/).waitFor();
+    await update.waitFor({ state: 'detached' });
+    const db = getDb(stack.databaseUrl);
+    const v3 = await db.prisma.ruleSetVersion.findFirstOrThrow({
+      where: { ruleSetId: ids.ruleSet, number: 3 },
+      select: { id: true, files: { select: { name: true, content: true } } },
+    });
+    expect(new URL(page.url()).searchParams.get('version')).toBe(v3.id);
+    // The organisation's own file stays; the Okta file is Peregrine's again.
+    expect(v3.files.find((f) => f.name === EXTRA_FILE)?.content).toBe(EXTRA_RULES);
+    expect(v3.files.find((f) => f.name === OKTA_FILE)?.content).toContain(ALLOWED_BEFORE);
+    // It runs nowhere: both environments still run v2.
+    for (const environmentId of [ids.staging, ids.production]) {
+      const active = await db.prisma.activation.findFirstOrThrow({
+        where: { environmentId },
+        orderBy: { createdAt: 'desc' },
+        select: { versionId: true },
+      });
+      expect(active.versionId).toBe(ids.v2);
+    }
+    await screenshot(page, 'review-06-default-rules-saved');
+    expect(browserErrors).toEqual([]);
+  });
 });

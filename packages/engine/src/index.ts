@@ -99,6 +99,14 @@ export {
 } from './rules/summary.js';
 /** A version's stored verdict: valid/draft status, flat diagnostics and counts. */
 export { judgeRuleFiles, type RuleVerdict, type VerdictDiagnostic } from './rules/verdict.js';
+/** The rules, macros and lists of a rules file by name, and what a new version of it changes. */
+export {
+  compareRulesFiles,
+  type RulesFileChange,
+  type RulesFileItem,
+  type RulesFileItemKind,
+  rulesFileItems,
+} from './rules/rule-items.js';
 /** Rule tests: events with the alerts they must (or must not) raise, run against a rule set. */
 export {
   appendRuleTest,

@@ -13,6 +13,7 @@ import { PageHeader } from '@/features/shell/page-header';
 import { useTRPC } from '@/trpc/client';
 import styles from './rules.module.css';
 import { RulesAsCodePanel } from './rules-as-code-panel';
+import { DefaultRulesUpdate } from './default-rules-update';
 import { EnvVersion, errorText, StatusBadge, TimeAgo } from './rules-ui';
 import { TestPanel } from './test-panel';
 
@@ -169,6 +170,21 @@ export function RuleSetWorkbench({
             ) : null}
           </div>
         }
+      />
+      {/* Shown on the default rule set only, when this release ships newer default rules. */}
+      <DefaultRulesUpdate
+        ruleSetId={ruleSetId}
+        canAuthor={canAuthor}
+        onSaved={(saved) => {
+          setNotice({
+            kind: saved.status === 'valid' ? 'success' : 'warning',
+            text:
+              saved.status === 'valid'
+                ? `Saved version ${saved.number} with Peregrine's current default rules. It runs nowhere yet: activate or promote it per environment.`
+                : `Saved version ${saved.number} as a draft: with Peregrine's current default rules it does not compile, so it cannot be activated.`,
+          });
+          router.replace(`${pathname}?version=${saved.id}`, { scroll: false });
+        }}
       />
       {save.error ? (
         <div className="alert-banner" role="alert">

@@ -5,6 +5,7 @@ import { compareVersionFiles } from './compare-version-files';
 import { createRuleSet } from './create-rule-set';
 import { createRuleSetVersion } from './create-rule-set-version';
 import { getAlertTuning } from './get-alert-tuning';
+import { getDefaultRulesUpdate } from './get-default-rules-update';
 import { getEnvironmentLayers } from './get-environment-layers';
 import { getRuleSet } from './get-rule-set';
 import { getRuleSetVersion } from './get-rule-set-version';
@@ -22,10 +23,12 @@ import { removeEnvironmentOverride } from './remove-environment-override';
 import { rollbackRuleSetVersion } from './rollback-rule-set-version';
 import { saveAlertException } from './save-alert-exception';
 import { saveEnvironmentOverride } from './save-environment-override';
+import { takeDefaultRulesUpdate } from './take-default-rules-update';
 
 /**
  * Rule sets, versions, activation/promotion/rollback, per-environment overrides, and tuning from
- * alerts (rule tests and exceptions made from one), and rules as code (archives, Git sync).
+ * alerts (rule tests and exceptions made from one), rules as code (archives, Git sync), and taking
+ * a newer release's default rules into the default rule set.
  */
 export const rulesRouter = createTRPCRouter({
   listRuleSets,
@@ -51,4 +54,6 @@ export const rulesRouter = createTRPCRouter({
   saveGit: saveRuleSetGit,
   pushVersion: pushRuleSetVersion,
   importBranch: importRuleSetBranch,
+  getDefaultsUpdate: getDefaultRulesUpdate,
+  takeDefaultsUpdate: takeDefaultRulesUpdate,
 });
