@@ -465,6 +465,8 @@ describe('access control for every rules procedure', () => {
     saveGit: ['admin', { ruleSetId, url: 'https://git.example.com/rules.git', branch: 'main' }],
     pushVersion: ['author', { ruleSetId, versionId: v1 }],
     importBranch: ['author', { ruleSetId }],
+    getDefaultsUpdate: ['viewer', { ruleSetId }],
+    takeDefaultsUpdate: ['author', { ruleSetId, basedOnVersionId: v1 }],
   });
   const rank = { viewer: 0, triager: 1, author: 2, admin: 3 } as const;
   const call = (caller: Caller, name: string, input: unknown) =>
