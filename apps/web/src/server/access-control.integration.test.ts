@@ -209,6 +209,8 @@ const ACCESS: Record<string, Role | 'session' | 'public'> = {
   'rules.saveGit': 'admin',
   'rules.pushVersion': 'author',
   'rules.importBranch': 'author',
+  'rules.getDefaultsUpdate': 'viewer',
+  'rules.takeDefaultsUpdate': 'author',
   // Backtests change nothing live: authors (who write versions) run and stop them, anyone reads them.
   'backtests.start': 'author',
   'backtests.get': 'viewer',
@@ -628,6 +630,8 @@ describe("another organisation's API key", () => {
       },
       'rules.pushVersion': { ruleSetId: ids.ruleSet, versionId: ids.v1 },
       'rules.importBranch': { ruleSetId: ids.ruleSet },
+      'rules.getDefaultsUpdate': { ruleSetId: ids.ruleSet },
+      'rules.takeDefaultsUpdate': { ruleSetId: ids.ruleSet, basedOnVersionId: ids.v1 },
       'backtests.start': {
         versionId: ids.v2,
         environmentId: ids.production,
