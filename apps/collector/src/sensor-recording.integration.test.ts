@@ -30,6 +30,7 @@ import { SENSOR_API_PATHS } from '@peregrine/protocol';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
 import { seedDemoOrganization } from './bootstrap/seed-demo.js';
 import { type CollectorProcess, ensureBuilt, startCollectorProcess } from './testing/processes.js';
+import { exampleHeartbeat } from '@peregrine/protocol/testing';
 
 const SENSOR_CLI = join(dirname(fileURLToPath(import.meta.url)), '../../../packages/sensor/dist/cli.js');
 const SECRET = 'sensor-recording-secret-0123456789abcdef';
@@ -367,22 +368,17 @@ describe.skipIf(skipReason !== undefined)('recordings from the console on the re
     const heartbeat = (phase?: 'starting') =>
       call(SENSOR_API_PATHS.heartbeat, {
         method: 'POST',
-        body: JSON.stringify({
-          sensorId: manual.sensorId,
-          version: 'test',
-          backend: 'ebpf',
-          ...(phase ? { phase } : {}),
-          hostname: 'manual',
-          kernel: 'test',
-          startedAt,
-          sentAt: new Date().toISOString(),
-          rulesVersion: null,
-          rates: { captured: 0, shipped: 0, filtered: 0 },
-          totals: { captured: 0, shipped: 0, filtered: 0 },
-          drops: { kernel: 0, parse: 0, queue: 0, spool: 0, rejected: 0 },
-          queueDepth: 0,
-          spool: { bytes: 0, batches: 0 },
-        }),
+        body: JSON.stringify(
+          exampleHeartbeat({
+            sensorId: manual.sensorId,
+            version: 'test',
+            ...(phase ? { phase } : {}),
+            hostname: 'manual',
+            kernel: 'test',
+            startedAt,
+            sentAt: new Date().toISOString(),
+          }),
+        ),
       }).then(async (r) => {
         expect(r.status, await r.clone().text()).toBe(200);
         return r.json() as Promise<{ recording?: { id: string; maxBytes: number } }>;

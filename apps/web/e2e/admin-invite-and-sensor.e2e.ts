@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { exampleHeartbeat } from '@peregrine/protocol/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot } from './browser';
@@ -138,21 +139,17 @@ describe('administration: invitations and sensors', () => {
 
   it('shows a reporting sensor with its rates and drops', async () => {
     const { page } = adminBrowser;
-    const heartbeat = {
+    const heartbeat = exampleHeartbeat({
       sensorId: 'web-1',
-      version: '0.1.0',
-      backend: 'ebpf',
       hostname: 'web-1.prod',
       kernel: '6.1.0-18-amd64',
       startedAt: new Date(Date.now() - 3_600_000).toISOString(),
       sentAt: new Date().toISOString(),
-      rulesVersion: null,
       rates: { captured: 1520.4, shipped: 310.2, filtered: 1210.2 },
       totals: { captured: 5_000_000, shipped: 1_000_000, filtered: 4_000_000 },
       drops: { kernel: 12, parse: 0, queue: 3, spool: 0, rejected: 0 },
       queueDepth: 42,
-      spool: { bytes: 0, batches: 0 },
-    };
+    });
     // What the collector stores when the sensor's heartbeat arrives (apps/collector covers the wire).
     const store = (body: object) =>
       query(
@@ -167,16 +164,8 @@ describe('administration: invitations and sensors', () => {
         ],
       );
     // First it says its capture is starting (the eBPF programs loading)...
-    const none = { captured: 0, shipped: 0, filtered: 0 };
-    const noDrops = { kernel: 0, parse: 0, queue: 0, spool: 0, rejected: 0 };
-    await store({
-      ...heartbeat,
-      phase: 'starting',
-      rates: none,
-      totals: none,
-      drops: noDrops,
-      queueDepth: 0,
-    });
+    const { sensorId, hostname, kernel, startedAt, sentAt } = heartbeat;
+    await store(exampleHeartbeat({ sensorId, hostname, kernel, startedAt, sentAt, phase: 'starting' }));
     await page.reload();
     const row = page.getByTestId('sensor-web-1.prod');
     await row.getByText('Starting capture').waitFor();

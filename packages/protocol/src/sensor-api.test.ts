@@ -8,6 +8,7 @@ import {
   SensorHeartbeatSchema,
   SensorRecordingCompleteSchema,
 } from './sensor-api.js';
+import { exampleHeartbeat } from './testing.js';
 
 describe('sensor API schemas', () => {
   it('names the endpoints', () => {
@@ -68,21 +69,11 @@ describe('sensor API schemas', () => {
   });
 
   it('requires every drop cause in a heartbeat', () => {
-    const heartbeat = {
-      sensorId: 's-1',
-      version: '0.1.0',
-      backend: 'ebpf',
-      hostname: 'h',
-      kernel: '6.1.0',
-      startedAt: new Date(0).toISOString(),
+    const heartbeat = exampleHeartbeat({
       sentAt: new Date(1000).toISOString(),
-      rulesVersion: null,
       rates: { captured: 10, shipped: 9, filtered: 1 },
       totals: { captured: 100, shipped: 90, filtered: 10 },
-      drops: { kernel: 0, parse: 0, queue: 0, spool: 0, rejected: 0 },
-      queueDepth: 0,
-      spool: { bytes: 0, batches: 0 },
-    };
+    });
     expect(SensorHeartbeatSchema.parse(heartbeat).backend).toBe('ebpf');
     expect(SensorHeartbeatSchema.safeParse({ ...heartbeat, drops: { kernel: 0 } }).success).toBe(false);
   });

@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { generateEvents } from '../../bench/events.js';
 import type { Collector } from '../app.js';
 import { connectConsole, createWorld, postBatch, syscallEvent, type World } from '../testing/world.js';
+import { exampleHeartbeat } from '@peregrine/protocol/testing';
 
 let world: World;
 let collector: Collector;
@@ -321,12 +322,9 @@ describe('sensor stream', () => {
     expect(config.ruleEventTypes).toEqual(['execve', 'execveat', 'open', 'openat']);
     expect(config.batchVersions).toEqual([1, 2, 3]);
 
-    const hb = {
+    const hb = exampleHeartbeat({
       sensorId: 'machine-1',
-      version: '0.1.0',
-      backend: 'ebpf',
       hostname: 'node-1',
-      kernel: '6.1.0',
       startedAt: new Date().toISOString(),
       sentAt: new Date().toISOString(),
       rulesVersion: config.rulesVersion,
@@ -335,8 +333,7 @@ describe('sensor stream', () => {
       // zod 4 records over an enum are exhaustive: every cause is present.
       drops: { kernel: 3, parse: 0, queue: 0, spool: 0, rejected: 0 },
       queueDepth: 5,
-      spool: { bytes: 0, batches: 0 },
-    };
+    });
     const res = await fetch(`${base}/v1/sensor/heartbeat`, {
       method: 'POST',
       headers: { ...auth, 'content-type': 'application/json' },

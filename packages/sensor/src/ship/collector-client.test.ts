@@ -1,25 +1,10 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { SensorHeartbeat } from '@peregrine/protocol';
+import { exampleHeartbeat } from '@peregrine/protocol/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CollectorApiError, CollectorClient } from './collector-client.js';
 
-const heartbeat: SensorHeartbeat = {
-  sensorId: 's-1',
-  version: '0.1.0',
-  backend: 'ebpf',
-  phase: 'starting',
-  hostname: 'h',
-  kernel: '6.1.0',
-  startedAt: new Date(0).toISOString(),
-  sentAt: new Date(0).toISOString(),
-  rulesVersion: null,
-  rates: { captured: 0, shipped: 0, filtered: 0 },
-  totals: { captured: 0, shipped: 0, filtered: 0 },
-  drops: { kernel: 0, parse: 0, queue: 0, spool: 0, rejected: 0 },
-  queueDepth: 0,
-  spool: { bytes: 0, batches: 0 },
-};
+const heartbeat = exampleHeartbeat({ phase: 'starting' });
 
 describe('CollectorClient', () => {
   let server: Server;

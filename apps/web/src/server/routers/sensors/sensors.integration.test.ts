@@ -1,3 +1,4 @@
+import { exampleHeartbeat } from '@peregrine/protocol/testing';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { provisionTestDatabase } from '../../../../test/database';
 
@@ -28,10 +29,8 @@ beforeAll(async () => {
 });
 
 function heartbeat(sentAt: Date) {
-  return {
+  return exampleHeartbeat({
     sensorId: 'web-1',
-    version: '0.1.0',
-    backend: 'ebpf' as const,
     hostname: 'web-1.prod',
     kernel: '6.1.0-18-amd64',
     startedAt: new Date(sentAt.getTime() - 3_600_000).toISOString(),
@@ -41,8 +40,7 @@ function heartbeat(sentAt: Date) {
     totals: { captured: 5_473_800, shipped: 1_116_720, filtered: 4_357_080 },
     drops: { kernel: 12, parse: 0, queue: 3, spool: 0, rejected: 1 },
     queueDepth: 42,
-    spool: { bytes: 0, batches: 0 },
-  };
+  });
 }
 
 describe('sensors', () => {
