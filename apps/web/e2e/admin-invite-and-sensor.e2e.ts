@@ -171,7 +171,15 @@ describe('administration: invitations and sensors', () => {
     await row.getByText('Starting capture').waitFor();
     expect(await row.getByTestId('sensor-capture-starting').isVisible()).toBe(true);
     await screenshot(page, 'admin-05a-sensor-starting');
-    // ...then that it captures.
+    // ...that it failed, and why (the sensor then exits)...
+    const error = 'capture could not start: the kernel has no BTF (/sys/kernel/btf/vmlinux)';
+    await store(exampleHeartbeat({ sensorId, hostname, kernel, startedAt, sentAt, phase: 'failed', error }));
+    await page.reload();
+    await row.getByTestId('sensor-capture-failed').waitFor();
+    expect(await row.getByText('Capture failed · key').isVisible()).toBe(true);
+    expect(await row.getByTestId('sensor-capture-failed').textContent()).toContain(error);
+    await screenshot(page, 'admin-05b-sensor-capture-failed');
+    // ...then, restarted, that it captures.
     await store({ ...heartbeat, phase: 'capturing' });
     await page.reload();
     await row.getByText('Online').waitFor();

@@ -166,8 +166,8 @@ export const SensorDropCauseSchema = z.enum([
 /** Drop counters since the sensor started, by cause. */
 export const SensorDropCountersSchema = z.record(SensorDropCauseSchema, z.number().int().nonnegative());
 
-/** Where a sensor is in its life: its capture starting, or running. */
-export const SensorPhaseSchema = z.enum(['starting', 'capturing']);
+/** Where a sensor is in its life: its capture starting, running, or failed (the sensor then exits). */
+export const SensorPhaseSchema = z.enum(['starting', 'capturing', 'failed']);
 
 /** Periodic heartbeat, `POST /v1/sensor/heartbeat`. */
 export const SensorHeartbeatSchema = z.object({
@@ -179,10 +179,13 @@ export const SensorHeartbeatSchema = z.object({
   /**
    * `starting`: the sensor runs and reaches the collector, but its capture is not running yet
    * (loading the eBPF programs can take a minute on a busy node), so no events flow and
-   * `capture` is absent. `capturing` once it runs. Absent from sensors older than this field,
-   * which sent heartbeats only once capturing.
+   * `capture` is absent. `capturing` once it runs. `failed`: the capture could not start or
+   * died, said in `error`, in the sensor's last heartbeat before it exits. Absent from sensors
+   * older than this field, which sent heartbeats only once capturing.
    */
   phase: SensorPhaseSchema.optional(),
+  /** Why the capture failed (phase `failed`), as the sensor logs it. */
+  error: z.string().max(1000).optional(),
   /** Capture mode and coverage; absent while starting and from sensors older than this field. */
   capture: SensorCaptureSchema.optional(),
   hostname: z.string(),

@@ -7,6 +7,7 @@ import type { WireSyscallEvent } from '@peregrine/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CollectorPeer } from '../test/collector-peer.js';
 import { ebpfUnavailableReason } from './capture/bpftrace-backend.js';
+import { libbpfUnavailableReason } from './capture/libbpf-backend.js';
 import type { SensorConfig } from './env.js';
 import { createLogger } from './logger.js';
 import { Sensor } from './sensor.js';
@@ -23,6 +24,22 @@ function spooledText(spoolDir: string): string {
     .filter((name) => name.endsWith('.gz'))
     .map((name) => gunzipSync(readFileSync(join(spoolDir, name))).toString('utf8'))
     .join('\n');
+}
+
+/** The pid of this process's child with that name (its comm, cut to 15 characters). */
+function childNamed(comm: string): number | undefined {
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === process.pid && name === comm) return Number(entry);
+    } catch {
+      // Exited while scanning.
+    }
+  }
+  return undefined;
 }
 
 function run(command: string, args: string[]): Promise<number> {
@@ -148,6 +165,49 @@ describe('Sensor shipping to a collector peer', () => {
     expect(capturing).toMatchObject({ phase: 'capturing', backend: 'procfs', capture: { mode: 'procfs' } });
     expect(Date.parse(starting?.sentAt ?? '')).toBeLessThanOrEqual(Date.parse(capturing?.sentAt ?? ''));
   });
+
+  it('says why its capture could not start, in a last heartbeat', async () => {
+    peer.config = { rulesVersion: 'r1', eventTypes: ['execve'] };
+    const { sensor } = build('bpftrace', { heartbeatIntervalMs: 600_000 });
+    // No bpftrace on the PATH (and, not as root, no eBPF at all): the chosen backend cannot start.
+    const path = process.env.PATH;
+    process.env.PATH = dir;
+    try {
+      await expect(sensor.start()).rejects.toThrow(/root|bpftrace is not installed/);
+    } finally {
+      process.env.PATH = path;
+    }
+    const last = peer.heartbeats.at(-1);
+    expect(last).toMatchObject({ phase: 'failed', rulesVersion: 'r1' });
+    expect(last?.error).toMatch(/^capture could not start: .*(root|bpftrace is not installed)/);
+    expect(last?.capture).toBeUndefined();
+  });
+
+  it.skipIf(libbpfUnavailableReason() !== undefined)(
+    'says its capture died, in the heartbeat it sends as it stops (eBPF)',
+    async () => {
+      const { sensor } = build('libbpf', { heartbeatIntervalMs: 600_000 });
+      let died: Error | undefined;
+      await sensor.start((error) => {
+        died = error;
+        void sensor.stop();
+      });
+      await vi.waitFor(() => expect(peer.heartbeats.at(-1)?.phase).toBe('capturing'), {
+        timeout: 5000,
+        interval: 25,
+      });
+      const loader = childNamed('peregrine-captu');
+      expect(loader).toBeDefined();
+      process.kill(loader as number, 'SIGKILL');
+      await vi.waitFor(() => expect(peer.heartbeats.at(-1)?.phase).toBe('failed'), {
+        timeout: 10_000,
+        interval: 25,
+      });
+      expect(died).toBeDefined();
+      expect(peer.heartbeats.at(-1)?.error).toBe(`capture died: ${died?.message}`);
+    },
+    60_000,
+  );
 
   it('sends the newest batch version the collector lists, and follows the list when it changes', async () => {
     peer.config = { rulesVersion: 'r1', eventTypes: ['execve'], batchVersions: [1, 2, 3] };

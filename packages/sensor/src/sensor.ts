@@ -179,6 +179,8 @@ export class Sensor {
   /** Event types the running eBPF program traces; null = all it can. */
   #traced: ReadonlySet<string> | null = null;
   #onFatal: ((error: Error) => void) | undefined;
+  /** Why the capture could not start or died: the last heartbeats say so (phase `failed`). */
+  #failure: string | undefined;
   /** Counters of backends replaced by a restart, so drop totals never go backwards. */
   readonly #retired = { lost: 0, malformed: 0 };
   readonly #openParts = new OpenEventParts();
@@ -298,11 +300,19 @@ export class Sensor {
       );
     } catch (error) {
       clearInterval(this.#heartbeat);
+      // The console shows why, not only a sensor that stopped reporting.
+      this.#failure = `capture could not start: ${(error as Error).message}`;
+      if (client) await this.#lastHeartbeat();
       throw error;
     }
     this.#traced = recording ? null : this.filter.types;
-    this.#onFatal = onFatal;
-    if (onFatal) this.#backend.onFatal = onFatal;
+    this.#onFatal = onFatal
+      ? (error) => {
+          this.#failure = `capture died: ${error.message}`;
+          onFatal(error);
+        }
+      : undefined;
+    if (this.#onFatal) this.#backend.onFatal = this.#onFatal;
     this.#reportCoverage();
     const sockets = this.enricher.containers.availableSockets();
     log.info(
@@ -586,7 +596,8 @@ export class Sensor {
       version: SENSOR_VERSION,
       // Before the capture runs: the backend it tries first.
       backend: this.#backend?.name ?? (this.#options.config.backend === 'procfs' ? 'procfs' : 'ebpf'),
-      phase: this.#backend ? 'capturing' : 'starting',
+      phase: this.#failure ? 'failed' : this.#backend ? 'capturing' : 'starting',
+      ...(this.#failure ? { error: this.#failure.slice(0, 1000) } : {}),
       ...(this.#backend ? { capture: captureCoverage(this.#backend, this.#needed) } : {}),
       hostname: this.enricher.hostname,
       kernel: release(),
@@ -626,9 +637,9 @@ export class Sensor {
     try {
       const hb = this.heartbeat();
       const answer = await client.heartbeat(hb);
-      // A capture that is still starting can neither record nor retrace: the heartbeat sent once
-      // it runs takes up what the collector answers then.
-      if (hb.phase === 'starting') return;
+      // A capture that is still starting (or failed) can neither record nor retrace: the
+      // heartbeat sent once it runs takes up what the collector answers then.
+      if (hb.phase !== 'capturing') return;
       if (answer.recording && !this.#stopping) this.recordings?.start(answer.recording);
       if (answer.rulesVersion !== undefined && answer.rulesVersion !== this.#rulesVersion) {
         await this.#pullConfig();
@@ -650,11 +661,14 @@ export class Sensor {
       await this.#backend?.stop();
       this.syncCaptureDrops();
       await this.#options.sink.shutdown(this.#options.config.shutdownDeadlineMs);
-      // A last heartbeat with the final counters, but never one that holds up the exit.
-      if (this.#options.client) {
-        await Promise.race([this.#sendHeartbeat(), new Promise((r) => setTimeout(r, 1000).unref())]);
-      }
+      // A last heartbeat with the final counters.
+      if (this.#options.client) await this.#lastHeartbeat();
     })();
     return this.#stopping;
+  }
+
+  /** A heartbeat before the sensor exits, but never one that holds up the exit (1 s at most). */
+  #lastHeartbeat(): Promise<unknown> {
+    return Promise.race([this.#sendHeartbeat(), new Promise((r) => setTimeout(r, 1000).unref())]);
   }
 }

@@ -39,7 +39,7 @@ export function recordingHeartbeat(
   return sensorRecordingHeartbeat(ctx.db, sensorId, {
     startedAt: hb.startedAt,
     ...(hb.recording ? { recording: hb.recording } : {}),
-    starting: hb.phase === 'starting',
+    notCapturing: hb.phase !== undefined && hb.phase !== 'capturing',
   });
 }
 

@@ -387,6 +387,22 @@ describe('sensor stream', () => {
     expect(restarted?.backend).toBe('procfs');
     expect(restarted?.captureMode).toBe('procfs');
     expect((restarted!.lastHeartbeat as { phase: string }).phase).toBe('starting');
+    // Its capture could not start: the reason is stored for the console, the capture still kept.
+    const failed = await fetch(`${base}/v1/sensor/heartbeat`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...hb, phase: 'failed', error: 'capture could not start: no BTF' }),
+    });
+    expect(failed.status).toBe(200);
+    const down = await getSensorStatus(world.db, world.sensor.sensorId);
+    expect(down?.captureMode).toBe('procfs');
+    expect(down?.lastHeartbeat).toMatchObject({ phase: 'failed', error: 'capture could not start: no BTF' });
+    const longError = await fetch(`${base}/v1/sensor/heartbeat`, {
+      method: 'POST',
+      headers: { ...auth, 'content-type': 'application/json' },
+      body: JSON.stringify({ ...hb, phase: 'failed', error: 'x'.repeat(1001) }),
+    });
+    expect(longError.status).toBe(400);
     const badPhase = await fetch(`${base}/v1/sensor/heartbeat`, {
       method: 'POST',
       headers: { ...auth, 'content-type': 'application/json' },

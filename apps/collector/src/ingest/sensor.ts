@@ -238,8 +238,8 @@ function sensorRoutes(app: FastifyInstance, ctx: IngestContext): void {
     await recordSensorHeartbeat(ctx.db, sensor.sensorId, {
       hostname: hb.data.hostname,
       version: hb.data.version,
-      // A starting capture only says which backend it will try: the stored one stays until it runs.
-      backend: hb.data.phase === 'starting' ? undefined : hb.data.backend,
+      // A capture starting (or failed) only says which backend it tried: the stored one stays.
+      backend: hb.data.phase === 'starting' || hb.data.phase === 'failed' ? undefined : hb.data.backend,
       capture: hb.data.capture,
       heartbeat: hb.data as unknown as Record<string, unknown>,
     });

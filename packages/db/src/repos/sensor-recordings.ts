@@ -249,8 +249,8 @@ export interface RecordingHeartbeat {
   /** The sensor process's start time (a different one means it restarted). */
   startedAt: string;
   recording?: { id: string; state: 'recording' | 'uploading'; events: number; bytes: number };
-  /** The sensor's capture is still starting: it cannot record yet, so no order is handed out. */
-  starting?: boolean;
+  /** The sensor's capture is not running (starting, or failed): no order is handed out. */
+  notCapturing?: boolean;
 }
 
 /** A recording order for a sensor. */
@@ -293,7 +293,7 @@ export async function sensorRecordingHeartbeat(
     where: { sensorId, status: { in: [...IN_PROGRESS] } },
     select: { id: true },
   });
-  if (busy || hb.starting) return undefined;
+  if (busy || hb.notCapturing) return undefined;
   const next = await db.prisma.sensorRecording.findFirst({
     where: { sensorId, status: 'requested' },
     orderBy: { requestedAt: 'asc' },

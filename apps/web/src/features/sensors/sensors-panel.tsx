@@ -19,6 +19,7 @@ const count = new Intl.NumberFormat('en', { notation: 'compact', maximumFraction
 const STATE_LABEL: Record<Sensor['state'], string> = {
   online: 'Online',
   starting: 'Starting capture',
+  failed: 'Capture failed',
   stale: 'Not reporting',
   never_seen: 'Never connected',
   revoked: 'Revoked',
@@ -26,6 +27,7 @@ const STATE_LABEL: Record<Sensor['state'], string> = {
 const STATE_DOT: Record<Sensor['state'], string> = {
   online: styles.dotOnline ?? '',
   starting: styles.dotStarting ?? '',
+  failed: styles.dotRevoked ?? '',
   stale: styles.dotStale ?? '',
   never_seen: '',
   revoked: styles.dotRevoked ?? '',
@@ -265,7 +267,14 @@ export function SensorsPanel({
             header: 'Capture',
             title: 'How the sensor captures, and what that lets it see',
             cell: (sensor) =>
-              sensor.state === 'starting' ? (
+              sensor.state === 'failed' ? (
+                <span data-testid="sensor-capture-failed">
+                  <span className={styles.danger}>capture failed</span>
+                  <div className="field-hint" title={sensor.captureError ?? ''}>
+                    {sensor.captureError}
+                  </div>
+                </span>
+              ) : sensor.state === 'starting' ? (
                 <span className={styles.muted} data-testid="sensor-capture-starting">
                   starting…
                   <div className="field-hint">events follow once it runs</div>

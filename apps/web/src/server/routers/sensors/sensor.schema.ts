@@ -23,7 +23,8 @@ export const sensorItem = z.object({
   backend: z.string().nullable(),
   capture: sensorCapture.nullable(),
   lastSeenAt: z.iso.datetime().nullable(),
-  state: z.enum(['online', 'starting', 'stale', 'never_seen', 'revoked']),
+  state: z.enum(['online', 'starting', 'failed', 'stale', 'never_seen', 'revoked']),
+  captureError: z.string().nullable(),
   health: z
     .object({
       kernel: z.string(),

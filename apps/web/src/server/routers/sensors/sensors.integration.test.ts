@@ -128,6 +128,19 @@ describe('sensors', () => {
       backend: 'ebpf',
     });
     expect(await viewer.sensors.getCoverage({ environment: null })).toMatchObject({ online: 1, kernel: 0 });
+    // Its capture could not start: shown as failed, with why, until a heartbeat says otherwise.
+    await db.recordSensorHeartbeat(handle(), sensor?.id as string, {
+      hostname: beat.hostname,
+      version: beat.version,
+      heartbeat: { ...beat, phase: 'failed', error: 'capture could not start: the kernel has no BTF' },
+      seenAt: new Date(now.getTime() - 10 * 60_000),
+    });
+    expect((await viewer.sensors.list({}))[0]).toMatchObject({
+      state: 'failed',
+      capture: null,
+      captureError: 'capture could not start: the kernel has no BTF',
+    });
+    expect(await viewer.sensors.getCoverage({ environment: null })).toMatchObject({ online: 0, kernel: 0 });
     const old = new Date(now.getTime() - 10 * 60_000);
     await db.recordSensorHeartbeat(handle(), sensor?.id as string, {
       hostname: beat.hostname,

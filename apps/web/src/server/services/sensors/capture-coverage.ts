@@ -56,11 +56,14 @@ export async function getCaptureCoverage(input: {
   );
   const captures = online.map((row) => {
     const reported = reportedCapture(row.lastHeartbeat);
-    // A sensor whose capture is starting has none to count yet (the stored one is its last run's).
-    const starting = (row.lastHeartbeat as { phase?: unknown } | null)?.phase === 'starting';
+    // A sensor whose capture is starting (or failed) has none to count (the stored one is its last run's).
+    const phase = (row.lastHeartbeat as { phase?: unknown } | null)?.phase;
     return {
       row,
-      capture: starting ? null : toSensorCapture(row, reported?.reason ?? null, reported?.uncaptured ?? null),
+      capture:
+        phase === 'starting' || phase === 'failed'
+          ? null
+          : toSensorCapture(row, reported?.reason ?? null, reported?.uncaptured ?? null),
     };
   });
   return {

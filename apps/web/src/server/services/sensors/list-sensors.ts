@@ -6,8 +6,11 @@ import { db } from '../../db';
 /** A sensor counts as online when it sent a heartbeat this recently (sensors send one every 30 s). */
 export const SENSOR_ONLINE_WINDOW_MS = 2 * 60 * 1000;
 
-/** `starting`: online, its capture not running yet (the eBPF programs loading). */
-export type SensorState = 'online' | 'starting' | 'stale' | 'never_seen' | 'revoked';
+/**
+ * `starting`: online, its capture not running yet (the eBPF programs loading). `failed`: its last
+ * heartbeat said the capture could not start or died (the sensor then exits), however long ago.
+ */
+export type SensorState = 'online' | 'starting' | 'failed' | 'stale' | 'never_seen' | 'revoked';
 
 /** The parts of the latest heartbeat the console shows. */
 export interface SensorHealth {
@@ -73,6 +76,8 @@ export interface SensorItem {
   capture: SensorCaptureItem | null;
   lastSeenAt: string | null;
   state: SensorState;
+  /** Why the capture could not start or died (state `failed`), in the sensor's words. */
+  captureError: string | null;
   /** Null before the first heartbeat, or when the stored one does not match the protocol. */
   health: SensorHealth | null;
   revokedAt: string | null;
@@ -81,16 +86,19 @@ export interface SensorItem {
 
 export function toSensorItem(row: SensorListItem, now: Date): SensorItem {
   const parsed = SensorHeartbeatSchema.safeParse(row.lastHeartbeat);
-  const starting = parsed.success && parsed.data.phase === 'starting';
+  const phase = parsed.success ? parsed.data.phase : undefined;
+  const starting = phase === 'starting' || phase === 'failed';
   const state: SensorState = row.revokedAt
     ? 'revoked'
     : !row.lastSeenAt
       ? 'never_seen'
-      : now.getTime() - row.lastSeenAt.getTime() > SENSOR_ONLINE_WINDOW_MS
-        ? 'stale'
-        : starting
-          ? 'starting'
-          : 'online';
+      : phase === 'failed'
+        ? 'failed'
+        : now.getTime() - row.lastSeenAt.getTime() > SENSOR_ONLINE_WINDOW_MS
+          ? 'stale'
+          : starting
+            ? 'starting'
+            : 'online';
   return {
     id: row.id,
     name: row.name,
@@ -99,7 +107,7 @@ export function toSensorItem(row: SensorListItem, now: Date): SensorItem {
     hostname: row.hostname,
     version: row.version,
     backend: row.backend,
-    // What a previous run captured says nothing of what this one will.
+    // What a previous run captured says nothing of what this one will (or could not).
     capture: starting
       ? null
       : toSensorCapture(
@@ -109,6 +117,7 @@ export function toSensorItem(row: SensorListItem, now: Date): SensorItem {
         ),
     lastSeenAt: row.lastSeenAt?.toISOString() ?? null,
     state,
+    captureError: phase === 'failed' && parsed.success ? (parsed.data.error ?? 'the capture failed') : null,
     health: parsed.success
       ? {
           kernel: parsed.data.kernel,
