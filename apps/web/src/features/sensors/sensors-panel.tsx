@@ -46,6 +46,25 @@ function Drops({ health }: { health: Sensor['health'] }) {
   );
 }
 
+/** The capture column: starting, failed with the sensor's reason, or what the capture sees. */
+function captureCell(sensor: Sensor) {
+  return sensor.state === 'failed' ? (
+    <span data-testid="sensor-capture-failed">
+      <span className={styles.danger}>capture failed</span>
+      <div className="field-hint" title={sensor.captureError ?? ''}>
+        {sensor.captureError}
+      </div>
+    </span>
+  ) : sensor.state === 'starting' ? (
+    <span className={styles.muted} data-testid="sensor-capture-starting">
+      starting…
+      <div className="field-hint">events follow once it runs</div>
+    </span>
+  ) : (
+    <Capture capture={sensor.capture} />
+  );
+}
+
 const MODE_LABEL: Record<NonNullable<Sensor['capture']>['mode'], string> = {
   libbpf: 'eBPF (libbpf)',
   bpftrace: 'eBPF (bpftrace)',
@@ -266,22 +285,8 @@ export function SensorsPanel({
           {
             header: 'Capture',
             title: 'How the sensor captures, and what that lets it see',
-            cell: (sensor) =>
-              sensor.state === 'failed' ? (
-                <span data-testid="sensor-capture-failed">
-                  <span className={styles.danger}>capture failed</span>
-                  <div className="field-hint" title={sensor.captureError ?? ''}>
-                    {sensor.captureError}
-                  </div>
-                </span>
-              ) : sensor.state === 'starting' ? (
-                <span className={styles.muted} data-testid="sensor-capture-starting">
-                  starting…
-                  <div className="field-hint">events follow once it runs</div>
-                </span>
-              ) : (
-                <Capture capture={sensor.capture} />
-              ),
+            // Narrow enough that the row's actions stay in the panel beside a long reason.
+            cell: (sensor) => <div className={styles.captureCell}>{captureCell(sensor)}</div>,
           },
           {
             // One column for the flow, so the table fits its panel with the capture text beside it.
