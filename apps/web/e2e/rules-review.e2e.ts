@@ -252,7 +252,10 @@ describe('promotion review: YAML diff and latest backtest', () => {
   });
 
   it("offers this release's default rules in place of v2's edited copy, and saves them as v3 that runs nowhere", async () => {
-    await page.goto(`${stack.baseUrl}/rules/${ids.ruleSet}`);
+    // The rule sets list says so on the default rule set, and leads to it.
+    await page.goto(`${stack.baseUrl}/rules`);
+    await page.getByTestId('newer-default-rules').click();
+    await page.waitForURL((url) => url.pathname === `/rules/${ids.ruleSet}`);
     const update = page.getByTestId('default-rules-update');
     await update.waitFor();
     // v2 added Atlantis to the Okta file's allowed countries: Peregrine's file has it otherwise.

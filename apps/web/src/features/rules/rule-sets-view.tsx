@@ -126,6 +126,15 @@ export function RuleSetsView({ canAuthor }: { canAuthor: boolean }) {
                     <div className={styles.nameCell}>
                       <Link href={`/rules/${set.id}`}>{set.name}</Link>
                       {set.description ? <span className={styles.faint}>{set.description}</span> : null}
+                      {set.newerDefaults ? (
+                        <Link
+                          href={`/rules/${set.id}`}
+                          className={styles.warnText}
+                          data-testid="newer-default-rules"
+                        >
+                          This release ships newer default rules: review them
+                        </Link>
+                      ) : null}
                     </div>
                   </td>
                   <td>

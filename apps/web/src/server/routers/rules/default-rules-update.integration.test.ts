@@ -40,6 +40,7 @@ beforeAll(async () => {
 describe("taking a newer release's default rules", () => {
   it('says nothing while the default rule set holds the shipped files as they are', async () => {
     expect(await viewer.rules.getDefaultsUpdate({ ruleSetId })).toBeNull();
+    expect((await viewer.rules.listRuleSets()).map((s) => s.newerDefaults)).toEqual([false]);
   });
 
   it('names the files and rules a newer release changes, and saves them as a version that activates nowhere', async () => {
@@ -75,6 +76,8 @@ describe("taking a newer release's default rules", () => {
     expect(v2.status).toBe('valid');
 
     const update = await viewer.rules.getDefaultsUpdate({ ruleSetId });
+    // The rule sets list says so too, on the default rule set.
+    expect((await viewer.rules.listRuleSets()).find((s) => s.id === ruleSetId)?.newerDefaults).toBe(true);
     expect(update).toMatchObject({ basedOn: { versionId: v2.id, number: 2 } });
     expect(update?.release).toMatch(/^[0-9a-f]{16}$/);
     expect(update?.files.map((f) => [f.name, f.change])).toEqual(
@@ -114,6 +117,7 @@ describe("taking a newer release's default rules", () => {
     const detail = await viewer.rules.getRuleSet({ ruleSetId });
     expect(detail.environments.map((e) => e.active?.number)).toEqual([1, 1]);
     expect(await viewer.rules.getDefaultsUpdate({ ruleSetId })).toBeNull();
+    expect((await viewer.rules.listRuleSets()).find((s) => s.id === ruleSetId)?.newerDefaults).toBe(false);
     expect(await appCodeOf(author.rules.takeDefaultsUpdate({ ruleSetId, basedOnVersionId: taken.id }))).toBe(
       'CONFLICT',
     );

@@ -26,5 +26,6 @@ export const listRuleSetsOutput = z.array(
         number: z.number().int().nullable(),
       }),
     ),
+    newerDefaults: z.boolean(),
   }),
 );

@@ -1,6 +1,7 @@
 import 'server-only';
-import { listEnvironments, listRuleSets as listRuleSetRows } from '@peregrine/db';
+import { DEFAULT_RULE_SET, listEnvironments, listRuleSets as listRuleSetRows } from '@peregrine/db';
 import { db } from '../../db';
+import { getDefaultRulesUpdate } from './default-rules-update';
 
 export interface RuleSetOverview {
   id: string;
@@ -17,6 +18,8 @@ export interface RuleSetOverview {
     versionId: string | null;
     number: number | null;
   }[];
+  /** The default rule set only: this release ships default rules its latest version does not hold. */
+  newerDefaults: boolean;
 }
 
 /** The organisation's rule sets with their newest version and the version active in each environment. */
@@ -25,6 +28,10 @@ export async function listRuleSets(organizationId: string): Promise<RuleSetOverv
     listRuleSetRows(db(), organizationId),
     listEnvironments(db(), organizationId),
   ]);
+  const defaults = sets.find((set) => set.name === DEFAULT_RULE_SET.name);
+  const newerDefaults = defaults
+    ? (await getDefaultRulesUpdate(organizationId, defaults.id)) !== null
+    : false;
   return sets.map((set) => ({
     id: set.id,
     name: set.name,
@@ -42,5 +49,6 @@ export async function listRuleSets(organizationId: string): Promise<RuleSetOverv
         number: active?.number ?? null,
       };
     }),
+    newerDefaults: newerDefaults && set.id === defaults?.id,
   }));
 }
