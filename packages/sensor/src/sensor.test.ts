@@ -166,6 +166,24 @@ describe('Sensor shipping to a collector peer', () => {
     expect(Date.parse(starting?.sentAt ?? '')).toBeLessThanOrEqual(Date.parse(capturing?.sentAt ?? ''));
   });
 
+  it('skips heartbeats while one goes unanswered, rather than queueing them', async () => {
+    peer.config = { rulesVersion: 'r1', eventTypes: ['execve'] };
+    const interval = 100;
+    const { sensor } = build('procfs', { heartbeatIntervalMs: interval });
+    peer.holdHeartbeats = true;
+    await sensor.start();
+    // About 15 ticks while the first heartbeat waits for its answer (the request times out at 2 s).
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    expect(peer.heartbeats).toHaveLength(1);
+    const released = Date.now();
+    peer.releaseHeartbeats();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    const elapsed = Date.now() - released;
+    // The capture's own heartbeat, then one a tick: the skipped ticks are not sent late.
+    expect(peer.heartbeats.length - 1).toBeLessThanOrEqual(Math.ceil(elapsed / interval) + 2);
+    expect(peer.heartbeats.at(-1)?.phase).toBe('capturing');
+  });
+
   it('says why its capture could not start, in a last heartbeat', async () => {
     peer.config = { rulesVersion: 'r1', eventTypes: ['execve'] };
     const { sensor } = build('bpftrace', { heartbeatIntervalMs: 600_000 });

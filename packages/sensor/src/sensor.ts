@@ -157,6 +157,8 @@ export class Sensor {
   #heartbeat: NodeJS.Timeout | undefined;
   /** The latest heartbeat sent or being sent (heartbeats go one at a time). */
   #heartbeatSent: Promise<void> = Promise.resolve();
+  /** Heartbeats sent or waiting to be. */
+  #heartbeatsQueued = 0;
   #rulesVersion: string | null = null;
   #last = { at: Date.now(), captured: 0, shipped: 0, filtered: 0 };
   #stopping: Promise<void> | undefined;
@@ -280,10 +282,11 @@ export class Sensor {
         // A collector we could not ask may be an older one: version 1 until it says otherwise.
         this.#setBatchVersion(undefined);
       });
-      this.#heartbeat = setInterval(
-        () => void this.#sendHeartbeat(),
-        this.#options.config.heartbeatIntervalMs,
-      );
+      // A tick finding a heartbeat still under way skips (a collector that does not answer would
+      // otherwise have them queue up without bound).
+      this.#heartbeat = setInterval(() => {
+        if (this.#heartbeatsQueued === 0) void this.#sendHeartbeat();
+      }, this.#options.config.heartbeatIntervalMs);
       this.#heartbeat.unref();
       void this.#sendHeartbeat();
     }
@@ -626,7 +629,12 @@ export class Sensor {
 
   /** Sends a heartbeat after the ones before it, so the collector stores them in order. */
   #sendHeartbeat(): Promise<void> {
-    const next = this.#heartbeatSent.then(() => this.#heartbeatNow());
+    this.#heartbeatsQueued++;
+    const next = this.#heartbeatSent
+      .then(() => this.#heartbeatNow())
+      .finally(() => {
+        this.#heartbeatsQueued--;
+      });
     this.#heartbeatSent = next;
     return next;
   }

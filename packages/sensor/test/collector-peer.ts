@@ -71,6 +71,9 @@ export class CollectorPeer {
   #server: Server | undefined;
   #port = 0;
   readonly #hung: ServerResponse[] = [];
+  /** While true, heartbeats are recorded but not answered until `releaseHeartbeats`. */
+  holdHeartbeats = false;
+  readonly #heldHeartbeats: ServerResponse[] = [];
 
   get url(): string {
     return `http://127.0.0.1:${this.#port}`;
@@ -94,8 +97,15 @@ export class CollectorPeer {
       this.#send(res, SENSOR_API_PATHS.events, status, { error: { code: 'fault', message: 'released' } });
   }
 
+  /** Stops holding heartbeats and answers the held ones. */
+  releaseHeartbeats(): void {
+    this.holdHeartbeats = false;
+    for (const res of this.#heldHeartbeats.splice(0))
+      this.#send(res, SENSOR_API_PATHS.heartbeat, 200, { ok: true, rulesVersion: this.config.rulesVersion });
+  }
+
   async stop(): Promise<void> {
-    for (const res of this.#hung.splice(0)) res.destroy();
+    for (const res of [...this.#hung.splice(0), ...this.#heldHeartbeats.splice(0)]) res.destroy();
     const server = this.#server;
     this.#server = undefined;
     if (!server) return;
@@ -189,7 +199,8 @@ export class CollectorPeer {
         return;
       }
       this.heartbeats.push(parsed.data);
-      this.#send(res, path, 200, { ok: true, rulesVersion: this.config.rulesVersion });
+      if (this.holdHeartbeats) this.#heldHeartbeats.push(res);
+      else this.#send(res, path, 200, { ok: true, rulesVersion: this.config.rulesVersion });
       return;
     }
     if (path !== SENSOR_API_PATHS.events || req.method !== 'POST') {
