@@ -308,6 +308,35 @@ describe('Sensor shipping to a collector peer', () => {
   );
 
   it.skipIf(ebpfUnavailableReason() !== undefined)(
+    'stops, saying why, when its capture cannot restart for new rules (bpftrace)',
+    async () => {
+      peer.config = { rulesVersion: 'r1', eventTypes: ['execve'] };
+      const { sensor } = build('bpftrace', { heartbeatIntervalMs: 100 });
+      let died: Error | undefined;
+      await sensor.start((error) => {
+        died = error;
+        void sensor.stop();
+      });
+      expect(sensor.backend?.mode).toBe('bpftrace');
+      // bpftrace gone from the PATH when new rules need a type it does not trace.
+      const path = process.env.PATH;
+      process.env.PATH = dir;
+      try {
+        peer.config = { rulesVersion: 'r2', eventTypes: ['execve', 'openat'] };
+        await vi.waitFor(() => expect(peer.heartbeats.at(-1)?.phase).toBe('failed'), {
+          timeout: 30_000,
+          interval: 25,
+        });
+      } finally {
+        process.env.PATH = path;
+      }
+      expect(died?.message).toMatch(/^the restart for new rules failed: bpftrace is not installed/);
+      expect(peer.heartbeats.at(-1)?.error).toBe(`capture died: ${died?.message}`);
+    },
+    60_000,
+  );
+
+  it.skipIf(ebpfUnavailableReason() !== undefined)(
     'loses no event of a burst while the collector is away (eBPF)',
     async () => {
       const { sensor, stats } = build('ebpf');

@@ -468,13 +468,23 @@ export class Sensor {
     await old.stop();
     this.#retired.lost += old.counters.lost;
     this.#retired.malformed += old.counters.malformed;
-    const next = await startBackend(
-      config,
-      (raw) => this.#onRaw(raw),
-      log,
-      wanted ?? undefined,
-      (record) => this.#onOpen(record),
-    );
+    let next: CaptureBackend;
+    try {
+      next = await startBackend(
+        config,
+        (raw) => this.#onRaw(raw),
+        log,
+        wanted ?? undefined,
+        (record) => this.#onOpen(record),
+      );
+    } catch (error) {
+      // The old capture is stopped: running on without one would lose every event in silence.
+      // Fatal, as a capture that dies: the last heartbeat says why, and the sensor exits.
+      const died = new Error(`the restart for new rules failed: ${(error as Error).message}`);
+      this.#failure = `capture died: ${died.message}`;
+      this.#onFatal?.(died);
+      throw error;
+    }
     this.#backend = next;
     this.#traced = wanted;
     if (this.#onFatal) next.onFatal = this.#onFatal;
