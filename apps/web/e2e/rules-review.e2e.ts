@@ -271,7 +271,8 @@ describe('promotion review: YAML diff and latest backtest', () => {
       where: { ruleSetId: ids.ruleSet, number: 3 },
       select: { id: true, files: { select: { name: true, content: true } } },
     });
-    expect(new URL(page.url()).searchParams.get('version')).toBe(v3.id);
+    // The editor moves to v3 (a client-side navigation, which may land after the notice).
+    await page.waitForURL((url) => url.searchParams.get('version') === v3.id);
     // The organisation's own file stays; the Okta file is Peregrine's again.
     expect(v3.files.find((f) => f.name === EXTRA_FILE)?.content).toBe(EXTRA_RULES);
     expect(v3.files.find((f) => f.name === OKTA_FILE)?.content).toContain(ALLOWED_BEFORE);
