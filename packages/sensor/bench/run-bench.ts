@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { CollectorPeer } from '../test/collector-peer.js';
+import { childByName } from '../test/proc-children.js';
 import { printPipelineCost } from './pipeline-cost.js';
 
 /**
@@ -90,21 +91,6 @@ function threadTicks(pid: number | undefined): Map<string, number> {
     // Exited.
   }
   return out;
-}
-
-function childByName(ppid: number, name: string): number | undefined {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const comm = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const ppidOf = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppidOf === ppid && comm === name) return Number(entry);
-    } catch {
-      // Exited while scanning.
-    }
-  }
-  return undefined;
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

@@ -6,6 +6,7 @@ import { gunzipSync } from 'node:zlib';
 import type { WireSyscallEvent } from '@peregrine/protocol';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { CollectorPeer } from '../test/collector-peer.js';
+import { childByName } from '../test/proc-children.js';
 import { ebpfUnavailableReason } from './capture/bpftrace-backend.js';
 import { libbpfUnavailableReason } from './capture/libbpf-backend.js';
 import type { SensorConfig } from './env.js';
@@ -24,22 +25,6 @@ function spooledText(spoolDir: string): string {
     .filter((name) => name.endsWith('.gz'))
     .map((name) => gunzipSync(readFileSync(join(spoolDir, name))).toString('utf8'))
     .join('\n');
-}
-
-/** The pid of this process's child with that name (its comm, cut to 15 characters). */
-function childNamed(comm: string): number | undefined {
-  for (const entry of readdirSync('/proc')) {
-    if (!/^\d+$/.test(entry)) continue;
-    try {
-      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
-      const name = stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')'));
-      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
-      if (ppid === process.pid && name === comm) return Number(entry);
-    } catch {
-      // Exited while scanning.
-    }
-  }
-  return undefined;
 }
 
 function run(command: string, args: string[]): Promise<number> {
@@ -214,7 +199,7 @@ describe('Sensor shipping to a collector peer', () => {
         timeout: 5000,
         interval: 25,
       });
-      const loader = childNamed('peregrine-captu');
+      const loader = childByName(process.pid, 'peregrine-captu');
       expect(loader).toBeDefined();
       process.kill(loader as number, 'SIGKILL');
       await vi.waitFor(() => expect(peer.heartbeats.at(-1)?.phase).toBe('failed'), {

@@ -334,11 +334,13 @@ describe('sensor stream', () => {
       drops: { kernel: 3, parse: 0, queue: 0, spool: 0, rejected: 0 },
       queueDepth: 5,
     });
-    const res = await fetch(`${base}/v1/sensor/heartbeat`, {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify(hb),
-    });
+    const postHeartbeat = (body: object) =>
+      fetch(`${base}/v1/sensor/heartbeat`, {
+        method: 'POST',
+        headers: { ...auth, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+    const res = await postHeartbeat(hb);
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ ok: true, rulesVersion: config.rulesVersion });
     const status = await getSensorStatus(world.db, world.sensor.sensorId);
@@ -351,18 +353,14 @@ describe('sensor stream', () => {
     expect(status?.captureEventTypes).toEqual([]);
 
     // The capture report is stored for the console (procfs: process starts and exits only).
-    const procfs = await fetch(`${base}/v1/sensor/heartbeat`, {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify({
-        ...hb,
-        backend: 'procfs',
-        capture: {
-          mode: 'procfs',
-          eventTypes: ['execve', 'procexit'],
-          uncaptured: ['execveat', 'open', 'openat'],
-        },
-      }),
+    const procfs = await postHeartbeat({
+      ...hb,
+      backend: 'procfs',
+      capture: {
+        mode: 'procfs',
+        eventTypes: ['execve', 'procexit'],
+        uncaptured: ['execveat', 'open', 'openat'],
+      },
     });
     expect(procfs.status).toBe(200);
     const after = await getSensorStatus(world.db, world.sensor.sensorId);
@@ -376,11 +374,7 @@ describe('sensor stream', () => {
     ]);
 
     // A restarted sensor whose capture is still starting: seen now, its stored capture kept.
-    const starting = await fetch(`${base}/v1/sensor/heartbeat`, {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ ...hb, phase: 'starting', startedAt: new Date().toISOString() }),
-    });
+    const starting = await postHeartbeat({ ...hb, phase: 'starting', startedAt: new Date().toISOString() });
     expect(starting.status).toBe(200);
     const restarted = await getSensorStatus(world.db, world.sensor.sensorId);
     expect(restarted?.lastSeenAt?.getTime()).toBeGreaterThanOrEqual(after!.lastSeenAt!.getTime());
@@ -388,40 +382,20 @@ describe('sensor stream', () => {
     expect(restarted?.captureMode).toBe('procfs');
     expect((restarted!.lastHeartbeat as { phase: string }).phase).toBe('starting');
     // Its capture could not start: the reason is stored for the console, the capture still kept.
-    const failed = await fetch(`${base}/v1/sensor/heartbeat`, {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ ...hb, phase: 'failed', error: 'capture could not start: no BTF' }),
-    });
+    const failed = await postHeartbeat({ ...hb, phase: 'failed', error: 'capture could not start: no BTF' });
     expect(failed.status).toBe(200);
     const down = await getSensorStatus(world.db, world.sensor.sensorId);
     expect(down?.captureMode).toBe('procfs');
     expect(down?.lastHeartbeat).toMatchObject({ phase: 'failed', error: 'capture could not start: no BTF' });
-    const longError = await fetch(`${base}/v1/sensor/heartbeat`, {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ ...hb, phase: 'failed', error: 'x'.repeat(1001) }),
-    });
+    const longError = await postHeartbeat({ ...hb, phase: 'failed', error: 'x'.repeat(1001) });
     expect(longError.status).toBe(400);
-    const badPhase = await fetch(`${base}/v1/sensor/heartbeat`, {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ ...hb, phase: 'warming' }),
-    });
+    const badPhase = await postHeartbeat({ ...hb, phase: 'warming' });
     expect(badPhase.status).toBe(400);
 
-    const badMode = await fetch(`${base}/v1/sensor/heartbeat`, {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ ...hb, capture: { mode: 'dtrace', eventTypes: [] } }),
-    });
+    const badMode = await postHeartbeat({ ...hb, capture: { mode: 'dtrace', eventTypes: [] } });
     expect(badMode.status).toBe(400);
 
-    const bad = await fetch(`${base}/v1/sensor/heartbeat`, {
-      method: 'POST',
-      headers: { ...auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ ...hb, backend: 'magic' }),
-    });
+    const bad = await postHeartbeat({ ...hb, backend: 'magic' });
     expect(bad.status).toBe(400);
   });
 
