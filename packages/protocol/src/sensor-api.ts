@@ -169,6 +169,14 @@ export const SensorDropCountersSchema = z.record(SensorDropCauseSchema, z.number
 /** Where a sensor is in its life: its capture starting, running, or failed (the sensor then exits). */
 export const SensorPhaseSchema = z.enum(['starting', 'capturing', 'failed']);
 
+/**
+ * Whether a heartbeat's phase says the capture runs: `capturing`, or no phase at all (sensors
+ * older than the field sent heartbeats only once capturing).
+ */
+export function captureRuns(phase: z.infer<typeof SensorPhaseSchema> | undefined): boolean {
+  return phase === undefined || phase === 'capturing';
+}
+
 /** Periodic heartbeat, `POST /v1/sensor/heartbeat`. */
 export const SensorHeartbeatSchema = z.object({
   sensorId: SensorIdSchema,

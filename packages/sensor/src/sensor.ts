@@ -1,5 +1,10 @@
 import { release } from 'node:os';
-import type { SensorConfig as CollectorConfig, SensorHeartbeat, WireSyscallEvent } from '@peregrine/protocol';
+import {
+  captureRuns,
+  type SensorConfig as CollectorConfig,
+  type SensorHeartbeat,
+  type WireSyscallEvent,
+} from '@peregrine/protocol';
 import { BpftraceBackend, ebpfUnavailableReason } from './capture/bpftrace-backend.js';
 import { defaultRingBytes, LibbpfBackend, libbpfUnavailableReason } from './capture/libbpf-backend.js';
 import type { RawEvent } from './capture/bpftrace-records.js';
@@ -309,13 +314,8 @@ export class Sensor {
       throw error;
     }
     this.#traced = recording ? null : this.filter.types;
-    this.#onFatal = onFatal
-      ? (error) => {
-          this.#failure = `capture died: ${error.message}`;
-          onFatal(error);
-        }
-      : undefined;
-    if (this.#onFatal) this.#backend.onFatal = this.#onFatal;
+    this.#onFatal = onFatal;
+    if (onFatal) this.#backend.onFatal = (error) => this.#die(error);
     this.#reportCoverage();
     const sockets = this.enricher.containers.availableSockets();
     log.info(
@@ -480,14 +480,12 @@ export class Sensor {
     } catch (error) {
       // The old capture is stopped: running on without one would lose every event in silence.
       // Fatal, as a capture that dies: the last heartbeat says why, and the sensor exits.
-      const died = new Error(`the restart for new rules failed: ${(error as Error).message}`);
-      this.#failure = `capture died: ${died.message}`;
-      this.#onFatal?.(died);
+      this.#die(new Error(`the restart for new rules failed: ${(error as Error).message}`));
       throw error;
     }
     this.#backend = next;
     this.#traced = wanted;
-    if (this.#onFatal) next.onFatal = this.#onFatal;
+    if (this.#onFatal) next.onFatal = (error) => this.#die(error);
     if (this.#stopping) await next.stop();
     this.#reportCoverage();
   }
@@ -537,6 +535,12 @@ export class Sensor {
     backend.onFatal = (error) =>
       log.warn(`the recording-only capture stopped (${error.message}): recording the shipped types only`);
     this.#recordingBackend = backend;
+  }
+
+  /** The capture is gone for good: the heartbeats say why from now on, and `start`'s caller is told. */
+  #die(error: Error): void {
+    this.#failure = `capture died: ${error.message}`;
+    this.#onFatal?.(error);
   }
 
   /** Traceable types the shipping capture does not deliver. */
@@ -657,7 +661,7 @@ export class Sensor {
       const answer = await client.heartbeat(hb);
       // A capture that is still starting (or failed) can neither record nor retrace: the
       // heartbeat sent once it runs takes up what the collector answers then.
-      if (hb.phase !== 'capturing') return;
+      if (!captureRuns(hb.phase)) return;
       if (answer.recording && !this.#stopping) this.recordings?.start(answer.recording);
       if (answer.rulesVersion !== undefined && answer.rulesVersion !== this.#rulesVersion) {
         await this.#pullConfig();

@@ -6,6 +6,7 @@ import {
   type RecordingOrder,
 } from '@peregrine/db';
 import {
+  captureRuns,
   SENSOR_API_PATHS,
   SENSOR_RECORDING_CHUNK_BYTES,
   SensorRecordingCompleteSchema,
@@ -39,7 +40,7 @@ export function recordingHeartbeat(
   return sensorRecordingHeartbeat(ctx.db, sensorId, {
     startedAt: hb.startedAt,
     ...(hb.recording ? { recording: hb.recording } : {}),
-    notCapturing: hb.phase !== undefined && hb.phase !== 'capturing',
+    notCapturing: !captureRuns(hb.phase),
   });
 }
 

@@ -1,5 +1,6 @@
 import { recordSensorHeartbeat } from '@peregrine/db';
 import {
+  captureRuns,
   SENSOR_API_PATHS,
   SENSOR_BATCH_V2,
   SENSOR_BATCH_V3,
@@ -239,7 +240,7 @@ function sensorRoutes(app: FastifyInstance, ctx: IngestContext): void {
       hostname: hb.data.hostname,
       version: hb.data.version,
       // A capture starting (or failed) only says which backend it tried: the stored one stays.
-      backend: hb.data.phase === 'starting' || hb.data.phase === 'failed' ? undefined : hb.data.backend,
+      backend: captureRuns(hb.data.phase) ? hb.data.backend : undefined,
       capture: hb.data.capture,
       heartbeat: hb.data as unknown as Record<string, unknown>,
     });

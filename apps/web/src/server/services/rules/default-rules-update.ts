@@ -28,22 +28,9 @@ export interface DefaultRulesUpdate {
   files: DefaultFileUpdate[];
 }
 
-/**
- * For the organisation's default rule set ("Peregrine defaults"): the default files this release
- * of Peregrine ships that its latest version lacks or holds otherwise. Null for any other rule
- * set, one without versions, or one whose latest version holds the shipped files as they are.
- * Organisations keep the defaults they were created with until someone takes an update.
- */
-export async function getDefaultRulesUpdate(
-  organizationId: string,
-  ruleSetId: string,
-): Promise<DefaultRulesUpdate | null> {
-  const set = await getRuleSet(db(), organizationId, ruleSetId);
-  if (!set) throw new AppError('NOT_FOUND', 'Rule set not found.');
-  if (set.name !== DEFAULT_RULE_SET.name) return null;
-  const [latest] = await listRuleSetVersions(db(), organizationId, ruleSetId);
-  if (!latest) return null;
-  const version = await getRuleSetVersion(db(), organizationId, latest.id);
+/** The shipped default files against one version of the default rule set; null when it holds them. */
+async function updateAgainst(organizationId: string, versionId: string) {
+  const version = await getRuleSetVersion(db(), organizationId, versionId);
   if (!version) return null;
   const shipped = (await defaultRuleSet()).files;
   const held = new Map(version.files.map((f) => [f.name, f.content]));
@@ -60,11 +47,42 @@ export async function getDefaultRulesUpdate(
   if (files.length === 0) return null;
   const release = createHash('sha256');
   for (const file of shipped) release.update(`${file.name}\0${file.content}\0`);
-  return {
+  const update: DefaultRulesUpdate = {
     basedOn: { versionId: version.id, number: version.number },
     release: release.digest('hex').slice(0, 16),
     files,
   };
+  return { update, version, shipped };
+}
+
+/** `updateAgainst` the latest version of a rule set, if it is the default one. */
+async function latestUpdate(organizationId: string, ruleSetId: string) {
+  const set = await getRuleSet(db(), organizationId, ruleSetId);
+  if (!set) throw new AppError('NOT_FOUND', 'Rule set not found.');
+  if (set.name !== DEFAULT_RULE_SET.name) return null;
+  const [latest] = await listRuleSetVersions(db(), organizationId, ruleSetId);
+  return latest ? updateAgainst(organizationId, latest.id) : null;
+}
+
+/**
+ * For the organisation's default rule set ("Peregrine defaults"): the default files this release
+ * of Peregrine ships that its latest version lacks or holds otherwise. Null for any other rule
+ * set, one without versions, or one whose latest version holds the shipped files as they are.
+ * Organisations keep the defaults they were created with until someone takes an update.
+ */
+export async function getDefaultRulesUpdate(
+  organizationId: string,
+  ruleSetId: string,
+): Promise<DefaultRulesUpdate | null> {
+  return (await latestUpdate(organizationId, ruleSetId))?.update ?? null;
+}
+
+/** Whether this release ships default rules that `latestVersionId` (the default rule set's head) lacks. */
+export async function hasDefaultRulesUpdate(
+  organizationId: string,
+  latestVersionId: string,
+): Promise<boolean> {
+  return (await updateAgainst(organizationId, latestVersionId)) !== null;
 }
 
 /**
@@ -78,17 +96,16 @@ export async function takeDefaultRulesUpdate(
   caller: RulesCaller,
   input: { ruleSetId: string; basedOnVersionId: string },
 ): Promise<SavedVersion> {
-  const update = await getDefaultRulesUpdate(caller.organizationId, input.ruleSetId);
-  if (!update)
+  const found = await latestUpdate(caller.organizationId, input.ruleSetId);
+  if (!found)
     throw new AppError('CONFLICT', "This rule set already holds Peregrine's current default rules.");
+  const { update, version } = found;
   if (update.basedOn.versionId !== input.basedOnVersionId)
     throw new AppError(
       'CONFLICT',
       `Version ${update.basedOn.number} was saved since: reload to see what the update changes against it.`,
     );
-  const version = await getRuleSetVersion(db(), caller.organizationId, update.basedOn.versionId);
-  if (!version) throw new AppError('NOT_FOUND', 'Version not found.');
-  const shipped = new Map((await defaultRuleSet()).files.map((f) => [f.name, f.content]));
+  const shipped = new Map(found.shipped.map((f) => [f.name, f.content]));
   const files = version.files.map((f) => ({ name: f.name, content: shipped.get(f.name) ?? f.content }));
   const held = new Set(files.map((f) => f.name));
   for (const [name, content] of shipped) if (!held.has(name)) files.push({ name, content });

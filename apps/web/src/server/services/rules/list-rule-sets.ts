@@ -1,7 +1,7 @@
 import 'server-only';
 import { DEFAULT_RULE_SET, listEnvironments, listRuleSets as listRuleSetRows } from '@peregrine/db';
 import { db } from '../../db';
-import { getDefaultRulesUpdate } from './default-rules-update';
+import { hasDefaultRulesUpdate } from './default-rules-update';
 
 export interface RuleSetOverview {
   id: string;
@@ -29,8 +29,9 @@ export async function listRuleSets(organizationId: string): Promise<RuleSetOverv
     listEnvironments(db(), organizationId),
   ]);
   const defaults = sets.find((set) => set.name === DEFAULT_RULE_SET.name);
-  const newerDefaults = defaults
-    ? (await getDefaultRulesUpdate(organizationId, defaults.id)) !== null
+  // Against the head this list already read: one version read, not the rule set again.
+  const newerDefaults = defaults?.latest
+    ? await hasDefaultRulesUpdate(organizationId, defaults.latest.id)
     : false;
   return sets.map((set) => ({
     id: set.id,

@@ -1,6 +1,6 @@
 import 'server-only';
 import { listOrganizationSensors } from '@peregrine/db';
-import { SensorCaptureSchema } from '@peregrine/protocol';
+import { captureRuns, SensorCaptureSchema, SensorPhaseSchema } from '@peregrine/protocol';
 import { db } from '../../db';
 import { AppError } from '../../errors/app-error';
 import { listEnvironments } from '../environment/list-environments';
@@ -57,13 +57,12 @@ export async function getCaptureCoverage(input: {
   const captures = online.map((row) => {
     const reported = reportedCapture(row.lastHeartbeat);
     // A sensor whose capture is starting (or failed) has none to count (the stored one is its last run's).
-    const phase = (row.lastHeartbeat as { phase?: unknown } | null)?.phase;
+    const phase = SensorPhaseSchema.safeParse((row.lastHeartbeat as { phase?: unknown } | null)?.phase).data;
     return {
       row,
-      capture:
-        phase === 'starting' || phase === 'failed'
-          ? null
-          : toSensorCapture(row, reported?.reason ?? null, reported?.uncaptured ?? null),
+      capture: captureRuns(phase)
+        ? toSensorCapture(row, reported?.reason ?? null, reported?.uncaptured ?? null)
+        : null,
     };
   });
   return {

@@ -1,6 +1,6 @@
 import 'server-only';
 import { listOrganizationSensors, type SensorListItem } from '@peregrine/db';
-import { SensorHeartbeatSchema } from '@peregrine/protocol';
+import { captureRuns, SensorHeartbeatSchema } from '@peregrine/protocol';
 import { db } from '../../db';
 
 /** A sensor counts as online when it sent a heartbeat this recently (sensors send one every 30 s). */
@@ -87,7 +87,7 @@ export interface SensorItem {
 export function toSensorItem(row: SensorListItem, now: Date): SensorItem {
   const parsed = SensorHeartbeatSchema.safeParse(row.lastHeartbeat);
   const phase = parsed.success ? parsed.data.phase : undefined;
-  const starting = phase === 'starting' || phase === 'failed';
+  const notCapturing = !captureRuns(phase);
   const state: SensorState = row.revokedAt
     ? 'revoked'
     : !row.lastSeenAt
@@ -96,7 +96,7 @@ export function toSensorItem(row: SensorListItem, now: Date): SensorItem {
         ? 'failed'
         : now.getTime() - row.lastSeenAt.getTime() > SENSOR_ONLINE_WINDOW_MS
           ? 'stale'
-          : starting
+          : notCapturing
             ? 'starting'
             : 'online';
   return {
@@ -108,7 +108,7 @@ export function toSensorItem(row: SensorListItem, now: Date): SensorItem {
     version: row.version,
     backend: row.backend,
     // What a previous run captured says nothing of what this one will (or could not).
-    capture: starting
+    capture: notCapturing
       ? null
       : toSensorCapture(
           row,
