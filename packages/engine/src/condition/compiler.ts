@@ -28,7 +28,14 @@ import {
   setMatcher,
 } from './matchers.js';
 import type { Operand } from './operand.js';
-import { type CheckPlan, type CheckShape, type MatcherInfo, type Plan, structuralKey } from './plan.js';
+import {
+  type CheckPlan,
+  type CheckShape,
+  type MatcherInfo,
+  type Plan,
+  type PlanRead,
+  structuralKey,
+} from './plan.js';
 import { printNode } from './printer.js';
 import { compileRegex, regexMayBeSimpler } from './regex.js';
 import { compileTransformer, type ResolveOperand } from './transformer-compiler.js';
@@ -257,6 +264,7 @@ class Compiler {
       isList: bound.def.isList,
       mode: bound.mode,
       extract: bound.extract,
+      ...(bound.structured === undefined ? {} : { structured: bound.structured }),
       label: printNode(node),
       def: bound.def,
       fieldName: node.name,
@@ -288,8 +296,11 @@ class Compiler {
     return { kind: 'check', key: structuralKey(e), filter };
   }
 
-  private read(node: FieldExpr | TransformerExpr, l: Operand): { key: string; extract: Extractor } {
-    return { key: structuralKey(node), extract: l.extract };
+  private read(node: FieldExpr | TransformerExpr, l: Operand): PlanRead {
+    const key = structuralKey(node);
+    return l.structured === undefined
+      ? { key, extract: l.extract }
+      : { key, extract: l.extract, structured: l.structured };
   }
 
   private binary(e: BinaryCheckExpr): Built {

@@ -10,6 +10,8 @@ export interface Operand {
   isList: boolean;
   mode: MatchMode;
   extract: Extractor;
+  /** A plain field's extractor for structured events only (see SourceDef.bind). */
+  structured?: Extractor;
   /** Text for messages (`proc.name`, `toupper(proc.name)`). */
   label: string;
   /** Set for a plain field (no transformer). */

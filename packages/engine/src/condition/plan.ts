@@ -29,6 +29,8 @@ export type CheckShape =
 export interface PlanRead {
   key: string;
   extract: Extractor;
+  /** The field's extractor for structured events only (no flat-map test), when it has one. */
+  structured?: Extractor;
 }
 
 /** A literal matcher described for code generation (the matcher itself is always kept). */

@@ -190,8 +190,9 @@ export function defineSource(spec: SourceSpec): SourceDef {
         const e = event as Record<string, unknown>;
         return isFlat(e) ? convert(read(e)) : structured(event);
       };
-      return { def, extract, mode };
+      return { def, extract, mode, structured };
     },
+    isFlat,
   };
   if (spec.eventType) source.eventType = spec.eventType;
   if (spec.isKnownEventType) source.isKnownEventType = spec.isKnownEventType;

@@ -165,6 +165,18 @@ export type Extracted = undefined | Scalar | readonly Scalar[];
  */
 export type Extractor = (event: unknown) => Extracted;
 
+/** A bound field: its definition, its extractor and how checks apply to what it returns. */
+export interface BoundExtractor {
+  def: FieldDef;
+  extract: Extractor;
+  mode: MatchMode;
+  /**
+   * Set by the field registry: the extractor for structured events only, without the flat-map
+   * test `extract` makes per call. Only for objects the source's `isFlat` calls structured.
+   */
+  structured?: Extractor;
+}
+
 /** One event source (`syscall`, `k8s_audit`, `aws_cloudtrail`, ...). */
 export interface SourceDef {
   name: string;
@@ -177,7 +189,13 @@ export interface SourceDef {
    * argument is invalid (e.g. `unknown event argument foo`). `arg` is the text inside `[...]` or
    * after the dot.
    */
-  bind(name: string, arg: string | undefined): { def: FieldDef; extract: Extractor; mode: MatchMode };
+  bind(name: string, arg: string | undefined): BoundExtractor;
+  /**
+   * Added by the field registry (additive): whether an event object is a flat map (`proc.name`
+   * keys) rather than a structured event. With it, an evaluator that reads many fields of one
+   * event tests this once and calls each field's `structured` extractor directly.
+   */
+  isFlat?(event: Record<string, unknown>): boolean;
   /** evt.type of an event, for event-type indexing; undefined for plugin sources (all rules run). */
   eventType?(event: unknown): string | undefined;
   /**

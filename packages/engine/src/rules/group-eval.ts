@@ -105,6 +105,7 @@ export function generateGroupEvaluator(
   rules: readonly CompiledRule[],
   type: string | undefined,
   first: boolean,
+  isFlat?: (event: Record<string, unknown>) => boolean,
 ): GroupEvaluator | undefined {
   if (!canGenerateCode() || rules.some((r) => r.plan === undefined)) return undefined;
   const fold = folder(type);
@@ -135,20 +136,31 @@ export function generateGroupEvaluator(
     return `k${i}`;
   };
   const reads = new Map<string, number>();
+  /** Per read: the extractor for any event, and the one for structured events (when it has one). */
+  const readFns: { any: string; structured: string }[] = [];
   const memos = new Map<string, number>();
   const cstrings = new Set<number>();
   const readIndex = (p: CheckPlan): number => {
-    const key = p.read!.key;
-    let i = reads.get(key);
+    const read = p.read!;
+    let i = reads.get(read.key);
     if (i === undefined) {
       i = reads.size;
-      reads.set(key, i);
+      reads.set(read.key, i);
+      const any = ref(read.extract);
+      readFns.push({ any, structured: read.structured === undefined ? any : ref(read.structured) });
     }
     return i;
   };
+  /**
+   * The body is written twice: for flat maps, every read through the field's extractor (which
+   * tells flat maps from structured events itself); for structured events, through the
+   * structured extractor directly, the flat-map test made once per event instead of once per read.
+   */
+  let structuredBody = false;
   const readExpr = (p: CheckPlan): string => {
     const i = readIndex(p);
-    return `(r${i} === U ? (r${i} = ${ref(p.read!.extract)}(ev)) : r${i})`;
+    const fn = structuredBody ? readFns[i]!.structured : readFns[i]!.any;
+    return `(r${i} === U ? (r${i} = ${fn}(ev)) : r${i})`;
   };
   /**
    * A text read as Falco compares it, a C string (the part before a NUL), once per event;
@@ -207,34 +219,49 @@ export function generateGroupEvaluator(
     return `(m${m} === 0 ? (m${m} = ${raw} ? 1 : 2) === 1 : m${m} === 1)`;
   };
 
-  const body: string[] = [];
-  folded.forEach((p, i) => {
-    if (p === false) return;
-    const hit = first ? `return ${ref(rules[i])};` : `(out ??= []).push(${ref(rules[i])});`;
-    body.push(p === true ? `${hit}` : `if (${expr(p)}) { ${hit} }`);
-  });
+  const writeBody = (): string[] => {
+    const body: string[] = [];
+    folded.forEach((p, i) => {
+      if (p === false) return;
+      const hit = first ? `return ${ref(rules[i])};` : `(out ??= []).push(${ref(rules[i])});`;
+      body.push(p === true ? `${hit}` : `if (${expr(p)}) { ${hit} }`);
+    });
+    return body;
+  };
+  const anyBody = writeBody();
+  const twoBodies = isFlat !== undefined && readFns.some((f) => f.structured !== f.any);
+  structuredBody = true;
+  const mainBody = twoBodies ? writeBody() : anyBody;
+  // Every read, memo and C string was numbered by the first pass; the second reuses them.
   const locals = [
     'let v;',
     ...[...reads.values()].map((i) => `let r${i} = U;`),
     ...[...cstrings].map((i) => `let c${i} = U;`),
     ...[...memos.values()].map((i) => `let m${i} = 0;`),
   ];
-  const source = [
-    '"use strict";',
-    ...consts.map((_, i) => `const k${i} = K[${i}];`),
-    'return function evaluateGroup(ev) {',
+  const fn = (name: string, body: readonly string[]) => [
+    `function ${name}(ev) {`,
+    ...(name === 'evaluateGroup' && twoBodies ? ['if (FLAT(ev)) return evaluateFlat(ev);'] : []),
     ...(first ? [] : ['let out;']),
     ...locals,
     ...body,
     first ? 'return undefined;' : 'return out;',
-    '};',
+    '}',
+  ];
+  const source = [
+    '"use strict";',
+    ...consts.map((_, i) => `const k${i} = K[${i}];`),
+    ...(twoBodies ? fn('evaluateFlat', anyBody) : []),
+    ...fn('evaluateGroup', mainBody),
+    'return evaluateGroup;',
   ].join('\n');
   try {
-    return new Function('K', 'U', 'CV', 'CS', source)(
+    return new Function('K', 'U', 'CV', 'CS', 'FLAT', source)(
       consts,
       UNREAD,
       cString,
       cStringEquals,
+      isFlat,
     ) as GroupEvaluator;
   } catch {
     return undefined;

@@ -335,7 +335,9 @@ export class RuleSet {
     if (g === undefined) return undefined;
     if (g.run === undefined) {
       try {
-        g.run = generateGroupEvaluator(g.rules, g.type, this.options.ruleMatching === 'first') ?? null;
+        g.run =
+          generateGroupEvaluator(g.rules, g.type, this.options.ruleMatching === 'first', idx.def.isFlat) ??
+          null;
       } catch {
         // The closures give the same alerts: a group the generator cannot write runs them.
         g.run = null;
