@@ -38,21 +38,41 @@ function openFlags(e: Ev): string | undefined {
   );
 }
 
-/** True when `flag` is one of the `|`-separated names (no allocation: this runs per event). */
-function hasFlag(flags: string, flag: string): boolean {
-  let from = 0;
-  for (;;) {
-    const i = flags.indexOf(flag, from);
-    if (i < 0) return false;
-    const end = i + flag.length;
-    if (
-      (i === 0 || flags.charCodeAt(i - 1) === 124) &&
-      (end === flags.length || flags.charCodeAt(end) === 124)
-    ) {
-      return true;
-    }
-    from = i + 1;
+/** Open flags the `evt.is_open_*` fields test, as bits of `openFlagBits`. */
+const F_RDONLY = 1;
+const F_WRONLY = 2;
+const F_RDWR = 4;
+const F_CREAT = 8;
+const F_CREATED = 16;
+const FLAG_BITS = new Map([
+  ['O_RDONLY', F_RDONLY],
+  ['O_WRONLY', F_WRONLY],
+  ['O_RDWR', F_RDWR],
+  ['O_CREAT', F_CREAT],
+  ['O_F_CREATED', F_CREATED],
+]);
+/** Flag texts seen recently and their bits: a stream repeats a few texts (`O_RDONLY|O_CLOEXEC`). */
+const flagTexts = new Map<string, number>();
+let lastFlagText = '';
+let lastFlagBits = 0;
+
+/**
+ * The bits of the `evt.is_open_*` flags among the `|`-separated names of `flags` (an exact name
+ * each). Four fields of an open event read them: the text is parsed once per
+ * distinct text, not once per field and flag.
+ */
+function openFlagBits(flags: string): number {
+  if (flags === lastFlagText) return lastFlagBits;
+  let bits = flagTexts.get(flags);
+  if (bits === undefined) {
+    bits = 0;
+    for (const name of flags.split('|')) bits |= FLAG_BITS.get(name) ?? 0;
+    if (flagTexts.size >= 256) flagTexts.clear();
+    flagTexts.set(flags, bits);
   }
+  lastFlagText = flags;
+  lastFlagBits = bits;
+  return bits;
 }
 
 /** Octal creation mode of an open event (`0755`), from `mode` or the fd. */
@@ -436,7 +456,7 @@ export const EVT_FIELDS: FieldSpec[] = [
     'For open-family events: true if the file is opened for reading.',
     (e) => {
       const f = openFlags(e);
-      return f === undefined ? undefined : hasFlag(f, 'O_RDONLY') || hasFlag(f, 'O_RDWR');
+      return f === undefined ? undefined : (openFlagBits(f) & (F_RDONLY | F_RDWR)) !== 0;
     },
   ),
   plain(
@@ -445,7 +465,7 @@ export const EVT_FIELDS: FieldSpec[] = [
     'For open-family events: true if the file is opened for writing.',
     (e) => {
       const f = openFlags(e);
-      return f === undefined ? undefined : hasFlag(f, 'O_WRONLY') || hasFlag(f, 'O_RDWR');
+      return f === undefined ? undefined : (openFlagBits(f) & (F_WRONLY | F_RDWR)) !== 0;
     },
   ),
   plain(
@@ -456,7 +476,7 @@ export const EVT_FIELDS: FieldSpec[] = [
       const f = openFlags(e);
       if (f === undefined) return undefined;
       const m = openMode(e);
-      return hasFlag(f, 'O_CREAT') && m !== undefined && (m & 0o111) !== 0;
+      return (openFlagBits(f) & F_CREAT) !== 0 && m !== undefined && (m & 0o111) !== 0;
     },
   ),
   plain(
@@ -465,7 +485,7 @@ export const EVT_FIELDS: FieldSpec[] = [
     'For open-family events: true if the file is created (O_CREAT).',
     (e) => {
       const f = openFlags(e);
-      return f === undefined ? undefined : hasFlag(f, 'O_CREAT') || hasFlag(f, 'O_F_CREATED');
+      return f === undefined ? undefined : (openFlagBits(f) & (F_CREAT | F_CREATED)) !== 0;
     },
   ),
   plain(

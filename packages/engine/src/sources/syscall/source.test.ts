@@ -289,6 +289,40 @@ describe('syscall source: evt.*', () => {
     expect(get(ro, 'evt.is_open_exec')).toBe(false);
   });
 
+  it('tests whole flag names, whatever texts came before', () => {
+    const withFlags = (flags: string) => {
+      const e = openatEvent();
+      e.args = [
+        ['fd', '5'],
+        ['name', '/etc/hosts'],
+        ['flags', flags],
+        ['mode', '0755'],
+      ];
+      return e;
+    };
+    const cases: [string, boolean, boolean, boolean, boolean][] = [
+      // flags, is_open_read, is_open_write, is_open_create, is_open_exec (mode 0755)
+      ['O_RDONLY|O_CLOEXEC', true, false, false, false],
+      ['O_WRONLY|O_CREAT|O_TRUNC', false, true, true, true],
+      ['O_RDWR', true, true, false, false],
+      ['O_RDONLYX|O_WRONLY_|XO_CREAT', false, false, false, false],
+      ['O_F_CREATED|O_WRONLY', false, true, true, false],
+      ['O_CREAT_X|O_RDONLY', true, false, false, false],
+      ['', false, false, false, false],
+    ];
+    // Twice over and back to back, so that a text's answer never comes from another text's.
+    for (const [flags, read, write, create, exec] of [...cases, ...[...cases].reverse(), ...cases]) {
+      const e = withFlags(flags);
+      expect([
+        flags,
+        get(e, 'evt.is_open_read'),
+        get(e, 'evt.is_open_write'),
+        get(e, 'evt.is_open_create'),
+      ]).toEqual([flags, read, write, create]);
+      expect(get(e, 'evt.is_open_exec')).toBe(exec);
+    }
+  });
+
   it('resolves paths for evt.abspath and fs.path.*', () => {
     const o = openatEvent();
     expect(get(o, 'evt.abspath')).toBe('/etc/shadow');
