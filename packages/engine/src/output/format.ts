@@ -202,6 +202,29 @@ export function renderOutputFields(
   }
 }
 
+/**
+ * `renderOutput` and `renderOutputFields` in one pass, each plain field read once for both:
+ * fills `into` and returns the message text.
+ */
+export function renderOutputAndFields(
+  parts: readonly OutputPart[],
+  event: unknown,
+  into: Record<string, JsonValue>,
+): string {
+  let out = '';
+  for (const p of parts) {
+    if (typeof p === 'string') {
+      out += p;
+      continue;
+    }
+    const v = safeExtract(p.extract, event);
+    out += pad(renderText(v, p.def), p.width);
+    if (!p.transformer) into[p.text] = renderJson(v, p.def);
+    else for (const f of p.innerFields) into[f.text] = renderJson(safeExtract(f.extract, event), f.def);
+  }
+  return out;
+}
+
 function safeExtract(extract: Extractor, event: unknown): Extracted {
   try {
     return extract(event);

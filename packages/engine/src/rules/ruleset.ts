@@ -4,7 +4,7 @@
  */
 import type { Extractor, SourceDef } from '../fields/types.js';
 import type { OutputPart } from '../output/format.js';
-import { renderOutput, renderOutputFields } from '../output/format.js';
+import { renderOutput, renderOutputAndFields, renderOutputFields } from '../output/format.js';
 import type { JsonValue } from '../output/render.js';
 import type { EvalEpoch } from '../condition/compiler.js';
 import type { CompiledRule } from './compile.js';
@@ -148,9 +148,18 @@ class AlertTimes {
   private second = -1n;
   private isoSecond = '';
   private localSecond = '';
+  /** The alert's `time`, set by `format`. */
+  alert = '';
+  /** The text line's time, set by `format`. */
+  line = '';
 
-  private at(ns: bigint): bigint | undefined {
-    if (ns < 0n) return undefined;
+  /** Sets `alert` and `line` for an event at `ns` (one call per alert). */
+  format(ns: bigint, iso: boolean): void {
+    if (ns < 0n) {
+      this.alert = formatAlertTime(ns);
+      this.line = formatLineTime(ns, iso);
+      return;
+    }
     const second = ns / 1_000_000_000n;
     if (second !== this.second) {
       const d = new Date(Number(second) * 1000);
@@ -158,20 +167,18 @@ class AlertTimes {
       this.localSecond = `${pad(d.getHours(), 2)}:${pad(d.getMinutes(), 2)}:${pad(d.getSeconds(), 2)}`;
       this.second = second;
     }
-    return ns - second * 1_000_000_000n;
-  }
-
-  alertTime(ns: bigint): string {
-    const frac = this.at(ns);
-    return frac === undefined ? formatAlertTime(ns) : `${this.isoSecond}.${pad(frac, 9)}Z`;
-  }
-
-  lineTime(ns: bigint, iso: boolean): string {
-    const frac = this.at(ns);
-    if (frac === undefined) return formatLineTime(ns, iso);
-    return iso ? `${this.isoSecond}.${pad(frac, 9)}+0000` : `${this.localSecond}.${pad(frac, 9)}`;
+    const frac = nanosText(Number(ns - second * 1_000_000_000n));
+    this.alert = `${this.isoSecond}.${frac}Z`;
+    this.line = iso ? `${this.isoSecond}.${frac}+0000` : `${this.localSecond}.${frac}`;
   }
 }
+
+/** Nanoseconds within a second (0-999999999) as nine digits. */
+function nanosText(n: number): string {
+  const s = String(n);
+  return s.length >= 9 ? s : NINE_ZEROS.slice(s.length) + s;
+}
+const NINE_ZEROS = '000000000';
 
 function toNs(v: unknown): bigint | undefined {
   if (typeof v === 'bigint') return v;
@@ -450,21 +457,21 @@ export class RuleSet {
   private alert(idx: SourceIndex, r: CompiledRule, event: unknown): Alert {
     const ns = this.eventNs(idx, event);
     const iso = this.options.timeFormatIso8601;
-    const message = renderOutput(r.outputParts, event);
     const fields: Record<string, JsonValue> = {};
-    renderOutputFields(r.outputParts, event, fields);
+    const message = renderOutputAndFields(r.outputParts, event, fields);
     for (const x of r.extraFields) {
       fields[x.key] = renderOutputText(x.parts, event);
     }
     // The time of the line prefix, as integer nanoseconds (also when the output names it), exact:
     // a bigint, as Falco prints it, not a float rounded to 2^53.
     fields[iso ? 'evt.time.iso8601' : 'evt.time'] = ns;
+    this.times.format(ns, iso);
     return {
-      time: this.times.alertTime(ns),
+      time: this.times.alert,
       rule: r.name,
       priority: r.priority,
       source: r.source,
-      output: `${this.times.lineTime(ns, iso)}: ${r.priority} ${message}`,
+      output: `${this.times.line}: ${r.priority} ${message}`,
       message,
       output_fields: fields,
       tags: [...r.tags],
