@@ -160,7 +160,7 @@ export function generateGroupEvaluator(
   const readExpr = (p: CheckPlan): string => {
     const i = readIndex(p);
     const fn = structuredBody ? readFns[i]!.structured : readFns[i]!.any;
-    return `(r${i} === U ? (r${i} = ${fn}(ev)) : r${i})`;
+    return `(r${i} === u ? (r${i} = ${fn}(ev)) : r${i})`;
   };
   /**
    * A text read as Falco compares it, a C string (the part before a NUL), once per event;
@@ -170,7 +170,7 @@ export function generateGroupEvaluator(
   const cstringExpr = (p: CheckPlan): string => {
     const i = readIndex(p);
     cstrings.add(i);
-    return `(c${i} === U ? (c${i} = CV(${readExpr(p)})) : c${i})`;
+    return `(c${i} === u ? (c${i} = CV(${readExpr(p)})) : c${i})`;
   };
   const check = (p: CheckPlan): string => {
     if (p.read === undefined) return `${ref(p.filter)}(ev)`;
@@ -234,9 +234,11 @@ export function generateGroupEvaluator(
   const mainBody = twoBodies ? writeBody() : anyBody;
   // Every read, memo and C string was numbered by the first pass; the second reuses them.
   const locals = [
+    // The not-read marker in a local: compared at every read, loaded from the closure once.
     'let v;',
-    ...[...reads.values()].map((i) => `let r${i} = U;`),
-    ...[...cstrings].map((i) => `let c${i} = U;`),
+    'const u = U;',
+    ...[...reads.values()].map((i) => `let r${i} = u;`),
+    ...[...cstrings].map((i) => `let c${i} = u;`),
     ...[...memos.values()].map((i) => `let m${i} = 0;`),
   ];
   const fn = (name: string, body: readonly string[]) => [
