@@ -11,8 +11,10 @@
  * Run: `npx vitest bench --run bench/engine-scale.bench.ts` (knobs: BENCH_EVENTS=200000
  * BENCH_ROUNDS=5 BENCH_COLD=5; BENCH_COLD_BASELINE=<git revision>: the cold compile of that
  * revision's engine sources too, alternated process by process with these; BENCH_ALONE=3: rounds
- * of the null, pre-decoded and JSON pipelines each alone in a fresh process, as a collector runs
- * one rule set, 0 to skip).
+ * of the null, pre-decoded (the pool's objects, and the pool decoded afresh) and JSON pipelines
+ * each alone in a fresh process, as a collector runs one rule set, 0 to skip;
+ * BENCH_ALONE_BASELINE=<git revision>: that revision's engine in those pipelines too, each pair of
+ * processes back to back, with the per-round ratio in the last column).
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -32,6 +34,8 @@ const COLD = Number(process.env.BENCH_COLD ?? 5);
 const COLD_BASELINE = process.env.BENCH_COLD_BASELINE;
 /** Rounds of each pipeline alone in a fresh process (alonePipelines); 0 skips them. */
 const ALONE = Number(process.env.BENCH_ALONE ?? 3);
+/** A git revision whose engine runs the alone pipelines too, process by process with this one. */
+const ALONE_BASELINE = process.env.BENCH_ALONE_BASELINE;
 const HERE = dirname(fileURLToPath(import.meta.url));
 const SRC = resolve(HERE, '../src');
 const RULES = resolve(HERE, '../testdata/falco/rules');
@@ -70,21 +74,28 @@ function transpileEngine(out: string, src = SRC): void {
  * upstream files with every rule enabled, generated evaluators; `rounds` rounds, the pipelines
  * alternated process by process; CPU ns per event of each run (warm-up excluded).
  */
-function alonePipelines(rounds: number, events: number): Map<string, number[]> {
+function alonePipelines(
+  rounds: number,
+  events: number,
+  baseline: string | undefined,
+): { runs: Map<string, number[]>; base: Map<string, number[]> | undefined } {
   const dir = mkdtempSync(join(HERE, '.alone-'));
   try {
     transpileEngine(join(dir, 'src'));
+    if (baseline !== undefined)
+      transpileEngine(join(dir, 'base', 'src'), sourcesAt(baseline, join(dir, 'rev')));
     const pool = ts.transpileModule(readFileSync(join(HERE, 'syscall-pool.ts'), 'utf8'), {
       compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022 },
     }).outputText;
     mkdirSync(join(dir, 'bench'), { recursive: true });
     writeFileSync(join(dir, 'bench', 'syscall-pool.js'), pool);
-    const child = join(dir, 'bench', 'alone.mjs');
-    writeFileSync(
-      child,
-      `import { readFileSync } from 'node:fs';
-import { load } from '../src/rules/load.js';
-import { createSyscallSource } from '../src/sources/syscall/source.js';
+    const childFor = (srcDir: string, name: string) => {
+      const child = join(dir, 'bench', name);
+      writeFileSync(
+        child,
+        `import { readFileSync } from 'node:fs';
+import { load } from '${srcDir}/rules/load.js';
+import { createSyscallSource } from '${srcDir}/sources/syscall/source.js';
 import { eventPool } from './syscall-pool.js';
 const [mode, n] = [process.argv[2], Number(process.argv[3])];
 const files = ${JSON.stringify(FILES)}.map((name) => ({ name, content: readFileSync(${JSON.stringify(RULES)} + '/' + name, 'utf8') }));
@@ -93,12 +104,18 @@ if (!r.ok) throw new Error('rules did not load');
 const rs = r.ruleset.withEnabled({ name: '' }, true);
 const pool = eventPool();
 const lines = pool.map((e) => JSON.stringify(e));
+// The pool's events decoded again, 60 times over: distinct objects and strings, as a decoder
+// hands them over, where the pool itself repeats the very same objects (and their strings'
+// cached hashes) on every pass.
+const fresh = [];
+if (mode === 'fresh') for (let i = 0; i < 60 * lines.length; i++) fresh.push(JSON.parse(lines[i % lines.length]));
 const source = createSyscallSource();
 const table = new Map();
 let sink = 0;
 const run = {
   null: (k) => { for (let i = 0; i < k; i++) { const e = JSON.parse(lines[i % lines.length]); const t = source.eventType(e) ?? ''; const s = table.get(t); if (s === undefined) table.set(t, 1); else sink += s; } },
   pre: (k) => { for (let i = 0; i < k; i++) sink += rs.evaluate(pool[i % pool.length], 'syscall').length; },
+  fresh: (k) => { for (let i = 0; i < k; i++) sink += rs.evaluate(fresh[i % fresh.length], 'syscall').length; },
   json: (k) => { for (let i = 0; i < k; i++) sink += rs.evaluate(JSON.parse(lines[i % lines.length]), 'syscall').length; },
 }[mode];
 run(Math.min(n, 100000));
@@ -107,20 +124,28 @@ run(n);
 const u = process.cpuUsage(c);
 console.log(JSON.stringify({ ns: ((u.user + u.system) * 1000) / n, sink }));
 `,
-    );
-    const out = new Map<string, number[]>([
-      ['null', []],
-      ['pre', []],
-      ['json', []],
-    ]);
+      );
+      return child;
+    };
+    const child = childFor('../src', 'alone.mjs');
+    const baseChild = baseline === undefined ? undefined : childFor('../base/src', 'alone-base.mjs');
+    const modes = ['null', 'pre', 'fresh', 'json'];
+    const runs = new Map<string, number[]>(modes.map((m) => [m, []]));
+    const base = baseChild === undefined ? undefined : new Map<string, number[]>(modes.map((m) => [m, []]));
+    const once = (script: string, mode: string): number => {
+      const p = spawnSync(process.execPath, [script, mode, String(events)], { encoding: 'utf8' });
+      if (p.status !== 0) throw new Error(`pipeline child failed: ${p.stderr}`);
+      return (JSON.parse(p.stdout.trim()) as { ns: number }).ns;
+    };
     for (let round = 0; round < rounds; round++) {
-      for (const mode of out.keys()) {
-        const p = spawnSync(process.execPath, [child, mode, String(events)], { encoding: 'utf8' });
-        if (p.status !== 0) throw new Error(`pipeline child failed: ${p.stderr}`);
-        out.get(mode)!.push((JSON.parse(p.stdout.trim()) as { ns: number }).ns);
+      for (const mode of modes) {
+        // With a baseline, the two builds back to back, the first of the pair alternating by round.
+        if (baseChild === undefined || round % 2 === 0) runs.get(mode)!.push(once(child, mode));
+        if (baseChild !== undefined) base!.get(mode)!.push(once(baseChild, mode));
+        if (baseChild !== undefined && round % 2 === 1) runs.get(mode)!.push(once(child, mode));
       }
     }
-    return out;
+    return { runs, base };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -333,21 +358,31 @@ describe('engine at scale', () => {
           `| compile cache warm / uncached (median of per-round ratios) | wall ${ratio(coldHit, 'ms')} | CPU ${ratio(coldHit, 'cpu')} | | | |`,
         );
       }
-      const alone = ALONE > 0 ? alonePipelines(ALONE, EVENTS) : undefined;
+      const alone = ALONE > 0 ? alonePipelines(ALONE, EVENTS, ALONE_BASELINE) : undefined;
       const aloneLines: string[] = [];
       if (alone) {
-        const nul = alone.get('null')!;
-        const row = (name: string, key: string) => {
-          const ns = alone.get(key)!;
+        const row = (name: string, key: string, runs: Map<string, number[]>, tag: string) => {
+          const nul = runs.get('null')!;
+          const ns = runs.get(key)!;
           const perNull = median(ns.map((x, i) => x / nul[i]!)).toFixed(2);
           const m = median(ns);
-          return `| ${name}, alone in a fresh process (median of ${ns.length}) | ${Math.round(1e9 / m).toLocaleString('en-US')} (CPU) | ${Math.round(m)} | | ${perNull} | |`;
+          const b = runs === alone.runs ? alone.base?.get(key) : undefined;
+          const vsBase = b ? median(ns.map((x, i) => x / b[i]!)).toFixed(2) : '';
+          return `| ${name}, alone in a fresh process${tag} (median of ${ns.length}) | ${Math.round(1e9 / m).toLocaleString('en-US')} (CPU) | ${Math.round(m)} | | ${perNull} | ${vsBase} |`;
         };
-        aloneLines.push(
-          row('null pipeline: JSON decode + dispatch', 'null'),
-          row('pre-decoded, all three files, every rule, generated', 'pre'),
-          row('JSON decode + all three files, every rule, generated', 'json'),
-        );
+        const rows = (runs: Map<string, number[]>, tag: string) => [
+          row('null pipeline: JSON decode + dispatch', 'null', runs, tag),
+          row('pre-decoded, all three files, every rule, generated', 'pre', runs, tag),
+          row(
+            'pre-decoded afresh (distinct objects), all three files, every rule, generated',
+            'fresh',
+            runs,
+            tag,
+          ),
+          row('JSON decode + all three files, every rule, generated', 'json', runs, tag),
+        ];
+        aloneLines.push(...rows(alone.runs, ''));
+        if (alone.base) aloneLines.push(...rows(alone.base, `, baseline ${ALONE_BASELINE}`));
       }
       const perType = (rs: RuleSet) => {
         let n = 0;
