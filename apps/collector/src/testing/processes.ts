@@ -53,8 +53,12 @@ export async function startCollectorProcess(
   env: Record<string, string>,
   main: string = MAIN,
   nodeArgs: string[] = [],
-  /** How long it may take to say it started (the benchmark waits longer on a loaded machine). */
-  startTimeoutMs = 30_000,
+  /**
+   * How long it may take to say it started: a deadline, not a wait (a process that exits fails at
+   * once). 30 s was passed in a clean-clone CI run at a load average of 14 (the backtest runner's
+   * killed-collector case, 2026-12-07).
+   */
+  startTimeoutMs = 90_000,
 ): Promise<CollectorProcess> {
   const child = spawn(process.execPath, [...nodeArgs, main], {
     env: {
