@@ -232,6 +232,10 @@ export class Sensor {
    * recording ends at this instant of the kernel's clock: events made before it may still be in
    * the captures' buffers, so it first waits (at most `RECORDING_DRAIN_MS`) until each capture has
    * delivered a later one, and leaves out what was made after it.
+   *
+   * Resolves once `recorder` gets no more events. The recording-only capture stops behind it (in
+   * turn with every capture change; `stop` waits for it): detaching its programs took over a
+   * minute in a loaded CI run, and the finished recording's upload waited for that.
    */
   async detachRecorder(recorder: EventRecorder): Promise<void> {
     const end = process.hrtime.bigint();
@@ -248,7 +252,8 @@ export class Sensor {
       this.#recorders.delete(recorder);
       this.#ending.delete(recorder);
     }
-    return this.#changeCapture();
+    // A failure is logged by #changeCapture (and a failed restart of the shipping capture is fatal).
+    void this.#changeCapture().catch(() => {});
   }
 
   /** Gives an event to the recorders (those ending take only what was made before their end). */
