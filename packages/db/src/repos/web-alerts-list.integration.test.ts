@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDb, type Db } from '../client.js';
 import { createMigratedTestDatabase } from '../testing.js';
-import type { AlertFilter } from './web-alerts-filter.js';
-import { listAlerts } from './web-alerts-list.js';
+import { Prisma } from '../generated/prisma/client.js';
+import { type AlertFilter, findContentHashes } from './web-alerts-filter.js';
+import { listAlerts, newestByContentIndex } from './web-alerts-list.js';
 
 /**
  * The alert list with content conditions (text, output fields, tags) over 30 000 alerts whose
@@ -128,5 +129,123 @@ describe('listing alerts by content', () => {
       { limit: 30, cursor: first.nextCursor },
     );
     expect([...first.rows, ...second.rows].map((r) => r.id)).toEqual(expected.slice(0, 60));
+  });
+});
+
+/**
+ * The rare-content path's reader for scopes the (contentHash, environmentId, eventTime, id) index
+ * holds (`newestByContentIndex`): contents that repeat, each shared by many alerts at interleaved
+ * and tied times. Whatever the page size, scope and cursor, the rows must be exactly the first of
+ * the reference query's, also when a candidate fails the row's own check.
+ */
+describe('the newest alerts of repeated contents, from the index', () => {
+  let org: string;
+  let prod: string;
+  let stage: string;
+
+  beforeAll(async () => {
+    org = (await db.prisma.organization.create({ data: { name: 'R', slug: 'r' } })).id;
+    prod = (
+      await db.prisma.environment.create({
+        data: { organizationId: org, name: 'production', displayName: 'P' },
+      })
+    ).id;
+    stage = (
+      await db.prisma.environment.create({ data: { organizationId: org, name: 'staging', displayName: 'S' } })
+    ).id;
+    // 600 alerts of 40 contents (15 each: worker-0 .. worker-39, the namespace and tag follow the
+    // worker), every time shared by three alerts, environments varying within a content; and
+    // 2 000 alerts of other contents. Inserted in random order.
+    await db.prisma.$executeRawUnsafe(`
+      INSERT INTO alerts ("organizationId", "environmentId", rule, priority, source, output, "outputFields", tags,
+                          "eventTime", "dedupKey")
+      SELECT '${org}'::uuid,
+             CASE WHEN g % 4 = 0 THEN '${stage}'::uuid ELSE '${prod}'::uuid END,
+             'R', 'notice'::"Priority", 'syscall',
+             CASE WHEN g <= 600 THEN '12:00:00.000000000: opened /etc/gshadow by worker-' || (g % 40)
+                  ELSE '12:00:00.000000000: opened file ' || g END,
+             CASE WHEN g <= 600 THEN jsonb_build_object('k8s.ns.name', 'ns-' || ((g % 40) % 3))
+                  ELSE jsonb_build_object('proc.pid', g) END,
+             CASE WHEN g <= 600 AND (g % 40) % 2 = 0 THEN ARRAY['even'] ELSE ARRAY['other'] END,
+             now() - (g % 200) * interval '7 minutes', 'k'
+      FROM (SELECT g FROM generate_series(1, 2600) g ORDER BY random()) s`);
+    await db.prisma.$executeRawUnsafe('VACUUM ANALYZE alerts');
+  }, 120_000);
+
+  async function referenceIn(where: string): Promise<{ id: string; t: string }[]> {
+    return db.prisma.$queryRawUnsafe<{ id: string; t: string }[]>(
+      `SELECT a.id::text AS id, a."eventTime"::text AS t FROM alerts a
+       WHERE a."organizationId" = '${org}'::uuid AND ${where} ORDER BY a."eventTime" DESC, a.id DESC`,
+    );
+  }
+
+  const hour = 3_600_000;
+  const cases: [string, (f: { prod: string }) => Omit<AlertFilter, 'organizationId'>, string][] = [
+    ['every environment', () => ({ text: 'gshadow' }), `a.output ILIKE '%gshadow%'`],
+    [
+      'one environment',
+      ({ prod }) => ({ text: 'gshadow', environmentIds: [prod] }),
+      `a.output ILIKE '%gshadow%' AND a."environmentId" = $PROD`,
+    ],
+    [
+      'a time range',
+      () => ({
+        text: 'gshadow',
+        from: new Date(Date.now() - 12 * hour),
+        to: new Date(Date.now() - 3 * hour),
+      }),
+      `a.output ILIKE '%gshadow%' AND a."eventTime" >= now() - interval '12 hours' AND a."eventTime" < now() - interval '3 hours'`,
+    ],
+    [
+      'a tag and a namespace',
+      () => ({ tags: ['even'], fields: [{ key: 'k8s.ns.name', value: 'ns-1' }] }),
+      `a.tags @> ARRAY['even'] AND a."outputFields" @> '{"k8s.ns.name":"ns-1"}'`,
+    ],
+  ];
+
+  it.each(cases)(
+    'reads %s exactly like the reference query, at every page size and from a cursor',
+    async (name, make, where) => {
+      const filter: AlertFilter = { organizationId: org, ...make({ prod }) };
+      const expected = await referenceIn(where.replace('$PROD', `'${prod}'::uuid`));
+      expect(expected.length).toBeGreaterThan(40);
+      const contents = await findContentHashes(db, filter, 20_000);
+      if (contents.kind !== 'hashes') throw new Error(`expected content hashes, got ${contents.kind}`);
+      for (const want of [1, 2, 7, 30, 51, 1000]) {
+        const rows = await newestByContentIndex(db, filter, Prisma.empty, contents.hashes, want);
+        expect([name, want, rows.map((r) => r.id)]).toEqual([
+          name,
+          want,
+          expected.slice(0, want).map((r) => r.id),
+        ]);
+      }
+      // From a cursor on a time shared by several alerts.
+      const at = expected[20]!;
+      const keyset = Prisma.sql`AND (a."eventTime", a.id) < (${at.t}::timestamptz, ${at.id}::bigint)`;
+      const rows = await newestByContentIndex(db, filter, keyset, contents.hashes, 15);
+      expect(rows.map((r) => r.id)).toEqual(expected.slice(21, 36).map((r) => r.id));
+    },
+  );
+
+  it('leaves out candidates whose row fails the filter (as a hash collision would) and reads on', async () => {
+    // The hashes of worker-1's contents stand in for colliding ones: their alerts are candidates
+    // from the index, but their rows do not hold the text.
+    const filter: AlertFilter = { organizationId: org, text: 'worker-2' };
+    const wanted = await findContentHashes(db, filter, 20_000);
+    const other = await findContentHashes(db, { organizationId: org, text: 'worker-1' }, 20_000);
+    if (wanted.kind !== 'hashes' || other.kind !== 'hashes') throw new Error('expected content hashes');
+    // worker-2, worker-20 .. worker-29: 11 contents; worker-1, worker-10 .. worker-19: 11 more.
+    const expected = await referenceIn(`a.output ~ 'worker-2[0-9]?$'`);
+    expect(expected.length).toBe(165);
+    for (const want of [1, 10, 100, 165, 500]) {
+      const rows = await newestByContentIndex(
+        db,
+        filter,
+        Prisma.empty,
+        [...other.hashes, ...wanted.hashes],
+        want,
+      );
+      expect([want, rows.map((r) => r.id)]).toEqual([want, expected.slice(0, want).map((r) => r.id)]);
+    }
   });
 });
