@@ -204,13 +204,14 @@ export async function newestByContentIndex(
   const out: RawListRow[] = [];
   let bound = Prisma.empty;
   while (out.length < want) {
+    const asked = want - out.length;
     const candidates = await db.prisma.$queryRaw<{ id: string; eventTimeText: string }[]>`
       SELECT a.id::text AS id, a."eventTime"::text AS "eventTimeText"
       FROM alerts a
       WHERE a."contentHash" = ANY(${hashes}::uuid[]) AND a."environmentId" = ANY(${environments}::uuid[])
         ${from} ${to} ${keyset} ${bound}
       ORDER BY a."eventTime" DESC, a.id DESC
-      LIMIT ${want - out.length}`;
+      LIMIT ${asked}`;
     if (candidates.length === 0) break;
     const rows = await db.prisma.$queryRaw<RawListRow[]>`
       SELECT ${LIST_COLUMNS}
@@ -220,7 +221,8 @@ export async function newestByContentIndex(
       WHERE ${alertWhere(filter, { kind: 'scan' })}
       ORDER BY a."eventTime" DESC, a.id DESC`;
     out.push(...rows);
-    if (candidates.length < want - out.length + rows.length) break;
+    // Fewer candidates than asked: the index has no more.
+    if (candidates.length < asked) break;
     bound = below(candidates.at(-1)!);
   }
   return out;
