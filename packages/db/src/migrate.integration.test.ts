@@ -320,6 +320,38 @@ describe('migrations on the real Postgres server', () => {
     );
   });
 
+  it('summarises the alerts of existing incidents (their tags and time span)', async () => {
+    await beforeMigration(
+      'migrate_incident_summary',
+      '20261221100000_incident_alert_tag_summary',
+      async (c, ids, migrateRest) => {
+        const inc = await c.query<{ id: string }>(
+          `INSERT INTO incidents ("organizationId", "environmentId", title, priority, "firstSeenAt", "lastSeenAt")
+           VALUES ($1, $2, 'a', 'warning', now(), now()), ($1, $2, 'b', 'warning', now(), now()) RETURNING id`,
+          [ids.organizationId, ids.environmentId],
+        );
+        // Links only (no foreign key to alerts): three in the first incident, none in the second.
+        await c.query(
+          `INSERT INTO incident_alerts ("alertId", "eventTime", "incidentId", "addedBy", tags) VALUES
+             (1, '2026-12-01T10:00:00Z', $1, 'correlator', ARRAY['T1059', 'mitre_execution']),
+             (2, '2026-12-01T09:00:00Z', $1, 'correlator', ARRAY['T1611', 'T1059']),
+             (3, '2026-12-01T11:00:00Z', $1, 'correlator', '{}')`,
+          [inc.rows[0]!.id],
+        );
+        await migrateRest();
+        const rows = await c.query<{ title: string; tags: string[]; lo: string | null; hi: string | null }>(
+          `SELECT title, "alertTags" AS tags, to_char("alertsFrom" AT TIME ZONE 'UTC', 'HH24:MI') AS lo,
+                  to_char("alertsTo" AT TIME ZONE 'UTC', 'HH24:MI') AS hi
+           FROM incidents ORDER BY title`,
+        );
+        expect(rows.rows).toEqual([
+          { title: 'a', tags: ['T1059', 'T1611', 'mitre_execution'], lo: '09:00', hi: '11:00' },
+          { title: 'b', tags: [], lo: null, hi: null },
+        ]);
+      },
+    );
+  });
+
   it('leaves no session behind (a lingering one held the migration lock for 10 s)', async () => {
     await migrateDatabase(db.url);
     const name = new URL(db.url).pathname.slice(1);

@@ -19,7 +19,7 @@ import { db } from '../../db';
 import { AppError } from '../../errors/app-error';
 import { withDbErrors } from '../../errors/error-mapping';
 import { resolveEnvironment } from '../membership/environment-access';
-import { findAttackIncidents } from './find-attack-incidents';
+import { countAttackIncidents } from './find-attack-incidents';
 
 /** The matrix's preset time ranges. */
 export const ATTACK_RANGES = ['24h', '7d', '30d'] as const;
@@ -45,7 +45,8 @@ export interface MatrixActivity {
   alertTags: string[];
   /**
    * Incidents of the environment with at least one alert in the range whose tags name it
-   * (`findAttackIncidents`); the incident list's `technique`/`tactic` filter lists them.
+   * (`countAttackIncidents`); the incident list's `technique`/`tactic` filter lists them
+   * (`findAttackIncidents`).
    */
   incidents: number;
 }
@@ -183,7 +184,7 @@ export async function getAttackMatrix(input: {
         to,
       }),
     ),
-    findAttackIncidents({ organizationId: input.organizationId, environmentId: environment.id, from, to }),
+    countAttackIncidents({ organizationId: input.organizationId, environmentId: environment.id, from, to }),
   ]);
   const activity = new Map<string, { alerts: number; tags: Set<string> }>();
   for (const set of tagSets) {
@@ -202,7 +203,7 @@ export async function getAttackMatrix(input: {
       rules: rules ?? [],
       alerts: a?.alerts ?? 0,
       alertTags: a ? [...a.tags].sort() : [],
-      incidents: incidents.get(id)?.size ?? 0,
+      incidents: incidents.get(id) ?? 0,
     };
   };
   const ids = (rules: Map<string, MatrixRule[]>, tactic: boolean) =>

@@ -3,7 +3,7 @@ import { type IncidentStatus, type IncidentSummaryDto, listIncidentPage } from '
 import { INCIDENT_LINK_KINDS } from '@peregrine/engine';
 import { db } from '../../db';
 import { AppError } from '../../errors/app-error';
-import { findAttackIncidents } from '../attack/find-attack-incidents';
+import { findAttackIncidentIds } from '../attack/find-attack-incidents';
 
 /** A page of the organisation's incidents and the cursor of the next (null: the last page). */
 export async function listIncidents(input: {
@@ -23,13 +23,10 @@ export async function listIncidents(input: {
     const to = new Date(input.attack.to);
     if (!(from < to)) throw new AppError('INVALID_INPUT', 'The time range ends before it starts.');
     // The same sets the matrix counts, so the list shows exactly the incidents of the count.
-    const byId = await findAttackIncidents({
-      organizationId: input.organizationId,
-      environmentId: input.environmentId,
-      from,
-      to,
-    });
-    among = [...(byId.get(input.attack.id) ?? [])];
+    among = await findAttackIncidentIds(
+      { organizationId: input.organizationId, environmentId: input.environmentId, from, to },
+      input.attack.id,
+    );
   }
   try {
     const page = await listIncidentPage(db(), {
