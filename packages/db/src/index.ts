@@ -457,7 +457,6 @@ export {
   listAlertIncidents,
   listIncidentPage,
   listIncidents,
-  listIncidentIdsWithTags,
   listIncidentTagsInRange,
   listIncidentsForRoute,
   mergeIncidents,

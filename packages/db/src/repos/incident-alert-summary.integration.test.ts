@@ -2,7 +2,7 @@ import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Db, getDb } from '../client.js';
 import { createMigratedTestDatabase, createTestPool, insertOrganization, seededRandom } from '../testing.js';
-import { countIncidentsByTagSet } from './web-incidents.js';
+import { countIncidentsByTagSet, listIncidentPage } from './web-incidents.js';
 
 /**
  * Each incident's summary of its alerts (`alertTags`, `alertsFrom`, `alertsTo`, kept by triggers on
@@ -10,7 +10,8 @@ import { countIncidentsByTagSet } from './web-incidents.js';
  * (retention) and an incident deleted, in random statements; and `countIncidentsByTagSet`, which
  * reads the summary for incidents inside the range, against the sets of tags of each incident's
  * alerts in the range read from incident_alerts, for random ranges (edges inside incidents, gaps,
- * whole spans).
+ * whole spans); and the incident list's tag filter (`withTags`), which reads the same way, against
+ * the incidents with an alert in the range carrying one of the tags.
  */
 let handle: { url: string; drop(): Promise<void> };
 let pool: pg.Pool;
@@ -137,6 +138,7 @@ describe('incident alert summaries', () => {
     expect(Number((await rows('SELECT count(*)::text AS k FROM incident_alerts'))[0])).toBeGreaterThan(100);
     const random = seededRandom(17);
     let edges = 0;
+    let listedTotal = 0;
     for (let n = 0; n < 80; n++) {
       const a = T0 - 20 * MINUTE + Math.floor(random() * 400 * MINUTE);
       const b = n % 10 === 0 ? a + 7 * 24 * 60 * MINUTE : a + Math.floor(random() * 200 * MINUTE);
@@ -161,6 +163,26 @@ describe('incident alert summaries', () => {
         .map((r) => `${JSON.stringify(r.tags)}=${r.n}`)
         .sort();
       expect(counted, `${from.toISOString()} .. ${to.toISOString()}`).toEqual(truth);
+      const tags = [...new Set(TAGS.flat())].filter(() => random() < 0.3);
+      const page = await listIncidentPage(db, {
+        organizationId: org,
+        environmentId: env,
+        withTags: { from, to, tags },
+        limit: 100,
+        linkKinds: [],
+      });
+      const listed = await rows(
+        `SELECT i.id::text AS k FROM incidents i
+         WHERE i."environmentId" = '${env}' AND EXISTS (
+           SELECT 1 FROM incident_alerts ia WHERE ia."incidentId" = i.id AND ia.tags && $1::text[]
+             AND ia."eventTime" >= '${from.toISOString()}' AND ia."eventTime" < '${to.toISOString()}')
+         ORDER BY 1`.replace('$1::text[]', `'{${tags.map((t) => JSON.stringify(t)).join(',')}}'::text[]`),
+      );
+      expect(
+        page?.items.map((i) => i.id).sort(),
+        `${tags} ${from.toISOString()} .. ${to.toISOString()}`,
+      ).toEqual(listed);
+      listedTotal += listed.length;
       const straddling = await rows(
         `SELECT count(*)::text AS k FROM incidents WHERE "environmentId" = '${env}'
            AND "alertsTo" >= '${from.toISOString()}' AND "alertsFrom" < '${to.toISOString()}'
@@ -168,7 +190,8 @@ describe('incident alert summaries', () => {
       );
       edges += Number(straddling[0]);
     }
-    // Both ways of reading an incident were taken.
+    // Both ways of reading an incident were taken, and the lists were not empty.
     expect(edges).toBeGreaterThan(20);
+    expect(listedTotal).toBeGreaterThan(40);
   });
 });

@@ -172,6 +172,19 @@ export function decodeIncidentCursor(cursor: string): { lastSeenAt: string; id: 
 }
 
 /**
+ * SQL: incident `i` has at least one alert in [from, to) carrying one of `tags` (placeholders of
+ * the statement). An incident whose alerts all lie in the range is decided by its summary
+ * (`alertTags`), one with alerts on both sides of an edge by its alerts in the range.
+ */
+const HAS_TAGS_IN_RANGE = (from: string, to: string, tags: string) => `
+  i."alertsTo" >= ${from} AND i."alertsFrom" < ${to}
+  AND CASE WHEN i."alertsFrom" >= ${from} AND i."alertsTo" < ${to} THEN i."alertTags" && ${tags}::text[]
+           ELSE EXISTS (SELECT 1 FROM incident_alerts ia
+                        WHERE ia."incidentId" = i.id AND ia."eventTime" >= ${from} AND ia."eventTime" < ${to}
+                          AND ia.tags && ${tags}::text[])
+      END`;
+
+/**
  * A page of incidents, most recently active first (merged ones left out), with the filters kept
  * across pages: keyset on (`lastSeenAt`, id) at the database's own precision. `nextCursor` is null
  * on the last page.
@@ -182,8 +195,11 @@ export async function listIncidentPage(
     organizationId: string;
     environmentId?: string | undefined;
     status?: IncidentStatus[] | undefined;
-    /** Only among these incidents (the ATT&CK filter resolves to them); merged ones still left out. */
-    among?: string[] | undefined;
+    /**
+     * Only incidents with at least one alert in [from, to) carrying one of `tags` (the ATT&CK
+     * filter: the tags that reach its technique or tactic, `listIncidentTagsInRange`).
+     */
+    withTags?: { from: Date; to: Date; tags: readonly string[] } | undefined;
     limit: number;
     /** From the previous page's `nextCursor`; one this function did not make is refused (null answer). */
     cursor?: string | undefined;
@@ -198,7 +214,7 @@ export async function listIncidentPage(
        AND ($2::uuid IS NULL OR i."environmentId" = $2::uuid)
        AND ($3::text[] IS NULL OR i.status::text = ANY($3::text[]))
        AND ($4::timestamptz IS NULL OR (i."lastSeenAt", i.id) < ($4::timestamptz, $5::uuid))
-       AND ($7::uuid[] IS NULL OR i.id = ANY($7::uuid[]))
+       AND ($7::text[] IS NULL OR (${HAS_TAGS_IN_RANGE('$8', '$9', '$7')}))
      ORDER BY i."lastSeenAt" DESC, i.id DESC
      LIMIT $6`,
     input.organizationId,
@@ -207,7 +223,9 @@ export async function listIncidentPage(
     after?.lastSeenAt ?? null,
     after?.id ?? null,
     input.limit + 1,
-    input.among ?? null,
+    input.withTags?.tags ?? null,
+    input.withTags?.from ?? null,
+    input.withTags?.to ?? null,
   );
   const shown = page.slice(0, input.limit);
   const rows = await listIncidents(db, {
@@ -682,7 +700,7 @@ export interface IncidentTagScope {
 /**
  * Every tag of the alerts of the environment's incidents that have alerts in [from, to) (a
  * superset of the tags of their alerts in the range): what a caller maps to find the tags that
- * reach an ATT&CK id (`listIncidentIdsWithTags`). From the incidents' summaries, no alert read.
+ * reach an ATT&CK id (`listIncidentPage`'s `withTags`). From the incidents' summaries, no alert read.
  */
 export async function listIncidentTagsInRange(db: Db, scope: IncidentTagScope): Promise<string[]> {
   const rows = await db.prisma.$queryRawUnsafe<{ tag: string }[]>(
@@ -697,36 +715,6 @@ export async function listIncidentTagsInRange(db: Db, scope: IncidentTagScope): 
   return rows.map((r) => r.tag);
 }
 
-/**
- * The environment's incidents with at least one alert in [from, to) carrying one of `tags`: an
- * incident whose alerts all lie in the range is decided by its summary (`alertTags`), one with
- * alerts on both sides of an edge by its alerts in the range.
- */
-export async function listIncidentIdsWithTags(
-  db: Db,
-  scope: IncidentTagScope,
-  tags: readonly string[],
-): Promise<string[]> {
-  if (tags.length === 0) return [];
-  // One JSON text: tens of thousands of rows through the driver cost more than the statement.
-  const rows = await db.prisma.$queryRawUnsafe<{ ids: string | null }[]>(
-    `SELECT json_agg(i.id)::text AS ids FROM incidents i
-     WHERE i."environmentId" = $2::uuid AND i."organizationId" = $1::uuid AND i."mergedIntoId" IS NULL
-       AND i."alertsTo" >= $3 AND i."alertsFrom" < $4
-       AND CASE WHEN i."alertsFrom" >= $3 AND i."alertsTo" < $4 THEN i."alertTags" && $5::text[]
-                ELSE EXISTS (SELECT 1 FROM incident_alerts ia
-                             WHERE ia."incidentId" = i.id AND ia."eventTime" >= $3 AND ia."eventTime" < $4
-                               AND ia.tags && $5::text[])
-           END`,
-    scope.organizationId,
-    scope.environmentId,
-    scope.from,
-    scope.to,
-    tags,
-  );
-  return JSON.parse(rows[0]?.ids ?? '[]') as string[];
-}
-
 /** How many incidents have, among their alerts in the range, exactly this set of distinct tags. */
 export interface TagSetIncidentCount {
   /** Distinct tags, sorted. */
@@ -738,13 +726,16 @@ export interface TagSetIncidentCount {
  * The environment's incidents with alerts in [from, to), counted per set of distinct tags of
  * those alerts: each incident once, so an id (technique or tactic) that the caller finds named by
  * a set's tags has exactly the sum of the counts of the sets naming it: as many as
- * `listIncidentIdsWithTags` lists for the tags that reach it. An incident whose alerts all lie in the range is counted
+ * `listIncidentPage` lists `withTags` that reach it. An incident whose alerts all lie in the range is counted
  * from its own row (`alertTags`, `alertsFrom`, `alertsTo`, kept by triggers on incident_alerts);
  * only those with alerts on both sides of an edge read their incident_alerts rows in the range.
  * Reading every incident_alerts row of the range instead took 540-640 ms at 10M alerts over 30
  * days (docs/BENCHMARKS.md, "ATT&CK matrix").
  */
-export async function countIncidentsByTagSet(db: Db, scope: IncidentTagScope): Promise<TagSetIncidentCount[]> {
+export async function countIncidentsByTagSet(
+  db: Db,
+  scope: IncidentTagScope,
+): Promise<TagSetIncidentCount[]> {
   const rows = await db.prisma.$queryRawUnsafe<{ sets: string | null }[]>(
     // Grouped by the sets' text: sorting 24 000 arrays element by element cost as much as the rest
     // of the statement (10M alerts, 30 days). The answer is one JSON text: 15 000 rows of arrays

@@ -1,5 +1,5 @@
 import 'server-only';
-import { countIncidentsByTagSet, listIncidentIdsWithTags, listIncidentTagsInRange } from '@peregrine/db';
+import { countIncidentsByTagSet, listIncidentTagsInRange } from '@peregrine/db';
 import { attackOfTags, tagsReaching } from '@peregrine/engine';
 import { db } from '../../db';
 import { withDbErrors } from '../../errors/error-mapping';
@@ -18,12 +18,12 @@ interface AttackScope {
  * ATT&CK filter lists them, so the two agree.
  */
 
-/** The incidents under one technique or tactic id (the incident list's ATT&CK filter). */
-export async function findAttackIncidentIds(scope: AttackScope, id: string): Promise<string[]> {
-  return withDbErrors(async () => {
-    const reaching = tagsReaching(id, await listIncidentTagsInRange(db(), scope));
-    return listIncidentIdsWithTags(db(), scope, reaching);
-  });
+/**
+ * The tags of the environment's incident alerts that reach one technique or tactic id: the
+ * incident list's ATT&CK filter lists the incidents with an alert in the range carrying one.
+ */
+export async function attackTagsInRange(scope: AttackScope, id: string): Promise<string[]> {
+  return tagsReaching(id, await withDbErrors(() => listIncidentTagsInRange(db(), scope)));
 }
 
 /**
