@@ -267,6 +267,39 @@ describe('incident correlator', () => {
     expect(list.every((i) => i.alerts.length === 10)).toBe(true);
   });
 
+  it('claims more alerts a pass while passes come back full, up to its largest claim, and places all', async () => {
+    // 700 alerts in 70 pods (ten each), stored in one statement: a backlog.
+    const stored = await put(
+      ...Array.from({ length: 700 }, (_, i) =>
+        shell(`pod-${i % 70}`, `c${String(i % 70).padStart(11, '0')}`, T0 + i * 100),
+      ),
+    );
+    const claims: number[] = [];
+    const counting = (maxClaim?: number) =>
+      new IncidentCorrelator(
+        {
+          correlateIncidents: (p, o) => {
+            claims.push(o?.limit ?? 0);
+            return store.correlateIncidents(p, o);
+          },
+        },
+        { policy: incidentPolicy(WINDOW), pollMs: 60_000, log, ...(maxClaim ? { maxClaim } : {}) },
+      );
+    await counting().runOnce();
+    // 200 + 400, then 100 of a claim of 800: the queue is empty.
+    expect(claims).toEqual([200, 400, 800]);
+    expect(await queued()).toBe(0);
+    const list = await incidents();
+    expect(list.flatMap((i) => i.alerts).sort()).toEqual([...stored].sort());
+    expect(list).toHaveLength(70);
+    // A drained queue starts again from the first claim; a smaller largest claim caps the growth.
+    claims.length = 0;
+    await put(...Array.from({ length: 450 }, (_, i) => shell(`pod-${i % 9}`, 'c00000000001', T0 + i * 100)));
+    await counting(150).runOnce();
+    expect(claims).toEqual([150, 150, 150, 150]);
+    expect(await queued()).toBe(0);
+  });
+
   it('never undoes a split by hand: later alerts do not move split alerts back', async () => {
     const [e] = await put(exec('payments-7f9c', 'alice@example.com', T0));
     const [s] = await put(shell('payments-7f9c', '3ad7b26ded6d', T0 + 1000));
