@@ -46,7 +46,7 @@ export interface MatrixActivity {
   /**
    * Incidents of the environment with at least one alert in the range whose tags name it
    * (`countAttackIncidents`); the incident list's `technique`/`tactic` filter lists them
-   * (`findAttackIncidents`).
+   * (`attackTagsInRange`, then `listIncidentPage`'s `withTags`).
    */
   incidents: number;
 }
