@@ -155,7 +155,8 @@ describe('the newest alerts of repeated contents, from the index', () => {
     ).id;
     // 600 alerts of 40 contents (15 each: worker-0 .. worker-39, the namespace and tag follow the
     // worker), every time shared by three alerts, environments varying within a content; and
-    // 2 000 alerts of other contents. Inserted in random order.
+    // 2 000 alerts of other contents. Inserted in random order, over three weeks or more (the
+    // reader goes week by week), some in weeks without a partition (the default one).
     await db.prisma.$executeRawUnsafe(`
       INSERT INTO alerts ("organizationId", "environmentId", rule, priority, source, output, "outputFields", tags,
                           "eventTime", "dedupKey")
@@ -167,7 +168,7 @@ describe('the newest alerts of repeated contents, from the index', () => {
              CASE WHEN g <= 600 THEN jsonb_build_object('k8s.ns.name', 'ns-' || ((g % 40) % 3))
                   ELSE jsonb_build_object('proc.pid', g) END,
              CASE WHEN g <= 600 AND (g % 40) % 2 = 0 THEN ARRAY['even'] ELSE ARRAY['other'] END,
-             now() - (g % 200) * interval '7 minutes', 'k'
+             now() - (g % 200) * interval '7 minutes' - ((g % 200) % 3) * interval '6 days', 'k'
       FROM (SELECT g FROM generate_series(1, 2600) g ORDER BY random()) s`);
     await db.prisma.$executeRawUnsafe('VACUUM ANALYZE alerts');
   }, 120_000);
@@ -202,6 +203,16 @@ describe('the newest alerts of repeated contents, from the index', () => {
       `a.tags @> ARRAY['even'] AND a."outputFields" @> '{"k8s.ns.name":"ns-1"}'`,
     ],
   ];
+
+  it('spans several weekly partitions and the default one', async () => {
+    const [weeks] = await db.prisma.$queryRawUnsafe<{ n: number; d: number }[]>(
+      `SELECT count(DISTINCT date_trunc('week', "eventTime" AT TIME ZONE 'UTC'))::int AS n,
+              (SELECT count(*)::int FROM alerts_default WHERE "organizationId" = '${org}'::uuid) AS d
+       FROM alerts WHERE "organizationId" = '${org}'::uuid`,
+    );
+    expect(weeks?.n).toBeGreaterThanOrEqual(3);
+    expect(weeks?.d).toBeGreaterThan(0);
+  });
 
   it.each(cases)(
     'reads %s exactly like the reference query, at every page size and from a cursor',
