@@ -223,12 +223,19 @@ describe('the newest alerts of repeated contents, from the index', () => {
       const contents = await findContentHashes(db, filter, 20_000);
       if (contents.kind !== 'hashes') throw new Error(`expected content hashes, got ${contents.kind}`);
       for (const want of [1, 2, 7, 30, 51, 1000]) {
-        const rows = await newestByContentIndex(db, filter, Prisma.empty, contents.hashes, want);
-        expect([name, want, rows.map((r) => r.id)]).toEqual([
-          name,
-          want,
-          expected.slice(0, want).map((r) => r.id),
-        ]);
+        // Week by week (the default: every week of the data), and with the rest read at once after
+        // none or one week.
+        for (const weeksOneByOne of [undefined, 0, 1]) {
+          const rows = await newestByContentIndex(db, filter, Prisma.empty, contents.hashes, want, {
+            ...(weeksOneByOne === undefined ? {} : { weeksOneByOne }),
+          });
+          expect([name, want, weeksOneByOne, rows.map((r) => r.id)]).toEqual([
+            name,
+            want,
+            weeksOneByOne,
+            expected.slice(0, want).map((r) => r.id),
+          ]);
+        }
       }
       // From a cursor on a time shared by several alerts.
       const at = expected[20]!;

@@ -98,6 +98,8 @@ export async function listAlerts(
 }
 
 const WEEK_MS = 7 * 86_400_000;
+/** Weeks the rare path reads one at a time before reading the rest at once. */
+const WEEKS_ONE_BY_ONE = 8;
 
 /** Newest rows of the scope checked one by one before deciding how to look for the rest. */
 const SAMPLE_ROWS = 2000;
@@ -141,14 +143,9 @@ async function listByContent(
       const from = Prisma.sql`${keyset} ${below(walk.edge)}`;
       rows.push(
         ...(indexOnlyScope(filter)
-          ? await newestByContentIndex(
-              db,
-              filter,
-              from,
-              contents.hashes,
-              want - rows.length,
-              walk.edge.eventTime,
-            )
+          ? await newestByContentIndex(db, filter, from, contents.hashes, want - rows.length, {
+              newestAt: walk.edge.eventTimeText,
+            })
           : await db.prisma.$queryRaw<RawListRow[]>`
               SELECT ${LIST_COLUMNS}
               FROM alerts a LEFT JOIN "user" u ON u.id = a."assigneeId"
@@ -195,7 +192,8 @@ function indexOnlyScope(filter: AlertFilter): boolean {
  * out and the next candidates are read). Every alert of every matching content was read from the
  * table before: at 10M alerts with repeating contents, ~14 000 random reads for a page of 50.
  * `keyset`: further conditions on (eventTime, id) (a cursor's bound); `newestAt`: no candidate is
- * newer than this (the time of that bound, when the caller knows it: weeks after it are not read).
+ * newer than this time (as Postgres prints it, exact: the bound's, when the caller knows it), so
+ * weeks after it are not read; `weeksOneByOne`: weeks read one at a time before the rest at once.
  */
 export async function newestByContentIndex(
   db: Db,
@@ -203,8 +201,9 @@ export async function newestByContentIndex(
   keyset: Prisma.Sql,
   hashes: readonly string[],
   want: number,
-  newestAt?: Date,
+  options: { newestAt?: string; weeksOneByOne?: number } = {},
 ): Promise<RawListRow[]> {
+  const { newestAt, weeksOneByOne = WEEKS_ONE_BY_ONE } = options;
   const environments = filter.environmentIds?.length
     ? filter.environmentIds
     : (
@@ -213,25 +212,22 @@ export async function newestByContentIndex(
       ).map((e) => e.id);
   const from = filter.from ? Prisma.sql`AND a."eventTime" >= ${filter.from}` : Prisma.empty;
   const to = filter.to ? Prisma.sql`AND a."eventTime" < ${filter.to}` : Prisma.empty;
-  // The scope's alerts lie between these (each environment's first and last by its time index).
-  const [span] = await db.prisma.$queryRaw<{ lo: Date | null; hi: Date | null }[]>`
-    SELECT min(m.lo) AS lo, max(m.hi) AS hi
-    FROM unnest(${environments}::uuid[]) AS e(id)
-    CROSS JOIN LATERAL (SELECT min(a."eventTime") AS lo, max(a."eventTime") AS hi
-                        FROM alerts a WHERE a."environmentId" = e.id) m`;
-  if (!span?.lo || !span.hi) return [];
   const out: RawListRow[] = [];
   // Week by week, newest first: a week's candidates come from its own partition's index, and a
   // page the newest weeks fill reads no older partition (every partition at once cost one index
-  // descent per content and partition: ~290 ms from a cold cache at 10M alerts, docs/BENCHMARKS.md).
-  const oldest = Math.max(span.lo.getTime(), filter.from?.getTime() ?? Number.NEGATIVE_INFINITY);
-  const newest = Math.min(
-    span.hi.getTime(),
-    filter.to?.getTime() ?? Number.POSITIVE_INFINITY,
-    newestAt?.getTime() ?? Number.POSITIVE_INFINITY,
-  );
-  for (let week = alertWeekStart(newest); week + WEEK_MS > oldest && out.length < want; week -= WEEK_MS) {
-    const window = Prisma.sql`AND a."eventTime" >= ${new Date(week)} AND a."eventTime" < ${new Date(week + WEEK_MS)}`;
+  // descent per content and partition: 237 of ~400 ms of a cold call at 10M alerts,
+  // docs/BENCHMARKS.md). Each next week is the one of the scope's newest alert before the last
+  // (each environment's time index), so empty weeks are skipped; after `weeksOneByOne` weeks the
+  // rest is read at once, as before, so a scope with alerts scattered over years (a sensor with a
+  // wrong clock) costs at most a few more statements.
+  const newestBefore = async (bound: Prisma.Sql) => {
+    const [r] = await db.prisma.$queryRaw<{ t: Date | null }[]>`
+      SELECT max(m.t) AS t FROM unnest(${environments}::uuid[]) AS e(id)
+      CROSS JOIN LATERAL (SELECT max(a."eventTime") AS t FROM alerts a
+                          WHERE a."environmentId" = e.id ${bound} ${from} ${to}) m`;
+    return r?.t ?? null;
+  };
+  const candidatesIn = async (window: Prisma.Sql) => {
     let bound = Prisma.empty;
     while (out.length < want) {
       const asked = want - out.length;
@@ -242,7 +238,7 @@ export async function newestByContentIndex(
           ${window} ${from} ${to} ${keyset} ${bound}
         ORDER BY a."eventTime" DESC, a.id DESC
         LIMIT ${asked}`;
-      if (candidates.length === 0) break;
+      if (candidates.length === 0) return;
       const rows = await db.prisma.$queryRaw<RawListRow[]>`
         SELECT ${LIST_COLUMNS}
         FROM unnest(${candidates.map((c) => c.id)}::bigint[], ${candidates.map((c) => c.eventTimeText)}::timestamptz[]) AS t(id, at)
@@ -251,10 +247,24 @@ export async function newestByContentIndex(
         WHERE ${alertWhere(filter, { kind: 'scan' })}
         ORDER BY a."eventTime" DESC, a.id DESC`;
       out.push(...rows);
-      // Fewer candidates than asked: the week has no more.
-      if (candidates.length < asked) break;
+      // Fewer candidates than asked: the window has no more.
+      if (candidates.length < asked) return;
       bound = below(candidates.at(-1)!);
     }
+  };
+  let newest = await newestBefore(
+    newestAt ? Prisma.sql`AND a."eventTime" <= ${newestAt}::timestamptz` : Prisma.empty,
+  );
+  for (let weeks = 0; newest !== null && out.length < want; weeks++) {
+    const week = new Date(alertWeekStart(newest.getTime()));
+    if (weeks === weeksOneByOne) {
+      await candidatesIn(Prisma.sql`AND a."eventTime" < ${new Date(week.getTime() + WEEK_MS)}`);
+      break;
+    }
+    await candidatesIn(
+      Prisma.sql`AND a."eventTime" >= ${week} AND a."eventTime" < ${new Date(week.getTime() + WEEK_MS)}`,
+    );
+    newest = await newestBefore(Prisma.sql`AND a."eventTime" < ${week}`);
   }
   return out;
 }
