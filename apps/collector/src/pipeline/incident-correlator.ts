@@ -16,8 +16,8 @@ export function incidentPolicy(windowMs: number, overrides: Partial<IncidentPoli
  * placed a second, 28,000-32,000 queued after 20 s); growing to 1,000 it kept up (3,530-3,550 a
  * second, 1,100-3,900 queued; docs/BENCHMARKS.md).
  */
-export const FIRST_CLAIM = 200;
-export const MAX_CLAIM = 1000;
+const FIRST_CLAIM = 200;
+const MAX_CLAIM = 1000;
 
 /**
  * Groups stored alerts into incidents: the store statement queues every alert that names an

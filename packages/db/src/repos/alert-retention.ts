@@ -8,7 +8,8 @@ import type { Priority } from '../generated/prisma/enums.js';
 type Queryable = Pick<pg.Pool, 'query'>;
 
 const DAY_MS = 86_400_000;
-const WEEK_MS = 7 * DAY_MS;
+/** The alert partitions' span: one UTC week. */
+export const WEEK_MS = 7 * DAY_MS;
 
 /** Keep alerts `days` days; null environment or priority: every one. */
 export interface AlertRetentionRuleDto {

@@ -12,7 +12,7 @@ import {
   MAX_CONTENT_HASHES,
   withoutContentConditions,
 } from './web-alerts-filter.js';
-import { alertWeekStart } from './alert-retention.js';
+import { alertWeekStart, WEEK_MS } from './alert-retention.js';
 import { parseJsonExact } from './json-exact.js';
 
 /**
@@ -97,7 +97,6 @@ export async function listAlerts(
   };
 }
 
-const WEEK_MS = 7 * 86_400_000;
 /** Weeks the rare path reads one at a time before reading the rest at once. */
 const WEEKS_ONE_BY_ONE = 8;
 

@@ -726,9 +726,10 @@ export interface TagSetIncidentCount {
  * The environment's incidents with alerts in [from, to), counted per set of distinct tags of
  * those alerts: each incident once, so an id (technique or tactic) that the caller finds named by
  * a set's tags has exactly the sum of the counts of the sets naming it: as many as
- * `listIncidentPage` lists `withTags` that reach it. An incident whose alerts all lie in the range is counted
- * from its own row (`alertTags`, `alertsFrom`, `alertsTo`, kept by triggers on incident_alerts);
- * only those with alerts on both sides of an edge read their incident_alerts rows in the range.
+ * `listIncidentPage` lists `withTags` that reach it. An incident whose alerts all lie in the range
+ * is counted from its own row (`alertTags`, `alertsFrom`, `alertsTo`, kept by triggers on
+ * incident_alerts); only those with alerts on both sides of an edge read their incident_alerts
+ * rows in the range.
  * Reading every incident_alerts row of the range instead took 540-640 ms at 10M alerts over 30
  * days (docs/BENCHMARKS.md, "ATT&CK matrix").
  */
