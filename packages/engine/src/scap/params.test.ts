@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeParam } from './params.js';
+import { decodeParam, decodeParamAt } from './params.js';
 
 const SIZES: Record<string, number> = {
   INT8: 1,
@@ -83,5 +83,43 @@ describe('decodeParam: numeric types', () => {
     expect(decodeParam('FD', b)).toBe(Number(-(2n ** 60n) - 3n));
     new DataView(b.buffer).setBigInt64(0, 2n ** 53n + 1n, true);
     expect(decodeParam('PID', b)).toBe(Number(2n ** 53n + 1n));
+  });
+});
+
+describe('decodeParamAt: a parameter read in place', () => {
+  it('decodes bytes[start..end) of a larger buffer as decodeParam decodes a copy of them', () => {
+    let seed = 777;
+    const next = () => {
+      seed = (Math.imul(seed, 1103515245) + 12345) >>> 0;
+      return seed >>> 24;
+    };
+    // Text bytes (with a NUL now and then) and the types whose values are views or texts.
+    const types = [
+      ...Object.keys(SIZES),
+      'CHARBUF',
+      'FSPATH',
+      'FSRELPATH',
+      'BYTEBUF',
+      'SOCKADDR',
+      'SOCKTUPLE',
+      'IPV4ADDR',
+      'IPV6ADDR',
+    ];
+    const buffer = new Uint8Array(96);
+    for (let round = 0; round < 2000; round++) {
+      for (let i = 0; i < buffer.length; i++) {
+        const r = next();
+        buffer[i] = r < 20 ? 0 : r < 40 ? r : 0x61 + (r % 26);
+      }
+      if (round % 4 === 0) buffer[next() % 40] = 2; // an INET family byte for the address types
+      const at = next() % 40;
+      const len = next() % 40;
+      const copy = buffer.slice(at, at + len);
+      for (const type of types) {
+        expect(decodeParamAt(type, buffer, at, at + len), `${type} at ${at} len ${len}`).toEqual(
+          decodeParam(type, copy),
+        );
+      }
+    }
   });
 });

@@ -3,7 +3,7 @@
  * libs parameter type, and encoding JavaScript values back (for the writer).
  */
 import { formatIp, parseIp } from '../fields/values.js';
-import { cString, splitNul } from './read-scap.js';
+import { cString, cStringAt, splitNul } from './read-scap.js';
 import { PPM_AF } from './format.js';
 
 /** A decoded socket address (SOCKADDR). */
@@ -103,50 +103,64 @@ function u32le(b: Uint8Array, at: number): number {
 
 /** Decodes one parameter; undefined for an empty (absent) value or one too short for its type. */
 export function decodeParam(type: string, bytes: Uint8Array): ScapValue | undefined {
-  if (bytes.length === 0) return undefined;
+  return decodeParamAt(type, bytes, 0, bytes.length);
+}
+
+/**
+ * `decodeParam` of `bytes[start..end)`, without a view of the parameter first (numbers and texts
+ * are read in place; only byte buffers and addresses come back as views).
+ */
+export function decodeParamAt(
+  type: string,
+  bytes: Uint8Array,
+  start: number,
+  end: number,
+): ScapValue | undefined {
+  const len = end - start;
+  if (len <= 0) return undefined;
   const num = NUMERIC.get(type);
   if (num !== undefined) {
     // A producer may store a narrower width than the schema (older versions): read what is there.
-    const n = Math.min(num.size, bytes.length);
+    const n = Math.min(num.size, len);
     if (n === 8) {
       if (num.id64) {
         // The id as a number without a BigInt: exact below 2^53, as Number(BigInt) is.
-        const hi = u32le(bytes, 4) | 0;
-        if (hi >= -0x200000 && hi < 0x200000) return hi * 0x100000000 + u32le(bytes, 0);
+        const hi = u32le(bytes, start + 4) | 0;
+        if (hi >= -0x200000 && hi < 0x200000) return hi * 0x100000000 + u32le(bytes, start);
       }
-      const view = new DataView(bytes.buffer, bytes.byteOffset, 8);
+      const view = new DataView(bytes.buffer, bytes.byteOffset + start, 8);
       if (num.double) return view.getFloat64(0, true);
       if (num.id64) return Number(view.getBigInt64(0, true));
       return num.signed ? view.getBigInt64(0, true) : view.getBigUint64(0, true);
     }
     if (num.double) return undefined;
     if (n === 4) {
-      const v = u32le(bytes, 0);
+      const v = u32le(bytes, start);
       return num.signed ? v | 0 : v;
     }
     if (n === 2) {
-      const v = bytes[0]! | (bytes[1]! << 8);
+      const v = bytes[start]! | (bytes[start + 1]! << 8);
       return num.signed ? (v << 16) >> 16 : v;
     }
-    if (n === 1) return num.signed ? (bytes[0]! << 24) >> 24 : bytes[0]!;
+    if (n === 1) return num.signed ? (bytes[start]! << 24) >> 24 : bytes[start]!;
     return undefined;
   }
   switch (type) {
     case 'CHARBUF':
     case 'FSPATH':
     case 'FSRELPATH':
-      return cString(bytes);
+      return cStringAt(bytes, start, end);
     case 'SOCKADDR':
-      return decodeSockaddr(bytes);
+      return decodeSockaddr(bytes.subarray(start, end));
     case 'SOCKTUPLE':
-      return decodeSocktuple(bytes);
+      return decodeSocktuple(bytes.subarray(start, end));
     case 'IPV4ADDR':
     case 'IPV6ADDR':
     case 'IPADDR':
-      return bytes.length === 4 || bytes.length === 16 ? ipText(bytes) : undefined;
+      return len === 4 || len === 16 ? ipText(bytes.subarray(start, end)) : undefined;
     default:
       // BYTEBUF, DYN, FDLIST, IPNET, ...: the raw bytes.
-      return bytes;
+      return bytes.subarray(start, end);
   }
 }
 

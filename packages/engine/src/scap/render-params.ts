@@ -55,7 +55,7 @@ const FLAG_TABLES: ReadonlyMap<string, FlagTable> = new Map([
   ['memfd_create:flags', MEMFD],
 ]);
 
-function renderFlags(value: number, table: FlagTable): string {
+function renderFlagsOnce(value: number, table: FlagTable): string {
   const names: string[] = [];
   let covered = 0;
   for (const [name, bits] of table) {
@@ -73,6 +73,41 @@ function renderFlags(value: number, table: FlagTable): string {
   return names.length > 0 ? names.join('|') : String(value);
 }
 
+/** Rendered flag values per table: a capture repeats a few values (`O_RDONLY|O_CLOEXEC`) all along. */
+const RENDERED = new WeakMap<FlagTable, Map<number, string>>();
+/** Values kept per table; past it a table's map starts over (captures with many distinct masks). */
+const RENDERED_PER_TABLE = 1024;
+
+function renderFlags(value: number, table: FlagTable): string {
+  let seen = RENDERED.get(table);
+  if (seen === undefined) {
+    seen = new Map();
+    RENDERED.set(table, seen);
+  }
+  let text = seen.get(value);
+  if (text === undefined) {
+    text = renderFlagsOnce(value, table);
+    if (seen.size >= RENDERED_PER_TABLE) seen.clear();
+    seen.set(value, text);
+  }
+  return text;
+}
+
+/** A parameter's flag renderer (undefined: libsinsp has no table for it): see `renderFlagParam`. */
+export type FlagRenderer = ((value: number) => string | undefined) | undefined;
+
+/** The renderer `renderFlagParam` uses for `event`'s parameter `param` of type `type`, found once. */
+export function flagRenderer(event: string, param: string, type: string): FlagRenderer {
+  if (type === 'MODE') return (value) => renderFlags(value, MODE_FLAGS);
+  const table = FLAG_TABLES.get(`${event}:${param}`);
+  if (table) return (value) => renderFlags(value >>> 0, table);
+  if (event === 'ptrace' && param === 'request') return (value) => PTRACE_NAMES.get(value) ?? String(value);
+  if ((event === 'socket' || event === 'socketpair') && param === 'domain') {
+    return (value) => SOCKET_FAMILIES.get(value) ?? String(value);
+  }
+  return undefined;
+}
+
 /** The parameter's flag/enum table rendering, or undefined when libsinsp has none for it. */
 export function renderFlagParam(
   event: string,
@@ -80,14 +115,7 @@ export function renderFlagParam(
   type: string,
   value: number,
 ): string | undefined {
-  if (type === 'MODE') return renderFlags(value, MODE_FLAGS);
-  const table = FLAG_TABLES.get(`${event}:${param}`);
-  if (table) return renderFlags(value >>> 0, table);
-  if (event === 'ptrace' && param === 'request') return PTRACE_NAMES.get(value) ?? String(value);
-  if ((event === 'socket' || event === 'socketpair') && param === 'domain') {
-    return SOCKET_FAMILIES.get(value) ?? String(value);
-  }
-  return undefined;
+  return flagRenderer(event, param, type)?.(value);
 }
 
 /** `evt.arg.res` of an ERRNO/FD result: the number, or the errno name when negative. */
@@ -120,6 +148,8 @@ export function renderCaps(mask: bigint): string | undefined {
 export function joinPath(dir: string, path: string): string {
   const full = path.startsWith('/') ? path : `${dir.endsWith('/') ? dir : `${dir}/`}${path}`;
   if (!full.startsWith('/')) return full;
+  // Already normal (no empty, `.` or `..` part, no trailing slash): most paths of a capture.
+  if (!full.includes('//') && !full.includes('/.') && (full.length === 1 || !full.endsWith('/'))) return full;
   const out: string[] = [];
   for (const part of full.split('/')) {
     if (part === '' || part === '.') continue;

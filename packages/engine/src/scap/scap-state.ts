@@ -9,15 +9,30 @@ import { TYPECHAR } from '../sources/syscall/fields-fd.js';
 import type { ContainerInfo, FdInfo, FdType, ProcessInfo, SyscallEvent } from '../events/syscall-event.js';
 import { type ScapEventSchema, scapEventSchema } from './event-schema.js';
 import { PPM_AF, PPM_AT_FDCWD, PPM_CL, PPM_O, SCAP_FD, SCAP_L4 } from './format.js';
-import { decodeList, decodeParam, type ScapSockaddr, type ScapSocktuple, type ScapValue } from './params.js';
-import type { ScapEventRecord, ScapFd, ScapGroup, ScapRecord, ScapThread, ScapUser } from './read-scap.js';
+import {
+  decodeParam,
+  decodeParamAt,
+  type ScapSockaddr,
+  type ScapSocktuple,
+  type ScapValue,
+} from './params.js';
+import {
+  type ScapEventRecord,
+  type ScapFd,
+  type ScapGroup,
+  type ScapRecord,
+  type ScapThread,
+  type ScapUser,
+  splitNul,
+} from './read-scap.js';
 import {
   joinPath,
   renderBytes,
   renderCaps,
   renderDirfd,
   renderErrno,
-  renderFlagParam,
+  flagRenderer,
+  type FlagRenderer,
 } from './render-params.js';
 
 /** One fd of a process's table. Entries are replaced, never mutated (tables share them on fork). */
@@ -233,6 +248,30 @@ function unknownThread(tid: number, pid = tid, ptid = -1): ThreadEntry {
 /** Parameter positions by name, per event schema (made once per schema). */
 const PARAM_INDEX = new WeakMap<ScapEventSchema, Map<string, number>>();
 
+/** The position of the fd an event names (its first FD parameter but a dirfd), per schema; -1: none. */
+const FD_PARAM = new WeakMap<ScapEventSchema, number>();
+
+function fdParam(schema: ScapEventSchema): number {
+  let i = FD_PARAM.get(schema);
+  if (i === undefined) {
+    i = schema.params.findIndex((x) => x.type === 'FD' && x.name !== 'dirfd');
+    FD_PARAM.set(schema, i);
+  }
+  return i;
+}
+
+/** Each parameter's flag renderer (undefined where libsinsp has no table), per schema. */
+const FLAG_RENDERERS = new WeakMap<ScapEventSchema, FlagRenderer[]>();
+
+function flagRenderers(schema: ScapEventSchema): FlagRenderer[] {
+  let r = FLAG_RENDERERS.get(schema);
+  if (r === undefined) {
+    r = schema.params.map((ps) => flagRenderer(schema.name, ps.name, ps.type));
+    FLAG_RENDERERS.set(schema, r);
+  }
+  return r;
+}
+
 function paramIndex(schema: ScapEventSchema): Map<string, number> {
   let m = PARAM_INDEX.get(schema);
   if (m === undefined) {
@@ -243,28 +282,60 @@ function paramIndex(schema: ScapEventSchema): Map<string, number> {
   return m;
 }
 
+/** Not decoded yet (a decoded parameter may be undefined). */
+const UNDECODED: unique symbol = Symbol('undecoded');
+
 class Params {
   readonly #index: Map<string, number>;
+  readonly #bytes: Uint8Array;
+  readonly #bounds: readonly number[];
+  /** Parameters the record holds (v1 records may hold fewer than the schema names). */
+  readonly count: number;
+  /** Each parameter decoded once per event: the state and the rendering read several twice. */
+  #values: Array<ScapValue | undefined | typeof UNDECODED> | undefined;
   constructor(
     readonly schema: ScapEventSchema,
-    readonly raw: readonly Uint8Array[],
+    rec: ScapEventRecord,
   ) {
     this.#index = paramIndex(schema);
+    this.#bytes = rec.bytes;
+    this.#bounds = rec.bounds;
+    this.count = rec.bounds.length - 1;
   }
   index(name: string): number {
     return this.#index.get(name) ?? -1;
   }
+  /** The length in bytes of parameter i (0: empty or absent). */
+  size(i: number): number {
+    return i >= 0 && i < this.count ? this.#bounds[i + 1]! - this.#bounds[i]! : 0;
+  }
   has(name: string): boolean {
-    const i = this.index(name);
-    return i >= 0 && i < this.raw.length && this.raw[i]!.length > 0;
+    return this.size(this.index(name)) > 0;
+  }
+  /** Parameter i decoded by its schema type; undefined when absent or empty. */
+  value(i: number): ScapValue | undefined {
+    if (i < 0 || i >= this.count) return undefined;
+    let values = this.#values;
+    if (values === undefined) {
+      values = new Array(this.count).fill(UNDECODED);
+      this.#values = values;
+    }
+    let v = values[i];
+    if (v === UNDECODED) {
+      v = decodeParamAt(this.schema.params[i]!.type, this.#bytes, this.#bounds[i]!, this.#bounds[i + 1]!);
+      values[i] = v;
+    }
+    return v;
   }
   get(name: string): ScapValue | undefined {
-    const i = this.index(name);
-    if (i < 0 || i >= this.raw.length) return undefined;
-    return decodeParam(this.schema.params[i]!.type, this.raw[i]!);
+    return this.value(this.index(name));
   }
   num(name: string): number | undefined {
-    const v = this.get(name);
+    return this.numAt(this.index(name));
+  }
+  /** Parameter i as a number (64-bit values converted); undefined when absent or not numeric. */
+  numAt(i: number): number | undefined {
+    const v = this.value(i);
     return typeof v === 'number' ? v : typeof v === 'bigint' ? Number(v) : undefined;
   }
   big(name: string): bigint | undefined {
@@ -277,8 +348,8 @@ class Params {
   }
   list(name: string): string[] | undefined {
     const i = this.index(name);
-    if (i < 0 || i >= this.raw.length || this.raw[i]!.length === 0) return undefined;
-    return decodeList(this.raw[i]);
+    if (this.size(i) === 0) return undefined;
+    return splitNul(this.#bytes.subarray(this.#bounds[i]!, this.#bounds[i + 1]!));
   }
 }
 
@@ -310,8 +381,11 @@ function octal(mode: number): string {
   return mode === 0 ? '0' : `0${mode.toString(8)}`;
 }
 
+/** An fd's open flags as `open`'s flags parameter renders them. */
+const OPEN_FLAGS_RENDERER = flagRenderer('open', 'flags', 'FLAGS32');
+
 function renderOpenFlags(flags: number): string {
-  return renderFlagParam('open', 'flags', 'FLAGS32', flags) ?? String(flags);
+  return OPEN_FLAGS_RENDERER?.(flags) ?? String(flags);
 }
 
 export interface ScapStateOptions {
@@ -455,7 +529,6 @@ export class ScapState {
     this.#num++;
     const schema = scapEventSchema(rec.type);
     if (schema === undefined) return undefined;
-    const p = new Params(schema, rec.params);
     let thread = this.threads.get(rec.tid);
     const show =
       rec.type !== 234 &&
@@ -465,13 +538,15 @@ export class ScapState {
     if (schema.dir === '>') {
       if (thread) thread.lastEnter = rec;
       if (!show) return undefined;
-      return this.#build(rec, schema, p, thread, this.#eventFd(thread, p, undefined));
+      const ps = new Params(schema, rec);
+      return this.#build(rec, schema, ps, thread, this.#eventFd(thread, ps, undefined));
     }
+    const p = new Params(schema, rec);
 
     const enter = thread?.lastEnter;
     const ep =
       enter !== undefined && scapEventSchema(enter.type)?.name === schema.name
-        ? new Params(scapEventSchema(enter.type)!, enter.params)
+        ? new Params(scapEventSchema(enter.type)!, enter)
         : undefined;
     if (thread) thread.lastEnter = undefined;
 
@@ -515,11 +590,11 @@ export class ScapState {
     else if (RES_FD_CREATORS.has(name)) num = p.num('res');
     else if (name === 'memfd_create') num = p.num('fd');
     else {
-      const i = p.schema.params.findIndex((x) => x.type === 'FD' && x.name !== 'dirfd');
-      if (i >= 0 && p.has(p.schema.params[i]!.name)) num = p.num(p.schema.params[i]!.name);
+      const i = fdParam(p.schema);
+      if (p.size(i) > 0) num = p.numAt(i);
       else if (ep) {
-        const j = ep.schema.params.findIndex((x) => x.type === 'FD' && x.name !== 'dirfd');
-        if (j >= 0) num = ep.num(ep.schema.params[j]!.name);
+        const j = fdParam(ep.schema);
+        if (j >= 0) num = ep.numAt(j);
       }
     }
     if (num === undefined) return undefined;
@@ -973,10 +1048,10 @@ export class ScapState {
 
   #args(schema: ScapEventSchema, p: Params, thread: ThreadEntry | undefined): Array<[string, string]> {
     const out: Array<[string, string]> = [];
-    const n = Math.min(schema.params.length, p.raw.length);
+    const n = Math.min(schema.params.length, p.count);
     for (let i = 0; i < n; i++) {
       const ps = schema.params[i]!;
-      const v = decodeParam(ps.type, p.raw[i]!);
+      const v = p.value(i);
       out.push([ps.name, v === undefined ? '' : this.#render(schema, i, v, p, thread)]);
     }
     return out;
@@ -1060,7 +1135,7 @@ export class ScapState {
       case 'ENUMFLAGS16':
       case 'ENUMFLAGS32':
       case 'MODE':
-        return renderFlagParam(schema.name, ps.name, ps.type, Number(v)) ?? String(v);
+        return flagRenderers(schema)[i]?.(Number(v)) ?? String(v);
       default:
         if (v instanceof Uint8Array) return renderBytes(v);
         return String(v);
