@@ -503,6 +503,26 @@ describe('peregrine replay of .scap captures', { timeout: 30_000 }, () => {
     }
   });
 
+  it('prints the same with --parse-all, which builds the events of types no rule can match too', async () => {
+    const plain = join(dir, 'capture-all.scap');
+    writeFileSync(plain, capture);
+    const skipping = await peregrine(['replay', '-r', UPSTREAM, '--json', '--rule-matching', 'all', plain]);
+    const building = await peregrine([
+      'replay',
+      '-r',
+      UPSTREAM,
+      '--json',
+      '--rule-matching',
+      'all',
+      '--parse-all',
+      plain,
+    ]);
+    expect(skipping.code).toBe(0);
+    expect(skipping.stdout).toContain('Events detected: 3\n');
+    expect(skipping.stdout).toBe(building.stdout);
+    expect(skipping.stderr).toBe(building.stderr);
+  });
+
   it('reports a damaged capture with its offset and exit 1, after the alerts it could read', async () => {
     const cut = join(dir, 'cut.scap');
     writeFileSync(cut, capture.subarray(0, capture.length - 10));

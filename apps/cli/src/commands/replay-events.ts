@@ -43,9 +43,10 @@ export const REPLAY_USAGE = `usage: peregrine replay -r RULES [-r RULES...] [opt
   -t TAG                  enable only rules with TAG (repeatable)
   --threads N|auto        worker threads for event lines past the first 16 MiB (default auto:
                           one fewer than the CPUs, none on 2 CPUs or fewer; 1 = one thread)
-  --parse-all             parse every event line, also those whose event type no enabled rule
-                          can match (which are otherwise checked and counted, not parsed; the
-                          output is the same either way)
+  --parse-all             parse every event line and build every capture event, also those
+                          whose event type no enabled rule can match (lines are otherwise
+                          checked and counted, not parsed; capture events update the process
+                          and fd tables, not built; the output is the same either way)
   -v, --verbose           say how many events were replayed, how fast, and where`;
 
 function printLoadProblems(result: LoadResult, io: Io): void {
@@ -133,7 +134,14 @@ export async function replayEvents(argv: readonly string[], io: Io, env: CliEnv)
       stats.add(a, order.get(a.rule));
       io.out(setup.json ? `${alertJson(a)}\n` : `${a.output}\n`);
     };
-    const failure = await replayCapture(path, kind === 'scap.gz', ruleset, env.hostname, emit);
+    const failure = await replayCapture(
+      path,
+      kind === 'scap.gz',
+      ruleset,
+      env.hostname,
+      emit,
+      setup.parseAll,
+    );
     io.out(stats.format());
     if (failure) {
       io.err(`Error: ${path}: ${failure}\n`);
@@ -248,12 +256,18 @@ async function replayCapture(
   ruleset: RuleSet,
   hostname: string | undefined,
   emit: (a: Alert) => void,
+  buildAll: boolean,
 ): Promise<string | undefined> {
   const file = createReadStream(path);
   const input: Readable = gzip ? file.pipe(createGunzip()) : file;
   const reader = new ScapReader();
   // Syscalls are evaluated on their exits, as current Falco's converter does with captures.
-  const state = new ScapState({ enterEvents: false, ...(hostname ? { hostname } : {}) });
+  // Events of types no enabled rule can match update the tables but are not built.
+  const state = new ScapState({
+    enterEvents: false,
+    ...(hostname ? { hostname } : {}),
+    ...(buildAll ? {} : { wanted: (type: string) => ruleset.mayMatchEventType(type, 'syscall') }),
+  });
   try {
     for await (const chunk of input as AsyncIterable<Buffer>) {
       for (const record of reader.push(new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength))) {

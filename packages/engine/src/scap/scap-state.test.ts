@@ -128,3 +128,35 @@ describe('ScapState', () => {
     ]);
   });
 });
+
+describe('ScapState: events the caller does not want', () => {
+  it('builds only the wanted types, the same events as all built, with the tables kept by every event', () => {
+    const all = [...scapSyscallEvents(readScap(writeSampleCapture()), { enterEvents: false })];
+    const types = [...new Set(all.map((e) => e.type))].sort();
+    expect(types.length).toBeGreaterThan(10);
+    // Several ways to split the types: every other one, each type alone, none, and all.
+    const splits: Array<(t: string) => boolean> = [
+      (t) => types.indexOf(t) % 2 === 0,
+      (t) => types.indexOf(t) % 2 === 1,
+      () => false,
+      () => true,
+      ...types.map((only) => (t: string) => t === only),
+    ];
+    for (const wanted of splits) {
+      const asked = new Map<string, number>();
+      const got = [
+        ...scapSyscallEvents(readScap(writeSampleCapture()), {
+          enterEvents: false,
+          wanted: (t) => {
+            asked.set(t, (asked.get(t) ?? 0) + 1);
+            return wanted(t);
+          },
+        }),
+      ];
+      // The same objects' contents: numbers (evt.num counts skipped events), fds, processes.
+      expect(got).toEqual(all.filter((e) => wanted(e.type)));
+      // Asked once per event code (a name may have an older and a newer code), not once per event.
+      for (const n of asked.values()) expect(n).toBeLessThanOrEqual(2);
+    }
+  });
+});

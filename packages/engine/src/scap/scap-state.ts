@@ -397,6 +397,13 @@ export interface ScapStateOptions {
    * as it does. Enter-only events (procexit, ...) are always shown.
    */
   enterEvents?: boolean;
+  /**
+   * Which event types the caller needs (asked once per event code): events of other types still
+   * update the thread and fd tables, and count in `evt.num`, but are not built or returned. A
+   * rule set's `mayMatchEventType` skips the events no rule can match, as Falco's per-type
+   * index does. Default: every type.
+   */
+  wanted?: (type: string) => boolean;
 }
 
 /**
@@ -415,10 +422,25 @@ export class ScapState {
   #num = 0;
   #gen = 0;
   readonly #procCache = new WeakMap<ThreadEntry, { gen: number; info: ProcessInfo }>();
+  readonly #wanted: ((type: string) => boolean) | undefined;
+  /** `#wanted`'s answer per event code, asked once. */
+  readonly #wantedByCode: Array<boolean | undefined> = [];
 
   constructor(options: ScapStateOptions = {}) {
     this.hostname = options.hostname;
     this.#enterEvents = options.enterEvents ?? true;
+    this.#wanted = options.wanted;
+  }
+
+  /** False when the caller does not need events of this code built (`ScapStateOptions.wanted`). */
+  #isWanted(code: number, schema: ScapEventSchema): boolean {
+    if (this.#wanted === undefined) return true;
+    let w = this.#wantedByCode[code];
+    if (w === undefined) {
+      w = this.#wanted(schema.name);
+      this.#wantedByCode[code] = w;
+    }
+    return w;
   }
 
   /** Applies one record; returns the event it shows, if any. */
@@ -533,7 +555,8 @@ export class ScapState {
     const show =
       rec.type !== 234 &&
       (rec.dumpFlags & 1) === 0 &&
-      (schema.dir === '<' || this.#enterEvents || scapEventSchema(rec.type + 1) === undefined);
+      (schema.dir === '<' || this.#enterEvents || scapEventSchema(rec.type + 1) === undefined) &&
+      this.#isWanted(rec.type, schema);
 
     if (schema.dir === '>') {
       if (thread) thread.lastEnter = rec;
@@ -551,7 +574,7 @@ export class ScapState {
     if (thread) thread.lastEnter = undefined;
 
     // The fd an event uses, looked up before the event changes the table (close removes it).
-    const before = thread ? this.#eventFd(thread, p, ep) : undefined;
+    const before = show && thread ? this.#eventFd(thread, p, ep) : undefined;
     let removeAfter: (() => void) | undefined;
     const name = schema.name;
     const res = p.num('res') ?? p.num('fd');
@@ -570,9 +593,9 @@ export class ScapState {
       removeAfter = this.#stateChange(name, thread, p, ep, res);
     }
 
-    const after = thread ? this.#eventFd(thread, p, ep) : undefined;
-    const fd = after ?? before;
-    const event = show ? this.#build(rec, schema, p, thread, fd) : undefined;
+    const event = show
+      ? this.#build(rec, schema, p, thread, (thread ? this.#eventFd(thread, p, ep) : undefined) ?? before)
+      : undefined;
     removeAfter?.();
     return event;
   }
