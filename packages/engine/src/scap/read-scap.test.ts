@@ -203,6 +203,46 @@ describe('readScap', () => {
     expect(() => [...reader.push(big)]).toThrow(/above the reader's bound of 1024/);
   });
 
+  it('refuses a block past its bound from its header, before the rest of it arrives', () => {
+    const reader = new ScapReader({ maxBlockBytes: 1024 });
+    const big = new ScapWriter().event({ ts: 1n, tid: 1, type: 324, raw: [new Uint8Array(4096)] }).toBytes();
+    // The section header block, then the big block's 8-byte header alone, a few bytes at a time.
+    const shbLength = new DataView(big.buffer, big.byteOffset + 4, 4).getUint32(0, true);
+    expect(() => {
+      for (let i = 0; i < shbLength + 8; i += 3)
+        [...reader.push(big.subarray(i, Math.min(i + 3, shbLength + 8)))];
+    }).toThrow(/above the reader's bound of 1024/);
+  });
+
+  it('counts the bytes left inside a cut block, however the input was chunked', () => {
+    const whole = records(sample).length;
+    expect(whole).toBeGreaterThan(10);
+    // A block's end in the middle of the sample: a cut just past it leaves less than a header.
+    const half = new ScapReader();
+    [...half.push(sample.subarray(0, Math.floor(sample.length / 2)))];
+    for (const cut of [
+      sample.length - 1,
+      sample.length - 37,
+      Math.floor(sample.length / 2),
+      half.offset + 3,
+    ]) {
+      // The bytes after the last whole block before the cut: what end() must call left over.
+      const complete = new ScapReader();
+      let consumed = 0;
+      try {
+        [...complete.push(sample.subarray(0, cut))];
+      } finally {
+        consumed = complete.offset;
+      }
+      for (const size of [1, 5, 4096, cut]) {
+        const reader = new ScapReader();
+        for (let i = 0; i < cut; i += size) [...reader.push(sample.subarray(i, Math.min(i + size, cut)))];
+        expect(reader.offset).toBe(consumed);
+        expect(() => reader.end()).toThrow(`capture ends inside a block (${cut - consumed} bytes left over)`);
+      }
+    }
+  });
+
   it('survives truncations and bit flips: a record stream or a ScapFormatError, never anything else', () => {
     let seed = 17;
     const rand = () => {

@@ -552,6 +552,14 @@ export class ScapReader {
   #buf: Uint8Array = new Uint8Array(0);
   /** Offset in the capture of #buf[0]. */
   #base = 0;
+  /**
+   * Chunks after #buf not joined to it yet, and their length: a block arriving in many chunks is
+   * joined once it is whole, not copied again with every chunk (quadratic in the block's size).
+   */
+  #more: Uint8Array[] = [];
+  #moreBytes = 0;
+  /** Bytes (#buf and #more) needed before a record can complete: a header's 8, then its block. */
+  #want = 8;
   #sawSection = false;
   #sawEvent = false;
 
@@ -567,13 +575,23 @@ export class ScapReader {
   /** Feeds a chunk; yields every record it completes. */
   *push(chunk: Uint8Array): Generator<ScapRecord> {
     if (chunk.length === 0) return;
-    if (this.#buf.length === 0) this.#buf = chunk;
+    this.#more.push(chunk);
+    this.#moreBytes += chunk.length;
+    if (this.#buf.length + this.#moreBytes < this.#want) return;
+    if (this.#buf.length === 0 && this.#more.length === 1) this.#buf = chunk;
     else {
-      const joined = new Uint8Array(this.#buf.length + chunk.length);
+      const joined = new Uint8Array(this.#buf.length + this.#moreBytes);
       joined.set(this.#buf);
-      joined.set(chunk, this.#buf.length);
+      let at = this.#buf.length;
+      for (const c of this.#more) {
+        joined.set(c, at);
+        at += c.length;
+      }
       this.#buf = joined;
     }
+    this.#more = [];
+    this.#moreBytes = 0;
+    this.#want = 8;
     let pos = 0;
     const buf = this.#buf;
     const view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
@@ -600,7 +618,10 @@ export class ScapReader {
           offset,
         );
       }
-      if (buf.length - pos < total) break;
+      if (buf.length - pos < total) {
+        this.#want = total;
+        break;
+      }
       const trailer = view.getUint32(pos + total - 4, true);
       if (trailer !== total) {
         throw new ScapFormatError(
@@ -622,10 +643,10 @@ export class ScapReader {
 
   /** Ends the input: throws when it stopped inside a block or held no event. */
   end(): void {
-    if (this.#buf.length > 0) {
+    if (this.#buf.length + this.#moreBytes > 0) {
       throw new ScapFormatError(
         'SCAP_TRUNCATED',
-        `capture ends inside a block (${this.#buf.length} bytes left over)`,
+        `capture ends inside a block (${this.#buf.length + this.#moreBytes} bytes left over)`,
         this.#base,
       );
     }
