@@ -7,25 +7,33 @@ import { open } from 'node:fs/promises';
  * stream with the line begun in the piece before it, so chunks are all about the pieces' size.
  */
 export async function* lineChunks(input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  let carry: Uint8Array | undefined;
+  // The pieces of a line begun before (copies), joined once the line ends: joining them at every
+  // piece copied a long line once per piece (quadratic in its length).
+  let carry: Uint8Array[] = [];
   for await (const piece of input) {
     if (piece.length === 0) continue;
     const last = piece.lastIndexOf(10);
     if (last < 0) {
-      carry = carry ? concat(carry, piece) : piece.slice();
+      carry.push(piece.slice());
       continue;
     }
     const whole = piece.subarray(0, last + 1);
-    yield carry ? concat(carry, whole) : whole;
-    carry = last + 1 < piece.length ? piece.slice(last + 1) : undefined;
+    yield carry.length > 0 ? concat([...carry, whole]) : whole;
+    carry = last + 1 < piece.length ? [piece.slice(last + 1)] : [];
   }
-  if (carry?.length) yield carry;
+  if (carry.length > 0) yield concat(carry);
 }
 
-function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
-  const out = new Uint8Array(a.length + b.length);
-  out.set(a, 0);
-  out.set(b, a.length);
+function concat(parts: readonly Uint8Array[]): Uint8Array {
+  if (parts.length === 1) return parts[0]!;
+  let size = 0;
+  for (const p of parts) size += p.length;
+  const out = new Uint8Array(size);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
   return out;
 }
 
