@@ -222,6 +222,7 @@ export * from './scap/index.js';
 export * from './sources/syscall/linux-flags.js';
 /** Linux errno names (`ENOENT`). */
 export { errnoName } from './sources/syscall/errno.js';
+export { normalizePath } from './sources/syscall/paths.js';
 
 // ---- Entities ----
 /** What alerts (Falco fields) and raw events (native payloads) name, per source: the declared mapping. */

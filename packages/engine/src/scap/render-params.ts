@@ -19,6 +19,7 @@ import {
   RENAME_FLAGS,
   SOCKET_FAMILIES,
 } from '../sources/syscall/linux-flags.js';
+import { normalizePath } from '../sources/syscall/paths.js';
 import { PPM_AT_FDCWD } from './format.js';
 
 const FILE_FLAGS = ppmFlagTable(OPEN_FLAGS);
@@ -147,15 +148,5 @@ export function renderCaps(mask: bigint): string | undefined {
 /** Joins a path to a directory and normalises `.`, `..` and `//` (libsinsp's path concatenation). */
 export function joinPath(dir: string, path: string): string {
   const full = path.startsWith('/') ? path : `${dir.endsWith('/') ? dir : `${dir}/`}${path}`;
-  if (!full.startsWith('/')) return full;
-  // Already normal (no empty, `.` or `..` part, no trailing slash): most paths of a capture.
-  if (!full.includes('//') && !full.includes('/.') && (full.length === 1 || !full.endsWith('/'))) return full;
-  const out: string[] = [];
-  for (const part of full.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') out.pop();
-    else out.push(part);
-  }
-  const joined = `/${out.join('/')}`;
-  return joined;
+  return full.startsWith('/') ? normalizePath(full) : full;
 }

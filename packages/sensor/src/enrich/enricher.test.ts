@@ -7,7 +7,7 @@ import type { RawEvent } from '../capture/bpftrace-records.js';
 import { Enricher } from './enricher.js';
 import { MonotonicClock } from './monotonic-clock.js';
 import { LruCache } from './lru-cache.js';
-import { normalizePath, ProcessTable } from './process-table.js';
+import { ProcessTable } from './process-table.js';
 import { parseStat, readProcess } from './procfs.js';
 import { parseIdFile, UserDb } from './user-db.js';
 
@@ -75,26 +75,6 @@ describe('procfs parsing', () => {
       ]),
     );
     expect(new UserDb().userName(0)).toBe('root');
-  });
-});
-
-describe('normalizePath', () => {
-  it.each([
-    ['/etc/shadow', '/etc/shadow'],
-    ['/', '/'],
-    ['/tmp//a/./b/../c', '/tmp/a/c'],
-    ['/a/.hidden', '/a/.hidden'],
-    ['/a/b/', '/a/b'],
-    ['/../..', '/'],
-    ['/a/.', '/a'],
-    ['/a/..', '/'],
-    ['/a/..x/b', '/a/..x/b'],
-    ['/.cache/x', '/.cache/x'],
-    ['/a/...', '/a/...'],
-    ['//', '/'],
-    ['/a/./', '/a'],
-  ])('%s -> %s', (input, expected) => {
-    expect(normalizePath(input)).toBe(expected);
   });
 });
 

@@ -1,3 +1,4 @@
+import { normalizePath } from '@peregrine/engine';
 import { exeInUpperLayer } from './overlay.js';
 import { type CgroupContainer, containerFromCgroup } from './cgroup.js';
 import { LruCache } from './lru-cache.js';
@@ -263,35 +264,4 @@ export class ProcessTable {
     }
     return chain;
   }
-}
-
-/** True when an absolute path has no empty, `.` or `..` component and no trailing `/`. */
-function isCleanPath(path: string): boolean {
-  const last = path.length - 1;
-  if (last < 0 || path.charCodeAt(0) !== 47) return false;
-  for (let i = 0; i < last; i++) {
-    if (path.charCodeAt(i) !== 47) continue;
-    const next = path.charCodeAt(i + 1);
-    if (next === 47) return false;
-    if (next === 46) {
-      // `/.` or `/..` as a whole component; `/.cache` and `/..x` are names.
-      const after = i + 2 <= last ? path.charCodeAt(i + 2) : 47;
-      if (after === 47) return false;
-      if (after === 46 && (i + 3 > last || path.charCodeAt(i + 3) === 47)) return false;
-    }
-  }
-  return last === 0 || path.charCodeAt(last) !== 47;
-}
-
-/** Collapses `.`/`..`/`//` in an absolute path without touching the filesystem (Falco does the same). */
-export function normalizePath(path: string): string {
-  // Most paths are already clean (absolute, no empty, `.` or `..` component, no trailing `/`).
-  if (isCleanPath(path)) return path;
-  const out: string[] = [];
-  for (const part of path.split('/')) {
-    if (part === '' || part === '.') continue;
-    if (part === '..') out.pop();
-    else out.push(part);
-  }
-  return `/${out.join('/')}`;
 }

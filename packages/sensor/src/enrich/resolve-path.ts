@@ -1,5 +1,6 @@
 import { readlinkSync } from 'node:fs';
-import { normalizePath, type ProcEntry } from './process-table.js';
+import { normalizePath } from '@peregrine/engine';
+import type { ProcEntry } from './process-table.js';
 
 /** The dirfd value meaning "relative to the working directory" (AT_FDCWD). */
 export const AT_FDCWD = -100;
