@@ -3,7 +3,7 @@
  * libs parameter type, and encoding JavaScript values back (for the writer).
  */
 import { formatIp, parseIp } from '../fields/values.js';
-import { cString, cStringAt, splitNul } from './read-scap.js';
+import { cString, cStringAt } from './read-scap.js';
 import { PPM_AF } from './format.js';
 
 /** A decoded socket address (SOCKADDR). */
@@ -198,11 +198,6 @@ function decodeSocktuple(b: Uint8Array): ScapSocktuple {
     return { family, source: u64(b, 1), dest: u64(b, 9), path: cString(b.subarray(17)) };
   }
   return { family };
-}
-
-/** A NUL-separated BYTEBUF (execve args/env, clone cgroups) as a list. */
-export function decodeList(bytes: Uint8Array | undefined): string[] {
-  return bytes ? splitNul(bytes) : [];
 }
 
 // ---- encoding ----

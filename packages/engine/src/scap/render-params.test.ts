@@ -1,6 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { CLONE_FLAGS, type FlagTable, OPEN_FLAGS, ppmFlagTable } from '../sources/syscall/linux-flags.js';
-import { joinPath, renderFlagParam } from './render-params.js';
+import { flagRenderer, joinPath } from './render-params.js';
+
+const renderFlagParam = (event: string, param: string, type: string, value: number) =>
+  flagRenderer(event, param, type)?.(value);
 
 /** Path joining as libsinsp normalises it, every part looked at: the reference. */
 function referenceJoin(dir: string, path: string): string {
@@ -56,7 +59,7 @@ function referenceFlags(value: number, table: FlagTable): string {
   return names.length > 0 ? names.join('|') : String(value);
 }
 
-describe('renderFlagParam', () => {
+describe('flagRenderer', () => {
   it('renders the values of each table as the reference does, values met again and past the bound kept', () => {
     const open = ppmFlagTable(OPEN_FLAGS);
     const clone = ppmFlagTable(CLONE_FLAGS);

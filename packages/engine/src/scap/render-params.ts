@@ -94,10 +94,13 @@ function renderFlags(value: number, table: FlagTable): string {
   return text;
 }
 
-/** A parameter's flag renderer (undefined: libsinsp has no table for it): see `renderFlagParam`. */
+/**
+ * A parameter's flag/enum rendering as libsinsp's table names the value (`O_RDONLY|O_CLOEXEC`);
+ * undefined when libsinsp has no table for the parameter.
+ */
 export type FlagRenderer = ((value: number) => string | undefined) | undefined;
 
-/** The renderer `renderFlagParam` uses for `event`'s parameter `param` of type `type`, found once. */
+/** The flag renderer of `event`'s parameter `param` of type `type` (find it once, call it per value). */
 export function flagRenderer(event: string, param: string, type: string): FlagRenderer {
   if (type === 'MODE') return (value) => renderFlags(value, MODE_FLAGS);
   const table = FLAG_TABLES.get(`${event}:${param}`);
@@ -107,16 +110,6 @@ export function flagRenderer(event: string, param: string, type: string): FlagRe
     return (value) => SOCKET_FAMILIES.get(value) ?? String(value);
   }
   return undefined;
-}
-
-/** The parameter's flag/enum table rendering, or undefined when libsinsp has none for it. */
-export function renderFlagParam(
-  event: string,
-  param: string,
-  type: string,
-  value: number,
-): string | undefined {
-  return flagRenderer(event, param, type)?.(value);
 }
 
 /** `evt.arg.res` of an ERRNO/FD result: the number, or the errno name when negative. */

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { renderFlagParam } from '../../scap/render-params.js';
+import { flagRenderer } from '../../scap/render-params.js';
+
+const renderFlagParam = (event: string, param: string, type: string, value: number) =>
+  flagRenderer(event, param, type)?.(value);
 import { cloneFlagsToPpm, openFlagsToPpm, ptraceRequestToPpm } from './linux-flags.js';
 
 // Linux x86-64 values as a kernel probe reads them.
