@@ -1,8 +1,8 @@
-import { anyBetween, insertAscending } from './sorted-times.js';
 import { randomUUID } from 'node:crypto';
 import type pg from 'pg';
 import { Prisma } from '../generated/prisma/client.js';
 import type { Priority } from '../generated/prisma/enums.js';
+import { anyBetween, insertAscending } from './sorted-times.js';
 import { type AlertFilter, alertWhere } from './web-alerts-filter.js';
 
 /**
