@@ -207,20 +207,36 @@ async function startPeregrine(env) {
   };
 }
 
-/** The collector process serving `port` (a grandchild of start.mjs), from /proc. */
-function collectorPid(port) {
+/** Every collector process on this machine with the port it was given, from /proc. */
+function collectorProcesses() {
+  const found = [];
   for (const entry of readdirSync('/proc')) {
     if (!/^\d+$/.test(entry)) continue;
     try {
       const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8');
       if (!cmd.includes('apps/collector/dist/main.js')) continue;
       const environ = readFileSync(`/proc/${entry}/environ`, 'utf8').split('\0');
-      if (environ.includes(`COLLECTOR_PORT=${port}`)) return Number(entry);
+      const port = environ.find((v) => v.startsWith('COLLECTOR_PORT='))?.slice('COLLECTOR_PORT='.length);
+      found.push({ pid: Number(entry), port });
     } catch {
       // gone meanwhile, or not ours to read
     }
   }
-  return undefined;
+  return found;
+}
+
+/** The collector process serving `port` (a grandchild of start.mjs). */
+function collectorPid(port) {
+  return collectorProcesses().find((p) => p.port === String(port))?.pid;
+}
+
+/** What `npm start`'s supervisor said of its services (exits and restarts), and fatal logs. */
+function supervisorLines(output) {
+  return output
+    .split('\n')
+    .filter((l) => /restarting in|failed to start|"level":60|uncaught|EADDRINUSE/i.test(l))
+    .map((l) => l.slice(0, 300))
+    .slice(-10);
 }
 
 /** The embedded server's postmaster pid, from its data folder. */
@@ -292,6 +308,58 @@ async function sendUntilAnswered(stats, url, init, deadline) {
     stats.retries[why] = (stats.retries[why] ?? 0) + 1;
     if (Date.now() > deadline) return { status: 0, body: `gave up after ${why}` };
     await sleep(500);
+  }
+}
+
+/**
+ * Sends one `Soak syscall` event at a time from a sensor of its own until the collector stores
+ * its alert; the seconds that took. Throws after `timeoutMs`.
+ */
+async function waitForSoakRules(db, collector, environmentId, timeoutMs) {
+  const started = Date.now();
+  const probe = await registerSensor(db, { environmentId, name: `soak-probe-${randomUUID().slice(0, 6)}` });
+  for (let n = 0; ; n++) {
+    const batchId = `probe-${n}`;
+    const res = await fetch(`${collector}/v1/sensor/events`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${probe.apiKey}`, 'content-type': 'application/json' },
+      body: JSON.stringify({
+        sensorId: probe.sensorId,
+        batchId,
+        seq: n,
+        events: [
+          {
+            ts: String(BigInt(Date.now()) * 1_000_000n),
+            type: 'execve',
+            dir: '<',
+            res: 0,
+            args: [],
+            hostname: 'soak-probe',
+            proc: {
+              pid: 9_999,
+              name: 'soakproc',
+              exe: '/usr/bin/soakproc',
+              args: ['probe'],
+              uid: 0,
+              user: 'root',
+            },
+          },
+        ],
+      }),
+      signal: AbortSignal.timeout(30_000),
+    }).catch((err) => ({ ok: false, status: err.cause?.code ?? err.name }));
+    if (res.ok) {
+      // Stored with the batch's answer; an alert is there now or never for this event.
+      const rows = await db.prisma.$queryRawUnsafe(
+        `SELECT 1 FROM alerts WHERE "environmentId" = $1::uuid AND rule = 'Soak syscall' AND "ingestKey" = $2`,
+        environmentId,
+        `${probe.sensorId}:${batchId}:0`,
+      );
+      if (rows.length > 0) return Math.round((Date.now() - started) / 100) / 10;
+    }
+    if (Date.now() - started > timeoutMs)
+      throw new Error(`the soak rules were not live after ${timeoutMs / 1000} s (last probe: ${res.status})`);
+    await sleep(250);
   }
 }
 
@@ -410,8 +478,12 @@ async function main() {
     const apiKey = (
       await createApiKey(db, { organizationId, name: 'soak', role: 'viewer', createdById: null }, system)
     ).key;
-    // The collector swaps rules within a second; the first soak events must meet the soak rules.
-    await sleep(3000);
+    // The collector swaps rules within a second when idle, but a loaded machine can take longer,
+    // and events evaluated by the previous version raise no soak alert (they would count as
+    // missing). A probe sensor sends one soak event at a time until its alert is stored: from
+    // then on the environment's compiled rules are the soak's (one version for every source).
+    report.rulesLiveAfterS = await waitForSoakRules(db, collector, environmentId, 120_000);
+    log(`the soak rules are live (${report.rulesLiveAfterS} s)`);
 
     // --- load, console queries and faults -------------------------------------------------------
     t0 = Date.now();
@@ -660,7 +732,13 @@ async function main() {
     const faultLoop = (async () => {
       const at = (fraction) => sleep(Math.max(0, t0 + SECONDS * 1000 * fraction - Date.now()));
       await at(0.25);
-      const pid = collectorPid(collectorPort);
+      // A collector between two runs of its supervisor (restarted for a reason of its own) has no
+      // process for a moment: look again for a while, and say what was seen if it never appears.
+      let pid = collectorPid(collectorPort);
+      for (const until = Date.now() + 30_000; !pid && Date.now() < until; ) {
+        await sleep(200);
+        pid = collectorPid(collectorPort);
+      }
       if (pid) {
         const since = Date.now();
         process.kill(pid, 'SIGKILL');
@@ -672,7 +750,13 @@ async function main() {
           readyAfterS: ready,
           firstStoreAfterS: await firstStoreAfter(since),
         });
-      } else faults.push({ fault: 'kill -9 collector', error: 'collector process not found' });
+      } else {
+        const seen = collectorProcesses().map((p) => `pid ${p.pid} on ${p.port ?? '?'}`);
+        faults.push({
+          fault: 'kill -9 collector',
+          error: `no collector process on port ${collectorPort} for 30 s (collectors seen: ${seen.join(', ') || 'none'}; supervisor: ${supervisorLines(peregrine.output()).join(' | ') || 'no restarts'})`,
+        });
+      }
       await at(0.5);
       {
         const since = Date.now();
@@ -786,13 +870,28 @@ async function main() {
         let missing = 0;
         let duplicated = 0;
         let storedOnce = 0;
+        // The first keys missing or doubled, with their count in each table: which part lost
+        // them (raw event or alert), and when (keys carry the request's sequence number).
+        const examples = [];
         for (const key of keys) {
           const counts = Object.values(tables).map((m) => m.get(key) ?? 0);
-          if (counts.some((n) => n > 1)) duplicated++;
-          else if (counts.every((n) => n === 1)) storedOnce++;
-          else if (!refusedKeys.has(key)) missing++;
+          let bad = false;
+          if (counts.some((n) => n > 1)) {
+            duplicated++;
+            bad = true;
+          } else if (counts.every((n) => n === 1)) storedOnce++;
+          else if (!refusedKeys.has(key)) {
+            missing++;
+            bad = true;
+          }
+          if (bad && examples.length < 5)
+            examples.push(
+              `${key} (${Object.keys(tables)
+                .map((t, i) => `${t} ${counts[i]}`)
+                .join(', ')})`,
+            );
         }
-        out[src] = { sent: keys.size, storedOnce, missing, duplicated };
+        out[src] = { sent: keys.size, storedOnce, missing, duplicated, examples };
       }
       return out;
     };
@@ -851,6 +950,7 @@ async function main() {
     const doubled = Object.values(result).reduce((n, r) => n + r.duplicated, 0);
     report.ok = lost === 0 && doubled === 0;
     report.restarts = (peregrine.output().match(/restarting in/g) ?? []).length;
+    report.supervisor = supervisorLines(peregrine.output());
     printReport(report);
   } finally {
     await db.close().catch(() => {});
@@ -873,6 +973,11 @@ function printReport(r) {
           .join(', ') || '-'
       } |`,
   );
+  const notStored = Object.entries(r.sources)
+    .filter(([, s]) => s.examples.length > 0)
+    .map(([k, s]) => `Not stored once (${k}): ${s.examples.join('; ')}.\n`)
+    .join('');
+  const supervisor = r.supervisor.length ? ` (${r.supervisor.join(' | ')})` : '';
   console.log(`
 ## Soak: ${r.database} database, ${r.seconds} s, rate x${r.rate} — ${r.ok ? 'every event accounted for' : 'EVENTS LOST OR DOUBLED'}
 
@@ -882,7 +987,7 @@ ${rows.join('\n')}
 
 Faults: ${r.faults.map((f) => `${f.fault} at ${f.at?.toFixed?.(1)} s (${f.readyAfterS !== undefined ? `collector ready after ${f.readyAfterS} s, ` : ''}first store after ${f.firstStoreAfterS ?? '-'} s${f.connections !== undefined ? `, ${f.connections} connections` : ''}${f.error ? `, ${f.error}` : ''})`).join('; ')}.
 Console API queries: ${r.console.ok} answered (p50 ${r.console.p50ms} ms, p95 ${r.console.p95ms} ms), ${r.console.unavailable} answered 503, ${r.console.failed} failed otherwise.
-Supervisor restarts: ${r.restarts}. Everything stored ${r.settledAfterS} s after the load ended. Sanitised sample: ${JSON.stringify(r.sanitizedSample)}.
+${notStored}Supervisor restarts: ${r.restarts}${supervisor}. Soak rules live after ${r.rulesLiveAfterS} s. Everything stored ${r.settledAfterS} s after the load ended. Sanitised sample: ${JSON.stringify(r.sanitizedSample)}.
 `);
 }
 

@@ -35,8 +35,17 @@ async function soak(database) {
   return { code, report, output };
 }
 
-function expectEverythingAccountedFor(expect, { code, report, output }) {
-  if (!report.ok) console.error(output);
+/** Runs `checks`; when one fails, prints the soak's whole output (its log and report) first. */
+function withOutput(run, checks) {
+  try {
+    checks();
+  } catch (err) {
+    console.error(`the ${run.report.database} soak's output:\n${run.output}`);
+    throw err;
+  }
+}
+
+function expectEverythingAccountedFor(expect, { code, report }) {
   expect(report.ok).toBe(true);
   expect(code).toBe(0);
   for (const [source, s] of Object.entries(report.sources)) {
@@ -75,17 +84,21 @@ describe.concurrent('reliability soak', () => {
     expect,
   }) => {
     const run = await soak('embedded');
-    expectEverythingAccountedFor(expect, run);
-    expect(run.report.faults.map((f) => f.fault)).toContain('database killed (kill -9)');
+    withOutput(run, () => {
+      expectEverythingAccountedFor(expect, run);
+      expect(run.report.faults.map((f) => f.fault)).toContain('database killed (kill -9)');
+    });
   });
 
   it('accounts for every event on an external PostgreSQL that stops for 8 s: push senders are spooled', async ({
     expect,
   }) => {
     const run = await soak('external');
-    expectEverythingAccountedFor(expect, run);
-    expect(run.report.faults.map((f) => f.fault)).toContain('database down 8 s');
-    const spooled = Object.values(run.report.sources).reduce((n, s) => n + s.spooledAnswers, 0);
-    expect(spooled).toBeGreaterThan(0);
+    withOutput(run, () => {
+      expectEverythingAccountedFor(expect, run);
+      expect(run.report.faults.map((f) => f.fault)).toContain('database down 8 s');
+      const spooled = Object.values(run.report.sources).reduce((n, s) => n + s.spooledAnswers, 0);
+      expect(spooled).toBeGreaterThan(0);
+    });
   });
 });

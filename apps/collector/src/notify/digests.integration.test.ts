@@ -52,7 +52,10 @@ async function startCollector(): Promise<{ c: Collector; url: string }> {
       COLLECTOR_OUTBOUND_ALLOW: '127.0.0.1,localhost',
       COLLECTOR_CONSOLE_URL: 'https://console.example.test',
       NOTIFY_POLL_MS: '100',
-      NOTIFY_TIMEOUT_SECONDS: '2',
+      // The clock stands still between the tests' moves, so a retry (due at `now` + backoff)
+      // never falls due: an attempt must not time out on a loaded machine (nothing here tests
+      // timeouts; the receivers answer at once).
+      NOTIFY_TIMEOUT_SECONDS: '30',
       NOTIFY_MAX_ATTEMPTS: '3',
     },
     { notify: { retryBaseMs: 100, retryMaxMs: 400, ca: [smtp.cert] }, clock },
@@ -521,10 +524,13 @@ describe('notification digests', () => {
     // The window is over: each held group pages once per channel, with its dedup key and count.
     now = end + DIGEST_GRACE_MS;
     await vi.waitFor(async () => {
+      // Each row's state first: a failed attempt shows its error here.
+      const rows = await outbox(`o.action = 'deferred'`);
+      expect(rows.map((r) => [r.channel, r.status, r.lastError])).toEqual(
+        rows.map((r) => [r.channel, 'delivered', null]),
+      );
       expect(pdSent()).toHaveLength(1 + held.length);
       expect(ogSent()).toHaveLength(1 + held.length);
-      const rows = await outbox(`o.action = 'deferred'`);
-      expect(rows.map((r) => r.status)).toEqual(rows.map(() => 'delivered'));
     }, WAIT);
     const pages = pdSent().slice(1);
     expect(pages.map((p) => p.dedup_key).sort()).toEqual(held.map((g) => g.groupId).sort());
