@@ -20,7 +20,6 @@ import { execFile, execFileSync, spawn } from 'node:child_process';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { chmod, chown, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -35,6 +34,7 @@ import {
   createRuleSetVersion,
   registerSensor,
 } from '@peregrine/db';
+import { reservePort } from '@peregrine/db/testing';
 import pg from 'pg';
 import { ROOT } from './lib/runtime.mjs';
 
@@ -88,17 +88,6 @@ const SOAK_RULES = `
   tags: [soak]
 `;
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address();
-      s.close(() => resolve(port));
-    });
-  });
-}
-
 /** A string that Postgres refuses as is: a NUL, or an unpaired surrogate. */
 const badText = (n) => (n % 2 === 0 ? `nul\u0000byte-${n}` : `lone\ud800surrogate-${n}`);
 
@@ -119,7 +108,7 @@ function pgBinDir() {
 
 async function startExternalPostgres(dir) {
   const bin = pgBinDir();
-  const port = await freePort();
+  const port = await reservePort();
   const data = path.join(dir, 'data');
   const asRoot = process.getuid?.() === 0;
   const owner = asRoot ? Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' })) : undefined;
@@ -404,7 +393,11 @@ async function main() {
   // As root the database runs as the postgres user, who must reach the folder (mkdtemp makes it
   // private; otherwise the cluster would be placed under /var/lib/peregrine).
   if (process.getuid?.() === 0) await chmod(dataDir, 0o755);
-  const [consolePort, collectorPort, pgPort] = [await freePort(), await freePort(), await freePort()];
+  const [consolePort, collectorPort, pgPort] = [
+    await reservePort(),
+    await reservePort(),
+    await reservePort(),
+  ];
   const secretKey = randomBytes(32);
   let external;
   let databaseUrl;

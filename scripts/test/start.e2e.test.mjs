@@ -3,23 +3,12 @@
 // database, and the data must survive a restart.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtemp, readdir, readFile, realpath, rm, stat } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
+import { reservePort } from '@peregrine/db/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { ROOT } from '../lib/runtime.mjs';
-
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address();
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Runs scripts/start.mjs until it prints the console URL; returns the process and its output. */
 async function startPeregrine(env) {
@@ -141,8 +130,8 @@ describe('npm start on the embedded database', () => {
   let collectorPort;
   beforeAll(async () => {
     dataDir = await mkdtemp(path.join(os.tmpdir(), 'peregrine-start-'));
-    const [port, pgPort] = [await freePort(), await freePort()];
-    collectorPort = await freePort();
+    const [port, pgPort] = [await reservePort(), await reservePort()];
+    collectorPort = await reservePort();
     databaseUrl = `postgresql://postgres@127.0.0.1:${pgPort}/postgres?sslmode=disable`;
     consoleUrl = `http://localhost:${port}`;
     consolePort = port;

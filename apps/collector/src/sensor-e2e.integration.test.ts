@@ -7,13 +7,12 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { gunzipSync } from 'node:zlib';
 import { createDb, type Db, registerSensor } from '@peregrine/db';
-import { createMigratedTestDatabase } from '@peregrine/db/testing';
+import { createMigratedTestDatabase, reservePort } from '@peregrine/db/testing';
 import { RuntimeNamedCgroup } from '@peregrine/sensor/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { seedDemoOrganization } from './bootstrap/seed-demo.js';
@@ -39,17 +38,6 @@ const skipReason =
         ? 'needs the built sensor (npm run build -w packages/sensor)'
         : undefined;
 if (skipReason) console.warn(`sensor end-to-end test skipped: ${skipReason}`);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
-    });
-  });
-}
 
 /** Runs `script` with bash inside the runtime-named cgroup, so its execve happens "in a container". */
 async function runInContainer(cgroup: RuntimeNamedCgroup, script: string): Promise<void> {
@@ -117,7 +105,7 @@ describe.skipIf(skipReason !== undefined)('sensor -> collector -> Postgres on th
     db = createDb(handle.url, { max: 2 });
     const seeded = await seedDemoOrganization(db);
     const key = await registerSensor(db, { environmentId: seeded.environments.staging!, name: 'e2e-node' });
-    const port = await freePort();
+    const port = await reservePort();
     collectorEnv = {
       DATABASE_URL: handle.url,
       PEREGRINE_SECRET_KEY: SECRET,

@@ -11,7 +11,6 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { copyFileSync, existsSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -24,7 +23,7 @@ import {
   registerSensor,
   requestSensorRecording,
 } from '@peregrine/db';
-import { createMigratedTestDatabase } from '@peregrine/db/testing';
+import { createMigratedTestDatabase, reservePort } from '@peregrine/db/testing';
 import { builtinSources, compileOutput, readScap, renderOutput, scapSyscallEvents } from '@peregrine/engine';
 import { SENSOR_API_PATHS } from '@peregrine/protocol';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished, vi } from 'vitest';
@@ -52,17 +51,6 @@ const skipReason =
         ? 'needs the built sensor (npm run build -w packages/sensor)'
         : undefined;
 if (skipReason) console.warn(`sensor recording test skipped: ${skipReason}`);
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
-    });
-  });
-}
 
 const ADMIN = { userId: null };
 
@@ -136,7 +124,7 @@ describe.skipIf(skipReason !== undefined)('recordings from the console on the re
     collector = await startCollectorProcess({
       DATABASE_URL: handle.url,
       PEREGRINE_SECRET_KEY: SECRET,
-      COLLECTOR_PORT: String(await freePort()),
+      COLLECTOR_PORT: String(await reservePort()),
       RULES_POLL_MS: '500',
     });
     await startSensor();

@@ -2,11 +2,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { createCloudSource, getDb } from '@peregrine/db';
-import { copyMigratedTemplate, TEST_SERVER_URL } from '@peregrine/db/testing';
+import { copyMigratedTemplate, TEST_SERVER_URL, reservePort } from '@peregrine/db/testing';
 import type { Locator, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, screenshot } from './browser';
-import { adminQuery, CONSOLE_SERVER, freePort, issueTestSetupToken, completeSetup } from './console';
+import { adminQuery, CONSOLE_SERVER, issueTestSetupToken, completeSetup } from './console';
 import { type Running, startNode, stopProcess, waitForUrl } from './stack';
 
 /**
@@ -78,7 +78,7 @@ beforeAll(async () => {
   // A copy of the migrated template: migrating each file's database again took 5-10 s.
   await copyMigratedTemplate(database);
   const setupToken = await issueTestSetupToken(databaseUrl);
-  const [webPort, collectorPort] = [await freePort(), await freePort()];
+  const [webPort, collectorPort] = [await reservePort(), await reservePort()];
   baseUrl = `http://localhost:${webPort}`;
   collectorUrl = `http://127.0.0.1:${collectorPort}`;
   collector = startNode(

@@ -1,9 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { createDb, issueSetupToken } from '@peregrine/db';
-import { copyMigratedTemplate, TEST_SERVER_URL } from '@peregrine/db/testing';
+import { copyMigratedTemplate, reservePort, TEST_SERVER_URL } from '@peregrine/db/testing';
 import pg from 'pg';
 import type { Page } from 'playwright-core';
 import { afterAll, vi } from 'vitest';
@@ -12,20 +11,6 @@ const APP_DIR = path.resolve(import.meta.dirname, '..');
 /** The console's own server (not `next start`): it binds to loopback and knows each client's address. */
 export const CONSOLE_SERVER = path.join(APP_DIR, 'server.mjs');
 const ADMIN_URL = TEST_SERVER_URL;
-
-/** A free TCP port on 127.0.0.1. */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 /** Runs one statement on the test server's admin database (CREATE/DROP DATABASE). */
 export async function adminQuery(sql: string): Promise<void> {
@@ -126,7 +111,7 @@ export async function startConsole(options: { env?: Record<string, string> } = {
   const databaseUrl = new URL(ADMIN_URL);
   databaseUrl.pathname = `/${database}`;
   const setupToken = await issueTestSetupToken(databaseUrl.toString());
-  const port = await freePort();
+  const port = await reservePort();
   const baseUrl = `http://localhost:${port}`;
   const server = spawn(process.execPath, [CONSOLE_SERVER], {
     cwd: APP_DIR,

@@ -7,12 +7,12 @@ import { connect } from 'node:net';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { createCloudSource, getDb } from '@peregrine/db';
-import { copyMigratedTemplate, TEST_SERVER_URL } from '@peregrine/db/testing';
+import { copyMigratedTemplate, TEST_SERVER_URL, reservePort } from '@peregrine/db/testing';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it, inject } from 'vitest';
 import { launchBrowser, screenshot } from './browser';
 import { GATEWAY_BASE_PATH } from './global-setup';
-import { adminQuery, CONSOLE_SERVER, freePort, issueTestSetupToken } from './console';
+import { adminQuery, CONSOLE_SERVER, issueTestSetupToken } from './console';
 import { COLLECTOR_MAIN, type Running, startNode, stopProcess, waitForUrl } from './stack';
 
 /**
@@ -130,7 +130,11 @@ beforeAll(async () => {
   // A copy of the migrated template: migrating each file's database again took 5-10 s.
   await copyMigratedTemplate(database);
   setupToken = await issueTestSetupToken(databaseUrl);
-  const [gatewayPort, webPort, collectorPort] = [await freePort(), await freePort(), await freePort()];
+  const [gatewayPort, webPort, collectorPort] = [
+    await reservePort(),
+    await reservePort(),
+    await reservePort(),
+  ];
   gatewayUrl = `http://localhost:${gatewayPort}`;
   consoleUrl = `${gatewayUrl}${BASE_PATH}`;
   collector = startNode(

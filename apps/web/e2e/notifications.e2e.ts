@@ -6,7 +6,8 @@ import pg from 'pg';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { launchBrowser, SCREENSHOT_DIR, screenshot } from './browser';
-import { completeSetup, freePort } from './console';
+import { completeSetup } from './console';
+import { reservePort } from '@peregrine/db/testing';
 import { type Stack, startStack } from './stack';
 
 /**
@@ -27,7 +28,7 @@ const receiver = http.createServer((req, res) => {
 });
 await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
 const receiverUrl = `http://127.0.0.1:${(receiver.address() as { port: number }).port}/hook`;
-const downPort = await freePort();
+const downPort = await reservePort();
 
 let stack: Stack;
 let browser: Awaited<ReturnType<typeof launchBrowser>>;

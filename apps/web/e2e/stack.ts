@@ -5,11 +5,10 @@ import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
-import { copyMigratedTemplate, TEST_SERVER_URL } from '@peregrine/db/testing';
+import { copyMigratedTemplate, TEST_SERVER_URL, reservePort } from '@peregrine/db/testing';
 import {
   adminQuery,
   CONSOLE_SERVER,
-  freePort,
   issueTestSetupToken,
   stopProcess as stopChild,
   waitUntilServing,
@@ -91,7 +90,7 @@ export async function startStack(
   await copyMigratedTemplate(database);
   const setupToken = await issueTestSetupToken(databaseUrl);
   const secret = randomBytes(32).toString('base64');
-  const [webPort, collectorPort] = [await freePort(), await freePort()];
+  const [webPort, collectorPort] = [await reservePort(), await reservePort()];
   const spoolDir = path.join(tmpdir(), `${database}-spool`);
   const baseUrl = `http://localhost:${webPort}`;
   const collectorUrl = `http://127.0.0.1:${collectorPort}`;

@@ -6,6 +6,8 @@ import pg from 'pg';
 import { RELOCATED_ROOT } from './embedded/cluster.js';
 import { MIGRATIONS_DIR } from './migrate-paths.js';
 
+export { PORT_RESERVATIONS_DIR, reservePort } from './testing/ports.js';
+
 /** Server for integration tests: TEST_DATABASE_URL or the local Postgres at 127.0.0.1:5432. */
 export const TEST_SERVER_URL =
   process.env.TEST_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';

@@ -25,6 +25,18 @@ describe('the auth connection pool', () => {
     await admin.query(
       'SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
     );
+    // pg_terminate_backend only signals: on a loaded machine a backend may still be exiting (and
+    // its connection still look idle to its pool) when the next request takes it. The restart is
+    // over once none is left.
+    await vi.waitFor(
+      async () => {
+        const left = await admin.query(
+          'SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()',
+        );
+        expect(left.rows[0].n).toBe(0);
+      },
+      { timeout: 10_000, interval: 50 },
+    );
     await admin.end();
     // The pool has seen its idle connections die (without a handler that error would crash the process).
     await vi.waitFor(

@@ -2,8 +2,8 @@ import { randomBytes } from 'node:crypto';
 import { rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
+import { reservePort } from '@peregrine/db/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../../../e2e/console';
 import { COLLECTOR_MAIN, type Running, startNode, stopProcess, waitForUrl } from '../../../../e2e/stack';
 import { provisionTestDatabase } from '../../../../test/database';
 
@@ -14,7 +14,7 @@ import { provisionTestDatabase } from '../../../../test/database';
  */
 const SECRET_KEY = randomBytes(32).toString('base64');
 const databaseUrl = await provisionTestDatabase();
-const collectorPort = await freePort();
+const collectorPort = await reservePort();
 process.env.PEREGRINE_SECRET_KEY = SECRET_KEY;
 process.env.PEREGRINE_COLLECTOR_URL = `http://127.0.0.1:${collectorPort}`;
 const { createCaller } = await import('../../root');
