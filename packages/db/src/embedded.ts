@@ -15,7 +15,7 @@ import {
   unlink,
   writeFile,
 } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { freePort } from './free-port.js';
 import path from 'node:path';
 import { findPostgresBinaries, type PostgresBinaries } from './embedded/binaries.js';
 import { BoundedLog } from './embedded/bounded-log.js';
@@ -64,17 +64,6 @@ export interface EmbeddedPostgresOptions {
   log?: (line: string) => void;
   /** Default: `postgres.log` next to `dataDir`. */
   logFile?: string;
-}
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
-    });
-  });
 }
 
 interface Context {

@@ -1,24 +1,10 @@
 import { mkdirSync, readFileSync, unlinkSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort } from '../free-port.js';
 
 /** Where reservations are kept: one file per port, holding the reserving process's pid. */
 export const PORT_RESERVATIONS_DIR = path.join(os.tmpdir(), 'peregrine-port-reservations');
-
-/** A port free on 127.0.0.1 at this moment (the kernel's pick for a listen on port 0). */
-function freePortNow(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() =>
-        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
-      );
-    });
-  });
-}
 
 function alive(pid: number): boolean {
   try {
@@ -49,7 +35,7 @@ export async function reservePort(
     pick?: () => Promise<number>;
   } = {},
 ): Promise<number> {
-  const pick = options.pick ?? freePortNow;
+  const pick = options.pick ?? freePort;
   mkdirSync(PORT_RESERVATIONS_DIR, { recursive: true });
   if (!cleanupRegistered) {
     cleanupRegistered = true;
