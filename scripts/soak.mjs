@@ -300,6 +300,19 @@ async function sendUntilAnswered(stats, url, init, deadline) {
   }
 }
 
+/** An execve of `soakproc` (what the `Soak syscall` rule matches), the `i`th of its batch. */
+function soakExecve(i, hostname, pid, arg) {
+  return {
+    ts: String(BigInt(Date.now()) * 1_000_000n + BigInt(i)),
+    type: 'execve',
+    dir: '<',
+    res: 0,
+    args: [],
+    hostname,
+    proc: { pid, name: 'soakproc', exe: '/usr/bin/soakproc', args: [arg], uid: 0, user: 'root' },
+  };
+}
+
 /**
  * Sends one `Soak syscall` event at a time from a sensor of its own until the collector stores
  * its alert; the seconds that took. Throws after `timeoutMs`.
@@ -316,24 +329,7 @@ async function waitForSoakRules(db, collector, environmentId, timeoutMs) {
         sensorId: probe.sensorId,
         batchId,
         seq: n,
-        events: [
-          {
-            ts: String(BigInt(Date.now()) * 1_000_000n),
-            type: 'execve',
-            dir: '<',
-            res: 0,
-            args: [],
-            hostname: 'soak-probe',
-            proc: {
-              pid: 9_999,
-              name: 'soakproc',
-              exe: '/usr/bin/soakproc',
-              args: ['probe'],
-              uid: 0,
-              user: 'root',
-            },
-          },
-        ],
+        events: [soakExecve(0, 'soak-probe', 9_999, 'probe')],
       }),
       signal: AbortSignal.timeout(30_000),
     }).catch((err) => ({ ok: false, status: err.cause?.code ?? err.name }));
@@ -506,22 +502,9 @@ async function main() {
 
     const sensorLoop = loop(100 / RATE, stop, async (n) => {
       const batchId = `soak-${tag}-${n}`;
-      const events = Array.from({ length: 100 }, (_, i) => ({
-        ts: String(BigInt(Date.now()) * 1_000_000n + BigInt(i)),
-        type: 'execve',
-        dir: '<',
-        res: 0,
-        args: [],
-        hostname: 'soak-node',
-        proc: {
-          pid: 10_000 + i,
-          name: 'soakproc',
-          exe: '/usr/bin/soakproc',
-          args: [n % 100 === 0 && i === 7 ? badText(n) : `run-${n}-${i}`],
-          uid: 0,
-          user: 'root',
-        },
-      }));
+      const events = Array.from({ length: 100 }, (_, i) =>
+        soakExecve(i, 'soak-node', 10_000 + i, n % 100 === 0 && i === 7 ? badText(n) : `run-${n}-${i}`),
+      );
       const keyOf = (i) => `${sensor.sensorId}:${batchId}:${i}`;
       for (let i = 0; i < events.length; i++) expected.sensor.add(keyOf(i));
       if (n % 100 === 0) {

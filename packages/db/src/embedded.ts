@@ -15,7 +15,6 @@ import {
   unlink,
   writeFile,
 } from 'node:fs/promises';
-import { freePort } from './free-port.js';
 import path from 'node:path';
 import { findPostgresBinaries, type PostgresBinaries } from './embedded/binaries.js';
 import { BoundedLog } from './embedded/bounded-log.js';
@@ -29,6 +28,7 @@ import {
 import { canAccess, type ClusterOwner, clusterOwner } from './embedded/owner.js';
 import { PGLITE_MAJOR } from './embedded/pglite-import.js';
 import { type PostgresExit, type PostmasterRun, serverUrl, startPostmaster } from './embedded/postmaster.js';
+import { freePort } from './free-port.js';
 
 export type { PostgresExit } from './embedded/postmaster.js';
 
