@@ -28,7 +28,9 @@ const config: NextConfig = {
   // For code that builds URLs by hand (src/lib/base-path.ts): the value this build was made with.
   env: { PEREGRINE_BUILT_BASE_PATH: basePath },
   typescript: { ignoreBuildErrors: true },
-  experimental: { turbopackFileSystemCacheForBuild: false },
+  // TypeScript 7 (the native compiler) has no JavaScript API: Next reads the project through the
+  // `tsc` command instead. The build does not type-check (`npm run typecheck` does).
+  experimental: { turbopackFileSystemCacheForBuild: false, useTypeScriptCli: true },
   poweredByHeader: false,
   // Workspace packages the browser bundle may import (the rules engine runs client-side in the editor).
   transpilePackages: ['@peregrine/engine', '@peregrine/protocol'],
