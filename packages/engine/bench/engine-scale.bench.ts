@@ -34,6 +34,8 @@ const COLD = Number(process.env.BENCH_COLD ?? 5);
 const COLD_BASELINE = process.env.BENCH_COLD_BASELINE;
 /** Rounds of each pipeline alone in a fresh process (alonePipelines); 0 skips them. */
 const ALONE = Number(process.env.BENCH_ALONE ?? 3);
+/** Most passes of BENCH_EVENTS a pipeline alone runs before its figure (alonePipelines). */
+const WARMUP_PASSES = Number(process.env.BENCH_ALONE_PASSES ?? 10);
 /** A git revision whose engine runs the alone pipelines too, process by process with this one. */
 const ALONE_BASELINE = process.env.BENCH_ALONE_BASELINE;
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -82,13 +84,19 @@ function transpileEngine(out: string, src = SRC): void {
  * below every rule set of the run shares the engine's code (extractors, matchers, the dispatch),
  * whose type feedback then covers them all. The transpiled engine and event pool, all three
  * upstream files with every rule enabled, generated evaluators; `rounds` rounds, the pipelines
- * alternated process by process; CPU ns per event of each run (warm-up excluded).
+ * alternated process by process; CPU ns per event of each run, steady state (the last pass of
+ * `events` once two in a row agree within 5 %, at most BENCH_ALONE_PASSES).
  */
 function alonePipelines(
   rounds: number,
   events: number,
   baseline: string | undefined,
-): { runs: Map<string, number[]>; base: Map<string, number[]> | undefined } {
+): {
+  runs: Map<string, number[]>;
+  base: Map<string, number[]> | undefined;
+  /** This build's first pass (CPU ns/event, JIT still warming) and passes run, per mode. */
+  warmup: Map<string, { first: number[]; passes: number[] }>;
+} {
   const dir = mkdtempSync(join(HERE, '.alone-'));
   try {
     transpileEngine(join(dir, 'src'));
@@ -126,11 +134,26 @@ const run = {
   fresh: (k) => { for (let i = 0; i < k; i++) sink += rs.evaluate(fresh[i % fresh.length], 'syscall').length; },
   json: (k) => { for (let i = 0; i < k; i++) sink += rs.evaluate(JSON.parse(lines[i % lines.length]), 'syscall').length; },
 }[mode];
-run(Math.min(n, 100000));
-const c = process.cpuUsage();
-run(n);
-const u = process.cpuUsage(c);
-console.log(JSON.stringify({ ns: ((u.user + u.system) * 1000) / n, sink }));
+// Warm-up until steady: passes of n events until two in a row agree within 5 % (at most
+// ${WARMUP_PASSES}); V8 optimises the generated evaluators on a background thread over the first
+// few hundred thousand events, and a collector runs for days. The last pass is the figure.
+const pass = () => {
+  const c = process.cpuUsage();
+  run(n);
+  const u = process.cpuUsage(c);
+  return ((u.user + u.system) * 1000) / n;
+};
+const first = pass();
+let last = first;
+let passes = 1;
+for (;;) {
+  const ns = pass();
+  passes++;
+  const steady = Math.abs(ns - last) <= 0.05 * Math.min(ns, last);
+  last = ns;
+  if (steady || passes >= ${WARMUP_PASSES}) break;
+}
+console.log(JSON.stringify({ ns: last, first, passes, sink }));
 `,
       );
       return child;
@@ -140,10 +163,16 @@ console.log(JSON.stringify({ ns: ((u.user + u.system) * 1000) / n, sink }));
     const modes = ['null', 'pre', 'fresh', 'json'];
     const runs = new Map<string, number[]>(modes.map((m) => [m, []]));
     const base = baseChild === undefined ? undefined : new Map<string, number[]>(modes.map((m) => [m, []]));
+    const warmup = new Map(modes.map((m) => [m, { first: [] as number[], passes: [] as number[] }]));
     const once = (script: string, mode: string): number => {
       const p = spawnSync(process.execPath, [script, mode, String(events)], { encoding: 'utf8' });
       if (p.status !== 0) throw new Error(`pipeline child failed: ${p.stderr}`);
-      return (JSON.parse(p.stdout.trim()) as { ns: number }).ns;
+      const out = JSON.parse(p.stdout.trim()) as { ns: number; first: number; passes: number };
+      if (script === child) {
+        warmup.get(mode)!.first.push(out.first);
+        warmup.get(mode)!.passes.push(out.passes);
+      }
+      return out.ns;
     };
     for (let round = 0; round < rounds; round++) {
       for (const mode of modes) {
@@ -153,7 +182,7 @@ console.log(JSON.stringify({ ns: ((u.user + u.system) * 1000) / n, sink }));
         if (baseChild !== undefined && round % 2 === 1) runs.get(mode)!.push(once(child, mode));
       }
     }
-    return { runs, base };
+    return { runs, base, warmup };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -376,7 +405,11 @@ describe('engine at scale', () => {
           const m = median(ns);
           const b = runs === alone.runs ? alone.base?.get(key) : undefined;
           const vsBase = b ? median(ns.map((x, i) => x / b[i]!)).toFixed(2) : '';
-          return `| ${name}, alone in a fresh process${tag} (median of ${ns.length}) | ${Math.round(1e9 / m).toLocaleString('en-US')} (CPU) | ${Math.round(m)} | | ${perNull} | ${vsBase} |`;
+          const w = runs === alone.runs ? alone.warmup.get(key) : undefined;
+          const warm = w
+            ? `, steady after ${median(w.passes)} passes (first pass ${Math.round(median(w.first))} ns)`
+            : '';
+          return `| ${name}, alone in a fresh process${tag}${warm} (median of ${ns.length}) | ${Math.round(1e9 / m).toLocaleString('en-US')} (CPU) | ${Math.round(m)} | | ${perNull} | ${vsBase} |`;
         };
         const rows = (runs: Map<string, number[]>, tag: string) => [
           row('null pipeline: JSON decode + dispatch', 'null', runs, tag),
