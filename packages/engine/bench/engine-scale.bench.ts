@@ -24,6 +24,7 @@ import { transformSync } from 'rolldown/experimental';
 import { bench, describe } from 'vitest';
 import type { SyscallEvent } from '../src/events/syscall-event.js';
 import { load, type RulesFile } from '../src/rules/load.js';
+import { generateGroupEvaluator, writeGroupFunctions } from '../src/rules/group-eval.js';
 import type { RuleSet } from '../src/rules/ruleset.js';
 import { createSyscallSource } from '../src/sources/syscall/source.js';
 import { eventPool } from './syscall-pool.js';
@@ -292,6 +293,57 @@ console.log(JSON.stringify({ ms, cpu: (used.user + used.system) / 1000, rest: pe
   }
 }
 
+/**
+ * A group larger than V8 optimises as one function (rules/group-eval.ts,
+ * MAX_GROUP_FUNCTION_SOURCE): every upstream rule twice (the copies renamed), so the openat group
+ * has 52 rules. Its generated evaluator as one function against the default split, alternated
+ * round by round over the pool's openat events: CPU ns per event (after one warm-up pass each).
+ */
+function splitGroup(rounds: number, events: number): string[] {
+  const base = readRules(FILES);
+  const doubled = [
+    ...base,
+    ...base.map((f) => ({
+      name: `copy-${f.name}`,
+      content: f.content.replace(/^- rule: (.*)$/gm, '- rule: $1 (copy)'),
+    })),
+  ];
+  const r = load(doubled);
+  if (!r.ok) throw new Error('the doubled rules did not load');
+  const rs = r.ruleset.withEnabled({ name: '' }, true);
+  const opens = eventPool().filter((e) => e.type === 'openat');
+  const rules = rs.candidates(opens[0], 'syscall');
+  const isFlat = rs.sourceDef('syscall')?.isFlat;
+  const parts = writeGroupFunctions(rules, 'openat', true, isFlat).length;
+  const variants = [
+    {
+      name: 'one function',
+      fn: generateGroupEvaluator(rules, 'openat', true, isFlat, Number.POSITIVE_INFINITY)!,
+    },
+    {
+      name: `split in ${parts} functions (default)`,
+      fn: generateGroupEvaluator(rules, 'openat', true, isFlat)!,
+    },
+  ].map((v) => ({ ...v, cpu: [] as number[] }));
+  let sink = 0;
+  const pass = (fn: (e: unknown) => unknown) => {
+    const c = process.cpuUsage();
+    for (let i = 0; i < events; i++) sink += fn(opens[i % opens.length]) === undefined ? 0 : 1;
+    const u = process.cpuUsage(c);
+    return ((u.user + u.system) * 1000) / events;
+  };
+  for (const v of variants) pass(v.fn);
+  for (let round = 0; round < rounds; round++) {
+    for (const v of round % 2 === 0 ? variants : [...variants].reverse()) v.cpu.push(pass(v.fn));
+  }
+  if (sink < 0) throw new Error('unreachable');
+  const whole = variants[0]!.cpu;
+  return variants.map(
+    (v) =>
+      `| openat events, every upstream rule twice (${rules.length} rules), ${v.name} | ${Math.round(1e9 / median(v.cpu)).toLocaleString('en-US')} (CPU) | ${Math.round(median(v.cpu))} | | | ${median(v.cpu.map((c, i) => c / whole[i]!)).toFixed(2)} vs one function |`,
+  );
+}
+
 const median = (xs: readonly number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 const range = (xs: readonly number[]) => `${Math.min(...xs).toFixed(2)}-${Math.max(...xs).toFixed(2)}`;
 
@@ -444,6 +496,7 @@ describe('engine at scale', () => {
             return `| ${r.name} | ${eps(median(r.ms))} | ${ns(median(r.cpu))} | ${(median(r.ms) / median(nul.ms)).toFixed(2)} (${range(r.ms.map((m, i) => m / nul.ms[i]!))}) | ${median(r.cpu.map((c, i) => c / nul.cpu[i]!)).toFixed(2)} | ${vsBefore} |`;
           }),
           ...aloneLines,
+          ...splitGroup(ROUNDS, EVENTS),
           `| compile all three files, warm (min / median) | ${Math.min(...warm).toFixed(1)} / ${median(warm).toFixed(1)} ms | | | | |`,
           ...coldLines,
           cold && coldBase && coldBase.ms.length > 0

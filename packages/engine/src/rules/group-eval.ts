@@ -98,16 +98,105 @@ function cheapCheck(p: CheckPlan): boolean {
 }
 
 /**
+ * The longest source one generated function of a group may have, in characters (both of its
+ * bodies, for flat maps and for structured events). V8 optimises no function whose bytecode is
+ * over 60 KiB (`--max-optimized-bytecode-size`): a group past it runs in the interpreter and the
+ * baseline compilers only, several times slower. Measured with `--print-bytecode`: the openat
+ * group of the three upstream files, 133 k characters, is 48.9 KiB of bytecode per body (80 % of
+ * the limit), execve's 94.8 k characters 33.2 KiB; at that ratio 140 k characters are about
+ * 51 KiB. A larger group is split in runs of rules, each its own function: shared reads and
+ * subexpressions are then computed once per function instead of once per group, which cost
+ * 1.25-1.3x on the upstream rules split in half (docs/BENCHMARKS.md), so groups are split only
+ * where V8 would not optimise them whole.
+ */
+export const MAX_GROUP_FUNCTION_SOURCE = 140_000;
+
+/** The source of one generated function: its rules (a run of the group's, in order) and constants. */
+export interface GroupFunction {
+  rules: readonly CompiledRule[];
+  source: string;
+  consts: unknown[];
+}
+
+/**
+ * The generated functions of a group: the whole group, or runs of its rules in order, halved
+ * until each function's source is at most `maxSource` characters (a single rule stays whole).
+ * Each function reads fields and computes shared subexpressions for its own rules only.
+ */
+export function writeGroupFunctions(
+  rules: readonly CompiledRule[],
+  type: string | undefined,
+  first: boolean,
+  isFlat?: (event: Record<string, unknown>) => boolean,
+  maxSource = MAX_GROUP_FUNCTION_SOURCE,
+): GroupFunction[] {
+  const written = writeGroupFunction(rules, type, first, isFlat);
+  if (written.source.length <= maxSource || rules.length < 2) return [written];
+  const half = Math.ceil(rules.length / 2);
+  return [
+    ...writeGroupFunctions(rules.slice(0, half), type, first, isFlat, maxSource),
+    ...writeGroupFunctions(rules.slice(half), type, first, isFlat, maxSource),
+  ];
+}
+
+/**
  * Generates the evaluator of `rules` (all with plans) for events of `type` (undefined: any type
- * of the source). Undefined when code cannot be generated here.
+ * of the source): one function, or several called in order (writeGroupFunctions). Undefined when
+ * code cannot be generated here.
  */
 export function generateGroupEvaluator(
   rules: readonly CompiledRule[],
   type: string | undefined,
   first: boolean,
   isFlat?: (event: Record<string, unknown>) => boolean,
+  maxSource = MAX_GROUP_FUNCTION_SOURCE,
 ): GroupEvaluator | undefined {
   if (!canGenerateCode() || rules.some((r) => r.plan === undefined)) return undefined;
+  const parts: GroupEvaluator[] = [];
+  for (const f of writeGroupFunctions(rules, type, first, isFlat, maxSource)) {
+    try {
+      parts.push(
+        new Function('K', 'U', 'CV', 'CS', 'FLAT', f.source)(
+          f.consts,
+          UNREAD,
+          cString,
+          cStringEquals,
+          isFlat,
+        ) as GroupEvaluator,
+      );
+    } catch {
+      return undefined;
+    }
+  }
+  if (parts.length === 1) return parts[0];
+  if (first) {
+    return (event) => {
+      for (const part of parts) {
+        const hit = part(event);
+        if (hit !== undefined) return hit;
+      }
+      return undefined;
+    };
+  }
+  return (event) => {
+    let out: CompiledRule[] | undefined;
+    for (const part of parts) {
+      const hits = part(event) as CompiledRule[] | undefined;
+      if (hits === undefined) continue;
+      if (out === undefined) out = hits;
+      else for (const r of hits) out.push(r);
+    }
+    return out;
+  };
+}
+
+/** The source of one function evaluating `rules` in order (see the module comment). */
+function writeGroupFunction(
+  rules: readonly CompiledRule[],
+  type: string | undefined,
+  first: boolean,
+  isFlat: ((event: Record<string, unknown>) => boolean) | undefined,
+): GroupFunction {
   const fold = folder(type);
   const folded = rules.map((r) => fold(r.plan!));
 
@@ -170,6 +259,7 @@ export function generateGroupEvaluator(
   const cstringExpr = (p: CheckPlan): string => {
     const i = readIndex(p);
     cstrings.add(i);
+    // cString, written out: a call here spends V8's inlining budget for the whole function.
     return `(c${i} === u ? (c${i} = CV(${readExpr(p)})) : c${i})`;
   };
   const check = (p: CheckPlan): string => {
@@ -236,6 +326,7 @@ export function generateGroupEvaluator(
   const locals = [
     // The not-read marker in a local: compared at every read, loaded from the closure once.
     'let v;',
+    'let n;',
     'const u = U;',
     ...[...reads.values()].map((i) => `let r${i} = u;`),
     ...[...cstrings].map((i) => `let c${i} = u;`),
@@ -257,17 +348,17 @@ export function generateGroupEvaluator(
     ...fn('evaluateGroup', mainBody),
     'return evaluateGroup;',
   ].join('\n');
-  try {
-    return new Function('K', 'U', 'CV', 'CS', 'FLAT', source)(
-      consts,
-      UNREAD,
-      cString,
-      cStringEquals,
-      isFlat,
-    ) as GroupEvaluator;
-  } catch {
-    return undefined;
-  }
+  return { rules, source, consts };
+}
+
+/**
+ * `cStringEquals(v, lit)` written out for a literal known when the code is generated: the text
+ * before a NUL in `v` equals `lit`. Inline, since every call site in a generated evaluator draws
+ * on one inlining budget for the whole function.
+ */
+function cStringEqualsExpr(lit: string): string {
+  const l = lit.length;
+  return `(typeof v === 'string' && v.length > ${l} && v.charCodeAt(${l}) === 0 && v.startsWith(${JSON.stringify(lit)}))`;
 }
 
 /** A field not read yet for this event (reads may legitimately return undefined). */

@@ -15,7 +15,12 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import type { SyscallEvent } from '../events/syscall-event.js';
-import { canGenerateCode, generateGroupEvaluator } from './group-eval.js';
+import {
+  canGenerateCode,
+  generateGroupEvaluator,
+  MAX_GROUP_FUNCTION_SOURCE,
+  writeGroupFunctions,
+} from './group-eval.js';
 import { load, type LoadOptions } from './load.js';
 import { upstreamEvents } from './testdata/upstream-events.js';
 import type { RuleSet } from './ruleset.js';
@@ -164,6 +169,78 @@ describe('shared work (shareWork) against the reference evaluator', () => {
     ).toBeDefined();
     expect((globalThis as { __pwned?: number }).__pwned).toBeUndefined();
   }, 60_000);
+
+  it('splits a group too large for one optimised function, with identical alerts', () => {
+    // Every upstream rule twice (the copies renamed): openat then has 52 candidate rules, about
+    // twice the source V8 optimises as one function (group-eval.ts, MAX_GROUP_FUNCTION_SOURCE).
+    const doubled = [
+      ...FILES,
+      ...FILES.map((f) => ({
+        name: `copy-${f.name}`,
+        content: f.content.replace(/^- rule: (.*)$/gm, '- rule: $1 (copy)'),
+      })),
+    ];
+    const loaded = (options: LoadOptions) => {
+      const r = load(doubled, options);
+      if (!r.ok) throw new Error('the doubled upstream rules did not load');
+      return r.ruleset.withEnabled({ name: '' }, true);
+    };
+    const generated = loaded({ ruleMatching: 'all' });
+    const closures = loaded({ ruleMatching: 'all', evaluator: 'closures' });
+    const isFlat = generated.sourceDef('syscall')?.isFlat;
+    const r = load(FILES);
+    const events = upstreamEvents(r.ruleset.rules, r.lists, 1500, 7);
+    const openat = events.find((e) => 'proc' in e && e.type === 'openat')!;
+    const candidates = generated.candidates(openat, 'syscall');
+    expect(candidates.length).toBeGreaterThan(50);
+    const parts = writeGroupFunctions(candidates, 'openat', false, isFlat);
+    expect(parts.length).toBeGreaterThan(1);
+    expect(parts.flatMap((p) => p.rules)).toEqual(candidates);
+    for (const p of parts) expect(p.source.length).toBeLessThanOrEqual(MAX_GROUP_FUNCTION_SOURCE);
+    let alerts = 0;
+    for (const e of events) {
+      const want = closures.evaluate(e, 'syscall');
+      alerts += want.length;
+      expect(generated.evaluate(e, 'syscall')).toEqual(want);
+      expect(generated.withOptions({ ruleMatching: 'first' }).evaluate(e, 'syscall')).toEqual(
+        closures.withOptions({ ruleMatching: 'first' }).evaluate(e, 'syscall'),
+      );
+    }
+    expect(alerts).toBeGreaterThan(100);
+  }, 180_000);
+
+  it('gives the same matches whatever the split: one function or many small ones', () => {
+    const shared = allRules({});
+    const isFlat = shared.sourceDef('syscall')?.isFlat;
+    const r = load(FILES);
+    const events = upstreamEvents(shared.rules, r.lists, 2000, 11);
+    const byType = new Map<string, ReturnType<typeof generateGroupEvaluator>[]>();
+    let split = 0;
+    let hits = 0;
+    for (const e of events) {
+      const type = String('proc' in e ? e.type : e['evt.type']);
+      const rules = shared.candidates(e, 'syscall');
+      if (rules.length === 0) continue;
+      let fns = byType.get(type);
+      if (fns === undefined) {
+        // Whole; in functions of at most 5,000 characters (a rule each, mostly); both match modes.
+        fns = [
+          generateGroupEvaluator(rules, type, false, isFlat, Number.POSITIVE_INFINITY),
+          generateGroupEvaluator(rules, type, false, isFlat, 5000),
+          generateGroupEvaluator(rules, type, true, isFlat, Number.POSITIVE_INFINITY),
+          generateGroupEvaluator(rules, type, true, isFlat, 5000),
+        ];
+        if (writeGroupFunctions(rules, type, false, isFlat, 5000).length > 1) split++;
+        byType.set(type, fns);
+      }
+      const [whole, parts, wholeFirst, partsFirst] = fns.map((f) => f!(e));
+      expect(parts).toEqual(whole);
+      expect(partsFirst).toBe(wholeFirst);
+      if (whole !== undefined) hits++;
+    }
+    expect(split).toBeGreaterThan(2);
+    expect(hits).toBeGreaterThan(100);
+  }, 120_000);
 
   it('reports the same diagnostics and compiled conditions as the reference', () => {
     const a = load(FILES);
