@@ -13,8 +13,10 @@
  * revision's engine sources too, alternated process by process with these; BENCH_ALONE=3: rounds
  * of the null, pre-decoded (the pool's objects, and the pool decoded afresh) and JSON pipelines
  * each alone in a fresh process, as a collector runs one rule set, 0 to skip;
+ * BENCH_ALONE_PASSES=10: most passes a pipeline alone warms up for, until two agree within 5 %;
  * BENCH_ALONE_BASELINE=<git revision>: that revision's engine in those pipelines too, each pair of
- * processes back to back, with the per-round ratio in the last column).
+ * processes back to back, with the per-round ratio in the last column). Last, the openat group of
+ * every upstream rule twice, too large for one function V8 optimises: as one function and split.
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
