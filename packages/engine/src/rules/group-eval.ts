@@ -351,16 +351,6 @@ function writeGroupFunction(
   return { rules, source, consts };
 }
 
-/**
- * `cStringEquals(v, lit)` written out for a literal known when the code is generated: the text
- * before a NUL in `v` equals `lit`. Inline, since every call site in a generated evaluator draws
- * on one inlining budget for the whole function.
- */
-function cStringEqualsExpr(lit: string): string {
-  const l = lit.length;
-  return `(typeof v === 'string' && v.length > ${l} && v.charCodeAt(${l}) === 0 && v.startsWith(${JSON.stringify(lit)}))`;
-}
-
 /** A field not read yet for this event (reads may legitimately return undefined). */
 const UNREAD = Object.freeze({});
 
