@@ -105,9 +105,9 @@ function cheapCheck(p: CheckPlan): boolean {
  * group of the three upstream files, 133 k characters, is 48.9 KiB of bytecode per body (80 % of
  * the limit), execve's 94.8 k characters 33.2 KiB; at that ratio 140 k characters are about
  * 51 KiB. A larger group is split in runs of rules, each its own function: shared reads and
- * subexpressions are then computed once per function instead of once per group, which cost
- * 1.25-1.3x on the upstream rules split in half (docs/BENCHMARKS.md), so groups are split only
- * where V8 would not optimise them whole.
+ * subexpressions are then computed once per function instead of once per group (the upstream
+ * rules split in half cost 1.25-1.3x, docs/BENCHMARKS.md), so groups are split only where V8
+ * would not optimise them whole, and into as few runs as fit.
  */
 export const MAX_GROUP_FUNCTION_SOURCE = 140_000;
 
@@ -119,9 +119,10 @@ export interface GroupFunction {
 }
 
 /**
- * The generated functions of a group: the whole group, or runs of its rules in order, halved
- * until each function's source is at most `maxSource` characters (a single rule stays whole).
- * Each function reads fields and computes shared subexpressions for its own rules only.
+ * The generated functions of a group: the whole group, or runs of its rules in order, each the
+ * longest that fits in `maxSource` characters (a rule too long alone is a function of its own).
+ * Each function reads fields and computes shared subexpressions for its own rules only, so the
+ * fewer functions, and the fewer rules past the first, the less is computed twice.
  */
 export function writeGroupFunctions(
   rules: readonly CompiledRule[],
@@ -130,13 +131,32 @@ export function writeGroupFunctions(
   isFlat?: (event: Record<string, unknown>) => boolean,
   maxSource = MAX_GROUP_FUNCTION_SOURCE,
 ): GroupFunction[] {
-  const written = writeGroupFunction(rules, type, first, isFlat);
-  if (written.source.length <= maxSource || rules.length < 2) return [written];
-  const half = Math.ceil(rules.length / 2);
-  return [
-    ...writeGroupFunctions(rules.slice(0, half), type, first, isFlat, maxSource),
-    ...writeGroupFunctions(rules.slice(half), type, first, isFlat, maxSource),
-  ];
+  const out: GroupFunction[] = [];
+  let rest = rules;
+  while (rest.length > 0) {
+    const whole = writeGroupFunction(rest, type, first, isFlat);
+    if (whole.source.length <= maxSource || rest.length === 1) {
+      out.push(whole);
+      break;
+    }
+    // The longest prefix that fits: a rule more never makes the source shorter.
+    let fits = writeGroupFunction(rest.slice(0, 1), type, first, isFlat);
+    let lo = 2;
+    let hi = rest.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >> 1;
+      const w = writeGroupFunction(rest.slice(0, mid), type, first, isFlat);
+      if (w.source.length <= maxSource) {
+        fits = w;
+        lo = mid + 1;
+      } else {
+        hi = mid - 1;
+      }
+    }
+    out.push(fits);
+    rest = rest.slice(fits.rules.length);
+  }
+  return out;
 }
 
 /**

@@ -197,6 +197,11 @@ describe('shared work (shareWork) against the reference evaluator', () => {
     expect(parts.length).toBeGreaterThan(1);
     expect(parts.flatMap((p) => p.rules)).toEqual(candidates);
     for (const p of parts) expect(p.source.length).toBeLessThanOrEqual(MAX_GROUP_FUNCTION_SOURCE);
+    // As few functions as fit: no part could have taken the next part's first rule.
+    for (let i = 0; i + 1 < parts.length; i++) {
+      const more = [...parts[i]!.rules, parts[i + 1]!.rules[0]!];
+      expect(writeGroupFunctions(more, 'openat', false, isFlat).length).toBe(2);
+    }
     let alerts = 0;
     for (const e of events) {
       const want = closures.evaluate(e, 'syscall');
