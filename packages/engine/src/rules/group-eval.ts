@@ -279,7 +279,6 @@ function writeGroupFunction(
   const cstringExpr = (p: CheckPlan): string => {
     const i = readIndex(p);
     cstrings.add(i);
-    // cString, written out: a call here spends V8's inlining budget for the whole function.
     return `(c${i} === u ? (c${i} = CV(${readExpr(p)})) : c${i})`;
   };
   const check = (p: CheckPlan): string => {
@@ -346,7 +345,6 @@ function writeGroupFunction(
   const locals = [
     // The not-read marker in a local: compared at every read, loaded from the closure once.
     'let v;',
-    'let n;',
     'const u = U;',
     ...[...reads.values()].map((i) => `let r${i} = u;`),
     ...[...cstrings].map((i) => `let c${i} = u;`),
