@@ -1,11 +1,9 @@
 import { createHmac } from 'node:crypto';
-import { copyFile, mkdir } from 'node:fs/promises';
 import http from 'node:http';
-import path from 'node:path';
 import pg from 'pg';
 import type { Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { launchBrowser, SCREENSHOT_DIR, screenshot } from './browser';
+import { launchBrowser, screenshot } from './browser';
 import { completeSetup } from './console';
 import { reservePort } from '@peregrine/db/testing';
 import { type Stack, startStack } from './stack';
@@ -83,13 +81,6 @@ async function seedAlerts() {
   }
 }
 
-/** A screenshot for the test run, copied where the issue's reviewers look. */
-async function shot(name: string) {
-  await screenshot(page, name);
-  await mkdir('/tmp/notify15-shots', { recursive: true });
-  await copyFile(path.join(SCREENSHOT_DIR, `${name}.png`), `/tmp/notify15-shots/${name}.png`);
-}
-
 beforeAll(async () => {
   stack = await startStack({
     collectorEnv: {
@@ -107,7 +98,7 @@ beforeAll(async () => {
 
 afterEach(async (context) => {
   if (context.task.result?.state === 'fail' && page)
-    await shot(`notifications-failed-${context.task.name.replace(/\W+/g, '-').slice(0, 40)}`);
+    await screenshot(page, `notifications-failed-${context.task.name.replace(/\W+/g, '-').slice(0, 40)}`);
 });
 
 afterAll(async () => {
@@ -125,7 +116,7 @@ describe('notifications page', () => {
     await form.getByLabel('URL').fill(receiverUrl);
     await form.getByLabel('Signing secret (16+ characters, optional)').fill(SIGNING_SECRET);
     await form.getByLabel('Headers').fill('X-Team: blue');
-    await shot('notifications-1-new-channel');
+    await screenshot(page, 'notifications-1-new-channel');
     await form.getByRole('button', { name: 'Add channel' }).click();
     const row = page.getByTestId('channel-Ops hook');
     await row.waitFor();
@@ -174,7 +165,7 @@ describe('notifications page', () => {
     await page.getByLabel('Dead letters only').check();
     const deliveries = page.getByTestId('deliveries-table');
     await deliveries.getByText('ECONNREFUSED').waitFor({ timeout: 30_000 });
-    await shot('notifications-2-dead-letter');
+    await screenshot(page, 'notifications-2-dead-letter');
     await deliveries.getByRole('button', { name: 'Retry' }).click();
     // Queued again with fresh attempts, then dead again (the receiver is still down): one row.
     await expect
@@ -201,7 +192,7 @@ describe('notifications page', () => {
     expect((await preview.textContent())?.replace(/\s+/g, ' ')).toContain(
       'Last 24 h: 2 alert(s) match; this route would have sent 1 notification(s) for 2 alert(s).',
     );
-    await shot('notifications-3-route-preview');
+    await screenshot(page, 'notifications-3-route-preview');
     await form.getByRole('button', { name: 'Add route' }).click();
     const route = page.getByTestId('route-Production errors');
     await route.waitFor();
@@ -209,7 +200,7 @@ describe('notifications page', () => {
     expect(text).toContain('env production and priority >= error and k8s.ns.name = payments');
     expect(text).toContain('Ops hook');
     expect(text).toContain('1 per group / 10 min');
-    await shot('notifications-4-overview');
+    await screenshot(page, 'notifications-4-overview');
     expect(pageErrors).toEqual([]);
   });
 
@@ -233,7 +224,7 @@ describe('notifications page', () => {
     // Leaves the field: its time zone suggestions (a datalist) close.
     await form.getByLabel('Time zone', { exact: true }).press('Tab');
     await problem.waitFor({ state: 'detached' });
-    await shot('notifications-5-digest-route');
+    await screenshot(page, 'notifications-5-digest-route');
     await form.getByRole('button', { name: 'Add route' }).click();
     const route = page.getByTestId('route-Ops digest');
     await route.waitFor();
@@ -270,7 +261,7 @@ describe('notifications page', () => {
     expect(await edit.getByLabel('Digest every (minutes)').inputValue()).toBe('30');
     expect(await edit.getByLabel('Time zone', { exact: true }).inputValue()).toBe('Europe/Berlin');
     await edit.getByRole('button', { name: 'Cancel' }).click();
-    await shot('notifications-6-digest-overview');
+    await screenshot(page, 'notifications-6-digest-overview');
     expect(pageErrors).toEqual([]);
   });
   it('filters the delivery log by kind (alerts or digests) and by route', async () => {
@@ -298,7 +289,7 @@ describe('notifications page', () => {
     await expect
       .poll(async () => (await rows().allTextContents()).join('|'), { timeout: 15_000 })
       .toMatch(/^[^|]*digest[^|]*Ops digest[^|]*$/);
-    await shot('notifications-7-digest-deliveries');
+    await screenshot(page, 'notifications-7-digest-deliveries');
     await page.getByLabel('Kind of delivery').selectOption('alert');
     await expect
       .poll(async () => (await rows().allTextContents()).join('|'), { timeout: 15_000 })
