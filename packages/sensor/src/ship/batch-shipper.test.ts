@@ -291,7 +291,6 @@ describe('BatchShipper against a collector peer over HTTP', () => {
     });
     // Absence can only be shown over a window: the old pump resent within one round trip (~5 ms).
     await new Promise((resolve) => setTimeout(resolve, 300));
-    console.log(JSON.stringify(peer.requests), Date.now());
     expect(peer.requests.filter((r) => r.path.endsWith('/events'))).toHaveLength(1);
     expect(readdirSync(join(dir, 'spool')).sort()).toEqual(files);
   });
