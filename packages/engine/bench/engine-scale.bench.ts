@@ -28,6 +28,7 @@ import type { SyscallEvent } from '../src/events/syscall-event.js';
 import { load, type RulesFile } from '../src/rules/load.js';
 import { generateGroupEvaluator, writeGroupFunctions } from '../src/rules/group-eval.js';
 import type { RuleSet } from '../src/rules/ruleset.js';
+import { withRenamedCopies } from '../src/rules/testdata/upstream-events.js';
 import { createSyscallSource } from '../src/sources/syscall/source.js';
 import { eventPool } from './syscall-pool.js';
 
@@ -302,15 +303,7 @@ console.log(JSON.stringify({ ms, cpu: (used.user + used.system) / 1000, rest: pe
  * round by round over the pool's openat events: CPU ns per event (after one warm-up pass each).
  */
 function splitGroup(rounds: number, events: number): string[] {
-  const base = readRules(FILES);
-  const doubled = [
-    ...base,
-    ...base.map((f) => ({
-      name: `copy-${f.name}`,
-      content: f.content.replace(/^- rule: (.*)$/gm, '- rule: $1 (copy)'),
-    })),
-  ];
-  const r = load(doubled);
+  const r = load(withRenamedCopies(readRules(FILES)));
   if (!r.ok) throw new Error('the doubled rules did not load');
   const rs = r.ruleset.withEnabled({ name: '' }, true);
   const opens = eventPool().filter((e) => e.type === 'openat');

@@ -8,6 +8,21 @@ import { collectFields } from '../../condition/walk.js';
 import type { ContainerInfo, FdInfo, ProcessInfo, SyscallEvent } from '../../events/syscall-event.js';
 import { createSyscallSource } from '../../sources/syscall/source.js';
 import type { CompiledList, CompiledRule } from '../compile.js';
+import type { RulesFile } from '../load.js';
+
+/**
+ * The files, then each again with every rule renamed (`X (copy)`): twice the rules per event
+ * type, for groups larger than V8 optimises as one function (group-eval.ts).
+ */
+export function withRenamedCopies(files: readonly RulesFile[]): RulesFile[] {
+  return [
+    ...files,
+    ...files.map((f) => ({
+      name: `copy-${f.name}`,
+      content: f.content.replace(/^- rule: (.*)$/gm, '- rule: $1 (copy)'),
+    })),
+  ];
+}
 
 /** mulberry32: a small deterministic PRNG. */
 export function prng(seed: number): () => number {
