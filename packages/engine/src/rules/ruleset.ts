@@ -3,12 +3,12 @@
  * in definition order (spec §4.3), producing alerts in Falco's shape (spec §3.3-3.4).
  */
 import type { Extractor, SourceDef } from '../fields/types.js';
-import type { OutputPart } from '../output/format.js';
-import { renderOutput, renderOutputAndFields, renderOutputFields } from '../output/format.js';
+import { renderOutputAndFields } from '../output/format.js';
+import { type AlertWriter, generateAlertWriter, renderExtraField } from './alert-writer.js';
 import type { JsonValue } from '../output/render.js';
 import type { EvalEpoch } from '../condition/compiler.js';
 import type { CompiledRule } from './compile.js';
-import { type GroupEvaluator, generateGroupEvaluator } from './group-eval.js';
+import { canGenerateCode, type GroupEvaluator, generateGroupEvaluator } from './group-eval.js';
 import { type Priority, priorityValue } from './priority.js';
 import { buildValueIndex, rulesByValue, type ValueIndex } from './value-index.js';
 
@@ -219,6 +219,8 @@ export class RuleSet {
   /** The evaluation counters of the rules (one per compile): advanced once per event. */
   private readonly epochs: readonly EvalEpoch[];
   private readonly times = new AlertTimes();
+  /** Each rule's generated alert writer once it has alerted (null: written the generic way). */
+  private readonly writers = new Map<CompiledRule, AlertWriter | null>();
 
   constructor(
     rules: readonly CompiledRule[],
@@ -457,15 +459,25 @@ export class RuleSet {
   private alert(idx: SourceIndex, r: CompiledRule, event: unknown): Alert {
     const ns = this.eventNs(idx, event);
     const iso = this.options.timeFormatIso8601;
+    this.times.format(ns, iso);
+    let write = this.writers.get(r);
+    if (write === undefined) {
+      write =
+        this.options.evaluator !== 'closures' && canGenerateCode()
+          ? (generateAlertWriter(r, iso ? 'evt.time.iso8601' : 'evt.time') ?? null)
+          : null;
+      this.writers.set(r, write);
+    }
+    const hostname = this.hostOf(idx, event);
+    if (write !== null) return write(event, ns, this.times.alert, this.times.line, hostname);
     const fields: Record<string, JsonValue> = {};
     const message = renderOutputAndFields(r.outputParts, event, fields);
     for (const x of r.extraFields) {
-      fields[x.key] = renderOutputText(x.parts, event);
+      fields[x.key] = renderExtraField(x.parts, event);
     }
     // The time of the line prefix, as integer nanoseconds (also when the output names it), exact:
     // a bigint, as Falco prints it, not a float rounded to 2^53.
     fields[iso ? 'evt.time.iso8601' : 'evt.time'] = ns;
-    this.times.format(ns, iso);
     return {
       time: this.times.alert,
       rule: r.name,
@@ -475,19 +487,7 @@ export class RuleSet {
       message,
       output_fields: fields,
       tags: [...r.tags],
-      hostname: this.hostOf(idx, event),
+      hostname,
     };
   }
-}
-
-function renderOutputText(parts: readonly OutputPart[], event: unknown): JsonValue {
-  // A single-field extra keeps its type; a format with text renders as a string.
-  const only = parts.length === 1 ? parts[0] : undefined;
-  if (only && typeof only !== 'string') {
-    const tmp: Record<string, JsonValue> = {};
-    renderOutputFields([only], event, tmp);
-    const v = tmp[only.text];
-    if (v !== undefined) return v;
-  }
-  return renderOutput(parts, event);
 }
