@@ -355,7 +355,7 @@ class Compiler {
       m = pmatchMatcher(values);
     } else {
       m = this.matcher(e, op, kind, lits[0]!);
-      if (kind === 'str') info = stringInfo(op, lits[0] as string);
+      info = kind === 'str' ? stringInfo(op, lits[0] as string) : scalarInfo(op, kind, lits[0]!);
     }
     const filter = applyMode(l, op, modifier === undefined, m);
     const shape: CheckShape = l.isList
@@ -543,6 +543,32 @@ function stringInfo(op: BaseOp, lit: string): MatcherInfo | undefined {
       return { kind: 'str-endswith', lit };
     case 'contains':
       return { kind: 'str-contains', lit };
+    default:
+      return undefined;
+  }
+}
+
+/**
+ * Boolean and number matchers the code generator writes inline (literalMatcher's semantics,
+ * exactly): a boolean equals its literal or the literal's number; a number compares as a number,
+ * and any other value (a bigint, a boolean) still goes through the matcher.
+ */
+function scalarInfo(op: BaseOp, kind: ValueKind, lit: Scalar): MatcherInfo | undefined {
+  if (kind === 'bool' && typeof lit === 'boolean') {
+    if (op === 'eq') return { kind: 'bool-eq', bool: lit };
+    if (op === 'ne') return { kind: 'bool-ne', bool: lit };
+    return undefined;
+  }
+  if (kind !== 'sint' && kind !== 'uint' && kind !== 'double' && kind !== 'port') return undefined;
+  if (typeof lit !== 'number' || !Number.isFinite(lit)) return undefined;
+  switch (op) {
+    case 'eq':
+    case 'ne':
+    case 'lt':
+    case 'le':
+    case 'gt':
+    case 'ge':
+      return { kind: 'num-cmp', op, num: lit };
     default:
       return undefined;
   }

@@ -35,10 +35,27 @@ export interface PlanRead {
 
 /** A literal matcher described for code generation (the matcher itself is always kept). */
 export interface MatcherInfo {
-  /** `str-eq`: `v === lit` (or the C-string prefix); `str-set`: membership in `set`. */
-  kind: 'str-eq' | 'str-ne' | 'str-set' | 'str-startswith' | 'str-endswith' | 'str-contains';
+  /**
+   * `str-eq`: `v === lit` (or the C-string prefix); `str-set`: membership in `set`; `bool-eq` /
+   * `bool-ne`: `v` is (is not) `bool` or its number; `num-cmp`: `v op num` for a number `v` (the
+   * matcher for other values).
+   */
+  kind:
+    | 'str-eq'
+    | 'str-ne'
+    | 'str-set'
+    | 'str-startswith'
+    | 'str-endswith'
+    | 'str-contains'
+    | 'bool-eq'
+    | 'bool-ne'
+    | 'num-cmp';
   lit?: string;
   set?: ReadonlySet<string>;
+  bool?: boolean;
+  /** A finite number. */
+  num?: number;
+  op?: 'eq' | 'ne' | 'lt' | 'le' | 'gt' | 'ge';
 }
 
 /** A check: a field read and a test of its value, or (`read` undefined) an opaque filter. */

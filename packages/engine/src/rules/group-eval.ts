@@ -89,6 +89,13 @@ function folder(type: string | undefined): (p: Plan) => Folded {
   return fold;
 }
 
+const NUM_OPS = { eq: '===', ne: '!==', lt: '<', le: '<=', gt: '>', ge: '>=' } as const;
+
+/** A finite number as JavaScript source (`-0` compares as `0`). */
+function numberText(n: number): string {
+  return Object.is(n, -0) ? '0' : String(n);
+}
+
 /** Checks cheap enough inline that a memo would cost as much as the check itself. */
 function cheapCheck(p: CheckPlan): boolean {
   if (p.read === undefined) return false;
@@ -299,6 +306,12 @@ function writeGroupFunction(
           return `(typeof (v = ${readExpr(p)}) === 'string' && v.endsWith(${lit}))`;
         case 'str-contains':
           return `(typeof (v = ${readExpr(p)}) === 'string' && v.includes(${lit}))`;
+        case 'bool-eq':
+          return `((v = ${readExpr(p)}) === ${info.bool} || v === ${info.bool ? 1 : 0})`;
+        case 'bool-ne':
+          return `((v = ${readExpr(p)}) !== undefined && v !== ${info.bool} && v !== ${info.bool ? 1 : 0})`;
+        case 'num-cmp':
+          return `(typeof (v = ${readExpr(p)}) === 'number' ? v ${NUM_OPS[info.op!]} ${numberText(info.num!)} : v !== undefined && ${ref(p.match)}(v))`;
       }
     }
     const v = readExpr(p);

@@ -241,6 +241,70 @@ describe('shared work (shareWork) against the reference evaluator', () => {
     expect(hits).toBeGreaterThan(100);
   }, 120_000);
 
+  it("writes boolean and number checks inline with the matchers' results for every kind of value", () => {
+    const checks = [
+      'proc.pid >= 7',
+      'proc.pid = 7',
+      'proc.pid != 7',
+      'proc.pid < 7',
+      'proc.pid <= -3',
+      'proc.pid > 18446744073709551614',
+      'fd.num > -1',
+      'fd.num = 0',
+      'evt.is_open_read = true',
+      'evt.is_open_read != false',
+      'evt.is_open_read = false',
+      'evt.is_open_read != true',
+    ];
+    const content = checks
+      .map((c, i) =>
+        [
+          '- rule: check ' + i,
+          '  desc: d',
+          '  condition: evt.type = openat and ' + c,
+          '  output: o',
+          '  priority: WARNING',
+        ].join('\n'),
+      )
+      .join('\n');
+    const loaded = (options: LoadOptions) => {
+      const r = load([{ name: 'scalars.yaml', content }], { ruleMatching: 'all', ...options });
+      if (!r.ok) throw new Error(JSON.stringify(r.diagnostics));
+      return r.ruleset;
+    };
+    const generated = loaded({});
+    const closures = loaded({ evaluator: 'closures' });
+    const isFlat = generated.sourceDef('syscall')?.isFlat;
+    const pids: unknown[] = [7, 6, 8, -3, '7', '9007199254740993', '18446744073709551615', 'x', undefined];
+    const fds: unknown[] = [-1, 0, 3, '0', undefined];
+    const opens: unknown[] = [true, false, 'true', 0, undefined];
+    const events: Record<string, unknown>[] = [];
+    for (const pid of pids)
+      for (const fd of fds)
+        for (const open of opens) {
+          const e: Record<string, unknown> = { 'evt.type': 'openat', 'evt.rawtime': '1760000000000000001' };
+          if (pid !== undefined) e['proc.pid'] = pid;
+          if (fd !== undefined) e['fd.num'] = fd;
+          if (open !== undefined) e['evt.is_open_read'] = open;
+          events.push(e);
+        }
+    const fired = new Set<string>();
+    for (const e of events) {
+      const want = closures.evaluate(e, 'syscall');
+      expect(generated.evaluate(e, 'syscall'), JSON.stringify(e)).toEqual(want);
+      for (const a of want) fired.add(a.rule);
+    }
+    expect(fired.size).toBe(checks.length);
+    // The checks above are written inline (else this compared the matchers with themselves).
+    const source = writeGroupFunctions(generated.candidates(events[0]!, 'syscall'), 'openat', false, isFlat)
+      .map((f) => f.source)
+      .join('\n');
+    expect(source).toContain("=== 'number' ? v >= 7 :");
+    expect(source).toContain("=== 'number' ? v > -1 :");
+    expect(source).toContain('=== true || v === 1)');
+    expect(source).toContain('!== false && v !== 0)');
+  });
+
   it('reports the same diagnostics and compiled conditions as the reference', () => {
     const a = load(FILES);
     const b = load(FILES, { shareWork: false });
