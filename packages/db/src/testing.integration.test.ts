@@ -6,6 +6,7 @@ import {
   dropStaleTemplates,
   lastFridayNoon,
   migratedTemplateName,
+  renameTemplateBuild,
   TEST_SERVER_URL,
   withAdmin as admin,
 } from './testing.js';
@@ -68,6 +69,44 @@ describe('the migrated template builds of concurrent test processes', () => {
       expect(await exists(building)).toBe(true);
     } finally {
       await open.end();
+    }
+  });
+});
+
+describe('two processes finishing their template builds at once', () => {
+  it('leaves the name to the first rename, whether the other rename sees it committed or not', async () => {
+    const name = buildName().replace('_build_', '_done_');
+    const [first, second, third] = [buildName(), buildName(), buildName()];
+    for (const b of [first, second, third]) await createTemplateBuild(b);
+    const a = new pg.Client({ connectionString: TEST_SERVER_URL });
+    const b = new pg.Client({ connectionString: TEST_SERVER_URL });
+    await a.connect();
+    await b.connect();
+    try {
+      // The first rename is not committed yet when the second starts: the second waits on the
+      // name's index entry and fails with a unique violation (23505) once the first commits.
+      await a.query('BEGIN');
+      expect(await renameTemplateBuild(a, first, name)).toBe(true);
+      const racing = renameTemplateBuild(b, second, name);
+      await expect
+        .poll(async () => {
+          const { rows } = await a.query<{ n: number }>(
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'ALTER DATABASE%'",
+          );
+          return rows[0]!.n;
+        })
+        .toBe(1);
+      await a.query('COMMIT');
+      expect(await racing).toBe(false);
+      // A rename after the first has committed fails with duplicate_database (42P04).
+      expect(await renameTemplateBuild(b, third, name)).toBe(false);
+      expect(await exists(name)).toBe(true);
+      expect(await exists(second)).toBe(true);
+      expect(await exists(third)).toBe(true);
+    } finally {
+      await a.end();
+      await b.end();
+      await admin((c) => c.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`));
     }
   });
 });

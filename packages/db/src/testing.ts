@@ -139,21 +139,25 @@ function migratedTemplate(): Promise<string> {
     // and of two processes building at once the first rename wins and the other drops its copy.
     const building = `${name}_build_${randomBytes(4).toString('hex')}`;
     await createTemplateBuild(building);
+    const drop = () =>
+      withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS "${building}" WITH (FORCE)`));
     try {
       const { migrateDatabase } = await import('./migrate.js');
       await migrateDatabase(databaseUrl(building));
-      await withAdmin(async (admin) => {
+      const renamed = await withAdmin(async (admin) => {
         // The schema engine's pool may linger; a template must have no open connections to be copied.
         await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1', [
           building,
         ]);
-        await admin.query(`ALTER DATABASE "${building}" RENAME TO "${name}"`);
+        if (!(await renameTemplateBuild(admin, building, name))) return false;
         await admin.query(`COMMENT ON DATABASE "${name}" IS '${new Date().toISOString()}'`);
+        return true;
       });
-    } catch (err) {
-      await withAdmin((admin) => admin.query(`DROP DATABASE IF EXISTS "${building}" WITH (FORCE)`));
       // Another process renamed its copy first: use that one.
-      if ((err as { code?: string }).code !== '42P04') throw err;
+      if (!renamed) await drop();
+    } catch (err) {
+      await drop();
+      throw err;
     }
     await dropStaleTemplates(name).catch(() => {});
     return name;
@@ -162,6 +166,28 @@ function migratedTemplate(): Promise<string> {
     templateName = undefined;
   });
   return templateName;
+}
+
+/**
+ * Renames a finished build to the template's name; false when another process's build has the
+ * name already. PostgreSQL answers 42P04 (duplicate_database) when that rename has committed, and
+ * 23505 (a unique violation of pg_database's name index) when both ran at the same moment (seen on
+ * a fresh server: the collector's two test workers built the template at once). Exported for its
+ * test.
+ */
+export async function renameTemplateBuild(
+  admin: pg.Client,
+  building: string,
+  name: string,
+): Promise<boolean> {
+  try {
+    await admin.query(`ALTER DATABASE "${building}" RENAME TO "${name}"`);
+    return true;
+  } catch (err) {
+    const code = (err as { code?: string }).code;
+    if (code === '42P04' || code === '23505') return false;
+    throw err;
+  }
 }
 
 /**
