@@ -4,6 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startEmbeddedPostgres } from './embedded.js';
 import { MIGRATIONS_DIR, migrateDatabase, readMigrations } from './migrate.js';
+import { armedEngineTimers } from './schema-engine.js';
 import { beforeMigration, createTempDir, createTestDatabase, TEST_SERVER_URL } from './testing.js';
 
 async function tables(url: string): Promise<string[]> {
@@ -375,6 +376,25 @@ describe('migrations on the real Postgres server', () => {
     } finally {
       await admin.end();
     }
+  });
+});
+
+describe('a process that migrates', () => {
+  let db: Awaited<ReturnType<typeof createTestDatabase>>;
+  beforeAll(async () => {
+    db = await createTestDatabase('migrate_timers');
+  });
+  afterAll(async () => {
+    await db.drop();
+  });
+
+  it('is left no timer by the schema engine (its 10 s lock timer kept every migrating script alive)', async () => {
+    const timers = () => process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length;
+    const before = timers();
+    expect((await migrateDatabase(db.url)).length).toBeGreaterThan(0);
+    expect(await migrateDatabase(db.url)).toEqual([]);
+    expect(armedEngineTimers()).toBe(0);
+    expect(timers()).toBeLessThanOrEqual(before);
   });
 });
 

@@ -28,12 +28,53 @@ function loadBindings(): Promise<WasmBindings> {
     const bgPath = require.resolve('@prisma/schema-engine-wasm/schema_engine_bg');
     const bg = (await import('@prisma/schema-engine-wasm/schema_engine_bg')) as WasmBindings;
     const wasm = await readFile(path.join(path.dirname(bgPath), 'schema_engine_bg.wasm'));
-    const { instance } = await WebAssembly.instantiate(wasm, { './schema_engine_bg.js': bg });
+    const { instance } = await WebAssembly.instantiate(wasm, {
+      './schema_engine_bg.js': withTrackedTimers(bg),
+    });
     bg.__wbg_set_wasm(instance.exports as never);
     (instance.exports.__wbindgen_start as () => void)();
     return bg;
   })();
   return bindings;
+}
+
+/** Timers the engine set and that have not fired yet, and the engines open now. */
+const engineTimers = new Set<ReturnType<typeof setTimeout>>();
+let openEngines = 0;
+
+/**
+ * The bindings with the engine's `setTimeout` import tracked. The engine arms a 10 s timer for
+ * its migration lock and leaves it armed when the migration ends: a script that migrates (the
+ * seed, `npm run db:migrate`) then waited 10 s before it could exit, and so did every browser test
+ * file's seed. The timers are cleared once no engine is open.
+ */
+function withTrackedTimers(bg: WasmBindings): WasmBindings {
+  const name = Object.keys(bg).find((k) => k.startsWith('__wbg_setTimeout_'));
+  if (name === undefined) return bg;
+  return {
+    ...bg,
+    [name]: (callback: () => void, ms: number) => {
+      const timer = setTimeout(() => {
+        engineTimers.delete(timer);
+        callback();
+      }, ms >>> 0);
+      engineTimers.add(timer);
+      return timer;
+    },
+  };
+}
+
+/** Clears the engine's timers when the last engine is disposed: no engine is left to wake. */
+function engineClosed(): void {
+  openEngines--;
+  if (openEngines > 0) return;
+  for (const timer of engineTimers) clearTimeout(timer);
+  engineTimers.clear();
+}
+
+/** Timers the schema engine left armed (for the test of `dispose`). */
+export function armedEngineTimers(): number {
+  return engineTimers.size;
 }
 
 /** A schema engine connected to one database; `dispose()` closes its connections. */
@@ -90,13 +131,17 @@ class WholeScriptPrismaPg extends PrismaPg {
   async closeAll(): Promise<void> {
     const adapters = this.opened.splice(0);
     await Promise.all(
-      adapters.map((a) =>
+      adapters.map(async (a) => {
         // Already ended by the engine, or a session stuck past 5 s: nothing more to do here.
-        Promise.race([
+        let timer: ReturnType<typeof setTimeout> | undefined;
+        await Promise.race([
           a.dispose().catch(() => {}),
-          new Promise((resolve) => setTimeout(resolve, 5_000).unref()),
-        ]),
-      ),
+          new Promise((resolve) => {
+            timer = setTimeout(resolve, 5_000).unref();
+          }),
+        ]);
+        clearTimeout(timer);
+      }),
     );
   }
 }
@@ -111,11 +156,19 @@ export async function openSchemaEngine(
   const factory = new WholeScriptPrismaPg({ connectionString: databaseUrl });
   const adapter = bindMigrationAwareSqlAdapterFactory(factory);
   const engine = await bg.SchemaEngine.new({ datamodels }, (line: string) => log(line), adapter);
+  openEngines++;
+  let disposed = false;
   return {
     engine,
     async dispose() {
+      if (disposed) return;
+      disposed = true;
       engine.free();
-      await factory.closeAll();
+      try {
+        await factory.closeAll();
+      } finally {
+        engineClosed();
+      }
     },
   };
 }
