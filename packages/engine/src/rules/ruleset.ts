@@ -462,10 +462,14 @@ export class RuleSet {
     this.times.format(ns, iso);
     let write = this.writers.get(r);
     if (write === undefined) {
-      write =
-        this.options.evaluator !== 'closures' && canGenerateCode()
-          ? (generateAlertWriter(r, iso ? 'evt.time.iso8601' : 'evt.time') ?? null)
-          : null;
+      write = null;
+      if (this.options.evaluator !== 'closures' && canGenerateCode()) {
+        try {
+          write = generateAlertWriter(r, iso ? 'evt.time.iso8601' : 'evt.time') ?? null;
+        } catch {
+          // The generic way writes the same alert: a rule whose writer cannot be made uses it.
+        }
+      }
       this.writers.set(r, write);
     }
     const hostname = this.hostOf(idx, event);
