@@ -174,7 +174,8 @@ export function compileOutput(
   return parts;
 }
 
-function pad(s: string, width: number): string {
+/** `%Nfield`: the text padded with spaces, or cut, to `width` characters (0: as it is). */
+export function pad(s: string, width: number): string {
   if (width === 0) return s;
   return s.length >= width ? s.slice(0, width) : s + ' '.repeat(width - s.length);
 }
@@ -231,6 +232,18 @@ function safeExtract(extract: Extractor, event: unknown): Extracted {
   } catch {
     return undefined;
   }
+}
+
+/** An extra field's value: a single-field extra keeps its type; a format with text renders as a string. */
+export function renderExtraField(parts: readonly OutputPart[], event: unknown): JsonValue {
+  const only = parts.length === 1 ? parts[0] : undefined;
+  if (only && typeof only !== 'string') {
+    const tmp: Record<string, JsonValue> = {};
+    renderOutputFields([only], event, tmp);
+    const v = tmp[only.text];
+    if (v !== undefined) return v;
+  }
+  return renderOutput(parts, event);
 }
 
 /** Fields referenced by an output (for deprecation checks and summaries). */

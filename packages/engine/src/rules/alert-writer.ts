@@ -11,30 +11,14 @@
  * (alert-writer.test.ts compares them); where code cannot be generated (a browser page) the
  * RuleSet writes alerts the generic way.
  */
-import type { Extracted, Extractor, FieldDef } from '../fields/types.js';
-import { type OutputPart, renderOutput, renderOutputFields } from '../output/format.js';
-import { type JsonValue, renderJson, renderText } from '../output/render.js';
+import type { Extractor, FieldDef } from '../fields/types.js';
+import { type OutputPart, pad, renderExtraField } from '../output/format.js';
+import { renderJson, renderText } from '../output/render.js';
 import type { CompiledRule } from './compile.js';
 import type { Alert } from './ruleset.js';
 
 /** Writes a rule's alert for an event at `ns` (`time` and `line` already formatted for it). */
 export type AlertWriter = (event: unknown, ns: bigint, time: string, line: string, hostname: string) => Alert;
-
-/** A single-field extra keeps its type; a format with text renders as a string (as Falco's). */
-export function renderExtraField(parts: readonly OutputPart[], event: unknown): JsonValue {
-  const only = parts.length === 1 ? parts[0] : undefined;
-  if (only && typeof only !== 'string') {
-    const tmp: Record<string, JsonValue> = {};
-    renderOutputFields([only], event, tmp);
-    const v = tmp[only.text];
-    if (v !== undefined) return v;
-  }
-  return renderOutput(parts, event);
-}
-
-function pad(s: string, width: number): string {
-  return s.length >= width ? s.slice(0, width) : s + ' '.repeat(width - s.length);
-}
 
 /**
  * The rule's alert writer, or undefined when a key cannot be written into a literal
@@ -49,32 +33,31 @@ export function generateAlertWriter(r: CompiledRule, timeKey: string): AlertWrit
   /** Key -> expression, in the order the generic path first writes each key (later writes win). */
   const fields = new Map<string, string>();
   let n = 0;
-  /** A local holding the field's value (undefined when its extractor throws). */
-  const read = (extract: Extractor, def: FieldDef | undefined): string => {
+  /** The number of a local `v<i>` holding the field's value (undefined when its extractor throws). */
+  const read = (extract: Extractor, def: FieldDef | undefined): number => {
     const i = n++;
     extractors.push(extract);
     defs.push(def);
     lines.push(`let v${i}; try { v${i} = X${i}(event); } catch { v${i} = undefined; }`);
-    return `v${i}`;
+    return i;
   };
   for (const p of r.outputParts) {
     if (typeof p === 'string') {
       message.push(JSON.stringify(p));
       continue;
     }
-    const v = read(p.extract, p.def);
-    const i = v.slice(1);
+    const i = read(p.extract, p.def);
     // A string's text and JSON are the string up to its first NUL (render.ts scalarText).
     lines.push(
-      `const t${i} = typeof ${v} === "string" && ${v}.indexOf("\\0") === -1 ? ${v} : T(${v}, D${i});`,
+      `const t${i} = typeof v${i} === "string" && v${i}.indexOf("\\0") === -1 ? v${i} : T(v${i}, D${i});`,
     );
     message.push(p.width > 0 ? `P(t${i}, ${p.width})` : `t${i}`);
     if (!p.transformer) {
-      fields.set(p.text, `typeof ${v} === "string" ? t${i} : J(${v}, D${i})`);
+      fields.set(p.text, `typeof v${i} === "string" ? t${i} : J(v${i}, D${i})`);
     } else {
       for (const f of p.innerFields) {
-        const fv = read(f.extract, f.def);
-        fields.set(f.text, `J(${fv}, D${fv.slice(1)})`);
+        const j = read(f.extract, f.def);
+        fields.set(f.text, `J(v${j}, D${j})`);
       }
     }
   }
@@ -120,13 +103,11 @@ return {
   hostname: hostname,
 };
 };`;
-  const text = (v: Extracted, def: FieldDef | undefined) => renderText(v, def);
-  const json = (v: Extracted, def: FieldDef | undefined) => renderJson(v, def);
   return new Function('X', 'D', 'T', 'J', 'P', 'E', 'XP', 'RULE', 'PRIORITY', 'SOURCE', 'LEAD', 'TAGS', body)(
     extractors,
     defs,
-    text,
-    json,
+    renderText,
+    renderJson,
     pad,
     renderExtraField,
     extras,

@@ -3,8 +3,8 @@
  * in definition order (spec §4.3), producing alerts in Falco's shape (spec §3.3-3.4).
  */
 import type { Extractor, SourceDef } from '../fields/types.js';
-import { renderOutputAndFields } from '../output/format.js';
-import { type AlertWriter, generateAlertWriter, renderExtraField } from './alert-writer.js';
+import { renderExtraField, renderOutputAndFields } from '../output/format.js';
+import { type AlertWriter, generateAlertWriter } from './alert-writer.js';
 import type { JsonValue } from '../output/render.js';
 import type { EvalEpoch } from '../condition/compiler.js';
 import type { CompiledRule } from './compile.js';
