@@ -108,6 +108,56 @@ describe('MonotonicClock', () => {
   });
 });
 
+describe('the clocks of an event', () => {
+  it('reads the wall clock only when the events have moved a minute, not per event', () => {
+    const clock = new MonotonicClock();
+    const now = vi.spyOn(Date, 'now');
+    try {
+      const start = Number(process.hrtime.bigint());
+      for (let k = 0; k < 10_000; k++) clock.toEpochNs(start + k * 5_000_000); // 50 s of events
+      expect(now).toHaveBeenCalledTimes(1);
+      clock.toEpochNs(start + 61_000_000_000); // a minute on: measured again (NTP may have moved it)
+      expect(now).toHaveBeenCalledTimes(2);
+      clock.toEpochNs(start + 60_000_000_000); // a little out of order: not again
+      expect(now).toHaveBeenCalledTimes(2);
+    } finally {
+      now.mockRestore();
+    }
+  });
+
+  it("reuses a thread's process for a second of the events' own time, and no longer", () => {
+    const enricher = new Enricher();
+    const ghost = 2 ** 22 - 11;
+    const t0 = 5_000_000_000_000n;
+    const open = (monoNs: bigint, extra: Partial<RawEvent> = {}) =>
+      enricher.enrich(
+        raw('openat', ghost, {
+          monoNs,
+          comm: 'cat',
+          ints: { dirfd: '-100', flags: '0', mode: '0' },
+          strs: { name: '/etc/hosts' },
+          ret: 3,
+          ...extra,
+        }),
+      ).proc;
+    const first = open(t0);
+    expect(open(t0 + 999_000_000n)).toBe(first);
+    // Another thread between them does not cost the first its cached process.
+    const other = open(t0 + 999_500_000n, { tid: ghost + 1 });
+    expect(other).not.toBe(first);
+    expect(other.tid).toBe(ghost + 1);
+    expect(open(t0 + 999_600_000n)).toBe(first);
+    const later = open(t0 + 1_000_000_001n);
+    expect(later).not.toBe(first);
+    expect(later).toEqual(first);
+    // New credentials under the same image: built again at once, with them.
+    const setuid = open(t0 + 1_000_000_002n, { euid: 1000 });
+    expect(setuid).not.toBe(later);
+    expect(setuid.uid).toBe(1000);
+    expect(open(t0 + 1_000_000_003n, { euid: 1000 })).toBe(setuid);
+  });
+});
+
 describe('LruCache', () => {
   it('evicts the least recently used entry at the bound', () => {
     const lru = new LruCache<number, string>(2);

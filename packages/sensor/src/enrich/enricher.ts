@@ -120,7 +120,7 @@ export class Enricher {
     } else {
       entry = this.#processInfo.entryFor(raw);
     }
-    const proc = this.#processInfo.info(entry, raw);
+    const proc = this.#processInfo.info(entry, raw, Number(raw.monoNs) / 1e6);
     const type = raw.type === 'procfs-exec' ? 'execve' : raw.type;
     const event: SyscallEvent = {
       source: 'syscall',
@@ -152,7 +152,7 @@ export class Enricher {
   enrichOpen(record: OpenRecord, parts: OpenEventParts): void {
     const ts = this.#clock.toEpochNs(record.monoNs);
     const entry = this.#processInfo.entryFor(record);
-    parts.proc = this.#processInfo.info(entry, record);
+    parts.proc = this.#processInfo.info(entry, record, Number(record.monoNs) / 1e6);
     parts.type = record.type;
     parts.ts = ts;
     parts.num = ++this.#num;

@@ -1,4 +1,6 @@
 const NS_PER_S = 1_000_000_000;
+/** How far the events' monotonic times move before the epoch offset is measured again. */
+const REMEASURE_NS = 60 * NS_PER_S;
 /** `000` to `999`: the three-digit groups of a nanosecond count's text. */
 const DIGITS3 = Array.from({ length: 1000 }, (_, n) => String(n).padStart(3, '0'));
 
@@ -17,21 +19,25 @@ export class MonotonicClock {
   /** The offset as whole seconds and the nanoseconds beyond them (0..1e9). */
   #offsetS = 0;
   #offsetNs = 0;
-  #at = 0;
+  /** The monotonic time (ns) at which the offset was last measured. */
+  #atMono = Number.NEGATIVE_INFINITY;
   /** The second and millisecond of the last time converted, and their text. */
   #lastS = -1;
   #lastMs = -1;
   #prefix = '';
 
-  /** Epoch ns for a monotonic timestamp; the offset is re-measured every minute to follow NTP. */
+  /**
+   * Epoch ns for a monotonic timestamp. The offset is re-measured when the events' own times have
+   * moved a minute (either way) from the last measure, to follow NTP: no clock is read per event.
+   */
   toEpochNs(monoNs: bigint | number): string {
-    const now = Date.now();
-    if (now - this.#at > 60_000) {
-      const offset = BigInt(now) * 1_000_000n - process.hrtime.bigint();
+    const mono = typeof monoNs === 'bigint' ? Number(monoNs) : monoNs;
+    if (Math.abs(mono - this.#atMono) > REMEASURE_NS) {
+      const offset = BigInt(Date.now()) * 1_000_000n - process.hrtime.bigint();
       this.#offset = offset;
       this.#offsetS = Number(offset / 1_000_000_000n);
       this.#offsetNs = Number(offset % 1_000_000_000n);
-      this.#at = now;
+      this.#atMono = mono;
     }
     if (typeof monoNs === 'bigint') return (monoNs + this.#offset).toString();
     // monoNs < 2^53: the quotient may round up by one; the remainder, exact, says so.

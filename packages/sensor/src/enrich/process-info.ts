@@ -13,7 +13,10 @@ const MAX_THREADS_CACHED = 256;
 /** A built ProcessInfo of one thread. */
 interface CachedInfo {
   info: ProcessInfo;
+  /** When it was built: the event's monotonic time, in ms. */
   at: number;
+  entry: ProcEntry;
+  tid: number;
 }
 
 /** What the enricher reads of an event's thread (a RawEvent or an OpenRecord). */
@@ -38,6 +41,8 @@ export class ProcessInfoBuilder {
   readonly #maxAncestors: number;
   /** Per process, per thread: the shipper writes each distinct object once per batch. */
   readonly #infoCache = new WeakMap<ProcEntry, Map<number, CachedInfo>>();
+  /** The last thread's entry in #infoCache. */
+  #last: CachedInfo | undefined = undefined;
 
   constructor(processes: ProcessTable, users: UserDb, procRoot: string, maxAncestors: number) {
     this.#processes = processes;
@@ -55,6 +60,7 @@ export class ProcessInfoBuilder {
         cached.uid = raw.euid;
         cached.gid = raw.egid;
         this.#infoCache.delete(cached);
+        if (this.#last?.entry === cached) this.#last = undefined;
       }
       return cached;
     }
@@ -101,21 +107,34 @@ export class ProcessInfoBuilder {
    * INFO_TTL_MS, when the thread renames itself, or when the entry changes), which saves the
    * allocations and lets the shipper write it once per batch instead of once per event. Threads
    * of a process are cached apart, so a process whose threads take turns does not rebuild it.
+   * `atMs` is the event's monotonic time in ms (no clock read per event).
    */
-  info(entry: ProcEntry, raw: ThreadFacts): ProcessInfo {
-    const now = Date.now();
+  info(entry: ProcEntry, raw: ThreadFacts, atMs: number): ProcessInfo {
+    // Consecutive events mostly come from one thread: its entry is checked before the maps.
+    let cached = this.#last;
+    if (cached === undefined || cached.entry !== entry || cached.tid !== raw.tid) {
+      let threads = this.#infoCache.get(entry);
+      if (threads === undefined) {
+        threads = new Map();
+        this.#infoCache.set(entry, threads);
+      }
+      cached = threads.get(raw.tid);
+      if (cached !== undefined) this.#last = cached;
+    }
+    // Times are the events' own (monotonic): out of order by a little, they still count as fresh.
+    if (cached !== undefined && atMs - cached.at < INFO_TTL_MS && cached.info.name === raw.comm) {
+      return cached.info;
+    }
+    const info = this.#buildInfo(entry, raw);
     let threads = this.#infoCache.get(entry);
     if (threads === undefined) {
       threads = new Map();
       this.#infoCache.set(entry, threads);
     }
-    const cached = threads.get(raw.tid);
-    if (cached !== undefined && now - cached.at < INFO_TTL_MS && cached.info.name === raw.comm) {
-      return cached.info;
-    }
-    const info = this.#buildInfo(entry, raw);
     if (threads.size >= MAX_THREADS_CACHED) threads.clear();
-    threads.set(raw.tid, { info, at: now });
+    const fresh: CachedInfo = { info, at: atMs, entry, tid: raw.tid };
+    threads.set(raw.tid, fresh);
+    this.#last = fresh;
     return info;
   }
 
