@@ -116,6 +116,76 @@ describe('libbpf record decoder', () => {
     }
   });
 
+  it('offers open records with the fields the general path decodes, whatever the chunking and offset', () => {
+    const stream = Buffer.concat([
+      open,
+      exec,
+      record(2, {
+        ints: [7n, 0o101n, 0o644n],
+        strs: [Buffer.from('relative/ü.txt')],
+        ret: -13n,
+        pid: 0xfffffff0,
+        ts: 2n ** 53n + 12_345n,
+      }),
+      record(2, { ints: [-(2n ** 40n), 0n, 0n], strs: [Buffer.from('/x')], ret: 2n ** 40n, ts: 2n ** 52n }),
+      open,
+    ]);
+    // The general path's fields, as a reference.
+    const { decoder: general, out } = decoderFor();
+    general.push(stream);
+    const expected = out.events
+      .filter((e) => e.type === 'openat')
+      .map((e) => [
+        e.monoNs,
+        e.cpu,
+        e.pid,
+        e.tid,
+        e.ppid,
+        e.euid,
+        e.egid,
+        e.ret,
+        e.ints.dirfd,
+        e.ints.flags,
+        e.ints.mode,
+        e.comm,
+        e.strs.name,
+      ]);
+    expect(expected).toHaveLength(4);
+    // The bytes at an offset inside a larger buffer, as a pipe's chunks can be.
+    const backing = Buffer.alloc(stream.length + 13);
+    stream.copy(backing, 13);
+    const shifted = backing.subarray(13);
+    for (const step of [1, 3, 7, 184, 185, 500, stream.length]) {
+      const offered: unknown[] = [];
+      const decoder = new LibbpfRecordDecoder(LAYOUT, {
+        event: () => {},
+        open: (r) => {
+          offered.push([
+            r.monoNs,
+            r.cpu,
+            r.pid,
+            r.tid,
+            r.ppid,
+            r.euid,
+            r.egid,
+            r.ret,
+            r.dirfd,
+            r.flags,
+            r.mode,
+            r.comm,
+            r.name,
+          ]);
+          return true;
+        },
+        lost: () => {},
+        ready: () => {},
+        malformed: (reason) => offered.push(reason),
+      });
+      for (let n = 0; n < shifted.length; n += step) decoder.push(shifted.subarray(n, n + step));
+      expect(offered, `chunks of ${step}`).toEqual(expected);
+    }
+  });
+
   it('marks a cut argv and keeps 64-bit values exact', () => {
     const { decoder, out } = decoderFor();
     decoder.push(record(5, { strs: [Buffer.from('/bin/x'), Buffer.from('x\0aaaa')], trunc: 2, ret: 0n }));
