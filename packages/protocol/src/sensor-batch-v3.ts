@@ -311,7 +311,11 @@ export class SensorBatchV3Encoder {
     return i;
   }
 
-  /** Indexes of the current event's argument values (the fd's strings often equal one of them). */
+  /**
+   * Indexes of the current event's argument values (the fd's strings often equal one of them).
+   * Only its first `values.length` entries are the current event's: `#fdStr` reads no further
+   * (its length is not trimmed per event, which costs a runtime call).
+   */
   readonly #valueIndex: number[] = [];
 
   #values(values: readonly string[], w: ByteWriter): void {
@@ -324,7 +328,6 @@ export class SensorBatchV3Encoder {
       out[k] = i;
       w.uv(i);
     }
-    out.length = n;
   }
 
   /** The index of an fd string: the index of the argument it equals, else its own. */
