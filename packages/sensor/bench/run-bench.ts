@@ -17,8 +17,11 @@ import { printPipelineCost } from './pipeline-cost.js';
  * `BENCH_BASELINE_CLI=/path/to/cli.js` also runs another build of the sensor (e.g. an earlier
  * commit's) with each backend in every round, labelled `<backend> baseline`, for ratios measured
  * in the same run. `BENCH_PROFILE=<dir>` writes a V8 CPU profile of each sensor there. Before the
- * first level, `BENCH_WARMUP_SECONDS` (10) of unmeasured load at 10k events/s let V8 compile the
- * hot paths (a young sensor spends a few % of a core compiling), so levels measure steady state.
+ * first level, `BENCH_WARMUP_SECONDS` (60) of unmeasured load at 10k events/s let V8 compile the
+ * hot paths, so levels measure a settled sensor: 10 s was not enough (TurboFan still took 13-15 %
+ * of the sensor's CPU 30-60 s after start, compiling the per-batch HTTP, stream and timer code that
+ * runs a few times a second, docs/BENCHMARKS.md, twenty-second stop); `BENCH_WARMUP_SECONDS=10`
+ * measures the young sensor.
  * `BENCH_NODE_FLAGS` passes extra flags to the sensor's node (`--trace-deopt`, ...).
  * `BENCH_EVENT_TYPES=init_module` has the peer's rules name only that type (the load is then not
  * traced: the sensor's cost without it). `BENCH_PIPELINE_ROUNDS=0` skips the synthetic per-stage figures printed first (3 rounds by default).
@@ -37,7 +40,7 @@ const BASELINE_CLI = process.env.BENCH_BASELINE_CLI;
 /** Batch versions to run each sensor with (the newest the peer advertises); default: version 3. */
 const WIRES = (process.env.BENCH_WIRE ?? '3').split(',').map(Number);
 /** Unmeasured load (10k events/s) before the first level: V8 compiles the hot paths meanwhile. */
-const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 10);
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS ?? 60);
 /**
  * The event types the peer's rules name (its config's `eventTypes`); default all. A type this
  * kernel does not trace (`init_module` here) leaves only the process table's exec and exit probes:
