@@ -116,7 +116,7 @@ export function parseLayout(text: string): Map<number, TypeLayout> {
 
 // Records are read through a DataView of their bytes: each field one load in optimised code,
 // where Buffer's read methods check their argument and assemble the bytes one by one (the open
-// fast path took 0.76x the time with DataView reads, docs/BENCHMARKS.md).
+// fast path took 0.73x the time with DataView reads, docs/BENCHMARKS.md).
 
 /** A signed 64-bit slot: a number when exact as one, else its decimal text (through BigInt). */
 function int64Value(view: DataView, at: number): number | string {
@@ -202,7 +202,7 @@ export class RecordStreamError extends Error {}
 export class LibbpfRecordDecoder {
   readonly #layouts: ReadonlyMap<number, TypeLayout>;
   readonly #out: DecoderEvents;
-  #carry = Buffer.allocUnsafe(MAX_RECORD);
+  readonly #carry = Buffer.allocUnsafe(MAX_RECORD);
   readonly #carryView = viewOf(this.#carry);
   #carryLen = 0;
   readonly #openRecord = new OpenRecord();

@@ -113,12 +113,7 @@ export class ProcessInfoBuilder {
     // Consecutive events mostly come from one thread: its entry is checked before the maps.
     let cached = this.#last;
     if (cached === undefined || cached.entry !== entry || cached.tid !== raw.tid) {
-      let threads = this.#infoCache.get(entry);
-      if (threads === undefined) {
-        threads = new Map();
-        this.#infoCache.set(entry, threads);
-      }
-      cached = threads.get(raw.tid);
+      cached = this.#threadsOf(entry).get(raw.tid);
       if (cached !== undefined) this.#last = cached;
     }
     // Times are the events' own (monotonic): out of order by a little, they still count as fresh.
@@ -126,16 +121,22 @@ export class ProcessInfoBuilder {
       return cached.info;
     }
     const info = this.#buildInfo(entry, raw);
-    let threads = this.#infoCache.get(entry);
-    if (threads === undefined) {
-      threads = new Map();
-      this.#infoCache.set(entry, threads);
-    }
+    const threads = this.#threadsOf(entry);
     if (threads.size >= MAX_THREADS_CACHED) threads.clear();
     const fresh: CachedInfo = { info, at: atMs, entry, tid: raw.tid };
     threads.set(raw.tid, fresh);
     this.#last = fresh;
     return info;
+  }
+
+  /** The process's cached ProcessInfo per thread (made empty at its first event). */
+  #threadsOf(entry: ProcEntry): Map<number, CachedInfo> {
+    let threads = this.#infoCache.get(entry);
+    if (threads === undefined) {
+      threads = new Map();
+      this.#infoCache.set(entry, threads);
+    }
+    return threads;
   }
 
   /** A uid argument as Falco renders it: the user's name in the process's root, else the number. */
