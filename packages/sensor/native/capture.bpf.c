@@ -708,6 +708,18 @@ EXIT(rmdir, RMDIR)
 {
 	PATH(0, a->a[0]);
 }
+/* The working directory: the process table follows it, so relative paths of a process gone
+ * before enrichment resolve against the directory it changed to, not its parent's. */
+ENTER(chdir, CHDIR, 1)
+EXIT(chdir, CHDIR)
+{
+	PATH(0, a->a[0]);
+}
+ENTER(fchdir, FCHDIR, 1)
+EXIT(fchdir, FCHDIR)
+{
+	NUM(0, a->a[0]);
+}
 ENTER(memfd_create, MEMFD_CREATE, 2)
 EXIT(memfd_create, MEMFD_CREATE)
 {

@@ -120,7 +120,9 @@ struct pg_event {
 	X(SENDTO, sendto, "fd size family proto sport cport connected @sip @cip", "")              \
 	X(SENDMSG, sendmsg, "fd size family proto sport cport connected @sip @cip", "")            \
 	X(RECVFROM, recvfrom, "fd size family proto sport cport connected @sip @cip", "")          \
-	X(RECVMSG, recvmsg, "fd size family proto sport cport connected @sip @cip", "")
+	X(RECVMSG, recvmsg, "fd size family proto sport cport connected @sip @cip", "")            \
+	X(CHDIR, chdir, "", "path")                                                                \
+	X(FCHDIR, fchdir, "fd", "")
 
 enum pg_type_code {
 	PG_T_NONE = 0,

@@ -10,7 +10,7 @@ import { defaultRingBytes, LibbpfBackend, libbpfUnavailableReason } from './capt
 import type { RawEvent } from './capture/bpftrace-records.js';
 import type { OpenRecord } from './capture/libbpf-records.js';
 import { type CaptureBackend, captureCoverage, uncapturedEventTypes } from './capture/capture-backend.js';
-import { SYSCALL_SPECS } from './capture/syscall-specs.js';
+import { PROCESS_TABLE_SYSCALLS, SYSCALL_SPECS } from './capture/syscall-specs.js';
 import { ProcfsBackend } from './capture/procfs-backend.js';
 import { join } from 'node:path';
 import { Enricher } from './enrich/enricher.js';
@@ -41,7 +41,7 @@ export interface EventSink {
 const TRACEABLE: ReadonlySet<string> = new Set([...SYSCALL_SPECS.map((spec) => spec.name), 'procexit']);
 
 /** Types that feed the process table: enriched even when not shipped. */
-const TREE_TYPES = new Set(['execve', 'execveat', 'procfs-exec', 'procexit']);
+const TREE_TYPES = new Set([...PROCESS_TABLE_SYSCALLS, 'procfs-exec', 'procexit']);
 /** Longest a recording's end waits for the events made before it to come out of the captures. */
 const RECORDING_DRAIN_MS = 1000;
 

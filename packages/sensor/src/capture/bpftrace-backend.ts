@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { generateBpftraceProgram } from './bpftrace-program.js';
-import { SYSCALL_SPECS } from './syscall-specs.js';
+import { PROCESS_TABLE_SYSCALLS, SYSCALL_SPECS } from './syscall-specs.js';
 import { BpftraceRecordAssembler, type RawEvent } from './bpftrace-records.js';
 import { type CaptureBackend, type CaptureCounters, CaptureError } from './capture-backend.js';
 
@@ -108,7 +108,7 @@ export class BpftraceBackend implements CaptureBackend {
     if (reason) throw reason;
     ensureTracefs();
     const traced = this.#options.eventTypes
-      ? new Set([...this.#options.eventTypes, 'execve', 'execveat', 'procexit'])
+      ? new Set([...this.#options.eventTypes, ...PROCESS_TABLE_SYSCALLS, 'procexit'])
       : undefined;
     const available = availableSyscalls();
     const program = generateBpftraceProgram({ eventTypes: traced, available, sensorPid: process.pid });

@@ -511,6 +511,26 @@ describe.each(BACKENDS)('eBPF backend ($name, real kernel)', ({ unavailable, cre
     );
   }, 30_000);
 
+  it('resolves a relative open against the directory a process changed to, though it is gone before enrichment', async () => {
+    // `cd /etc && exec cat hostname`: the shell changes directory, then becomes cat, which opens
+    // a relative path and exits long before a sensor reads /proc. Falco's fd.name is /etc/hostname.
+    const pid = await run('/bin/sh', ['-c', 'cd /etc && exec cat hostname']);
+    await waitFor(() => raws.find((r) => r.type === 'procexit' && r.pid === pid), 10_000);
+    expect(existsSync(`/proc/${pid}`)).toBe(false);
+    const own = raws.filter((r) => r.pid === pid);
+    expect(own.find((r) => r.type === 'chdir')).toMatchObject({ ret: 0, strs: { path: '/etc' } });
+    // A new enricher, after the fact: the process table knows only what the events said.
+    const late = new Enricher();
+    const enriched = own.map((r) => late.enrich(r));
+    expect(enriched.find((e) => e.type === 'chdir')?.args).toEqual([
+      ['res', '0'],
+      ['path', '/etc'],
+    ]);
+    const opened = enriched.filter((e) => e.type === 'openat' && e.fd?.nameraw === 'hostname');
+    expect(opened.map((e) => e.fd?.name)).toEqual(['/etc/hostname']);
+    expect(opened[0]?.proc.cwd).toBe('/etc/');
+  }, 30_000);
+
   it('names an exec by its new image, and an event before it by the image it had, both enriched after the exec', async () => {
     const before = join(dir, 'written-before-exec');
     const gate = join(dir, 'exec-gate');
@@ -631,12 +651,19 @@ describe.skipIf(libbpfUnavailable !== undefined)(
       rmSync(dir, { recursive: true, force: true });
     });
 
-    it('traces only the requested event types (plus exec) in the kernel', async () => {
+    it('traces only the requested event types (plus exec and chdir) in the kernel', async () => {
       const backend = new LibbpfBackend({ eventTypes: new Set(['openat']), startTimeoutMs: 90_000 });
       const raws: Array<{ type: string; pid: number; strs: Record<string, string> }> = [];
       await backend.start((raw) => raws.push(raw));
       try {
-        expect([...backend.traced].sort()).toEqual(['execve', 'execveat', 'openat', 'procexit']);
+        expect([...backend.traced].sort()).toEqual([
+          'chdir',
+          'execve',
+          'execveat',
+          'fchdir',
+          'openat',
+          'procexit',
+        ]);
         const made = join(dir, 'made-by-filter-test');
         const file = join(dir, 'read-after-mkdir');
         writeFileSync(file, 'x');
@@ -645,7 +672,8 @@ describe.skipIf(libbpfUnavailable !== undefined)(
         await waitFor(() => raws.find((r) => r.type === 'openat' && r.strs.name === file), 10_000);
         expect(raws.some((r) => r.type === 'execve' && r.pid === pid)).toBe(true);
         const types = new Set(raws.map((r) => r.type));
-        for (const type of types) expect(['openat', 'execve', 'execveat', 'procexit']).toContain(type);
+        for (const type of types)
+          expect(['openat', 'execve', 'execveat', 'chdir', 'fchdir', 'procexit']).toContain(type);
         expect(raws.some((r) => r.type === 'procexit')).toBe(true);
       } finally {
         await backend.stop();

@@ -13,6 +13,7 @@ import {
   RecordStreamError,
   type TypeLayout,
 } from './libbpf-records.js';
+import { PROCESS_TABLE_SYSCALLS } from './syscall-specs.js';
 
 /** Options of the libbpf backend. */
 export interface LibbpfBackendOptions {
@@ -127,7 +128,7 @@ export class LibbpfBackend implements CaptureBackend {
     this.#traced = [...layouts.values()]
       .map((l) => l.name)
       .filter((name) => name !== 'procexit' && available.has(name))
-      .filter((name) => !wanted || wanted.has(name) || name === 'execve' || name === 'execveat');
+      .filter((name) => !wanted || wanted.has(name) || PROCESS_TABLE_SYSCALLS.includes(name));
     const args = ['--types', this.#traced.join(','), '--exclude-pid', String(process.pid)];
     if (this.#options.ringBytes) args.push('--ring-bytes', String(this.#options.ringBytes));
     args.push('--flush-ms', String(DRAIN_INTERVAL_MS));

@@ -291,6 +291,10 @@ export const SYSCALL_SPECS: readonly SyscallSpec[] = [
     strs: [s('path', 'str($p1)')],
   },
   { kind: 'simple', name: 'rmdir', save: ['args->pathname'], ints: [], strs: [s('path', 'str($p0)')] },
+  // The working directory: the process table follows it (Enricher), so relative paths of a process
+  // gone before enrichment resolve against the directory it changed to.
+  { kind: 'simple', name: 'chdir', save: ['args->filename'], ints: [], strs: [s('path', 'str($p0)')] },
+  { kind: 'simple', name: 'fchdir', save: ['args->fd'], ints: [i('fd', '(int32)$p0')], strs: [] },
   {
     kind: 'simple',
     name: 'socket',
@@ -402,3 +406,10 @@ export function headerLayout(): Map<string, { ints: string[]; strs: string[] }> 
   layout.set('procexit', { ints: [...PROCEXIT_INTS], strs: [] });
   return layout;
 }
+
+/**
+ * Syscalls every capture traces whatever the rules ask for: the process table follows them (the
+ * image at exec, the working directory at chdir), so events of a process gone before enrichment
+ * still get its image and resolve its relative paths.
+ */
+export const PROCESS_TABLE_SYSCALLS: readonly string[] = ['execve', 'execveat', 'chdir', 'fchdir'];

@@ -6,6 +6,7 @@ import { encodeTty } from '../capture/render.js';
 import { ContainerMetadataCache } from './container-runtime.js';
 import { MonotonicClock } from './monotonic-clock.js';
 import { fillOpenArgs, type OpenEventParts } from './open-event.js';
+import { resolvePath } from './resolve-path.js';
 import { ProcessInfoBuilder } from './process-info.js';
 import { type ProcEntry, ProcessTable } from './process-table.js';
 import { SharedContainers } from './shared-containers.js';
@@ -119,6 +120,8 @@ export class Enricher {
       entry = this.processes.onExec(facts);
     } else {
       entry = this.#processInfo.entryFor(raw);
+      if ((raw.type === 'chdir' || raw.type === 'fchdir') && raw.ret === 0)
+        this.#changedDirectory(entry, raw);
     }
     const proc = this.#processInfo.info(entry, raw, Number(raw.monoNs) / 1e6);
     const type = raw.type === 'procfs-exec' ? 'execve' : raw.type;
@@ -143,6 +146,21 @@ export class Enricher {
     }
     if (raw.type === 'procexit') this.processes.onExit(raw.pid);
     return event;
+  }
+
+  /**
+   * A process's new working directory (a successful chdir or fchdir): kept in the process table,
+   * so its later relative paths, and those of what it execs, resolve against it even when the
+   * process is gone from /proc before its events are enriched (`cd /etc && cat shadow`).
+   */
+  #changedDirectory(entry: ProcEntry, raw: RawEvent): void {
+    const dir =
+      raw.type === 'chdir'
+        ? resolvePath(this.#procRoot, entry, raw.strs.path ?? '')
+        : resolvePath(this.#procRoot, entry, '.', Number(raw.ints.fd));
+    if (dir === undefined || dir === '') return;
+    entry.cwd = dir === '/' ? '/' : `${dir}/`;
+    this.#processInfo.forget(entry);
   }
 
   /**

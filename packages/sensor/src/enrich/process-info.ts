@@ -59,8 +59,7 @@ export class ProcessInfoBuilder {
       if (cached.uid !== raw.euid || cached.gid !== raw.egid) {
         cached.uid = raw.euid;
         cached.gid = raw.egid;
-        this.#infoCache.delete(cached);
-        if (this.#last?.entry === cached) this.#last = undefined;
+        this.forget(cached);
       }
       return cached;
     }
@@ -127,6 +126,12 @@ export class ProcessInfoBuilder {
     threads.set(raw.tid, fresh);
     this.#last = fresh;
     return info;
+  }
+
+  /** Drops the process's built ProcessInfo objects: its next event builds them again. */
+  forget(entry: ProcEntry): void {
+    this.#infoCache.delete(entry);
+    if (this.#last?.entry === entry) this.#last = undefined;
   }
 
   /** The process's cached ProcessInfo per thread (made empty at its first event). */

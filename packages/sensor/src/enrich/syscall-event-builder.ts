@@ -226,8 +226,13 @@ export class SyscallEventBuilder {
         args.push(['mode', renderOctal(num(raw, 'mode'))]);
         return;
       case 'rmdir':
+      case 'chdir':
         args.push(['res', renderErrnoOrNumber(raw.ret)]);
         args.push(['path', str(raw, 'path')]);
+        return;
+      case 'fchdir':
+        args.push(['res', renderErrnoOrNumber(raw.ret)]);
+        args.push(['fd', String(num(raw, 'fd'))]);
         return;
       case 'socket':
         args.push(['fd', renderErrnoOrNumber(raw.ret)]);

@@ -208,6 +208,10 @@ export function scapCall(
       v.flags = 0;
       enter.flags = 0;
       break;
+    case 'fchdir':
+      v.fd = num(raw, 'fd');
+      break;
+    case 'chdir':
     case 'unlink':
     case 'rmdir':
     case 'mkdir':
