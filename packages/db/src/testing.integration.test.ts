@@ -85,13 +85,16 @@ describe('two processes finishing their template builds at once', () => {
     try {
       // The first rename is not committed yet when the second starts: the second waits on the
       // name's index entry and fails with a unique violation (23505) once the first commits.
+      const { rows: own } = await b.query<{ pid: number }>('SELECT pg_backend_pid() AS pid');
       await a.query('BEGIN');
       expect(await renameTemplateBuild(a, first, name)).toBe(true);
       const racing = renameTemplateBuild(b, second, name);
+      // This session's rename waiting on the lock (other test processes' renames do not count).
       await expect
         .poll(async () => {
           const { rows } = await a.query<{ n: number }>(
-            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE 'ALTER DATABASE%'",
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND pid = $1",
+            [own[0]!.pid],
           );
           return rows[0]!.n;
         })

@@ -158,7 +158,7 @@ export class Enricher {
       raw.type === 'chdir'
         ? resolvePath(this.#procRoot, entry, raw.strs.path ?? '')
         : resolvePath(this.#procRoot, entry, '.', Number(raw.ints.fd));
-    if (dir === undefined || dir === '') return;
+    if (dir === undefined) return;
     entry.cwd = dir === '/' ? '/' : `${dir}/`;
     this.#processInfo.forget(entry);
   }
